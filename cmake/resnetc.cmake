@@ -1,0 +1,64 @@
+# resnetc_add_model(<name> SPEC <file.lua> [ISA generic|avx2] [OUTPUT_DIR <dir>])
+#
+# Generates C for the spec at build time (re-run when the spec, the generator or a template
+# changes) and builds:
+#   <name>_model   a static library with the generated model (rn_model <name>_model)
+#   <name>         the model executable (summary, init, infer, grad, train, eval, bench)
+# The generated sources go to OUTPUT_DIR (default: <build>/generated/<name>).
+
+set(RESNETC_ROOT ${CMAKE_CURRENT_LIST_DIR}/.. CACHE INTERNAL "resnetc source root")
+find_program(RESNETC_LUA NAMES luajit lua5.4 lua REQUIRED
+             DOC "Lua interpreter that runs the generator (LuaJIT or Lua 5.4)")
+
+if(NOT DEFINED RESNETC_ISA)
+  include(CheckCSourceRuns)
+  set(CMAKE_REQUIRED_FLAGS "-mavx2 -mfma")
+  check_c_source_runs([=[
+    #include <immintrin.h>
+    int main(void) { __builtin_cpu_init();
+      return !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")); }
+  ]=] RESNETC_HOST_HAS_AVX2)
+  unset(CMAKE_REQUIRED_FLAGS)
+  if(RESNETC_HOST_HAS_AVX2)
+    set(_isa avx2)
+  else()
+    set(_isa generic)
+  endif()
+  set(RESNETC_ISA ${_isa} CACHE STRING "ISA of generated kernels: avx2 or generic")
+endif()
+set_property(CACHE RESNETC_ISA PROPERTY STRINGS avx2 generic)
+
+function(resnetc_add_model name)
+  cmake_parse_arguments(ARG "" "SPEC;ISA;OUTPUT_DIR" "" ${ARGN})
+  if(NOT ARG_SPEC)
+    message(FATAL_ERROR "resnetc_add_model(${name}): SPEC is required")
+  endif()
+  if(NOT ARG_ISA)
+    set(ARG_ISA ${RESNETC_ISA})
+  endif()
+  if(NOT ARG_OUTPUT_DIR)
+    set(ARG_OUTPUT_DIR ${CMAKE_BINARY_DIR}/generated/${name})
+  endif()
+  file(GLOB _gen_deps CONFIGURE_DEPENDS ${RESNETC_ROOT}/gen/*.lua ${RESNETC_ROOT}/gen/*/*.lua
+       ${RESNETC_ROOT}/templates/*)
+  set(_out ${ARG_OUTPUT_DIR}/${name}.c ${ARG_OUTPUT_DIR}/${name}.h ${ARG_OUTPUT_DIR}/${name}_main.c)
+  add_custom_command(
+    OUTPUT ${_out}
+    COMMAND ${RESNETC_LUA} ${RESNETC_ROOT}/gen/resnetc.lua generate ${ARG_SPEC}
+            --name ${name} --isa ${ARG_ISA} --out ${ARG_OUTPUT_DIR}
+    DEPENDS ${ARG_SPEC} ${_gen_deps}
+    COMMENT "resnetc: generating ${name} (${ARG_ISA}) from ${ARG_SPEC}"
+    VERBATIM)
+
+  add_library(${name}_model STATIC ${ARG_OUTPUT_DIR}/${name}.c)
+  target_include_directories(${name}_model PUBLIC ${ARG_OUTPUT_DIR})
+  target_link_libraries(${name}_model PUBLIC resnetc::resnetc)
+  target_compile_options(${name}_model PRIVATE -Wall -Wextra -Werror)
+  if(ARG_ISA STREQUAL "avx2")
+    target_compile_options(${name}_model PRIVATE -mavx2 -mfma)
+  endif()
+
+  add_executable(${name} ${ARG_OUTPUT_DIR}/${name}_main.c)
+  target_link_libraries(${name} PRIVATE ${name}_model)
+  target_compile_options(${name} PRIVATE -Wall -Wextra -Werror)
+endfunction()

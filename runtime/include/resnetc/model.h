@@ -1,0 +1,96 @@
+/* resnetc/model.h: the contract between a generated model and the runtime.
+ *
+ * Every generated model (generated/<name>/<name>.c) defines one `const rn_model`
+ * describing its tensors and pointing at its generated schedules. The runtime
+ * (weights I/O, initialization, training, the command line) is written against this
+ * struct only, so it serves every model. It does not describe kernels: those are
+ * private to each generated file.
+ *
+ * Layouts. Activations inside a model are NHWC float32. The network's input and the
+ * gradient of the input are NCHW float32 (PyTorch's layout), converted at the boundary.
+ * Parameters live in one contiguous float buffer (`params`); their gradients in a second
+ * buffer of the same size and layout (`grads`), so an optimizer or an all-reduce sees one
+ * flat vector. Conv weights are stored HWIO ([kh][kw][in][out]) inside that buffer;
+ * safetensors files hold PyTorch's OIHW, and the runtime converts on load and save.
+ * BN running statistics live in a third buffer (`stats`).
+ */
+#ifndef RESNETC_MODEL_H
+#define RESNETC_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RESNETC_VERSION_MAJOR 0
+#define RESNETC_VERSION_MINOR 1
+#define RESNETC_VERSION_PATCH 0
+#define RESNETC_VERSION_STRING "0.1.0"
+
+/* What a tensor is: decides its storage buffer, internal layout, initialization
+ * and whether weight decay applies. */
+typedef enum rn_role {
+    RN_CONV_WEIGHT = 0, /* params; torch OIHW, stored HWIO; He normal (fan_out) */
+    RN_BN_WEIGHT = 1,   /* params; [C]; init 1 */
+    RN_BN_BIAS = 2,     /* params; [C]; init 0 */
+    RN_FC_WEIGHT = 3,   /* params; [out][in] as torch; uniform(+-1/sqrt(in)) */
+    RN_FC_BIAS = 4,     /* params; [out]; uniform(+-1/sqrt(in)) */
+    RN_BN_MEAN = 5,     /* stats;  [C]; init 0 */
+    RN_BN_VAR = 6       /* stats;  [C]; init 1 */
+} rn_role;
+
+/* One named tensor of the model, in torchvision's naming. */
+typedef struct rn_tensor_info {
+    const char *name;   /* e.g. "layer2.0.downsample.0.weight" */
+    rn_role role;
+    int ndim;
+    int shape[4];       /* PyTorch shape (OIHW for conv weights) */
+    size_t offset;      /* in floats, into params (and grads) or into stats */
+    size_t count;       /* number of floats */
+} rn_tensor_info;
+
+struct rn_run;
+
+/* A generated model. Sizes are in floats; activation sizes scale with the batch. */
+typedef struct rn_model {
+    const char *name;            /* "resnet20" */
+    const char *spec;            /* the spec file it was generated from */
+    const char *isa;             /* "generic" or "avx2" */
+    int in_c, in_h, in_w;        /* input shape (NCHW without N) */
+    int classes;
+    int n_tensors;
+    const rn_tensor_info *tensors;
+    size_t param_floats;         /* weights and biases (= grads size) */
+    size_t stats_floats;         /* BN running means and variances */
+    size_t train_act_floats;     /* activations per image, training plan */
+    size_t infer_act_floats;     /* activations per image, inference plan */
+    size_t work_floats;          /* batch-independent scratch (BN batch statistics) */
+    uint64_t macs_per_image;     /* forward multiply-accumulates per image */
+    const char *summary;         /* the generator's per-layer table, as text */
+
+    /* Training-mode forward: BN uses batch statistics and updates the running
+     * statistics (momentum r->bn_momentum, unbiased variance), keeping what backward
+     * needs in r->act (train plan). x: n x C x H x W; logits: n x classes. */
+    void (*forward_train)(struct rn_run *r, const float *x, float *logits);
+    /* Eval-mode forward: BN uses running statistics; r->act uses the inference plan. */
+    void (*forward_infer)(struct rn_run *r, const float *x, float *logits);
+    /* Backward after forward_train: overwrites r->grads with d(loss)/d(params) given
+     * dlogits = d(loss)/d(logits); writes d(loss)/d(x) (NCHW) to r->dinput if non-NULL. */
+    void (*backward)(struct rn_run *r, const float *dlogits);
+} rn_model;
+
+/* The state of one execution of a model on a batch of n images. The caller owns all
+ * memory; rn_run_alloc (runtime.h) sizes and allocates it from one arena. */
+typedef struct rn_run {
+    const rn_model *model;
+    int n;              /* images in the batch */
+    int threads;        /* OpenMP threads (1: serial) */
+    float bn_momentum;  /* PyTorch's default 0.1 */
+    float bn_eps;       /* PyTorch's default 1e-5 */
+    float *params;      /* param_floats */
+    float *grads;       /* param_floats */
+    float *stats;       /* stats_floats */
+    float *act;         /* max(train_act_floats, infer_act_floats) * n */
+    float *work;        /* work_floats */
+    float *dinput;      /* optional: n * in_c * in_h * in_w, or NULL */
+} rn_run;
+
+#endif /* RESNETC_MODEL_H */
