@@ -1,0 +1,39 @@
+-- gen/layers/maxpool.lua: max pooling with -inf padding (the ImageNet stem's 3x3/2).
+-- Backward recomputes each window's arg-max from the input (the first maximum in scan
+-- order, as PyTorch) instead of storing indices.
+local M = {}
+
+M.saves = { input = true }
+
+function M.infer(L)
+  local x = L.inputs[1]
+  L.oh = math.floor((x.h + 2 * L.pad - L.kh) / L.stride) + 1
+  L.ow = math.floor((x.w + 2 * L.pad - L.kw) / L.stride) + 1
+  return L.oh, L.ow, x.c
+end
+
+function M.describe(L)
+  return string.format("max pool %dx%d/%d pad %d", L.kh, L.kw, L.stride, L.pad)
+end
+
+local function shape(L)
+  local x = L.inputs[1]
+  return string.format("maxpool%dx%d_s%d_p%d_c%d_h%dw%d", L.kh, L.kw, L.stride, L.pad, x.c, x.h, x.w),
+    { H = x.h, W = x.w, C = x.c, KH = L.kh, KW = L.kw, S = L.stride, P = L.pad, OH = L.oh, OW = L.ow }
+end
+
+function M.forward(L, e)
+  local sig, p = shape(L)
+  local fn = e:kernel(sig .. "_fwd", "maxpool_fwd.c.in", p, L)
+  e:call("%s(n, %s, %s);", fn, e:x(L.inputs[1]), e:x(L.output))
+end
+
+function M.backward(L, e)
+  local sig, p = shape(L)
+  local x = L.inputs[1]
+  p.ACC = e:accumulate(x, L)
+  local fn = e:kernel(sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), "maxpool_bwd.c.in", p, L)
+  e:call("%s(n, %s, %s, %s);", fn, e:x(x), e:dx(L.output), e:dx(x))
+end
+
+return M

@@ -1,0 +1,120 @@
+-- gen/resnetc.lua: the resnetc generator's command line.
+--
+--   resnetc.lua summary  SPEC                        per-layer table and exact totals
+--   resnetc.lua generate SPEC --out DIR [--name N] [--isa generic|avx2]
+--                                                    write DIR/N.c, DIR/N.h, DIR/N_main.c
+--   resnetc.lua check    SPEC                        validate only
+--
+-- Runs under LuaJIT or Lua 5.4 and emits identical bytes under both. On any error it
+-- prints a compiler-style message, writes no output file, and exits 1.
+local script_dir = (arg and arg[0] or ""):match("^(.*)[/\\]") or "."
+package.path = script_dir .. "/?.lua;" .. package.path
+local root = script_dir:match("^(.*)[/\\]gen$") or (script_dir == "gen" and "." or script_dir .. "/..")
+
+require("strict")
+local spec_mod = require("spec")
+local resnet = require("resnet")
+local summary = require("summary")
+
+local VERSION = "0.1.0"
+
+local function usage()
+  io.stderr:write([[
+usage: resnetc.lua summary  SPEC
+       resnetc.lua check    SPEC
+       resnetc.lua generate SPEC --out DIR [--name NAME] [--isa generic|avx2]
+]])
+  os.exit(2)
+end
+
+-- Parse "--flag value" pairs after the spec.
+local function parse_flags(args, first, allowed)
+  local flags = {}
+  local i = first
+  while i <= #args do
+    local a = args[i]
+    local name = a:match("^%-%-([%w-]+)$")
+    if not name or not allowed[name] then
+      io.stderr:write("resnetc: unknown argument '" .. a .. "'\n")
+      usage()
+    end
+    if args[i + 1] == nil then
+      io.stderr:write("resnetc: missing value for --" .. name .. "\n")
+      usage()
+    end
+    flags[name] = args[i + 1]
+    i = i + 2
+  end
+  return flags
+end
+
+-- The spec path as shown in generated files: relative to the resnetc root when inside it,
+-- so that generated output does not depend on where the checkout lives.
+local function display_path(path)
+  local function abs(p)
+    if p:sub(1, 1) == "/" then return p end
+    local pwd = os.getenv("PWD") or "."
+    return pwd .. "/" .. p
+  end
+  local function norm(p)
+    local parts = {}
+    for seg in p:gmatch("[^/]+") do
+      if seg == ".." then parts[#parts] = nil elseif seg ~= "." then parts[#parts + 1] = seg end
+    end
+    return "/" .. table.concat(parts, "/")
+  end
+  local p, r = norm(abs(path)), norm(abs(root))
+  if p:sub(1, #r + 1) == r .. "/" then return p:sub(#r + 2) end
+  return p:match("([^/]+)$")
+end
+
+local function main(args)
+  local cmd, path = args[1], args[2]
+  if not cmd or not path then usage() end
+  local shown = display_path(path)
+  local spec = spec_mod.load(path, shown)
+  if cmd == "check" then
+    parse_flags(args, 3, {})
+    print(shown .. ": ok")
+    return
+  end
+  if cmd == "summary" then
+    parse_flags(args, 3, {})
+    io.write(summary.render(resnet.build(spec)))
+    return
+  end
+  if cmd == "generate" then
+    local flags = parse_flags(args, 3, { out = true, name = true, isa = true })
+    if not flags.out then io.stderr:write("resnetc: generate needs --out DIR\n"); usage() end
+    local isa = flags.isa or "generic"
+    if isa ~= "generic" and isa ~= "avx2" then
+      io.stderr:write("resnetc: --isa: expected generic or avx2, got '" .. isa .. "'\n")
+      os.exit(2)
+    end
+    local name = flags.name or spec.name
+    if not name:match("^[%a_][%w_]*$") then
+      io.stderr:write("resnetc: --name: expected a C identifier, got '" .. name .. "'\n")
+      os.exit(2)
+    end
+    local emit = require("emit")
+    local files = emit.generate(resnet.build(spec), {
+      name = name, isa = isa, spec_path = shown, version = VERSION, templates = root .. "/templates",
+      command = string.format("gen/resnetc.lua generate %s --name %s --isa %s", shown, name, isa),
+    })
+    local out = require("output")
+    out.write_all(flags.out, files)
+    return
+  end
+  usage()
+end
+
+local ok, err = pcall(main, arg)
+if not ok then
+  local msg = spec_mod.format_error(err)
+  if not msg then
+    msg = "resnetc: error: " .. tostring(err)
+    if type(err) ~= "string" then msg = msg end
+  end
+  io.stderr:write(msg, "\n", "resnetc: no output file generated\n")
+  os.exit(1)
+end

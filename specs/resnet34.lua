@@ -1,0 +1,11 @@
+-- ResNet-34 for ImageNet (He et al. 2016, Table 1), option B shortcuts, torchvision's layout.
+return {
+  name = "resnet34",
+  input = { 3, 224, 224 },
+  classes = 1000,
+  stem = "imagenet",
+  block = "basic",
+  depth = 34,
+  widths = { 64, 128, 256, 512 },
+  shortcut = "B",
+}
