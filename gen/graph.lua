@@ -57,7 +57,7 @@ local STATS = { RN_BN_MEAN = true, RN_BN_VAR = true }
 function Builder:named(name, role, shape)
   local count = 1
   for _, d in ipairs(shape) do count = count * d end
-  local entry = { name = name, role = role, shape = shape, count = count }
+  local entry = { name = name, role = role, shape = shape, count = count, index = #self.tensor_table }
   if STATS[role] then
     entry.buffer = "stats"
     entry.offset = self.stats_floats

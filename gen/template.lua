@@ -26,7 +26,8 @@ end
 -- Translate template source into Lua source that appends to table _o.
 local function translate(src, name)
   local code, lineno = { "local _o, _s = ...\n" }, 0
-  for line in (src .. "\n"):gmatch("(.-)\n") do
+  if src:sub(-1) ~= "\n" then src = src .. "\n" end
+  for line in src:gmatch("(.-)\n") do
     lineno = lineno + 1
     local lua = line:match("^%s*%$(.*)$")
     if lua and lua:sub(1, 1) ~= "{" then

@@ -47,6 +47,34 @@ typedef struct rn_tensor_info {
     size_t count;       /* number of floats */
 } rn_tensor_info;
 
+/* The layer graph as data, for the reference executor (resnetc/reference.h), profiles and
+ * tools; the generated schedules do not read it. */
+typedef enum rn_layer_kind {
+    RN_LAYER_CONV = 0,       /* tensor[0] weight; k, kh, kw, stride, pad */
+    RN_LAYER_BN = 1,         /* tensor[0..3] weight, bias, running_mean, running_var */
+    RN_LAYER_RELU = 2,
+    RN_LAYER_ADD = 3,        /* out = in[0] + in[1] */
+    RN_LAYER_SHORTCUT_A = 4, /* k, stride, pad_lo */
+    RN_LAYER_MAXPOOL = 5,    /* kh, kw, stride, pad */
+    RN_LAYER_GAP = 6,
+    RN_LAYER_FC = 7          /* tensor[0..1] weight, bias; k = out features */
+} rn_layer_kind;
+
+/* Shape of one activation (per image, NHWC); activation 0 is the network's input. */
+typedef struct rn_act_info {
+    int h, w, c;
+} rn_act_info;
+
+/* One layer in forward order. */
+typedef struct rn_layer_info {
+    const char *name;   /* torchvision module path, e.g. "layer2.0.conv1" */
+    rn_layer_kind kind;
+    int in[2];          /* activation indices; in[1] is -1 for one-input layers */
+    int out;            /* activation index; the last layer's output is the logits */
+    int k, kh, kw, stride, pad, pad_lo;
+    int tensor[4];      /* indices into the tensor table, -1 where unused */
+} rn_layer_info;
+
 struct rn_run;
 
 /* A generated model. Sizes are in floats; activation sizes scale with the batch. */
@@ -65,6 +93,10 @@ typedef struct rn_model {
     size_t work_floats;          /* batch-independent scratch (BN batch statistics) */
     uint64_t macs_per_image;     /* forward multiply-accumulates per image */
     const char *summary;         /* the generator's per-layer table, as text */
+    int n_acts;
+    const rn_act_info *acts;
+    int n_layers;
+    const rn_layer_info *layers;
 
     /* Training-mode forward: BN uses batch statistics and updates the running
      * statistics (momentum r->bn_momentum, unbiased variance), keeping what backward

@@ -1,0 +1,217 @@
+-- gen/emit.lua: lower a planned layer graph to C: the model's header, its source (one
+-- static function per distinct kernel signature, then the straight-line schedules
+-- forward_train, forward_infer and backward, the tensor table and the rn_model), and a
+-- three-line main. Layer kinds emit their own calls through the context `e` below; kernel
+-- bodies come from templates/. Returns the files as strings; writes nothing.
+local plan_mod = require("plan")
+local summary = require("summary")
+local template = require("template")
+
+local M = {}
+
+local format, concat = string.format, table.concat
+
+-- Helpers every template may use.
+local TEMPLATE_BASE = { ipairs = ipairs, math = math, string = string, table = table, format = format }
+
+-- Kernel name suffixes and what they mean, longest first.
+local PASSES = {
+  { "_bwd_weights", "backward to the weights" }, { "_bwd_data", "backward to the input" },
+  { "_fwd_eval", "forward in eval mode" }, { "_fwd", "forward" }, { "_bwd", "backward" },
+}
+
+-- What a kernel name's pass suffix means, for its comment.
+function M.pass_text(name)
+  local acc = name:find("_acc$") ~= nil
+  local base = acc and name:sub(1, -5) or name
+  for _, p in ipairs(PASSES) do
+    if base:sub(-#p[1]) == p[1] then
+      return p[2] .. (acc and ", adding into the input gradient" or "")
+    end
+  end
+  return "layout conversion"
+end
+
+-- The emission context handed to layer kinds: pointers into the buffers, kernel
+-- registration and the schedule being written.
+local Ctx = {}
+Ctx.__index = Ctx
+
+local function new_ctx(model, mode, plan)
+  return setmetatable({ model = model, mode = mode, plan = plan, lines = {} }, Ctx)
+end
+
+-- Activation pointer of tensor t (the logits are the caller's buffer).
+function Ctx:x(t)
+  if t == self.model.g.logits then return "logits" end
+  return format("A + %d * n", self.plan.act[t])
+end
+
+-- Gradient pointer of tensor t (d loss / d logits is the caller's buffer).
+function Ctx:dx(t)
+  if t == self.model.g.logits then return "dlogits" end
+  return format("A + %d * n", self.plan.grad[t])
+end
+
+function Ctx:p(entry) return format("P + %d", entry.offset) end
+function Ctx:dp(entry) return format("G + %d", entry.offset) end
+function Ctx:s(entry) return format("S + %d", entry.offset) end
+function Ctx:w(offset) return format("Wk + %d", offset) end
+
+-- Shared scratch at the end of the work buffer (e.g. transposed weights).
+function Ctx:scratch(count)
+  local m = self.model
+  if count > m.scratch then m.scratch = count end
+  return format("Wk + %d", m.g.work_floats)
+end
+
+-- 1 if layer L's backward must add into x's gradient, 0 if it writes it first.
+function Ctx:accumulate(x, L) return self.plan.accumulate(x, L) end
+
+-- Whether layer L's backward shares its first input's gradient with its output's.
+function Ctx:grad_shared(L) return self.plan.grad_shared[L] or false end
+
+-- Whether the gradient of x is computed. The input's gradient is optional at run time:
+-- the next call is then guarded by r->dinput.
+function Ctx:wants_grad(x)
+  if x.is_input then self.guard = "r->dinput" end
+  return true
+end
+
+-- Register kernel `name` rendered from `file` with params (once per distinct name) and
+-- note layer L as one of its users. Returns the name to call.
+function Ctx:kernel(name, file, params, L)
+  local m = self.model
+  local k = m.kernels[name]
+  if not k then
+    params.NAME = name
+    params.ISA = m.opts.isa
+    k = { name = name, body = template.render_file(m.opts.templates, file, params, TEMPLATE_BASE),
+          users = {}, seen = {}, what = L.mod.describe(L), pass = M.pass_text(name) }
+    m.kernels[name] = k
+    m.kernel_order[#m.kernel_order + 1] = k
+  end
+  if not k.seen[L.name] then
+    k.seen[L.name] = true
+    k.users[#k.users + 1] = L.name
+  end
+  return name
+end
+
+-- Append one statement to the schedule.
+function Ctx:call(fmt, ...)
+  local line = format(fmt, ...)
+  if self.guard then
+    line = format("if (%s)\n        %s", self.guard, line)
+    self.guard = nil
+  end
+  self.lines[#self.lines + 1] = "    " .. line
+end
+
+function Ctx:comment(text) self.lines[#self.lines + 1] = "    /* " .. text .. " */" end
+
+local function shape_text(t) return format("%dx%dx%d", t.c, t.h, t.w) end
+
+-- One schedule: forward ("train" or "infer") or backward.
+local function schedule(model, pass)
+  local g = model.g
+  local mode = pass == "infer" and "infer" or "train"
+  local e = new_ctx(model, mode, model.plans[mode])
+  local x = g.input
+  local conv = format("nchw_to_nhwc_c%dh%dw%d", x.c, x.h, x.w)
+  if pass ~= "backward" then
+    e:comment(format("input: NCHW %s -> NHWC", shape_text(x)))
+    e:call("%s(n, x, %s);", e:kernel(conv, "nchw_to_nhwc.c.in", { C = x.c, H = x.h, W = x.w },
+                                     { name = "input", mod = { describe = function() return "input layout" end } }),
+           e:x(x))
+    for _, L in ipairs(g.layers) do
+      local inputs = {}
+      for i, t in ipairs(L.inputs) do inputs[i] = shape_text(t) end
+      e:comment(format("%s: %s; %s -> %s", L.name, L.mod.describe(L), concat(inputs, " + "), shape_text(L.output)))
+      L.mod.forward(L, e)
+    end
+  else
+    for i = #g.layers, 1, -1 do
+      local L = g.layers[i]
+      e:comment(format("%s: %s (backward)", L.name, L.mod.describe(L)))
+      L.mod.backward(L, e)
+    end
+    e:comment(format("input gradient: NHWC -> NCHW %s", shape_text(x)))
+    local back = format("nhwc_to_nchw_c%dh%dw%d", x.c, x.h, x.w)
+    e.guard = "r->dinput"
+    e:call("%s(n, %s, r->dinput);", e:kernel(back, "nhwc_to_nchw.c.in", { C = x.c, H = x.h, W = x.w },
+                                             { name = "input", mod = { describe = function() return "input layout" end } }),
+           e:dx(x))
+  end
+  return concat(e.lines, "\n")
+end
+
+local ROLE_NAMES = { "RN_CONV_WEIGHT", "RN_BN_WEIGHT", "RN_BN_BIAS", "RN_FC_WEIGHT", "RN_FC_BIAS",
+                     "RN_BN_MEAN", "RN_BN_VAR" }
+
+-- The C string literal of a text, one source line per text line.
+local function c_string(text)
+  local out = {}
+  for line in text:gmatch("([^\n]*)\n") do
+    out[#out + 1] = '    "' .. line:gsub("\\", "\\\\"):gsub('"', '\\"') .. '\\n"'
+  end
+  return concat(out, "\n")
+end
+
+-- Generate the files of graph g. opts: name, isa, spec_path, version, command, templates.
+function M.generate(g, opts)
+  local model = { g = g, opts = opts, kernels = {}, kernel_order = {}, scratch = 0 }
+  model.plans = { train = plan_mod.plan(g, "train"), infer = plan_mod.plan(g, "infer") }
+  local fwd_train = schedule(model, "train")
+  local fwd_infer = schedule(model, "infer")
+  local bwd = schedule(model, "backward")
+  local params, macs = g:totals()
+  local tensors = {}
+  for _, t in ipairs(g.tensor_table) do
+    local shape = {}
+    for i = 1, 4 do shape[i] = format("%d", t.shape[i] or 0) end
+    tensors[#tensors + 1] = format('    { "%s", %s, %d, { %s }, %d, %d },', t.name, t.role, #t.shape,
+                                   concat(shape, ", "), t.offset, t.count)
+  end
+  local acts, layers = {}, {}
+  for _, t in ipairs(g.tensors) do acts[#acts + 1] = format("    { %d, %d, %d },", t.h, t.w, t.c) end
+  for _, L in ipairs(g.layers) do
+    local function idx(e) return e and format("%d", e.index) or "-1" end
+    layers[#layers + 1] = format('    { "%s", RN_LAYER_%s, { %d, %d }, %d, %d, %d, %d, %d, %d, %d, { %s, %s, %s, %s } },',
+      L.name, L.kind:upper(), L.inputs[1].id - 1, L.inputs[2] and L.inputs[2].id - 1 or -1, L.output.id - 1,
+      L.k or L.out or 0, L.kh or 0, L.kw or 0, L.stride or 0, L.pad or 0, L.pad_lo or 0,
+      idx(L.weight or L.gamma), idx(L.bias or L.beta), idx(L.mean), idx(L.var))
+  end
+  local kernels = {}
+  for _, k in ipairs(model.kernel_order) do
+    local users = concat(k.users, ", ")
+    if #k.users > 6 then
+      users = concat({ k.users[1], k.users[2], k.users[3] }, ", ") .. format(", ... (%d layers)", #k.users)
+    end
+    kernels[#kernels + 1] = format("/* %s: %s, %s.\n * Used by: %s. */\n%s", k.name, k.what, k.pass, users, k.body)
+  end
+  local NAME = opts.name:upper()
+  local p = {
+    name = opts.name, NAME = NAME, version = opts.version, spec_path = opts.spec_path,
+    command = opts.command, isa = opts.isa, description = g.spec.description or "",
+    spec = g.spec, params = params, macs = macs, layers = #g.layers, weighted = summary.weighted(g),
+    commas = summary.commas,
+    param_floats = g.param_floats, stats_floats = g.stats_floats,
+    train_act = model.plans.train.total, infer_act = model.plans.infer.total,
+    work_floats = g.work_floats + model.scratch,
+    kernels = concat(kernels, "\n"), nkernels = #model.kernel_order,
+    forward_train = fwd_train, forward_infer = fwd_infer, backward = bwd,
+    tensors = concat(tensors, "\n"), ntensors = #g.tensor_table,
+    acts = concat(acts, "\n"), nacts = #g.tensors, layer_table = concat(layers, "\n"), nlayers = #g.layers,
+    summary = c_string(summary.render(g)), roles = ROLE_NAMES,
+    input = g.input, classes = g.spec.classes,
+  }
+  local dir = opts.templates
+  return {
+    { opts.name .. ".h", template.render_file(dir, "model.h.in", p, TEMPLATE_BASE) },
+    { opts.name .. ".c", template.render_file(dir, "model.c.in", p, TEMPLATE_BASE) },
+    { opts.name .. "_main.c", template.render_file(dir, "main.c.in", p, TEMPLATE_BASE) },
+  }
+end
+
+return M

@@ -1,0 +1,128 @@
+-- gen/plan.lua: the memory plan: where each activation and each activation gradient lives
+-- in the one arena, in floats per image (every such tensor scales with the batch).
+--
+-- Steps: forward layer i runs at step i (the input conversion at step 0); in training,
+-- backward of layer i runs at step 2N+1-i. A tensor lives from the step that writes it to
+-- the last step that reads it; what backward reads (a layer kind's `saves`) stays alive
+-- until then. Tensors whose lifetimes do not overlap share memory (first fit by offset).
+-- In-place layers (ReLU, the residual add) write over their input when no one else needs it,
+-- and their backward shares the gradient buffer the same way.
+-- Provides plan(g, mode); does not emit code.
+local graph = require("graph")
+
+local M = {}
+
+local align = graph.align
+
+-- Union-find over storages: tensors that share memory share one storage.
+local function find(s)
+  while s.parent do s = s.parent end
+  return s
+end
+
+local function union(a, b)
+  a, b = find(a), find(b)
+  if a == b then return a end
+  b.parent = a
+  if b.first < a.first then a.first = b.first end
+  if b.last > a.last then a.last = b.last end
+  if b.size > a.size then a.size = b.size end
+  return a
+end
+
+-- Plan the arena of graph g for mode "train" (forward keeps what backward needs, plus
+-- gradients) or "infer" (forward only, maximal reuse).
+function M.plan(g, mode)
+  local N = #g.layers
+  local train = mode == "train"
+  local function bstep(L) return 2 * N + 1 - L.index end
+  local storages = {}
+  local function storage(size, first, last)
+    local s = { size = align(size), first = first, last = last, id = #storages + 1 }
+    storages[#storages + 1] = s
+    return s
+  end
+
+  -- activations
+  local act = {}
+  for _, t in ipairs(g.tensors) do
+    if t ~= g.logits then
+      local first = t.producer and t.producer.index or 0
+      local last = first
+      for _, L in ipairs(t.consumers) do
+        if L.index > last then last = L.index end
+        if train and L.mod.saves.input and bstep(L) > last then last = bstep(L) end
+      end
+      if train and t.producer and t.producer.mod.saves.output then last = math.max(last, bstep(t.producer)) end
+      act[t] = storage(t.size, first, last)
+    end
+  end
+  -- in place: write over the first input when it has no other reader
+  local inplace = {}
+  for _, L in ipairs(g.layers) do
+    local t = L.inputs[1]
+    if L.mod.inplace and L.output ~= g.logits and #t.consumers == 1 and not t.is_input
+       and not t.producer.mod.saves.output and not (train and L.mod.saves.input)
+       and t.size == L.output.size then
+      union(act[t], act[L.output])
+      inplace[L] = true
+    end
+  end
+
+  -- gradients of activations
+  local grad, grad_shared = {}, {}
+  if train then
+    for _, t in ipairs(g.tensors) do
+      if t ~= g.logits then
+        local first_reader = 0
+        for _, L in ipairs(t.consumers) do if L.index > first_reader then first_reader = L.index end end
+        local first = 2 * N + 1 - first_reader
+        local last = t.producer and bstep(t.producer) or 2 * N + 1
+        grad[t] = storage(t.size, first, last)
+      end
+    end
+    for _, L in ipairs(g.layers) do
+      local t = L.inputs[1]
+      if L.mod.grad_inplace and L.output ~= g.logits and #t.consumers == 1 then
+        union(grad[t], grad[L.output])
+        grad_shared[L] = true
+      end
+    end
+  end
+
+  -- first fit by offset over storages ordered by their first step
+  local roots = {}
+  for _, s in ipairs(storages) do if not s.parent then roots[#roots + 1] = s end end
+  table.sort(roots, function(a, b)
+    if a.first ~= b.first then return a.first < b.first end
+    return a.id < b.id
+  end)
+  local active, total = {}, 0
+  for _, s in ipairs(roots) do
+    local kept = {}
+    for _, a in ipairs(active) do if a.last >= s.first then kept[#kept + 1] = a end end
+    table.sort(kept, function(a, b) return a.offset < b.offset end)
+    local off = 0
+    for _, a in ipairs(kept) do
+      if off + s.size <= a.offset then break end
+      if a.offset + a.size > off then off = a.offset + a.size end
+    end
+    s.offset = off
+    if off + s.size > total then total = off + s.size end
+    kept[#kept + 1] = s
+    active = kept
+  end
+
+  local P = { mode = mode, total = total, act = {}, grad = {}, grad_shared = grad_shared, inplace = inplace }
+  for t, s in pairs(act) do P.act[t] = find(s).offset end
+  for t, s in pairs(grad) do P.grad[t] = find(s).offset end
+  -- d(loss)/d(x) is written by the last reader in forward order (the first in backward);
+  -- every other reader adds to it
+  function P.accumulate(x, L)
+    for _, C in ipairs(x.consumers) do if C.index > L.index then return 1 end end
+    return 0
+  end
+  return P
+end
+
+return M
