@@ -2,6 +2,7 @@
  * The commands themselves live in cmd_*.c. */
 #include "resnetc/cli.h"
 #include "resnetc/args.h"
+#include "resnetc/npy.h"
 #include "resnetc/util.h"
 
 #include <stdio.h>
@@ -19,9 +20,9 @@ static const rn_cli_command commands[] = {
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
-int rn_cli_args(const char *cmd, void *args, int argc, char **argv)
+int rn_cli_args(const char *cmd, rn_arg *args, int argc, char **argv)
 {
-    int rc = rn_args_parse(cmd, (rn_arg *)args, argc, argv);
+    int rc = rn_args_parse(cmd, args, argc, argv);
     if (rc == 0)
         return -1;
     return rc == 1 ? RN_EXIT_OK : RN_EXIT_USAGE;
@@ -68,4 +69,30 @@ int rn_cli_main(const rn_model *m, int argc, char **argv)
                               commands[i].name);
     rn_error("%s: unknown command '%s': expected one of %s (try --help)", m->name, cmd, list);
     return RN_EXIT_USAGE;
+}
+
+int rn_cli_load_input(const rn_model *m, const char *path, struct rn_npy *x)
+{
+    if (rn_npy_read(path, RN_NPY_F32, x) != 0)
+        return -1;
+    if (x->ndim != 4 || x->shape[1] != m->in_c || x->shape[2] != m->in_h ||
+        x->shape[3] != m->in_w) {
+        char found[160];
+        size_t o = (size_t)snprintf(found, sizeof found, "[");
+        for (int i = 0; i < x->ndim && o < sizeof found - 24; i++)
+            o += (size_t)snprintf(found + o, sizeof found - o, "%s%lld", i ? ", " : "",
+                                  (long long)x->shape[i]);
+        snprintf(found + o, sizeof found - o, "]");
+        rn_error("%s: expected input of shape [N, %d, %d, %d] (float32 NCHW for model %s), "
+                 "found %s", path, m->in_c, m->in_h, m->in_w, m->name, found);
+        rn_npy_free(x);
+        return -1;
+    }
+    if (x->shape[0] > 0x7fffffff) {
+        rn_error("%s: expected at most 2^31-1 images, found %lld", path,
+                 (long long)x->shape[0]);
+        rn_npy_free(x);
+        return -1;
+    }
+    return 0;
 }

@@ -9,6 +9,7 @@
 #ifndef RESNETC_CLI_H
 #define RESNETC_CLI_H
 
+#include "resnetc/args.h"
 #include "resnetc/model.h"
 
 #define RN_EXIT_OK 0
@@ -36,6 +37,11 @@ int rn_cmd_eval(const rn_model *m, int argc, char **argv);    /* cmd_eval.c */
 
 /* Map rn_args_parse's result to an exit code: 0 -> -1 (continue), 1 (--help) -> 0,
  * -1 -> 2. Lets a command write `if ((rc = rn_cli_args(...)) >= 0) return rc;`. */
-int rn_cli_args(const char *cmd, void *args, int argc, char **argv);
+int rn_cli_args(const char *cmd, rn_arg *args, int argc, char **argv);
+
+/* Read a float32 NCHW batch from an .npy file and check that it is N x in_c x in_h x in_w
+ * for this model (clear error otherwise). x is an rn_npy (npy.h); 0 or -1. */
+struct rn_npy;
+int rn_cli_load_input(const rn_model *m, const char *path, struct rn_npy *x);
 
 #endif /* RESNETC_CLI_H */
