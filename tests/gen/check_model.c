@@ -1,0 +1,272 @@
+/* check_model.c: checks one generated model (compiled in with -DRN_TEST_MODEL=<name>_model).
+ *
+ *   check_<model> parity [batch]   generated schedules against the reference executor
+ *                                  (generic kernels, unplanned memory): logits in train and
+ *                                  eval mode, running statistics, every parameter gradient,
+ *                                  the input gradient; per-tensor relative L2 error
+ *   check_<model> fd [batch]       finite differences: for every parameter tensor and the
+ *                                  input, the directional derivative of the loss along a
+ *                                  random direction against the backward pass
+ *   check_<model> determinism      two runs on the same batch give bit-identical results
+ *
+ * Exits 1 on any failure, naming the tensor and the error.
+ */
+#include "resnetc/kernels.h"
+#include "resnetc/model.h"
+#include "resnetc/reference.h"
+#include "resnetc/rng.h"
+#include "resnetc/runtime.h"
+#include "resnetc/util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const rn_model RN_TEST_MODEL;
+static const rn_model *M = &RN_TEST_MODEL;
+
+/* Random but non-trivial parameters and statistics: BN must not be an identity, or
+ * errors in it hide. */
+static void random_model(uint64_t seed, float *params, float *stats)
+{
+    rn_rng g;
+    rn_rng_seed(&g, seed, 7);
+    for (int t = 0; t < M->n_tensors; t++) {
+        const rn_tensor_info *e = &M->tensors[t];
+        float *p = (e->role == RN_BN_MEAN || e->role == RN_BN_VAR ? stats : params) + e->offset;
+        for (size_t i = 0; i < e->count; i++) {
+            switch (e->role) {
+            case RN_CONV_WEIGHT: {
+                const double fan = (double)e->shape[0] * e->shape[2] * e->shape[3];
+                p[i] = rn_rng_normal(&g) * (float)sqrt(2.0 / fan);
+                break;
+            }
+            case RN_BN_WEIGHT: p[i] = 0.5f + rn_rng_uniform(&g); break;
+            case RN_BN_BIAS: p[i] = 0.2f * rn_rng_normal(&g); break;
+            case RN_FC_WEIGHT: p[i] = 0.3f * rn_rng_normal(&g); break;
+            case RN_FC_BIAS: p[i] = 0.1f * rn_rng_normal(&g); break;
+            case RN_BN_MEAN: p[i] = 0.1f * rn_rng_normal(&g); break;
+            case RN_BN_VAR: p[i] = 0.5f + rn_rng_uniform(&g); break;
+            }
+        }
+    }
+}
+
+static void random_batch(uint64_t seed, int n, float *x, int32_t *labels)
+{
+    rn_rng g;
+    rn_rng_seed(&g, seed, 11);
+    const size_t count = (size_t)n * M->in_c * M->in_h * M->in_w;
+    for (size_t i = 0; i < count; i++)
+        x[i] = rn_rng_normal(&g);
+    for (int i = 0; i < n; i++)
+        labels[i] = (int32_t)rn_rng_below(&g, (uint32_t)M->classes);
+}
+
+/* ||a - b|| / max(||b||, tiny) in double. */
+static double rel_l2(const float *a, const float *b, size_t count)
+{
+    double num = 0.0, den = 0.0;
+    for (size_t i = 0; i < count; i++) {
+        const double d = (double)a[i] - (double)b[i];
+        num += d * d;
+        den += (double)b[i] * b[i];
+    }
+    return sqrt(num) / (sqrt(den) > 1e-30 ? sqrt(den) : 1e-30);
+}
+
+static int failures;
+
+static void expect(const char *what, const char *name, double err, double tol)
+{
+    const int ok = err <= tol && !isnan(err);
+    if (!ok)
+        failures++;
+    printf("%-5s %-13s %-40s rel err %.3e (tol %.0e)\n", ok ? "ok" : "FAIL", what, name, err, tol);
+}
+
+static int parity(int n)
+{
+    rn_run *r = rn_run_create(M, n, 1);
+    rn_reference *ref = rn_reference_create(M, n);
+    float *stats_ref = rn_alloc(sizeof(float) * (M->stats_floats + 1));
+    float *grads_ref = rn_alloc(sizeof(float) * (M->param_floats + 1));
+    const size_t in_count = (size_t)n * M->in_c * M->in_h * M->in_w;
+    float *x = rn_alloc(sizeof(float) * in_count), *dx_ref = rn_alloc(sizeof(float) * in_count);
+    float *logits = rn_alloc(sizeof(float) * (size_t)n * M->classes);
+    float *logits_ref = rn_alloc(sizeof(float) * (size_t)n * M->classes);
+    float *dlogits = rn_alloc(sizeof(float) * (size_t)n * M->classes);
+    int32_t *labels = rn_alloc(sizeof(int32_t) * (size_t)n);
+
+    random_model(1, r->params, r->stats);
+    memcpy(stats_ref, r->stats, sizeof(float) * M->stats_floats);
+    random_batch(2, n, x, labels);
+
+    M->forward_train(r, x, logits);
+    rn_reference_forward(ref, n, r->params, stats_ref, x, logits_ref, 1, r->bn_momentum, r->bn_eps);
+    expect("train logits", M->name, rel_l2(logits, logits_ref, (size_t)n * M->classes), 1e-4);
+    for (int t = 0; t < M->n_tensors; t++) {
+        const rn_tensor_info *e = &M->tensors[t];
+        if (e->role == RN_BN_MEAN || e->role == RN_BN_VAR)
+            expect("running stat", e->name, rel_l2(r->stats + e->offset, stats_ref + e->offset, e->count), 1e-4);
+    }
+    rn_softmax_xent(logits_ref, labels, n, M->classes, 0.0f, dlogits);
+    M->backward(r, dlogits);
+    rn_reference_backward(ref, r->params, dlogits, grads_ref, dx_ref);
+    for (int t = 0; t < M->n_tensors; t++) {
+        const rn_tensor_info *e = &M->tensors[t];
+        if (e->role != RN_BN_MEAN && e->role != RN_BN_VAR)
+            expect("gradient", e->name, rel_l2(r->grads + e->offset, grads_ref + e->offset, e->count), 1e-3);
+    }
+    expect("gradient", "input", rel_l2(r->dinput, dx_ref, in_count), 1e-3);
+
+    M->forward_infer(r, x, logits);
+    rn_reference_forward(ref, n, r->params, r->stats, x, logits_ref, 0, r->bn_momentum, r->bn_eps);
+    expect("eval logits", M->name, rel_l2(logits, logits_ref, (size_t)n * M->classes), 1e-4);
+
+    rn_free(stats_ref); rn_free(grads_ref); rn_free(x); rn_free(dx_ref); rn_free(logits);
+    rn_free(logits_ref); rn_free(dlogits); rn_free(labels);
+    rn_reference_destroy(ref);
+    rn_run_destroy(r);
+    return failures ? 1 : 0;
+}
+
+/* Training-mode loss of the batch at the run's current parameters (in double for the
+ * difference quotient; the network itself runs in float). */
+static double loss_at(rn_run *r, const float *x, const int32_t *labels, float *logits)
+{
+    M->forward_train(r, x, logits);
+    return rn_softmax_xent(logits, labels, r->n, M->classes, 0.0f, NULL);
+}
+
+/* Directional derivative of the loss along a random direction v over `count` floats at
+ * p, by central differences, against the analytic gradient g . v. */
+static void fd_tensor(rn_run *r, const char *name, float *p, const float *g, size_t count,
+                      const float *x, const int32_t *labels, float *logits, rn_rng *rng)
+{
+    float *v = rn_alloc(sizeof(float) * count), *saved = rn_alloc(sizeof(float) * count);
+    /* half along the gradient (a strong signal), half random (mixes the coordinates) */
+    double gn = 0.0, vn = 0.0;
+    for (size_t i = 0; i < count; i++)
+        gn += (double)g[i] * g[i];
+    gn = sqrt(gn) > 1e-30 ? sqrt(gn) : 1.0;
+    for (size_t i = 0; i < count; i++) {
+        v[i] = (float)(g[i] / gn) + rn_rng_normal(rng) / (float)sqrt((double)count);
+        vn += (double)v[i] * v[i];
+    }
+    vn = sqrt(vn);
+    double analytic = 0.0;
+    for (size_t i = 0; i < count; i++) {
+        v[i] = (float)(v[i] / vn);
+        analytic += (double)g[i] * v[i];
+    }
+    memcpy(saved, p, sizeof(float) * count);
+    const double h = 1e-2;
+    double lp, lm;
+    for (size_t i = 0; i < count; i++)
+        p[i] = saved[i] + (float)(h * v[i]);
+    lp = loss_at(r, x, labels, logits);
+    for (size_t i = 0; i < count; i++)
+        p[i] = saved[i] - (float)(h * v[i]);
+    lm = loss_at(r, x, labels, logits);
+    memcpy(p, saved, sizeof(float) * count);
+    const double numeric = (lp - lm) / (2.0 * h);
+    const double err = fabs(numeric - analytic) / (fabs(analytic) + 1e-3);
+    const int ok = err <= 2e-2;
+    if (!ok)
+        failures++;
+    printf("%-5s fd %-40s analytic %+.6e numeric %+.6e rel err %.2e\n", ok ? "ok" : "FAIL", name,
+           analytic, numeric, err);
+    rn_free(v);
+    rn_free(saved);
+}
+
+static int fd(int n)
+{
+    rn_run *r = rn_run_create(M, n, 1);
+    const size_t in_count = (size_t)n * M->in_c * M->in_h * M->in_w;
+    float *x = rn_alloc(sizeof(float) * in_count);
+    float *logits = rn_alloc(sizeof(float) * (size_t)n * M->classes);
+    float *dlogits = rn_alloc(sizeof(float) * (size_t)n * M->classes);
+    int32_t *labels = rn_alloc(sizeof(int32_t) * (size_t)n);
+    random_model(3, r->params, r->stats);
+    random_batch(4, n, x, labels);
+
+    M->forward_train(r, x, logits);
+    rn_softmax_xent(logits, labels, n, M->classes, 0.0f, dlogits);
+    M->backward(r, dlogits);
+    float *grads = rn_alloc(sizeof(float) * (M->param_floats + 1));
+    float *dx = rn_alloc(sizeof(float) * in_count);
+    memcpy(grads, r->grads, sizeof(float) * M->param_floats);
+    memcpy(dx, r->dinput, sizeof(float) * in_count);
+
+    rn_rng rng;
+    rn_rng_seed(&rng, 5, 13);
+    for (int t = 0; t < M->n_tensors; t++) {
+        const rn_tensor_info *e = &M->tensors[t];
+        if (e->role != RN_BN_MEAN && e->role != RN_BN_VAR)
+            fd_tensor(r, e->name, r->params + e->offset, grads + e->offset, e->count, x, labels,
+                      logits, &rng);
+    }
+    fd_tensor(r, "input", x, dx, in_count, x, labels, logits, &rng);
+    rn_free(x); rn_free(logits); rn_free(dlogits); rn_free(labels); rn_free(grads); rn_free(dx);
+    rn_run_destroy(r);
+    return failures ? 1 : 0;
+}
+
+/* One training step's results, for comparing runs. */
+static void step(int n, float *logits, float *grads, float *stats)
+{
+    rn_run *r = rn_run_create(M, n, 0);
+    const size_t in_count = (size_t)n * M->in_c * M->in_h * M->in_w;
+    float *x = rn_alloc(sizeof(float) * in_count), *dlogits = rn_alloc(sizeof(float) * (size_t)n * M->classes);
+    int32_t *labels = rn_alloc(sizeof(int32_t) * (size_t)n);
+    random_model(1, r->params, r->stats);
+    random_batch(2, n, x, labels);
+    M->forward_train(r, x, logits);
+    rn_softmax_xent(logits, labels, n, M->classes, 0.0f, dlogits);
+    M->backward(r, dlogits);
+    memcpy(grads, r->grads, sizeof(float) * M->param_floats);
+    memcpy(stats, r->stats, sizeof(float) * M->stats_floats);
+    rn_free(x); rn_free(dlogits); rn_free(labels);
+    rn_run_destroy(r);
+}
+
+static int determinism(int n)
+{
+    float *l[2], *g[2], *s[2];
+    for (int i = 0; i < 2; i++) {
+        l[i] = rn_alloc(sizeof(float) * (size_t)n * M->classes);
+        g[i] = rn_alloc(sizeof(float) * (M->param_floats + 1));
+        s[i] = rn_alloc(sizeof(float) * (M->stats_floats + 1));
+        step(n, l[i], g[i], s[i]);
+    }
+    const int same = !memcmp(l[0], l[1], sizeof(float) * (size_t)n * M->classes) &&
+                     !memcmp(g[0], g[1], sizeof(float) * M->param_floats) &&
+                     !memcmp(s[0], s[1], sizeof(float) * M->stats_floats);
+    printf("%s determinism %s: logits, gradients and statistics %s\n", same ? "ok" : "FAIL", M->name,
+           same ? "bit-identical" : "differ");
+    for (int i = 0; i < 2; i++) {
+        rn_free(l[i]); rn_free(g[i]); rn_free(s[i]);
+    }
+    return same ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "parity";
+    const int n = argc > 2 ? atoi(argv[2]) : 3;
+    if (n < 1) {
+        fprintf(stderr, "check_model: batch must be >= 1\n");
+        return 2;
+    }
+    if (!strcmp(mode, "parity"))
+        return parity(n);
+    if (!strcmp(mode, "fd"))
+        return fd(n);
+    if (!strcmp(mode, "determinism"))
+        return determinism(n);
+    fprintf(stderr, "usage: %s parity|fd|determinism [batch]\n", argv[0]);
+    return 2;
+}

@@ -1,0 +1,2 @@
+-- expect: error: resnetc-limit: the spec runs longer than
+while true do end

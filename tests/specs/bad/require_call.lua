@@ -1,0 +1,3 @@
+-- expect: require_call.lua:2: error: 'require' is not available: specs run sandboxed
+local m = require("os")
+return m

@@ -1,0 +1,4 @@
+-- expect: syntax_error.lua:3: error: syntax:
+return { name = "x",
+  input = { 3, 32, 32 ,, },
+}
