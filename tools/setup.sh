@@ -1,0 +1,24 @@
+#!/bin/sh
+# tools/setup.sh: install the Debian packages resnetc needs, when missing (needs root or sudo).
+#   build:     cmake gcc make luajit lua5.4 zlib1g-dev libsleef-dev
+#   data:      dataset-fashion-mnist (the default data set), xz-utils (the CIFAR-10 copy)
+#   fixtures:  python3-torch python3-torchvision python3-numpy (PyTorch references for tests
+#              and benchmarks only; never used at run time)
+set -eu
+packages="cmake gcc make luajit lua5.4 zlib1g-dev libsleef-dev dataset-fashion-mnist xz-utils"
+if [ "${1:-}" != "--no-torch" ]; then
+  packages="$packages python3-torch python3-torchvision python3-numpy"
+fi
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+  echo "setup: all packages present"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "setup: installing$missing"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing

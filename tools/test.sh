@@ -1,0 +1,14 @@
+#!/bin/sh
+# tools/test.sh: the test suite from a fresh checkout: install what is missing, configure,
+# build, unpack the shared CIFAR-10 copy when present, run CTest (benchmarks excluded).
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${RESNETC_BUILD:-$root/build}
+"$root/tools/setup.sh"
+if [ -z "${RESNETC_CIFAR10_DIR:-}" ] && [ -x "$root/../shared/data/unpack-cifar10.sh" ]; then
+  RESNETC_CIFAR10_DIR=$("$root/../shared/data/unpack-cifar10.sh" "$build/data" | tail -n 1)
+  export RESNETC_CIFAR10_DIR
+fi
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release
+cmake --build "$build" -j "$(nproc)"
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)" -LE bench
