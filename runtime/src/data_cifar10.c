@@ -46,30 +46,31 @@ int rn_cifar10_read_file(const char *path, uint8_t *images, int32_t *labels)
                         RN_CIFAR10_RECORDS_PER_FILE);
     }
     size_t bytes = (size_t)size;
-    uint8_t *buf = malloc(bytes);
-    if (buf == NULL) {
-        fclose(f);
-        return rn_error("%s: out of memory reading %zu bytes", path, bytes);
-    }
+    uint8_t *buf = rn_alloc(bytes);
     size_t got = fread(buf, 1, bytes, f);
     int read_err = ferror(f);
     fclose(f);
     if (got != bytes) {
-        free(buf);
+        rn_free(buf);
         return rn_error("%s: read %zu of %zu bytes%s (record %zu is incomplete)", path, got,
                         bytes, read_err ? " (I/O error)" : "", got / RN_CIFAR10_RECORD_BYTES);
     }
+    int bad = -1;
+    unsigned bad_label = 0;
     for (int i = 0; i < RN_CIFAR10_RECORDS_PER_FILE; i++) {
         const uint8_t *rec = buf + (size_t)i * RN_CIFAR10_RECORD_BYTES;
         if (rec[0] >= 10) {
-            free(buf);
-            return rn_error("%s: record %d (byte offset %zu): label %u is out of range 0..9",
-                            path, i, (size_t)i * RN_CIFAR10_RECORD_BYTES, (unsigned)rec[0]);
+            bad = i;
+            bad_label = rec[0];
+            break;
         }
         labels[i] = rec[0];
         memcpy(images + (size_t)i * PIXELS, rec + 1, PIXELS);
     }
-    free(buf);
+    rn_free(buf);
+    if (bad >= 0)
+        return rn_error("%s: record %d (byte offset %zu): label %u is out of range 0..9", path,
+                        bad, (size_t)bad * RN_CIFAR10_RECORD_BYTES, bad_label);
     return 0;
 }
 
