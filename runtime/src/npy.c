@@ -299,7 +299,7 @@ int rn_npy_read(const char *path, rn_npy_type want, rn_npy *out)
     out->ndim = h.ndim;
     memcpy(out->shape, h.shape, sizeof h.shape);
     out->count = count;
-    snprintf(out->descr, sizeof out->descr, "%s", d);
+    memcpy(out->descr, d, 4); /* one of the four 3-character descrs checked above */
     if (want == RN_NPY_F32) {
         float *dst = rn_alloc(count * sizeof(float));
         if (esize == 4) {
