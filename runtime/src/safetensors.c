@@ -233,13 +233,13 @@ static int parse_string(parser *p, char **out)
         case 'r': dst[len++] = '\r'; break;
         case 't': dst[len++] = '\t'; break;
         case 'u': {
-            unsigned cp;
+            unsigned cp = 0;
             if (hex4(p, &cp) != 0) {
                 free(dst);
                 return -1;
             }
             if (cp >= 0xd800 && cp < 0xdc00) {
-                unsigned lo;
+                unsigned lo = 0;
                 if (p->pos + 1 >= p->n || p->s[p->pos] != '\\' || p->s[p->pos + 1] != 'u') {
                     free(dst);
                     return syntax(p, "a low surrogate \\uDC00-\\uDFFF after a high one");
