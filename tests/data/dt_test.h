@@ -34,7 +34,7 @@ static char dt_dir[256];
         }                                                                                 \
     } while (0)
 
-static void dt_rmdir(void)
+static inline void dt_rmdir(void)
 {
     DIR *d = opendir(dt_dir);
     if (d == NULL)
@@ -52,7 +52,7 @@ static void dt_rmdir(void)
 }
 
 /* A fresh scratch directory under $TMPDIR (or /tmp), removed at exit (flat: files only). */
-static void dt_mkdir(void)
+static inline void dt_mkdir(void)
 {
     const char *tmp = getenv("TMPDIR");
     snprintf(dt_dir, sizeof dt_dir, "%s/resnetc_dt_XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -64,7 +64,7 @@ static void dt_mkdir(void)
 }
 
 /* dt_dir + "/" + name in one of 8 rotating static buffers. */
-static const char *dt_path(const char *name)
+static inline const char *dt_path(const char *name)
 {
     static char bufs[8][512];
     static int k;
@@ -73,7 +73,7 @@ static const char *dt_path(const char *name)
     return b;
 }
 
-static void dt_write(const char *path, const void *data, size_t bytes)
+static inline void dt_write(const char *path, const void *data, size_t bytes)
 {
     FILE *f = fopen(path, "wb");
     if (f == NULL || fwrite(data, 1, bytes, f) != bytes || fclose(f) != 0) {
@@ -86,7 +86,7 @@ static void dt_write(const char *path, const void *data, size_t bytes)
 static int dt_saved_fd = -1;
 static char dt_captured[8192];
 
-static void dt_capture_begin(void)
+static inline void dt_capture_begin(void)
 {
     fflush(stderr);
     dt_saved_fd = dup(2);
@@ -99,7 +99,7 @@ static void dt_capture_begin(void)
     close(fd);
 }
 
-static const char *dt_capture_end(void)
+static inline const char *dt_capture_end(void)
 {
     fflush(stderr);
     dup2(dt_saved_fd, 2);
@@ -127,7 +127,7 @@ static const char *dt_capture_end(void)
             }                                                                             \
     } while (0)
 
-static int dt_finish(const char *name)
+static inline int dt_finish(const char *name)
 {
     if (dt_failures) {
         fprintf(stderr, "%s: %d check(s) failed\n", name, dt_failures);
