@@ -65,6 +65,13 @@ function Ctx:scratch(count)
   return format("Wk + %d", m.g.work_floats)
 end
 
+-- Per-thread scratch of `count` floats (padded images, partial sums).
+function Ctx:thread_scratch(count)
+  local m = self.model
+  if count > m.thread_scratch then m.thread_scratch = count end
+  return "r->scratch"
+end
+
 -- 1 if layer L's backward must add into x's gradient, 0 if it writes it first.
 function Ctx:accumulate(x, L) return self.plan.accumulate(x, L) end
 
@@ -160,7 +167,7 @@ end
 
 -- Generate the files of graph g. opts: name, isa, spec_path, version, command, templates.
 function M.generate(g, opts)
-  local model = { g = g, opts = opts, kernels = {}, kernel_order = {}, scratch = 0 }
+  local model = { g = g, opts = opts, kernels = {}, kernel_order = {}, scratch = 0, thread_scratch = 0 }
   model.plans = { train = plan_mod.plan(g, "train"), infer = plan_mod.plan(g, "infer") }
   local fwd_train = schedule(model, "train")
   local fwd_infer = schedule(model, "infer")
@@ -198,7 +205,9 @@ function M.generate(g, opts)
     commas = summary.commas,
     param_floats = g.param_floats, stats_floats = g.stats_floats,
     train_act = model.plans.train.total, infer_act = model.plans.infer.total,
-    work_floats = g.work_floats + model.scratch,
+    work_floats = g.work_floats + model.scratch, thread_scratch = model.thread_scratch,
+    prelude = template.render_file(opts.templates, "isa_" .. opts.isa .. ".c.in", {}, TEMPLATE_BASE)
+      .. "\n" .. template.render_file(opts.templates, "threads.c.in", {}, TEMPLATE_BASE),
     kernels = concat(kernels, "\n"), nkernels = #model.kernel_order,
     forward_train = fwd_train, forward_infer = fwd_infer, backward = bwd,
     tensors = concat(tensors, "\n"), ntensors = #g.tensor_table,

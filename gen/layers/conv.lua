@@ -31,23 +31,114 @@ local function shape(L)
                 OH = L.oh, OW = L.ow }
 end
 
+-- Register tile for `oc` output channels: KV vectors of 8 channels by T pixels (or input
+-- channels), twelve accumulators, as many vectors wide as the channels allow.
+local function tile(oc)
+  local kv = (oc / 8) % 4 == 0 and 4 or ((oc / 8) % 2 == 0 and 2 or 1)
+  return kv, math.floor(12 / kv)
+end
+
+-- Forward as one correlation class over x padded by P on the top and left.
+local function forward_plan(L, p)
+  local hp = math.max(p.P + p.H, (p.OH - 1) * p.S + p.KH)
+  local wp = math.max(p.P + p.W, (p.OW - 1) * p.S + p.KW)
+  local taps = {}
+  for i = 0, p.KH - 1 do
+    for j = 0, p.KW - 1 do
+      taps[#taps + 1] = { i = i, j = j, off = (i * wp + j) * p.C, woff = (i * p.KW + j) * p.C * p.K }
+    end
+  end
+  local kv, t = tile(p.K)
+  return { IH = p.H, IW = p.W, IC = p.C, OH = p.OH, OW = p.OW, OC = p.K, HP = hp, WP = wp,
+           PT = p.P, PL = p.P, KV = kv, T = t, ACC = 0, TRANSPOSE = false,
+           classes = { { what = "every output pixel", rows = p.OH, cols = p.OW, rs = p.S, r0 = 0, c0 = 0,
+                         istep = p.S * p.C, ors = 1, or0 = 0, ocs = 1, oc0 = 0, ostep = p.K, taps = taps } } }
+end
+
+-- Backward to the input as stride^2 correlation classes: dx pixel (S*a + pi, S*b + pj)
+-- gathers dy[a + di][b + dj] through the taps (i, j) with S*di = pi + P - i, S*dj = pj + P - j.
+local function backward_data_plan(L, p, acc)
+  local S = p.S
+  local classes, top, left, bottom, right = {}, 0, 0, 0, 0
+  for pi = 0, S - 1 do
+    for pj = 0, S - 1 do
+      local rows, cols = math.floor((p.H - pi + S - 1) / S), math.floor((p.W - pj + S - 1) / S)
+      if rows > 0 and cols > 0 then
+        local taps = {}
+        for i = 0, p.KH - 1 do
+          for j = 0, p.KW - 1 do
+            if (pi + p.P - i) % S == 0 and (pj + p.P - j) % S == 0 then
+              local di, dj = math.floor((pi + p.P - i) / S), math.floor((pj + p.P - j) / S)
+              top, left = math.max(top, -di), math.max(left, -dj)
+              bottom = math.max(bottom, rows - 1 + di - (p.OH - 1))
+              right = math.max(right, cols - 1 + dj - (p.OW - 1))
+              taps[#taps + 1] = { i = i, j = j, di = di, dj = dj, woff = (i * p.KW + j) * p.K * p.C }
+            end
+          end
+        end
+        classes[#classes + 1] = { what = string.format("dx pixels (%d*a + %d, %d*b + %d)", S, pi, S, pj),
+                                  rows = rows, cols = cols, rs = 1, ors = S, or0 = pi, ocs = S, oc0 = pj,
+                                  istep = p.K, ostep = S * p.C, taps = taps }
+      end
+    end
+  end
+  local hp, wp = top + p.OH + bottom, left + p.OW + right
+  for _, cls in ipairs(classes) do
+    cls.r0, cls.c0 = top, left
+    for _, tap in ipairs(cls.taps) do tap.off = (tap.di * wp + tap.dj) * p.K end
+  end
+  local kv, t = tile(p.C)
+  return { IH = p.OH, IW = p.OW, IC = p.K, OH = p.H, OW = p.W, OC = p.C, HP = hp, WP = wp,
+           PT = top, PL = left, KV = kv, T = t, ACC = acc, TRANSPOSE = p.KH * p.KW, classes = classes }
+end
+
+-- Backward to the weights: x padded as in forward.
+local function backward_weights_plan(L, p)
+  local f = forward_plan(L, p)
+  local kv, ct = tile(p.K)
+  return { H = p.H, W = p.W, C = p.C, K = p.K, KH = p.KH, KW = p.KW, S = p.S, OH = p.OH, OW = p.OW,
+           HP = f.HP, WP = f.WP, PT = p.P, PL = p.P, KV = kv, CT = ct }
+end
+
 function M.forward(L, e)
   local sig, p = shape(L)
-  local fn = e:kernel(sig .. "_fwd", "conv_fwd.c.in", p, L)
-  e:call("%s(n, %s, %s, %s);", fn, e:x(L.inputs[1]), e:p(L.weight), e:x(L.output))
+  if p.K % 8 == 0 then
+    local q = forward_plan(L, p)
+    local fn = e:kernel(sig .. "_fwd", "conv_simd.c.in", q, L)
+    e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:x(L.inputs[1]), e:p(L.weight), e:x(L.output),
+           e:thread_scratch(q.HP * q.WP * q.IC))
+  else
+    local fn = e:kernel(sig .. "_fwd", "conv_fwd.c.in", p, L)
+    e:call("%s(n, %s, %s, %s);", fn, e:x(L.inputs[1]), e:p(L.weight), e:x(L.output))
+  end
 end
 
 function M.backward(L, e)
   local sig, p = shape(L)
   local x = L.inputs[1]
-  local fn = e:kernel(sig .. "_bwd_weights", "conv_bwd_weights.c.in", p, L)
-  e:call("%s(n, %s, %s, %s);", fn, e:x(x), e:dx(L.output), e:dp(L.weight))
+  if p.K % 8 == 0 then
+    local q = backward_weights_plan(L, p)
+    local fn = e:kernel(sig .. "_bwd_weights", "conv_bwd_weights_simd.c.in", q, L)
+    e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:x(x), e:dx(L.output), e:dp(L.weight),
+           e:thread_scratch(q.HP * q.WP * q.C + p.KH * p.KW * p.C * p.K))
+  else
+    local fn = e:kernel(sig .. "_bwd_weights", "conv_bwd_weights.c.in", p, L)
+    e:call("%s(n, %s, %s, %s);", fn, e:x(x), e:dx(L.output), e:dp(L.weight))
+  end
   if e:wants_grad(x) then
     local acc = e:accumulate(x, L)
-    p.ACC = acc
-    fn = e:kernel(sig .. "_bwd_data" .. (acc == 1 and "_acc" or ""), "conv_bwd_data.c.in", p, L)
-    e:call("%s(n, %s, %s, %s, %s);", fn, e:dx(L.output), e:p(L.weight),
-           e:scratch(L.kh * L.kw * x.c * L.k), e:dx(x))
+    local name = sig .. "_bwd_data" .. (acc == 1 and "_acc" or "")
+    if p.C % 8 == 0 then
+      local q = backward_data_plan(L, p, acc)
+      local fn = e:kernel(name, "conv_simd.c.in", q, L)
+      e:call("%s(n, %s, %s, %s, %s, %s, nt);", fn, e:dx(L.output), e:p(L.weight),
+             e:scratch(p.KH * p.KW * p.C * p.K), e:dx(x), e:thread_scratch(q.HP * q.WP * q.IC))
+    else
+      p.ACC = acc
+      local fn = e:kernel(name, "conv_bwd_data.c.in", p, L)
+      e:call("%s(n, %s, %s, %s, %s);", fn, e:dx(L.output), e:p(L.weight),
+             e:scratch(p.KH * p.KW * p.C * p.K), e:dx(x))
+    end
   end
 end
 

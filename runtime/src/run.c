@@ -5,6 +5,21 @@
 
 #include <stdint.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Threads a run's scratch is sized for: what OpenMP would start by default. */
+static int max_threads(void)
+{
+#ifdef _OPENMP
+    int t = omp_get_max_threads();
+    return t > 0 ? t : 1;
+#else
+    return 1;
+#endif
+}
+
 /* Bytes of a region of `floats` floats, rounded to 64 with a 64-byte minimum; 0 on
  * overflow (a real region is never 0). */
 static size_t region(size_t floats)
@@ -37,7 +52,10 @@ static int layout(const rn_model *m, int n, int want_dinput, size_t sz[7])
     sz[2] = region(m->param_floats);
     sz[3] = region(m->stats_floats);
     sz[4] = region(act * (size_t)n);
-    sz[5] = region(m->work_floats);
+    size_t scratch = m->thread_scratch_floats;
+    if (scratch > (SIZE_MAX / 8) / (size_t)max_threads())
+        return 0;
+    sz[5] = region(m->work_floats + scratch * (size_t)max_threads());
     sz[6] = want_dinput ? region(in * (size_t)n) : 64;
     for (int i = 0; i < 7; i++)
         if (sz[i] == 0)
@@ -91,6 +109,8 @@ rn_run *rn_run_create(const rn_model *m, int n, int want_dinput)
     r->act = ptr[3];
     r->work = ptr[4];
     r->dinput = ptr[5];
+    r->max_threads = max_threads();
+    r->scratch = r->work + m->work_floats;
     return r;
 }
 

@@ -90,7 +90,8 @@ typedef struct rn_model {
     size_t stats_floats;         /* BN running means and variances */
     size_t train_act_floats;     /* activations per image, training plan */
     size_t infer_act_floats;     /* activations per image, inference plan */
-    size_t work_floats;          /* batch-independent scratch (BN batch statistics) */
+    size_t work_floats;          /* batch-independent work (BN batch statistics, shared scratch) */
+    size_t thread_scratch_floats; /* per-thread scratch (padded images, partial sums) */
     uint64_t macs_per_image;     /* forward multiply-accumulates per image */
     const char *summary;         /* the generator's per-layer table, as text */
     int n_acts;
@@ -122,6 +123,8 @@ typedef struct rn_run {
     float *stats;       /* stats_floats */
     float *act;         /* max(train_act_floats, infer_act_floats) * n */
     float *work;        /* work_floats */
+    float *scratch;     /* max_threads * thread_scratch_floats */
+    int max_threads;    /* threads the scratch is sized for; kernels use min(threads, this) */
     float *dinput;      /* optional: n * in_c * in_h * in_w, or NULL */
 } rn_run;
 
