@@ -8,7 +8,8 @@
  * Reader: rn_st_open reads the whole file and validates everything before returning: the
  * header length (>= 2, <= 100 MB, inside the file), the JSON (own parser; errors give the
  * byte offset), known dtypes, shape product x dtype size == end - begin, offsets inside
- * the data section, no overlapping tensors, no duplicate names. Every message names the
+ * the data section, no overlapping tensors, no duplicate names (gaps between tensors and
+ * trailing bytes are tolerated, unlike the reference reader). Every message names the
  * file and, where it applies, the tensor. Unknown keys inside a tensor entry are ignored
  * (as the reference implementation does); non-string metadata values are errors.
  *
