@@ -111,7 +111,7 @@ typedef struct rn_model {
 } rn_model;
 
 /* The state of one execution of a model on a batch of n images. The caller owns all
- * memory; rn_run_alloc (runtime.h) sizes and allocates it from one arena. */
+ * memory; rn_run_create (runtime.h) sizes and allocates it from one arena. */
 typedef struct rn_run {
     const rn_model *model;
     int n;              /* images in the batch */
