@@ -15,8 +15,9 @@ static const rn_cli_command commands[] = {
     {"infer", "run eval-mode inference on an .npy batch, write the logits", rn_cmd_infer},
     {"grad", "one training-mode forward and backward, write the gradients and the loss",
      rn_cmd_grad},
-    /* TODO(train/eval engineer): add {"train", ..., rn_cmd_train} and {"eval", ...,
-     * rn_cmd_eval} here once runtime/src/cmd_train.c and cmd_eval.c exist. */
+    {"train", "train on CIFAR-10 or Fashion-MNIST (SGD, schedules, checkpoints, logs)",
+     rn_cmd_train},
+    {"eval", "top-1 error, per-class accuracy and confusion matrix of weights", rn_cmd_eval},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

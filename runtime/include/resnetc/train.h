@@ -1,0 +1,83 @@
+/* resnetc/train.h: the training loop (forward_train, rn_softmax_xent, backward, SGD step),
+ * evaluation, per-epoch logs and checkpoints, for any generated model.
+ *
+ * A run directory holds:
+ *   checkpoint.safetensors  written atomically after every epoch (and at the last step):
+ *       every model tensor under its torchvision name in PyTorch layout, the SGD momentum
+ *       buffer as "momentum.<name>" (same layout), I64 tensors "train.step" (optimizer
+ *       steps done), "train.epoch" (epochs begun before the step counter: step =
+ *       epoch * batches_per_epoch + batch), "train.rng" ([seed, 0]: every random stream is
+ *       derived from the seed, epoch and batch, see loader.h), "train.elapsed_ms", and the
+ *       run's settings as __metadata__ "train.<key>" strings.
+ *   weights.safetensors     the final weights, torchvision names (loadable by infer/eval).
+ *   log.csv, log.jsonl      one row per epoch: epoch, step, lr, train loss/error, test
+ *       loss/error (eval mode), validation loss/error when a split is used, images/s
+ *       (training throughput), elapsed seconds (cumulative over resumes).
+ * Determinism: the same settings, seed and thread count give bit-identical weights, and a
+ * run resumed from a checkpoint ends bit-identical to an uninterrupted one.
+ * Does not parse the command line (cmd_train.c) nor distribute work across processes.
+ */
+#ifndef RESNETC_TRAIN_H
+#define RESNETC_TRAIN_H
+
+#include <stdint.h>
+
+#include "resnetc/augment.h"
+#include "resnetc/loader.h"
+#include "resnetc/model.h"
+#include "resnetc/runtime.h"
+#include "resnetc/schedule.h"
+#include "resnetc/sgd.h"
+
+typedef struct rn_train_options {
+    const char *dataset;       /* "cifar10" or "fashion-mnist" */
+    const char *data_dir;      /* NULL: rn_dataset_default_dir */
+    int64_t epochs;            /* 0: derived from iters (or the paper schedule's 64000) */
+    int64_t iters;             /* 0: epochs * batches per epoch */
+    rn_sched_kind schedule;
+    double lr;
+    int64_t warmup;
+    const char *milestones;    /* step schedule; NULL: "0.5,0.75" */
+    double gamma;
+    int anneal_linear;         /* onecycle */
+    int batch;
+    int threads;
+    uint64_t seed;
+    const char *out_dir;
+    const char *resume_dir;    /* settings then come from its checkpoint */
+    rn_sgd_config sgd;
+    float label_smoothing;
+    int zero_init_residual;
+    int val_split;             /* images held out from the end of the training set; 0: none */
+    rn_norm_mode norm;
+    int pad;                   /* -1: data set default (4 for cifar10, 0 otherwise) */
+    int flip;                  /* -1: data set default (1 for cifar10, 0 otherwise) */
+    int drop_last;
+    int progress;              /* -1: a progress bar when stderr is a terminal; 0 off; 1 on */
+    const char *init_weights;  /* start from these weights instead of rn_weights_init */
+    int64_t stop_after_epochs; /* > 0: stop (as if interrupted) after this many epochs */
+} rn_train_options;
+
+/* Defaults: cifar10, schedule paper, lr 0.1, batch 128, 1 thread, seed 0, momentum 0.9,
+ * weight decay 1e-4, per-channel normalization, data-set-default augmentation. */
+void rn_train_defaults(rn_train_options *o);
+
+/* Train (or resume); returns an exit code (0, or 1 after a message). */
+int rn_train(const rn_model *m, const rn_train_options *o);
+
+/* Eval-mode (forward_infer) pass over every batch of l (epoch 0): sum of per-image
+ * cross-entropy (no smoothing), number of top-1 errors and of images; confusion (classes x
+ * classes, row = true label, column = prediction) is accumulated when non-NULL. r must
+ * hold batches of l's size. */
+void rn_evaluate(const rn_model *m, rn_run *r, rn_loader *l, double *loss_sum,
+                 int64_t *errors, int64_t *count, int64_t *confusion);
+
+/* Zero the last BN weight (gamma) of every residual block: "layerX.Y.bn3.weight" where the
+ * block has one (bottleneck), else "layerX.Y.bn2.weight". Returns the tensors zeroed. */
+int rn_zero_init_residual(const rn_model *m, float *params);
+
+/* Parameters <-> PyTorch layout of one tensor (conv weights HWIO <-> OIHW; others copy). */
+void rn_tensor_to_torch(const rn_tensor_info *t, const float *internal, float *torch);
+void rn_tensor_from_torch(const rn_tensor_info *t, const float *torch, float *internal);
+
+#endif /* RESNETC_TRAIN_H */

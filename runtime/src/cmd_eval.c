@@ -1,0 +1,128 @@
+/* cmd_eval.c: `<model> eval --weights W [--data DIR] [--dataset cifar10|fashion-mnist]`:
+ * eval-mode (running BN statistics) top-1 error and mean cross-entropy on the test set (or
+ * the held-out validation images), per-class accuracy and the confusion matrix, on stdout.
+ *
+ * The input normalization is recomputed from the training set exactly as `train` does:
+ * give the same --norm and --val-split as the training run (defaults match train's).
+ * Does not write files or train. */
+#include "resnetc/args.h"
+#include "resnetc/cli.h"
+#include "resnetc/data.h"
+#include "resnetc/train.h"
+#include "resnetc/util.h"
+#include "resnetc/weights.h"
+
+#include <string.h>
+
+int rn_cmd_eval(const rn_model *m, int argc, char **argv)
+{
+    const char *weights = NULL, *data = NULL, *dataset = "cifar10", *norm = "channel",
+               *split = "test";
+    long batch = 256, threads = 1, val_split = 0;
+    rn_arg args[] = {
+        {"--weights", RN_ARG_STRING, &weights, 0, 0, 1, "safetensors weights (PyTorch names)"},
+        {"--data", RN_ARG_STRING, &data, 0, 0, 0, "data directory (as for train)"},
+        {"--dataset", RN_ARG_STRING, &dataset, 0, 0, 0, "cifar10 | fashion-mnist"},
+        {"--split", RN_ARG_STRING, &split, 0, 0, 0, "test | val (needs --val-split)"},
+        {"--val-split", RN_ARG_INT, &val_split, 0, 1e9, 0,
+         "the training run's --val-split (normalization statistics exclude those images)"},
+        {"--norm", RN_ARG_STRING, &norm, 0, 0, 0, "the training run's --norm"},
+        {"--batch", RN_ARG_INT, &batch, 1, 65536, 0, "images per forward pass"},
+        {"--threads", RN_ARG_INT, &threads, 1, 1024, 0, "OpenMP threads"},
+        {NULL, RN_ARG_STRING, NULL, 0, 0, 0, NULL},
+    };
+    int rc = rn_cli_args("eval", args, argc, argv);
+    if (rc >= 0)
+        return rc;
+    rn_norm_mode mode;
+    if (rn_norm_parse_mode(norm, &mode) != 0)
+        return RN_EXIT_USAGE;
+    int use_val = 0;
+    if (strcmp(split, "val") == 0)
+        use_val = 1;
+    else if (strcmp(split, "test") != 0) {
+        rn_error("eval: --split: expected test or val, got '%s'", split);
+        return RN_EXIT_USAGE;
+    }
+    if (use_val && val_split <= 0) {
+        rn_error("eval: --split val needs --val-split N");
+        return RN_EXIT_USAGE;
+    }
+
+    rc = RN_EXIT_ERROR;
+    rn_dataset train = {0}, test = {0}, val = {0};
+    rn_norm nm = {0};
+    rn_loader *l = NULL;
+    rn_run *r = NULL;
+    int64_t *confusion = NULL;
+    if (rn_dataset_load(dataset, data, RN_SPLIT_TRAIN, &train) != 0)
+        goto done;
+    if (m->in_c != train.c || m->in_h != train.h || m->in_w != train.w ||
+        m->classes != train.classes) {
+        rn_error("model %s takes %dx%dx%d input and %d classes but %s has %dx%dx%d images "
+                 "and %d classes",
+                 m->name, m->in_c, m->in_h, m->in_w, m->classes, train.name, train.c, train.h,
+                 train.w, train.classes);
+        goto done;
+    }
+    if (val_split > 0 && rn_dataset_split_tail(&train, (int)val_split, &val) != 0)
+        goto done;
+    if (rn_norm_compute(&nm, &train, mode) != 0)
+        goto done;
+    if (!use_val && rn_dataset_load(dataset, data, RN_SPLIT_TEST, &test) != 0)
+        goto done;
+    const rn_dataset *d = use_val ? &val : &test;
+    rn_loader_config ec = {(int)batch, 0, {0, 0}, 0, 0, 1};
+    if (rn_loader_create(&l, d, &nm, &ec) != 0)
+        goto done;
+    int chunk = d->n < batch ? d->n : (int)batch;
+    r = rn_run_create(m, chunk, 0);
+    if (r == NULL)
+        goto done;
+    r->threads = (int)threads;
+    if (rn_weights_load(m, weights, r->params, r->stats) != 0)
+        goto done;
+    const int K = m->classes;
+    confusion = rn_alloc((size_t)K * K * sizeof(int64_t));
+    double loss_sum;
+    int64_t errors, count;
+    double t0 = rn_seconds();
+    rn_evaluate(m, r, l, &loss_sum, &errors, &count, confusion);
+    double secs = rn_seconds() - t0;
+
+    const char *const *names = rn_dataset_class_names(dataset);
+    printf("%s on %s %s (%lld images, %s): top-1 error %.2f%% (accuracy %.2f%%), loss %.4f, "
+           "%.0f images/s\n",
+           m->name, dataset, use_val ? "validation" : "test", (long long)count, weights,
+           100.0 * errors / count, 100.0 - 100.0 * errors / count, loss_sum / count,
+           count / secs);
+    printf("\nper-class accuracy:\n");
+    for (int c = 0; c < K; c++) {
+        int64_t row = 0;
+        for (int p = 0; p < K; p++)
+            row += confusion[(size_t)c * K + p];
+        printf("  %2d %-12s %6.2f%% (%lld/%lld)\n", c, names ? names[c] : "",
+               row ? 100.0 * confusion[(size_t)c * K + c] / row : 0.0,
+               (long long)confusion[(size_t)c * K + c], (long long)row);
+    }
+    printf("\nconfusion matrix (rows: true class, columns: predicted):\n     ");
+    for (int p = 0; p < K; p++)
+        printf(" %5d", p);
+    printf("\n");
+    for (int c = 0; c < K; c++) {
+        printf("  %2d ", c);
+        for (int p = 0; p < K; p++)
+            printf(" %5lld", (long long)confusion[(size_t)c * K + p]);
+        printf("\n");
+    }
+    rc = RN_EXIT_OK;
+done:
+    rn_free(confusion);
+    rn_run_destroy(r);
+    rn_loader_destroy(l);
+    rn_norm_free(&nm);
+    rn_dataset_free(&train);
+    rn_dataset_free(&test);
+    rn_dataset_free(&val);
+    return rc;
+}

@@ -1,0 +1,150 @@
+/* cmd_train.c: `<model> train [flags]`: parses the flags into rn_train_options and runs
+ * rn_train (train.h). With --resume RUN_DIR the run's settings come from its checkpoint;
+ * only --data, --threads, --progress/--no-progress and --stop-after may be given then.
+ * Does not implement training itself (train.c). */
+#include "resnetc/args.h"
+#include "resnetc/cli.h"
+#include "resnetc/train.h"
+#include "resnetc/util.h"
+
+#include <string.h>
+
+/* Flags that may accompany --resume (the others are fixed by the checkpoint). */
+static int allowed_on_resume(const char *flag, size_t len)
+{
+    static const char *const ok[] = {"--resume", "--data",     "--threads", "--progress",
+                                     "--no-progress", "--stop-after", "--out"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strlen(ok[i]) == len && strncmp(flag, ok[i], len) == 0)
+            return 1;
+    return 0;
+}
+
+int rn_cmd_train(const rn_model *m, int argc, char **argv)
+{
+    rn_train_options o;
+    rn_train_defaults(&o);
+    const char *dataset = "cifar10", *schedule = "paper", *norm = "channel", *anneal = "cos";
+    const char *data = NULL, *out = NULL, *resume = NULL, *milestones = NULL, *init = NULL;
+    long epochs = 0, iters = 0, batch = 128, threads = 1, seed = 0, warmup = 0, val_split = 0;
+    long pad = -1, flip = -1, stop_after = 0;
+    double lr = 0.1, wd = 1e-4, momentum = 0.9, smoothing = 0.0, gamma = 0.1;
+    int nesterov = 0, no_decay_bn = 0, zero_init = 0, drop_last = 0, progress = 0,
+        no_progress = 0;
+    rn_arg args[] = {
+        {"--data", RN_ARG_STRING, &data, 0, 0, 0,
+         "data directory (cifar10: the .bin files or their parent; default "
+         "$RESNETC_CIFAR10_DIR, fashion-mnist: /usr/share/datasets/fashion-mnist)"},
+        {"--dataset", RN_ARG_STRING, &dataset, 0, 0, 0, "cifar10 | fashion-mnist"},
+        {"--epochs", RN_ARG_INT, &epochs, 1, 1e9, 0, "epochs to train (or --iters)"},
+        {"--iters", RN_ARG_INT, &iters, 1, 1e12, 0,
+         "iterations to train (default for --schedule paper: 64000)"},
+        {"--schedule", RN_ARG_STRING, &schedule, 0, 0, 0,
+         "paper | step | cosine | onecycle | constant"},
+        {"--lr", RN_ARG_FLOAT, &lr, 1e-12, 1e6, 0, "base (peak) learning rate"},
+        {"--warmup", RN_ARG_INT, &warmup, 0, 1e12, 0,
+         "warm-up iterations (paper: lr/10 constant, e.g. 400; others: linear)"},
+        {"--milestones", RN_ARG_STRING, &milestones, 0, 0, 0,
+         "step schedule: fractions of the run, e.g. 0.5,0.75"},
+        {"--gamma", RN_ARG_FLOAT, &gamma, 0, 1, 0, "step schedule: factor at each milestone"},
+        {"--anneal", RN_ARG_STRING, &anneal, 0, 0, 0, "onecycle: cos | linear"},
+        {"--batch", RN_ARG_INT, &batch, 1, 65536, 0, "images per batch"},
+        {"--threads", RN_ARG_INT, &threads, 1, 1024, 0, "OpenMP threads"},
+        {"--seed", RN_ARG_INT, &seed, 0, 9007199254740991.0, 0,
+         "seed of initialization, shuffling and augmentation"},
+        {"--out", RN_ARG_STRING, &out, 0, 0, 0, "run directory (created)"},
+        {"--resume", RN_ARG_STRING, &resume, 0, 0, 0, "continue the run in this directory"},
+        {"--momentum", RN_ARG_FLOAT, &momentum, 0, 1, 0, "SGD momentum"},
+        {"--weight-decay", RN_ARG_FLOAT, &wd, 0, 1, 0, "L2 weight decay"},
+        {"--nesterov", RN_ARG_FLAG, &nesterov, 0, 0, 0, "Nesterov momentum"},
+        {"--no-decay-bn", RN_ARG_FLAG, &no_decay_bn, 0, 0, 0,
+         "no weight decay on BN weights/biases and the FC bias"},
+        {"--label-smoothing", RN_ARG_FLOAT, &smoothing, 0, 0.999, 0,
+         "label smoothing of the training loss"},
+        {"--zero-init-residual", RN_ARG_FLAG, &zero_init, 0, 0, 0,
+         "zero the last BN weight of each residual block"},
+        {"--val-split", RN_ARG_INT, &val_split, 0, 1e9, 0,
+         "hold out the last N training images as validation (e.g. 5000)"},
+        {"--norm", RN_ARG_STRING, &norm, 0, 0, 0,
+         "channel (mean/std) | pixel (per-pixel mean, the paper) | none"},
+        {"--pad", RN_ARG_INT, &pad, -1, 64, 0,
+         "random-crop padding (-1: 4 for cifar10, 0 otherwise)"},
+        {"--flip", RN_ARG_INT, &flip, -1, 1, 0,
+         "random horizontal flip 1/0 (-1: on for cifar10)"},
+        {"--drop-last", RN_ARG_FLAG, &drop_last, 0, 0, 0, "drop a last partial batch"},
+        {"--init-weights", RN_ARG_STRING, &init, 0, 0, 0, "start from these weights"},
+        {"--progress", RN_ARG_FLAG, &progress, 0, 0, 0, "progress bar even if not a terminal"},
+        {"--no-progress", RN_ARG_FLAG, &no_progress, 0, 0, 0, "no progress bar"},
+        {"--stop-after", RN_ARG_INT, &stop_after, 0, 1e9, 0,
+         "stop after N epochs of this session, as if interrupted (tests resume)"},
+        {NULL, RN_ARG_STRING, NULL, 0, 0, 0, NULL},
+    };
+    int rc = rn_cli_args("train", args, argc, argv);
+    if (rc >= 0)
+        return rc;
+
+    if (resume != NULL) {
+        for (int i = 0; i < argc; i++) {
+            if (strncmp(argv[i], "--", 2) != 0)
+                continue;
+            const char *eq = strchr(argv[i], '=');
+            size_t len = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
+            if (!allowed_on_resume(argv[i], len)) {
+                rn_error("train: %.*s cannot be given with --resume: a resumed run keeps the "
+                         "settings stored in its checkpoint (allowed: --data, --threads, "
+                         "--progress, --no-progress, --stop-after)",
+                         (int)len, argv[i]);
+                return RN_EXIT_USAGE;
+            }
+        }
+    } else if (out == NULL) {
+        rn_error("train: --out RUN_DIR is required (or --resume RUN_DIR)");
+        return RN_EXIT_USAGE;
+    }
+    if (epochs > 0 && iters > 0) {
+        rn_error("train: give --epochs or --iters, not both");
+        return RN_EXIT_USAGE;
+    }
+    if (rn_schedule_parse_kind(schedule, &o.schedule) != 0 ||
+        rn_norm_parse_mode(norm, &o.norm) != 0)
+        return RN_EXIT_USAGE;
+    if (strcmp(anneal, "cos") == 0)
+        o.anneal_linear = 0;
+    else if (strcmp(anneal, "linear") == 0)
+        o.anneal_linear = 1;
+    else {
+        rn_error("train: --anneal: expected cos or linear, got '%s'", anneal);
+        return RN_EXIT_USAGE;
+    }
+    if (progress && no_progress) {
+        rn_error("train: --progress and --no-progress exclude each other");
+        return RN_EXIT_USAGE;
+    }
+    o.dataset = dataset;
+    o.data_dir = data;
+    o.epochs = epochs;
+    o.iters = iters;
+    o.lr = lr;
+    o.warmup = warmup;
+    o.milestones = milestones;
+    o.gamma = gamma;
+    o.batch = (int)batch;
+    o.threads = (int)threads;
+    o.seed = (uint64_t)seed;
+    o.out_dir = out;
+    o.resume_dir = resume;
+    o.sgd.momentum = (float)momentum;
+    o.sgd.weight_decay = (float)wd;
+    o.sgd.nesterov = nesterov;
+    o.sgd.no_decay_bn = no_decay_bn;
+    o.label_smoothing = (float)smoothing;
+    o.zero_init_residual = zero_init;
+    o.val_split = (int)val_split;
+    o.pad = (int)pad;
+    o.flip = (int)flip;
+    o.drop_last = drop_last;
+    o.progress = progress ? 1 : no_progress ? 0 : -1;
+    o.init_weights = init;
+    o.stop_after_epochs = stop_after;
+    return rn_train(m, &o) == 0 ? RN_EXIT_OK : RN_EXIT_ERROR;
+}

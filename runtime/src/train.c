@@ -1,0 +1,750 @@
+/* train.c: the training loop, evaluation, logs and checkpoints (see resnetc/train.h).
+ *
+ * One optimizer step: lr = schedule(step); forward_train(x) -> logits;
+ * rn_softmax_xent(logits, labels, smoothing) -> loss, dlogits; backward(dlogits) -> grads;
+ * rn_sgd_step(params, grads, lr). The data order and augmentation of every batch come from
+ * (seed, epoch, batch) alone (loader.h), the optimizer state is saved exactly, so a resumed
+ * run repeats the uninterrupted one bit for bit.
+ * Does not parse flags (cmd_train.c) or evaluate saved weights from the command line
+ * (cmd_eval.c).
+ */
+#include "resnetc/train.h"
+#include "resnetc/data.h"
+#include "resnetc/kernels.h"
+#include "resnetc/safetensors.h"
+#include "resnetc/util.h"
+#include "resnetc/weights.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void rn_train_defaults(rn_train_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->dataset = "cifar10";
+    o->schedule = RN_SCHED_PAPER;
+    o->lr = 0.1;
+    o->gamma = 0.1;
+    o->batch = 128;
+    o->threads = 1;
+    o->sgd = rn_sgd_defaults();
+    o->norm = RN_NORM_CHANNEL;
+    o->pad = -1;
+    o->flip = -1;
+    o->progress = -1;
+}
+
+/* ---- tensors ------------------------------------------------------------------------ */
+
+static int is_param(rn_role role)
+{
+    return role != RN_BN_MEAN && role != RN_BN_VAR;
+}
+
+void rn_tensor_to_torch(const rn_tensor_info *t, const float *internal, float *torch)
+{
+    if (t->role != RN_CONV_WEIGHT || t->ndim != 4) {
+        memcpy(torch, internal, t->count * sizeof(float));
+        return;
+    }
+    const int O = t->shape[0], I = t->shape[1], KH = t->shape[2], KW = t->shape[3];
+    for (int o = 0; o < O; o++)
+        for (int i = 0; i < I; i++)
+            for (int a = 0; a < KH; a++)
+                for (int b = 0; b < KW; b++)
+                    torch[(((size_t)o * I + i) * KH + a) * KW + b] =
+                        internal[(((size_t)a * KW + b) * I + i) * O + o];
+}
+
+void rn_tensor_from_torch(const rn_tensor_info *t, const float *torch, float *internal)
+{
+    if (t->role != RN_CONV_WEIGHT || t->ndim != 4) {
+        memcpy(internal, torch, t->count * sizeof(float));
+        return;
+    }
+    const int O = t->shape[0], I = t->shape[1], KH = t->shape[2], KW = t->shape[3];
+    for (int o = 0; o < O; o++)
+        for (int i = 0; i < I; i++)
+            for (int a = 0; a < KH; a++)
+                for (int b = 0; b < KW; b++)
+                    internal[(((size_t)a * KW + b) * I + i) * O + o] =
+                        torch[(((size_t)o * I + i) * KH + a) * KW + b];
+}
+
+int rn_zero_init_residual(const rn_model *m, float *params)
+{
+    int zeroed = 0;
+    for (int t = 0; t < m->n_tensors; t++) {
+        const rn_tensor_info *ti = &m->tensors[t];
+        int x, y, len = 0;
+        if (ti->role != RN_BN_WEIGHT || sscanf(ti->name, "layer%d.%d.%n", &x, &y, &len) != 2 ||
+            len == 0)
+            continue;
+        const char *rest = ti->name + len;
+        int hit = 0;
+        if (strcmp(rest, "bn3.weight") == 0) {
+            hit = 1;
+        } else if (strcmp(rest, "bn2.weight") == 0) {
+            /* basic block unless the same block has a bn3 */
+            char bn3[256];
+            snprintf(bn3, sizeof bn3, "%.*sbn3.weight", len, ti->name);
+            hit = 1;
+            for (int u = 0; u < m->n_tensors; u++)
+                if (strcmp(m->tensors[u].name, bn3) == 0)
+                    hit = 0;
+        }
+        if (hit) {
+            memset(params + ti->offset, 0, ti->count * sizeof(float));
+            zeroed++;
+        }
+    }
+    return zeroed;
+}
+
+/* ---- evaluation --------------------------------------------------------------------- */
+
+static int argmax(const float *v, int n)
+{
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (v[i] > v[best])
+            best = i;
+    return best;
+}
+
+void rn_evaluate(const rn_model *m, rn_run *r, rn_loader *l, double *loss_sum,
+                 int64_t *errors, int64_t *count, int64_t *confusion)
+{
+    const int K = m->classes;
+    float *logits = rn_alloc((size_t)r->n * K * sizeof(float));
+    int cap = r->n;
+    *loss_sum = 0;
+    *errors = 0;
+    *count = 0;
+    rn_loader_start_epoch(l, 0, 0);
+    const rn_batch *b;
+    while ((b = rn_loader_next(l)) != NULL) {
+        if (b->n > cap)
+            break; /* cannot happen: the caller sized r for the loader */
+        r->n = b->n;
+        m->forward_infer(r, b->x, logits);
+        for (int i = 0; i < b->n; i++) {
+            const float *z = logits + (size_t)i * K;
+            *loss_sum += rn_softmax_xent(z, b->labels + i, 1, K, 0.0f, NULL);
+            int p = argmax(z, K);
+            *errors += p != b->labels[i];
+            if (confusion != NULL)
+                confusion[(size_t)b->labels[i] * K + p]++;
+        }
+        *count += b->n;
+    }
+    r->n = cap;
+    rn_free(logits);
+}
+
+/* ---- settings in checkpoint metadata ------------------------------------------------ */
+
+typedef struct settings {
+    rn_train_options o;
+    int64_t total;   /* iterations of the run */
+    char dataset[32], milestones[256];
+} settings;
+
+static int meta_put(rn_st_writer *w, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int meta_put(rn_st_writer *w, const char *key, const char *fmt, ...)
+{
+    char k[64], v[512];
+    snprintf(k, sizeof k, "train.%s", key);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v, sizeof v, fmt, ap);
+    va_end(ap);
+    return rn_st_writer_metadata(w, k, v);
+}
+
+static int put_settings(rn_st_writer *w, const settings *s)
+{
+    const rn_train_options *o = &s->o;
+    int rc = 0;
+    rc |= meta_put(w, "dataset", "%s", o->dataset);
+    rc |= meta_put(w, "total_iters", "%lld", (long long)s->total);
+    rc |= meta_put(w, "schedule", "%s", rn_schedule_kind_name(o->schedule));
+    rc |= meta_put(w, "lr", "%.17g", o->lr);
+    rc |= meta_put(w, "warmup", "%lld", (long long)o->warmup);
+    rc |= meta_put(w, "milestones", "%s", o->milestones ? o->milestones : "");
+    rc |= meta_put(w, "gamma", "%.17g", o->gamma);
+    rc |= meta_put(w, "anneal_linear", "%d", o->anneal_linear);
+    rc |= meta_put(w, "batch", "%d", o->batch);
+    rc |= meta_put(w, "seed", "%llu", (unsigned long long)o->seed);
+    rc |= meta_put(w, "momentum", "%.17g", (double)o->sgd.momentum);
+    rc |= meta_put(w, "weight_decay", "%.17g", (double)o->sgd.weight_decay);
+    rc |= meta_put(w, "dampening", "%.17g", (double)o->sgd.dampening);
+    rc |= meta_put(w, "nesterov", "%d", o->sgd.nesterov);
+    rc |= meta_put(w, "no_decay_bn", "%d", o->sgd.no_decay_bn);
+    rc |= meta_put(w, "label_smoothing", "%.17g", (double)o->label_smoothing);
+    rc |= meta_put(w, "zero_init_residual", "%d", o->zero_init_residual);
+    rc |= meta_put(w, "val_split", "%d", o->val_split);
+    rc |= meta_put(w, "norm", "%d", (int)o->norm);
+    rc |= meta_put(w, "pad", "%d", o->pad);
+    rc |= meta_put(w, "flip", "%d", o->flip);
+    rc |= meta_put(w, "drop_last", "%d", o->drop_last);
+    rc |= meta_put(w, "threads", "%d", o->threads);
+    return rc ? -1 : 0;
+}
+
+static const char *meta_get(const rn_st_file *f, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "train.%s", key);
+    const char *v = rn_st_metadata(f, k);
+    if (v == NULL)
+        rn_error("%s: checkpoint lacks the setting %s", rn_st_path(f), k);
+    return v;
+}
+
+static int get_i64(const rn_st_file *f, const char *key, long long *out)
+{
+    const char *v = meta_get(f, key);
+    char *end;
+    if (v == NULL)
+        return -1;
+    errno = 0;
+    *out = strtoll(v, &end, 10);
+    if (end == v || *end != '\0' || errno != 0)
+        return rn_error("%s: checkpoint setting train.%s: not an integer: '%s'",
+                        rn_st_path(f), key, v);
+    return 0;
+}
+
+static int get_f64(const rn_st_file *f, const char *key, double *out)
+{
+    const char *v = meta_get(f, key);
+    char *end;
+    if (v == NULL)
+        return -1;
+    *out = strtod(v, &end);
+    if (end == v || *end != '\0')
+        return rn_error("%s: checkpoint setting train.%s: not a number: '%s'", rn_st_path(f),
+                        key, v);
+    return 0;
+}
+
+static int get_settings(const rn_st_file *f, settings *s)
+{
+    rn_train_options *o = &s->o;
+    long long i;
+    double d;
+    const char *v;
+    if ((v = meta_get(f, "dataset")) == NULL)
+        return -1;
+    snprintf(s->dataset, sizeof s->dataset, "%s", v);
+    o->dataset = s->dataset;
+    if ((v = meta_get(f, "milestones")) == NULL)
+        return -1;
+    snprintf(s->milestones, sizeof s->milestones, "%s", v);
+    o->milestones = s->milestones[0] ? s->milestones : NULL;
+    if ((v = meta_get(f, "schedule")) == NULL || rn_schedule_parse_kind(v, &o->schedule) != 0)
+        return -1;
+#define GI(key, dst, type)                                                                 \
+    do {                                                                                   \
+        if (get_i64(f, key, &i) != 0)                                                      \
+            return -1;                                                                     \
+        dst = (type)i;                                                                     \
+    } while (0)
+#define GF(key, dst, type)                                                                 \
+    do {                                                                                   \
+        if (get_f64(f, key, &d) != 0)                                                      \
+            return -1;                                                                     \
+        dst = (type)d;                                                                     \
+    } while (0)
+    GI("total_iters", s->total, int64_t);
+    GF("lr", o->lr, double);
+    GI("warmup", o->warmup, int64_t);
+    GF("gamma", o->gamma, double);
+    GI("anneal_linear", o->anneal_linear, int);
+    GI("batch", o->batch, int);
+    if ((v = meta_get(f, "seed")) == NULL)
+        return -1;
+    o->seed = strtoull(v, NULL, 10);
+    GF("momentum", o->sgd.momentum, float);
+    GF("weight_decay", o->sgd.weight_decay, float);
+    GF("dampening", o->sgd.dampening, float);
+    GI("nesterov", o->sgd.nesterov, int);
+    GI("no_decay_bn", o->sgd.no_decay_bn, int);
+    GF("label_smoothing", o->label_smoothing, float);
+    GI("zero_init_residual", o->zero_init_residual, int);
+    GI("val_split", o->val_split, int);
+    GI("norm", o->norm, rn_norm_mode);
+    GI("pad", o->pad, int);
+    GI("flip", o->flip, int);
+    GI("drop_last", o->drop_last, int);
+#undef GI
+#undef GF
+    return 0;
+}
+
+/* ---- checkpoints -------------------------------------------------------------------- */
+
+typedef struct progress_state {
+    int64_t step, epoch, elapsed_ms, logged;
+} progress_state;
+
+static int checkpoint_save(const char *path, const rn_model *m, const rn_run *r,
+                           const rn_sgd *opt, const settings *s, const progress_state *ps)
+{
+    rn_st_writer *w = rn_st_writer_new();
+    size_t maxc = 1;
+    for (int t = 0; t < m->n_tensors; t++)
+        if (m->tensors[t].count > maxc)
+            maxc = m->tensors[t].count;
+    float *tmp = rn_alloc(maxc * sizeof(float));
+    int rc = 0;
+    char name[512];
+    for (int t = 0; t < m->n_tensors && rc == 0; t++) {
+        const rn_tensor_info *ti = &m->tensors[t];
+        int64_t shape[4];
+        for (int k = 0; k < ti->ndim; k++)
+            shape[k] = ti->shape[k];
+        const float *src = (is_param(ti->role) ? r->params : r->stats) + ti->offset;
+        rn_tensor_to_torch(ti, src, tmp);
+        rc = rn_st_writer_add_f32(w, ti->name, ti->ndim, shape, tmp);
+        if (rc == 0 && is_param(ti->role) && opt->buf != NULL) {
+            rn_tensor_to_torch(ti, opt->buf + ti->offset, tmp);
+            snprintf(name, sizeof name, "momentum.%s", ti->name);
+            rc = rn_st_writer_add_f32(w, name, ti->ndim, shape, tmp);
+        }
+    }
+    int64_t one[1] = {1}, two[1] = {2};
+    int64_t rng[2] = {(int64_t)s->o.seed, 0};
+    if (rc == 0)
+        rc = rn_st_writer_add_i64(w, "train.step", 1, one, &ps->step) |
+             rn_st_writer_add_i64(w, "train.epoch", 1, one, &ps->epoch) |
+             rn_st_writer_add_i64(w, "train.rng", 1, two, rng) |
+             rn_st_writer_add_i64(w, "train.elapsed_ms", 1, one, &ps->elapsed_ms) |
+             rn_st_writer_add_i64(w, "train.logged", 1, one, &ps->logged);
+    if (rc == 0)
+        rc = rn_st_writer_metadata(w, "format", "pt") |
+             rn_st_writer_metadata(w, "resnetc_model", m->name) |
+             rn_st_writer_metadata(w, "resnetc_kind", "checkpoint") | put_settings(w, s);
+    if (rc == 0)
+        rc = rn_st_writer_write(w, path);
+    else
+        rn_error("%s: cannot assemble the checkpoint", path);
+    rn_free(tmp);
+    rn_st_writer_free(w);
+    return rc ? -1 : 0;
+}
+
+static int read_i64_tensor(const rn_st_file *f, const char *name, int64_t *dst, size_t count)
+{
+    const rn_st_tensor *t = rn_st_find(f, name);
+    if (t == NULL)
+        return rn_error("%s: checkpoint lacks tensor %s", rn_st_path(f), name);
+    if (t->count != count)
+        return rn_error("%s: tensor %s has %zu elements, expected %zu", rn_st_path(f), name,
+                        t->count, count);
+    return rn_st_read_i64(f, t, dst);
+}
+
+static int checkpoint_load(const rn_st_file *f, const rn_model *m, rn_run *r, rn_sgd *opt,
+                           progress_state *ps)
+{
+    const char *model = rn_st_metadata(f, "resnetc_model");
+    if (model == NULL || strcmp(model, m->name) != 0)
+        return rn_error("%s: checkpoint of model '%s', this is %s", rn_st_path(f),
+                        model ? model : "?", m->name);
+    size_t maxc = 1;
+    for (int t = 0; t < m->n_tensors; t++)
+        if (m->tensors[t].count > maxc)
+            maxc = m->tensors[t].count;
+    float *tmp = rn_alloc(maxc * sizeof(float));
+    char name[512];
+    for (int t = 0; t < m->n_tensors; t++) {
+        const rn_tensor_info *ti = &m->tensors[t];
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 1 && (!is_param(ti->role) || opt->buf == NULL))
+                break;
+            snprintf(name, sizeof name, "%s%s", pass ? "momentum." : "", ti->name);
+            const rn_st_tensor *st = rn_st_find(f, name);
+            if (st == NULL || st->count != ti->count) {
+                rn_free(tmp);
+                return rn_error("%s: checkpoint %s tensor %s", rn_st_path(f),
+                                st ? "has a wrongly sized" : "lacks", name);
+            }
+            if (rn_st_read_f32(f, st, tmp) != 0) {
+                rn_free(tmp);
+                return -1;
+            }
+            float *dst = pass ? opt->buf : is_param(ti->role) ? r->params : r->stats;
+            rn_tensor_from_torch(ti, tmp, dst + ti->offset);
+        }
+    }
+    rn_free(tmp);
+    int64_t rng[2];
+    if (read_i64_tensor(f, "train.step", &ps->step, 1) != 0 ||
+        read_i64_tensor(f, "train.epoch", &ps->epoch, 1) != 0 ||
+        read_i64_tensor(f, "train.rng", rng, 2) != 0 ||
+        read_i64_tensor(f, "train.elapsed_ms", &ps->elapsed_ms, 1) != 0 ||
+        read_i64_tensor(f, "train.logged", &ps->logged, 1) != 0)
+        return -1;
+    if (ps->step < 0 || ps->epoch < 0 || ps->logged < 0)
+        return rn_error("%s: negative step, epoch or log count", rn_st_path(f));
+    opt->steps = ps->step;
+    return 0;
+}
+
+/* ---- logs --------------------------------------------------------------------------- */
+
+static const char csv_header[] =
+    "epoch,step,lr,train_loss,train_err,test_loss,test_err,val_loss,val_err,images_per_s,"
+    "elapsed_s\n";
+
+/* Keep the first `keep` lines (plus a header line for CSV) of a log, atomically. */
+static int truncate_log(const char *path, int64_t keep, int header)
+{
+    void *data;
+    size_t bytes;
+    if (access(path, F_OK) != 0)
+        return header ? rn_write_file_atomic(path, csv_header, sizeof csv_header - 1) : 0;
+    if (rn_read_file(path, &data, &bytes) != 0)
+        return -1;
+    char *p = data;
+    size_t at = 0;
+    int64_t lines = 0, want = keep + (header ? 1 : 0);
+    while (at < bytes && lines < want) {
+        char *nl = memchr(p + at, '\n', bytes - at);
+        if (nl == NULL)
+            break;
+        at = (size_t)(nl - p) + 1;
+        lines++;
+    }
+    int rc = rn_write_file_atomic(path, data, at);
+    rn_free(data);
+    return rc;
+}
+
+static int append_line(const char *path, const char *line)
+{
+    FILE *f = fopen(path, "a");
+    if (f == NULL)
+        return rn_error("%s: cannot open log: %s", path, strerror(errno));
+    int ok = fputs(line, f) >= 0;
+    ok &= fflush(f) == 0;
+    ok &= fsync(fileno(f)) == 0 || errno == EINVAL;
+    ok &= fclose(f) == 0;
+    return ok ? 0 : rn_error("%s: cannot write log", path);
+}
+
+/* ---- the loop ----------------------------------------------------------------------- */
+
+static void fmt_duration(char *buf, size_t cap, double s)
+{
+    if (!(s >= 0) || s > 1e8)
+        s = 0;
+    long t = (long)(s + 0.5);
+    snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+}
+
+static int check_model_data(const rn_model *m, const rn_dataset *d)
+{
+    if (m->in_c != d->c || m->in_h != d->h || m->in_w != d->w)
+        return rn_error("model %s takes %dx%dx%d input but %s images are %dx%dx%d: use a "
+                        "model generated for this data set (Fashion-MNIST: input {1, 28, 28})",
+                        m->name, m->in_c, m->in_h, m->in_w, d->name, d->c, d->h, d->w);
+    if (m->classes != d->classes)
+        return rn_error("model %s has %d classes but %s has %d", m->name, m->classes, d->name,
+                        d->classes);
+    return 0;
+}
+
+int rn_train(const rn_model *m, const rn_train_options *opts)
+{
+    settings s;
+    memset(&s, 0, sizeof s);
+    s.o = *opts;
+    rn_train_options *o = &s.o;
+    char ckpt_path[4096], weights_path[4096], csv_path[4096], jsonl_path[4096];
+    rn_st_file *resume = NULL;
+    int status = 1;
+
+    /* Settings: from the command line, or from the checkpoint when resuming. */
+    if (opts->resume_dir != NULL) {
+        if (opts->out_dir != NULL && strcmp(opts->out_dir, opts->resume_dir) != 0)
+            return rn_error("--out: a resumed run continues in its own directory (%s)",
+                            opts->resume_dir),
+                   1;
+        snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.safetensors", opts->resume_dir);
+        resume = rn_st_open(ckpt_path);
+        if (resume == NULL)
+            return 1;
+        if (get_settings(resume, &s) != 0) {
+            rn_st_close(resume);
+            return 1;
+        }
+        o->out_dir = opts->resume_dir;
+    }
+    if (o->out_dir == NULL)
+        return rn_error("train: --out RUN_DIR is required"), 1;
+    if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST) {
+        rn_error("%s: cannot create the run directory: %s", o->out_dir, strerror(errno));
+        rn_st_close(resume);
+        return 1;
+    }
+    snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.safetensors", o->out_dir);
+    snprintf(weights_path, sizeof weights_path, "%s/weights.safetensors", o->out_dir);
+    snprintf(csv_path, sizeof csv_path, "%s/log.csv", o->out_dir);
+    snprintf(jsonl_path, sizeof jsonl_path, "%s/log.jsonl", o->out_dir);
+
+    rn_dataset train = {0}, test = {0}, val = {0};
+    rn_norm nm = {0};
+    rn_loader *tl = NULL, *el = NULL, *vl = NULL;
+    rn_run *r = NULL;
+    rn_sgd opt = {0};
+    float *logits = NULL, *dlogits = NULL;
+
+    if (rn_dataset_load(o->dataset, o->data_dir, RN_SPLIT_TRAIN, &train) != 0 ||
+        check_model_data(m, &train) != 0 ||
+        rn_dataset_load(o->dataset, o->data_dir, RN_SPLIT_TEST, &test) != 0)
+        goto done;
+    if (o->val_split > 0 && rn_dataset_split_tail(&train, o->val_split, &val) != 0)
+        goto done;
+    int cifar = strcmp(o->dataset, "cifar10") == 0;
+    if (o->pad < 0)
+        o->pad = cifar ? 4 : 0;
+    if (o->flip < 0)
+        o->flip = cifar ? 1 : 0;
+    if (rn_norm_compute(&nm, &train, o->norm) != 0)
+        goto done;
+    rn_loader_config tc = {o->batch, 1, {o->pad, o->flip}, o->drop_last, o->seed, 1};
+    rn_loader_config ec = {o->batch, 0, {0, 0}, 0, 0, 1};
+    if (rn_loader_create(&tl, &train, &nm, &tc) != 0 ||
+        rn_loader_create(&el, &test, &nm, &ec) != 0 ||
+        (val.n > 0 && rn_loader_create(&vl, &val, &nm, &ec) != 0))
+        goto done;
+    const int64_t bpe = rn_loader_batches(tl);
+
+    /* Length of the run. */
+    if (resume == NULL) {
+        if (o->iters > 0)
+            s.total = o->iters;
+        else if (o->epochs > 0)
+            s.total = o->epochs * bpe;
+        else if (o->schedule == RN_SCHED_PAPER)
+            s.total = RN_PAPER_TOTAL;
+        else {
+            rn_error("train: give --epochs N or --iters N (only the paper schedule has a "
+                     "default length, 64000 iterations)");
+            goto done;
+        }
+    }
+    const int64_t total = s.total;
+    const int64_t epochs = (total + bpe - 1) / bpe;
+
+    rn_schedule sched;
+    rn_schedule_init(&sched, o->schedule, o->lr, total, o->warmup);
+    sched.gamma = o->gamma;
+    sched.anneal_linear = o->anneal_linear;
+    if ((o->milestones != NULL && rn_schedule_parse_milestones(&sched, o->milestones) != 0) ||
+        rn_schedule_check(&sched) != 0)
+        goto done;
+    if (!(o->label_smoothing >= 0.0f && o->label_smoothing < 1.0f)) {
+        rn_error("--label-smoothing: must lie in [0, 1)");
+        goto done;
+    }
+
+    r = rn_run_create(m, o->batch, 0);
+    if (r == NULL)
+        goto done;
+    r->threads = o->threads;
+    if (rn_sgd_init(&opt, &o->sgd, m, m->param_floats) != 0)
+        goto done;
+    opt.threads = o->threads;
+
+    progress_state ps = {0, 0, 0, 0};
+    if (resume != NULL) {
+        if (checkpoint_load(resume, m, r, &opt, &ps) != 0)
+            goto done;
+        rn_st_close(resume);
+        resume = NULL;
+        if (truncate_log(csv_path, ps.logged, 1) != 0 ||
+            truncate_log(jsonl_path, ps.logged, 0) != 0)
+            goto done;
+        printf("resuming %s at epoch %lld, step %lld of %lld\n", o->out_dir,
+               (long long)ps.epoch + 1, (long long)ps.step, (long long)total);
+    } else {
+        if (o->init_weights != NULL) {
+            if (rn_weights_load(m, o->init_weights, r->params, r->stats) != 0)
+                goto done;
+        } else {
+            rn_weights_init(m, o->seed, r->params, r->stats);
+        }
+        if (o->zero_init_residual && rn_zero_init_residual(m, r->params) == 0) {
+            rn_error("--zero-init-residual: model %s has no layerX.Y.bn2/bn3 weights", m->name);
+            goto done;
+        }
+        if (rn_write_file_atomic(csv_path, csv_header, sizeof csv_header - 1) != 0 ||
+            rn_write_file_atomic(jsonl_path, "", 0) != 0)
+            goto done;
+    }
+    char valtxt[48] = "";
+    if (val.n > 0)
+        snprintf(valtxt, sizeof valtxt, ", %d validation", val.n);
+    printf("%s on %s: %d train, %d test%s images; batch %d, %lld batches/epoch, "
+           "%lld iterations (%lld epochs), schedule %s lr %g, %d thread(s), seed %llu\n",
+           m->name, o->dataset, train.n, test.n, valtxt, o->batch,
+           (long long)bpe, (long long)total, (long long)epochs,
+           rn_schedule_kind_name(o->schedule), o->lr, o->threads,
+           (unsigned long long)o->seed);
+    fflush(stdout);
+
+    const int K = m->classes;
+    logits = rn_alloc((size_t)o->batch * K * sizeof(float));
+    dlogits = rn_alloc((size_t)o->batch * K * sizeof(float));
+    const int bar = o->progress < 0 ? isatty(2) : o->progress;
+    const double session_start = rn_seconds();
+    const int64_t elapsed_base = ps.elapsed_ms;
+    int64_t session_steps = 0;
+    double train_time = 0;
+    int epochs_this_session = 0;
+
+    for (int64_t e = ps.epoch; ps.step < total; e++) {
+        int first = (int)(ps.step - e * bpe);
+        rn_loader_start_epoch(tl, e, first);
+        double loss_sum = 0, lr = 0;
+        int64_t errs = 0, seen = 0;
+        double t_epoch = rn_seconds(), last_draw = 0;
+        const rn_batch *b;
+        while (ps.step < total && (b = rn_loader_next(tl)) != NULL) {
+            lr = rn_schedule_lr(&sched, ps.step);
+            r->n = b->n;
+            m->forward_train(r, b->x, logits);
+            float loss = rn_softmax_xent(logits, b->labels, b->n, K, o->label_smoothing,
+                                         dlogits);
+            if (!isfinite(loss)) {
+                if (bar)
+                    fputs("\r\033[K", stderr);
+                rn_error("train: the loss became %s at epoch %lld, step %lld (lr %g): "
+                         "stopping; the last checkpoint %s (if any) is kept unchanged",
+                         isnan(loss) ? "NaN" : "infinite", (long long)e + 1,
+                         (long long)ps.step, lr, ckpt_path);
+                goto done;
+            }
+            m->backward(r, dlogits);
+            rn_sgd_step(&opt, r->params, r->grads, (float)lr);
+            ps.step++;
+            session_steps++;
+            loss_sum += (double)loss * b->n;
+            for (int i = 0; i < b->n; i++)
+                errs += argmax(logits + (size_t)i * K, K) != b->labels[i];
+            seen += b->n;
+            if (bar) {
+                double now = rn_seconds();
+                if (now - last_draw > 0.2 || ps.step == total) {
+                    last_draw = now;
+                    double ips = seen / (now - t_epoch);
+                    double per_step = (now - session_start) / (double)session_steps;
+                    char eta[32];
+                    fmt_duration(eta, sizeof eta, per_step * (double)(total - ps.step));
+                    int done_b = b->index + 1, width = 24;
+                    int fill = (int)((double)done_b / (double)bpe * width);
+                    char barbuf[32];
+                    for (int k = 0; k < width; k++)
+                        barbuf[k] = k < fill ? '#' : '.';
+                    barbuf[width] = '\0';
+                    fprintf(stderr,
+                            "\r\033[Kepoch %lld/%lld [%s] %d/%lld loss %.4f err %.2f%% %.0f "
+                            "img/s ETA %s",
+                            (long long)e + 1, (long long)epochs, barbuf, done_b,
+                            (long long)bpe, loss_sum / seen, 100.0 * errs / seen, ips, eta);
+                    fflush(stderr);
+                }
+            }
+        }
+        double t_train = rn_seconds() - t_epoch;
+        train_time += t_train;
+        if (bar)
+            fputs("\r\033[K", stderr);
+
+        /* Evaluate, log, checkpoint. */
+        double tl_sum = 0, vl_sum = 0;
+        int64_t te = 0, tn = 0, ve = 0, vn = 0;
+        rn_evaluate(m, r, el, &tl_sum, &te, &tn, NULL);
+        if (vl != NULL)
+            rn_evaluate(m, r, vl, &vl_sum, &ve, &vn, NULL);
+        int epoch_done = ps.step >= (e + 1) * bpe;
+        ps.epoch = epoch_done ? e + 1 : e;
+        ps.elapsed_ms = elapsed_base + (int64_t)((rn_seconds() - session_start) * 1000.0);
+        double ips = seen > 0 ? seen / t_train : 0;
+        double elapsed = (double)ps.elapsed_ms / 1000.0;
+        char vbuf[96] = "", vjson[128] = "";
+        if (vn > 0) {
+            snprintf(vbuf, sizeof vbuf, "%.6f,%.6f", vl_sum / vn, (double)ve / vn);
+            snprintf(vjson, sizeof vjson, ", \"val_loss\": %.6f, \"val_err\": %.6f",
+                     vl_sum / vn, (double)ve / vn);
+        } else {
+            snprintf(vbuf, sizeof vbuf, ",");
+        }
+        char line[1024];
+        double trl = seen ? loss_sum / seen : 0, tre = seen ? (double)errs / seen : 0;
+        snprintf(line, sizeof line, "%lld,%lld,%.9g,%.6f,%.6f,%.6f,%.6f,%s,%.1f,%.3f\n",
+                 (long long)e + 1, (long long)ps.step, lr, trl, tre, tl_sum / tn,
+                 (double)te / tn, vbuf, ips, elapsed);
+        if (append_line(csv_path, line) != 0)
+            goto done;
+        snprintf(line, sizeof line,
+                 "{\"epoch\": %lld, \"step\": %lld, \"lr\": %.9g, \"train_loss\": %.6f, "
+                 "\"train_err\": %.6f, \"test_loss\": %.6f, \"test_err\": %.6f%s, "
+                 "\"images_per_s\": %.1f, \"elapsed_s\": %.3f}\n",
+                 (long long)e + 1, (long long)ps.step, lr, trl, tre, tl_sum / tn,
+                 (double)te / tn, vjson, ips, elapsed);
+        if (append_line(jsonl_path, line) != 0)
+            goto done;
+        ps.logged++;
+        if (checkpoint_save(ckpt_path, m, r, &opt, &s, &ps) != 0)
+            goto done;
+        printf("epoch %lld/%lld step %lld lr %.5g | train loss %.4f err %.2f%% | test loss "
+               "%.4f err %.2f%%",
+               (long long)e + 1, (long long)epochs, (long long)ps.step, lr, trl, 100 * tre,
+               tl_sum / tn, 100.0 * te / tn);
+        if (vn > 0)
+            printf(" | val loss %.4f err %.2f%%", vl_sum / vn, 100.0 * ve / vn);
+        printf(" | %.0f img/s | %.1f s\n", ips, elapsed);
+        fflush(stdout);
+        epochs_this_session++;
+        if (o->stop_after_epochs > 0 && epochs_this_session >= o->stop_after_epochs &&
+            ps.step < total) {
+            printf("stopping after %d epoch(s) as asked (--stop-after); resume with --resume "
+                   "%s\n",
+                   epochs_this_session, o->out_dir);
+            status = 0;
+            goto done;
+        }
+    }
+    (void)train_time;
+    if (rn_weights_save(m, weights_path, r->params, r->stats) != 0)
+        goto done;
+    printf("done: %lld iterations; weights in %s\n", (long long)ps.step, weights_path);
+    status = 0;
+
+done:
+    rn_st_close(resume);
+    rn_free(logits);
+    rn_free(dlogits);
+    rn_sgd_free(&opt);
+    rn_run_destroy(r);
+    rn_loader_destroy(tl);
+    rn_loader_destroy(el);
+    rn_loader_destroy(vl);
+    rn_norm_free(&nm);
+    rn_dataset_free(&train);
+    rn_dataset_free(&test);
+    rn_dataset_free(&val);
+    return status;
+}
