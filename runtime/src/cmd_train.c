@@ -27,7 +27,7 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
     const char *dataset = "cifar10", *schedule = "paper", *norm = "channel", *anneal = "cos";
     const char *data = NULL, *out = NULL, *resume = NULL, *milestones = NULL, *init = NULL;
     long epochs = 0, iters = 0, batch = 128, threads = 1, seed = 0, warmup = 0, val_split = 0;
-    long pad = -1, flip = -1, stop_after = 0;
+    long pad = -1, flip = -1, stop_after = 0, train_limit = 0, test_limit = 0;
     double lr = 0.1, wd = 1e-4, momentum = 0.9, smoothing = 0.0, gamma = 0.1;
     int nesterov = 0, no_decay_bn = 0, zero_init = 0, drop_last = 0, progress = 0,
         no_progress = 0;
@@ -77,6 +77,10 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
         {"--no-progress", RN_ARG_FLAG, &no_progress, 0, 0, 0, "no progress bar"},
         {"--stop-after", RN_ARG_INT, &stop_after, 0, 1e9, 0,
          "stop after N epochs of this session, as if interrupted (tests resume)"},
+        {"--train-limit", RN_ARG_INT, &train_limit, 0, 1e9, 0,
+         "use only the first N training images (smoke tests)"},
+        {"--test-limit", RN_ARG_INT, &test_limit, 0, 1e9, 0,
+         "evaluate only the first N test images each epoch"},
         {NULL, RN_ARG_STRING, NULL, 0, 0, 0, NULL},
     };
     int rc = rn_cli_args("train", args, argc, argv);
@@ -146,5 +150,7 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
     o.progress = progress ? 1 : no_progress ? 0 : -1;
     o.init_weights = init;
     o.stop_after_epochs = stop_after;
+    o.train_limit = (int)train_limit;
+    o.test_limit = (int)test_limit;
     return rn_train(m, &o) == 0 ? RN_EXIT_OK : RN_EXIT_ERROR;
 }

@@ -196,6 +196,8 @@ static int put_settings(rn_st_writer *w, const settings *s)
     rc |= meta_put(w, "flip", "%d", o->flip);
     rc |= meta_put(w, "drop_last", "%d", o->drop_last);
     rc |= meta_put(w, "threads", "%d", o->threads);
+    rc |= meta_put(w, "train_limit", "%d", o->train_limit);
+    rc |= meta_put(w, "test_limit", "%d", o->test_limit);
     return rc ? -1 : 0;
 }
 
@@ -285,6 +287,8 @@ static int get_settings(const rn_st_file *f, settings *s)
     GI("pad", o->pad, int);
     GI("flip", o->flip, int);
     GI("drop_last", o->drop_last, int);
+    GI("train_limit", o->train_limit, int);
+    GI("test_limit", o->test_limit, int);
 #undef GI
 #undef GF
     return 0;
@@ -513,6 +517,10 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
         check_model_data(m, &train) != 0 ||
         rn_dataset_load(o->dataset, o->data_dir, RN_SPLIT_TEST, &test) != 0)
         goto done;
+    if (o->train_limit > 0 && o->train_limit < train.n)
+        train.n = o->train_limit;
+    if (o->test_limit > 0 && o->test_limit < test.n)
+        test.n = o->test_limit;
     if (o->val_split > 0 && rn_dataset_split_tail(&train, o->val_split, &val) != 0)
         goto done;
     int cifar = strcmp(o->dataset, "cifar10") == 0;
@@ -673,6 +681,7 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
             fputs("\r\033[K", stderr);
 
         /* Evaluate, log, checkpoint. */
+        r->n = o->batch;
         double tl_sum = 0, vl_sum = 0;
         int64_t te = 0, tn = 0, ve = 0, vn = 0;
         rn_evaluate(m, r, el, &tl_sum, &te, &tn, NULL);

@@ -56,6 +56,8 @@ typedef struct rn_train_options {
     int progress;              /* -1: a progress bar when stderr is a terminal; 0 off; 1 on */
     const char *init_weights;  /* start from these weights instead of rn_weights_init */
     int64_t stop_after_epochs; /* > 0: stop (as if interrupted) after this many epochs */
+    int train_limit;           /* > 0: use only the first N training images (smoke tests) */
+    int test_limit;            /* > 0: evaluate only the first N test images */
 } rn_train_options;
 
 /* Defaults: cifar10, schedule paper, lr 0.1, batch 128, 1 thread, seed 0, momentum 0.9,
