@@ -119,11 +119,24 @@ function Ctx:comment(text) self.lines[#self.lines + 1] = "    /* " .. text .. " 
 
 local function shape_text(t) return format("%dx%dx%d", t.c, t.h, t.w) end
 
+-- Names and description of a layer, or of a fused group headed by it.
+local function group_name(L, grp)
+  if not grp then return L.name end
+  local short = function(M) return M.name:match("([^.]+)$") end
+  return L.name .. (grp.add and (" + " .. short(grp.add)) or "") .. " + " .. short(grp.relu)
+end
+
+local function group_text(L, grp)
+  if not grp then return L.mod.describe(L) end
+  return L.mod.describe(L) .. (grp.add and ", residual add" or "") .. ", relu (fused)"
+end
+
 -- One schedule: forward ("train" or "infer") or backward.
 local function schedule(model, pass)
   local g = model.g
   local mode = pass == "infer" and "infer" or "train"
   local e = new_ctx(model, mode, model.plans[mode])
+  local groups = model.plans[mode].groups
   local x = g.input
   local conv = format("nchw_to_nhwc_c%dh%dw%d", x.c, x.h, x.w)
   if pass ~= "backward" then
@@ -132,16 +145,24 @@ local function schedule(model, pass)
                                      { name = "input", mod = { describe = function() return "input layout" end } }),
            e:x(x))
     for _, L in ipairs(g.layers) do
-      local inputs = {}
-      for i, t in ipairs(L.inputs) do inputs[i] = shape_text(t) end
-      e:comment(format("%s: %s; %s -> %s", L.name, L.mod.describe(L), concat(inputs, " + "), shape_text(L.output)))
-      L.mod.forward(L, e)
+      local grp = groups[L]
+      if not grp or grp.head == L then
+        local inputs = {}
+        for i, t in ipairs(L.inputs) do inputs[i] = shape_text(t) end
+        if grp and grp.add then inputs[2] = shape_text(grp.add.inputs[2]) end
+        e:comment(format("%s: %s; %s -> %s", group_name(L, grp), group_text(L, grp), concat(inputs, " + "),
+                         shape_text(L.output)))
+        L.mod.forward(L, e, grp)
+      end
     end
   else
     for i = #g.layers, 1, -1 do
       local L = g.layers[i]
-      e:comment(format("%s: %s (backward)", L.name, L.mod.describe(L)))
-      L.mod.backward(L, e)
+      local grp = groups[L]
+      if not grp or grp.head == L then
+        e:comment(format("%s: %s (backward)", group_name(L, grp), group_text(L, grp)))
+        L.mod.backward(L, e, grp)
+      end
     end
     e:comment(format("input gradient: NHWC -> NCHW %s", shape_text(x)))
     local back = format("nhwc_to_nchw_c%dh%dw%d", x.c, x.h, x.w)

@@ -9,6 +9,7 @@
 -- and their backward shares the gradient buffer the same way.
 -- Provides plan(g, mode); does not emit code.
 local graph = require("graph")
+local fuse = require("fuse")
 
 local M = {}
 
@@ -90,6 +91,18 @@ function M.plan(g, mode)
     end
   end
 
+  -- a fused BN + (add +) ReLU reads the ReLU's output in the BN's backward step, later
+  -- than the ReLU's own
+  local groups = fuse.groups(g, { inplace = inplace, grad_shared = grad_shared }, mode)
+  if train then
+    for L, grp in pairs(groups) do
+      if grp.head == L then
+        local s = find(act[grp.relu.output])
+        if bstep(L) > s.last then s.last = bstep(L) end
+      end
+    end
+  end
+
   -- first fit by offset over storages ordered by their first step
   local roots = {}
   for _, s in ipairs(storages) do if not s.parent then roots[#roots + 1] = s end end
@@ -113,7 +126,8 @@ function M.plan(g, mode)
     active = kept
   end
 
-  local P = { mode = mode, total = total, act = {}, grad = {}, grad_shared = grad_shared, inplace = inplace }
+  local P = { mode = mode, total = total, act = {}, grad = {}, grad_shared = grad_shared, inplace = inplace,
+              groups = groups }
   for t, s in pairs(act) do P.act[t] = find(s).offset end
   for t, s in pairs(grad) do P.grad[t] = find(s).offset end
   -- d(loss)/d(x) is written by the last reader in forward order (the first in backward);

@@ -40,22 +40,26 @@ local function finish(g, prefix, branch, sc, relu_name)
 end
 
 -- Basic block (Fig. 5 left): two 3x3 convs.
+-- The shortcut is built first, so that it is computed before the branch's last BN, which
+-- can then add it in the same pass (gen/fuse.lua).
 local function basic(g, spec, prefix, x, in_c, planes, stride)
+  local sc = shortcut(g, spec, prefix, x, in_c, planes, stride)
   local a = conv_bn(g, x, prefix .. ".conv1", prefix .. ".bn1", prefix .. ".relu1", planes, 3, stride)
   a = conv_bn(g, a, prefix .. ".conv2", prefix .. ".bn2", nil, planes, 3, 1)
-  return finish(g, prefix, a, shortcut(g, spec, prefix, x, in_c, planes, stride), "relu2"), planes
+  return finish(g, prefix, a, sc, "relu2"), planes
 end
 
 -- Bottleneck block (Fig. 5 right): 1x1 reduce, 3x3, 1x1 expand (x4). The stride sits on
 -- the 3x3 (torchvision, default) or on the first 1x1 (the paper).
 local function bottleneck(g, spec, prefix, x, in_c, planes, stride)
   local out_c = planes * 4
+  local sc = shortcut(g, spec, prefix, x, in_c, out_c, stride)
   local s1, s3 = 1, stride
   if spec.bottleneck_stride == "1x1" then s1, s3 = stride, 1 end
   local a = conv_bn(g, x, prefix .. ".conv1", prefix .. ".bn1", prefix .. ".relu1", planes, 1, s1)
   a = conv_bn(g, a, prefix .. ".conv2", prefix .. ".bn2", prefix .. ".relu2", planes, 3, s3)
   a = conv_bn(g, a, prefix .. ".conv3", prefix .. ".bn3", nil, out_c, 1, 1)
-  return finish(g, prefix, a, shortcut(g, spec, prefix, x, in_c, out_c, stride), "relu3"), out_c
+  return finish(g, prefix, a, sc, "relu3"), out_c
 end
 
 -- Build the layer graph of a checked spec.

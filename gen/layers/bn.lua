@@ -25,7 +25,35 @@ local function shape(L)
   return string.format("bn_c%d_hw%d", x.c, x.h * x.w), { C = x.c, HW = x.h * x.w }
 end
 
-function M.forward(L, e)
+-- Whether the SIMD (and fusable) kernels apply: channels a multiple of the vector width.
+function M.fusable(L) return L.inputs[1].c % 8 == 0 end
+
+-- Kernel parameters and name of the SIMD pass, fused with the group's add and ReLU.
+local function simd(L, pass, grp)
+  local sig, p = shape(L)
+  p.PASS, p.RELU, p.RES = pass, grp and grp.relu ~= nil or false, grp and grp.add ~= nil or false
+  local name = sig .. (p.RES and "_add" or "") .. (p.RELU and "_relu" or "") .. "_" .. pass:gsub("_train", "")
+  return name, p
+end
+
+function M.forward(L, e, grp)
+  if M.fusable(L) then
+    local out = grp and grp.relu.output or L.output
+    local res = grp and grp.add and (e:x(grp.add.inputs[2]) .. ", ") or ""
+    if e.mode == "train" then
+      local name, p = simd(L, "fwd_train", grp)
+      local fn = e:kernel(name, "bn_simd.c.in", p, L)
+      e:call("%s(n, %s, %s%s, %s, %s, %s, %s, %s, r->bn_momentum, r->bn_eps, %s, nt);", fn, e:x(L.inputs[1]),
+             res, e:x(out), e:p(L.gamma), e:p(L.beta), e:s(L.mean), e:s(L.var), e:w(L.save),
+             e:thread_scratch(4 * L.inputs[1].c))
+    else
+      local name, p = simd(L, "fwd_eval", grp)
+      local fn = e:kernel(name, "bn_simd.c.in", p, L)
+      e:call("%s(n, %s, %s%s, %s, %s, %s, %s, r->bn_eps, nt);", fn, e:x(L.inputs[1]), res, e:x(out),
+             e:p(L.gamma), e:p(L.beta), e:s(L.mean), e:s(L.var))
+    end
+    return
+  end
   local sig, p = shape(L)
   if e.mode == "train" then
     local fn = e:kernel(sig .. "_fwd", "bn_fwd_train.c.in", p, L)
@@ -38,9 +66,27 @@ function M.forward(L, e)
   end
 end
 
-function M.backward(L, e)
-  local sig, p = shape(L)
+function M.backward(L, e, grp)
   local x = L.inputs[1]
+  if M.fusable(L) then
+    local name, p = simd(L, "bwd", grp)
+    p.ACC = e:accumulate(x, L)
+    local out = grp and grp.relu.output or L.output
+    local y = p.RELU and (e:x(out) .. ", ") or ""
+    local dres = ""
+    if p.RES then
+      local res = grp.add.inputs[2]
+      p.RES_ACC = e:accumulate(res, grp.add)
+      dres = e:dx(res) .. ", "
+      name = name .. (p.RES_ACC == 1 and "_resacc" or "")
+    end
+    name = name .. (p.ACC == 1 and "_acc" or "")
+    local fn = e:kernel(name, "bn_simd.c.in", p, L)
+    e:call("%s(n, %s, %s%s, %s, %s%s, %s, %s, %s, %s, nt);", fn, e:x(x), y, e:dx(out), e:dx(x), dres,
+           e:p(L.gamma), e:w(L.save), e:dp(L.gamma), e:dp(L.beta), e:thread_scratch(4 * x.c))
+    return
+  end
+  local sig, p = shape(L)
   p.ACC = e:accumulate(x, L)
   local fn = e:kernel(sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), "bn_bwd.c.in", p, L)
   e:call("%s(n, %s, %s, %s, %s, %s, %s, %s);", fn, e:x(x), e:dx(L.output), e:dx(x),

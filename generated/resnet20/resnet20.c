@@ -12,12 +12,72 @@
  *   P, G, S      parameters, their gradients (same layout), BN running statistics
  *   A            the activation arena, planned in floats per image (offset * n)
  *   Wk           batch-independent work: BN batch mean and 1/std, then scratch
- * 52 kernels, one per distinct signature, then the schedules.
+ * 49 kernels, one per distinct signature, then the schedules.
  */
 #include "resnet20.h"
 
 #include <math.h>
 #include <stddef.h>
+
+/* ISA generic: vectors of 8 floats through GCC/Clang vector extensions, portable C that
+ * the compiler maps to whatever SIMD the target has. */
+#include <string.h>
+
+typedef float vf __attribute__((vector_size(32)));
+typedef int vi __attribute__((vector_size(32)));
+enum { VW = 8 };
+static inline vf vload(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
+static inline void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
+static inline vf vset1(float x) { return (vf){ x, x, x, x, x, x, x, x }; }
+static inline vf vbcast(const float *p) { return vset1(*p); }
+static inline vf vzero(void) { return (vf){ 0 }; }
+static inline vf vadd(vf a, vf b) { return a + b; }
+static inline vf vmul(vf a, vf b) { return a * b; }
+static inline vf vmax(vf a, vf b)
+{
+    const vi m = a > b;
+    return (vf)(((vi)a & m) | ((vi)b & ~m));
+}
+static inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
+static inline vf vneg(vf a) { return -a; }
+/* b where m > 0, else 0: the ReLU's backward mask */
+static inline vf vmask_pos(vf m, vf b) { return (vf)((vi)b & (m > vzero())); }
+
+/* Threads: OpenMP when compiled with it, else one thread. Work is divided statically, so a
+ * fixed thread count gives bit-identical results run to run. */
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#define RN_PRAGMA(x) _Pragma(#x)
+#define RN_PARALLEL(nt) RN_PRAGMA(omp parallel num_threads(nt))
+#define RN_BARRIER() RN_PRAGMA(omp barrier)
+static inline int rn_thread(void) { return omp_get_thread_num(); }
+static inline int rn_threads(void) { return omp_get_num_threads(); }
+#else
+#define RN_PARALLEL(nt)
+#define RN_BARRIER()
+static inline int rn_thread(void) { return 0; }
+static inline int rn_threads(void) { return 1; }
+#endif
+
+/* Copy image x (H x W x C) into xp (HP x WP x C) at row PT, column PL, zeros around it. */
+static inline void rn_pad_image(const float *restrict x, float *restrict xp, int H, int W, int C,
+                                int HP, int WP, int PT, int PL)
+{
+    const size_t row = (size_t)WP * C;
+    for (int r = 0; r < HP; r++) {
+        float *d = xp + r * row;
+        const int src = r - PT;
+        if (src < 0 || src >= H) {
+            memset(d, 0, row * sizeof(float));
+            continue;
+        }
+        memset(d, 0, (size_t)PL * C * sizeof(float));
+        memcpy(d + (size_t)PL * C, x + (size_t)src * W * C, (size_t)W * C * sizeof(float));
+        memset(d + (size_t)(PL + W) * C, 0, (size_t)(WP - PL - W) * C * sizeof(float));
+    }
+}
 
 /* nchw_to_nhwc_c3h32w32: input layout, layout conversion.
  * Used by: input. */
@@ -32,249 +92,860 @@ static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *re
 
 /* conv3x3_s1_c3k16_h32w32_fwd: conv 3x3/1 pad 1, 3->16, forward.
  * Used by: conv1. */
-static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
+static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 32, W = 32, C = 3, K = 16, KH = 3, KW = 3, S = 1, P = 1, OH = 32, OW = 32 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
+    enum { IC = 3, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 3 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 6 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 9 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 12 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 15 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 48 + c * OC + 0);
+        const vf w1 = vload(wp + 48 + c * OC + 8);
+        const vf b0 = vbcast(ip + 3 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 6 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 9 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 12 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 15 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 18 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 96 + c * OC + 0);
+        const vf w1 = vload(wp + 96 + c * OC + 8);
+        const vf b0 = vbcast(ip + 6 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 9 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 12 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 15 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 18 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 21 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 144 + c * OC + 0);
+        const vf w1 = vload(wp + 144 + c * OC + 8);
+        const vf b0 = vbcast(ip + 102 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 105 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 108 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 111 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 114 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 117 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 192 + c * OC + 0);
+        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf b0 = vbcast(ip + 105 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 108 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 111 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 114 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 117 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 120 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 240 + c * OC + 0);
+        const vf w1 = vload(wp + 240 + c * OC + 8);
+        const vf b0 = vbcast(ip + 108 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 111 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 114 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 117 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 120 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 123 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 288 + c * OC + 0);
+        const vf w1 = vload(wp + 288 + c * OC + 8);
+        const vf b0 = vbcast(ip + 204 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 207 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 210 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 213 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 216 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 219 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 336 + c * OC + 0);
+        const vf w1 = vload(wp + 336 + c * OC + 8);
+        const vf b0 = vbcast(ip + 207 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 210 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 213 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 216 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 219 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 222 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 384 + c * OC + 0);
+        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf b0 = vbcast(ip + 210 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 213 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 216 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 219 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 222 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 225 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a1_0);
+    vstore(op + 24, a1_1);
+    vstore(op + 32, a2_0);
+    vstore(op + 40, a2_1);
+    vstore(op + 48, a3_0);
+    vstore(op + 56, a3_1);
+    vstore(op + 64, a4_0);
+    vstore(op + 72, a4_1);
+    vstore(op + 80, a5_0);
+    vstore(op + 88, a5_1);
+}
+
+static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 3, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 3 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 48 + c * OC + 0);
+        const vf w1 = vload(wp + 48 + c * OC + 8);
+        const vf b0 = vbcast(ip + 3 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 6 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 96 + c * OC + 0);
+        const vf w1 = vload(wp + 96 + c * OC + 8);
+        const vf b0 = vbcast(ip + 6 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 9 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 144 + c * OC + 0);
+        const vf w1 = vload(wp + 144 + c * OC + 8);
+        const vf b0 = vbcast(ip + 102 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 105 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 192 + c * OC + 0);
+        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf b0 = vbcast(ip + 105 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 108 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 240 + c * OC + 0);
+        const vf w1 = vload(wp + 240 + c * OC + 8);
+        const vf b0 = vbcast(ip + 108 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 111 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 288 + c * OC + 0);
+        const vf w1 = vload(wp + 288 + c * OC + 8);
+        const vf b0 = vbcast(ip + 204 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 207 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 336 + c * OC + 0);
+        const vf w1 = vload(wp + 336 + c * OC + 8);
+        const vf b0 = vbcast(ip + 207 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 210 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 384 + c * OC + 0);
+        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf b0 = vbcast(ip + 210 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 213 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a1_0);
+    vstore(op + 24, a1_1);
+}
+
+static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 3, OH = 32, OW = 32, OC = 16,
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 30; col += 6)
+                        conv3x3_s1_c3k16_h32w32_fwd_c1_t6(ip + col * 3, w + kb, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_fwd_c1_t2(ip + 90, w + kb, op + 480 + kb);
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
             }
         }
     }
 }
 
-/* bn_c16_hw1024_fwd: batch norm, 16 channels, forward.
- * Used by: bn1, layer1.0.bn1, layer1.0.bn2, ... (7 layers). */
-static void bn_c16_hw1024_fwd(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, float *restrict running_mean, float *restrict running_var,
-    float *restrict save, float momentum, float eps)
+/* bn_c16_hw1024_relu_fwd: batch norm, 16 channels, forward.
+ * Used by: bn1, layer1.0.bn1, layer1.1.bn1, layer1.2.bn1. */
+static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
 {
-    enum { C = 16, HW = 1024 };
+    enum { C = 16, HW = 1024, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    double sum[C], sq[C];
-    for (int c = 0; c < C; c++)
-        sum[c] = sq[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            sum[c] += x[r * C + c];
-    float mean[C], scale[C], shift[C];
-    for (int c = 0; c < C; c++)
-        mean[c] = (float)(sum[c] / (double)rows);
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const double d = (double)x[r * C + c] - mean[c];
-            sq[c] += d * d;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
         }
-    for (int c = 0; c < C; c++) {
-        const double var = sq[c] / (double)rows;   /* biased: normalizes */
-        const float invstd = (float)(1.0 / sqrt(var + (double)eps));
-        save[c] = mean[c];
-        save[C + c] = invstd;
-        scale[c] = gamma[c] * invstd;
-        shift[c] = beta[c] - mean[c] * scale[c];
-        /* unbiased into the running estimate, as PyTorch */
-        const double unbiased = rows > 1 ? sq[c] / (double)(rows - 1) : var;
-        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
-        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
-}
-
-/* relu_n16384_fwd: relu, forward.
- * Used by: relu, layer1.0.relu1, layer1.0.relu2, ... (7 layers). */
-static void relu_n16384_fwd(size_t n, const float *x, float *y)
-{
-    enum { COUNT = 16384 };   /* floats per image; y may be x */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
 /* conv3x3_s1_c16k16_h32w32_fwd: conv 3x3/1 pad 1, 16->16, forward.
  * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
-static void conv3x3_s1_c16k16_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
+static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 32, W = 32, C = 16, K = 16, KH = 3, KW = 3, S = 1, P = 1, OH = 32, OW = 32 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
+    enum { IC = 16, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 32 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 48 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 64 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 80 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * OC + 0);
+        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 48 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 64 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 80 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 96 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 48 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 80 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 96 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 112 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 592 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 608 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 624 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 592 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 608 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 624 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 640 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * OC + 0);
+        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 592 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 624 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 640 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 656 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1104 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1120 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1136 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1152 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1168 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * OC + 0);
+        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1104 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1136 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1152 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1168 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1184 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1136 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1152 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1168 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1184 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1200 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a1_0);
+    vstore(op + 24, a1_1);
+    vstore(op + 32, a2_0);
+    vstore(op + 40, a2_1);
+    vstore(op + 48, a3_0);
+    vstore(op + 56, a3_1);
+    vstore(op + 64, a4_0);
+    vstore(op + 72, a4_1);
+    vstore(op + 80, a5_0);
+    vstore(op + 88, a5_1);
+}
+
+static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 16, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * OC + 0);
+        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 48 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * OC + 0);
+        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 592 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1104 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * OC + 0);
+        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1104 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1136 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a1_0);
+    vstore(op + 24, a1_1);
+}
+
+static void conv3x3_s1_c16k16_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 30; col += 6)
+                        conv3x3_s1_c16k16_h32w32_fwd_c1_t6(ip + col * 16, w + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_fwd_c1_t2(ip + 480, w + kb, op + 480 + kb);
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
             }
         }
     }
 }
 
-/* add_n16384_fwd: add shortcut, forward.
- * Used by: layer1.0.add, layer1.1.add, layer1.2.add. */
-static void add_n16384_fwd(size_t n, const float *a, const float *b, float *y)
+/* bn_c16_hw1024_add_relu_fwd: batch norm, 16 channels, forward.
+ * Used by: layer1.0.bn2, layer1.1.bn2, layer1.2.bn2. */
+static void bn_c16_hw1024_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
 {
-    enum { COUNT = 16384 };   /* floats per image; y may be a */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        y[i] = a[i] + b[i];
-}
-
-/* conv3x3_s2_c16k32_h32w32_fwd: conv 3x3/2 pad 1, 16->32, forward.
- * Used by: layer2.0.conv1. */
-static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
-{
-    enum { H = 32, W = 32, C = 16, K = 32, KH = 3, KW = 3, S = 2, P = 1, OH = 16, OW = 16 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
-                }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
-            }
-        }
-    }
-}
-
-/* bn_c32_hw256_fwd: batch norm, 32 channels, forward.
- * Used by: layer2.0.bn1, layer2.0.bn2, layer2.1.bn1, layer2.1.bn2, layer2.2.bn1, layer2.2.bn2. */
-static void bn_c32_hw256_fwd(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, float *restrict running_mean, float *restrict running_var,
-    float *restrict save, float momentum, float eps)
-{
-    enum { C = 32, HW = 256 };
+    enum { C = 16, HW = 1024, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    double sum[C], sq[C];
-    for (int c = 0; c < C; c++)
-        sum[c] = sq[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            sum[c] += x[r * C + c];
-    float mean[C], scale[C], shift[C];
-    for (int c = 0; c < C; c++)
-        mean[c] = (float)(sum[c] / (double)rows);
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const double d = (double)x[r * C + c] - mean[c];
-            sq[c] += d * d;
-        }
-    for (int c = 0; c < C; c++) {
-        const double var = sq[c] / (double)rows;   /* biased: normalizes */
-        const float invstd = (float)(1.0 / sqrt(var + (double)eps));
-        save[c] = mean[c];
-        save[C + c] = invstd;
-        scale[c] = gamma[c] * invstd;
-        shift[c] = beta[c] - mean[c] * scale[c];
-        /* unbiased into the running estimate, as PyTorch */
-        const double unbiased = rows > 1 ? sq[c] / (double)(rows - 1) : var;
-        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
-        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
-    }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
-}
-
-/* relu_n8192_fwd: relu, forward.
- * Used by: layer2.0.relu1, layer2.0.relu2, layer2.1.relu1, layer2.1.relu2, layer2.2.relu1, layer2.2.relu2. */
-static void relu_n8192_fwd(size_t n, const float *x, float *y)
-{
-    enum { COUNT = 8192 };   /* floats per image; y may be x */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
-}
-
-/* conv3x3_s1_c32k32_h16w16_fwd: conv 3x3/1 pad 1, 32->32, forward.
- * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
-static void conv3x3_s1_c32k32_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
-{
-    enum { H = 16, W = 16, C = 32, K = 32, KH = 3, KW = 3, S = 1, P = 1, OH = 16, OW = 16 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
             }
         }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vadd(a, vload(res + r * C + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
     }
 }
 
@@ -297,132 +968,854 @@ static void shortcut_a_s2_c16k32_h32w32_lo8_fwd(size_t n, const float *restrict 
             }
 }
 
-/* add_n8192_fwd: add shortcut, forward.
- * Used by: layer2.0.add, layer2.1.add, layer2.2.add. */
-static void add_n8192_fwd(size_t n, const float *a, const float *b, float *y)
+/* conv3x3_s2_c16k32_h32w32_fwd: conv 3x3/2 pad 1, 16->32, forward.
+ * Used by: layer2.0.conv1. */
+static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { COUNT = 8192 };   /* floats per image; y may be a */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        y[i] = a[i] + b[i];
+    enum { IC = 16, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w2 = vload(wp + 512 + c * OC + 16);
+        const vf w3 = vload(wp + 512 + c * OC + 24);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 48 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 80 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w2 = vload(wp + 1536 + c * OC + 16);
+        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 592 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 2560 + c * OC + 0);
+        const vf w1 = vload(wp + 2560 + c * OC + 8);
+        const vf w2 = vload(wp + 2560 + c * OC + 16);
+        const vf w3 = vload(wp + 2560 + c * OC + 24);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 592 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 624 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1056 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1088 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1120 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 3584 + c * OC + 0);
+        const vf w1 = vload(wp + 3584 + c * OC + 8);
+        const vf w2 = vload(wp + 3584 + c * OC + 16);
+        const vf w3 = vload(wp + 3584 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1072 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1104 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1136 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1152 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 48, a1_2);
+    vstore(op + 56, a1_3);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 80, a2_2);
+    vstore(op + 88, a2_3);
 }
 
-/* conv3x3_s2_c32k64_h16w16_fwd: conv 3x3/2 pad 1, 32->64, forward.
- * Used by: layer3.0.conv1. */
-static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
+static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 16, W = 16, C = 32, K = 64, KH = 3, KW = 3, S = 2, P = 1, OH = 8, OW = 8 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
+    enum { IC = 16, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w2 = vload(wp + 512 + c * OC + 16);
+        const vf w3 = vload(wp + 512 + c * OC + 24);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w2 = vload(wp + 1536 + c * OC + 16);
+        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 2560 + c * OC + 0);
+        const vf w1 = vload(wp + 2560 + c * OC + 8);
+        const vf w2 = vload(wp + 2560 + c * OC + 16);
+        const vf w3 = vload(wp + 2560 + c * OC + 24);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1056 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 3584 + c * OC + 0);
+        const vf w1 = vload(wp + 3584 + c * OC + 8);
+        const vf w2 = vload(wp + 3584 + c * OC + 16);
+        const vf w3 = vload(wp + 3584 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1072 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
+           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, w + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, w + kb, op + 480 + kb);
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
             }
         }
     }
 }
 
-/* bn_c64_hw64_fwd: batch norm, 64 channels, forward.
- * Used by: layer3.0.bn1, layer3.0.bn2, layer3.1.bn1, layer3.1.bn2, layer3.2.bn1, layer3.2.bn2. */
-static void bn_c64_hw64_fwd(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, float *restrict running_mean, float *restrict running_var,
-    float *restrict save, float momentum, float eps)
+/* bn_c32_hw256_relu_fwd: batch norm, 32 channels, forward.
+ * Used by: layer2.0.bn1, layer2.1.bn1, layer2.2.bn1. */
+static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 64 };
+    enum { C = 32, HW = 256, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    double sum[C], sq[C];
-    for (int c = 0; c < C; c++)
-        sum[c] = sq[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            sum[c] += x[r * C + c];
-    float mean[C], scale[C], shift[C];
-    for (int c = 0; c < C; c++)
-        mean[c] = (float)(sum[c] / (double)rows);
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const double d = (double)x[r * C + c] - mean[c];
-            sq[c] += d * d;
-        }
-    for (int c = 0; c < C; c++) {
-        const double var = sq[c] / (double)rows;   /* biased: normalizes */
-        const float invstd = (float)(1.0 / sqrt(var + (double)eps));
-        save[c] = mean[c];
-        save[C + c] = invstd;
-        scale[c] = gamma[c] * invstd;
-        shift[c] = beta[c] - mean[c] * scale[c];
-        /* unbiased into the running estimate, as PyTorch */
-        const double unbiased = rows > 1 ? sq[c] / (double)(rows - 1) : var;
-        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
-        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
-    }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
-}
-
-/* relu_n4096_fwd: relu, forward.
- * Used by: layer3.0.relu1, layer3.0.relu2, layer3.1.relu1, layer3.1.relu2, layer3.2.relu1, layer3.2.relu2. */
-static void relu_n4096_fwd(size_t n, const float *x, float *y)
-{
-    enum { COUNT = 4096 };   /* floats per image; y may be x */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
-}
-
-/* conv3x3_s1_c64k64_h8w8_fwd: conv 3x3/1 pad 1, 64->64, forward.
- * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
-static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
-{
-    enum { H = 8, W = 8, C = 64, K = 64, KH = 3, KW = 3, S = 1, P = 1, OH = 8, OW = 8 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
             }
         }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
+}
+
+/* conv3x3_s1_c32k32_h16w16_fwd: conv 3x3/1 pad 1, 32->32, forward.
+ * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
+static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 96 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 640 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 672 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * OC + 0);
+        const vf w1 = vload(wp + 5120 + c * OC + 8);
+        const vf w2 = vload(wp + 5120 + c * OC + 16);
+        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1184 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1216 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * OC + 0);
+        const vf w1 = vload(wp + 7168 + c * OC + 8);
+        const vf w2 = vload(wp + 7168 + c * OC + 16);
+        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1184 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1216 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1248 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1248 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1280 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 48, a1_2);
+    vstore(op + 56, a1_3);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 80, a2_2);
+    vstore(op + 88, a2_3);
+}
+
+static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * OC + 0);
+        const vf w1 = vload(wp + 5120 + c * OC + 8);
+        const vf w2 = vload(wp + 5120 + c * OC + 16);
+        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * OC + 0);
+        const vf w1 = vload(wp + 7168 + c * OC + 8);
+        const vf w2 = vload(wp + 7168 + c * OC + 16);
+        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1184 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s1_c32k32_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s1_c32k32_h16w16_fwd_c1_t3(ip + col * 32, w + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_fwd_c1_t1(ip + 480, w + kb, op + 480 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* bn_c32_hw256_add_relu_fwd: batch norm, 32 channels, forward.
+ * Used by: layer2.0.bn2, layer2.1.bn2, layer2.2.bn2. */
+static void bn_c32_hw256_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
+{
+    enum { C = 32, HW = 256, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vadd(a, vload(res + r * C + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
     }
 }
 
@@ -445,14 +1838,955 @@ static void shortcut_a_s2_c32k64_h16w16_lo16_fwd(size_t n, const float *restrict
             }
 }
 
-/* add_n4096_fwd: add shortcut, forward.
- * Used by: layer3.0.add, layer3.1.add, layer3.2.add. */
-static void add_n4096_fwd(size_t n, const float *a, const float *b, float *y)
+/* conv3x3_s2_c32k64_h16w16_fwd: conv 3x3/2 pad 1, 32->64, forward.
+ * Used by: layer3.0.conv1. */
+static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { COUNT = 4096 };   /* floats per image; y may be a */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        y[i] = a[i] + b[i];
+    enum { IC = 32, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 96 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 160 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 672 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 10240 + c * OC + 0);
+        const vf w1 = vload(wp + 10240 + c * OC + 8);
+        const vf w2 = vload(wp + 10240 + c * OC + 16);
+        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 736 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1216 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 14336 + c * OC + 0);
+        const vf w1 = vload(wp + 14336 + c * OC + 8);
+        const vf w2 = vload(wp + 14336 + c * OC + 16);
+        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1184 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1248 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1216 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1280 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 96 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 10240 + c * OC + 0);
+        const vf w1 = vload(wp + 10240 + c * OC + 8);
+        const vf w2 = vload(wp + 10240 + c * OC + 16);
+        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 14336 + c * OC + 0);
+        const vf w1 = vload(wp + 14336 + c * OC + 8);
+        const vf w2 = vload(wp + 14336 + c * OC + 16);
+        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1184 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1216 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
+           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* bn_c64_hw64_relu_fwd: batch norm, 64 channels, forward.
+ * Used by: layer3.0.bn1, layer3.1.bn1, layer3.2.bn1. */
+static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
+{
+    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
+}
+
+/* conv3x3_s1_c64k64_h8w8_fwd: conv 3x3/1 pad 1, 64->64, forward.
+ * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
+static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1408 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1472 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1536 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* bn_c64_hw64_add_relu_fwd: batch norm, 64 channels, forward.
+ * Used by: layer3.0.bn2, layer3.1.bn2, layer3.2.bn2. */
+static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
+{
+    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vadd(a, vload(res + r * C + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
 }
 
 /* gap_c64_hw64_fwd: global average pool 8x8, forward.
@@ -487,58 +2821,175 @@ static void fc_i64o10_fwd(size_t n, const float *restrict x, const float *restri
         }
 }
 
-/* bn_c16_hw1024_fwd_eval: batch norm, 16 channels, forward in eval mode.
- * Used by: bn1, layer1.0.bn1, layer1.0.bn2, ... (7 layers). */
-static void bn_c16_hw1024_fwd_eval(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps)
+/* bn_c16_hw1024_relu_fwd_eval: batch norm, 16 channels, forward in eval mode.
+ * Used by: bn1, layer1.0.bn1, layer1.1.bn1, layer1.2.bn1. */
+static void bn_c16_hw1024_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 16, HW = 1024 };
+    enum { C = 16, HW = 1024, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
 }
 
-/* bn_c32_hw256_fwd_eval: batch norm, 32 channels, forward in eval mode.
- * Used by: layer2.0.bn1, layer2.0.bn2, layer2.1.bn1, layer2.1.bn2, layer2.2.bn1, layer2.2.bn2. */
-static void bn_c32_hw256_fwd_eval(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps)
+/* bn_c16_hw1024_add_relu_fwd_eval: batch norm, 16 channels, forward in eval mode.
+ * Used by: layer1.0.bn2, layer1.1.bn2, layer1.2.bn2. */
+static void bn_c16_hw1024_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 32, HW = 256 };
+    enum { C = 16, HW = 1024, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vadd(a, vload(res + r * C + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
 }
 
-/* bn_c64_hw64_fwd_eval: batch norm, 64 channels, forward in eval mode.
- * Used by: layer3.0.bn1, layer3.0.bn2, layer3.1.bn1, layer3.1.bn2, layer3.2.bn1, layer3.2.bn2. */
-static void bn_c64_hw64_fwd_eval(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps)
+/* bn_c32_hw256_relu_fwd_eval: batch norm, 32 channels, forward in eval mode.
+ * Used by: layer2.0.bn1, layer2.1.bn1, layer2.2.bn1. */
+static void bn_c32_hw256_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 64, HW = 64 };
+    enum { C = 32, HW = 256, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
+}
+
+/* bn_c32_hw256_add_relu_fwd_eval: batch norm, 32 channels, forward in eval mode.
+ * Used by: layer2.0.bn2, layer2.1.bn2, layer2.2.bn2. */
+static void bn_c32_hw256_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
+{
+    enum { C = 32, HW = 256, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    float scale[C], shift[C];
+    for (int c = 0; c < C; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vadd(a, vload(res + r * C + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
+}
+
+/* bn_c64_hw64_relu_fwd_eval: batch norm, 64 channels, forward in eval mode.
+ * Used by: layer3.0.bn1, layer3.1.bn1, layer3.2.bn1. */
+static void bn_c64_hw64_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
+{
+    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    float scale[C], shift[C];
+    for (int c = 0; c < C; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
+}
+
+/* bn_c64_hw64_add_relu_fwd_eval: batch norm, 64 channels, forward in eval mode.
+ * Used by: layer3.0.bn2, layer3.1.bn2, layer3.2.bn2. */
+static void bn_c64_hw64_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
+{
+    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    float scale[C], shift[C];
+    for (int c = 0; c < C; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vadd(a, vload(res + r * C + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
 }
 
 /* fc_i64o10_bwd: fully connected, 64->10, backward.
@@ -582,179 +3033,1737 @@ static void gap_c64_hw64_bwd(size_t n, const float *restrict dy, float *restrict
                 dx[(b * HW + p) * C + c] = dy[b * C + c] * (1.0f / HW);
 }
 
-/* relu_n4096_bwd: relu, backward.
- * Used by: layer3.2.relu2, layer3.2.relu1, layer3.1.relu2, layer3.1.relu1, layer3.0.relu2, layer3.0.relu1. */
-static void relu_n4096_bwd(size_t n, const float *y, const float *dy, float *dx)
+/* bn_c64_hw64_add_relu_bwd: batch norm, 64 channels, backward.
+ * Used by: layer3.2.bn2, layer3.1.bn2, layer3.0.bn2. */
+static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { COUNT = 4096 };   /* floats per image; dx may be dy */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-}
-
-/* grad_pass_n4096: add shortcut, layout conversion.
- * Used by: layer3.2.add, layer3.1.add, layer3.0.add. */
-static void grad_pass_n4096(size_t n, const float *restrict dy, float *restrict dx)
-{
-    enum { COUNT = 4096 };   /* floats per image */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        dx[i] = dy[i];
-}
-
-/* bn_c64_hw64_bwd: batch norm, 64 channels, backward.
- * Used by: layer3.2.bn2, layer3.2.bn1, layer3.1.bn2, layer3.1.bn1, layer3.0.bn2, layer3.0.bn1. */
-static void bn_c64_hw64_bwd(size_t n, const float *restrict x, const float *restrict dy, float *restrict dx,
-    const float *restrict gamma, const float *restrict save, float *restrict dgamma, float *restrict dbeta)
-{
-    enum { C = 64, HW = 64 };
+    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    const float *mean = save, *invstd = save + C;
-    double sdy[C], sdyx[C];
-    for (int c = 0; c < C; c++)
-        sdy[c] = sdyx[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            sdy[c] += dy[r * C + c];
-            sdyx[c] += dy[r * C + c] * xhat;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    g = vmask_pos(vload(y + r * C + v * VW), g);
+                    vstore(dy + r * C + v * VW, g);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
         }
-    float a[C], b[C], m[C];
-    for (int c = 0; c < C; c++) {
-        dgamma[c] = (float)sdyx[c];
-        dbeta[c] = (float)sdy[c];
-        /* dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) */
-        a[c] = gamma[c] * invstd[c];
-        m[c] = (float)(sdy[c] / (double)rows);
-        b[c] = (float)(sdyx[c] / (double)rows);
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+                vstore(dres + r * C + v * VW, g);
+            }
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            const float v = a[c] * (dy[r * C + c] - m[c] - xhat * b[c]);
-            dx[r * C + c] = v;
-        }
 }
 
 /* conv3x3_s1_c64k64_h8w8_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
  * Used by: layer3.2.conv2, layer3.2.conv1, layer3.1.conv2, layer3.1.conv1, layer3.0.conv2. */
-static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
+static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
 {
-    enum { H = 8, W = 8, C = 64, K = 64, KH = 3, KW = 3, S = 1, P = 1, OH = 8, OW = 8 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
+    enum { C = 64, K = 64, S = 1, WP = 10, OH = 8, OW = 8 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            a2_2 = vfma(b2, d2, a2_2);
+            a2_3 = vfma(b2, d3, a2_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 64, vadd(vload(part + 64), a1_0));
+    vstore(part + 72, vadd(vload(part + 72), a1_1));
+    vstore(part + 80, vadd(vload(part + 80), a1_2));
+    vstore(part + 88, vadd(vload(part + 88), a1_3));
+    vstore(part + 128, vadd(vload(part + 128), a2_0));
+    vstore(part + 136, vadd(vload(part + 136), a2_1));
+    vstore(part + 144, vadd(vload(part + 144), a2_2));
+    vstore(part + 152, vadd(vload(part + 152), a2_3));
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 64, K = 64, S = 1, WP = 10, OH = 8, OW = 8 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+}
+
+static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 8, W = 8, C = 64, K = 64, KH = 3, KW = 3, OH = 8, OW = 8,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 32) {
+                        for (int c = 0; c < 63; c += 3)
+                            conv3x3_s1_c64k64_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
+                        conv3x3_s1_c64k64_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, rstep);
                     }
-                }
-            }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
         }
     }
 }
 
 /* conv3x3_s1_c64k64_h8w8_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
  * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2. */
-static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
+static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 8, W = 8, C = 64, K = 64, KH = 3, KW = 3, S = 1, P = 1, OH = 8, OW = 8 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + -64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + -576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -448 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + -640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -512 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + -704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + -64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + -576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + -640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + -704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (1*a + 0, 1*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(ip + 384, w + kb, op + 384 + kb);
                 }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] = acc[c];
             }
         }
+    }
+}
+
+/* bn_c64_hw64_relu_bwd: batch norm, 64 channels, backward.
+ * Used by: layer3.2.bn1, layer3.1.bn1, layer3.0.bn1. */
+static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+{
+    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    g = vmask_pos(vload(y + r * C + v * VW), g);
+                    vstore(dy + r * C + v * VW, g);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+            }
     }
 }
 
 /* conv3x3_s1_c64k64_h8w8_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
  * Used by: layer3.2.conv1, layer3.1.conv1. */
-static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
+static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 8, W = 8, C = 64, K = 64, KH = 3, KW = 3, S = 1, P = 1, OH = 8, OW = 8 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + -64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + -576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -448 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + -640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -512 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + -704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, vadd(vload(op + 0), a0_0));
+    vstore(op + 8, vadd(vload(op + 8), a0_1));
+    vstore(op + 16, vadd(vload(op + 16), a0_2));
+    vstore(op + 24, vadd(vload(op + 24), a0_3));
+    vstore(op + 64, vadd(vload(op + 64), a1_0));
+    vstore(op + 72, vadd(vload(op + 72), a1_1));
+    vstore(op + 80, vadd(vload(op + 80), a1_2));
+    vstore(op + 88, vadd(vload(op + 88), a1_3));
+    vstore(op + 128, vadd(vload(op + 128), a2_0));
+    vstore(op + 136, vadd(vload(op + 136), a2_1));
+    vstore(op + 144, vadd(vload(op + 144), a2_2));
+    vstore(op + 152, vadd(vload(op + 152), a2_3));
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + -64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + -576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + -640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + -704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, vadd(vload(op + 0), a0_0));
+    vstore(op + 8, vadd(vload(op + 8), a0_1));
+    vstore(op + 16, vadd(vload(op + 16), a0_2));
+    vstore(op + 24, vadd(vload(op + 24), a0_3));
+    vstore(op + 64, vadd(vload(op + 64), a1_0));
+    vstore(op + 72, vadd(vload(op + 72), a1_1));
+    vstore(op + 80, vadd(vload(op + 80), a1_2));
+    vstore(op + 88, vadd(vload(op + 88), a1_3));
+}
+
+static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (1*a + 0, 1*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(ip + 384, w + kb, op + 384 + kb);
                 }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] += acc[c];
             }
         }
     }
 }
 
-/* shortcut_a_s2_c32k64_h16w16_lo16_bwd: option A shortcut /2, 32->64 (pad both), backward.
+/* conv3x3_s2_c32k64_h16w16_bwd_weights: conv 3x3/2 pad 1, 32->64, backward to the weights.
+ * Used by: layer3.0.conv1. */
+static inline void conv3x3_s2_c32k64_h16w16_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 32, K = 64, S = 2, WP = 17, OH = 8, OW = 8 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            a2_2 = vfma(b2, d2, a2_2);
+            a2_3 = vfma(b2, d3, a2_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 64, vadd(vload(part + 64), a1_0));
+    vstore(part + 72, vadd(vload(part + 72), a1_1));
+    vstore(part + 80, vadd(vload(part + 80), a1_2));
+    vstore(part + 88, vadd(vload(part + 88), a1_3));
+    vstore(part + 128, vadd(vload(part + 128), a2_0));
+    vstore(part + 136, vadd(vload(part + 136), a2_1));
+    vstore(part + 144, vadd(vload(part + 144), a2_2));
+    vstore(part + 152, vadd(vload(part + 152), a2_3));
+}
+
+static inline void conv3x3_s2_c32k64_h16w16_bwd_weights_t2(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 32, K = 64, S = 2, WP = 17, OH = 8, OW = 8 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 64, vadd(vload(part + 64), a1_0));
+    vstore(part + 72, vadd(vload(part + 72), a1_1));
+    vstore(part + 80, vadd(vload(part + 80), a1_2));
+    vstore(part + 88, vadd(vload(part + 88), a1_3));
+}
+
+static void conv3x3_s2_c32k64_h16w16_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 16, W = 16, C = 32, K = 64, KH = 3, KW = 3, OH = 8, OW = 8,
+           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 32) {
+                        for (int c = 0; c < 30; c += 3)
+                            conv3x3_s2_c32k64_h16w16_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
+                        conv3x3_s2_c32k64_h16w16_bwd_weights_t2(xp + (i * WP + j) * C + 30, dyb + kb, part + ((i * KW + j) * C + 30) * K + kb, r0, rstep);
+                    }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
+        }
+    }
+}
+
+/* conv3x3_s2_c32k64_h16w16_bwd_data: conv 3x3/2 pad 1, 32->64, backward to the input.
+ * Used by: layer3.0.conv1. */
+static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 10240 + c * OC + 0);
+        const vf w1 = vload(wp + 10240 + c * OC + 8);
+        const vf w2 = vload(wp + 10240 + c * OC + 16);
+        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 10240 + c * OC + 0);
+        const vf w1 = vload(wp + 10240 + c * OC + 8);
+        const vf w2 = vload(wp + 10240 + c * OC + 16);
+        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 14336 + c * OC + 0);
+        const vf w1 = vload(wp + 14336 + c * OC + 8);
+        const vf w2 = vload(wp + 14336 + c * OC + 16);
+        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 14336 + c * OC + 0);
+        const vf w1 = vload(wp + 14336 + c * OC + 8);
+        const vf w2 = vload(wp + 14336 + c * OC + 16);
+        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 16, OW = 16, OC = 32,
+           HP = 9, WP = 9, PT = 0, PL = 0, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (2*a + 0, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_bwd_data_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bwd_data_c1_t2(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+            /* dx pixels (2*a + 0, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(ip + col * 64, w + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+            /* dx pixels (2*a + 1, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(ip + col * 64, w + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+            /* dx pixels (2*a + 1, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(ip + col * 64, w + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc: option A shortcut /2, 32->64 (pad both), backward, adding into the input gradient.
  * Used by: layer3.0.shortcut. */
-static void shortcut_a_s2_c32k64_h16w16_lo16_bwd(size_t n, const float *restrict dy, float *restrict dx)
+static void shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(size_t n, const float *restrict dy, float *restrict dx)
 {
     enum { H = 16, W = 16, C = 32, K = 64, S = 2, OH = 8, OW = 8, LO = 16 };
-    for (size_t i = 0; i < n * (H * W * C); i++)
-        dx[i] = 0.0f;   /* pixels the stride skips get no gradient */
     for (size_t b = 0; b < n; b++)
         for (int oh = 0; oh < OH; oh++)
             for (int ow = 0; ow < OW; ow++) {
@@ -765,251 +4774,1666 @@ static void shortcut_a_s2_c32k64_h16w16_lo16_bwd(size_t n, const float *restrict
             }
 }
 
-/* conv3x3_s2_c32k64_h16w16_bwd_weights: conv 3x3/2 pad 1, 32->64, backward to the weights.
- * Used by: layer3.0.conv1. */
-static void conv3x3_s2_c32k64_h16w16_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
+/* bn_c32_hw256_add_relu_bwd: batch norm, 32 channels, backward.
+ * Used by: layer2.2.bn2, layer2.1.bn2, layer2.0.bn2. */
+static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { H = 16, W = 16, C = 32, K = 64, KH = 3, KW = 3, S = 2, P = 1, OH = 8, OW = 8 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
-                    }
-                }
-            }
-        }
-    }
-}
-
-/* conv3x3_s2_c32k64_h16w16_bwd_data_acc: conv 3x3/2 pad 1, 32->64, backward to the input, adding into the input gradient.
- * Used by: layer3.0.conv1. */
-static void conv3x3_s2_c32k64_h16w16_bwd_data_acc(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
-{
-    enum { H = 16, W = 16, C = 32, K = 64, KH = 3, KW = 3, S = 2, P = 1, OH = 8, OW = 8 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
-                }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] += acc[c];
-            }
-        }
-    }
-}
-
-/* relu_n8192_bwd: relu, backward.
- * Used by: layer2.2.relu2, layer2.2.relu1, layer2.1.relu2, layer2.1.relu1, layer2.0.relu2, layer2.0.relu1. */
-static void relu_n8192_bwd(size_t n, const float *y, const float *dy, float *dx)
-{
-    enum { COUNT = 8192 };   /* floats per image; dx may be dy */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-}
-
-/* grad_pass_n8192: add shortcut, layout conversion.
- * Used by: layer2.2.add, layer2.1.add, layer2.0.add. */
-static void grad_pass_n8192(size_t n, const float *restrict dy, float *restrict dx)
-{
-    enum { COUNT = 8192 };   /* floats per image */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        dx[i] = dy[i];
-}
-
-/* bn_c32_hw256_bwd: batch norm, 32 channels, backward.
- * Used by: layer2.2.bn2, layer2.2.bn1, layer2.1.bn2, layer2.1.bn1, layer2.0.bn2, layer2.0.bn1. */
-static void bn_c32_hw256_bwd(size_t n, const float *restrict x, const float *restrict dy, float *restrict dx,
-    const float *restrict gamma, const float *restrict save, float *restrict dgamma, float *restrict dbeta)
-{
-    enum { C = 32, HW = 256 };
+    enum { C = 32, HW = 256, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    const float *mean = save, *invstd = save + C;
-    double sdy[C], sdyx[C];
-    for (int c = 0; c < C; c++)
-        sdy[c] = sdyx[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            sdy[c] += dy[r * C + c];
-            sdyx[c] += dy[r * C + c] * xhat;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    g = vmask_pos(vload(y + r * C + v * VW), g);
+                    vstore(dy + r * C + v * VW, g);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
         }
-    float a[C], b[C], m[C];
-    for (int c = 0; c < C; c++) {
-        dgamma[c] = (float)sdyx[c];
-        dbeta[c] = (float)sdy[c];
-        /* dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) */
-        a[c] = gamma[c] * invstd[c];
-        m[c] = (float)(sdy[c] / (double)rows);
-        b[c] = (float)(sdyx[c] / (double)rows);
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+                vstore(dres + r * C + v * VW, g);
+            }
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            const float v = a[c] * (dy[r * C + c] - m[c] - xhat * b[c]);
-            dx[r * C + c] = v;
-        }
 }
 
 /* conv3x3_s1_c32k32_h16w16_bwd_weights: conv 3x3/1 pad 1, 32->32, backward to the weights.
  * Used by: layer2.2.conv2, layer2.2.conv1, layer2.1.conv2, layer2.1.conv1, layer2.0.conv2. */
-static void conv3x3_s1_c32k32_h16w16_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
+static inline void conv3x3_s1_c32k32_h16w16_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
 {
-    enum { H = 16, W = 16, C = 32, K = 32, KH = 3, KW = 3, S = 1, P = 1, OH = 16, OW = 16 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
+    enum { C = 32, K = 32, S = 1, WP = 18, OH = 16, OW = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            a2_2 = vfma(b2, d2, a2_2);
+            a2_3 = vfma(b2, d3, a2_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 32, vadd(vload(part + 32), a1_0));
+    vstore(part + 40, vadd(vload(part + 40), a1_1));
+    vstore(part + 48, vadd(vload(part + 48), a1_2));
+    vstore(part + 56, vadd(vload(part + 56), a1_3));
+    vstore(part + 64, vadd(vload(part + 64), a2_0));
+    vstore(part + 72, vadd(vload(part + 72), a2_1));
+    vstore(part + 80, vadd(vload(part + 80), a2_2));
+    vstore(part + 88, vadd(vload(part + 88), a2_3));
+}
+
+static inline void conv3x3_s1_c32k32_h16w16_bwd_weights_t2(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 32, K = 32, S = 1, WP = 18, OH = 16, OW = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 32, vadd(vload(part + 32), a1_0));
+    vstore(part + 40, vadd(vload(part + 40), a1_1));
+    vstore(part + 48, vadd(vload(part + 48), a1_2));
+    vstore(part + 56, vadd(vload(part + 56), a1_3));
+}
+
+static void conv3x3_s1_c32k32_h16w16_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 16, W = 16, C = 32, K = 32, KH = 3, KW = 3, OH = 16, OW = 16,
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 32) {
+                        for (int c = 0; c < 30; c += 3)
+                            conv3x3_s1_c32k32_h16w16_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
+                        conv3x3_s1_c32k32_h16w16_bwd_weights_t2(xp + (i * WP + j) * C + 30, dyb + kb, part + ((i * KW + j) * C + 30) * K + kb, r0, rstep);
                     }
-                }
-            }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
         }
     }
 }
 
 /* conv3x3_s1_c32k32_h16w16_bwd_data: conv 3x3/1 pad 1, 32->32, backward to the input.
  * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2. */
-static void conv3x3_s1_c32k32_h16w16_bwd_data(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
+static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 16, W = 16, C = 32, K = 32, KH = 3, KW = 3, S = 1, P = 1, OH = 16, OW = 16 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
+    enum { IC = 32, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 672 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 640 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * OC + 0);
+        const vf w1 = vload(wp + 5120 + c * OC + 8);
+        const vf w2 = vload(wp + 5120 + c * OC + 16);
+        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf b0 = vbcast(ip + -32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 32 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + -544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -480 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * OC + 0);
+        const vf w1 = vload(wp + 7168 + c * OC + 8);
+        const vf w2 = vload(wp + 7168 + c * OC + 16);
+        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf b0 = vbcast(ip + -576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -544 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -512 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + -608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -544 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 48, a1_2);
+    vstore(op + 56, a1_3);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 80, a2_2);
+    vstore(op + 88, a2_3);
+}
+
+static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * OC + 0);
+        const vf w1 = vload(wp + 5120 + c * OC + 8);
+        const vf w2 = vload(wp + 5120 + c * OC + 16);
+        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf b0 = vbcast(ip + -32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + -544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * OC + 0);
+        const vf w1 = vload(wp + 7168 + c * OC + 8);
+        const vf w2 = vload(wp + 7168 + c * OC + 16);
+        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf b0 = vbcast(ip + -576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + -608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s1_c32k32_h16w16_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (1*a + 0, 1*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(ip + col * 32, w + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(ip + 480, w + kb, op + 480 + kb);
                 }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] = acc[c];
             }
         }
+    }
+}
+
+/* bn_c32_hw256_relu_bwd: batch norm, 32 channels, backward.
+ * Used by: layer2.2.bn1, layer2.1.bn1, layer2.0.bn1. */
+static void bn_c32_hw256_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+{
+    enum { C = 32, HW = 256, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    g = vmask_pos(vload(y + r * C + v * VW), g);
+                    vstore(dy + r * C + v * VW, g);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+            }
     }
 }
 
 /* conv3x3_s1_c32k32_h16w16_bwd_data_acc: conv 3x3/1 pad 1, 32->32, backward to the input, adding into the input gradient.
  * Used by: layer2.2.conv1, layer2.1.conv1. */
-static void conv3x3_s1_c32k32_h16w16_bwd_data_acc(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
+static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 16, W = 16, C = 32, K = 32, KH = 3, KW = 3, S = 1, P = 1, OH = 16, OW = 16 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
+    enum { IC = 32, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 672 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 640 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * OC + 0);
+        const vf w1 = vload(wp + 5120 + c * OC + 8);
+        const vf w2 = vload(wp + 5120 + c * OC + 16);
+        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf b0 = vbcast(ip + -32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 32 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + -544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -480 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * OC + 0);
+        const vf w1 = vload(wp + 7168 + c * OC + 8);
+        const vf w2 = vload(wp + 7168 + c * OC + 16);
+        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf b0 = vbcast(ip + -576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -544 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -512 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + -608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -544 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, vadd(vload(op + 0), a0_0));
+    vstore(op + 8, vadd(vload(op + 8), a0_1));
+    vstore(op + 16, vadd(vload(op + 16), a0_2));
+    vstore(op + 24, vadd(vload(op + 24), a0_3));
+    vstore(op + 32, vadd(vload(op + 32), a1_0));
+    vstore(op + 40, vadd(vload(op + 40), a1_1));
+    vstore(op + 48, vadd(vload(op + 48), a1_2));
+    vstore(op + 56, vadd(vload(op + 56), a1_3));
+    vstore(op + 64, vadd(vload(op + 64), a2_0));
+    vstore(op + 72, vadd(vload(op + 72), a2_1));
+    vstore(op + 80, vadd(vload(op + 80), a2_2));
+    vstore(op + 88, vadd(vload(op + 88), a2_3));
+}
+
+static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * OC + 0);
+        const vf w1 = vload(wp + 5120 + c * OC + 8);
+        const vf w2 = vload(wp + 5120 + c * OC + 16);
+        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf b0 = vbcast(ip + -32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + -544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * OC + 0);
+        const vf w1 = vload(wp + 7168 + c * OC + 8);
+        const vf w2 = vload(wp + 7168 + c * OC + 16);
+        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf b0 = vbcast(ip + -576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + -608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, vadd(vload(op + 0), a0_0));
+    vstore(op + 8, vadd(vload(op + 8), a0_1));
+    vstore(op + 16, vadd(vload(op + 16), a0_2));
+    vstore(op + 24, vadd(vload(op + 24), a0_3));
+}
+
+static void conv3x3_s1_c32k32_h16w16_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (1*a + 0, 1*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(ip + col * 32, w + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(ip + 480, w + kb, op + 480 + kb);
                 }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] += acc[c];
             }
         }
     }
 }
 
-/* shortcut_a_s2_c16k32_h32w32_lo8_bwd: option A shortcut /2, 16->32 (pad both), backward.
+/* conv3x3_s2_c16k32_h32w32_bwd_weights: conv 3x3/2 pad 1, 16->32, backward to the weights.
+ * Used by: layer2.0.conv1. */
+static inline void conv3x3_s2_c16k32_h32w32_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 16, K = 32, S = 2, WP = 33, OH = 16, OW = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            a2_2 = vfma(b2, d2, a2_2);
+            a2_3 = vfma(b2, d3, a2_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 32, vadd(vload(part + 32), a1_0));
+    vstore(part + 40, vadd(vload(part + 40), a1_1));
+    vstore(part + 48, vadd(vload(part + 48), a1_2));
+    vstore(part + 56, vadd(vload(part + 56), a1_3));
+    vstore(part + 64, vadd(vload(part + 64), a2_0));
+    vstore(part + 72, vadd(vload(part + 72), a2_1));
+    vstore(part + 80, vadd(vload(part + 80), a2_2));
+    vstore(part + 88, vadd(vload(part + 88), a2_3));
+}
+
+static inline void conv3x3_s2_c16k32_h32w32_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 16, K = 32, S = 2, WP = 33, OH = 16, OW = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+}
+
+static void conv3x3_s2_c16k32_h32w32_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 32, W = 32, C = 16, K = 32, KH = 3, KW = 3, OH = 16, OW = 16,
+           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 32) {
+                        for (int c = 0; c < 15; c += 3)
+                            conv3x3_s2_c16k32_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
+                        conv3x3_s2_c16k32_h32w32_bwd_weights_t1(xp + (i * WP + j) * C + 15, dyb + kb, part + ((i * KW + j) * C + 15) * K + kb, r0, rstep);
+                    }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
+        }
+    }
+}
+
+/* conv3x3_s2_c16k32_h32w32_bwd_data: conv 3x3/2 pad 1, 16->32, backward to the input.
+ * Used by: layer2.0.conv1. */
+static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 96 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 128 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 160 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 96, a3_0);
+    vstore(op + 104, a3_1);
+    vstore(op + 128, a4_0);
+    vstore(op + 136, a4_1);
+    vstore(op + 160, a5_0);
+    vstore(op + 168, a5_1);
+}
+
+static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 96 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 96, a3_0);
+    vstore(op + 104, a3_1);
+}
+
+static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 128 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 160 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 192 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 2560 + c * OC + 0);
+        const vf w1 = vload(wp + 2560 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 96 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 128 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 160 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 96, a3_0);
+    vstore(op + 104, a3_1);
+    vstore(op + 128, a4_0);
+    vstore(op + 136, a4_1);
+    vstore(op + 160, a5_0);
+    vstore(op + 168, a5_1);
+}
+
+static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 128 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 2560 + c * OC + 0);
+        const vf w1 = vload(wp + 2560 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 96 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 96, a3_0);
+    vstore(op + 104, a3_1);
+}
+
+static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 640 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 672 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 704 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 3584 + c * OC + 0);
+        const vf w1 = vload(wp + 3584 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 96 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 128 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 160 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 96, a3_0);
+    vstore(op + 104, a3_1);
+    vstore(op + 128, a4_0);
+    vstore(op + 136, a4_1);
+    vstore(op + 160, a5_0);
+    vstore(op + 168, a5_1);
+}
+
+static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 640 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 3584 + c * OC + 0);
+        const vf w1 = vload(wp + 3584 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 96 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 96, a3_0);
+    vstore(op + 104, a3_1);
+}
+
+static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 640 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 672 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 704 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 736 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 640 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 672 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 704 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 128 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 160 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 192 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 96 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 128 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 160 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 96, a3_0);
+    vstore(op + 104, a3_1);
+    vstore(op + 128, a4_0);
+    vstore(op + 136, a4_1);
+    vstore(op + 160, a5_0);
+    vstore(op + 168, a5_1);
+}
+
+static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 640 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 672 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 640 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 128 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 96 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 96, a3_0);
+    vstore(op + 104, a3_1);
+}
+
+static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 16, IW = 16, IC = 32, OH = 32, OW = 32, OC = 16,
+           HP = 17, WP = 17, PT = 0, PL = 0, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (2*a + 0, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 12; col += 6)
+                        conv3x3_s2_c16k32_h32w32_bwd_data_c1_t6(ip + col * 32, w + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bwd_data_c1_t4(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+            /* dx pixels (2*a + 0, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 12; col += 6)
+                        conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(ip + col * 32, w + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bwd_data_c2_t4(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+            /* dx pixels (2*a + 1, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 12; col += 6)
+                        conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(ip + col * 32, w + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bwd_data_c3_t4(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+            /* dx pixels (2*a + 1, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 12; col += 6)
+                        conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(ip + col * 32, w + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc: option A shortcut /2, 16->32 (pad both), backward, adding into the input gradient.
  * Used by: layer2.0.shortcut. */
-static void shortcut_a_s2_c16k32_h32w32_lo8_bwd(size_t n, const float *restrict dy, float *restrict dx)
+static void shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(size_t n, const float *restrict dy, float *restrict dx)
 {
     enum { H = 32, W = 32, C = 16, K = 32, S = 2, OH = 16, OW = 16, LO = 8 };
-    for (size_t i = 0; i < n * (H * W * C); i++)
-        dx[i] = 0.0f;   /* pixels the stride skips get no gradient */
     for (size_t b = 0; b < n; b++)
         for (int oh = 0; oh < OH; oh++)
             for (int ow = 0; ow < OW; ow++) {
@@ -1020,239 +6444,993 @@ static void shortcut_a_s2_c16k32_h32w32_lo8_bwd(size_t n, const float *restrict 
             }
 }
 
-/* conv3x3_s2_c16k32_h32w32_bwd_weights: conv 3x3/2 pad 1, 16->32, backward to the weights.
- * Used by: layer2.0.conv1. */
-static void conv3x3_s2_c16k32_h32w32_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
+/* bn_c16_hw1024_add_relu_bwd: batch norm, 16 channels, backward.
+ * Used by: layer1.2.bn2, layer1.1.bn2, layer1.0.bn2. */
+static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { H = 32, W = 32, C = 16, K = 32, KH = 3, KW = 3, S = 2, P = 1, OH = 16, OW = 16 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
-                    }
-                }
-            }
-        }
-    }
-}
-
-/* conv3x3_s2_c16k32_h32w32_bwd_data_acc: conv 3x3/2 pad 1, 16->32, backward to the input, adding into the input gradient.
- * Used by: layer2.0.conv1. */
-static void conv3x3_s2_c16k32_h32w32_bwd_data_acc(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
-{
-    enum { H = 32, W = 32, C = 16, K = 32, KH = 3, KW = 3, S = 2, P = 1, OH = 16, OW = 16 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
-                }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] += acc[c];
-            }
-        }
-    }
-}
-
-/* relu_n16384_bwd: relu, backward.
- * Used by: layer1.2.relu2, layer1.2.relu1, layer1.1.relu2, ... (7 layers). */
-static void relu_n16384_bwd(size_t n, const float *y, const float *dy, float *dx)
-{
-    enum { COUNT = 16384 };   /* floats per image; dx may be dy */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-}
-
-/* grad_pass_n16384: add shortcut, layout conversion.
- * Used by: layer1.2.add, layer1.1.add, layer1.0.add. */
-static void grad_pass_n16384(size_t n, const float *restrict dy, float *restrict dx)
-{
-    enum { COUNT = 16384 };   /* floats per image */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        dx[i] = dy[i];
-}
-
-/* bn_c16_hw1024_bwd: batch norm, 16 channels, backward.
- * Used by: layer1.2.bn2, layer1.2.bn1, layer1.1.bn2, ... (7 layers). */
-static void bn_c16_hw1024_bwd(size_t n, const float *restrict x, const float *restrict dy, float *restrict dx,
-    const float *restrict gamma, const float *restrict save, float *restrict dgamma, float *restrict dbeta)
-{
-    enum { C = 16, HW = 1024 };
+    enum { C = 16, HW = 1024, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    const float *mean = save, *invstd = save + C;
-    double sdy[C], sdyx[C];
-    for (int c = 0; c < C; c++)
-        sdy[c] = sdyx[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            sdy[c] += dy[r * C + c];
-            sdyx[c] += dy[r * C + c] * xhat;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    g = vmask_pos(vload(y + r * C + v * VW), g);
+                    vstore(dy + r * C + v * VW, g);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
         }
-    float a[C], b[C], m[C];
-    for (int c = 0; c < C; c++) {
-        dgamma[c] = (float)sdyx[c];
-        dbeta[c] = (float)sdy[c];
-        /* dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) */
-        a[c] = gamma[c] * invstd[c];
-        m[c] = (float)(sdy[c] / (double)rows);
-        b[c] = (float)(sdyx[c] / (double)rows);
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+                vstore(dres + r * C + v * VW, g);
+            }
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            const float v = a[c] * (dy[r * C + c] - m[c] - xhat * b[c]);
-            dx[r * C + c] = v;
-        }
 }
 
 /* conv3x3_s1_c16k16_h32w32_bwd_weights: conv 3x3/1 pad 1, 16->16, backward to the weights.
  * Used by: layer1.2.conv2, layer1.2.conv1, layer1.1.conv2, layer1.1.conv1, layer1.0.conv2, layer1.0.conv1. */
-static void conv3x3_s1_c16k16_h32w32_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
+static inline void conv3x3_s1_c16k16_h32w32_bwd_weights_t6(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
 {
-    enum { H = 32, W = 32, C = 16, K = 16, KH = 3, KW = 3, S = 1, P = 1, OH = 32, OW = 32 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
+    enum { C = 16, K = 16, S = 1, WP = 34, OH = 32, OW = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            const vf b3 = vbcast(xq + 3);
+            a3_0 = vfma(b3, d0, a3_0);
+            a3_1 = vfma(b3, d1, a3_1);
+            const vf b4 = vbcast(xq + 4);
+            a4_0 = vfma(b4, d0, a4_0);
+            a4_1 = vfma(b4, d1, a4_1);
+            const vf b5 = vbcast(xq + 5);
+            a5_0 = vfma(b5, d0, a5_0);
+            a5_1 = vfma(b5, d1, a5_1);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a1_0));
+    vstore(part + 24, vadd(vload(part + 24), a1_1));
+    vstore(part + 32, vadd(vload(part + 32), a2_0));
+    vstore(part + 40, vadd(vload(part + 40), a2_1));
+    vstore(part + 48, vadd(vload(part + 48), a3_0));
+    vstore(part + 56, vadd(vload(part + 56), a3_1));
+    vstore(part + 64, vadd(vload(part + 64), a4_0));
+    vstore(part + 72, vadd(vload(part + 72), a4_1));
+    vstore(part + 80, vadd(vload(part + 80), a5_0));
+    vstore(part + 88, vadd(vload(part + 88), a5_1));
+}
+
+static inline void conv3x3_s1_c16k16_h32w32_bwd_weights_t4(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 16, K = 16, S = 1, WP = 34, OH = 32, OW = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            const vf b3 = vbcast(xq + 3);
+            a3_0 = vfma(b3, d0, a3_0);
+            a3_1 = vfma(b3, d1, a3_1);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a1_0));
+    vstore(part + 24, vadd(vload(part + 24), a1_1));
+    vstore(part + 32, vadd(vload(part + 32), a2_0));
+    vstore(part + 40, vadd(vload(part + 40), a2_1));
+    vstore(part + 48, vadd(vload(part + 48), a3_0));
+    vstore(part + 56, vadd(vload(part + 56), a3_1));
+}
+
+static void conv3x3_s1_c16k16_h32w32_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 32, W = 32, C = 16, K = 16, KH = 3, KW = 3, OH = 32, OW = 32,
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 16) {
+                        for (int c = 0; c < 12; c += 6)
+                            conv3x3_s1_c16k16_h32w32_bwd_weights_t6(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
+                        conv3x3_s1_c16k16_h32w32_bwd_weights_t4(xp + (i * WP + j) * C + 12, dyb + kb, part + ((i * KW + j) * C + 12) * K + kb, r0, rstep);
                     }
-                }
-            }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
         }
     }
 }
 
 /* conv3x3_s1_c16k16_h32w32_bwd_data: conv 3x3/1 pad 1, 16->16, backward to the input.
  * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2. */
-static void conv3x3_s1_c16k16_h32w32_bwd_data(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
+static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 32, W = 32, C = 16, K = 16, KH = 3, KW = 3, S = 1, P = 1, OH = 32, OW = 32 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
+    enum { IC = 16, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 592 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 608 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 624 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 640 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * OC + 0);
+        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 592 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 608 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 624 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 544 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 560 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 576 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 592 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 608 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 48 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 64 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 80 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 96 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 32 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 48 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 64 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 80 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * OC + 0);
+        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf b0 = vbcast(ip + -16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 16 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 32 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 48 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 64 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + -528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + -496 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + -480 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + -464 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + -448 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * OC + 0);
+        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf b0 = vbcast(ip + -544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + -528 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + -512 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + -496 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + -480 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + -464 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + -560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + -544 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + -528 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + -512 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + -496 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + -480 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a1_0);
+    vstore(op + 24, a1_1);
+    vstore(op + 32, a2_0);
+    vstore(op + 40, a2_1);
+    vstore(op + 48, a3_0);
+    vstore(op + 56, a3_1);
+    vstore(op + 64, a4_0);
+    vstore(op + 72, a4_1);
+    vstore(op + 80, a5_0);
+    vstore(op + 88, a5_1);
+}
+
+static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 16, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * OC + 0);
+        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 544 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * OC + 0);
+        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf b0 = vbcast(ip + -16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + -528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * OC + 0);
+        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf b0 = vbcast(ip + -544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + -528 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + -560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + -544 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a1_0);
+    vstore(op + 24, a1_1);
+}
+
+static void conv3x3_s1_c16k16_h32w32_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (1*a + 0, 1*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 30; col += 6)
+                        conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(ip + col * 16, w + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(ip + 480, w + kb, op + 480 + kb);
                 }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] = acc[c];
             }
         }
     }
 }
 
+/* bn_c16_hw1024_relu_bwd: batch norm, 16 channels, backward.
+ * Used by: layer1.2.bn1, layer1.1.bn1, layer1.0.bn1, bn1. */
+static void bn_c16_hw1024_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+{
+    enum { C = 16, HW = 1024, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    g = vmask_pos(vload(y + r * C + v * VW), g);
+                    vstore(dy + r * C + v * VW, g);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+            }
+    }
+}
+
 /* conv3x3_s1_c16k16_h32w32_bwd_data_acc: conv 3x3/1 pad 1, 16->16, backward to the input, adding into the input gradient.
  * Used by: layer1.2.conv1, layer1.1.conv1, layer1.0.conv1. */
-static void conv3x3_s1_c16k16_h32w32_bwd_data_acc(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
+static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 32, W = 32, C = 16, K = 16, KH = 3, KW = 3, S = 1, P = 1, OH = 32, OW = 32 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
+    enum { IC = 16, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 592 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 608 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 624 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 640 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * OC + 0);
+        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 592 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 608 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 624 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 544 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 560 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 576 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 592 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 608 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 48 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 64 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 80 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 96 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 32 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 48 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 64 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 80 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * OC + 0);
+        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf b0 = vbcast(ip + -16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 16 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 32 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 48 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 64 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + -528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + -496 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + -480 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + -464 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + -448 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * OC + 0);
+        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf b0 = vbcast(ip + -544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + -528 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + -512 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + -496 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + -480 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + -464 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + -560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + -544 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + -528 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + -512 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + -496 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + -480 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    vstore(op + 0, vadd(vload(op + 0), a0_0));
+    vstore(op + 8, vadd(vload(op + 8), a0_1));
+    vstore(op + 16, vadd(vload(op + 16), a1_0));
+    vstore(op + 24, vadd(vload(op + 24), a1_1));
+    vstore(op + 32, vadd(vload(op + 32), a2_0));
+    vstore(op + 40, vadd(vload(op + 40), a2_1));
+    vstore(op + 48, vadd(vload(op + 48), a3_0));
+    vstore(op + 56, vadd(vload(op + 56), a3_1));
+    vstore(op + 64, vadd(vload(op + 64), a4_0));
+    vstore(op + 72, vadd(vload(op + 72), a4_1));
+    vstore(op + 80, vadd(vload(op + 80), a5_0));
+    vstore(op + 88, vadd(vload(op + 88), a5_1));
+}
+
+static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 16, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * OC + 0);
+        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 544 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * OC + 0);
+        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf b0 = vbcast(ip + -16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + -528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * OC + 0);
+        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf b0 = vbcast(ip + -544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + -528 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + -560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + -544 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    vstore(op + 0, vadd(vload(op + 0), a0_0));
+    vstore(op + 8, vadd(vload(op + 8), a0_1));
+    vstore(op + 16, vadd(vload(op + 16), a1_0));
+    vstore(op + 24, vadd(vload(op + 24), a1_1));
+}
+
+static void conv3x3_s1_c16k16_h32w32_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (1*a + 0, 1*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 30; col += 6)
+                        conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(ip + col * 16, w + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(ip + 480, w + kb, op + 480 + kb);
                 }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] += acc[c];
             }
         }
     }
@@ -1260,32 +7438,68 @@ static void conv3x3_s1_c16k16_h32w32_bwd_data_acc(size_t n, const float *restric
 
 /* conv3x3_s1_c3k16_h32w32_bwd_weights: conv 3x3/1 pad 1, 3->16, backward to the weights.
  * Used by: conv1. */
-static void conv3x3_s1_c3k16_h32w32_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
+static inline void conv3x3_s1_c3k16_h32w32_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
 {
-    enum { H = 32, W = 32, C = 3, K = 16, KH = 3, KW = 3, S = 1, P = 1, OH = 32, OW = 32 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
+    enum { C = 3, K = 16, S = 1, WP = 34, OH = 32, OW = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a1_0));
+    vstore(part + 24, vadd(vload(part + 24), a1_1));
+    vstore(part + 32, vadd(vload(part + 32), a2_0));
+    vstore(part + 40, vadd(vload(part + 40), a2_1));
+}
+
+static void conv3x3_s1_c3k16_h32w32_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 32, W = 32, C = 3, K = 16, KH = 3, KW = 3, OH = 32, OW = 32,
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 16) {
+                        conv3x3_s1_c3k16_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + 0, dyb + kb, part + ((i * KW + j) * C + 0) * K + kb, r0, rstep);
                     }
-                }
-            }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
         }
     }
 }
@@ -1342,151 +7556,97 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
 }
 
 /* Training-mode forward: batch statistics, running statistics updated, and everything
- * backward reads kept in the training plan (388224 floats per image). */
+ * backward reads kept in the training plan (392320 floats per image). */
 static void forward_train(rn_run *r, const float *x, float *logits)
 {
     const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    (void)nt;
     float *const A = r->act, *const Wk = r->work, *const S = r->stats;
     const float *const P = r->params;
 
     /* input: NCHW 3x32x32 -> NHWC */
     nchw_to_nhwc_c3h32w32(n, x, A + 0 * n);
     /* conv1: conv 3x3/1 pad 1, 3->16; 3x32x32 -> 16x32x32 */
-    conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n);
-    /* bn1: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, Wk + 0, r->bn_momentum, r->bn_eps);
-    /* relu: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 19456 * n, A + 19456 * n);
+    conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt);
+    /* bn1 + relu: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, Wk + 0, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 35840 * n);
-    /* layer1.0.bn1: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd(n, A + 35840 * n, A + 52224 * n, P + 2768, P + 2784, S + 32, S + 48, Wk + 32, r->bn_momentum, r->bn_eps);
-    /* layer1.0.relu1: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 52224 * n, A + 52224 * n);
+    conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 35840 * n, r->scratch, nt);
+    /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_relu_fwd(n, A + 35840 * n, A + 52224 * n, P + 2768, P + 2784, S + 32, S + 48, Wk + 32, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 52224 * n, P + 2800, A + 68608 * n);
-    /* layer1.0.bn2: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd(n, A + 68608 * n, A + 84992 * n, P + 5104, P + 5120, S + 64, S + 80, Wk + 64, r->bn_momentum, r->bn_eps);
-    /* layer1.0.add: add shortcut; 16x32x32 + 16x32x32 -> 16x32x32 */
-    add_n16384_fwd(n, A + 84992 * n, A + 19456 * n, A + 84992 * n);
-    /* layer1.0.relu2: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 84992 * n, A + 84992 * n);
+    conv3x3_s1_c16k16_h32w32_fwd(n, A + 52224 * n, P + 2800, A + 68608 * n, r->scratch, nt);
+    /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_add_relu_fwd(n, A + 68608 * n, A + 19456 * n, A + 84992 * n, P + 5104, P + 5120, S + 64, S + 80, Wk + 64, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 84992 * n, P + 5136, A + 101376 * n);
-    /* layer1.1.bn1: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd(n, A + 101376 * n, A + 117760 * n, P + 7440, P + 7456, S + 96, S + 112, Wk + 96, r->bn_momentum, r->bn_eps);
-    /* layer1.1.relu1: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 117760 * n, A + 117760 * n);
+    conv3x3_s1_c16k16_h32w32_fwd(n, A + 84992 * n, P + 5136, A + 101376 * n, r->scratch, nt);
+    /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_relu_fwd(n, A + 101376 * n, A + 117760 * n, P + 7440, P + 7456, S + 96, S + 112, Wk + 96, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 117760 * n, P + 7472, A + 134144 * n);
-    /* layer1.1.bn2: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd(n, A + 134144 * n, A + 150528 * n, P + 9776, P + 9792, S + 128, S + 144, Wk + 128, r->bn_momentum, r->bn_eps);
-    /* layer1.1.add: add shortcut; 16x32x32 + 16x32x32 -> 16x32x32 */
-    add_n16384_fwd(n, A + 150528 * n, A + 84992 * n, A + 150528 * n);
-    /* layer1.1.relu2: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 150528 * n, A + 150528 * n);
+    conv3x3_s1_c16k16_h32w32_fwd(n, A + 117760 * n, P + 7472, A + 134144 * n, r->scratch, nt);
+    /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_add_relu_fwd(n, A + 134144 * n, A + 84992 * n, A + 150528 * n, P + 9776, P + 9792, S + 128, S + 144, Wk + 128, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 150528 * n, P + 9808, A + 166912 * n);
-    /* layer1.2.bn1: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd(n, A + 166912 * n, A + 183296 * n, P + 12112, P + 12128, S + 160, S + 176, Wk + 160, r->bn_momentum, r->bn_eps);
-    /* layer1.2.relu1: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 183296 * n, A + 183296 * n);
+    conv3x3_s1_c16k16_h32w32_fwd(n, A + 150528 * n, P + 9808, A + 166912 * n, r->scratch, nt);
+    /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_relu_fwd(n, A + 166912 * n, A + 183296 * n, P + 12112, P + 12128, S + 160, S + 176, Wk + 160, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 183296 * n, P + 12144, A + 199680 * n);
-    /* layer1.2.bn2: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd(n, A + 199680 * n, A + 216064 * n, P + 14448, P + 14464, S + 192, S + 208, Wk + 192, r->bn_momentum, r->bn_eps);
-    /* layer1.2.add: add shortcut; 16x32x32 + 16x32x32 -> 16x32x32 */
-    add_n16384_fwd(n, A + 216064 * n, A + 150528 * n, A + 216064 * n);
-    /* layer1.2.relu2: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 216064 * n, A + 216064 * n);
-    /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32; 16x32x32 -> 32x16x16 */
-    conv3x3_s2_c16k32_h32w32_fwd(n, A + 216064 * n, P + 14480, A + 232448 * n);
-    /* layer2.0.bn1: batch norm, 32 channels; 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_fwd(n, A + 232448 * n, A + 240640 * n, P + 19088, P + 19120, S + 224, S + 256, Wk + 224, r->bn_momentum, r->bn_eps);
-    /* layer2.0.relu1: relu; 32x16x16 -> 32x16x16 */
-    relu_n8192_fwd(n, A + 240640 * n, A + 240640 * n);
-    /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 240640 * n, P + 19152, A + 248832 * n);
-    /* layer2.0.bn2: batch norm, 32 channels; 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_fwd(n, A + 248832 * n, A + 257024 * n, P + 28368, P + 28400, S + 288, S + 320, Wk + 288, r->bn_momentum, r->bn_eps);
+    conv3x3_s1_c16k16_h32w32_fwd(n, A + 183296 * n, P + 12144, A + 199680 * n, r->scratch, nt);
+    /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_add_relu_fwd(n, A + 199680 * n, A + 150528 * n, A + 216064 * n, P + 14448, P + 14464, S + 192, S + 208, Wk + 192, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
-    shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 216064 * n, A + 265216 * n);
-    /* layer2.0.add: add shortcut; 32x16x16 + 32x16x16 -> 32x16x16 */
-    add_n8192_fwd(n, A + 257024 * n, A + 265216 * n, A + 257024 * n);
-    /* layer2.0.relu2: relu; 32x16x16 -> 32x16x16 */
-    relu_n8192_fwd(n, A + 257024 * n, A + 257024 * n);
+    shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 216064 * n, A + 232448 * n);
+    /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32; 16x32x32 -> 32x16x16 */
+    conv3x3_s2_c16k32_h32w32_fwd(n, A + 216064 * n, P + 14480, A + 240640 * n, r->scratch, nt);
+    /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
+    bn_c32_hw256_relu_fwd(n, A + 240640 * n, A + 248832 * n, P + 19088, P + 19120, S + 224, S + 256, Wk + 224, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
+    conv3x3_s1_c32k32_h16w16_fwd(n, A + 248832 * n, P + 19152, A + 257024 * n, r->scratch, nt);
+    /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    bn_c32_hw256_add_relu_fwd(n, A + 257024 * n, A + 232448 * n, A + 265216 * n, P + 28368, P + 28400, S + 288, S + 320, Wk + 288, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 257024 * n, P + 28432, A + 265216 * n);
-    /* layer2.1.bn1: batch norm, 32 channels; 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_fwd(n, A + 265216 * n, A + 273408 * n, P + 37648, P + 37680, S + 352, S + 384, Wk + 352, r->bn_momentum, r->bn_eps);
-    /* layer2.1.relu1: relu; 32x16x16 -> 32x16x16 */
-    relu_n8192_fwd(n, A + 273408 * n, A + 273408 * n);
+    conv3x3_s1_c32k32_h16w16_fwd(n, A + 265216 * n, P + 28432, A + 232448 * n, r->scratch, nt);
+    /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
+    bn_c32_hw256_relu_fwd(n, A + 232448 * n, A + 273408 * n, P + 37648, P + 37680, S + 352, S + 384, Wk + 352, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 273408 * n, P + 37712, A + 281600 * n);
-    /* layer2.1.bn2: batch norm, 32 channels; 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_fwd(n, A + 281600 * n, A + 289792 * n, P + 46928, P + 46960, S + 416, S + 448, Wk + 416, r->bn_momentum, r->bn_eps);
-    /* layer2.1.add: add shortcut; 32x16x16 + 32x16x16 -> 32x16x16 */
-    add_n8192_fwd(n, A + 289792 * n, A + 257024 * n, A + 289792 * n);
-    /* layer2.1.relu2: relu; 32x16x16 -> 32x16x16 */
-    relu_n8192_fwd(n, A + 289792 * n, A + 289792 * n);
+    conv3x3_s1_c32k32_h16w16_fwd(n, A + 273408 * n, P + 37712, A + 281600 * n, r->scratch, nt);
+    /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    bn_c32_hw256_add_relu_fwd(n, A + 281600 * n, A + 265216 * n, A + 289792 * n, P + 46928, P + 46960, S + 416, S + 448, Wk + 416, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 289792 * n, P + 46992, A + 297984 * n);
-    /* layer2.2.bn1: batch norm, 32 channels; 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_fwd(n, A + 297984 * n, A + 306176 * n, P + 56208, P + 56240, S + 480, S + 512, Wk + 480, r->bn_momentum, r->bn_eps);
-    /* layer2.2.relu1: relu; 32x16x16 -> 32x16x16 */
-    relu_n8192_fwd(n, A + 306176 * n, A + 306176 * n);
+    conv3x3_s1_c32k32_h16w16_fwd(n, A + 289792 * n, P + 46992, A + 297984 * n, r->scratch, nt);
+    /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
+    bn_c32_hw256_relu_fwd(n, A + 297984 * n, A + 306176 * n, P + 56208, P + 56240, S + 480, S + 512, Wk + 480, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 306176 * n, P + 56272, A + 314368 * n);
-    /* layer2.2.bn2: batch norm, 32 channels; 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_fwd(n, A + 314368 * n, A + 322560 * n, P + 65488, P + 65520, S + 544, S + 576, Wk + 544, r->bn_momentum, r->bn_eps);
-    /* layer2.2.add: add shortcut; 32x16x16 + 32x16x16 -> 32x16x16 */
-    add_n8192_fwd(n, A + 322560 * n, A + 289792 * n, A + 322560 * n);
-    /* layer2.2.relu2: relu; 32x16x16 -> 32x16x16 */
-    relu_n8192_fwd(n, A + 322560 * n, A + 322560 * n);
-    /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
-    conv3x3_s2_c32k64_h16w16_fwd(n, A + 322560 * n, P + 65552, A + 330752 * n);
-    /* layer3.0.bn1: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd(n, A + 330752 * n, A + 334848 * n, P + 83984, P + 84048, S + 608, S + 672, Wk + 608, r->bn_momentum, r->bn_eps);
-    /* layer3.0.relu1: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 334848 * n, A + 334848 * n);
-    /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 334848 * n, P + 84112, A + 338944 * n);
-    /* layer3.0.bn2: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd(n, A + 338944 * n, A + 343040 * n, P + 120976, P + 121040, S + 736, S + 800, Wk + 736, r->bn_momentum, r->bn_eps);
+    conv3x3_s1_c32k32_h16w16_fwd(n, A + 306176 * n, P + 56272, A + 314368 * n, r->scratch, nt);
+    /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    bn_c32_hw256_add_relu_fwd(n, A + 314368 * n, A + 289792 * n, A + 322560 * n, P + 65488, P + 65520, S + 544, S + 576, Wk + 544, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
-    shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 322560 * n, A + 347136 * n);
-    /* layer3.0.add: add shortcut; 64x8x8 + 64x8x8 -> 64x8x8 */
-    add_n4096_fwd(n, A + 343040 * n, A + 347136 * n, A + 343040 * n);
-    /* layer3.0.relu2: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 343040 * n, A + 343040 * n);
+    shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 322560 * n, A + 330752 * n);
+    /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
+    conv3x3_s2_c32k64_h16w16_fwd(n, A + 322560 * n, P + 65552, A + 334848 * n, r->scratch, nt);
+    /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_relu_fwd(n, A + 334848 * n, A + 338944 * n, P + 83984, P + 84048, S + 608, S + 672, Wk + 608, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 338944 * n, P + 84112, A + 343040 * n, r->scratch, nt);
+    /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_add_relu_fwd(n, A + 343040 * n, A + 330752 * n, A + 347136 * n, P + 120976, P + 121040, S + 736, S + 800, Wk + 736, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 343040 * n, P + 121104, A + 347136 * n);
-    /* layer3.1.bn1: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd(n, A + 347136 * n, A + 351232 * n, P + 157968, P + 158032, S + 864, S + 928, Wk + 864, r->bn_momentum, r->bn_eps);
-    /* layer3.1.relu1: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 351232 * n, A + 351232 * n);
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 347136 * n, P + 121104, A + 330752 * n, r->scratch, nt);
+    /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_relu_fwd(n, A + 330752 * n, A + 351232 * n, P + 157968, P + 158032, S + 864, S + 928, Wk + 864, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 351232 * n, P + 158096, A + 355328 * n);
-    /* layer3.1.bn2: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd(n, A + 355328 * n, A + 359424 * n, P + 194960, P + 195024, S + 992, S + 1056, Wk + 992, r->bn_momentum, r->bn_eps);
-    /* layer3.1.add: add shortcut; 64x8x8 + 64x8x8 -> 64x8x8 */
-    add_n4096_fwd(n, A + 359424 * n, A + 343040 * n, A + 359424 * n);
-    /* layer3.1.relu2: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 359424 * n, A + 359424 * n);
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 351232 * n, P + 158096, A + 355328 * n, r->scratch, nt);
+    /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_add_relu_fwd(n, A + 355328 * n, A + 347136 * n, A + 359424 * n, P + 194960, P + 195024, S + 992, S + 1056, Wk + 992, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 359424 * n, P + 195088, A + 363520 * n);
-    /* layer3.2.bn1: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd(n, A + 363520 * n, A + 367616 * n, P + 231952, P + 232016, S + 1120, S + 1184, Wk + 1120, r->bn_momentum, r->bn_eps);
-    /* layer3.2.relu1: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 367616 * n, A + 367616 * n);
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 359424 * n, P + 195088, A + 363520 * n, r->scratch, nt);
+    /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_relu_fwd(n, A + 363520 * n, A + 367616 * n, P + 231952, P + 232016, S + 1120, S + 1184, Wk + 1120, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 367616 * n, P + 232080, A + 371712 * n);
-    /* layer3.2.bn2: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd(n, A + 371712 * n, A + 375808 * n, P + 268944, P + 269008, S + 1248, S + 1312, Wk + 1248, r->bn_momentum, r->bn_eps);
-    /* layer3.2.add: add shortcut; 64x8x8 + 64x8x8 -> 64x8x8 */
-    add_n4096_fwd(n, A + 375808 * n, A + 359424 * n, A + 375808 * n);
-    /* layer3.2.relu2: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 375808 * n, A + 375808 * n);
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 367616 * n, P + 232080, A + 371712 * n, r->scratch, nt);
+    /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_add_relu_fwd(n, A + 371712 * n, A + 359424 * n, A + 375808 * n, P + 268944, P + 269008, S + 1248, S + 1312, Wk + 1248, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
     gap_c64_hw64_fwd(n, A + 375808 * n, A + 379904 * n);
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
@@ -1497,149 +7657,95 @@ static void forward_train(rn_run *r, const float *x, float *logits)
 static void forward_infer(rn_run *r, const float *x, float *logits)
 {
     const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    (void)nt;
     float *const A = r->act;
     const float *const P = r->params, *const S = r->stats;
 
     /* input: NCHW 3x32x32 -> NHWC */
     nchw_to_nhwc_c3h32w32(n, x, A + 0 * n);
     /* conv1: conv 3x3/1 pad 1, 3->16; 3x32x32 -> 16x32x32 */
-    conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n);
-    /* bn1: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd_eval(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, r->bn_eps);
-    /* relu: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 19456 * n, A + 19456 * n);
+    conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt);
+    /* bn1 + relu: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_relu_fwd_eval(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, r->bn_eps, nt);
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 0 * n);
-    /* layer1.0.bn1: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd_eval(n, A + 0 * n, A + 35840 * n, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps);
-    /* layer1.0.relu1: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 35840 * n, A + 35840 * n);
+    conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 0 * n, r->scratch, nt);
+    /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 35840 * n, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, nt);
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 35840 * n, P + 2800, A + 0 * n);
-    /* layer1.0.bn2: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd_eval(n, A + 0 * n, A + 35840 * n, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps);
-    /* layer1.0.add: add shortcut; 16x32x32 + 16x32x32 -> 16x32x32 */
-    add_n16384_fwd(n, A + 35840 * n, A + 19456 * n, A + 35840 * n);
-    /* layer1.0.relu2: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 35840 * n, A + 35840 * n);
+    conv3x3_s1_c16k16_h32w32_fwd(n, A + 35840 * n, P + 2800, A + 0 * n, r->scratch, nt);
+    /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 19456 * n, A + 35840 * n, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, nt);
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 35840 * n, P + 5136, A + 0 * n);
-    /* layer1.1.bn1: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps);
-    /* layer1.1.relu1: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 16384 * n, A + 16384 * n);
+    conv3x3_s1_c16k16_h32w32_fwd(n, A + 35840 * n, P + 5136, A + 0 * n, r->scratch, nt);
+    /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, nt);
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 16384 * n, P + 7472, A + 0 * n);
-    /* layer1.1.bn2: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps);
-    /* layer1.1.add: add shortcut; 16x32x32 + 16x32x32 -> 16x32x32 */
-    add_n16384_fwd(n, A + 16384 * n, A + 35840 * n, A + 16384 * n);
-    /* layer1.1.relu2: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 16384 * n, A + 16384 * n);
+    conv3x3_s1_c16k16_h32w32_fwd(n, A + 16384 * n, P + 7472, A + 0 * n, r->scratch, nt);
+    /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 35840 * n, A + 16384 * n, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, nt);
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 16384 * n, P + 9808, A + 0 * n);
-    /* layer1.2.bn1: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd_eval(n, A + 0 * n, A + 32768 * n, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps);
-    /* layer1.2.relu1: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 32768 * n, A + 32768 * n);
+    conv3x3_s1_c16k16_h32w32_fwd(n, A + 16384 * n, P + 9808, A + 0 * n, r->scratch, nt);
+    /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 32768 * n, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, nt);
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 32768 * n, P + 12144, A + 0 * n);
-    /* layer1.2.bn2: batch norm, 16 channels; 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_fwd_eval(n, A + 0 * n, A + 32768 * n, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps);
-    /* layer1.2.add: add shortcut; 16x32x32 + 16x32x32 -> 16x32x32 */
-    add_n16384_fwd(n, A + 32768 * n, A + 16384 * n, A + 32768 * n);
-    /* layer1.2.relu2: relu; 16x32x32 -> 16x32x32 */
-    relu_n16384_fwd(n, A + 32768 * n, A + 32768 * n);
-    /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32; 16x32x32 -> 32x16x16 */
-    conv3x3_s2_c16k32_h32w32_fwd(n, A + 32768 * n, P + 14480, A + 0 * n);
-    /* layer2.0.bn1: batch norm, 32 channels; 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps);
-    /* layer2.0.relu1: relu; 32x16x16 -> 32x16x16 */
-    relu_n8192_fwd(n, A + 8192 * n, A + 8192 * n);
-    /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 8192 * n, P + 19152, A + 0 * n);
-    /* layer2.0.bn2: batch norm, 32 channels; 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps);
+    conv3x3_s1_c16k16_h32w32_fwd(n, A + 32768 * n, P + 12144, A + 0 * n, r->scratch, nt);
+    /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, A + 32768 * n, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, nt);
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
     shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n);
-    /* layer2.0.add: add shortcut; 32x16x16 + 32x16x16 -> 32x16x16 */
-    add_n8192_fwd(n, A + 8192 * n, A + 0 * n, A + 8192 * n);
-    /* layer2.0.relu2: relu; 32x16x16 -> 32x16x16 */
-    relu_n8192_fwd(n, A + 8192 * n, A + 8192 * n);
+    /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32; 16x32x32 -> 32x16x16 */
+    conv3x3_s2_c16k32_h32w32_fwd(n, A + 32768 * n, P + 14480, A + 8192 * n, r->scratch, nt);
+    /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
+    bn_c32_hw256_relu_fwd_eval(n, A + 8192 * n, A + 16384 * n, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, nt);
+    /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
+    conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 19152, A + 8192 * n, r->scratch, nt);
+    /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    bn_c32_hw256_add_relu_fwd_eval(n, A + 8192 * n, A + 0 * n, A + 16384 * n, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, nt);
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 8192 * n, P + 28432, A + 0 * n);
-    /* layer2.1.bn1: batch norm, 32 channels; 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps);
-    /* layer2.1.relu1: relu; 32x16x16 -> 32x16x16 */
-    relu_n8192_fwd(n, A + 16384 * n, A + 16384 * n);
+    conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 28432, A + 0 * n, r->scratch, nt);
+    /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
+    bn_c32_hw256_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, nt);
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 37712, A + 0 * n);
-    /* layer2.1.bn2: batch norm, 32 channels; 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps);
-    /* layer2.1.add: add shortcut; 32x16x16 + 32x16x16 -> 32x16x16 */
-    add_n8192_fwd(n, A + 16384 * n, A + 8192 * n, A + 16384 * n);
-    /* layer2.1.relu2: relu; 32x16x16 -> 32x16x16 */
-    relu_n8192_fwd(n, A + 16384 * n, A + 16384 * n);
+    conv3x3_s1_c32k32_h16w16_fwd(n, A + 8192 * n, P + 37712, A + 0 * n, r->scratch, nt);
+    /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    bn_c32_hw256_add_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, A + 8192 * n, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, nt);
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 46992, A + 0 * n);
-    /* layer2.2.bn1: batch norm, 32 channels; 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps);
-    /* layer2.2.relu1: relu; 32x16x16 -> 32x16x16 */
-    relu_n8192_fwd(n, A + 8192 * n, A + 8192 * n);
+    conv3x3_s1_c32k32_h16w16_fwd(n, A + 8192 * n, P + 46992, A + 0 * n, r->scratch, nt);
+    /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
+    bn_c32_hw256_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, nt);
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 8192 * n, P + 56272, A + 0 * n);
-    /* layer2.2.bn2: batch norm, 32 channels; 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps);
-    /* layer2.2.add: add shortcut; 32x16x16 + 32x16x16 -> 32x16x16 */
-    add_n8192_fwd(n, A + 8192 * n, A + 16384 * n, A + 8192 * n);
-    /* layer2.2.relu2: relu; 32x16x16 -> 32x16x16 */
-    relu_n8192_fwd(n, A + 8192 * n, A + 8192 * n);
-    /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
-    conv3x3_s2_c32k64_h16w16_fwd(n, A + 8192 * n, P + 65552, A + 0 * n);
-    /* layer3.0.bn1: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps);
-    /* layer3.0.relu1: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 4096 * n, A + 4096 * n);
-    /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 4096 * n, P + 84112, A + 0 * n);
-    /* layer3.0.bn2: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps);
+    conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 56272, A + 0 * n, r->scratch, nt);
+    /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    bn_c32_hw256_add_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, A + 16384 * n, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, nt);
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
-    shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 8192 * n, A + 0 * n);
-    /* layer3.0.add: add shortcut; 64x8x8 + 64x8x8 -> 64x8x8 */
-    add_n4096_fwd(n, A + 4096 * n, A + 0 * n, A + 4096 * n);
-    /* layer3.0.relu2: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 4096 * n, A + 4096 * n);
+    shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n);
+    /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
+    conv3x3_s2_c32k64_h16w16_fwd(n, A + 16384 * n, P + 65552, A + 4096 * n, r->scratch, nt);
+    /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_relu_fwd_eval(n, A + 4096 * n, A + 8192 * n, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, nt);
+    /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 84112, A + 4096 * n, r->scratch, nt);
+    /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_add_relu_fwd_eval(n, A + 4096 * n, A + 0 * n, A + 8192 * n, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, nt);
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 4096 * n, P + 121104, A + 0 * n);
-    /* layer3.1.bn1: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps);
-    /* layer3.1.relu1: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 8192 * n, A + 8192 * n);
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 121104, A + 0 * n, r->scratch, nt);
+    /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, nt);
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 158096, A + 0 * n);
-    /* layer3.1.bn2: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps);
-    /* layer3.1.add: add shortcut; 64x8x8 + 64x8x8 -> 64x8x8 */
-    add_n4096_fwd(n, A + 8192 * n, A + 4096 * n, A + 8192 * n);
-    /* layer3.1.relu2: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 8192 * n, A + 8192 * n);
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 4096 * n, P + 158096, A + 0 * n, r->scratch, nt);
+    /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_add_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, A + 4096 * n, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, nt);
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 195088, A + 0 * n);
-    /* layer3.2.bn1: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps);
-    /* layer3.2.relu1: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 4096 * n, A + 4096 * n);
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 4096 * n, P + 195088, A + 0 * n, r->scratch, nt);
+    /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, nt);
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 4096 * n, P + 232080, A + 0 * n);
-    /* layer3.2.bn2: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps);
-    /* layer3.2.add: add shortcut; 64x8x8 + 64x8x8 -> 64x8x8 */
-    add_n4096_fwd(n, A + 4096 * n, A + 8192 * n, A + 4096 * n);
-    /* layer3.2.relu2: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 4096 * n, A + 4096 * n);
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 232080, A + 0 * n, r->scratch, nt);
+    /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_add_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, A + 8192 * n, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, nt);
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
-    gap_c64_hw64_fwd(n, A + 4096 * n, A + 0 * n);
+    gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n);
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
     fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits);
 }
@@ -1649,6 +7755,8 @@ static void forward_infer(rn_run *r, const float *x, float *logits)
 static void backward(rn_run *r, const float *dlogits)
 {
     const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    (void)nt;
     float *const A = r->act, *const Wk = r->work, *const G = r->grads;
     const float *const P = r->params;
 
@@ -1656,162 +7764,106 @@ static void backward(rn_run *r, const float *dlogits)
     fc_i64o10_bwd(n, A + 379904 * n, P + 269072, dlogits, A + 379968 * n, G + 269072, G + 269712);
     /* avgpool: global average pool 8x8 (backward) */
     gap_c64_hw64_bwd(n, A + 379968 * n, A + 380032 * n);
-    /* layer3.2.relu2: relu (backward) */
-    relu_n4096_bwd(n, A + 375808 * n, A + 380032 * n, A + 380032 * n);
-    /* layer3.2.add: add shortcut (backward) */
-    grad_pass_n4096(n, A + 380032 * n, A + 375808 * n);
-    /* layer3.2.bn2: batch norm, 64 channels (backward) */
-    bn_c64_hw64_bwd(n, A + 371712 * n, A + 380032 * n, A + 384128 * n, P + 268944, Wk + 1248, G + 268944, G + 269008);
+    /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
+    bn_c64_hw64_add_relu_bwd(n, A + 371712 * n, A + 375808 * n, A + 380032 * n, A + 388224 * n, A + 384128 * n, P + 268944, Wk + 1248, G + 268944, G + 269008, r->scratch, nt);
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 367616 * n, A + 384128 * n, G + 232080);
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 384128 * n, P + 232080, Wk + 1376, A + 371712 * n);
-    /* layer3.2.relu1: relu (backward) */
-    relu_n4096_bwd(n, A + 367616 * n, A + 371712 * n, A + 371712 * n);
-    /* layer3.2.bn1: batch norm, 64 channels (backward) */
-    bn_c64_hw64_bwd(n, A + 363520 * n, A + 371712 * n, A + 367616 * n, P + 231952, Wk + 1120, G + 231952, G + 232016);
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 367616 * n, A + 388224 * n, G + 232080, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 388224 * n, P + 232080, Wk + 1376, A + 371712 * n, r->scratch, nt);
+    /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
+    bn_c64_hw64_relu_bwd(n, A + 363520 * n, A + 367616 * n, A + 371712 * n, A + 375808 * n, P + 231952, Wk + 1120, G + 231952, G + 232016, r->scratch, nt);
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 359424 * n, A + 367616 * n, G + 195088);
-    conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 367616 * n, P + 195088, Wk + 1376, A + 375808 * n);
-    /* layer3.1.relu2: relu (backward) */
-    relu_n4096_bwd(n, A + 359424 * n, A + 375808 * n, A + 375808 * n);
-    /* layer3.1.add: add shortcut (backward) */
-    grad_pass_n4096(n, A + 375808 * n, A + 359424 * n);
-    /* layer3.1.bn2: batch norm, 64 channels (backward) */
-    bn_c64_hw64_bwd(n, A + 355328 * n, A + 375808 * n, A + 363520 * n, P + 194960, Wk + 992, G + 194960, G + 195024);
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 359424 * n, A + 375808 * n, G + 195088, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 375808 * n, P + 195088, Wk + 1376, A + 384128 * n, r->scratch, nt);
+    /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
+    bn_c64_hw64_add_relu_bwd(n, A + 355328 * n, A + 359424 * n, A + 384128 * n, A + 367616 * n, A + 363520 * n, P + 194960, Wk + 992, G + 194960, G + 195024, r->scratch, nt);
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 351232 * n, A + 363520 * n, G + 158096);
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 363520 * n, P + 158096, Wk + 1376, A + 355328 * n);
-    /* layer3.1.relu1: relu (backward) */
-    relu_n4096_bwd(n, A + 351232 * n, A + 355328 * n, A + 355328 * n);
-    /* layer3.1.bn1: batch norm, 64 channels (backward) */
-    bn_c64_hw64_bwd(n, A + 347136 * n, A + 355328 * n, A + 351232 * n, P + 157968, Wk + 864, G + 157968, G + 158032);
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 351232 * n, A + 367616 * n, G + 158096, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 367616 * n, P + 158096, Wk + 1376, A + 355328 * n, r->scratch, nt);
+    /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
+    bn_c64_hw64_relu_bwd(n, A + 330752 * n, A + 351232 * n, A + 355328 * n, A + 359424 * n, P + 157968, Wk + 864, G + 157968, G + 158032, r->scratch, nt);
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 343040 * n, A + 351232 * n, G + 121104);
-    conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 351232 * n, P + 121104, Wk + 1376, A + 359424 * n);
-    /* layer3.0.relu2: relu (backward) */
-    relu_n4096_bwd(n, A + 343040 * n, A + 359424 * n, A + 359424 * n);
-    /* layer3.0.add: add shortcut (backward) */
-    grad_pass_n4096(n, A + 359424 * n, A + 343040 * n);
-    /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both) (backward) */
-    shortcut_a_s2_c32k64_h16w16_lo16_bwd(n, A + 343040 * n, A + 347136 * n);
-    /* layer3.0.bn2: batch norm, 64 channels (backward) */
-    bn_c64_hw64_bwd(n, A + 338944 * n, A + 359424 * n, A + 343040 * n, P + 120976, Wk + 736, G + 120976, G + 121040);
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 347136 * n, A + 359424 * n, G + 121104, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 359424 * n, P + 121104, Wk + 1376, A + 363520 * n, r->scratch, nt);
+    /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
+    bn_c64_hw64_add_relu_bwd(n, A + 343040 * n, A + 347136 * n, A + 363520 * n, A + 351232 * n, A + 330752 * n, P + 120976, Wk + 736, G + 120976, G + 121040, r->scratch, nt);
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 334848 * n, A + 343040 * n, G + 84112);
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 343040 * n, P + 84112, Wk + 1376, A + 338944 * n);
-    /* layer3.0.relu1: relu (backward) */
-    relu_n4096_bwd(n, A + 334848 * n, A + 338944 * n, A + 338944 * n);
-    /* layer3.0.bn1: batch norm, 64 channels (backward) */
-    bn_c64_hw64_bwd(n, A + 330752 * n, A + 338944 * n, A + 334848 * n, P + 83984, Wk + 608, G + 83984, G + 84048);
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 338944 * n, A + 351232 * n, G + 84112, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 351232 * n, P + 84112, Wk + 1376, A + 343040 * n, r->scratch, nt);
+    /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
+    bn_c64_hw64_relu_bwd(n, A + 334848 * n, A + 338944 * n, A + 343040 * n, A + 347136 * n, P + 83984, Wk + 608, G + 83984, G + 84048, r->scratch, nt);
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64 (backward) */
-    conv3x3_s2_c32k64_h16w16_bwd_weights(n, A + 322560 * n, A + 334848 * n, G + 65552);
-    conv3x3_s2_c32k64_h16w16_bwd_data_acc(n, A + 334848 * n, P + 65552, Wk + 1376, A + 347136 * n);
-    /* layer2.2.relu2: relu (backward) */
-    relu_n8192_bwd(n, A + 322560 * n, A + 347136 * n, A + 347136 * n);
-    /* layer2.2.add: add shortcut (backward) */
-    grad_pass_n8192(n, A + 347136 * n, A + 322560 * n);
-    /* layer2.2.bn2: batch norm, 32 channels (backward) */
-    bn_c32_hw256_bwd(n, A + 314368 * n, A + 347136 * n, A + 330752 * n, P + 65488, Wk + 544, G + 65488, G + 65520);
+    conv3x3_s2_c32k64_h16w16_bwd_weights(n, A + 322560 * n, A + 347136 * n, G + 65552, r->scratch, nt);
+    conv3x3_s2_c32k64_h16w16_bwd_data(n, A + 347136 * n, P + 65552, Wk + 1376, A + 334848 * n, r->scratch, nt);
+    /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both) (backward) */
+    shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(n, A + 330752 * n, A + 334848 * n);
+    /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
+    bn_c32_hw256_add_relu_bwd(n, A + 314368 * n, A + 322560 * n, A + 334848 * n, A + 351232 * n, A + 343040 * n, P + 65488, Wk + 544, G + 65488, G + 65520, r->scratch, nt);
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 306176 * n, A + 330752 * n, G + 56272);
-    conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 330752 * n, P + 56272, Wk + 1376, A + 314368 * n);
-    /* layer2.2.relu1: relu (backward) */
-    relu_n8192_bwd(n, A + 306176 * n, A + 314368 * n, A + 314368 * n);
-    /* layer2.2.bn1: batch norm, 32 channels (backward) */
-    bn_c32_hw256_bwd(n, A + 297984 * n, A + 314368 * n, A + 306176 * n, P + 56208, Wk + 480, G + 56208, G + 56240);
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 306176 * n, A + 351232 * n, G + 56272, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 351232 * n, P + 56272, Wk + 1376, A + 314368 * n, r->scratch, nt);
+    /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
+    bn_c32_hw256_relu_bwd(n, A + 297984 * n, A + 306176 * n, A + 314368 * n, A + 322560 * n, P + 56208, Wk + 480, G + 56208, G + 56240, r->scratch, nt);
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 289792 * n, A + 306176 * n, G + 46992);
-    conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 306176 * n, P + 46992, Wk + 1376, A + 322560 * n);
-    /* layer2.1.relu2: relu (backward) */
-    relu_n8192_bwd(n, A + 289792 * n, A + 322560 * n, A + 322560 * n);
-    /* layer2.1.add: add shortcut (backward) */
-    grad_pass_n8192(n, A + 322560 * n, A + 289792 * n);
-    /* layer2.1.bn2: batch norm, 32 channels (backward) */
-    bn_c32_hw256_bwd(n, A + 281600 * n, A + 322560 * n, A + 297984 * n, P + 46928, Wk + 416, G + 46928, G + 46960);
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 289792 * n, A + 322560 * n, G + 46992, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 322560 * n, P + 46992, Wk + 1376, A + 343040 * n, r->scratch, nt);
+    /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
+    bn_c32_hw256_add_relu_bwd(n, A + 281600 * n, A + 289792 * n, A + 343040 * n, A + 306176 * n, A + 297984 * n, P + 46928, Wk + 416, G + 46928, G + 46960, r->scratch, nt);
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 273408 * n, A + 297984 * n, G + 37712);
-    conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 297984 * n, P + 37712, Wk + 1376, A + 281600 * n);
-    /* layer2.1.relu1: relu (backward) */
-    relu_n8192_bwd(n, A + 273408 * n, A + 281600 * n, A + 281600 * n);
-    /* layer2.1.bn1: batch norm, 32 channels (backward) */
-    bn_c32_hw256_bwd(n, A + 265216 * n, A + 281600 * n, A + 273408 * n, P + 37648, Wk + 352, G + 37648, G + 37680);
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 273408 * n, A + 306176 * n, G + 37712, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 306176 * n, P + 37712, Wk + 1376, A + 281600 * n, r->scratch, nt);
+    /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
+    bn_c32_hw256_relu_bwd(n, A + 232448 * n, A + 273408 * n, A + 281600 * n, A + 289792 * n, P + 37648, Wk + 352, G + 37648, G + 37680, r->scratch, nt);
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 257024 * n, A + 273408 * n, G + 28432);
-    conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 273408 * n, P + 28432, Wk + 1376, A + 289792 * n);
-    /* layer2.0.relu2: relu (backward) */
-    relu_n8192_bwd(n, A + 257024 * n, A + 289792 * n, A + 289792 * n);
-    /* layer2.0.add: add shortcut (backward) */
-    grad_pass_n8192(n, A + 289792 * n, A + 257024 * n);
-    /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both) (backward) */
-    shortcut_a_s2_c16k32_h32w32_lo8_bwd(n, A + 257024 * n, A + 265216 * n);
-    /* layer2.0.bn2: batch norm, 32 channels (backward) */
-    bn_c32_hw256_bwd(n, A + 248832 * n, A + 289792 * n, A + 257024 * n, P + 28368, Wk + 288, G + 28368, G + 28400);
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 265216 * n, A + 289792 * n, G + 28432, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 289792 * n, P + 28432, Wk + 1376, A + 297984 * n, r->scratch, nt);
+    /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
+    bn_c32_hw256_add_relu_bwd(n, A + 257024 * n, A + 265216 * n, A + 297984 * n, A + 273408 * n, A + 232448 * n, P + 28368, Wk + 288, G + 28368, G + 28400, r->scratch, nt);
     /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 240640 * n, A + 257024 * n, G + 19152);
-    conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 257024 * n, P + 19152, Wk + 1376, A + 248832 * n);
-    /* layer2.0.relu1: relu (backward) */
-    relu_n8192_bwd(n, A + 240640 * n, A + 248832 * n, A + 248832 * n);
-    /* layer2.0.bn1: batch norm, 32 channels (backward) */
-    bn_c32_hw256_bwd(n, A + 232448 * n, A + 248832 * n, A + 240640 * n, P + 19088, Wk + 224, G + 19088, G + 19120);
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 248832 * n, A + 273408 * n, G + 19152, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 273408 * n, P + 19152, Wk + 1376, A + 257024 * n, r->scratch, nt);
+    /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
+    bn_c32_hw256_relu_bwd(n, A + 240640 * n, A + 248832 * n, A + 257024 * n, A + 265216 * n, P + 19088, Wk + 224, G + 19088, G + 19120, r->scratch, nt);
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32 (backward) */
-    conv3x3_s2_c16k32_h32w32_bwd_weights(n, A + 216064 * n, A + 240640 * n, G + 14480);
-    conv3x3_s2_c16k32_h32w32_bwd_data_acc(n, A + 240640 * n, P + 14480, Wk + 1376, A + 265216 * n);
-    /* layer1.2.relu2: relu (backward) */
-    relu_n16384_bwd(n, A + 216064 * n, A + 265216 * n, A + 265216 * n);
-    /* layer1.2.add: add shortcut (backward) */
-    grad_pass_n16384(n, A + 265216 * n, A + 216064 * n);
-    /* layer1.2.bn2: batch norm, 16 channels (backward) */
-    bn_c16_hw1024_bwd(n, A + 199680 * n, A + 265216 * n, A + 232448 * n, P + 14448, Wk + 192, G + 14448, G + 14464);
+    conv3x3_s2_c16k32_h32w32_bwd_weights(n, A + 216064 * n, A + 265216 * n, G + 14480, r->scratch, nt);
+    conv3x3_s2_c16k32_h32w32_bwd_data(n, A + 265216 * n, P + 14480, Wk + 1376, A + 240640 * n, r->scratch, nt);
+    /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both) (backward) */
+    shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(n, A + 232448 * n, A + 240640 * n);
+    /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
+    bn_c16_hw1024_add_relu_bwd(n, A + 199680 * n, A + 216064 * n, A + 240640 * n, A + 273408 * n, A + 257024 * n, P + 14448, Wk + 192, G + 14448, G + 14464, r->scratch, nt);
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 183296 * n, A + 232448 * n, G + 12144);
-    conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 232448 * n, P + 12144, Wk + 1376, A + 199680 * n);
-    /* layer1.2.relu1: relu (backward) */
-    relu_n16384_bwd(n, A + 183296 * n, A + 199680 * n, A + 199680 * n);
-    /* layer1.2.bn1: batch norm, 16 channels (backward) */
-    bn_c16_hw1024_bwd(n, A + 166912 * n, A + 199680 * n, A + 183296 * n, P + 12112, Wk + 160, G + 12112, G + 12128);
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 183296 * n, A + 273408 * n, G + 12144, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 273408 * n, P + 12144, Wk + 1376, A + 199680 * n, r->scratch, nt);
+    /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
+    bn_c16_hw1024_relu_bwd(n, A + 166912 * n, A + 183296 * n, A + 199680 * n, A + 216064 * n, P + 12112, Wk + 160, G + 12112, G + 12128, r->scratch, nt);
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 150528 * n, A + 183296 * n, G + 9808);
-    conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 183296 * n, P + 9808, Wk + 1376, A + 216064 * n);
-    /* layer1.1.relu2: relu (backward) */
-    relu_n16384_bwd(n, A + 150528 * n, A + 216064 * n, A + 216064 * n);
-    /* layer1.1.add: add shortcut (backward) */
-    grad_pass_n16384(n, A + 216064 * n, A + 150528 * n);
-    /* layer1.1.bn2: batch norm, 16 channels (backward) */
-    bn_c16_hw1024_bwd(n, A + 134144 * n, A + 216064 * n, A + 166912 * n, P + 9776, Wk + 128, G + 9776, G + 9792);
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 150528 * n, A + 216064 * n, G + 9808, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 216064 * n, P + 9808, Wk + 1376, A + 257024 * n, r->scratch, nt);
+    /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
+    bn_c16_hw1024_add_relu_bwd(n, A + 134144 * n, A + 150528 * n, A + 257024 * n, A + 183296 * n, A + 166912 * n, P + 9776, Wk + 128, G + 9776, G + 9792, r->scratch, nt);
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 117760 * n, A + 166912 * n, G + 7472);
-    conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 166912 * n, P + 7472, Wk + 1376, A + 134144 * n);
-    /* layer1.1.relu1: relu (backward) */
-    relu_n16384_bwd(n, A + 117760 * n, A + 134144 * n, A + 134144 * n);
-    /* layer1.1.bn1: batch norm, 16 channels (backward) */
-    bn_c16_hw1024_bwd(n, A + 101376 * n, A + 134144 * n, A + 117760 * n, P + 7440, Wk + 96, G + 7440, G + 7456);
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 117760 * n, A + 183296 * n, G + 7472, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 183296 * n, P + 7472, Wk + 1376, A + 134144 * n, r->scratch, nt);
+    /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
+    bn_c16_hw1024_relu_bwd(n, A + 101376 * n, A + 117760 * n, A + 134144 * n, A + 150528 * n, P + 7440, Wk + 96, G + 7440, G + 7456, r->scratch, nt);
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 84992 * n, A + 117760 * n, G + 5136);
-    conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 117760 * n, P + 5136, Wk + 1376, A + 150528 * n);
-    /* layer1.0.relu2: relu (backward) */
-    relu_n16384_bwd(n, A + 84992 * n, A + 150528 * n, A + 150528 * n);
-    /* layer1.0.add: add shortcut (backward) */
-    grad_pass_n16384(n, A + 150528 * n, A + 84992 * n);
-    /* layer1.0.bn2: batch norm, 16 channels (backward) */
-    bn_c16_hw1024_bwd(n, A + 68608 * n, A + 150528 * n, A + 101376 * n, P + 5104, Wk + 64, G + 5104, G + 5120);
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 84992 * n, A + 150528 * n, G + 5136, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 150528 * n, P + 5136, Wk + 1376, A + 166912 * n, r->scratch, nt);
+    /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
+    bn_c16_hw1024_add_relu_bwd(n, A + 68608 * n, A + 84992 * n, A + 166912 * n, A + 117760 * n, A + 101376 * n, P + 5104, Wk + 64, G + 5104, G + 5120, r->scratch, nt);
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 52224 * n, A + 101376 * n, G + 2800);
-    conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 101376 * n, P + 2800, Wk + 1376, A + 68608 * n);
-    /* layer1.0.relu1: relu (backward) */
-    relu_n16384_bwd(n, A + 52224 * n, A + 68608 * n, A + 68608 * n);
-    /* layer1.0.bn1: batch norm, 16 channels (backward) */
-    bn_c16_hw1024_bwd(n, A + 35840 * n, A + 68608 * n, A + 52224 * n, P + 2768, Wk + 32, G + 2768, G + 2784);
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 52224 * n, A + 117760 * n, G + 2800, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 117760 * n, P + 2800, Wk + 1376, A + 68608 * n, r->scratch, nt);
+    /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
+    bn_c16_hw1024_relu_bwd(n, A + 35840 * n, A + 52224 * n, A + 68608 * n, A + 84992 * n, P + 2768, Wk + 32, G + 2768, G + 2784, r->scratch, nt);
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 19456 * n, A + 52224 * n, G + 464);
-    conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 52224 * n, P + 464, Wk + 1376, A + 84992 * n);
-    /* relu: relu (backward) */
-    relu_n16384_bwd(n, A + 19456 * n, A + 84992 * n, A + 84992 * n);
-    /* bn1: batch norm, 16 channels (backward) */
-    bn_c16_hw1024_bwd(n, A + 3072 * n, A + 84992 * n, A + 19456 * n, P + 432, Wk + 0, G + 432, G + 448);
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 19456 * n, A + 84992 * n, G + 464, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 84992 * n, P + 464, Wk + 1376, A + 101376 * n, r->scratch, nt);
+    /* bn1 + relu: batch norm, 16 channels, relu (fused) (backward) */
+    bn_c16_hw1024_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 101376 * n, A + 35840 * n, P + 432, Wk + 0, G + 432, G + 448, r->scratch, nt);
     /* conv1: conv 3x3/1 pad 1, 3->16 (backward) */
-    conv3x3_s1_c3k16_h32w32_bwd_weights(n, A + 0 * n, A + 19456 * n, G + 0);
+    conv3x3_s1_c3k16_h32w32_bwd_weights(n, A + 0 * n, A + 35840 * n, G + 0, r->scratch, nt);
     if (r->dinput)
-        conv3x3_s1_c3k16_h32w32_bwd_data(n, A + 19456 * n, P + 0, Wk + 1376, A + 3072 * n);
+        conv3x3_s1_c3k16_h32w32_bwd_data(n, A + 35840 * n, P + 0, Wk + 1376, A + 3072 * n);
     /* input gradient: NHWC -> NCHW 3x32x32 */
     if (r->dinput)
         nhwc_to_nchw_c3h32w32(n, A + 3072 * n, r->dinput);
@@ -2019,13 +8071,13 @@ static const rn_layer_info layers[70] = {
     { "layer1.2.bn2", RN_LAYER_BN, { 21, -1 }, 22, 0, 0, 0, 0, 0, 0, { 31, 32, 33, 34 } },
     { "layer1.2.add", RN_LAYER_ADD, { 22, 17 }, 23, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
     { "layer1.2.relu2", RN_LAYER_RELU, { 23, -1 }, 24, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
-    { "layer2.0.conv1", RN_LAYER_CONV, { 24, -1 }, 25, 32, 3, 3, 2, 1, 0, { 35, -1, -1, -1 } },
-    { "layer2.0.bn1", RN_LAYER_BN, { 25, -1 }, 26, 0, 0, 0, 0, 0, 0, { 36, 37, 38, 39 } },
-    { "layer2.0.relu1", RN_LAYER_RELU, { 26, -1 }, 27, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
-    { "layer2.0.conv2", RN_LAYER_CONV, { 27, -1 }, 28, 32, 3, 3, 1, 1, 0, { 40, -1, -1, -1 } },
-    { "layer2.0.bn2", RN_LAYER_BN, { 28, -1 }, 29, 0, 0, 0, 0, 0, 0, { 41, 42, 43, 44 } },
-    { "layer2.0.shortcut", RN_LAYER_SHORTCUT_A, { 24, -1 }, 30, 32, 0, 0, 2, 0, 8, { -1, -1, -1, -1 } },
-    { "layer2.0.add", RN_LAYER_ADD, { 29, 30 }, 31, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
+    { "layer2.0.shortcut", RN_LAYER_SHORTCUT_A, { 24, -1 }, 25, 32, 0, 0, 2, 0, 8, { -1, -1, -1, -1 } },
+    { "layer2.0.conv1", RN_LAYER_CONV, { 24, -1 }, 26, 32, 3, 3, 2, 1, 0, { 35, -1, -1, -1 } },
+    { "layer2.0.bn1", RN_LAYER_BN, { 26, -1 }, 27, 0, 0, 0, 0, 0, 0, { 36, 37, 38, 39 } },
+    { "layer2.0.relu1", RN_LAYER_RELU, { 27, -1 }, 28, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
+    { "layer2.0.conv2", RN_LAYER_CONV, { 28, -1 }, 29, 32, 3, 3, 1, 1, 0, { 40, -1, -1, -1 } },
+    { "layer2.0.bn2", RN_LAYER_BN, { 29, -1 }, 30, 0, 0, 0, 0, 0, 0, { 41, 42, 43, 44 } },
+    { "layer2.0.add", RN_LAYER_ADD, { 30, 25 }, 31, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
     { "layer2.0.relu2", RN_LAYER_RELU, { 31, -1 }, 32, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
     { "layer2.1.conv1", RN_LAYER_CONV, { 32, -1 }, 33, 32, 3, 3, 1, 1, 0, { 45, -1, -1, -1 } },
     { "layer2.1.bn1", RN_LAYER_BN, { 33, -1 }, 34, 0, 0, 0, 0, 0, 0, { 46, 47, 48, 49 } },
@@ -2041,13 +8093,13 @@ static const rn_layer_info layers[70] = {
     { "layer2.2.bn2", RN_LAYER_BN, { 43, -1 }, 44, 0, 0, 0, 0, 0, 0, { 61, 62, 63, 64 } },
     { "layer2.2.add", RN_LAYER_ADD, { 44, 39 }, 45, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
     { "layer2.2.relu2", RN_LAYER_RELU, { 45, -1 }, 46, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
-    { "layer3.0.conv1", RN_LAYER_CONV, { 46, -1 }, 47, 64, 3, 3, 2, 1, 0, { 65, -1, -1, -1 } },
-    { "layer3.0.bn1", RN_LAYER_BN, { 47, -1 }, 48, 0, 0, 0, 0, 0, 0, { 66, 67, 68, 69 } },
-    { "layer3.0.relu1", RN_LAYER_RELU, { 48, -1 }, 49, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
-    { "layer3.0.conv2", RN_LAYER_CONV, { 49, -1 }, 50, 64, 3, 3, 1, 1, 0, { 70, -1, -1, -1 } },
-    { "layer3.0.bn2", RN_LAYER_BN, { 50, -1 }, 51, 0, 0, 0, 0, 0, 0, { 71, 72, 73, 74 } },
-    { "layer3.0.shortcut", RN_LAYER_SHORTCUT_A, { 46, -1 }, 52, 64, 0, 0, 2, 0, 16, { -1, -1, -1, -1 } },
-    { "layer3.0.add", RN_LAYER_ADD, { 51, 52 }, 53, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
+    { "layer3.0.shortcut", RN_LAYER_SHORTCUT_A, { 46, -1 }, 47, 64, 0, 0, 2, 0, 16, { -1, -1, -1, -1 } },
+    { "layer3.0.conv1", RN_LAYER_CONV, { 46, -1 }, 48, 64, 3, 3, 2, 1, 0, { 65, -1, -1, -1 } },
+    { "layer3.0.bn1", RN_LAYER_BN, { 48, -1 }, 49, 0, 0, 0, 0, 0, 0, { 66, 67, 68, 69 } },
+    { "layer3.0.relu1", RN_LAYER_RELU, { 49, -1 }, 50, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
+    { "layer3.0.conv2", RN_LAYER_CONV, { 50, -1 }, 51, 64, 3, 3, 1, 1, 0, { 70, -1, -1, -1 } },
+    { "layer3.0.bn2", RN_LAYER_BN, { 51, -1 }, 52, 0, 0, 0, 0, 0, 0, { 71, 72, 73, 74 } },
+    { "layer3.0.add", RN_LAYER_ADD, { 52, 47 }, 53, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
     { "layer3.0.relu2", RN_LAYER_RELU, { 53, -1 }, 54, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
     { "layer3.1.conv1", RN_LAYER_CONV, { 54, -1 }, 55, 64, 3, 3, 1, 1, 0, { 75, -1, -1, -1 } },
     { "layer3.1.bn1", RN_LAYER_BN, { 55, -1 }, 56, 0, 0, 0, 0, 0, 0, { 76, 77, 78, 79 } },
@@ -2095,12 +8147,12 @@ static const char summary[] =
     "layer1.2.bn2       bn          16x32x32            32\n"
     "layer1.2.add       add         16x32x32\n"
     "layer1.2.relu2     relu        16x32x32\n"
+    "layer2.0.shortcut  shortcut_a  32x16x16\n"
     "layer2.0.conv1     conv        32x16x16         4,608   1,179,648\n"
     "layer2.0.bn1       bn          32x16x16            64\n"
     "layer2.0.relu1     relu        32x16x16\n"
     "layer2.0.conv2     conv        32x16x16         9,216   2,359,296\n"
     "layer2.0.bn2       bn          32x16x16            64\n"
-    "layer2.0.shortcut  shortcut_a  32x16x16\n"
     "layer2.0.add       add         32x16x16\n"
     "layer2.0.relu2     relu        32x16x16\n"
     "layer2.1.conv1     conv        32x16x16         9,216   2,359,296\n"
@@ -2117,12 +8169,12 @@ static const char summary[] =
     "layer2.2.bn2       bn          32x16x16            64\n"
     "layer2.2.add       add         32x16x16\n"
     "layer2.2.relu2     relu        32x16x16\n"
+    "layer3.0.shortcut  shortcut_a  64x8x8\n"
     "layer3.0.conv1     conv        64x8x8          18,432   1,179,648\n"
     "layer3.0.bn1       bn          64x8x8             128\n"
     "layer3.0.relu1     relu        64x8x8\n"
     "layer3.0.conv2     conv        64x8x8          36,864   2,359,296\n"
     "layer3.0.bn2       bn          64x8x8             128\n"
-    "layer3.0.shortcut  shortcut_a  64x8x8\n"
     "layer3.0.add       add         64x8x8\n"
     "layer3.0.relu2     relu        64x8x8\n"
     "layer3.1.conv1     conv        64x8x8          36,864   2,359,296\n"
@@ -2159,6 +8211,7 @@ const rn_model resnet20_model = {
     .train_act_floats = RESNET20_TRAIN_ACT_FLOATS,
     .infer_act_floats = RESNET20_INFER_ACT_FLOATS,
     .work_floats = RESNET20_WORK_FLOATS,
+    .thread_scratch_floats = RESNET20_THREAD_SCRATCH_FLOATS,
     .macs_per_image = 40551040ULL,
     .summary = summary,
     .n_acts = 71,

@@ -12,12 +12,72 @@
  *   P, G, S      parameters, their gradients (same layout), BN running statistics
  *   A            the activation arena, planned in floats per image (offset * n)
  *   Wk           batch-independent work: BN batch mean and 1/std, then scratch
- * 59 kernels, one per distinct signature, then the schedules.
+ * 60 kernels, one per distinct signature, then the schedules.
  */
 #include "resnet9.h"
 
 #include <math.h>
 #include <stddef.h>
+
+/* ISA generic: vectors of 8 floats through GCC/Clang vector extensions, portable C that
+ * the compiler maps to whatever SIMD the target has. */
+#include <string.h>
+
+typedef float vf __attribute__((vector_size(32)));
+typedef int vi __attribute__((vector_size(32)));
+enum { VW = 8 };
+static inline vf vload(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
+static inline void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
+static inline vf vset1(float x) { return (vf){ x, x, x, x, x, x, x, x }; }
+static inline vf vbcast(const float *p) { return vset1(*p); }
+static inline vf vzero(void) { return (vf){ 0 }; }
+static inline vf vadd(vf a, vf b) { return a + b; }
+static inline vf vmul(vf a, vf b) { return a * b; }
+static inline vf vmax(vf a, vf b)
+{
+    const vi m = a > b;
+    return (vf)(((vi)a & m) | ((vi)b & ~m));
+}
+static inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
+static inline vf vneg(vf a) { return -a; }
+/* b where m > 0, else 0: the ReLU's backward mask */
+static inline vf vmask_pos(vf m, vf b) { return (vf)((vi)b & (m > vzero())); }
+
+/* Threads: OpenMP when compiled with it, else one thread. Work is divided statically, so a
+ * fixed thread count gives bit-identical results run to run. */
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#define RN_PRAGMA(x) _Pragma(#x)
+#define RN_PARALLEL(nt) RN_PRAGMA(omp parallel num_threads(nt))
+#define RN_BARRIER() RN_PRAGMA(omp barrier)
+static inline int rn_thread(void) { return omp_get_thread_num(); }
+static inline int rn_threads(void) { return omp_get_num_threads(); }
+#else
+#define RN_PARALLEL(nt)
+#define RN_BARRIER()
+static inline int rn_thread(void) { return 0; }
+static inline int rn_threads(void) { return 1; }
+#endif
+
+/* Copy image x (H x W x C) into xp (HP x WP x C) at row PT, column PL, zeros around it. */
+static inline void rn_pad_image(const float *restrict x, float *restrict xp, int H, int W, int C,
+                                int HP, int WP, int PT, int PL)
+{
+    const size_t row = (size_t)WP * C;
+    for (int r = 0; r < HP; r++) {
+        float *d = xp + r * row;
+        const int src = r - PT;
+        if (src < 0 || src >= H) {
+            memset(d, 0, row * sizeof(float));
+            continue;
+        }
+        memset(d, 0, (size_t)PL * C * sizeof(float));
+        memcpy(d + (size_t)PL * C, x + (size_t)src * W * C, (size_t)W * C * sizeof(float));
+        memset(d + (size_t)(PL + W) * C, 0, (size_t)(WP - PL - W) * C * sizeof(float));
+    }
+}
 
 /* nchw_to_nhwc_c3h32w32: input layout, layout conversion.
  * Used by: input. */
@@ -32,86 +92,1707 @@ static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *re
 
 /* conv7x7_s2_c3k64_h32w32_fwd: conv 7x7/2 pad 3, 3->64, forward.
  * Used by: conv1. */
-static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
+static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 32, W = 32, C = 3, K = 64, KH = 7, KW = 7, S = 2, P = 3, OH = 16, OW = 16 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
+    enum { IC = 3, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 6 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 12 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 192 + c * OC + 0);
+        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf w2 = vload(wp + 192 + c * OC + 16);
+        const vf w3 = vload(wp + 192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 3 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 9 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 15 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 384 + c * OC + 0);
+        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf w2 = vload(wp + 384 + c * OC + 16);
+        const vf w3 = vload(wp + 384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 6 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 12 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 18 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
+        const vf w0 = vload(wp + 576 + c * OC + 0);
+        const vf w1 = vload(wp + 576 + c * OC + 8);
+        const vf w2 = vload(wp + 576 + c * OC + 16);
+        const vf w3 = vload(wp + 576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 9 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 15 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 21 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w2 = vload(wp + 768 + c * OC + 16);
+        const vf w3 = vload(wp + 768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 12 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 18 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 24 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
+        const vf w0 = vload(wp + 960 + c * OC + 0);
+        const vf w1 = vload(wp + 960 + c * OC + 8);
+        const vf w2 = vload(wp + 960 + c * OC + 16);
+        const vf w3 = vload(wp + 960 + c * OC + 24);
+        const vf b0 = vbcast(ip + 15 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 21 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 27 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
+        const vf w0 = vload(wp + 1152 + c * OC + 0);
+        const vf w1 = vload(wp + 1152 + c * OC + 8);
+        const vf w2 = vload(wp + 1152 + c * OC + 16);
+        const vf w3 = vload(wp + 1152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 18 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 24 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 30 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1344 + c * OC + 0);
+        const vf w1 = vload(wp + 1344 + c * OC + 8);
+        const vf w2 = vload(wp + 1344 + c * OC + 16);
+        const vf w3 = vload(wp + 1344 + c * OC + 24);
+        const vf b0 = vbcast(ip + 111 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 117 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 123 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w2 = vload(wp + 1536 + c * OC + 16);
+        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 114 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 126 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1728 + c * OC + 0);
+        const vf w1 = vload(wp + 1728 + c * OC + 8);
+        const vf w2 = vload(wp + 1728 + c * OC + 16);
+        const vf w3 = vload(wp + 1728 + c * OC + 24);
+        const vf b0 = vbcast(ip + 117 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 123 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 129 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
+        const vf w0 = vload(wp + 1920 + c * OC + 0);
+        const vf w1 = vload(wp + 1920 + c * OC + 8);
+        const vf w2 = vload(wp + 1920 + c * OC + 16);
+        const vf w3 = vload(wp + 1920 + c * OC + 24);
+        const vf b0 = vbcast(ip + 120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 126 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 132 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
+        const vf w0 = vload(wp + 2112 + c * OC + 0);
+        const vf w1 = vload(wp + 2112 + c * OC + 8);
+        const vf w2 = vload(wp + 2112 + c * OC + 16);
+        const vf w3 = vload(wp + 2112 + c * OC + 24);
+        const vf b0 = vbcast(ip + 123 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 129 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 135 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
+        const vf w0 = vload(wp + 2304 + c * OC + 0);
+        const vf w1 = vload(wp + 2304 + c * OC + 8);
+        const vf w2 = vload(wp + 2304 + c * OC + 16);
+        const vf w3 = vload(wp + 2304 + c * OC + 24);
+        const vf b0 = vbcast(ip + 126 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 132 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 138 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
+        const vf w0 = vload(wp + 2496 + c * OC + 0);
+        const vf w1 = vload(wp + 2496 + c * OC + 8);
+        const vf w2 = vload(wp + 2496 + c * OC + 16);
+        const vf w3 = vload(wp + 2496 + c * OC + 24);
+        const vf b0 = vbcast(ip + 129 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 135 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 141 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 2688 + c * OC + 0);
+        const vf w1 = vload(wp + 2688 + c * OC + 8);
+        const vf w2 = vload(wp + 2688 + c * OC + 16);
+        const vf w3 = vload(wp + 2688 + c * OC + 24);
+        const vf b0 = vbcast(ip + 222 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 228 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 234 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 2880 + c * OC + 0);
+        const vf w1 = vload(wp + 2880 + c * OC + 8);
+        const vf w2 = vload(wp + 2880 + c * OC + 16);
+        const vf w3 = vload(wp + 2880 + c * OC + 24);
+        const vf b0 = vbcast(ip + 225 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 231 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 237 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 228 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 234 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 240 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
+        const vf w0 = vload(wp + 3264 + c * OC + 0);
+        const vf w1 = vload(wp + 3264 + c * OC + 8);
+        const vf w2 = vload(wp + 3264 + c * OC + 16);
+        const vf w3 = vload(wp + 3264 + c * OC + 24);
+        const vf b0 = vbcast(ip + 231 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 237 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 243 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
+        const vf w0 = vload(wp + 3456 + c * OC + 0);
+        const vf w1 = vload(wp + 3456 + c * OC + 8);
+        const vf w2 = vload(wp + 3456 + c * OC + 16);
+        const vf w3 = vload(wp + 3456 + c * OC + 24);
+        const vf b0 = vbcast(ip + 234 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 240 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 246 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
+        const vf w0 = vload(wp + 3648 + c * OC + 0);
+        const vf w1 = vload(wp + 3648 + c * OC + 8);
+        const vf w2 = vload(wp + 3648 + c * OC + 16);
+        const vf w3 = vload(wp + 3648 + c * OC + 24);
+        const vf b0 = vbcast(ip + 237 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 243 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 249 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
+        const vf w0 = vload(wp + 3840 + c * OC + 0);
+        const vf w1 = vload(wp + 3840 + c * OC + 8);
+        const vf w2 = vload(wp + 3840 + c * OC + 16);
+        const vf w3 = vload(wp + 3840 + c * OC + 24);
+        const vf b0 = vbcast(ip + 240 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 246 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 252 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
+        const vf w0 = vload(wp + 4032 + c * OC + 0);
+        const vf w1 = vload(wp + 4032 + c * OC + 8);
+        const vf w2 = vload(wp + 4032 + c * OC + 16);
+        const vf w3 = vload(wp + 4032 + c * OC + 24);
+        const vf b0 = vbcast(ip + 333 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 339 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 345 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
+        const vf w0 = vload(wp + 4224 + c * OC + 0);
+        const vf w1 = vload(wp + 4224 + c * OC + 8);
+        const vf w2 = vload(wp + 4224 + c * OC + 16);
+        const vf w3 = vload(wp + 4224 + c * OC + 24);
+        const vf b0 = vbcast(ip + 336 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 342 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 348 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
+        const vf w0 = vload(wp + 4416 + c * OC + 0);
+        const vf w1 = vload(wp + 4416 + c * OC + 8);
+        const vf w2 = vload(wp + 4416 + c * OC + 16);
+        const vf w3 = vload(wp + 4416 + c * OC + 24);
+        const vf b0 = vbcast(ip + 339 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 345 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 351 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
+        const vf w0 = vload(wp + 4608 + c * OC + 0);
+        const vf w1 = vload(wp + 4608 + c * OC + 8);
+        const vf w2 = vload(wp + 4608 + c * OC + 16);
+        const vf w3 = vload(wp + 4608 + c * OC + 24);
+        const vf b0 = vbcast(ip + 342 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 348 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 354 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
+        const vf w0 = vload(wp + 4800 + c * OC + 0);
+        const vf w1 = vload(wp + 4800 + c * OC + 8);
+        const vf w2 = vload(wp + 4800 + c * OC + 16);
+        const vf w3 = vload(wp + 4800 + c * OC + 24);
+        const vf b0 = vbcast(ip + 345 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 351 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 357 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
+        const vf w0 = vload(wp + 4992 + c * OC + 0);
+        const vf w1 = vload(wp + 4992 + c * OC + 8);
+        const vf w2 = vload(wp + 4992 + c * OC + 16);
+        const vf w3 = vload(wp + 4992 + c * OC + 24);
+        const vf b0 = vbcast(ip + 348 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 354 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 360 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
+        const vf w0 = vload(wp + 5184 + c * OC + 0);
+        const vf w1 = vload(wp + 5184 + c * OC + 8);
+        const vf w2 = vload(wp + 5184 + c * OC + 16);
+        const vf w3 = vload(wp + 5184 + c * OC + 24);
+        const vf b0 = vbcast(ip + 351 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 357 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 363 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
+        const vf w0 = vload(wp + 5376 + c * OC + 0);
+        const vf w1 = vload(wp + 5376 + c * OC + 8);
+        const vf w2 = vload(wp + 5376 + c * OC + 16);
+        const vf w3 = vload(wp + 5376 + c * OC + 24);
+        const vf b0 = vbcast(ip + 444 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 450 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 456 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
+        const vf w0 = vload(wp + 5568 + c * OC + 0);
+        const vf w1 = vload(wp + 5568 + c * OC + 8);
+        const vf w2 = vload(wp + 5568 + c * OC + 16);
+        const vf w3 = vload(wp + 5568 + c * OC + 24);
+        const vf b0 = vbcast(ip + 447 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 453 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 459 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
+        const vf w0 = vload(wp + 5760 + c * OC + 0);
+        const vf w1 = vload(wp + 5760 + c * OC + 8);
+        const vf w2 = vload(wp + 5760 + c * OC + 16);
+        const vf w3 = vload(wp + 5760 + c * OC + 24);
+        const vf b0 = vbcast(ip + 450 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 456 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 462 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
+        const vf w0 = vload(wp + 5952 + c * OC + 0);
+        const vf w1 = vload(wp + 5952 + c * OC + 8);
+        const vf w2 = vload(wp + 5952 + c * OC + 16);
+        const vf w3 = vload(wp + 5952 + c * OC + 24);
+        const vf b0 = vbcast(ip + 453 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 459 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 465 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 456 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 462 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 468 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
+        const vf w0 = vload(wp + 6336 + c * OC + 0);
+        const vf w1 = vload(wp + 6336 + c * OC + 8);
+        const vf w2 = vload(wp + 6336 + c * OC + 16);
+        const vf w3 = vload(wp + 6336 + c * OC + 24);
+        const vf b0 = vbcast(ip + 459 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 465 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 471 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
+        const vf w0 = vload(wp + 6528 + c * OC + 0);
+        const vf w1 = vload(wp + 6528 + c * OC + 8);
+        const vf w2 = vload(wp + 6528 + c * OC + 16);
+        const vf w3 = vload(wp + 6528 + c * OC + 24);
+        const vf b0 = vbcast(ip + 462 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 468 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 474 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
+        const vf w0 = vload(wp + 6720 + c * OC + 0);
+        const vf w1 = vload(wp + 6720 + c * OC + 8);
+        const vf w2 = vload(wp + 6720 + c * OC + 16);
+        const vf w3 = vload(wp + 6720 + c * OC + 24);
+        const vf b0 = vbcast(ip + 555 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 561 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 567 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
+        const vf w0 = vload(wp + 6912 + c * OC + 0);
+        const vf w1 = vload(wp + 6912 + c * OC + 8);
+        const vf w2 = vload(wp + 6912 + c * OC + 16);
+        const vf w3 = vload(wp + 6912 + c * OC + 24);
+        const vf b0 = vbcast(ip + 558 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 564 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 570 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
+        const vf w0 = vload(wp + 7104 + c * OC + 0);
+        const vf w1 = vload(wp + 7104 + c * OC + 8);
+        const vf w2 = vload(wp + 7104 + c * OC + 16);
+        const vf w3 = vload(wp + 7104 + c * OC + 24);
+        const vf b0 = vbcast(ip + 561 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 567 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 573 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
+        const vf w0 = vload(wp + 7296 + c * OC + 0);
+        const vf w1 = vload(wp + 7296 + c * OC + 8);
+        const vf w2 = vload(wp + 7296 + c * OC + 16);
+        const vf w3 = vload(wp + 7296 + c * OC + 24);
+        const vf b0 = vbcast(ip + 564 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 570 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
+        const vf w0 = vload(wp + 7488 + c * OC + 0);
+        const vf w1 = vload(wp + 7488 + c * OC + 8);
+        const vf w2 = vload(wp + 7488 + c * OC + 16);
+        const vf w3 = vload(wp + 7488 + c * OC + 24);
+        const vf b0 = vbcast(ip + 567 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 573 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 579 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
+        const vf w0 = vload(wp + 7680 + c * OC + 0);
+        const vf w1 = vload(wp + 7680 + c * OC + 8);
+        const vf w2 = vload(wp + 7680 + c * OC + 16);
+        const vf w3 = vload(wp + 7680 + c * OC + 24);
+        const vf b0 = vbcast(ip + 570 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 582 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
+        const vf w0 = vload(wp + 7872 + c * OC + 0);
+        const vf w1 = vload(wp + 7872 + c * OC + 8);
+        const vf w2 = vload(wp + 7872 + c * OC + 16);
+        const vf w3 = vload(wp + 7872 + c * OC + 24);
+        const vf b0 = vbcast(ip + 573 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 579 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 585 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
+        const vf w0 = vload(wp + 8064 + c * OC + 0);
+        const vf w1 = vload(wp + 8064 + c * OC + 8);
+        const vf w2 = vload(wp + 8064 + c * OC + 16);
+        const vf w3 = vload(wp + 8064 + c * OC + 24);
+        const vf b0 = vbcast(ip + 666 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 678 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
+        const vf w0 = vload(wp + 8256 + c * OC + 0);
+        const vf w1 = vload(wp + 8256 + c * OC + 8);
+        const vf w2 = vload(wp + 8256 + c * OC + 16);
+        const vf w3 = vload(wp + 8256 + c * OC + 24);
+        const vf b0 = vbcast(ip + 669 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 675 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 681 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
+        const vf w0 = vload(wp + 8448 + c * OC + 0);
+        const vf w1 = vload(wp + 8448 + c * OC + 8);
+        const vf w2 = vload(wp + 8448 + c * OC + 16);
+        const vf w3 = vload(wp + 8448 + c * OC + 24);
+        const vf b0 = vbcast(ip + 672 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 678 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 684 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
+        const vf w0 = vload(wp + 8640 + c * OC + 0);
+        const vf w1 = vload(wp + 8640 + c * OC + 8);
+        const vf w2 = vload(wp + 8640 + c * OC + 16);
+        const vf w3 = vload(wp + 8640 + c * OC + 24);
+        const vf b0 = vbcast(ip + 675 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 681 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 687 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
+        const vf w0 = vload(wp + 8832 + c * OC + 0);
+        const vf w1 = vload(wp + 8832 + c * OC + 8);
+        const vf w2 = vload(wp + 8832 + c * OC + 16);
+        const vf w3 = vload(wp + 8832 + c * OC + 24);
+        const vf b0 = vbcast(ip + 678 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 684 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 690 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
+        const vf w0 = vload(wp + 9024 + c * OC + 0);
+        const vf w1 = vload(wp + 9024 + c * OC + 8);
+        const vf w2 = vload(wp + 9024 + c * OC + 16);
+        const vf w3 = vload(wp + 9024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 681 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 687 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 693 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
+        const vf w0 = vload(wp + 9216 + c * OC + 0);
+        const vf w1 = vload(wp + 9216 + c * OC + 8);
+        const vf w2 = vload(wp + 9216 + c * OC + 16);
+        const vf w3 = vload(wp + 9216 + c * OC + 24);
+        const vf b0 = vbcast(ip + 684 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 690 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 696 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 3, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 192 + c * OC + 0);
+        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf w2 = vload(wp + 192 + c * OC + 16);
+        const vf w3 = vload(wp + 192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 3 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 384 + c * OC + 0);
+        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf w2 = vload(wp + 384 + c * OC + 16);
+        const vf w3 = vload(wp + 384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 6 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
+        const vf w0 = vload(wp + 576 + c * OC + 0);
+        const vf w1 = vload(wp + 576 + c * OC + 8);
+        const vf w2 = vload(wp + 576 + c * OC + 16);
+        const vf w3 = vload(wp + 576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 9 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w2 = vload(wp + 768 + c * OC + 16);
+        const vf w3 = vload(wp + 768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 12 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
+        const vf w0 = vload(wp + 960 + c * OC + 0);
+        const vf w1 = vload(wp + 960 + c * OC + 8);
+        const vf w2 = vload(wp + 960 + c * OC + 16);
+        const vf w3 = vload(wp + 960 + c * OC + 24);
+        const vf b0 = vbcast(ip + 15 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
+        const vf w0 = vload(wp + 1152 + c * OC + 0);
+        const vf w1 = vload(wp + 1152 + c * OC + 8);
+        const vf w2 = vload(wp + 1152 + c * OC + 16);
+        const vf w3 = vload(wp + 1152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 18 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1344 + c * OC + 0);
+        const vf w1 = vload(wp + 1344 + c * OC + 8);
+        const vf w2 = vload(wp + 1344 + c * OC + 16);
+        const vf w3 = vload(wp + 1344 + c * OC + 24);
+        const vf b0 = vbcast(ip + 111 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w2 = vload(wp + 1536 + c * OC + 16);
+        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 114 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1728 + c * OC + 0);
+        const vf w1 = vload(wp + 1728 + c * OC + 8);
+        const vf w2 = vload(wp + 1728 + c * OC + 16);
+        const vf w3 = vload(wp + 1728 + c * OC + 24);
+        const vf b0 = vbcast(ip + 117 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
+        const vf w0 = vload(wp + 1920 + c * OC + 0);
+        const vf w1 = vload(wp + 1920 + c * OC + 8);
+        const vf w2 = vload(wp + 1920 + c * OC + 16);
+        const vf w3 = vload(wp + 1920 + c * OC + 24);
+        const vf b0 = vbcast(ip + 120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
+        const vf w0 = vload(wp + 2112 + c * OC + 0);
+        const vf w1 = vload(wp + 2112 + c * OC + 8);
+        const vf w2 = vload(wp + 2112 + c * OC + 16);
+        const vf w3 = vload(wp + 2112 + c * OC + 24);
+        const vf b0 = vbcast(ip + 123 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
+        const vf w0 = vload(wp + 2304 + c * OC + 0);
+        const vf w1 = vload(wp + 2304 + c * OC + 8);
+        const vf w2 = vload(wp + 2304 + c * OC + 16);
+        const vf w3 = vload(wp + 2304 + c * OC + 24);
+        const vf b0 = vbcast(ip + 126 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
+        const vf w0 = vload(wp + 2496 + c * OC + 0);
+        const vf w1 = vload(wp + 2496 + c * OC + 8);
+        const vf w2 = vload(wp + 2496 + c * OC + 16);
+        const vf w3 = vload(wp + 2496 + c * OC + 24);
+        const vf b0 = vbcast(ip + 129 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 2688 + c * OC + 0);
+        const vf w1 = vload(wp + 2688 + c * OC + 8);
+        const vf w2 = vload(wp + 2688 + c * OC + 16);
+        const vf w3 = vload(wp + 2688 + c * OC + 24);
+        const vf b0 = vbcast(ip + 222 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 2880 + c * OC + 0);
+        const vf w1 = vload(wp + 2880 + c * OC + 8);
+        const vf w2 = vload(wp + 2880 + c * OC + 16);
+        const vf w3 = vload(wp + 2880 + c * OC + 24);
+        const vf b0 = vbcast(ip + 225 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 228 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
+        const vf w0 = vload(wp + 3264 + c * OC + 0);
+        const vf w1 = vload(wp + 3264 + c * OC + 8);
+        const vf w2 = vload(wp + 3264 + c * OC + 16);
+        const vf w3 = vload(wp + 3264 + c * OC + 24);
+        const vf b0 = vbcast(ip + 231 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
+        const vf w0 = vload(wp + 3456 + c * OC + 0);
+        const vf w1 = vload(wp + 3456 + c * OC + 8);
+        const vf w2 = vload(wp + 3456 + c * OC + 16);
+        const vf w3 = vload(wp + 3456 + c * OC + 24);
+        const vf b0 = vbcast(ip + 234 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
+        const vf w0 = vload(wp + 3648 + c * OC + 0);
+        const vf w1 = vload(wp + 3648 + c * OC + 8);
+        const vf w2 = vload(wp + 3648 + c * OC + 16);
+        const vf w3 = vload(wp + 3648 + c * OC + 24);
+        const vf b0 = vbcast(ip + 237 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
+        const vf w0 = vload(wp + 3840 + c * OC + 0);
+        const vf w1 = vload(wp + 3840 + c * OC + 8);
+        const vf w2 = vload(wp + 3840 + c * OC + 16);
+        const vf w3 = vload(wp + 3840 + c * OC + 24);
+        const vf b0 = vbcast(ip + 240 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
+        const vf w0 = vload(wp + 4032 + c * OC + 0);
+        const vf w1 = vload(wp + 4032 + c * OC + 8);
+        const vf w2 = vload(wp + 4032 + c * OC + 16);
+        const vf w3 = vload(wp + 4032 + c * OC + 24);
+        const vf b0 = vbcast(ip + 333 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
+        const vf w0 = vload(wp + 4224 + c * OC + 0);
+        const vf w1 = vload(wp + 4224 + c * OC + 8);
+        const vf w2 = vload(wp + 4224 + c * OC + 16);
+        const vf w3 = vload(wp + 4224 + c * OC + 24);
+        const vf b0 = vbcast(ip + 336 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
+        const vf w0 = vload(wp + 4416 + c * OC + 0);
+        const vf w1 = vload(wp + 4416 + c * OC + 8);
+        const vf w2 = vload(wp + 4416 + c * OC + 16);
+        const vf w3 = vload(wp + 4416 + c * OC + 24);
+        const vf b0 = vbcast(ip + 339 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
+        const vf w0 = vload(wp + 4608 + c * OC + 0);
+        const vf w1 = vload(wp + 4608 + c * OC + 8);
+        const vf w2 = vload(wp + 4608 + c * OC + 16);
+        const vf w3 = vload(wp + 4608 + c * OC + 24);
+        const vf b0 = vbcast(ip + 342 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
+        const vf w0 = vload(wp + 4800 + c * OC + 0);
+        const vf w1 = vload(wp + 4800 + c * OC + 8);
+        const vf w2 = vload(wp + 4800 + c * OC + 16);
+        const vf w3 = vload(wp + 4800 + c * OC + 24);
+        const vf b0 = vbcast(ip + 345 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
+        const vf w0 = vload(wp + 4992 + c * OC + 0);
+        const vf w1 = vload(wp + 4992 + c * OC + 8);
+        const vf w2 = vload(wp + 4992 + c * OC + 16);
+        const vf w3 = vload(wp + 4992 + c * OC + 24);
+        const vf b0 = vbcast(ip + 348 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
+        const vf w0 = vload(wp + 5184 + c * OC + 0);
+        const vf w1 = vload(wp + 5184 + c * OC + 8);
+        const vf w2 = vload(wp + 5184 + c * OC + 16);
+        const vf w3 = vload(wp + 5184 + c * OC + 24);
+        const vf b0 = vbcast(ip + 351 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
+        const vf w0 = vload(wp + 5376 + c * OC + 0);
+        const vf w1 = vload(wp + 5376 + c * OC + 8);
+        const vf w2 = vload(wp + 5376 + c * OC + 16);
+        const vf w3 = vload(wp + 5376 + c * OC + 24);
+        const vf b0 = vbcast(ip + 444 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
+        const vf w0 = vload(wp + 5568 + c * OC + 0);
+        const vf w1 = vload(wp + 5568 + c * OC + 8);
+        const vf w2 = vload(wp + 5568 + c * OC + 16);
+        const vf w3 = vload(wp + 5568 + c * OC + 24);
+        const vf b0 = vbcast(ip + 447 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
+        const vf w0 = vload(wp + 5760 + c * OC + 0);
+        const vf w1 = vload(wp + 5760 + c * OC + 8);
+        const vf w2 = vload(wp + 5760 + c * OC + 16);
+        const vf w3 = vload(wp + 5760 + c * OC + 24);
+        const vf b0 = vbcast(ip + 450 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
+        const vf w0 = vload(wp + 5952 + c * OC + 0);
+        const vf w1 = vload(wp + 5952 + c * OC + 8);
+        const vf w2 = vload(wp + 5952 + c * OC + 16);
+        const vf w3 = vload(wp + 5952 + c * OC + 24);
+        const vf b0 = vbcast(ip + 453 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 456 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
+        const vf w0 = vload(wp + 6336 + c * OC + 0);
+        const vf w1 = vload(wp + 6336 + c * OC + 8);
+        const vf w2 = vload(wp + 6336 + c * OC + 16);
+        const vf w3 = vload(wp + 6336 + c * OC + 24);
+        const vf b0 = vbcast(ip + 459 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
+        const vf w0 = vload(wp + 6528 + c * OC + 0);
+        const vf w1 = vload(wp + 6528 + c * OC + 8);
+        const vf w2 = vload(wp + 6528 + c * OC + 16);
+        const vf w3 = vload(wp + 6528 + c * OC + 24);
+        const vf b0 = vbcast(ip + 462 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
+        const vf w0 = vload(wp + 6720 + c * OC + 0);
+        const vf w1 = vload(wp + 6720 + c * OC + 8);
+        const vf w2 = vload(wp + 6720 + c * OC + 16);
+        const vf w3 = vload(wp + 6720 + c * OC + 24);
+        const vf b0 = vbcast(ip + 555 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
+        const vf w0 = vload(wp + 6912 + c * OC + 0);
+        const vf w1 = vload(wp + 6912 + c * OC + 8);
+        const vf w2 = vload(wp + 6912 + c * OC + 16);
+        const vf w3 = vload(wp + 6912 + c * OC + 24);
+        const vf b0 = vbcast(ip + 558 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
+        const vf w0 = vload(wp + 7104 + c * OC + 0);
+        const vf w1 = vload(wp + 7104 + c * OC + 8);
+        const vf w2 = vload(wp + 7104 + c * OC + 16);
+        const vf w3 = vload(wp + 7104 + c * OC + 24);
+        const vf b0 = vbcast(ip + 561 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
+        const vf w0 = vload(wp + 7296 + c * OC + 0);
+        const vf w1 = vload(wp + 7296 + c * OC + 8);
+        const vf w2 = vload(wp + 7296 + c * OC + 16);
+        const vf w3 = vload(wp + 7296 + c * OC + 24);
+        const vf b0 = vbcast(ip + 564 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
+        const vf w0 = vload(wp + 7488 + c * OC + 0);
+        const vf w1 = vload(wp + 7488 + c * OC + 8);
+        const vf w2 = vload(wp + 7488 + c * OC + 16);
+        const vf w3 = vload(wp + 7488 + c * OC + 24);
+        const vf b0 = vbcast(ip + 567 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
+        const vf w0 = vload(wp + 7680 + c * OC + 0);
+        const vf w1 = vload(wp + 7680 + c * OC + 8);
+        const vf w2 = vload(wp + 7680 + c * OC + 16);
+        const vf w3 = vload(wp + 7680 + c * OC + 24);
+        const vf b0 = vbcast(ip + 570 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
+        const vf w0 = vload(wp + 7872 + c * OC + 0);
+        const vf w1 = vload(wp + 7872 + c * OC + 8);
+        const vf w2 = vload(wp + 7872 + c * OC + 16);
+        const vf w3 = vload(wp + 7872 + c * OC + 24);
+        const vf b0 = vbcast(ip + 573 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
+        const vf w0 = vload(wp + 8064 + c * OC + 0);
+        const vf w1 = vload(wp + 8064 + c * OC + 8);
+        const vf w2 = vload(wp + 8064 + c * OC + 16);
+        const vf w3 = vload(wp + 8064 + c * OC + 24);
+        const vf b0 = vbcast(ip + 666 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
+        const vf w0 = vload(wp + 8256 + c * OC + 0);
+        const vf w1 = vload(wp + 8256 + c * OC + 8);
+        const vf w2 = vload(wp + 8256 + c * OC + 16);
+        const vf w3 = vload(wp + 8256 + c * OC + 24);
+        const vf b0 = vbcast(ip + 669 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
+        const vf w0 = vload(wp + 8448 + c * OC + 0);
+        const vf w1 = vload(wp + 8448 + c * OC + 8);
+        const vf w2 = vload(wp + 8448 + c * OC + 16);
+        const vf w3 = vload(wp + 8448 + c * OC + 24);
+        const vf b0 = vbcast(ip + 672 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
+        const vf w0 = vload(wp + 8640 + c * OC + 0);
+        const vf w1 = vload(wp + 8640 + c * OC + 8);
+        const vf w2 = vload(wp + 8640 + c * OC + 16);
+        const vf w3 = vload(wp + 8640 + c * OC + 24);
+        const vf b0 = vbcast(ip + 675 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
+        const vf w0 = vload(wp + 8832 + c * OC + 0);
+        const vf w1 = vload(wp + 8832 + c * OC + 8);
+        const vf w2 = vload(wp + 8832 + c * OC + 16);
+        const vf w3 = vload(wp + 8832 + c * OC + 24);
+        const vf b0 = vbcast(ip + 678 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
+        const vf w0 = vload(wp + 9024 + c * OC + 0);
+        const vf w1 = vload(wp + 9024 + c * OC + 8);
+        const vf w2 = vload(wp + 9024 + c * OC + 16);
+        const vf w3 = vload(wp + 9024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 681 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
+        const vf w0 = vload(wp + 9216 + c * OC + 0);
+        const vf w1 = vload(wp + 9216 + c * OC + 8);
+        const vf w2 = vload(wp + 9216 + c * OC + 16);
+        const vf w3 = vload(wp + 9216 + c * OC + 24);
+        const vf b0 = vbcast(ip + 684 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 3, OH = 16, OW = 16, OC = 64,
+           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, w + kb, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, w + kb, op + 960 + kb);
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
             }
         }
     }
 }
 
-/* bn_c64_hw256_fwd: batch norm, 64 channels, forward.
+/* bn_c64_hw256_relu_fwd: batch norm, 64 channels, forward.
  * Used by: bn1. */
-static void bn_c64_hw256_fwd(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, float *restrict running_mean, float *restrict running_var,
-    float *restrict save, float momentum, float eps)
+static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 256 };
+    enum { C = 64, HW = 256, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    double sum[C], sq[C];
-    for (int c = 0; c < C; c++)
-        sum[c] = sq[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            sum[c] += x[r * C + c];
-    float mean[C], scale[C], shift[C];
-    for (int c = 0; c < C; c++)
-        mean[c] = (float)(sum[c] / (double)rows);
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const double d = (double)x[r * C + c] - mean[c];
-            sq[c] += d * d;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
         }
-    for (int c = 0; c < C; c++) {
-        const double var = sq[c] / (double)rows;   /* biased: normalizes */
-        const float invstd = (float)(1.0 / sqrt(var + (double)eps));
-        save[c] = mean[c];
-        save[C + c] = invstd;
-        scale[c] = gamma[c] * invstd;
-        shift[c] = beta[c] - mean[c] * scale[c];
-        /* unbiased into the running estimate, as PyTorch */
-        const double unbiased = rows > 1 ? sq[c] / (double)(rows - 1) : var;
-        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
-        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
-}
-
-/* relu_n16384_fwd: relu, forward.
- * Used by: relu. */
-static void relu_n16384_fwd(size_t n, const float *x, float *y)
-{
-    enum { COUNT = 16384 };   /* floats per image; y may be x */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
 /* maxpool3x3_s2_p1_c64_h16w16_fwd: max pool 3x3/2 pad 1, forward.
@@ -146,424 +1827,2238 @@ static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, f
 
 /* conv3x3_s1_c64k64_h8w8_fwd: conv 3x3/1 pad 1, 64->64, forward.
  * Used by: layer1.0.conv1, layer1.0.conv2. */
-static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
+static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 8, W = 8, C = 64, K = 64, KH = 3, KW = 3, S = 1, P = 1, OH = 8, OW = 8 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1408 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1472 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1536 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, w + kb, op + 384 + kb);
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
             }
         }
     }
 }
 
-/* bn_c64_hw64_fwd: batch norm, 64 channels, forward.
- * Used by: layer1.0.bn1, layer1.0.bn2. */
-static void bn_c64_hw64_fwd(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, float *restrict running_mean, float *restrict running_var,
-    float *restrict save, float momentum, float eps)
+/* bn_c64_hw64_relu_fwd: batch norm, 64 channels, forward.
+ * Used by: layer1.0.bn1. */
+static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 64 };
+    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    double sum[C], sq[C];
-    for (int c = 0; c < C; c++)
-        sum[c] = sq[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            sum[c] += x[r * C + c];
-    float mean[C], scale[C], shift[C];
-    for (int c = 0; c < C; c++)
-        mean[c] = (float)(sum[c] / (double)rows);
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const double d = (double)x[r * C + c] - mean[c];
-            sq[c] += d * d;
-        }
-    for (int c = 0; c < C; c++) {
-        const double var = sq[c] / (double)rows;   /* biased: normalizes */
-        const float invstd = (float)(1.0 / sqrt(var + (double)eps));
-        save[c] = mean[c];
-        save[C + c] = invstd;
-        scale[c] = gamma[c] * invstd;
-        shift[c] = beta[c] - mean[c] * scale[c];
-        /* unbiased into the running estimate, as PyTorch */
-        const double unbiased = rows > 1 ? sq[c] / (double)(rows - 1) : var;
-        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
-        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
-    }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
-}
-
-/* relu_n4096_fwd: relu, forward.
- * Used by: layer1.0.relu1, layer1.0.relu2. */
-static void relu_n4096_fwd(size_t n, const float *x, float *y)
-{
-    enum { COUNT = 4096 };   /* floats per image; y may be x */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
-}
-
-/* add_n4096_fwd: add shortcut, forward.
- * Used by: layer1.0.add. */
-static void add_n4096_fwd(size_t n, const float *a, const float *b, float *y)
-{
-    enum { COUNT = 4096 };   /* floats per image; y may be a */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        y[i] = a[i] + b[i];
-}
-
-/* conv3x3_s2_c64k128_h8w8_fwd: conv 3x3/2 pad 1, 64->128, forward.
- * Used by: layer2.0.conv1. */
-static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
-{
-    enum { H = 8, W = 8, C = 64, K = 128, KH = 3, KW = 3, S = 2, P = 1, OH = 4, OW = 4 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
+}
+
+/* bn_c64_hw64_add_relu_fwd: batch norm, 64 channels, forward.
+ * Used by: layer1.0.bn2. */
+static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
+{
+    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vadd(a, vload(res + r * C + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
+}
+
+/* conv1x1_s2_c64k128_h8w8_fwd: conv 1x1/2 pad 0, 64->128, forward.
+ * Used by: layer2.0.downsample.0. */
+static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
+    vstore(op + 256, a2_0);
+    vstore(op + 264, a2_1);
+    vstore(op + 272, a2_2);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
+           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv1x1_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
+                    conv1x1_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, w + kb, op + 384 + kb);
+                }
             }
         }
     }
 }
 
 /* bn_c128_hw16_fwd: batch norm, 128 channels, forward.
- * Used by: layer2.0.bn1, layer2.0.bn2, layer2.0.downsample.1. */
-static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, float *restrict running_mean, float *restrict running_var,
-    float *restrict save, float momentum, float eps)
+ * Used by: layer2.0.downsample.1. */
+static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
 {
-    enum { C = 128, HW = 16 };
+    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    double sum[C], sq[C];
-    for (int c = 0; c < C; c++)
-        sum[c] = sq[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            sum[c] += x[r * C + c];
-    float mean[C], scale[C], shift[C];
-    for (int c = 0; c < C; c++)
-        mean[c] = (float)(sum[c] / (double)rows);
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const double d = (double)x[r * C + c] - mean[c];
-            sq[c] += d * d;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
         }
-    for (int c = 0; c < C; c++) {
-        const double var = sq[c] / (double)rows;   /* biased: normalizes */
-        const float invstd = (float)(1.0 / sqrt(var + (double)eps));
-        save[c] = mean[c];
-        save[C + c] = invstd;
-        scale[c] = gamma[c] * invstd;
-        shift[c] = beta[c] - mean[c] * scale[c];
-        /* unbiased into the running estimate, as PyTorch */
-        const double unbiased = rows > 1 ? sq[c] / (double)(rows - 1) : var;
-        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
-        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                vstore(y + r * C + v * VW, a);
+            }
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
 }
 
-/* relu_n2048_fwd: relu, forward.
- * Used by: layer2.0.relu1, layer2.0.relu2. */
-static void relu_n2048_fwd(size_t n, const float *x, float *y)
+/* conv3x3_s2_c64k128_h8w8_fwd: conv 3x3/2 pad 1, 64->128, forward.
+ * Used by: layer2.0.conv1. */
+static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { COUNT = 2048 };   /* floats per image; y may be x */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    enum { IC = 64, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 320 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 384 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 40960 + c * OC + 0);
+        const vf w1 = vload(wp + 40960 + c * OC + 8);
+        const vf w2 = vload(wp + 40960 + c * OC + 16);
+        const vf w3 = vload(wp + 40960 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 960 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 49152 + c * OC + 0);
+        const vf w1 = vload(wp + 49152 + c * OC + 8);
+        const vf w2 = vload(wp + 49152 + c * OC + 16);
+        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1280 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1408 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 57344 + c * OC + 0);
+        const vf w1 = vload(wp + 57344 + c * OC + 8);
+        const vf w2 = vload(wp + 57344 + c * OC + 16);
+        const vf w3 = vload(wp + 57344 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1472 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1536 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
+    vstore(op + 256, a2_0);
+    vstore(op + 264, a2_1);
+    vstore(op + 272, a2_2);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 40960 + c * OC + 0);
+        const vf w1 = vload(wp + 40960 + c * OC + 8);
+        const vf w2 = vload(wp + 40960 + c * OC + 16);
+        const vf w3 = vload(wp + 40960 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 49152 + c * OC + 0);
+        const vf w1 = vload(wp + 49152 + c * OC + 8);
+        const vf w2 = vload(wp + 49152 + c * OC + 16);
+        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 57344 + c * OC + 0);
+        const vf w1 = vload(wp + 57344 + c * OC + 8);
+        const vf w2 = vload(wp + 57344 + c * OC + 16);
+        const vf w3 = vload(wp + 57344 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
+           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv3x3_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* bn_c128_hw16_relu_fwd: batch norm, 128 channels, forward.
+ * Used by: layer2.0.bn1. */
+static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
+{
+    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
 }
 
 /* conv3x3_s1_c128k128_h4w4_fwd: conv 3x3/1 pad 1, 128->128, forward.
  * Used by: layer2.0.conv2. */
-static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
+static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 4, W = 4, C = 128, K = 128, KH = 3, KW = 3, S = 1, P = 1, OH = 4, OW = 4 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
+    enum { IC = 128, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 384 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 384 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 512 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 49152 + c * OC + 0);
+        const vf w1 = vload(wp + 49152 + c * OC + 8);
+        const vf w2 = vload(wp + 49152 + c * OC + 16);
+        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 896 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1024 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 896 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1024 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1152 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 81920 + c * OC + 0);
+        const vf w1 = vload(wp + 81920 + c * OC + 8);
+        const vf w2 = vload(wp + 81920 + c * OC + 16);
+        const vf w3 = vload(wp + 81920 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1024 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1280 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 98304 + c * OC + 0);
+        const vf w1 = vload(wp + 98304 + c * OC + 8);
+        const vf w2 = vload(wp + 98304 + c * OC + 16);
+        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1536 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1664 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1792 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 114688 + c * OC + 0);
+        const vf w1 = vload(wp + 114688 + c * OC + 8);
+        const vf w2 = vload(wp + 114688 + c * OC + 16);
+        const vf w3 = vload(wp + 114688 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1664 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1792 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1920 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 131072 + c * OC + 0);
+        const vf w1 = vload(wp + 131072 + c * OC + 8);
+        const vf w2 = vload(wp + 131072 + c * OC + 16);
+        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1792 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1920 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 2048 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
+    vstore(op + 256, a2_0);
+    vstore(op + 264, a2_1);
+    vstore(op + 272, a2_2);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 49152 + c * OC + 0);
+        const vf w1 = vload(wp + 49152 + c * OC + 8);
+        const vf w2 = vload(wp + 49152 + c * OC + 16);
+        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 896 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 81920 + c * OC + 0);
+        const vf w1 = vload(wp + 81920 + c * OC + 8);
+        const vf w2 = vload(wp + 81920 + c * OC + 16);
+        const vf w3 = vload(wp + 81920 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1024 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 98304 + c * OC + 0);
+        const vf w1 = vload(wp + 98304 + c * OC + 8);
+        const vf w2 = vload(wp + 98304 + c * OC + 16);
+        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1536 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 114688 + c * OC + 0);
+        const vf w1 = vload(wp + 114688 + c * OC + 8);
+        const vf w2 = vload(wp + 114688 + c * OC + 16);
+        const vf w3 = vload(wp + 114688 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1664 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 131072 + c * OC + 0);
+        const vf w1 = vload(wp + 131072 + c * OC + 8);
+        const vf w2 = vload(wp + 131072 + c * OC + 16);
+        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1792 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128,
+           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv3x3_s1_c128k128_h4w4_fwd_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
+                    conv3x3_s1_c128k128_h4w4_fwd_c1_t1(ip + 384, w + kb, op + 384 + kb);
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
             }
         }
     }
 }
 
-/* conv1x1_s2_c64k128_h8w8_fwd: conv 1x1/2 pad 0, 64->128, forward.
- * Used by: layer2.0.downsample.0. */
-static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
+/* bn_c128_hw16_add_relu_fwd: batch norm, 128 channels, forward.
+ * Used by: layer2.0.bn2. */
+static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
 {
-    enum { H = 8, W = 8, C = 64, K = 128, KH = 1, KW = 1, S = 2, P = 0, OH = 4, OW = 4 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
+    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
             }
         }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vadd(a, vload(res + r * C + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
     }
 }
 
-/* add_n2048_fwd: add shortcut, forward.
- * Used by: layer2.0.add. */
-static void add_n2048_fwd(size_t n, const float *a, const float *b, float *y)
+/* conv1x1_s2_c128k256_h4w4_fwd: conv 1x1/2 pad 0, 128->256, forward.
+ * Used by: layer3.0.downsample.0. */
+static inline void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { COUNT = 2048 };   /* floats per image; y may be a */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        y[i] = a[i] + b[i];
+    enum { IC = 128, OC = 256 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
 }
 
-/* conv3x3_s2_c128k256_h4w4_fwd: conv 3x3/2 pad 1, 128->256, forward.
- * Used by: layer3.0.conv1. */
-static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
+static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
 {
-    enum { H = 4, W = 4, C = 128, K = 256, KH = 3, KW = 3, S = 2, P = 1, OH = 2, OW = 2 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
+    enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + 0, w + kb, op + 0 + kb);
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
             }
         }
     }
 }
 
 /* bn_c256_hw4_fwd: batch norm, 256 channels, forward.
- * Used by: layer3.0.bn1, layer3.0.bn2, layer3.0.downsample.1. */
-static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, float *restrict running_mean, float *restrict running_var,
-    float *restrict save, float momentum, float eps)
+ * Used by: layer3.0.downsample.1. */
+static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
 {
-    enum { C = 256, HW = 4 };
+    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    double sum[C], sq[C];
-    for (int c = 0; c < C; c++)
-        sum[c] = sq[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            sum[c] += x[r * C + c];
-    float mean[C], scale[C], shift[C];
-    for (int c = 0; c < C; c++)
-        mean[c] = (float)(sum[c] / (double)rows);
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const double d = (double)x[r * C + c] - mean[c];
-            sq[c] += d * d;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
         }
-    for (int c = 0; c < C; c++) {
-        const double var = sq[c] / (double)rows;   /* biased: normalizes */
-        const float invstd = (float)(1.0 / sqrt(var + (double)eps));
-        save[c] = mean[c];
-        save[C + c] = invstd;
-        scale[c] = gamma[c] * invstd;
-        shift[c] = beta[c] - mean[c] * scale[c];
-        /* unbiased into the running estimate, as PyTorch */
-        const double unbiased = rows > 1 ? sq[c] / (double)(rows - 1) : var;
-        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
-        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                vstore(y + r * C + v * VW, a);
+            }
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
 }
 
-/* relu_n1024_fwd: relu, forward.
- * Used by: layer3.0.relu1, layer3.0.relu2. */
-static void relu_n1024_fwd(size_t n, const float *x, float *y)
+/* conv3x3_s2_c128k256_h4w4_fwd: conv 3x3/2 pad 1, 128->256, forward.
+ * Used by: layer3.0.conv1. */
+static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { COUNT = 1024 };   /* floats per image; y may be x */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    enum { IC = 128, OC = 256 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 384 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 98304 + c * OC + 0);
+        const vf w1 = vload(wp + 98304 + c * OC + 8);
+        const vf w2 = vload(wp + 98304 + c * OC + 16);
+        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 896 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 131072 + c * OC + 0);
+        const vf w1 = vload(wp + 131072 + c * OC + 8);
+        const vf w2 = vload(wp + 131072 + c * OC + 16);
+        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1024 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 163840 + c * OC + 0);
+        const vf w1 = vload(wp + 163840 + c * OC + 8);
+        const vf w2 = vload(wp + 163840 + c * OC + 16);
+        const vf w3 = vload(wp + 163840 + c * OC + 24);
+        const vf b0 = vbcast(ip + 896 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 196608 + c * OC + 0);
+        const vf w1 = vload(wp + 196608 + c * OC + 8);
+        const vf w2 = vload(wp + 196608 + c * OC + 16);
+        const vf w3 = vload(wp + 196608 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1536 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 229376 + c * OC + 0);
+        const vf w1 = vload(wp + 229376 + c * OC + 8);
+        const vf w2 = vload(wp + 229376 + c * OC + 16);
+        const vf w3 = vload(wp + 229376 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1664 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 262144 + c * OC + 0);
+        const vf w1 = vload(wp + 262144 + c * OC + 8);
+        const vf w2 = vload(wp + 262144 + c * OC + 16);
+        const vf w3 = vload(wp + 262144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1536 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1792 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
+}
+
+static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
+           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + 0, w + kb, op + 0 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* bn_c256_hw4_relu_fwd: batch norm, 256 channels, forward.
+ * Used by: layer3.0.bn1. */
+static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
+{
+    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
 }
 
 /* conv3x3_s1_c256k256_h2w2_fwd: conv 3x3/1 pad 1, 256->256, forward.
  * Used by: layer3.0.conv2. */
-static void conv3x3_s1_c256k256_h2w2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
+static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 2, W = 2, C = 256, K = 256, KH = 3, KW = 3, S = 1, P = 1, OH = 2, OW = 2 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
+    enum { IC = 256, OC = 256 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 131072 + c * OC + 0);
+        const vf w1 = vload(wp + 131072 + c * OC + 8);
+        const vf w2 = vload(wp + 131072 + c * OC + 16);
+        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 512 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 196608 + c * OC + 0);
+        const vf w1 = vload(wp + 196608 + c * OC + 8);
+        const vf w2 = vload(wp + 196608 + c * OC + 16);
+        const vf w3 = vload(wp + 196608 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1024 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1280 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 262144 + c * OC + 0);
+        const vf w1 = vload(wp + 262144 + c * OC + 8);
+        const vf w2 = vload(wp + 262144 + c * OC + 16);
+        const vf w3 = vload(wp + 262144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1536 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 327680 + c * OC + 0);
+        const vf w1 = vload(wp + 327680 + c * OC + 8);
+        const vf w2 = vload(wp + 327680 + c * OC + 16);
+        const vf w3 = vload(wp + 327680 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1536 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1792 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 393216 + c * OC + 0);
+        const vf w1 = vload(wp + 393216 + c * OC + 8);
+        const vf w2 = vload(wp + 393216 + c * OC + 16);
+        const vf w3 = vload(wp + 393216 + c * OC + 24);
+        const vf b0 = vbcast(ip + 2048 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 2304 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 458752 + c * OC + 0);
+        const vf w1 = vload(wp + 458752 + c * OC + 8);
+        const vf w2 = vload(wp + 458752 + c * OC + 16);
+        const vf w3 = vload(wp + 458752 + c * OC + 24);
+        const vf b0 = vbcast(ip + 2304 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 2560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 524288 + c * OC + 0);
+        const vf w1 = vload(wp + 524288 + c * OC + 8);
+        const vf w2 = vload(wp + 524288 + c * OC + 16);
+        const vf w3 = vload(wp + 524288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 2560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 2816 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
+}
+
+static void conv3x3_s1_c256k256_h2w2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256,
+           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv3x3_s1_c256k256_h2w2_fwd_c1_t2(ip + 0, w + kb, op + 0 + kb);
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
             }
         }
     }
 }
 
-/* conv1x1_s2_c128k256_h4w4_fwd: conv 1x1/2 pad 0, 128->256, forward.
- * Used by: layer3.0.downsample.0. */
-static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y)
+/* bn_c256_hw4_add_relu_fwd: batch norm, 256 channels, forward.
+ * Used by: layer3.0.bn2. */
+static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
+    float *restrict running_var, float *restrict save, float momentum, float eps,
+    float *restrict scratch, int threads)
 {
-    enum { H = 4, W = 4, C = 128, K = 256, KH = 1, KW = 1, S = 2, P = 0, OH = 2, OW = 2 };
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                float acc[K];
-                for (int k = 0; k < K; k++)
-                    acc[k] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        const float *wp = w + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                acc[k] += xp[c] * wp[c * K + k];
-                    }
+    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    const vf a = vload(x + r * C + v * VW);
+                    s[v] = vadd(s[v], a);
+                    q[v] = vfma(a, a, q[v]);
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < K; k++)
-                    yp[k] = acc[k];
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
             }
         }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        float scale[C], shift[C];
+        for (int c = 0; c < C; c++) {
+            const double mean = sum[c] / (double)rows;
+            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            if (var < 0.0)
+                var = 0.0;
+            const float invstd = (float)(1.0 / sqrt(var + (double)eps));
+            scale[c] = gamma[c] * invstd;
+            shift[c] = beta[c] - (float)mean * scale[c];
+            if (tid == 0) {
+                save[c] = (float)mean;
+                save[C + c] = invstd;
+                /* unbiased into the running estimate, as PyTorch */
+                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vadd(a, vload(res + r * C + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
     }
-}
-
-/* add_n1024_fwd: add shortcut, forward.
- * Used by: layer3.0.add. */
-static void add_n1024_fwd(size_t n, const float *a, const float *b, float *y)
-{
-    enum { COUNT = 1024 };   /* floats per image; y may be a */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        y[i] = a[i] + b[i];
 }
 
 /* gap_c256_hw4_fwd: global average pool 2x2, forward.
@@ -598,76 +4093,257 @@ static void fc_i256o10_fwd(size_t n, const float *restrict x, const float *restr
         }
 }
 
-/* bn_c64_hw256_fwd_eval: batch norm, 64 channels, forward in eval mode.
+/* bn_c64_hw256_relu_fwd_eval: batch norm, 64 channels, forward in eval mode.
  * Used by: bn1. */
-static void bn_c64_hw256_fwd_eval(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps)
+static void bn_c64_hw256_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 64, HW = 256 };
+    enum { C = 64, HW = 256, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
 }
 
-/* bn_c64_hw64_fwd_eval: batch norm, 64 channels, forward in eval mode.
- * Used by: layer1.0.bn1, layer1.0.bn2. */
-static void bn_c64_hw64_fwd_eval(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps)
+/* bn_c64_hw64_relu_fwd_eval: batch norm, 64 channels, forward in eval mode.
+ * Used by: layer1.0.bn1. */
+static void bn_c64_hw64_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 64, HW = 64 };
+    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
+}
+
+/* bn_c64_hw64_add_relu_fwd_eval: batch norm, 64 channels, forward in eval mode.
+ * Used by: layer1.0.bn2. */
+static void bn_c64_hw64_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
+{
+    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    float scale[C], shift[C];
+    for (int c = 0; c < C; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vadd(a, vload(res + r * C + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
 }
 
 /* bn_c128_hw16_fwd_eval: batch norm, 128 channels, forward in eval mode.
- * Used by: layer2.0.bn1, layer2.0.bn2, layer2.0.downsample.1. */
-static void bn_c128_hw16_fwd_eval(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps)
+ * Used by: layer2.0.downsample.1. */
+static void bn_c128_hw16_fwd_eval(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 128, HW = 16 };
+    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                vstore(y + r * C + v * VW, a);
+            }
+    }
+}
+
+/* bn_c128_hw16_relu_fwd_eval: batch norm, 128 channels, forward in eval mode.
+ * Used by: layer2.0.bn1. */
+static void bn_c128_hw16_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
+{
+    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    float scale[C], shift[C];
+    for (int c = 0; c < C; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
+}
+
+/* bn_c128_hw16_add_relu_fwd_eval: batch norm, 128 channels, forward in eval mode.
+ * Used by: layer2.0.bn2. */
+static void bn_c128_hw16_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
+{
+    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    float scale[C], shift[C];
+    for (int c = 0; c < C; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vadd(a, vload(res + r * C + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
 }
 
 /* bn_c256_hw4_fwd_eval: batch norm, 256 channels, forward in eval mode.
- * Used by: layer3.0.bn1, layer3.0.bn2, layer3.0.downsample.1. */
-static void bn_c256_hw4_fwd_eval(size_t n, const float *restrict x, float *restrict y, const float *restrict gamma,
-    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps)
+ * Used by: layer3.0.downsample.1. */
+static void bn_c256_hw4_fwd_eval(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 256, HW = 4 };
+    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++)
-            y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                vstore(y + r * C + v * VW, a);
+            }
+    }
+}
+
+/* bn_c256_hw4_relu_fwd_eval: batch norm, 256 channels, forward in eval mode.
+ * Used by: layer3.0.bn1. */
+static void bn_c256_hw4_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
+{
+    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    float scale[C], shift[C];
+    for (int c = 0; c < C; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
+}
+
+/* bn_c256_hw4_add_relu_fwd_eval: batch norm, 256 channels, forward in eval mode.
+ * Used by: layer3.0.bn2. */
+static void bn_c256_hw4_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
+    const float *restrict running_var, float eps, int threads)
+{
+    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    float scale[C], shift[C];
+    for (int c = 0; c < C; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
+                a = vadd(a, vload(res + r * C + v * VW));
+                a = vmax(a, vzero());
+                vstore(y + r * C + v * VW, a);
+            }
+    }
 }
 
 /* fc_i256o10_bwd: fully connected, 256->10, backward.
@@ -711,707 +4387,3653 @@ static void gap_c256_hw4_bwd(size_t n, const float *restrict dy, float *restrict
                 dx[(b * HW + p) * C + c] = dy[b * C + c] * (1.0f / HW);
 }
 
-/* relu_n1024_bwd: relu, backward.
- * Used by: layer3.0.relu2, layer3.0.relu1. */
-static void relu_n1024_bwd(size_t n, const float *y, const float *dy, float *dx)
+/* bn_c256_hw4_add_relu_bwd: batch norm, 256 channels, backward.
+ * Used by: layer3.0.bn2. */
+static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { COUNT = 1024 };   /* floats per image; dx may be dy */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-}
-
-/* grad_pass_n1024: add shortcut, layout conversion.
- * Used by: layer3.0.add. */
-static void grad_pass_n1024(size_t n, const float *restrict dy, float *restrict dx)
-{
-    enum { COUNT = 1024 };   /* floats per image */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        dx[i] = dy[i];
-}
-
-/* bn_c256_hw4_bwd: batch norm, 256 channels, backward.
- * Used by: layer3.0.downsample.1, layer3.0.bn2, layer3.0.bn1. */
-static void bn_c256_hw4_bwd(size_t n, const float *restrict x, const float *restrict dy, float *restrict dx,
-    const float *restrict gamma, const float *restrict save, float *restrict dgamma, float *restrict dbeta)
-{
-    enum { C = 256, HW = 4 };
+    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    const float *mean = save, *invstd = save + C;
-    double sdy[C], sdyx[C];
-    for (int c = 0; c < C; c++)
-        sdy[c] = sdyx[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            sdy[c] += dy[r * C + c];
-            sdyx[c] += dy[r * C + c] * xhat;
-        }
-    float a[C], b[C], m[C];
-    for (int c = 0; c < C; c++) {
-        dgamma[c] = (float)sdyx[c];
-        dbeta[c] = (float)sdy[c];
-        /* dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) */
-        a[c] = gamma[c] * invstd[c];
-        m[c] = (float)(sdy[c] / (double)rows);
-        b[c] = (float)(sdyx[c] / (double)rows);
-    }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            const float v = a[c] * (dy[r * C + c] - m[c] - xhat * b[c]);
-            dx[r * C + c] = v;
-        }
-}
-
-/* conv1x1_s2_c128k256_h4w4_bwd_weights: conv 1x1/2 pad 0, 128->256, backward to the weights.
- * Used by: layer3.0.downsample.0. */
-static void conv1x1_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
-{
-    enum { H = 4, W = 4, C = 128, K = 256, KH = 1, KW = 1, S = 2, P = 0, OH = 2, OW = 2 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
-                    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    g = vmask_pos(vload(y + r * C + v * VW), g);
+                    vstore(dy + r * C + v * VW, g);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
                 }
             }
         }
-    }
-}
-
-/* conv1x1_s2_c128k256_h4w4_bwd_data: conv 1x1/2 pad 0, 128->256, backward to the input.
- * Used by: layer3.0.downsample.0. */
-static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
-{
-    enum { H = 4, W = 4, C = 128, K = 256, KH = 1, KW = 1, S = 2, P = 0, OH = 2, OW = 2 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
-                }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] = acc[c];
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+                vstore(dres + r * C + v * VW, g);
+            }
     }
 }
 
 /* conv3x3_s1_c256k256_h2w2_bwd_weights: conv 3x3/1 pad 1, 256->256, backward to the weights.
  * Used by: layer3.0.conv2. */
-static void conv3x3_s1_c256k256_h2w2_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
+static inline void conv3x3_s1_c256k256_h2w2_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
 {
-    enum { H = 2, W = 2, C = 256, K = 256, KH = 3, KW = 3, S = 1, P = 1, OH = 2, OW = 2 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
+    enum { C = 256, K = 256, S = 1, WP = 4, OH = 2, OW = 2 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            a2_2 = vfma(b2, d2, a2_2);
+            a2_3 = vfma(b2, d3, a2_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 256, vadd(vload(part + 256), a1_0));
+    vstore(part + 264, vadd(vload(part + 264), a1_1));
+    vstore(part + 272, vadd(vload(part + 272), a1_2));
+    vstore(part + 280, vadd(vload(part + 280), a1_3));
+    vstore(part + 512, vadd(vload(part + 512), a2_0));
+    vstore(part + 520, vadd(vload(part + 520), a2_1));
+    vstore(part + 528, vadd(vload(part + 528), a2_2));
+    vstore(part + 536, vadd(vload(part + 536), a2_3));
+}
+
+static inline void conv3x3_s1_c256k256_h2w2_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 256, K = 256, S = 1, WP = 4, OH = 2, OW = 2 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+}
+
+static void conv3x3_s1_c256k256_h2w2_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 2, W = 2, C = 256, K = 256, KH = 3, KW = 3, OH = 2, OW = 2,
+           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 32) {
+                        for (int c = 0; c < 255; c += 3)
+                            conv3x3_s1_c256k256_h2w2_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
+                        conv3x3_s1_c256k256_h2w2_bwd_weights_t1(xp + (i * WP + j) * C + 255, dyb + kb, part + ((i * KW + j) * C + 255) * K + kb, r0, rstep);
                     }
-                }
-            }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
         }
     }
 }
 
 /* conv3x3_s1_c256k256_h2w2_bwd_data: conv 3x3/1 pad 1, 256->256, backward to the input.
  * Used by: layer3.0.conv2. */
-static void conv3x3_s1_c256k256_h2w2_bwd_data(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
+static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 2, W = 2, C = 256, K = 256, KH = 3, KW = 3, S = 1, P = 1, OH = 2, OW = 2 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
+    enum { IC = 256, OC = 256 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1536 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1024 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1280 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 131072 + c * OC + 0);
+        const vf w1 = vload(wp + 131072 + c * OC + 8);
+        const vf w2 = vload(wp + 131072 + c * OC + 16);
+        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1024 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 196608 + c * OC + 0);
+        const vf w1 = vload(wp + 196608 + c * OC + 8);
+        const vf w2 = vload(wp + 196608 + c * OC + 16);
+        const vf w3 = vload(wp + 196608 + c * OC + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 262144 + c * OC + 0);
+        const vf w1 = vload(wp + 262144 + c * OC + 8);
+        const vf w2 = vload(wp + 262144 + c * OC + 16);
+        const vf w3 = vload(wp + 262144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 327680 + c * OC + 0);
+        const vf w1 = vload(wp + 327680 + c * OC + 8);
+        const vf w2 = vload(wp + 327680 + c * OC + 16);
+        const vf w3 = vload(wp + 327680 + c * OC + 24);
+        const vf b0 = vbcast(ip + -256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 393216 + c * OC + 0);
+        const vf w1 = vload(wp + 393216 + c * OC + 8);
+        const vf w2 = vload(wp + 393216 + c * OC + 16);
+        const vf w3 = vload(wp + 393216 + c * OC + 24);
+        const vf b0 = vbcast(ip + -768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 458752 + c * OC + 0);
+        const vf w1 = vload(wp + 458752 + c * OC + 8);
+        const vf w2 = vload(wp + 458752 + c * OC + 16);
+        const vf w3 = vload(wp + 458752 + c * OC + 24);
+        const vf b0 = vbcast(ip + -1024 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 524288 + c * OC + 0);
+        const vf w1 = vload(wp + 524288 + c * OC + 8);
+        const vf w2 = vload(wp + 524288 + c * OC + 16);
+        const vf w3 = vload(wp + 524288 + c * OC + 24);
+        const vf b0 = vbcast(ip + -1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -1024 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
+}
+
+static void conv3x3_s1_c256k256_h2w2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256,
+           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (1*a + 0, 1*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(ip + 0, w + kb, op + 0 + kb);
                 }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] = acc[c];
             }
         }
+    }
+}
+
+/* bn_c256_hw4_relu_bwd: batch norm, 256 channels, backward.
+ * Used by: layer3.0.bn1. */
+static void bn_c256_hw4_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+{
+    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    g = vmask_pos(vload(y + r * C + v * VW), g);
+                    vstore(dy + r * C + v * VW, g);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+            }
     }
 }
 
 /* conv3x3_s2_c128k256_h4w4_bwd_weights: conv 3x3/2 pad 1, 128->256, backward to the weights.
  * Used by: layer3.0.conv1. */
-static void conv3x3_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
+static inline void conv3x3_s2_c128k256_h4w4_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
 {
-    enum { H = 4, W = 4, C = 128, K = 256, KH = 3, KW = 3, S = 2, P = 1, OH = 2, OW = 2 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
+    enum { C = 128, K = 256, S = 2, WP = 5, OH = 2, OW = 2 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            a2_2 = vfma(b2, d2, a2_2);
+            a2_3 = vfma(b2, d3, a2_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 256, vadd(vload(part + 256), a1_0));
+    vstore(part + 264, vadd(vload(part + 264), a1_1));
+    vstore(part + 272, vadd(vload(part + 272), a1_2));
+    vstore(part + 280, vadd(vload(part + 280), a1_3));
+    vstore(part + 512, vadd(vload(part + 512), a2_0));
+    vstore(part + 520, vadd(vload(part + 520), a2_1));
+    vstore(part + 528, vadd(vload(part + 528), a2_2));
+    vstore(part + 536, vadd(vload(part + 536), a2_3));
+}
+
+static inline void conv3x3_s2_c128k256_h4w4_bwd_weights_t2(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 128, K = 256, S = 2, WP = 5, OH = 2, OW = 2 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 256, vadd(vload(part + 256), a1_0));
+    vstore(part + 264, vadd(vload(part + 264), a1_1));
+    vstore(part + 272, vadd(vload(part + 272), a1_2));
+    vstore(part + 280, vadd(vload(part + 280), a1_3));
+}
+
+static void conv3x3_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 4, W = 4, C = 128, K = 256, KH = 3, KW = 3, OH = 2, OW = 2,
+           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 32) {
+                        for (int c = 0; c < 126; c += 3)
+                            conv3x3_s2_c128k256_h4w4_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
+                        conv3x3_s2_c128k256_h4w4_bwd_weights_t2(xp + (i * WP + j) * C + 126, dyb + kb, part + ((i * KW + j) * C + 126) * K + kb, r0, rstep);
                     }
-                }
-            }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
         }
     }
 }
 
-/* conv3x3_s2_c128k256_h4w4_bwd_data_acc: conv 3x3/2 pad 1, 128->256, backward to the input, adding into the input gradient.
+/* conv3x3_s2_c128k256_h4w4_bwd_data: conv 3x3/2 pad 1, 128->256, backward to the input.
  * Used by: layer3.0.conv1. */
-static void conv3x3_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
+static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 4, W = 4, C = 128, K = 256, KH = 3, KW = 3, S = 2, P = 1, OH = 2, OW = 2 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
+    enum { IC = 256, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 131072 + c * OC + 0);
+        const vf w1 = vload(wp + 131072 + c * OC + 8);
+        const vf w2 = vload(wp + 131072 + c * OC + 16);
+        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
+}
+
+static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 256, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 98304 + c * OC + 0);
+        const vf w1 = vload(wp + 98304 + c * OC + 8);
+        const vf w2 = vload(wp + 98304 + c * OC + 16);
+        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 163840 + c * OC + 0);
+        const vf w1 = vload(wp + 163840 + c * OC + 8);
+        const vf w2 = vload(wp + 163840 + c * OC + 16);
+        const vf w3 = vload(wp + 163840 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
+}
+
+static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 256, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1024 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 229376 + c * OC + 0);
+        const vf w1 = vload(wp + 229376 + c * OC + 8);
+        const vf w2 = vload(wp + 229376 + c * OC + 16);
+        const vf w3 = vload(wp + 229376 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
+}
+
+static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 256, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1024 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1280 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1024 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 196608 + c * OC + 0);
+        const vf w1 = vload(wp + 196608 + c * OC + 8);
+        const vf w2 = vload(wp + 196608 + c * OC + 16);
+        const vf w3 = vload(wp + 196608 + c * OC + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 262144 + c * OC + 0);
+        const vf w1 = vload(wp + 262144 + c * OC + 8);
+        const vf w2 = vload(wp + 262144 + c * OC + 16);
+        const vf w3 = vload(wp + 262144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
+}
+
+static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
+           HP = 3, WP = 3, PT = 0, PL = 0, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (2*a + 0, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(ip + 0, w + kb, op + 0 + kb);
                 }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] += acc[c];
+            }
+            /* dx pixels (2*a + 0, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(ip + 0, w + kb, op + 0 + kb);
+                }
+            }
+            /* dx pixels (2*a + 1, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(ip + 0, w + kb, op + 0 + kb);
+                }
+            }
+            /* dx pixels (2*a + 1, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(ip + 0, w + kb, op + 0 + kb);
+                }
             }
         }
     }
 }
 
-/* relu_n2048_bwd: relu, backward.
- * Used by: layer2.0.relu2, layer2.0.relu1. */
-static void relu_n2048_bwd(size_t n, const float *y, const float *dy, float *dx)
+/* bn_c256_hw4_bwd: batch norm, 256 channels, backward.
+ * Used by: layer3.0.downsample.1. */
+static void bn_c256_hw4_bwd(size_t n, const float *restrict x, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { COUNT = 2048 };   /* floats per image; dx may be dy */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-}
-
-/* grad_pass_n2048: add shortcut, layout conversion.
- * Used by: layer2.0.add. */
-static void grad_pass_n2048(size_t n, const float *restrict dy, float *restrict dx)
-{
-    enum { COUNT = 2048 };   /* floats per image */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        dx[i] = dy[i];
-}
-
-/* bn_c128_hw16_bwd: batch norm, 128 channels, backward.
- * Used by: layer2.0.downsample.1, layer2.0.bn2, layer2.0.bn1. */
-static void bn_c128_hw16_bwd(size_t n, const float *restrict x, const float *restrict dy, float *restrict dx,
-    const float *restrict gamma, const float *restrict save, float *restrict dgamma, float *restrict dbeta)
-{
-    enum { C = 128, HW = 16 };
+    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    const float *mean = save, *invstd = save + C;
-    double sdy[C], sdyx[C];
-    for (int c = 0; c < C; c++)
-        sdy[c] = sdyx[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            sdy[c] += dy[r * C + c];
-            sdyx[c] += dy[r * C + c] * xhat;
-        }
-    float a[C], b[C], m[C];
-    for (int c = 0; c < C; c++) {
-        dgamma[c] = (float)sdyx[c];
-        dbeta[c] = (float)sdy[c];
-        /* dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) */
-        a[c] = gamma[c] * invstd[c];
-        m[c] = (float)(sdy[c] / (double)rows);
-        b[c] = (float)(sdyx[c] / (double)rows);
-    }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            const float v = a[c] * (dy[r * C + c] - m[c] - xhat * b[c]);
-            dx[r * C + c] = v;
-        }
-}
-
-/* conv1x1_s2_c64k128_h8w8_bwd_weights: conv 1x1/2 pad 0, 64->128, backward to the weights.
- * Used by: layer2.0.downsample.0. */
-static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
-{
-    enum { H = 8, W = 8, C = 64, K = 128, KH = 1, KW = 1, S = 2, P = 0, OH = 4, OW = 4 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
-                    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
                 }
             }
         }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+            }
     }
 }
 
-/* conv1x1_s2_c64k128_h8w8_bwd_data: conv 1x1/2 pad 0, 64->128, backward to the input.
- * Used by: layer2.0.downsample.0. */
-static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
+/* conv1x1_s2_c128k256_h4w4_bwd_weights: conv 1x1/2 pad 0, 128->256, backward to the weights.
+ * Used by: layer3.0.downsample.0. */
+static inline void conv1x1_s2_c128k256_h4w4_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
 {
-    enum { H = 8, W = 8, C = 64, K = 128, KH = 1, KW = 1, S = 2, P = 0, OH = 4, OW = 4 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
+    enum { C = 128, K = 256, S = 2, WP = 4, OH = 2, OW = 2 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            a2_2 = vfma(b2, d2, a2_2);
+            a2_3 = vfma(b2, d3, a2_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 256, vadd(vload(part + 256), a1_0));
+    vstore(part + 264, vadd(vload(part + 264), a1_1));
+    vstore(part + 272, vadd(vload(part + 272), a1_2));
+    vstore(part + 280, vadd(vload(part + 280), a1_3));
+    vstore(part + 512, vadd(vload(part + 512), a2_0));
+    vstore(part + 520, vadd(vload(part + 520), a2_1));
+    vstore(part + 528, vadd(vload(part + 528), a2_2));
+    vstore(part + 536, vadd(vload(part + 536), a2_3));
+}
+
+static inline void conv1x1_s2_c128k256_h4w4_bwd_weights_t2(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 128, K = 256, S = 2, WP = 4, OH = 2, OW = 2 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 256, vadd(vload(part + 256), a1_0));
+    vstore(part + 264, vadd(vload(part + 264), a1_1));
+    vstore(part + 272, vadd(vload(part + 272), a1_2));
+    vstore(part + 280, vadd(vload(part + 280), a1_3));
+}
+
+static void conv1x1_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 4, W = 4, C = 128, K = 256, KH = 1, KW = 1, OH = 2, OW = 2,
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 32) {
+                        for (int c = 0; c < 126; c += 3)
+                            conv1x1_s2_c128k256_h4w4_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
+                        conv1x1_s2_c128k256_h4w4_bwd_weights_t2(xp + (i * WP + j) * C + 126, dyb + kb, part + ((i * KW + j) * C + 126) * K + kb, r0, rstep);
                     }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
+        }
+    }
+}
+
+/* conv1x1_s2_c128k256_h4w4_bwd_data_acc: conv 1x1/2 pad 0, 128->256, backward to the input, adding into the input gradient.
+ * Used by: layer3.0.downsample.0. */
+static inline void conv1x1_s2_c128k256_h4w4_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 256, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, vadd(vload(op + 0), a0_0));
+    vstore(op + 8, vadd(vload(op + 8), a0_1));
+    vstore(op + 16, vadd(vload(op + 16), a0_2));
+    vstore(op + 24, vadd(vload(op + 24), a0_3));
+    vstore(op + 256, vadd(vload(op + 256), a1_0));
+    vstore(op + 264, vadd(vload(op + 264), a1_1));
+    vstore(op + 272, vadd(vload(op + 272), a1_2));
+    vstore(op + 280, vadd(vload(op + 280), a1_3));
+}
+
+static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
+           HP = 2, WP = 2, PT = 0, PL = 0, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 1; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (2*a + 0, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv1x1_s2_c128k256_h4w4_bwd_data_acc_c1_t2(ip + 0, w + kb, op + 0 + kb);
                 }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] = acc[c];
+            }
+            /* dx pixels (2*a + 0, 2*b + 1) */
+            /* dx pixels (2*a + 1, 2*b + 0) */
+            /* dx pixels (2*a + 1, 2*b + 1) */
+        }
+    }
+}
+
+/* bn_c128_hw16_add_relu_bwd: batch norm, 128 channels, backward.
+ * Used by: layer2.0.bn2. */
+static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+{
+    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    g = vmask_pos(vload(y + r * C + v * VW), g);
+                    vstore(dy + r * C + v * VW, g);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
             }
         }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+                vstore(dres + r * C + v * VW, g);
+            }
     }
 }
 
 /* conv3x3_s1_c128k128_h4w4_bwd_weights: conv 3x3/1 pad 1, 128->128, backward to the weights.
  * Used by: layer2.0.conv2. */
-static void conv3x3_s1_c128k128_h4w4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
+static inline void conv3x3_s1_c128k128_h4w4_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
 {
-    enum { H = 4, W = 4, C = 128, K = 128, KH = 3, KW = 3, S = 1, P = 1, OH = 4, OW = 4 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
+    enum { C = 128, K = 128, S = 1, WP = 6, OH = 4, OW = 4 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            a2_2 = vfma(b2, d2, a2_2);
+            a2_3 = vfma(b2, d3, a2_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 128, vadd(vload(part + 128), a1_0));
+    vstore(part + 136, vadd(vload(part + 136), a1_1));
+    vstore(part + 144, vadd(vload(part + 144), a1_2));
+    vstore(part + 152, vadd(vload(part + 152), a1_3));
+    vstore(part + 256, vadd(vload(part + 256), a2_0));
+    vstore(part + 264, vadd(vload(part + 264), a2_1));
+    vstore(part + 272, vadd(vload(part + 272), a2_2));
+    vstore(part + 280, vadd(vload(part + 280), a2_3));
+}
+
+static inline void conv3x3_s1_c128k128_h4w4_bwd_weights_t2(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 128, K = 128, S = 1, WP = 6, OH = 4, OW = 4 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 128, vadd(vload(part + 128), a1_0));
+    vstore(part + 136, vadd(vload(part + 136), a1_1));
+    vstore(part + 144, vadd(vload(part + 144), a1_2));
+    vstore(part + 152, vadd(vload(part + 152), a1_3));
+}
+
+static void conv3x3_s1_c128k128_h4w4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 4, W = 4, C = 128, K = 128, KH = 3, KW = 3, OH = 4, OW = 4,
+           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 32) {
+                        for (int c = 0; c < 126; c += 3)
+                            conv3x3_s1_c128k128_h4w4_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
+                        conv3x3_s1_c128k128_h4w4_bwd_weights_t2(xp + (i * WP + j) * C + 126, dyb + kb, part + ((i * KW + j) * C + 126) * K + kb, r0, rstep);
                     }
-                }
-            }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
         }
     }
 }
 
 /* conv3x3_s1_c128k128_h4w4_bwd_data: conv 3x3/1 pad 1, 128->128, backward to the input.
  * Used by: layer2.0.conv2. */
-static void conv3x3_s1_c128k128_h4w4_bwd_data(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
+static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 4, W = 4, C = 128, K = 128, KH = 3, KW = 3, S = 1, P = 1, OH = 4, OW = 4 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
+    enum { IC = 128, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 896 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1024 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1152 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 896 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1024 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 49152 + c * OC + 0);
+        const vf w1 = vload(wp + 49152 + c * OC + 8);
+        const vf w2 = vload(wp + 49152 + c * OC + 16);
+        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 384 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 81920 + c * OC + 0);
+        const vf w1 = vload(wp + 81920 + c * OC + 8);
+        const vf w2 = vload(wp + 81920 + c * OC + 16);
+        const vf w3 = vload(wp + 81920 + c * OC + 24);
+        const vf b0 = vbcast(ip + -128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 98304 + c * OC + 0);
+        const vf w1 = vload(wp + 98304 + c * OC + 8);
+        const vf w2 = vload(wp + 98304 + c * OC + 16);
+        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf b0 = vbcast(ip + -640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -384 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 114688 + c * OC + 0);
+        const vf w1 = vload(wp + 114688 + c * OC + 8);
+        const vf w2 = vload(wp + 114688 + c * OC + 16);
+        const vf w3 = vload(wp + 114688 + c * OC + 24);
+        const vf b0 = vbcast(ip + -768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -512 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 131072 + c * OC + 0);
+        const vf w1 = vload(wp + 131072 + c * OC + 8);
+        const vf w2 = vload(wp + 131072 + c * OC + 16);
+        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf b0 = vbcast(ip + -896 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -640 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
+    vstore(op + 256, a2_0);
+    vstore(op + 264, a2_1);
+    vstore(op + 272, a2_2);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 896 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 49152 + c * OC + 0);
+        const vf w1 = vload(wp + 49152 + c * OC + 8);
+        const vf w2 = vload(wp + 49152 + c * OC + 16);
+        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 81920 + c * OC + 0);
+        const vf w1 = vload(wp + 81920 + c * OC + 8);
+        const vf w2 = vload(wp + 81920 + c * OC + 16);
+        const vf w3 = vload(wp + 81920 + c * OC + 24);
+        const vf b0 = vbcast(ip + -128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 98304 + c * OC + 0);
+        const vf w1 = vload(wp + 98304 + c * OC + 8);
+        const vf w2 = vload(wp + 98304 + c * OC + 16);
+        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf b0 = vbcast(ip + -640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 114688 + c * OC + 0);
+        const vf w1 = vload(wp + 114688 + c * OC + 8);
+        const vf w2 = vload(wp + 114688 + c * OC + 16);
+        const vf w3 = vload(wp + 114688 + c * OC + 24);
+        const vf b0 = vbcast(ip + -768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 131072 + c * OC + 0);
+        const vf w1 = vload(wp + 131072 + c * OC + 8);
+        const vf w2 = vload(wp + 131072 + c * OC + 16);
+        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf b0 = vbcast(ip + -896 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s1_c128k128_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128,
+           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (1*a + 0, 1*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
+                    conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(ip + 384, w + kb, op + 384 + kb);
                 }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] = acc[c];
             }
         }
+    }
+}
+
+/* bn_c128_hw16_relu_bwd: batch norm, 128 channels, backward.
+ * Used by: layer2.0.bn1. */
+static void bn_c128_hw16_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+{
+    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    g = vmask_pos(vload(y + r * C + v * VW), g);
+                    vstore(dy + r * C + v * VW, g);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+            }
     }
 }
 
 /* conv3x3_s2_c64k128_h8w8_bwd_weights: conv 3x3/2 pad 1, 64->128, backward to the weights.
  * Used by: layer2.0.conv1. */
-static void conv3x3_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
+static inline void conv3x3_s2_c64k128_h8w8_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
 {
-    enum { H = 8, W = 8, C = 64, K = 128, KH = 3, KW = 3, S = 2, P = 1, OH = 4, OW = 4 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
+    enum { C = 64, K = 128, S = 2, WP = 9, OH = 4, OW = 4 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            a2_2 = vfma(b2, d2, a2_2);
+            a2_3 = vfma(b2, d3, a2_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 128, vadd(vload(part + 128), a1_0));
+    vstore(part + 136, vadd(vload(part + 136), a1_1));
+    vstore(part + 144, vadd(vload(part + 144), a1_2));
+    vstore(part + 152, vadd(vload(part + 152), a1_3));
+    vstore(part + 256, vadd(vload(part + 256), a2_0));
+    vstore(part + 264, vadd(vload(part + 264), a2_1));
+    vstore(part + 272, vadd(vload(part + 272), a2_2));
+    vstore(part + 280, vadd(vload(part + 280), a2_3));
+}
+
+static inline void conv3x3_s2_c64k128_h8w8_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 64, K = 128, S = 2, WP = 9, OH = 4, OW = 4 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+}
+
+static void conv3x3_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 8, W = 8, C = 64, K = 128, KH = 3, KW = 3, OH = 4, OW = 4,
+           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 32) {
+                        for (int c = 0; c < 63; c += 3)
+                            conv3x3_s2_c64k128_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
+                        conv3x3_s2_c64k128_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, rstep);
                     }
-                }
-            }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
         }
     }
 }
 
-/* conv3x3_s2_c64k128_h8w8_bwd_data_acc: conv 3x3/2 pad 1, 64->128, backward to the input, adding into the input gradient.
+/* conv3x3_s2_c64k128_h8w8_bwd_data: conv 3x3/2 pad 1, 64->128, backward to the input.
  * Used by: layer2.0.conv1. */
-static void conv3x3_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
+static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 8, W = 8, C = 64, K = 128, KH = 3, KW = 3, S = 2, P = 1, OH = 4, OW = 4 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
+    vstore(op + 256, a2_0);
+    vstore(op + 264, a2_1);
+    vstore(op + 272, a2_2);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 384 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 40960 + c * OC + 0);
+        const vf w1 = vload(wp + 40960 + c * OC + 8);
+        const vf w2 = vload(wp + 40960 + c * OC + 16);
+        const vf w3 = vload(wp + 40960 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
+    vstore(op + 256, a2_0);
+    vstore(op + 264, a2_1);
+    vstore(op + 272, a2_2);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 40960 + c * OC + 0);
+        const vf w1 = vload(wp + 40960 + c * OC + 8);
+        const vf w2 = vload(wp + 40960 + c * OC + 16);
+        const vf w3 = vload(wp + 40960 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 57344 + c * OC + 0);
+        const vf w1 = vload(wp + 57344 + c * OC + 8);
+        const vf w2 = vload(wp + 57344 + c * OC + 16);
+        const vf w3 = vload(wp + 57344 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
+    vstore(op + 256, a2_0);
+    vstore(op + 264, a2_1);
+    vstore(op + 272, a2_2);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 57344 + c * OC + 0);
+        const vf w1 = vload(wp + 57344 + c * OC + 8);
+        const vf w2 = vload(wp + 57344 + c * OC + 16);
+        const vf w3 = vload(wp + 57344 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 896 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1024 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 49152 + c * OC + 0);
+        const vf w1 = vload(wp + 49152 + c * OC + 8);
+        const vf w2 = vload(wp + 49152 + c * OC + 16);
+        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 384 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
+    vstore(op + 256, a2_0);
+    vstore(op + 264, a2_1);
+    vstore(op + 272, a2_2);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 49152 + c * OC + 0);
+        const vf w1 = vload(wp + 49152 + c * OC + 8);
+        const vf w2 = vload(wp + 49152 + c * OC + 16);
+        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
+           HP = 5, WP = 5, PT = 0, PL = 0, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (2*a + 0, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_bwd_data_c1_t1(ip + 384, w + kb, op + 384 + kb);
                 }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] += acc[c];
+            }
+            /* dx pixels (2*a + 0, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(ip + col * 128, w + kb, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_bwd_data_c2_t1(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+            /* dx pixels (2*a + 1, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(ip + col * 128, w + kb, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_bwd_data_c3_t1(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+            /* dx pixels (2*a + 1, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(ip + col * 128, w + kb, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(ip + 384, w + kb, op + 384 + kb);
+                }
             }
         }
     }
 }
 
-/* relu_n4096_bwd: relu, backward.
- * Used by: layer1.0.relu2, layer1.0.relu1. */
-static void relu_n4096_bwd(size_t n, const float *y, const float *dy, float *dx)
+/* bn_c128_hw16_bwd: batch norm, 128 channels, backward.
+ * Used by: layer2.0.downsample.1. */
+static void bn_c128_hw16_bwd(size_t n, const float *restrict x, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { COUNT = 4096 };   /* floats per image; dx may be dy */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-}
-
-/* grad_pass_n4096: add shortcut, layout conversion.
- * Used by: layer1.0.add. */
-static void grad_pass_n4096(size_t n, const float *restrict dy, float *restrict dx)
-{
-    enum { COUNT = 4096 };   /* floats per image */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        dx[i] = dy[i];
-}
-
-/* bn_c64_hw64_bwd: batch norm, 64 channels, backward.
- * Used by: layer1.0.bn2, layer1.0.bn1. */
-static void bn_c64_hw64_bwd(size_t n, const float *restrict x, const float *restrict dy, float *restrict dx,
-    const float *restrict gamma, const float *restrict save, float *restrict dgamma, float *restrict dbeta)
-{
-    enum { C = 64, HW = 64 };
+    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    const float *mean = save, *invstd = save + C;
-    double sdy[C], sdyx[C];
-    for (int c = 0; c < C; c++)
-        sdy[c] = sdyx[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            sdy[c] += dy[r * C + c];
-            sdyx[c] += dy[r * C + c] * xhat;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
         }
-    float a[C], b[C], m[C];
-    for (int c = 0; c < C; c++) {
-        dgamma[c] = (float)sdyx[c];
-        dbeta[c] = (float)sdy[c];
-        /* dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) */
-        a[c] = gamma[c] * invstd[c];
-        m[c] = (float)(sdy[c] / (double)rows);
-        b[c] = (float)(sdyx[c] / (double)rows);
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+            }
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            const float v = a[c] * (dy[r * C + c] - m[c] - xhat * b[c]);
-            dx[r * C + c] = v;
+}
+
+/* conv1x1_s2_c64k128_h8w8_bwd_weights: conv 1x1/2 pad 0, 64->128, backward to the weights.
+ * Used by: layer2.0.downsample.0. */
+static inline void conv1x1_s2_c64k128_h8w8_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 64, K = 128, S = 2, WP = 8, OH = 4, OW = 4 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            a2_2 = vfma(b2, d2, a2_2);
+            a2_3 = vfma(b2, d3, a2_3);
         }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 128, vadd(vload(part + 128), a1_0));
+    vstore(part + 136, vadd(vload(part + 136), a1_1));
+    vstore(part + 144, vadd(vload(part + 144), a1_2));
+    vstore(part + 152, vadd(vload(part + 152), a1_3));
+    vstore(part + 256, vadd(vload(part + 256), a2_0));
+    vstore(part + 264, vadd(vload(part + 264), a2_1));
+    vstore(part + 272, vadd(vload(part + 272), a2_2));
+    vstore(part + 280, vadd(vload(part + 280), a2_3));
+}
+
+static inline void conv1x1_s2_c64k128_h8w8_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 64, K = 128, S = 2, WP = 8, OH = 4, OW = 4 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+}
+
+static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 8, W = 8, C = 64, K = 128, KH = 1, KW = 1, OH = 4, OW = 4,
+           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 32) {
+                        for (int c = 0; c < 63; c += 3)
+                            conv1x1_s2_c64k128_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
+                        conv1x1_s2_c64k128_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, rstep);
+                    }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
+        }
+    }
+}
+
+/* conv1x1_s2_c64k128_h8w8_bwd_data_acc: conv 1x1/2 pad 0, 64->128, backward to the input, adding into the input gradient.
+ * Used by: layer2.0.downsample.0. */
+static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, vadd(vload(op + 0), a0_0));
+    vstore(op + 8, vadd(vload(op + 8), a0_1));
+    vstore(op + 16, vadd(vload(op + 16), a0_2));
+    vstore(op + 24, vadd(vload(op + 24), a0_3));
+    vstore(op + 128, vadd(vload(op + 128), a1_0));
+    vstore(op + 136, vadd(vload(op + 136), a1_1));
+    vstore(op + 144, vadd(vload(op + 144), a1_2));
+    vstore(op + 152, vadd(vload(op + 152), a1_3));
+    vstore(op + 256, vadd(vload(op + 256), a2_0));
+    vstore(op + 264, vadd(vload(op + 264), a2_1));
+    vstore(op + 272, vadd(vload(op + 272), a2_2));
+    vstore(op + 280, vadd(vload(op + 280), a2_3));
+}
+
+static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, vadd(vload(op + 0), a0_0));
+    vstore(op + 8, vadd(vload(op + 8), a0_1));
+    vstore(op + 16, vadd(vload(op + 16), a0_2));
+    vstore(op + 24, vadd(vload(op + 24), a0_3));
+}
+
+static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 1; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (2*a + 0, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
+                    conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t1(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+            /* dx pixels (2*a + 0, 2*b + 1) */
+            /* dx pixels (2*a + 1, 2*b + 0) */
+            /* dx pixels (2*a + 1, 2*b + 1) */
+        }
+    }
+}
+
+/* bn_c64_hw64_add_relu_bwd: batch norm, 64 channels, backward.
+ * Used by: layer1.0.bn2. */
+static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+{
+    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    g = vmask_pos(vload(y + r * C + v * VW), g);
+                    vstore(dy + r * C + v * VW, g);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+                vstore(dres + r * C + v * VW, g);
+            }
+    }
 }
 
 /* conv3x3_s1_c64k64_h8w8_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
  * Used by: layer1.0.conv2, layer1.0.conv1. */
-static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
+static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
 {
-    enum { H = 8, W = 8, C = 64, K = 64, KH = 3, KW = 3, S = 1, P = 1, OH = 8, OW = 8 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
+    enum { C = 64, K = 64, S = 1, WP = 10, OH = 8, OW = 8 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            a2_2 = vfma(b2, d2, a2_2);
+            a2_3 = vfma(b2, d3, a2_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 64, vadd(vload(part + 64), a1_0));
+    vstore(part + 72, vadd(vload(part + 72), a1_1));
+    vstore(part + 80, vadd(vload(part + 80), a1_2));
+    vstore(part + 88, vadd(vload(part + 88), a1_3));
+    vstore(part + 128, vadd(vload(part + 128), a2_0));
+    vstore(part + 136, vadd(vload(part + 136), a2_1));
+    vstore(part + 144, vadd(vload(part + 144), a2_2));
+    vstore(part + 152, vadd(vload(part + 152), a2_3));
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
+{
+    enum { C = 64, K = 64, S = 1, WP = 10, OH = 8, OW = 8 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+}
+
+static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 8, W = 8, C = 64, K = 64, KH = 3, KW = 3, OH = 8, OW = 8,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 32) {
+                        for (int c = 0; c < 63; c += 3)
+                            conv3x3_s1_c64k64_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
+                        conv3x3_s1_c64k64_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, rstep);
                     }
-                }
-            }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
         }
     }
 }
 
 /* conv3x3_s1_c64k64_h8w8_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
  * Used by: layer1.0.conv2. */
-static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
+static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 8, W = 8, C = 64, K = 64, KH = 3, KW = 3, S = 1, P = 1, OH = 8, OW = 8 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + -64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + -576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -448 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + -640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -512 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + -704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + -64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + -576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + -640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + -704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (1*a + 0, 1*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(ip + 384, w + kb, op + 384 + kb);
                 }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] = acc[c];
             }
         }
     }
 }
 
+/* bn_c64_hw64_relu_bwd: batch norm, 64 channels, backward.
+ * Used by: layer1.0.bn1. */
+static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+{
+    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    const size_t rows = n * HW;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    g = vmask_pos(vload(y + r * C + v * VW), g);
+                    vstore(dy + r * C + v * VW, g);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
+        }
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+            }
+    }
+}
+
 /* conv3x3_s1_c64k64_h8w8_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
  * Used by: layer1.0.conv1. */
-static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict dy, const float *restrict w, float *restrict wt, float *restrict dx)
+static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { H = 8, W = 8, C = 64, K = 64, KH = 3, KW = 3, S = 1, P = 1, OH = 8, OW = 8 };
-    /* wt[i][j][k][c] = w[i][j][c][k]: the input channel becomes the contiguous dimension */
-    for (int ij = 0; ij < KH * KW; ij++)
-        for (int c = 0; c < C; c++)
-            for (int k = 0; k < K; k++)
-                wt[(ij * K + k) * C + c] = w[(ij * C + c) * K + k];
-    for (size_t b = 0; b < n; b++) {
-        const float *dyb = dy + b * (OH * OW * K);
-        for (int ih = 0; ih < H; ih++) {
-            for (int iw = 0; iw < W; iw++) {
-                float acc[C];
-                for (int c = 0; c < C; c++)
-                    acc[c] = 0.0f;
-                for (int i = 0; i < KH; i++) {
-                    const int t = ih + P - i;   /* = oh * S */
-                    if (t < 0 || t % S != 0 || t / S >= OH)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int u = iw + P - j;
-                        if (u < 0 || u % S != 0 || u / S >= OW)
-                            continue;
-                        const float *dyp = dyb + ((t / S) * OW + u / S) * K;
-                        const float *wp = wt + (i * KW + j) * K * C;
-                        for (int k = 0; k < K; k++)
-                            for (int c = 0; c < C; c++)
-                                acc[c] += dyp[k] * wp[k * C + c];
-                    }
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + -64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + -576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -448 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + -640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -512 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + -704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + -576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, vadd(vload(op + 0), a0_0));
+    vstore(op + 8, vadd(vload(op + 8), a0_1));
+    vstore(op + 16, vadd(vload(op + 16), a0_2));
+    vstore(op + 24, vadd(vload(op + 24), a0_3));
+    vstore(op + 64, vadd(vload(op + 64), a1_0));
+    vstore(op + 72, vadd(vload(op + 72), a1_1));
+    vstore(op + 80, vadd(vload(op + 80), a1_2));
+    vstore(op + 88, vadd(vload(op + 88), a1_3));
+    vstore(op + 128, vadd(vload(op + 128), a2_0));
+    vstore(op + 136, vadd(vload(op + 136), a2_1));
+    vstore(op + 144, vadd(vload(op + 144), a2_2));
+    vstore(op + 152, vadd(vload(op + 152), a2_3));
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + -64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 0 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + -576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + -640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + -704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + -640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, vadd(vload(op + 0), a0_0));
+    vstore(op + 8, vadd(vload(op + 8), a0_1));
+    vstore(op + 16, vadd(vload(op + 16), a0_2));
+    vstore(op + 24, vadd(vload(op + 24), a0_3));
+    vstore(op + 64, vadd(vload(op + 64), a1_0));
+    vstore(op + 72, vadd(vload(op + 72), a1_1));
+    vstore(op + 80, vadd(vload(op + 80), a1_2));
+    vstore(op + 88, vadd(vload(op + 88), a1_3));
+}
+
+static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 9; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (1*a + 0, 1*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(ip + 384, w + kb, op + 384 + kb);
                 }
-                float *dxp = dx + ((b * H + ih) * W + iw) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] += acc[c];
             }
         }
     }
@@ -1456,78 +8078,160 @@ static void maxpool3x3_s2_p1_c64_h16w16_bwd(size_t n, const float *restrict x, c
             }
 }
 
-/* relu_n16384_bwd: relu, backward.
- * Used by: relu. */
-static void relu_n16384_bwd(size_t n, const float *y, const float *dy, float *dx)
-{
-    enum { COUNT = 16384 };   /* floats per image; dx may be dy */
-    const size_t total = n * COUNT;
-    for (size_t i = 0; i < total; i++)
-        dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-}
-
-/* bn_c64_hw256_bwd: batch norm, 64 channels, backward.
+/* bn_c64_hw256_relu_bwd: batch norm, 64 channels, backward.
  * Used by: bn1. */
-static void bn_c64_hw256_bwd(size_t n, const float *restrict x, const float *restrict dy, float *restrict dx,
-    const float *restrict gamma, const float *restrict save, float *restrict dgamma, float *restrict dbeta)
+static void bn_c64_hw256_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 256 };
+    enum { C = 64, HW = 256, NV = C / VW, BLOCK = 32 };
     const size_t rows = n * HW;
-    const float *mean = save, *invstd = save + C;
-    double sdy[C], sdyx[C];
-    for (int c = 0; c < C; c++)
-        sdy[c] = sdyx[c] = 0.0;
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            sdy[c] += dy[r * C + c];
-            sdyx[c] += dy[r * C + c] * xhat;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        double *mine = part + (size_t)tid * 2 * C;
+        for (int c = 0; c < 2 * C; c++)
+            mine[c] = 0.0;
+        const float *mean = save, *invstd = save + C;
+        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
+            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+            vf s[NV], q[NV];
+            for (int v = 0; v < NV; v++)
+                s[v] = q[v] = vzero();
+            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+            for (size_t r = r0; r < r1; r++)
+                for (int v = 0; v < NV; v++) {
+                    vf g = vload(dy + r * C + v * VW);
+                    g = vmask_pos(vload(y + r * C + v * VW), g);
+                    vstore(dy + r * C + v * VW, g);
+                    s[v] = vadd(s[v], g);
+                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
+                }
+            for (int v = 0; v < NV; v++) {
+                float fs[VW], fq[VW];
+                vstore(fs, s[v]);
+                vstore(fq, q[v]);
+                for (int l = 0; l < VW; l++) {
+                    mine[v * VW + l] += fs[l];
+                    mine[C + v * VW + l] += fq[l];
+                }
+            }
         }
-    float a[C], b[C], m[C];
-    for (int c = 0; c < C; c++) {
-        dgamma[c] = (float)sdyx[c];
-        dbeta[c] = (float)sdy[c];
-        /* dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) */
-        a[c] = gamma[c] * invstd[c];
-        m[c] = (float)(sdy[c] / (double)rows);
-        b[c] = (float)(sdyx[c] / (double)rows);
+        RN_BARRIER();
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < nt; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            if (tid == 0) {
+                dgamma[c] = (float)(sq[c] * invstd[c]);
+                dbeta[c] = (float)sum[c];
+            }
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / (double)rows);
+            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+            }
     }
-    for (size_t r = 0; r < rows; r++)
-        for (int c = 0; c < C; c++) {
-            const float xhat = (x[r * C + c] - mean[c]) * invstd[c];
-            const float v = a[c] * (dy[r * C + c] - m[c] - xhat * b[c]);
-            dx[r * C + c] = v;
-        }
 }
 
 /* conv7x7_s2_c3k64_h32w32_bwd_weights: conv 7x7/2 pad 3, 3->64, backward to the weights.
  * Used by: conv1. */
-static void conv7x7_s2_c3k64_h32w32_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw)
+static inline void conv7x7_s2_c3k64_h32w32_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int rstep)
 {
-    enum { H = 32, W = 32, C = 3, K = 64, KH = 7, KW = 7, S = 2, P = 3, OH = 16, OW = 16 };
-    for (int q = 0; q < KH * KW * C * K; q++)
-        dw[q] = 0.0f;
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C);
-        for (int oh = 0; oh < OH; oh++) {
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = xb + (ih * W + iw) * C;
-                        float *dwp = dw + (i * KW + j) * C * K;
-                        for (int c = 0; c < C; c++)
-                            for (int k = 0; k < K; k++)
-                                dwp[c * K + k] += xp[c] * dyp[k];
+    enum { C = 3, K = 64, S = 2, WP = 37, OH = 16, OW = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int r = r0; r < OH; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf d2 = vload(dq + 16);
+            const vf d3 = vload(dq + 24);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            a0_2 = vfma(b0, d2, a0_2);
+            a0_3 = vfma(b0, d3, a0_3);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            a1_2 = vfma(b1, d2, a1_2);
+            a1_3 = vfma(b1, d3, a1_3);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            a2_2 = vfma(b2, d2, a2_2);
+            a2_3 = vfma(b2, d3, a2_3);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a0_2));
+    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    vstore(part + 64, vadd(vload(part + 64), a1_0));
+    vstore(part + 72, vadd(vload(part + 72), a1_1));
+    vstore(part + 80, vadd(vload(part + 80), a1_2));
+    vstore(part + 88, vadd(vload(part + 88), a1_3));
+    vstore(part + 128, vadd(vload(part + 128), a2_0));
+    vstore(part + 136, vadd(vload(part + 136), a2_1));
+    vstore(part + 144, vadd(vload(part + 144), a2_2));
+    vstore(part + 152, vadd(vload(part + 152), a2_3));
+}
+
+static void conv7x7_s2_c3k64_h32w32_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { H = 32, W = 32, C = 3, K = 64, KH = 7, KW = 7, OH = 16, OW = 16,
+           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * C, DW = KH * KW * C * K };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
+        float *restrict part = xp + PAD;
+        memset(part, 0, DW * sizeof(float));
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            const float *dyb = dy + b * (OH * OW * K);
+            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
+            for (int i = 0; i < KH; i++)
+                for (int j = 0; j < KW; j++)
+                    for (int kb = 0; kb < K; kb += 32) {
+                        for (int c = 0; c < 3; c += 3)
+                            conv7x7_s2_c3k64_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
                     }
-                }
-            }
+        }
+        RN_BARRIER();
+        /* the threads' partial sums, added in thread order: the same bits every run */
+        const int chunk = (DW + nt - 1) / nt;
+        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        for (int q = lo; q < hi; q++) {
+            float s = 0.0f;
+            for (int t = 0; t < nt; t++)
+                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
+            dw[q] = s;
         }
     }
 }
@@ -1584,148 +8288,112 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
 }
 
 /* Training-mode forward: batch statistics, running statistics updated, and everything
- * backward reads kept in the training plan (74240 floats per image). */
+ * backward reads kept in the training plan (74752 floats per image). */
 static void forward_train(rn_run *r, const float *x, float *logits)
 {
     const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    (void)nt;
     float *const A = r->act, *const Wk = r->work, *const S = r->stats;
     const float *const P = r->params;
 
     /* input: NCHW 3x32x32 -> NHWC */
     nchw_to_nhwc_c3h32w32(n, x, A + 0 * n);
     /* conv1: conv 7x7/2 pad 3, 3->64; 3x32x32 -> 64x16x16 */
-    conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n);
-    /* bn1: batch norm, 64 channels; 64x16x16 -> 64x16x16 */
-    bn_c64_hw256_fwd(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, Wk + 0, r->bn_momentum, r->bn_eps);
-    /* relu: relu; 64x16x16 -> 64x16x16 */
-    relu_n16384_fwd(n, A + 19456 * n, A + 19456 * n);
+    conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt);
+    /* bn1 + relu: batch norm, 64 channels, relu (fused); 64x16x16 -> 64x16x16 */
+    bn_c64_hw256_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, Wk + 0, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
     maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 19456 * n, A + 35840 * n);
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 35840 * n, P + 9536, A + 39936 * n);
-    /* layer1.0.bn1: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd(n, A + 39936 * n, A + 44032 * n, P + 46400, P + 46464, S + 128, S + 192, Wk + 128, r->bn_momentum, r->bn_eps);
-    /* layer1.0.relu1: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 44032 * n, A + 44032 * n);
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 35840 * n, P + 9536, A + 39936 * n, r->scratch, nt);
+    /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_relu_fwd(n, A + 39936 * n, A + 44032 * n, P + 46400, P + 46464, S + 128, S + 192, Wk + 128, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 44032 * n, P + 46528, A + 48128 * n);
-    /* layer1.0.bn2: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd(n, A + 48128 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps);
-    /* layer1.0.add: add shortcut; 64x8x8 + 64x8x8 -> 64x8x8 */
-    add_n4096_fwd(n, A + 52224 * n, A + 35840 * n, A + 52224 * n);
-    /* layer1.0.relu2: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 52224 * n, A + 52224 * n);
-    /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128; 64x8x8 -> 128x4x4 */
-    conv3x3_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 83520, A + 56320 * n);
-    /* layer2.0.bn1: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
-    bn_c128_hw16_fwd(n, A + 56320 * n, A + 58368 * n, P + 157248, P + 157376, S + 384, S + 512, Wk + 384, r->bn_momentum, r->bn_eps);
-    /* layer2.0.relu1: relu; 128x4x4 -> 128x4x4 */
-    relu_n2048_fwd(n, A + 58368 * n, A + 58368 * n);
-    /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128; 128x4x4 -> 128x4x4 */
-    conv3x3_s1_c128k128_h4w4_fwd(n, A + 58368 * n, P + 157504, A + 60416 * n);
-    /* layer2.0.bn2: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
-    bn_c128_hw16_fwd(n, A + 60416 * n, A + 62464 * n, P + 304960, P + 305088, S + 640, S + 768, Wk + 640, r->bn_momentum, r->bn_eps);
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 44032 * n, P + 46528, A + 48128 * n, r->scratch, nt);
+    /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_add_relu_fwd(n, A + 48128 * n, A + 35840 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128; 64x8x8 -> 128x4x4 */
-    conv1x1_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 305216, A + 64512 * n);
+    conv1x1_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 83520, A + 56320 * n, r->scratch, nt);
     /* layer2.0.downsample.1: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
-    bn_c128_hw16_fwd(n, A + 64512 * n, A + 66560 * n, P + 313408, P + 313536, S + 896, S + 1024, Wk + 896, r->bn_momentum, r->bn_eps);
-    /* layer2.0.add: add shortcut; 128x4x4 + 128x4x4 -> 128x4x4 */
-    add_n2048_fwd(n, A + 62464 * n, A + 66560 * n, A + 62464 * n);
-    /* layer2.0.relu2: relu; 128x4x4 -> 128x4x4 */
-    relu_n2048_fwd(n, A + 62464 * n, A + 62464 * n);
-    /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256; 128x4x4 -> 256x2x2 */
-    conv3x3_s2_c128k256_h4w4_fwd(n, A + 62464 * n, P + 313664, A + 66560 * n);
-    /* layer3.0.bn1: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
-    bn_c256_hw4_fwd(n, A + 66560 * n, A + 67584 * n, P + 608576, P + 608832, S + 1152, S + 1408, Wk + 1152, r->bn_momentum, r->bn_eps);
-    /* layer3.0.relu1: relu; 256x2x2 -> 256x2x2 */
-    relu_n1024_fwd(n, A + 67584 * n, A + 67584 * n);
-    /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256; 256x2x2 -> 256x2x2 */
-    conv3x3_s1_c256k256_h2w2_fwd(n, A + 67584 * n, P + 609088, A + 68608 * n);
-    /* layer3.0.bn2: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
-    bn_c256_hw4_fwd(n, A + 68608 * n, A + 69632 * n, P + 1198912, P + 1199168, S + 1664, S + 1920, Wk + 1664, r->bn_momentum, r->bn_eps);
+    bn_c128_hw16_fwd(n, A + 56320 * n, A + 58368 * n, P + 91712, P + 91840, S + 384, S + 512, Wk + 384, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128; 64x8x8 -> 128x4x4 */
+    conv3x3_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 91968, A + 60416 * n, r->scratch, nt);
+    /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused); 128x4x4 -> 128x4x4 */
+    bn_c128_hw16_relu_fwd(n, A + 60416 * n, A + 62464 * n, P + 165696, P + 165824, S + 640, S + 768, Wk + 640, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128; 128x4x4 -> 128x4x4 */
+    conv3x3_s1_c128k128_h4w4_fwd(n, A + 62464 * n, P + 165952, A + 64512 * n, r->scratch, nt);
+    /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
+    bn_c128_hw16_add_relu_fwd(n, A + 64512 * n, A + 58368 * n, A + 66560 * n, P + 313408, P + 313536, S + 896, S + 1024, Wk + 896, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256; 128x4x4 -> 256x2x2 */
-    conv1x1_s2_c128k256_h4w4_fwd(n, A + 62464 * n, P + 1199424, A + 70656 * n);
+    conv1x1_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 313664, A + 58368 * n, r->scratch, nt);
     /* layer3.0.downsample.1: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
-    bn_c256_hw4_fwd(n, A + 70656 * n, A + 71680 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, Wk + 2176, r->bn_momentum, r->bn_eps);
-    /* layer3.0.add: add shortcut; 256x2x2 + 256x2x2 -> 256x2x2 */
-    add_n1024_fwd(n, A + 69632 * n, A + 71680 * n, A + 69632 * n);
-    /* layer3.0.relu2: relu; 256x2x2 -> 256x2x2 */
-    relu_n1024_fwd(n, A + 69632 * n, A + 69632 * n);
+    bn_c256_hw4_fwd(n, A + 58368 * n, A + 59392 * n, P + 346432, P + 346688, S + 1152, S + 1408, Wk + 1152, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256; 128x4x4 -> 256x2x2 */
+    conv3x3_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 346944, A + 68608 * n, r->scratch, nt);
+    /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused); 256x2x2 -> 256x2x2 */
+    bn_c256_hw4_relu_fwd(n, A + 68608 * n, A + 69632 * n, P + 641856, P + 642112, S + 1664, S + 1920, Wk + 1664, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256; 256x2x2 -> 256x2x2 */
+    conv3x3_s1_c256k256_h2w2_fwd(n, A + 69632 * n, P + 642368, A + 70656 * n, r->scratch, nt);
+    /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
+    bn_c256_hw4_add_relu_fwd(n, A + 70656 * n, A + 59392 * n, A + 71680 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, Wk + 2176, r->bn_momentum, r->bn_eps, r->scratch, nt);
     /* avgpool: global average pool 2x2; 256x2x2 -> 256x1x1 */
-    gap_c256_hw4_fwd(n, A + 69632 * n, A + 71680 * n);
+    gap_c256_hw4_fwd(n, A + 71680 * n, A + 59392 * n);
     /* fc: fully connected, 256->10; 256x1x1 -> 10x1x1 */
-    fc_i256o10_fwd(n, A + 71680 * n, P + 1232704, P + 1235264, logits);
+    fc_i256o10_fwd(n, A + 59392 * n, P + 1232704, P + 1235264, logits);
 }
 
 /* Eval-mode forward: running statistics; the inference plan reuses memory (35840 floats per image). */
 static void forward_infer(rn_run *r, const float *x, float *logits)
 {
     const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    (void)nt;
     float *const A = r->act;
     const float *const P = r->params, *const S = r->stats;
 
     /* input: NCHW 3x32x32 -> NHWC */
     nchw_to_nhwc_c3h32w32(n, x, A + 0 * n);
     /* conv1: conv 7x7/2 pad 3, 3->64; 3x32x32 -> 64x16x16 */
-    conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n);
-    /* bn1: batch norm, 64 channels; 64x16x16 -> 64x16x16 */
-    bn_c64_hw256_fwd_eval(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, r->bn_eps);
-    /* relu: relu; 64x16x16 -> 64x16x16 */
-    relu_n16384_fwd(n, A + 19456 * n, A + 19456 * n);
+    conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt);
+    /* bn1 + relu: batch norm, 64 channels, relu (fused); 64x16x16 -> 64x16x16 */
+    bn_c64_hw256_relu_fwd_eval(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, r->bn_eps, nt);
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
     maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 19456 * n, A + 0 * n);
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 0 * n, P + 9536, A + 4096 * n);
-    /* layer1.0.bn1: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd_eval(n, A + 4096 * n, A + 8192 * n, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps);
-    /* layer1.0.relu1: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 8192 * n, A + 8192 * n);
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 0 * n, P + 9536, A + 4096 * n, r->scratch, nt);
+    /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_relu_fwd_eval(n, A + 4096 * n, A + 8192 * n, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, nt);
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 46528, A + 4096 * n);
-    /* layer1.0.bn2: batch norm, 64 channels; 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_fwd_eval(n, A + 4096 * n, A + 8192 * n, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps);
-    /* layer1.0.add: add shortcut; 64x8x8 + 64x8x8 -> 64x8x8 */
-    add_n4096_fwd(n, A + 8192 * n, A + 0 * n, A + 8192 * n);
-    /* layer1.0.relu2: relu; 64x8x8 -> 64x8x8 */
-    relu_n4096_fwd(n, A + 8192 * n, A + 8192 * n);
-    /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128; 64x8x8 -> 128x4x4 */
-    conv3x3_s2_c64k128_h8w8_fwd(n, A + 8192 * n, P + 83520, A + 0 * n);
-    /* layer2.0.bn1: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
-    bn_c128_hw16_fwd_eval(n, A + 0 * n, A + 2048 * n, P + 157248, P + 157376, S + 384, S + 512, r->bn_eps);
-    /* layer2.0.relu1: relu; 128x4x4 -> 128x4x4 */
-    relu_n2048_fwd(n, A + 2048 * n, A + 2048 * n);
-    /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128; 128x4x4 -> 128x4x4 */
-    conv3x3_s1_c128k128_h4w4_fwd(n, A + 2048 * n, P + 157504, A + 0 * n);
-    /* layer2.0.bn2: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
-    bn_c128_hw16_fwd_eval(n, A + 0 * n, A + 2048 * n, P + 304960, P + 305088, S + 640, S + 768, r->bn_eps);
+    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 46528, A + 4096 * n, r->scratch, nt);
+    /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    bn_c64_hw64_add_relu_fwd_eval(n, A + 4096 * n, A + 0 * n, A + 8192 * n, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, nt);
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128; 64x8x8 -> 128x4x4 */
-    conv1x1_s2_c64k128_h8w8_fwd(n, A + 8192 * n, P + 305216, A + 0 * n);
+    conv1x1_s2_c64k128_h8w8_fwd(n, A + 8192 * n, P + 83520, A + 0 * n, r->scratch, nt);
     /* layer2.0.downsample.1: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
-    bn_c128_hw16_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps);
-    /* layer2.0.add: add shortcut; 128x4x4 + 128x4x4 -> 128x4x4 */
-    add_n2048_fwd(n, A + 2048 * n, A + 4096 * n, A + 2048 * n);
-    /* layer2.0.relu2: relu; 128x4x4 -> 128x4x4 */
-    relu_n2048_fwd(n, A + 2048 * n, A + 2048 * n);
-    /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256; 128x4x4 -> 256x2x2 */
-    conv3x3_s2_c128k256_h4w4_fwd(n, A + 2048 * n, P + 313664, A + 0 * n);
-    /* layer3.0.bn1: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
-    bn_c256_hw4_fwd_eval(n, A + 0 * n, A + 1024 * n, P + 608576, P + 608832, S + 1152, S + 1408, r->bn_eps);
-    /* layer3.0.relu1: relu; 256x2x2 -> 256x2x2 */
-    relu_n1024_fwd(n, A + 1024 * n, A + 1024 * n);
-    /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256; 256x2x2 -> 256x2x2 */
-    conv3x3_s1_c256k256_h2w2_fwd(n, A + 1024 * n, P + 609088, A + 0 * n);
-    /* layer3.0.bn2: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
-    bn_c256_hw4_fwd_eval(n, A + 0 * n, A + 1024 * n, P + 1198912, P + 1199168, S + 1664, S + 1920, r->bn_eps);
+    bn_c128_hw16_fwd_eval(n, A + 0 * n, A + 2048 * n, P + 91712, P + 91840, S + 384, S + 512, r->bn_eps, nt);
+    /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128; 64x8x8 -> 128x4x4 */
+    conv3x3_s2_c64k128_h8w8_fwd(n, A + 8192 * n, P + 91968, A + 0 * n, r->scratch, nt);
+    /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused); 128x4x4 -> 128x4x4 */
+    bn_c128_hw16_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, nt);
+    /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128; 128x4x4 -> 128x4x4 */
+    conv3x3_s1_c128k128_h4w4_fwd(n, A + 4096 * n, P + 165952, A + 0 * n, r->scratch, nt);
+    /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
+    bn_c128_hw16_add_relu_fwd_eval(n, A + 0 * n, A + 2048 * n, A + 4096 * n, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, nt);
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256; 128x4x4 -> 256x2x2 */
-    conv1x1_s2_c128k256_h4w4_fwd(n, A + 2048 * n, P + 1199424, A + 0 * n);
+    conv1x1_s2_c128k256_h4w4_fwd(n, A + 4096 * n, P + 313664, A + 0 * n, r->scratch, nt);
     /* layer3.0.downsample.1: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
-    bn_c256_hw4_fwd_eval(n, A + 0 * n, A + 2048 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps);
-    /* layer3.0.add: add shortcut; 256x2x2 + 256x2x2 -> 256x2x2 */
-    add_n1024_fwd(n, A + 1024 * n, A + 2048 * n, A + 1024 * n);
-    /* layer3.0.relu2: relu; 256x2x2 -> 256x2x2 */
-    relu_n1024_fwd(n, A + 1024 * n, A + 1024 * n);
+    bn_c256_hw4_fwd_eval(n, A + 0 * n, A + 1024 * n, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, nt);
+    /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256; 128x4x4 -> 256x2x2 */
+    conv3x3_s2_c128k256_h4w4_fwd(n, A + 4096 * n, P + 346944, A + 0 * n, r->scratch, nt);
+    /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused); 256x2x2 -> 256x2x2 */
+    bn_c256_hw4_relu_fwd_eval(n, A + 0 * n, A + 2048 * n, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, nt);
+    /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256; 256x2x2 -> 256x2x2 */
+    conv3x3_s1_c256k256_h2w2_fwd(n, A + 2048 * n, P + 642368, A + 0 * n, r->scratch, nt);
+    /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
+    bn_c256_hw4_add_relu_fwd_eval(n, A + 0 * n, A + 1024 * n, A + 2048 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, nt);
     /* avgpool: global average pool 2x2; 256x2x2 -> 256x1x1 */
-    gap_c256_hw4_fwd(n, A + 1024 * n, A + 0 * n);
+    gap_c256_hw4_fwd(n, A + 2048 * n, A + 0 * n);
     /* fc: fully connected, 256->10; 256x1x1 -> 10x1x1 */
     fc_i256o10_fwd(n, A + 0 * n, P + 1232704, P + 1235264, logits);
 }
@@ -1735,81 +8403,63 @@ static void forward_infer(rn_run *r, const float *x, float *logits)
 static void backward(rn_run *r, const float *dlogits)
 {
     const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    (void)nt;
     float *const A = r->act, *const Wk = r->work, *const G = r->grads;
     const float *const P = r->params;
 
     /* fc: fully connected, 256->10 (backward) */
-    fc_i256o10_bwd(n, A + 71680 * n, P + 1232704, dlogits, A + 71936 * n, G + 1232704, G + 1235264);
+    fc_i256o10_bwd(n, A + 59392 * n, P + 1232704, dlogits, A + 59648 * n, G + 1232704, G + 1235264);
     /* avgpool: global average pool 2x2 (backward) */
-    gap_c256_hw4_bwd(n, A + 71936 * n, A + 72192 * n);
-    /* layer3.0.relu2: relu (backward) */
-    relu_n1024_bwd(n, A + 69632 * n, A + 72192 * n, A + 72192 * n);
-    /* layer3.0.add: add shortcut (backward) */
-    grad_pass_n1024(n, A + 72192 * n, A + 69632 * n);
-    /* layer3.0.downsample.1: batch norm, 256 channels (backward) */
-    bn_c256_hw4_bwd(n, A + 70656 * n, A + 69632 * n, A + 73216 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448);
-    /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256 (backward) */
-    conv1x1_s2_c128k256_h4w4_bwd_weights(n, A + 62464 * n, A + 73216 * n, G + 1199424);
-    conv1x1_s2_c128k256_h4w4_bwd_data(n, A + 73216 * n, P + 1199424, Wk + 2688, A + 69632 * n);
-    /* layer3.0.bn2: batch norm, 256 channels (backward) */
-    bn_c256_hw4_bwd(n, A + 68608 * n, A + 72192 * n, A + 73216 * n, P + 1198912, Wk + 1664, G + 1198912, G + 1199168);
+    gap_c256_hw4_bwd(n, A + 59648 * n, A + 72704 * n);
+    /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused) (backward) */
+    bn_c256_hw4_add_relu_bwd(n, A + 70656 * n, A + 71680 * n, A + 72704 * n, A + 73728 * n, A + 59392 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448, r->scratch, nt);
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256 (backward) */
-    conv3x3_s1_c256k256_h2w2_bwd_weights(n, A + 67584 * n, A + 73216 * n, G + 609088);
-    conv3x3_s1_c256k256_h2w2_bwd_data(n, A + 73216 * n, P + 609088, Wk + 2688, A + 68608 * n);
-    /* layer3.0.relu1: relu (backward) */
-    relu_n1024_bwd(n, A + 67584 * n, A + 68608 * n, A + 68608 * n);
-    /* layer3.0.bn1: batch norm, 256 channels (backward) */
-    bn_c256_hw4_bwd(n, A + 66560 * n, A + 68608 * n, A + 67584 * n, P + 608576, Wk + 1152, G + 608576, G + 608832);
+    conv3x3_s1_c256k256_h2w2_bwd_weights(n, A + 69632 * n, A + 73728 * n, G + 642368, r->scratch, nt);
+    conv3x3_s1_c256k256_h2w2_bwd_data(n, A + 73728 * n, P + 642368, Wk + 2688, A + 70656 * n, r->scratch, nt);
+    /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused) (backward) */
+    bn_c256_hw4_relu_bwd(n, A + 68608 * n, A + 69632 * n, A + 70656 * n, A + 71680 * n, P + 641856, Wk + 1664, G + 641856, G + 642112, r->scratch, nt);
     /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256 (backward) */
-    conv3x3_s2_c128k256_h4w4_bwd_weights(n, A + 62464 * n, A + 67584 * n, G + 313664);
-    conv3x3_s2_c128k256_h4w4_bwd_data_acc(n, A + 67584 * n, P + 313664, Wk + 2688, A + 69632 * n);
-    /* layer2.0.relu2: relu (backward) */
-    relu_n2048_bwd(n, A + 62464 * n, A + 69632 * n, A + 69632 * n);
-    /* layer2.0.add: add shortcut (backward) */
-    grad_pass_n2048(n, A + 69632 * n, A + 62464 * n);
-    /* layer2.0.downsample.1: batch norm, 128 channels (backward) */
-    bn_c128_hw16_bwd(n, A + 64512 * n, A + 62464 * n, A + 66560 * n, P + 313408, Wk + 896, G + 313408, G + 313536);
-    /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128 (backward) */
-    conv1x1_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 66560 * n, G + 305216);
-    conv1x1_s2_c64k128_h8w8_bwd_data(n, A + 66560 * n, P + 305216, Wk + 2688, A + 62464 * n);
-    /* layer2.0.bn2: batch norm, 128 channels (backward) */
-    bn_c128_hw16_bwd(n, A + 60416 * n, A + 69632 * n, A + 66560 * n, P + 304960, Wk + 640, G + 304960, G + 305088);
+    conv3x3_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 71680 * n, G + 346944, r->scratch, nt);
+    conv3x3_s2_c128k256_h4w4_bwd_data(n, A + 71680 * n, P + 346944, Wk + 2688, A + 68608 * n, r->scratch, nt);
+    /* layer3.0.downsample.1: batch norm, 256 channels (backward) */
+    bn_c256_hw4_bwd(n, A + 58368 * n, A + 59392 * n, A + 70656 * n, P + 346432, Wk + 1152, G + 346432, G + 346688, r->scratch, nt);
+    /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256 (backward) */
+    conv1x1_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 70656 * n, G + 313664, r->scratch, nt);
+    conv1x1_s2_c128k256_h4w4_bwd_data_acc(n, A + 70656 * n, P + 313664, Wk + 2688, A + 68608 * n, r->scratch, nt);
+    /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused) (backward) */
+    bn_c128_hw16_add_relu_bwd(n, A + 64512 * n, A + 66560 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->scratch, nt);
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128 (backward) */
-    conv3x3_s1_c128k128_h4w4_bwd_weights(n, A + 58368 * n, A + 66560 * n, G + 157504);
-    conv3x3_s1_c128k128_h4w4_bwd_data(n, A + 66560 * n, P + 157504, Wk + 2688, A + 60416 * n);
-    /* layer2.0.relu1: relu (backward) */
-    relu_n2048_bwd(n, A + 58368 * n, A + 60416 * n, A + 60416 * n);
-    /* layer2.0.bn1: batch norm, 128 channels (backward) */
-    bn_c128_hw16_bwd(n, A + 56320 * n, A + 60416 * n, A + 58368 * n, P + 157248, Wk + 384, G + 157248, G + 157376);
+    conv3x3_s1_c128k128_h4w4_bwd_weights(n, A + 62464 * n, A + 70656 * n, G + 165952, r->scratch, nt);
+    conv3x3_s1_c128k128_h4w4_bwd_data(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, r->scratch, nt);
+    /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused) (backward) */
+    bn_c128_hw16_relu_bwd(n, A + 60416 * n, A + 62464 * n, A + 64512 * n, A + 66560 * n, P + 165696, Wk + 640, G + 165696, G + 165824, r->scratch, nt);
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128 (backward) */
-    conv3x3_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 58368 * n, G + 83520);
-    conv3x3_s2_c64k128_h8w8_bwd_data_acc(n, A + 58368 * n, P + 83520, Wk + 2688, A + 62464 * n);
-    /* layer1.0.relu2: relu (backward) */
-    relu_n4096_bwd(n, A + 52224 * n, A + 62464 * n, A + 62464 * n);
-    /* layer1.0.add: add shortcut (backward) */
-    grad_pass_n4096(n, A + 62464 * n, A + 52224 * n);
-    /* layer1.0.bn2: batch norm, 64 channels (backward) */
-    bn_c64_hw64_bwd(n, A + 48128 * n, A + 62464 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456);
+    conv3x3_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 66560 * n, G + 91968, r->scratch, nt);
+    conv3x3_s2_c64k128_h8w8_bwd_data(n, A + 66560 * n, P + 91968, Wk + 2688, A + 60416 * n, r->scratch, nt);
+    /* layer2.0.downsample.1: batch norm, 128 channels (backward) */
+    bn_c128_hw16_bwd(n, A + 56320 * n, A + 58368 * n, A + 64512 * n, P + 91712, Wk + 384, G + 91712, G + 91840, r->scratch, nt);
+    /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128 (backward) */
+    conv1x1_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 64512 * n, G + 83520, r->scratch, nt);
+    conv1x1_s2_c64k128_h8w8_bwd_data_acc(n, A + 64512 * n, P + 83520, Wk + 2688, A + 60416 * n, r->scratch, nt);
+    /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
+    bn_c64_hw64_add_relu_bwd(n, A + 48128 * n, A + 52224 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->scratch, nt);
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 44032 * n, A + 56320 * n, G + 46528);
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 56320 * n, P + 46528, Wk + 2688, A + 48128 * n);
-    /* layer1.0.relu1: relu (backward) */
-    relu_n4096_bwd(n, A + 44032 * n, A + 48128 * n, A + 48128 * n);
-    /* layer1.0.bn1: batch norm, 64 channels (backward) */
-    bn_c64_hw64_bwd(n, A + 39936 * n, A + 48128 * n, A + 44032 * n, P + 46400, Wk + 128, G + 46400, G + 46464);
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt);
+    /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
+    bn_c64_hw64_relu_bwd(n, A + 39936 * n, A + 44032 * n, A + 48128 * n, A + 52224 * n, P + 46400, Wk + 128, G + 46400, G + 46464, r->scratch, nt);
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 35840 * n, A + 44032 * n, G + 9536);
-    conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 44032 * n, P + 9536, Wk + 2688, A + 52224 * n);
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt);
     /* maxpool: max pool 3x3/2 pad 1 (backward) */
-    maxpool3x3_s2_p1_c64_h16w16_bwd(n, A + 19456 * n, A + 52224 * n, A + 35840 * n);
-    /* relu: relu (backward) */
-    relu_n16384_bwd(n, A + 19456 * n, A + 35840 * n, A + 35840 * n);
-    /* bn1: batch norm, 64 channels (backward) */
-    bn_c64_hw256_bwd(n, A + 3072 * n, A + 35840 * n, A + 19456 * n, P + 9408, Wk + 0, G + 9408, G + 9472);
+    maxpool3x3_s2_p1_c64_h16w16_bwd(n, A + 19456 * n, A + 56320 * n, A + 35840 * n);
+    /* bn1 + relu: batch norm, 64 channels, relu (fused) (backward) */
+    bn_c64_hw256_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 35840 * n, A + 52224 * n, P + 9408, Wk + 0, G + 9408, G + 9472, r->scratch, nt);
     /* conv1: conv 7x7/2 pad 3, 3->64 (backward) */
-    conv7x7_s2_c3k64_h32w32_bwd_weights(n, A + 0 * n, A + 19456 * n, G + 0);
+    conv7x7_s2_c3k64_h32w32_bwd_weights(n, A + 0 * n, A + 52224 * n, G + 0, r->scratch, nt);
     if (r->dinput)
-        conv7x7_s2_c3k64_h32w32_bwd_data(n, A + 19456 * n, P + 0, Wk + 2688, A + 3072 * n);
+        conv7x7_s2_c3k64_h32w32_bwd_data(n, A + 52224 * n, P + 0, Wk + 2688, A + 3072 * n);
     /* input gradient: NHWC -> NCHW 3x32x32 */
     if (r->dinput)
         nhwc_to_nchw_c3h32w32(n, A + 3072 * n, r->dinput);
@@ -1832,36 +8482,36 @@ static const rn_tensor_info tensors[47] = {
     { "layer1.0.bn2.bias", RN_BN_BIAS, 1, { 64, 0, 0, 0 }, 83456, 64 },
     { "layer1.0.bn2.running_mean", RN_BN_MEAN, 1, { 64, 0, 0, 0 }, 256, 64 },
     { "layer1.0.bn2.running_var", RN_BN_VAR, 1, { 64, 0, 0, 0 }, 320, 64 },
-    { "layer2.0.conv1.weight", RN_CONV_WEIGHT, 4, { 128, 64, 3, 3 }, 83520, 73728 },
-    { "layer2.0.bn1.weight", RN_BN_WEIGHT, 1, { 128, 0, 0, 0 }, 157248, 128 },
-    { "layer2.0.bn1.bias", RN_BN_BIAS, 1, { 128, 0, 0, 0 }, 157376, 128 },
-    { "layer2.0.bn1.running_mean", RN_BN_MEAN, 1, { 128, 0, 0, 0 }, 384, 128 },
-    { "layer2.0.bn1.running_var", RN_BN_VAR, 1, { 128, 0, 0, 0 }, 512, 128 },
-    { "layer2.0.conv2.weight", RN_CONV_WEIGHT, 4, { 128, 128, 3, 3 }, 157504, 147456 },
-    { "layer2.0.bn2.weight", RN_BN_WEIGHT, 1, { 128, 0, 0, 0 }, 304960, 128 },
-    { "layer2.0.bn2.bias", RN_BN_BIAS, 1, { 128, 0, 0, 0 }, 305088, 128 },
-    { "layer2.0.bn2.running_mean", RN_BN_MEAN, 1, { 128, 0, 0, 0 }, 640, 128 },
-    { "layer2.0.bn2.running_var", RN_BN_VAR, 1, { 128, 0, 0, 0 }, 768, 128 },
-    { "layer2.0.downsample.0.weight", RN_CONV_WEIGHT, 4, { 128, 64, 1, 1 }, 305216, 8192 },
-    { "layer2.0.downsample.1.weight", RN_BN_WEIGHT, 1, { 128, 0, 0, 0 }, 313408, 128 },
-    { "layer2.0.downsample.1.bias", RN_BN_BIAS, 1, { 128, 0, 0, 0 }, 313536, 128 },
-    { "layer2.0.downsample.1.running_mean", RN_BN_MEAN, 1, { 128, 0, 0, 0 }, 896, 128 },
-    { "layer2.0.downsample.1.running_var", RN_BN_VAR, 1, { 128, 0, 0, 0 }, 1024, 128 },
-    { "layer3.0.conv1.weight", RN_CONV_WEIGHT, 4, { 256, 128, 3, 3 }, 313664, 294912 },
-    { "layer3.0.bn1.weight", RN_BN_WEIGHT, 1, { 256, 0, 0, 0 }, 608576, 256 },
-    { "layer3.0.bn1.bias", RN_BN_BIAS, 1, { 256, 0, 0, 0 }, 608832, 256 },
-    { "layer3.0.bn1.running_mean", RN_BN_MEAN, 1, { 256, 0, 0, 0 }, 1152, 256 },
-    { "layer3.0.bn1.running_var", RN_BN_VAR, 1, { 256, 0, 0, 0 }, 1408, 256 },
-    { "layer3.0.conv2.weight", RN_CONV_WEIGHT, 4, { 256, 256, 3, 3 }, 609088, 589824 },
-    { "layer3.0.bn2.weight", RN_BN_WEIGHT, 1, { 256, 0, 0, 0 }, 1198912, 256 },
-    { "layer3.0.bn2.bias", RN_BN_BIAS, 1, { 256, 0, 0, 0 }, 1199168, 256 },
-    { "layer3.0.bn2.running_mean", RN_BN_MEAN, 1, { 256, 0, 0, 0 }, 1664, 256 },
-    { "layer3.0.bn2.running_var", RN_BN_VAR, 1, { 256, 0, 0, 0 }, 1920, 256 },
-    { "layer3.0.downsample.0.weight", RN_CONV_WEIGHT, 4, { 256, 128, 1, 1 }, 1199424, 32768 },
-    { "layer3.0.downsample.1.weight", RN_BN_WEIGHT, 1, { 256, 0, 0, 0 }, 1232192, 256 },
-    { "layer3.0.downsample.1.bias", RN_BN_BIAS, 1, { 256, 0, 0, 0 }, 1232448, 256 },
-    { "layer3.0.downsample.1.running_mean", RN_BN_MEAN, 1, { 256, 0, 0, 0 }, 2176, 256 },
-    { "layer3.0.downsample.1.running_var", RN_BN_VAR, 1, { 256, 0, 0, 0 }, 2432, 256 },
+    { "layer2.0.downsample.0.weight", RN_CONV_WEIGHT, 4, { 128, 64, 1, 1 }, 83520, 8192 },
+    { "layer2.0.downsample.1.weight", RN_BN_WEIGHT, 1, { 128, 0, 0, 0 }, 91712, 128 },
+    { "layer2.0.downsample.1.bias", RN_BN_BIAS, 1, { 128, 0, 0, 0 }, 91840, 128 },
+    { "layer2.0.downsample.1.running_mean", RN_BN_MEAN, 1, { 128, 0, 0, 0 }, 384, 128 },
+    { "layer2.0.downsample.1.running_var", RN_BN_VAR, 1, { 128, 0, 0, 0 }, 512, 128 },
+    { "layer2.0.conv1.weight", RN_CONV_WEIGHT, 4, { 128, 64, 3, 3 }, 91968, 73728 },
+    { "layer2.0.bn1.weight", RN_BN_WEIGHT, 1, { 128, 0, 0, 0 }, 165696, 128 },
+    { "layer2.0.bn1.bias", RN_BN_BIAS, 1, { 128, 0, 0, 0 }, 165824, 128 },
+    { "layer2.0.bn1.running_mean", RN_BN_MEAN, 1, { 128, 0, 0, 0 }, 640, 128 },
+    { "layer2.0.bn1.running_var", RN_BN_VAR, 1, { 128, 0, 0, 0 }, 768, 128 },
+    { "layer2.0.conv2.weight", RN_CONV_WEIGHT, 4, { 128, 128, 3, 3 }, 165952, 147456 },
+    { "layer2.0.bn2.weight", RN_BN_WEIGHT, 1, { 128, 0, 0, 0 }, 313408, 128 },
+    { "layer2.0.bn2.bias", RN_BN_BIAS, 1, { 128, 0, 0, 0 }, 313536, 128 },
+    { "layer2.0.bn2.running_mean", RN_BN_MEAN, 1, { 128, 0, 0, 0 }, 896, 128 },
+    { "layer2.0.bn2.running_var", RN_BN_VAR, 1, { 128, 0, 0, 0 }, 1024, 128 },
+    { "layer3.0.downsample.0.weight", RN_CONV_WEIGHT, 4, { 256, 128, 1, 1 }, 313664, 32768 },
+    { "layer3.0.downsample.1.weight", RN_BN_WEIGHT, 1, { 256, 0, 0, 0 }, 346432, 256 },
+    { "layer3.0.downsample.1.bias", RN_BN_BIAS, 1, { 256, 0, 0, 0 }, 346688, 256 },
+    { "layer3.0.downsample.1.running_mean", RN_BN_MEAN, 1, { 256, 0, 0, 0 }, 1152, 256 },
+    { "layer3.0.downsample.1.running_var", RN_BN_VAR, 1, { 256, 0, 0, 0 }, 1408, 256 },
+    { "layer3.0.conv1.weight", RN_CONV_WEIGHT, 4, { 256, 128, 3, 3 }, 346944, 294912 },
+    { "layer3.0.bn1.weight", RN_BN_WEIGHT, 1, { 256, 0, 0, 0 }, 641856, 256 },
+    { "layer3.0.bn1.bias", RN_BN_BIAS, 1, { 256, 0, 0, 0 }, 642112, 256 },
+    { "layer3.0.bn1.running_mean", RN_BN_MEAN, 1, { 256, 0, 0, 0 }, 1664, 256 },
+    { "layer3.0.bn1.running_var", RN_BN_VAR, 1, { 256, 0, 0, 0 }, 1920, 256 },
+    { "layer3.0.conv2.weight", RN_CONV_WEIGHT, 4, { 256, 256, 3, 3 }, 642368, 589824 },
+    { "layer3.0.bn2.weight", RN_BN_WEIGHT, 1, { 256, 0, 0, 0 }, 1232192, 256 },
+    { "layer3.0.bn2.bias", RN_BN_BIAS, 1, { 256, 0, 0, 0 }, 1232448, 256 },
+    { "layer3.0.bn2.running_mean", RN_BN_MEAN, 1, { 256, 0, 0, 0 }, 2176, 256 },
+    { "layer3.0.bn2.running_var", RN_BN_VAR, 1, { 256, 0, 0, 0 }, 2432, 256 },
     { "fc.weight", RN_FC_WEIGHT, 2, { 10, 256, 0, 0 }, 1232704, 2560 },
     { "fc.bias", RN_FC_BIAS, 1, { 10, 0, 0, 0 }, 1235264, 10 },
 };
@@ -1915,23 +8565,23 @@ static const rn_layer_info layers[31] = {
     { "layer1.0.bn2", RN_LAYER_BN, { 8, -1 }, 9, 0, 0, 0, 0, 0, 0, { 11, 12, 13, 14 } },
     { "layer1.0.add", RN_LAYER_ADD, { 9, 4 }, 10, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
     { "layer1.0.relu2", RN_LAYER_RELU, { 10, -1 }, 11, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
-    { "layer2.0.conv1", RN_LAYER_CONV, { 11, -1 }, 12, 128, 3, 3, 2, 1, 0, { 15, -1, -1, -1 } },
-    { "layer2.0.bn1", RN_LAYER_BN, { 12, -1 }, 13, 0, 0, 0, 0, 0, 0, { 16, 17, 18, 19 } },
-    { "layer2.0.relu1", RN_LAYER_RELU, { 13, -1 }, 14, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
-    { "layer2.0.conv2", RN_LAYER_CONV, { 14, -1 }, 15, 128, 3, 3, 1, 1, 0, { 20, -1, -1, -1 } },
-    { "layer2.0.bn2", RN_LAYER_BN, { 15, -1 }, 16, 0, 0, 0, 0, 0, 0, { 21, 22, 23, 24 } },
-    { "layer2.0.downsample.0", RN_LAYER_CONV, { 11, -1 }, 17, 128, 1, 1, 2, 0, 0, { 25, -1, -1, -1 } },
-    { "layer2.0.downsample.1", RN_LAYER_BN, { 17, -1 }, 18, 0, 0, 0, 0, 0, 0, { 26, 27, 28, 29 } },
-    { "layer2.0.add", RN_LAYER_ADD, { 16, 18 }, 19, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
+    { "layer2.0.downsample.0", RN_LAYER_CONV, { 11, -1 }, 12, 128, 1, 1, 2, 0, 0, { 15, -1, -1, -1 } },
+    { "layer2.0.downsample.1", RN_LAYER_BN, { 12, -1 }, 13, 0, 0, 0, 0, 0, 0, { 16, 17, 18, 19 } },
+    { "layer2.0.conv1", RN_LAYER_CONV, { 11, -1 }, 14, 128, 3, 3, 2, 1, 0, { 20, -1, -1, -1 } },
+    { "layer2.0.bn1", RN_LAYER_BN, { 14, -1 }, 15, 0, 0, 0, 0, 0, 0, { 21, 22, 23, 24 } },
+    { "layer2.0.relu1", RN_LAYER_RELU, { 15, -1 }, 16, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
+    { "layer2.0.conv2", RN_LAYER_CONV, { 16, -1 }, 17, 128, 3, 3, 1, 1, 0, { 25, -1, -1, -1 } },
+    { "layer2.0.bn2", RN_LAYER_BN, { 17, -1 }, 18, 0, 0, 0, 0, 0, 0, { 26, 27, 28, 29 } },
+    { "layer2.0.add", RN_LAYER_ADD, { 18, 13 }, 19, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
     { "layer2.0.relu2", RN_LAYER_RELU, { 19, -1 }, 20, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
-    { "layer3.0.conv1", RN_LAYER_CONV, { 20, -1 }, 21, 256, 3, 3, 2, 1, 0, { 30, -1, -1, -1 } },
-    { "layer3.0.bn1", RN_LAYER_BN, { 21, -1 }, 22, 0, 0, 0, 0, 0, 0, { 31, 32, 33, 34 } },
-    { "layer3.0.relu1", RN_LAYER_RELU, { 22, -1 }, 23, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
-    { "layer3.0.conv2", RN_LAYER_CONV, { 23, -1 }, 24, 256, 3, 3, 1, 1, 0, { 35, -1, -1, -1 } },
-    { "layer3.0.bn2", RN_LAYER_BN, { 24, -1 }, 25, 0, 0, 0, 0, 0, 0, { 36, 37, 38, 39 } },
-    { "layer3.0.downsample.0", RN_LAYER_CONV, { 20, -1 }, 26, 256, 1, 1, 2, 0, 0, { 40, -1, -1, -1 } },
-    { "layer3.0.downsample.1", RN_LAYER_BN, { 26, -1 }, 27, 0, 0, 0, 0, 0, 0, { 41, 42, 43, 44 } },
-    { "layer3.0.add", RN_LAYER_ADD, { 25, 27 }, 28, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
+    { "layer3.0.downsample.0", RN_LAYER_CONV, { 20, -1 }, 21, 256, 1, 1, 2, 0, 0, { 30, -1, -1, -1 } },
+    { "layer3.0.downsample.1", RN_LAYER_BN, { 21, -1 }, 22, 0, 0, 0, 0, 0, 0, { 31, 32, 33, 34 } },
+    { "layer3.0.conv1", RN_LAYER_CONV, { 20, -1 }, 23, 256, 3, 3, 2, 1, 0, { 35, -1, -1, -1 } },
+    { "layer3.0.bn1", RN_LAYER_BN, { 23, -1 }, 24, 0, 0, 0, 0, 0, 0, { 36, 37, 38, 39 } },
+    { "layer3.0.relu1", RN_LAYER_RELU, { 24, -1 }, 25, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
+    { "layer3.0.conv2", RN_LAYER_CONV, { 25, -1 }, 26, 256, 3, 3, 1, 1, 0, { 40, -1, -1, -1 } },
+    { "layer3.0.bn2", RN_LAYER_BN, { 26, -1 }, 27, 0, 0, 0, 0, 0, 0, { 41, 42, 43, 44 } },
+    { "layer3.0.add", RN_LAYER_ADD, { 27, 22 }, 28, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
     { "layer3.0.relu2", RN_LAYER_RELU, { 28, -1 }, 29, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
     { "avgpool", RN_LAYER_GAP, { 29, -1 }, 30, 0, 0, 0, 0, 0, 0, { -1, -1, -1, -1 } },
     { "fc", RN_LAYER_FC, { 30, -1 }, 31, 10, 0, 0, 0, 0, 0, { 45, 46, -1, -1 } },
@@ -1952,22 +8602,22 @@ static const char summary[] =
     "layer1.0.bn2           bn       64x8x8              128\n"
     "layer1.0.add           add      64x8x8\n"
     "layer1.0.relu2         relu     64x8x8\n"
+    "layer2.0.downsample.0  conv     128x4x4           8,192     131,072\n"
+    "layer2.0.downsample.1  bn       128x4x4             256\n"
     "layer2.0.conv1         conv     128x4x4          73,728   1,179,648\n"
     "layer2.0.bn1           bn       128x4x4             256\n"
     "layer2.0.relu1         relu     128x4x4\n"
     "layer2.0.conv2         conv     128x4x4         147,456   2,359,296\n"
     "layer2.0.bn2           bn       128x4x4             256\n"
-    "layer2.0.downsample.0  conv     128x4x4           8,192     131,072\n"
-    "layer2.0.downsample.1  bn       128x4x4             256\n"
     "layer2.0.add           add      128x4x4\n"
     "layer2.0.relu2         relu     128x4x4\n"
+    "layer3.0.downsample.0  conv     256x2x2          32,768     131,072\n"
+    "layer3.0.downsample.1  bn       256x2x2             512\n"
     "layer3.0.conv1         conv     256x2x2         294,912   1,179,648\n"
     "layer3.0.bn1           bn       256x2x2             512\n"
     "layer3.0.relu1         relu     256x2x2\n"
     "layer3.0.conv2         conv     256x2x2         589,824   2,359,296\n"
     "layer3.0.bn2           bn       256x2x2             512\n"
-    "layer3.0.downsample.0  conv     256x2x2          32,768     131,072\n"
-    "layer3.0.downsample.1  bn       256x2x2             512\n"
     "layer3.0.add           add      256x2x2\n"
     "layer3.0.relu2         relu     256x2x2\n"
     "avgpool                gap      256x1x1\n"
@@ -1990,6 +8640,7 @@ const rn_model resnet9_model = {
     .train_act_floats = RESNET9_TRAIN_ACT_FLOATS,
     .infer_act_floats = RESNET9_INFER_ACT_FLOATS,
     .work_floats = RESNET9_WORK_FLOATS,
+    .thread_scratch_floats = RESNET9_THREAD_SCRATCH_FLOATS,
     .macs_per_image = 14469632ULL,
     .summary = summary,
     .n_acts = 32,
