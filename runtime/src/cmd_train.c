@@ -87,6 +87,10 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
     if (rc >= 0)
         return rc;
 
+    int threads_given = 0;
+    for (int i = 0; i < argc; i++)
+        threads_given |= strncmp(argv[i], "--threads", 9) == 0 &&
+                         (argv[i][9] == '\0' || argv[i][9] == '=');
     if (resume != NULL) {
         for (int i = 0; i < argc; i++) {
             if (strncmp(argv[i], "--", 2) != 0)
@@ -133,7 +137,8 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
     o.milestones = milestones;
     o.gamma = gamma;
     o.batch = (int)batch;
-    o.threads = (int)threads;
+    /* resuming without --threads: the thread count stored in the checkpoint */
+    o.threads = resume != NULL && !threads_given ? 0 : (int)threads;
     o.seed = (uint64_t)seed;
     o.out_dir = out;
     o.resume_dir = resume;

@@ -493,6 +493,14 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
             return 1;
         }
         o->out_dir = opts->resume_dir;
+        long long saved_threads = 1;
+        if (opts->threads <= 0) {
+            if (get_i64(resume, "threads", &saved_threads) != 0) {
+                rn_st_close(resume);
+                return 1;
+            }
+            o->threads = saved_threads > 0 ? (int)saved_threads : 1;
+        }
     }
     if (o->out_dir == NULL)
         return rn_error("train: --out RUN_DIR is required"), 1;

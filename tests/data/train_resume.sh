@@ -2,7 +2,8 @@
 # train_resume.sh MODEL_EXE [DATASET] [DATA_DIR]: determinism and exact resume of `train`.
 #   A: 3 epochs uninterrupted.   A2: the same again -> weights bit-identical to A.
 #   B: the same settings stopped after 1 epoch (--stop-after 1, as if interrupted), then
-#      `--resume B` -> weights bit-identical to A, and the same log rows (timing aside).
+#      `--resume B` (thread count from the checkpoint) -> weights bit-identical to A, and
+#      the same log rows (timing aside).
 #   Resuming with a changed setting (--lr) is refused (exit 2); a diverging run (huge lr)
 #   stops with a message naming the NaN loss and exit status 1.
 # Uses a small subset, a validation split, nesterov, no BN decay, label smoothing and
@@ -29,9 +30,9 @@ cmp "$work/A/weights.safetensors" "$work/A2/weights.safetensors" \
 [ "$(wc -l < "$work/B/log.csv")" -eq 2 ] || { echo "FAIL: --stop-after 1 logged wrong rows"; exit 1; }
 [ ! -e "$work/B/weights.safetensors" ] || { echo "FAIL: stopped run wrote final weights"; exit 1; }
 if [ -n "$datadir" ]; then
-  "$exe" train --resume "$work/B" --threads 2 --no-progress --data "$datadir" > /dev/null
+  "$exe" train --resume "$work/B" --no-progress --data "$datadir" > /dev/null
 else
-  "$exe" train --resume "$work/B" --threads 2 --no-progress > /dev/null
+  "$exe" train --resume "$work/B" --no-progress > /dev/null
 fi
 cmp "$work/A/weights.safetensors" "$work/B/weights.safetensors" \
   || { echo "FAIL: resumed run differs from the uninterrupted one"; exit 1; }

@@ -41,7 +41,7 @@ typedef struct rn_train_options {
     double gamma;
     int anneal_linear;         /* onecycle */
     int batch;
-    int threads;
+    int threads;               /* 0 when resuming: the checkpoint's thread count */
     uint64_t seed;
     const char *out_dir;
     const char *resume_dir;    /* settings then come from its checkpoint */
