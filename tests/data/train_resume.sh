@@ -7,7 +7,8 @@
 #   Resuming with a changed setting (--lr) is refused (exit 2); a diverging run (huge lr)
 #   stops with a message naming the NaN loss and exit status 1.
 # Uses a small subset, a validation split, nesterov, no BN decay, label smoothing and
-# zero-init residual so that every piece of optimizer state crosses the checkpoint.
+# zero-init residual and crop/flip augmentation, so that every piece of optimizer and
+# data-order state crosses the checkpoint.
 # Needs a generated model; register e.g.
 #   add_test(NAME data_train_resume COMMAND sh ${PROJECT_SOURCE_DIR}/tests/data/train_resume.sh
 #            $<TARGET_FILE:resnet8_fmnist> fashion-mnist)
@@ -20,6 +21,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 set -- --dataset "$dataset" --epochs 3 --schedule step --milestones 0.4,0.8 --lr 0.1 \
        --batch 64 --train-limit 1500 --test-limit 500 --val-split 300 --threads 2 \
        --seed 7 --nesterov --no-decay-bn --label-smoothing 0.1 --zero-init-residual \
+       --pad 2 --flip 1 \
        --no-progress
 [ -n "$datadir" ] && set -- "$@" --data "$datadir"
 "$exe" train "$@" --out "$work/A" > /dev/null
