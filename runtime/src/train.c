@@ -153,7 +153,7 @@ void rn_evaluate(const rn_model *m, rn_run *r, rn_loader *l, double *loss_sum,
 typedef struct settings {
     rn_train_options o;
     int64_t total;   /* iterations of the run */
-    char dataset[32], milestones[256];
+    char dataset[32], milestones[256], data_dir[4096];
 } settings;
 
 static int meta_put(rn_st_writer *w, const char *key, const char *fmt, ...)
@@ -174,6 +174,7 @@ static int put_settings(rn_st_writer *w, const settings *s)
     const rn_train_options *o = &s->o;
     int rc = 0;
     rc |= meta_put(w, "dataset", "%s", o->dataset);
+    rc |= meta_put(w, "data_dir", "%s", o->data_dir ? o->data_dir : "");
     rc |= meta_put(w, "total_iters", "%lld", (long long)s->total);
     rc |= meta_put(w, "schedule", "%s", rn_schedule_kind_name(o->schedule));
     rc |= meta_put(w, "lr", "%.17g", o->lr);
@@ -248,6 +249,11 @@ static int get_settings(const rn_st_file *f, settings *s)
         return -1;
     snprintf(s->dataset, sizeof s->dataset, "%s", v);
     o->dataset = s->dataset;
+    /* the data directory of the run, unless --data is given again */
+    if (o->data_dir == NULL && (v = rn_st_metadata(f, "train.data_dir")) != NULL && v[0]) {
+        snprintf(s->data_dir, sizeof s->data_dir, "%s", v);
+        o->data_dir = s->data_dir;
+    }
     if ((v = meta_get(f, "milestones")) == NULL)
         return -1;
     snprintf(s->milestones, sizeof s->milestones, "%s", v);
