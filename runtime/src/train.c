@@ -516,6 +516,12 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
         return 1;
     }
     snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.safetensors", o->out_dir);
+    if (resume == NULL && access(ckpt_path, F_OK) == 0) {
+        rn_error("%s: the run directory already holds a run (checkpoint.safetensors): "
+                 "continue it with --resume %s, or choose another --out",
+                 o->out_dir, o->out_dir);
+        return 1;
+    }
     snprintf(weights_path, sizeof weights_path, "%s/weights.safetensors", o->out_dir);
     snprintf(csv_path, sizeof csv_path, "%s/log.csv", o->out_dir);
     snprintf(jsonl_path, sizeof jsonl_path, "%s/log.jsonl", o->out_dir);
