@@ -6,7 +6,18 @@
 #   <name>         the model executable (summary, init, infer, grad, train, eval, bench)
 # The generated sources go to OUTPUT_DIR (default: <build>/generated/<name>).
 
-set(RESNETC_ROOT ${CMAKE_CURRENT_LIST_DIR}/.. CACHE INTERNAL "resnetc source root")
+# RESNETC_ROOT holds gen/, templates/ and specs/: the source tree (this file's cmake/..), or
+# <prefix>/share/resnetc when included from an installed resnetcConfig.cmake, which sets
+# RESNETC_PACKAGE_ROOT first.
+if(DEFINED RESNETC_PACKAGE_ROOT)
+  set(RESNETC_ROOT ${RESNETC_PACKAGE_ROOT} CACHE INTERNAL "resnetc root (gen, templates, specs)")
+else()
+  get_filename_component(_resnetc_root ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
+  set(RESNETC_ROOT ${_resnetc_root} CACHE INTERNAL "resnetc root (gen, templates, specs)")
+endif()
+if(NOT EXISTS ${RESNETC_ROOT}/gen/resnetc.lua OR NOT IS_DIRECTORY ${RESNETC_ROOT}/templates)
+  message(FATAL_ERROR "resnetc: no generator (gen/resnetc.lua, templates/) under ${RESNETC_ROOT}")
+endif()
 find_program(RESNETC_LUA NAMES luajit lua5.4 lua REQUIRED
              DOC "Lua interpreter that runs the generator (LuaJIT or Lua 5.4)")
 
