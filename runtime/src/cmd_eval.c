@@ -3,24 +3,65 @@
  * the held-out validation images), per-class accuracy and the confusion matrix, on stdout.
  *
  * The input normalization is recomputed from the training set exactly as `train` does:
- * give the same --norm and --val-split as the training run (defaults match train's).
+ * give the same --norm and --val-split as the training run (defaults match train's), or
+ * --run RUN_DIR, which takes the data set, data directory, --norm, --val-split,
+ * --train-limit and --test-limit from the run's checkpoint and the weights from RUN_DIR/weights.safetensors.
  * Does not write files or train. */
 #include "resnetc/args.h"
 #include "resnetc/cli.h"
 #include "resnetc/data.h"
+#include "resnetc/safetensors.h"
 #include "resnetc/train.h"
 #include "resnetc/util.h"
 #include "resnetc/weights.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Settings of a training run, from RUN_DIR/checkpoint.safetensors. */
+typedef struct run_settings {
+    char dataset[32], data_dir[4096], weights[4096];
+    long norm, val_split, train_limit, test_limit;
+} run_settings;
+
+static int read_run(const char *dir, run_settings *rs)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
+    rn_st_file *f = rn_st_open(path);
+    if (f == NULL)
+        return -1;
+    const char *keys[] = {"train.dataset",   "train.data_dir",    "train.norm",
+                          "train.val_split", "train.train_limit", "train.test_limit"};
+    const char *v[6];
+    for (int i = 0; i < 6; i++)
+        if ((v[i] = rn_st_metadata(f, keys[i])) == NULL) {
+            rn_error("%s: not a training checkpoint (no %s)", path, keys[i]);
+            rn_st_close(f);
+            return -1;
+        }
+    snprintf(rs->dataset, sizeof rs->dataset, "%s", v[0]);
+    snprintf(rs->data_dir, sizeof rs->data_dir, "%s", v[1]);
+    rs->norm = strtol(v[2], NULL, 10);
+    rs->val_split = strtol(v[3], NULL, 10);
+    rs->train_limit = strtol(v[4], NULL, 10);
+    rs->test_limit = strtol(v[5], NULL, 10);
+    snprintf(rs->weights, sizeof rs->weights, "%s/weights.safetensors", dir);
+    rn_st_close(f);
+    return 0;
+}
 
 int rn_cmd_eval(const rn_model *m, int argc, char **argv)
 {
     const char *weights = NULL, *data = NULL, *dataset = "cifar10", *norm = "channel",
-               *split = "test";
-    long batch = 256, threads = 1, val_split = 0;
+               *split = "test", *run = NULL;
+    long batch = 256, threads = 1, val_split = 0, train_limit = 0, test_limit = 0;
     rn_arg args[] = {
-        {"--weights", RN_ARG_STRING, &weights, 0, 0, 1, "safetensors weights (PyTorch names)"},
+        {"--weights", RN_ARG_STRING, &weights, 0, 0, 0,
+         "safetensors weights (PyTorch names); required without --run"},
+        {"--run", RN_ARG_STRING, &run, 0, 0, 0,
+         "a training run directory: its weights and its data/normalization settings"},
         {"--data", RN_ARG_STRING, &data, 0, 0, 0, "data directory (as for train)"},
         {"--dataset", RN_ARG_STRING, &dataset, 0, 0, 0, "cifar10 | fashion-mnist"},
         {"--split", RN_ARG_STRING, &split, 0, 0, 0, "test | val (needs --val-split)"},
@@ -37,6 +78,24 @@ int rn_cmd_eval(const rn_model *m, int argc, char **argv)
     rn_norm_mode mode;
     if (rn_norm_parse_mode(norm, &mode) != 0)
         return RN_EXIT_USAGE;
+    run_settings rs;
+    if (run != NULL) {
+        if (read_run(run, &rs) != 0)
+            return RN_EXIT_ERROR;
+        dataset = rs.dataset;
+        if (data == NULL && rs.data_dir[0] != '\0')
+            data = rs.data_dir;
+        if (weights == NULL)
+            weights = rs.weights;
+        mode = (rn_norm_mode)rs.norm;
+        val_split = rs.val_split;
+        train_limit = rs.train_limit;
+        test_limit = rs.test_limit;
+    }
+    if (weights == NULL) {
+        rn_error("eval: --weights W (or --run RUN_DIR) is required");
+        return RN_EXIT_USAGE;
+    }
     int use_val = 0;
     if (strcmp(split, "val") == 0)
         use_val = 1;
@@ -65,12 +124,16 @@ int rn_cmd_eval(const rn_model *m, int argc, char **argv)
                  train.w, train.classes);
         goto done;
     }
+    if (train_limit > 0 && train_limit < train.n)
+        train.n = (int)train_limit;
     if (val_split > 0 && rn_dataset_split_tail(&train, (int)val_split, &val) != 0)
         goto done;
     if (rn_norm_compute(&nm, &train, mode) != 0)
         goto done;
     if (!use_val && rn_dataset_load(dataset, data, RN_SPLIT_TEST, &test) != 0)
         goto done;
+    if (test_limit > 0 && test_limit < test.n)
+        test.n = (int)test_limit;
     const rn_dataset *d = use_val ? &val : &test;
     rn_loader_config ec = {(int)batch, 0, {0, 0}, 0, 0, 1};
     if (rn_loader_create(&l, d, &nm, &ec) != 0)

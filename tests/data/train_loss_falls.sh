@@ -3,8 +3,8 @@
 # `eval` on a small subset. Trains 3 epochs (cosine schedule, 4000 training images, 1000 test
 # images), then checks: log.csv has 3 epoch rows with the documented columns, the training
 # loss of the last epoch is below the first epoch's and below ln(10) = 2.3026 (chance), the
-# final test error is below 90% (chance), the checkpoint and weights exist, and `eval`
-# reads the weights. DATASET defaults to fashion-mnist (the model must take 1x28x28, e.g.
+# final test error is below 90% (chance), the checkpoint and weights exist, `eval` reads
+# the weights, and `eval --run` reproduces the last logged test error. DATASET defaults to fashion-mnist (the model must take 1x28x28, e.g.
 # resnet8_fmnist); for cifar10 give a model with 3x32x32 input and DATA_DIR.
 # Needs a generated model, so it is registered where the models are built, e.g.
 #   add_test(NAME data_train_loss_falls COMMAND sh ${PROJECT_SOURCE_DIR}/tests/data/train_loss_falls.sh
@@ -39,4 +39,9 @@ set -- --dataset "$dataset" --weights "$work/run/weights.safetensors" --threads 
 "$exe" eval "$@" > "$work/eval.txt"
 grep -q 'top-1 error' "$work/eval.txt" || { echo "FAIL: eval output"; exit 1; }
 grep -q 'confusion matrix' "$work/eval.txt" || { echo "FAIL: eval confusion matrix"; exit 1; }
+# eval --run reproduces the last logged test error from the saved weights
+"$exe" eval --run "$work/run" --threads 2 > "$work/eval_run.txt"
+logged=$(awk -F, 'NR == 4 { printf "%.2f%%", 100 * $7 }' "$work/run/log.csv")
+grep -q "top-1 error $logged" "$work/eval_run.txt" \
+  || { echo "FAIL: eval --run disagrees with the log ($logged)"; head -1 "$work/eval_run.txt"; exit 1; }
 echo "train_loss_falls: ok"
