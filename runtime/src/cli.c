@@ -18,6 +18,7 @@ static const rn_cli_command commands[] = {
     {"train", "train on CIFAR-10 or Fashion-MNIST (SGD, schedules, checkpoints, logs)",
      rn_cmd_train},
     {"eval", "top-1 error, per-class accuracy and confusion matrix of weights", rn_cmd_eval},
+    {"bench", "validated training and inference throughput, batch-1 latency", rn_cmd_bench},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

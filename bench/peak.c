@@ -1,0 +1,229 @@
+/* peak.c: the measured single-precision FMA peak of this machine, the denominator of
+ * "fraction of peak" in the benchmarks (docs/benchmarks.md).
+ *
+ *   peak [--threads N] [--repeats R] [--seconds S] [--json]
+ *
+ * A register-only AVX2 loop: 12 independent ymm accumulator chains, each step one
+ * vfmadd231ps per chain (8 lanes x 2 flops = 16 flops), no loads or stores in the loop.
+ * Twelve chains cover the FMA latency (4 cycles) times the two FMA ports of current x86
+ * cores with margin. Timed on 1 thread and on N threads (OpenMP; default: all that OpenMP
+ * would start), each the median of R repeats of about S seconds; N-thread time is the wall
+ * time of the whole parallel region, so a slow thread counts.
+ *
+ * Reports GFLOP/s = 1e-9 x flops / seconds. It is an upper bound no real kernel reaches
+ * (no loads, no stores, no dependency on data); it is not the vendor's nominal peak (turbo
+ * and shared-core effects are whatever they were during the run).
+ * Not provided: AVX-512, SSE-only or non-x86 peaks; on those machines it says so and exits 77
+ * (CTest's skip code).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define SKIP_EXIT 77
+
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+#define CHAINS 12
+#define FLOPS_PER_STEP (CHAINS * 8 * 2)
+
+/* `steps` iterations of CHAINS independent FMAs; returns a value that depends on every
+ * chain so the compiler cannot drop any. a*acc + b with |a| < 1 stays bounded and normal. */
+static float __attribute__((noinline)) fma_loop(long steps, float seed)
+{
+    const __m256 a = _mm256_set1_ps(0.9999999f), b = _mm256_set1_ps(1e-3f);
+    __m256 c0 = _mm256_set1_ps(seed), c1 = _mm256_set1_ps(seed + 1), c2 = _mm256_set1_ps(seed + 2);
+    __m256 c3 = _mm256_set1_ps(seed + 3), c4 = _mm256_set1_ps(seed + 4), c5 = _mm256_set1_ps(seed + 5);
+    __m256 c6 = _mm256_set1_ps(seed + 6), c7 = _mm256_set1_ps(seed + 7), c8 = _mm256_set1_ps(seed + 8);
+    __m256 c9 = _mm256_set1_ps(seed + 9), c10 = _mm256_set1_ps(seed + 10), c11 = _mm256_set1_ps(seed + 11);
+    for (long i = 0; i < steps; i++) {
+        c0 = _mm256_fmadd_ps(c0, a, b);
+        c1 = _mm256_fmadd_ps(c1, a, b);
+        c2 = _mm256_fmadd_ps(c2, a, b);
+        c3 = _mm256_fmadd_ps(c3, a, b);
+        c4 = _mm256_fmadd_ps(c4, a, b);
+        c5 = _mm256_fmadd_ps(c5, a, b);
+        c6 = _mm256_fmadd_ps(c6, a, b);
+        c7 = _mm256_fmadd_ps(c7, a, b);
+        c8 = _mm256_fmadd_ps(c8, a, b);
+        c9 = _mm256_fmadd_ps(c9, a, b);
+        c10 = _mm256_fmadd_ps(c10, a, b);
+        c11 = _mm256_fmadd_ps(c11, a, b);
+    }
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(c0, c1), _mm256_add_ps(c2, c3)),
+                             _mm256_add_ps(_mm256_add_ps(c4, c5), _mm256_add_ps(c6, c7)));
+    s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(c8, c9), _mm256_add_ps(c10, c11)));
+    float out[8];
+    _mm256_storeu_ps(out, s);
+    return out[0] + out[1] + out[2] + out[3] + out[4] + out[5] + out[6] + out[7];
+}
+
+static volatile float sink;
+
+/* GFLOP/s of one timed run of `steps` per thread on `threads` threads. */
+static double run_once(int threads, long steps)
+{
+    double t0 = now();
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+    {
+        float v = fma_loop(steps, (float)omp_get_thread_num());
+#pragma omp critical
+        sink += v;
+    }
+#else
+    (void)threads;
+    sink += fma_loop(steps, 0.0f);
+#endif
+    double t = now() - t0;
+    return 1e-9 * (double)FLOPS_PER_STEP * (double)steps * (double)threads / t;
+}
+
+/* Median GFLOP/s over `repeats` runs of about `seconds` each (steps calibrated once). */
+static double measure(int threads, int repeats, double seconds)
+{
+    long steps = 1L << 20;
+    for (;;) { /* calibrate on the same thread count */
+        double t0 = now();
+        run_once(threads, steps);
+        double t = now() - t0;
+        if (t >= 0.05 || steps > (1L << 40)) {
+            steps = (long)((double)steps * seconds / (t > 1e-9 ? t : 1e-9));
+            if (steps < 1)
+                steps = 1;
+            break;
+        }
+        steps *= 4;
+    }
+    run_once(threads, steps); /* warm-up: clocks and thread pool */
+    double *g = malloc(sizeof(double) * (size_t)repeats);
+    if (!g) {
+        fprintf(stderr, "peak: out of memory\n");
+        exit(1);
+    }
+    for (int i = 0; i < repeats; i++)
+        g[i] = run_once(threads, steps);
+    double med = median(g, repeats);
+    free(g);
+    return med;
+}
+#endif
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: peak [--threads N] [--repeats R] [--seconds S] [--json]\n"
+               "  measured AVX2 FMA peak (GFLOP/s, float32) on 1 and on N threads\n"
+               "  --threads N   threads of the second measurement (default: OpenMP's default)\n"
+               "  --repeats R   timed repeats, the median is reported (default 7)\n"
+               "  --seconds S   length of one repeat in seconds (default 0.2)\n"
+               "  --json        one JSON object on stdout instead of text\n");
+}
+
+static int parse_long(const char *flag, const char *text, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    long v = text ? strtol(text, &end, 10) : 0;
+    if (!text || text[0] == '\0' || *end != '\0' || v < lo || v > hi) {
+        fprintf(stderr, "peak: %s: expected an integer in [%ld, %ld], got '%s'\n", flag, lo, hi,
+                text ? text : "");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    long threads = 0, repeats = 7;
+    double seconds = 0.2;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--threads") == 0) {
+            if (parse_long(a, v, 1, 1024, &threads) != 0)
+                return 2;
+            i++;
+        } else if (strcmp(a, "--repeats") == 0) {
+            if (parse_long(a, v, 1, 1000, &repeats) != 0)
+                return 2;
+            i++;
+        } else if (strcmp(a, "--seconds") == 0) {
+            char *end = NULL;
+            seconds = v ? strtod(v, &end) : 0.0;
+            if (!v || v[0] == '\0' || *end != '\0' || !(seconds >= 0.001 && seconds <= 60.0)) {
+                fprintf(stderr, "peak: --seconds: expected a number in [0.001, 60], got '%s'\n",
+                        v ? v : "");
+                return 2;
+            }
+            i++;
+        } else {
+            fprintf(stderr, "peak: unknown flag '%s' (try --help)\n", a);
+            return 2;
+        }
+    }
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+        fprintf(stderr, "peak: this CPU lacks AVX2 or FMA; the AVX2 FMA peak is not measurable "
+                        "here\n");
+        return SKIP_EXIT;
+    }
+    if (threads == 0) {
+#ifdef _OPENMP
+        threads = omp_get_max_threads();
+#else
+        threads = 1;
+#endif
+    }
+    double g1 = measure(1, (int)repeats, seconds);
+    double gn = threads == 1 ? g1 : measure((int)threads, (int)repeats, seconds);
+    if (json)
+        printf("{\"isa\": \"avx2-fma\", \"chains\": %d, \"repeats\": %ld, \"seconds\": %g, "
+               "\"gflops_1\": %.2f, \"threads\": %ld, \"gflops_n\": %.2f}\n",
+               CHAINS, repeats, seconds, g1, threads, gn);
+    else
+        printf("AVX2 FMA peak (float32, %d chains, median of %ld x %.2f s):\n"
+               "  1 thread   %8.2f GFLOP/s\n  %-3ld thread%s %8.2f GFLOP/s\n",
+               CHAINS, repeats, seconds, g1, threads, threads == 1 ? " " : "s", gn);
+    return 0;
+#else
+    (void)threads;
+    (void)repeats;
+    (void)seconds;
+    (void)json;
+    fprintf(stderr, "peak: built without AVX2+FMA for x86-64 (this is not an x86-64 build, or it "
+                    "was compiled without -mavx2 -mfma); no peak to measure\n");
+    return SKIP_EXIT;
+#endif
+}
