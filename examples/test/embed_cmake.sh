@@ -13,14 +13,14 @@ case "$mode" in
   subdir) set -- -DRESNETC_SOURCE_DIR="$where" ;;
   *) echo "embed_cmake: unknown mode $mode" >&2; exit 2 ;;
 esac
-"$cmake" -S "$examples/embed-cmake" -B "$work/build" -DCMAKE_BUILD_TYPE=Release "$@" >"$work/configure.log" \
+"$cmake" -S "$examples/embed-cmake" -B "$work/build" -DCMAKE_BUILD_TYPE=Release "$@" >"$work/configure.log" 2>&1 \
   || { cat "$work/configure.log"; exit 1; }
 if [ "$mode" = installed ]; then
   # the package found must be the installed one, not this checkout
   dir=$(sed -n 's/^resnetc_DIR:PATH=//p' "$work/build/CMakeCache.txt")
   case "$dir" in "$where"/*) ;; *) echo "embed_cmake: resnetc_DIR is '$dir', not under $where" >&2; exit 1 ;; esac
 fi
-"$cmake" --build "$work/build" -j "$(nproc 2>/dev/null || echo 2)" >"$work/build.log" \
+"$cmake" --build "$work/build" -j "$(nproc 2>/dev/null || echo 2)" >"$work/build.log" 2>&1 \
   || { cat "$work/build.log"; exit 1; }
 bin=$work/build/bin
 "$bin/resnet20" init --seed 5 --output "$work/w.safetensors"
