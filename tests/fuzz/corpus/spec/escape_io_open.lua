@@ -1,0 +1,2 @@
+local f = io.open("/tmp/resnetc-sandbox-escaped", "w")
+return { name = "x", input = { 1, 8, 8 }, classes = 2, widths = { 4 }, depth = 8 }

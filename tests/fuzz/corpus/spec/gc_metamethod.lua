@@ -1,0 +1,1 @@
+local t = setmetatable({}, { __gc = function() os.exit(0) end })
