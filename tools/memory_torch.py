@@ -5,7 +5,7 @@ a ResNet, the other half of tools/memory_vs_pytorch.sh.
     memory_torch.py train|infer ARCH BATCH SIZE CLASSES
 
 ARCH is a torchvision ResNet name (resnet18 ... resnet152) or resnet20 (He et al.'s CIFAR
-ResNet-20 with option A shortcuts, as specs/resnet20.lua). One thread (torch.set_num_threads(1)),
+ResNet-20 with option A shortcuts, as specs/resnet20.lua, from tests/parity/torch_models.py). One thread (torch.set_num_threads(1)),
 float32, random input. train: model.train(), forward, cross-entropy, backward (gradients, no
 optimizer step: what `<model> grad` does). infer: model.eval() under torch.inference_mode().
 Prints one line of key=value pairs, in bytes:
@@ -16,58 +16,22 @@ Prints one line of key=value pairs, in bytes:
              freed first), from the profiler's memory events (profile_memory=True), plus
              params; -1 if unavailable
 """
+import os
 import resource
 import sys
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-
-class _Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.pad = cout - cin
-        self.stride = stride
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        s = x
-        if self.stride != 1 or self.pad:  # option A: subsample, zero-pad the channels
-            s = x[:, :, ::self.stride, ::self.stride]
-            s = F.pad(s, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
-        return F.relu(y + s)
-
-
-class CifarResNet(nn.Module):
-    def __init__(self, n, classes):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        layers, cin = [], 16
-        for i, w in enumerate((16, 32, 64)):
-            blocks = []
-            for j in range(n):
-                blocks.append(_Block(cin, w, 2 if (i > 0 and j == 0) else 1))
-                cin = w
-            layers.append(nn.Sequential(*blocks))
-        self.layer1, self.layer2, self.layer3 = layers
-        self.fc = nn.Linear(64, classes)
-
-    def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = self.layer3(self.layer2(self.layer1(x)))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+# resnet20: the CIFAR ResNet of the parity tests (tests/parity/torch_models.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "parity"))
+import torch_models  # noqa: E402
 
 
 def rss_bytes():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize()
+
 
 
 def main():
@@ -79,7 +43,7 @@ def main():
     torch.set_num_threads(1)
     torch.manual_seed(0)
     if arch == "resnet20":
-        model = CifarResNet(3, classes)
+        model = torch_models.cifar_resnet(20, shortcut="A", pad="both", num_classes=classes)
     else:
         import torchvision
         model = getattr(torchvision.models, arch)(num_classes=classes)

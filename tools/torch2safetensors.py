@@ -14,49 +14,26 @@ state dict without them is loaded, also under strict=True. With --keep-num-batch
 they are kept as I64 scalars. Any other non-float tensor is an error. The output is written
 atomically, with __metadata__ {"format": "pt"}.
 
-Needs torch to read IN only; the writer (write_safetensors) is plain Python, importable
-without torch. The parity tests (tests/torchvision/) run this script on every fixture.
+The safetensors writer is tests/parity/safetensors_io.py (numpy; tensors ordered by element
+size then name, as the reference writer does). The parity tests (tests/torchvision/) run
+this script on every fixture.
 """
-import json
 import os
-import struct
 import sys
 
-# safetensors dtype names, element sizes and struct codes for the types written here
-DTYPES = {"F32": (4, "f"), "I64": (8, "q")}
+import numpy as np
+
+# The safetensors writer is tests/parity/safetensors_io.py (numpy only), shared with the tests.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "parity"))
+import safetensors_io  # noqa: E402
 
 
-def write_safetensors(path, tensors, metadata=None):
-    """Write tensors {name: (dtype, shape, data_bytes)} (dtype "F32" or "I64", data
-    little-endian C order) to `path` atomically. The header is padded with spaces to a
-    multiple of 8 bytes, as the safetensors library does."""
-    header = {}
-    if metadata:
-        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
-    offset = 0
-    blobs = []
-    for name in tensors:
-        dtype, shape, data = tensors[name]
-        if dtype not in DTYPES:
-            raise ValueError("%s: unsupported dtype %s" % (name, dtype))
-        count = 1
-        for d in shape:
-            count *= int(d)
-        if len(data) != count * DTYPES[dtype][0]:
-            raise ValueError("%s: %d bytes for shape %s %s" % (name, len(data), list(shape), dtype))
-        header[name] = {"dtype": dtype, "shape": [int(d) for d in shape],
-                        "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * ((8 - len(text) % 8) % 8)
+def write_atomic(path, data):
+    """Write bytes to path through a temporary file and a rename: never half a file."""
     tmp = "%s.tmp.%d" % (path, os.getpid())
     try:
         with open(tmp, "wb") as f:
-            f.write(struct.pack("<Q", len(text)))
-            f.write(text)
-            for b in blobs:
-                f.write(b)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -66,8 +43,8 @@ def write_safetensors(path, tensors, metadata=None):
         raise
 
 
-def state_dict_tensors(state, keep_num_batches_tracked=False):
-    """{name: torch.Tensor} -> {name: (dtype, shape, bytes)} for write_safetensors."""
+def state_dict_arrays(state, keep_num_batches_tracked=False):
+    """{name: torch.Tensor} -> {name: numpy array} (float32, or int64 counters)."""
     import torch
     out = {}
     for name, t in state.items():
@@ -78,11 +55,11 @@ def state_dict_tensors(state, keep_num_batches_tracked=False):
         t = t.detach().cpu().contiguous()
         if name.endswith("num_batches_tracked"):
             if keep_num_batches_tracked:
-                out[name] = ("I64", list(t.shape), t.to(torch.int64).numpy().astype("<i8").tobytes())
+                out[name] = t.to(torch.int64).numpy().astype("<i8")
             continue
         if not t.is_floating_point():
             raise ValueError("%s: %s is not a floating-point tensor" % (name, t.dtype))
-        out[name] = ("F32", list(t.shape), t.to(torch.float32).numpy().astype("<f4").tobytes())
+        out[name] = t.to(torch.float32).numpy().astype("<f4")
     return out
 
 
@@ -106,13 +83,13 @@ def main(argv):
         sys.stderr.write("usage: torch2safetensors.py IN.pth OUT.safetensors [--keep-num-batches-tracked]\n")
         return 2
     try:
-        tensors = state_dict_tensors(load_state_dict(args[0]), "--keep-num-batches-tracked" in flags)
-        write_safetensors(args[1], tensors, {"format": "pt"})
-    except (OSError, ValueError, RuntimeError) as e:
+        arrays = state_dict_arrays(load_state_dict(args[0]), "--keep-num-batches-tracked" in flags)
+        write_atomic(args[1], safetensors_io.serialize(arrays, {"format": "pt"}))
+    except (OSError, ValueError, TypeError, RuntimeError) as e:
         sys.stderr.write("torch2safetensors: %s\n" % e)
         return 1
-    floats = sum(len(v[2]) // 4 for v in tensors.values() if v[0] == "F32")
-    print("torch2safetensors: %d tensors, %d floats -> %s" % (len(tensors), floats, args[1]))
+    floats = sum(a.size for a in arrays.values() if a.dtype == np.float32)
+    print("torch2safetensors: %d tensors, %d floats -> %s" % (len(arrays), floats, args[1]))
     return 0
 
 
