@@ -1,0 +1,102 @@
+#!/bin/sh
+# bench/e2e.sh: end-to-end table, generated (specialized) code against the generic kernels.
+#
+#   bench/e2e.sh [--threads T] [--rounds R] [--iters N] [--warmup W] [--generic-iters N]
+#                [--peak GFLOPS] [--keep DIR] [MODEL[:BATCH]...]
+#
+# Default models: resnet20, resnet56, resnet110 at batch 128 (3x32x32) and resnet18,
+# resnet50 at batch 16 (3x224x224). For each model, R rounds of `<model> bench --json`
+# (generated schedules) then `<model> bench --generic --json` (the reference executor over
+# the generic kernels, same model, same batch, same threads); both validate the generated
+# code against the reference executor before timing. Prints medians over rounds of training
+# images/s, inference images/s and batch-1 latency, the speedup specialized / generic, and
+# the specialized code's fraction of the measured peak (bench/peak on T threads).
+#
+# The generic side is slow on the 224x224 models, so it runs fewer iterations
+# (--generic-iters, default 3, 1 warm-up). Defaults: threads 2, 1 round, 10 iterations after
+# 2 warm-up. Executables come from RESNETC_BIN (default build/bin); models missing there
+# are built in RESNETC_BENCH_BUILD (default /tmp/resnetc-bench-build-<uid>) with tests off.
+# PYTHON: any python3 (default /usr/bin/python3), for the table only.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+bin=${RESNETC_BIN:-$root/build/bin}
+py=${PYTHON:-/usr/bin/python3}
+threads=2 rounds=1 iters=10 warmup=2 giters=3 peak= keep=
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
+need() { [ $# -ge 2 ] || { echo "e2e.sh: $1: expected a value" >&2; exit 2; }; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --threads) need "$@"; threads=$2; shift 2 ;;
+    --rounds) need "$@"; rounds=$2; shift 2 ;;
+    --iters) need "$@"; iters=$2; shift 2 ;;
+    --warmup) need "$@"; warmup=$2; shift 2 ;;
+    --generic-iters) need "$@"; giters=$2; shift 2 ;;
+    --peak) need "$@"; peak=$2; shift 2 ;;
+    --keep) need "$@"; keep=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    --*) echo "e2e.sh: unknown flag '$1' (try --help)" >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
+[ $# -gt 0 ] || set -- resnet20:128 resnet56:128 resnet110:128 resnet18:16 resnet50:16
+for v in "$threads" "$rounds" "$iters" "$warmup" "$giters"; do
+  case $v in ''|*[!0-9]*) echo "e2e.sh: expected a non-negative integer, got '$v'" >&2; exit 2 ;; esac
+done
+
+# models missing from $bin: build them (and peak) in a separate build tree
+missing=
+for mb in "$@"; do
+  m=${mb%%:*}
+  [ -x "$bin/$m" ] || missing="$missing${missing:+;}$m"
+done
+if [ -n "$missing" ]; then
+  build=${RESNETC_BENCH_BUILD:-/tmp/resnetc-bench-build-$(id -u)}
+  echo "e2e.sh: building $missing in $build" >&2
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DRESNETC_BUILD_TESTS=OFF \
+        -DRESNETC_MODELS="$missing" > "$build.configure.log" 2>&1 ||
+    { cat "$build.configure.log" >&2; exit 1; }
+  (IFS=';'; for m in $missing; do
+     cmake --build "$build" -j "$(nproc)" --target "$m" > "$build.build.log" 2>&1 ||
+       { tail -n 40 "$build.build.log" >&2; exit 1; }
+   done; cmake --build "$build" --target peak > /dev/null 2>&1 || true)
+  mbin=$build/bin
+else
+  mbin=$bin
+fi
+exe() { if [ -x "$bin/$1" ]; then echo "$bin/$1"; else echo "$mbin/$1"; fi; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+if [ -z "$peak" ]; then
+  p=$(exe peak)
+  if [ -x "$p" ] && "$p" --threads "$threads" --json > "$work/peak.json"; then
+    peak=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["gflops_n"])' "$work/peak.json")
+  else
+    echo "e2e.sh: no measured peak (bench/peak); fractions of peak left out" >&2
+  fi
+fi
+
+items=
+for mb in "$@"; do
+  m=${mb%%:*}
+  b=${mb#*:}
+  [ "$b" != "$mb" ] || b=
+  x=$(exe "$m")
+  common="--json --threads $threads ${b:+--batch $b} ${peak:+--peak $peak}"
+  r=1
+  while [ "$r" -le "$rounds" ]; do
+    echo "e2e.sh: $m round $r/$rounds: specialized" >&2
+    "$x" bench $common --iters "$iters" --warmup "$warmup" >> "$work/$m.spec.jsonl"
+    echo "e2e.sh: $m round $r/$rounds: generic" >&2
+    "$x" bench $common --generic --iters "$giters" --warmup 1 --latency-iters "$giters" \
+      >> "$work/$m.generic.jsonl"
+    r=$((r + 1))
+  done
+  items="$items $m:$work/$m.spec.jsonl:$work/$m.generic.jsonl"
+done
+# shellcheck disable=SC2086
+"$py" "$here/report.py" e2e --peak "${peak:-0}" $items
+if [ -n "$keep" ]; then
+  mkdir -p "$keep" && cp "$work"/*.json* "$keep"/
+fi
