@@ -12,3 +12,7 @@ fi
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release
 cmake --build "$build" -j "$(nproc)"
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)" -LE bench
+# fuzzing: 30 s per target (tests/fuzz/run.sh, docs/reliability.md), where clang is installed
+if command -v clang >/dev/null 2>&1; then
+  RESNETC_FUZZ_BUILD=${RESNETC_FUZZ_BUILD:-$build/fuzz-build} "$root/tests/fuzz/run.sh" 30
+fi
