@@ -72,6 +72,7 @@ import zlib
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
 
 try:
@@ -145,25 +146,96 @@ def bn_modules(model):
     return [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
 
 
+def branch_end_bns(model):
+    """The last BN of every residual branch (bn2 of a basic block, bn3 of a bottleneck)
+    in blocks that have a shortcut; plain nets have none."""
+    out = []
+    for m in model.modules():
+        if getattr(m, "has_shortcut", True) is False:
+            continue
+        if hasattr(m, "bn3") and hasattr(m, "conv3"):
+            out.append(m.bn3)
+        elif hasattr(m, "bn2") and hasattr(m, "conv2") and not hasattr(m, "layer1"):
+            out.append(m.bn2)
+    return out
+
+
 @torch.no_grad()
 def calibrate_and_perturb(model, in_shape, batch, gen):
     """Running stats from one train-mode pass over a separate batch (momentum 1), then
-    seeded perturbations of every BN's weight, bias, running mean and running variance."""
+    seeded perturbations of every BN's weight, bias, running mean and running variance.
+    The last BN of each residual branch gets a smaller weight (0.1..0.3, as trained ResNets
+    and zero_init_residual lean): with weights near 1, train-mode ResNet-50 at init is so
+    ill-conditioned that PyTorch's own float32 gradients differ from float64 by 2e-2."""
     bns = bn_modules(model)
     for m in bns:
         m.momentum = 1.0
     model.train()
     xc = torch.randn((max(batch, 4),) + in_shape, generator=gen)
     model(xc)
+    small = set(id(m) for m in branch_end_bns(model))
     for m in bns:
         m.momentum = 0.1
         c = m.num_features
-        m.weight.copy_(torch.empty(c).uniform_(0.5, 1.5, generator=gen))
+        lo, hi = (0.1, 0.3) if id(m) in small else (0.5, 1.5)
+        m.weight.copy_(torch.empty(c).uniform_(lo, hi, generator=gen))
         m.bias.copy_(0.2 * torch.randn(c, generator=gen))
         sd = m.running_var.sqrt()
         m.running_mean.add_(0.2 * sd * torch.randn(c, generator=gen))
         m.running_var.mul_(torch.empty(c).uniform_(0.7, 1.4, generator=gen))
         m.num_batches_tracked.fill_(int(torch.randint(1, 1000, (1,), generator=gen)))
+
+
+def run_model(model, x, labels):
+    """Eval forward, then one train-mode forward + mean cross-entropy + backward.
+    Changes the model's running statistics (the train forward) and its .grad."""
+    model.eval()
+    with torch.no_grad():
+        logits_eval = model(x)
+    model.train()
+    model.zero_grad(set_to_none=True)
+    xg = x.clone().requires_grad_(True)
+    logits = model(xg)
+    loss = F.cross_entropy(logits, labels)
+    loss.backward()
+    out = {"logits_eval": logits_eval, "logits_train": logits.detach(), "loss": loss.detach(),
+           "input_grad": xg.grad}
+    for k, p in model.named_parameters():
+        assert p.grad is not None, k
+        out["grad:" + k] = p.grad
+    return out
+
+
+# The float32 results must agree with float64 from the same weights and input to a tenth of
+# the tolerances run_case.sh applies: otherwise the case is too ill-conditioned to tell a
+# correct float32 implementation from a wrong one.
+PRECISION_LIMITS = {"logits_eval": 1e-5, "loss": 1e-5, "input_grad": 1e-4, "grad": 1e-4,
+                    "logits_train": 1e-4}
+
+
+def rel_l2(a, b):
+    a = a.detach().double()
+    b = b.detach().double()
+    return float((a - b).norm() / max(float(b.norm()), 1e-30))
+
+
+def precision_check(name, builder, classes, in_c, state, x, labels, out32):
+    m64 = builder(classes, in_c).double()
+    m64.load_state_dict({k: (v.double() if v.is_floating_point() else v)
+                         for k, v in state.items()})
+    out64 = run_model(m64, x.double(), labels)
+    worst = {}
+    for k, v in out32.items():
+        kind = "grad" if k.startswith("grad:") else k
+        e = rel_l2(v, out64[k])
+        if kind not in worst or e > worst[kind][0]:
+            worst[kind] = (e, k)
+    bad = ["%s %.2e > %.0e" % (w[1], w[0], PRECISION_LIMITS[kind])
+           for kind, w in worst.items() if not w[0] <= PRECISION_LIMITS[kind]]
+    if bad:
+        sys.exit("make_fixtures.py: case %s is ill-conditioned: float32 vs float64: %s" %
+                 (name, "; ".join(bad)))
+    return {kind: {"rel_l2": w[0], "worst": w[1]} for kind, w in worst.items()}
 
 
 def to_np(t):
@@ -192,7 +264,7 @@ def save_npy(path, a):
     return os.path.getsize(path)
 
 
-def make_case(name, outdir, force):
+def make_case(name, outdir, force, check_precision=True):
     builder, in_shape, classes, batch, spec = CASES[name]
     final = os.path.join(outdir, name)
     st_value = stamp(name)
@@ -226,22 +298,15 @@ def make_case(name, outdir, force):
     sizes["x.npy"] = save_npy(os.path.join(tmp, "x.npy"), to_np(x))
     sizes["labels.npy"] = save_npy(os.path.join(tmp, "labels.npy"), to_np(labels))
 
-    model.eval()
-    with torch.no_grad():
-        logits_eval = model(x)
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    out = run_model(model, x, labels)
+    precision = None
+    if check_precision:
+        precision = precision_check(name, builder, classes, in_shape[0], state, x, labels, out)
+    logits_eval, logits, loss = out["logits_eval"], out["logits_train"], out["loss"]
     sizes["logits_eval.npy"] = save_npy(os.path.join(tmp, "logits_eval.npy"), to_np(logits_eval))
-
-    model.train()
-    model.zero_grad(set_to_none=True)
-    xg = x.clone().requires_grad_(True)
-    logits = model(xg)
-    loss = F.cross_entropy(logits, labels)
-    loss.backward()
     sizes["logits_train.npy"] = save_npy(os.path.join(tmp, "logits_train.npy"), to_np(logits))
-    grads = {}
-    for k, p in model.named_parameters():
-        assert p.grad is not None, k
-        grads[k] = to_np(p.grad)
+    grads = {k[len("grad:"):]: to_np(v) for k, v in out.items() if k.startswith("grad:")}
     grads["loss"] = np.array(loss.item(), dtype=np.float32).reshape(())
     sizes["grads.safetensors"] = save_st(os.path.join(tmp, "grads.safetensors"), grads,
                                          dict(meta, content="gradients"))
@@ -249,12 +314,13 @@ def make_case(name, outdir, force):
                if k.endswith(".running_mean") or k.endswith(".running_var")}
     sizes["running_after.safetensors"] = save_st(os.path.join(tmp, "running_after.safetensors"),
                                                  running, dict(meta, content="running statistics"))
-    sizes["input_grad.npy"] = save_npy(os.path.join(tmp, "input_grad.npy"), to_np(xg.grad))
+    sizes["input_grad.npy"] = save_npy(os.path.join(tmp, "input_grad.npy"), to_np(out["input_grad"]))
 
     info = {"case": name, "spec": spec, "input": list(in_shape), "classes": classes,
             "batch": batch, "seed": seed, "loss": float(loss.item()),
             "params": int(sum(p.numel() for p in model.parameters())),
-            "architecture": str(model), "torch": torch.__version__}
+            "float32_vs_float64": precision, "architecture": str(model),
+            "torch": torch.__version__}
     with open(os.path.join(tmp, "case.json"), "w") as f:
         json.dump(info, f, indent=1)
     with open(os.path.join(tmp, "STAMP"), "w") as f:
@@ -262,8 +328,13 @@ def make_case(name, outdir, force):
     shutil.rmtree(final, ignore_errors=True)
     os.rename(tmp, final)
     total = sum(sizes.values())
-    print("%-20s %s: %d params, batch %d, loss %.6f, %d files, %.1f MB, %.2f s" % (
-        name, final, info["params"], batch, info["loss"], len(sizes) + 2, total / 1e6,
+    cond = ""
+    if precision:
+        cond = ", f32 vs f64: logits %.1e grads %.1e dx %.1e" % (
+            precision["logits_eval"]["rel_l2"], precision["grad"]["rel_l2"],
+            precision["input_grad"]["rel_l2"])
+    print("%-20s %s: %d params, batch %d, loss %.6f, %d files, %.1f MB%s, %.2f s" % (
+        name, final, info["params"], batch, info["loss"], len(sizes) + 2, total / 1e6, cond,
         time.time() - t0))
     return total
 
@@ -274,6 +345,8 @@ def main():
     ap.add_argument("--cases", nargs="+", default=list(CASES), metavar="NAME",
                     help="cases to make (default: all): " + ", ".join(CASES))
     ap.add_argument("--force", action="store_true", help="regenerate up-to-date cases too")
+    ap.add_argument("--no-precision-check", action="store_true",
+                    help="skip the float64 recomputation that rejects ill-conditioned cases")
     args = ap.parse_args()
     unknown = [c for c in args.cases if c not in CASES]
     if unknown:
@@ -286,7 +359,7 @@ def main():
     t0 = time.time()
     total = 0
     for c in args.cases:
-        total += make_case(c, args.outdir, args.force)
+        total += make_case(c, args.outdir, args.force, not args.no_precision_check)
     print("parity fixtures: %d case(s) in %s, %.1f MB written, %.1f s" % (
         len(args.cases), args.outdir, total / 1e6, time.time() - t0))
 
