@@ -153,6 +153,7 @@ void rn_evaluate(const rn_model *m, rn_run *r, rn_loader *l, double *loss_sum,
 typedef struct settings {
     rn_train_options o;
     int64_t total;   /* iterations of the run */
+    int64_t images;  /* training images per epoch (checked on resume) */
     char dataset[32], milestones[256], data_dir[4096];
 } settings;
 
@@ -176,6 +177,7 @@ static int put_settings(rn_st_writer *w, const settings *s)
     rc |= meta_put(w, "dataset", "%s", o->dataset);
     rc |= meta_put(w, "data_dir", "%s", o->data_dir ? o->data_dir : "");
     rc |= meta_put(w, "total_iters", "%lld", (long long)s->total);
+    rc |= meta_put(w, "train_images", "%lld", (long long)s->images);
     rc |= meta_put(w, "schedule", "%s", rn_schedule_kind_name(o->schedule));
     rc |= meta_put(w, "lr", "%.17g", o->lr);
     rc |= meta_put(w, "warmup", "%lld", (long long)o->warmup);
@@ -273,6 +275,7 @@ static int get_settings(const rn_st_file *f, settings *s)
         dst = (type)d;                                                                     \
     } while (0)
     GI("total_iters", s->total, int64_t);
+    GI("train_images", s->images, int64_t);
     GF("lr", o->lr, double);
     GI("warmup", o->warmup, int64_t);
     GF("gamma", o->gamma, double);
@@ -557,6 +560,13 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
         (val.n > 0 && rn_loader_create(&vl, &val, &nm, &ec) != 0))
         goto done;
     const int64_t bpe = rn_loader_batches(tl);
+    if (resume != NULL && s.images != train.n) {
+        rn_error("%s: the run trained on %lld images an epoch, the data now gives %d: "
+                 "cannot resume exactly",
+                 ckpt_path, (long long)s.images, train.n);
+        goto done;
+    }
+    s.images = train.n;
 
     /* Length of the run. */
     if (resume == NULL) {
@@ -604,6 +614,11 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
         if (truncate_log(csv_path, ps.logged, 1) != 0 ||
             truncate_log(jsonl_path, ps.logged, 0) != 0)
             goto done;
+        if (ps.step < ps.epoch * bpe || ps.step > (ps.epoch + 1) * bpe) {
+            rn_error("%s: step %lld does not lie in epoch %lld of %lld batches", ckpt_path,
+                     (long long)ps.step, (long long)ps.epoch + 1, (long long)bpe);
+            goto done;
+        }
         printf("resuming %s at epoch %lld, step %lld of %lld\n", o->out_dir,
                (long long)ps.epoch + 1, (long long)ps.step, (long long)total);
     } else {
