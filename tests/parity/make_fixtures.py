@@ -45,7 +45,7 @@ Cases (the spec each corresponds to; every conv bias-free, BN eps 1e-5 momentum 
                 option B, fc 5->4. Input 2x9x7, batch 3.
   tiny_bottleneck      tests/specs/tiny_bottleneck.lua. ImageNet stem (7x7/2 conv 3->8, BN,
                 ReLU, 3x3/2 max-pool pad 1), Bottleneck stages {1,1}, planes 4/8 (outputs
-                16/32), stride on the 3x3 (torchvision), option B, fc 32->3. Input 3x16x16,
+                16/32), stride on the 3x3 (torchvision), option B, fc 32->3. Input 3x32x32,
                 batch 3.
   tiny_bottleneck_1x1  tests/specs/tiny_bottleneck_1x1.lua. As tiny_bottleneck, stride on
                 the first 1x1 (the paper), option C.
@@ -63,25 +63,25 @@ Cases (the spec each corresponds to; every conv bias-free, BN eps 1e-5 momentum 
 import argparse
 import hashlib
 import json
+import re
 import os
 import shutil
 import sys
 import time
 import zlib
 
-import numpy as np
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
 
 try:
+    import numpy as np
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
     import torchvision  # noqa: F401  (resnet18/resnet50 cases)
 except ImportError as e:  # a fixture setup must fail loudly, never skip
-    sys.exit("make_fixtures.py: needs PyTorch and torchvision (%s); run it with "
+    sys.exit("make_fixtures.py: needs numpy, PyTorch and torchvision (%s); run it with "
              "/usr/bin/python3 or set RESNETC_TORCH_PYTHON" % e)
 
 import safetensors_io as st  # noqa: E402
@@ -89,11 +89,18 @@ import torch_models as tm  # noqa: E402
 
 
 def cifar(**kw):
-    return lambda classes, in_c: tm.CifarResNet(num_classes=classes, in_channels=in_c, **kw)
+    def build(classes, in_c):
+        return tm.CifarResNet(num_classes=classes, in_channels=in_c, **kw)
+    # (option, option A padding), None for plain nets: for check_spec
+    build.shortcut = None if kw.get("plain") else (kw["shortcut"], kw.get("pad", "both"))
+    return build
 
 
 def tv(arch):
-    return lambda classes, in_c: tm.torchvision_resnet(arch, num_classes=classes)
+    def build(classes, in_c):
+        return tm.torchvision_resnet(arch, num_classes=classes)
+    build.shortcut = ("B", None)
+    return build
 
 
 R20 = dict(stages=(3, 3, 3), widths=(16, 32, 64))
@@ -115,15 +122,60 @@ CASES = {
     "tiny_plain": (cifar(plain=True, **TINY), (3, 8, 8), 5, 3, "tests/specs/tiny_plain.lua"),
     "tiny_odd": (cifar(shortcut="B", stages=(1, 2), widths=(3, 5)), (2, 9, 7), 4, 3,
                  "tests/specs/tiny_odd.lua"),
-    "tiny_bottleneck": (cifar(shortcut="B", **TINYB), (3, 16, 16), 3, 3,
+    "tiny_bottleneck": (cifar(shortcut="B", **TINYB), (3, 32, 32), 3, 3,
                         "tests/specs/tiny_bottleneck.lua"),
-    "tiny_bottleneck_1x1": (cifar(shortcut="C", bottleneck_stride="1x1", **TINYB), (3, 16, 16),
+    "tiny_bottleneck_1x1": (cifar(shortcut="C", bottleneck_stride="1x1", **TINYB), (3, 32, 32),
                             3, 3, "tests/specs/tiny_bottleneck_1x1.lua"),
-    "tiny_bottleneck_a": (cifar(shortcut="A", pad="both", **TINYB), (3, 16, 16), 3, 3,
+    "tiny_bottleneck_a": (cifar(shortcut="A", pad="both", **TINYB), (3, 32, 32), 3, 3,
                           "tests/specs/tiny_bottleneck_a.lua"),
     "resnet18_64": (tv("resnet18"), (3, 64, 64), 10, 2, "specs/resnet18_64.lua"),
     "resnet50_64": (tv("resnet50"), (3, 64, 64), 10, 2, "specs/resnet50_64.lua"),
 }
+
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def check_spec(name):
+    """The case must still describe its spec: compare the fields a spec states literally
+    (input, classes, widths, stages, shortcut, shortcut_pad, stem_width, plain) with the
+    case's model. A spec that moved on makes this fail loudly instead of making fixtures
+    for a different network."""
+    builder, in_shape, classes, batch, spec = CASES[name]
+    path = os.path.join(ROOT, spec)
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        text = re.sub(r"--[^\n]*", "", f.read())
+    model = builder(classes, in_shape[0])
+    layers = []
+    while hasattr(model, "layer%d" % (len(layers) + 1)):
+        layers.append(getattr(model, "layer%d" % (len(layers) + 1)))
+    want = {"input": list(in_shape), "classes": [classes],
+            "widths": [layer[0].conv1.out_channels for layer in layers],
+            "stages": [len(layer) for layer in layers],
+            "stem_width": [model.conv1.out_channels]}
+    problems = []
+    for key, value in want.items():
+        m = re.search(r"\b%s\s*=\s*\{([^}]*)\}" % key, text) or \
+            re.search(r"\b%s\s*=\s*(\d+)" % key, text)
+        if m:
+            got = [int(v) for v in re.findall(r"\d+", m.group(1))]
+            if got != value:
+                problems.append("%s = %s, the case has %s" % (key, got, value))
+    info = builder.shortcut
+    m = re.search(r"\bshortcut\s*=\s*\"(\w)\"", text)
+    if info and m and m.group(1) != info[0]:
+        problems.append("shortcut = %s, the case has %s" % (m.group(1), info[0]))
+    m = re.search(r"\bshortcut_pad\s*=\s*\"(\w+)\"", text)
+    if info and info[0] == "A" and (m.group(1) if m else "both") != info[1]:
+        problems.append("shortcut_pad = %s, the case has %s" % (m.group(1) if m else "both", info[1]))
+    plain = re.search(r"\bplain\s*=\s*true", text) is not None
+    if plain != (info is None):
+        problems.append("plain = %s, the case differs" % plain)
+    if problems:
+        sys.exit("make_fixtures.py: case %s no longer matches %s: %s; update CASES" %
+                 (name, spec, "; ".join(problems)))
+
 
 SCRIPTS = ("make_fixtures.py", "torch_models.py", "safetensors_io.py")
 
@@ -266,6 +318,7 @@ def save_npy(path, a):
 
 def make_case(name, outdir, force, check_precision=True):
     builder, in_shape, classes, batch, spec = CASES[name]
+    check_spec(name)
     final = os.path.join(outdir, name)
     st_value = stamp(name)
     stamp_path = os.path.join(final, "STAMP")
