@@ -7,7 +7,8 @@
  * kernels. kt_fd_check perturbs each element p[i] of an input by +-h, takes the central
  * difference (f(p+h) - f(p-h)) / (actual 2h after float rounding) and compares it with the
  * analytic gradient the backward kernel produced for dy = r. The error reported is
- * max_i |fd_i - grad_i| / max_i |grad_i|.
+ * max_i |fd_i - grad_i| / max_i |grad_i|. The FD evaluations run on one OpenMP thread (they
+ * are thousands of tiny calls; threading is covered by the determinism checks).
  */
 #ifndef KT_TEST_H
 #define KT_TEST_H
@@ -146,6 +147,8 @@ static inline double kt_fd_check(const char *kernel, const char *kcase, kt_fn f,
                                  float *p, const float *grad, size_t n, float h, double tol)
 {
     double maxg = 0.0, maxd = 0.0;
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
     for (size_t i = 0; i < n; i++) {
         const float save = p[i];
         const float up = save + h, dn = save - h;
@@ -161,6 +164,7 @@ static inline double kt_fd_check(const char *kernel, const char *kcase, kt_fn f,
         if (!(e <= maxd))
             maxd = e;
     }
+    omp_set_num_threads(threads);
     const double err = maxd / (maxg > 1e-30 ? maxg : 1e-30);
     char name[160];
     snprintf(name, sizeof name, "%s [%s]", kernel, kcase);
