@@ -8,7 +8,9 @@
  * 2. Validation, before any timing: on a small batch (--validate-batch) the generated
  *    forward_train, backward and forward_infer are compared with the reference executor
  *    (reference.h: generic kernels, unplanned memory): training logits, BN running
- *    statistics, every parameter gradient, eval logits; relative L2 error < 1e-3 each.
+ *    statistics, every parameter gradient, eval logits; relative L2 error < 1e-3 each
+ *    (--tolerance; float32 gradients of the 224x224 models are not that well conditioned
+ *    at small batches, see docs/benchmarks.md).
  *    Any failure: the errors are printed and nothing is timed (exit 1).
  * 3. Timing, each phase `--warmup` untimed runs then `--iters` timed runs, medians reported:
  *      train   one training step on B images: forward_train + rn_softmax_xent + backward
@@ -52,7 +54,7 @@
 #include <omp.h>
 #endif
 
-#define BENCH_TOL 1e-3    /* relative L2 error allowed in validation */
+#define BENCH_TOL 1e-3    /* default relative L2 error allowed in validation (--tolerance) */
 #define BENCH_LR 0.01f    /* learning rate of the timed SGD steps */
 
 /* What is being timed: the generated schedules or the reference executor. */
@@ -155,6 +157,7 @@ static double rel_l2(const float *a, const float *b, size_t count)
 }
 
 typedef struct bench_check {
+    double tol;             /* relative L2 error allowed */
     double worst;           /* largest relative error seen */
     const char *worst_what; /* "gradient" ... */
     const char *worst_name; /* tensor or model name */
@@ -165,7 +168,7 @@ typedef struct bench_check {
 
 static void check(bench_check *v, const char *what, const char *name, double err)
 {
-    const int ok = err < BENCH_TOL; /* NaN fails */
+    const int ok = err < v->tol; /* NaN fails */
     v->checked++;
     if (!ok)
         v->failures++;
@@ -176,7 +179,7 @@ static void check(bench_check *v, const char *what, const char *name, double err
     }
     if (!ok)
         rn_error("bench: validation: %s %s: relative L2 error %.3e against the reference "
-                 "executor (tolerance %.0e)", what, name, err, BENCH_TOL);
+                 "executor (tolerance %.1e)", what, name, err, v->tol);
     else if (v->verbose)
         fprintf(stderr, "bench: validation: ok %-12s %-36s rel L2 %.2e\n", what, name, err);
 }
@@ -267,7 +270,7 @@ int rn_cmd_bench(const rn_model *m, int argc, char **argv)
     const int big_input = (long)m->in_h * m->in_w > 64L * 64L;
     long batch = big_input ? 16 : 128, infer_batch = 0, threads = omp_default;
     long iters = 20, warmup = 3, latency_iters = 0, validate_batch = 2, seed = 1;
-    double peak = 0.0;
+    double peak = 0.0, tolerance = BENCH_TOL;
     const char *mode = "both";
     int json = 0, generic = 0, inject = 0, verbose = 0;
     rn_arg args[] = {
@@ -289,6 +292,8 @@ int rn_cmd_bench(const rn_model *m, int argc, char **argv)
          "time the reference executor (generic kernels) instead of the generated code"},
         {"--validate-batch", RN_ARG_INT, &validate_batch, 1, 1024, 0,
          "images in the validation against the reference executor"},
+        {"--tolerance", RN_ARG_FLOAT, &tolerance, 1e-9, 1.0, 0,
+         "largest relative L2 error accepted in validation (per tensor)"},
         {"--seed", RN_ARG_INT, &seed, 0, 9.2e18, 0, "weights and data seed"},
         {"--json", RN_ARG_FLAG, &json, 0, 0, 0, "print one JSON object on stdout"},
         {"--verbose", RN_ARG_FLAG, &verbose, 0, 0, 0, "print every validation comparison"},
@@ -367,21 +372,22 @@ int rn_cmd_bench(const rn_model *m, int argc, char **argv)
     }
 
     /* 1. validate; refuse to time on any failure */
-    bench_check v = {0.0, "", "", 0, 0, verbose};
+    bench_check v = {tolerance, 0.0, "", "", 0, 0, verbose};
     const double tv0 = rn_seconds();
     validate(&c, (int)validate_batch, inject, &v);
     const double validate_s = rn_seconds() - tv0;
     if (v.failures) {
         rn_error("bench: %s: %d of %d validation comparisons failed (worst: %s %s, relative "
-                 "L2 %.3e, tolerance %.0e); refusing to time a model that computes the wrong "
+                 "L2 %.3e, tolerance %.1e); refusing to time a model that computes the wrong "
                  "thing", m->name, v.failures, v.checked, v.worst_what, v.worst_name, v.worst,
-                 BENCH_TOL);
+                 tolerance);
         goto done;
     }
     if (!json)
         printf("%s: validated against the reference executor on %ld images: %d comparisons, "
-               "worst relative L2 %.2e (%s %s), %.2f s\n", m->name, validate_batch, v.checked,
-               v.worst, v.worst_what, v.worst_name, validate_s);
+               "worst relative L2 %.2e (%s %s; tolerance %.1e), %.2f s\n", m->name,
+               validate_batch, v.checked, v.worst, v.worst_what, v.worst_name, tolerance,
+               validate_s);
 
     /* 2. time */
     const double macs = (double)m->macs_per_image;
@@ -437,6 +443,8 @@ int rn_cmd_bench(const rn_model *m, int argc, char **argv)
         json_num("train_frac_peak", train_gf / peak, has_peak && tt[0].ran, "%.4f", 0);
         json_num("infer_frac_peak", infer_gf / peak, has_peak && tt[1].ran, "%.4f", 0);
         json_num("validation_worst_rel_l2", v.worst, 1, "%.3e", 0);
+        json_num("validation_tolerance", tolerance, 1, "%.1e", 0);
+        printf("\"validation_batch\": %ld, ", validate_batch);
         json_num("validation_s", validate_s, 1, "%.3f", 0);
         json_num("final_loss", (double)c.last_loss, tt[0].ran, "%.5f", 1);
         printf("}\n");
