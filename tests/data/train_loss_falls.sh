@@ -1,6 +1,6 @@
 #!/bin/sh
 # train_loss_falls.sh MODEL_EXE [DATASET] [DATA_DIR]: end-to-end smoke test of `train` and
-# `eval` on a small subset. Trains 3 epochs (cosine schedule, 4000 training images, 1000 test
+# `eval` on a small subset. Trains 3 epochs (cosine schedule, 3000 training images, 500 test
 # images), then checks: log.csv has 3 epoch rows with the documented columns, the training
 # loss of the last epoch is below the first epoch's and below ln(10) = 2.3026 (chance), the
 # final test error is below 90% (chance), the checkpoint and weights exist, `eval` reads
@@ -16,7 +16,7 @@ datadir=${3:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/resnetc_e2e_XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 set -- --dataset "$dataset" --epochs 3 --schedule cosine --lr 0.05 --batch 64 \
-       --train-limit 4000 --test-limit 1000 --threads 2 --seed 11 --no-progress
+       --train-limit 3000 --test-limit 500 --threads 2 --seed 11 --no-progress
 [ -n "$datadir" ] && set -- "$@" --data "$datadir"
 "$exe" train "$@" --out "$work/run"
 for f in log.csv log.jsonl checkpoint.safetensors weights.safetensors; do

@@ -19,7 +19,7 @@ datadir=${3:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/resnetc_resume_XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 set -- --dataset "$dataset" --epochs 3 --schedule step --milestones 0.4,0.8 --lr 0.1 \
-       --batch 64 --train-limit 1500 --test-limit 500 --val-split 300 --threads 2 \
+       --batch 64 --train-limit 1000 --test-limit 300 --val-split 200 --threads 2 \
        --seed 7 --nesterov --no-decay-bn --label-smoothing 0.1 --zero-init-residual \
        --pad 2 --flip 1 \
        --no-progress
