@@ -5,14 +5,15 @@
 #                [--peak GFLOPS] [--keep DIR] [MODEL[:BATCH[:TOLERANCE]]...]
 #
 # Default models: resnet20, resnet56, resnet110 at batch 128 (3x32x32) and resnet18,
-# resnet50 at batch 16 (3x224x224), the latter validated with --tolerance 1e-2 (their
-# float32 gradients are not conditioned to 1e-3: PyTorch's own float32 gradients differ
-# from float64 by more, docs/benchmarks.md; bench/grad_vs_f64.py measures it). For each model, R rounds of `<model> bench --json`
+# resnet50 at batch 16 (3x224x224), the latter validated with --tolerance 1e-2 and 5e-2
+# (their float32 gradients are not conditioned to 1e-3: PyTorch's own float32 gradients
+# differ from float64 by 7e-3 and 3e-2, docs/benchmarks.md; bench/grad_vs_f64.py). For each model, R rounds of `<model> bench --json`
 # (generated schedules) then `<model> bench --generic --json` (the reference executor over
 # the generic kernels, same model, same batch, same threads); both validate the generated
 # code against the reference executor before timing. Prints medians over rounds of training
 # images/s, inference images/s and batch-1 latency, the speedup specialized / generic, and
-# the specialized code's fraction of the measured peak (bench/peak on T threads).
+# the specialized code's fraction of the measured peak (bench/peak on T threads, run once per
+# round, the highest kept since noise only lowers it; or --peak).
 #
 # The generic side is slow on the 224x224 models, so it runs fewer iterations
 # (--generic-iters, default 3, 1 warm-up). Defaults: threads 2, 1 round, 10 iterations after
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-[ $# -gt 0 ] || set -- resnet20:128 resnet56:128 resnet110:128 resnet18:16:1e-2 resnet50:16:1e-2
+[ $# -gt 0 ] || set -- resnet20:128 resnet56:128 resnet110:128 resnet18:16:1e-2 resnet50:16:5e-2
 for v in "$threads" "$rounds" "$iters" "$warmup" "$giters"; do
   case $v in ''|*[!0-9]*) echo "e2e.sh: expected a non-negative integer, got '$v'" >&2; exit 2 ;; esac
 done
@@ -68,15 +69,13 @@ else
 fi
 exe() { if [ -x "$bin/$1" ]; then echo "$bin/$1"; else echo "$mbin/$1"; fi; }
 
+# the peak: --peak, else the highest of the per-round measurements (noise only lowers it)
+peak_of() {
+  [ -s "$1" ] || { echo 0; return; }
+  "$py" -c 'import json,sys; print(max(json.loads(l)["gflops_n"] for l in open(sys.argv[1]) if l.strip()))' "$1"
+}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
-if [ -z "$peak" ]; then
-  p=$(exe peak)
-  if [ -x "$p" ] && "$p" --threads "$threads" --json > "$work/peak.json"; then
-    peak=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["gflops_n"])' "$work/peak.json")
-  else
-    echo "e2e.sh: no measured peak (bench/peak); fractions of peak left out" >&2
-  fi
 fi
 
 items=
@@ -86,9 +85,12 @@ for mb in "$@"; do
   b=${rest%%:*}
   tol=${rest#"$b"}; tol=${tol#:}
   x=$(exe "$m")
-  common="--json --threads $threads ${b:+--batch $b} ${tol:+--tolerance $tol} ${peak:+--peak $peak}"
+  common="--json --threads $threads ${b:+--batch $b} ${tol:+--tolerance $tol}"
   r=1
   while [ "$r" -le "$rounds" ]; do
+    if [ -z "$peak" ] && [ -x "$(exe peak)" ]; then
+      "$(exe peak)" --threads "$threads" --repeats 5 --json >> "$work/peak.jsonl" || true
+    fi
     echo "e2e.sh: $m round $r/$rounds: specialized" >&2
     "$x" bench $common --iters "$iters" --warmup "$warmup" >> "$work/$m.spec.jsonl"
     echo "e2e.sh: $m round $r/$rounds: generic" >&2
@@ -99,7 +101,7 @@ for mb in "$@"; do
   items="$items $m:$work/$m.spec.jsonl:$work/$m.generic.jsonl"
 done
 # shellcheck disable=SC2086
-"$py" "$here/report.py" e2e --peak "${peak:-0}" $items
+"$py" "$here/report.py" e2e --peak "${peak:-$(peak_of "$work/peak.jsonl")}" $items
 if [ -n "$keep" ]; then
   mkdir -p "$keep" && cp "$work"/*.json* "$keep"/
 fi

@@ -6,17 +6,20 @@
 #
 # For each model (default resnet20), R rounds of: `<model> bench --json` (resnetc,
 # validated against the reference executor before timing), then bench/torch_bench.py --json
-# (PyTorch eager NCHW, channels_last, frozen TorchScript). Interleaving spreads the noise of
-# a shared machine over both sides. Prints medians over the rounds (each round itself a
-# median of N iterations), the speedup ours / PyTorch's best layout (throughput ratio; for
-# latency PyTorch ms / ours ms, so > 1 means resnetc is faster), and the fraction of the
-# measured peak (bench/peak on T threads unless --peak is given). PyTorch's GFLOP/s use
-# resnetc's FLOP count for the same model and batch (FLOPs = 2 x MACs, train = 3 x forward).
+# (PyTorch eager NCHW, channels_last, frozen and optimized TorchScript). Interleaving spreads
+# the noise of a shared machine over both sides. Prints medians over the rounds (each round
+# itself a median of N iterations), the speedup ours / PyTorch's best layout (throughput
+# ratio; for latency PyTorch ms / ours ms, so > 1 means resnetc is faster), and the fraction
+# of the measured peak (bench/peak on T threads, run once per round, the highest kept since
+# noise only lowers it; or --peak). PyTorch's GFLOP/s
+# use resnetc's FLOP count for the same model and batch (FLOPs = 2 x MACs, train = 3 x
+# forward).
 #
 # --tolerance is passed to `bench` (its validation; use 1e-2 for the 224x224 models, see
 # docs/benchmarks.md). Defaults: batch 128 (16 for 224x224 models), threads 2, 3 rounds of
-# 10 iterations after 2 warm-up. Environment: RESNETC_BIN (model executables and peak; default build/bin),
-# PYTHON (needs torch; default /usr/bin/python3). Exit 77 when PyTorch is missing.
+# 10 iterations after 2 warm-up. Environment: RESNETC_BIN (model executables and peak;
+# default build/bin), PYTHON (needs torch; default /usr/bin/python3). Exit 77 when PyTorch
+# is missing.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -52,21 +55,23 @@ for m in "$@"; do
   [ -x "$bin/$m" ] || { echo "vs_pytorch.sh: no executable $bin/$m (build it: cmake -DRESNETC_MODELS=\"$m\"; or set RESNETC_BIN)" >&2; exit 1; }
 done
 
+# the peak: --peak, else the highest of the per-round measurements (noise only lowers it)
+peak_of() {
+  [ -s "$1" ] || { echo 0; return; }
+  "$py" -c 'import json,sys; print(max(json.loads(l)["gflops_n"] for l in open(sys.argv[1]) if l.strip()))' "$1"
+}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
-if [ -z "$peak" ]; then
-  if [ -x "$bin/peak" ] && "$bin/peak" --threads "$threads" --json > "$work/peak.json"; then
-    peak=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["gflops_n"])' "$work/peak.json")
-  else
-    echo "vs_pytorch.sh: no measured peak ($bin/peak); fractions of peak left out" >&2
-  fi
 fi
 
 for m in "$@"; do
-  ours="$bin/$m bench --json --threads $threads --iters $iters --warmup $warmup ${batch:+--batch $batch} ${tol:+--tolerance $tol} ${peak:+--peak $peak}"
+  ours="$bin/$m bench --json --threads $threads --iters $iters --warmup $warmup ${batch:+--batch $batch} ${tol:+--tolerance $tol}"
   theirs="$py $here/torch_bench.py $m --json --threads $threads --iters $iters --warmup $warmup ${batch:+--batch $batch}"
   r=1
   while [ "$r" -le "$rounds" ]; do
+    if [ -z "$peak" ] && [ -x "$bin/peak" ]; then
+      "$bin/peak" --threads "$threads" --repeats 5 --json >> "$work/peak.jsonl" || true
+    fi
     echo "vs_pytorch.sh: $m round $r/$rounds: resnetc" >&2
     $ours >> "$work/$m.ours.jsonl"
     echo "vs_pytorch.sh: $m round $r/$rounds: pytorch" >&2
@@ -76,7 +81,7 @@ for m in "$@"; do
 done
 
 for m in "$@"; do
-  "$py" "$here/report.py" vs-pytorch --peak "${peak:-0}" "$work/$m.ours.jsonl" "$work/$m.torch.jsonl"
+  "$py" "$here/report.py" vs-pytorch --peak "${peak:-$(peak_of "$work/peak.jsonl")}" "$work/$m.ours.jsonl" "$work/$m.torch.jsonl"
 done
 if [ -n "$keep" ]; then
   mkdir -p "$keep" && cp "$work"/*.json* "$keep"/
