@@ -76,7 +76,6 @@ peak_of() {
 }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
-fi
 
 items=
 for mb in "$@"; do

@@ -62,7 +62,6 @@ peak_of() {
 }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
-fi
 
 for m in "$@"; do
   ours="$bin/$m bench --json --threads $threads --iters $iters --warmup $warmup ${batch:+--batch $batch} ${tol:+--tolerance $tol}"
