@@ -23,6 +23,12 @@
  * the compiler maps to whatever SIMD the target has. */
 #include <string.h>
 
+/* The helpers below are static inline: GCC's note that a 32-byte vector return changes the
+ * ABI on targets without AVX concerns external functions only. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
 typedef float vf __attribute__((vector_size(32)));
 typedef int vi __attribute__((vector_size(32)));
 enum { VW = 8 };
@@ -1742,9 +1748,10 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
             vf s[NV], q[NV];
             for (int v = 0; v < NV; v++)
                 s[v] = q[v] = vzero();
+            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
             for (size_t r = r0; r < r1; r++)
                 for (int v = 0; v < NV; v++) {
-                    const vf a = vload(x + r * C + v * VW);
+                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
                     s[v] = vadd(s[v], a);
                     q[v] = vfma(a, a, q[v]);
                 }
@@ -1770,8 +1777,9 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double mean = sum[c] / (double)rows;
-            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            const double shifted = sum[c] / (double)rows;
+            const double mean = (double)x[c] + shifted;
+            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2247,9 +2255,10 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
             vf s[NV], q[NV];
             for (int v = 0; v < NV; v++)
                 s[v] = q[v] = vzero();
+            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
             for (size_t r = r0; r < r1; r++)
                 for (int v = 0; v < NV; v++) {
-                    const vf a = vload(x + r * C + v * VW);
+                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
                     s[v] = vadd(s[v], a);
                     q[v] = vfma(a, a, q[v]);
                 }
@@ -2275,8 +2284,9 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double mean = sum[c] / (double)rows;
-            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            const double shifted = sum[c] / (double)rows;
+            const double mean = (double)x[c] + shifted;
+            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2324,9 +2334,10 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
             vf s[NV], q[NV];
             for (int v = 0; v < NV; v++)
                 s[v] = q[v] = vzero();
+            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
             for (size_t r = r0; r < r1; r++)
                 for (int v = 0; v < NV; v++) {
-                    const vf a = vload(x + r * C + v * VW);
+                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
                     s[v] = vadd(s[v], a);
                     q[v] = vfma(a, a, q[v]);
                 }
@@ -2352,8 +2363,9 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double mean = sum[c] / (double)rows;
-            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            const double shifted = sum[c] / (double)rows;
+            const double mean = (double)x[c] + shifted;
+            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2494,9 +2506,10 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
             vf s[NV], q[NV];
             for (int v = 0; v < NV; v++)
                 s[v] = q[v] = vzero();
+            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
             for (size_t r = r0; r < r1; r++)
                 for (int v = 0; v < NV; v++) {
-                    const vf a = vload(x + r * C + v * VW);
+                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
                     s[v] = vadd(s[v], a);
                     q[v] = vfma(a, a, q[v]);
                 }
@@ -2522,8 +2535,9 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double mean = sum[c] / (double)rows;
-            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            const double shifted = sum[c] / (double)rows;
+            const double mean = (double)x[c] + shifted;
+            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2918,9 +2932,10 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
             vf s[NV], q[NV];
             for (int v = 0; v < NV; v++)
                 s[v] = q[v] = vzero();
+            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
             for (size_t r = r0; r < r1; r++)
                 for (int v = 0; v < NV; v++) {
-                    const vf a = vload(x + r * C + v * VW);
+                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
                     s[v] = vadd(s[v], a);
                     q[v] = vfma(a, a, q[v]);
                 }
@@ -2946,8 +2961,9 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double mean = sum[c] / (double)rows;
-            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            const double shifted = sum[c] / (double)rows;
+            const double mean = (double)x[c] + shifted;
+            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -3343,9 +3359,10 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
             vf s[NV], q[NV];
             for (int v = 0; v < NV; v++)
                 s[v] = q[v] = vzero();
+            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
             for (size_t r = r0; r < r1; r++)
                 for (int v = 0; v < NV; v++) {
-                    const vf a = vload(x + r * C + v * VW);
+                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
                     s[v] = vadd(s[v], a);
                     q[v] = vfma(a, a, q[v]);
                 }
@@ -3371,8 +3388,9 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double mean = sum[c] / (double)rows;
-            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            const double shifted = sum[c] / (double)rows;
+            const double mean = (double)x[c] + shifted;
+            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -3480,9 +3498,10 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
             vf s[NV], q[NV];
             for (int v = 0; v < NV; v++)
                 s[v] = q[v] = vzero();
+            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
             for (size_t r = r0; r < r1; r++)
                 for (int v = 0; v < NV; v++) {
-                    const vf a = vload(x + r * C + v * VW);
+                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
                     s[v] = vadd(s[v], a);
                     q[v] = vfma(a, a, q[v]);
                 }
@@ -3508,8 +3527,9 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double mean = sum[c] / (double)rows;
-            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            const double shifted = sum[c] / (double)rows;
+            const double mean = (double)x[c] + shifted;
+            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -3743,9 +3763,10 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
             vf s[NV], q[NV];
             for (int v = 0; v < NV; v++)
                 s[v] = q[v] = vzero();
+            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
             for (size_t r = r0; r < r1; r++)
                 for (int v = 0; v < NV; v++) {
-                    const vf a = vload(x + r * C + v * VW);
+                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
                     s[v] = vadd(s[v], a);
                     q[v] = vfma(a, a, q[v]);
                 }
@@ -3771,8 +3792,9 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double mean = sum[c] / (double)rows;
-            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            const double shifted = sum[c] / (double)rows;
+            const double mean = (double)x[c] + shifted;
+            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -4007,9 +4029,10 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
             vf s[NV], q[NV];
             for (int v = 0; v < NV; v++)
                 s[v] = q[v] = vzero();
+            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
             for (size_t r = r0; r < r1; r++)
                 for (int v = 0; v < NV; v++) {
-                    const vf a = vload(x + r * C + v * VW);
+                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
                     s[v] = vadd(s[v], a);
                     q[v] = vfma(a, a, q[v]);
                 }
@@ -4035,8 +4058,9 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double mean = sum[c] / (double)rows;
-            double var = sq[c] / (double)rows - mean * mean;   /* biased: normalizes */
+            const double shifted = sum[c] / (double)rows;
+            const double mean = (double)x[c] + shifted;
+            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
