@@ -19,35 +19,54 @@
 #include <math.h>
 #include <stddef.h>
 
-/* ISA generic: vectors of 8 floats through GCC/Clang vector extensions, portable C that
- * the compiler maps to whatever SIMD the target has. */
+/* ISA generic: vectors of 8 floats in portable C through GCC/Clang vector extensions; the
+ * compiler maps them to the target's SIMD. Where the target has 32-byte vectors (AVX) a
+ * vector is one of them; elsewhere a pair of 16-byte halves (SSE, NEON), which keeps
+ * 32-byte vectors out of function signatures and so out of ABI trouble. */
 #include <string.h>
 
-/* The helpers below are static inline: GCC's note that a 32-byte vector return changes the
- * ABI on targets without AVX concerns external functions only. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-
+enum { VW = 8 };
+#if defined(__AVX__)
 typedef float vf __attribute__((vector_size(32)));
 typedef int vi __attribute__((vector_size(32)));
-enum { VW = 8 };
 static inline vf vload(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 static inline void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
 static inline vf vset1(float x) { return (vf){ x, x, x, x, x, x, x, x }; }
-static inline vf vbcast(const float *p) { return vset1(*p); }
 static inline vf vzero(void) { return (vf){ 0 }; }
 static inline vf vadd(vf a, vf b) { return a + b; }
 static inline vf vmul(vf a, vf b) { return a * b; }
+static inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
+static inline vf vneg(vf a) { return -a; }
 static inline vf vmax(vf a, vf b)
 {
     const vi m = a > b;
     return (vf)(((vi)a & m) | ((vi)b & ~m));
 }
-static inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
-static inline vf vneg(vf a) { return -a; }
 /* b where m > 0, else 0: the ReLU's backward mask */
 static inline vf vmask_pos(vf m, vf b) { return (vf)((vi)b & (m > vzero())); }
+#else
+typedef float vh __attribute__((vector_size(16)));
+typedef int vhi __attribute__((vector_size(16)));
+typedef struct { vh lo, hi; } vf;
+static inline vf vload(const float *p) { vf v; memcpy(&v.lo, p, 16); memcpy(&v.hi, p + 4, 16); return v; }
+static inline void vstore(float *p, vf v) { memcpy(p, &v.lo, 16); memcpy(p + 4, &v.hi, 16); }
+static inline vf vset1(float x) { return (vf){ { x, x, x, x }, { x, x, x, x } }; }
+static inline vf vzero(void) { return vset1(0.0f); }
+static inline vf vadd(vf a, vf b) { return (vf){ a.lo + b.lo, a.hi + b.hi }; }
+static inline vf vmul(vf a, vf b) { return (vf){ a.lo * b.lo, a.hi * b.hi }; }
+static inline vf vfma(vf a, vf b, vf c) { return (vf){ a.lo * b.lo + c.lo, a.hi * b.hi + c.hi }; }
+static inline vf vneg(vf a) { return (vf){ -a.lo, -a.hi }; }
+static inline vh vhmax(vh a, vh b)
+{
+    const vhi m = a > b;
+    return (vh)(((vhi)a & m) | ((vhi)b & ~m));
+}
+static inline vf vmax(vf a, vf b) { return (vf){ vhmax(a.lo, b.lo), vhmax(a.hi, b.hi) }; }
+static inline vh vhmask(vh m, vh b) { return (vh)((vhi)b & (m > (vh){ 0 })); }
+/* b where m > 0, else 0: the ReLU's backward mask */
+static inline vf vmask_pos(vf m, vf b) { return (vf){ vhmask(m.lo, b.lo), vhmask(m.hi, b.hi) }; }
+#endif
+static inline vf vbcast(const float *p) { return vset1(*p); }
 
 /* Threads: OpenMP when compiled with it, else one thread. Work is divided statically, so a
  * fixed thread count gives bit-identical results run to run. */
@@ -61,7 +80,7 @@ static inline vf vmask_pos(vf m, vf b) { return (vf)((vi)b & (m > vzero())); }
 static inline int rn_thread(void) { return omp_get_thread_num(); }
 static inline int rn_threads(void) { return omp_get_num_threads(); }
 #else
-#define RN_PARALLEL(nt)
+#define RN_PARALLEL(nt) (void)(nt);
 #define RN_BARRIER()
 static inline int rn_thread(void) { return 0; }
 static inline int rn_threads(void) { return 1; }
