@@ -105,9 +105,13 @@ function Ctx:kernel(name, file, params, L)
   return name
 end
 
--- Append one statement to the schedule.
+-- Append one statement to the schedule, timed into r->profile when profiling.
 function Ctx:call(fmt, ...)
-  local line = format(fmt, ...)
+  local m = self.model
+  local id = #m.profile
+  local kernel = fmt:match("^%%s%(") and select(1, ...) or "?"
+  m.profile[#m.profile + 1] = format("%s %s %s", self.pass, self.layer or "?", kernel)
+  local line = format("RN_TIMED(%d, %s);", id, format(fmt, ...):gsub(";$", ""))
   if self.guard then
     line = format("if (%s)\n        %s", self.guard, line)
     self.guard = nil
@@ -136,11 +140,13 @@ local function schedule(model, pass)
   local g = model.g
   local mode = pass == "infer" and "infer" or "train"
   local e = new_ctx(model, mode, model.plans[mode])
+  e.pass = pass == "train" and "forward_train" or (pass == "infer" and "forward_infer" or "backward")
   local groups = model.plans[mode].groups
   local x = g.input
   local conv = format("nchw_to_nhwc_c%dh%dw%d", x.c, x.h, x.w)
   if pass ~= "backward" then
     e:comment(format("input: NCHW %s -> NHWC", shape_text(x)))
+    e.layer = "input"
     e:call("%s(n, x, %s);", e:kernel(conv, "nchw_to_nhwc.c.in", { C = x.c, H = x.h, W = x.w },
                                      { name = "input", mod = { describe = function() return "input layout" end } }),
            e:x(x))
@@ -152,6 +158,7 @@ local function schedule(model, pass)
         if grp and grp.add then inputs[2] = shape_text(grp.add.inputs[2]) end
         e:comment(format("%s: %s; %s -> %s", group_name(L, grp), group_text(L, grp), concat(inputs, " + "),
                          shape_text(L.output)))
+        e.layer = L.name
         L.mod.forward(L, e, grp)
       end
     end
@@ -161,10 +168,12 @@ local function schedule(model, pass)
       local grp = groups[L]
       if not grp or grp.head == L then
         e:comment(format("%s: %s (backward)", group_name(L, grp), group_text(L, grp)))
+        e.layer = L.name
         L.mod.backward(L, e, grp)
       end
     end
     e:comment(format("input gradient: NHWC -> NCHW %s", shape_text(x)))
+    e.layer = "input"
     local back = format("nhwc_to_nchw_c%dh%dw%d", x.c, x.h, x.w)
     e.guard = "r->dinput"
     e:call("%s(n, %s, r->dinput);", e:kernel(back, "nhwc_to_nchw.c.in", { C = x.c, H = x.h, W = x.w },
@@ -188,7 +197,8 @@ end
 
 -- Generate the files of graph g. opts: name, isa, spec_path, version, command, templates.
 function M.generate(g, opts)
-  local model = { g = g, opts = opts, kernels = {}, kernel_order = {}, scratch = 0, thread_scratch = 0 }
+  local model = { g = g, opts = opts, kernels = {}, kernel_order = {}, scratch = 0, thread_scratch = 0,
+                  profile = {} }
   model.plans = { train = plan_mod.plan(g, "train"), infer = plan_mod.plan(g, "infer") }
   local fwd_train = schedule(model, "train")
   local fwd_infer = schedule(model, "infer")
@@ -232,6 +242,11 @@ function M.generate(g, opts)
     kernels = concat(kernels, "\n"), nkernels = #model.kernel_order,
     forward_train = fwd_train, forward_infer = fwd_infer, backward = bwd,
     tensors = concat(tensors, "\n"), ntensors = #g.tensor_table,
+    profile_names = (function()
+      local out = {}
+      for _, name in ipairs(model.profile) do out[#out + 1] = format('    "%s",', name) end
+      return concat(out, "\n")
+    end)(), nprofile = #model.profile,
     acts = concat(acts, "\n"), nacts = #g.tensors, layer_table = concat(layers, "\n"), nlayers = #g.layers,
     summary = c_string(summary.render(g)), roles = ROLE_NAMES,
     input = g.input, classes = g.spec.classes,

@@ -104,6 +104,25 @@ static inline void rn_pad_image(const float *restrict x, float *restrict xp, int
     }
 }
 
+/* Profiling: with r->profile set, each statement's seconds are added to its slot. */
+#include <time.h>
+static inline double rn_now(void)
+{
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+#define RN_TIMED(id, call)                                   \
+    do {                                                     \
+        if (prof) {                                          \
+            const double t0_ = rn_now();                     \
+            call;                                            \
+            prof[id] += rn_now() - t0_;                      \
+        } else {                                             \
+            call;                                            \
+        }                                                    \
+    } while (0)
+
 /* nchw_to_nhwc_c3h32w32: input layout, layout conversion.
  * Used by: input. */
 static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *restrict dst)
@@ -7596,6 +7615,7 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
  * backward reads kept in the training plan (392320 floats per image). */
 static void forward_train(rn_run *r, const float *x, float *logits)
 {
+    double *const prof = r->profile;
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     (void)nt;
@@ -7603,96 +7623,97 @@ static void forward_train(rn_run *r, const float *x, float *logits)
     const float *const P = r->params;
 
     /* input: NCHW 3x32x32 -> NHWC */
-    nchw_to_nhwc_c3h32w32(n, x, A + 0 * n);
+    RN_TIMED(0, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
     /* conv1: conv 3x3/1 pad 1, 3->16; 3x32x32 -> 16x32x32 */
-    conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt);
+    RN_TIMED(1, conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, Wk + 0, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(2, bn_c16_hw1024_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, Wk + 0, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 35840 * n, r->scratch, nt);
+    RN_TIMED(3, conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 35840 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_relu_fwd(n, A + 35840 * n, A + 52224 * n, P + 2768, P + 2784, S + 32, S + 48, Wk + 32, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(4, bn_c16_hw1024_relu_fwd(n, A + 35840 * n, A + 52224 * n, P + 2768, P + 2784, S + 32, S + 48, Wk + 32, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 52224 * n, P + 2800, A + 68608 * n, r->scratch, nt);
+    RN_TIMED(5, conv3x3_s1_c16k16_h32w32_fwd(n, A + 52224 * n, P + 2800, A + 68608 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_add_relu_fwd(n, A + 68608 * n, A + 19456 * n, A + 84992 * n, P + 5104, P + 5120, S + 64, S + 80, Wk + 64, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(6, bn_c16_hw1024_add_relu_fwd(n, A + 68608 * n, A + 19456 * n, A + 84992 * n, P + 5104, P + 5120, S + 64, S + 80, Wk + 64, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 84992 * n, P + 5136, A + 101376 * n, r->scratch, nt);
+    RN_TIMED(7, conv3x3_s1_c16k16_h32w32_fwd(n, A + 84992 * n, P + 5136, A + 101376 * n, r->scratch, nt));
     /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_relu_fwd(n, A + 101376 * n, A + 117760 * n, P + 7440, P + 7456, S + 96, S + 112, Wk + 96, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(8, bn_c16_hw1024_relu_fwd(n, A + 101376 * n, A + 117760 * n, P + 7440, P + 7456, S + 96, S + 112, Wk + 96, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 117760 * n, P + 7472, A + 134144 * n, r->scratch, nt);
+    RN_TIMED(9, conv3x3_s1_c16k16_h32w32_fwd(n, A + 117760 * n, P + 7472, A + 134144 * n, r->scratch, nt));
     /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_add_relu_fwd(n, A + 134144 * n, A + 84992 * n, A + 150528 * n, P + 9776, P + 9792, S + 128, S + 144, Wk + 128, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(10, bn_c16_hw1024_add_relu_fwd(n, A + 134144 * n, A + 84992 * n, A + 150528 * n, P + 9776, P + 9792, S + 128, S + 144, Wk + 128, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 150528 * n, P + 9808, A + 166912 * n, r->scratch, nt);
+    RN_TIMED(11, conv3x3_s1_c16k16_h32w32_fwd(n, A + 150528 * n, P + 9808, A + 166912 * n, r->scratch, nt));
     /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_relu_fwd(n, A + 166912 * n, A + 183296 * n, P + 12112, P + 12128, S + 160, S + 176, Wk + 160, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(12, bn_c16_hw1024_relu_fwd(n, A + 166912 * n, A + 183296 * n, P + 12112, P + 12128, S + 160, S + 176, Wk + 160, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 183296 * n, P + 12144, A + 199680 * n, r->scratch, nt);
+    RN_TIMED(13, conv3x3_s1_c16k16_h32w32_fwd(n, A + 183296 * n, P + 12144, A + 199680 * n, r->scratch, nt));
     /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_add_relu_fwd(n, A + 199680 * n, A + 150528 * n, A + 216064 * n, P + 14448, P + 14464, S + 192, S + 208, Wk + 192, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(14, bn_c16_hw1024_add_relu_fwd(n, A + 199680 * n, A + 150528 * n, A + 216064 * n, P + 14448, P + 14464, S + 192, S + 208, Wk + 192, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
-    shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 216064 * n, A + 232448 * n);
+    RN_TIMED(15, shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 216064 * n, A + 232448 * n));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32; 16x32x32 -> 32x16x16 */
-    conv3x3_s2_c16k32_h32w32_fwd(n, A + 216064 * n, P + 14480, A + 240640 * n, r->scratch, nt);
+    RN_TIMED(16, conv3x3_s2_c16k32_h32w32_fwd(n, A + 216064 * n, P + 14480, A + 240640 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_relu_fwd(n, A + 240640 * n, A + 248832 * n, P + 19088, P + 19120, S + 224, S + 256, Wk + 224, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(17, bn_c32_hw256_relu_fwd(n, A + 240640 * n, A + 248832 * n, P + 19088, P + 19120, S + 224, S + 256, Wk + 224, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 248832 * n, P + 19152, A + 257024 * n, r->scratch, nt);
+    RN_TIMED(18, conv3x3_s1_c32k32_h16w16_fwd(n, A + 248832 * n, P + 19152, A + 257024 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_add_relu_fwd(n, A + 257024 * n, A + 232448 * n, A + 265216 * n, P + 28368, P + 28400, S + 288, S + 320, Wk + 288, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(19, bn_c32_hw256_add_relu_fwd(n, A + 257024 * n, A + 232448 * n, A + 265216 * n, P + 28368, P + 28400, S + 288, S + 320, Wk + 288, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 265216 * n, P + 28432, A + 232448 * n, r->scratch, nt);
+    RN_TIMED(20, conv3x3_s1_c32k32_h16w16_fwd(n, A + 265216 * n, P + 28432, A + 232448 * n, r->scratch, nt));
     /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_relu_fwd(n, A + 232448 * n, A + 273408 * n, P + 37648, P + 37680, S + 352, S + 384, Wk + 352, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(21, bn_c32_hw256_relu_fwd(n, A + 232448 * n, A + 273408 * n, P + 37648, P + 37680, S + 352, S + 384, Wk + 352, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 273408 * n, P + 37712, A + 281600 * n, r->scratch, nt);
+    RN_TIMED(22, conv3x3_s1_c32k32_h16w16_fwd(n, A + 273408 * n, P + 37712, A + 281600 * n, r->scratch, nt));
     /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_add_relu_fwd(n, A + 281600 * n, A + 265216 * n, A + 289792 * n, P + 46928, P + 46960, S + 416, S + 448, Wk + 416, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(23, bn_c32_hw256_add_relu_fwd(n, A + 281600 * n, A + 265216 * n, A + 289792 * n, P + 46928, P + 46960, S + 416, S + 448, Wk + 416, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 289792 * n, P + 46992, A + 297984 * n, r->scratch, nt);
+    RN_TIMED(24, conv3x3_s1_c32k32_h16w16_fwd(n, A + 289792 * n, P + 46992, A + 297984 * n, r->scratch, nt));
     /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_relu_fwd(n, A + 297984 * n, A + 306176 * n, P + 56208, P + 56240, S + 480, S + 512, Wk + 480, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(25, bn_c32_hw256_relu_fwd(n, A + 297984 * n, A + 306176 * n, P + 56208, P + 56240, S + 480, S + 512, Wk + 480, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 306176 * n, P + 56272, A + 314368 * n, r->scratch, nt);
+    RN_TIMED(26, conv3x3_s1_c32k32_h16w16_fwd(n, A + 306176 * n, P + 56272, A + 314368 * n, r->scratch, nt));
     /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_add_relu_fwd(n, A + 314368 * n, A + 289792 * n, A + 322560 * n, P + 65488, P + 65520, S + 544, S + 576, Wk + 544, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(27, bn_c32_hw256_add_relu_fwd(n, A + 314368 * n, A + 289792 * n, A + 322560 * n, P + 65488, P + 65520, S + 544, S + 576, Wk + 544, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
-    shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 322560 * n, A + 330752 * n);
+    RN_TIMED(28, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 322560 * n, A + 330752 * n));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
-    conv3x3_s2_c32k64_h16w16_fwd(n, A + 322560 * n, P + 65552, A + 334848 * n, r->scratch, nt);
+    RN_TIMED(29, conv3x3_s2_c32k64_h16w16_fwd(n, A + 322560 * n, P + 65552, A + 334848 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_relu_fwd(n, A + 334848 * n, A + 338944 * n, P + 83984, P + 84048, S + 608, S + 672, Wk + 608, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(30, bn_c64_hw64_relu_fwd(n, A + 334848 * n, A + 338944 * n, P + 83984, P + 84048, S + 608, S + 672, Wk + 608, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 338944 * n, P + 84112, A + 343040 * n, r->scratch, nt);
+    RN_TIMED(31, conv3x3_s1_c64k64_h8w8_fwd(n, A + 338944 * n, P + 84112, A + 343040 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_add_relu_fwd(n, A + 343040 * n, A + 330752 * n, A + 347136 * n, P + 120976, P + 121040, S + 736, S + 800, Wk + 736, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(32, bn_c64_hw64_add_relu_fwd(n, A + 343040 * n, A + 330752 * n, A + 347136 * n, P + 120976, P + 121040, S + 736, S + 800, Wk + 736, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 347136 * n, P + 121104, A + 330752 * n, r->scratch, nt);
+    RN_TIMED(33, conv3x3_s1_c64k64_h8w8_fwd(n, A + 347136 * n, P + 121104, A + 330752 * n, r->scratch, nt));
     /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_relu_fwd(n, A + 330752 * n, A + 351232 * n, P + 157968, P + 158032, S + 864, S + 928, Wk + 864, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(34, bn_c64_hw64_relu_fwd(n, A + 330752 * n, A + 351232 * n, P + 157968, P + 158032, S + 864, S + 928, Wk + 864, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 351232 * n, P + 158096, A + 355328 * n, r->scratch, nt);
+    RN_TIMED(35, conv3x3_s1_c64k64_h8w8_fwd(n, A + 351232 * n, P + 158096, A + 355328 * n, r->scratch, nt));
     /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_add_relu_fwd(n, A + 355328 * n, A + 347136 * n, A + 359424 * n, P + 194960, P + 195024, S + 992, S + 1056, Wk + 992, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(36, bn_c64_hw64_add_relu_fwd(n, A + 355328 * n, A + 347136 * n, A + 359424 * n, P + 194960, P + 195024, S + 992, S + 1056, Wk + 992, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 359424 * n, P + 195088, A + 363520 * n, r->scratch, nt);
+    RN_TIMED(37, conv3x3_s1_c64k64_h8w8_fwd(n, A + 359424 * n, P + 195088, A + 363520 * n, r->scratch, nt));
     /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_relu_fwd(n, A + 363520 * n, A + 367616 * n, P + 231952, P + 232016, S + 1120, S + 1184, Wk + 1120, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(38, bn_c64_hw64_relu_fwd(n, A + 363520 * n, A + 367616 * n, P + 231952, P + 232016, S + 1120, S + 1184, Wk + 1120, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 367616 * n, P + 232080, A + 371712 * n, r->scratch, nt);
+    RN_TIMED(39, conv3x3_s1_c64k64_h8w8_fwd(n, A + 367616 * n, P + 232080, A + 371712 * n, r->scratch, nt));
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_add_relu_fwd(n, A + 371712 * n, A + 359424 * n, A + 375808 * n, P + 268944, P + 269008, S + 1248, S + 1312, Wk + 1248, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(40, bn_c64_hw64_add_relu_fwd(n, A + 371712 * n, A + 359424 * n, A + 375808 * n, P + 268944, P + 269008, S + 1248, S + 1312, Wk + 1248, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
-    gap_c64_hw64_fwd(n, A + 375808 * n, A + 379904 * n);
+    RN_TIMED(41, gap_c64_hw64_fwd(n, A + 375808 * n, A + 379904 * n));
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
-    fc_i64o10_fwd(n, A + 379904 * n, P + 269072, P + 269712, logits);
+    RN_TIMED(42, fc_i64o10_fwd(n, A + 379904 * n, P + 269072, P + 269712, logits));
 }
 
 /* Eval-mode forward: running statistics; the inference plan reuses memory (52224 floats per image). */
 static void forward_infer(rn_run *r, const float *x, float *logits)
 {
+    double *const prof = r->profile;
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     (void)nt;
@@ -7700,97 +7721,98 @@ static void forward_infer(rn_run *r, const float *x, float *logits)
     const float *const P = r->params, *const S = r->stats;
 
     /* input: NCHW 3x32x32 -> NHWC */
-    nchw_to_nhwc_c3h32w32(n, x, A + 0 * n);
+    RN_TIMED(43, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
     /* conv1: conv 3x3/1 pad 1, 3->16; 3x32x32 -> 16x32x32 */
-    conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt);
+    RN_TIMED(44, conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_relu_fwd_eval(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, r->bn_eps, nt);
+    RN_TIMED(45, bn_c16_hw1024_relu_fwd_eval(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, r->bn_eps, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 0 * n, r->scratch, nt);
+    RN_TIMED(46, conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 0 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 35840 * n, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, nt);
+    RN_TIMED(47, bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 35840 * n, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 35840 * n, P + 2800, A + 0 * n, r->scratch, nt);
+    RN_TIMED(48, conv3x3_s1_c16k16_h32w32_fwd(n, A + 35840 * n, P + 2800, A + 0 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 19456 * n, A + 35840 * n, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, nt);
+    RN_TIMED(49, bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 19456 * n, A + 35840 * n, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, nt));
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 35840 * n, P + 5136, A + 0 * n, r->scratch, nt);
+    RN_TIMED(50, conv3x3_s1_c16k16_h32w32_fwd(n, A + 35840 * n, P + 5136, A + 0 * n, r->scratch, nt));
     /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, nt);
+    RN_TIMED(51, bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, nt));
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 16384 * n, P + 7472, A + 0 * n, r->scratch, nt);
+    RN_TIMED(52, conv3x3_s1_c16k16_h32w32_fwd(n, A + 16384 * n, P + 7472, A + 0 * n, r->scratch, nt));
     /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 35840 * n, A + 16384 * n, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, nt);
+    RN_TIMED(53, bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 35840 * n, A + 16384 * n, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, nt));
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 16384 * n, P + 9808, A + 0 * n, r->scratch, nt);
+    RN_TIMED(54, conv3x3_s1_c16k16_h32w32_fwd(n, A + 16384 * n, P + 9808, A + 0 * n, r->scratch, nt));
     /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 32768 * n, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, nt);
+    RN_TIMED(55, bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 32768 * n, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, nt));
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 32768 * n, P + 12144, A + 0 * n, r->scratch, nt);
+    RN_TIMED(56, conv3x3_s1_c16k16_h32w32_fwd(n, A + 32768 * n, P + 12144, A + 0 * n, r->scratch, nt));
     /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, A + 32768 * n, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, nt);
+    RN_TIMED(57, bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, A + 32768 * n, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, nt));
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
-    shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n);
+    RN_TIMED(58, shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32; 16x32x32 -> 32x16x16 */
-    conv3x3_s2_c16k32_h32w32_fwd(n, A + 32768 * n, P + 14480, A + 8192 * n, r->scratch, nt);
+    RN_TIMED(59, conv3x3_s2_c16k32_h32w32_fwd(n, A + 32768 * n, P + 14480, A + 8192 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_relu_fwd_eval(n, A + 8192 * n, A + 16384 * n, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, nt);
+    RN_TIMED(60, bn_c32_hw256_relu_fwd_eval(n, A + 8192 * n, A + 16384 * n, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 19152, A + 8192 * n, r->scratch, nt);
+    RN_TIMED(61, conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 19152, A + 8192 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_add_relu_fwd_eval(n, A + 8192 * n, A + 0 * n, A + 16384 * n, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, nt);
+    RN_TIMED(62, bn_c32_hw256_add_relu_fwd_eval(n, A + 8192 * n, A + 0 * n, A + 16384 * n, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, nt));
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 28432, A + 0 * n, r->scratch, nt);
+    RN_TIMED(63, conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 28432, A + 0 * n, r->scratch, nt));
     /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, nt);
+    RN_TIMED(64, bn_c32_hw256_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, nt));
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 8192 * n, P + 37712, A + 0 * n, r->scratch, nt);
+    RN_TIMED(65, conv3x3_s1_c32k32_h16w16_fwd(n, A + 8192 * n, P + 37712, A + 0 * n, r->scratch, nt));
     /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_add_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, A + 8192 * n, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, nt);
+    RN_TIMED(66, bn_c32_hw256_add_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, A + 8192 * n, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, nt));
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 8192 * n, P + 46992, A + 0 * n, r->scratch, nt);
+    RN_TIMED(67, conv3x3_s1_c32k32_h16w16_fwd(n, A + 8192 * n, P + 46992, A + 0 * n, r->scratch, nt));
     /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, nt);
+    RN_TIMED(68, bn_c32_hw256_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, nt));
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 56272, A + 0 * n, r->scratch, nt);
+    RN_TIMED(69, conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 56272, A + 0 * n, r->scratch, nt));
     /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_add_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, A + 16384 * n, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, nt);
+    RN_TIMED(70, bn_c32_hw256_add_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, A + 16384 * n, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, nt));
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
-    shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n);
+    RN_TIMED(71, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
-    conv3x3_s2_c32k64_h16w16_fwd(n, A + 16384 * n, P + 65552, A + 4096 * n, r->scratch, nt);
+    RN_TIMED(72, conv3x3_s2_c32k64_h16w16_fwd(n, A + 16384 * n, P + 65552, A + 4096 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_relu_fwd_eval(n, A + 4096 * n, A + 8192 * n, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, nt);
+    RN_TIMED(73, bn_c64_hw64_relu_fwd_eval(n, A + 4096 * n, A + 8192 * n, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 84112, A + 4096 * n, r->scratch, nt);
+    RN_TIMED(74, conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 84112, A + 4096 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_add_relu_fwd_eval(n, A + 4096 * n, A + 0 * n, A + 8192 * n, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, nt);
+    RN_TIMED(75, bn_c64_hw64_add_relu_fwd_eval(n, A + 4096 * n, A + 0 * n, A + 8192 * n, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, nt));
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 121104, A + 0 * n, r->scratch, nt);
+    RN_TIMED(76, conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 121104, A + 0 * n, r->scratch, nt));
     /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, nt);
+    RN_TIMED(77, bn_c64_hw64_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, nt));
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 4096 * n, P + 158096, A + 0 * n, r->scratch, nt);
+    RN_TIMED(78, conv3x3_s1_c64k64_h8w8_fwd(n, A + 4096 * n, P + 158096, A + 0 * n, r->scratch, nt));
     /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_add_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, A + 4096 * n, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, nt);
+    RN_TIMED(79, bn_c64_hw64_add_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, A + 4096 * n, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, nt));
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 4096 * n, P + 195088, A + 0 * n, r->scratch, nt);
+    RN_TIMED(80, conv3x3_s1_c64k64_h8w8_fwd(n, A + 4096 * n, P + 195088, A + 0 * n, r->scratch, nt));
     /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, nt);
+    RN_TIMED(81, bn_c64_hw64_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 232080, A + 0 * n, r->scratch, nt);
+    RN_TIMED(82, conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 232080, A + 0 * n, r->scratch, nt));
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_add_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, A + 8192 * n, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, nt);
+    RN_TIMED(83, bn_c64_hw64_add_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, A + 8192 * n, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, nt));
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
-    gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n);
+    RN_TIMED(84, gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n));
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
-    fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits);
+    RN_TIMED(85, fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits));
 }
 
 /* Backward, in exactly the reverse order of forward_train: parameter gradients into G,
  * activation gradients in the training plan, the input's gradient into r->dinput if set. */
 static void backward(rn_run *r, const float *dlogits)
 {
+    double *const prof = r->profile;
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     (void)nt;
@@ -7798,112 +7820,112 @@ static void backward(rn_run *r, const float *dlogits)
     const float *const P = r->params;
 
     /* fc: fully connected, 64->10 (backward) */
-    fc_i64o10_bwd(n, A + 379904 * n, P + 269072, dlogits, A + 379968 * n, G + 269072, G + 269712);
+    RN_TIMED(86, fc_i64o10_bwd(n, A + 379904 * n, P + 269072, dlogits, A + 379968 * n, G + 269072, G + 269712));
     /* avgpool: global average pool 8x8 (backward) */
-    gap_c64_hw64_bwd(n, A + 379968 * n, A + 380032 * n);
+    RN_TIMED(87, gap_c64_hw64_bwd(n, A + 379968 * n, A + 380032 * n));
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    bn_c64_hw64_add_relu_bwd(n, A + 371712 * n, A + 375808 * n, A + 380032 * n, A + 388224 * n, A + 384128 * n, P + 268944, Wk + 1248, G + 268944, G + 269008, r->scratch, nt);
+    RN_TIMED(88, bn_c64_hw64_add_relu_bwd(n, A + 371712 * n, A + 375808 * n, A + 380032 * n, A + 388224 * n, A + 384128 * n, P + 268944, Wk + 1248, G + 268944, G + 269008, r->scratch, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 367616 * n, A + 388224 * n, G + 232080, r->scratch, nt);
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 388224 * n, P + 232080, Wk + 1376, A + 371712 * n, r->scratch, nt);
+    RN_TIMED(89, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 367616 * n, A + 388224 * n, G + 232080, r->scratch, nt));
+    RN_TIMED(90, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 388224 * n, P + 232080, Wk + 1376, A + 371712 * n, r->scratch, nt));
     /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    bn_c64_hw64_relu_bwd(n, A + 363520 * n, A + 367616 * n, A + 371712 * n, A + 375808 * n, P + 231952, Wk + 1120, G + 231952, G + 232016, r->scratch, nt);
+    RN_TIMED(91, bn_c64_hw64_relu_bwd(n, A + 363520 * n, A + 367616 * n, A + 371712 * n, A + 375808 * n, P + 231952, Wk + 1120, G + 231952, G + 232016, r->scratch, nt));
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 359424 * n, A + 375808 * n, G + 195088, r->scratch, nt);
-    conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 375808 * n, P + 195088, Wk + 1376, A + 384128 * n, r->scratch, nt);
+    RN_TIMED(92, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 359424 * n, A + 375808 * n, G + 195088, r->scratch, nt));
+    RN_TIMED(93, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 375808 * n, P + 195088, Wk + 1376, A + 384128 * n, r->scratch, nt));
     /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    bn_c64_hw64_add_relu_bwd(n, A + 355328 * n, A + 359424 * n, A + 384128 * n, A + 367616 * n, A + 363520 * n, P + 194960, Wk + 992, G + 194960, G + 195024, r->scratch, nt);
+    RN_TIMED(94, bn_c64_hw64_add_relu_bwd(n, A + 355328 * n, A + 359424 * n, A + 384128 * n, A + 367616 * n, A + 363520 * n, P + 194960, Wk + 992, G + 194960, G + 195024, r->scratch, nt));
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 351232 * n, A + 367616 * n, G + 158096, r->scratch, nt);
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 367616 * n, P + 158096, Wk + 1376, A + 355328 * n, r->scratch, nt);
+    RN_TIMED(95, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 351232 * n, A + 367616 * n, G + 158096, r->scratch, nt));
+    RN_TIMED(96, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 367616 * n, P + 158096, Wk + 1376, A + 355328 * n, r->scratch, nt));
     /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    bn_c64_hw64_relu_bwd(n, A + 330752 * n, A + 351232 * n, A + 355328 * n, A + 359424 * n, P + 157968, Wk + 864, G + 157968, G + 158032, r->scratch, nt);
+    RN_TIMED(97, bn_c64_hw64_relu_bwd(n, A + 330752 * n, A + 351232 * n, A + 355328 * n, A + 359424 * n, P + 157968, Wk + 864, G + 157968, G + 158032, r->scratch, nt));
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 347136 * n, A + 359424 * n, G + 121104, r->scratch, nt);
-    conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 359424 * n, P + 121104, Wk + 1376, A + 363520 * n, r->scratch, nt);
+    RN_TIMED(98, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 347136 * n, A + 359424 * n, G + 121104, r->scratch, nt));
+    RN_TIMED(99, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 359424 * n, P + 121104, Wk + 1376, A + 363520 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    bn_c64_hw64_add_relu_bwd(n, A + 343040 * n, A + 347136 * n, A + 363520 * n, A + 351232 * n, A + 330752 * n, P + 120976, Wk + 736, G + 120976, G + 121040, r->scratch, nt);
+    RN_TIMED(100, bn_c64_hw64_add_relu_bwd(n, A + 343040 * n, A + 347136 * n, A + 363520 * n, A + 351232 * n, A + 330752 * n, P + 120976, Wk + 736, G + 120976, G + 121040, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 338944 * n, A + 351232 * n, G + 84112, r->scratch, nt);
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 351232 * n, P + 84112, Wk + 1376, A + 343040 * n, r->scratch, nt);
+    RN_TIMED(101, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 338944 * n, A + 351232 * n, G + 84112, r->scratch, nt));
+    RN_TIMED(102, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 351232 * n, P + 84112, Wk + 1376, A + 343040 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    bn_c64_hw64_relu_bwd(n, A + 334848 * n, A + 338944 * n, A + 343040 * n, A + 347136 * n, P + 83984, Wk + 608, G + 83984, G + 84048, r->scratch, nt);
+    RN_TIMED(103, bn_c64_hw64_relu_bwd(n, A + 334848 * n, A + 338944 * n, A + 343040 * n, A + 347136 * n, P + 83984, Wk + 608, G + 83984, G + 84048, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64 (backward) */
-    conv3x3_s2_c32k64_h16w16_bwd_weights(n, A + 322560 * n, A + 347136 * n, G + 65552, r->scratch, nt);
-    conv3x3_s2_c32k64_h16w16_bwd_data(n, A + 347136 * n, P + 65552, Wk + 1376, A + 334848 * n, r->scratch, nt);
+    RN_TIMED(104, conv3x3_s2_c32k64_h16w16_bwd_weights(n, A + 322560 * n, A + 347136 * n, G + 65552, r->scratch, nt));
+    RN_TIMED(105, conv3x3_s2_c32k64_h16w16_bwd_data(n, A + 347136 * n, P + 65552, Wk + 1376, A + 334848 * n, r->scratch, nt));
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both) (backward) */
-    shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(n, A + 330752 * n, A + 334848 * n);
+    RN_TIMED(106, shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(n, A + 330752 * n, A + 334848 * n));
     /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    bn_c32_hw256_add_relu_bwd(n, A + 314368 * n, A + 322560 * n, A + 334848 * n, A + 351232 * n, A + 343040 * n, P + 65488, Wk + 544, G + 65488, G + 65520, r->scratch, nt);
+    RN_TIMED(107, bn_c32_hw256_add_relu_bwd(n, A + 314368 * n, A + 322560 * n, A + 334848 * n, A + 351232 * n, A + 343040 * n, P + 65488, Wk + 544, G + 65488, G + 65520, r->scratch, nt));
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 306176 * n, A + 351232 * n, G + 56272, r->scratch, nt);
-    conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 351232 * n, P + 56272, Wk + 1376, A + 314368 * n, r->scratch, nt);
+    RN_TIMED(108, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 306176 * n, A + 351232 * n, G + 56272, r->scratch, nt));
+    RN_TIMED(109, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 351232 * n, P + 56272, Wk + 1376, A + 314368 * n, r->scratch, nt));
     /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
-    bn_c32_hw256_relu_bwd(n, A + 297984 * n, A + 306176 * n, A + 314368 * n, A + 322560 * n, P + 56208, Wk + 480, G + 56208, G + 56240, r->scratch, nt);
+    RN_TIMED(110, bn_c32_hw256_relu_bwd(n, A + 297984 * n, A + 306176 * n, A + 314368 * n, A + 322560 * n, P + 56208, Wk + 480, G + 56208, G + 56240, r->scratch, nt));
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 289792 * n, A + 322560 * n, G + 46992, r->scratch, nt);
-    conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 322560 * n, P + 46992, Wk + 1376, A + 343040 * n, r->scratch, nt);
+    RN_TIMED(111, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 289792 * n, A + 322560 * n, G + 46992, r->scratch, nt));
+    RN_TIMED(112, conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 322560 * n, P + 46992, Wk + 1376, A + 343040 * n, r->scratch, nt));
     /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    bn_c32_hw256_add_relu_bwd(n, A + 281600 * n, A + 289792 * n, A + 343040 * n, A + 306176 * n, A + 297984 * n, P + 46928, Wk + 416, G + 46928, G + 46960, r->scratch, nt);
+    RN_TIMED(113, bn_c32_hw256_add_relu_bwd(n, A + 281600 * n, A + 289792 * n, A + 343040 * n, A + 306176 * n, A + 297984 * n, P + 46928, Wk + 416, G + 46928, G + 46960, r->scratch, nt));
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 273408 * n, A + 306176 * n, G + 37712, r->scratch, nt);
-    conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 306176 * n, P + 37712, Wk + 1376, A + 281600 * n, r->scratch, nt);
+    RN_TIMED(114, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 273408 * n, A + 306176 * n, G + 37712, r->scratch, nt));
+    RN_TIMED(115, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 306176 * n, P + 37712, Wk + 1376, A + 281600 * n, r->scratch, nt));
     /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
-    bn_c32_hw256_relu_bwd(n, A + 232448 * n, A + 273408 * n, A + 281600 * n, A + 289792 * n, P + 37648, Wk + 352, G + 37648, G + 37680, r->scratch, nt);
+    RN_TIMED(116, bn_c32_hw256_relu_bwd(n, A + 232448 * n, A + 273408 * n, A + 281600 * n, A + 289792 * n, P + 37648, Wk + 352, G + 37648, G + 37680, r->scratch, nt));
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 265216 * n, A + 289792 * n, G + 28432, r->scratch, nt);
-    conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 289792 * n, P + 28432, Wk + 1376, A + 297984 * n, r->scratch, nt);
+    RN_TIMED(117, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 265216 * n, A + 289792 * n, G + 28432, r->scratch, nt));
+    RN_TIMED(118, conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 289792 * n, P + 28432, Wk + 1376, A + 297984 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    bn_c32_hw256_add_relu_bwd(n, A + 257024 * n, A + 265216 * n, A + 297984 * n, A + 273408 * n, A + 232448 * n, P + 28368, Wk + 288, G + 28368, G + 28400, r->scratch, nt);
+    RN_TIMED(119, bn_c32_hw256_add_relu_bwd(n, A + 257024 * n, A + 265216 * n, A + 297984 * n, A + 273408 * n, A + 232448 * n, P + 28368, Wk + 288, G + 28368, G + 28400, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 248832 * n, A + 273408 * n, G + 19152, r->scratch, nt);
-    conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 273408 * n, P + 19152, Wk + 1376, A + 257024 * n, r->scratch, nt);
+    RN_TIMED(120, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 248832 * n, A + 273408 * n, G + 19152, r->scratch, nt));
+    RN_TIMED(121, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 273408 * n, P + 19152, Wk + 1376, A + 257024 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
-    bn_c32_hw256_relu_bwd(n, A + 240640 * n, A + 248832 * n, A + 257024 * n, A + 265216 * n, P + 19088, Wk + 224, G + 19088, G + 19120, r->scratch, nt);
+    RN_TIMED(122, bn_c32_hw256_relu_bwd(n, A + 240640 * n, A + 248832 * n, A + 257024 * n, A + 265216 * n, P + 19088, Wk + 224, G + 19088, G + 19120, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32 (backward) */
-    conv3x3_s2_c16k32_h32w32_bwd_weights(n, A + 216064 * n, A + 265216 * n, G + 14480, r->scratch, nt);
-    conv3x3_s2_c16k32_h32w32_bwd_data(n, A + 265216 * n, P + 14480, Wk + 1376, A + 240640 * n, r->scratch, nt);
+    RN_TIMED(123, conv3x3_s2_c16k32_h32w32_bwd_weights(n, A + 216064 * n, A + 265216 * n, G + 14480, r->scratch, nt));
+    RN_TIMED(124, conv3x3_s2_c16k32_h32w32_bwd_data(n, A + 265216 * n, P + 14480, Wk + 1376, A + 240640 * n, r->scratch, nt));
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both) (backward) */
-    shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(n, A + 232448 * n, A + 240640 * n);
+    RN_TIMED(125, shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(n, A + 232448 * n, A + 240640 * n));
     /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    bn_c16_hw1024_add_relu_bwd(n, A + 199680 * n, A + 216064 * n, A + 240640 * n, A + 273408 * n, A + 257024 * n, P + 14448, Wk + 192, G + 14448, G + 14464, r->scratch, nt);
+    RN_TIMED(126, bn_c16_hw1024_add_relu_bwd(n, A + 199680 * n, A + 216064 * n, A + 240640 * n, A + 273408 * n, A + 257024 * n, P + 14448, Wk + 192, G + 14448, G + 14464, r->scratch, nt));
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 183296 * n, A + 273408 * n, G + 12144, r->scratch, nt);
-    conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 273408 * n, P + 12144, Wk + 1376, A + 199680 * n, r->scratch, nt);
+    RN_TIMED(127, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 183296 * n, A + 273408 * n, G + 12144, r->scratch, nt));
+    RN_TIMED(128, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 273408 * n, P + 12144, Wk + 1376, A + 199680 * n, r->scratch, nt));
     /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
-    bn_c16_hw1024_relu_bwd(n, A + 166912 * n, A + 183296 * n, A + 199680 * n, A + 216064 * n, P + 12112, Wk + 160, G + 12112, G + 12128, r->scratch, nt);
+    RN_TIMED(129, bn_c16_hw1024_relu_bwd(n, A + 166912 * n, A + 183296 * n, A + 199680 * n, A + 216064 * n, P + 12112, Wk + 160, G + 12112, G + 12128, r->scratch, nt));
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 150528 * n, A + 216064 * n, G + 9808, r->scratch, nt);
-    conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 216064 * n, P + 9808, Wk + 1376, A + 257024 * n, r->scratch, nt);
+    RN_TIMED(130, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 150528 * n, A + 216064 * n, G + 9808, r->scratch, nt));
+    RN_TIMED(131, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 216064 * n, P + 9808, Wk + 1376, A + 257024 * n, r->scratch, nt));
     /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    bn_c16_hw1024_add_relu_bwd(n, A + 134144 * n, A + 150528 * n, A + 257024 * n, A + 183296 * n, A + 166912 * n, P + 9776, Wk + 128, G + 9776, G + 9792, r->scratch, nt);
+    RN_TIMED(132, bn_c16_hw1024_add_relu_bwd(n, A + 134144 * n, A + 150528 * n, A + 257024 * n, A + 183296 * n, A + 166912 * n, P + 9776, Wk + 128, G + 9776, G + 9792, r->scratch, nt));
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 117760 * n, A + 183296 * n, G + 7472, r->scratch, nt);
-    conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 183296 * n, P + 7472, Wk + 1376, A + 134144 * n, r->scratch, nt);
+    RN_TIMED(133, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 117760 * n, A + 183296 * n, G + 7472, r->scratch, nt));
+    RN_TIMED(134, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 183296 * n, P + 7472, Wk + 1376, A + 134144 * n, r->scratch, nt));
     /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
-    bn_c16_hw1024_relu_bwd(n, A + 101376 * n, A + 117760 * n, A + 134144 * n, A + 150528 * n, P + 7440, Wk + 96, G + 7440, G + 7456, r->scratch, nt);
+    RN_TIMED(135, bn_c16_hw1024_relu_bwd(n, A + 101376 * n, A + 117760 * n, A + 134144 * n, A + 150528 * n, P + 7440, Wk + 96, G + 7440, G + 7456, r->scratch, nt));
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 84992 * n, A + 150528 * n, G + 5136, r->scratch, nt);
-    conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 150528 * n, P + 5136, Wk + 1376, A + 166912 * n, r->scratch, nt);
+    RN_TIMED(136, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 84992 * n, A + 150528 * n, G + 5136, r->scratch, nt));
+    RN_TIMED(137, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 150528 * n, P + 5136, Wk + 1376, A + 166912 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    bn_c16_hw1024_add_relu_bwd(n, A + 68608 * n, A + 84992 * n, A + 166912 * n, A + 117760 * n, A + 101376 * n, P + 5104, Wk + 64, G + 5104, G + 5120, r->scratch, nt);
+    RN_TIMED(138, bn_c16_hw1024_add_relu_bwd(n, A + 68608 * n, A + 84992 * n, A + 166912 * n, A + 117760 * n, A + 101376 * n, P + 5104, Wk + 64, G + 5104, G + 5120, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 52224 * n, A + 117760 * n, G + 2800, r->scratch, nt);
-    conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 117760 * n, P + 2800, Wk + 1376, A + 68608 * n, r->scratch, nt);
+    RN_TIMED(139, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 52224 * n, A + 117760 * n, G + 2800, r->scratch, nt));
+    RN_TIMED(140, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 117760 * n, P + 2800, Wk + 1376, A + 68608 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
-    bn_c16_hw1024_relu_bwd(n, A + 35840 * n, A + 52224 * n, A + 68608 * n, A + 84992 * n, P + 2768, Wk + 32, G + 2768, G + 2784, r->scratch, nt);
+    RN_TIMED(141, bn_c16_hw1024_relu_bwd(n, A + 35840 * n, A + 52224 * n, A + 68608 * n, A + 84992 * n, P + 2768, Wk + 32, G + 2768, G + 2784, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 19456 * n, A + 84992 * n, G + 464, r->scratch, nt);
-    conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 84992 * n, P + 464, Wk + 1376, A + 101376 * n, r->scratch, nt);
+    RN_TIMED(142, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 19456 * n, A + 84992 * n, G + 464, r->scratch, nt));
+    RN_TIMED(143, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 84992 * n, P + 464, Wk + 1376, A + 101376 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 16 channels, relu (fused) (backward) */
-    bn_c16_hw1024_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 101376 * n, A + 35840 * n, P + 432, Wk + 0, G + 432, G + 448, r->scratch, nt);
+    RN_TIMED(144, bn_c16_hw1024_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 101376 * n, A + 35840 * n, P + 432, Wk + 0, G + 432, G + 448, r->scratch, nt));
     /* conv1: conv 3x3/1 pad 1, 3->16 (backward) */
-    conv3x3_s1_c3k16_h32w32_bwd_weights(n, A + 0 * n, A + 35840 * n, G + 0, r->scratch, nt);
+    RN_TIMED(145, conv3x3_s1_c3k16_h32w32_bwd_weights(n, A + 0 * n, A + 35840 * n, G + 0, r->scratch, nt));
     if (r->dinput)
-        conv3x3_s1_c3k16_h32w32_bwd_data(n, A + 35840 * n, P + 0, Wk + 1376, A + 3072 * n);
+        RN_TIMED(146, conv3x3_s1_c3k16_h32w32_bwd_data(n, A + 35840 * n, P + 0, Wk + 1376, A + 3072 * n));
     /* input gradient: NHWC -> NCHW 3x32x32 */
     if (r->dinput)
-        nhwc_to_nchw_c3h32w32(n, A + 3072 * n, r->dinput);
+        RN_TIMED(147, nhwc_to_nchw_c3h32w32(n, A + 3072 * n, r->dinput));
 }
 
 /* Parameters and statistics in state-dict order: name, role, PyTorch shape, offset, count. */
@@ -8156,6 +8178,158 @@ static const rn_layer_info layers[70] = {
     { "fc", RN_LAYER_FC, { 69, -1 }, 70, 10, 0, 0, 0, 0, 0, { 95, 96, -1, -1 } },
 };
 
+/* What each profiled statement is: schedule, layer, kernel. */
+static const char *const profile_names[148] = {
+    "forward_train input nchw_to_nhwc_c3h32w32",
+    "forward_train conv1 conv3x3_s1_c3k16_h32w32_fwd",
+    "forward_train bn1 bn_c16_hw1024_relu_fwd",
+    "forward_train layer1.0.conv1 conv3x3_s1_c16k16_h32w32_fwd",
+    "forward_train layer1.0.bn1 bn_c16_hw1024_relu_fwd",
+    "forward_train layer1.0.conv2 conv3x3_s1_c16k16_h32w32_fwd",
+    "forward_train layer1.0.bn2 bn_c16_hw1024_add_relu_fwd",
+    "forward_train layer1.1.conv1 conv3x3_s1_c16k16_h32w32_fwd",
+    "forward_train layer1.1.bn1 bn_c16_hw1024_relu_fwd",
+    "forward_train layer1.1.conv2 conv3x3_s1_c16k16_h32w32_fwd",
+    "forward_train layer1.1.bn2 bn_c16_hw1024_add_relu_fwd",
+    "forward_train layer1.2.conv1 conv3x3_s1_c16k16_h32w32_fwd",
+    "forward_train layer1.2.bn1 bn_c16_hw1024_relu_fwd",
+    "forward_train layer1.2.conv2 conv3x3_s1_c16k16_h32w32_fwd",
+    "forward_train layer1.2.bn2 bn_c16_hw1024_add_relu_fwd",
+    "forward_train layer2.0.shortcut shortcut_a_s2_c16k32_h32w32_lo8_fwd",
+    "forward_train layer2.0.conv1 conv3x3_s2_c16k32_h32w32_fwd",
+    "forward_train layer2.0.bn1 bn_c32_hw256_relu_fwd",
+    "forward_train layer2.0.conv2 conv3x3_s1_c32k32_h16w16_fwd",
+    "forward_train layer2.0.bn2 bn_c32_hw256_add_relu_fwd",
+    "forward_train layer2.1.conv1 conv3x3_s1_c32k32_h16w16_fwd",
+    "forward_train layer2.1.bn1 bn_c32_hw256_relu_fwd",
+    "forward_train layer2.1.conv2 conv3x3_s1_c32k32_h16w16_fwd",
+    "forward_train layer2.1.bn2 bn_c32_hw256_add_relu_fwd",
+    "forward_train layer2.2.conv1 conv3x3_s1_c32k32_h16w16_fwd",
+    "forward_train layer2.2.bn1 bn_c32_hw256_relu_fwd",
+    "forward_train layer2.2.conv2 conv3x3_s1_c32k32_h16w16_fwd",
+    "forward_train layer2.2.bn2 bn_c32_hw256_add_relu_fwd",
+    "forward_train layer3.0.shortcut shortcut_a_s2_c32k64_h16w16_lo16_fwd",
+    "forward_train layer3.0.conv1 conv3x3_s2_c32k64_h16w16_fwd",
+    "forward_train layer3.0.bn1 bn_c64_hw64_relu_fwd",
+    "forward_train layer3.0.conv2 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_train layer3.0.bn2 bn_c64_hw64_add_relu_fwd",
+    "forward_train layer3.1.conv1 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_train layer3.1.bn1 bn_c64_hw64_relu_fwd",
+    "forward_train layer3.1.conv2 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_train layer3.1.bn2 bn_c64_hw64_add_relu_fwd",
+    "forward_train layer3.2.conv1 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_train layer3.2.bn1 bn_c64_hw64_relu_fwd",
+    "forward_train layer3.2.conv2 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_train layer3.2.bn2 bn_c64_hw64_add_relu_fwd",
+    "forward_train avgpool gap_c64_hw64_fwd",
+    "forward_train fc fc_i64o10_fwd",
+    "forward_infer input nchw_to_nhwc_c3h32w32",
+    "forward_infer conv1 conv3x3_s1_c3k16_h32w32_fwd",
+    "forward_infer bn1 bn_c16_hw1024_relu_fwd_eval",
+    "forward_infer layer1.0.conv1 conv3x3_s1_c16k16_h32w32_fwd",
+    "forward_infer layer1.0.bn1 bn_c16_hw1024_relu_fwd_eval",
+    "forward_infer layer1.0.conv2 conv3x3_s1_c16k16_h32w32_fwd",
+    "forward_infer layer1.0.bn2 bn_c16_hw1024_add_relu_fwd_eval",
+    "forward_infer layer1.1.conv1 conv3x3_s1_c16k16_h32w32_fwd",
+    "forward_infer layer1.1.bn1 bn_c16_hw1024_relu_fwd_eval",
+    "forward_infer layer1.1.conv2 conv3x3_s1_c16k16_h32w32_fwd",
+    "forward_infer layer1.1.bn2 bn_c16_hw1024_add_relu_fwd_eval",
+    "forward_infer layer1.2.conv1 conv3x3_s1_c16k16_h32w32_fwd",
+    "forward_infer layer1.2.bn1 bn_c16_hw1024_relu_fwd_eval",
+    "forward_infer layer1.2.conv2 conv3x3_s1_c16k16_h32w32_fwd",
+    "forward_infer layer1.2.bn2 bn_c16_hw1024_add_relu_fwd_eval",
+    "forward_infer layer2.0.shortcut shortcut_a_s2_c16k32_h32w32_lo8_fwd",
+    "forward_infer layer2.0.conv1 conv3x3_s2_c16k32_h32w32_fwd",
+    "forward_infer layer2.0.bn1 bn_c32_hw256_relu_fwd_eval",
+    "forward_infer layer2.0.conv2 conv3x3_s1_c32k32_h16w16_fwd",
+    "forward_infer layer2.0.bn2 bn_c32_hw256_add_relu_fwd_eval",
+    "forward_infer layer2.1.conv1 conv3x3_s1_c32k32_h16w16_fwd",
+    "forward_infer layer2.1.bn1 bn_c32_hw256_relu_fwd_eval",
+    "forward_infer layer2.1.conv2 conv3x3_s1_c32k32_h16w16_fwd",
+    "forward_infer layer2.1.bn2 bn_c32_hw256_add_relu_fwd_eval",
+    "forward_infer layer2.2.conv1 conv3x3_s1_c32k32_h16w16_fwd",
+    "forward_infer layer2.2.bn1 bn_c32_hw256_relu_fwd_eval",
+    "forward_infer layer2.2.conv2 conv3x3_s1_c32k32_h16w16_fwd",
+    "forward_infer layer2.2.bn2 bn_c32_hw256_add_relu_fwd_eval",
+    "forward_infer layer3.0.shortcut shortcut_a_s2_c32k64_h16w16_lo16_fwd",
+    "forward_infer layer3.0.conv1 conv3x3_s2_c32k64_h16w16_fwd",
+    "forward_infer layer3.0.bn1 bn_c64_hw64_relu_fwd_eval",
+    "forward_infer layer3.0.conv2 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_infer layer3.0.bn2 bn_c64_hw64_add_relu_fwd_eval",
+    "forward_infer layer3.1.conv1 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_infer layer3.1.bn1 bn_c64_hw64_relu_fwd_eval",
+    "forward_infer layer3.1.conv2 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_infer layer3.1.bn2 bn_c64_hw64_add_relu_fwd_eval",
+    "forward_infer layer3.2.conv1 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_infer layer3.2.bn1 bn_c64_hw64_relu_fwd_eval",
+    "forward_infer layer3.2.conv2 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_infer layer3.2.bn2 bn_c64_hw64_add_relu_fwd_eval",
+    "forward_infer avgpool gap_c64_hw64_fwd",
+    "forward_infer fc fc_i64o10_fwd",
+    "backward fc fc_i64o10_bwd",
+    "backward avgpool gap_c64_hw64_bwd",
+    "backward layer3.2.bn2 bn_c64_hw64_add_relu_bwd",
+    "backward layer3.2.conv2 conv3x3_s1_c64k64_h8w8_bwd_weights",
+    "backward layer3.2.conv2 conv3x3_s1_c64k64_h8w8_bwd_data",
+    "backward layer3.2.bn1 bn_c64_hw64_relu_bwd",
+    "backward layer3.2.conv1 conv3x3_s1_c64k64_h8w8_bwd_weights",
+    "backward layer3.2.conv1 conv3x3_s1_c64k64_h8w8_bwd_data_acc",
+    "backward layer3.1.bn2 bn_c64_hw64_add_relu_bwd",
+    "backward layer3.1.conv2 conv3x3_s1_c64k64_h8w8_bwd_weights",
+    "backward layer3.1.conv2 conv3x3_s1_c64k64_h8w8_bwd_data",
+    "backward layer3.1.bn1 bn_c64_hw64_relu_bwd",
+    "backward layer3.1.conv1 conv3x3_s1_c64k64_h8w8_bwd_weights",
+    "backward layer3.1.conv1 conv3x3_s1_c64k64_h8w8_bwd_data_acc",
+    "backward layer3.0.bn2 bn_c64_hw64_add_relu_bwd",
+    "backward layer3.0.conv2 conv3x3_s1_c64k64_h8w8_bwd_weights",
+    "backward layer3.0.conv2 conv3x3_s1_c64k64_h8w8_bwd_data",
+    "backward layer3.0.bn1 bn_c64_hw64_relu_bwd",
+    "backward layer3.0.conv1 conv3x3_s2_c32k64_h16w16_bwd_weights",
+    "backward layer3.0.conv1 conv3x3_s2_c32k64_h16w16_bwd_data",
+    "backward layer3.0.shortcut shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc",
+    "backward layer2.2.bn2 bn_c32_hw256_add_relu_bwd",
+    "backward layer2.2.conv2 conv3x3_s1_c32k32_h16w16_bwd_weights",
+    "backward layer2.2.conv2 conv3x3_s1_c32k32_h16w16_bwd_data",
+    "backward layer2.2.bn1 bn_c32_hw256_relu_bwd",
+    "backward layer2.2.conv1 conv3x3_s1_c32k32_h16w16_bwd_weights",
+    "backward layer2.2.conv1 conv3x3_s1_c32k32_h16w16_bwd_data_acc",
+    "backward layer2.1.bn2 bn_c32_hw256_add_relu_bwd",
+    "backward layer2.1.conv2 conv3x3_s1_c32k32_h16w16_bwd_weights",
+    "backward layer2.1.conv2 conv3x3_s1_c32k32_h16w16_bwd_data",
+    "backward layer2.1.bn1 bn_c32_hw256_relu_bwd",
+    "backward layer2.1.conv1 conv3x3_s1_c32k32_h16w16_bwd_weights",
+    "backward layer2.1.conv1 conv3x3_s1_c32k32_h16w16_bwd_data_acc",
+    "backward layer2.0.bn2 bn_c32_hw256_add_relu_bwd",
+    "backward layer2.0.conv2 conv3x3_s1_c32k32_h16w16_bwd_weights",
+    "backward layer2.0.conv2 conv3x3_s1_c32k32_h16w16_bwd_data",
+    "backward layer2.0.bn1 bn_c32_hw256_relu_bwd",
+    "backward layer2.0.conv1 conv3x3_s2_c16k32_h32w32_bwd_weights",
+    "backward layer2.0.conv1 conv3x3_s2_c16k32_h32w32_bwd_data",
+    "backward layer2.0.shortcut shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc",
+    "backward layer1.2.bn2 bn_c16_hw1024_add_relu_bwd",
+    "backward layer1.2.conv2 conv3x3_s1_c16k16_h32w32_bwd_weights",
+    "backward layer1.2.conv2 conv3x3_s1_c16k16_h32w32_bwd_data",
+    "backward layer1.2.bn1 bn_c16_hw1024_relu_bwd",
+    "backward layer1.2.conv1 conv3x3_s1_c16k16_h32w32_bwd_weights",
+    "backward layer1.2.conv1 conv3x3_s1_c16k16_h32w32_bwd_data_acc",
+    "backward layer1.1.bn2 bn_c16_hw1024_add_relu_bwd",
+    "backward layer1.1.conv2 conv3x3_s1_c16k16_h32w32_bwd_weights",
+    "backward layer1.1.conv2 conv3x3_s1_c16k16_h32w32_bwd_data",
+    "backward layer1.1.bn1 bn_c16_hw1024_relu_bwd",
+    "backward layer1.1.conv1 conv3x3_s1_c16k16_h32w32_bwd_weights",
+    "backward layer1.1.conv1 conv3x3_s1_c16k16_h32w32_bwd_data_acc",
+    "backward layer1.0.bn2 bn_c16_hw1024_add_relu_bwd",
+    "backward layer1.0.conv2 conv3x3_s1_c16k16_h32w32_bwd_weights",
+    "backward layer1.0.conv2 conv3x3_s1_c16k16_h32w32_bwd_data",
+    "backward layer1.0.bn1 bn_c16_hw1024_relu_bwd",
+    "backward layer1.0.conv1 conv3x3_s1_c16k16_h32w32_bwd_weights",
+    "backward layer1.0.conv1 conv3x3_s1_c16k16_h32w32_bwd_data_acc",
+    "backward bn1 bn_c16_hw1024_relu_bwd",
+    "backward conv1 conv3x3_s1_c3k16_h32w32_bwd_weights",
+    "backward conv1 conv3x3_s1_c3k16_h32w32_bwd_data",
+    "backward input nhwc_to_nchw_c3h32w32",
+};
+
 static const char summary[] =
     "layer              kind        output (CxHxW)  params  MACs/image\n"
     "-----------------  ----------  --------------  ------  ----------\n"
@@ -8255,6 +8429,8 @@ const rn_model resnet20_model = {
     .acts = acts,
     .n_layers = 70,
     .layers = layers,
+    .n_profile = 148,
+    .profile_names = profile_names,
     .forward_train = forward_train,
     .forward_infer = forward_infer,
     .backward = backward,

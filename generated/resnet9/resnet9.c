@@ -104,6 +104,25 @@ static inline void rn_pad_image(const float *restrict x, float *restrict xp, int
     }
 }
 
+/* Profiling: with r->profile set, each statement's seconds are added to its slot. */
+#include <time.h>
+static inline double rn_now(void)
+{
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+#define RN_TIMED(id, call)                                   \
+    do {                                                     \
+        if (prof) {                                          \
+            const double t0_ = rn_now();                     \
+            call;                                            \
+            prof[id] += rn_now() - t0_;                      \
+        } else {                                             \
+            call;                                            \
+        }                                                    \
+    } while (0)
+
 /* nchw_to_nhwc_c3h32w32: input layout, layout conversion.
  * Used by: input. */
 static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *restrict dst)
@@ -8334,6 +8353,7 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
  * backward reads kept in the training plan (74752 floats per image). */
 static void forward_train(rn_run *r, const float *x, float *logits)
 {
+    double *const prof = r->profile;
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     (void)nt;
@@ -8341,54 +8361,55 @@ static void forward_train(rn_run *r, const float *x, float *logits)
     const float *const P = r->params;
 
     /* input: NCHW 3x32x32 -> NHWC */
-    nchw_to_nhwc_c3h32w32(n, x, A + 0 * n);
+    RN_TIMED(0, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
     /* conv1: conv 7x7/2 pad 3, 3->64; 3x32x32 -> 64x16x16 */
-    conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt);
+    RN_TIMED(1, conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 64 channels, relu (fused); 64x16x16 -> 64x16x16 */
-    bn_c64_hw256_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, Wk + 0, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(2, bn_c64_hw256_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, Wk + 0, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
-    maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 19456 * n, A + 35840 * n);
+    RN_TIMED(3, maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 19456 * n, A + 35840 * n));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 35840 * n, P + 9536, A + 39936 * n, r->scratch, nt);
+    RN_TIMED(4, conv3x3_s1_c64k64_h8w8_fwd(n, A + 35840 * n, P + 9536, A + 39936 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_relu_fwd(n, A + 39936 * n, A + 44032 * n, P + 46400, P + 46464, S + 128, S + 192, Wk + 128, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(5, bn_c64_hw64_relu_fwd(n, A + 39936 * n, A + 44032 * n, P + 46400, P + 46464, S + 128, S + 192, Wk + 128, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 44032 * n, P + 46528, A + 48128 * n, r->scratch, nt);
+    RN_TIMED(6, conv3x3_s1_c64k64_h8w8_fwd(n, A + 44032 * n, P + 46528, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_add_relu_fwd(n, A + 48128 * n, A + 35840 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(7, bn_c64_hw64_add_relu_fwd(n, A + 48128 * n, A + 35840 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128; 64x8x8 -> 128x4x4 */
-    conv1x1_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 83520, A + 56320 * n, r->scratch, nt);
+    RN_TIMED(8, conv1x1_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 83520, A + 56320 * n, r->scratch, nt));
     /* layer2.0.downsample.1: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
-    bn_c128_hw16_fwd(n, A + 56320 * n, A + 58368 * n, P + 91712, P + 91840, S + 384, S + 512, Wk + 384, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(9, bn_c128_hw16_fwd(n, A + 56320 * n, A + 58368 * n, P + 91712, P + 91840, S + 384, S + 512, Wk + 384, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128; 64x8x8 -> 128x4x4 */
-    conv3x3_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 91968, A + 60416 * n, r->scratch, nt);
+    RN_TIMED(10, conv3x3_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 91968, A + 60416 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused); 128x4x4 -> 128x4x4 */
-    bn_c128_hw16_relu_fwd(n, A + 60416 * n, A + 62464 * n, P + 165696, P + 165824, S + 640, S + 768, Wk + 640, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(11, bn_c128_hw16_relu_fwd(n, A + 60416 * n, A + 62464 * n, P + 165696, P + 165824, S + 640, S + 768, Wk + 640, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128; 128x4x4 -> 128x4x4 */
-    conv3x3_s1_c128k128_h4w4_fwd(n, A + 62464 * n, P + 165952, A + 64512 * n, r->scratch, nt);
+    RN_TIMED(12, conv3x3_s1_c128k128_h4w4_fwd(n, A + 62464 * n, P + 165952, A + 64512 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
-    bn_c128_hw16_add_relu_fwd(n, A + 64512 * n, A + 58368 * n, A + 66560 * n, P + 313408, P + 313536, S + 896, S + 1024, Wk + 896, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(13, bn_c128_hw16_add_relu_fwd(n, A + 64512 * n, A + 58368 * n, A + 66560 * n, P + 313408, P + 313536, S + 896, S + 1024, Wk + 896, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256; 128x4x4 -> 256x2x2 */
-    conv1x1_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 313664, A + 58368 * n, r->scratch, nt);
+    RN_TIMED(14, conv1x1_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 313664, A + 58368 * n, r->scratch, nt));
     /* layer3.0.downsample.1: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
-    bn_c256_hw4_fwd(n, A + 58368 * n, A + 59392 * n, P + 346432, P + 346688, S + 1152, S + 1408, Wk + 1152, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(15, bn_c256_hw4_fwd(n, A + 58368 * n, A + 59392 * n, P + 346432, P + 346688, S + 1152, S + 1408, Wk + 1152, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256; 128x4x4 -> 256x2x2 */
-    conv3x3_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 346944, A + 68608 * n, r->scratch, nt);
+    RN_TIMED(16, conv3x3_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 346944, A + 68608 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused); 256x2x2 -> 256x2x2 */
-    bn_c256_hw4_relu_fwd(n, A + 68608 * n, A + 69632 * n, P + 641856, P + 642112, S + 1664, S + 1920, Wk + 1664, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(17, bn_c256_hw4_relu_fwd(n, A + 68608 * n, A + 69632 * n, P + 641856, P + 642112, S + 1664, S + 1920, Wk + 1664, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256; 256x2x2 -> 256x2x2 */
-    conv3x3_s1_c256k256_h2w2_fwd(n, A + 69632 * n, P + 642368, A + 70656 * n, r->scratch, nt);
+    RN_TIMED(18, conv3x3_s1_c256k256_h2w2_fwd(n, A + 69632 * n, P + 642368, A + 70656 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
-    bn_c256_hw4_add_relu_fwd(n, A + 70656 * n, A + 59392 * n, A + 71680 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, Wk + 2176, r->bn_momentum, r->bn_eps, r->scratch, nt);
+    RN_TIMED(19, bn_c256_hw4_add_relu_fwd(n, A + 70656 * n, A + 59392 * n, A + 71680 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, Wk + 2176, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* avgpool: global average pool 2x2; 256x2x2 -> 256x1x1 */
-    gap_c256_hw4_fwd(n, A + 71680 * n, A + 59392 * n);
+    RN_TIMED(20, gap_c256_hw4_fwd(n, A + 71680 * n, A + 59392 * n));
     /* fc: fully connected, 256->10; 256x1x1 -> 10x1x1 */
-    fc_i256o10_fwd(n, A + 59392 * n, P + 1232704, P + 1235264, logits);
+    RN_TIMED(21, fc_i256o10_fwd(n, A + 59392 * n, P + 1232704, P + 1235264, logits));
 }
 
 /* Eval-mode forward: running statistics; the inference plan reuses memory (35840 floats per image). */
 static void forward_infer(rn_run *r, const float *x, float *logits)
 {
+    double *const prof = r->profile;
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     (void)nt;
@@ -8396,55 +8417,56 @@ static void forward_infer(rn_run *r, const float *x, float *logits)
     const float *const P = r->params, *const S = r->stats;
 
     /* input: NCHW 3x32x32 -> NHWC */
-    nchw_to_nhwc_c3h32w32(n, x, A + 0 * n);
+    RN_TIMED(22, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
     /* conv1: conv 7x7/2 pad 3, 3->64; 3x32x32 -> 64x16x16 */
-    conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt);
+    RN_TIMED(23, conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 64 channels, relu (fused); 64x16x16 -> 64x16x16 */
-    bn_c64_hw256_relu_fwd_eval(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, r->bn_eps, nt);
+    RN_TIMED(24, bn_c64_hw256_relu_fwd_eval(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, r->bn_eps, nt));
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
-    maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 19456 * n, A + 0 * n);
+    RN_TIMED(25, maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 19456 * n, A + 0 * n));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 0 * n, P + 9536, A + 4096 * n, r->scratch, nt);
+    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_fwd(n, A + 0 * n, P + 9536, A + 4096 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_relu_fwd_eval(n, A + 4096 * n, A + 8192 * n, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, nt);
+    RN_TIMED(27, bn_c64_hw64_relu_fwd_eval(n, A + 4096 * n, A + 8192 * n, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 46528, A + 4096 * n, r->scratch, nt);
+    RN_TIMED(28, conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 46528, A + 4096 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_add_relu_fwd_eval(n, A + 4096 * n, A + 0 * n, A + 8192 * n, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, nt);
+    RN_TIMED(29, bn_c64_hw64_add_relu_fwd_eval(n, A + 4096 * n, A + 0 * n, A + 8192 * n, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, nt));
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128; 64x8x8 -> 128x4x4 */
-    conv1x1_s2_c64k128_h8w8_fwd(n, A + 8192 * n, P + 83520, A + 0 * n, r->scratch, nt);
+    RN_TIMED(30, conv1x1_s2_c64k128_h8w8_fwd(n, A + 8192 * n, P + 83520, A + 0 * n, r->scratch, nt));
     /* layer2.0.downsample.1: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
-    bn_c128_hw16_fwd_eval(n, A + 0 * n, A + 2048 * n, P + 91712, P + 91840, S + 384, S + 512, r->bn_eps, nt);
+    RN_TIMED(31, bn_c128_hw16_fwd_eval(n, A + 0 * n, A + 2048 * n, P + 91712, P + 91840, S + 384, S + 512, r->bn_eps, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128; 64x8x8 -> 128x4x4 */
-    conv3x3_s2_c64k128_h8w8_fwd(n, A + 8192 * n, P + 91968, A + 0 * n, r->scratch, nt);
+    RN_TIMED(32, conv3x3_s2_c64k128_h8w8_fwd(n, A + 8192 * n, P + 91968, A + 0 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused); 128x4x4 -> 128x4x4 */
-    bn_c128_hw16_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, nt);
+    RN_TIMED(33, bn_c128_hw16_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128; 128x4x4 -> 128x4x4 */
-    conv3x3_s1_c128k128_h4w4_fwd(n, A + 4096 * n, P + 165952, A + 0 * n, r->scratch, nt);
+    RN_TIMED(34, conv3x3_s1_c128k128_h4w4_fwd(n, A + 4096 * n, P + 165952, A + 0 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
-    bn_c128_hw16_add_relu_fwd_eval(n, A + 0 * n, A + 2048 * n, A + 4096 * n, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, nt);
+    RN_TIMED(35, bn_c128_hw16_add_relu_fwd_eval(n, A + 0 * n, A + 2048 * n, A + 4096 * n, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, nt));
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256; 128x4x4 -> 256x2x2 */
-    conv1x1_s2_c128k256_h4w4_fwd(n, A + 4096 * n, P + 313664, A + 0 * n, r->scratch, nt);
+    RN_TIMED(36, conv1x1_s2_c128k256_h4w4_fwd(n, A + 4096 * n, P + 313664, A + 0 * n, r->scratch, nt));
     /* layer3.0.downsample.1: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
-    bn_c256_hw4_fwd_eval(n, A + 0 * n, A + 1024 * n, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, nt);
+    RN_TIMED(37, bn_c256_hw4_fwd_eval(n, A + 0 * n, A + 1024 * n, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256; 128x4x4 -> 256x2x2 */
-    conv3x3_s2_c128k256_h4w4_fwd(n, A + 4096 * n, P + 346944, A + 0 * n, r->scratch, nt);
+    RN_TIMED(38, conv3x3_s2_c128k256_h4w4_fwd(n, A + 4096 * n, P + 346944, A + 0 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused); 256x2x2 -> 256x2x2 */
-    bn_c256_hw4_relu_fwd_eval(n, A + 0 * n, A + 2048 * n, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, nt);
+    RN_TIMED(39, bn_c256_hw4_relu_fwd_eval(n, A + 0 * n, A + 2048 * n, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256; 256x2x2 -> 256x2x2 */
-    conv3x3_s1_c256k256_h2w2_fwd(n, A + 2048 * n, P + 642368, A + 0 * n, r->scratch, nt);
+    RN_TIMED(40, conv3x3_s1_c256k256_h2w2_fwd(n, A + 2048 * n, P + 642368, A + 0 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
-    bn_c256_hw4_add_relu_fwd_eval(n, A + 0 * n, A + 1024 * n, A + 2048 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, nt);
+    RN_TIMED(41, bn_c256_hw4_add_relu_fwd_eval(n, A + 0 * n, A + 1024 * n, A + 2048 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, nt));
     /* avgpool: global average pool 2x2; 256x2x2 -> 256x1x1 */
-    gap_c256_hw4_fwd(n, A + 2048 * n, A + 0 * n);
+    RN_TIMED(42, gap_c256_hw4_fwd(n, A + 2048 * n, A + 0 * n));
     /* fc: fully connected, 256->10; 256x1x1 -> 10x1x1 */
-    fc_i256o10_fwd(n, A + 0 * n, P + 1232704, P + 1235264, logits);
+    RN_TIMED(43, fc_i256o10_fwd(n, A + 0 * n, P + 1232704, P + 1235264, logits));
 }
 
 /* Backward, in exactly the reverse order of forward_train: parameter gradients into G,
  * activation gradients in the training plan, the input's gradient into r->dinput if set. */
 static void backward(rn_run *r, const float *dlogits)
 {
+    double *const prof = r->profile;
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     (void)nt;
@@ -8452,60 +8474,60 @@ static void backward(rn_run *r, const float *dlogits)
     const float *const P = r->params;
 
     /* fc: fully connected, 256->10 (backward) */
-    fc_i256o10_bwd(n, A + 59392 * n, P + 1232704, dlogits, A + 59648 * n, G + 1232704, G + 1235264);
+    RN_TIMED(44, fc_i256o10_bwd(n, A + 59392 * n, P + 1232704, dlogits, A + 59648 * n, G + 1232704, G + 1235264));
     /* avgpool: global average pool 2x2 (backward) */
-    gap_c256_hw4_bwd(n, A + 59648 * n, A + 72704 * n);
+    RN_TIMED(45, gap_c256_hw4_bwd(n, A + 59648 * n, A + 72704 * n));
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused) (backward) */
-    bn_c256_hw4_add_relu_bwd(n, A + 70656 * n, A + 71680 * n, A + 72704 * n, A + 73728 * n, A + 59392 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448, r->scratch, nt);
+    RN_TIMED(46, bn_c256_hw4_add_relu_bwd(n, A + 70656 * n, A + 71680 * n, A + 72704 * n, A + 73728 * n, A + 59392 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256 (backward) */
-    conv3x3_s1_c256k256_h2w2_bwd_weights(n, A + 69632 * n, A + 73728 * n, G + 642368, r->scratch, nt);
-    conv3x3_s1_c256k256_h2w2_bwd_data(n, A + 73728 * n, P + 642368, Wk + 2688, A + 70656 * n, r->scratch, nt);
+    RN_TIMED(47, conv3x3_s1_c256k256_h2w2_bwd_weights(n, A + 69632 * n, A + 73728 * n, G + 642368, r->scratch, nt));
+    RN_TIMED(48, conv3x3_s1_c256k256_h2w2_bwd_data(n, A + 73728 * n, P + 642368, Wk + 2688, A + 70656 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused) (backward) */
-    bn_c256_hw4_relu_bwd(n, A + 68608 * n, A + 69632 * n, A + 70656 * n, A + 71680 * n, P + 641856, Wk + 1664, G + 641856, G + 642112, r->scratch, nt);
+    RN_TIMED(49, bn_c256_hw4_relu_bwd(n, A + 68608 * n, A + 69632 * n, A + 70656 * n, A + 71680 * n, P + 641856, Wk + 1664, G + 641856, G + 642112, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256 (backward) */
-    conv3x3_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 71680 * n, G + 346944, r->scratch, nt);
-    conv3x3_s2_c128k256_h4w4_bwd_data(n, A + 71680 * n, P + 346944, Wk + 2688, A + 68608 * n, r->scratch, nt);
+    RN_TIMED(50, conv3x3_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 71680 * n, G + 346944, r->scratch, nt));
+    RN_TIMED(51, conv3x3_s2_c128k256_h4w4_bwd_data(n, A + 71680 * n, P + 346944, Wk + 2688, A + 68608 * n, r->scratch, nt));
     /* layer3.0.downsample.1: batch norm, 256 channels (backward) */
-    bn_c256_hw4_bwd(n, A + 58368 * n, A + 59392 * n, A + 70656 * n, P + 346432, Wk + 1152, G + 346432, G + 346688, r->scratch, nt);
+    RN_TIMED(52, bn_c256_hw4_bwd(n, A + 58368 * n, A + 59392 * n, A + 70656 * n, P + 346432, Wk + 1152, G + 346432, G + 346688, r->scratch, nt));
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256 (backward) */
-    conv1x1_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 70656 * n, G + 313664, r->scratch, nt);
-    conv1x1_s2_c128k256_h4w4_bwd_data_acc(n, A + 70656 * n, P + 313664, Wk + 2688, A + 68608 * n, r->scratch, nt);
+    RN_TIMED(53, conv1x1_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 70656 * n, G + 313664, r->scratch, nt));
+    RN_TIMED(54, conv1x1_s2_c128k256_h4w4_bwd_data_acc(n, A + 70656 * n, P + 313664, Wk + 2688, A + 68608 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused) (backward) */
-    bn_c128_hw16_add_relu_bwd(n, A + 64512 * n, A + 66560 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->scratch, nt);
+    RN_TIMED(55, bn_c128_hw16_add_relu_bwd(n, A + 64512 * n, A + 66560 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128 (backward) */
-    conv3x3_s1_c128k128_h4w4_bwd_weights(n, A + 62464 * n, A + 70656 * n, G + 165952, r->scratch, nt);
-    conv3x3_s1_c128k128_h4w4_bwd_data(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, r->scratch, nt);
+    RN_TIMED(56, conv3x3_s1_c128k128_h4w4_bwd_weights(n, A + 62464 * n, A + 70656 * n, G + 165952, r->scratch, nt));
+    RN_TIMED(57, conv3x3_s1_c128k128_h4w4_bwd_data(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused) (backward) */
-    bn_c128_hw16_relu_bwd(n, A + 60416 * n, A + 62464 * n, A + 64512 * n, A + 66560 * n, P + 165696, Wk + 640, G + 165696, G + 165824, r->scratch, nt);
+    RN_TIMED(58, bn_c128_hw16_relu_bwd(n, A + 60416 * n, A + 62464 * n, A + 64512 * n, A + 66560 * n, P + 165696, Wk + 640, G + 165696, G + 165824, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128 (backward) */
-    conv3x3_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 66560 * n, G + 91968, r->scratch, nt);
-    conv3x3_s2_c64k128_h8w8_bwd_data(n, A + 66560 * n, P + 91968, Wk + 2688, A + 60416 * n, r->scratch, nt);
+    RN_TIMED(59, conv3x3_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 66560 * n, G + 91968, r->scratch, nt));
+    RN_TIMED(60, conv3x3_s2_c64k128_h8w8_bwd_data(n, A + 66560 * n, P + 91968, Wk + 2688, A + 60416 * n, r->scratch, nt));
     /* layer2.0.downsample.1: batch norm, 128 channels (backward) */
-    bn_c128_hw16_bwd(n, A + 56320 * n, A + 58368 * n, A + 64512 * n, P + 91712, Wk + 384, G + 91712, G + 91840, r->scratch, nt);
+    RN_TIMED(61, bn_c128_hw16_bwd(n, A + 56320 * n, A + 58368 * n, A + 64512 * n, P + 91712, Wk + 384, G + 91712, G + 91840, r->scratch, nt));
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128 (backward) */
-    conv1x1_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 64512 * n, G + 83520, r->scratch, nt);
-    conv1x1_s2_c64k128_h8w8_bwd_data_acc(n, A + 64512 * n, P + 83520, Wk + 2688, A + 60416 * n, r->scratch, nt);
+    RN_TIMED(62, conv1x1_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 64512 * n, G + 83520, r->scratch, nt));
+    RN_TIMED(63, conv1x1_s2_c64k128_h8w8_bwd_data_acc(n, A + 64512 * n, P + 83520, Wk + 2688, A + 60416 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    bn_c64_hw64_add_relu_bwd(n, A + 48128 * n, A + 52224 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->scratch, nt);
+    RN_TIMED(64, bn_c64_hw64_add_relu_bwd(n, A + 48128 * n, A + 52224 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt);
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt);
+    RN_TIMED(65, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt));
+    RN_TIMED(66, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    bn_c64_hw64_relu_bwd(n, A + 39936 * n, A + 44032 * n, A + 48128 * n, A + 52224 * n, P + 46400, Wk + 128, G + 46400, G + 46464, r->scratch, nt);
+    RN_TIMED(67, bn_c64_hw64_relu_bwd(n, A + 39936 * n, A + 44032 * n, A + 48128 * n, A + 52224 * n, P + 46400, Wk + 128, G + 46400, G + 46464, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt);
-    conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt);
+    RN_TIMED(68, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt));
+    RN_TIMED(69, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt));
     /* maxpool: max pool 3x3/2 pad 1 (backward) */
-    maxpool3x3_s2_p1_c64_h16w16_bwd(n, A + 19456 * n, A + 56320 * n, A + 35840 * n);
+    RN_TIMED(70, maxpool3x3_s2_p1_c64_h16w16_bwd(n, A + 19456 * n, A + 56320 * n, A + 35840 * n));
     /* bn1 + relu: batch norm, 64 channels, relu (fused) (backward) */
-    bn_c64_hw256_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 35840 * n, A + 52224 * n, P + 9408, Wk + 0, G + 9408, G + 9472, r->scratch, nt);
+    RN_TIMED(71, bn_c64_hw256_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 35840 * n, A + 52224 * n, P + 9408, Wk + 0, G + 9408, G + 9472, r->scratch, nt));
     /* conv1: conv 7x7/2 pad 3, 3->64 (backward) */
-    conv7x7_s2_c3k64_h32w32_bwd_weights(n, A + 0 * n, A + 52224 * n, G + 0, r->scratch, nt);
+    RN_TIMED(72, conv7x7_s2_c3k64_h32w32_bwd_weights(n, A + 0 * n, A + 52224 * n, G + 0, r->scratch, nt));
     if (r->dinput)
-        conv7x7_s2_c3k64_h32w32_bwd_data(n, A + 52224 * n, P + 0, Wk + 2688, A + 3072 * n);
+        RN_TIMED(73, conv7x7_s2_c3k64_h32w32_bwd_data(n, A + 52224 * n, P + 0, Wk + 2688, A + 3072 * n));
     /* input gradient: NHWC -> NCHW 3x32x32 */
     if (r->dinput)
-        nhwc_to_nchw_c3h32w32(n, A + 3072 * n, r->dinput);
+        RN_TIMED(74, nhwc_to_nchw_c3h32w32(n, A + 3072 * n, r->dinput));
 }
 
 /* Parameters and statistics in state-dict order: name, role, PyTorch shape, offset, count. */
@@ -8630,6 +8652,85 @@ static const rn_layer_info layers[31] = {
     { "fc", RN_LAYER_FC, { 30, -1 }, 31, 10, 0, 0, 0, 0, 0, { 45, 46, -1, -1 } },
 };
 
+/* What each profiled statement is: schedule, layer, kernel. */
+static const char *const profile_names[75] = {
+    "forward_train input nchw_to_nhwc_c3h32w32",
+    "forward_train conv1 conv7x7_s2_c3k64_h32w32_fwd",
+    "forward_train bn1 bn_c64_hw256_relu_fwd",
+    "forward_train maxpool maxpool3x3_s2_p1_c64_h16w16_fwd",
+    "forward_train layer1.0.conv1 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_train layer1.0.bn1 bn_c64_hw64_relu_fwd",
+    "forward_train layer1.0.conv2 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_train layer1.0.bn2 bn_c64_hw64_add_relu_fwd",
+    "forward_train layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_fwd",
+    "forward_train layer2.0.downsample.1 bn_c128_hw16_fwd",
+    "forward_train layer2.0.conv1 conv3x3_s2_c64k128_h8w8_fwd",
+    "forward_train layer2.0.bn1 bn_c128_hw16_relu_fwd",
+    "forward_train layer2.0.conv2 conv3x3_s1_c128k128_h4w4_fwd",
+    "forward_train layer2.0.bn2 bn_c128_hw16_add_relu_fwd",
+    "forward_train layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_fwd",
+    "forward_train layer3.0.downsample.1 bn_c256_hw4_fwd",
+    "forward_train layer3.0.conv1 conv3x3_s2_c128k256_h4w4_fwd",
+    "forward_train layer3.0.bn1 bn_c256_hw4_relu_fwd",
+    "forward_train layer3.0.conv2 conv3x3_s1_c256k256_h2w2_fwd",
+    "forward_train layer3.0.bn2 bn_c256_hw4_add_relu_fwd",
+    "forward_train avgpool gap_c256_hw4_fwd",
+    "forward_train fc fc_i256o10_fwd",
+    "forward_infer input nchw_to_nhwc_c3h32w32",
+    "forward_infer conv1 conv7x7_s2_c3k64_h32w32_fwd",
+    "forward_infer bn1 bn_c64_hw256_relu_fwd_eval",
+    "forward_infer maxpool maxpool3x3_s2_p1_c64_h16w16_fwd",
+    "forward_infer layer1.0.conv1 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_infer layer1.0.bn1 bn_c64_hw64_relu_fwd_eval",
+    "forward_infer layer1.0.conv2 conv3x3_s1_c64k64_h8w8_fwd",
+    "forward_infer layer1.0.bn2 bn_c64_hw64_add_relu_fwd_eval",
+    "forward_infer layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_fwd",
+    "forward_infer layer2.0.downsample.1 bn_c128_hw16_fwd_eval",
+    "forward_infer layer2.0.conv1 conv3x3_s2_c64k128_h8w8_fwd",
+    "forward_infer layer2.0.bn1 bn_c128_hw16_relu_fwd_eval",
+    "forward_infer layer2.0.conv2 conv3x3_s1_c128k128_h4w4_fwd",
+    "forward_infer layer2.0.bn2 bn_c128_hw16_add_relu_fwd_eval",
+    "forward_infer layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_fwd",
+    "forward_infer layer3.0.downsample.1 bn_c256_hw4_fwd_eval",
+    "forward_infer layer3.0.conv1 conv3x3_s2_c128k256_h4w4_fwd",
+    "forward_infer layer3.0.bn1 bn_c256_hw4_relu_fwd_eval",
+    "forward_infer layer3.0.conv2 conv3x3_s1_c256k256_h2w2_fwd",
+    "forward_infer layer3.0.bn2 bn_c256_hw4_add_relu_fwd_eval",
+    "forward_infer avgpool gap_c256_hw4_fwd",
+    "forward_infer fc fc_i256o10_fwd",
+    "backward fc fc_i256o10_bwd",
+    "backward avgpool gap_c256_hw4_bwd",
+    "backward layer3.0.bn2 bn_c256_hw4_add_relu_bwd",
+    "backward layer3.0.conv2 conv3x3_s1_c256k256_h2w2_bwd_weights",
+    "backward layer3.0.conv2 conv3x3_s1_c256k256_h2w2_bwd_data",
+    "backward layer3.0.bn1 bn_c256_hw4_relu_bwd",
+    "backward layer3.0.conv1 conv3x3_s2_c128k256_h4w4_bwd_weights",
+    "backward layer3.0.conv1 conv3x3_s2_c128k256_h4w4_bwd_data",
+    "backward layer3.0.downsample.1 bn_c256_hw4_bwd",
+    "backward layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bwd_weights",
+    "backward layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bwd_data_acc",
+    "backward layer2.0.bn2 bn_c128_hw16_add_relu_bwd",
+    "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_bwd_weights",
+    "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_bwd_data",
+    "backward layer2.0.bn1 bn_c128_hw16_relu_bwd",
+    "backward layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bwd_weights",
+    "backward layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bwd_data",
+    "backward layer2.0.downsample.1 bn_c128_hw16_bwd",
+    "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_weights",
+    "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_data_acc",
+    "backward layer1.0.bn2 bn_c64_hw64_add_relu_bwd",
+    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_bwd_weights",
+    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_bwd_data",
+    "backward layer1.0.bn1 bn_c64_hw64_relu_bwd",
+    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_bwd_weights",
+    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_bwd_data_acc",
+    "backward maxpool maxpool3x3_s2_p1_c64_h16w16_bwd",
+    "backward bn1 bn_c64_hw256_relu_bwd",
+    "backward conv1 conv7x7_s2_c3k64_h32w32_bwd_weights",
+    "backward conv1 conv7x7_s2_c3k64_h32w32_bwd_data",
+    "backward input nhwc_to_nchw_c3h32w32",
+};
+
 static const char summary[] =
     "layer                  kind     output (CxHxW)   params  MACs/image\n"
     "---------------------  -------  --------------  -------  ----------\n"
@@ -8690,6 +8791,8 @@ const rn_model resnet9_model = {
     .acts = acts,
     .n_layers = 31,
     .layers = layers,
+    .n_profile = 75,
+    .profile_names = profile_names,
     .forward_train = forward_train,
     .forward_infer = forward_infer,
     .backward = backward,

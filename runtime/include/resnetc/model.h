@@ -98,6 +98,8 @@ typedef struct rn_model {
     const rn_act_info *acts;
     int n_layers;
     const rn_layer_info *layers;
+    int n_profile;               /* statements of the three schedules, in order */
+    const char *const *profile_names; /* "<schedule> <layer> <kernel>" for each */
 
     /* Training-mode forward: BN uses batch statistics and updates the running
      * statistics (momentum r->bn_momentum, unbiased variance), keeping what backward
@@ -126,6 +128,7 @@ typedef struct rn_run {
     float *scratch;     /* max_threads * thread_scratch_floats */
     int max_threads;    /* threads the scratch is sized for; kernels use min(threads, this) */
     float *dinput;      /* optional: n * in_c * in_h * in_w, or NULL */
+    double *profile;    /* optional: n_profile seconds, each statement's time added */
 } rn_run;
 
 #endif /* RESNETC_MODEL_H */
