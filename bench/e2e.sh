@@ -17,8 +17,9 @@
 #
 # The generic side is slow on the 224x224 models, so it runs fewer iterations
 # (--generic-iters, default 3, 1 warm-up). Defaults: threads 2, 1 round, 10 iterations after
-# 2 warm-up. Executables come from RESNETC_BIN (default build/bin); models missing there
-# are built in RESNETC_BENCH_BUILD (default /tmp/resnetc-bench-build-<uid>) with tests off.
+# 2 warm-up. A model whose validation fails is not timed: its row says so, the others still
+# run, and the script exits 1 at the end. Executables come from RESNETC_BIN (default
+# build/bin); models missing there are built in RESNETC_BENCH_BUILD (default /tmp/resnetc-bench-build-<uid>) with tests off.
 # PYTHON: any python3 (default /usr/bin/python3), for the table only.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -77,7 +78,7 @@ peak_of() {
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 
-items=
+items= failed=0
 for mb in "$@"; do
   m=${mb%%:*}
   rest=${mb#"$m"}; rest=${rest#:}
@@ -91,7 +92,15 @@ for mb in "$@"; do
       "$(exe peak)" --threads "$threads" --repeats 5 --json >> "$work/peak.jsonl" || true
     fi
     echo "e2e.sh: $m round $r/$rounds: specialized" >&2
-    "$x" bench $common --iters "$iters" --warmup "$warmup" >> "$work/$m.spec.jsonl"
+    rc=0
+    "$x" bench $common --iters "$iters" --warmup "$warmup" >> "$work/$m.spec.jsonl" || rc=$?
+    if [ "$rc" -ne 0 ]; then  # validation failed (1) or worse: a row saying so, next model
+      echo "e2e.sh: $m: bench exited $rc; not timed" >&2
+      echo "{\"model\": \"$m\", \"error\": \"bench exited $rc (validation failed?)\"}" \
+        > "$work/$m.spec.jsonl"
+      failed=1
+      break
+    fi
     echo "e2e.sh: $m round $r/$rounds: generic" >&2
     "$x" bench $common --generic --iters "$giters" --warmup 1 --latency-iters "$giters" \
       >> "$work/$m.generic.jsonl"
@@ -104,3 +113,4 @@ done
 if [ -n "$keep" ]; then
   mkdir -p "$keep" && cp "$work"/*.json* "$keep"/
 fi
+exit "$failed"

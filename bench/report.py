@@ -112,7 +112,11 @@ def e2e(a):
             model, sp, ge = item.split(":")
         except ValueError:
             sys.exit("report.py: e2e: expected MODEL:SPEC.jsonl:GENERIC.jsonl, got %r" % item)
-        s, g = load(sp), load(ge)
+        s = load(sp)
+        if s and "error" in s[0]:
+            out.append({"model": model, "error": s[0]["error"]})
+            continue
+        g = load(ge)
         if not s or not g:
             sys.exit("report.py: e2e: %s: no results" % model)
         row = {"model": model, "batch": s[0]["batch"], "threads": s[0]["threads"],
@@ -137,6 +141,9 @@ def e2e(a):
          "generic", "speedup", "GF/s", "b1 ms", "generic", "speedup")
     print("%-10s%6s%4s" % h[:3] + "".join("%12s" % x for x in h[3:]))
     for r in out:
+        if "error" in r:
+            print("%-10s  %s" % (r["model"], r["error"]))
+            continue
         print("%-10s%6d%4d" % (r["model"], r["batch"], r["threads"]) + "".join(
             "%12s" % x for x in (
                 fmt(r["spec_train_img_per_s"]), fmt(r["generic_train_img_per_s"]),
@@ -151,7 +158,7 @@ def e2e(a):
                 r["model"], fmt(r["spec_train_frac_peak"] and 100 * r["spec_train_frac_peak"],
                                 "%.1f"),
                 fmt(r["spec_infer_frac_peak"] and 100 * r["spec_infer_frac_peak"], "%.1f"))
-                for r in out)))
+                for r in out if "error" not in r)))
 
 
 def main():
