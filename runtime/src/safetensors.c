@@ -503,7 +503,7 @@ static int parse_tensor(parser *p, rn_st_file *f, char *name)
     uint64_t count = 1;
     int overflow = 0;
     for (int i = 0; i < ndim; i++) {
-        if (shape[i] != 0 && count > UINT64_MAX / shape[i])
+        if (shape[i] > (uint64_t)INT64_MAX || (shape[i] != 0 && count > UINT64_MAX / shape[i]))
             overflow = 1;
         else
             count *= shape[i];
