@@ -14,7 +14,7 @@ local sort = table.sort
 
 local INSTRUCTION_LIMIT = 10000000 -- a spec is data: ten million VM instructions is plenty
 local MEMORY_LIMIT_KB = 64 * 1024
-local HOOK_EVERY = 1000
+local HOOK_EVERY = 1 -- the memory check must see every step: one concatenation can double a string
 
 -- A spec error: carries the file and (where known) the line of the offending field.
 local function fail(ctx, field, msg)
@@ -28,17 +28,41 @@ local function sandbox_env()
                        "reverse", "sub", "upper", "gmatch" }) do
     safe_string[k] = string[k]
   end
-  -- string.rep can allocate gigabytes in one instruction: cap it
+  -- library calls that run in C, outside the instruction count, are capped by size
+  local LIMIT = MEMORY_LIMIT_KB * 1024
   safe_string.rep = function(s, n, sep)
-    if type(n) == "number" and #tostring(s) * n > MEMORY_LIMIT_KB * 1024 then
+    if type(n) == "number" and n > 0 and
+       #tostring(s) * n + (sep and #tostring(sep) * (n - 1) or 0) > LIMIT then
       error("resnetc-limit: string.rep result too large", 2)
     end
     return string.rep(s, n, sep)
   end
+  -- patterns backtrack in C: keep subjects and patterns small
+  local function pattern_guard(name, f)
+    return function(subject, pattern, init, plain)
+      if not (name == "find" and plain) then
+        local _, reps = tostring(pattern):gsub("[%*%+%-%?]", "")
+        if #tostring(subject) > 256 or reps > 2 then
+          error("resnetc-limit: string." .. name .. " on a long subject or a complex pattern", 2)
+        end
+      end
+      return f(subject, pattern, init, plain)
+    end
+  end
+  for _, k in ipairs({ "find", "match", "gmatch" }) do safe_string[k] = pattern_guard(k, string[k]) end
   local safe_math = {}
   for k, v in pairs(math) do if k ~= "random" and k ~= "randomseed" then safe_math[k] = v end end
-  local safe_table = { insert = table.insert, concat = table.concat, remove = table.remove,
+  local safe_table = { insert = table.insert, remove = table.remove,
                        sort = table.sort, unpack = table.unpack or unpack }
+  safe_table.concat = function(t, sep, i, j)
+    local total = 0
+    i, j = i or 1, j or #t
+    for k = i, j do
+      total = total + #tostring(t[k]) + (sep and #tostring(sep) or 0)
+      if total > MEMORY_LIMIT_KB * 1024 then error("resnetc-limit: table.concat result too large", 2) end
+    end
+    return table.concat(t, sep, i, j)
+  end
   -- the same message under LuaJIT and Lua 5.4 for anything outside the sandbox
   local function forbid(where)
     return { __index = function(_, k)
@@ -69,10 +93,13 @@ local function run_sandboxed(src, file, ctx)
   local start_kb = collectgarbage("count")
   dbg.sethook(function()
     steps = steps + HOOK_EVERY
+    -- the hook removes itself before raising, so nothing fires after pcall returns
     if steps > INSTRUCTION_LIMIT then
+      dbg.sethook()
       error("resnetc-limit: the spec runs longer than " .. INSTRUCTION_LIMIT .. " instructions", 0)
     end
     if collectgarbage("count") - start_kb > MEMORY_LIMIT_KB then
+      dbg.sethook()
       error("resnetc-limit: the spec uses more than " .. MEMORY_LIMIT_KB .. " KB of memory", 0)
     end
   end, "", HOOK_EVERY)
@@ -281,6 +308,18 @@ local function check(ctx, s)
   end
   s.stem_width = s.stem_width or s.widths[1]
   resolve_depth(ctx, s)
+  if s.shortcut == "A" then
+    -- option A pads channels with zeros: it cannot drop any
+    local c = s.stem_width
+    for i, w in ipairs(s.widths) do
+      local out = s.block == "bottleneck" and 4 * w or w
+      if out < c then
+        fail(ctx, "widths", format("field 'widths[%d]': shortcut A cannot shrink %d channels to %d (widths must not decrease)",
+          i, c, out))
+      end
+      c = out
+    end
+  end
   -- shapes must stay non-empty through the stem and every stride-2 stage
   local h, w = s.input[2], s.input[3]
   local min = s.stem == "imagenet" and 4 or 1

@@ -104,9 +104,24 @@ int rn_idx_load(const char *images_path, const char *labels_path, int classes,
         goto fail_g;
     }
     size_t pixels = (size_t)n * rows * cols;
-    out->images = rn_alloc(pixels);
-    if (gz_read_exact(g, images_path, "the image pixels", out->images, pixels) != 0 ||
-        gz_expect_end(g, images_path) != 0)
+    /* grow the buffer as the data arrives: a damaged header must not make us allocate what
+     * the file cannot hold */
+    size_t cap = pixels < ((size_t)1 << 26) ? pixels : ((size_t)1 << 26), done = 0;
+    out->images = rn_alloc(cap);
+    while (done < pixels) {
+        if (done == cap) {
+            size_t grown_cap = cap * 2 < pixels ? cap * 2 : pixels;
+            uint8_t *grown = rn_alloc(grown_cap);
+            memcpy(grown, out->images, done);
+            rn_free(out->images);
+            out->images = grown;
+            cap = grown_cap;
+        }
+        if (gz_read_exact(g, images_path, "the image pixels", out->images + done, cap - done) != 0)
+            goto fail_g;
+        done = cap;
+    }
+    if (gz_expect_end(g, images_path) != 0)
         goto fail_g;
     gzclose(g);
 
