@@ -136,15 +136,42 @@ local function group_text(L, grp)
 end
 
 -- One schedule: forward ("train" or "infer") or backward.
+-- Schedules are split into parts: the stem, every BLOCKS_PER_PART blocks of a stage, the
+-- head. Each part is its own function, so that a deep net's schedule is many small
+-- functions rather than one the compiler must optimize whole.
+local BLOCKS_PER_PART = 16
+
+-- The part a layer belongs to: its key and the C name of its first member.
+local function part_of(name)
+  local stage, block = name:match("^(layer%d+)%.(%d+)%.")
+  if stage then
+    local first = math.floor(tonumber(block) / BLOCKS_PER_PART) * BLOCKS_PER_PART
+    return stage .. "_" .. first, format("%s.%d", stage, first)
+  end
+  if name == "avgpool" or name == "fc" then return "head", "head" end
+  return "stem", "stem"
+end
+
+-- Start a new part when layer `name` is not in the current one.
+local function enter_part(e, name)
+  local key, title = part_of(name)
+  if e.part and e.part.key == key then return end
+  e.part = { key = key, title = title, lines = {} }
+  e.parts[#e.parts + 1] = e.part
+  e.lines = e.part.lines
+end
+
 local function schedule(model, pass)
   local g = model.g
   local mode = pass == "infer" and "infer" or "train"
   local e = new_ctx(model, mode, model.plans[mode])
+  e.parts = {}
   e.pass = pass == "train" and "forward_train" or (pass == "infer" and "forward_infer" or "backward")
   local groups = model.plans[mode].groups
   local x = g.input
   local conv = format("nchw_to_nhwc_c%dh%dw%d", x.c, x.h, x.w)
   if pass ~= "backward" then
+    enter_part(e, "input")
     e:comment(format("input: NCHW %s -> NHWC", shape_text(x)))
     e.layer = "input"
     e:call("%s(n, x, %s);", e:kernel(conv, "nchw_to_nhwc.c.in", { C = x.c, H = x.h, W = x.w },
@@ -156,6 +183,7 @@ local function schedule(model, pass)
         local inputs = {}
         for i, t in ipairs(L.inputs) do inputs[i] = shape_text(t) end
         if grp and grp.add then inputs[2] = shape_text(grp.add.inputs[2]) end
+        enter_part(e, L.name)
         e:comment(format("%s: %s; %s -> %s", group_name(L, grp), group_text(L, grp), concat(inputs, " + "),
                          shape_text(L.output)))
         e.layer = L.name
@@ -167,6 +195,7 @@ local function schedule(model, pass)
       local L = g.layers[i]
       local grp = groups[L]
       if not grp or grp.head == L then
+        enter_part(e, L.name)
         e:comment(format("%s: %s (backward)", group_name(L, grp), group_text(L, grp)))
         e.layer = L.name
         L.mod.backward(L, e, grp)
@@ -180,7 +209,16 @@ local function schedule(model, pass)
                                              { name = "input", mod = { describe = function() return "input layout" end } }),
            e:dx(x))
   end
-  return concat(e.lines, "\n")
+  -- the parts as functions, then the calls that make the schedule
+  local funcs, calls = {}, {}
+  local args = pass == "backward" and "r, dlogits" or "r, x, logits"
+  for _, part in ipairs(e.parts) do
+    local fn = e.pass .. "_" .. part.key
+    funcs[#funcs + 1] = template.render_file(model.opts.templates, "schedule_part.c.in", {
+      FN = fn, PASS = pass, TITLE = part.title, BODY = concat(part.lines, "\n") }, TEMPLATE_BASE)
+    calls[#calls + 1] = format("    %s(%s);", fn, args)
+  end
+  return concat(funcs, "\n"), concat(calls, "\n")
 end
 
 local ROLE_NAMES = { "RN_CONV_WEIGHT", "RN_BN_WEIGHT", "RN_BN_BIAS", "RN_FC_WEIGHT", "RN_FC_BIAS",
@@ -200,9 +238,9 @@ function M.generate(g, opts)
   local model = { g = g, opts = opts, kernels = {}, kernel_order = {}, scratch = 0, thread_scratch = 0,
                   profile = {} }
   model.plans = { train = plan_mod.plan(g, "train"), infer = plan_mod.plan(g, "infer") }
-  local fwd_train = schedule(model, "train")
-  local fwd_infer = schedule(model, "infer")
-  local bwd = schedule(model, "backward")
+  local parts_train, fwd_train = schedule(model, "train")
+  local parts_infer, fwd_infer = schedule(model, "infer")
+  local parts_bwd, bwd = schedule(model, "backward")
   local params, macs = g:totals()
   local tensors = {}
   for _, t in ipairs(g.tensor_table) do
@@ -241,6 +279,7 @@ function M.generate(g, opts)
       .. "\n" .. template.render_file(opts.templates, "threads.c.in", {}, TEMPLATE_BASE),
     kernels = concat(kernels, "\n"), nkernels = #model.kernel_order,
     forward_train = fwd_train, forward_infer = fwd_infer, backward = bwd,
+    parts = concat({ parts_train, parts_infer, parts_bwd }, "\n"),
     tensors = concat(tensors, "\n"), ntensors = #g.tensor_table,
     profile_names = (function()
       local out = {}

@@ -68,6 +68,14 @@ static inline vf vmask_pos(vf m, vf b) { return (vf){ vhmask(m.lo, b.lo), vhmask
 #endif
 static inline vf vbcast(const float *p) { return vset1(*p); }
 
+/* Schedule parts stay separate functions: inlined back, a deep net's schedule would be one
+ * function too large to compile quickly. */
+#if defined(__GNUC__)
+#define RN_NOINLINE __attribute__((noinline))
+#else
+#define RN_NOINLINE
+#endif
+
 /* Threads: OpenMP when compiled with it, else one thread. Work is divided statically, so a
  * fixed thread count gives bit-identical results run to run. */
 #include <string.h>
@@ -114,13 +122,10 @@ static inline double rn_now(void)
 }
 #define RN_TIMED(id, call)                                   \
     do {                                                     \
-        if (prof) {                                          \
-            const double t0_ = rn_now();                     \
-            call;                                            \
+        const double t0_ = prof ? rn_now() : 0.0;            \
+        call;                                                \
+        if (prof)                                            \
             prof[id] += rn_now() - t0_;                      \
-        } else {                                             \
-            call;                                            \
-        }                                                    \
     } while (0)
 
 /* nchw_to_nhwc_c3h32w32: input layout, layout conversion.
@@ -7611,16 +7616,16 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
                 dst[(b * C + c) * (H * W) + p] = src[(b * (H * W) + p) * C + c];
 }
 
-/* Training-mode forward: batch statistics, running statistics updated, and everything
- * backward reads kept in the training plan (392320 floats per image). */
-static void forward_train(rn_run *r, const float *x, float *logits)
+/* forward_train_stem: forward from stem. */
+static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *logits)
 {
     double *const prof = r->profile;
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    (void)nt;
-    float *const A = r->act, *const Wk = r->work, *const S = r->stats;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
     const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* input: NCHW 3x32x32 -> NHWC */
     RN_TIMED(0, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
@@ -7628,6 +7633,19 @@ static void forward_train(rn_run *r, const float *x, float *logits)
     RN_TIMED(1, conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
     RN_TIMED(2, bn_c16_hw1024_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, Wk + 0, r->bn_momentum, r->bn_eps, r->scratch, nt));
+}
+
+/* forward_train_layer1_0: forward from layer1.0. */
+static RN_NOINLINE void forward_train_layer1_0(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
     RN_TIMED(3, conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 35840 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
@@ -7652,6 +7670,19 @@ static void forward_train(rn_run *r, const float *x, float *logits)
     RN_TIMED(13, conv3x3_s1_c16k16_h32w32_fwd(n, A + 183296 * n, P + 12144, A + 199680 * n, r->scratch, nt));
     /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
     RN_TIMED(14, bn_c16_hw1024_add_relu_fwd(n, A + 199680 * n, A + 150528 * n, A + 216064 * n, P + 14448, P + 14464, S + 192, S + 208, Wk + 192, r->bn_momentum, r->bn_eps, r->scratch, nt));
+}
+
+/* forward_train_layer2_0: forward from layer2.0. */
+static RN_NOINLINE void forward_train_layer2_0(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
     RN_TIMED(15, shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 216064 * n, A + 232448 * n));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32; 16x32x32 -> 32x16x16 */
@@ -7678,6 +7709,19 @@ static void forward_train(rn_run *r, const float *x, float *logits)
     RN_TIMED(26, conv3x3_s1_c32k32_h16w16_fwd(n, A + 306176 * n, P + 56272, A + 314368 * n, r->scratch, nt));
     /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
     RN_TIMED(27, bn_c32_hw256_add_relu_fwd(n, A + 314368 * n, A + 289792 * n, A + 322560 * n, P + 65488, P + 65520, S + 544, S + 576, Wk + 544, r->bn_momentum, r->bn_eps, r->scratch, nt));
+}
+
+/* forward_train_layer3_0: forward from layer3.0. */
+static RN_NOINLINE void forward_train_layer3_0(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
     RN_TIMED(28, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 322560 * n, A + 330752 * n));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
@@ -7704,21 +7748,35 @@ static void forward_train(rn_run *r, const float *x, float *logits)
     RN_TIMED(39, conv3x3_s1_c64k64_h8w8_fwd(n, A + 367616 * n, P + 232080, A + 371712 * n, r->scratch, nt));
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(40, bn_c64_hw64_add_relu_fwd(n, A + 371712 * n, A + 359424 * n, A + 375808 * n, P + 268944, P + 269008, S + 1248, S + 1312, Wk + 1248, r->bn_momentum, r->bn_eps, r->scratch, nt));
+}
+
+/* forward_train_head: forward from head. */
+static RN_NOINLINE void forward_train_head(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
     RN_TIMED(41, gap_c64_hw64_fwd(n, A + 375808 * n, A + 379904 * n));
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
     RN_TIMED(42, fc_i64o10_fwd(n, A + 379904 * n, P + 269072, P + 269712, logits));
 }
 
-/* Eval-mode forward: running statistics; the inference plan reuses memory (52224 floats per image). */
-static void forward_infer(rn_run *r, const float *x, float *logits)
+/* forward_infer_stem: forward from stem. */
+static RN_NOINLINE void forward_infer_stem(rn_run *r, const float *x, float *logits)
 {
     double *const prof = r->profile;
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    (void)nt;
-    float *const A = r->act;
-    const float *const P = r->params, *const S = r->stats;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* input: NCHW 3x32x32 -> NHWC */
     RN_TIMED(43, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
@@ -7726,6 +7784,19 @@ static void forward_infer(rn_run *r, const float *x, float *logits)
     RN_TIMED(44, conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
     RN_TIMED(45, bn_c16_hw1024_relu_fwd_eval(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, r->bn_eps, nt));
+}
+
+/* forward_infer_layer1_0: forward from layer1.0. */
+static RN_NOINLINE void forward_infer_layer1_0(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
     RN_TIMED(46, conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 0 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
@@ -7750,6 +7821,19 @@ static void forward_infer(rn_run *r, const float *x, float *logits)
     RN_TIMED(56, conv3x3_s1_c16k16_h32w32_fwd(n, A + 32768 * n, P + 12144, A + 0 * n, r->scratch, nt));
     /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
     RN_TIMED(57, bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, A + 32768 * n, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, nt));
+}
+
+/* forward_infer_layer2_0: forward from layer2.0. */
+static RN_NOINLINE void forward_infer_layer2_0(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
     RN_TIMED(58, shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32; 16x32x32 -> 32x16x16 */
@@ -7776,6 +7860,19 @@ static void forward_infer(rn_run *r, const float *x, float *logits)
     RN_TIMED(69, conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 56272, A + 0 * n, r->scratch, nt));
     /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
     RN_TIMED(70, bn_c32_hw256_add_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, A + 16384 * n, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, nt));
+}
+
+/* forward_infer_layer3_0: forward from layer3.0. */
+static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
     RN_TIMED(71, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
@@ -7802,27 +7899,53 @@ static void forward_infer(rn_run *r, const float *x, float *logits)
     RN_TIMED(82, conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 232080, A + 0 * n, r->scratch, nt));
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(83, bn_c64_hw64_add_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, A + 8192 * n, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, nt));
+}
+
+/* forward_infer_head: forward from head. */
+static RN_NOINLINE void forward_infer_head(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
     RN_TIMED(84, gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n));
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
     RN_TIMED(85, fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits));
 }
 
-/* Backward, in exactly the reverse order of forward_train: parameter gradients into G,
- * activation gradients in the training plan, the input's gradient into r->dinput if set. */
-static void backward(rn_run *r, const float *dlogits)
+/* backward_head: backward from head. */
+static RN_NOINLINE void backward_head(rn_run *r, const float *dlogits)
 {
     double *const prof = r->profile;
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    (void)nt;
-    float *const A = r->act, *const Wk = r->work, *const G = r->grads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
     const float *const P = r->params;
+    (void)dlogits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* fc: fully connected, 64->10 (backward) */
     RN_TIMED(86, fc_i64o10_bwd(n, A + 379904 * n, P + 269072, dlogits, A + 379968 * n, G + 269072, G + 269712));
     /* avgpool: global average pool 8x8 (backward) */
     RN_TIMED(87, gap_c64_hw64_bwd(n, A + 379968 * n, A + 380032 * n));
+}
+
+/* backward_layer3_0: backward from layer3.0. */
+static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)dlogits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
     RN_TIMED(88, bn_c64_hw64_add_relu_bwd(n, A + 371712 * n, A + 375808 * n, A + 380032 * n, A + 388224 * n, A + 384128 * n, P + 268944, Wk + 1248, G + 268944, G + 269008, r->scratch, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
@@ -7855,6 +7978,19 @@ static void backward(rn_run *r, const float *dlogits)
     RN_TIMED(105, conv3x3_s2_c32k64_h16w16_bwd_data(n, A + 347136 * n, P + 65552, Wk + 1376, A + 334848 * n, r->scratch, nt));
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both) (backward) */
     RN_TIMED(106, shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(n, A + 330752 * n, A + 334848 * n));
+}
+
+/* backward_layer2_0: backward from layer2.0. */
+static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)dlogits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
     RN_TIMED(107, bn_c32_hw256_add_relu_bwd(n, A + 314368 * n, A + 322560 * n, A + 334848 * n, A + 351232 * n, A + 343040 * n, P + 65488, Wk + 544, G + 65488, G + 65520, r->scratch, nt));
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
@@ -7887,6 +8023,19 @@ static void backward(rn_run *r, const float *dlogits)
     RN_TIMED(124, conv3x3_s2_c16k32_h32w32_bwd_data(n, A + 265216 * n, P + 14480, Wk + 1376, A + 240640 * n, r->scratch, nt));
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both) (backward) */
     RN_TIMED(125, shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(n, A + 232448 * n, A + 240640 * n));
+}
+
+/* backward_layer1_0: backward from layer1.0. */
+static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)dlogits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
     RN_TIMED(126, bn_c16_hw1024_add_relu_bwd(n, A + 199680 * n, A + 216064 * n, A + 240640 * n, A + 273408 * n, A + 257024 * n, P + 14448, Wk + 192, G + 14448, G + 14464, r->scratch, nt));
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
@@ -7917,6 +8066,19 @@ static void backward(rn_run *r, const float *dlogits)
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(142, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 19456 * n, A + 84992 * n, G + 464, r->scratch, nt));
     RN_TIMED(143, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 84992 * n, P + 464, Wk + 1376, A + 101376 * n, r->scratch, nt));
+}
+
+/* backward_stem: backward from stem. */
+static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)dlogits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* bn1 + relu: batch norm, 16 channels, relu (fused) (backward) */
     RN_TIMED(144, bn_c16_hw1024_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 101376 * n, A + 35840 * n, P + 432, Wk + 0, G + 432, G + 448, r->scratch, nt));
     /* conv1: conv 3x3/1 pad 1, 3->16 (backward) */
@@ -7926,6 +8088,38 @@ static void backward(rn_run *r, const float *dlogits)
     /* input gradient: NHWC -> NCHW 3x32x32 */
     if (r->dinput)
         RN_TIMED(147, nhwc_to_nchw_c3h32w32(n, A + 3072 * n, r->dinput));
+}
+
+/* Training-mode forward: batch statistics, running statistics updated, and everything
+ * backward reads kept in the training plan (392320 floats per image). */
+static void forward_train(rn_run *r, const float *x, float *logits)
+{
+    forward_train_stem(r, x, logits);
+    forward_train_layer1_0(r, x, logits);
+    forward_train_layer2_0(r, x, logits);
+    forward_train_layer3_0(r, x, logits);
+    forward_train_head(r, x, logits);
+}
+
+/* Eval-mode forward: running statistics; the inference plan reuses memory (52224 floats per image). */
+static void forward_infer(rn_run *r, const float *x, float *logits)
+{
+    forward_infer_stem(r, x, logits);
+    forward_infer_layer1_0(r, x, logits);
+    forward_infer_layer2_0(r, x, logits);
+    forward_infer_layer3_0(r, x, logits);
+    forward_infer_head(r, x, logits);
+}
+
+/* Backward, in exactly the reverse order of forward_train: parameter gradients into G,
+ * activation gradients in the training plan, the input's gradient into r->dinput if set. */
+static void backward(rn_run *r, const float *dlogits)
+{
+    backward_head(r, dlogits);
+    backward_layer3_0(r, dlogits);
+    backward_layer2_0(r, dlogits);
+    backward_layer1_0(r, dlogits);
+    backward_stem(r, dlogits);
 }
 
 /* Parameters and statistics in state-dict order: name, role, PyTorch shape, offset, count. */

@@ -68,6 +68,14 @@ static inline vf vmask_pos(vf m, vf b) { return (vf){ vhmask(m.lo, b.lo), vhmask
 #endif
 static inline vf vbcast(const float *p) { return vset1(*p); }
 
+/* Schedule parts stay separate functions: inlined back, a deep net's schedule would be one
+ * function too large to compile quickly. */
+#if defined(__GNUC__)
+#define RN_NOINLINE __attribute__((noinline))
+#else
+#define RN_NOINLINE
+#endif
+
 /* Threads: OpenMP when compiled with it, else one thread. Work is divided statically, so a
  * fixed thread count gives bit-identical results run to run. */
 #include <string.h>
@@ -114,13 +122,10 @@ static inline double rn_now(void)
 }
 #define RN_TIMED(id, call)                                   \
     do {                                                     \
-        if (prof) {                                          \
-            const double t0_ = rn_now();                     \
-            call;                                            \
+        const double t0_ = prof ? rn_now() : 0.0;            \
+        call;                                                \
+        if (prof)                                            \
             prof[id] += rn_now() - t0_;                      \
-        } else {                                             \
-            call;                                            \
-        }                                                    \
     } while (0)
 
 /* nchw_to_nhwc_c3h32w32: input layout, layout conversion.
@@ -8349,16 +8354,16 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
                 dst[(b * C + c) * (H * W) + p] = src[(b * (H * W) + p) * C + c];
 }
 
-/* Training-mode forward: batch statistics, running statistics updated, and everything
- * backward reads kept in the training plan (74752 floats per image). */
-static void forward_train(rn_run *r, const float *x, float *logits)
+/* forward_train_stem: forward from stem. */
+static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *logits)
 {
     double *const prof = r->profile;
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    (void)nt;
-    float *const A = r->act, *const Wk = r->work, *const S = r->stats;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
     const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* input: NCHW 3x32x32 -> NHWC */
     RN_TIMED(0, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
@@ -8368,6 +8373,19 @@ static void forward_train(rn_run *r, const float *x, float *logits)
     RN_TIMED(2, bn_c64_hw256_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, Wk + 0, r->bn_momentum, r->bn_eps, r->scratch, nt));
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
     RN_TIMED(3, maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 19456 * n, A + 35840 * n));
+}
+
+/* forward_train_layer1_0: forward from layer1.0. */
+static RN_NOINLINE void forward_train_layer1_0(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
     RN_TIMED(4, conv3x3_s1_c64k64_h8w8_fwd(n, A + 35840 * n, P + 9536, A + 39936 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
@@ -8376,6 +8394,19 @@ static void forward_train(rn_run *r, const float *x, float *logits)
     RN_TIMED(6, conv3x3_s1_c64k64_h8w8_fwd(n, A + 44032 * n, P + 46528, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(7, bn_c64_hw64_add_relu_fwd(n, A + 48128 * n, A + 35840 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps, r->scratch, nt));
+}
+
+/* forward_train_layer2_0: forward from layer2.0. */
+static RN_NOINLINE void forward_train_layer2_0(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128; 64x8x8 -> 128x4x4 */
     RN_TIMED(8, conv1x1_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 83520, A + 56320 * n, r->scratch, nt));
     /* layer2.0.downsample.1: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
@@ -8388,6 +8419,19 @@ static void forward_train(rn_run *r, const float *x, float *logits)
     RN_TIMED(12, conv3x3_s1_c128k128_h4w4_fwd(n, A + 62464 * n, P + 165952, A + 64512 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
     RN_TIMED(13, bn_c128_hw16_add_relu_fwd(n, A + 64512 * n, A + 58368 * n, A + 66560 * n, P + 313408, P + 313536, S + 896, S + 1024, Wk + 896, r->bn_momentum, r->bn_eps, r->scratch, nt));
+}
+
+/* forward_train_layer3_0: forward from layer3.0. */
+static RN_NOINLINE void forward_train_layer3_0(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256; 128x4x4 -> 256x2x2 */
     RN_TIMED(14, conv1x1_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 313664, A + 58368 * n, r->scratch, nt));
     /* layer3.0.downsample.1: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
@@ -8400,21 +8444,35 @@ static void forward_train(rn_run *r, const float *x, float *logits)
     RN_TIMED(18, conv3x3_s1_c256k256_h2w2_fwd(n, A + 69632 * n, P + 642368, A + 70656 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
     RN_TIMED(19, bn_c256_hw4_add_relu_fwd(n, A + 70656 * n, A + 59392 * n, A + 71680 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, Wk + 2176, r->bn_momentum, r->bn_eps, r->scratch, nt));
+}
+
+/* forward_train_head: forward from head. */
+static RN_NOINLINE void forward_train_head(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* avgpool: global average pool 2x2; 256x2x2 -> 256x1x1 */
     RN_TIMED(20, gap_c256_hw4_fwd(n, A + 71680 * n, A + 59392 * n));
     /* fc: fully connected, 256->10; 256x1x1 -> 10x1x1 */
     RN_TIMED(21, fc_i256o10_fwd(n, A + 59392 * n, P + 1232704, P + 1235264, logits));
 }
 
-/* Eval-mode forward: running statistics; the inference plan reuses memory (35840 floats per image). */
-static void forward_infer(rn_run *r, const float *x, float *logits)
+/* forward_infer_stem: forward from stem. */
+static RN_NOINLINE void forward_infer_stem(rn_run *r, const float *x, float *logits)
 {
     double *const prof = r->profile;
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    (void)nt;
-    float *const A = r->act;
-    const float *const P = r->params, *const S = r->stats;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* input: NCHW 3x32x32 -> NHWC */
     RN_TIMED(22, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
@@ -8424,6 +8482,19 @@ static void forward_infer(rn_run *r, const float *x, float *logits)
     RN_TIMED(24, bn_c64_hw256_relu_fwd_eval(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, r->bn_eps, nt));
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
     RN_TIMED(25, maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 19456 * n, A + 0 * n));
+}
+
+/* forward_infer_layer1_0: forward from layer1.0. */
+static RN_NOINLINE void forward_infer_layer1_0(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
     RN_TIMED(26, conv3x3_s1_c64k64_h8w8_fwd(n, A + 0 * n, P + 9536, A + 4096 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
@@ -8432,6 +8503,19 @@ static void forward_infer(rn_run *r, const float *x, float *logits)
     RN_TIMED(28, conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 46528, A + 4096 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(29, bn_c64_hw64_add_relu_fwd_eval(n, A + 4096 * n, A + 0 * n, A + 8192 * n, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, nt));
+}
+
+/* forward_infer_layer2_0: forward from layer2.0. */
+static RN_NOINLINE void forward_infer_layer2_0(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128; 64x8x8 -> 128x4x4 */
     RN_TIMED(30, conv1x1_s2_c64k128_h8w8_fwd(n, A + 8192 * n, P + 83520, A + 0 * n, r->scratch, nt));
     /* layer2.0.downsample.1: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
@@ -8444,6 +8528,19 @@ static void forward_infer(rn_run *r, const float *x, float *logits)
     RN_TIMED(34, conv3x3_s1_c128k128_h4w4_fwd(n, A + 4096 * n, P + 165952, A + 0 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
     RN_TIMED(35, bn_c128_hw16_add_relu_fwd_eval(n, A + 0 * n, A + 2048 * n, A + 4096 * n, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, nt));
+}
+
+/* forward_infer_layer3_0: forward from layer3.0. */
+static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256; 128x4x4 -> 256x2x2 */
     RN_TIMED(36, conv1x1_s2_c128k256_h4w4_fwd(n, A + 4096 * n, P + 313664, A + 0 * n, r->scratch, nt));
     /* layer3.0.downsample.1: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
@@ -8456,27 +8553,53 @@ static void forward_infer(rn_run *r, const float *x, float *logits)
     RN_TIMED(40, conv3x3_s1_c256k256_h2w2_fwd(n, A + 2048 * n, P + 642368, A + 0 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
     RN_TIMED(41, bn_c256_hw4_add_relu_fwd_eval(n, A + 0 * n, A + 1024 * n, A + 2048 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, nt));
+}
+
+/* forward_infer_head: forward from head. */
+static RN_NOINLINE void forward_infer_head(rn_run *r, const float *x, float *logits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)x, (void)logits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* avgpool: global average pool 2x2; 256x2x2 -> 256x1x1 */
     RN_TIMED(42, gap_c256_hw4_fwd(n, A + 2048 * n, A + 0 * n));
     /* fc: fully connected, 256->10; 256x1x1 -> 10x1x1 */
     RN_TIMED(43, fc_i256o10_fwd(n, A + 0 * n, P + 1232704, P + 1235264, logits));
 }
 
-/* Backward, in exactly the reverse order of forward_train: parameter gradients into G,
- * activation gradients in the training plan, the input's gradient into r->dinput if set. */
-static void backward(rn_run *r, const float *dlogits)
+/* backward_head: backward from head. */
+static RN_NOINLINE void backward_head(rn_run *r, const float *dlogits)
 {
     double *const prof = r->profile;
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    (void)nt;
-    float *const A = r->act, *const Wk = r->work, *const G = r->grads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
     const float *const P = r->params;
+    (void)dlogits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* fc: fully connected, 256->10 (backward) */
     RN_TIMED(44, fc_i256o10_bwd(n, A + 59392 * n, P + 1232704, dlogits, A + 59648 * n, G + 1232704, G + 1235264));
     /* avgpool: global average pool 2x2 (backward) */
     RN_TIMED(45, gap_c256_hw4_bwd(n, A + 59648 * n, A + 72704 * n));
+}
+
+/* backward_layer3_0: backward from layer3.0. */
+static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)dlogits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused) (backward) */
     RN_TIMED(46, bn_c256_hw4_add_relu_bwd(n, A + 70656 * n, A + 71680 * n, A + 72704 * n, A + 73728 * n, A + 59392 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256 (backward) */
@@ -8492,6 +8615,19 @@ static void backward(rn_run *r, const float *dlogits)
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256 (backward) */
     RN_TIMED(53, conv1x1_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 70656 * n, G + 313664, r->scratch, nt));
     RN_TIMED(54, conv1x1_s2_c128k256_h4w4_bwd_data_acc(n, A + 70656 * n, P + 313664, Wk + 2688, A + 68608 * n, r->scratch, nt));
+}
+
+/* backward_layer2_0: backward from layer2.0. */
+static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)dlogits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused) (backward) */
     RN_TIMED(55, bn_c128_hw16_add_relu_bwd(n, A + 64512 * n, A + 66560 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128 (backward) */
@@ -8507,6 +8643,19 @@ static void backward(rn_run *r, const float *dlogits)
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128 (backward) */
     RN_TIMED(62, conv1x1_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 64512 * n, G + 83520, r->scratch, nt));
     RN_TIMED(63, conv1x1_s2_c64k128_h8w8_bwd_data_acc(n, A + 64512 * n, P + 83520, Wk + 2688, A + 60416 * n, r->scratch, nt));
+}
+
+/* backward_layer1_0: backward from layer1.0. */
+static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)dlogits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
     RN_TIMED(64, bn_c64_hw64_add_relu_bwd(n, A + 48128 * n, A + 52224 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
@@ -8517,6 +8666,19 @@ static void backward(rn_run *r, const float *dlogits)
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(68, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt));
     RN_TIMED(69, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt));
+}
+
+/* backward_stem: backward from stem. */
+static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
+{
+    double *const prof = r->profile;
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const A = r->act, *const Wk = r->work, *const S = r->stats, *const G = r->grads;
+    const float *const P = r->params;
+    (void)dlogits;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
+
     /* maxpool: max pool 3x3/2 pad 1 (backward) */
     RN_TIMED(70, maxpool3x3_s2_p1_c64_h16w16_bwd(n, A + 19456 * n, A + 56320 * n, A + 35840 * n));
     /* bn1 + relu: batch norm, 64 channels, relu (fused) (backward) */
@@ -8528,6 +8690,38 @@ static void backward(rn_run *r, const float *dlogits)
     /* input gradient: NHWC -> NCHW 3x32x32 */
     if (r->dinput)
         RN_TIMED(74, nhwc_to_nchw_c3h32w32(n, A + 3072 * n, r->dinput));
+}
+
+/* Training-mode forward: batch statistics, running statistics updated, and everything
+ * backward reads kept in the training plan (74752 floats per image). */
+static void forward_train(rn_run *r, const float *x, float *logits)
+{
+    forward_train_stem(r, x, logits);
+    forward_train_layer1_0(r, x, logits);
+    forward_train_layer2_0(r, x, logits);
+    forward_train_layer3_0(r, x, logits);
+    forward_train_head(r, x, logits);
+}
+
+/* Eval-mode forward: running statistics; the inference plan reuses memory (35840 floats per image). */
+static void forward_infer(rn_run *r, const float *x, float *logits)
+{
+    forward_infer_stem(r, x, logits);
+    forward_infer_layer1_0(r, x, logits);
+    forward_infer_layer2_0(r, x, logits);
+    forward_infer_layer3_0(r, x, logits);
+    forward_infer_head(r, x, logits);
+}
+
+/* Backward, in exactly the reverse order of forward_train: parameter gradients into G,
+ * activation gradients in the training plan, the input's gradient into r->dinput if set. */
+static void backward(rn_run *r, const float *dlogits)
+{
+    backward_head(r, dlogits);
+    backward_layer3_0(r, dlogits);
+    backward_layer2_0(r, dlogits);
+    backward_layer1_0(r, dlogits);
+    backward_stem(r, dlogits);
 }
 
 /* Parameters and statistics in state-dict order: name, role, PyTorch shape, offset, count. */
