@@ -157,5 +157,7 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
     o.stop_after_epochs = stop_after;
     o.train_limit = (int)train_limit;
     o.test_limit = (int)test_limit;
-    return rn_train(m, &o) == 0 ? RN_EXIT_OK : RN_EXIT_ERROR;
+    const int status = rn_train(m, &o);
+    /* 128 + signal: stopped by SIGINT or SIGTERM after saving a checkpoint */
+    return status == 0 ? RN_EXIT_OK : (status > 128 ? status : RN_EXIT_ERROR);
 }

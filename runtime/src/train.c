@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -477,6 +478,15 @@ static int check_model_data(const rn_model *m, const rn_dataset *d)
     return 0;
 }
 
+/* SIGINT and SIGTERM end training cleanly: the batch in flight finishes, a checkpoint is
+ * written at that step, and the run exits with 128 + the signal's number. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
 int rn_train(const rn_model *m, const rn_train_options *opts)
 {
     settings s;
@@ -486,6 +496,13 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
     char ckpt_path[4096], weights_path[4096], csv_path[4096], jsonl_path[4096];
     rn_st_file *resume = NULL;
     int status = 1;
+    struct sigaction stop_action, old_int, old_term;
+    memset(&stop_action, 0, sizeof stop_action);
+    stop_action.sa_handler = on_stop_signal;
+    sigemptyset(&stop_action.sa_mask);
+    stop_signal = 0;
+    sigaction(SIGINT, &stop_action, &old_int);
+    sigaction(SIGTERM, &stop_action, &old_term);
 
     /* Settings: from the command line, or from the checkpoint when resuming. */
     if (opts->resume_dir != NULL) {
@@ -664,7 +681,7 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
         int64_t errs = 0, seen = 0;
         double t_epoch = rn_seconds(), last_draw = 0;
         const rn_batch *b;
-        while (ps.step < total && (b = rn_loader_next(tl)) != NULL) {
+        while (!stop_signal && ps.step < total && (b = rn_loader_next(tl)) != NULL) {
             lr = rn_schedule_lr(&sched, ps.step);
             r->n = b->n;
             m->forward_train(r, b->x, logits);
@@ -714,6 +731,18 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
         train_time += t_train;
         if (bar)
             fputs("\r\033[K", stderr);
+        if (stop_signal) {
+            /* mid-epoch: checkpoint the step reached; the resumed run finishes the epoch */
+            ps.epoch = e;
+            ps.elapsed_ms = elapsed_base + (int64_t)((rn_seconds() - session_start) * 1000.0);
+            if (checkpoint_save(ckpt_path, m, r, &opt, &s, &ps) != 0)
+                goto done;
+            printf("stopped by signal %d at step %lld; checkpoint saved, resume with --resume %s\n",
+                   (int)stop_signal, (long long)ps.step, o->out_dir);
+            fflush(stdout);
+            status = 128 + (int)stop_signal;
+            goto done;
+        }
 
         /* Evaluate, log, checkpoint. */
         r->n = o->batch;
@@ -778,6 +807,8 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
     status = 0;
 
 done:
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     rn_st_close(resume);
     rn_free(logits);
     rn_free(dlogits);

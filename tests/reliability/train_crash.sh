@@ -7,6 +7,8 @@
 #      non-zero with a message naming the checkpoint, and the previous checkpoint left
 #      byte-identical (then resuming without the limit still ends bit-identical to A).
 #   E: a fresh run whose --out lies under a regular file: clear error, nothing created.
+#   F: SIGINT in epoch 2 saves a checkpoint at that step and exits 130; --resume ends
+#      bit-identical to A.
 # Each kill must land while the process is still training (checked), or the case fails.
 set -u
 exe=$1
@@ -48,6 +50,25 @@ for sig in KILL TERM; do
   left=$(find "$dir" -name '*.tmp.*')
   [ -z "$left" ] || echo "note: temporaries left by the killed run: $left"
 done
+
+# F: SIGINT saves a checkpoint at the step reached (mid-epoch) and exits 130; resuming ends
+# bit-identical
+dir=$work/F
+"$exe" train "$@" --out "$dir" >"$work/F.out" 2>&1 &
+pid=$!
+while [ ! -f "$dir/checkpoint.safetensors" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+kill -s INT "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 130 ] && grep -q "checkpoint saved" "$work/F.out"; then
+  echo "ok: SIGINT: exit 130, $(grep 'stopped by signal' "$work/F.out")"
+else
+  fail "SIGINT: exit $rc, expected 130 with a saved checkpoint: $(cat "$work/F.out")"
+fi
+"$exe" train --resume "$dir" --no-progress >/dev/null 2>&1 || fail "SIGINT: resume failed"
+cmp -s "$work/A/weights.safetensors" "$dir/weights.safetensors" &&
+  echo "ok: SIGINT mid-epoch, then --resume: weights bit-identical to the uninterrupted run" ||
+  fail "SIGINT: resumed weights differ from the uninterrupted run"
 
 # D: full disk on resume
 dir=$work/D

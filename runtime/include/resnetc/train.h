@@ -64,7 +64,8 @@ typedef struct rn_train_options {
  * weight decay 1e-4, per-channel normalization, data-set-default augmentation. */
 void rn_train_defaults(rn_train_options *o);
 
-/* Train (or resume); returns an exit code (0, or 1 after a message). */
+/* Train (or resume); returns 0, 1 after a message, or 128 + signal number when SIGINT or
+ * SIGTERM stopped it after saving a checkpoint at the step reached. */
 int rn_train(const rn_model *m, const rn_train_options *o);
 
 /* Eval-mode (forward_infer) pass over every batch of l (epoch 0): sum of per-image
