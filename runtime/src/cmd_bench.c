@@ -177,9 +177,11 @@ static void check(bench_check *v, const char *what, const char *name, double err
         v->worst_what = what;
         v->worst_name = name;
     }
-    if (!ok)
+    if (!ok && (v->failures <= 10 || v->verbose))
         rn_error("bench: validation: %s %s: relative L2 error %.3e against the reference "
                  "executor (tolerance %.1e)", what, name, err, v->tol);
+    else if (!ok && v->failures == 11)
+        rn_error("bench: validation: further failures not listed (--verbose lists all)");
     else if (v->verbose)
         fprintf(stderr, "bench: validation: ok %-12s %-36s rel L2 %.2e\n", what, name, err);
 }
