@@ -68,6 +68,18 @@ static inline vf vmask_pos(vf m, vf b) { return (vf){ vhmask(m.lo, b.lo), vhmask
 #endif
 static inline vf vbcast(const float *p) { return vset1(*p); }
 
+/* Double-precision accumulation of a float vector (sums that must not cancel in float). */
+typedef struct { double d[8]; } vd8;
+static inline vd8 vd8zero(void) { return (vd8){ { 0 } }; }
+static inline void vd8acc(vd8 *acc, vf a)
+{
+    float f[8];
+    vstore(f, a);
+    for (int l = 0; l < 8; l++)
+        acc->d[l] += f[l];
+}
+static inline void vd8store(double *p, const vd8 *acc) { memcpy(p, acc->d, sizeof acc->d); }
+
 /* Schedule parts stay separate functions: inlined back, a deep net's schedule would be one
  * function too large to compile quickly. */
 #if defined(__GNUC__)
@@ -498,7 +510,7 @@ static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *res
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 16, HW = 1024, NV = C / VW, BLOCK = 32 };
+    enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -508,29 +520,21 @@ static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *res
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -929,7 +933,7 @@ static void bn_c16_hw1024_add_relu_fwd(size_t n, const float *restrict x, const 
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 16, HW = 1024, NV = C / VW, BLOCK = 32 };
+    enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -939,29 +943,21 @@ static void bn_c16_hw1024_add_relu_fwd(size_t n, const float *restrict x, const 
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -1376,7 +1372,7 @@ static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 32, HW = 256, NV = C / VW, BLOCK = 32 };
+    enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -1386,29 +1382,21 @@ static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -1803,7 +1791,7 @@ static void bn_c32_hw256_add_relu_fwd(size_t n, const float *restrict x, const f
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 32, HW = 256, NV = C / VW, BLOCK = 32 };
+    enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -1813,29 +1801,21 @@ static void bn_c32_hw256_add_relu_fwd(size_t n, const float *restrict x, const f
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -2300,7 +2280,7 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -2310,29 +2290,21 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -2777,7 +2749,7 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -2787,29 +2759,21 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -2888,7 +2852,7 @@ static void bn_c16_hw1024_relu_fwd_eval(size_t n, const float *restrict x, float
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 16, HW = 1024, NV = C / VW, BLOCK = 32 };
+    enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -2916,7 +2880,7 @@ static void bn_c16_hw1024_add_relu_fwd_eval(size_t n, const float *restrict x, c
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 16, HW = 1024, NV = C / VW, BLOCK = 32 };
+    enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -2945,7 +2909,7 @@ static void bn_c32_hw256_relu_fwd_eval(size_t n, const float *restrict x, float 
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 32, HW = 256, NV = C / VW, BLOCK = 32 };
+    enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -2973,7 +2937,7 @@ static void bn_c32_hw256_add_relu_fwd_eval(size_t n, const float *restrict x, co
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 32, HW = 256, NV = C / VW, BLOCK = 32 };
+    enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -3002,7 +2966,7 @@ static void bn_c64_hw64_relu_fwd_eval(size_t n, const float *restrict x, float *
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -3030,7 +2994,7 @@ static void bn_c64_hw64_add_relu_fwd_eval(size_t n, const float *restrict x, con
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -3100,7 +3064,7 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -3110,32 +3074,24 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    g = vmask_pos(vload(y + r * C + v * VW), g);
-                    vstore(dy + r * C + v * VW, g);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                g = vmask_pos(vload(y + r * C + v * VW), g);
+                vstore(dy + r * C + v * VW, g);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -3689,7 +3645,7 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -3699,32 +3655,24 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    g = vmask_pos(vload(y + r * C + v * VW), g);
-                    vstore(dy + r * C + v * VW, g);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                g = vmask_pos(vload(y + r * C + v * VW), g);
+                vstore(dy + r * C + v * VW, g);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -4841,7 +4789,7 @@ static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const f
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 32, HW = 256, NV = C / VW, BLOCK = 32 };
+    enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -4851,32 +4799,24 @@ static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const f
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    g = vmask_pos(vload(y + r * C + v * VW), g);
-                    vstore(dy + r * C + v * VW, g);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                g = vmask_pos(vload(y + r * C + v * VW), g);
+                vstore(dy + r * C + v * VW, g);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -5390,7 +5330,7 @@ static void bn_c32_hw256_relu_bwd(size_t n, const float *restrict x, const float
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 32, HW = 256, NV = C / VW, BLOCK = 32 };
+    enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -5400,32 +5340,24 @@ static void bn_c32_hw256_relu_bwd(size_t n, const float *restrict x, const float
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    g = vmask_pos(vload(y + r * C + v * VW), g);
-                    vstore(dy + r * C + v * VW, g);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                g = vmask_pos(vload(y + r * C + v * VW), g);
+                vstore(dy + r * C + v * VW, g);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -6511,7 +6443,7 @@ static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const 
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 16, HW = 1024, NV = C / VW, BLOCK = 32 };
+    enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -6521,32 +6453,24 @@ static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const 
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    g = vmask_pos(vload(y + r * C + v * VW), g);
-                    vstore(dy + r * C + v * VW, g);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                g = vmask_pos(vload(y + r * C + v * VW), g);
+                vstore(dy + r * C + v * VW, g);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -7070,7 +6994,7 @@ static void bn_c16_hw1024_relu_bwd(size_t n, const float *restrict x, const floa
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 16, HW = 1024, NV = C / VW, BLOCK = 32 };
+    enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -7080,32 +7004,24 @@ static void bn_c16_hw1024_relu_bwd(size_t n, const float *restrict x, const floa
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    g = vmask_pos(vload(y + r * C + v * VW), g);
-                    vstore(dy + r * C + v * VW, g);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                g = vmask_pos(vload(y + r * C + v * VW), g);
+                vstore(dy + r * C + v * VW, g);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */

@@ -68,6 +68,18 @@ static inline vf vmask_pos(vf m, vf b) { return (vf){ vhmask(m.lo, b.lo), vhmask
 #endif
 static inline vf vbcast(const float *p) { return vset1(*p); }
 
+/* Double-precision accumulation of a float vector (sums that must not cancel in float). */
+typedef struct { double d[8]; } vd8;
+static inline vd8 vd8zero(void) { return (vd8){ { 0 } }; }
+static inline void vd8acc(vd8 *acc, vf a)
+{
+    float f[8];
+    vstore(f, a);
+    for (int l = 0; l < 8; l++)
+        acc->d[l] += f[l];
+}
+static inline void vd8store(double *p, const vd8 *acc) { memcpy(p, acc->d, sizeof acc->d); }
+
 /* Schedule parts stay separate functions: inlined back, a deep net's schedule would be one
  * function too large to compile quickly. */
 #if defined(__GNUC__)
@@ -1774,7 +1786,7 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 256, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -1784,29 +1796,21 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -2281,7 +2285,7 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -2291,29 +2295,21 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -2360,7 +2356,7 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -2370,29 +2366,21 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -2532,7 +2520,7 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -2542,29 +2530,21 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -2958,7 +2938,7 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -2968,29 +2948,21 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -3385,7 +3357,7 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -3395,29 +3367,21 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -3524,7 +3488,7 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -3534,29 +3498,21 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -3789,7 +3745,7 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -3799,29 +3755,21 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -4055,7 +4003,7 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
     float *restrict running_var, float *restrict save, float momentum, float eps,
     float *restrict scratch, int threads)
 {
-    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -4065,29 +4013,21 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
-                    s[v] = vadd(s[v], a);
-                    q[v] = vfma(a, a, q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                vd8acc(&s[v], a);
+                vd8acc(&q[v], vmul(a, a));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -4166,7 +4106,7 @@ static void bn_c64_hw256_relu_fwd_eval(size_t n, const float *restrict x, float 
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 64, HW = 256, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -4194,7 +4134,7 @@ static void bn_c64_hw64_relu_fwd_eval(size_t n, const float *restrict x, float *
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -4222,7 +4162,7 @@ static void bn_c64_hw64_add_relu_fwd_eval(size_t n, const float *restrict x, con
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -4251,7 +4191,7 @@ static void bn_c128_hw16_fwd_eval(size_t n, const float *restrict x, float *rest
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -4278,7 +4218,7 @@ static void bn_c128_hw16_relu_fwd_eval(size_t n, const float *restrict x, float 
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -4306,7 +4246,7 @@ static void bn_c128_hw16_add_relu_fwd_eval(size_t n, const float *restrict x, co
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -4335,7 +4275,7 @@ static void bn_c256_hw4_fwd_eval(size_t n, const float *restrict x, float *restr
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -4362,7 +4302,7 @@ static void bn_c256_hw4_relu_fwd_eval(size_t n, const float *restrict x, float *
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -4390,7 +4330,7 @@ static void bn_c256_hw4_add_relu_fwd_eval(size_t n, const float *restrict x, con
     const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
     const float *restrict running_var, float eps, int threads)
 {
-    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     float scale[C], shift[C];
     for (int c = 0; c < C; c++) {
@@ -4460,7 +4400,7 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -4470,32 +4410,24 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    g = vmask_pos(vload(y + r * C + v * VW), g);
-                    vstore(dy + r * C + v * VW, g);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                g = vmask_pos(vload(y + r * C + v * VW), g);
+                vstore(dy + r * C + v * VW, g);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -4838,7 +4770,7 @@ static void bn_c256_hw4_relu_bwd(size_t n, const float *restrict x, const float 
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -4848,32 +4780,24 @@ static void bn_c256_hw4_relu_bwd(size_t n, const float *restrict x, const float 
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    g = vmask_pos(vload(y + r * C + v * VW), g);
-                    vstore(dy + r * C + v * VW, g);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                g = vmask_pos(vload(y + r * C + v * VW), g);
+                vstore(dy + r * C + v * VW, g);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -5294,7 +5218,7 @@ static void bn_c256_hw4_bwd(size_t n, const float *restrict x, float *restrict d
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 256, HW = 4, NV = C / VW, BLOCK = 32 };
+    enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -5304,30 +5228,22 @@ static void bn_c256_hw4_bwd(size_t n, const float *restrict x, float *restrict d
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -5554,7 +5470,7 @@ static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const f
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -5564,32 +5480,24 @@ static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const f
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    g = vmask_pos(vload(y + r * C + v * VW), g);
-                    vstore(dy + r * C + v * VW, g);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                g = vmask_pos(vload(y + r * C + v * VW), g);
+                vstore(dy + r * C + v * VW, g);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -6103,7 +6011,7 @@ static void bn_c128_hw16_relu_bwd(size_t n, const float *restrict x, const float
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -6113,32 +6021,24 @@ static void bn_c128_hw16_relu_bwd(size_t n, const float *restrict x, const float
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    g = vmask_pos(vload(y + r * C + v * VW), g);
-                    vstore(dy + r * C + v * VW, g);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                g = vmask_pos(vload(y + r * C + v * VW), g);
+                vstore(dy + r * C + v * VW, g);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -6761,7 +6661,7 @@ static void bn_c128_hw16_bwd(size_t n, const float *restrict x, float *restrict 
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 128, HW = 16, NV = C / VW, BLOCK = 32 };
+    enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -6771,30 +6671,22 @@ static void bn_c128_hw16_bwd(size_t n, const float *restrict x, float *restrict 
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -7044,7 +6936,7 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -7054,32 +6946,24 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    g = vmask_pos(vload(y + r * C + v * VW), g);
-                    vstore(dy + r * C + v * VW, g);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                g = vmask_pos(vload(y + r * C + v * VW), g);
+                vstore(dy + r * C + v * VW, g);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -7633,7 +7517,7 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 64, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -7643,32 +7527,24 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    g = vmask_pos(vload(y + r * C + v * VW), g);
-                    vstore(dy + r * C + v * VW, g);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                g = vmask_pos(vload(y + r * C + v * VW), g);
+                vstore(dy + r * C + v * VW, g);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -8151,7 +8027,7 @@ static void bn_c64_hw256_relu_bwd(size_t n, const float *restrict x, const float
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
 {
-    enum { C = 64, HW = 256, NV = C / VW, BLOCK = 32 };
+    enum { C = 64, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     RN_PARALLEL(threads)
     {
@@ -8161,32 +8037,24 @@ static void bn_c64_hw256_relu_bwd(size_t n, const float *restrict x, const float
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
-        for (int c = 0; c < 2 * C; c++)
-            mine[c] = 0.0;
         const float *mean = save, *invstd = save + C;
-        for (size_t r0 = lo; r0 < hi; r0 += BLOCK) {
-            const size_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-            vf s[NV], q[NV];
-            for (int v = 0; v < NV; v++)
-                s[v] = q[v] = vzero();
-            /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-            for (size_t r = r0; r < r1; r++)
-                for (int v = 0; v < NV; v++) {
-                    vf g = vload(dy + r * C + v * VW);
-                    g = vmask_pos(vload(y + r * C + v * VW), g);
-                    vstore(dy + r * C + v * VW, g);
-                    s[v] = vadd(s[v], g);
-                    q[v] = vfma(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW))), q[v]);
-                }
+        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
+         * small differences of large terms, which float accumulation would swamp */
+        vd8 s[NV], q[NV];
+        for (int v = 0; v < NV; v++)
+            s[v] = q[v] = vd8zero();
+        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
+        for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                float fs[VW], fq[VW];
-                vstore(fs, s[v]);
-                vstore(fq, q[v]);
-                for (int l = 0; l < VW; l++) {
-                    mine[v * VW + l] += fs[l];
-                    mine[C + v * VW + l] += fq[l];
-                }
+                vf g = vload(dy + r * C + v * VW);
+                g = vmask_pos(vload(y + r * C + v * VW), g);
+                vstore(dy + r * C + v * VW, g);
+                vd8acc(&s[v], g);
+                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
+        for (int v = 0; v < NV; v++) {
+            vd8store(mine + v * VW, &s[v]);
+            vd8store(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
