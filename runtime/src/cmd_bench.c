@@ -37,6 +37,7 @@
 #include "resnetc/args.h"
 #include "resnetc/cli.h"
 #include "resnetc/kernels.h"
+#include "resnetc/profile.h"
 #include "resnetc/reference.h"
 #include "resnetc/rng.h"
 #include "resnetc/runtime.h"
@@ -274,7 +275,7 @@ int rn_cmd_bench(const rn_model *m, int argc, char **argv)
     long iters = 20, warmup = 3, latency_iters = 0, validate_batch = 2, seed = 1;
     double peak = 0.0, tolerance = BENCH_TOL;
     const char *mode = "both";
-    int json = 0, generic = 0, inject = 0, verbose = 0;
+    int json = 0, profile = 0, generic = 0, inject = 0, verbose = 0;
     rn_arg args[] = {
         {"--batch", RN_ARG_INT, &batch, 1, 65536, 0,
          "training (and default inference) batch; default 128, 16 above 64x64 inputs"},
@@ -298,6 +299,9 @@ int rn_cmd_bench(const rn_model *m, int argc, char **argv)
          "largest relative L2 error accepted in validation (per tensor)"},
         {"--seed", RN_ARG_INT, &seed, 0, 9.2e18, 0, "weights and data seed"},
         {"--json", RN_ARG_FLAG, &json, 0, 0, 0, "print one JSON object on stdout"},
+        {"--profile", RN_ARG_FLAG, &profile, 0, 0, 0,
+         "after timing, run --iters more steps timing every generated function, and print "
+         "milliseconds per step by kernel (stderr with --json)"},
         {"--verbose", RN_ARG_FLAG, &verbose, 0, 0, 0, "print every validation comparison"},
         {"--inject-error", RN_ARG_FLAG, &inject, 0, 0, 0,
          "testing: corrupt one gradient before validation (must exit 1)"},
@@ -410,6 +414,21 @@ int rn_cmd_bench(const rn_model *m, int argc, char **argv)
     if (do_infer) {
         tt[1] = time_phase(&c, &phases[1], (int)warmup, (int)iters);
         tt[2] = time_phase(&c, &phases[2], (int)warmup, (int)latency_iters);
+    }
+
+    if (profile && !generic) {
+        /* a separate pass, so the timings above carry no profiling overhead */
+        double *prof = rn_alloc(sizeof(double) * (size_t)(m->n_profile + 1));
+        c.r->profile = prof;
+        for (long i = 0; i < iters; i++) {
+            if (do_train)
+                train_step(&c, (int)batch);
+            if (do_infer)
+                infer(&c, (int)infer_batch);
+        }
+        c.r->profile = NULL;
+        rn_profile_print(m, prof, (int)iters, (int)batch, json ? stderr : stdout);
+        rn_free(prof);
     }
 
     const double train_ips = tt[0].ran ? batch / tt[0].median_s : NAN;
