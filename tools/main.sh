@@ -10,9 +10,10 @@ model=${MODEL:-resnet8_fmnist}
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DRESNETC_BUILD_TESTS=OFF \
       -DRESNETC_MODELS="$model" > /dev/null
 cmake --build "$build" -j "$(nproc)" --target "$model"
-"$build/bin/$model" summary | tail -n 3
+"$build/bin/$model" summary | grep -E "^model|total parameters|forward MACs"
 run="$build/runs/$model-main"
 rm -rf "$run"
+mkdir -p "$build/runs"
 "$build/bin/$model" train --dataset fashion-mnist --data /usr/share/datasets/fashion-mnist \
     --epochs "${EPOCHS:-1}" --schedule cosine --lr 0.1 --batch 128 --threads "${THREADS:-$(nproc)}" \
     --seed 1 --out "$run"
