@@ -48,36 +48,6 @@ static int is_param(rn_role role)
     return role != RN_BN_MEAN && role != RN_BN_VAR;
 }
 
-void rn_tensor_to_torch(const rn_tensor_info *t, const float *internal, float *torch)
-{
-    if (t->role != RN_CONV_WEIGHT || t->ndim != 4) {
-        memcpy(torch, internal, t->count * sizeof(float));
-        return;
-    }
-    const int O = t->shape[0], I = t->shape[1], KH = t->shape[2], KW = t->shape[3];
-    for (int o = 0; o < O; o++)
-        for (int i = 0; i < I; i++)
-            for (int a = 0; a < KH; a++)
-                for (int b = 0; b < KW; b++)
-                    torch[(((size_t)o * I + i) * KH + a) * KW + b] =
-                        internal[(((size_t)a * KW + b) * I + i) * O + o];
-}
-
-void rn_tensor_from_torch(const rn_tensor_info *t, const float *torch, float *internal)
-{
-    if (t->role != RN_CONV_WEIGHT || t->ndim != 4) {
-        memcpy(internal, torch, t->count * sizeof(float));
-        return;
-    }
-    const int O = t->shape[0], I = t->shape[1], KH = t->shape[2], KW = t->shape[3];
-    for (int o = 0; o < O; o++)
-        for (int i = 0; i < I; i++)
-            for (int a = 0; a < KH; a++)
-                for (int b = 0; b < KW; b++)
-                    internal[(((size_t)a * KW + b) * I + i) * O + o] =
-                        torch[(((size_t)o * I + i) * KH + a) * KW + b];
-}
-
 int rn_zero_init_residual(const rn_model *m, float *params)
 {
     int zeroed = 0;

@@ -38,6 +38,22 @@ static void hwio_to_oihw(const float *src, float *dst, int o, int c, int kh, int
                         src[(((size_t)i * kw + j) * c + ch) * o + k];
 }
 
+void rn_tensor_to_torch(const rn_tensor_info *t, const float *internal, float *torch)
+{
+    if (t->role == RN_CONV_WEIGHT && t->ndim == 4)
+        hwio_to_oihw(internal, torch, t->shape[0], t->shape[1], t->shape[2], t->shape[3]);
+    else
+        memcpy(torch, internal, t->count * sizeof(float));
+}
+
+void rn_tensor_from_torch(const rn_tensor_info *t, const float *torch, float *internal)
+{
+    if (t->role == RN_CONV_WEIGHT && t->ndim == 4)
+        oihw_to_hwio(torch, internal, t->shape[0], t->shape[1], t->shape[2], t->shape[3]);
+    else
+        memcpy(internal, torch, t->count * sizeof(float));
+}
+
 static void shape_text(char *buf, size_t size, int ndim, const int *s32, const int64_t *s64)
 {
     size_t o = (size_t)snprintf(buf, size, "[");

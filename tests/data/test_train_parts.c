@@ -4,6 +4,7 @@
 #include "dt_test.h"
 
 #include "resnetc/train.h"
+#include "resnetc/weights.h"
 #include "resnetc/util.h"
 
 static void test_layout(void)

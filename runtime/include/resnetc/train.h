@@ -79,8 +79,4 @@ void rn_evaluate(const rn_model *m, rn_run *r, rn_loader *l, double *loss_sum,
  * block has one (bottleneck), else "layerX.Y.bn2.weight". Returns the tensors zeroed. */
 int rn_zero_init_residual(const rn_model *m, float *params);
 
-/* Parameters <-> PyTorch layout of one tensor (conv weights HWIO <-> OIHW; others copy). */
-void rn_tensor_to_torch(const rn_tensor_info *t, const float *internal, float *torch);
-void rn_tensor_from_torch(const rn_tensor_info *t, const float *torch, float *internal);
-
 #endif /* RESNETC_TRAIN_H */

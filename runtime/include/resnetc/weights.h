@@ -39,4 +39,9 @@ int rn_grads_save(const rn_model *m, const char *path, const float *grads, float
 #define RN_WEIGHTS_INIT_STREAM 0x696e6974u /* "init" */
 void rn_weights_init(const rn_model *m, uint64_t seed, float *params, float *stats);
 
+/* One tensor between the internal layout and PyTorch's (conv weights HWIO <-> OIHW; every
+ * other tensor is copied as is). */
+void rn_tensor_to_torch(const rn_tensor_info *t, const float *internal, float *torch);
+void rn_tensor_from_torch(const rn_tensor_info *t, const float *torch, float *internal);
+
 #endif /* RESNETC_WEIGHTS_H */
