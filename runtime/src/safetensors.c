@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #define RN_ST_MAX_HEADER 100000000ull
 #define RN_ST_MAX_DEPTH 32
@@ -788,6 +789,35 @@ const char *rn_st_metadata(const rn_st_file *f, const char *key)
     return NULL;
 }
 
+/* CRC-32 (zlib's) of `bytes` bytes, in pieces that fit zlib's uInt. */
+static uint32_t crc32_of(uint32_t crc, const unsigned char *p, size_t bytes)
+{
+    while (bytes > 0) {
+        uInt n = bytes > (1u << 30) ? (1u << 30) : (uInt)bytes;
+        crc = (uint32_t)crc32(crc, p, n);
+        p += n;
+        bytes -= n;
+    }
+    return crc;
+}
+
+int rn_st_verify(const rn_st_file *f, int required)
+{
+    const char *want = rn_st_metadata(f, RN_ST_CRC32_KEY);
+    if (want == NULL)
+        return required ? rn_error("%s: no %s checksum in the header (not written by "
+                                   "resnetc, or damaged)", f->path, RN_ST_CRC32_KEY)
+                        : 0;
+    uint32_t crc = crc32_of((uint32_t)crc32(0L, Z_NULL, 0), f->buf + f->data_start,
+                            f->size - f->data_start);
+    char got[16];
+    snprintf(got, sizeof got, "%08" PRIx32, crc);
+    if (strcmp(got, want) != 0)
+        return rn_error("%s: checksum mismatch (%s %s in the header, %s computed over the "
+                        "data): the file is damaged", f->path, RN_ST_CRC32_KEY, want, got);
+    return 0;
+}
+
 /* Little-endian loads from unaligned memory. */
 static uint64_t load_le(const unsigned char *p, size_t size)
 {
@@ -1145,6 +1175,23 @@ int rn_st_writer_serialize(const rn_st_writer *w, void **data, size_t *bytes)
     *data = out;
     *bytes = total;
     return 0;
+}
+
+int rn_st_writer_seal(rn_st_writer *w)
+{
+    /* the data section is the tensors in the serializer's order */
+    int *order = xmalloc((size_t)w->n * sizeof(int));
+    for (int i = 0; i < w->n; i++)
+        order[i] = i;
+    wsort_ctx = w;
+    qsort(order, (size_t)w->n, sizeof(int), cmp_entry);
+    uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    for (int k = 0; k < w->n; k++)
+        crc = crc32_of(crc, w->e[order[k]].data, w->e[order[k]].nbytes);
+    free(order);
+    char hex[16];
+    snprintf(hex, sizeof hex, "%08" PRIx32, crc);
+    return rn_st_writer_metadata(w, RN_ST_CRC32_KEY, hex);
 }
 
 int rn_st_writer_write(const rn_st_writer *w, const char *path)

@@ -318,6 +318,8 @@ static int checkpoint_save(const char *path, const rn_model *m, const rn_run *r,
              rn_st_writer_metadata(w, "resnetc_model", m->name) |
              rn_st_writer_metadata(w, "resnetc_kind", "checkpoint") | put_settings(w, s);
     if (rc == 0)
+        rc = rn_st_writer_seal(w); /* a CRC-32 of the data, checked on --resume */
+    if (rc == 0)
         rc = rn_st_writer_write(w, path);
     else
         rn_error("%s: cannot assemble the checkpoint", path);
@@ -452,6 +454,16 @@ static int check_model_data(const rn_model *m, const rn_dataset *d)
  * written at that step, and the run exits with 128 + the signal's number. */
 static volatile sig_atomic_t stop_signal;
 
+/* Fault injection for tests/reliability: RESNETC_FAULT_NAN_AT_STEP=N makes the loss of
+ * step N a NaN, so that the divergence path can be tested at a chosen moment. -1: never. */
+static long long fault_nan_step(void)
+{
+    const char *e = getenv("RESNETC_FAULT_NAN_AT_STEP");
+    char *end;
+    long long v = e && *e ? strtoll(e, &end, 10) : -1;
+    return e && *e && *end == 0 && v >= 0 ? v : -1;
+}
+
 static void on_stop_signal(int sig)
 {
     stop_signal = sig;
@@ -484,7 +496,7 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
         resume = rn_st_open(ckpt_path);
         if (resume == NULL)
             return 1;
-        if (get_settings(resume, &s) != 0) {
+        if (rn_st_verify(resume, 1) != 0 || get_settings(resume, &s) != 0) {
             rn_st_close(resume);
             return 1;
         }
@@ -643,6 +655,7 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
     int64_t session_steps = 0;
     double train_time = 0;
     int epochs_this_session = 0;
+    const long long nan_fault_step = fault_nan_step();
 
     for (int64_t e = ps.epoch; ps.step < total; e++) {
         int first = (int)(ps.step - e * bpe);
@@ -657,6 +670,8 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
             m->forward_train(r, b->x, logits);
             float loss = rn_softmax_xent(logits, b->labels, b->n, K, o->label_smoothing,
                                          dlogits);
+            if (ps.step == nan_fault_step)
+                loss = NAN;
             if (!isfinite(loss)) {
                 if (bar)
                     fputs("\r\033[K", stderr);

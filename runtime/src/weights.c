@@ -116,6 +116,10 @@ int rn_weights_load(const rn_model *m, const char *path, float *params, float *s
     rn_st_file *f = rn_st_open(path);
     if (f == NULL)
         return -1;
+    if (rn_st_verify(f, 0) != 0) { /* checked where a checksum was written (checkpoints) */
+        rn_st_close(f);
+        return -1;
+    }
     int rc = -1, bad = 0;
     char *missing = NULL, *unexpected = NULL;
     size_t missing_len = 0, unexpected_len = 0;

@@ -24,13 +24,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                                 \
     } while (0)
 
-/* 1 when run by replay.c (the CTest replays) rather than by libFuzzer. */
-static inline int fz_replaying(void)
-{
-    const char *e = getenv("RESNETC_FUZZ_REPLAY");
-    return e != NULL && e[0] == '1';
-}
-
 /* Scratch file number `slot` (0..3) of this process, created on first use under $TMPDIR
  * (or /tmp) and removed at exit. */
 static char fz_paths[4][256];

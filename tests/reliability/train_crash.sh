@@ -9,6 +9,11 @@
 #   E: a fresh run whose --out lies under a regular file: clear error, nothing created.
 #   F: SIGINT in epoch 2 saves a checkpoint at that step and exits 130; --resume ends
 #      bit-identical to A.
+#   G: a checkpoint with one data byte flipped: --resume refuses it (checksum mismatch)
+#      and changes nothing.
+#   H: a NaN loss in epoch 2 (fault injection: RESNETC_FAULT_NAN_AT_STEP): exit non-zero
+#      with a message, no final weights, and the epoch-1 checkpoint kept: resuming from it
+#      (checksum verified) ends bit-identical to A.
 # Each kill must land while the process is still training (checked), or the case fails.
 set -u
 exe=$1
@@ -86,6 +91,38 @@ echo "full disk: exit $rc: $(echo "$out" | grep resnetc: | head -n 1)"
 cmp -s "$work/A/weights.safetensors" "$dir/weights.safetensors" &&
   echo "ok: full disk keeps the checkpoint; resuming later ends bit-identical" ||
   fail "full disk: the later resume differs from the uninterrupted run"
+
+# G: a damaged checkpoint (one data byte flipped, near the end of the file)
+dir=$work/G
+kill_in_epoch2 "$dir" KILL "$@"
+ck=$dir/checkpoint.safetensors
+size=$(wc -c <"$ck")
+byte=$(od -An -tu1 -j $((size - 5)) -N1 "$ck" | tr -d ' ')
+printf "$(printf '\\%03o' $(((byte + 1) % 256)))" |
+  dd of="$ck" bs=1 seek=$((size - 5)) conv=notrunc 2>/dev/null
+cp "$ck" "$work/G.before"
+out=$("$exe" train --resume "$dir" --no-progress 2>&1)
+rc=$?
+[ "$rc" -ne 0 ] || fail "damaged checkpoint: resume exit 0"
+case "$out" in *"checksum mismatch"*) echo "ok: damaged checkpoint refused: exit $rc: $(echo "$out" | head -n 1)" ;;
+  *) fail "damaged checkpoint: no checksum error: $out" ;; esac
+cmp -s "$ck" "$work/G.before" || fail "damaged checkpoint: the file was changed"
+[ ! -e "$dir/weights.safetensors" ] || fail "damaged checkpoint: weights written"
+
+# H: NaN loss at step 30 (epoch 2 of 20-step epochs)
+dir=$work/H
+out=$(RESNETC_FAULT_NAN_AT_STEP=30 "$exe" train "$@" --out "$dir" 2>&1)
+rc=$?
+[ "$rc" -ne 0 ] || fail "NaN loss: exit 0"
+case "$out" in *"loss became NaN"*) echo "ok: NaN loss stops training: exit $rc: $(echo "$out" | grep 'loss became')" ;;
+  *) fail "NaN loss: no message: $out" ;; esac
+[ ! -e "$dir/weights.safetensors" ] || fail "NaN loss: final weights written"
+[ -f "$dir/checkpoint.safetensors" ] || fail "NaN loss: the epoch-1 checkpoint is gone"
+[ -z "$(find "$dir" -name '*.tmp.*')" ] || fail "NaN loss: temporary file left"
+"$exe" train --resume "$dir" --no-progress >/dev/null 2>&1 || fail "NaN loss: resume failed"
+cmp -s "$work/A/weights.safetensors" "$dir/weights.safetensors" &&
+  echo "ok: NaN loss, then --resume: weights bit-identical to the uninterrupted run" ||
+  fail "NaN loss: resumed weights differ from the uninterrupted run"
 
 # E: an output directory that cannot be created
 touch "$work/file"

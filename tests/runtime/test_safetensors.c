@@ -8,6 +8,8 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <zlib.h>
 
 /* A file with the given header JSON (length prefix = its length) and data bytes. */
 static void st_raw(const char *path, const char *header, const void *data, size_t n)
@@ -367,6 +369,74 @@ static void test_mutations(void)
     rn_free(data);
 }
 
+/* rn_st_writer_seal / rn_st_verify: the checksum written is zlib's CRC-32 of the file's
+ * data section (computed here from the file's bytes, independently of the writer's order),
+ * and any changed data byte or header value is refused at verification. */
+static void test_checksum(void)
+{
+    float a[5] = {1, 2, 3, 4, 5};
+    int64_t i64[2] = {7, -7}, s5[1] = {5}, s2[1] = {2};
+    rn_st_writer *w = rn_st_writer_new();
+    CHECK(rn_st_writer_add_f32(w, "b.weight", 1, s5, a) == 0);
+    CHECK(rn_st_writer_add_i64(w, "a.step", 1, s2, i64) == 0);
+    CHECK(rn_st_writer_write(w, rt_path("plain.safetensors")) == 0);
+    CHECK(rn_st_writer_seal(w) == 0);
+    CHECK(rn_st_writer_write(w, rt_path("sealed.safetensors")) == 0);
+    rn_st_writer_free(w);
+
+    size_t n = 0;
+    unsigned char *b = rt_slurp(rt_path("sealed.safetensors"), &n);
+    CHECK(b != NULL && n > 8);
+    if (b == NULL || n <= 8)
+        return;
+    size_t start = 8;
+    for (int i = 0; i < 8; i++)
+        start += (size_t)b[i] << (8 * i);
+    CHECK(start + 5 * 4 + 2 * 8 == n);
+    char want[16];
+    snprintf(want, sizeof want, "%08lx", crc32(crc32(0L, Z_NULL, 0), b + start, (uInt)(n - start)));
+    rn_st_file *f = rn_st_open(rt_path("sealed.safetensors"));
+    CHECK(f != NULL);
+    if (f) {
+        const char *got = rn_st_metadata(f, RN_ST_CRC32_KEY);
+        CHECK(got != NULL && strcmp(got, want) == 0);
+        CHECK(rn_st_verify(f, 1) == 0);
+        rn_st_close(f);
+    }
+    /* a data byte flipped: refused */
+    b[n - 3] ^= 0x10;
+    rt_write(rt_path("flipped.safetensors"), b, n);
+    f = rn_st_open(rt_path("flipped.safetensors"));
+    CHECK(f != NULL);
+    if (f) {
+        EXPECT_FAIL(rn_st_verify(f, 0), "checksum mismatch");
+        rn_st_close(f);
+    }
+    b[n - 3] ^= 0x10;
+    /* the header's checksum changed (one hex digit): refused */
+    char *key = strstr((char *)b + 8, want);
+    CHECK(key != NULL);
+    if (key) {
+        key[0] = key[0] == '0' ? '1' : '0';
+        rt_write(rt_path("rehashed.safetensors"), b, n);
+        f = rn_st_open(rt_path("rehashed.safetensors"));
+        CHECK(f != NULL);
+        if (f) {
+            EXPECT_FAIL(rn_st_verify(f, 0), "checksum mismatch");
+            rn_st_close(f);
+        }
+    }
+    free(b);
+    /* no checksum: accepted unless required */
+    f = rn_st_open(rt_path("plain.safetensors"));
+    CHECK(f != NULL);
+    if (f) {
+        CHECK(rn_st_verify(f, 0) == 0);
+        EXPECT_FAIL(rn_st_verify(f, 1), "no resnetc_crc32 checksum");
+        rn_st_close(f);
+    }
+}
+
 int main(void)
 {
     rt_mkdir();
@@ -375,5 +445,6 @@ int main(void)
     test_layout();
     test_conversions();
     test_damaged();
+    test_checksum();
     return rt_finish("test_safetensors");
 }

@@ -61,6 +61,13 @@ const rn_st_tensor *rn_st_find(const rn_st_file *f, const char *name);
 /* A __metadata__ value; NULL if absent. */
 const char *rn_st_metadata(const rn_st_file *f, const char *key);
 
+/* Integrity: the __metadata__ key holding the CRC-32 (zlib's, 8 lowercase hex digits) of
+ * the whole data section, written by rn_st_writer_seal. rn_st_verify checks it: 0 when it
+ * matches (or when it is absent and not `required`), else -1 after a message naming the
+ * file. */
+#define RN_ST_CRC32_KEY "resnetc_crc32"
+int rn_st_verify(const rn_st_file *f, int required);
+
 /* Copy a tensor's values into dst (exactly t->count elements), converting: to float from
  * F32, F64, F16, BF16; to int64 from I64, I32, I16, I8, U8, U32 (and U64 that fits).
  * -1 with a message naming file and tensor for other dtypes. */
@@ -82,6 +89,8 @@ int rn_st_writer_add_i64(rn_st_writer *w, const char *name, int ndim, const int6
                          const int64_t *data);
 /* Add (or replace) a __metadata__ entry. */
 int rn_st_writer_metadata(rn_st_writer *w, const char *key, const char *value);
+/* Add the RN_ST_CRC32_KEY metadata entry for the tensors added so far (call it last). */
+int rn_st_writer_seal(rn_st_writer *w);
 /* Serialize into a fresh rn_alloc buffer (for tests and embedding). */
 int rn_st_writer_serialize(const rn_st_writer *w, void **data, size_t *bytes);
 /* Serialize and write atomically; -1 after a message. */
