@@ -214,6 +214,8 @@ def main(module, argv=None):
         log("estimated training time: %.0f min at %.0f images/s for ResNet-20 (2 threads, idle "
             "machine), scaled by depth; evaluation not included"
             % (sum(estimate_seconds([r], flags_of[r["name"]]) for r in runs) / 60, R20_IMAGES_PER_S))
+        for r in runs:
+            exe(args, r["model"])  # every executable present before anything trains
         root = runs_root(args, module)
         t0 = time.time()
         for r in runs:
