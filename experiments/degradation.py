@@ -3,7 +3,7 @@
 ResNet-56 on CIFAR-10, one schedule for all four; training and test error against
 iterations (plain nets dashed, ResNets solid) and the final errors.
 
-  experiments/degradation.py            the paper's schedule (64k iterations; ~12 h here)
+  experiments/degradation.py            the paper's schedule (64k iterations; ~34 h here)
   experiments/degradation.py --budget   3000 iterations each (~1.6 h here)
   experiments/degradation.py --render-only   re-render docs/results/degradation.md
 """

@@ -4,7 +4,7 @@ with --plain, the plain nets of 20-56 layers) over one or more seeds; a Markdown
 final-epoch test error, mean and sample standard deviation over the seeds, beside the
 paper's numbers, and a plot of test error against depth.
 
-  experiments/depth.py                         paper schedule, depths 20-110, 1 seed (~30 h here)
+  experiments/depth.py                         paper schedule, depths 20-110, 1 seed (~58 h here)
   experiments/depth.py --budget                3000 iterations, depths 20-56, 1 seed (~1.6 h)
   experiments/depth.py --budget --seeds 3 --depths 20 32
   experiments/depth.py --render-only

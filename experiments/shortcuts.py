@@ -4,8 +4,8 @@ CIFAR-10 with option A (zero-padded identity where the shape changes), B (1x1 pr
 where the shape changes, identity elsewhere) and C (1x1 projections on every shortcut);
 a table of test error and parameter counts, and the test error curves.
 
-  experiments/shortcuts.py              the paper's schedule (64k iterations; ~17 h here)
-  experiments/shortcuts.py --budget     2000 iterations each (~1.5 h here)
+  experiments/shortcuts.py              the paper's schedule (64k iterations; ~34 h here)
+  experiments/shortcuts.py --budget     2000 iterations each (~1.1 h here)
   experiments/shortcuts.py --seeds 3    three seeds per configuration (mean and std)
   experiments/shortcuts.py --render-only
 """
