@@ -2,7 +2,8 @@
 # analyze_check.sh MODEL_EXE CASE_DIR EXPECTED_CSV WORKDIR: `analyze` on a parity case's weights
 # and x.npy, in batches of 2 (so sums run over several forwards), against PyTorch's table
 # (analyze_expected.py). Names, shapes and the residual flag must be equal; mean, std and
-# channel_std within TOL (default 1e-4) relative to the layer's std.
+# channel_std within TOL (default 1e-4) relative to the layer's std. The JSON output
+# (--output *.json) must hold the same table.
 set -eu
 exe=$1 case=$2 expected=$3 work=$4
 tol=${TOL:-1e-4}
@@ -30,3 +31,16 @@ awk -F, -v tol="$tol" '
     printf "%d layers compared, worst relative error %.2e (tolerance %s)\n", n_exp - 1, worst, tol
     exit bad
   }' "$expected" "$work/actual.csv"
+"$exe" analyze --weights "$case/weights.safetensors" --input "$case/x.npy" \
+  --output "$work/actual.json" >/dev/null
+${PYTHON:-python3} - "$work/actual.csv" "$work/actual.json" <<'PY'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+doc = json.load(open(sys.argv[2]))
+assert doc["images"] > 0 and len(doc["layers"]) == len(rows), "JSON: wrong layer count"
+for r, j in zip(rows, doc["layers"]):
+    for k, v in r.items():
+        same = str(j[k]) == v if k in ("layer", "conv") else abs(float(j[k]) - float(v)) <= 1e-6 * (1 + abs(float(v)))
+        assert same, "JSON differs from CSV at %s %s: %s vs %s" % (r["layer"], k, j[k], v)
+print("JSON output: same %d layers as the CSV" % len(rows))
+PY
