@@ -268,7 +268,7 @@ def header(manifest, title):
              "(do not edit by hand)." % (m["experiment"], m["experiment"]), "",
              "- command: `%s`" % m["command"],
              "- mode: **%s**; schedule: %s" % (m["mode"], m["schedule"]),
-             "- %d runs, %d threads each, finished %s, %s s of wall time in all"
+             "- %d training run(s), %d threads each, finished %s, %s s of wall time in all"
              % (len(m["runs"]), m["threads"], m["finished"], m["wall_s"]),
              "- data: CIFAR-10 (%s training images, per-pixel mean subtracted, 4-pixel padding, "
              "random crops and flips; errors on %s test images, final epoch unless said)"

@@ -2,11 +2,13 @@
 """Shortcut options (He et al. 2016, section 3.3 and Table 3): ResNet-20 and ResNet-32 on
 CIFAR-10 with option A (zero-padded identity where the shape changes), B (1x1 projections
 where the shape changes, identity elsewhere) and C (1x1 projections on every shortcut);
-a table of test error and parameter counts, and the test error curves.
+a table of test error and parameter counts, and the test error curves. With --resnet34,
+also ResNet-34 (the network of the paper's Table 3, ImageNet stem) at CIFAR-10's 32x32.
 
   experiments/shortcuts.py              the paper's schedule (64k iterations; ~34 h here)
   experiments/shortcuts.py --budget     2000 iterations each (~1.1 h here)
   experiments/shortcuts.py --seeds 3    three seeds per configuration (mean and std)
+  experiments/shortcuts.py --budget --resnet34   also ResNet-34 A/B/C at 32x32 (~+50 min)
   experiments/shortcuts.py --render-only
 """
 import os
@@ -20,16 +22,27 @@ NAME = "shortcuts"
 BUDGET_ITERS = 2000
 CONFIGS = [("resnet20", "A"), ("resnet20_b", "B"), ("resnet20_c", "C"),
            ("resnet32", "A"), ("resnet32_b", "B"), ("resnet32_c", "C")]
-COLORS = {20: "#1f77b4", 32: "#d62728"}
+CONFIGS34 = [("resnet34_32_a", "A"), ("resnet34_32", "B"), ("resnet34_32_c", "C")]
+COLORS = {20: "#1f77b4", 32: "#d62728", 34: "#2ca02c"}
 DASH = {"A": 1, "B": 2, "C": 3}
 # Table 3 of the paper is ResNet-34 on ImageNet (top-1 error %, 10-crop): no CIFAR numbers.
 PAPER_IMAGENET = {"A": 25.03, "B": 24.52, "C": 24.19}
 
 
+def add_arguments(ap):
+    ap.add_argument("--resnet34", action="store_true",
+                    help="also ResNet-34 with options A, B, C at 32x32 (specs/resnet34_32*.lua)")
+
+
 def plan(args):
     seeds = args.seeds or 1
+    configs = CONFIGS + (CONFIGS34 if args.resnet34 else [])
     return [{"name": "%s_s%d" % (m, s), "model": m, "option": o, "seed": s}
-            for m, o in CONFIGS for s in range(1, seeds + 1)]
+            for m, o in configs for s in range(1, seeds + 1)]
+
+
+def label(model):
+    return "ResNet-%d%s" % (c.depth_of(model), " (32x32, ImageNet stem)" if "34" in model else "")
 
 
 def render(data_dir, manifest):
@@ -50,7 +63,7 @@ def render(data_dir, manifest):
         test_m, test_s = c.mean_std([lg[-1]["test_err"] for lg in logs])
         train_m, _ = c.mean_std([lg[-1]["train_err"] for lg in logs])
         opt = runs[0]["option"]
-        rows.append(["ResNet-%d" % c.depth_of(model), opt, "`%s`" % model, runs[0]["params"],
+        rows.append([label(model), opt, "`%s`" % model, runs[0]["params"],
                      len(runs), c.pct(test_m) + (" ± " + c.pct(test_s) if test_s is not None else ""),
                      c.pct(train_m), "%.2f" % PAPER_IMAGENET[opt]])
     text = c.header(manifest, "Shortcut options A, B and C on CIFAR-10 (section 3.3, Table 3)")
@@ -64,8 +77,8 @@ def render(data_dir, manifest):
              "error; the last column): B is slightly better than A and C slightly better than B, "
              "\"marginal differences\" that show projections are not essential for the "
              "degradation problem. It gives no CIFAR numbers for B and C.\n")
-    text += "\n![test error](%s/%s)\n\nA solid, B dashed, C dotted; blue ResNet-20, red ResNet-32 " \
-            "(seed 1). Logs: `%s/<spec>_s<seed>.csv`.\n" % (NAME, png, NAME)
+    text += "\n![test error](%s/%s)\n\nA solid, B dashed, C dotted; blue ResNet-20, red ResNet-32, " \
+            "green ResNet-34 (seed 1). Logs: `%s/<spec>_s<seed>.csv`.\n" % (NAME, png, NAME)
     return text
 
 
