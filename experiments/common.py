@@ -171,27 +171,40 @@ def data_flags(args, flags):
 
 
 def train(args, run, flags, root):
-    """Train one run (or reuse/resume it); returns its folder."""
+    """Train one run, or reuse it (complete log) or resume it (checkpoint) when its folder
+    was started with the same model, seed and flags (RUN/experiment.json); returns the folder."""
     out = os.path.join(root, run["name"])
+    settings = {"model": run["model"], "seed": run.get("seed", 1), "flags": flags}
+    stamp = os.path.join(out, "experiment.json")
+    if os.path.exists(stamp):
+        with open(stamp) as f:
+            if json.load(f) != settings:
+                die("%s was trained with other settings than %s (see its experiment.json): "
+                    "remove it or choose another --runs folder" % (out, " ".join(flags)))
     iters = int(flag_value(flags, "--iters"))
-    if log_complete(os.path.join(out, "log.csv"), iters):
+    if log_complete(os.path.join(out, "log.csv"), iters) and os.path.exists(stamp):
         log("%s: complete, reusing %s" % (run["name"], out))
         return out
-    if os.path.exists(os.path.join(out, "checkpoint.safetensors")):
+    if os.path.exists(os.path.join(out, "checkpoint.safetensors")) and os.path.exists(stamp):
         cmd = [exe(args, run["model"]), "train", "--resume", out, "--data", args.data,
                "--threads", str(args.threads), "--no-progress"]
     else:
         shutil.rmtree(out, ignore_errors=True)
-        os.makedirs(os.path.dirname(out), exist_ok=True)
+        os.makedirs(out)
+        with open(stamp, "w") as f:
+            json.dump(settings, f)
         cmd = ([exe(args, run["model"]), "train", "--dataset", "cifar10", "--data", args.data,
                 "--norm", "pixel", "--lr", "0.1", "--momentum", "0.9", "--weight-decay", "1e-4",
-                "--seed", str(run.get("seed", 1)), "--threads", str(args.threads),
+                "--seed", str(settings["seed"]), "--threads", str(args.threads),
                 "--no-progress", "--out", out] + flags)
     log("%s: %s" % (run["name"], " ".join(shlex.quote(c) for c in cmd)))
     t0 = time.time()
     res = subprocess.run(cmd)
     if res.returncode != 0:
-        die("%s: training failed (exit %d): %s" % (run["name"], res.returncode, " ".join(cmd)))
+        again = ("; the same command resumes it from its checkpoint"
+                 if os.path.exists(os.path.join(out, "checkpoint.safetensors")) else "")
+        die("%s: training failed (exit %d): %s%s" % (run["name"], res.returncode, " ".join(cmd),
+                                                    again))
     rows = read_log(os.path.join(out, "log.csv"))
     log("%s: done in %.0f s, final test error %.2f%%" % (run["name"], time.time() - t0,
                                                          100 * rows[-1]["test_err"]))
