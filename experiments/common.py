@@ -41,6 +41,16 @@ def die(msg):
     sys.exit("experiments: " + msg)
 
 
+def positive(text):
+    try:
+        v = int(text)
+    except ValueError:
+        v = 0
+    if v < 1:
+        raise argparse.ArgumentTypeError("expected an integer >= 1, got %r" % text)
+    return v
+
+
 def parser(name, doc, budget_iters):
     ap = argparse.ArgumentParser(prog="experiments/%s.py" % name, description=doc,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -49,8 +59,8 @@ def parser(name, doc, budget_iters):
                       help="reduced run (%d iterations, step schedule at 50%%/75%%)" % budget_iters)
     mode.add_argument("--tiny", action="store_true",
                       help="%d iterations on %d images (tests)" % (TINY["iters"], TINY["train_limit"]))
-    ap.add_argument("--iters", type=int, help="iterations per run (overrides the mode's)")
-    ap.add_argument("--seeds", type=int, help="seeds per configuration (1, 2, ...)")
+    ap.add_argument("--iters", type=positive, help="iterations per run (overrides the mode's)")
+    ap.add_argument("--seeds", type=positive, help="seeds per configuration (1, 2, ...)")
     ap.add_argument("--bin", default=os.environ.get("RESNETC_BIN", os.path.join(ROOT, "build", "bin")),
                     help="folder of the model executables (default $RESNETC_BIN or build/bin)")
     ap.add_argument("--data", default=os.environ.get("RESNETC_CIFAR10_DIR"),
@@ -59,7 +69,7 @@ def parser(name, doc, budget_iters):
     ap.add_argument("--report", default=os.path.join(ROOT, "docs", "results"),
                     help="report folder: writes <report>/%s.md and <report>/%s/ (default docs/results)"
                     % (name, name))
-    ap.add_argument("--threads", type=int, default=2, help="OpenMP threads per run (default 2)")
+    ap.add_argument("--threads", type=positive, default=2, help="OpenMP threads per run (default 2)")
     ap.add_argument("--render-only", action="store_true",
                     help="re-render the report from <report>/%s/ without training" % name)
     return ap
@@ -225,7 +235,7 @@ def main(module, argv=None):
         flags_of = {r["name"]: schedule(args, module.BUDGET_ITERS, depth_of(r["model"]))
                     for r in runs}
         base = schedule(args, module.BUDGET_ITERS)
-        banner = "%s (%s mode): %d runs, %s" % (module.NAME, mode, len(runs), describe_schedule(base))
+        banner = "%s (%s mode): %d training run(s), %s" % (module.NAME, mode, len(runs), describe_schedule(base))
         if mode != "full":
             banner += ". NOT the paper's full schedule: numbers are not comparable to the paper's"
         log(banner)

@@ -27,6 +27,8 @@ def label(model):
 
 
 def plan(args):
+    if args.seeds not in (None, 1):
+        c.die("one seed per net here (as the paper's Fig. 6); --seeds is for shortcuts.py and depth.py")
     return [{"name": m, "model": m, "seed": 1} for m in MODELS]
 
 
