@@ -174,7 +174,7 @@ int rn_cmd_analyze(const rn_model *m, int argc, char **argv)
 {
     const char *weights = NULL, *data = NULL, *input = NULL, *dataset = "cifar10",
                *norm = "channel", *output = NULL;
-    long batch = 100, threads = 1, val_split = 0, train_limit = 0, test_limit = 0;
+    long batch = 50, threads = 1, val_split = 0, train_limit = 0, test_limit = 0;
     rn_arg args[] = {
         {"--weights", RN_ARG_STRING, &weights, 0, 0, 1, "safetensors weights (PyTorch names)"},
         {"--data", RN_ARG_STRING, &data, 0, 0, 0,
@@ -188,7 +188,8 @@ int rn_cmd_analyze(const rn_model *m, int argc, char **argv)
          "the training run's --train-limit (normalization statistics)"},
         {"--test-limit", RN_ARG_INT, &test_limit, 0, 1e9, 0, "only the first N test images"},
         {"--output", RN_ARG_STRING, &output, 0, 0, 0, "write the table: CSV, or JSON (.json)"},
-        {"--batch", RN_ARG_INT, &batch, 1, 65536, 0, "images per forward pass"},
+        {"--batch", RN_ARG_INT, &batch, 1, 65536, 0,
+         "images per forward pass (the reference executor keeps every layer: ~17 MB an image for resnet56)"},
         {"--threads", RN_ARG_INT, &threads, 1, 1024, 0, "OpenMP threads"},
         {NULL, RN_ARG_STRING, NULL, 0, 0, 0, NULL},
     };
