@@ -37,6 +37,8 @@ def table(path):
 
 def main():
     exe, data, work = sys.argv[1:4]
+    if not os.path.exists(os.path.join(data, "data_batch_1.bin")):
+        data = os.path.join(data, "cifar-10-batches-bin")  # the parent folder, as train allows
     train_file = os.path.join(data, "data_batch_1.bin")
     test_file = os.path.join(data, "test_batch.bin")
     if not (os.path.exists(train_file) and os.path.exists(test_file)):
