@@ -18,7 +18,7 @@ NAME = "degradation"
 BUDGET_ITERS = 3000
 MODELS = ["plain20", "plain56", "resnet20", "resnet56"]
 PAPER = {"resnet20": 8.75, "resnet56": 6.97}  # Table 6, test error %
-COLORS = {20: "#1f77b4", 56: "#d62728"}
+COLORS = {20: "#1f77b4", 56: "#d62728", 110: "#2ca02c"}
 
 
 def label(model):

@@ -9,6 +9,7 @@ default) and trains those that are missing.
 
   experiments/responses.py              paper schedule, full test set
   experiments/responses.py --budget     the --budget degradation nets, 2000 test images
+  experiments/responses.py --budget --resnet110   ResNet-110 too, as in Fig. 7 (~+65 min)
   experiments/responses.py --render-only
 """
 import os
@@ -26,8 +27,13 @@ RUNS_FROM = "degradation"          # train into (and reuse) the degradation runs
 ANALYZE_LIMIT = {"budget": 2000}   # test images analyzed; full: all 10000
 
 
+def add_arguments(ap):
+    ap.add_argument("--resnet110", action="store_true", help="ResNet-110 too (Fig. 7 has it)")
+
+
 def plan(args):
-    return degradation.plan(args)
+    extra = [{"name": "resnet110", "model": "resnet110", "seed": 1}] if args.resnet110 else []
+    return degradation.plan(args) + extra
 
 
 def after(args, runs, data_dir, manifest):
@@ -92,7 +98,7 @@ def render(data_dir, manifest):
              "that residual functions are closer to zero than non-residual ones.\n")
     text += "\n![std by layer](%s/%s)\n\n![std sorted](%s/%s)\n" % (
         NAME, pngs["original"], NAME, pngs["sorted"])
-    text += ("\nPlain nets dashed, ResNets solid; blue 20 layers, red 56. Data: "
+    text += ("\nPlain nets dashed, ResNets solid; blue 20 layers, red 56, green 110. Data: "
              "`%s/<net>.responses.csv` (`analyze --output`).\n" % NAME)
     return text
 
