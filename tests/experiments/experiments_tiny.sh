@@ -20,7 +20,7 @@ common="--tiny --threads 1 --bin $bin --data $RESNETC_CIFAR10_DIR --report $work
 $py "$exp/degradation.py" $common --runs "$work/runs/degradation"
 $py "$exp/responses.py" $common --runs "$work/runs/degradation"   # reuses those nets
 $py "$exp/shortcuts.py" $common --runs "$work/runs/shortcuts"
-$py "$exp/depth.py" $common --runs "$work/runs/depth" --seeds 2 --plain
+$py "$exp/depth.py" $common --runs "$work/runs/depth" --depths 20 --seeds 2 --plain
 
 fail() { echo "experiments_tiny: FAIL: $*"; exit 1; }
 for e in degradation responses shortcuts depth; do
