@@ -3,11 +3,13 @@
 #   build:     cmake gcc make luajit lua5.4 zlib1g-dev libsleef-dev
 #   fuzzing:   clang libclang-rt-14-dev libomp-dev (libFuzzer, sanitizers; tests/fuzz/run.sh)
 #   data:      dataset-fashion-mnist (the default data set), xz-utils (the CIFAR-10 copy)
+#   reports:   gnuplot-nox (the plots of experiments/, docs/experiments.md)
 #   fixtures:  python3-torch python3-torchvision python3-numpy (PyTorch references for tests
 #              and benchmarks only; never used at run time)
 set -eu
 packages="cmake gcc make luajit lua5.4 zlib1g-dev libsleef-dev dataset-fashion-mnist xz-utils"
 packages="$packages clang libclang-rt-14-dev libomp-dev"
+packages="$packages gnuplot-nox"
 if [ "${1:-}" != "--no-torch" ]; then
   packages="$packages python3-torch python3-torchvision python3-numpy"
 fi

@@ -19,6 +19,8 @@ static const rn_cli_command commands[] = {
      rn_cmd_train},
     {"eval", "top-1 error, per-class accuracy and confusion matrix of weights", rn_cmd_eval},
     {"bench", "validated training and inference throughput, batch-1 latency", rn_cmd_bench},
+    {"analyze", "std of each 3x3 layer's response (BN output) over a data set (Fig. 7)",
+     rn_cmd_analyze},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

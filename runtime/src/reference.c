@@ -124,6 +124,11 @@ void rn_reference_forward(rn_reference *ref, int n, const float *params, float *
     memcpy(logits, ref->act[last->out], sizeof(float) * (size_t)n * (size_t)m->classes);
 }
 
+const float *rn_reference_activation(const rn_reference *ref, int a)
+{
+    return ref->act[a];
+}
+
 /* Whether the gradient of activation a is being written for the first time. */
 static int accumulate(rn_reference *ref, int a)
 {

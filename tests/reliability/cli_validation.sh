@@ -3,7 +3,7 @@
 # asserts the exit code (2: usage error), a message naming the problem, and that no output
 # file (nor a leftover temporary) was created. Covers unknown commands and flags, missing
 # values, malformed and out-of-range numbers, repeated flags, positional arguments, for
-# init, infer, grad, train, eval and summary.
+# init, infer, grad, train, eval, summary and analyze.
 set -u
 exe=$1
 dir=$(mktemp -d)
@@ -86,6 +86,12 @@ expect 2 "--batch: expected an integer in [1, 65536], got '0'" -- eval --weights
 expect 2 "--threads: expected an integer" -- eval --weights w --threads -1
 expect 2 "--batch: expected an integer in [1, 65536], got '0'" -- summary --batch 0
 expect 2 "unknown flag '--verbose'" -- summary --verbose
+# analyze
+expect 2 "--weights is required" -- analyze --input x.npy
+expect 2 "exactly one of --data DIR" -- analyze --weights w --output r.csv
+expect 2 "exactly one of --data DIR" -- analyze --weights w --data d --input x.npy --output r.csv
+expect 2 "--batch: expected an integer in [1, 65536], got '0'" -- analyze --weights w --input x --batch 0
+expect 1 "cannot open" -- analyze --weights missing.safetensors --input x.npy --output r.csv
 
 echo "cli_validation: $cases cases, $fails failed"
 [ "$fails" -eq 0 ]

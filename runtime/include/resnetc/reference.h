@@ -26,4 +26,9 @@ void rn_reference_forward(rn_reference *ref, int n, const float *params, float *
 void rn_reference_backward(rn_reference *ref, const float *params, const float *dlogits,
                            float *grads, float *dinput);
 
+/* Activation a (0 <= a < n_acts; 0 is the input) of the last forward: NHWC, the n images of
+ * that forward, acts[a].h * w * c floats each. Every layer's output is kept, including the
+ * BN outputs the generated code fuses away (what `analyze` reports). */
+const float *rn_reference_activation(const rn_reference *ref, int a);
+
 #endif /* RESNETC_REFERENCE_H */
