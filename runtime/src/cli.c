@@ -19,6 +19,8 @@ static const rn_cli_command commands[] = {
      rn_cmd_train},
     {"eval", "top-1 error, per-class accuracy and confusion matrix of weights", rn_cmd_eval},
     {"bench", "validated training and inference throughput, batch-1 latency", rn_cmd_bench},
+    {"export", "write the params buffer of the inference-only model (raw or C source)",
+     rn_cmd_export},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
