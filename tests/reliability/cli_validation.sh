@@ -65,8 +65,13 @@ expect 2 "--batch: expected an integer in [1, 65536], got '65537'" -- infer --we
 expect 2 "--batch: expected an integer" -- infer --weights w --input x --output y --batch 0x10
 expect 2 "--threads: expected an integer in [1, 1024], got '0'" -- infer --weights w --input x --output y --threads 0
 expect 2 "--threads: expected an integer" -- infer --weights w --input x --output y --threads ''
-expect 2 "--input is required" -- infer --weights w --output y
-expect 2 "unknown flag '--labels'" -- infer --weights w --input x --output y --labels l
+expect 2 "give exactly one of --input (an .npy batch) and --image" -- infer --weights w --output y
+expect 2 "give exactly one of --input (an .npy batch) and --image" -- infer --weights w --input x --image i --output y
+expect 2 "--output is required with --input" -- infer --weights w --input x
+expect 2 "--resize applies to --image only" -- infer --weights w --input x --output y --resize none
+expect 2 "--dump-input applies to --image only" -- infer --weights w --input x --output y --dump-input d
+expect 2 "--topk: expected an integer" -- infer --weights w --image i --topk 0
+expect 2 "unknown flag '--label'" -- infer --weights w --input x --output y --label l
 # grad
 expect 2 "--label-smoothing: expected a number in [0, 0.999], got '1'" -- grad --weights w --input x --labels l --output g --label-smoothing 1
 expect 2 "--label-smoothing: expected a number" -- grad --weights w --input x --labels l --output g --label-smoothing nan
