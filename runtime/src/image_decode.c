@@ -156,12 +156,12 @@ static int decode_png(const char *path, const unsigned char *data, size_t size, 
         png_set_palette_to_rgb(p);
     if (type == PNG_COLOR_TYPE_GRAY && depth < 8)
         png_set_expand_gray_1_2_4_to_8(p);
-    if (type & PNG_COLOR_MASK_ALPHA)
-        png_set_strip_alpha(p);   /* convert('RGB') drops alpha */
     png_set_interlace_handling(p);
     png_read_update_info(p, info);
+    /* 2 or 4 channels: an alpha channel, or transparency (tRNS) the expansion turned into
+     * one; dropped below, as convert('RGB') drops it */
     int got = png_get_channels(p, info);
-    if ((got != 1 && got != 3) || png_get_rowbytes(p, info) != (size_t)w * (size_t)got)
+    if (got < 1 || got > 4 || png_get_rowbytes(p, info) != (size_t)w * (size_t)got)
         png_error(p, "unexpected pixel layout after conversion");
     s->pix = rn_alloc((size_t)w * h * (size_t)got);
     s->rows = rn_alloc(h * sizeof(png_bytep));
@@ -170,6 +170,12 @@ static int decode_png(const char *path, const unsigned char *data, size_t size, 
     png_read_image(p, s->rows);
     png_read_end(p, NULL);
     png_destroy_read_struct(&p, &info, NULL);
+    if (got == 2 || got == 4) {
+        const size_t n = (size_t)w * h;
+        for (size_t i = 0; i < n; i++)
+            memmove(s->pix + i * (size_t)(got - 1), s->pix + i * (size_t)got, (size_t)(got - 1));
+        got--;
+    }
     convert(s->pix, (int)w, (int)h, got, want, img);
     rn_free(s->rows);
     rn_free(s);

@@ -9,8 +9,7 @@ py=$1 work=$2 exe=$3
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
 r=$work/resnet18
-for image in rgb_301x200.png rgb_301x200.jpg gray_150x97.png palette_120x90.png rgba_90x160.png \
-             small_40x30.png gray_64x64.jpg; do
+for image in $(cat "$r/images.txt"); do
   echo "$image"
   if ! "$exe" infer --weights "$r/weights.safetensors" --image "$work/images/$image" \
          --output "$r/got_$image.npy" --topk 3 --labels "$r/labels.txt" > "$r/top_$image.txt"; then

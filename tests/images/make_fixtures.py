@@ -4,14 +4,15 @@
     make_fixtures.py OUT_DIR
 
 Writes to OUT_DIR (PIL and torchvision only; run at test time, nothing is committed):
-  images/*.png, *.jpg       seeded images: RGB PNG and JPEG, grayscale, palette, RGBA, a small
+  images/*.png, *.jpg       seeded images: RGB PNG and JPEG, grayscale (PNG, JPEG, 1-bit, with
+                            alpha), palette (with and without transparency), RGBA, a small
                             one (upsampling), a 301 x 200 one (CenterCrop's half-pixel offset,
                             rounded half to even), exact model sizes for --resize none
   cases.txt                 one case per line: MODEL IMAGE RESIZE MEAN STD
   expect/<case>.npy         torchvision's tensor for that case (1 x C x H x W float32):
                             Image.open(f).convert('RGB' or 'L'), then Resize(round(S*256/224)),
                             CenterCrop((H, W)) (for --resize crop), ToTensor(), Normalize(mean, std)
-  resnet18/weights.safetensors, resnet18/expect_<image>.npy
+  resnet18/weights.safetensors, resnet18/expect_<image>.npy, resnet18/images.txt
                             torchvision resnet18 (10 classes, seeded, BN perturbed) and its
                             eval-mode logits on the crop-mode tensors at 64 x 64
   bad/*                     inputs that must be refused: truncated PNG and JPEG, a PNG with a
@@ -57,6 +58,12 @@ def make_images(d, rng):
     Image.fromarray(rgba, "RGBA").save(os.path.join(d, "rgba_90x160.png"))
     Image.fromarray(picture(rng, 40, 30)).save(os.path.join(d, "small_40x30.png"))
     Image.fromarray(picture(rng, 64, 64)).convert("L").save(os.path.join(d, "gray_64x64.jpg"), quality=85)
+    # transparency (tRNS) on a palette image, gray + alpha, 1-bit, 16-bit RGB via PIL's raw writer
+    Image.fromarray(picture(rng, 70, 80)).convert("P", palette=Image.ADAPTIVE, colors=16).save(
+        os.path.join(d, "palette_trns_70x80.png"), transparency=3)
+    Image.fromarray(np.stack([picture(rng, 75, 60)[..., 0], rng.integers(0, 256, (60, 75), dtype=np.uint8)], -1),
+                    "LA").save(os.path.join(d, "gray_alpha_75x60.png"))
+    Image.fromarray(picture(rng, 66, 90)).convert("1").save(os.path.join(d, "bilevel_66x90.png"))
     Image.fromarray(picture(rng, 32, 32)).save(os.path.join(d, "exact_32x32.png"))
     Image.fromarray(picture(rng, 28, 28)).save(os.path.join(d, "exact_28x28.png"))
 
@@ -74,11 +81,13 @@ def transform(path, channels, h, w, resize, mean, std):
 
 def main():
     out = sys.argv[1]
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
     rng = np.random.default_rng(20240)
     imgdir = os.path.join(out, "images")
     make_images(imgdir, rng)
     crop_images = ["rgb_301x200.png", "rgb_301x200.jpg", "gray_150x97.png", "palette_120x90.png",
-                   "rgba_90x160.png", "small_40x30.png", "gray_64x64.jpg"]
+                   "rgba_90x160.png", "small_40x30.png", "gray_64x64.jpg", "palette_trns_70x80.png",
+                   "gray_alpha_75x60.png", "bilevel_66x90.png"]
     cases = []
     for model, (c, h, w) in MODELS.items():
         norm = IMAGENET if c == 3 else GRAY
@@ -120,6 +129,8 @@ def main():
         for image in crop_images:
             y = net(tensors[("resnet18_64", image, "crop")])
             np.save(os.path.join(rdir, "expect_%s.npy" % image), y.numpy().astype("<f4"))
+    with open(os.path.join(rdir, "images.txt"), "w") as f:
+        f.write("".join(image + "\n" for image in crop_images))
     with open(os.path.join(rdir, "labels.txt"), "w") as f:
         f.write("".join("label %d\n" % i for i in range(10)))
 
