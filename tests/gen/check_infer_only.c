@@ -5,8 +5,9 @@
  * Checks: the tensor table matches the full model's (names, shapes, offsets in the one params
  * buffer, the HWIO flag); the byte macros match the figures; for batches 1 and 3 and 1 and 2
  * threads the logits equal the full model's forward_infer bit for bit, the params buffer is
- * not written and nothing is written past the workspace; bad arguments return -1 and write
- * nothing. Exits 1 on any failure. */
+ * not written and nothing is written past the workspace; four POSIX threads calling it at
+ * once (one workspace each, one image each, repeatedly) get the same logits as one call at
+ * a time (re-entrancy); bad arguments return -1 and write nothing. Exits 1 on any failure. */
 #include "resnetc/model.h"
 #include "resnetc/rng.h"
 #include "resnetc/runtime.h"
@@ -15,6 +16,7 @@
 #include RN_INFER_HEADER
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,6 +61,30 @@ static void check_table(void)
                   TENSORS[t].hwio == (e->role == RN_CONV_WEIGHT),
               "tensor %s: offset/count/shape/layout differ from the full model's", e->name);
     }
+}
+
+/* One concurrent caller: image `i` of x, `rounds` times, into its own logits. */
+typedef struct caller {
+    const float *params, *x;
+    float logits[CLASSES];
+    int rounds, failed;
+} caller;
+
+static void *call_repeatedly(void *arg)
+{
+    caller *c = arg;
+    const size_t ws = WORKSPACE_BYTES(1, 1);
+    void *w = rn_alloc(ws);
+    for (int k = 0; k < c->rounds; k++) {
+        float out[CLASSES];
+        c->failed |= INFER_FN(c->params, c->x, 1, out, w, ws, 1) != 0;
+        if (k == 0)
+            memcpy(c->logits, out, sizeof out);
+        else
+            c->failed |= memcmp(c->logits, out, sizeof out) != 0;
+    }
+    rn_free(w);
+    return NULL;
 }
 
 int main(void)
@@ -124,6 +150,28 @@ int main(void)
             CHECK(!memcmp(params, copy, nparam * sizeof(float)), "the params buffer was written");
             rn_free(w);
         }
+
+    /* re-entrancy: 4 threads at once, each its own image (x has NMAX; reuse cyclically) */
+    {
+        enum { CALLERS = 4 };
+        caller callers[CALLERS];
+        pthread_t tid[CALLERS];
+        for (int i = 0; i < CALLERS; i++) {
+            callers[i] = (caller){.params = params, .x = x + (size_t)(i % NMAX) * per, .rounds = 20};
+            CHECK(pthread_create(&tid[i], NULL, call_repeatedly, &callers[i]) == 0, "pthread_create");
+        }
+        for (int i = 0; i < CALLERS; i++)
+            pthread_join(tid[i], NULL);
+        for (int i = 0; i < CALLERS; i++) {
+            float alone[CLASSES];
+            void *w = rn_alloc(WORKSPACE_BYTES(1, 1));
+            CHECK(INFER_FN(params, callers[i].x, 1, alone, w, WORKSPACE_BYTES(1, 1), 1) == 0, "call");
+            rn_free(w);
+            CHECK(!callers[i].failed && !memcmp(alone, callers[i].logits, sizeof alone),
+                  "concurrent caller %d: logits differ from a call alone", i);
+        }
+        printf("4 concurrent callers x 20 calls: %s\n", failures ? "FAILED" : "same logits as alone");
+    }
 
     /* bad arguments: -1 and nothing written */
     const size_t ws = WORKSPACE_BYTES(2, 1);

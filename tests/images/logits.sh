@@ -25,4 +25,15 @@ for image in $(cat "$r/images.txt"); do
     || { echo "  FAIL: listing inconsistent:"; cat "$r/top_$image.txt"; status=1; }
   head -n 2 "$r/top_$image.txt" | tail -n 1
 done
+# --topk with an .npy batch: one listing per image (the tensors the first two images gave)
+"$py" -c "import numpy as np, sys; np.save(sys.argv[1], np.concatenate([np.load(f) for f in sys.argv[2:]]))" \
+  "$r/two.npy" "$work/expect/resnet18_64-rgb_301x200.png-crop.npy" "$work/expect/resnet18_64-small_40x30.png-crop.npy"
+if "$exe" infer --weights "$r/weights.safetensors" --input "$r/two.npy" --output "$r/two_out.npy" --topk 2 \
+     > "$r/top_two.txt"; then
+  [ "$(grep -c '^image [01]: top 2 of 10 classes$' "$r/top_two.txt")" = 2 ] \
+    && [ "$(grep -c '^  [12]\. class' "$r/top_two.txt")" = 4 ] \
+    || { echo "FAIL: --input --topk 2 listing:"; cat "$r/top_two.txt"; status=1; }
+else
+  echo "FAIL: infer --input --topk failed"; status=1
+fi
 exit $status
