@@ -1,9 +1,13 @@
-# resnetc_add_model(<name> SPEC <file.lua> [ISA generic|avx2] [OUTPUT_DIR <dir>])
+# resnetc_add_model(<name> SPEC <file.lua> [ISA generic|avx2] [OUTPUT_DIR <dir>]
+#                   [MODE full|infer])
 #
 # Generates C for the spec at build time (re-run when the spec, the generator or a template
-# changes) and builds:
+# changes) and builds, with MODE full (the default):
 #   <name>_model   a static library with the generated model (rn_model <name>_model)
-#   <name>         the model executable (summary, init, infer, grad, train, eval, bench)
+#   <name>         the model executable (summary, init, infer, grad, train, eval, bench, export)
+# and with MODE infer:
+#   <name>_infer   a static library with the inference-only model (<name>_infer.h): no
+#                  dependency on the runtime; OpenMP threads when OpenMP::OpenMP_C exists
 # The generated sources go to OUTPUT_DIR (default: <build>/generated/<name>).
 
 # RESNETC_ROOT holds gen/, templates/ and specs/: the source tree (this file's cmake/..), or
@@ -40,7 +44,7 @@ endif()
 set_property(CACHE RESNETC_ISA PROPERTY STRINGS avx2 generic)
 
 function(resnetc_add_model name)
-  cmake_parse_arguments(ARG "" "SPEC;ISA;OUTPUT_DIR" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "SPEC;ISA;OUTPUT_DIR;MODE" "" ${ARGN})
   if(NOT ARG_SPEC)
     message(FATAL_ERROR "resnetc_add_model(${name}): SPEC is required")
   endif()
@@ -50,8 +54,38 @@ function(resnetc_add_model name)
   if(NOT ARG_OUTPUT_DIR)
     set(ARG_OUTPUT_DIR ${CMAKE_BINARY_DIR}/generated/${name})
   endif()
+  if(NOT ARG_MODE)
+    set(ARG_MODE full)
+  endif()
+  if(NOT ARG_MODE MATCHES "^(full|infer)$")
+    message(FATAL_ERROR "resnetc_add_model(${name}): MODE: expected full or infer, got '${ARG_MODE}'")
+  endif()
   file(GLOB _gen_deps CONFIGURE_DEPENDS ${RESNETC_ROOT}/gen/*.lua ${RESNETC_ROOT}/gen/*/*.lua
        ${RESNETC_ROOT}/templates/*)
+  if(ARG_MODE STREQUAL "infer")
+    set(_out ${ARG_OUTPUT_DIR}/${name}_infer.c ${ARG_OUTPUT_DIR}/${name}_infer.h)
+    add_custom_command(
+      OUTPUT ${_out}
+      COMMAND ${RESNETC_LUA} ${RESNETC_ROOT}/gen/resnetc.lua generate ${ARG_SPEC}
+              --name ${name} --isa ${ARG_ISA} --mode infer --out ${ARG_OUTPUT_DIR}
+      DEPENDS ${ARG_SPEC} ${_gen_deps}
+      COMMENT "resnetc: generating ${name}_infer (${ARG_ISA}, inference only) from ${ARG_SPEC}"
+      VERBATIM)
+    add_library(${name}_infer STATIC ${ARG_OUTPUT_DIR}/${name}_infer.c)
+    target_include_directories(${name}_infer PUBLIC ${ARG_OUTPUT_DIR})
+    target_compile_options(${name}_infer PRIVATE -Wall -Wextra -Werror -Wno-psabi)
+    find_library(RESNETC_LIBM m)
+    if(RESNETC_LIBM)
+      target_link_libraries(${name}_infer PUBLIC ${RESNETC_LIBM})
+    endif()
+    if(TARGET OpenMP::OpenMP_C)
+      target_link_libraries(${name}_infer PRIVATE OpenMP::OpenMP_C)
+    endif()
+    if(ARG_ISA STREQUAL "avx2")
+      target_compile_options(${name}_infer PRIVATE -mavx2 -mfma)
+    endif()
+    return()
+  endif()
   set(_out ${ARG_OUTPUT_DIR}/${name}.c ${ARG_OUTPUT_DIR}/${name}.h ${ARG_OUTPUT_DIR}/${name}_main.c)
   add_custom_command(
     OUTPUT ${_out}

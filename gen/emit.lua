@@ -1,8 +1,9 @@
 -- gen/emit.lua: lower a planned layer graph to C: the model's header, its source (one
 -- static function per distinct kernel signature, then the straight-line schedules
 -- forward_train, forward_infer and backward, the tensor table and the rn_model), and a
--- three-line main. Layer kinds emit their own calls through the context `e` below; kernel
--- bodies come from templates/. Returns the files as strings; writes nothing.
+-- three-line main; or, in inference-only mode, <name>_infer.{c,h}: the eval-mode forward with
+-- no dependency on the runtime. Layer kinds emit their own calls through the context `e`
+-- below; kernel bodies come from templates/. Returns the files as strings; writes nothing.
 local plan_mod = require("plan")
 local summary = require("summary")
 local template = require("template")
@@ -38,7 +39,8 @@ local Ctx = {}
 Ctx.__index = Ctx
 
 local function new_ctx(model, mode, plan)
-  return setmetatable({ model = model, mode = mode, plan = plan, lines = {} }, Ctx)
+  return setmetatable({ model = model, mode = mode, plan = plan, lines = {}, used = {},
+                        max_scratch = 0, max_thread_scratch = 0, uses_work = false }, Ctx)
 end
 
 -- Activation pointer of tensor t (the logits are the caller's buffer).
@@ -56,12 +58,17 @@ end
 function Ctx:p(entry) return format("P + %d", entry.offset) end
 function Ctx:dp(entry) return format("G + %d", entry.offset) end
 function Ctx:s(entry) return format("S + %d", entry.offset) end
-function Ctx:w(offset) return format("Wk + %d", offset) end
+function Ctx:w(offset)
+  self.uses_work = true
+  return format("Wk + %d", offset)
+end
 
 -- Shared scratch at the end of the work buffer (e.g. transposed weights).
 function Ctx:scratch(count)
   local m = self.model
   if count > m.scratch then m.scratch = count end
+  if count > self.max_scratch then self.max_scratch = count end
+  self.uses_work = true
   return format("Wk + %d", m.g.work_floats)
 end
 
@@ -69,6 +76,7 @@ end
 function Ctx:thread_scratch(count)
   local m = self.model
   if count > m.thread_scratch then m.thread_scratch = count end
+  if count > self.max_thread_scratch then self.max_thread_scratch = count end
   return "r->scratch"
 end
 
@@ -98,6 +106,7 @@ function Ctx:kernel(name, file, params, L)
     m.kernels[name] = k
     m.kernel_order[#m.kernel_order + 1] = k
   end
+  self.used[name] = true
   if not k.seen[L.name] then
     k.seen[L.name] = true
     k.users[#k.users + 1] = L.name
@@ -105,9 +114,16 @@ function Ctx:kernel(name, file, params, L)
   return name
 end
 
--- Append one statement to the schedule, timed into r->profile when profiling.
+-- Append one statement to the schedule, timed into r->profile when profiling (a plain
+-- statement in the inference-only file, which has no profiling).
 function Ctx:call(fmt, ...)
   local m = self.model
+  if self.plain then
+    local line = format(fmt, ...)
+    if self.guard then error("internal: a guarded statement in the inference-only schedule", 0) end
+    self.lines[#self.lines + 1] = "    " .. line
+    return
+  end
   local id = #m.profile
   local kernel = fmt:match("^%%s%(") and select(1, ...) or "?"
   m.profile[#m.profile + 1] = format("%s %s %s", self.pass, self.layer or "?", kernel)
@@ -161,10 +177,14 @@ local function enter_part(e, name)
   e.lines = e.part.lines
 end
 
-local function schedule(model, pass)
+-- infer_only: statements without profiling, parts taking the inference-only context.
+-- Returns the parts' C, the calls that make the schedule, and the context (kernels used,
+-- scratch needed).
+local function schedule(model, pass, infer_only)
   local g = model.g
   local mode = pass == "infer" and "infer" or "train"
   local e = new_ctx(model, mode, model.plans[mode])
+  e.plain = infer_only or false
   e.parts = {}
   e.pass = pass == "train" and "forward_train" or (pass == "infer" and "forward_infer" or "backward")
   local groups = model.plans[mode].groups
@@ -215,10 +235,11 @@ local function schedule(model, pass)
   for _, part in ipairs(e.parts) do
     local fn = e.pass .. "_" .. part.key
     funcs[#funcs + 1] = template.render_file(model.opts.templates, "schedule_part.c.in", {
-      FN = fn, PASS = pass, TITLE = part.title, BODY = concat(part.lines, "\n") }, TEMPLATE_BASE)
+      FN = fn, PASS = pass, TITLE = part.title, BODY = concat(part.lines, "\n"),
+      INFER_ONLY = infer_only or false }, TEMPLATE_BASE)
     calls[#calls + 1] = format("    %s(%s);", fn, args)
   end
-  return concat(funcs, "\n"), concat(calls, "\n")
+  return concat(funcs, "\n"), concat(calls, "\n"), e
 end
 
 local ROLE_NAMES = { "RN_CONV_WEIGHT", "RN_BN_WEIGHT", "RN_BN_BIAS", "RN_FC_WEIGHT", "RN_FC_BIAS",
@@ -233,15 +254,105 @@ local function c_string(text)
   return concat(out, "\n")
 end
 
--- Generate the files of graph g. opts: name, isa, spec_path, version, command, templates.
-function M.generate(g, opts)
+-- A fresh emission state for graph g with both memory plans.
+local function new_model(g, opts)
   local model = { g = g, opts = opts, kernels = {}, kernel_order = {}, scratch = 0, thread_scratch = 0,
                   profile = {} }
   model.plans = { train = plan_mod.plan(g, "train"), infer = plan_mod.plan(g, "infer") }
-  local parts_train, fwd_train = schedule(model, "train")
-  local parts_infer, fwd_infer = schedule(model, "infer")
-  local parts_bwd, bwd = schedule(model, "backward")
+  return model
+end
+
+-- The memory a model needs, in floats: the plans' arenas (per image) and the scratch the
+-- schedules ask for (per thread, and batch-independent work).
+local function memory_of(model, e_train, e_infer, e_bwd)
+  local g = model.g
+  if e_infer.uses_work then error("internal: the inference schedule uses the work buffer", 0) end
+  return {
+    params = g.param_floats, stats = g.stats_floats,
+    infer_act = model.plans.infer.total, infer_thread = e_infer.max_thread_scratch,
+    train_act = model.plans.train.total,
+    train_work = g.work_floats + math.max(e_train.max_scratch, e_bwd.max_scratch),
+    train_thread = math.max(e_train.max_thread_scratch, e_bwd.max_thread_scratch),
+  }
+end
+
+-- The memory figures of graph g (see summary.memory_lines) without writing any file.
+-- opts: isa, templates.
+function M.memory(g, opts)
+  local model = new_model(g, opts)
+  local _, _, e_train = schedule(model, "train")
+  local _, _, e_infer = schedule(model, "infer")
+  local _, _, e_bwd = schedule(model, "backward")
+  return memory_of(model, e_train, e_infer, e_bwd)
+end
+
+-- Kernel definitions (with their comments) of the kernels for which keep(name) holds.
+local function kernel_text(model, keep)
+  local kernels = {}
+  for _, k in ipairs(model.kernel_order) do
+    if keep(k.name) then
+      local users = concat(k.users, ", ")
+      if #k.users > 6 then
+        users = concat({ k.users[1], k.users[2], k.users[3] }, ", ") .. format(", ... (%d layers)", #k.users)
+      end
+      kernels[#kernels + 1] = format("/* %s: %s, %s.\n * Used by: %s. */\n%s", k.name, k.what, k.pass, users,
+                                     k.body)
+    end
+  end
+  return concat(kernels, "\n"), #kernels
+end
+
+-- The inference-only files: <name>_infer.h and <name>_infer.c, free of the runtime.
+local function generate_infer(model, p, fwd_infer, parts_infer, e_infer)
+  local g, opts = model.g, model.opts
+  local tensors = {}
+  for _, t in ipairs(g.tensor_table) do
+    if #t.name >= 64 then error("tensor name longer than 63 characters: " .. t.name, 0) end
+    local shape = {}
+    for i = 1, 4 do shape[i] = format("%d", t.shape[i] or 0) end
+    local offset = t.buffer == "stats" and g.param_floats + t.offset or t.offset
+    tensors[#tensors + 1] = format('    { "%s", %d, { %s }, %d, %d, %d },', t.name, #t.shape, concat(shape, ", "),
+                                   t.role == "RN_CONV_WEIGHT" and 1 or 0, offset, t.count)
+  end
+  p.tensors = concat(tensors, "\n")
+  p.kernels, p.nkernels = kernel_text(model, function(name) return e_infer.used[name] end)
+  p.parts, p.forward_infer = parts_infer, fwd_infer
+  p.command = p.command .. " --mode infer"
+  local dir = opts.templates
+  return {
+    { opts.name .. "_infer.h", template.render_file(dir, "model_infer.h.in", p, TEMPLATE_BASE) },
+    { opts.name .. "_infer.c", template.render_file(dir, "model_infer.c.in", p, TEMPLATE_BASE) },
+  }
+end
+
+-- Generate the files of graph g. opts: name, isa, spec_path, version, command, templates,
+-- mode ("full", the default: <name>.{c,h} and <name>_main.c against the runtime; "infer":
+-- <name>_infer.{c,h}, eval-mode forward only, with no dependency on the runtime).
+function M.generate(g, opts)
+  local infer_only = opts.mode == "infer"
+  local model = new_model(g, opts)
+  local parts_train, fwd_train, e_train = schedule(model, "train")
+  local parts_infer, fwd_infer, e_infer = schedule(model, "infer", infer_only)
+  local parts_bwd, bwd, e_bwd = schedule(model, "backward")
+  local mem = memory_of(model, e_train, e_infer, e_bwd)
   local params, macs = g:totals()
+  local NAME = opts.name:upper()
+  local p = {
+    name = opts.name, NAME = NAME, version = opts.version, spec_path = opts.spec_path,
+    command = opts.command, isa = opts.isa, description = g.spec.description or "",
+    spec = g.spec, params = params, macs = macs, layers = #g.layers, weighted = summary.weighted(g),
+    commas = summary.commas, mem = mem,
+    param_floats = g.param_floats, stats_floats = g.stats_floats,
+    train_act = model.plans.train.total, infer_act = model.plans.infer.total,
+    work_floats = g.work_floats + model.scratch, thread_scratch = model.thread_scratch,
+    prelude = template.render_file(opts.templates, "isa_" .. opts.isa .. ".c.in", {}, TEMPLATE_BASE)
+      .. "\n" .. template.render_file(opts.templates, "threads.c.in", {}, TEMPLATE_BASE),
+    ntensors = #g.tensor_table,
+    summary = c_string(summary.render(g, mem)), roles = ROLE_NAMES,
+    input = g.input, classes = g.spec.classes,
+  }
+  if infer_only then return generate_infer(model, p, fwd_infer, parts_infer, e_infer) end
+
   local tensors = {}
   for _, t in ipairs(g.tensor_table) do
     local shape = {}
@@ -258,38 +369,17 @@ function M.generate(g, opts)
       L.k or L.out or 0, L.kh or 0, L.kw or 0, L.stride or 0, L.pad or 0, L.pad_lo or 0,
       idx(L.weight or L.gamma), idx(L.bias or L.beta), idx(L.mean), idx(L.var))
   end
-  local kernels = {}
-  for _, k in ipairs(model.kernel_order) do
-    local users = concat(k.users, ", ")
-    if #k.users > 6 then
-      users = concat({ k.users[1], k.users[2], k.users[3] }, ", ") .. format(", ... (%d layers)", #k.users)
-    end
-    kernels[#kernels + 1] = format("/* %s: %s, %s.\n * Used by: %s. */\n%s", k.name, k.what, k.pass, users, k.body)
-  end
-  local NAME = opts.name:upper()
-  local p = {
-    name = opts.name, NAME = NAME, version = opts.version, spec_path = opts.spec_path,
-    command = opts.command, isa = opts.isa, description = g.spec.description or "",
-    spec = g.spec, params = params, macs = macs, layers = #g.layers, weighted = summary.weighted(g),
-    commas = summary.commas,
-    param_floats = g.param_floats, stats_floats = g.stats_floats,
-    train_act = model.plans.train.total, infer_act = model.plans.infer.total,
-    work_floats = g.work_floats + model.scratch, thread_scratch = model.thread_scratch,
-    prelude = template.render_file(opts.templates, "isa_" .. opts.isa .. ".c.in", {}, TEMPLATE_BASE)
-      .. "\n" .. template.render_file(opts.templates, "threads.c.in", {}, TEMPLATE_BASE),
-    kernels = concat(kernels, "\n"), nkernels = #model.kernel_order,
-    forward_train = fwd_train, forward_infer = fwd_infer, backward = bwd,
-    parts = concat({ parts_train, parts_infer, parts_bwd }, "\n"),
-    tensors = concat(tensors, "\n"), ntensors = #g.tensor_table,
-    profile_names = (function()
-      local out = {}
-      for _, name in ipairs(model.profile) do out[#out + 1] = format('    "%s",', name) end
-      return concat(out, "\n")
-    end)(), nprofile = #model.profile,
-    acts = concat(acts, "\n"), nacts = #g.tensors, layer_table = concat(layers, "\n"), nlayers = #g.layers,
-    summary = c_string(summary.render(g)), roles = ROLE_NAMES,
-    input = g.input, classes = g.spec.classes,
-  }
+  p.kernels, p.nkernels = kernel_text(model, function() return true end)
+  p.forward_train, p.forward_infer, p.backward = fwd_train, fwd_infer, bwd
+  p.parts = concat({ parts_train, parts_infer, parts_bwd }, "\n")
+  p.tensors = concat(tensors, "\n")
+  p.profile_names = (function()
+    local out = {}
+    for _, name in ipairs(model.profile) do out[#out + 1] = format('    "%s",', name) end
+    return concat(out, "\n")
+  end)()
+  p.nprofile = #model.profile
+  p.acts, p.nacts, p.layer_table, p.nlayers = concat(acts, "\n"), #g.tensors, concat(layers, "\n"), #g.layers
   local dir = opts.templates
   return {
     { opts.name .. ".h", template.render_file(dir, "model.h.in", p, TEMPLATE_BASE) },

@@ -1,8 +1,10 @@
 -- gen/resnetc.lua: the resnetc generator's command line.
 --
 --   resnetc.lua summary  SPEC                        per-layer table and exact totals
---   resnetc.lua generate SPEC --out DIR [--name N] [--isa generic|avx2]
+--   resnetc.lua generate SPEC --out DIR [--name N] [--isa generic|avx2] [--mode full|infer]
 --                                                    write DIR/N.c, DIR/N.h, DIR/N_main.c
+--                                                    (--mode infer: DIR/N_infer.c, DIR/N_infer.h,
+--                                                    eval-mode forward without the runtime)
 --   resnetc.lua check    SPEC                        validate only
 --
 -- Runs under LuaJIT or Lua 5.4 and emits identical bytes under both. On any error it
@@ -22,7 +24,7 @@ local function usage()
   io.stderr:write([[
 usage: resnetc.lua summary  SPEC
        resnetc.lua check    SPEC
-       resnetc.lua generate SPEC --out DIR [--name NAME] [--isa generic|avx2]
+       resnetc.lua generate SPEC --out DIR [--name NAME] [--isa generic|avx2] [--mode full|infer]
 ]])
   os.exit(2)
 end
@@ -80,15 +82,21 @@ local function main(args)
   end
   if cmd == "summary" then
     parse_flags(args, 3, {})
-    io.write(summary.render(resnet.build(spec)))
+    local g = resnet.build(spec)
+    io.write(summary.render(g, require("emit").memory(g, { isa = "generic", templates = root .. "/templates" })))
     return
   end
   if cmd == "generate" then
-    local flags = parse_flags(args, 3, { out = true, name = true, isa = true })
+    local flags = parse_flags(args, 3, { out = true, name = true, isa = true, mode = true })
     if not flags.out then io.stderr:write("resnetc: generate needs --out DIR\n"); usage() end
     local isa = flags.isa or "generic"
     if isa ~= "generic" and isa ~= "avx2" then
       io.stderr:write("resnetc: --isa: expected generic or avx2, got '" .. isa .. "'\n")
+      os.exit(2)
+    end
+    local mode = flags.mode or "full"
+    if mode ~= "full" and mode ~= "infer" then
+      io.stderr:write("resnetc: --mode: expected full or infer, got '" .. mode .. "'\n")
       os.exit(2)
     end
     local name = flags.name or spec.name
@@ -98,7 +106,7 @@ local function main(args)
     end
     local emit = require("emit")
     local files = emit.generate(resnet.build(spec), {
-      name = name, isa = isa, spec_path = shown, version = VERSION, templates = root .. "/templates",
+      name = name, isa = isa, mode = mode, spec_path = shown, version = VERSION, templates = root .. "/templates",
       command = string.format("gen/resnetc.lua generate %s --name %s --isa %s", shown, name, isa),
     })
     local out = require("output")

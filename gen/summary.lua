@@ -25,8 +25,27 @@ local function layer_params(g)
   return per
 end
 
--- The table as a string.
-function M.render(g)
+-- Memory lines from emit.memory's figures (floats): bytes as functions of the batch n and
+-- the thread count t, and their values at n = 1, t = 1. The generated headers define the
+-- same figures as macros (<NAME>_PARAM_BYTES, <NAME>_INFER_BYTES(n, t), <NAME>_TRAIN_BYTES(n, t)).
+function M.memory_lines(mem)
+  local B = 4
+  local params = (mem.params + mem.stats) * B
+  local ia, it = mem.infer_act * B, mem.infer_thread * B
+  local tf, ta, tt = (mem.params + mem.train_work) * B, mem.train_act * B, mem.train_thread * B
+  return {
+    "memory in bytes (float32; n images in the batch, t threads):",
+    format("  parameters + BN statistics:   %s", commas(params)),
+    format("  activations per image:        %s inference, %s training", commas(ia), commas(ta)),
+    format("  inference working memory:     %s n + %s t", commas(ia), commas(it)),
+    format("  training working memory:      %s + %s n + %s t (gradients, work; activations; scratch)",
+           commas(tf), commas(ta), commas(tt)),
+    format("  at n = 1, t = 1:              inference %s, training %s", commas(ia + it), commas(tf + ta + tt)),
+  }
+end
+
+-- The table as a string; with mem (emit.memory), the memory lines after the totals.
+function M.render(g, mem)
   local rows = { { "layer", "kind", "output (CxHxW)", "params", "MACs/image" } }
   local x = g.input
   local per_layer = layer_params(g)
@@ -63,6 +82,10 @@ function M.render(g)
     g.spec.name, #g.layers, M.weighted(g), x.c, x.h, x.w, g.spec.classes)
   out[#out + 1] = format("total parameters: %s", commas(params))
   out[#out + 1] = format("forward MACs per image: %s", commas(macs))
+  if mem then
+    out[#out + 1] = ""
+    for _, l in ipairs(M.memory_lines(mem)) do out[#out + 1] = l end
+  end
   return concat(out, "\n") .. "\n"
 end
 

@@ -1,6 +1,8 @@
 #!/bin/sh
 # tools/setup.sh: install the Debian packages resnetc needs, when missing (needs root or sudo).
 #   build:     cmake gcc make luajit lua5.4 zlib1g-dev libsleef-dev
+#   images:    libpng-dev libjpeg62-turbo-dev (PNG/JPEG input to `infer --image`; optional
+#              at build time), python3-pil (the image test fixtures)
 #   fuzzing:   clang libclang-rt-14-dev libomp-dev (libFuzzer, sanitizers; tests/fuzz/run.sh)
 #   data:      dataset-fashion-mnist (the default data set), xz-utils (the CIFAR-10 copy)
 #   reports:   gnuplot-nox (the plots of experiments/, docs/experiments.md)
@@ -8,10 +10,11 @@
 #              and benchmarks only; never used at run time)
 set -eu
 packages="cmake gcc make luajit lua5.4 zlib1g-dev libsleef-dev dataset-fashion-mnist xz-utils"
+packages="$packages libpng-dev libjpeg62-turbo-dev"
 packages="$packages clang libclang-rt-14-dev libomp-dev"
 packages="$packages gnuplot-nox"
 if [ "${1:-}" != "--no-torch" ]; then
-  packages="$packages python3-torch python3-torchvision python3-numpy"
+  packages="$packages python3-torch python3-torchvision python3-numpy python3-pil"
 fi
 missing=""
 for p in $packages; do

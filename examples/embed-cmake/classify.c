@@ -4,12 +4,14 @@
  * Loads weights (safetensors, torchvision names), classifies a batch from an .npy file with
  * the eval-mode forward and prints each image's class, then checks the logits against the
  * runtime's reference executor (and against an expected logits .npy, e.g. from
- * `resnet20 infer`, when given). Then it trains: a few SGD steps on the same batch towards
+ * `resnet20 infer`, when given), and the inference-only model's logits (resnet20_infer, no
+ * runtime) against the same forward. Then it trains: a few SGD steps on the same batch towards
  * other labels, checking that the loss falls. Exit status 0 when every check passes.
  *
  * usage: classify WEIGHTS.safetensors INPUT.npy [EXPECTED_LOGITS.npy]
  */
 #include "resnet20.h"          /* extern const rn_model resnet20_model; RESNET20_* sizes */
+#include "resnet20_infer.h"    /* the inference-only model (MODE infer): resnet20_infer */
 #include "resnetc/kernels.h"   /* rn_softmax_xent */
 #include "resnetc/npy.h"
 #include "resnetc/reference.h"
@@ -20,6 +22,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 /* ||a - b|| / ||b|| */
 static double rel_l2(const float *a, const float *b, size_t count)
@@ -99,6 +102,22 @@ int main(int argc, char **argv)
         fail |= !(e < 1e-4);
         rn_npy_free(&y);
     }
+
+    /* The inference-only model: the params buffer is the parameters, then the statistics. */
+    float *pbuf = rn_alloc(RESNET20_PARAM_BYTES);
+    memcpy(pbuf, r->params, m->param_floats * sizeof(float));
+    memcpy(pbuf + m->param_floats, r->stats, m->stats_floats * sizeof(float));
+    size_t ws = resnet20_infer_workspace_bytes(n, 1);
+    void *work = rn_alloc(ws);
+    float *alone = rn_alloc(nk * sizeof(float));
+    int rc = resnet20_infer(pbuf, x.data, n, alone, work, ws, 1);
+    e = rel_l2(alone, logits, nk);
+    printf("resnet20_infer (no runtime, %zu bytes of workspace) vs forward_infer: relative L2 %.3g\n",
+           ws, e);
+    fail |= rc != 0 || !(e < 1e-6);
+    rn_free(alone);
+    rn_free(work);
+    rn_free(pbuf);
 
     /* Training: labels the model does not predict yet; loss must fall within a few steps. */
     int32_t *labels = rn_alloc((size_t)n * sizeof(int32_t));

@@ -8517,7 +8517,14 @@ static const char summary[] =
     "\n"
     "model resnet20: 70 layers (20 weighted), input 3x32x32, 10 classes\n"
     "total parameters: 269,722\n"
-    "forward MACs per image: 40,551,040\n";
+    "forward MACs per image: 40,551,040\n"
+    "\n"
+    "memory in bytes (float32; n images in the batch, t threads):\n"
+    "  parameters + BN statistics:   1,084,416\n"
+    "  activations per image:        208,896 inference, 1,569,280 training\n"
+    "  inference working memory:     208,896 n + 73,984 t\n"
+    "  training working memory:      1,231,872 + 1,569,280 n + 173,056 t (gradients, work; activations; scratch)\n"
+    "  at n = 1, t = 1:              inference 282,880, training 2,974,208\n";
 
 const rn_model resnet20_model = {
     .name = "resnet20",

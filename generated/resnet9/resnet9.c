@@ -8831,7 +8831,14 @@ static const char summary[] =
     "\n"
     "model resnet9: 31 layers (10 weighted), input 3x32x32, 10 classes\n"
     "total parameters: 1,235,274\n"
-    "forward MACs per image: 14,469,632\n";
+    "forward MACs per image: 14,469,632\n"
+    "\n"
+    "memory in bytes (float32; n images in the batch, t threads):\n"
+    "  parameters + BN statistics:   4,951,872\n"
+    "  activations per image:        143,360 inference, 299,008 training\n"
+    "  inference working memory:     143,360 n + 25,600 t\n"
+    "  training working memory:      7,311,168 + 299,008 n + 2,375,680 t (gradients, work; activations; scratch)\n"
+    "  at n = 1, t = 1:              inference 168,960, training 9,985,856\n";
 
 const rn_model resnet9_model = {
     .name = "resnet9",

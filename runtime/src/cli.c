@@ -21,6 +21,8 @@ static const rn_cli_command commands[] = {
     {"bench", "validated training and inference throughput, batch-1 latency", rn_cmd_bench},
     {"analyze", "std of each 3x3 layer's response (BN output) over a data set (Fig. 7)",
      rn_cmd_analyze},
+    {"export", "write the params buffer of the inference-only model (raw or C source)",
+     rn_cmd_export},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

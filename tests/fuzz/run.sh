@@ -17,7 +17,7 @@ lua=$(command -v luajit || command -v lua5.4)
 
 CC=$cc cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRESNETC_FUZZ=ON \
   -DRESNETC_MODELS= >"$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
-targets="safetensors npy cifar10 idx"
+targets="safetensors npy cifar10 idx image"
 cmake --build "$build" -j "$(nproc)" --target $(for t in $targets; do printf 'fuzz_%s ' "$t"; done) \
   >"$build.build.log" 2>&1 || { tail -50 "$build.build.log"; exit 1; }
 

@@ -3,7 +3,7 @@
 # asserts the exit code (2: usage error), a message naming the problem, and that no output
 # file (nor a leftover temporary) was created. Covers unknown commands and flags, missing
 # values, malformed and out-of-range numbers, repeated flags, positional arguments, for
-# init, infer, grad, train, eval, summary and analyze.
+# init, infer, grad, train, eval, summary, analyze and export.
 set -u
 exe=$1
 dir=$(mktemp -d)
@@ -52,6 +52,12 @@ expect 2 "--seed given more than once" -- init --seed 1 --seed 2 --output w.st
 expect 2 "unexpected argument 'extra'" -- init --seed 1 --output w.st extra
 expect 2 "unexpected argument '-s'" -- init -s 1 --output w.st
 expect 2 "--output: expected a non-empty value" -- init --output=
+# export (format and symbol are checked before any file is opened)
+expect 2 "--format: expected bin or c, got 'xml'" -- export --weights w --output p --format xml
+expect 2 "--symbol: expected a C identifier, got '1abc'" -- export --weights w --output p --format c --symbol 1abc
+expect 2 "--symbol: expected a C identifier, got 'a-b'" -- export --weights w --output p --format c --symbol a-b
+expect 2 "--weights is required" -- export --output p
+expect 1 "w.missing" -- export --weights w.missing --output p
 # infer (numbers are checked before any file is opened)
 expect 2 "--batch: expected an integer in [1, 65536], got '0'" -- infer --weights w --input x --output y --batch 0
 expect 2 "--batch: expected an integer in [1, 65536], got '-3'" -- infer --weights w --input x --output y --batch -3
@@ -59,8 +65,13 @@ expect 2 "--batch: expected an integer in [1, 65536], got '65537'" -- infer --we
 expect 2 "--batch: expected an integer" -- infer --weights w --input x --output y --batch 0x10
 expect 2 "--threads: expected an integer in [1, 1024], got '0'" -- infer --weights w --input x --output y --threads 0
 expect 2 "--threads: expected an integer" -- infer --weights w --input x --output y --threads ''
-expect 2 "--input is required" -- infer --weights w --output y
-expect 2 "unknown flag '--labels'" -- infer --weights w --input x --output y --labels l
+expect 2 "give exactly one of --input (an .npy batch) and --image" -- infer --weights w --output y
+expect 2 "give exactly one of --input (an .npy batch) and --image" -- infer --weights w --input x --image i --output y
+expect 2 "--output is required with --input" -- infer --weights w --input x
+expect 2 "--resize applies to --image only" -- infer --weights w --input x --output y --resize none
+expect 2 "--dump-input applies to --image only" -- infer --weights w --input x --output y --dump-input d
+expect 2 "--topk: expected an integer" -- infer --weights w --image i --topk 0
+expect 2 "unknown flag '--label'" -- infer --weights w --input x --output y --label l
 # grad
 expect 2 "--label-smoothing: expected a number in [0, 0.999], got '1'" -- grad --weights w --input x --labels l --output g --label-smoothing 1
 expect 2 "--label-smoothing: expected a number" -- grad --weights w --input x --labels l --output g --label-smoothing nan

@@ -36,6 +36,7 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv);   /* cmd_train.c */
 int rn_cmd_eval(const rn_model *m, int argc, char **argv);    /* cmd_eval.c */
 int rn_cmd_bench(const rn_model *m, int argc, char **argv);   /* cmd_bench.c */
 int rn_cmd_analyze(const rn_model *m, int argc, char **argv); /* cmd_analyze.c */
+int rn_cmd_export(const rn_model *m, int argc, char **argv);  /* cmd_export.c */
 
 /* Map rn_args_parse's result to an exit code: 0 -> -1 (continue), 1 (--help) -> 0,
  * -1 -> 2. Lets a command write `if ((rc = rn_cli_args(...)) >= 0) return rc;`. */
