@@ -48,5 +48,9 @@ install(FILES ${PROJECT_BINARY_DIR}/resnetcConfig.cmake
 file(RELATIVE_PATH RESNETC_PC_TO_PREFIX /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)
 string(REGEX REPLACE "/$" "" RESNETC_PC_TO_PREFIX "${RESNETC_PC_TO_PREFIX}")
 string(REPLACE ";" " " RESNETC_PC_OPENMP "${OpenMP_C_FLAGS}")
+set(RESNETC_PC_REQUIRES "")   # with RESNETC_MPI the runtime needs MPI (Debian: mpi-c.pc)
+if(RESNETC_MPI)
+  set(RESNETC_PC_REQUIRES "Requires: mpi-c")   # static library: its users link MPI
+endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/resnetc.pc.in ${PROJECT_BINARY_DIR}/resnetc.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/resnetc.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -38,7 +38,7 @@ static int image_id(const float *x)
 
 static void test_permutation(const rn_dataset *d, const rn_norm *raw)
 {
-    rn_loader_config cfg = {B, 1, {0, 0}, 0, 1234, 1};
+    rn_loader_config cfg = {B, 1, {0, 0}, 0, 1234, 1, 0, 1};
     rn_loader *l;
     CHECK(rn_loader_create(&l, d, raw, &cfg) == 0);
     CHECK(rn_loader_batches(l) == (N + B - 1) / B);
@@ -79,7 +79,7 @@ static void test_permutation(const rn_dataset *d, const rn_norm *raw)
     rn_loader_destroy(l);
 
     /* no shuffle: data order; drop_last drops the partial batch */
-    rn_loader_config ev = {B, 0, {0, 0}, 1, 0, 1};
+    rn_loader_config ev = {B, 0, {0, 0}, 1, 0, 1, 0, 1};
     CHECK(rn_loader_create(&l, d, raw, &ev) == 0);
     CHECK(rn_loader_batches(l) == N / B);
     rn_loader_start_epoch(l, 0, 0);
@@ -119,7 +119,7 @@ static float *collect(const rn_dataset *d, const rn_norm *nm, rn_loader_config c
 
 static void test_determinism(const rn_dataset *d, const rn_norm *nm)
 {
-    rn_loader_config cfg = {B, 1, {2, 1}, 0, 99, 1};
+    rn_loader_config cfg = {B, 1, {2, 1}, 0, 99, 1, 0, 1};
     size_t n1, n2, n3;
     float *threaded = collect(d, nm, cfg, 3, &n1);
     cfg.threaded = 0;
@@ -188,7 +188,7 @@ int main(void)
     test_permutation(&d, &raw);
     test_determinism(&d, &chan);
     rn_loader *l;
-    rn_loader_config bad = {0, 1, {0, 0}, 0, 0, 1};
+    rn_loader_config bad = {0, 1, {0, 0}, 0, 0, 1, 0, 1};
     dt_capture_begin();
     CHECK(rn_loader_create(&l, &d, &chan, &bad) == -1);
     bad.batch = 2000;
