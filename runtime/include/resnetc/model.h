@@ -137,8 +137,11 @@ typedef struct rn_run {
      * bn_reduce(bn_reduce_ctx, buf, k) from thread 0 of every BN layer (the same calls,
      * in the same order, on every process) to sum the per-channel statistics over all
      * processes: BN then normalizes over the global batch (the n images of every process
-     * together), as PyTorch's SyncBatchNorm. The parameter gradients written to grads stay
-     * this process's part (sum them over the processes). NULL (the default): per-process
+     * together), as PyTorch's SyncBatchNorm. grads then holds this process's part of every
+     * gradient, so that their sum over the processes is the global batch's: its own part
+     * for conv and FC tensors, and for BN weights and biases the global gradient divided by
+     * the process count (summed in double inside the reduction: float partial sums would
+     * lose these small differences of large terms). NULL (the default): per-process
      * statistics, the single-process results bit for bit. */
     rn_reduce_fn bn_reduce;
     void *bn_reduce_ctx;
