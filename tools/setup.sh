@@ -2,12 +2,15 @@
 # tools/setup.sh: install the Debian packages resnetc needs, when missing (needs root or sudo).
 #   build:     cmake gcc make luajit lua5.4 zlib1g-dev libsleef-dev
 #   fuzzing:   clang libclang-rt-14-dev libomp-dev (libFuzzer, sanitizers; tests/fuzz/run.sh)
+#   MPI:       libopenmpi-dev openmpi-bin (data-parallel training, -DRESNETC_MPI=ON;
+#              docs/distributed.md)
 #   data:      dataset-fashion-mnist (the default data set), xz-utils (the CIFAR-10 copy)
 #   fixtures:  python3-torch python3-torchvision python3-numpy (PyTorch references for tests
 #              and benchmarks only; never used at run time)
 set -eu
 packages="cmake gcc make luajit lua5.4 zlib1g-dev libsleef-dev dataset-fashion-mnist xz-utils"
 packages="$packages clang libclang-rt-14-dev libomp-dev"
+packages="$packages libopenmpi-dev openmpi-bin"
 if [ "${1:-}" != "--no-torch" ]; then
   packages="$packages python3-torch python3-torchvision python3-numpy"
 fi
