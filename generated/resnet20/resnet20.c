@@ -513,6 +513,7 @@ static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *res
     enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -526,10 +527,24 @@ static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *res
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -549,36 +564,28 @@ static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *res
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -964,6 +971,7 @@ static void bn_c16_hw1024_add_relu_fwd(size_t n, const float *restrict x, const 
     enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -977,10 +985,24 @@ static void bn_c16_hw1024_add_relu_fwd(size_t n, const float *restrict x, const 
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -1000,36 +1022,28 @@ static void bn_c16_hw1024_add_relu_fwd(size_t n, const float *restrict x, const 
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -1431,6 +1445,7 @@ static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
     enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1444,10 +1459,24 @@ static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -1467,36 +1496,28 @@ static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -1878,6 +1899,7 @@ static void bn_c32_hw256_add_relu_fwd(size_t n, const float *restrict x, const f
     enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1891,10 +1913,24 @@ static void bn_c32_hw256_add_relu_fwd(size_t n, const float *restrict x, const f
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -1914,36 +1950,28 @@ static void bn_c32_hw256_add_relu_fwd(size_t n, const float *restrict x, const f
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2395,6 +2423,7 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2408,10 +2437,24 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -2431,36 +2474,28 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2892,6 +2927,7 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2905,10 +2941,24 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -2928,36 +2978,28 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));

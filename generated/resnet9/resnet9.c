@@ -1789,6 +1789,7 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
     enum { C = 64, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1802,10 +1803,24 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -1825,36 +1840,28 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2316,6 +2323,7 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2329,10 +2337,24 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -2352,36 +2374,28 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2415,6 +2429,7 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2428,10 +2443,24 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -2451,36 +2480,28 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2607,6 +2628,7 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
     enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2620,10 +2642,24 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -2643,36 +2679,28 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -3053,6 +3081,7 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
     enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3066,10 +3095,24 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -3089,36 +3132,28 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -3500,6 +3535,7 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
     enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3513,10 +3549,24 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -3536,36 +3586,28 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -3659,6 +3701,7 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
     enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3672,10 +3715,24 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -3695,36 +3752,28 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -3944,6 +3993,7 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
     enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3957,10 +4007,24 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -3980,36 +4044,28 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -4230,6 +4286,7 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
     enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4243,10 +4300,24 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -4266,36 +4337,28 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
         }
         double cnt = (double)rows;
         if (reduce != NULL) {
-            /* the global mean first, then the squared deviations from it (Chan et al.): no
-             * E[x^2] - E[x]^2 cancellation across processes */
-            if (tid == 0) {   /* red: [C] sums, the count, [C] squared deviations */
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)rows * (double)x[c] + sum[c] : 0.0;
-                red[C] = (double)rows;
-                reduce(rctx, red, C + 1);
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
                 for (int c = 0; c < C; c++) {
-                    const double local = rows ? (double)x[c] + sum[c] / (double)rows : 0.0;
-                    const double dev = local - red[c] / red[C];
-                    red[C + 1 + c] = rows ? sq[c] - sum[c] * sum[c] / (double)rows +
-                                                (double)rows * dev * dev
-                                          : 0.0;
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
                 }
-                reduce(rctx, red + C + 1, C);
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
             }
             RN_BARRIER();
-            cnt = red[C];
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
         }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            double mean, var;
-            if (reduce == NULL) {
-                const double shifted = sum[c] / (double)rows;
-                mean = (double)x[c] + shifted;
-                var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
-            } else {
-                mean = red[c] / cnt;
-                var = red[C + 1 + c] / cnt;
-            }
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
