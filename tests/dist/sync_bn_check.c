@@ -280,5 +280,17 @@ int main(int argc, char **argv)
     printf("%s, %d parts of %d images: %ld reductions; worst sync error %.3e (its reversed "
            "baseline %.3e); %d failure(s)\n",
            M->name, P, n, rd.calls, worst, worst_base, fails);
+    for (int p = 0; p < P; p++) {
+        rn_run_destroy(parts[p].r);
+        rn_free(parts[p].logits);
+        rn_free(parts[p].dlogits);
+        rn_free(rd.slot[p]);
+    }
+    pthread_barrier_destroy(&rd.barrier);
+    rn_run_destroy(r);
+    void *bufs[] = {params0, stats0, x, xr, labels, labels_r, g_ser, g_rev, s_ser, s_rev,
+                    l_ser, l_rev, l_rev2, g_sync, l_sync};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        rn_free(bufs[i]);
     return fails ? 1 : 0;
 }
