@@ -2,6 +2,8 @@
 -- Training mode uses batch statistics and updates the running ones as PyTorch does
 -- (momentum, unbiased running variance); eval mode uses the running statistics.
 -- The batch mean and 1/sqrt(var + eps) are kept in the work buffer for backward.
+-- Training kernels take r->bn_reduce (model.h): when set, the batch statistics are summed
+-- over the processes of a data-parallel job (synchronized BN, docs/distributed.md).
 local M = {}
 
 M.saves = { input = true }   -- backward recomputes xhat from the input
