@@ -4,6 +4,8 @@
 #   images:    libpng-dev libjpeg62-turbo-dev (PNG/JPEG input to `infer --image`; optional
 #              at build time), python3-pil (the image test fixtures)
 #   fuzzing:   clang libclang-rt-14-dev libomp-dev (libFuzzer, sanitizers; tests/fuzz/run.sh)
+#   MPI:       libopenmpi-dev openmpi-bin (data-parallel training, -DRESNETC_MPI=ON;
+#              docs/distributed.md)
 #   data:      dataset-fashion-mnist (the default data set), xz-utils (the CIFAR-10 copy)
 #   reports:   gnuplot-nox (the plots of experiments/, docs/experiments.md)
 #   fixtures:  python3-torch python3-torchvision python3-numpy (PyTorch references for tests
@@ -13,6 +15,7 @@ packages="cmake gcc make luajit lua5.4 zlib1g-dev libsleef-dev dataset-fashion-m
 packages="$packages libpng-dev libjpeg62-turbo-dev"
 packages="$packages clang libclang-rt-14-dev libomp-dev"
 packages="$packages gnuplot-nox"
+packages="$packages libopenmpi-dev openmpi-bin"
 if [ "${1:-}" != "--no-torch" ]; then
   packages="$packages python3-torch python3-torchvision python3-numpy python3-pil"
 fi

@@ -9,7 +9,10 @@ if [ -z "${RESNETC_CIFAR10_DIR:-}" ] && [ -x "$root/../shared/data/unpack-cifar1
   RESNETC_CIFAR10_DIR=$("$root/../shared/data/unpack-cifar10.sh" "$build/data" | tail -n 1)
   export RESNETC_CIFAR10_DIR
 fi
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release
+# the MPI build (data-parallel training and its tests, tests/dist) where mpirun is installed
+mpi=OFF
+command -v mpirun >/dev/null 2>&1 && mpi=ON
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DRESNETC_MPI=$mpi
 cmake --build "$build" -j "$(nproc)"
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)" -LE bench
 # fuzzing: 30 s per target (tests/fuzz/run.sh, docs/reliability.md), where clang is installed

@@ -2,6 +2,8 @@
 -- Training mode uses batch statistics and updates the running ones as PyTorch does
 -- (momentum, unbiased running variance); eval mode uses the running statistics.
 -- The batch mean and 1/sqrt(var + eps) are kept in the work buffer for backward.
+-- Training kernels take r->bn_reduce (model.h): when set, the batch statistics are summed
+-- over the processes of a data-parallel job (synchronized BN, docs/distributed.md).
 local M = {}
 
 M.saves = { input = true }   -- backward recomputes xhat from the input
@@ -43,7 +45,7 @@ function M.forward(L, e, grp)
     if e.mode == "train" then
       local name, p = simd(L, "fwd_train", grp)
       local fn = e:kernel(name, "bn_simd.c.in", p, L)
-      e:call("%s(n, %s, %s%s, %s, %s, %s, %s, %s, r->bn_momentum, r->bn_eps, %s, nt);", fn, e:x(L.inputs[1]),
+      e:call("%s(n, %s, %s%s, %s, %s, %s, %s, %s, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, %s, nt);", fn, e:x(L.inputs[1]),
              res, e:x(out), e:p(L.gamma), e:p(L.beta), e:s(L.mean), e:s(L.var), e:w(L.save),
              e:thread_scratch(4 * L.inputs[1].c))
     else
@@ -57,7 +59,7 @@ function M.forward(L, e, grp)
   local sig, p = shape(L)
   if e.mode == "train" then
     local fn = e:kernel(sig .. "_fwd", "bn_fwd_train.c.in", p, L)
-    e:call("%s(n, %s, %s, %s, %s, %s, %s, %s, r->bn_momentum, r->bn_eps);", fn, e:x(L.inputs[1]),
+    e:call("%s(n, %s, %s, %s, %s, %s, %s, %s, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx);", fn, e:x(L.inputs[1]),
            e:x(L.output), e:p(L.gamma), e:p(L.beta), e:s(L.mean), e:s(L.var), e:w(L.save))
   else
     local fn = e:kernel(sig .. "_fwd_eval", "bn_fwd_eval.c.in", p, L)
@@ -82,14 +84,14 @@ function M.backward(L, e, grp)
     end
     name = name .. (p.ACC == 1 and "_acc" or "")
     local fn = e:kernel(name, "bn_simd.c.in", p, L)
-    e:call("%s(n, %s, %s%s, %s, %s%s, %s, %s, %s, %s, nt);", fn, e:x(x), y, e:dx(out), e:dx(x), dres,
+    e:call("%s(n, %s, %s%s, %s, %s%s, %s, %s, %s, r->bn_reduce, r->bn_reduce_ctx, %s, nt);", fn, e:x(x), y, e:dx(out), e:dx(x), dres,
            e:p(L.gamma), e:w(L.save), e:dp(L.gamma), e:dp(L.beta), e:thread_scratch(4 * x.c))
     return
   end
   local sig, p = shape(L)
   p.ACC = e:accumulate(x, L)
   local fn = e:kernel(sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), "bn_bwd.c.in", p, L)
-  e:call("%s(n, %s, %s, %s, %s, %s, %s, %s);", fn, e:x(x), e:dx(L.output), e:dx(x),
+  e:call("%s(n, %s, %s, %s, %s, %s, %s, %s, r->bn_reduce, r->bn_reduce_ctx);", fn, e:x(x), e:dx(L.output), e:dx(x),
          e:p(L.gamma), e:w(L.save), e:dp(L.gamma), e:dp(L.beta))
 end
 

@@ -508,10 +508,12 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
 static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -525,10 +527,24 @@ static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *res
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -546,11 +562,30 @@ static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *res
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -560,7 +595,7 @@ static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *res
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -931,10 +966,12 @@ static void conv3x3_s1_c16k16_h32w32_fwd(size_t n, const float *restrict x, cons
 static void bn_c16_hw1024_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -948,10 +985,24 @@ static void bn_c16_hw1024_add_relu_fwd(size_t n, const float *restrict x, const 
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -969,11 +1020,30 @@ static void bn_c16_hw1024_add_relu_fwd(size_t n, const float *restrict x, const 
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -983,7 +1053,7 @@ static void bn_c16_hw1024_add_relu_fwd(size_t n, const float *restrict x, const 
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -1370,10 +1440,12 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
 static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1387,10 +1459,24 @@ static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -1408,11 +1494,30 @@ static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -1422,7 +1527,7 @@ static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -1789,10 +1894,12 @@ static void conv3x3_s1_c32k32_h16w16_fwd(size_t n, const float *restrict x, cons
 static void bn_c32_hw256_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1806,10 +1913,24 @@ static void bn_c32_hw256_add_relu_fwd(size_t n, const float *restrict x, const f
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -1827,11 +1948,30 @@ static void bn_c32_hw256_add_relu_fwd(size_t n, const float *restrict x, const f
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -1841,7 +1981,7 @@ static void bn_c32_hw256_add_relu_fwd(size_t n, const float *restrict x, const f
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -2278,10 +2418,12 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
 static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2295,10 +2437,24 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -2316,11 +2472,30 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2330,7 +2505,7 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -2747,10 +2922,12 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
 static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2764,10 +2941,24 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -2785,11 +2976,30 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2799,7 +3009,7 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -3062,10 +3272,12 @@ static void gap_c64_hw64_bwd(size_t n, const float *restrict dy, float *restrict
  * Used by: layer3.2.bn2, layer3.1.bn2, layer3.0.bn2. */
 static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3104,15 +3316,42 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -3643,10 +3882,12 @@ static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict x, c
  * Used by: layer3.2.bn1, layer3.1.bn1, layer3.0.bn1. */
 static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3685,15 +3926,42 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -4787,10 +5055,12 @@ static void shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(size_t n, const float *rest
  * Used by: layer2.2.bn2, layer2.1.bn2, layer2.0.bn2. */
 static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4829,15 +5099,42 @@ static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const f
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -5328,10 +5625,12 @@ static void conv3x3_s1_c32k32_h16w16_bwd_data(size_t n, const float *restrict x,
  * Used by: layer2.2.bn1, layer2.1.bn1, layer2.0.bn1. */
 static void bn_c32_hw256_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -5370,15 +5669,42 @@ static void bn_c32_hw256_relu_bwd(size_t n, const float *restrict x, const float
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -6441,10 +6767,12 @@ static void shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(size_t n, const float *restr
  * Used by: layer1.2.bn2, layer1.1.bn2, layer1.0.bn2. */
 static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -6483,15 +6811,42 @@ static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const 
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -6992,10 +7347,12 @@ static void conv3x3_s1_c16k16_h32w32_bwd_data(size_t n, const float *restrict x,
  * Used by: layer1.2.bn1, layer1.1.bn1, layer1.0.bn1, bn1. */
 static void bn_c16_hw1024_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -7034,15 +7391,42 @@ static void bn_c16_hw1024_relu_bwd(size_t n, const float *restrict x, const floa
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -7548,7 +7932,7 @@ static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *log
     /* conv1: conv 3x3/1 pad 1, 3->16; 3x32x32 -> 16x32x32 */
     RN_TIMED(1, conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(2, bn_c16_hw1024_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, Wk + 0, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(2, bn_c16_hw1024_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, Wk + 0, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_layer1_0: forward from layer1.0. */
@@ -7565,27 +7949,27 @@ static RN_NOINLINE void forward_train_layer1_0(rn_run *r, const float *x, float 
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
     RN_TIMED(3, conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 35840 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(4, bn_c16_hw1024_relu_fwd(n, A + 35840 * n, A + 52224 * n, P + 2768, P + 2784, S + 32, S + 48, Wk + 32, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(4, bn_c16_hw1024_relu_fwd(n, A + 35840 * n, A + 52224 * n, P + 2768, P + 2784, S + 32, S + 48, Wk + 32, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
     RN_TIMED(5, conv3x3_s1_c16k16_h32w32_fwd(n, A + 52224 * n, P + 2800, A + 68608 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(6, bn_c16_hw1024_add_relu_fwd(n, A + 68608 * n, A + 19456 * n, A + 84992 * n, P + 5104, P + 5120, S + 64, S + 80, Wk + 64, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(6, bn_c16_hw1024_add_relu_fwd(n, A + 68608 * n, A + 19456 * n, A + 84992 * n, P + 5104, P + 5120, S + 64, S + 80, Wk + 64, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
     RN_TIMED(7, conv3x3_s1_c16k16_h32w32_fwd(n, A + 84992 * n, P + 5136, A + 101376 * n, r->scratch, nt));
     /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(8, bn_c16_hw1024_relu_fwd(n, A + 101376 * n, A + 117760 * n, P + 7440, P + 7456, S + 96, S + 112, Wk + 96, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(8, bn_c16_hw1024_relu_fwd(n, A + 101376 * n, A + 117760 * n, P + 7440, P + 7456, S + 96, S + 112, Wk + 96, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
     RN_TIMED(9, conv3x3_s1_c16k16_h32w32_fwd(n, A + 117760 * n, P + 7472, A + 134144 * n, r->scratch, nt));
     /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(10, bn_c16_hw1024_add_relu_fwd(n, A + 134144 * n, A + 84992 * n, A + 150528 * n, P + 9776, P + 9792, S + 128, S + 144, Wk + 128, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(10, bn_c16_hw1024_add_relu_fwd(n, A + 134144 * n, A + 84992 * n, A + 150528 * n, P + 9776, P + 9792, S + 128, S + 144, Wk + 128, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
     RN_TIMED(11, conv3x3_s1_c16k16_h32w32_fwd(n, A + 150528 * n, P + 9808, A + 166912 * n, r->scratch, nt));
     /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(12, bn_c16_hw1024_relu_fwd(n, A + 166912 * n, A + 183296 * n, P + 12112, P + 12128, S + 160, S + 176, Wk + 160, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(12, bn_c16_hw1024_relu_fwd(n, A + 166912 * n, A + 183296 * n, P + 12112, P + 12128, S + 160, S + 176, Wk + 160, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
     RN_TIMED(13, conv3x3_s1_c16k16_h32w32_fwd(n, A + 183296 * n, P + 12144, A + 199680 * n, r->scratch, nt));
     /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(14, bn_c16_hw1024_add_relu_fwd(n, A + 199680 * n, A + 150528 * n, A + 216064 * n, P + 14448, P + 14464, S + 192, S + 208, Wk + 192, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(14, bn_c16_hw1024_add_relu_fwd(n, A + 199680 * n, A + 150528 * n, A + 216064 * n, P + 14448, P + 14464, S + 192, S + 208, Wk + 192, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_layer2_0: forward from layer2.0. */
@@ -7604,27 +7988,27 @@ static RN_NOINLINE void forward_train_layer2_0(rn_run *r, const float *x, float 
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32; 16x32x32 -> 32x16x16 */
     RN_TIMED(16, conv3x3_s2_c16k32_h32w32_fwd(n, A + 216064 * n, P + 14480, A + 240640 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    RN_TIMED(17, bn_c32_hw256_relu_fwd(n, A + 240640 * n, A + 248832 * n, P + 19088, P + 19120, S + 224, S + 256, Wk + 224, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(17, bn_c32_hw256_relu_fwd(n, A + 240640 * n, A + 248832 * n, P + 19088, P + 19120, S + 224, S + 256, Wk + 224, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
     RN_TIMED(18, conv3x3_s1_c32k32_h16w16_fwd(n, A + 248832 * n, P + 19152, A + 257024 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(19, bn_c32_hw256_add_relu_fwd(n, A + 257024 * n, A + 232448 * n, A + 265216 * n, P + 28368, P + 28400, S + 288, S + 320, Wk + 288, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(19, bn_c32_hw256_add_relu_fwd(n, A + 257024 * n, A + 232448 * n, A + 265216 * n, P + 28368, P + 28400, S + 288, S + 320, Wk + 288, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
     RN_TIMED(20, conv3x3_s1_c32k32_h16w16_fwd(n, A + 265216 * n, P + 28432, A + 232448 * n, r->scratch, nt));
     /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    RN_TIMED(21, bn_c32_hw256_relu_fwd(n, A + 232448 * n, A + 273408 * n, P + 37648, P + 37680, S + 352, S + 384, Wk + 352, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(21, bn_c32_hw256_relu_fwd(n, A + 232448 * n, A + 273408 * n, P + 37648, P + 37680, S + 352, S + 384, Wk + 352, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
     RN_TIMED(22, conv3x3_s1_c32k32_h16w16_fwd(n, A + 273408 * n, P + 37712, A + 281600 * n, r->scratch, nt));
     /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(23, bn_c32_hw256_add_relu_fwd(n, A + 281600 * n, A + 265216 * n, A + 289792 * n, P + 46928, P + 46960, S + 416, S + 448, Wk + 416, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(23, bn_c32_hw256_add_relu_fwd(n, A + 281600 * n, A + 265216 * n, A + 289792 * n, P + 46928, P + 46960, S + 416, S + 448, Wk + 416, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
     RN_TIMED(24, conv3x3_s1_c32k32_h16w16_fwd(n, A + 289792 * n, P + 46992, A + 297984 * n, r->scratch, nt));
     /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    RN_TIMED(25, bn_c32_hw256_relu_fwd(n, A + 297984 * n, A + 306176 * n, P + 56208, P + 56240, S + 480, S + 512, Wk + 480, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(25, bn_c32_hw256_relu_fwd(n, A + 297984 * n, A + 306176 * n, P + 56208, P + 56240, S + 480, S + 512, Wk + 480, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
     RN_TIMED(26, conv3x3_s1_c32k32_h16w16_fwd(n, A + 306176 * n, P + 56272, A + 314368 * n, r->scratch, nt));
     /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(27, bn_c32_hw256_add_relu_fwd(n, A + 314368 * n, A + 289792 * n, A + 322560 * n, P + 65488, P + 65520, S + 544, S + 576, Wk + 544, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(27, bn_c32_hw256_add_relu_fwd(n, A + 314368 * n, A + 289792 * n, A + 322560 * n, P + 65488, P + 65520, S + 544, S + 576, Wk + 544, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_layer3_0: forward from layer3.0. */
@@ -7643,27 +8027,27 @@ static RN_NOINLINE void forward_train_layer3_0(rn_run *r, const float *x, float 
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
     RN_TIMED(29, conv3x3_s2_c32k64_h16w16_fwd(n, A + 322560 * n, P + 65552, A + 334848 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(30, bn_c64_hw64_relu_fwd(n, A + 334848 * n, A + 338944 * n, P + 83984, P + 84048, S + 608, S + 672, Wk + 608, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(30, bn_c64_hw64_relu_fwd(n, A + 334848 * n, A + 338944 * n, P + 83984, P + 84048, S + 608, S + 672, Wk + 608, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
     RN_TIMED(31, conv3x3_s1_c64k64_h8w8_fwd(n, A + 338944 * n, P + 84112, A + 343040 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(32, bn_c64_hw64_add_relu_fwd(n, A + 343040 * n, A + 330752 * n, A + 347136 * n, P + 120976, P + 121040, S + 736, S + 800, Wk + 736, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(32, bn_c64_hw64_add_relu_fwd(n, A + 343040 * n, A + 330752 * n, A + 347136 * n, P + 120976, P + 121040, S + 736, S + 800, Wk + 736, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
     RN_TIMED(33, conv3x3_s1_c64k64_h8w8_fwd(n, A + 347136 * n, P + 121104, A + 330752 * n, r->scratch, nt));
     /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(34, bn_c64_hw64_relu_fwd(n, A + 330752 * n, A + 351232 * n, P + 157968, P + 158032, S + 864, S + 928, Wk + 864, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(34, bn_c64_hw64_relu_fwd(n, A + 330752 * n, A + 351232 * n, P + 157968, P + 158032, S + 864, S + 928, Wk + 864, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
     RN_TIMED(35, conv3x3_s1_c64k64_h8w8_fwd(n, A + 351232 * n, P + 158096, A + 355328 * n, r->scratch, nt));
     /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(36, bn_c64_hw64_add_relu_fwd(n, A + 355328 * n, A + 347136 * n, A + 359424 * n, P + 194960, P + 195024, S + 992, S + 1056, Wk + 992, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(36, bn_c64_hw64_add_relu_fwd(n, A + 355328 * n, A + 347136 * n, A + 359424 * n, P + 194960, P + 195024, S + 992, S + 1056, Wk + 992, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
     RN_TIMED(37, conv3x3_s1_c64k64_h8w8_fwd(n, A + 359424 * n, P + 195088, A + 363520 * n, r->scratch, nt));
     /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(38, bn_c64_hw64_relu_fwd(n, A + 363520 * n, A + 367616 * n, P + 231952, P + 232016, S + 1120, S + 1184, Wk + 1120, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(38, bn_c64_hw64_relu_fwd(n, A + 363520 * n, A + 367616 * n, P + 231952, P + 232016, S + 1120, S + 1184, Wk + 1120, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
     RN_TIMED(39, conv3x3_s1_c64k64_h8w8_fwd(n, A + 367616 * n, P + 232080, A + 371712 * n, r->scratch, nt));
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(40, bn_c64_hw64_add_relu_fwd(n, A + 371712 * n, A + 359424 * n, A + 375808 * n, P + 268944, P + 269008, S + 1248, S + 1312, Wk + 1248, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(40, bn_c64_hw64_add_relu_fwd(n, A + 371712 * n, A + 359424 * n, A + 375808 * n, P + 268944, P + 269008, S + 1248, S + 1312, Wk + 1248, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_head: forward from head. */
@@ -7863,32 +8247,32 @@ static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(88, bn_c64_hw64_add_relu_bwd(n, A + 371712 * n, A + 375808 * n, A + 380032 * n, A + 388224 * n, A + 384128 * n, P + 268944, Wk + 1248, G + 268944, G + 269008, r->scratch, nt));
+    RN_TIMED(88, bn_c64_hw64_add_relu_bwd(n, A + 371712 * n, A + 375808 * n, A + 380032 * n, A + 388224 * n, A + 384128 * n, P + 268944, Wk + 1248, G + 268944, G + 269008, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(89, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 367616 * n, A + 388224 * n, G + 232080, r->scratch, nt));
     RN_TIMED(90, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 388224 * n, P + 232080, Wk + 1376, A + 371712 * n, r->scratch, nt));
     /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(91, bn_c64_hw64_relu_bwd(n, A + 363520 * n, A + 367616 * n, A + 371712 * n, A + 375808 * n, P + 231952, Wk + 1120, G + 231952, G + 232016, r->scratch, nt));
+    RN_TIMED(91, bn_c64_hw64_relu_bwd(n, A + 363520 * n, A + 367616 * n, A + 371712 * n, A + 375808 * n, P + 231952, Wk + 1120, G + 231952, G + 232016, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(92, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 359424 * n, A + 375808 * n, G + 195088, r->scratch, nt));
     RN_TIMED(93, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 375808 * n, P + 195088, Wk + 1376, A + 384128 * n, r->scratch, nt));
     /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(94, bn_c64_hw64_add_relu_bwd(n, A + 355328 * n, A + 359424 * n, A + 384128 * n, A + 367616 * n, A + 363520 * n, P + 194960, Wk + 992, G + 194960, G + 195024, r->scratch, nt));
+    RN_TIMED(94, bn_c64_hw64_add_relu_bwd(n, A + 355328 * n, A + 359424 * n, A + 384128 * n, A + 367616 * n, A + 363520 * n, P + 194960, Wk + 992, G + 194960, G + 195024, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(95, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 351232 * n, A + 367616 * n, G + 158096, r->scratch, nt));
     RN_TIMED(96, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 367616 * n, P + 158096, Wk + 1376, A + 355328 * n, r->scratch, nt));
     /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(97, bn_c64_hw64_relu_bwd(n, A + 330752 * n, A + 351232 * n, A + 355328 * n, A + 359424 * n, P + 157968, Wk + 864, G + 157968, G + 158032, r->scratch, nt));
+    RN_TIMED(97, bn_c64_hw64_relu_bwd(n, A + 330752 * n, A + 351232 * n, A + 355328 * n, A + 359424 * n, P + 157968, Wk + 864, G + 157968, G + 158032, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(98, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 347136 * n, A + 359424 * n, G + 121104, r->scratch, nt));
     RN_TIMED(99, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 359424 * n, P + 121104, Wk + 1376, A + 363520 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(100, bn_c64_hw64_add_relu_bwd(n, A + 343040 * n, A + 347136 * n, A + 363520 * n, A + 351232 * n, A + 330752 * n, P + 120976, Wk + 736, G + 120976, G + 121040, r->scratch, nt));
+    RN_TIMED(100, bn_c64_hw64_add_relu_bwd(n, A + 343040 * n, A + 347136 * n, A + 363520 * n, A + 351232 * n, A + 330752 * n, P + 120976, Wk + 736, G + 120976, G + 121040, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(101, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 338944 * n, A + 351232 * n, G + 84112, r->scratch, nt));
     RN_TIMED(102, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 351232 * n, P + 84112, Wk + 1376, A + 343040 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(103, bn_c64_hw64_relu_bwd(n, A + 334848 * n, A + 338944 * n, A + 343040 * n, A + 347136 * n, P + 83984, Wk + 608, G + 83984, G + 84048, r->scratch, nt));
+    RN_TIMED(103, bn_c64_hw64_relu_bwd(n, A + 334848 * n, A + 338944 * n, A + 343040 * n, A + 347136 * n, P + 83984, Wk + 608, G + 83984, G + 84048, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64 (backward) */
     RN_TIMED(104, conv3x3_s2_c32k64_h16w16_bwd_weights(n, A + 322560 * n, A + 347136 * n, G + 65552, r->scratch, nt));
     RN_TIMED(105, conv3x3_s2_c32k64_h16w16_bwd_data(n, A + 347136 * n, P + 65552, Wk + 1376, A + 334848 * n, r->scratch, nt));
@@ -7908,32 +8292,32 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(107, bn_c32_hw256_add_relu_bwd(n, A + 314368 * n, A + 322560 * n, A + 334848 * n, A + 351232 * n, A + 343040 * n, P + 65488, Wk + 544, G + 65488, G + 65520, r->scratch, nt));
+    RN_TIMED(107, bn_c32_hw256_add_relu_bwd(n, A + 314368 * n, A + 322560 * n, A + 334848 * n, A + 351232 * n, A + 343040 * n, P + 65488, Wk + 544, G + 65488, G + 65520, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
     RN_TIMED(108, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 306176 * n, A + 351232 * n, G + 56272, r->scratch, nt));
     RN_TIMED(109, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 351232 * n, P + 56272, Wk + 1376, A + 314368 * n, r->scratch, nt));
     /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
-    RN_TIMED(110, bn_c32_hw256_relu_bwd(n, A + 297984 * n, A + 306176 * n, A + 314368 * n, A + 322560 * n, P + 56208, Wk + 480, G + 56208, G + 56240, r->scratch, nt));
+    RN_TIMED(110, bn_c32_hw256_relu_bwd(n, A + 297984 * n, A + 306176 * n, A + 314368 * n, A + 322560 * n, P + 56208, Wk + 480, G + 56208, G + 56240, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
     RN_TIMED(111, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 289792 * n, A + 322560 * n, G + 46992, r->scratch, nt));
     RN_TIMED(112, conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 322560 * n, P + 46992, Wk + 1376, A + 343040 * n, r->scratch, nt));
     /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(113, bn_c32_hw256_add_relu_bwd(n, A + 281600 * n, A + 289792 * n, A + 343040 * n, A + 306176 * n, A + 297984 * n, P + 46928, Wk + 416, G + 46928, G + 46960, r->scratch, nt));
+    RN_TIMED(113, bn_c32_hw256_add_relu_bwd(n, A + 281600 * n, A + 289792 * n, A + 343040 * n, A + 306176 * n, A + 297984 * n, P + 46928, Wk + 416, G + 46928, G + 46960, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
     RN_TIMED(114, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 273408 * n, A + 306176 * n, G + 37712, r->scratch, nt));
     RN_TIMED(115, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 306176 * n, P + 37712, Wk + 1376, A + 281600 * n, r->scratch, nt));
     /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
-    RN_TIMED(116, bn_c32_hw256_relu_bwd(n, A + 232448 * n, A + 273408 * n, A + 281600 * n, A + 289792 * n, P + 37648, Wk + 352, G + 37648, G + 37680, r->scratch, nt));
+    RN_TIMED(116, bn_c32_hw256_relu_bwd(n, A + 232448 * n, A + 273408 * n, A + 281600 * n, A + 289792 * n, P + 37648, Wk + 352, G + 37648, G + 37680, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
     RN_TIMED(117, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 265216 * n, A + 289792 * n, G + 28432, r->scratch, nt));
     RN_TIMED(118, conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 289792 * n, P + 28432, Wk + 1376, A + 297984 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(119, bn_c32_hw256_add_relu_bwd(n, A + 257024 * n, A + 265216 * n, A + 297984 * n, A + 273408 * n, A + 232448 * n, P + 28368, Wk + 288, G + 28368, G + 28400, r->scratch, nt));
+    RN_TIMED(119, bn_c32_hw256_add_relu_bwd(n, A + 257024 * n, A + 265216 * n, A + 297984 * n, A + 273408 * n, A + 232448 * n, P + 28368, Wk + 288, G + 28368, G + 28400, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
     RN_TIMED(120, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 248832 * n, A + 273408 * n, G + 19152, r->scratch, nt));
     RN_TIMED(121, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 273408 * n, P + 19152, Wk + 1376, A + 257024 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
-    RN_TIMED(122, bn_c32_hw256_relu_bwd(n, A + 240640 * n, A + 248832 * n, A + 257024 * n, A + 265216 * n, P + 19088, Wk + 224, G + 19088, G + 19120, r->scratch, nt));
+    RN_TIMED(122, bn_c32_hw256_relu_bwd(n, A + 240640 * n, A + 248832 * n, A + 257024 * n, A + 265216 * n, P + 19088, Wk + 224, G + 19088, G + 19120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32 (backward) */
     RN_TIMED(123, conv3x3_s2_c16k32_h32w32_bwd_weights(n, A + 216064 * n, A + 265216 * n, G + 14480, r->scratch, nt));
     RN_TIMED(124, conv3x3_s2_c16k32_h32w32_bwd_data(n, A + 265216 * n, P + 14480, Wk + 1376, A + 240640 * n, r->scratch, nt));
@@ -7953,32 +8337,32 @@ static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(126, bn_c16_hw1024_add_relu_bwd(n, A + 199680 * n, A + 216064 * n, A + 240640 * n, A + 273408 * n, A + 257024 * n, P + 14448, Wk + 192, G + 14448, G + 14464, r->scratch, nt));
+    RN_TIMED(126, bn_c16_hw1024_add_relu_bwd(n, A + 199680 * n, A + 216064 * n, A + 240640 * n, A + 273408 * n, A + 257024 * n, P + 14448, Wk + 192, G + 14448, G + 14464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(127, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 183296 * n, A + 273408 * n, G + 12144, r->scratch, nt));
     RN_TIMED(128, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 273408 * n, P + 12144, Wk + 1376, A + 199680 * n, r->scratch, nt));
     /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
-    RN_TIMED(129, bn_c16_hw1024_relu_bwd(n, A + 166912 * n, A + 183296 * n, A + 199680 * n, A + 216064 * n, P + 12112, Wk + 160, G + 12112, G + 12128, r->scratch, nt));
+    RN_TIMED(129, bn_c16_hw1024_relu_bwd(n, A + 166912 * n, A + 183296 * n, A + 199680 * n, A + 216064 * n, P + 12112, Wk + 160, G + 12112, G + 12128, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(130, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 150528 * n, A + 216064 * n, G + 9808, r->scratch, nt));
     RN_TIMED(131, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 216064 * n, P + 9808, Wk + 1376, A + 257024 * n, r->scratch, nt));
     /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(132, bn_c16_hw1024_add_relu_bwd(n, A + 134144 * n, A + 150528 * n, A + 257024 * n, A + 183296 * n, A + 166912 * n, P + 9776, Wk + 128, G + 9776, G + 9792, r->scratch, nt));
+    RN_TIMED(132, bn_c16_hw1024_add_relu_bwd(n, A + 134144 * n, A + 150528 * n, A + 257024 * n, A + 183296 * n, A + 166912 * n, P + 9776, Wk + 128, G + 9776, G + 9792, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(133, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 117760 * n, A + 183296 * n, G + 7472, r->scratch, nt));
     RN_TIMED(134, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 183296 * n, P + 7472, Wk + 1376, A + 134144 * n, r->scratch, nt));
     /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
-    RN_TIMED(135, bn_c16_hw1024_relu_bwd(n, A + 101376 * n, A + 117760 * n, A + 134144 * n, A + 150528 * n, P + 7440, Wk + 96, G + 7440, G + 7456, r->scratch, nt));
+    RN_TIMED(135, bn_c16_hw1024_relu_bwd(n, A + 101376 * n, A + 117760 * n, A + 134144 * n, A + 150528 * n, P + 7440, Wk + 96, G + 7440, G + 7456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(136, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 84992 * n, A + 150528 * n, G + 5136, r->scratch, nt));
     RN_TIMED(137, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 150528 * n, P + 5136, Wk + 1376, A + 166912 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(138, bn_c16_hw1024_add_relu_bwd(n, A + 68608 * n, A + 84992 * n, A + 166912 * n, A + 117760 * n, A + 101376 * n, P + 5104, Wk + 64, G + 5104, G + 5120, r->scratch, nt));
+    RN_TIMED(138, bn_c16_hw1024_add_relu_bwd(n, A + 68608 * n, A + 84992 * n, A + 166912 * n, A + 117760 * n, A + 101376 * n, P + 5104, Wk + 64, G + 5104, G + 5120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(139, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 52224 * n, A + 117760 * n, G + 2800, r->scratch, nt));
     RN_TIMED(140, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 117760 * n, P + 2800, Wk + 1376, A + 68608 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
-    RN_TIMED(141, bn_c16_hw1024_relu_bwd(n, A + 35840 * n, A + 52224 * n, A + 68608 * n, A + 84992 * n, P + 2768, Wk + 32, G + 2768, G + 2784, r->scratch, nt));
+    RN_TIMED(141, bn_c16_hw1024_relu_bwd(n, A + 35840 * n, A + 52224 * n, A + 68608 * n, A + 84992 * n, P + 2768, Wk + 32, G + 2768, G + 2784, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(142, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 19456 * n, A + 84992 * n, G + 464, r->scratch, nt));
     RN_TIMED(143, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 84992 * n, P + 464, Wk + 1376, A + 101376 * n, r->scratch, nt));
@@ -7996,7 +8380,7 @@ static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* bn1 + relu: batch norm, 16 channels, relu (fused) (backward) */
-    RN_TIMED(144, bn_c16_hw1024_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 101376 * n, A + 35840 * n, P + 432, Wk + 0, G + 432, G + 448, r->scratch, nt));
+    RN_TIMED(144, bn_c16_hw1024_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 101376 * n, A + 35840 * n, P + 432, Wk + 0, G + 432, G + 448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* conv1: conv 3x3/1 pad 1, 3->16 (backward) */
     RN_TIMED(145, conv3x3_s1_c3k16_h32w32_bwd_weights(n, A + 0 * n, A + 35840 * n, G + 0, r->scratch, nt));
     if (r->dinput)

@@ -1784,10 +1784,12 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
 static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 64, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1801,10 +1803,24 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -1822,11 +1838,30 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -1836,7 +1871,7 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -2283,10 +2318,12 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
 static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2300,10 +2337,24 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -2321,11 +2372,30 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2335,7 +2405,7 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -2354,10 +2424,12 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
 static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2371,10 +2443,24 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -2392,11 +2478,30 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2406,7 +2511,7 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -2518,10 +2623,12 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
 static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2535,10 +2642,24 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -2556,11 +2677,30 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2570,7 +2710,7 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -2936,10 +3076,12 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
 static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2953,10 +3095,24 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -2974,11 +3130,30 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -2988,7 +3163,7 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -3355,10 +3530,12 @@ static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, cons
 static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3372,10 +3549,24 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -3393,11 +3584,30 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -3407,7 +3617,7 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -3486,10 +3696,12 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
 static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3503,10 +3715,24 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -3524,11 +3750,30 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -3538,7 +3783,7 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -3743,10 +3988,12 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
 static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3760,10 +4007,24 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -3781,11 +4042,30 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -3795,7 +4075,7 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -4001,10 +4281,12 @@ static void conv3x3_s1_c256k256_h2w2_fwd(size_t n, const float *restrict x, cons
 static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
-    float *restrict scratch, int threads)
+    rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
 {
     enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4018,10 +4300,24 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
         vd8 s[NV], q[NV];
         for (int v = 0; v < NV; v++)
             s[v] = q[v] = vd8zero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation */
+        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
+         * synchronized, one shift for all processes: the mean of their rows 0 */
+        const float *origin = x;
+        if (reduce != NULL) {
+            if (tid == 0) {
+                for (int c = 0; c < C; c++)
+                    red[c] = rows ? (double)x[c] : 0.0;
+                red[C] = rows ? 1.0 : 0.0;
+                reduce(rctx, red, C + 1);
+                for (int c = 0; c < C; c++)
+                    common[c] = (float)(red[c] / red[C]);
+            }
+            RN_BARRIER();
+            origin = common;
+        }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(x + v * VW)));
+                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
                 vd8acc(&s[v], a);
                 vd8acc(&q[v], vmul(a, a));
             }
@@ -4039,11 +4335,30 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
         }
+        double cnt = (double)rows;
+        if (reduce != NULL) {
+            /* the shifted sums and the count over the processes */
+            RN_BARRIER();   /* every thread has read red */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                reduce(rctx, red, 2 * C + 1);
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float scale[C], shift[C];
         for (int c = 0; c < C; c++) {
-            const double shifted = sum[c] / (double)rows;
-            const double mean = (double)x[c] + shifted;
-            double var = sq[c] / (double)rows - shifted * shifted;   /* biased: normalizes */
+            const double shifted = sum[c] / cnt;
+            const double mean = (double)origin[c] + shifted;
+            double var = sq[c] / cnt - shifted * shifted;   /* biased: normalizes */
             if (var < 0.0)
                 var = 0.0;
             const float invstd = (float)(1.0 / sqrt(var + (double)eps));
@@ -4053,7 +4368,7 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
                 save[c] = (float)mean;
                 save[C + c] = invstd;
                 /* unbiased into the running estimate, as PyTorch */
-                const double unbiased = rows > 1 ? var * (double)rows / (double)(rows - 1) : var;
+                const double unbiased = cnt > 1.0 ? var * cnt / (cnt - 1.0) : var;
                 running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mean;
                 running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
             }
@@ -4398,10 +4713,12 @@ static void gap_c256_hw4_bwd(size_t n, const float *restrict dy, float *restrict
  * Used by: layer3.0.bn2. */
 static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4440,15 +4757,42 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -4768,10 +5112,12 @@ static void conv3x3_s1_c256k256_h2w2_bwd_data(size_t n, const float *restrict x,
  * Used by: layer3.0.bn1. */
 static void bn_c256_hw4_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4810,15 +5156,42 @@ static void bn_c256_hw4_relu_bwd(size_t n, const float *restrict x, const float 
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -5216,10 +5589,12 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
  * Used by: layer3.0.downsample.1. */
 static void bn_c256_hw4_bwd(size_t n, const float *restrict x, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -5256,15 +5631,42 @@ static void bn_c256_hw4_bwd(size_t n, const float *restrict x, float *restrict d
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -5468,10 +5870,12 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restric
  * Used by: layer2.0.bn2. */
 static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -5510,15 +5914,42 @@ static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const f
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -6009,10 +6440,12 @@ static void conv3x3_s1_c128k128_h4w4_bwd_data(size_t n, const float *restrict x,
  * Used by: layer2.0.bn1. */
 static void bn_c128_hw16_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -6051,15 +6484,42 @@ static void bn_c128_hw16_relu_bwd(size_t n, const float *restrict x, const float
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -6659,10 +7119,12 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
  * Used by: layer2.0.downsample.1. */
 static void bn_c128_hw16_bwd(size_t n, const float *restrict x, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -6699,15 +7161,42 @@ static void bn_c128_hw16_bwd(size_t n, const float *restrict x, float *restrict 
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -6934,10 +7423,12 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict
  * Used by: layer1.0.bn2. */
 static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -6976,15 +7467,42 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -7515,10 +8033,12 @@ static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict x, c
  * Used by: layer1.0.bn1. */
 static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -7557,15 +8077,42 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -8025,10 +8572,12 @@ static void maxpool3x3_s2_p1_c64_h16w16_bwd(size_t n, const float *restrict x, c
  * Used by: bn1. */
 static void bn_c64_hw256_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
-    float *restrict dgamma, float *restrict dbeta, float *restrict scratch, int threads)
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
 {
     enum { C = 64, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -8067,15 +8616,42 @@ static void bn_c64_hw256_relu_bwd(size_t n, const float *restrict x, const float
             }
         }
         /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
         float a[C], m[C], b[C];
         for (int c = 0; c < C; c++) {
-            if (tid == 0) {
-                dgamma[c] = (float)(sq[c] * invstd[c]);
-                dbeta[c] = (float)sum[c];
-            }
             a[c] = gamma[c] * invstd[c];
-            m[c] = (float)(sum[c] / (double)rows);
-            b[c] = (float)(sq[c] / (double)rows) * invstd[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
         }
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
@@ -8238,7 +8814,7 @@ static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *log
     /* conv1: conv 7x7/2 pad 3, 3->64; 3x32x32 -> 64x16x16 */
     RN_TIMED(1, conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 64 channels, relu (fused); 64x16x16 -> 64x16x16 */
-    RN_TIMED(2, bn_c64_hw256_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, Wk + 0, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(2, bn_c64_hw256_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, Wk + 0, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
     RN_TIMED(3, maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 19456 * n, A + 35840 * n));
 }
@@ -8257,11 +8833,11 @@ static RN_NOINLINE void forward_train_layer1_0(rn_run *r, const float *x, float 
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
     RN_TIMED(4, conv3x3_s1_c64k64_h8w8_fwd(n, A + 35840 * n, P + 9536, A + 39936 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(5, bn_c64_hw64_relu_fwd(n, A + 39936 * n, A + 44032 * n, P + 46400, P + 46464, S + 128, S + 192, Wk + 128, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(5, bn_c64_hw64_relu_fwd(n, A + 39936 * n, A + 44032 * n, P + 46400, P + 46464, S + 128, S + 192, Wk + 128, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
     RN_TIMED(6, conv3x3_s1_c64k64_h8w8_fwd(n, A + 44032 * n, P + 46528, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(7, bn_c64_hw64_add_relu_fwd(n, A + 48128 * n, A + 35840 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(7, bn_c64_hw64_add_relu_fwd(n, A + 48128 * n, A + 35840 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_layer2_0: forward from layer2.0. */
@@ -8278,15 +8854,15 @@ static RN_NOINLINE void forward_train_layer2_0(rn_run *r, const float *x, float 
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128; 64x8x8 -> 128x4x4 */
     RN_TIMED(8, conv1x1_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 83520, A + 56320 * n, r->scratch, nt));
     /* layer2.0.downsample.1: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
-    RN_TIMED(9, bn_c128_hw16_fwd(n, A + 56320 * n, A + 58368 * n, P + 91712, P + 91840, S + 384, S + 512, Wk + 384, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(9, bn_c128_hw16_fwd(n, A + 56320 * n, A + 58368 * n, P + 91712, P + 91840, S + 384, S + 512, Wk + 384, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128; 64x8x8 -> 128x4x4 */
     RN_TIMED(10, conv3x3_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 91968, A + 60416 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused); 128x4x4 -> 128x4x4 */
-    RN_TIMED(11, bn_c128_hw16_relu_fwd(n, A + 60416 * n, A + 62464 * n, P + 165696, P + 165824, S + 640, S + 768, Wk + 640, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(11, bn_c128_hw16_relu_fwd(n, A + 60416 * n, A + 62464 * n, P + 165696, P + 165824, S + 640, S + 768, Wk + 640, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128; 128x4x4 -> 128x4x4 */
     RN_TIMED(12, conv3x3_s1_c128k128_h4w4_fwd(n, A + 62464 * n, P + 165952, A + 64512 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
-    RN_TIMED(13, bn_c128_hw16_add_relu_fwd(n, A + 64512 * n, A + 58368 * n, A + 66560 * n, P + 313408, P + 313536, S + 896, S + 1024, Wk + 896, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(13, bn_c128_hw16_add_relu_fwd(n, A + 64512 * n, A + 58368 * n, A + 66560 * n, P + 313408, P + 313536, S + 896, S + 1024, Wk + 896, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_layer3_0: forward from layer3.0. */
@@ -8303,15 +8879,15 @@ static RN_NOINLINE void forward_train_layer3_0(rn_run *r, const float *x, float 
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256; 128x4x4 -> 256x2x2 */
     RN_TIMED(14, conv1x1_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 313664, A + 58368 * n, r->scratch, nt));
     /* layer3.0.downsample.1: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
-    RN_TIMED(15, bn_c256_hw4_fwd(n, A + 58368 * n, A + 59392 * n, P + 346432, P + 346688, S + 1152, S + 1408, Wk + 1152, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(15, bn_c256_hw4_fwd(n, A + 58368 * n, A + 59392 * n, P + 346432, P + 346688, S + 1152, S + 1408, Wk + 1152, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256; 128x4x4 -> 256x2x2 */
     RN_TIMED(16, conv3x3_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 346944, A + 68608 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused); 256x2x2 -> 256x2x2 */
-    RN_TIMED(17, bn_c256_hw4_relu_fwd(n, A + 68608 * n, A + 69632 * n, P + 641856, P + 642112, S + 1664, S + 1920, Wk + 1664, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(17, bn_c256_hw4_relu_fwd(n, A + 68608 * n, A + 69632 * n, P + 641856, P + 642112, S + 1664, S + 1920, Wk + 1664, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256; 256x2x2 -> 256x2x2 */
     RN_TIMED(18, conv3x3_s1_c256k256_h2w2_fwd(n, A + 69632 * n, P + 642368, A + 70656 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
-    RN_TIMED(19, bn_c256_hw4_add_relu_fwd(n, A + 70656 * n, A + 59392 * n, A + 71680 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, Wk + 2176, r->bn_momentum, r->bn_eps, r->scratch, nt));
+    RN_TIMED(19, bn_c256_hw4_add_relu_fwd(n, A + 70656 * n, A + 59392 * n, A + 71680 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, Wk + 2176, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_head: forward from head. */
@@ -8469,17 +9045,17 @@ static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(46, bn_c256_hw4_add_relu_bwd(n, A + 70656 * n, A + 71680 * n, A + 72704 * n, A + 73728 * n, A + 59392 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448, r->scratch, nt));
+    RN_TIMED(46, bn_c256_hw4_add_relu_bwd(n, A + 70656 * n, A + 71680 * n, A + 72704 * n, A + 73728 * n, A + 59392 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256 (backward) */
     RN_TIMED(47, conv3x3_s1_c256k256_h2w2_bwd_weights(n, A + 69632 * n, A + 73728 * n, G + 642368, r->scratch, nt));
     RN_TIMED(48, conv3x3_s1_c256k256_h2w2_bwd_data(n, A + 73728 * n, P + 642368, Wk + 2688, A + 70656 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused) (backward) */
-    RN_TIMED(49, bn_c256_hw4_relu_bwd(n, A + 68608 * n, A + 69632 * n, A + 70656 * n, A + 71680 * n, P + 641856, Wk + 1664, G + 641856, G + 642112, r->scratch, nt));
+    RN_TIMED(49, bn_c256_hw4_relu_bwd(n, A + 68608 * n, A + 69632 * n, A + 70656 * n, A + 71680 * n, P + 641856, Wk + 1664, G + 641856, G + 642112, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256 (backward) */
     RN_TIMED(50, conv3x3_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 71680 * n, G + 346944, r->scratch, nt));
     RN_TIMED(51, conv3x3_s2_c128k256_h4w4_bwd_data(n, A + 71680 * n, P + 346944, Wk + 2688, A + 68608 * n, r->scratch, nt));
     /* layer3.0.downsample.1: batch norm, 256 channels (backward) */
-    RN_TIMED(52, bn_c256_hw4_bwd(n, A + 58368 * n, A + 59392 * n, A + 70656 * n, P + 346432, Wk + 1152, G + 346432, G + 346688, r->scratch, nt));
+    RN_TIMED(52, bn_c256_hw4_bwd(n, A + 58368 * n, A + 59392 * n, A + 70656 * n, P + 346432, Wk + 1152, G + 346432, G + 346688, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256 (backward) */
     RN_TIMED(53, conv1x1_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 70656 * n, G + 313664, r->scratch, nt));
     RN_TIMED(54, conv1x1_s2_c128k256_h4w4_bwd_data_acc(n, A + 70656 * n, P + 313664, Wk + 2688, A + 68608 * n, r->scratch, nt));
@@ -8497,17 +9073,17 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(55, bn_c128_hw16_add_relu_bwd(n, A + 64512 * n, A + 66560 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->scratch, nt));
+    RN_TIMED(55, bn_c128_hw16_add_relu_bwd(n, A + 64512 * n, A + 66560 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128 (backward) */
     RN_TIMED(56, conv3x3_s1_c128k128_h4w4_bwd_weights(n, A + 62464 * n, A + 70656 * n, G + 165952, r->scratch, nt));
     RN_TIMED(57, conv3x3_s1_c128k128_h4w4_bwd_data(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused) (backward) */
-    RN_TIMED(58, bn_c128_hw16_relu_bwd(n, A + 60416 * n, A + 62464 * n, A + 64512 * n, A + 66560 * n, P + 165696, Wk + 640, G + 165696, G + 165824, r->scratch, nt));
+    RN_TIMED(58, bn_c128_hw16_relu_bwd(n, A + 60416 * n, A + 62464 * n, A + 64512 * n, A + 66560 * n, P + 165696, Wk + 640, G + 165696, G + 165824, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128 (backward) */
     RN_TIMED(59, conv3x3_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 66560 * n, G + 91968, r->scratch, nt));
     RN_TIMED(60, conv3x3_s2_c64k128_h8w8_bwd_data(n, A + 66560 * n, P + 91968, Wk + 2688, A + 60416 * n, r->scratch, nt));
     /* layer2.0.downsample.1: batch norm, 128 channels (backward) */
-    RN_TIMED(61, bn_c128_hw16_bwd(n, A + 56320 * n, A + 58368 * n, A + 64512 * n, P + 91712, Wk + 384, G + 91712, G + 91840, r->scratch, nt));
+    RN_TIMED(61, bn_c128_hw16_bwd(n, A + 56320 * n, A + 58368 * n, A + 64512 * n, P + 91712, Wk + 384, G + 91712, G + 91840, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128 (backward) */
     RN_TIMED(62, conv1x1_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 64512 * n, G + 83520, r->scratch, nt));
     RN_TIMED(63, conv1x1_s2_c64k128_h8w8_bwd_data_acc(n, A + 64512 * n, P + 83520, Wk + 2688, A + 60416 * n, r->scratch, nt));
@@ -8525,12 +9101,12 @@ static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(64, bn_c64_hw64_add_relu_bwd(n, A + 48128 * n, A + 52224 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->scratch, nt));
+    RN_TIMED(64, bn_c64_hw64_add_relu_bwd(n, A + 48128 * n, A + 52224 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(65, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt));
     RN_TIMED(66, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(67, bn_c64_hw64_relu_bwd(n, A + 39936 * n, A + 44032 * n, A + 48128 * n, A + 52224 * n, P + 46400, Wk + 128, G + 46400, G + 46464, r->scratch, nt));
+    RN_TIMED(67, bn_c64_hw64_relu_bwd(n, A + 39936 * n, A + 44032 * n, A + 48128 * n, A + 52224 * n, P + 46400, Wk + 128, G + 46400, G + 46464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(68, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt));
     RN_TIMED(69, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt));
@@ -8550,7 +9126,7 @@ static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
     /* maxpool: max pool 3x3/2 pad 1 (backward) */
     RN_TIMED(70, maxpool3x3_s2_p1_c64_h16w16_bwd(n, A + 19456 * n, A + 56320 * n, A + 35840 * n));
     /* bn1 + relu: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(71, bn_c64_hw256_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 35840 * n, A + 52224 * n, P + 9408, Wk + 0, G + 9408, G + 9472, r->scratch, nt));
+    RN_TIMED(71, bn_c64_hw256_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 35840 * n, A + 52224 * n, P + 9408, Wk + 0, G + 9408, G + 9472, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* conv1: conv 7x7/2 pad 3, 3->64 (backward) */
     RN_TIMED(72, conv7x7_s2_c3k64_h32w32_bwd_weights(n, A + 0 * n, A + 52224 * n, G + 0, r->scratch, nt));
     if (r->dinput)

@@ -135,7 +135,7 @@ int rn_cmd_eval(const rn_model *m, int argc, char **argv)
     if (test_limit > 0 && test_limit < test.n)
         test.n = (int)test_limit;
     const rn_dataset *d = use_val ? &val : &test;
-    rn_loader_config ec = {(int)batch, 0, {0, 0}, 0, 0, 1};
+    rn_loader_config ec = {(int)batch, 0, {0, 0}, 0, 0, 1, 0, 1};
     if (rn_loader_create(&l, d, &nm, &ec) != 0)
         goto done;
     int chunk = d->n < batch ? d->n : (int)batch;

@@ -1,9 +1,12 @@
 /* cmd_train.c: `<model> train [flags]`: parses the flags into rn_train_options and runs
  * rn_train (train.h). With --resume RUN_DIR the run's settings come from its checkpoint;
  * only --data, --threads, --progress/--no-progress and --stop-after may be given then.
+ * Started by mpirun in a build with RESNETC_MPI, the processes train one model together
+ * (data-parallel, docs/distributed.md): this joins the job first and leaves it at the end.
  * Does not implement training itself (train.c). */
 #include "resnetc/args.h"
 #include "resnetc/cli.h"
+#include "resnetc/dist.h"
 #include "resnetc/train.h"
 #include "resnetc/util.h"
 
@@ -30,7 +33,7 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
     long pad = -1, flip = -1, stop_after = 0, train_limit = 0, test_limit = 0;
     double lr = 0.1, wd = 1e-4, momentum = 0.9, smoothing = 0.0, gamma = 0.1;
     int nesterov = 0, no_decay_bn = 0, zero_init = 0, drop_last = 0, progress = 0,
-        no_progress = 0;
+        no_progress = 0, sync_bn = 0;
     rn_arg args[] = {
         {"--data", RN_ARG_STRING, &data, 0, 0, 0,
          "data directory (cifar10: the .bin files or their parent; default "
@@ -81,6 +84,8 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
          "use only the first N training images (smoke tests)"},
         {"--test-limit", RN_ARG_INT, &test_limit, 0, 1e9, 0,
          "evaluate only the first N test images each epoch"},
+        {"--sync-bn", RN_ARG_FLAG, &sync_bn, 0, 0, 0,
+         "under mpirun: BN statistics over the whole batch, not each process's part"},
         {NULL, RN_ARG_STRING, NULL, 0, 0, 0, NULL},
     };
     int rc = rn_cli_args("train", args, argc, argv);
@@ -157,7 +162,13 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
     o.stop_after_epochs = stop_after;
     o.train_limit = (int)train_limit;
     o.test_limit = (int)test_limit;
+    o.sync_bn = sync_bn;
+    if (rn_dist_init() != 0)
+        return RN_EXIT_ERROR;
     const int status = rn_train(m, &o);
+    /* an error on one process aborts them all (the others may wait in a collective); a
+     * stop by a signal is agreed by all of them and ends cleanly */
+    rn_dist_finish(status == 0 || status > 128 ? 0 : RN_EXIT_ERROR);
     /* 128 + signal: stopped by SIGINT or SIGTERM after saving a checkpoint */
     return status == 0 ? RN_EXIT_OK : (status > 128 ? status : RN_EXIT_ERROR);
 }

@@ -46,25 +46,34 @@ double rn_loader_wait_seconds(const rn_loader *l)
     return l->wait_s;
 }
 
-/* Prepare batch `index` of `epoch` into b (reads only immutable state and perm). */
+/* Prepare batch `index` of `epoch` into b (reads only immutable state and perm); with
+ * shards, only this shard's part of it, the crops drawn for the whole batch. */
 static void fill(const rn_loader *l, int64_t epoch, int index, rn_batch *b)
 {
     const int B = l->cfg.batch;
     int first = index * B;
     int n = l->d->n - first < B ? l->d->n - first : B;
+    int lo = 0, hi = n;
+    if (l->cfg.shards > 1) {
+        lo = (int)((int64_t)n * l->cfg.shard / l->cfg.shards);
+        hi = (int)((int64_t)n * (l->cfg.shard + 1) / l->cfg.shards);
+    }
     rn_rng r;
     rn_rng_seed(&r, l->cfg.seed, ((uint64_t)epoch << 24) | (uint64_t)index);
     int aug = l->cfg.augment.pad > 0 || l->cfg.augment.flip;
-    for (int k = 0; k < n; k++) {
+    for (int k = 0; k < hi; k++) {
         uint32_t src = l->perm[first + k];
         rn_crop c;
         if (aug)
             c = rn_augment_draw(&l->cfg.augment, &r);
+        if (k < lo)
+            continue;
         rn_transform_image(l->d->images + (size_t)src * l->chw, l->nm, l->cfg.augment.pad,
-                           aug ? &c : NULL, b->x + (size_t)k * l->chw);
-        b->labels[k] = l->d->labels[src];
+                           aug ? &c : NULL, b->x + (size_t)(k - lo) * l->chw);
+        b->labels[k - lo] = l->d->labels[src];
     }
-    b->n = n;
+    b->n = hi - lo;
+    b->total = n;
     b->epoch = epoch;
     b->index = index;
 }
@@ -109,6 +118,8 @@ int rn_loader_create(rn_loader **out, const rn_dataset *d, const rn_norm *nm,
     if (nm->c != d->c || nm->h != d->h || nm->w != d->w)
         return rn_error("%s: normalization is for %dx%dx%d images, the data is %dx%dx%d",
                         d->name, nm->c, nm->h, nm->w, d->c, d->h, d->w);
+    if (cfg->shards > 1 && (cfg->shard < 0 || cfg->shard >= cfg->shards))
+        return rn_error("loader: shard %d of %d does not exist", cfg->shard, cfg->shards);
     if (cfg->augment.pad < 0 || cfg->augment.pad > d->h || cfg->augment.pad > d->w)
         return rn_error("--pad: %d is outside 0..%d", cfg->augment.pad,
                         d->h < d->w ? d->h : d->w);

@@ -111,6 +111,9 @@ rn_run *rn_run_create(const rn_model *m, int n, int want_dinput)
     r->dinput = ptr[5];
     r->max_threads = max_threads();
     r->scratch = r->work + m->work_floats;
+    r->profile = NULL;
+    r->bn_reduce = NULL;
+    r->bn_reduce_ctx = NULL;
     return r;
 }
 

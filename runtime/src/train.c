@@ -5,11 +5,15 @@
  * rn_sgd_step(params, grads, lr). The data order and augmentation of every batch come from
  * (seed, epoch, batch) alone (loader.h), the optimizer state is saved exactly, so a resumed
  * run repeats the uninterrupted one bit for bit.
+ * Data-parallel (train.h, docs/distributed.md): each process runs this loop on its shard
+ * of every batch; the gradient sum, the batch's loss and error counts and the stop flag
+ * are all-reduced every step, the evaluation sums at every epoch's end.
  * Does not parse flags (cmd_train.c) or evaluate saved weights from the command line
  * (cmd_eval.c).
  */
 #include "resnetc/train.h"
 #include "resnetc/data.h"
+#include "resnetc/dist.h"
 #include "resnetc/kernels.h"
 #include "resnetc/safetensors.h"
 #include "resnetc/util.h"
@@ -103,6 +107,8 @@ void rn_evaluate(const rn_model *m, rn_run *r, rn_loader *l, double *loss_sum,
     while ((b = rn_loader_next(l)) != NULL) {
         if (b->n > cap)
             break; /* cannot happen: the caller sized r for the loader */
+        if (b->n == 0)
+            continue; /* a shard's empty part of a short last batch */
         r->n = b->n;
         m->forward_infer(r, b->x, logits);
         for (int i = 0; i < b->n; i++) {
@@ -172,6 +178,8 @@ static int put_settings(rn_st_writer *w, const settings *s)
     rc |= meta_put(w, "threads", "%d", o->threads);
     rc |= meta_put(w, "train_limit", "%d", o->train_limit);
     rc |= meta_put(w, "test_limit", "%d", o->test_limit);
+    rc |= meta_put(w, "sync_bn", "%d", o->sync_bn);
+    rc |= meta_put(w, "processes", "%d", rn_dist_size()); /* informative: any count resumes */
     return rc ? -1 : 0;
 }
 
@@ -269,6 +277,10 @@ static int get_settings(const rn_st_file *f, settings *s)
     GI("drop_last", o->drop_last, int);
     GI("train_limit", o->train_limit, int);
     GI("test_limit", o->test_limit, int);
+    /* absent from checkpoints older than data-parallel training: per-process BN */
+    o->sync_bn = 0;
+    if (rn_st_metadata(f, "train.sync_bn") != NULL)
+        GI("sync_bn", o->sync_bn, int);
 #undef GI
 #undef GF
     return 0;
@@ -469,8 +481,29 @@ static void on_stop_signal(int sig)
     stop_signal = sig;
 }
 
+/* Data-parallel: what process 0 decided (a checkpoint or log written or not), for all. */
+static int agree(int rc)
+{
+    rn_dist_bcast_i32(&rc, 1);
+    return rc;
+}
+
+/* Data-parallel: every process continues from process 0's state (what its checkpoint
+ * holds): parameters, momentum and the BN running statistics, which per-process BN lets
+ * drift apart (DDP broadcasts them likewise). */
+static void share_state(const rn_model *m, rn_run *r, rn_sgd *opt)
+{
+    if (rn_dist_size() < 2)
+        return;
+    rn_dist_bcast_f32(r->params, m->param_floats);
+    rn_dist_bcast_f32(r->stats, m->stats_floats);
+    if (opt->buf != NULL)
+        rn_dist_bcast_f32(opt->buf, m->param_floats);
+}
+
 int rn_train(const rn_model *m, const rn_train_options *opts)
 {
+    const int rank = rn_dist_rank(), P = rn_dist_size(), lead = rank == 0;
     settings s;
     memset(&s, 0, sizeof s);
     s.o = *opts;
@@ -512,6 +545,14 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
     }
     if (o->out_dir == NULL)
         return rn_error("train: --out RUN_DIR is required"), 1;
+    if (o->batch < 1 || o->batch % P != 0) {
+        rn_error("train: the batch of %d images does not divide among %d processes: give a "
+                 "--batch that is a multiple of the process count (each process takes "
+                 "batch / processes images of every batch)",
+                 o->batch, P);
+        rn_st_close(resume);
+        return 1;
+    }
     if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST) {
         rn_error("%s: cannot create the run directory: %s", o->out_dir, strerror(errno));
         rn_st_close(resume);
@@ -552,8 +593,16 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
         o->flip = cifar ? 1 : 0;
     if (rn_norm_compute(&nm, &train, o->norm) != 0)
         goto done;
-    rn_loader_config tc = {o->batch, 1, {o->pad, o->flip}, o->drop_last, o->seed, 1};
-    rn_loader_config ec = {o->batch, 0, {0, 0}, 0, 0, 1};
+    const int tail = o->drop_last ? 0 : train.n % o->batch;
+    if (P > 1 && tail > 0 && tail < P) {
+        rn_error("train: the last batch of an epoch holds %d image(s) (%d %% %d), fewer than "
+                 "the %d processes: a process's shard of it would be empty; add --drop-last "
+                 "or change --batch or --train-limit",
+                 tail, train.n, o->batch, P);
+        goto done;
+    }
+    rn_loader_config tc = {o->batch, 1, {o->pad, o->flip}, o->drop_last, o->seed, 1, rank, P};
+    rn_loader_config ec = {o->batch, 0, {0, 0}, 0, 0, 1, rank, P};
     if (rn_loader_create(&tl, &train, &nm, &tc) != 0 ||
         rn_loader_create(&el, &test, &nm, &ec) != 0 ||
         (val.n > 0 && rn_loader_create(&vl, &val, &nm, &ec) != 0))
@@ -596,10 +645,13 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
         goto done;
     }
 
-    r = rn_run_create(m, o->batch, 0);
+    const int cap = o->batch / P; /* images of a batch on this process */
+    r = rn_run_create(m, cap, 0);
     if (r == NULL)
         goto done;
     r->threads = o->threads;
+    if (o->sync_bn && P > 1)
+        r->bn_reduce = rn_dist_reduce_cb;
     if (rn_sgd_init(&opt, &o->sgd, m, m->param_floats) != 0)
         goto done;
     opt.threads = o->threads;
@@ -610,16 +662,18 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
             goto done;
         rn_st_close(resume);
         resume = NULL;
-        if (truncate_log(csv_path, ps.logged, 1) != 0 ||
-            truncate_log(jsonl_path, ps.logged, 0) != 0)
+        if (agree(lead ? (truncate_log(csv_path, ps.logged, 1) != 0 ||
+                          truncate_log(jsonl_path, ps.logged, 0) != 0)
+                       : 0))
             goto done;
         if (ps.step < ps.epoch * bpe || ps.step > (ps.epoch + 1) * bpe) {
             rn_error("%s: step %lld does not lie in epoch %lld of %lld batches", ckpt_path,
                      (long long)ps.step, (long long)ps.epoch + 1, (long long)bpe);
             goto done;
         }
-        printf("resuming %s at epoch %lld, step %lld of %lld\n", o->out_dir,
-               (long long)ps.epoch + 1, (long long)ps.step, (long long)total);
+        if (lead)
+            printf("resuming %s at epoch %lld, step %lld of %lld\n", o->out_dir,
+                   (long long)ps.epoch + 1, (long long)ps.step, (long long)total);
     } else {
         if (o->init_weights != NULL) {
             if (rn_weights_load(m, o->init_weights, r->params, r->stats) != 0)
@@ -631,25 +685,34 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
             rn_error("--zero-init-residual: model %s has no layerX.Y.bn2/bn3 weights", m->name);
             goto done;
         }
-        if (rn_write_file_atomic(csv_path, csv_header, sizeof csv_header - 1) != 0 ||
-            rn_write_file_atomic(jsonl_path, "", 0) != 0)
+        if (agree(lead ? (rn_write_file_atomic(csv_path, csv_header, sizeof csv_header - 1) !=
+                              0 ||
+                          rn_write_file_atomic(jsonl_path, "", 0) != 0)
+                       : 0))
             goto done;
     }
+    share_state(m, r, &opt); /* e.g. --init-weights read differently: process 0's */
     char valtxt[48] = "";
     if (val.n > 0)
         snprintf(valtxt, sizeof valtxt, ", %d validation", val.n);
-    printf("%s on %s: %d train, %d test%s images; batch %d, %lld batches/epoch, "
-           "%lld iterations (%lld epochs), schedule %s lr %g, %d thread(s), seed %llu\n",
-           m->name, o->dataset, train.n, test.n, valtxt, o->batch,
-           (long long)bpe, (long long)total, (long long)epochs,
-           rn_schedule_kind_name(o->schedule), o->lr, o->threads,
-           (unsigned long long)o->seed);
+    char ptxt[96] = "";
+    if (P > 1)
+        snprintf(ptxt, sizeof ptxt, " on each of %d processes (%d images each, %s BN)", P,
+                 cap, o->sync_bn ? "synchronized" : "per-process");
+    if (lead)
+        printf("%s on %s: %d train, %d test%s images; batch %d, %lld batches/epoch, "
+               "%lld iterations (%lld epochs), schedule %s lr %g, %d thread(s)%s, seed %llu\n",
+               m->name, o->dataset, train.n, test.n, valtxt, o->batch,
+               (long long)bpe, (long long)total, (long long)epochs,
+               rn_schedule_kind_name(o->schedule), o->lr, o->threads, ptxt,
+               (unsigned long long)o->seed);
     fflush(stdout);
 
     const int K = m->classes;
-    logits = rn_alloc((size_t)o->batch * K * sizeof(float));
-    dlogits = rn_alloc((size_t)o->batch * K * sizeof(float));
-    const int bar = o->progress < 0 ? isatty(2) : o->progress;
+    logits = rn_alloc((size_t)cap * K * sizeof(float));
+    dlogits = rn_alloc((size_t)cap * K * sizeof(float));
+    const int bar = lead && (o->progress < 0 ? isatty(2) : o->progress);
+    int stop = 0; /* the signal that stops the run, agreed by all processes */
     const double session_start = rn_seconds();
     const int64_t elapsed_base = ps.elapsed_ms;
     int64_t session_steps = 0;
@@ -664,7 +727,11 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
         int64_t errs = 0, seen = 0;
         double t_epoch = rn_seconds(), last_draw = 0;
         const rn_batch *b;
-        while (!stop_signal && ps.step < total && (b = rn_loader_next(tl)) != NULL) {
+        for (;;) {
+            if (P == 1 && stop_signal)
+                stop = stop_signal; /* one process: stop at once; several: agreed below */
+            if (stop || ps.step >= total || (b = rn_loader_next(tl)) == NULL)
+                break;
             lr = rn_schedule_lr(&sched, ps.step);
             r->n = b->n;
             m->forward_train(r, b->x, logits);
@@ -672,6 +739,23 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
                                          dlogits);
             if (ps.step == nan_fault_step)
                 loss = NAN;
+            int64_t berrs = 0;
+            for (int i = 0; i < b->n; i++)
+                berrs += argmax(logits + (size_t)i * K, K) != b->labels[i];
+            /* the whole batch: loss sum, errors, images; processes signalled, signals */
+            double agg[5] = {(double)loss * b->n, (double)berrs, (double)b->n,
+                             stop_signal != 0, (double)stop_signal};
+            if (P > 1) {
+                rn_dist_sum_f64(agg, 5);
+                loss = (float)(agg[0] / agg[2]);
+                if (agg[3] > 0)
+                    stop = stop_signal ? (int)stop_signal : (int)(agg[4] / agg[3]);
+                /* this process's mean over its b->n images, weighted to its share of the
+                 * batch's mean: the summed gradient is the whole batch's */
+                const float share = (float)((double)b->n / (double)b->total);
+                for (size_t i = 0; i < (size_t)b->n * K; i++)
+                    dlogits[i] *= share;
+            }
             if (!isfinite(loss)) {
                 if (bar)
                     fputs("\r\033[K", stderr);
@@ -682,13 +766,14 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
                 goto done;
             }
             m->backward(r, dlogits);
+            if (P > 1)
+                rn_dist_sum_f32(r->grads, m->param_floats);
             rn_sgd_step(&opt, r->params, r->grads, (float)lr);
             ps.step++;
             session_steps++;
-            loss_sum += (double)loss * b->n;
-            for (int i = 0; i < b->n; i++)
-                errs += argmax(logits + (size_t)i * K, K) != b->labels[i];
-            seen += b->n;
+            loss_sum += agg[0];
+            errs += (int64_t)agg[1];
+            seen += (int64_t)agg[2];
             if (bar) {
                 double now = rn_seconds();
                 if (now - last_draw > 0.2 || ps.step == total) {
@@ -716,26 +801,35 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
         train_time += t_train;
         if (bar)
             fputs("\r\033[K", stderr);
-        if (stop_signal) {
+        if (stop) {
             /* mid-epoch: checkpoint the step reached; the resumed run finishes the epoch */
             ps.epoch = e;
             ps.elapsed_ms = elapsed_base + (int64_t)((rn_seconds() - session_start) * 1000.0);
-            if (checkpoint_save(ckpt_path, m, r, &opt, &s, &ps) != 0)
+            if (agree(lead ? checkpoint_save(ckpt_path, m, r, &opt, &s, &ps) : 0) != 0)
                 goto done;
-            printf("stopped by signal %d at step %lld; checkpoint saved, resume with --resume %s\n",
-                   (int)stop_signal, (long long)ps.step, o->out_dir);
+            if (lead)
+                printf("stopped by signal %d at step %lld; checkpoint saved, resume with "
+                       "--resume %s\n",
+                       stop, (long long)ps.step, o->out_dir);
             fflush(stdout);
-            status = 128 + (int)stop_signal;
+            status = 128 + stop;
             goto done;
         }
 
-        /* Evaluate, log, checkpoint. */
-        r->n = o->batch;
+        /* Evaluate (each process its shard of the test set), log, checkpoint. */
+        share_state(m, r, &opt);
+        r->n = cap;
         double tl_sum = 0, vl_sum = 0;
         int64_t te = 0, tn = 0, ve = 0, vn = 0;
         rn_evaluate(m, r, el, &tl_sum, &te, &tn, NULL);
         if (vl != NULL)
             rn_evaluate(m, r, vl, &vl_sum, &ve, &vn, NULL);
+        if (P > 1) {
+            double ev[6] = {tl_sum, (double)te, (double)tn, vl_sum, (double)ve, (double)vn};
+            rn_dist_sum_f64(ev, 6);
+            tl_sum = ev[0], te = (int64_t)ev[1], tn = (int64_t)ev[2];
+            vl_sum = ev[3], ve = (int64_t)ev[4], vn = (int64_t)ev[5];
+        }
         int epoch_done = ps.step >= (e + 1) * bpe;
         ps.epoch = epoch_done ? e + 1 : e;
         ps.elapsed_ms = elapsed_base + (int64_t)((rn_seconds() - session_start) * 1000.0);
@@ -754,41 +848,46 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
         snprintf(line, sizeof line, "%lld,%lld,%.9g,%.6f,%.6f,%.6f,%.6f,%s,%.1f,%.3f\n",
                  (long long)e + 1, (long long)ps.step, lr, trl, tre, tl_sum / tn,
                  (double)te / tn, vbuf, ips, elapsed);
-        if (append_line(csv_path, line) != 0)
-            goto done;
+        int rc = lead ? append_line(csv_path, line) : 0;
         snprintf(line, sizeof line,
                  "{\"epoch\": %lld, \"step\": %lld, \"lr\": %.9g, \"train_loss\": %.6f, "
                  "\"train_err\": %.6f, \"test_loss\": %.6f, \"test_err\": %.6f%s, "
                  "\"images_per_s\": %.1f, \"elapsed_s\": %.3f}\n",
                  (long long)e + 1, (long long)ps.step, lr, trl, tre, tl_sum / tn,
                  (double)te / tn, vjson, ips, elapsed);
-        if (append_line(jsonl_path, line) != 0)
-            goto done;
+        if (lead && rc == 0)
+            rc = append_line(jsonl_path, line);
         ps.logged++;
-        if (checkpoint_save(ckpt_path, m, r, &opt, &s, &ps) != 0)
+        if (lead && rc == 0)
+            rc = checkpoint_save(ckpt_path, m, r, &opt, &s, &ps);
+        if (agree(rc) != 0)
             goto done;
-        printf("epoch %lld/%lld step %lld lr %.5g | train loss %.4f err %.2f%% | test loss "
+        if (lead)
+            printf("epoch %lld/%lld step %lld lr %.5g | train loss %.4f err %.2f%% | test loss "
                "%.4f err %.2f%%",
                (long long)e + 1, (long long)epochs, (long long)ps.step, lr, trl, 100 * tre,
                tl_sum / tn, 100.0 * te / tn);
-        if (vn > 0)
+        if (lead && vn > 0)
             printf(" | val loss %.4f err %.2f%%", vl_sum / vn, 100.0 * ve / vn);
-        printf(" | %.0f img/s | %.1f s\n", ips, elapsed);
+        if (lead)
+            printf(" | %.0f img/s | %.1f s\n", ips, elapsed);
         fflush(stdout);
         epochs_this_session++;
         if (o->stop_after_epochs > 0 && epochs_this_session >= o->stop_after_epochs &&
             ps.step < total) {
-            printf("stopping after %d epoch(s) as asked (--stop-after); resume with --resume "
-                   "%s\n",
-                   epochs_this_session, o->out_dir);
+            if (lead)
+                printf("stopping after %d epoch(s) as asked (--stop-after); resume with "
+                       "--resume %s\n",
+                       epochs_this_session, o->out_dir);
             status = 0;
             goto done;
         }
     }
     (void)train_time;
-    if (rn_weights_save(m, weights_path, r->params, r->stats) != 0)
+    if (agree(lead ? rn_weights_save(m, weights_path, r->params, r->stats) : 0) != 0)
         goto done;
-    printf("done: %lld iterations; weights in %s\n", (long long)ps.step, weights_path);
+    if (lead)
+        printf("done: %lld iterations; weights in %s\n", (long long)ps.step, weights_path);
     status = 0;
 
 done:

@@ -1,8 +1,9 @@
 /* test_loader.c: the batch loader. Each epoch is a permutation (every image exactly once),
  * the threaded loader yields bit-identical batches to the synchronous one, a batch depends
  * only on (seed, epoch, index) so starting mid-epoch reproduces it, epochs and seeds differ,
- * the last batch is partial (or dropped), evaluation order is the data order, and the
- * augmented images are what rn_transform_image gives for the documented draws. */
+ * the last batch is partial (or dropped), evaluation order is the data order, the
+ * augmented images are what rn_transform_image gives for the documented draws, and the
+ * shards of data-parallel training (2 and 3 of them) together give exactly each batch. */
 #include "dt_test.h"
 
 #include "resnetc/loader.h"
@@ -38,7 +39,7 @@ static int image_id(const float *x)
 
 static void test_permutation(const rn_dataset *d, const rn_norm *raw)
 {
-    rn_loader_config cfg = {B, 1, {0, 0}, 0, 1234, 1};
+    rn_loader_config cfg = {B, 1, {0, 0}, 0, 1234, 1, 0, 1};
     rn_loader *l;
     CHECK(rn_loader_create(&l, d, raw, &cfg) == 0);
     CHECK(rn_loader_batches(l) == (N + B - 1) / B);
@@ -79,7 +80,7 @@ static void test_permutation(const rn_dataset *d, const rn_norm *raw)
     rn_loader_destroy(l);
 
     /* no shuffle: data order; drop_last drops the partial batch */
-    rn_loader_config ev = {B, 0, {0, 0}, 1, 0, 1};
+    rn_loader_config ev = {B, 0, {0, 0}, 1, 0, 1, 0, 1};
     CHECK(rn_loader_create(&l, d, raw, &ev) == 0);
     CHECK(rn_loader_batches(l) == N / B);
     rn_loader_start_epoch(l, 0, 0);
@@ -119,7 +120,7 @@ static float *collect(const rn_dataset *d, const rn_norm *nm, rn_loader_config c
 
 static void test_determinism(const rn_dataset *d, const rn_norm *nm)
 {
-    rn_loader_config cfg = {B, 1, {2, 1}, 0, 99, 1};
+    rn_loader_config cfg = {B, 1, {2, 1}, 0, 99, 1, 0, 1};
     size_t n1, n2, n3;
     float *threaded = collect(d, nm, cfg, 3, &n1);
     cfg.threaded = 0;
@@ -174,6 +175,62 @@ static void test_determinism(const rn_dataset *d, const rn_norm *nm)
     rn_free(sync);
 }
 
+/* Shards: for every batch of two epochs, shard 0's part, shard 1's ... in order are the
+ * unsharded batch, images (augmented) and labels, bit for bit; parts differ by at most one
+ * image; total is the whole batch. */
+static void test_shards(const rn_dataset *d, const rn_norm *nm)
+{
+    const size_t chw = (size_t)C * H * W;
+    for (int P = 2; P <= 3; P++) {
+        rn_loader_config cfg = {B, 1, {2, 1}, 0, 99, 1, 0, 1};
+        rn_loader *whole, *part[3];
+        CHECK(rn_loader_create(&whole, d, nm, &cfg) == 0);
+        for (int s = 0; s < P; s++) {
+            rn_loader_config sc = cfg;
+            sc.shard = s;
+            sc.shards = P;
+            sc.threaded = s % 2; /* both kinds */
+            CHECK(rn_loader_create(&part[s], d, nm, &sc) == 0);
+        }
+        int batches = 0, mismatches = 0;
+        for (int e = 0; e < 2; e++) {
+            rn_loader_start_epoch(whole, e, 0);
+            for (int s = 0; s < P; s++)
+                rn_loader_start_epoch(part[s], e, 0);
+            const rn_batch *b;
+            while ((b = rn_loader_next(whole)) != NULL) {
+                int at = 0;
+                for (int s = 0; s < P; s++) {
+                    const rn_batch *q = rn_loader_next(part[s]);
+                    if (q == NULL || q->index != b->index || q->total != b->n ||
+                        q->n < b->n / P || q->n > b->n / P + 1 || at + q->n > b->n) {
+                        mismatches++;
+                        break;
+                    }
+                    if (memcmp(q->x, b->x + (size_t)at * chw, (size_t)q->n * chw * sizeof(float)) ||
+                        memcmp(q->labels, b->labels + at, (size_t)q->n * sizeof(int32_t)))
+                        mismatches++;
+                    at += q->n;
+                }
+                mismatches += at != b->n;
+                batches++;
+            }
+            for (int s = 0; s < P; s++)
+                CHECK(rn_loader_next(part[s]) == NULL);
+        }
+        CHECK(batches == 2 * ((N + B - 1) / B));
+        CHECK(mismatches == 0);
+        rn_loader_destroy(whole);
+        for (int s = 0; s < P; s++)
+            rn_loader_destroy(part[s]);
+    }
+    rn_loader *l;
+    rn_loader_config bad = {B, 1, {0, 0}, 0, 0, 1, 2, 2};
+    dt_capture_begin();
+    CHECK(rn_loader_create(&l, d, nm, &bad) == -1);
+    CHECK_MSG(dt_capture_end(), "shard", "does not exist");
+}
+
 int main(void)
 {
     dt_mkdir();
@@ -187,8 +244,9 @@ int main(void)
     CHECK(rn_norm_compute(&chan, &d, RN_NORM_CHANNEL) == 0);
     test_permutation(&d, &raw);
     test_determinism(&d, &chan);
+    test_shards(&d, &chan);
     rn_loader *l;
-    rn_loader_config bad = {0, 1, {0, 0}, 0, 0, 1};
+    rn_loader_config bad = {0, 1, {0, 0}, 0, 0, 1, 0, 1};
     dt_capture_begin();
     CHECK(rn_loader_create(&l, &d, &chan, &bad) == -1);
     bad.batch = 2000;

@@ -12,6 +12,12 @@
  *
  * The last batch of an epoch holds the remaining images (n % batch of them) unless
  * drop_last is set, as PyTorch's DataLoader does.
+ *
+ * Shards (data-parallel training, docs/distributed.md): with shards = P > 1, the loader of
+ * shard s hands out only images [floor(n*s/P), floor(n*(s+1)/P)) of every batch of n, the
+ * batch being exactly the one a single loader would build (same order, and each image's
+ * crop and flip drawn as for the whole batch), so P shards together see what one loader
+ * sees. `n` is then the shard's part and `total` the whole batch's size.
  * Does not load files (data.h) or compute the normalization (augment.h).
  */
 #ifndef RESNETC_LOADER_H
@@ -29,10 +35,13 @@ typedef struct rn_loader_config {
     int drop_last;       /* 1: drop a last partial batch */
     uint64_t seed;
     int threaded;        /* 1: prepare batches on a background thread; 0: in rn_loader_next */
+    int shard, shards;   /* this loader's part of every batch; shards <= 1: the whole batch */
 } rn_loader_config;
 
 typedef struct rn_batch {
-    int n;               /* images in this batch (the last one may be smaller) */
+    int n;               /* images in this batch (the last one may be smaller); with shards,
+                            in this shard's part of it (may be 0 for a short last batch) */
+    int total;           /* images in the whole batch (n without shards) */
     int64_t epoch;
     int index;           /* batch index within the epoch */
     float *x;            /* n * c * h * w, NCHW */

@@ -77,6 +77,10 @@ typedef struct rn_layer_info {
 
 struct rn_run;
 
+/* Sum buf[0..n) element-wise over the processes of a data-parallel job, in place, every
+ * process receiving the same result (resnetc/dist.h provides one: rn_dist_reduce_cb). */
+typedef void (*rn_reduce_fn)(void *ctx, double *buf, int n);
+
 /* A generated model. Sizes are in floats; activation sizes scale with the batch. */
 typedef struct rn_model {
     const char *name;            /* "resnet20" */
@@ -129,6 +133,18 @@ typedef struct rn_run {
     int max_threads;    /* threads the scratch is sized for; kernels use min(threads, this) */
     float *dinput;      /* optional: n * in_c * in_h * in_w, or NULL */
     double *profile;    /* optional: n_profile seconds, each statement's time added */
+    /* optional: synchronized batch norm. When non-NULL, forward_train and backward call
+     * bn_reduce(bn_reduce_ctx, buf, k) from thread 0 of every BN layer (the same calls,
+     * in the same order, on every process) to sum the per-channel statistics over all
+     * processes: BN then normalizes over the global batch (the n images of every process
+     * together), as PyTorch's SyncBatchNorm. grads then holds this process's part of every
+     * gradient, so that their sum over the processes is the global batch's: its own part
+     * for conv and FC tensors, and for BN weights and biases the global gradient divided by
+     * the process count (summed in double inside the reduction: float partial sums would
+     * lose these small differences of large terms). NULL (the default): per-process
+     * statistics, the single-process results bit for bit. */
+    rn_reduce_fn bn_reduce;
+    void *bn_reduce_ctx;
 } rn_run;
 
 #endif /* RESNETC_MODEL_H */

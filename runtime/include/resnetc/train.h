@@ -15,7 +15,15 @@
  *       (training throughput), elapsed seconds (cumulative over resumes).
  * Determinism: the same settings, seed and thread count give bit-identical weights, and a
  * run resumed from a checkpoint ends bit-identical to an uninterrupted one.
- * Does not parse the command line (cmd_train.c) nor distribute work across processes.
+ * Data-parallel (docs/distributed.md): started by mpirun in a build with RESNETC_MPI, each
+ * of P processes trains on its shard (batch / P images) of every global batch; the gradient
+ * is summed over the processes before each SGD step (one all-reduce of the flat gradient
+ * buffer), so every process takes the same step. Batch norm uses per-process statistics
+ * (PyTorch DDP's default) unless sync_bn. Process 0 alone prints, logs and checkpoints; at
+ * the end of every epoch its parameters, momentum and BN statistics are broadcast, so all
+ * processes continue from what the checkpoint holds. The settings, seed, thread count and
+ * process count fix the result bit for bit.
+ * Does not parse the command line (cmd_train.c) nor start the processes (mpirun).
  */
 #ifndef RESNETC_TRAIN_H
 #define RESNETC_TRAIN_H
@@ -58,6 +66,7 @@ typedef struct rn_train_options {
     int64_t stop_after_epochs; /* > 0: stop (as if interrupted) after this many epochs */
     int train_limit;           /* > 0: use only the first N training images (smoke tests) */
     int test_limit;            /* > 0: evaluate only the first N test images */
+    int sync_bn;               /* data-parallel: BN statistics over the global batch */
 } rn_train_options;
 
 /* Defaults: cifar10, schedule paper, lr 0.1, batch 128, 1 thread, seed 0, momentum 0.9,
@@ -71,7 +80,8 @@ int rn_train(const rn_model *m, const rn_train_options *o);
 /* Eval-mode (forward_infer) pass over every batch of l (epoch 0): sum of per-image
  * cross-entropy (no smoothing), number of top-1 errors and of images; confusion (classes x
  * classes, row = true label, column = prediction) is accumulated when non-NULL. r must
- * hold batches of l's size. */
+ * hold batches of l's size (of its shard's part, for a sharded loader; an empty part is
+ * skipped). */
 void rn_evaluate(const rn_model *m, rn_run *r, rn_loader *l, double *loss_sum,
                  int64_t *errors, int64_t *count, int64_t *confusion);
 
