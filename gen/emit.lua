@@ -123,16 +123,22 @@ function Ctx:comment(text) self.lines[#self.lines + 1] = "    /* " .. text .. " 
 
 local function shape_text(t) return format("%dx%dx%d", t.c, t.h, t.w) end
 
--- Names and description of a layer, or of a fused group headed by it.
+-- Names and description of a layer, or of a fused group headed by it (a BN, or in eval
+-- mode the conv before it).
 local function group_name(L, grp)
   if not grp then return L.name end
   local short = function(M) return M.name:match("([^.]+)$") end
-  return L.name .. (grp.add and (" + " .. short(grp.add)) or "") .. " + " .. short(grp.relu)
+  local names = { L.name }
+  if grp.conv then names[#names + 1] = short(grp.bn) end
+  if grp.add then names[#names + 1] = short(grp.add) end
+  if grp.relu then names[#names + 1] = short(grp.relu) end
+  return concat(names, " + ")
 end
 
 local function group_text(L, grp)
   if not grp then return L.mod.describe(L) end
-  return L.mod.describe(L) .. (grp.add and ", residual add" or "") .. ", relu (fused)"
+  return L.mod.describe(L) .. (grp.conv and ", batch norm folded in" or "") .. (grp.add and ", residual add" or "")
+         .. (grp.relu and ", relu" or "") .. " (fused)"
 end
 
 -- One schedule: forward ("train" or "infer") or backward.
