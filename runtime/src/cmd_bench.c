@@ -13,7 +13,7 @@
  *    at small batches, see docs/benchmarks.md).
  *    Any failure: the errors are printed and nothing is timed (exit 1).
  * 3. Timing, each phase `--warmup` untimed runs then `--iters` timed runs, medians reported:
- *      train   one training step on B images: forward_train + rn_softmax_xent + backward
+ *      train   one training step on B images: forward_train + rn_softmax_xent_fast + backward
  *              + rn_sgd_step (sgd.h: momentum 0.9, weight decay 1e-4, lr 0.01)
  *      infer   forward_infer on B1 images
  *      latency forward_infer on 1 image (milliseconds)
@@ -93,12 +93,12 @@ static void train_step(bench_ctx *c, int n)
     if (c->generic) {
         rn_reference_forward(c->ref, n, r->params, r->stats, c->x, c->logits, 1, r->bn_momentum,
                              r->bn_eps);
-        c->last_loss = rn_softmax_xent(c->logits, c->labels, n, m->classes, 0.0f, c->dlogits);
+        c->last_loss = rn_softmax_xent_fast(c->logits, c->labels, n, m->classes, 0.0f, c->dlogits);
         rn_reference_backward(c->ref, r->params, c->dlogits, r->grads, NULL);
     } else {
         r->n = n;
         m->forward_train(r, c->x, c->logits);
-        c->last_loss = rn_softmax_xent(c->logits, c->labels, n, m->classes, 0.0f, c->dlogits);
+        c->last_loss = rn_softmax_xent_fast(c->logits, c->labels, n, m->classes, 0.0f, c->dlogits);
         m->backward(r, c->dlogits);
     }
     rn_sgd_step(&c->sgd, r->params, r->grads, BENCH_LR);
