@@ -227,6 +227,61 @@ local function schedule(model, pass)
   return concat(funcs, "\n"), concat(calls, "\n")
 end
 
+-- Standalone entry points of every conv layer's kernels (rn_conv_entry, model.h): the
+-- kernels the schedules call (forward as in training, backward-data writing rather than
+-- adding), each behind a wrapper with uniform arguments, for per-kernel benchmarks and
+-- tests. The layer kind emits the calls through a context whose pointers are the wrapper's
+-- arguments.
+local Standalone = setmetatable({}, { __index = Ctx })
+Standalone.__index = Standalone
+
+function Standalone:x(t) return t == self.L.output and "y" or "x" end
+function Standalone:dx(t) return t == self.L.output and "dy" or "dx" end
+function Standalone:p() return "w" end
+function Standalone:dp() return "dw" end
+function Standalone:accumulate() return 0 end
+function Standalone:wants_grad() return true end
+function Standalone:call(fmt, ...)
+  local kernel = select(1, ...)
+  local pass = kernel:find("_bwd_weights") and "bwd_weights" or (kernel:find("_bwd_data") and "bwd_data" or "fwd")
+  self.calls[pass] = { kernel = kernel, text = format(fmt, ...) }
+end
+
+local ENTRY_ARGS = {
+  fwd = "const float *restrict x, const float *restrict w, float *restrict y",
+  bwd_data = "const float *restrict dy, const float *restrict w, float *restrict dx",
+  bwd_weights = "const float *restrict x, const float *restrict dy, float *restrict dw",
+}
+
+local function conv_entries(model)
+  local funcs, rows = {}, {}
+  for _, L in ipairs(model.g.layers) do
+    if L.kind == "conv" then
+      local e = setmetatable({ model = model, mode = "train", plan = model.plans.train, L = L, calls = {} },
+                             Standalone)
+      L.mod.forward(L, e)
+      L.mod.backward(L, e)
+      local id = format("conv_entry_%d", L.index - 1)
+      local names = {}
+      for _, pass in ipairs({ "fwd", "bwd_data", "bwd_weights" }) do
+        local c = e.calls[pass]
+        local decl = { "    const size_t n = (size_t)r->n;" }
+        if c.text:find("nt%)") then
+          decl[#decl + 1] = "    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;"
+        end
+        if c.text:find("Wk") then decl[#decl + 1] = "    float *const Wk = r->work;" end
+        funcs[#funcs + 1] = format("/* %s (%s), %s alone: r->n images */\nstatic void %s_%s(rn_run *r, %s)\n{\n%s\n    %s\n}\n",
+                                   L.name, L.mod.describe(L), pass, id, pass, ENTRY_ARGS[pass],
+                                   concat(decl, "\n"), c.text)
+        names[#names + 1] = format('"%s"', c.kernel)
+      end
+      rows[#rows + 1] = format("    { %d, %s, %s_fwd, %s_bwd_data, %s_bwd_weights },", L.index - 1,
+                               concat(names, ", "), id, id, id)
+    end
+  end
+  return concat(funcs, "\n"), concat(rows, "\n"), #rows
+end
+
 local ROLE_NAMES = { "RN_CONV_WEIGHT", "RN_BN_WEIGHT", "RN_BN_BIAS", "RN_FC_WEIGHT", "RN_FC_BIAS",
                      "RN_BN_MEAN", "RN_BN_VAR" }
 
@@ -247,6 +302,7 @@ function M.generate(g, opts)
   local parts_train, fwd_train = schedule(model, "train")
   local parts_infer, fwd_infer = schedule(model, "infer")
   local parts_bwd, bwd = schedule(model, "backward")
+  local conv_funcs, conv_rows, nconvs = conv_entries(model)
   local params, macs = g:totals()
   local tensors = {}
   for _, t in ipairs(g.tensor_table) do
@@ -287,6 +343,7 @@ function M.generate(g, opts)
     forward_train = fwd_train, forward_infer = fwd_infer, backward = bwd,
     parts = concat({ parts_train, parts_infer, parts_bwd }, "\n"),
     tensors = concat(tensors, "\n"), ntensors = #g.tensor_table,
+    conv_funcs = conv_funcs, conv_rows = conv_rows, nconvs = nconvs,
     profile_names = (function()
       local out = {}
       for _, name in ipairs(model.profile) do out[#out + 1] = format('    "%s",', name) end

@@ -6870,7 +6870,7 @@ static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x
 }
 
 /* conv3x3_s1_c64k64_h8w8_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
- * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2. */
+ * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2, layer3.1.conv1, layer3.2.conv1. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 64, OC = 64 };
@@ -8605,7 +8605,7 @@ static void conv3x3_s1_c32k32_h16w16_bwd_weights(size_t n, const float *restrict
 }
 
 /* conv3x3_s1_c32k32_h16w16_bwd_data: conv 3x3/1 pad 1, 32->32, backward to the input.
- * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2. */
+ * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2, layer2.1.conv1, layer2.2.conv1. */
 static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 32, OC = 32 };
@@ -10265,7 +10265,7 @@ static void conv3x3_s1_c16k16_h32w32_bwd_weights(size_t n, const float *restrict
 }
 
 /* conv3x3_s1_c16k16_h32w32_bwd_data: conv 3x3/1 pad 1, 16->16, backward to the input.
- * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2. */
+ * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2, layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
 static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 16, OC = 16 };
@@ -11634,6 +11634,503 @@ static void backward(rn_run *r, const float *dlogits)
     backward_stem(r, dlogits);
 }
 
+/* Every conv layer's kernels on their own (rn_conv_entry, model.h): per-kernel benchmarks. */
+/* conv1 (conv 3x3/1 pad 1, 3->16), fwd alone: r->n images */
+static void conv_entry_0_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c3k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* conv1 (conv 3x3/1 pad 1, 3->16), bwd_data alone: r->n images */
+static void conv_entry_0_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    float *const Wk = r->work;
+    conv3x3_s1_c3k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx);
+}
+
+/* conv1 (conv 3x3/1 pad 1, 3->16), bwd_weights alone: r->n images */
+static void conv_entry_0_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c3k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.0.conv1 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
+static void conv_entry_3_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.0.conv1 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
+static void conv_entry_3_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer1.0.conv1 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
+static void conv_entry_3_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.0.conv2 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
+static void conv_entry_6_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.0.conv2 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
+static void conv_entry_6_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer1.0.conv2 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
+static void conv_entry_6_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.1.conv1 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
+static void conv_entry_10_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.1.conv1 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
+static void conv_entry_10_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer1.1.conv1 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
+static void conv_entry_10_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.1.conv2 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
+static void conv_entry_13_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.1.conv2 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
+static void conv_entry_13_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer1.1.conv2 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
+static void conv_entry_13_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.2.conv1 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
+static void conv_entry_17_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.2.conv1 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
+static void conv_entry_17_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer1.2.conv1 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
+static void conv_entry_17_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.2.conv2 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
+static void conv_entry_20_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.2.conv2 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
+static void conv_entry_20_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer1.2.conv2 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
+static void conv_entry_20_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.0.conv1 (conv 3x3/2 pad 1, 16->32), fwd alone: r->n images */
+static void conv_entry_25_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c16k32_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.0.conv1 (conv 3x3/2 pad 1, 16->32), bwd_data alone: r->n images */
+static void conv_entry_25_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s2_c16k32_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer2.0.conv1 (conv 3x3/2 pad 1, 16->32), bwd_weights alone: r->n images */
+static void conv_entry_25_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c16k32_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.0.conv2 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
+static void conv_entry_28_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.0.conv2 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
+static void conv_entry_28_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer2.0.conv2 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
+static void conv_entry_28_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.1.conv1 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
+static void conv_entry_32_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.1.conv1 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
+static void conv_entry_32_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer2.1.conv1 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
+static void conv_entry_32_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.1.conv2 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
+static void conv_entry_35_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.1.conv2 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
+static void conv_entry_35_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer2.1.conv2 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
+static void conv_entry_35_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.2.conv1 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
+static void conv_entry_39_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.2.conv1 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
+static void conv_entry_39_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer2.2.conv1 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
+static void conv_entry_39_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.2.conv2 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
+static void conv_entry_42_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.2.conv2 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
+static void conv_entry_42_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer2.2.conv2 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
+static void conv_entry_42_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.0.conv1 (conv 3x3/2 pad 1, 32->64), fwd alone: r->n images */
+static void conv_entry_47_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c32k64_h16w16_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.0.conv1 (conv 3x3/2 pad 1, 32->64), bwd_data alone: r->n images */
+static void conv_entry_47_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s2_c32k64_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer3.0.conv1 (conv 3x3/2 pad 1, 32->64), bwd_weights alone: r->n images */
+static void conv_entry_47_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c32k64_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.0.conv2 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_50_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_50_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer3.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_50_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.1.conv1 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_54_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.1.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_54_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer3.1.conv1 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_54_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.1.conv2 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_57_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.1.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_57_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer3.1.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_57_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.2.conv1 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_61_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.2.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_61_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer3.2.conv1 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_61_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.2.conv2 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_64_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.2.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_64_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer3.2.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_64_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+static const rn_conv_entry convs[19] = {
+    { 0, "conv3x3_s1_c3k16_h32w32_fwd", "conv3x3_s1_c3k16_h32w32_bwd_data", "conv3x3_s1_c3k16_h32w32_bwd_weights", conv_entry_0_fwd, conv_entry_0_bwd_data, conv_entry_0_bwd_weights },
+    { 3, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_3_fwd, conv_entry_3_bwd_data, conv_entry_3_bwd_weights },
+    { 6, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_6_fwd, conv_entry_6_bwd_data, conv_entry_6_bwd_weights },
+    { 10, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_10_fwd, conv_entry_10_bwd_data, conv_entry_10_bwd_weights },
+    { 13, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_13_fwd, conv_entry_13_bwd_data, conv_entry_13_bwd_weights },
+    { 17, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_17_fwd, conv_entry_17_bwd_data, conv_entry_17_bwd_weights },
+    { 20, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_20_fwd, conv_entry_20_bwd_data, conv_entry_20_bwd_weights },
+    { 25, "conv3x3_s2_c16k32_h32w32_fwd", "conv3x3_s2_c16k32_h32w32_bwd_data", "conv3x3_s2_c16k32_h32w32_bwd_weights", conv_entry_25_fwd, conv_entry_25_bwd_data, conv_entry_25_bwd_weights },
+    { 28, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_28_fwd, conv_entry_28_bwd_data, conv_entry_28_bwd_weights },
+    { 32, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_32_fwd, conv_entry_32_bwd_data, conv_entry_32_bwd_weights },
+    { 35, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_35_fwd, conv_entry_35_bwd_data, conv_entry_35_bwd_weights },
+    { 39, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_39_fwd, conv_entry_39_bwd_data, conv_entry_39_bwd_weights },
+    { 42, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_42_fwd, conv_entry_42_bwd_data, conv_entry_42_bwd_weights },
+    { 47, "conv3x3_s2_c32k64_h16w16_fwd", "conv3x3_s2_c32k64_h16w16_bwd_data", "conv3x3_s2_c32k64_h16w16_bwd_weights", conv_entry_47_fwd, conv_entry_47_bwd_data, conv_entry_47_bwd_weights },
+    { 50, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_50_fwd, conv_entry_50_bwd_data, conv_entry_50_bwd_weights },
+    { 54, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_54_fwd, conv_entry_54_bwd_data, conv_entry_54_bwd_weights },
+    { 57, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_57_fwd, conv_entry_57_bwd_data, conv_entry_57_bwd_weights },
+    { 61, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_61_fwd, conv_entry_61_bwd_data, conv_entry_61_bwd_weights },
+    { 64, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_64_fwd, conv_entry_64_bwd_data, conv_entry_64_bwd_weights },
+};
+
 /* Parameters and statistics in state-dict order: name, role, PyTorch shape, offset, count. */
 static const rn_tensor_info tensors[97] = {
     { "conv1.weight", RN_CONV_WEIGHT, 4, { 16, 3, 3, 3 }, 0, 432 },
@@ -12118,6 +12615,8 @@ const rn_model resnet20_model = {
     .layers = layers,
     .n_profile = 129,
     .profile_names = profile_names,
+    .n_convs = 19,
+    .convs = convs,
     .forward_train = forward_train,
     .forward_infer = forward_infer,
     .backward = backward,

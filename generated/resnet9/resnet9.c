@@ -12,7 +12,7 @@
  *   P, G, S      parameters, their gradients (same layout), BN running statistics
  *   A            the activation arena, planned in floats per image (offset * n)
  *   Wk           batch-independent work: BN batch mean and 1/std, then scratch
- * 60 kernels, one per distinct signature, then the schedules.
+ * 62 kernels, one per distinct signature, then the schedules.
  */
 #include "resnet9.h"
 
@@ -10920,7 +10920,7 @@ static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x
 }
 
 /* conv3x3_s1_c64k64_h8w8_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
- * Used by: layer1.0.conv2. */
+ * Used by: layer1.0.conv2, layer1.0.conv1. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 64, OC = 64 };
@@ -12034,6 +12034,193 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
                 dst[(b * C + c) * (H * W) + p] = src[(b * (H * W) + p) * C + c];
 }
 
+/* conv1x1_s2_c64k128_h8w8_bwd_data: conv 1x1/2 pad 0, 64->128, backward to the input.
+ * Used by: layer2.0.downsample.0. */
+static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
+    vstore(op + 256, a2_0);
+    vstore(op + 264, a2_1);
+    vstore(op + 272, a2_2);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 1; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (2*a + 0, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
+                    conv1x1_s2_c64k128_h8w8_bwd_data_c1_t1(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+            /* dx pixels (2*a + 0, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt)
+                for (int col = 0; col < 4; col++)
+                    memset(yb + ((r * 2 + 0) * OW + col * 2 + 1) * OC, 0, OC * sizeof(float));
+            /* dx pixels (2*a + 1, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt)
+                for (int col = 0; col < 4; col++)
+                    memset(yb + ((r * 2 + 1) * OW + col * 2 + 0) * OC, 0, OC * sizeof(float));
+            /* dx pixels (2*a + 1, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt)
+                for (int col = 0; col < 4; col++)
+                    memset(yb + ((r * 2 + 1) * OW + col * 2 + 1) * OC, 0, OC * sizeof(float));
+        }
+    }
+}
+
+/* conv1x1_s2_c128k256_h4w4_bwd_data: conv 1x1/2 pad 0, 128->256, backward to the input.
+ * Used by: layer3.0.downsample.0. */
+static inline void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 256, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
+}
+
+static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
+           HP = 2, WP = 2, PT = 0, PL = 0, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 1; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (2*a + 0, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + 0, w + kb, op + 0 + kb);
+                }
+            }
+            /* dx pixels (2*a + 0, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt)
+                for (int col = 0; col < 2; col++)
+                    memset(yb + ((r * 2 + 0) * OW + col * 2 + 1) * OC, 0, OC * sizeof(float));
+            /* dx pixels (2*a + 1, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt)
+                for (int col = 0; col < 2; col++)
+                    memset(yb + ((r * 2 + 1) * OW + col * 2 + 0) * OC, 0, OC * sizeof(float));
+            /* dx pixels (2*a + 1, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt)
+                for (int col = 0; col < 2; col++)
+                    memset(yb + ((r * 2 + 1) * OW + col * 2 + 1) * OC, 0, OC * sizeof(float));
+        }
+    }
+}
+
 /* forward_train_stem: forward from stem. */
 static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *logits)
 {
@@ -12386,6 +12573,243 @@ static void backward(rn_run *r, const float *dlogits)
     backward_stem(r, dlogits);
 }
 
+/* Every conv layer's kernels on their own (rn_conv_entry, model.h): per-kernel benchmarks. */
+/* conv1 (conv 7x7/2 pad 3, 3->64), fwd alone: r->n images */
+static void conv_entry_0_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv7x7_s2_c3k64_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* conv1 (conv 7x7/2 pad 3, 3->64), bwd_data alone: r->n images */
+static void conv_entry_0_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    float *const Wk = r->work;
+    conv7x7_s2_c3k64_h32w32_bwd_data(n, dy, w, Wk + 2688, dx);
+}
+
+/* conv1 (conv 7x7/2 pad 3, 3->64), bwd_weights alone: r->n images */
+static void conv_entry_0_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv7x7_s2_c3k64_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_4_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_4_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_4_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_7_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_7_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_7_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.0.downsample.0 (conv 1x1/2 pad 0, 64->128), fwd alone: r->n images */
+static void conv_entry_11_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv1x1_s2_c64k128_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.0.downsample.0 (conv 1x1/2 pad 0, 64->128), bwd_data alone: r->n images */
+static void conv_entry_11_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv1x1_s2_c64k128_h8w8_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer2.0.downsample.0 (conv 1x1/2 pad 0, 64->128), bwd_weights alone: r->n images */
+static void conv_entry_11_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv1x1_s2_c64k128_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.0.conv1 (conv 3x3/2 pad 1, 64->128), fwd alone: r->n images */
+static void conv_entry_13_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c64k128_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.0.conv1 (conv 3x3/2 pad 1, 64->128), bwd_data alone: r->n images */
+static void conv_entry_13_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s2_c64k128_h8w8_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer2.0.conv1 (conv 3x3/2 pad 1, 64->128), bwd_weights alone: r->n images */
+static void conv_entry_13_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c64k128_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.0.conv2 (conv 3x3/1 pad 1, 128->128), fwd alone: r->n images */
+static void conv_entry_16_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c128k128_h4w4_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.0.conv2 (conv 3x3/1 pad 1, 128->128), bwd_data alone: r->n images */
+static void conv_entry_16_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c128k128_h4w4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer2.0.conv2 (conv 3x3/1 pad 1, 128->128), bwd_weights alone: r->n images */
+static void conv_entry_16_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c128k128_h4w4_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.0.downsample.0 (conv 1x1/2 pad 0, 128->256), fwd alone: r->n images */
+static void conv_entry_20_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv1x1_s2_c128k256_h4w4_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.0.downsample.0 (conv 1x1/2 pad 0, 128->256), bwd_data alone: r->n images */
+static void conv_entry_20_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv1x1_s2_c128k256_h4w4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer3.0.downsample.0 (conv 1x1/2 pad 0, 128->256), bwd_weights alone: r->n images */
+static void conv_entry_20_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv1x1_s2_c128k256_h4w4_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.0.conv1 (conv 3x3/2 pad 1, 128->256), fwd alone: r->n images */
+static void conv_entry_22_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c128k256_h4w4_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.0.conv1 (conv 3x3/2 pad 1, 128->256), bwd_data alone: r->n images */
+static void conv_entry_22_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s2_c128k256_h4w4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer3.0.conv1 (conv 3x3/2 pad 1, 128->256), bwd_weights alone: r->n images */
+static void conv_entry_22_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c128k256_h4w4_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.0.conv2 (conv 3x3/1 pad 1, 256->256), fwd alone: r->n images */
+static void conv_entry_25_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c256k256_h2w2_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.0.conv2 (conv 3x3/1 pad 1, 256->256), bwd_data alone: r->n images */
+static void conv_entry_25_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c256k256_h2w2_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer3.0.conv2 (conv 3x3/1 pad 1, 256->256), bwd_weights alone: r->n images */
+static void conv_entry_25_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c256k256_h2w2_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+static const rn_conv_entry convs[9] = {
+    { 0, "conv7x7_s2_c3k64_h32w32_fwd", "conv7x7_s2_c3k64_h32w32_bwd_data", "conv7x7_s2_c3k64_h32w32_bwd_weights", conv_entry_0_fwd, conv_entry_0_bwd_data, conv_entry_0_bwd_weights },
+    { 4, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_4_fwd, conv_entry_4_bwd_data, conv_entry_4_bwd_weights },
+    { 7, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_7_fwd, conv_entry_7_bwd_data, conv_entry_7_bwd_weights },
+    { 11, "conv1x1_s2_c64k128_h8w8_fwd", "conv1x1_s2_c64k128_h8w8_bwd_data", "conv1x1_s2_c64k128_h8w8_bwd_weights", conv_entry_11_fwd, conv_entry_11_bwd_data, conv_entry_11_bwd_weights },
+    { 13, "conv3x3_s2_c64k128_h8w8_fwd", "conv3x3_s2_c64k128_h8w8_bwd_data", "conv3x3_s2_c64k128_h8w8_bwd_weights", conv_entry_13_fwd, conv_entry_13_bwd_data, conv_entry_13_bwd_weights },
+    { 16, "conv3x3_s1_c128k128_h4w4_fwd", "conv3x3_s1_c128k128_h4w4_bwd_data", "conv3x3_s1_c128k128_h4w4_bwd_weights", conv_entry_16_fwd, conv_entry_16_bwd_data, conv_entry_16_bwd_weights },
+    { 20, "conv1x1_s2_c128k256_h4w4_fwd", "conv1x1_s2_c128k256_h4w4_bwd_data", "conv1x1_s2_c128k256_h4w4_bwd_weights", conv_entry_20_fwd, conv_entry_20_bwd_data, conv_entry_20_bwd_weights },
+    { 22, "conv3x3_s2_c128k256_h4w4_fwd", "conv3x3_s2_c128k256_h4w4_bwd_data", "conv3x3_s2_c128k256_h4w4_bwd_weights", conv_entry_22_fwd, conv_entry_22_bwd_data, conv_entry_22_bwd_weights },
+    { 25, "conv3x3_s1_c256k256_h2w2_fwd", "conv3x3_s1_c256k256_h2w2_bwd_data", "conv3x3_s1_c256k256_h2w2_bwd_weights", conv_entry_25_fwd, conv_entry_25_bwd_data, conv_entry_25_bwd_weights },
+};
+
 /* Parameters and statistics in state-dict order: name, role, PyTorch shape, offset, count. */
 static const rn_tensor_info tensors[47] = {
     { "conv1.weight", RN_CONV_WEIGHT, 4, { 64, 3, 7, 7 }, 0, 9408 },
@@ -12640,6 +13064,8 @@ const rn_model resnet9_model = {
     .layers = layers,
     .n_profile = 66,
     .profile_names = profile_names,
+    .n_convs = 9,
+    .convs = convs,
     .forward_train = forward_train,
     .forward_infer = forward_infer,
     .backward = backward,
