@@ -2,8 +2,10 @@
  *
  *   check_<model> parity [batch]   generated schedules against the reference executor
  *                                  (generic kernels, unplanned memory): logits in train and
- *                                  eval mode, running statistics, every parameter gradient,
- *                                  the input gradient; per-tensor relative L2 error
+ *                                  eval mode (eval again after a parameter step: BN folded
+ *                                  into the convs must see new weights), running statistics,
+ *                                  every parameter gradient, the input gradient; per-tensor
+ *                                  relative L2 error
  *   check_<model> fd [batch]       finite differences: for every parameter tensor and the
  *                                  input, the directional derivative of the loss along a
  *                                  random direction against the backward pass
