@@ -55,10 +55,11 @@ for m in "$@"; do
   [ -x "$bin/$m" ] || { echo "vs_pytorch.sh: no executable $bin/$m (build it: cmake -DRESNETC_MODELS=\"$m\"; or set RESNETC_BIN)" >&2; exit 1; }
 done
 
-# the peak: --peak, else the highest of the per-round measurements (noise only lowers it)
+# the peak: --peak, else the highest per-round "best" (the sum of the threads' fastest 2 ms
+# chunks: the cores' FMA ceiling; noise only lowers it)
 peak_of() {
   [ -s "$1" ] || { echo 0; return; }
-  "$py" -c 'import json,sys; print(max(json.loads(l)["gflops_n"] for l in open(sys.argv[1]) if l.strip()))' "$1"
+  "$py" -c 'import json,sys; print(max(json.loads(l)["gflops_n_best"] for l in open(sys.argv[1]) if l.strip()))' "$1"
 }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
@@ -69,7 +70,7 @@ for m in "$@"; do
   r=1
   while [ "$r" -le "$rounds" ]; do
     if [ -z "$peak" ] && [ -x "$bin/peak" ]; then
-      "$bin/peak" --threads "$threads" --repeats 5 --json >> "$work/peak.jsonl" || true
+      "$bin/peak" --threads "$threads" --json >> "$work/peak.jsonl" || true
     fi
     echo "vs_pytorch.sh: $m round $r/$rounds: resnetc" >&2
     $ours >> "$work/$m.ours.jsonl"

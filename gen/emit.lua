@@ -139,16 +139,22 @@ function Ctx:comment(text) self.lines[#self.lines + 1] = "    /* " .. text .. " 
 
 local function shape_text(t) return format("%dx%dx%d", t.c, t.h, t.w) end
 
--- Names and description of a layer, or of a fused group headed by it.
+-- Names and description of a layer, or of a fused group headed by it (a BN, or in eval
+-- mode the conv before it).
 local function group_name(L, grp)
   if not grp then return L.name end
   local short = function(M) return M.name:match("([^.]+)$") end
-  return L.name .. (grp.add and (" + " .. short(grp.add)) or "") .. " + " .. short(grp.relu)
+  local names = { L.name }
+  if grp.conv then names[#names + 1] = short(grp.bn) end
+  if grp.add then names[#names + 1] = short(grp.add) end
+  if grp.relu then names[#names + 1] = short(grp.relu) end
+  return concat(names, " + ")
 end
 
 local function group_text(L, grp)
   if not grp then return L.mod.describe(L) end
-  return L.mod.describe(L) .. (grp.add and ", residual add" or "") .. ", relu (fused)"
+  return L.mod.describe(L) .. (grp.conv and ", batch norm folded in" or "") .. (grp.add and ", residual add" or "")
+         .. (grp.relu and ", relu" or "") .. " (fused)"
 end
 
 -- One schedule: forward ("train" or "infer") or backward.
@@ -240,6 +246,61 @@ local function schedule(model, pass, infer_only)
     calls[#calls + 1] = format("    %s(%s);", fn, args)
   end
   return concat(funcs, "\n"), concat(calls, "\n"), e
+end
+
+-- Standalone entry points of every conv layer's kernels (rn_conv_entry, model.h): the
+-- kernels the schedules call (forward as in training, backward-data writing rather than
+-- adding), each behind a wrapper with uniform arguments, for per-kernel benchmarks and
+-- tests. The layer kind emits the calls through a context whose pointers are the wrapper's
+-- arguments.
+local Standalone = setmetatable({}, { __index = Ctx })
+Standalone.__index = Standalone
+
+function Standalone:x(t) return t == self.L.output and "y" or "x" end
+function Standalone:dx(t) return t == self.L.output and "dy" or "dx" end
+function Standalone:p() return "w" end
+function Standalone:dp() return "dw" end
+function Standalone:accumulate() return 0 end
+function Standalone:wants_grad() return true end
+function Standalone:call(fmt, ...)
+  local kernel = select(1, ...)
+  local pass = kernel:find("_bwd_weights") and "bwd_weights" or (kernel:find("_bwd_data") and "bwd_data" or "fwd")
+  self.calls[pass] = { kernel = kernel, text = format(fmt, ...) }
+end
+
+local ENTRY_ARGS = {
+  fwd = "const float *restrict x, const float *restrict w, float *restrict y",
+  bwd_data = "const float *restrict dy, const float *restrict w, float *restrict dx",
+  bwd_weights = "const float *restrict x, const float *restrict dy, float *restrict dw",
+}
+
+local function conv_entries(model)
+  local funcs, rows = {}, {}
+  for _, L in ipairs(model.g.layers) do
+    if L.kind == "conv" then
+      local e = setmetatable(new_ctx(model, "train", model.plans.train), Standalone)
+      e.L, e.calls = L, {}
+      L.mod.forward(L, e)
+      L.mod.backward(L, e)
+      local id = format("conv_entry_%d", L.index - 1)
+      local names = {}
+      for _, pass in ipairs({ "fwd", "bwd_data", "bwd_weights" }) do
+        local c = e.calls[pass]
+        local decl = { "    const size_t n = (size_t)r->n;" }
+        if c.text:find("nt%)") then
+          decl[#decl + 1] = "    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;"
+        end
+        if c.text:find("Wk") then decl[#decl + 1] = "    float *const Wk = r->work;" end
+        funcs[#funcs + 1] = format("/* %s (%s), %s alone: r->n images */\nstatic void %s_%s(rn_run *r, %s)\n{\n%s\n    %s\n}\n",
+                                   L.name, L.mod.describe(L), pass, id, pass, ENTRY_ARGS[pass],
+                                   concat(decl, "\n"), c.text)
+        names[#names + 1] = format('"%s"', c.kernel)
+      end
+      rows[#rows + 1] = format("    { %d, %s, %s_fwd, %s_bwd_data, %s_bwd_weights },", L.index - 1,
+                               concat(names, ", "), id, id, id)
+    end
+  end
+  return concat(funcs, "\n"), concat(rows, "\n"), #rows
 end
 
 local ROLE_NAMES = { "RN_CONV_WEIGHT", "RN_BN_WEIGHT", "RN_BN_BIAS", "RN_FC_WEIGHT", "RN_FC_BIAS",
@@ -335,6 +396,8 @@ function M.generate(g, opts)
   local parts_infer, fwd_infer, e_infer = schedule(model, "infer", infer_only)
   local parts_bwd, bwd, e_bwd = schedule(model, "backward")
   local mem = memory_of(model, e_train, e_infer, e_bwd)
+  local conv_funcs, conv_rows, nconvs
+  if not infer_only then conv_funcs, conv_rows, nconvs = conv_entries(model) end
   local params, macs = g:totals()
   local NAME = opts.name:upper()
   local p = {
@@ -380,6 +443,7 @@ function M.generate(g, opts)
   end)()
   p.nprofile = #model.profile
   p.acts, p.nacts, p.layer_table, p.nlayers = concat(acts, "\n"), #g.tensors, concat(layers, "\n"), #g.layers
+  p.conv_funcs, p.conv_rows, p.nconvs = conv_funcs, conv_rows, nconvs
   local dir = opts.templates
   return {
     { opts.name .. ".h", template.render_file(dir, "model.h.in", p, TEMPLATE_BASE) },

@@ -3,11 +3,28 @@
 -- memory forward (normalize, add, clamp) and one reduction pass plus one output pass
 -- backward (mask, BN gradient, shortcut gradient). Fusion needs the memory plan to have put
 -- the three outputs (and their gradients) in one buffer, which it does for in-place layers.
+-- In eval mode BN is an affine map per channel, so it folds further into the convolution
+-- that feeds it: the conv's epilogue scales and shifts its accumulators, adds the shortcut
+-- and clamps, and no BN pass over memory remains (the plan gives the conv's output and the
+-- group's output one buffer).
 -- Provides groups(g, plan, mode); the layer kinds emit the fused kernels.
 local M = {}
 
+-- The convolution a BN can fold into in eval mode: its only reader is the BN, it runs right
+-- before it, and it has a SIMD kernel (output channels a multiple of the vector width).
+local function foldable_conv(bn)
+  local t = bn.inputs[1]
+  local conv = t.producer
+  if conv and conv.kind == "conv" and #t.consumers == 1 and conv.index == bn.index - 1
+     and conv.k % 8 == 0 then
+    return conv
+  end
+  return nil
+end
+
 -- Fusion groups for one schedule: a map from each fused layer to its group
--- { head = bn, add = layer or nil, relu = layer }, for head and members alike.
+-- { head = bn or conv, conv = layer or nil, bn = layer, add = layer or nil, relu = layer or nil },
+-- for head and members alike. conv is set (and heads the group) only in eval mode.
 function M.groups(g, plan, mode)
   local groups = {}
   local layers = g.layers
@@ -18,19 +35,24 @@ function M.groups(g, plan, mode)
   for i, L in ipairs(layers) do
     if L.kind == "bn" and L.mod.fusable(L) then
       local nxt, after = layers[i + 1], layers[i + 2]
+      local conv = not train and foldable_conv(L) or nil
+      local first = conv or L   -- the group's first layer: the shortcut must be ready before it
       local grp
       if nxt and nxt.kind == "add" and fits(nxt, L.output) and after and after.kind == "relu"
          and fits(after, nxt.output) then
         local res = nxt.inputs[2]
-        if not res.producer or res.producer.index < L.index then
-          grp = { head = L, add = nxt, relu = after }
+        if not res.producer or res.producer.index < first.index then
+          grp = { bn = L, add = nxt, relu = after }
         end
       elseif nxt and nxt.kind == "relu" and fits(nxt, L.output) then
-        grp = { head = L, relu = nxt }
+        grp = { bn = L, relu = nxt }
       end
+      if conv then grp = grp or { bn = L } end
       if grp then
+        grp.conv, grp.head = conv, first
         groups[L] = grp
-        groups[grp.relu] = grp
+        if conv then groups[conv] = grp end
+        if grp.relu then groups[grp.relu] = grp end
         if grp.add then groups[grp.add] = grp end
       end
     end

@@ -91,14 +91,18 @@ function M.plan(g, mode)
     end
   end
 
-  -- a fused BN + (add +) ReLU reads the ReLU's output in the BN's backward step, later
-  -- than the ReLU's own
+  -- Fusion. In training, a fused BN + (add +) ReLU reads the ReLU's output in the BN's
+  -- backward step, later than the ReLU's own. In eval mode, a conv with its BN folded in
+  -- writes the group's output itself: the conv's output and the group's share one buffer,
+  -- live from the conv's step (so never over the conv's input).
   local groups = fuse.groups(g, { inplace = inplace, grad_shared = grad_shared }, mode)
-  if train then
-    for L, grp in pairs(groups) do
-      if grp.head == L then
+  for L, grp in pairs(groups) do
+    if grp.head == L then
+      if train then
         local s = find(act[grp.relu.output])
         if bstep(L) > s.last then s.last = bstep(L) end
+      elseif grp.conv then
+        union(act[grp.conv.output], act[grp.bn.output])
       end
     end
   end

@@ -50,7 +50,7 @@ local function forward_plan(L, p)
   end
   local kv, t = tile(p.K)
   return { IH = p.H, IW = p.W, IC = p.C, OH = p.OH, OW = p.OW, OC = p.K, HP = hp, WP = wp,
-           PT = p.P, PL = p.P, KV = kv, T = t, ACC = 0, TRANSPOSE = false,
+           PT = p.P, PL = p.P, KV = kv, T = t, ACC = 0, TRANSPOSE = false, BN = false, RES = false, RELU = false,
            classes = { { what = "every output pixel", rows = p.OH, cols = p.OW, rs = p.S, r0 = 0, c0 = 0,
                          istep = p.S * p.C, ors = 1, or0 = 0, ocs = 1, oc0 = 0, ostep = p.K, taps = taps } } }
 end
@@ -89,7 +89,8 @@ local function backward_data_plan(L, p, acc)
   end
   local kv, t = tile(p.C)
   return { IH = p.OH, IW = p.OW, IC = p.K, OH = p.H, OW = p.W, OC = p.C, HP = hp, WP = wp,
-           PT = top, PL = left, KV = kv, T = t, ACC = acc, TRANSPOSE = p.KH * p.KW, classes = classes }
+           PT = top, PL = left, KV = kv, T = t, ACC = acc, TRANSPOSE = p.KH * p.KW, BN = false, RES = false,
+           RELU = false, classes = classes }
 end
 
 -- Backward to the weights: x padded as in forward.
@@ -100,7 +101,23 @@ local function backward_weights_plan(L, p)
            HP = f.HP, WP = f.WP, PT = p.P, PL = p.P, KV = kv, CT = ct }
 end
 
-function M.forward(L, e)
+-- Eval mode with the following BN folded in (gen/fuse.lua): the conv's epilogue applies the
+-- BN's scale and shift, then the group's residual add and ReLU, and writes the group's output.
+local function forward_folded(L, e, grp)
+  local sig, p = shape(L)
+  local q = forward_plan(L, p)
+  q.BN, q.RES, q.RELU = true, grp.add ~= nil, grp.relu ~= nil
+  local bn = grp.bn
+  local name = sig .. "_bn" .. (q.RES and "_add" or "") .. (q.RELU and "_relu" or "") .. "_fwd_eval"
+  local fn = e:kernel(name, "conv_simd.c.in", q, L)
+  local out = grp.relu and grp.relu.output or bn.output
+  local res = grp.add and (e:x(grp.add.inputs[2]) .. ", ") or ""
+  e:call("%s(n, %s, %s, %s, %s, %s, %s, r->bn_eps, %s%s, %s, nt);", fn, e:x(L.inputs[1]), e:p(L.weight),
+         e:p(bn.gamma), e:p(bn.beta), e:s(bn.mean), e:s(bn.var), res, e:x(out), e:thread_scratch(q.HP * q.WP * q.IC))
+end
+
+function M.forward(L, e, grp)
+  if grp then return forward_folded(L, e, grp) end
   local sig, p = shape(L)
   if p.K % 8 == 0 then
     local q = forward_plan(L, p)

@@ -12,7 +12,7 @@
  *   P, G, S      parameters, their gradients (same layout), BN running statistics
  *   A            the activation arena, planned in floats per image (offset * n)
  *   Wk           batch-independent work: BN batch mean and 1/std, then scratch
- * 49 kernels, one per distinct signature, then the schedules.
+ * 52 kernels, one per distinct signature, then the schedules.
  */
 #include "resnet20.h"
 
@@ -3056,174 +3056,3808 @@ static void fc_i64o10_fwd(size_t n, const float *restrict x, const float *restri
         }
 }
 
-/* bn_c16_hw1024_relu_fwd_eval: batch norm, 16 channels, forward in eval mode.
- * Used by: bn1, layer1.0.bn1, layer1.1.bn1, layer1.2.bn1. */
-static void bn_c16_hw1024_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval: conv 3x3/1 pad 1, 3->16, forward in eval mode.
+ * Used by: conv1. */
+static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { C = 16, HW = 1024, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 3, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 3 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 6 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 9 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 12 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 15 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 48 + c * OC + 0);
+        const vf w1 = vload(wp + 48 + c * OC + 8);
+        const vf b0 = vbcast(ip + 3 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 6 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 9 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 12 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 15 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 18 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 96 + c * OC + 0);
+        const vf w1 = vload(wp + 96 + c * OC + 8);
+        const vf b0 = vbcast(ip + 6 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 9 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 12 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 15 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 18 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 21 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 144 + c * OC + 0);
+        const vf w1 = vload(wp + 144 + c * OC + 8);
+        const vf b0 = vbcast(ip + 102 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 105 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 108 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 111 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 114 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 117 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 192 + c * OC + 0);
+        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf b0 = vbcast(ip + 105 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 108 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 111 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 114 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 117 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 120 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 240 + c * OC + 0);
+        const vf w1 = vload(wp + 240 + c * OC + 8);
+        const vf b0 = vbcast(ip + 108 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 111 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 114 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 117 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 120 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 123 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 288 + c * OC + 0);
+        const vf w1 = vload(wp + 288 + c * OC + 8);
+        const vf b0 = vbcast(ip + 204 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 207 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 210 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 213 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 216 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 219 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 336 + c * OC + 0);
+        const vf w1 = vload(wp + 336 + c * OC + 8);
+        const vf b0 = vbcast(ip + 207 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 210 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 213 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 216 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 219 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 222 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 384 + c * OC + 0);
+        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf b0 = vbcast(ip + 210 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 213 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 216 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 219 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 222 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 225 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 16, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 24, a1_1);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 32, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 40, a2_1);
+    a3_0 = vfma(a3_0, s0, h0);
+    a3_0 = vmax(a3_0, vzero());
+    vstore(op + 48, a3_0);
+    a3_1 = vfma(a3_1, s1, h1);
+    a3_1 = vmax(a3_1, vzero());
+    vstore(op + 56, a3_1);
+    a4_0 = vfma(a4_0, s0, h0);
+    a4_0 = vmax(a4_0, vzero());
+    vstore(op + 64, a4_0);
+    a4_1 = vfma(a4_1, s1, h1);
+    a4_1 = vmax(a4_1, vzero());
+    vstore(op + 72, a4_1);
+    a5_0 = vfma(a5_0, s0, h0);
+    a5_0 = vmax(a5_0, vzero());
+    vstore(op + 80, a5_0);
+    a5_1 = vfma(a5_1, s1, h1);
+    a5_1 = vmax(a5_1, vzero());
+    vstore(op + 88, a5_1);
+}
+
+static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 3, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 3 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 48 + c * OC + 0);
+        const vf w1 = vload(wp + 48 + c * OC + 8);
+        const vf b0 = vbcast(ip + 3 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 6 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 96 + c * OC + 0);
+        const vf w1 = vload(wp + 96 + c * OC + 8);
+        const vf b0 = vbcast(ip + 6 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 9 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 144 + c * OC + 0);
+        const vf w1 = vload(wp + 144 + c * OC + 8);
+        const vf b0 = vbcast(ip + 102 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 105 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 192 + c * OC + 0);
+        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf b0 = vbcast(ip + 105 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 108 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 240 + c * OC + 0);
+        const vf w1 = vload(wp + 240 + c * OC + 8);
+        const vf b0 = vbcast(ip + 108 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 111 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 288 + c * OC + 0);
+        const vf w1 = vload(wp + 288 + c * OC + 8);
+        const vf b0 = vbcast(ip + 204 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 207 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 336 + c * OC + 0);
+        const vf w1 = vload(wp + 336 + c * OC + 8);
+        const vf b0 = vbcast(ip + 207 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 210 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 384 + c * OC + 0);
+        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf b0 = vbcast(ip + 210 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 213 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 16, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 24, a1_1);
+}
+
+static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 3, OH = 32, OW = 32, OC = 16,
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 30; col += 6)
+                        conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 3, w + kb, scale + kb, shift + kb, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 90, w + kb, scale + kb, shift + kb, op + 480 + kb);
+                }
             }
+        }
     }
 }
 
-/* bn_c16_hw1024_add_relu_fwd_eval: batch norm, 16 channels, forward in eval mode.
- * Used by: layer1.0.bn2, layer1.1.bn2, layer1.2.bn2. */
-static void bn_c16_hw1024_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
+ * Used by: layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
+static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { C = 16, HW = 1024, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 16, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 32 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 48 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 64 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 80 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * OC + 0);
+        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 48 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 64 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 80 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 96 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 48 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 80 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 96 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 112 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 592 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 608 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 624 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 592 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 608 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 624 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 640 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * OC + 0);
+        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 592 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 624 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 640 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 656 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1104 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1120 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1136 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1152 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1168 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * OC + 0);
+        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1104 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1136 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1152 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1168 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1184 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1136 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1152 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1168 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1184 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1200 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 16, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 24, a1_1);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 32, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 40, a2_1);
+    a3_0 = vfma(a3_0, s0, h0);
+    a3_0 = vmax(a3_0, vzero());
+    vstore(op + 48, a3_0);
+    a3_1 = vfma(a3_1, s1, h1);
+    a3_1 = vmax(a3_1, vzero());
+    vstore(op + 56, a3_1);
+    a4_0 = vfma(a4_0, s0, h0);
+    a4_0 = vmax(a4_0, vzero());
+    vstore(op + 64, a4_0);
+    a4_1 = vfma(a4_1, s1, h1);
+    a4_1 = vmax(a4_1, vzero());
+    vstore(op + 72, a4_1);
+    a5_0 = vfma(a5_0, s0, h0);
+    a5_0 = vmax(a5_0, vzero());
+    vstore(op + 80, a5_0);
+    a5_1 = vfma(a5_1, s1, h1);
+    a5_1 = vmax(a5_1, vzero());
+    vstore(op + 88, a5_1);
+}
+
+static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 16, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * OC + 0);
+        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 48 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * OC + 0);
+        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 592 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1104 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * OC + 0);
+        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1104 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1136 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 16, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 24, a1_1);
+}
+
+static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vadd(a, vload(res + r * C + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 30; col += 6)
+                        conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 16, w + kb, scale + kb, shift + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 480, w + kb, scale + kb, shift + kb, op + 480 + kb);
+                }
             }
+        }
     }
 }
 
-/* bn_c32_hw256_relu_fwd_eval: batch norm, 32 channels, forward in eval mode.
- * Used by: layer2.0.bn1, layer2.1.bn1, layer2.2.bn1. */
-static void bn_c32_hw256_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
+ * Used by: layer1.0.conv2, layer1.1.conv2, layer1.2.conv2. */
+static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { C = 32, HW = 256, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 16, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 32 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 48 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 64 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 80 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * OC + 0);
+        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 48 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 64 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 80 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 96 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 48 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 80 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 96 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 112 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 592 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 608 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 624 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 592 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 608 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 624 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 640 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * OC + 0);
+        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 592 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 624 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 640 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 656 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1104 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1120 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1136 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1152 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1168 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * OC + 0);
+        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1104 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1136 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1152 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1168 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1184 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1136 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1152 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1168 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1184 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1200 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 16));
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 16, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 24));
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 24, a1_1);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vadd(a2_0, vload(rp + 32));
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 32, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vadd(a2_1, vload(rp + 40));
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 40, a2_1);
+    a3_0 = vfma(a3_0, s0, h0);
+    a3_0 = vadd(a3_0, vload(rp + 48));
+    a3_0 = vmax(a3_0, vzero());
+    vstore(op + 48, a3_0);
+    a3_1 = vfma(a3_1, s1, h1);
+    a3_1 = vadd(a3_1, vload(rp + 56));
+    a3_1 = vmax(a3_1, vzero());
+    vstore(op + 56, a3_1);
+    a4_0 = vfma(a4_0, s0, h0);
+    a4_0 = vadd(a4_0, vload(rp + 64));
+    a4_0 = vmax(a4_0, vzero());
+    vstore(op + 64, a4_0);
+    a4_1 = vfma(a4_1, s1, h1);
+    a4_1 = vadd(a4_1, vload(rp + 72));
+    a4_1 = vmax(a4_1, vzero());
+    vstore(op + 72, a4_1);
+    a5_0 = vfma(a5_0, s0, h0);
+    a5_0 = vadd(a5_0, vload(rp + 80));
+    a5_0 = vmax(a5_0, vzero());
+    vstore(op + 80, a5_0);
+    a5_1 = vfma(a5_1, s1, h1);
+    a5_1 = vadd(a5_1, vload(rp + 88));
+    a5_1 = vmax(a5_1, vzero());
+    vstore(op + 88, a5_1);
+}
+
+static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+{
+    enum { IC = 16, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * OC + 0);
+        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 48 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * OC + 0);
+        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 592 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1104 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * OC + 0);
+        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1104 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1136 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 16));
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 16, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 24));
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 24, a1_1);
+}
+
+static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            const float *rb = res + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 30; col += 6)
+                        conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(ip + col * 16, w + kb, scale + kb, shift + kb, rp + col * 16 + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(ip + 480, w + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                }
             }
+        }
     }
 }
 
-/* bn_c32_hw256_add_relu_fwd_eval: batch norm, 32 channels, forward in eval mode.
- * Used by: layer2.0.bn2, layer2.1.bn2, layer2.2.bn2. */
-static void bn_c32_hw256_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval: conv 3x3/2 pad 1, 16->32, forward in eval mode.
+ * Used by: layer2.0.conv1. */
+static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { C = 32, HW = 256, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 16, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w2 = vload(wp + 512 + c * OC + 16);
+        const vf w3 = vload(wp + 512 + c * OC + 24);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 48 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 80 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w2 = vload(wp + 1536 + c * OC + 16);
+        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 592 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 2560 + c * OC + 0);
+        const vf w1 = vload(wp + 2560 + c * OC + 8);
+        const vf w2 = vload(wp + 2560 + c * OC + 16);
+        const vf w3 = vload(wp + 2560 + c * OC + 24);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 592 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 624 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1056 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1088 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1120 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 3584 + c * OC + 0);
+        const vf w1 = vload(wp + 3584 + c * OC + 8);
+        const vf w2 = vload(wp + 3584 + c * OC + 16);
+        const vf w3 = vload(wp + 3584 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1072 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1104 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1136 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1152 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 32, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 40, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 48, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 56, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 64, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 72, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vmax(a2_2, vzero());
+    vstore(op + 80, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vmax(a2_3, vzero());
+    vstore(op + 88, a2_3);
+}
+
+static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 16, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w2 = vload(wp + 512 + c * OC + 16);
+        const vf w3 = vload(wp + 512 + c * OC + 24);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w2 = vload(wp + 1536 + c * OC + 16);
+        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 2560 + c * OC + 0);
+        const vf w1 = vload(wp + 2560 + c * OC + 8);
+        const vf w2 = vload(wp + 2560 + c * OC + 16);
+        const vf w3 = vload(wp + 2560 + c * OC + 24);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1056 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 3584 + c * OC + 0);
+        const vf w1 = vload(wp + 3584 + c * OC + 8);
+        const vf w2 = vload(wp + 3584 + c * OC + 16);
+        const vf w3 = vload(wp + 3584 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1072 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
+           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vadd(a, vload(res + r * C + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 32, w + kb, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(ip + 480, w + kb, scale + kb, shift + kb, op + 480 + kb);
+                }
             }
+        }
     }
 }
 
-/* bn_c64_hw64_relu_fwd_eval: batch norm, 64 channels, forward in eval mode.
- * Used by: layer3.0.bn1, layer3.1.bn1, layer3.2.bn1. */
-static void bn_c64_hw64_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
+ * Used by: layer2.0.conv2, layer2.1.conv2, layer2.2.conv2. */
+static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { C = 64, HW = 64, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 32, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 96 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 640 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 672 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * OC + 0);
+        const vf w1 = vload(wp + 5120 + c * OC + 8);
+        const vf w2 = vload(wp + 5120 + c * OC + 16);
+        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1184 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1216 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * OC + 0);
+        const vf w1 = vload(wp + 7168 + c * OC + 8);
+        const vf w2 = vload(wp + 7168 + c * OC + 16);
+        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1184 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1216 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1248 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1248 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1280 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vadd(a0_2, vload(rp + 16));
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vadd(a0_3, vload(rp + 24));
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 32));
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 32, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 40));
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 40, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vadd(a1_2, vload(rp + 48));
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 48, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vadd(a1_3, vload(rp + 56));
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 56, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vadd(a2_0, vload(rp + 64));
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 64, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vadd(a2_1, vload(rp + 72));
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 72, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vadd(a2_2, vload(rp + 80));
+    a2_2 = vmax(a2_2, vzero());
+    vstore(op + 80, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vadd(a2_3, vload(rp + 88));
+    a2_3 = vmax(a2_3, vzero());
+    vstore(op + 88, a2_3);
+}
+
+static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+{
+    enum { IC = 32, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * OC + 0);
+        const vf w1 = vload(wp + 5120 + c * OC + 8);
+        const vf w2 = vload(wp + 5120 + c * OC + 16);
+        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * OC + 0);
+        const vf w1 = vload(wp + 7168 + c * OC + 8);
+        const vf w2 = vload(wp + 7168 + c * OC + 16);
+        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1184 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vadd(a0_2, vload(rp + 16));
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vadd(a0_3, vload(rp + 24));
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            const float *rb = res + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(ip + col * 32, w + kb, scale + kb, shift + kb, rp + col * 32 + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(ip + 480, w + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                }
             }
+        }
     }
 }
 
-/* bn_c64_hw64_add_relu_fwd_eval: batch norm, 64 channels, forward in eval mode.
- * Used by: layer3.0.bn2, layer3.1.bn2, layer3.2.bn2. */
-static void bn_c64_hw64_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
+ * Used by: layer2.1.conv1, layer2.2.conv1. */
+static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { C = 64, HW = 64, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 32, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 96 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 640 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 672 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * OC + 0);
+        const vf w1 = vload(wp + 5120 + c * OC + 8);
+        const vf w2 = vload(wp + 5120 + c * OC + 16);
+        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1184 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1216 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * OC + 0);
+        const vf w1 = vload(wp + 7168 + c * OC + 8);
+        const vf w2 = vload(wp + 7168 + c * OC + 16);
+        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1184 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1216 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1248 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1248 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1280 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 32, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 40, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 48, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 56, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 64, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 72, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vmax(a2_2, vzero());
+    vstore(op + 80, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vmax(a2_3, vzero());
+    vstore(op + 88, a2_3);
+}
+
+static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 32, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * OC + 0);
+        const vf w1 = vload(wp + 5120 + c * OC + 8);
+        const vf w2 = vload(wp + 5120 + c * OC + 16);
+        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * OC + 0);
+        const vf w1 = vload(wp + 7168 + c * OC + 8);
+        const vf w2 = vload(wp + 7168 + c * OC + 16);
+        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1184 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vadd(a, vload(res + r * C + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 32, w + kb, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(ip + 480, w + kb, scale + kb, shift + kb, op + 480 + kb);
+                }
             }
+        }
+    }
+}
+
+/* conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval: conv 3x3/2 pad 1, 32->64, forward in eval mode.
+ * Used by: layer3.0.conv1. */
+static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 32, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 96 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 160 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 672 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 10240 + c * OC + 0);
+        const vf w1 = vload(wp + 10240 + c * OC + 8);
+        const vf w2 = vload(wp + 10240 + c * OC + 16);
+        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 736 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1216 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 14336 + c * OC + 0);
+        const vf w1 = vload(wp + 14336 + c * OC + 8);
+        const vf w2 = vload(wp + 14336 + c * OC + 16);
+        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1184 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1248 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1216 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1280 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 88, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 128, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 136, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vmax(a2_2, vzero());
+    vstore(op + 144, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vmax(a2_3, vzero());
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 32, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 96 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 10240 + c * OC + 0);
+        const vf w1 = vload(wp + 10240 + c * OC + 8);
+        const vf w2 = vload(wp + 10240 + c * OC + 16);
+        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 14336 + c * OC + 0);
+        const vf w1 = vload(wp + 14336 + c * OC + 8);
+        const vf w2 = vload(wp + 14336 + c * OC + 16);
+        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1184 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1216 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
+           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Used by: layer3.0.conv2, layer3.1.conv2, layer3.2.conv2. */
+static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1408 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1472 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1536 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vadd(a0_2, vload(rp + 16));
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vadd(a0_3, vload(rp + 24));
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 64));
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 72));
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vadd(a1_2, vload(rp + 80));
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vadd(a1_3, vload(rp + 88));
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 88, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vadd(a2_0, vload(rp + 128));
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 128, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vadd(a2_1, vload(rp + 136));
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 136, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vadd(a2_2, vload(rp + 144));
+    a2_2 = vmax(a2_2, vzero());
+    vstore(op + 144, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vadd(a2_3, vload(rp + 152));
+    a2_3 = vmax(a2_3, vzero());
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vadd(a0_2, vload(rp + 16));
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vadd(a0_3, vload(rp + 24));
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 64));
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 72));
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vadd(a1_2, vload(rp + 80));
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vadd(a1_3, vload(rp + 88));
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            const float *rb = res + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Used by: layer3.1.conv1, layer3.2.conv1. */
+static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1408 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1472 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1536 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 88, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 128, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 136, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vmax(a2_2, vzero());
+    vstore(op + 144, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vmax(a2_3, vzero());
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
+                }
+            }
+        }
     }
 }
 
@@ -3475,7 +7109,7 @@ static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x
 }
 
 /* conv3x3_s1_c64k64_h8w8_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
- * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2. */
+ * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2, layer3.1.conv1, layer3.2.conv1. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 64, OC = 64 };
@@ -5268,7 +8902,7 @@ static void conv3x3_s1_c32k32_h16w16_bwd_weights(size_t n, const float *restrict
 }
 
 /* conv3x3_s1_c32k32_h16w16_bwd_data: conv 3x3/1 pad 1, 32->32, backward to the input.
- * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2. */
+ * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2, layer2.1.conv1, layer2.2.conv1. */
 static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 32, OC = 32 };
@@ -6986,7 +10620,7 @@ static void conv3x3_s1_c16k16_h32w32_bwd_weights(size_t n, const float *restrict
 }
 
 /* conv3x3_s1_c16k16_h32w32_bwd_data: conv 3x3/1 pad 1, 16->16, backward to the input.
- * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2. */
+ * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2, layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
 static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 16, OC = 16 };
@@ -8080,10 +11714,8 @@ static RN_NOINLINE void forward_infer_stem(rn_run *r, const float *x, float *log
 
     /* input: NCHW 3x32x32 -> NHWC */
     RN_TIMED(43, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
-    /* conv1: conv 3x3/1 pad 1, 3->16; 3x32x32 -> 16x32x32 */
-    RN_TIMED(44, conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
-    /* bn1 + relu: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(45, bn_c16_hw1024_relu_fwd_eval(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, r->bn_eps, nt));
+    /* conv1 + bn1 + relu: conv 3x3/1 pad 1, 3->16, batch norm folded in, relu (fused); 3x32x32 -> 16x32x32 */
+    RN_TIMED(44, conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(n, A + 0 * n, P + 0, P + 432, P + 448, S + 0, S + 16, r->bn_eps, A + 3072 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer1_0: forward from layer1.0. */
@@ -8097,30 +11729,18 @@ static RN_NOINLINE void forward_infer_layer1_0(rn_run *r, const float *x, float 
     (void)x, (void)logits;
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
-    /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(46, conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 0 * n, r->scratch, nt));
-    /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(47, bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 35840 * n, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, nt));
-    /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(48, conv3x3_s1_c16k16_h32w32_fwd(n, A + 35840 * n, P + 2800, A + 0 * n, r->scratch, nt));
-    /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(49, bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 19456 * n, A + 35840 * n, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, nt));
-    /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(50, conv3x3_s1_c16k16_h32w32_fwd(n, A + 35840 * n, P + 5136, A + 0 * n, r->scratch, nt));
-    /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(51, bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, nt));
-    /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(52, conv3x3_s1_c16k16_h32w32_fwd(n, A + 16384 * n, P + 7472, A + 0 * n, r->scratch, nt));
-    /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(53, bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 35840 * n, A + 16384 * n, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, nt));
-    /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(54, conv3x3_s1_c16k16_h32w32_fwd(n, A + 16384 * n, P + 9808, A + 0 * n, r->scratch, nt));
-    /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(55, bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 32768 * n, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, nt));
-    /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(56, conv3x3_s1_c16k16_h32w32_fwd(n, A + 32768 * n, P + 12144, A + 0 * n, r->scratch, nt));
-    /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(57, bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, A + 32768 * n, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, nt));
+    /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
+    RN_TIMED(45, conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(n, A + 3072 * n, P + 464, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, A + 19456 * n, r->scratch, nt));
+    /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    RN_TIMED(46, conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(n, A + 19456 * n, P + 2800, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, A + 3072 * n, A + 35840 * n, r->scratch, nt));
+    /* layer1.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
+    RN_TIMED(47, conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(n, A + 35840 * n, P + 5136, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, A + 0 * n, r->scratch, nt));
+    /* layer1.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    RN_TIMED(48, conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(n, A + 0 * n, P + 7472, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, A + 35840 * n, A + 16384 * n, r->scratch, nt));
+    /* layer1.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
+    RN_TIMED(49, conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(n, A + 16384 * n, P + 9808, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, A + 0 * n, r->scratch, nt));
+    /* layer1.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    RN_TIMED(50, conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(n, A + 0 * n, P + 12144, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, A + 16384 * n, A + 32768 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer2_0: forward from layer2.0. */
@@ -8135,31 +11755,19 @@ static RN_NOINLINE void forward_infer_layer2_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
-    RN_TIMED(58, shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n));
-    /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32; 16x32x32 -> 32x16x16 */
-    RN_TIMED(59, conv3x3_s2_c16k32_h32w32_fwd(n, A + 32768 * n, P + 14480, A + 8192 * n, r->scratch, nt));
-    /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    RN_TIMED(60, bn_c32_hw256_relu_fwd_eval(n, A + 8192 * n, A + 16384 * n, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, nt));
-    /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(61, conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 19152, A + 8192 * n, r->scratch, nt));
-    /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(62, bn_c32_hw256_add_relu_fwd_eval(n, A + 8192 * n, A + 0 * n, A + 16384 * n, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, nt));
-    /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(63, conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 28432, A + 0 * n, r->scratch, nt));
-    /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    RN_TIMED(64, bn_c32_hw256_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, nt));
-    /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(65, conv3x3_s1_c32k32_h16w16_fwd(n, A + 8192 * n, P + 37712, A + 0 * n, r->scratch, nt));
-    /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(66, bn_c32_hw256_add_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, A + 8192 * n, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, nt));
-    /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(67, conv3x3_s1_c32k32_h16w16_fwd(n, A + 8192 * n, P + 46992, A + 0 * n, r->scratch, nt));
-    /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    RN_TIMED(68, bn_c32_hw256_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, nt));
-    /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(69, conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 56272, A + 0 * n, r->scratch, nt));
-    /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(70, bn_c32_hw256_add_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, A + 16384 * n, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, nt));
+    RN_TIMED(51, shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n));
+    /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 16->32, batch norm folded in, relu (fused); 16x32x32 -> 32x16x16 */
+    RN_TIMED(52, conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(n, A + 32768 * n, P + 14480, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, A + 8192 * n, r->scratch, nt));
+    /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    RN_TIMED(53, conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(n, A + 8192 * n, P + 19152, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, A + 0 * n, A + 16384 * n, r->scratch, nt));
+    /* layer2.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 32->32, batch norm folded in, relu (fused); 32x16x16 -> 32x16x16 */
+    RN_TIMED(54, conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 28432, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, A + 0 * n, r->scratch, nt));
+    /* layer2.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    RN_TIMED(55, conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(n, A + 0 * n, P + 37712, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, A + 16384 * n, A + 8192 * n, r->scratch, nt));
+    /* layer2.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 32->32, batch norm folded in, relu (fused); 32x16x16 -> 32x16x16 */
+    RN_TIMED(56, conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(n, A + 8192 * n, P + 46992, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt));
+    /* layer2.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    RN_TIMED(57, conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(n, A + 0 * n, P + 56272, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, A + 8192 * n, A + 16384 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer3_0: forward from layer3.0. */
@@ -8174,31 +11782,19 @@ static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
-    RN_TIMED(71, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n));
-    /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
-    RN_TIMED(72, conv3x3_s2_c32k64_h16w16_fwd(n, A + 16384 * n, P + 65552, A + 4096 * n, r->scratch, nt));
-    /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(73, bn_c64_hw64_relu_fwd_eval(n, A + 4096 * n, A + 8192 * n, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, nt));
-    /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(74, conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 84112, A + 4096 * n, r->scratch, nt));
-    /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(75, bn_c64_hw64_add_relu_fwd_eval(n, A + 4096 * n, A + 0 * n, A + 8192 * n, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, nt));
-    /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(76, conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 121104, A + 0 * n, r->scratch, nt));
-    /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(77, bn_c64_hw64_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, nt));
-    /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(78, conv3x3_s1_c64k64_h8w8_fwd(n, A + 4096 * n, P + 158096, A + 0 * n, r->scratch, nt));
-    /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(79, bn_c64_hw64_add_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, A + 4096 * n, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, nt));
-    /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(80, conv3x3_s1_c64k64_h8w8_fwd(n, A + 4096 * n, P + 195088, A + 0 * n, r->scratch, nt));
-    /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(81, bn_c64_hw64_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, nt));
-    /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(82, conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 232080, A + 0 * n, r->scratch, nt));
-    /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(83, bn_c64_hw64_add_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, A + 8192 * n, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, nt));
+    RN_TIMED(58, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n));
+    /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 32->64, batch norm folded in, relu (fused); 32x16x16 -> 64x8x8 */
+    RN_TIMED(59, conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt));
+    /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt));
+    /* layer3.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
+    RN_TIMED(61, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt));
+    /* layer3.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    RN_TIMED(62, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt));
+    /* layer3.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
+    RN_TIMED(63, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt));
+    /* layer3.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    RN_TIMED(64, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt));
 }
 
 /* forward_infer_head: forward from head. */
@@ -8213,9 +11809,9 @@ static RN_NOINLINE void forward_infer_head(rn_run *r, const float *x, float *log
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
-    RN_TIMED(84, gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n));
+    RN_TIMED(65, gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n));
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
-    RN_TIMED(85, fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits));
+    RN_TIMED(66, fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits));
 }
 
 /* backward_head: backward from head. */
@@ -8230,9 +11826,9 @@ static RN_NOINLINE void backward_head(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* fc: fully connected, 64->10 (backward) */
-    RN_TIMED(86, fc_i64o10_bwd(n, A + 379904 * n, P + 269072, dlogits, A + 379968 * n, G + 269072, G + 269712));
+    RN_TIMED(67, fc_i64o10_bwd(n, A + 379904 * n, P + 269072, dlogits, A + 379968 * n, G + 269072, G + 269712));
     /* avgpool: global average pool 8x8 (backward) */
-    RN_TIMED(87, gap_c64_hw64_bwd(n, A + 379968 * n, A + 380032 * n));
+    RN_TIMED(68, gap_c64_hw64_bwd(n, A + 379968 * n, A + 380032 * n));
 }
 
 /* backward_layer3_0: backward from layer3.0. */
@@ -8247,37 +11843,37 @@ static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(88, bn_c64_hw64_add_relu_bwd(n, A + 371712 * n, A + 375808 * n, A + 380032 * n, A + 388224 * n, A + 384128 * n, P + 268944, Wk + 1248, G + 268944, G + 269008, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(69, bn_c64_hw64_add_relu_bwd(n, A + 371712 * n, A + 375808 * n, A + 380032 * n, A + 388224 * n, A + 384128 * n, P + 268944, Wk + 1248, G + 268944, G + 269008, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(89, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 367616 * n, A + 388224 * n, G + 232080, r->scratch, nt));
-    RN_TIMED(90, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 388224 * n, P + 232080, Wk + 1376, A + 371712 * n, r->scratch, nt));
+    RN_TIMED(70, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 367616 * n, A + 388224 * n, G + 232080, r->scratch, nt));
+    RN_TIMED(71, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 388224 * n, P + 232080, Wk + 1376, A + 371712 * n, r->scratch, nt));
     /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(91, bn_c64_hw64_relu_bwd(n, A + 363520 * n, A + 367616 * n, A + 371712 * n, A + 375808 * n, P + 231952, Wk + 1120, G + 231952, G + 232016, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(72, bn_c64_hw64_relu_bwd(n, A + 363520 * n, A + 367616 * n, A + 371712 * n, A + 375808 * n, P + 231952, Wk + 1120, G + 231952, G + 232016, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(92, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 359424 * n, A + 375808 * n, G + 195088, r->scratch, nt));
-    RN_TIMED(93, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 375808 * n, P + 195088, Wk + 1376, A + 384128 * n, r->scratch, nt));
+    RN_TIMED(73, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 359424 * n, A + 375808 * n, G + 195088, r->scratch, nt));
+    RN_TIMED(74, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 375808 * n, P + 195088, Wk + 1376, A + 384128 * n, r->scratch, nt));
     /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(94, bn_c64_hw64_add_relu_bwd(n, A + 355328 * n, A + 359424 * n, A + 384128 * n, A + 367616 * n, A + 363520 * n, P + 194960, Wk + 992, G + 194960, G + 195024, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(75, bn_c64_hw64_add_relu_bwd(n, A + 355328 * n, A + 359424 * n, A + 384128 * n, A + 367616 * n, A + 363520 * n, P + 194960, Wk + 992, G + 194960, G + 195024, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(95, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 351232 * n, A + 367616 * n, G + 158096, r->scratch, nt));
-    RN_TIMED(96, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 367616 * n, P + 158096, Wk + 1376, A + 355328 * n, r->scratch, nt));
+    RN_TIMED(76, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 351232 * n, A + 367616 * n, G + 158096, r->scratch, nt));
+    RN_TIMED(77, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 367616 * n, P + 158096, Wk + 1376, A + 355328 * n, r->scratch, nt));
     /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(97, bn_c64_hw64_relu_bwd(n, A + 330752 * n, A + 351232 * n, A + 355328 * n, A + 359424 * n, P + 157968, Wk + 864, G + 157968, G + 158032, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(78, bn_c64_hw64_relu_bwd(n, A + 330752 * n, A + 351232 * n, A + 355328 * n, A + 359424 * n, P + 157968, Wk + 864, G + 157968, G + 158032, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(98, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 347136 * n, A + 359424 * n, G + 121104, r->scratch, nt));
-    RN_TIMED(99, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 359424 * n, P + 121104, Wk + 1376, A + 363520 * n, r->scratch, nt));
+    RN_TIMED(79, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 347136 * n, A + 359424 * n, G + 121104, r->scratch, nt));
+    RN_TIMED(80, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 359424 * n, P + 121104, Wk + 1376, A + 363520 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(100, bn_c64_hw64_add_relu_bwd(n, A + 343040 * n, A + 347136 * n, A + 363520 * n, A + 351232 * n, A + 330752 * n, P + 120976, Wk + 736, G + 120976, G + 121040, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(81, bn_c64_hw64_add_relu_bwd(n, A + 343040 * n, A + 347136 * n, A + 363520 * n, A + 351232 * n, A + 330752 * n, P + 120976, Wk + 736, G + 120976, G + 121040, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(101, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 338944 * n, A + 351232 * n, G + 84112, r->scratch, nt));
-    RN_TIMED(102, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 351232 * n, P + 84112, Wk + 1376, A + 343040 * n, r->scratch, nt));
+    RN_TIMED(82, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 338944 * n, A + 351232 * n, G + 84112, r->scratch, nt));
+    RN_TIMED(83, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 351232 * n, P + 84112, Wk + 1376, A + 343040 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(103, bn_c64_hw64_relu_bwd(n, A + 334848 * n, A + 338944 * n, A + 343040 * n, A + 347136 * n, P + 83984, Wk + 608, G + 83984, G + 84048, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(84, bn_c64_hw64_relu_bwd(n, A + 334848 * n, A + 338944 * n, A + 343040 * n, A + 347136 * n, P + 83984, Wk + 608, G + 83984, G + 84048, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64 (backward) */
-    RN_TIMED(104, conv3x3_s2_c32k64_h16w16_bwd_weights(n, A + 322560 * n, A + 347136 * n, G + 65552, r->scratch, nt));
-    RN_TIMED(105, conv3x3_s2_c32k64_h16w16_bwd_data(n, A + 347136 * n, P + 65552, Wk + 1376, A + 334848 * n, r->scratch, nt));
+    RN_TIMED(85, conv3x3_s2_c32k64_h16w16_bwd_weights(n, A + 322560 * n, A + 347136 * n, G + 65552, r->scratch, nt));
+    RN_TIMED(86, conv3x3_s2_c32k64_h16w16_bwd_data(n, A + 347136 * n, P + 65552, Wk + 1376, A + 334848 * n, r->scratch, nt));
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both) (backward) */
-    RN_TIMED(106, shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(n, A + 330752 * n, A + 334848 * n));
+    RN_TIMED(87, shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(n, A + 330752 * n, A + 334848 * n));
 }
 
 /* backward_layer2_0: backward from layer2.0. */
@@ -8292,37 +11888,37 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(107, bn_c32_hw256_add_relu_bwd(n, A + 314368 * n, A + 322560 * n, A + 334848 * n, A + 351232 * n, A + 343040 * n, P + 65488, Wk + 544, G + 65488, G + 65520, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(88, bn_c32_hw256_add_relu_bwd(n, A + 314368 * n, A + 322560 * n, A + 334848 * n, A + 351232 * n, A + 343040 * n, P + 65488, Wk + 544, G + 65488, G + 65520, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    RN_TIMED(108, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 306176 * n, A + 351232 * n, G + 56272, r->scratch, nt));
-    RN_TIMED(109, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 351232 * n, P + 56272, Wk + 1376, A + 314368 * n, r->scratch, nt));
+    RN_TIMED(89, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 306176 * n, A + 351232 * n, G + 56272, r->scratch, nt));
+    RN_TIMED(90, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 351232 * n, P + 56272, Wk + 1376, A + 314368 * n, r->scratch, nt));
     /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
-    RN_TIMED(110, bn_c32_hw256_relu_bwd(n, A + 297984 * n, A + 306176 * n, A + 314368 * n, A + 322560 * n, P + 56208, Wk + 480, G + 56208, G + 56240, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(91, bn_c32_hw256_relu_bwd(n, A + 297984 * n, A + 306176 * n, A + 314368 * n, A + 322560 * n, P + 56208, Wk + 480, G + 56208, G + 56240, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
-    RN_TIMED(111, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 289792 * n, A + 322560 * n, G + 46992, r->scratch, nt));
-    RN_TIMED(112, conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 322560 * n, P + 46992, Wk + 1376, A + 343040 * n, r->scratch, nt));
+    RN_TIMED(92, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 289792 * n, A + 322560 * n, G + 46992, r->scratch, nt));
+    RN_TIMED(93, conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 322560 * n, P + 46992, Wk + 1376, A + 343040 * n, r->scratch, nt));
     /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(113, bn_c32_hw256_add_relu_bwd(n, A + 281600 * n, A + 289792 * n, A + 343040 * n, A + 306176 * n, A + 297984 * n, P + 46928, Wk + 416, G + 46928, G + 46960, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(94, bn_c32_hw256_add_relu_bwd(n, A + 281600 * n, A + 289792 * n, A + 343040 * n, A + 306176 * n, A + 297984 * n, P + 46928, Wk + 416, G + 46928, G + 46960, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    RN_TIMED(114, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 273408 * n, A + 306176 * n, G + 37712, r->scratch, nt));
-    RN_TIMED(115, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 306176 * n, P + 37712, Wk + 1376, A + 281600 * n, r->scratch, nt));
+    RN_TIMED(95, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 273408 * n, A + 306176 * n, G + 37712, r->scratch, nt));
+    RN_TIMED(96, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 306176 * n, P + 37712, Wk + 1376, A + 281600 * n, r->scratch, nt));
     /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
-    RN_TIMED(116, bn_c32_hw256_relu_bwd(n, A + 232448 * n, A + 273408 * n, A + 281600 * n, A + 289792 * n, P + 37648, Wk + 352, G + 37648, G + 37680, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(97, bn_c32_hw256_relu_bwd(n, A + 232448 * n, A + 273408 * n, A + 281600 * n, A + 289792 * n, P + 37648, Wk + 352, G + 37648, G + 37680, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
-    RN_TIMED(117, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 265216 * n, A + 289792 * n, G + 28432, r->scratch, nt));
-    RN_TIMED(118, conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 289792 * n, P + 28432, Wk + 1376, A + 297984 * n, r->scratch, nt));
+    RN_TIMED(98, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 265216 * n, A + 289792 * n, G + 28432, r->scratch, nt));
+    RN_TIMED(99, conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 289792 * n, P + 28432, Wk + 1376, A + 297984 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(119, bn_c32_hw256_add_relu_bwd(n, A + 257024 * n, A + 265216 * n, A + 297984 * n, A + 273408 * n, A + 232448 * n, P + 28368, Wk + 288, G + 28368, G + 28400, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(100, bn_c32_hw256_add_relu_bwd(n, A + 257024 * n, A + 265216 * n, A + 297984 * n, A + 273408 * n, A + 232448 * n, P + 28368, Wk + 288, G + 28368, G + 28400, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    RN_TIMED(120, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 248832 * n, A + 273408 * n, G + 19152, r->scratch, nt));
-    RN_TIMED(121, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 273408 * n, P + 19152, Wk + 1376, A + 257024 * n, r->scratch, nt));
+    RN_TIMED(101, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 248832 * n, A + 273408 * n, G + 19152, r->scratch, nt));
+    RN_TIMED(102, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 273408 * n, P + 19152, Wk + 1376, A + 257024 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
-    RN_TIMED(122, bn_c32_hw256_relu_bwd(n, A + 240640 * n, A + 248832 * n, A + 257024 * n, A + 265216 * n, P + 19088, Wk + 224, G + 19088, G + 19120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(103, bn_c32_hw256_relu_bwd(n, A + 240640 * n, A + 248832 * n, A + 257024 * n, A + 265216 * n, P + 19088, Wk + 224, G + 19088, G + 19120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32 (backward) */
-    RN_TIMED(123, conv3x3_s2_c16k32_h32w32_bwd_weights(n, A + 216064 * n, A + 265216 * n, G + 14480, r->scratch, nt));
-    RN_TIMED(124, conv3x3_s2_c16k32_h32w32_bwd_data(n, A + 265216 * n, P + 14480, Wk + 1376, A + 240640 * n, r->scratch, nt));
+    RN_TIMED(104, conv3x3_s2_c16k32_h32w32_bwd_weights(n, A + 216064 * n, A + 265216 * n, G + 14480, r->scratch, nt));
+    RN_TIMED(105, conv3x3_s2_c16k32_h32w32_bwd_data(n, A + 265216 * n, P + 14480, Wk + 1376, A + 240640 * n, r->scratch, nt));
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both) (backward) */
-    RN_TIMED(125, shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(n, A + 232448 * n, A + 240640 * n));
+    RN_TIMED(106, shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(n, A + 232448 * n, A + 240640 * n));
 }
 
 /* backward_layer1_0: backward from layer1.0. */
@@ -8337,35 +11933,35 @@ static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(126, bn_c16_hw1024_add_relu_bwd(n, A + 199680 * n, A + 216064 * n, A + 240640 * n, A + 273408 * n, A + 257024 * n, P + 14448, Wk + 192, G + 14448, G + 14464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(107, bn_c16_hw1024_add_relu_bwd(n, A + 199680 * n, A + 216064 * n, A + 240640 * n, A + 273408 * n, A + 257024 * n, P + 14448, Wk + 192, G + 14448, G + 14464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(127, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 183296 * n, A + 273408 * n, G + 12144, r->scratch, nt));
-    RN_TIMED(128, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 273408 * n, P + 12144, Wk + 1376, A + 199680 * n, r->scratch, nt));
+    RN_TIMED(108, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 183296 * n, A + 273408 * n, G + 12144, r->scratch, nt));
+    RN_TIMED(109, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 273408 * n, P + 12144, Wk + 1376, A + 199680 * n, r->scratch, nt));
     /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
-    RN_TIMED(129, bn_c16_hw1024_relu_bwd(n, A + 166912 * n, A + 183296 * n, A + 199680 * n, A + 216064 * n, P + 12112, Wk + 160, G + 12112, G + 12128, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(110, bn_c16_hw1024_relu_bwd(n, A + 166912 * n, A + 183296 * n, A + 199680 * n, A + 216064 * n, P + 12112, Wk + 160, G + 12112, G + 12128, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(130, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 150528 * n, A + 216064 * n, G + 9808, r->scratch, nt));
-    RN_TIMED(131, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 216064 * n, P + 9808, Wk + 1376, A + 257024 * n, r->scratch, nt));
+    RN_TIMED(111, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 150528 * n, A + 216064 * n, G + 9808, r->scratch, nt));
+    RN_TIMED(112, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 216064 * n, P + 9808, Wk + 1376, A + 257024 * n, r->scratch, nt));
     /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(132, bn_c16_hw1024_add_relu_bwd(n, A + 134144 * n, A + 150528 * n, A + 257024 * n, A + 183296 * n, A + 166912 * n, P + 9776, Wk + 128, G + 9776, G + 9792, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(113, bn_c16_hw1024_add_relu_bwd(n, A + 134144 * n, A + 150528 * n, A + 257024 * n, A + 183296 * n, A + 166912 * n, P + 9776, Wk + 128, G + 9776, G + 9792, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(133, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 117760 * n, A + 183296 * n, G + 7472, r->scratch, nt));
-    RN_TIMED(134, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 183296 * n, P + 7472, Wk + 1376, A + 134144 * n, r->scratch, nt));
+    RN_TIMED(114, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 117760 * n, A + 183296 * n, G + 7472, r->scratch, nt));
+    RN_TIMED(115, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 183296 * n, P + 7472, Wk + 1376, A + 134144 * n, r->scratch, nt));
     /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
-    RN_TIMED(135, bn_c16_hw1024_relu_bwd(n, A + 101376 * n, A + 117760 * n, A + 134144 * n, A + 150528 * n, P + 7440, Wk + 96, G + 7440, G + 7456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(116, bn_c16_hw1024_relu_bwd(n, A + 101376 * n, A + 117760 * n, A + 134144 * n, A + 150528 * n, P + 7440, Wk + 96, G + 7440, G + 7456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(136, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 84992 * n, A + 150528 * n, G + 5136, r->scratch, nt));
-    RN_TIMED(137, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 150528 * n, P + 5136, Wk + 1376, A + 166912 * n, r->scratch, nt));
+    RN_TIMED(117, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 84992 * n, A + 150528 * n, G + 5136, r->scratch, nt));
+    RN_TIMED(118, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 150528 * n, P + 5136, Wk + 1376, A + 166912 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(138, bn_c16_hw1024_add_relu_bwd(n, A + 68608 * n, A + 84992 * n, A + 166912 * n, A + 117760 * n, A + 101376 * n, P + 5104, Wk + 64, G + 5104, G + 5120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(119, bn_c16_hw1024_add_relu_bwd(n, A + 68608 * n, A + 84992 * n, A + 166912 * n, A + 117760 * n, A + 101376 * n, P + 5104, Wk + 64, G + 5104, G + 5120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(139, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 52224 * n, A + 117760 * n, G + 2800, r->scratch, nt));
-    RN_TIMED(140, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 117760 * n, P + 2800, Wk + 1376, A + 68608 * n, r->scratch, nt));
+    RN_TIMED(120, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 52224 * n, A + 117760 * n, G + 2800, r->scratch, nt));
+    RN_TIMED(121, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 117760 * n, P + 2800, Wk + 1376, A + 68608 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
-    RN_TIMED(141, bn_c16_hw1024_relu_bwd(n, A + 35840 * n, A + 52224 * n, A + 68608 * n, A + 84992 * n, P + 2768, Wk + 32, G + 2768, G + 2784, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(122, bn_c16_hw1024_relu_bwd(n, A + 35840 * n, A + 52224 * n, A + 68608 * n, A + 84992 * n, P + 2768, Wk + 32, G + 2768, G + 2784, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(142, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 19456 * n, A + 84992 * n, G + 464, r->scratch, nt));
-    RN_TIMED(143, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 84992 * n, P + 464, Wk + 1376, A + 101376 * n, r->scratch, nt));
+    RN_TIMED(123, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 19456 * n, A + 84992 * n, G + 464, r->scratch, nt));
+    RN_TIMED(124, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 84992 * n, P + 464, Wk + 1376, A + 101376 * n, r->scratch, nt));
 }
 
 /* backward_stem: backward from stem. */
@@ -8380,14 +11976,14 @@ static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* bn1 + relu: batch norm, 16 channels, relu (fused) (backward) */
-    RN_TIMED(144, bn_c16_hw1024_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 101376 * n, A + 35840 * n, P + 432, Wk + 0, G + 432, G + 448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(125, bn_c16_hw1024_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 101376 * n, A + 35840 * n, P + 432, Wk + 0, G + 432, G + 448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* conv1: conv 3x3/1 pad 1, 3->16 (backward) */
-    RN_TIMED(145, conv3x3_s1_c3k16_h32w32_bwd_weights(n, A + 0 * n, A + 35840 * n, G + 0, r->scratch, nt));
+    RN_TIMED(126, conv3x3_s1_c3k16_h32w32_bwd_weights(n, A + 0 * n, A + 35840 * n, G + 0, r->scratch, nt));
     if (r->dinput)
-        RN_TIMED(146, conv3x3_s1_c3k16_h32w32_bwd_data(n, A + 35840 * n, P + 0, Wk + 1376, A + 3072 * n));
+        RN_TIMED(127, conv3x3_s1_c3k16_h32w32_bwd_data(n, A + 35840 * n, P + 0, Wk + 1376, A + 3072 * n));
     /* input gradient: NHWC -> NCHW 3x32x32 */
     if (r->dinput)
-        RN_TIMED(147, nhwc_to_nchw_c3h32w32(n, A + 3072 * n, r->dinput));
+        RN_TIMED(128, nhwc_to_nchw_c3h32w32(n, A + 3072 * n, r->dinput));
 }
 
 /* Training-mode forward: batch statistics, running statistics updated, and everything
@@ -8421,6 +12017,503 @@ static void backward(rn_run *r, const float *dlogits)
     backward_layer1_0(r, dlogits);
     backward_stem(r, dlogits);
 }
+
+/* Every conv layer's kernels on their own (rn_conv_entry, model.h): per-kernel benchmarks. */
+/* conv1 (conv 3x3/1 pad 1, 3->16), fwd alone: r->n images */
+static void conv_entry_0_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c3k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* conv1 (conv 3x3/1 pad 1, 3->16), bwd_data alone: r->n images */
+static void conv_entry_0_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    float *const Wk = r->work;
+    conv3x3_s1_c3k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx);
+}
+
+/* conv1 (conv 3x3/1 pad 1, 3->16), bwd_weights alone: r->n images */
+static void conv_entry_0_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c3k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.0.conv1 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
+static void conv_entry_3_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.0.conv1 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
+static void conv_entry_3_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer1.0.conv1 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
+static void conv_entry_3_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.0.conv2 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
+static void conv_entry_6_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.0.conv2 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
+static void conv_entry_6_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer1.0.conv2 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
+static void conv_entry_6_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.1.conv1 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
+static void conv_entry_10_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.1.conv1 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
+static void conv_entry_10_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer1.1.conv1 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
+static void conv_entry_10_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.1.conv2 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
+static void conv_entry_13_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.1.conv2 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
+static void conv_entry_13_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer1.1.conv2 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
+static void conv_entry_13_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.2.conv1 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
+static void conv_entry_17_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.2.conv1 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
+static void conv_entry_17_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer1.2.conv1 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
+static void conv_entry_17_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.2.conv2 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
+static void conv_entry_20_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.2.conv2 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
+static void conv_entry_20_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer1.2.conv2 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
+static void conv_entry_20_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.0.conv1 (conv 3x3/2 pad 1, 16->32), fwd alone: r->n images */
+static void conv_entry_25_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c16k32_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.0.conv1 (conv 3x3/2 pad 1, 16->32), bwd_data alone: r->n images */
+static void conv_entry_25_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s2_c16k32_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer2.0.conv1 (conv 3x3/2 pad 1, 16->32), bwd_weights alone: r->n images */
+static void conv_entry_25_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c16k32_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.0.conv2 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
+static void conv_entry_28_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.0.conv2 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
+static void conv_entry_28_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer2.0.conv2 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
+static void conv_entry_28_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.1.conv1 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
+static void conv_entry_32_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.1.conv1 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
+static void conv_entry_32_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer2.1.conv1 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
+static void conv_entry_32_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.1.conv2 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
+static void conv_entry_35_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.1.conv2 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
+static void conv_entry_35_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer2.1.conv2 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
+static void conv_entry_35_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.2.conv1 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
+static void conv_entry_39_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.2.conv1 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
+static void conv_entry_39_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer2.2.conv1 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
+static void conv_entry_39_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.2.conv2 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
+static void conv_entry_42_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.2.conv2 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
+static void conv_entry_42_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer2.2.conv2 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
+static void conv_entry_42_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.0.conv1 (conv 3x3/2 pad 1, 32->64), fwd alone: r->n images */
+static void conv_entry_47_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c32k64_h16w16_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.0.conv1 (conv 3x3/2 pad 1, 32->64), bwd_data alone: r->n images */
+static void conv_entry_47_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s2_c32k64_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer3.0.conv1 (conv 3x3/2 pad 1, 32->64), bwd_weights alone: r->n images */
+static void conv_entry_47_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c32k64_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.0.conv2 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_50_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_50_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer3.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_50_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.1.conv1 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_54_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.1.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_54_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer3.1.conv1 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_54_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.1.conv2 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_57_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.1.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_57_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer3.1.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_57_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.2.conv1 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_61_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.2.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_61_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer3.2.conv1 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_61_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.2.conv2 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_64_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.2.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_64_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+}
+
+/* layer3.2.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_64_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+static const rn_conv_entry convs[19] = {
+    { 0, "conv3x3_s1_c3k16_h32w32_fwd", "conv3x3_s1_c3k16_h32w32_bwd_data", "conv3x3_s1_c3k16_h32w32_bwd_weights", conv_entry_0_fwd, conv_entry_0_bwd_data, conv_entry_0_bwd_weights },
+    { 3, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_3_fwd, conv_entry_3_bwd_data, conv_entry_3_bwd_weights },
+    { 6, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_6_fwd, conv_entry_6_bwd_data, conv_entry_6_bwd_weights },
+    { 10, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_10_fwd, conv_entry_10_bwd_data, conv_entry_10_bwd_weights },
+    { 13, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_13_fwd, conv_entry_13_bwd_data, conv_entry_13_bwd_weights },
+    { 17, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_17_fwd, conv_entry_17_bwd_data, conv_entry_17_bwd_weights },
+    { 20, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_20_fwd, conv_entry_20_bwd_data, conv_entry_20_bwd_weights },
+    { 25, "conv3x3_s2_c16k32_h32w32_fwd", "conv3x3_s2_c16k32_h32w32_bwd_data", "conv3x3_s2_c16k32_h32w32_bwd_weights", conv_entry_25_fwd, conv_entry_25_bwd_data, conv_entry_25_bwd_weights },
+    { 28, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_28_fwd, conv_entry_28_bwd_data, conv_entry_28_bwd_weights },
+    { 32, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_32_fwd, conv_entry_32_bwd_data, conv_entry_32_bwd_weights },
+    { 35, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_35_fwd, conv_entry_35_bwd_data, conv_entry_35_bwd_weights },
+    { 39, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_39_fwd, conv_entry_39_bwd_data, conv_entry_39_bwd_weights },
+    { 42, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_42_fwd, conv_entry_42_bwd_data, conv_entry_42_bwd_weights },
+    { 47, "conv3x3_s2_c32k64_h16w16_fwd", "conv3x3_s2_c32k64_h16w16_bwd_data", "conv3x3_s2_c32k64_h16w16_bwd_weights", conv_entry_47_fwd, conv_entry_47_bwd_data, conv_entry_47_bwd_weights },
+    { 50, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_50_fwd, conv_entry_50_bwd_data, conv_entry_50_bwd_weights },
+    { 54, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_54_fwd, conv_entry_54_bwd_data, conv_entry_54_bwd_weights },
+    { 57, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_57_fwd, conv_entry_57_bwd_data, conv_entry_57_bwd_weights },
+    { 61, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_61_fwd, conv_entry_61_bwd_data, conv_entry_61_bwd_weights },
+    { 64, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_64_fwd, conv_entry_64_bwd_data, conv_entry_64_bwd_weights },
+};
 
 /* Parameters and statistics in state-dict order: name, role, PyTorch shape, offset, count. */
 static const rn_tensor_info tensors[97] = {
@@ -8673,7 +12766,7 @@ static const rn_layer_info layers[70] = {
 };
 
 /* What each profiled statement is: schedule, layer, kernel. */
-static const char *const profile_names[148] = {
+static const char *const profile_names[129] = {
     "forward_train input nchw_to_nhwc_c3h32w32",
     "forward_train conv1 conv3x3_s1_c3k16_h32w32_fwd",
     "forward_train bn1 bn_c16_hw1024_relu_fwd",
@@ -8718,46 +12811,27 @@ static const char *const profile_names[148] = {
     "forward_train avgpool gap_c64_hw64_fwd",
     "forward_train fc fc_i64o10_fwd",
     "forward_infer input nchw_to_nhwc_c3h32w32",
-    "forward_infer conv1 conv3x3_s1_c3k16_h32w32_fwd",
-    "forward_infer bn1 bn_c16_hw1024_relu_fwd_eval",
-    "forward_infer layer1.0.conv1 conv3x3_s1_c16k16_h32w32_fwd",
-    "forward_infer layer1.0.bn1 bn_c16_hw1024_relu_fwd_eval",
-    "forward_infer layer1.0.conv2 conv3x3_s1_c16k16_h32w32_fwd",
-    "forward_infer layer1.0.bn2 bn_c16_hw1024_add_relu_fwd_eval",
-    "forward_infer layer1.1.conv1 conv3x3_s1_c16k16_h32w32_fwd",
-    "forward_infer layer1.1.bn1 bn_c16_hw1024_relu_fwd_eval",
-    "forward_infer layer1.1.conv2 conv3x3_s1_c16k16_h32w32_fwd",
-    "forward_infer layer1.1.bn2 bn_c16_hw1024_add_relu_fwd_eval",
-    "forward_infer layer1.2.conv1 conv3x3_s1_c16k16_h32w32_fwd",
-    "forward_infer layer1.2.bn1 bn_c16_hw1024_relu_fwd_eval",
-    "forward_infer layer1.2.conv2 conv3x3_s1_c16k16_h32w32_fwd",
-    "forward_infer layer1.2.bn2 bn_c16_hw1024_add_relu_fwd_eval",
+    "forward_infer conv1 conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval",
+    "forward_infer layer1.0.conv1 conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval",
+    "forward_infer layer1.0.conv2 conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval",
+    "forward_infer layer1.1.conv1 conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval",
+    "forward_infer layer1.1.conv2 conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval",
+    "forward_infer layer1.2.conv1 conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval",
+    "forward_infer layer1.2.conv2 conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval",
     "forward_infer layer2.0.shortcut shortcut_a_s2_c16k32_h32w32_lo8_fwd",
-    "forward_infer layer2.0.conv1 conv3x3_s2_c16k32_h32w32_fwd",
-    "forward_infer layer2.0.bn1 bn_c32_hw256_relu_fwd_eval",
-    "forward_infer layer2.0.conv2 conv3x3_s1_c32k32_h16w16_fwd",
-    "forward_infer layer2.0.bn2 bn_c32_hw256_add_relu_fwd_eval",
-    "forward_infer layer2.1.conv1 conv3x3_s1_c32k32_h16w16_fwd",
-    "forward_infer layer2.1.bn1 bn_c32_hw256_relu_fwd_eval",
-    "forward_infer layer2.1.conv2 conv3x3_s1_c32k32_h16w16_fwd",
-    "forward_infer layer2.1.bn2 bn_c32_hw256_add_relu_fwd_eval",
-    "forward_infer layer2.2.conv1 conv3x3_s1_c32k32_h16w16_fwd",
-    "forward_infer layer2.2.bn1 bn_c32_hw256_relu_fwd_eval",
-    "forward_infer layer2.2.conv2 conv3x3_s1_c32k32_h16w16_fwd",
-    "forward_infer layer2.2.bn2 bn_c32_hw256_add_relu_fwd_eval",
+    "forward_infer layer2.0.conv1 conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval",
+    "forward_infer layer2.0.conv2 conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval",
+    "forward_infer layer2.1.conv1 conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval",
+    "forward_infer layer2.1.conv2 conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval",
+    "forward_infer layer2.2.conv1 conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval",
+    "forward_infer layer2.2.conv2 conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval",
     "forward_infer layer3.0.shortcut shortcut_a_s2_c32k64_h16w16_lo16_fwd",
-    "forward_infer layer3.0.conv1 conv3x3_s2_c32k64_h16w16_fwd",
-    "forward_infer layer3.0.bn1 bn_c64_hw64_relu_fwd_eval",
-    "forward_infer layer3.0.conv2 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_infer layer3.0.bn2 bn_c64_hw64_add_relu_fwd_eval",
-    "forward_infer layer3.1.conv1 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_infer layer3.1.bn1 bn_c64_hw64_relu_fwd_eval",
-    "forward_infer layer3.1.conv2 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_infer layer3.1.bn2 bn_c64_hw64_add_relu_fwd_eval",
-    "forward_infer layer3.2.conv1 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_infer layer3.2.bn1 bn_c64_hw64_relu_fwd_eval",
-    "forward_infer layer3.2.conv2 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_infer layer3.2.bn2 bn_c64_hw64_add_relu_fwd_eval",
+    "forward_infer layer3.0.conv1 conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval",
+    "forward_infer layer3.0.conv2 conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval",
+    "forward_infer layer3.1.conv1 conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval",
+    "forward_infer layer3.1.conv2 conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval",
+    "forward_infer layer3.2.conv1 conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval",
+    "forward_infer layer3.2.conv2 conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval",
     "forward_infer avgpool gap_c64_hw64_fwd",
     "forward_infer fc fc_i64o10_fwd",
     "backward fc fc_i64o10_bwd",
@@ -8930,8 +13004,10 @@ const rn_model resnet20_model = {
     .acts = acts,
     .n_layers = 70,
     .layers = layers,
-    .n_profile = 148,
+    .n_profile = 129,
     .profile_names = profile_names,
+    .n_convs = 19,
+    .convs = convs,
     .forward_train = forward_train,
     .forward_infer = forward_infer,
     .backward = backward,

@@ -13,7 +13,7 @@
  *   activations  NHWC: [n][H][W][C];  conv weights HWIO: [KH][KW][C][K];  fc weights [OUT][IN]
  *   P, S         parameters, BN running statistics (S = P + 269728: one params buffer)
  *   A            the activation arena (inference plan, 52224 floats per image, offset * n)
- * 17 kernels, one per distinct signature, then the schedule.
+ * 14 kernels, one per distinct signature, then the schedule.
  */
 #include "resnet20_infer.h"
 
@@ -146,9 +146,80 @@ static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *re
                 dst[(b * (H * W) + p) * C + c] = src[(b * C + c) * (H * W) + p];
 }
 
-/* conv3x3_s1_c3k16_h32w32_fwd: conv 3x3/1 pad 1, 3->16, forward.
+/* shortcut_a_s2_c16k32_h32w32_lo8_fwd: option A shortcut /2, 16->32 (pad both), forward.
+ * Used by: layer2.0.shortcut. */
+static void shortcut_a_s2_c16k32_h32w32_lo8_fwd(size_t n, const float *restrict x, float *restrict y)
+{
+    enum { H = 32, W = 32, C = 16, K = 32, S = 2, OH = 16, OW = 16, LO = 8 };
+    for (size_t b = 0; b < n; b++)
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++) {
+                const float *xp = x + ((b * H + oh * S) * W + ow * S) * C;
+                float *yp = y + ((b * OH + oh) * OW + ow) * K;
+                for (int k = 0; k < LO; k++)
+                    yp[k] = 0.0f;
+                for (int c = 0; c < C; c++)
+                    yp[LO + c] = xp[c];
+                for (int k = LO + C; k < K; k++)
+                    yp[k] = 0.0f;
+            }
+}
+
+/* shortcut_a_s2_c32k64_h16w16_lo16_fwd: option A shortcut /2, 32->64 (pad both), forward.
+ * Used by: layer3.0.shortcut. */
+static void shortcut_a_s2_c32k64_h16w16_lo16_fwd(size_t n, const float *restrict x, float *restrict y)
+{
+    enum { H = 16, W = 16, C = 32, K = 64, S = 2, OH = 8, OW = 8, LO = 16 };
+    for (size_t b = 0; b < n; b++)
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++) {
+                const float *xp = x + ((b * H + oh * S) * W + ow * S) * C;
+                float *yp = y + ((b * OH + oh) * OW + ow) * K;
+                for (int k = 0; k < LO; k++)
+                    yp[k] = 0.0f;
+                for (int c = 0; c < C; c++)
+                    yp[LO + c] = xp[c];
+                for (int k = LO + C; k < K; k++)
+                    yp[k] = 0.0f;
+            }
+}
+
+/* gap_c64_hw64_fwd: global average pool 8x8, forward.
+ * Used by: avgpool. */
+static void gap_c64_hw64_fwd(size_t n, const float *restrict x, float *restrict y)
+{
+    enum { C = 64, HW = 64 };
+    for (size_t b = 0; b < n; b++) {
+        float s[C];
+        for (int c = 0; c < C; c++)
+            s[c] = 0.0f;
+        for (int p = 0; p < HW; p++)
+            for (int c = 0; c < C; c++)
+                s[c] += x[(b * HW + p) * C + c];
+        for (int c = 0; c < C; c++)
+            y[b * C + c] = s[c] * (1.0f / HW);
+    }
+}
+
+/* fc_i64o10_fwd: fully connected, 64->10, forward.
+ * Used by: fc. */
+static void fc_i64o10_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict bias,
+    float *restrict y)
+{
+    enum { IN = 64, OUT = 10 };
+    for (size_t b = 0; b < n; b++)
+        for (int o = 0; o < OUT; o++) {
+            float s = 0.0f;
+            for (int i = 0; i < IN; i++)
+                s += x[b * IN + i] * w[o * IN + i];
+            y[b * OUT + o] = s + bias[o];
+        }
+}
+
+/* conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval: conv 3x3/1 pad 1, 3->16, forward in eval mode.
  * Used by: conv1. */
-static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 3, OC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -355,21 +426,48 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_0 = vfma(b5, w0, a5_0);
         a5_1 = vfma(b5, w1, a5_1);
     }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
     vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
     vstore(op + 8, a0_1);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
     vstore(op + 16, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
     vstore(op + 24, a1_1);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
     vstore(op + 32, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
     vstore(op + 40, a2_1);
+    a3_0 = vfma(a3_0, s0, h0);
+    a3_0 = vmax(a3_0, vzero());
     vstore(op + 48, a3_0);
+    a3_1 = vfma(a3_1, s1, h1);
+    a3_1 = vmax(a3_1, vzero());
     vstore(op + 56, a3_1);
+    a4_0 = vfma(a4_0, s0, h0);
+    a4_0 = vmax(a4_0, vzero());
     vstore(op + 64, a4_0);
+    a4_1 = vfma(a4_1, s1, h1);
+    a4_1 = vmax(a4_1, vzero());
     vstore(op + 72, a4_1);
+    a5_0 = vfma(a5_0, s0, h0);
+    a5_0 = vmax(a5_0, vzero());
     vstore(op + 80, a5_0);
+    a5_1 = vfma(a5_1, s1, h1);
+    a5_1 = vmax(a5_1, vzero());
     vstore(op + 88, a5_1);
 }
 
-static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 3, OC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -464,17 +562,34 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
     }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
     vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
     vstore(op + 8, a0_1);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
     vstore(op + 16, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
     vstore(op + 24, a1_1);
 }
 
-static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
-    float *restrict scratch, int threads)
+static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 32, OW = 32, OC = 16,
            HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -490,17 +605,18 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c3k16_h32w32_fwd_c1_t6(ip + col * 3, w + kb, op + col * 16 + kb);
-                    conv3x3_s1_c3k16_h32w32_fwd_c1_t2(ip + 90, w + kb, op + 480 + kb);
+                        conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 3, w + kb, scale + kb, shift + kb, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 90, w + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_fwd: conv 3x3/1 pad 1, 16->16, forward.
- * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
-static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
+ * Used by: layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
+static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 16, OC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -707,21 +823,48 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_0 = vfma(b5, w0, a5_0);
         a5_1 = vfma(b5, w1, a5_1);
     }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
     vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
     vstore(op + 8, a0_1);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
     vstore(op + 16, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
     vstore(op + 24, a1_1);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
     vstore(op + 32, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
     vstore(op + 40, a2_1);
+    a3_0 = vfma(a3_0, s0, h0);
+    a3_0 = vmax(a3_0, vzero());
     vstore(op + 48, a3_0);
+    a3_1 = vfma(a3_1, s1, h1);
+    a3_1 = vmax(a3_1, vzero());
     vstore(op + 56, a3_1);
+    a4_0 = vfma(a4_0, s0, h0);
+    a4_0 = vmax(a4_0, vzero());
     vstore(op + 64, a4_0);
+    a4_1 = vfma(a4_1, s1, h1);
+    a4_1 = vmax(a4_1, vzero());
     vstore(op + 72, a4_1);
+    a5_0 = vfma(a5_0, s0, h0);
+    a5_0 = vmax(a5_0, vzero());
     vstore(op + 80, a5_0);
+    a5_1 = vfma(a5_1, s1, h1);
+    a5_1 = vmax(a5_1, vzero());
     vstore(op + 88, a5_1);
 }
 
-static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 16, OC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -816,17 +959,34 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
     }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
     vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
     vstore(op + 8, a0_1);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
     vstore(op + 16, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
     vstore(op + 24, a1_1);
 }
 
-static void conv3x3_s1_c16k16_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
-    float *restrict scratch, int threads)
+static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
            HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -842,36 +1002,433 @@ static void conv3x3_s1_c16k16_h32w32_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_fwd_c1_t6(ip + col * 16, w + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_fwd_c1_t2(ip + 480, w + kb, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 16, w + kb, scale + kb, shift + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 480, w + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
     }
 }
 
-/* shortcut_a_s2_c16k32_h32w32_lo8_fwd: option A shortcut /2, 16->32 (pad both), forward.
- * Used by: layer2.0.shortcut. */
-static void shortcut_a_s2_c16k32_h32w32_lo8_fwd(size_t n, const float *restrict x, float *restrict y)
+/* conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
+ * Used by: layer1.0.conv2, layer1.1.conv2, layer1.2.conv2. */
+static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { H = 32, W = 32, C = 16, K = 32, S = 2, OH = 16, OW = 16, LO = 8 };
-    for (size_t b = 0; b < n; b++)
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                const float *xp = x + ((b * H + oh * S) * W + ow * S) * C;
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < LO; k++)
-                    yp[k] = 0.0f;
-                for (int c = 0; c < C; c++)
-                    yp[LO + c] = xp[c];
-                for (int k = LO + C; k < K; k++)
-                    yp[k] = 0.0f;
-            }
+    enum { IC = 16, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 32 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 48 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 64 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 80 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * OC + 0);
+        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 48 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 64 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 80 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 96 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 48 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 80 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 96 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 112 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 592 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 608 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 624 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 592 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 608 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 624 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 640 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * OC + 0);
+        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 592 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 624 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 640 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 656 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1104 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1120 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1136 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1152 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1168 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * OC + 0);
+        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1104 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1136 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1152 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1168 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1184 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1136 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1152 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1168 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1184 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1200 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 16));
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 16, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 24));
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 24, a1_1);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vadd(a2_0, vload(rp + 32));
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 32, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vadd(a2_1, vload(rp + 40));
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 40, a2_1);
+    a3_0 = vfma(a3_0, s0, h0);
+    a3_0 = vadd(a3_0, vload(rp + 48));
+    a3_0 = vmax(a3_0, vzero());
+    vstore(op + 48, a3_0);
+    a3_1 = vfma(a3_1, s1, h1);
+    a3_1 = vadd(a3_1, vload(rp + 56));
+    a3_1 = vmax(a3_1, vzero());
+    vstore(op + 56, a3_1);
+    a4_0 = vfma(a4_0, s0, h0);
+    a4_0 = vadd(a4_0, vload(rp + 64));
+    a4_0 = vmax(a4_0, vzero());
+    vstore(op + 64, a4_0);
+    a4_1 = vfma(a4_1, s1, h1);
+    a4_1 = vadd(a4_1, vload(rp + 72));
+    a4_1 = vmax(a4_1, vzero());
+    vstore(op + 72, a4_1);
+    a5_0 = vfma(a5_0, s0, h0);
+    a5_0 = vadd(a5_0, vload(rp + 80));
+    a5_0 = vmax(a5_0, vzero());
+    vstore(op + 80, a5_0);
+    a5_1 = vfma(a5_1, s1, h1);
+    a5_1 = vadd(a5_1, vload(rp + 88));
+    a5_1 = vmax(a5_1, vzero());
+    vstore(op + 88, a5_1);
 }
 
-/* conv3x3_s2_c16k32_h32w32_fwd: conv 3x3/2 pad 1, 16->32, forward.
+static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+{
+    enum { IC = 16, OC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * OC + 0);
+        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * OC + 0);
+        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 48 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * OC + 0);
+        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 592 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1104 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * OC + 0);
+        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1104 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1136 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 16));
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 16, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 24));
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 24, a1_1);
+}
+
+static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            const float *rb = res + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 30; col += 6)
+                        conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(ip + col * 16, w + kb, scale + kb, shift + kb, rp + col * 16 + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(ip + 480, w + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval: conv 3x3/2 pad 1, 16->32, forward in eval mode.
  * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 16, OC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1066,21 +1623,50 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_2 = vfma(b2, w2, a2_2);
         a2_3 = vfma(b2, w3, a2_3);
     }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
     vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
     vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
     vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
     vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
     vstore(op + 32, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
     vstore(op + 40, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
     vstore(op + 48, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
     vstore(op + 56, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
     vstore(op + 64, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
     vstore(op + 72, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vmax(a2_2, vzero());
     vstore(op + 80, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vmax(a2_3, vzero());
     vstore(op + 88, a2_3);
 }
 
-static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 16, OC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1183,17 +1769,36 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
     }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
     vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
     vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
     vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
     vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
-    float *restrict scratch, int threads)
+static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
            HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1209,17 +1814,18 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, w + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, w + kb, op + 480 + kb);
+                        conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 32, w + kb, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(ip + 480, w + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_fwd: conv 3x3/1 pad 1, 32->32, forward.
- * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
-static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
+ * Used by: layer2.0.conv2, layer2.1.conv2, layer2.2.conv2. */
+static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
     enum { IC = 32, OC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1414,21 +2020,62 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_2 = vfma(b2, w2, a2_2);
         a2_3 = vfma(b2, w3, a2_3);
     }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
     vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
     vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vadd(a0_2, vload(rp + 16));
+    a0_2 = vmax(a0_2, vzero());
     vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vadd(a0_3, vload(rp + 24));
+    a0_3 = vmax(a0_3, vzero());
     vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 32));
+    a1_0 = vmax(a1_0, vzero());
     vstore(op + 32, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 40));
+    a1_1 = vmax(a1_1, vzero());
     vstore(op + 40, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vadd(a1_2, vload(rp + 48));
+    a1_2 = vmax(a1_2, vzero());
     vstore(op + 48, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vadd(a1_3, vload(rp + 56));
+    a1_3 = vmax(a1_3, vzero());
     vstore(op + 56, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vadd(a2_0, vload(rp + 64));
+    a2_0 = vmax(a2_0, vzero());
     vstore(op + 64, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vadd(a2_1, vload(rp + 72));
+    a2_1 = vmax(a2_1, vzero());
     vstore(op + 72, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vadd(a2_2, vload(rp + 80));
+    a2_2 = vmax(a2_2, vzero());
     vstore(op + 80, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vadd(a2_3, vload(rp + 88));
+    a2_3 = vmax(a2_3, vzero());
     vstore(op + 88, a2_3);
 }
 
-static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
     enum { IC = 32, OC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1531,17 +2178,439 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
     }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
     vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
     vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vadd(a0_2, vload(rp + 16));
+    a0_2 = vmax(a0_2, vzero());
     vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vadd(a0_3, vload(rp + 24));
+    a0_3 = vmax(a0_3, vzero());
     vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s1_c32k32_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
-    float *restrict scratch, int threads)
+static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
            HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            const float *rb = res + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(ip + col * 32, w + kb, scale + kb, shift + kb, rp + col * 32 + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(ip + 480, w + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
+ * Used by: layer2.1.conv1, layer2.2.conv1. */
+static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 32, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 96 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 640 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 672 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * OC + 0);
+        const vf w1 = vload(wp + 5120 + c * OC + 8);
+        const vf w2 = vload(wp + 5120 + c * OC + 16);
+        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1184 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1216 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * OC + 0);
+        const vf w1 = vload(wp + 7168 + c * OC + 8);
+        const vf w2 = vload(wp + 7168 + c * OC + 16);
+        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1184 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1216 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1248 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1248 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1280 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 32, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 40, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 48, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 56, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 64, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 72, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vmax(a2_2, vzero());
+    vstore(op + 80, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vmax(a2_3, vzero());
+    vstore(op + 88, a2_3);
+}
+
+static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 32, OC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * OC + 0);
+        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w2 = vload(wp + 1024 + c * OC + 16);
+        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * OC + 0);
+        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w2 = vload(wp + 2048 + c * OC + 16);
+        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * OC + 0);
+        const vf w1 = vload(wp + 5120 + c * OC + 8);
+        const vf w2 = vload(wp + 5120 + c * OC + 16);
+        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * OC + 0);
+        const vf w1 = vload(wp + 7168 + c * OC + 8);
+        const vf w2 = vload(wp + 7168 + c * OC + 16);
+        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1184 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1557,36 +2626,18 @@ static void conv3x3_s1_c32k32_h16w16_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_fwd_c1_t3(ip + col * 32, w + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_fwd_c1_t1(ip + 480, w + kb, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 32, w + kb, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(ip + 480, w + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
     }
 }
 
-/* shortcut_a_s2_c32k64_h16w16_lo16_fwd: option A shortcut /2, 32->64 (pad both), forward.
- * Used by: layer3.0.shortcut. */
-static void shortcut_a_s2_c32k64_h16w16_lo16_fwd(size_t n, const float *restrict x, float *restrict y)
-{
-    enum { H = 16, W = 16, C = 32, K = 64, S = 2, OH = 8, OW = 8, LO = 16 };
-    for (size_t b = 0; b < n; b++)
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                const float *xp = x + ((b * H + oh * S) * W + ow * S) * C;
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < LO; k++)
-                    yp[k] = 0.0f;
-                for (int c = 0; c < C; c++)
-                    yp[LO + c] = xp[c];
-                for (int k = LO + C; k < K; k++)
-                    yp[k] = 0.0f;
-            }
-}
-
-/* conv3x3_s2_c32k64_h16w16_fwd: conv 3x3/2 pad 1, 32->64, forward.
+/* conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval: conv 3x3/2 pad 1, 32->64, forward in eval mode.
  * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 32, OC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1781,21 +2832,50 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_2 = vfma(b2, w2, a2_2);
         a2_3 = vfma(b2, w3, a2_3);
     }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
     vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
     vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
     vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
     vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
     vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
     vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
     vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
     vstore(op + 88, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
     vstore(op + 128, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
     vstore(op + 136, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vmax(a2_2, vzero());
     vstore(op + 144, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vmax(a2_3, vzero());
     vstore(op + 152, a2_3);
 }
 
-static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 32, OC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1944,21 +3024,48 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
     }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
     vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
     vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
     vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
     vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
     vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
     vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
     vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
-    float *restrict scratch, int threads)
+static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
            HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1974,17 +3081,18 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_fwd: conv 3x3/1 pad 1, 64->64, forward.
- * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
-static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Used by: layer3.0.conv2, layer3.1.conv2, layer3.2.conv2. */
+static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
     enum { IC = 64, OC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2179,21 +3287,62 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_2 = vfma(b2, w2, a2_2);
         a2_3 = vfma(b2, w3, a2_3);
     }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
     vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
     vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vadd(a0_2, vload(rp + 16));
+    a0_2 = vmax(a0_2, vzero());
     vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vadd(a0_3, vload(rp + 24));
+    a0_3 = vmax(a0_3, vzero());
     vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 64));
+    a1_0 = vmax(a1_0, vzero());
     vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 72));
+    a1_1 = vmax(a1_1, vzero());
     vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vadd(a1_2, vload(rp + 80));
+    a1_2 = vmax(a1_2, vzero());
     vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vadd(a1_3, vload(rp + 88));
+    a1_3 = vmax(a1_3, vzero());
     vstore(op + 88, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vadd(a2_0, vload(rp + 128));
+    a2_0 = vmax(a2_0, vzero());
     vstore(op + 128, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vadd(a2_1, vload(rp + 136));
+    a2_1 = vmax(a2_1, vzero());
     vstore(op + 136, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vadd(a2_2, vload(rp + 144));
+    a2_2 = vmax(a2_2, vzero());
     vstore(op + 144, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vadd(a2_3, vload(rp + 152));
+    a2_3 = vmax(a2_3, vzero());
     vstore(op + 152, a2_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
     enum { IC = 64, OC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2342,21 +3491,513 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
     }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
     vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
     vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vadd(a0_2, vload(rp + 16));
+    a0_2 = vmax(a0_2, vzero());
     vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vadd(a0_3, vload(rp + 24));
+    a0_3 = vmax(a0_3, vzero());
     vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 64));
+    a1_0 = vmax(a1_0, vzero());
     vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 72));
+    a1_1 = vmax(a1_1, vzero());
     vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vadd(a1_2, vload(rp + 80));
+    a1_2 = vmax(a1_2, vzero());
     vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vadd(a1_3, vload(rp + 88));
+    a1_3 = vmax(a1_3, vzero());
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
-    float *restrict scratch, int threads)
+static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
            HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            const float *rb = res + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Used by: layer3.1.conv1, layer3.2.conv1. */
+static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1408 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1472 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1536 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 88, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 128, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 136, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vmax(a2_2, vzero());
+    vstore(op + 144, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vmax(a2_3, vzero());
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
+        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
+        shift[c] = beta[c] - running_mean[c] * scale[c];
+    }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2372,214 +4013,11 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
-    }
-}
-
-/* gap_c64_hw64_fwd: global average pool 8x8, forward.
- * Used by: avgpool. */
-static void gap_c64_hw64_fwd(size_t n, const float *restrict x, float *restrict y)
-{
-    enum { C = 64, HW = 64 };
-    for (size_t b = 0; b < n; b++) {
-        float s[C];
-        for (int c = 0; c < C; c++)
-            s[c] = 0.0f;
-        for (int p = 0; p < HW; p++)
-            for (int c = 0; c < C; c++)
-                s[c] += x[(b * HW + p) * C + c];
-        for (int c = 0; c < C; c++)
-            y[b * C + c] = s[c] * (1.0f / HW);
-    }
-}
-
-/* fc_i64o10_fwd: fully connected, 64->10, forward.
- * Used by: fc. */
-static void fc_i64o10_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict bias,
-    float *restrict y)
-{
-    enum { IN = 64, OUT = 10 };
-    for (size_t b = 0; b < n; b++)
-        for (int o = 0; o < OUT; o++) {
-            float s = 0.0f;
-            for (int i = 0; i < IN; i++)
-                s += x[b * IN + i] * w[o * IN + i];
-            y[b * OUT + o] = s + bias[o];
-        }
-}
-
-/* bn_c16_hw1024_relu_fwd_eval: batch norm, 16 channels, forward in eval mode.
- * Used by: bn1, layer1.0.bn1, layer1.1.bn1, layer1.2.bn1. */
-static void bn_c16_hw1024_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
-{
-    enum { C = 16, HW = 1024, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
-        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
-        shift[c] = beta[c] - running_mean[c] * scale[c];
-    }
-    RN_PARALLEL(threads)
-    {
-        const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
-            }
-    }
-}
-
-/* bn_c16_hw1024_add_relu_fwd_eval: batch norm, 16 channels, forward in eval mode.
- * Used by: layer1.0.bn2, layer1.1.bn2, layer1.2.bn2. */
-static void bn_c16_hw1024_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
-{
-    enum { C = 16, HW = 1024, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
-        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
-        shift[c] = beta[c] - running_mean[c] * scale[c];
-    }
-    RN_PARALLEL(threads)
-    {
-        const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vadd(a, vload(res + r * C + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
-            }
-    }
-}
-
-/* bn_c32_hw256_relu_fwd_eval: batch norm, 32 channels, forward in eval mode.
- * Used by: layer2.0.bn1, layer2.1.bn1, layer2.2.bn1. */
-static void bn_c32_hw256_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
-{
-    enum { C = 32, HW = 256, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
-        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
-        shift[c] = beta[c] - running_mean[c] * scale[c];
-    }
-    RN_PARALLEL(threads)
-    {
-        const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
-            }
-    }
-}
-
-/* bn_c32_hw256_add_relu_fwd_eval: batch norm, 32 channels, forward in eval mode.
- * Used by: layer2.0.bn2, layer2.1.bn2, layer2.2.bn2. */
-static void bn_c32_hw256_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
-{
-    enum { C = 32, HW = 256, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
-        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
-        shift[c] = beta[c] - running_mean[c] * scale[c];
-    }
-    RN_PARALLEL(threads)
-    {
-        const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vadd(a, vload(res + r * C + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
-            }
-    }
-}
-
-/* bn_c64_hw64_relu_fwd_eval: batch norm, 64 channels, forward in eval mode.
- * Used by: layer3.0.bn1, layer3.1.bn1, layer3.2.bn1. */
-static void bn_c64_hw64_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
-{
-    enum { C = 64, HW = 64, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
-        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
-        shift[c] = beta[c] - running_mean[c] * scale[c];
-    }
-    RN_PARALLEL(threads)
-    {
-        const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
-            }
-    }
-}
-
-/* bn_c64_hw64_add_relu_fwd_eval: batch norm, 64 channels, forward in eval mode.
- * Used by: layer3.0.bn2, layer3.1.bn2, layer3.2.bn2. */
-static void bn_c64_hw64_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
-{
-    enum { C = 64, HW = 64, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
-        scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
-        shift[c] = beta[c] - running_mean[c] * scale[c];
-    }
-    RN_PARALLEL(threads)
-    {
-        const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vadd(a, vload(res + r * C + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
-            }
     }
 }
 
@@ -2595,10 +4033,8 @@ static RN_NOINLINE void forward_infer_stem(const rn_infer_ctx *r, const float *x
 
     /* input: NCHW 3x32x32 -> NHWC */
     nchw_to_nhwc_c3h32w32(n, x, A + 0 * n);
-    /* conv1: conv 3x3/1 pad 1, 3->16; 3x32x32 -> 16x32x32 */
-    conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt);
-    /* bn1 + relu: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_relu_fwd_eval(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, r->bn_eps, nt);
+    /* conv1 + bn1 + relu: conv 3x3/1 pad 1, 3->16, batch norm folded in, relu (fused); 3x32x32 -> 16x32x32 */
+    conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(n, A + 0 * n, P + 0, P + 432, P + 448, S + 0, S + 16, r->bn_eps, A + 3072 * n, r->scratch, nt);
 }
 
 /* forward_infer_layer1_0: forward from layer1.0. */
@@ -2611,30 +4047,18 @@ static RN_NOINLINE void forward_infer_layer1_0(const rn_infer_ctx *r, const floa
     (void)x, (void)logits;
     (void)n, (void)nt, (void)A, (void)P, (void)S;
 
-    /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 0 * n, r->scratch, nt);
-    /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 35840 * n, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, nt);
-    /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 35840 * n, P + 2800, A + 0 * n, r->scratch, nt);
-    /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 19456 * n, A + 35840 * n, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, nt);
-    /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 35840 * n, P + 5136, A + 0 * n, r->scratch, nt);
-    /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, nt);
-    /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 16384 * n, P + 7472, A + 0 * n, r->scratch, nt);
-    /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 35840 * n, A + 16384 * n, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, nt);
-    /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 16384 * n, P + 9808, A + 0 * n, r->scratch, nt);
-    /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_relu_fwd_eval(n, A + 0 * n, A + 32768 * n, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, nt);
-    /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_fwd(n, A + 32768 * n, P + 12144, A + 0 * n, r->scratch, nt);
-    /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    bn_c16_hw1024_add_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, A + 32768 * n, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, nt);
+    /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
+    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(n, A + 3072 * n, P + 464, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, A + 19456 * n, r->scratch, nt);
+    /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(n, A + 19456 * n, P + 2800, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, A + 3072 * n, A + 35840 * n, r->scratch, nt);
+    /* layer1.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
+    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(n, A + 35840 * n, P + 5136, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, A + 0 * n, r->scratch, nt);
+    /* layer1.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(n, A + 0 * n, P + 7472, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, A + 35840 * n, A + 16384 * n, r->scratch, nt);
+    /* layer1.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
+    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(n, A + 16384 * n, P + 9808, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, A + 0 * n, r->scratch, nt);
+    /* layer1.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(n, A + 0 * n, P + 12144, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, A + 16384 * n, A + 32768 * n, r->scratch, nt);
 }
 
 /* forward_infer_layer2_0: forward from layer2.0. */
@@ -2649,30 +4073,18 @@ static RN_NOINLINE void forward_infer_layer2_0(const rn_infer_ctx *r, const floa
 
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
     shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n);
-    /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32; 16x32x32 -> 32x16x16 */
-    conv3x3_s2_c16k32_h32w32_fwd(n, A + 32768 * n, P + 14480, A + 8192 * n, r->scratch, nt);
-    /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_relu_fwd_eval(n, A + 8192 * n, A + 16384 * n, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, nt);
-    /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 19152, A + 8192 * n, r->scratch, nt);
-    /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_add_relu_fwd_eval(n, A + 8192 * n, A + 0 * n, A + 16384 * n, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, nt);
-    /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 28432, A + 0 * n, r->scratch, nt);
-    /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, nt);
-    /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 8192 * n, P + 37712, A + 0 * n, r->scratch, nt);
-    /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_add_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, A + 8192 * n, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, nt);
-    /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 8192 * n, P + 46992, A + 0 * n, r->scratch, nt);
-    /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_relu_fwd_eval(n, A + 0 * n, A + 16384 * n, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, nt);
-    /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_fwd(n, A + 16384 * n, P + 56272, A + 0 * n, r->scratch, nt);
-    /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    bn_c32_hw256_add_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, A + 16384 * n, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, nt);
+    /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 16->32, batch norm folded in, relu (fused); 16x32x32 -> 32x16x16 */
+    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(n, A + 32768 * n, P + 14480, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, A + 8192 * n, r->scratch, nt);
+    /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(n, A + 8192 * n, P + 19152, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, A + 0 * n, A + 16384 * n, r->scratch, nt);
+    /* layer2.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 32->32, batch norm folded in, relu (fused); 32x16x16 -> 32x16x16 */
+    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 28432, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, A + 0 * n, r->scratch, nt);
+    /* layer2.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(n, A + 0 * n, P + 37712, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, A + 16384 * n, A + 8192 * n, r->scratch, nt);
+    /* layer2.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 32->32, batch norm folded in, relu (fused); 32x16x16 -> 32x16x16 */
+    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(n, A + 8192 * n, P + 46992, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt);
+    /* layer2.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(n, A + 0 * n, P + 56272, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, A + 8192 * n, A + 16384 * n, r->scratch, nt);
 }
 
 /* forward_infer_layer3_0: forward from layer3.0. */
@@ -2687,30 +4099,18 @@ static RN_NOINLINE void forward_infer_layer3_0(const rn_infer_ctx *r, const floa
 
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
     shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n);
-    /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
-    conv3x3_s2_c32k64_h16w16_fwd(n, A + 16384 * n, P + 65552, A + 4096 * n, r->scratch, nt);
-    /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_relu_fwd_eval(n, A + 4096 * n, A + 8192 * n, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, nt);
-    /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 84112, A + 4096 * n, r->scratch, nt);
-    /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_add_relu_fwd_eval(n, A + 4096 * n, A + 0 * n, A + 8192 * n, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, nt);
-    /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 121104, A + 0 * n, r->scratch, nt);
-    /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, nt);
-    /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 4096 * n, P + 158096, A + 0 * n, r->scratch, nt);
-    /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_add_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, A + 4096 * n, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, nt);
-    /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 4096 * n, P + 195088, A + 0 * n, r->scratch, nt);
-    /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_relu_fwd_eval(n, A + 0 * n, A + 8192 * n, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, nt);
-    /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 232080, A + 0 * n, r->scratch, nt);
-    /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    bn_c64_hw64_add_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, A + 8192 * n, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, nt);
+    /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 32->64, batch norm folded in, relu (fused); 32x16x16 -> 64x8x8 */
+    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt);
+    /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt);
+    /* layer3.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
+    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt);
+    /* layer3.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt);
+    /* layer3.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
+    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt);
+    /* layer3.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt);
 }
 
 /* forward_infer_head: forward from head. */

@@ -12,7 +12,7 @@
  *   P, G, S      parameters, their gradients (same layout), BN running statistics
  *   A            the activation arena, planned in floats per image (offset * n)
  *   Wk           batch-independent work: BN batch mean and 1/std, then scratch
- * 60 kernels, one per distinct signature, then the schedules.
+ * 62 kernels, one per distinct signature, then the schedules.
  */
 #include "resnet9.h"
 
@@ -4415,256 +4415,4068 @@ static void fc_i256o10_fwd(size_t n, const float *restrict x, const float *restr
         }
 }
 
-/* bn_c64_hw256_relu_fwd_eval: batch norm, 64 channels, forward in eval mode.
- * Used by: bn1. */
-static void bn_c64_hw256_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval: conv 7x7/2 pad 3, 3->64, forward in eval mode.
+ * Used by: conv1. */
+static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { C = 64, HW = 256, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 3, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 6 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 12 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 192 + c * OC + 0);
+        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf w2 = vload(wp + 192 + c * OC + 16);
+        const vf w3 = vload(wp + 192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 3 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 9 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 15 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 384 + c * OC + 0);
+        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf w2 = vload(wp + 384 + c * OC + 16);
+        const vf w3 = vload(wp + 384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 6 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 12 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 18 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
+        const vf w0 = vload(wp + 576 + c * OC + 0);
+        const vf w1 = vload(wp + 576 + c * OC + 8);
+        const vf w2 = vload(wp + 576 + c * OC + 16);
+        const vf w3 = vload(wp + 576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 9 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 15 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 21 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w2 = vload(wp + 768 + c * OC + 16);
+        const vf w3 = vload(wp + 768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 12 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 18 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 24 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
+        const vf w0 = vload(wp + 960 + c * OC + 0);
+        const vf w1 = vload(wp + 960 + c * OC + 8);
+        const vf w2 = vload(wp + 960 + c * OC + 16);
+        const vf w3 = vload(wp + 960 + c * OC + 24);
+        const vf b0 = vbcast(ip + 15 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 21 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 27 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
+        const vf w0 = vload(wp + 1152 + c * OC + 0);
+        const vf w1 = vload(wp + 1152 + c * OC + 8);
+        const vf w2 = vload(wp + 1152 + c * OC + 16);
+        const vf w3 = vload(wp + 1152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 18 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 24 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 30 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1344 + c * OC + 0);
+        const vf w1 = vload(wp + 1344 + c * OC + 8);
+        const vf w2 = vload(wp + 1344 + c * OC + 16);
+        const vf w3 = vload(wp + 1344 + c * OC + 24);
+        const vf b0 = vbcast(ip + 111 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 117 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 123 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w2 = vload(wp + 1536 + c * OC + 16);
+        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 114 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 126 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1728 + c * OC + 0);
+        const vf w1 = vload(wp + 1728 + c * OC + 8);
+        const vf w2 = vload(wp + 1728 + c * OC + 16);
+        const vf w3 = vload(wp + 1728 + c * OC + 24);
+        const vf b0 = vbcast(ip + 117 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 123 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 129 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
+        const vf w0 = vload(wp + 1920 + c * OC + 0);
+        const vf w1 = vload(wp + 1920 + c * OC + 8);
+        const vf w2 = vload(wp + 1920 + c * OC + 16);
+        const vf w3 = vload(wp + 1920 + c * OC + 24);
+        const vf b0 = vbcast(ip + 120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 126 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 132 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
+        const vf w0 = vload(wp + 2112 + c * OC + 0);
+        const vf w1 = vload(wp + 2112 + c * OC + 8);
+        const vf w2 = vload(wp + 2112 + c * OC + 16);
+        const vf w3 = vload(wp + 2112 + c * OC + 24);
+        const vf b0 = vbcast(ip + 123 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 129 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 135 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
+        const vf w0 = vload(wp + 2304 + c * OC + 0);
+        const vf w1 = vload(wp + 2304 + c * OC + 8);
+        const vf w2 = vload(wp + 2304 + c * OC + 16);
+        const vf w3 = vload(wp + 2304 + c * OC + 24);
+        const vf b0 = vbcast(ip + 126 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 132 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 138 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
+        const vf w0 = vload(wp + 2496 + c * OC + 0);
+        const vf w1 = vload(wp + 2496 + c * OC + 8);
+        const vf w2 = vload(wp + 2496 + c * OC + 16);
+        const vf w3 = vload(wp + 2496 + c * OC + 24);
+        const vf b0 = vbcast(ip + 129 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 135 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 141 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 2688 + c * OC + 0);
+        const vf w1 = vload(wp + 2688 + c * OC + 8);
+        const vf w2 = vload(wp + 2688 + c * OC + 16);
+        const vf w3 = vload(wp + 2688 + c * OC + 24);
+        const vf b0 = vbcast(ip + 222 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 228 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 234 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 2880 + c * OC + 0);
+        const vf w1 = vload(wp + 2880 + c * OC + 8);
+        const vf w2 = vload(wp + 2880 + c * OC + 16);
+        const vf w3 = vload(wp + 2880 + c * OC + 24);
+        const vf b0 = vbcast(ip + 225 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 231 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 237 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 228 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 234 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 240 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
+        const vf w0 = vload(wp + 3264 + c * OC + 0);
+        const vf w1 = vload(wp + 3264 + c * OC + 8);
+        const vf w2 = vload(wp + 3264 + c * OC + 16);
+        const vf w3 = vload(wp + 3264 + c * OC + 24);
+        const vf b0 = vbcast(ip + 231 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 237 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 243 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
+        const vf w0 = vload(wp + 3456 + c * OC + 0);
+        const vf w1 = vload(wp + 3456 + c * OC + 8);
+        const vf w2 = vload(wp + 3456 + c * OC + 16);
+        const vf w3 = vload(wp + 3456 + c * OC + 24);
+        const vf b0 = vbcast(ip + 234 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 240 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 246 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
+        const vf w0 = vload(wp + 3648 + c * OC + 0);
+        const vf w1 = vload(wp + 3648 + c * OC + 8);
+        const vf w2 = vload(wp + 3648 + c * OC + 16);
+        const vf w3 = vload(wp + 3648 + c * OC + 24);
+        const vf b0 = vbcast(ip + 237 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 243 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 249 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
+        const vf w0 = vload(wp + 3840 + c * OC + 0);
+        const vf w1 = vload(wp + 3840 + c * OC + 8);
+        const vf w2 = vload(wp + 3840 + c * OC + 16);
+        const vf w3 = vload(wp + 3840 + c * OC + 24);
+        const vf b0 = vbcast(ip + 240 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 246 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 252 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
+        const vf w0 = vload(wp + 4032 + c * OC + 0);
+        const vf w1 = vload(wp + 4032 + c * OC + 8);
+        const vf w2 = vload(wp + 4032 + c * OC + 16);
+        const vf w3 = vload(wp + 4032 + c * OC + 24);
+        const vf b0 = vbcast(ip + 333 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 339 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 345 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
+        const vf w0 = vload(wp + 4224 + c * OC + 0);
+        const vf w1 = vload(wp + 4224 + c * OC + 8);
+        const vf w2 = vload(wp + 4224 + c * OC + 16);
+        const vf w3 = vload(wp + 4224 + c * OC + 24);
+        const vf b0 = vbcast(ip + 336 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 342 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 348 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
+        const vf w0 = vload(wp + 4416 + c * OC + 0);
+        const vf w1 = vload(wp + 4416 + c * OC + 8);
+        const vf w2 = vload(wp + 4416 + c * OC + 16);
+        const vf w3 = vload(wp + 4416 + c * OC + 24);
+        const vf b0 = vbcast(ip + 339 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 345 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 351 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
+        const vf w0 = vload(wp + 4608 + c * OC + 0);
+        const vf w1 = vload(wp + 4608 + c * OC + 8);
+        const vf w2 = vload(wp + 4608 + c * OC + 16);
+        const vf w3 = vload(wp + 4608 + c * OC + 24);
+        const vf b0 = vbcast(ip + 342 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 348 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 354 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
+        const vf w0 = vload(wp + 4800 + c * OC + 0);
+        const vf w1 = vload(wp + 4800 + c * OC + 8);
+        const vf w2 = vload(wp + 4800 + c * OC + 16);
+        const vf w3 = vload(wp + 4800 + c * OC + 24);
+        const vf b0 = vbcast(ip + 345 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 351 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 357 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
+        const vf w0 = vload(wp + 4992 + c * OC + 0);
+        const vf w1 = vload(wp + 4992 + c * OC + 8);
+        const vf w2 = vload(wp + 4992 + c * OC + 16);
+        const vf w3 = vload(wp + 4992 + c * OC + 24);
+        const vf b0 = vbcast(ip + 348 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 354 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 360 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
+        const vf w0 = vload(wp + 5184 + c * OC + 0);
+        const vf w1 = vload(wp + 5184 + c * OC + 8);
+        const vf w2 = vload(wp + 5184 + c * OC + 16);
+        const vf w3 = vload(wp + 5184 + c * OC + 24);
+        const vf b0 = vbcast(ip + 351 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 357 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 363 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
+        const vf w0 = vload(wp + 5376 + c * OC + 0);
+        const vf w1 = vload(wp + 5376 + c * OC + 8);
+        const vf w2 = vload(wp + 5376 + c * OC + 16);
+        const vf w3 = vload(wp + 5376 + c * OC + 24);
+        const vf b0 = vbcast(ip + 444 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 450 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 456 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
+        const vf w0 = vload(wp + 5568 + c * OC + 0);
+        const vf w1 = vload(wp + 5568 + c * OC + 8);
+        const vf w2 = vload(wp + 5568 + c * OC + 16);
+        const vf w3 = vload(wp + 5568 + c * OC + 24);
+        const vf b0 = vbcast(ip + 447 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 453 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 459 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
+        const vf w0 = vload(wp + 5760 + c * OC + 0);
+        const vf w1 = vload(wp + 5760 + c * OC + 8);
+        const vf w2 = vload(wp + 5760 + c * OC + 16);
+        const vf w3 = vload(wp + 5760 + c * OC + 24);
+        const vf b0 = vbcast(ip + 450 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 456 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 462 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
+        const vf w0 = vload(wp + 5952 + c * OC + 0);
+        const vf w1 = vload(wp + 5952 + c * OC + 8);
+        const vf w2 = vload(wp + 5952 + c * OC + 16);
+        const vf w3 = vload(wp + 5952 + c * OC + 24);
+        const vf b0 = vbcast(ip + 453 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 459 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 465 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 456 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 462 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 468 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
+        const vf w0 = vload(wp + 6336 + c * OC + 0);
+        const vf w1 = vload(wp + 6336 + c * OC + 8);
+        const vf w2 = vload(wp + 6336 + c * OC + 16);
+        const vf w3 = vload(wp + 6336 + c * OC + 24);
+        const vf b0 = vbcast(ip + 459 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 465 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 471 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
+        const vf w0 = vload(wp + 6528 + c * OC + 0);
+        const vf w1 = vload(wp + 6528 + c * OC + 8);
+        const vf w2 = vload(wp + 6528 + c * OC + 16);
+        const vf w3 = vload(wp + 6528 + c * OC + 24);
+        const vf b0 = vbcast(ip + 462 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 468 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 474 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
+        const vf w0 = vload(wp + 6720 + c * OC + 0);
+        const vf w1 = vload(wp + 6720 + c * OC + 8);
+        const vf w2 = vload(wp + 6720 + c * OC + 16);
+        const vf w3 = vload(wp + 6720 + c * OC + 24);
+        const vf b0 = vbcast(ip + 555 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 561 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 567 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
+        const vf w0 = vload(wp + 6912 + c * OC + 0);
+        const vf w1 = vload(wp + 6912 + c * OC + 8);
+        const vf w2 = vload(wp + 6912 + c * OC + 16);
+        const vf w3 = vload(wp + 6912 + c * OC + 24);
+        const vf b0 = vbcast(ip + 558 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 564 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 570 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
+        const vf w0 = vload(wp + 7104 + c * OC + 0);
+        const vf w1 = vload(wp + 7104 + c * OC + 8);
+        const vf w2 = vload(wp + 7104 + c * OC + 16);
+        const vf w3 = vload(wp + 7104 + c * OC + 24);
+        const vf b0 = vbcast(ip + 561 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 567 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 573 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
+        const vf w0 = vload(wp + 7296 + c * OC + 0);
+        const vf w1 = vload(wp + 7296 + c * OC + 8);
+        const vf w2 = vload(wp + 7296 + c * OC + 16);
+        const vf w3 = vload(wp + 7296 + c * OC + 24);
+        const vf b0 = vbcast(ip + 564 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 570 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
+        const vf w0 = vload(wp + 7488 + c * OC + 0);
+        const vf w1 = vload(wp + 7488 + c * OC + 8);
+        const vf w2 = vload(wp + 7488 + c * OC + 16);
+        const vf w3 = vload(wp + 7488 + c * OC + 24);
+        const vf b0 = vbcast(ip + 567 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 573 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 579 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
+        const vf w0 = vload(wp + 7680 + c * OC + 0);
+        const vf w1 = vload(wp + 7680 + c * OC + 8);
+        const vf w2 = vload(wp + 7680 + c * OC + 16);
+        const vf w3 = vload(wp + 7680 + c * OC + 24);
+        const vf b0 = vbcast(ip + 570 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 582 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
+        const vf w0 = vload(wp + 7872 + c * OC + 0);
+        const vf w1 = vload(wp + 7872 + c * OC + 8);
+        const vf w2 = vload(wp + 7872 + c * OC + 16);
+        const vf w3 = vload(wp + 7872 + c * OC + 24);
+        const vf b0 = vbcast(ip + 573 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 579 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 585 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
+        const vf w0 = vload(wp + 8064 + c * OC + 0);
+        const vf w1 = vload(wp + 8064 + c * OC + 8);
+        const vf w2 = vload(wp + 8064 + c * OC + 16);
+        const vf w3 = vload(wp + 8064 + c * OC + 24);
+        const vf b0 = vbcast(ip + 666 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 678 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
+        const vf w0 = vload(wp + 8256 + c * OC + 0);
+        const vf w1 = vload(wp + 8256 + c * OC + 8);
+        const vf w2 = vload(wp + 8256 + c * OC + 16);
+        const vf w3 = vload(wp + 8256 + c * OC + 24);
+        const vf b0 = vbcast(ip + 669 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 675 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 681 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
+        const vf w0 = vload(wp + 8448 + c * OC + 0);
+        const vf w1 = vload(wp + 8448 + c * OC + 8);
+        const vf w2 = vload(wp + 8448 + c * OC + 16);
+        const vf w3 = vload(wp + 8448 + c * OC + 24);
+        const vf b0 = vbcast(ip + 672 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 678 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 684 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
+        const vf w0 = vload(wp + 8640 + c * OC + 0);
+        const vf w1 = vload(wp + 8640 + c * OC + 8);
+        const vf w2 = vload(wp + 8640 + c * OC + 16);
+        const vf w3 = vload(wp + 8640 + c * OC + 24);
+        const vf b0 = vbcast(ip + 675 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 681 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 687 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
+        const vf w0 = vload(wp + 8832 + c * OC + 0);
+        const vf w1 = vload(wp + 8832 + c * OC + 8);
+        const vf w2 = vload(wp + 8832 + c * OC + 16);
+        const vf w3 = vload(wp + 8832 + c * OC + 24);
+        const vf b0 = vbcast(ip + 678 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 684 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 690 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
+        const vf w0 = vload(wp + 9024 + c * OC + 0);
+        const vf w1 = vload(wp + 9024 + c * OC + 8);
+        const vf w2 = vload(wp + 9024 + c * OC + 16);
+        const vf w3 = vload(wp + 9024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 681 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 687 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 693 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
+        const vf w0 = vload(wp + 9216 + c * OC + 0);
+        const vf w1 = vload(wp + 9216 + c * OC + 8);
+        const vf w2 = vload(wp + 9216 + c * OC + 16);
+        const vf w3 = vload(wp + 9216 + c * OC + 24);
+        const vf b0 = vbcast(ip + 684 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 690 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 696 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 88, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 128, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 136, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vmax(a2_2, vzero());
+    vstore(op + 144, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vmax(a2_3, vzero());
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 3, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 192 + c * OC + 0);
+        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf w2 = vload(wp + 192 + c * OC + 16);
+        const vf w3 = vload(wp + 192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 3 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 384 + c * OC + 0);
+        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf w2 = vload(wp + 384 + c * OC + 16);
+        const vf w3 = vload(wp + 384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 6 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
+        const vf w0 = vload(wp + 576 + c * OC + 0);
+        const vf w1 = vload(wp + 576 + c * OC + 8);
+        const vf w2 = vload(wp + 576 + c * OC + 16);
+        const vf w3 = vload(wp + 576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 9 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
+        const vf w0 = vload(wp + 768 + c * OC + 0);
+        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w2 = vload(wp + 768 + c * OC + 16);
+        const vf w3 = vload(wp + 768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 12 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
+        const vf w0 = vload(wp + 960 + c * OC + 0);
+        const vf w1 = vload(wp + 960 + c * OC + 8);
+        const vf w2 = vload(wp + 960 + c * OC + 16);
+        const vf w3 = vload(wp + 960 + c * OC + 24);
+        const vf b0 = vbcast(ip + 15 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
+        const vf w0 = vload(wp + 1152 + c * OC + 0);
+        const vf w1 = vload(wp + 1152 + c * OC + 8);
+        const vf w2 = vload(wp + 1152 + c * OC + 16);
+        const vf w3 = vload(wp + 1152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 18 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1344 + c * OC + 0);
+        const vf w1 = vload(wp + 1344 + c * OC + 8);
+        const vf w2 = vload(wp + 1344 + c * OC + 16);
+        const vf w3 = vload(wp + 1344 + c * OC + 24);
+        const vf b0 = vbcast(ip + 111 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1536 + c * OC + 0);
+        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w2 = vload(wp + 1536 + c * OC + 16);
+        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 114 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1728 + c * OC + 0);
+        const vf w1 = vload(wp + 1728 + c * OC + 8);
+        const vf w2 = vload(wp + 1728 + c * OC + 16);
+        const vf w3 = vload(wp + 1728 + c * OC + 24);
+        const vf b0 = vbcast(ip + 117 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
+        const vf w0 = vload(wp + 1920 + c * OC + 0);
+        const vf w1 = vload(wp + 1920 + c * OC + 8);
+        const vf w2 = vload(wp + 1920 + c * OC + 16);
+        const vf w3 = vload(wp + 1920 + c * OC + 24);
+        const vf b0 = vbcast(ip + 120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
+        const vf w0 = vload(wp + 2112 + c * OC + 0);
+        const vf w1 = vload(wp + 2112 + c * OC + 8);
+        const vf w2 = vload(wp + 2112 + c * OC + 16);
+        const vf w3 = vload(wp + 2112 + c * OC + 24);
+        const vf b0 = vbcast(ip + 123 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
+        const vf w0 = vload(wp + 2304 + c * OC + 0);
+        const vf w1 = vload(wp + 2304 + c * OC + 8);
+        const vf w2 = vload(wp + 2304 + c * OC + 16);
+        const vf w3 = vload(wp + 2304 + c * OC + 24);
+        const vf b0 = vbcast(ip + 126 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
+        const vf w0 = vload(wp + 2496 + c * OC + 0);
+        const vf w1 = vload(wp + 2496 + c * OC + 8);
+        const vf w2 = vload(wp + 2496 + c * OC + 16);
+        const vf w3 = vload(wp + 2496 + c * OC + 24);
+        const vf b0 = vbcast(ip + 129 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 2688 + c * OC + 0);
+        const vf w1 = vload(wp + 2688 + c * OC + 8);
+        const vf w2 = vload(wp + 2688 + c * OC + 16);
+        const vf w3 = vload(wp + 2688 + c * OC + 24);
+        const vf b0 = vbcast(ip + 222 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 2880 + c * OC + 0);
+        const vf w1 = vload(wp + 2880 + c * OC + 8);
+        const vf w2 = vload(wp + 2880 + c * OC + 16);
+        const vf w3 = vload(wp + 2880 + c * OC + 24);
+        const vf b0 = vbcast(ip + 225 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 3072 + c * OC + 0);
+        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w2 = vload(wp + 3072 + c * OC + 16);
+        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 228 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
+        const vf w0 = vload(wp + 3264 + c * OC + 0);
+        const vf w1 = vload(wp + 3264 + c * OC + 8);
+        const vf w2 = vload(wp + 3264 + c * OC + 16);
+        const vf w3 = vload(wp + 3264 + c * OC + 24);
+        const vf b0 = vbcast(ip + 231 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
+        const vf w0 = vload(wp + 3456 + c * OC + 0);
+        const vf w1 = vload(wp + 3456 + c * OC + 8);
+        const vf w2 = vload(wp + 3456 + c * OC + 16);
+        const vf w3 = vload(wp + 3456 + c * OC + 24);
+        const vf b0 = vbcast(ip + 234 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
+        const vf w0 = vload(wp + 3648 + c * OC + 0);
+        const vf w1 = vload(wp + 3648 + c * OC + 8);
+        const vf w2 = vload(wp + 3648 + c * OC + 16);
+        const vf w3 = vload(wp + 3648 + c * OC + 24);
+        const vf b0 = vbcast(ip + 237 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
+        const vf w0 = vload(wp + 3840 + c * OC + 0);
+        const vf w1 = vload(wp + 3840 + c * OC + 8);
+        const vf w2 = vload(wp + 3840 + c * OC + 16);
+        const vf w3 = vload(wp + 3840 + c * OC + 24);
+        const vf b0 = vbcast(ip + 240 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
+        const vf w0 = vload(wp + 4032 + c * OC + 0);
+        const vf w1 = vload(wp + 4032 + c * OC + 8);
+        const vf w2 = vload(wp + 4032 + c * OC + 16);
+        const vf w3 = vload(wp + 4032 + c * OC + 24);
+        const vf b0 = vbcast(ip + 333 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
+        const vf w0 = vload(wp + 4224 + c * OC + 0);
+        const vf w1 = vload(wp + 4224 + c * OC + 8);
+        const vf w2 = vload(wp + 4224 + c * OC + 16);
+        const vf w3 = vload(wp + 4224 + c * OC + 24);
+        const vf b0 = vbcast(ip + 336 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
+        const vf w0 = vload(wp + 4416 + c * OC + 0);
+        const vf w1 = vload(wp + 4416 + c * OC + 8);
+        const vf w2 = vload(wp + 4416 + c * OC + 16);
+        const vf w3 = vload(wp + 4416 + c * OC + 24);
+        const vf b0 = vbcast(ip + 339 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
+        const vf w0 = vload(wp + 4608 + c * OC + 0);
+        const vf w1 = vload(wp + 4608 + c * OC + 8);
+        const vf w2 = vload(wp + 4608 + c * OC + 16);
+        const vf w3 = vload(wp + 4608 + c * OC + 24);
+        const vf b0 = vbcast(ip + 342 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
+        const vf w0 = vload(wp + 4800 + c * OC + 0);
+        const vf w1 = vload(wp + 4800 + c * OC + 8);
+        const vf w2 = vload(wp + 4800 + c * OC + 16);
+        const vf w3 = vload(wp + 4800 + c * OC + 24);
+        const vf b0 = vbcast(ip + 345 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
+        const vf w0 = vload(wp + 4992 + c * OC + 0);
+        const vf w1 = vload(wp + 4992 + c * OC + 8);
+        const vf w2 = vload(wp + 4992 + c * OC + 16);
+        const vf w3 = vload(wp + 4992 + c * OC + 24);
+        const vf b0 = vbcast(ip + 348 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
+        const vf w0 = vload(wp + 5184 + c * OC + 0);
+        const vf w1 = vload(wp + 5184 + c * OC + 8);
+        const vf w2 = vload(wp + 5184 + c * OC + 16);
+        const vf w3 = vload(wp + 5184 + c * OC + 24);
+        const vf b0 = vbcast(ip + 351 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
+        const vf w0 = vload(wp + 5376 + c * OC + 0);
+        const vf w1 = vload(wp + 5376 + c * OC + 8);
+        const vf w2 = vload(wp + 5376 + c * OC + 16);
+        const vf w3 = vload(wp + 5376 + c * OC + 24);
+        const vf b0 = vbcast(ip + 444 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
+        const vf w0 = vload(wp + 5568 + c * OC + 0);
+        const vf w1 = vload(wp + 5568 + c * OC + 8);
+        const vf w2 = vload(wp + 5568 + c * OC + 16);
+        const vf w3 = vload(wp + 5568 + c * OC + 24);
+        const vf b0 = vbcast(ip + 447 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
+        const vf w0 = vload(wp + 5760 + c * OC + 0);
+        const vf w1 = vload(wp + 5760 + c * OC + 8);
+        const vf w2 = vload(wp + 5760 + c * OC + 16);
+        const vf w3 = vload(wp + 5760 + c * OC + 24);
+        const vf b0 = vbcast(ip + 450 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
+        const vf w0 = vload(wp + 5952 + c * OC + 0);
+        const vf w1 = vload(wp + 5952 + c * OC + 8);
+        const vf w2 = vload(wp + 5952 + c * OC + 16);
+        const vf w3 = vload(wp + 5952 + c * OC + 24);
+        const vf b0 = vbcast(ip + 453 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
+        const vf w0 = vload(wp + 6144 + c * OC + 0);
+        const vf w1 = vload(wp + 6144 + c * OC + 8);
+        const vf w2 = vload(wp + 6144 + c * OC + 16);
+        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 456 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
+        const vf w0 = vload(wp + 6336 + c * OC + 0);
+        const vf w1 = vload(wp + 6336 + c * OC + 8);
+        const vf w2 = vload(wp + 6336 + c * OC + 16);
+        const vf w3 = vload(wp + 6336 + c * OC + 24);
+        const vf b0 = vbcast(ip + 459 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
+        const vf w0 = vload(wp + 6528 + c * OC + 0);
+        const vf w1 = vload(wp + 6528 + c * OC + 8);
+        const vf w2 = vload(wp + 6528 + c * OC + 16);
+        const vf w3 = vload(wp + 6528 + c * OC + 24);
+        const vf b0 = vbcast(ip + 462 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
+        const vf w0 = vload(wp + 6720 + c * OC + 0);
+        const vf w1 = vload(wp + 6720 + c * OC + 8);
+        const vf w2 = vload(wp + 6720 + c * OC + 16);
+        const vf w3 = vload(wp + 6720 + c * OC + 24);
+        const vf b0 = vbcast(ip + 555 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
+        const vf w0 = vload(wp + 6912 + c * OC + 0);
+        const vf w1 = vload(wp + 6912 + c * OC + 8);
+        const vf w2 = vload(wp + 6912 + c * OC + 16);
+        const vf w3 = vload(wp + 6912 + c * OC + 24);
+        const vf b0 = vbcast(ip + 558 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
+        const vf w0 = vload(wp + 7104 + c * OC + 0);
+        const vf w1 = vload(wp + 7104 + c * OC + 8);
+        const vf w2 = vload(wp + 7104 + c * OC + 16);
+        const vf w3 = vload(wp + 7104 + c * OC + 24);
+        const vf b0 = vbcast(ip + 561 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
+        const vf w0 = vload(wp + 7296 + c * OC + 0);
+        const vf w1 = vload(wp + 7296 + c * OC + 8);
+        const vf w2 = vload(wp + 7296 + c * OC + 16);
+        const vf w3 = vload(wp + 7296 + c * OC + 24);
+        const vf b0 = vbcast(ip + 564 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
+        const vf w0 = vload(wp + 7488 + c * OC + 0);
+        const vf w1 = vload(wp + 7488 + c * OC + 8);
+        const vf w2 = vload(wp + 7488 + c * OC + 16);
+        const vf w3 = vload(wp + 7488 + c * OC + 24);
+        const vf b0 = vbcast(ip + 567 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
+        const vf w0 = vload(wp + 7680 + c * OC + 0);
+        const vf w1 = vload(wp + 7680 + c * OC + 8);
+        const vf w2 = vload(wp + 7680 + c * OC + 16);
+        const vf w3 = vload(wp + 7680 + c * OC + 24);
+        const vf b0 = vbcast(ip + 570 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
+        const vf w0 = vload(wp + 7872 + c * OC + 0);
+        const vf w1 = vload(wp + 7872 + c * OC + 8);
+        const vf w2 = vload(wp + 7872 + c * OC + 16);
+        const vf w3 = vload(wp + 7872 + c * OC + 24);
+        const vf b0 = vbcast(ip + 573 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
+        const vf w0 = vload(wp + 8064 + c * OC + 0);
+        const vf w1 = vload(wp + 8064 + c * OC + 8);
+        const vf w2 = vload(wp + 8064 + c * OC + 16);
+        const vf w3 = vload(wp + 8064 + c * OC + 24);
+        const vf b0 = vbcast(ip + 666 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
+        const vf w0 = vload(wp + 8256 + c * OC + 0);
+        const vf w1 = vload(wp + 8256 + c * OC + 8);
+        const vf w2 = vload(wp + 8256 + c * OC + 16);
+        const vf w3 = vload(wp + 8256 + c * OC + 24);
+        const vf b0 = vbcast(ip + 669 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
+        const vf w0 = vload(wp + 8448 + c * OC + 0);
+        const vf w1 = vload(wp + 8448 + c * OC + 8);
+        const vf w2 = vload(wp + 8448 + c * OC + 16);
+        const vf w3 = vload(wp + 8448 + c * OC + 24);
+        const vf b0 = vbcast(ip + 672 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
+        const vf w0 = vload(wp + 8640 + c * OC + 0);
+        const vf w1 = vload(wp + 8640 + c * OC + 8);
+        const vf w2 = vload(wp + 8640 + c * OC + 16);
+        const vf w3 = vload(wp + 8640 + c * OC + 24);
+        const vf b0 = vbcast(ip + 675 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
+        const vf w0 = vload(wp + 8832 + c * OC + 0);
+        const vf w1 = vload(wp + 8832 + c * OC + 8);
+        const vf w2 = vload(wp + 8832 + c * OC + 16);
+        const vf w3 = vload(wp + 8832 + c * OC + 24);
+        const vf b0 = vbcast(ip + 678 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
+        const vf w0 = vload(wp + 9024 + c * OC + 0);
+        const vf w1 = vload(wp + 9024 + c * OC + 8);
+        const vf w2 = vload(wp + 9024 + c * OC + 16);
+        const vf w3 = vload(wp + 9024 + c * OC + 24);
+        const vf b0 = vbcast(ip + 681 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
+        const vf w0 = vload(wp + 9216 + c * OC + 0);
+        const vf w1 = vload(wp + 9216 + c * OC + 8);
+        const vf w2 = vload(wp + 9216 + c * OC + 16);
+        const vf w3 = vload(wp + 9216 + c * OC + 24);
+        const vf b0 = vbcast(ip + 684 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+}
+
+static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 3, OH = 16, OW = 16, OC = 64,
+           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 6, w + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(ip + 90, w + kb, scale + kb, shift + kb, op + 960 + kb);
+                }
             }
+        }
     }
 }
 
-/* bn_c64_hw64_relu_fwd_eval: batch norm, 64 channels, forward in eval mode.
- * Used by: layer1.0.bn1. */
-static void bn_c64_hw64_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Used by: layer1.0.conv1. */
+static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { C = 64, HW = 64, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1408 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1472 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1536 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 88, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 128, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 136, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vmax(a2_2, vzero());
+    vstore(op + 144, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vmax(a2_3, vzero());
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
+                }
             }
+        }
     }
 }
 
-/* bn_c64_hw64_add_relu_fwd_eval: batch norm, 64 channels, forward in eval mode.
- * Used by: layer1.0.bn2. */
-static void bn_c64_hw64_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Used by: layer1.0.conv2. */
+static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { C = 64, HW = 64, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1408 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1472 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1536 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vadd(a0_2, vload(rp + 16));
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vadd(a0_3, vload(rp + 24));
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 64));
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 72));
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vadd(a1_2, vload(rp + 80));
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vadd(a1_3, vload(rp + 88));
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 88, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vadd(a2_0, vload(rp + 128));
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 128, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vadd(a2_1, vload(rp + 136));
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 136, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vadd(a2_2, vload(rp + 144));
+    a2_2 = vmax(a2_2, vzero());
+    vstore(op + 144, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vadd(a2_3, vload(rp + 152));
+    a2_3 = vmax(a2_3, vzero());
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * OC + 0);
+        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w2 = vload(wp + 4096 + c * OC + 16);
+        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * OC + 0);
+        const vf w1 = vload(wp + 12288 + c * OC + 8);
+        const vf w2 = vload(wp + 12288 + c * OC + 16);
+        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * OC + 0);
+        const vf w1 = vload(wp + 20480 + c * OC + 8);
+        const vf w2 = vload(wp + 20480 + c * OC + 16);
+        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * OC + 0);
+        const vf w1 = vload(wp + 28672 + c * OC + 8);
+        const vf w2 = vload(wp + 28672 + c * OC + 16);
+        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vadd(a0_2, vload(rp + 16));
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vadd(a0_3, vload(rp + 24));
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 64));
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 64, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 72));
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 72, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vadd(a1_2, vload(rp + 80));
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 80, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vadd(a1_3, vload(rp + 88));
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vadd(a, vload(res + r * C + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            const float *rb = res + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                }
             }
+        }
     }
 }
 
-/* bn_c128_hw16_fwd_eval: batch norm, 128 channels, forward in eval mode.
- * Used by: layer2.0.downsample.1. */
-static void bn_c128_hw16_fwd_eval(size_t n, const float *restrict x, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv1x1_s2_c64k128_h8w8_bn_fwd_eval: conv 1x1/2 pad 0, 64->128, forward in eval mode.
+ * Used by: layer2.0.downsample.0. */
+static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { C = 128, HW = 16, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 64, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    vstore(op + 128, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    vstore(op + 136, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    vstore(op + 144, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    vstore(op + 152, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    vstore(op + 256, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    vstore(op + 264, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    vstore(op + 272, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 64, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    vstore(op + 24, a0_3);
+}
+
+static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
+           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(ip + col * 128, w + kb, scale + kb, shift + kb, op + col * 128 + kb);
+                    conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t1(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
+                }
             }
+        }
     }
 }
 
-/* bn_c128_hw16_relu_fwd_eval: batch norm, 128 channels, forward in eval mode.
- * Used by: layer2.0.bn1. */
-static void bn_c128_hw16_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval: conv 3x3/2 pad 1, 64->128, forward in eval mode.
+ * Used by: layer2.0.conv1. */
+static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { C = 128, HW = 16, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 64, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 320 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 384 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 40960 + c * OC + 0);
+        const vf w1 = vload(wp + 40960 + c * OC + 8);
+        const vf w2 = vload(wp + 40960 + c * OC + 16);
+        const vf w3 = vload(wp + 40960 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 960 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 49152 + c * OC + 0);
+        const vf w1 = vload(wp + 49152 + c * OC + 8);
+        const vf w2 = vload(wp + 49152 + c * OC + 16);
+        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1280 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1408 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 57344 + c * OC + 0);
+        const vf w1 = vload(wp + 57344 + c * OC + 8);
+        const vf w2 = vload(wp + 57344 + c * OC + 16);
+        const vf w3 = vload(wp + 57344 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1472 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1536 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 128, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 136, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 144, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 152, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 256, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 264, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vmax(a2_2, vzero());
+    vstore(op + 272, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vmax(a2_3, vzero());
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 64, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 8192 + c * OC + 0);
+        const vf w1 = vload(wp + 8192 + c * OC + 8);
+        const vf w2 = vload(wp + 8192 + c * OC + 16);
+        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 24576 + c * OC + 0);
+        const vf w1 = vload(wp + 24576 + c * OC + 8);
+        const vf w2 = vload(wp + 24576 + c * OC + 16);
+        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 40960 + c * OC + 0);
+        const vf w1 = vload(wp + 40960 + c * OC + 8);
+        const vf w2 = vload(wp + 40960 + c * OC + 16);
+        const vf w3 = vload(wp + 40960 + c * OC + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 49152 + c * OC + 0);
+        const vf w1 = vload(wp + 49152 + c * OC + 8);
+        const vf w2 = vload(wp + 49152 + c * OC + 16);
+        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 57344 + c * OC + 0);
+        const vf w1 = vload(wp + 57344 + c * OC + 8);
+        const vf w2 = vload(wp + 57344 + c * OC + 16);
+        const vf w3 = vload(wp + 57344 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
+           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 128, w + kb, scale + kb, shift + kb, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
+                }
             }
+        }
     }
 }
 
-/* bn_c128_hw16_add_relu_fwd_eval: batch norm, 128 channels, forward in eval mode.
- * Used by: layer2.0.bn2. */
-static void bn_c128_hw16_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 128->128, forward in eval mode.
+ * Used by: layer2.0.conv2. */
+static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { C = 128, HW = 16, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 128, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 384 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 384 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 512 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 49152 + c * OC + 0);
+        const vf w1 = vload(wp + 49152 + c * OC + 8);
+        const vf w2 = vload(wp + 49152 + c * OC + 16);
+        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 896 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1024 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 896 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1024 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1152 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 81920 + c * OC + 0);
+        const vf w1 = vload(wp + 81920 + c * OC + 8);
+        const vf w2 = vload(wp + 81920 + c * OC + 16);
+        const vf w3 = vload(wp + 81920 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1024 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1280 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 98304 + c * OC + 0);
+        const vf w1 = vload(wp + 98304 + c * OC + 8);
+        const vf w2 = vload(wp + 98304 + c * OC + 16);
+        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1536 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1664 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1792 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 114688 + c * OC + 0);
+        const vf w1 = vload(wp + 114688 + c * OC + 8);
+        const vf w2 = vload(wp + 114688 + c * OC + 16);
+        const vf w3 = vload(wp + 114688 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1664 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1792 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1920 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 131072 + c * OC + 0);
+        const vf w1 = vload(wp + 131072 + c * OC + 8);
+        const vf w2 = vload(wp + 131072 + c * OC + 16);
+        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1792 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1920 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 2048 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vadd(a0_2, vload(rp + 16));
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vadd(a0_3, vload(rp + 24));
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 128));
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 128, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 136));
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 136, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vadd(a1_2, vload(rp + 144));
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 144, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vadd(a1_3, vload(rp + 152));
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 152, a1_3);
+    a2_0 = vfma(a2_0, s0, h0);
+    a2_0 = vadd(a2_0, vload(rp + 256));
+    a2_0 = vmax(a2_0, vzero());
+    vstore(op + 256, a2_0);
+    a2_1 = vfma(a2_1, s1, h1);
+    a2_1 = vadd(a2_1, vload(rp + 264));
+    a2_1 = vmax(a2_1, vzero());
+    vstore(op + 264, a2_1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_2 = vadd(a2_2, vload(rp + 272));
+    a2_2 = vmax(a2_2, vzero());
+    vstore(op + 272, a2_2);
+    a2_3 = vfma(a2_3, s3, h3);
+    a2_3 = vadd(a2_3, vload(rp + 280));
+    a2_3 = vmax(a2_3, vzero());
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+{
+    enum { IC = 128, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 16384 + c * OC + 0);
+        const vf w1 = vload(wp + 16384 + c * OC + 8);
+        const vf w2 = vload(wp + 16384 + c * OC + 16);
+        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 49152 + c * OC + 0);
+        const vf w1 = vload(wp + 49152 + c * OC + 8);
+        const vf w2 = vload(wp + 49152 + c * OC + 16);
+        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 896 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 81920 + c * OC + 0);
+        const vf w1 = vload(wp + 81920 + c * OC + 8);
+        const vf w2 = vload(wp + 81920 + c * OC + 16);
+        const vf w3 = vload(wp + 81920 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1024 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 98304 + c * OC + 0);
+        const vf w1 = vload(wp + 98304 + c * OC + 8);
+        const vf w2 = vload(wp + 98304 + c * OC + 16);
+        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1536 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 114688 + c * OC + 0);
+        const vf w1 = vload(wp + 114688 + c * OC + 8);
+        const vf w2 = vload(wp + 114688 + c * OC + 16);
+        const vf w3 = vload(wp + 114688 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1664 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 131072 + c * OC + 0);
+        const vf w1 = vload(wp + 131072 + c * OC + 8);
+        const vf w2 = vload(wp + 131072 + c * OC + 16);
+        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1792 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vadd(a0_2, vload(rp + 16));
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vadd(a0_3, vload(rp + 24));
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128,
+           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vadd(a, vload(res + r * C + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            const float *rb = res + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(ip + col * 128, w + kb, scale + kb, shift + kb, rp + col * 128 + kb, op + col * 128 + kb);
+                    conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(ip + 384, w + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                }
             }
+        }
     }
 }
 
-/* bn_c256_hw4_fwd_eval: batch norm, 256 channels, forward in eval mode.
- * Used by: layer3.0.downsample.1. */
-static void bn_c256_hw4_fwd_eval(size_t n, const float *restrict x, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv1x1_s2_c128k256_h4w4_bn_fwd_eval: conv 1x1/2 pad 0, 128->256, forward in eval mode.
+ * Used by: layer3.0.downsample.0. */
+static inline void conv1x1_s2_c128k256_h4w4_bn_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { C = 256, HW = 4, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 128, OC = 256 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    vstore(op + 256, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    vstore(op + 264, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    vstore(op + 272, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    vstore(op + 280, a1_3);
+}
+
+static void conv1x1_s2_c128k256_h4w4_bn_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv1x1_s2_c128k256_h4w4_bn_fwd_eval_c1_t2(ip + 0, w + kb, scale + kb, shift + kb, op + 0 + kb);
+                }
             }
+        }
     }
 }
 
-/* bn_c256_hw4_relu_fwd_eval: batch norm, 256 channels, forward in eval mode.
- * Used by: layer3.0.bn1. */
-static void bn_c256_hw4_relu_fwd_eval(size_t n, const float *restrict x, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval: conv 3x3/2 pad 1, 128->256, forward in eval mode.
+ * Used by: layer3.0.conv1. */
+static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { C = 256, HW = 4, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 128, OC = 256 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 32768 + c * OC + 0);
+        const vf w1 = vload(wp + 32768 + c * OC + 8);
+        const vf w2 = vload(wp + 32768 + c * OC + 16);
+        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 384 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 98304 + c * OC + 0);
+        const vf w1 = vload(wp + 98304 + c * OC + 8);
+        const vf w2 = vload(wp + 98304 + c * OC + 16);
+        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 896 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 131072 + c * OC + 0);
+        const vf w1 = vload(wp + 131072 + c * OC + 8);
+        const vf w2 = vload(wp + 131072 + c * OC + 16);
+        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1024 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 163840 + c * OC + 0);
+        const vf w1 = vload(wp + 163840 + c * OC + 8);
+        const vf w2 = vload(wp + 163840 + c * OC + 16);
+        const vf w3 = vload(wp + 163840 + c * OC + 24);
+        const vf b0 = vbcast(ip + 896 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 196608 + c * OC + 0);
+        const vf w1 = vload(wp + 196608 + c * OC + 8);
+        const vf w2 = vload(wp + 196608 + c * OC + 16);
+        const vf w3 = vload(wp + 196608 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1536 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 229376 + c * OC + 0);
+        const vf w1 = vload(wp + 229376 + c * OC + 8);
+        const vf w2 = vload(wp + 229376 + c * OC + 16);
+        const vf w3 = vload(wp + 229376 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1664 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 262144 + c * OC + 0);
+        const vf w1 = vload(wp + 262144 + c * OC + 8);
+        const vf w2 = vload(wp + 262144 + c * OC + 16);
+        const vf w3 = vload(wp + 262144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1536 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1792 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 256, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 264, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 272, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 280, a1_3);
+}
+
+static void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
+           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(ip + 0, w + kb, scale + kb, shift + kb, op + 0 + kb);
+                }
             }
+        }
     }
 }
 
-/* bn_c256_hw4_add_relu_fwd_eval: batch norm, 256 channels, forward in eval mode.
- * Used by: layer3.0.bn2. */
-static void bn_c256_hw4_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
-    const float *restrict gamma, const float *restrict beta, const float *restrict running_mean,
-    const float *restrict running_var, float eps, int threads)
+/* conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 256->256, forward in eval mode.
+ * Used by: layer3.0.conv2. */
+static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { C = 256, HW = 4, NV = C / VW };
-    const size_t rows = n * HW;
-    float scale[C], shift[C];
-    for (int c = 0; c < C; c++) {
+    enum { IC = 256, OC = 256 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 65536 + c * OC + 0);
+        const vf w1 = vload(wp + 65536 + c * OC + 8);
+        const vf w2 = vload(wp + 65536 + c * OC + 16);
+        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 131072 + c * OC + 0);
+        const vf w1 = vload(wp + 131072 + c * OC + 8);
+        const vf w2 = vload(wp + 131072 + c * OC + 16);
+        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf b0 = vbcast(ip + 512 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 196608 + c * OC + 0);
+        const vf w1 = vload(wp + 196608 + c * OC + 8);
+        const vf w2 = vload(wp + 196608 + c * OC + 16);
+        const vf w3 = vload(wp + 196608 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1024 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1280 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 262144 + c * OC + 0);
+        const vf w1 = vload(wp + 262144 + c * OC + 8);
+        const vf w2 = vload(wp + 262144 + c * OC + 16);
+        const vf w3 = vload(wp + 262144 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1536 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 327680 + c * OC + 0);
+        const vf w1 = vload(wp + 327680 + c * OC + 8);
+        const vf w2 = vload(wp + 327680 + c * OC + 16);
+        const vf w3 = vload(wp + 327680 + c * OC + 24);
+        const vf b0 = vbcast(ip + 1536 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1792 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 393216 + c * OC + 0);
+        const vf w1 = vload(wp + 393216 + c * OC + 8);
+        const vf w2 = vload(wp + 393216 + c * OC + 16);
+        const vf w3 = vload(wp + 393216 + c * OC + 24);
+        const vf b0 = vbcast(ip + 2048 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 2304 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 458752 + c * OC + 0);
+        const vf w1 = vload(wp + 458752 + c * OC + 8);
+        const vf w2 = vload(wp + 458752 + c * OC + 16);
+        const vf w3 = vload(wp + 458752 + c * OC + 24);
+        const vf b0 = vbcast(ip + 2304 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 2560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 524288 + c * OC + 0);
+        const vf w1 = vload(wp + 524288 + c * OC + 8);
+        const vf w2 = vload(wp + 524288 + c * OC + 16);
+        const vf w3 = vload(wp + 524288 + c * OC + 24);
+        const vf b0 = vbcast(ip + 2560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 2816 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_0 = vadd(a0_0, vload(rp + 0));
+    a0_0 = vmax(a0_0, vzero());
+    vstore(op + 0, a0_0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_1 = vadd(a0_1, vload(rp + 8));
+    a0_1 = vmax(a0_1, vzero());
+    vstore(op + 8, a0_1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_2 = vadd(a0_2, vload(rp + 16));
+    a0_2 = vmax(a0_2, vzero());
+    vstore(op + 16, a0_2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a0_3 = vadd(a0_3, vload(rp + 24));
+    a0_3 = vmax(a0_3, vzero());
+    vstore(op + 24, a0_3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_0 = vadd(a1_0, vload(rp + 256));
+    a1_0 = vmax(a1_0, vzero());
+    vstore(op + 256, a1_0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_1 = vadd(a1_1, vload(rp + 264));
+    a1_1 = vmax(a1_1, vzero());
+    vstore(op + 264, a1_1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_2 = vadd(a1_2, vload(rp + 272));
+    a1_2 = vmax(a1_2, vzero());
+    vstore(op + 272, a1_2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a1_3 = vadd(a1_3, vload(rp + 280));
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 280, a1_3);
+}
+
+static void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+    const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
+    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256,
+           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC };
+    /* eval-mode BN as y = conv * scale + shift per output channel */
+    float scale[OC], shift[OC];
+    for (int c = 0; c < OC; c++) {
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf a = vfma(vload(x + r * C + v * VW), vload(scale + v * VW), vload(shift + v * VW));
-                a = vadd(a, vload(res + r * C + v * VW));
-                a = vmax(a, vzero());
-                vstore(y + r * C + v * VW, a);
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            const float *rb = res + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(ip + 0, w + kb, scale + kb, shift + kb, rp + 0 + kb, op + 0 + kb);
+                }
             }
+        }
     }
 }
 
@@ -7626,7 +11438,7 @@ static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x
 }
 
 /* conv3x3_s1_c64k64_h8w8_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
- * Used by: layer1.0.conv2. */
+ * Used by: layer1.0.conv2, layer1.0.conv1. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 64, OC = 64 };
@@ -8798,6 +12610,193 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
                 dst[(b * C + c) * (H * W) + p] = src[(b * (H * W) + p) * C + c];
 }
 
+/* conv1x1_s2_c64k128_h8w8_bwd_data: conv 1x1/2 pad 0, 64->128, backward to the input.
+ * Used by: layer2.0.downsample.0. */
+static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
+    vstore(op + 256, a2_0);
+    vstore(op + 264, a2_1);
+    vstore(op + 272, a2_2);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128, OC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 1; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (2*a + 0, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
+                    conv1x1_s2_c64k128_h8w8_bwd_data_c1_t1(ip + 384, w + kb, op + 384 + kb);
+                }
+            }
+            /* dx pixels (2*a + 0, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt)
+                for (int col = 0; col < 4; col++)
+                    memset(yb + ((r * 2 + 0) * OW + col * 2 + 1) * OC, 0, OC * sizeof(float));
+            /* dx pixels (2*a + 1, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt)
+                for (int col = 0; col < 4; col++)
+                    memset(yb + ((r * 2 + 1) * OW + col * 2 + 0) * OC, 0, OC * sizeof(float));
+            /* dx pixels (2*a + 1, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt)
+                for (int col = 0; col < 4; col++)
+                    memset(yb + ((r * 2 + 1) * OW + col * 2 + 1) * OC, 0, OC * sizeof(float));
+        }
+    }
+}
+
+/* conv1x1_s2_c128k256_h4w4_bwd_data: conv 1x1/2 pad 0, 128->256, backward to the input.
+ * Used by: layer3.0.downsample.0. */
+static inline void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 256, OC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * OC + 0);
+        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w2 = vload(wp + 0 + c * OC + 16);
+        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
+}
+
+static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
+    float *restrict y, float *restrict scratch, int threads)
+{
+    enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
+           HP = 2, WP = 2, PT = 0, PL = 0, PAD = HP * WP * IC };
+    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
+    for (int ij = 0; ij < 1; ij++)
+        for (int c = 0; c < OC; c++)
+            for (int k = 0; k < IC; k++)
+                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
+    w = wt;
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* dx pixels (2*a + 0, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + 0, w + kb, op + 0 + kb);
+                }
+            }
+            /* dx pixels (2*a + 0, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt)
+                for (int col = 0; col < 2; col++)
+                    memset(yb + ((r * 2 + 0) * OW + col * 2 + 1) * OC, 0, OC * sizeof(float));
+            /* dx pixels (2*a + 1, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt)
+                for (int col = 0; col < 2; col++)
+                    memset(yb + ((r * 2 + 1) * OW + col * 2 + 0) * OC, 0, OC * sizeof(float));
+            /* dx pixels (2*a + 1, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt)
+                for (int col = 0; col < 2; col++)
+                    memset(yb + ((r * 2 + 1) * OW + col * 2 + 1) * OC, 0, OC * sizeof(float));
+        }
+    }
+}
+
 /* forward_train_stem: forward from stem. */
 static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *logits)
 {
@@ -8920,12 +12919,10 @@ static RN_NOINLINE void forward_infer_stem(rn_run *r, const float *x, float *log
 
     /* input: NCHW 3x32x32 -> NHWC */
     RN_TIMED(22, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
-    /* conv1: conv 7x7/2 pad 3, 3->64; 3x32x32 -> 64x16x16 */
-    RN_TIMED(23, conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
-    /* bn1 + relu: batch norm, 64 channels, relu (fused); 64x16x16 -> 64x16x16 */
-    RN_TIMED(24, bn_c64_hw256_relu_fwd_eval(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, r->bn_eps, nt));
+    /* conv1 + bn1 + relu: conv 7x7/2 pad 3, 3->64, batch norm folded in, relu (fused); 3x32x32 -> 64x16x16 */
+    RN_TIMED(23, conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(n, A + 0 * n, P + 0, P + 9408, P + 9472, S + 0, S + 64, r->bn_eps, A + 3072 * n, r->scratch, nt));
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
-    RN_TIMED(25, maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 19456 * n, A + 0 * n));
+    RN_TIMED(24, maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 3072 * n, A + 19456 * n));
 }
 
 /* forward_infer_layer1_0: forward from layer1.0. */
@@ -8939,14 +12936,10 @@ static RN_NOINLINE void forward_infer_layer1_0(rn_run *r, const float *x, float 
     (void)x, (void)logits;
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
-    /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_fwd(n, A + 0 * n, P + 9536, A + 4096 * n, r->scratch, nt));
-    /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(27, bn_c64_hw64_relu_fwd_eval(n, A + 4096 * n, A + 8192 * n, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, nt));
-    /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(28, conv3x3_s1_c64k64_h8w8_fwd(n, A + 8192 * n, P + 46528, A + 4096 * n, r->scratch, nt));
-    /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(29, bn_c64_hw64_add_relu_fwd_eval(n, A + 4096 * n, A + 0 * n, A + 8192 * n, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, nt));
+    /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
+    RN_TIMED(25, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 19456 * n, P + 9536, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, A + 0 * n, r->scratch, nt));
+    /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 46528, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, A + 19456 * n, A + 4096 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer2_0: forward from layer2.0. */
@@ -8960,18 +12953,12 @@ static RN_NOINLINE void forward_infer_layer2_0(rn_run *r, const float *x, float 
     (void)x, (void)logits;
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
-    /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128; 64x8x8 -> 128x4x4 */
-    RN_TIMED(30, conv1x1_s2_c64k128_h8w8_fwd(n, A + 8192 * n, P + 83520, A + 0 * n, r->scratch, nt));
-    /* layer2.0.downsample.1: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
-    RN_TIMED(31, bn_c128_hw16_fwd_eval(n, A + 0 * n, A + 2048 * n, P + 91712, P + 91840, S + 384, S + 512, r->bn_eps, nt));
-    /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128; 64x8x8 -> 128x4x4 */
-    RN_TIMED(32, conv3x3_s2_c64k128_h8w8_fwd(n, A + 8192 * n, P + 91968, A + 0 * n, r->scratch, nt));
-    /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused); 128x4x4 -> 128x4x4 */
-    RN_TIMED(33, bn_c128_hw16_relu_fwd_eval(n, A + 0 * n, A + 4096 * n, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, nt));
-    /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128; 128x4x4 -> 128x4x4 */
-    RN_TIMED(34, conv3x3_s1_c128k128_h4w4_fwd(n, A + 4096 * n, P + 165952, A + 0 * n, r->scratch, nt));
-    /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
-    RN_TIMED(35, bn_c128_hw16_add_relu_fwd_eval(n, A + 0 * n, A + 2048 * n, A + 4096 * n, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, nt));
+    /* layer2.0.downsample.0 + 1: conv 1x1/2 pad 0, 64->128, batch norm folded in (fused); 64x8x8 -> 128x4x4 */
+    RN_TIMED(27, conv1x1_s2_c64k128_h8w8_bn_fwd_eval(n, A + 4096 * n, P + 83520, P + 91712, P + 91840, S + 384, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt));
+    /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 64->128, batch norm folded in, relu (fused); 64x8x8 -> 128x4x4 */
+    RN_TIMED(28, conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 91968, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, A + 2048 * n, r->scratch, nt));
+    /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 128->128, batch norm folded in, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
+    RN_TIMED(29, conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(n, A + 2048 * n, P + 165952, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, A + 0 * n, A + 4096 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer3_0: forward from layer3.0. */
@@ -8985,18 +12972,12 @@ static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float 
     (void)x, (void)logits;
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
-    /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256; 128x4x4 -> 256x2x2 */
-    RN_TIMED(36, conv1x1_s2_c128k256_h4w4_fwd(n, A + 4096 * n, P + 313664, A + 0 * n, r->scratch, nt));
-    /* layer3.0.downsample.1: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
-    RN_TIMED(37, bn_c256_hw4_fwd_eval(n, A + 0 * n, A + 1024 * n, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, nt));
-    /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256; 128x4x4 -> 256x2x2 */
-    RN_TIMED(38, conv3x3_s2_c128k256_h4w4_fwd(n, A + 4096 * n, P + 346944, A + 0 * n, r->scratch, nt));
-    /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused); 256x2x2 -> 256x2x2 */
-    RN_TIMED(39, bn_c256_hw4_relu_fwd_eval(n, A + 0 * n, A + 2048 * n, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, nt));
-    /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256; 256x2x2 -> 256x2x2 */
-    RN_TIMED(40, conv3x3_s1_c256k256_h2w2_fwd(n, A + 2048 * n, P + 642368, A + 0 * n, r->scratch, nt));
-    /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
-    RN_TIMED(41, bn_c256_hw4_add_relu_fwd_eval(n, A + 0 * n, A + 1024 * n, A + 2048 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, nt));
+    /* layer3.0.downsample.0 + 1: conv 1x1/2 pad 0, 128->256, batch norm folded in (fused); 128x4x4 -> 256x2x2 */
+    RN_TIMED(30, conv1x1_s2_c128k256_h4w4_bn_fwd_eval(n, A + 4096 * n, P + 313664, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, A + 0 * n, r->scratch, nt));
+    /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 128->256, batch norm folded in, relu (fused); 128x4x4 -> 256x2x2 */
+    RN_TIMED(31, conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(n, A + 4096 * n, P + 346944, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, A + 1024 * n, r->scratch, nt));
+    /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 256->256, batch norm folded in, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
+    RN_TIMED(32, conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval(n, A + 1024 * n, P + 642368, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, A + 0 * n, A + 2048 * n, r->scratch, nt));
 }
 
 /* forward_infer_head: forward from head. */
@@ -9011,9 +12992,9 @@ static RN_NOINLINE void forward_infer_head(rn_run *r, const float *x, float *log
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* avgpool: global average pool 2x2; 256x2x2 -> 256x1x1 */
-    RN_TIMED(42, gap_c256_hw4_fwd(n, A + 2048 * n, A + 0 * n));
+    RN_TIMED(33, gap_c256_hw4_fwd(n, A + 2048 * n, A + 0 * n));
     /* fc: fully connected, 256->10; 256x1x1 -> 10x1x1 */
-    RN_TIMED(43, fc_i256o10_fwd(n, A + 0 * n, P + 1232704, P + 1235264, logits));
+    RN_TIMED(34, fc_i256o10_fwd(n, A + 0 * n, P + 1232704, P + 1235264, logits));
 }
 
 /* backward_head: backward from head. */
@@ -9028,9 +13009,9 @@ static RN_NOINLINE void backward_head(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* fc: fully connected, 256->10 (backward) */
-    RN_TIMED(44, fc_i256o10_bwd(n, A + 59392 * n, P + 1232704, dlogits, A + 59648 * n, G + 1232704, G + 1235264));
+    RN_TIMED(35, fc_i256o10_bwd(n, A + 59392 * n, P + 1232704, dlogits, A + 59648 * n, G + 1232704, G + 1235264));
     /* avgpool: global average pool 2x2 (backward) */
-    RN_TIMED(45, gap_c256_hw4_bwd(n, A + 59648 * n, A + 72704 * n));
+    RN_TIMED(36, gap_c256_hw4_bwd(n, A + 59648 * n, A + 72704 * n));
 }
 
 /* backward_layer3_0: backward from layer3.0. */
@@ -9045,20 +13026,20 @@ static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(46, bn_c256_hw4_add_relu_bwd(n, A + 70656 * n, A + 71680 * n, A + 72704 * n, A + 73728 * n, A + 59392 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(37, bn_c256_hw4_add_relu_bwd(n, A + 70656 * n, A + 71680 * n, A + 72704 * n, A + 73728 * n, A + 59392 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256 (backward) */
-    RN_TIMED(47, conv3x3_s1_c256k256_h2w2_bwd_weights(n, A + 69632 * n, A + 73728 * n, G + 642368, r->scratch, nt));
-    RN_TIMED(48, conv3x3_s1_c256k256_h2w2_bwd_data(n, A + 73728 * n, P + 642368, Wk + 2688, A + 70656 * n, r->scratch, nt));
+    RN_TIMED(38, conv3x3_s1_c256k256_h2w2_bwd_weights(n, A + 69632 * n, A + 73728 * n, G + 642368, r->scratch, nt));
+    RN_TIMED(39, conv3x3_s1_c256k256_h2w2_bwd_data(n, A + 73728 * n, P + 642368, Wk + 2688, A + 70656 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused) (backward) */
-    RN_TIMED(49, bn_c256_hw4_relu_bwd(n, A + 68608 * n, A + 69632 * n, A + 70656 * n, A + 71680 * n, P + 641856, Wk + 1664, G + 641856, G + 642112, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(40, bn_c256_hw4_relu_bwd(n, A + 68608 * n, A + 69632 * n, A + 70656 * n, A + 71680 * n, P + 641856, Wk + 1664, G + 641856, G + 642112, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256 (backward) */
-    RN_TIMED(50, conv3x3_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 71680 * n, G + 346944, r->scratch, nt));
-    RN_TIMED(51, conv3x3_s2_c128k256_h4w4_bwd_data(n, A + 71680 * n, P + 346944, Wk + 2688, A + 68608 * n, r->scratch, nt));
+    RN_TIMED(41, conv3x3_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 71680 * n, G + 346944, r->scratch, nt));
+    RN_TIMED(42, conv3x3_s2_c128k256_h4w4_bwd_data(n, A + 71680 * n, P + 346944, Wk + 2688, A + 68608 * n, r->scratch, nt));
     /* layer3.0.downsample.1: batch norm, 256 channels (backward) */
-    RN_TIMED(52, bn_c256_hw4_bwd(n, A + 58368 * n, A + 59392 * n, A + 70656 * n, P + 346432, Wk + 1152, G + 346432, G + 346688, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(43, bn_c256_hw4_bwd(n, A + 58368 * n, A + 59392 * n, A + 70656 * n, P + 346432, Wk + 1152, G + 346432, G + 346688, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256 (backward) */
-    RN_TIMED(53, conv1x1_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 70656 * n, G + 313664, r->scratch, nt));
-    RN_TIMED(54, conv1x1_s2_c128k256_h4w4_bwd_data_acc(n, A + 70656 * n, P + 313664, Wk + 2688, A + 68608 * n, r->scratch, nt));
+    RN_TIMED(44, conv1x1_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 70656 * n, G + 313664, r->scratch, nt));
+    RN_TIMED(45, conv1x1_s2_c128k256_h4w4_bwd_data_acc(n, A + 70656 * n, P + 313664, Wk + 2688, A + 68608 * n, r->scratch, nt));
 }
 
 /* backward_layer2_0: backward from layer2.0. */
@@ -9073,20 +13054,20 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(55, bn_c128_hw16_add_relu_bwd(n, A + 64512 * n, A + 66560 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(46, bn_c128_hw16_add_relu_bwd(n, A + 64512 * n, A + 66560 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128 (backward) */
-    RN_TIMED(56, conv3x3_s1_c128k128_h4w4_bwd_weights(n, A + 62464 * n, A + 70656 * n, G + 165952, r->scratch, nt));
-    RN_TIMED(57, conv3x3_s1_c128k128_h4w4_bwd_data(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, r->scratch, nt));
+    RN_TIMED(47, conv3x3_s1_c128k128_h4w4_bwd_weights(n, A + 62464 * n, A + 70656 * n, G + 165952, r->scratch, nt));
+    RN_TIMED(48, conv3x3_s1_c128k128_h4w4_bwd_data(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused) (backward) */
-    RN_TIMED(58, bn_c128_hw16_relu_bwd(n, A + 60416 * n, A + 62464 * n, A + 64512 * n, A + 66560 * n, P + 165696, Wk + 640, G + 165696, G + 165824, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(49, bn_c128_hw16_relu_bwd(n, A + 60416 * n, A + 62464 * n, A + 64512 * n, A + 66560 * n, P + 165696, Wk + 640, G + 165696, G + 165824, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128 (backward) */
-    RN_TIMED(59, conv3x3_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 66560 * n, G + 91968, r->scratch, nt));
-    RN_TIMED(60, conv3x3_s2_c64k128_h8w8_bwd_data(n, A + 66560 * n, P + 91968, Wk + 2688, A + 60416 * n, r->scratch, nt));
+    RN_TIMED(50, conv3x3_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 66560 * n, G + 91968, r->scratch, nt));
+    RN_TIMED(51, conv3x3_s2_c64k128_h8w8_bwd_data(n, A + 66560 * n, P + 91968, Wk + 2688, A + 60416 * n, r->scratch, nt));
     /* layer2.0.downsample.1: batch norm, 128 channels (backward) */
-    RN_TIMED(61, bn_c128_hw16_bwd(n, A + 56320 * n, A + 58368 * n, A + 64512 * n, P + 91712, Wk + 384, G + 91712, G + 91840, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(52, bn_c128_hw16_bwd(n, A + 56320 * n, A + 58368 * n, A + 64512 * n, P + 91712, Wk + 384, G + 91712, G + 91840, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128 (backward) */
-    RN_TIMED(62, conv1x1_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 64512 * n, G + 83520, r->scratch, nt));
-    RN_TIMED(63, conv1x1_s2_c64k128_h8w8_bwd_data_acc(n, A + 64512 * n, P + 83520, Wk + 2688, A + 60416 * n, r->scratch, nt));
+    RN_TIMED(53, conv1x1_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 64512 * n, G + 83520, r->scratch, nt));
+    RN_TIMED(54, conv1x1_s2_c64k128_h8w8_bwd_data_acc(n, A + 64512 * n, P + 83520, Wk + 2688, A + 60416 * n, r->scratch, nt));
 }
 
 /* backward_layer1_0: backward from layer1.0. */
@@ -9101,15 +13082,15 @@ static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(64, bn_c64_hw64_add_relu_bwd(n, A + 48128 * n, A + 52224 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(55, bn_c64_hw64_add_relu_bwd(n, A + 48128 * n, A + 52224 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(65, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt));
-    RN_TIMED(66, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt));
+    RN_TIMED(56, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt));
+    RN_TIMED(57, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(67, bn_c64_hw64_relu_bwd(n, A + 39936 * n, A + 44032 * n, A + 48128 * n, A + 52224 * n, P + 46400, Wk + 128, G + 46400, G + 46464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(58, bn_c64_hw64_relu_bwd(n, A + 39936 * n, A + 44032 * n, A + 48128 * n, A + 52224 * n, P + 46400, Wk + 128, G + 46400, G + 46464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(68, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt));
-    RN_TIMED(69, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt));
+    RN_TIMED(59, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt));
+    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt));
 }
 
 /* backward_stem: backward from stem. */
@@ -9124,16 +13105,16 @@ static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* maxpool: max pool 3x3/2 pad 1 (backward) */
-    RN_TIMED(70, maxpool3x3_s2_p1_c64_h16w16_bwd(n, A + 19456 * n, A + 56320 * n, A + 35840 * n));
+    RN_TIMED(61, maxpool3x3_s2_p1_c64_h16w16_bwd(n, A + 19456 * n, A + 56320 * n, A + 35840 * n));
     /* bn1 + relu: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(71, bn_c64_hw256_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 35840 * n, A + 52224 * n, P + 9408, Wk + 0, G + 9408, G + 9472, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(62, bn_c64_hw256_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 35840 * n, A + 52224 * n, P + 9408, Wk + 0, G + 9408, G + 9472, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* conv1: conv 7x7/2 pad 3, 3->64 (backward) */
-    RN_TIMED(72, conv7x7_s2_c3k64_h32w32_bwd_weights(n, A + 0 * n, A + 52224 * n, G + 0, r->scratch, nt));
+    RN_TIMED(63, conv7x7_s2_c3k64_h32w32_bwd_weights(n, A + 0 * n, A + 52224 * n, G + 0, r->scratch, nt));
     if (r->dinput)
-        RN_TIMED(73, conv7x7_s2_c3k64_h32w32_bwd_data(n, A + 52224 * n, P + 0, Wk + 2688, A + 3072 * n));
+        RN_TIMED(64, conv7x7_s2_c3k64_h32w32_bwd_data(n, A + 52224 * n, P + 0, Wk + 2688, A + 3072 * n));
     /* input gradient: NHWC -> NCHW 3x32x32 */
     if (r->dinput)
-        RN_TIMED(74, nhwc_to_nchw_c3h32w32(n, A + 3072 * n, r->dinput));
+        RN_TIMED(65, nhwc_to_nchw_c3h32w32(n, A + 3072 * n, r->dinput));
 }
 
 /* Training-mode forward: batch statistics, running statistics updated, and everything
@@ -9147,7 +13128,7 @@ static void forward_train(rn_run *r, const float *x, float *logits)
     forward_train_head(r, x, logits);
 }
 
-/* Eval-mode forward: running statistics; the inference plan reuses memory (35840 floats per image). */
+/* Eval-mode forward: running statistics; the inference plan reuses memory (23552 floats per image). */
 static void forward_infer(rn_run *r, const float *x, float *logits)
 {
     forward_infer_stem(r, x, logits);
@@ -9167,6 +13148,243 @@ static void backward(rn_run *r, const float *dlogits)
     backward_layer1_0(r, dlogits);
     backward_stem(r, dlogits);
 }
+
+/* Every conv layer's kernels on their own (rn_conv_entry, model.h): per-kernel benchmarks. */
+/* conv1 (conv 7x7/2 pad 3, 3->64), fwd alone: r->n images */
+static void conv_entry_0_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv7x7_s2_c3k64_h32w32_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* conv1 (conv 7x7/2 pad 3, 3->64), bwd_data alone: r->n images */
+static void conv_entry_0_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    float *const Wk = r->work;
+    conv7x7_s2_c3k64_h32w32_bwd_data(n, dy, w, Wk + 2688, dx);
+}
+
+/* conv1 (conv 7x7/2 pad 3, 3->64), bwd_weights alone: r->n images */
+static void conv_entry_0_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv7x7_s2_c3k64_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_4_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_4_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_4_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
+static void conv_entry_7_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
+static void conv_entry_7_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
+static void conv_entry_7_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.0.downsample.0 (conv 1x1/2 pad 0, 64->128), fwd alone: r->n images */
+static void conv_entry_11_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv1x1_s2_c64k128_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.0.downsample.0 (conv 1x1/2 pad 0, 64->128), bwd_data alone: r->n images */
+static void conv_entry_11_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv1x1_s2_c64k128_h8w8_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer2.0.downsample.0 (conv 1x1/2 pad 0, 64->128), bwd_weights alone: r->n images */
+static void conv_entry_11_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv1x1_s2_c64k128_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.0.conv1 (conv 3x3/2 pad 1, 64->128), fwd alone: r->n images */
+static void conv_entry_13_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c64k128_h8w8_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.0.conv1 (conv 3x3/2 pad 1, 64->128), bwd_data alone: r->n images */
+static void conv_entry_13_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s2_c64k128_h8w8_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer2.0.conv1 (conv 3x3/2 pad 1, 64->128), bwd_weights alone: r->n images */
+static void conv_entry_13_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c64k128_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer2.0.conv2 (conv 3x3/1 pad 1, 128->128), fwd alone: r->n images */
+static void conv_entry_16_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c128k128_h4w4_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer2.0.conv2 (conv 3x3/1 pad 1, 128->128), bwd_data alone: r->n images */
+static void conv_entry_16_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c128k128_h4w4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer2.0.conv2 (conv 3x3/1 pad 1, 128->128), bwd_weights alone: r->n images */
+static void conv_entry_16_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c128k128_h4w4_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.0.downsample.0 (conv 1x1/2 pad 0, 128->256), fwd alone: r->n images */
+static void conv_entry_20_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv1x1_s2_c128k256_h4w4_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.0.downsample.0 (conv 1x1/2 pad 0, 128->256), bwd_data alone: r->n images */
+static void conv_entry_20_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv1x1_s2_c128k256_h4w4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer3.0.downsample.0 (conv 1x1/2 pad 0, 128->256), bwd_weights alone: r->n images */
+static void conv_entry_20_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv1x1_s2_c128k256_h4w4_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.0.conv1 (conv 3x3/2 pad 1, 128->256), fwd alone: r->n images */
+static void conv_entry_22_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c128k256_h4w4_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.0.conv1 (conv 3x3/2 pad 1, 128->256), bwd_data alone: r->n images */
+static void conv_entry_22_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s2_c128k256_h4w4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer3.0.conv1 (conv 3x3/2 pad 1, 128->256), bwd_weights alone: r->n images */
+static void conv_entry_22_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s2_c128k256_h4w4_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+/* layer3.0.conv2 (conv 3x3/1 pad 1, 256->256), fwd alone: r->n images */
+static void conv_entry_25_fwd(rn_run *r, const float *restrict x, const float *restrict w, float *restrict y)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c256k256_h2w2_fwd(n, x, w, y, r->scratch, nt);
+}
+
+/* layer3.0.conv2 (conv 3x3/1 pad 1, 256->256), bwd_data alone: r->n images */
+static void conv_entry_25_bwd_data(rn_run *r, const float *restrict dy, const float *restrict w, float *restrict dx)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    float *const Wk = r->work;
+    conv3x3_s1_c256k256_h2w2_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+}
+
+/* layer3.0.conv2 (conv 3x3/1 pad 1, 256->256), bwd_weights alone: r->n images */
+static void conv_entry_25_bwd_weights(rn_run *r, const float *restrict x, const float *restrict dy, float *restrict dw)
+{
+    const size_t n = (size_t)r->n;
+    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
+    conv3x3_s1_c256k256_h2w2_bwd_weights(n, x, dy, dw, r->scratch, nt);
+}
+
+static const rn_conv_entry convs[9] = {
+    { 0, "conv7x7_s2_c3k64_h32w32_fwd", "conv7x7_s2_c3k64_h32w32_bwd_data", "conv7x7_s2_c3k64_h32w32_bwd_weights", conv_entry_0_fwd, conv_entry_0_bwd_data, conv_entry_0_bwd_weights },
+    { 4, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_4_fwd, conv_entry_4_bwd_data, conv_entry_4_bwd_weights },
+    { 7, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_7_fwd, conv_entry_7_bwd_data, conv_entry_7_bwd_weights },
+    { 11, "conv1x1_s2_c64k128_h8w8_fwd", "conv1x1_s2_c64k128_h8w8_bwd_data", "conv1x1_s2_c64k128_h8w8_bwd_weights", conv_entry_11_fwd, conv_entry_11_bwd_data, conv_entry_11_bwd_weights },
+    { 13, "conv3x3_s2_c64k128_h8w8_fwd", "conv3x3_s2_c64k128_h8w8_bwd_data", "conv3x3_s2_c64k128_h8w8_bwd_weights", conv_entry_13_fwd, conv_entry_13_bwd_data, conv_entry_13_bwd_weights },
+    { 16, "conv3x3_s1_c128k128_h4w4_fwd", "conv3x3_s1_c128k128_h4w4_bwd_data", "conv3x3_s1_c128k128_h4w4_bwd_weights", conv_entry_16_fwd, conv_entry_16_bwd_data, conv_entry_16_bwd_weights },
+    { 20, "conv1x1_s2_c128k256_h4w4_fwd", "conv1x1_s2_c128k256_h4w4_bwd_data", "conv1x1_s2_c128k256_h4w4_bwd_weights", conv_entry_20_fwd, conv_entry_20_bwd_data, conv_entry_20_bwd_weights },
+    { 22, "conv3x3_s2_c128k256_h4w4_fwd", "conv3x3_s2_c128k256_h4w4_bwd_data", "conv3x3_s2_c128k256_h4w4_bwd_weights", conv_entry_22_fwd, conv_entry_22_bwd_data, conv_entry_22_bwd_weights },
+    { 25, "conv3x3_s1_c256k256_h2w2_fwd", "conv3x3_s1_c256k256_h2w2_bwd_data", "conv3x3_s1_c256k256_h2w2_bwd_weights", conv_entry_25_fwd, conv_entry_25_bwd_data, conv_entry_25_bwd_weights },
+};
 
 /* Parameters and statistics in state-dict order: name, role, PyTorch shape, offset, count. */
 static const rn_tensor_info tensors[47] = {
@@ -9291,7 +13509,7 @@ static const rn_layer_info layers[31] = {
 };
 
 /* What each profiled statement is: schedule, layer, kernel. */
-static const char *const profile_names[75] = {
+static const char *const profile_names[66] = {
     "forward_train input nchw_to_nhwc_c3h32w32",
     "forward_train conv1 conv7x7_s2_c3k64_h32w32_fwd",
     "forward_train bn1 bn_c64_hw256_relu_fwd",
@@ -9315,25 +13533,16 @@ static const char *const profile_names[75] = {
     "forward_train avgpool gap_c256_hw4_fwd",
     "forward_train fc fc_i256o10_fwd",
     "forward_infer input nchw_to_nhwc_c3h32w32",
-    "forward_infer conv1 conv7x7_s2_c3k64_h32w32_fwd",
-    "forward_infer bn1 bn_c64_hw256_relu_fwd_eval",
+    "forward_infer conv1 conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval",
     "forward_infer maxpool maxpool3x3_s2_p1_c64_h16w16_fwd",
-    "forward_infer layer1.0.conv1 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_infer layer1.0.bn1 bn_c64_hw64_relu_fwd_eval",
-    "forward_infer layer1.0.conv2 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_infer layer1.0.bn2 bn_c64_hw64_add_relu_fwd_eval",
-    "forward_infer layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_fwd",
-    "forward_infer layer2.0.downsample.1 bn_c128_hw16_fwd_eval",
-    "forward_infer layer2.0.conv1 conv3x3_s2_c64k128_h8w8_fwd",
-    "forward_infer layer2.0.bn1 bn_c128_hw16_relu_fwd_eval",
-    "forward_infer layer2.0.conv2 conv3x3_s1_c128k128_h4w4_fwd",
-    "forward_infer layer2.0.bn2 bn_c128_hw16_add_relu_fwd_eval",
-    "forward_infer layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_fwd",
-    "forward_infer layer3.0.downsample.1 bn_c256_hw4_fwd_eval",
-    "forward_infer layer3.0.conv1 conv3x3_s2_c128k256_h4w4_fwd",
-    "forward_infer layer3.0.bn1 bn_c256_hw4_relu_fwd_eval",
-    "forward_infer layer3.0.conv2 conv3x3_s1_c256k256_h2w2_fwd",
-    "forward_infer layer3.0.bn2 bn_c256_hw4_add_relu_fwd_eval",
+    "forward_infer layer1.0.conv1 conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval",
+    "forward_infer layer1.0.conv2 conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval",
+    "forward_infer layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bn_fwd_eval",
+    "forward_infer layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval",
+    "forward_infer layer2.0.conv2 conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval",
+    "forward_infer layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bn_fwd_eval",
+    "forward_infer layer3.0.conv1 conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval",
+    "forward_infer layer3.0.conv2 conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval",
     "forward_infer avgpool gap_c256_hw4_fwd",
     "forward_infer fc fc_i256o10_fwd",
     "backward fc fc_i256o10_bwd",
@@ -9411,10 +13620,10 @@ static const char summary[] =
     "\n"
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   4,951,872\n"
-    "  activations per image:        143,360 inference, 299,008 training\n"
-    "  inference working memory:     143,360 n + 25,600 t\n"
+    "  activations per image:        94,208 inference, 299,008 training\n"
+    "  inference working memory:     94,208 n + 25,600 t\n"
     "  training working memory:      7,311,168 + 299,008 n + 2,375,680 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 168,960, training 9,985,856\n";
+    "  at n = 1, t = 1:              inference 119,808, training 9,985,856\n";
 
 const rn_model resnet9_model = {
     .name = "resnet9",
@@ -9436,8 +13645,10 @@ const rn_model resnet9_model = {
     .acts = acts,
     .n_layers = 31,
     .layers = layers,
-    .n_profile = 75,
+    .n_profile = 66,
     .profile_names = profile_names,
+    .n_convs = 9,
+    .convs = convs,
     .forward_train = forward_train,
     .forward_infer = forward_infer,
     .backward = backward,

@@ -78,7 +78,7 @@ int rn_cmd_grad(const rn_model *m, int argc, char **argv)
     logits = rn_alloc((size_t)n * (size_t)m->classes * sizeof(float));
     dlogits = rn_alloc((size_t)n * (size_t)m->classes * sizeof(float));
     m->forward_train(r, (const float *)x.data, logits);
-    float loss = rn_softmax_xent(logits, labels, n, m->classes, (float)smoothing, dlogits);
+    float loss = rn_softmax_xent_fast(logits, labels, n, m->classes, (float)smoothing, dlogits);
     m->backward(r, dlogits);
     if (input_grad != NULL) {
         int64_t shape[4] = {n, m->in_c, m->in_h, m->in_w};

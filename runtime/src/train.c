@@ -1,7 +1,7 @@
 /* train.c: the training loop, evaluation, logs and checkpoints (see resnetc/train.h).
  *
  * One optimizer step: lr = schedule(step); forward_train(x) -> logits;
- * rn_softmax_xent(logits, labels, smoothing) -> loss, dlogits; backward(dlogits) -> grads;
+ * rn_softmax_xent_fast(logits, labels, smoothing) -> loss, dlogits; backward(dlogits) -> grads;
  * rn_sgd_step(params, grads, lr). The data order and augmentation of every batch come from
  * (seed, epoch, batch) alone (loader.h), the optimizer state is saved exactly, so a resumed
  * run repeats the uninterrupted one bit for bit.
@@ -113,7 +113,7 @@ void rn_evaluate(const rn_model *m, rn_run *r, rn_loader *l, double *loss_sum,
         m->forward_infer(r, b->x, logits);
         for (int i = 0; i < b->n; i++) {
             const float *z = logits + (size_t)i * K;
-            *loss_sum += rn_softmax_xent(z, b->labels + i, 1, K, 0.0f, NULL);
+            *loss_sum += rn_softmax_xent_fast(z, b->labels + i, 1, K, 0.0f, NULL);
             int p = argmax(z, K);
             *errors += p != b->labels[i];
             if (confusion != NULL)
@@ -735,8 +735,8 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
             lr = rn_schedule_lr(&sched, ps.step);
             r->n = b->n;
             m->forward_train(r, b->x, logits);
-            float loss = rn_softmax_xent(logits, b->labels, b->n, K, o->label_smoothing,
-                                         dlogits);
+            float loss = rn_softmax_xent_fast(logits, b->labels, b->n, K, o->label_smoothing,
+                                              dlogits);
             if (ps.step == nan_fault_step)
                 loss = NAN;
             int64_t berrs = 0;

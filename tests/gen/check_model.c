@@ -2,8 +2,10 @@
  *
  *   check_<model> parity [batch]   generated schedules against the reference executor
  *                                  (generic kernels, unplanned memory): logits in train and
- *                                  eval mode, running statistics, every parameter gradient,
- *                                  the input gradient; per-tensor relative L2 error
+ *                                  eval mode (eval again after a parameter step: BN folded
+ *                                  into the convs must see new weights), running statistics,
+ *                                  every parameter gradient, the input gradient; per-tensor
+ *                                  relative L2 error
  *   check_<model> fd [batch]       finite differences: for every parameter tensor and the
  *                                  input, the directional derivative of the loss along a
  *                                  random direction against the backward pass
@@ -196,6 +198,13 @@ static int parity(int n)
     M->forward_infer(r, x, logits);
     rn_reference_forward(ref, n, r->params, r->stats, x, logits_ref, 0, r->bn_momentum, r->bn_eps);
     expect("eval logits", M->name, rel_l2(logits, logits_ref, (size_t)n * M->classes), 1e-4);
+    /* eval after the parameters change (as train's per-epoch evaluation sees them): eval
+     * mode folds BN into the convolutions, which must not use the parameters of before */
+    for (size_t i = 0; i < M->param_floats; i++)
+        r->params[i] -= 0.05f * r->grads[i];
+    M->forward_infer(r, x, logits);
+    rn_reference_forward(ref, n, r->params, r->stats, x, logits_ref, 0, r->bn_momentum, r->bn_eps);
+    expect("eval logits", "after a step", rel_l2(logits, logits_ref, (size_t)n * M->classes), 1e-4);
 
     rn_free(stats_ref); rn_free(grads_ref); rn_free(x); rn_free(dx_ref); rn_free(logits);
     rn_free(logits_ref); rn_free(dlogits); rn_free(labels);

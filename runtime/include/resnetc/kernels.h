@@ -94,6 +94,21 @@ void rn_fc_bwd(const float *x, const float *w, const float *dy, float *dx, float
 float rn_softmax_xent(const float *logits, const int32_t *labels, int n, int classes,
                       float label_smoothing, float *dlogits);
 
+/* The same loss with its exp and log taken 8 floats at a time by SLEEF (1 ulp): what
+ * training, `grad` and `bench` use; rn_softmax_xent stays the oracle. Lanes: AVX2
+ * (Sleef_expf8_u10, Sleef_logf8_u10) on a CPU with AVX2 and FMA, else portable (SLEEF's
+ * scalar Sleef_expf_u10, Sleef_logf_u10). Agrees with rn_softmax_xent to float rounding. */
+typedef enum rn_lanes { RN_LANES_AUTO = 0, RN_LANES_PORTABLE = 1, RN_LANES_AVX2 = 2 } rn_lanes;
+float rn_softmax_xent_fast(const float *logits, const int32_t *labels, int n, int classes,
+                           float label_smoothing, float *dlogits);
+/* With the lanes chosen (RN_LANES_AVX2 where unavailable runs the portable ones). */
+float rn_softmax_xent_lanes(rn_lanes lanes, const float *logits, const int32_t *labels, int n,
+                            int classes, float label_smoothing, float *dlogits);
+/* Whether these lanes can run here (AVX2: built for x86-64 and the CPU has AVX2 and FMA). */
+int rn_lanes_available(rn_lanes lanes);
+/* "avx2" or "portable": the lanes rn_softmax_xent_lanes(lanes, ...) runs here. */
+const char *rn_lanes_name(rn_lanes lanes);
+
 /* Layout conversions at the network's boundary. */
 void rn_nchw_to_nhwc(const float *src, float *dst, int n, int c, int h, int w);
 void rn_nhwc_to_nchw(const float *src, float *dst, int n, int c, int h, int w);

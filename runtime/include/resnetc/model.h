@@ -81,6 +81,19 @@ struct rn_run;
  * process receiving the same result (resnetc/dist.h provides one: rn_dist_reduce_cb). */
 typedef void (*rn_reduce_fn)(void *ctx, double *buf, int n);
 
+/* One conv layer's specialized kernels on their own (what the schedules call: forward as in
+ * training, backward-data writing dx rather than adding to it), for per-kernel benchmarks and
+ * tests (bench/conv_layers.c). Each runs on r->n images with min(r->threads, r->max_threads)
+ * threads and the run's scratch (r->scratch, r->work); activations NHWC, weights HWIO, shapes
+ * those of layers[layer]. */
+typedef struct rn_conv_entry {
+    int layer;                   /* index into rn_model.layers */
+    const char *fwd_kernel, *bwd_data_kernel, *bwd_weights_kernel;   /* kernel names */
+    void (*fwd)(struct rn_run *r, const float *x, const float *w, float *y);          /* y = conv(x, w) */
+    void (*bwd_data)(struct rn_run *r, const float *dy, const float *w, float *dx);   /* dx = conv^T(dy, w) */
+    void (*bwd_weights)(struct rn_run *r, const float *x, const float *dy, float *dw); /* dw = x (x) dy */
+} rn_conv_entry;
+
 /* A generated model. Sizes are in floats; activation sizes scale with the batch. */
 typedef struct rn_model {
     const char *name;            /* "resnet20" */
@@ -104,6 +117,8 @@ typedef struct rn_model {
     const rn_layer_info *layers;
     int n_profile;               /* statements of the three schedules, in order */
     const char *const *profile_names; /* "<schedule> <layer> <kernel>" for each */
+    int n_convs;                 /* conv layers, in forward order */
+    const rn_conv_entry *convs;
 
     /* Training-mode forward: BN uses batch statistics and updates the running
      * statistics (momentum r->bn_momentum, unbiased variance), keeping what backward
