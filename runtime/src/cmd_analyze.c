@@ -255,7 +255,7 @@ int rn_cmd_analyze(const rn_model *m, int argc, char **argv)
             goto done;
         if (test_limit > 0 && test_limit < test.n)
             test.n = (int)test_limit;
-        rn_loader_config ec = {(int)batch, 0, {0, 0}, 0, 0, 1};
+        rn_loader_config ec = {(int)batch, 0, {0, 0}, 0, 0, 1, 0, 1};
         if (rn_loader_create(&l, &test, &nm, &ec) != 0)
             goto done;
         rn_loader_start_epoch(l, 0, 0);
