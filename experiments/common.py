@@ -56,7 +56,7 @@ def parser(name, doc, budget_iters):
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--budget", action="store_true",
-                      help="reduced run (%d iterations, step schedule at 50%%/75%%)" % budget_iters)
+                      help="reduced run (%d iterations, lr /10 at one half and three quarters of the run)" % budget_iters)
     mode.add_argument("--tiny", action="store_true",
                       help="%d iterations on %d images (tests)" % (TINY["iters"], TINY["train_limit"]))
     ap.add_argument("--iters", type=positive, help="iterations per run (overrides the mode's)")
