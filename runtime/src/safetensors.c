@@ -1096,13 +1096,21 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int rn_st_writer_serialize(const rn_st_writer *w, void **data, size_t *bytes)
+/* The tensors' order in the data section (largest dtype first, then by name), as a fresh
+ * array of entry indices. */
+static int *data_order(const rn_st_writer *w)
 {
     int *order = xmalloc((size_t)w->n * sizeof(int));
     for (int i = 0; i < w->n; i++)
         order[i] = i;
     wsort_ctx = w;
     qsort(order, (size_t)w->n, sizeof(int), cmp_entry);
+    return order;
+}
+
+int rn_st_writer_serialize(const rn_st_writer *w, void **data, size_t *bytes)
+{
+    int *order = data_order(w);
 
     sbuf h = {0};
     sb_puts(&h, "{");
@@ -1179,12 +1187,7 @@ int rn_st_writer_serialize(const rn_st_writer *w, void **data, size_t *bytes)
 
 int rn_st_writer_seal(rn_st_writer *w)
 {
-    /* the data section is the tensors in the serializer's order */
-    int *order = xmalloc((size_t)w->n * sizeof(int));
-    for (int i = 0; i < w->n; i++)
-        order[i] = i;
-    wsort_ctx = w;
-    qsort(order, (size_t)w->n, sizeof(int), cmp_entry);
+    int *order = data_order(w); /* the data section: the tensors in the serializer's order */
     uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
     for (int k = 0; k < w->n; k++)
         crc = crc32_of(crc, w->e[order[k]].data, w->e[order[k]].nbytes);
