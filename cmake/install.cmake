@@ -55,6 +55,10 @@ endif()
 if(RESNETC_HAVE_JPEG)
   string(APPEND RESNETC_PC_IMAGES " -ljpeg")
 endif()
+set(RESNETC_PC_SANITIZE "")   # a sanitized libresnetc.a needs the sanitizer runtimes
+if(RESNETC_SANITIZE)
+  set(RESNETC_PC_SANITIZE " -fsanitize=${RESNETC_SANITIZE}")
+endif()
 set(RESNETC_PC_REQUIRES "")   # with RESNETC_MPI the runtime needs MPI (Debian: mpi-c.pc)
 if(RESNETC_MPI)
   set(RESNETC_PC_REQUIRES "Requires: mpi-c")   # static library: its users link MPI

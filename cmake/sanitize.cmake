@@ -22,7 +22,9 @@ if(RESNETC_FUZZ)
 endif()
 
 if(RESNETC_SANITIZE)
+  # -g1 (line tables) is enough for the file:line of every report frame and compiles the
+  # unrolled generated models about 2.5x faster than full -g
   add_compile_options(-fsanitize=${RESNETC_SANITIZE} -fno-omit-frame-pointer
-                      -fno-sanitize-recover=all -g)
+                      -fno-sanitize-recover=all -g1)
   add_link_options(-fsanitize=${RESNETC_SANITIZE})
 endif()

@@ -1,6 +1,8 @@
 #!/bin/sh
 # tools/test.sh: the test suite from a fresh checkout: install what is missing, configure,
-# build, unpack the shared CIFAR-10 copy when present, run CTest (benchmarks excluded).
+# build, unpack the shared CIFAR-10 copy when present, run CTest (benchmarks excluded), fuzz
+# each parser for 30 s, then the whole suite again under ASan + UBSan (tools/test-sanitize.sh;
+# RESNETC_SKIP_SANITIZE=1 skips that pass for a quicker local run).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${RESNETC_BUILD:-$root/build}
@@ -18,4 +20,8 @@ ctest --test-dir "$build" --output-on-failure -j "$(nproc)" -LE bench
 # fuzzing: 30 s per target (tests/fuzz/run.sh, docs/reliability.md), where clang is installed
 if command -v clang >/dev/null 2>&1; then
   RESNETC_FUZZ_BUILD=${RESNETC_FUZZ_BUILD:-$build/fuzz-build} "$root/tests/fuzz/run.sh" 30
+fi
+# the same suite under AddressSanitizer + UndefinedBehaviorSanitizer (-O1, its own build)
+if [ "${RESNETC_SKIP_SANITIZE:-0}" != 1 ]; then
+  RESNETC_ASAN_BUILD=${RESNETC_ASAN_BUILD:-$build/asan-build} "$root/tools/test-sanitize.sh"
 fi
