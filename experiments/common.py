@@ -3,8 +3,11 @@
 An experiment module (degradation.py, shortcuts.py, responses.py, depth.py) declares its
 runs and renders its report; `main(module)` does the rest:
 
-  1. train each run with a model executable (`<bin>/<model> train`) into RUNS/<run>/,
-     skipping a run whose log is complete and resuming one that has a checkpoint;
+  1. train each run with a model executable (`<bin>/<model> train`) into
+     RUNS/<model>_s<seed>_<iters>it/, a pool the experiments of one mode share (the same net
+     trained with the same settings is trained once: depth.py reuses degradation.py's
+     ResNet-20 and ResNet-56, shortcuts.py depth.py's option-A nets), skipping a run whose
+     log is complete and resuming one that has a checkpoint;
   2. copy what the report needs (each log.csv, the module's extra files, manifest.json with
      the settings and the command) into REPORT/<experiment>/;
   3. render REPORT/<experiment>.md and its PNG plots (gnuplot) from that folder alone, so
@@ -65,7 +68,8 @@ def parser(name, doc, budget_iters):
                     help="folder of the model executables (default $RESNETC_BIN or build/bin)")
     ap.add_argument("--data", default=os.environ.get("RESNETC_CIFAR10_DIR"),
                     help="CIFAR-10 binary folder (default $RESNETC_CIFAR10_DIR)")
-    ap.add_argument("--runs", help="training runs folder (default runs/experiments/<mode>/%s)" % name)
+    ap.add_argument("--runs", help="training runs folder, shared by the experiments "
+                    "(default runs/experiments/<mode>)")
     ap.add_argument("--report", default=os.path.join(ROOT, "docs", "results"),
                     help="report folder: writes <report>/%s.md and <report>/%s/ (default docs/results)"
                     % (name, name))
@@ -79,9 +83,15 @@ def mode_of(args):
     return "tiny" if args.tiny else "budget" if args.budget else "full"
 
 
-def runs_root(args, module):
-    name = getattr(module, "RUNS_FROM", module.NAME)
-    return args.runs or os.path.join(ROOT, "runs", "experiments", mode_of(args), name)
+def runs_root(args):
+    return args.runs or os.path.join(ROOT, "runs", "experiments", mode_of(args))
+
+
+def run_folder(run, flags):
+    """A trained net's folder name in the shared pool: what identifies its training (the
+    model, the seed and the length; the other settings are the mode's and are checked
+    against RUN/experiment.json)."""
+    return "%s_s%d_%sit" % (run["model"], run.get("seed", 1), flag_value(flags, "--iters"))
 
 
 def schedule(args, budget_iters, depth=None):
@@ -183,7 +193,7 @@ def data_flags(args, flags):
 def train(args, run, flags, root):
     """Train one run, or reuse it (complete log) or resume it (checkpoint) when its folder
     was started with the same model, seed and flags (RUN/experiment.json); returns the folder."""
-    out = os.path.join(root, run["name"])
+    out = os.path.join(root, run_folder(run, flags))
     settings = {"model": run["model"], "seed": run.get("seed", 1), "flags": flags}
     stamp = os.path.join(out, "experiment.json")
     if os.path.exists(stamp):
@@ -244,7 +254,7 @@ def main(module, argv=None):
             % (sum(estimate_seconds([r], flags_of[r["name"]]) for r in runs) / 60, R20_IMAGES_PER_S))
         for r in runs:
             exe(args, r["model"])  # every executable present before anything trains
-        root = runs_root(args, module)
+        root = runs_root(args)
         t0 = time.time()
         for r in runs:
             r["dir"] = train(args, r, flags_of[r["name"]], root)

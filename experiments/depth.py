@@ -5,7 +5,9 @@ final-epoch test error, mean and sample standard deviation over the seeds, besid
 paper's numbers, and a plot of test error against depth.
 
   experiments/depth.py                         paper schedule, depths 20-110, 1 seed (~58 h here)
-  experiments/depth.py --budget                3000 iterations, depths 20-56, 1 seed (~1.6 h)
+  experiments/depth.py --budget                3000 iterations, depths 20-56, 1 seed (~1.6 h;
+                                               ~45 min after degradation.py --budget, whose
+                                               ResNet-20 and ResNet-56 it reuses)
   experiments/depth.py --budget --seeds 3 --depths 20 32
   experiments/depth.py --render-only
 """

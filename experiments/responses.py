@@ -4,8 +4,8 @@
 test set, for plain and residual nets of the same depths (20 and 56), by `<model> analyze`;
 plotted against the layer index, in network order and sorted by magnitude.
 
-It analyzes the nets the degradation experiment trained (same schedule; its runs folder by
-default) and trains those that are missing.
+It analyzes the nets the degradation experiment trained (same schedule, found in the shared
+runs folder) and trains those that are missing.
 
   experiments/responses.py              paper schedule, full test set
   experiments/responses.py --budget     the --budget degradation nets, 2000 test images
@@ -23,7 +23,6 @@ import degradation  # noqa: E402  (the same nets and schedule)
 
 NAME = "responses"
 BUDGET_ITERS = degradation.BUDGET_ITERS
-RUNS_FROM = "degradation"          # train into (and reuse) the degradation runs folder
 ANALYZE_LIMIT = {"budget": 2000}   # test images analyzed; full: all 10000
 
 

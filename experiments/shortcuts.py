@@ -6,7 +6,8 @@ a table of test error and parameter counts, and the test error curves. With --re
 also ResNet-34 (the network of the paper's Table 3, ImageNet stem) at CIFAR-10's 32x32.
 
   experiments/shortcuts.py              the paper's schedule (64k iterations; ~34 h here)
-  experiments/shortcuts.py --budget     2000 iterations each (~1.1 h here)
+  experiments/shortcuts.py --budget     3000 iterations each (~1.6 h here; ~1.1 h after
+                                        depth.py --budget, whose option-A nets it reuses)
   experiments/shortcuts.py --seeds 3    three seeds per configuration (mean and std)
   experiments/shortcuts.py --budget --resnet34   also ResNet-34 A/B/C at 32x32 (~+50 min)
   experiments/shortcuts.py --render-only
@@ -19,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common as c  # noqa: E402
 
 NAME = "shortcuts"
-BUDGET_ITERS = 2000
+BUDGET_ITERS = 3000  # as degradation.py and depth.py: the runs are shared
 CONFIGS = [("resnet20", "A"), ("resnet20_b", "B"), ("resnet20_c", "C"),
            ("resnet32", "A"), ("resnet32_b", "B"), ("resnet32_c", "C")]
 CONFIGS34 = [("resnet34_32_a", "A"), ("resnet34_32", "B"), ("resnet34_32_c", "C")]

@@ -17,12 +17,24 @@ fi
 rm -rf "$work"
 mkdir -p "$work"
 common="--tiny --threads 1 --bin $bin --data $RESNETC_CIFAR10_DIR --report $work/report"
-$py "$exp/degradation.py" $common --runs "$work/runs/degradation"
-$py "$exp/responses.py" $common --runs "$work/runs/degradation"   # reuses those nets
-$py "$exp/shortcuts.py" $common --runs "$work/runs/shortcuts"
-$py "$exp/depth.py" $common --runs "$work/runs/depth" --depths 20 --seeds 2 --plain
-
+common="$common --runs $work/runs"
 fail() { echo "experiments_tiny: FAIL: $*"; exit 1; }
+run() {   # run EXPERIMENT [ARGS...]: its output kept in WORK/EXPERIMENT.out
+  e=$1; shift
+  $py "$exp/$e.py" $common "$@" >"$work/$e.out" 2>&1 || { cat "$work/$e.out"; fail "$e.py failed"; }
+  cat "$work/$e.out"
+}
+run degradation
+run responses                           # the same four nets: all reused
+run shortcuts                           # ResNet-20 option A, seed 1: reused
+run depth --depths 20 --seeds 2 --plain # resnet20 and plain20 seed 1 reused, seed 2 trained
+# the runs folder is a pool: a net trained with the same settings is trained once
+reused() { grep -c ": complete, reusing " "$work/$1.out" || true; }
+[ "$(reused degradation)" = 0 ] || fail "degradation reused a net in an empty runs folder"
+[ "$(reused responses)" = 4 ] || fail "responses.py did not reuse the 4 degradation nets"
+[ "$(reused shortcuts)" = 1 ] || fail "shortcuts.py did not reuse exactly resnet20 seed 1"
+[ "$(reused depth)" = 2 ] || fail "depth.py did not reuse exactly resnet20 and plain20 seed 1"
+
 for e in degradation responses shortcuts depth; do
   md=$work/report/$e.md
   [ -s "$md" ] || fail "$md missing"
