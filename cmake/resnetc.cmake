@@ -1,5 +1,5 @@
 # resnetc_add_model(<name> SPEC <file.lua> [ISA generic|avx2] [OUTPUT_DIR <dir>]
-#                   [MODE full|infer])
+#                   [MODE full|infer] [GENERIC_CFLAGS <flag>...])
 #
 # Generates C for the spec at build time (re-run when the spec, the generator or a template
 # changes) and builds, with MODE full (the default):
@@ -9,6 +9,11 @@
 #   <name>_infer   a static library with the inference-only model (<name>_infer.h): no
 #                  dependency on the runtime; OpenMP threads when OpenMP::OpenMP_C exists
 # The generated sources go to OUTPUT_DIR (default: <build>/generated/<name>).
+# The generic ISA is portable source; the compiler flags choose the SIMD it becomes:
+# RESNETC_GENERIC_CFLAGS (default: the build machine's, -march=native -mtune=generic, with FMA
+# contraction),
+# or per model GENERIC_CFLAGS (e.g. an empty value: the compiler's baseline target, SSE2 on
+# x86-64, for a binary that runs on any machine of the architecture).
 
 # RESNETC_ROOT holds gen/, templates/ and specs/: the source tree (this file's cmake/..), or
 # <prefix>/share/resnetc when included from an installed resnetcConfig.cmake, which sets
@@ -43,8 +48,22 @@ if(NOT DEFINED RESNETC_ISA)
 endif()
 set_property(CACHE RESNETC_ISA PROPERTY STRINGS avx2 generic)
 
+if(NOT DEFINED RESNETC_GENERIC_CFLAGS)
+  include(CheckCCompilerFlag)
+  check_c_compiler_flag("-march=native -mtune=generic" RESNETC_CC_HAS_MARCH_NATIVE)
+  # -ffp-contract=fast: a * b + c becomes an FMA where the target has one. -mtune=generic:
+  # GCC 12's own tuning for this machine (znver4) made generic resnet20 train 15% slower
+  # than generic tuning did, with the same -march (docs/benchmarks.md).
+  set(_generic_flags "-ffp-contract=fast")
+  if(RESNETC_CC_HAS_MARCH_NATIVE)
+    set(_generic_flags "-march=native -mtune=generic ${_generic_flags}")
+  endif()
+  set(RESNETC_GENERIC_CFLAGS "${_generic_flags}" CACHE STRING
+      "Compiler flags of generic-ISA models (the SIMD target of the portable vector code); empty: the compiler's baseline")
+endif()
+
 function(resnetc_add_model name)
-  cmake_parse_arguments(ARG "" "SPEC;ISA;OUTPUT_DIR;MODE" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "SPEC;ISA;OUTPUT_DIR;MODE" "GENERIC_CFLAGS" ${ARGN})
   if(NOT ARG_SPEC)
     message(FATAL_ERROR "resnetc_add_model(${name}): SPEC is required")
   endif()
@@ -56,6 +75,15 @@ function(resnetc_add_model name)
   endif()
   if(NOT ARG_MODE)
     set(ARG_MODE full)
+  endif()
+  if(ARG_ISA STREQUAL "avx2")
+    set(_isa_flags -mavx2 -mfma)
+  elseif("GENERIC_CFLAGS" IN_LIST ARG_KEYWORDS_MISSING_VALUES)
+    set(_isa_flags "")                          # given empty: the compiler's baseline
+  elseif(DEFINED ARG_GENERIC_CFLAGS)
+    set(_isa_flags ${ARG_GENERIC_CFLAGS})
+  else()
+    separate_arguments(_isa_flags UNIX_COMMAND "${RESNETC_GENERIC_CFLAGS}")
   endif()
   if(NOT ARG_MODE MATCHES "^(full|infer)$")
     message(FATAL_ERROR "resnetc_add_model(${name}): MODE: expected full or infer, got '${ARG_MODE}'")
@@ -81,9 +109,7 @@ function(resnetc_add_model name)
     if(TARGET OpenMP::OpenMP_C)
       target_link_libraries(${name}_infer PRIVATE OpenMP::OpenMP_C)
     endif()
-    if(ARG_ISA STREQUAL "avx2")
-      target_compile_options(${name}_infer PRIVATE -mavx2 -mfma)
-    endif()
+    target_compile_options(${name}_infer PRIVATE ${_isa_flags})
     return()
   endif()
   set(_out ${ARG_OUTPUT_DIR}/${name}.c ${ARG_OUTPUT_DIR}/${name}.h ${ARG_OUTPUT_DIR}/${name}_main.c)
@@ -98,10 +124,7 @@ function(resnetc_add_model name)
   add_library(${name}_model STATIC ${ARG_OUTPUT_DIR}/${name}.c)
   target_include_directories(${name}_model PUBLIC ${ARG_OUTPUT_DIR})
   target_link_libraries(${name}_model PUBLIC resnetc::resnetc)
-  target_compile_options(${name}_model PRIVATE -Wall -Wextra -Werror)
-  if(ARG_ISA STREQUAL "avx2")
-    target_compile_options(${name}_model PRIVATE -mavx2 -mfma)
-  endif()
+  target_compile_options(${name}_model PRIVATE -Wall -Wextra -Werror ${_isa_flags})
 
   add_executable(${name} ${ARG_OUTPUT_DIR}/${name}_main.c)
   target_link_libraries(${name} PRIVATE ${name}_model)
