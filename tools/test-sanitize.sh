@@ -11,9 +11,19 @@ build=${RESNETC_ASAN_BUILD:-$root/../build-asan}
 # the MPI build where mpirun is installed, as tools/test.sh
 mpi=OFF
 command -v mpirun >/dev/null 2>&1 && mpi=ON
+# Generic-ISA models for this machine but without AVX-512: with it, GCC 12 aligns some
+# locals to 64 bytes, more than ASan's fake stack (detect_stack_use_after_return below)
+# gives them, and their aligned stores fault (seen on Zen 4: vmovdqa64 into a fake frame;
+# the same tests pass without the fake stack). The generic kernels use 32-byte vectors.
+generic="-march=native -mtune=generic -ffp-contract=fast"
+if echo 'int main(void) { return 0; }' |
+   ${CC:-cc} -x c -march=native -mno-avx512f -o /dev/null - 2>/dev/null; then
+  generic="$generic -mno-avx512f"
+fi
 # -O1 without NDEBUG: asserts stay on, and the build takes minutes, not an hour
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1" -DRESNETC_SANITIZE=address,undefined -DRESNETC_MPI=$mpi
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1" -DRESNETC_SANITIZE=address,undefined -DRESNETC_MPI=$mpi \
+  -DRESNETC_GENERIC_CFLAGS="$generic"
 cmake --build "$build" -j "$(nproc)"
 # leaks are errors; OpenMP's runtime keeps its thread pools until exit, which LSan does not
 # count (they stay reachable)
