@@ -18,10 +18,12 @@ import csv
 import json
 import os
 import shutil
-import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(ROOT, "experiments"))
+import common as experiments  # noqa: E402  (the gnuplot helper of the experiment reports)
 THRESHOLDS = (80.0, 85.0, 90.0, 91.0, 91.25, 92.0)
 
 
@@ -52,24 +54,20 @@ def hours(seconds):
 
 
 def plot(folder, name, paper_error):
-    if shutil.which("gnuplot") is None:
-        die("gnuplot not found: install gnuplot-nox (tools/setup.sh)")
+    """NAME.png from NAME.csv, through the experiments' gnuplot helper (same terminal and
+    style as their reports)."""
     target = ""
     if paper_error is not None:
         target = (', %.4f with lines dt 2 lc rgb "gray40" title "paper: %.2f%% error"'
                   % (100.0 - paper_error, paper_error))
-    script = ('set terminal pngcairo size 900,560 font "DejaVu Sans,11"\n'
-              'set output "%s.png"\nset datafile separator ","\nset grid\n'
-              'set xlabel "wall-clock hours"\nset ylabel "accuracy (%%)"\n'
-              'set yrange [40:100]\nset key bottom right\n'
-              'plot "%s.csv" using (column("elapsed_s")/3600):(100*(1-column("test_err"))) '
-              'with lines lw 2 lc rgb "#d62728" title "test", \\\n'
-              '     "%s.csv" using (column("elapsed_s")/3600):(100*(1-column("train_err"))) '
-              'with lines lw 2 lc rgb "#1f77b4" title "training (augmented batches)"%s\n'
-              % (name, name, name, target))
-    res = subprocess.run(["gnuplot"], input=script, text=True, cwd=folder, capture_output=True)
-    if res.returncode != 0:
-        die("gnuplot failed: %s" % res.stderr.strip())
+    experiments.plot(folder, name + ".png",
+                     'set xlabel "wall-clock hours"\nset ylabel "accuracy (%%)"\n'
+                     'set yrange [40:100]\nset key bottom right\n'
+                     'plot "%s.csv" using (column("elapsed_s")/3600):(100*(1-column("test_err"))) '
+                     'with lines lw 2 lc rgb "#d62728" title "test", \\\n'
+                     '     "%s.csv" using (column("elapsed_s")/3600):(100*(1-column("train_err"))) '
+                     'with lines lw 2 lc rgb "#1f77b4" title "training (augmented batches)"%s'
+                     % (name, name, target))
 
 
 def render(folder, name):
