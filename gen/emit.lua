@@ -63,13 +63,14 @@ function Ctx:w(offset)
   return format("Wk + %d", offset)
 end
 
--- Shared scratch at the end of the work buffer (e.g. transposed weights).
+-- Shared scratch at the end of the work buffer (e.g. rearranged weights); the inference-only
+-- code's work buffer holds nothing else, so there it starts at 0.
 function Ctx:scratch(count)
   local m = self.model
   if count > m.scratch then m.scratch = count end
   if count > self.max_scratch then self.max_scratch = count end
   self.uses_work = true
-  return format("Wk + %d", m.g.work_floats)
+  return format("Wk + %d", self.plain and 0 or m.g.work_floats)
 end
 
 -- Per-thread scratch of `count` floats (padded images, partial sums).
@@ -327,10 +328,10 @@ end
 -- schedules ask for (per thread, and batch-independent work).
 local function memory_of(model, e_train, e_infer, e_bwd)
   local g = model.g
-  if e_infer.uses_work then error("internal: the inference schedule uses the work buffer", 0) end
   return {
     params = g.param_floats, stats = g.stats_floats,
     infer_act = model.plans.infer.total, infer_thread = e_infer.max_thread_scratch,
+    infer_work = math.ceil(e_infer.max_scratch / 16) * 16,   -- whole 64-byte lines
     train_act = model.plans.train.total,
     train_work = g.work_floats + math.max(e_train.max_scratch, e_bwd.max_scratch),
     train_thread = math.max(e_train.max_thread_scratch, e_bwd.max_thread_scratch),

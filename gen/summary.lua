@@ -31,16 +31,17 @@ end
 function M.memory_lines(mem)
   local B = 4
   local params = (mem.params + mem.stats) * B
-  local ia, it = mem.infer_act * B, mem.infer_thread * B
+  local ia, it, iw = mem.infer_act * B, mem.infer_thread * B, mem.infer_work * B
   local tf, ta, tt = (mem.params + mem.train_work) * B, mem.train_act * B, mem.train_thread * B
   return {
     "memory in bytes (float32; n images in the batch, t threads):",
     format("  parameters + BN statistics:   %s", commas(params)),
     format("  activations per image:        %s inference, %s training", commas(ia), commas(ta)),
-    format("  inference working memory:     %s n + %s t", commas(ia), commas(it)),
+    format("  inference working memory:     %s + %s n + %s t (rearranged weights; activations; scratch)",
+           commas(iw), commas(ia), commas(it)),
     format("  training working memory:      %s + %s n + %s t (gradients, work; activations; scratch)",
            commas(tf), commas(ta), commas(tt)),
-    format("  at n = 1, t = 1:              inference %s, training %s", commas(ia + it), commas(tf + ta + tt)),
+    format("  at n = 1, t = 1:              inference %s, training %s", commas(iw + ia + it), commas(tf + ta + tt)),
   }
 end
 

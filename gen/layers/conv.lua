@@ -38,19 +38,23 @@ local function tile(oc)
   return kv, math.floor(12 / kv)
 end
 
+-- Weight gradients larger than this do not stay in L2 (see backward_weights_plan).
+local L2_WEIGHT_BYTES = 1024 * 1024
+
 -- Forward as one correlation class over x padded by P on the top and left.
 local function forward_plan(L, p)
+  local kv, t = tile(p.K)
   local hp = math.max(p.P + p.H, (p.OH - 1) * p.S + p.KH)
   local wp = math.max(p.P + p.W, (p.OW - 1) * p.S + p.KW)
   local taps = {}
   for i = 0, p.KH - 1 do
     for j = 0, p.KW - 1 do
-      taps[#taps + 1] = { i = i, j = j, off = (i * wp + j) * p.C, woff = (i * p.KW + j) * p.C * p.K }
+      taps[#taps + 1] = { i = i, j = j, off = (i * wp + j) * p.C, woff = (i * p.KW + j) * p.C * kv * 8 }
     end
   end
-  local kv, t = tile(p.K)
   return { IH = p.H, IW = p.W, IC = p.C, OH = p.OH, OW = p.OW, OC = p.K, HP = hp, WP = wp,
-           PT = p.P, PL = p.P, KV = kv, T = t, ACC = 0, TRANSPOSE = false, BN = false, RES = false, RELU = false,
+           PT = p.P, PL = p.P, KV = kv, T = t, TAPS = p.KH * p.KW, PREP = p.K > kv * 8, ACC = 0,
+           TRANSPOSE = false, BN = false, RES = false, RELU = false,
            classes = { { what = "every output pixel", rows = p.OH, cols = p.OW, rs = p.S, r0 = 0, c0 = 0,
                          istep = p.S * p.C, ors = 1, or0 = 0, ocs = 1, oc0 = 0, ostep = p.K, taps = taps } } }
 end
@@ -59,6 +63,7 @@ end
 -- gathers dy[a + di][b + dj] through the taps (i, j) with S*di = pi + P - i, S*dj = pj + P - j.
 local function backward_data_plan(L, p, acc)
   local S = p.S
+  local kv, t = tile(p.C)
   local classes, top, left, bottom, right = {}, 0, 0, 0, 0
   for pi = 0, S - 1 do
     for pj = 0, S - 1 do
@@ -72,7 +77,7 @@ local function backward_data_plan(L, p, acc)
               top, left = math.max(top, -di), math.max(left, -dj)
               bottom = math.max(bottom, rows - 1 + di - (p.OH - 1))
               right = math.max(right, cols - 1 + dj - (p.OW - 1))
-              taps[#taps + 1] = { i = i, j = j, di = di, dj = dj, woff = (i * p.KW + j) * p.K * p.C }
+              taps[#taps + 1] = { i = i, j = j, di = di, dj = dj, woff = (i * p.KW + j) * p.K * kv * 8 }
             end
           end
         end
@@ -87,18 +92,45 @@ local function backward_data_plan(L, p, acc)
     cls.r0, cls.c0 = top, left
     for _, tap in ipairs(cls.taps) do tap.off = (tap.di * wp + tap.dj) * p.K end
   end
-  local kv, t = tile(p.C)
   return { IH = p.OH, IW = p.OW, IC = p.K, OH = p.H, OW = p.W, OC = p.C, HP = hp, WP = wp,
-           PT = top, PL = left, KV = kv, T = t, ACC = acc, TRANSPOSE = p.KH * p.KW, BN = false, RES = false,
-           RELU = false, classes = classes }
+           PT = top, PL = left, KV = kv, T = t, TAPS = p.KH * p.KW, PREP = true, ACC = acc,
+           TRANSPOSE = true, BN = false, RES = false, RELU = false, classes = classes }
 end
 
--- Backward to the weights: x padded as in forward.
+-- Backward to the weights. Per image (x padded as in forward), each thread adding into its
+-- own copy of dw after a sweep over the image's output pixels; or, when that copy outgrows
+-- the L2 cache and the sweeps are short (at most 64 pixels: a 7x7 map, where the read-add-write
+-- of dw from L3 outweighs the sweep's FMAs), by blocks of dw each summed over the whole batch
+-- (conv_bwd_weights_by_block.c.in), with every tap's in-image range of output pixels. On
+-- ResNet-50's 14x14 and larger maps the per-image form is faster (docs/benchmarks.md).
 local function backward_weights_plan(L, p)
   local f = forward_plan(L, p)
   local kv, ct = tile(p.K)
-  return { H = p.H, W = p.W, C = p.C, K = p.K, KH = p.KH, KW = p.KW, S = p.S, OH = p.OH, OW = p.OW,
-           HP = f.HP, WP = f.WP, PT = p.P, PL = p.P, KV = kv, CT = ct }
+  local q = { H = p.H, W = p.W, C = p.C, K = p.K, KH = p.KH, KW = p.KW, S = p.S, OH = p.OH, OW = p.OW,
+              HP = f.HP, WP = f.WP, PT = p.P, PL = p.P, KV = kv, CT = ct,
+              BY_BLOCK = p.KH * p.KW * p.C * p.K * 4 > L2_WEIGHT_BYTES and p.OH * p.OW <= 64 }
+  -- output index range [lo, hi) whose input index o*S + d lies in [0, size)
+  local function range(d, size, out)
+    local lo = math.max(0, math.ceil(-d / p.S))
+    return lo, math.max(lo, math.min(out, math.floor((size - 1 - d) / p.S) + 1))
+  end
+  q.taps = {}
+  for i = 0, p.KH - 1 do
+    for j = 0, p.KW - 1 do
+      local t = { i = i, j = j, di = i - p.P, dj = j - p.P }
+      t.r0, t.r1 = range(t.di, p.H, p.OH)
+      t.c0, t.c1 = range(t.dj, p.W, p.OW)
+      q.taps[#q.taps + 1] = t
+    end
+  end
+  return q
+end
+
+-- The weight arguments of a correlation pass: w, and where the kernel rearranges it first
+-- (plan.PREP), the work buffer it rearranges it into.
+local function weights(e, L, q)
+  if not q.PREP then return e:p(L.weight) end
+  return e:p(L.weight) .. ", " .. e:scratch(q.TAPS * q.IC * q.OC)
 end
 
 -- Eval mode with the following BN folded in (gen/fuse.lua): the conv's epilogue applies the
@@ -112,7 +144,7 @@ local function forward_folded(L, e, grp)
   local fn = e:kernel(name, "conv_simd.c.in", q, L)
   local out = grp.relu and grp.relu.output or bn.output
   local res = grp.add and (e:x(grp.add.inputs[2]) .. ", ") or ""
-  e:call("%s(n, %s, %s, %s, %s, %s, %s, r->bn_eps, %s%s, %s, nt);", fn, e:x(L.inputs[1]), e:p(L.weight),
+  e:call("%s(n, %s, %s, %s, %s, %s, %s, r->bn_eps, %s%s, %s, nt);", fn, e:x(L.inputs[1]), weights(e, L, q),
          e:p(bn.gamma), e:p(bn.beta), e:s(bn.mean), e:s(bn.var), res, e:x(out), e:thread_scratch(q.HP * q.WP * q.IC))
 end
 
@@ -122,7 +154,7 @@ function M.forward(L, e, grp)
   if p.K % 8 == 0 then
     local q = forward_plan(L, p)
     local fn = e:kernel(sig .. "_fwd", "conv_simd.c.in", q, L)
-    e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:x(L.inputs[1]), e:p(L.weight), e:x(L.output),
+    e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:x(L.inputs[1]), weights(e, L, q), e:x(L.output),
            e:thread_scratch(q.HP * q.WP * q.IC))
   else
     local fn = e:kernel(sig .. "_fwd", "conv_fwd.c.in", p, L)
@@ -135,9 +167,14 @@ function M.backward(L, e)
   local x = L.inputs[1]
   if p.K % 8 == 0 then
     local q = backward_weights_plan(L, p)
-    local fn = e:kernel(sig .. "_bwd_weights", "conv_bwd_weights_simd.c.in", q, L)
-    e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:x(x), e:dx(L.output), e:dp(L.weight),
-           e:thread_scratch(q.HP * q.WP * q.C + p.KH * p.KW * p.C * p.K))
+    if q.BY_BLOCK then
+      local fn = e:kernel(sig .. "_bwd_weights", "conv_bwd_weights_by_block.c.in", q, L)
+      e:call("%s(n, %s, %s, %s, nt);", fn, e:x(x), e:dx(L.output), e:dp(L.weight))
+    else
+      local fn = e:kernel(sig .. "_bwd_weights", "conv_bwd_weights_simd.c.in", q, L)
+      e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:x(x), e:dx(L.output), e:dp(L.weight),
+             e:thread_scratch(q.HP * q.WP * q.C + p.KH * p.KW * p.C * p.K))
+    end
   else
     local fn = e:kernel(sig .. "_bwd_weights", "conv_bwd_weights.c.in", p, L)
     e:call("%s(n, %s, %s, %s);", fn, e:x(x), e:dx(L.output), e:dp(L.weight))
@@ -148,8 +185,8 @@ function M.backward(L, e)
     if p.C % 8 == 0 then
       local q = backward_data_plan(L, p, acc)
       local fn = e:kernel(name, "conv_simd.c.in", q, L)
-      e:call("%s(n, %s, %s, %s, %s, %s, nt);", fn, e:dx(L.output), e:p(L.weight),
-             e:scratch(p.KH * p.KW * p.C * p.K), e:dx(x), e:thread_scratch(q.HP * q.WP * q.IC))
+      e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:dx(L.output), weights(e, L, q), e:dx(x),
+             e:thread_scratch(q.HP * q.WP * q.IC))
     else
       p.ACC = acc
       local fn = e:kernel(name, "conv_bwd_data.c.in", p, L)

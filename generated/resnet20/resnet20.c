@@ -155,7 +155,7 @@ static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *re
  * Used by: conv1. */
 static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 3, OC = 16 };
+    enum { IC = 3, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -163,8 +163,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -185,8 +185,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * OC + 0);
-        const vf w1 = vload(wp + 48 + c * OC + 8);
+        const vf w0 = vload(wp + 48 + c * KB + 0);
+        const vf w1 = vload(wp + 48 + c * KB + 8);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -207,8 +207,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * OC + 0);
-        const vf w1 = vload(wp + 96 + c * OC + 8);
+        const vf w0 = vload(wp + 96 + c * KB + 0);
+        const vf w1 = vload(wp + 96 + c * KB + 8);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -229,8 +229,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * OC + 0);
-        const vf w1 = vload(wp + 144 + c * OC + 8);
+        const vf w0 = vload(wp + 144 + c * KB + 0);
+        const vf w1 = vload(wp + 144 + c * KB + 8);
         const vf b0 = vbcast(ip + 102 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -251,8 +251,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * OC + 0);
-        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf w0 = vload(wp + 192 + c * KB + 0);
+        const vf w1 = vload(wp + 192 + c * KB + 8);
         const vf b0 = vbcast(ip + 105 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -273,8 +273,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * OC + 0);
-        const vf w1 = vload(wp + 240 + c * OC + 8);
+        const vf w0 = vload(wp + 240 + c * KB + 0);
+        const vf w1 = vload(wp + 240 + c * KB + 8);
         const vf b0 = vbcast(ip + 108 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -295,8 +295,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * OC + 0);
-        const vf w1 = vload(wp + 288 + c * OC + 8);
+        const vf w0 = vload(wp + 288 + c * KB + 0);
+        const vf w1 = vload(wp + 288 + c * KB + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -317,8 +317,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * OC + 0);
-        const vf w1 = vload(wp + 336 + c * OC + 8);
+        const vf w0 = vload(wp + 336 + c * KB + 0);
+        const vf w1 = vload(wp + 336 + c * KB + 8);
         const vf b0 = vbcast(ip + 207 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -339,8 +339,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * OC + 0);
-        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf w0 = vload(wp + 384 + c * KB + 0);
+        const vf w1 = vload(wp + 384 + c * KB + 8);
         const vf b0 = vbcast(ip + 210 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -376,12 +376,12 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
 
 static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 3, OC = 16 };
+    enum { IC = 3, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -390,8 +390,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * OC + 0);
-        const vf w1 = vload(wp + 48 + c * OC + 8);
+        const vf w0 = vload(wp + 48 + c * KB + 0);
+        const vf w1 = vload(wp + 48 + c * KB + 8);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -400,8 +400,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * OC + 0);
-        const vf w1 = vload(wp + 96 + c * OC + 8);
+        const vf w0 = vload(wp + 96 + c * KB + 0);
+        const vf w1 = vload(wp + 96 + c * KB + 8);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -410,8 +410,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * OC + 0);
-        const vf w1 = vload(wp + 144 + c * OC + 8);
+        const vf w0 = vload(wp + 144 + c * KB + 0);
+        const vf w1 = vload(wp + 144 + c * KB + 8);
         const vf b0 = vbcast(ip + 102 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -420,8 +420,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * OC + 0);
-        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf w0 = vload(wp + 192 + c * KB + 0);
+        const vf w1 = vload(wp + 192 + c * KB + 8);
         const vf b0 = vbcast(ip + 105 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -430,8 +430,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * OC + 0);
-        const vf w1 = vload(wp + 240 + c * OC + 8);
+        const vf w0 = vload(wp + 240 + c * KB + 0);
+        const vf w1 = vload(wp + 240 + c * KB + 8);
         const vf b0 = vbcast(ip + 108 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -440,8 +440,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * OC + 0);
-        const vf w1 = vload(wp + 288 + c * OC + 8);
+        const vf w0 = vload(wp + 288 + c * KB + 0);
+        const vf w1 = vload(wp + 288 + c * KB + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -450,8 +450,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * OC + 0);
-        const vf w1 = vload(wp + 336 + c * OC + 8);
+        const vf w0 = vload(wp + 336 + c * KB + 0);
+        const vf w1 = vload(wp + 336 + c * KB + 8);
         const vf b0 = vbcast(ip + 207 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -460,8 +460,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * OC + 0);
-        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf w0 = vload(wp + 384 + c * KB + 0);
+        const vf w1 = vload(wp + 384 + c * KB + 8);
         const vf b0 = vbcast(ip + 210 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -479,10 +479,11 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -495,8 +496,8 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c3k16_h32w32_fwd_c1_t6(ip + col * 3, w + kb, op + col * 16 + kb);
-                    conv3x3_s1_c3k16_h32w32_fwd_c1_t2(ip + 90, w + kb, op + 480 + kb);
+                        conv3x3_s1_c3k16_h32w32_fwd_c1_t6(ip + col * 3, wk + kb * TAPS * IC, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_fwd_c1_t2(ip + 90, wk + kb * TAPS * IC, op + 480 + kb);
                 }
             }
         }
@@ -613,7 +614,7 @@ static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *res
  * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
 static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -621,8 +622,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -643,8 +644,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -665,8 +666,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -687,8 +688,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -709,8 +710,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -731,8 +732,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -753,8 +754,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -775,8 +776,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -797,8 +798,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -834,12 +835,12 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
 
 static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -848,8 +849,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -858,8 +859,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -868,8 +869,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -878,8 +879,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -888,8 +889,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -898,8 +899,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -908,8 +909,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -918,8 +919,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -937,10 +938,11 @@ static void conv3x3_s1_c16k16_h32w32_fwd(size_t n, const float *restrict x, cons
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -953,8 +955,8 @@ static void conv3x3_s1_c16k16_h32w32_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_fwd_c1_t6(ip + col * 16, w + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_fwd_c1_t2(ip + 480, w + kb, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_fwd_c1_t6(ip + col * 16, wk + kb * TAPS * IC, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_fwd_c1_t2(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
                 }
             }
         }
@@ -1091,15 +1093,15 @@ static void shortcut_a_s2_c16k32_h32w32_lo8_fwd(size_t n, const float *restrict 
  * Used by: layer2.0.conv1. */
 static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, OC = 32 };
+    enum { IC = 16, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1117,10 +1119,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
-        const vf w2 = vload(wp + 512 + c * OC + 16);
-        const vf w3 = vload(wp + 512 + c * OC + 24);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w2 = vload(wp + 512 + c * KB + 16);
+        const vf w3 = vload(wp + 512 + c * KB + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1138,10 +1140,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1159,10 +1161,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
-        const vf w2 = vload(wp + 1536 + c * OC + 16);
-        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w2 = vload(wp + 1536 + c * KB + 16);
+        const vf w3 = vload(wp + 1536 + c * KB + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1180,10 +1182,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1201,10 +1203,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * OC + 0);
-        const vf w1 = vload(wp + 2560 + c * OC + 8);
-        const vf w2 = vload(wp + 2560 + c * OC + 16);
-        const vf w3 = vload(wp + 2560 + c * OC + 24);
+        const vf w0 = vload(wp + 2560 + c * KB + 0);
+        const vf w1 = vload(wp + 2560 + c * KB + 8);
+        const vf w2 = vload(wp + 2560 + c * KB + 16);
+        const vf w3 = vload(wp + 2560 + c * KB + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1222,10 +1224,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1243,10 +1245,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * OC + 0);
-        const vf w1 = vload(wp + 3584 + c * OC + 8);
-        const vf w2 = vload(wp + 3584 + c * OC + 16);
-        const vf w3 = vload(wp + 3584 + c * OC + 24);
+        const vf w0 = vload(wp + 3584 + c * KB + 0);
+        const vf w1 = vload(wp + 3584 + c * KB + 8);
+        const vf w2 = vload(wp + 3584 + c * KB + 16);
+        const vf w3 = vload(wp + 3584 + c * KB + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1264,10 +1266,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1300,13 +1302,13 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
 
 static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, OC = 32 };
+    enum { IC = 16, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1314,10 +1316,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
-        const vf w2 = vload(wp + 512 + c * OC + 16);
-        const vf w3 = vload(wp + 512 + c * OC + 24);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w2 = vload(wp + 512 + c * KB + 16);
+        const vf w3 = vload(wp + 512 + c * KB + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1325,10 +1327,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1336,10 +1338,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
-        const vf w2 = vload(wp + 1536 + c * OC + 16);
-        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w2 = vload(wp + 1536 + c * KB + 16);
+        const vf w3 = vload(wp + 1536 + c * KB + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1347,10 +1349,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1358,10 +1360,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * OC + 0);
-        const vf w1 = vload(wp + 2560 + c * OC + 8);
-        const vf w2 = vload(wp + 2560 + c * OC + 16);
-        const vf w3 = vload(wp + 2560 + c * OC + 24);
+        const vf w0 = vload(wp + 2560 + c * KB + 0);
+        const vf w1 = vload(wp + 2560 + c * KB + 8);
+        const vf w2 = vload(wp + 2560 + c * KB + 16);
+        const vf w3 = vload(wp + 2560 + c * KB + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1369,10 +1371,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1380,10 +1382,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * OC + 0);
-        const vf w1 = vload(wp + 3584 + c * OC + 8);
-        const vf w2 = vload(wp + 3584 + c * OC + 16);
-        const vf w3 = vload(wp + 3584 + c * OC + 24);
+        const vf w0 = vload(wp + 3584 + c * KB + 0);
+        const vf w1 = vload(wp + 3584 + c * KB + 8);
+        const vf w2 = vload(wp + 3584 + c * KB + 16);
+        const vf w3 = vload(wp + 3584 + c * KB + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1391,10 +1393,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1411,10 +1413,11 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
-           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -1427,8 +1430,8 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, w + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, w + kb, op + 480 + kb);
+                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb * TAPS * IC, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
                 }
             }
         }
@@ -1545,15 +1548,15 @@ static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
  * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
 static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1571,10 +1574,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1592,10 +1595,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1613,10 +1616,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1634,10 +1637,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1655,10 +1658,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1676,10 +1679,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1697,10 +1700,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1718,10 +1721,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1754,13 +1757,13 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
 
 static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1768,10 +1771,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1779,10 +1782,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1790,10 +1793,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1801,10 +1804,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1812,10 +1815,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1823,10 +1826,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1834,10 +1837,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1845,10 +1848,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1865,10 +1868,11 @@ static void conv3x3_s1_c32k32_h16w16_fwd(size_t n, const float *restrict x, cons
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -1881,8 +1885,8 @@ static void conv3x3_s1_c32k32_h16w16_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_fwd_c1_t3(ip + col * 32, w + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_fwd_c1_t1(ip + 480, w + kb, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_fwd_c1_t3(ip + col * 32, wk + kb * TAPS * IC, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_fwd_c1_t1(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
                 }
             }
         }
@@ -2019,15 +2023,15 @@ static void shortcut_a_s2_c32k64_h16w16_lo16_fwd(size_t n, const float *restrict
  * Used by: layer3.0.conv1. */
 static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 64 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2045,10 +2049,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2066,10 +2070,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2087,10 +2091,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2108,10 +2112,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2129,10 +2133,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * OC + 0);
-        const vf w1 = vload(wp + 10240 + c * OC + 8);
-        const vf w2 = vload(wp + 10240 + c * OC + 16);
-        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2150,10 +2154,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2171,10 +2175,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * OC + 0);
-        const vf w1 = vload(wp + 14336 + c * OC + 8);
-        const vf w2 = vload(wp + 14336 + c * OC + 16);
-        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2192,10 +2196,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2228,14 +2232,14 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
 
 static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 64 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2248,10 +2252,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2264,10 +2268,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2280,10 +2284,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2296,10 +2300,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2312,10 +2316,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * OC + 0);
-        const vf w1 = vload(wp + 10240 + c * OC + 8);
-        const vf w2 = vload(wp + 10240 + c * OC + 16);
-        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2328,10 +2332,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2344,10 +2348,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * OC + 0);
-        const vf w1 = vload(wp + 14336 + c * OC + 8);
-        const vf w2 = vload(wp + 14336 + c * OC + 16);
-        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2360,10 +2364,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2385,14 +2389,23 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
-           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -2405,8 +2418,8 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -2523,15 +2536,15 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
  * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
 static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2549,10 +2562,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2570,10 +2583,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2591,10 +2604,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2612,10 +2625,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2633,10 +2646,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2654,10 +2667,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2675,10 +2688,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2696,10 +2709,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2732,14 +2745,14 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
 
 static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2752,10 +2765,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2768,10 +2781,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2784,10 +2797,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2800,10 +2813,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2816,10 +2829,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2832,10 +2845,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2848,10 +2861,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2864,10 +2877,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2889,14 +2902,23 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -2909,8 +2931,8 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -3061,7 +3083,7 @@ static void fc_i64o10_fwd(size_t n, const float *restrict x, const float *restri
 static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 3, OC = 16 };
+    enum { IC = 3, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -3069,8 +3091,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3091,8 +3113,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * OC + 0);
-        const vf w1 = vload(wp + 48 + c * OC + 8);
+        const vf w0 = vload(wp + 48 + c * KB + 0);
+        const vf w1 = vload(wp + 48 + c * KB + 8);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3113,8 +3135,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * OC + 0);
-        const vf w1 = vload(wp + 96 + c * OC + 8);
+        const vf w0 = vload(wp + 96 + c * KB + 0);
+        const vf w1 = vload(wp + 96 + c * KB + 8);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3135,8 +3157,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * OC + 0);
-        const vf w1 = vload(wp + 144 + c * OC + 8);
+        const vf w0 = vload(wp + 144 + c * KB + 0);
+        const vf w1 = vload(wp + 144 + c * KB + 8);
         const vf b0 = vbcast(ip + 102 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3157,8 +3179,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * OC + 0);
-        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf w0 = vload(wp + 192 + c * KB + 0);
+        const vf w1 = vload(wp + 192 + c * KB + 8);
         const vf b0 = vbcast(ip + 105 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3179,8 +3201,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * OC + 0);
-        const vf w1 = vload(wp + 240 + c * OC + 8);
+        const vf w0 = vload(wp + 240 + c * KB + 0);
+        const vf w1 = vload(wp + 240 + c * KB + 8);
         const vf b0 = vbcast(ip + 108 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3201,8 +3223,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * OC + 0);
-        const vf w1 = vload(wp + 288 + c * OC + 8);
+        const vf w0 = vload(wp + 288 + c * KB + 0);
+        const vf w1 = vload(wp + 288 + c * KB + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3223,8 +3245,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * OC + 0);
-        const vf w1 = vload(wp + 336 + c * OC + 8);
+        const vf w0 = vload(wp + 336 + c * KB + 0);
+        const vf w1 = vload(wp + 336 + c * KB + 8);
         const vf b0 = vbcast(ip + 207 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3245,8 +3267,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * OC + 0);
-        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf w0 = vload(wp + 384 + c * KB + 0);
+        const vf w1 = vload(wp + 384 + c * KB + 8);
         const vf b0 = vbcast(ip + 210 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3309,12 +3331,12 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
 static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 3, OC = 16 };
+    enum { IC = 3, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3323,8 +3345,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * OC + 0);
-        const vf w1 = vload(wp + 48 + c * OC + 8);
+        const vf w0 = vload(wp + 48 + c * KB + 0);
+        const vf w1 = vload(wp + 48 + c * KB + 8);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3333,8 +3355,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * OC + 0);
-        const vf w1 = vload(wp + 96 + c * OC + 8);
+        const vf w0 = vload(wp + 96 + c * KB + 0);
+        const vf w1 = vload(wp + 96 + c * KB + 8);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3343,8 +3365,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * OC + 0);
-        const vf w1 = vload(wp + 144 + c * OC + 8);
+        const vf w0 = vload(wp + 144 + c * KB + 0);
+        const vf w1 = vload(wp + 144 + c * KB + 8);
         const vf b0 = vbcast(ip + 102 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3353,8 +3375,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * OC + 0);
-        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf w0 = vload(wp + 192 + c * KB + 0);
+        const vf w1 = vload(wp + 192 + c * KB + 8);
         const vf b0 = vbcast(ip + 105 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3363,8 +3385,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * OC + 0);
-        const vf w1 = vload(wp + 240 + c * OC + 8);
+        const vf w0 = vload(wp + 240 + c * KB + 0);
+        const vf w1 = vload(wp + 240 + c * KB + 8);
         const vf b0 = vbcast(ip + 108 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3373,8 +3395,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * OC + 0);
-        const vf w1 = vload(wp + 288 + c * OC + 8);
+        const vf w0 = vload(wp + 288 + c * KB + 0);
+        const vf w1 = vload(wp + 288 + c * KB + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3383,8 +3405,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * OC + 0);
-        const vf w1 = vload(wp + 336 + c * OC + 8);
+        const vf w0 = vload(wp + 336 + c * KB + 0);
+        const vf w1 = vload(wp + 336 + c * KB + 8);
         const vf b0 = vbcast(ip + 207 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3393,8 +3415,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * OC + 0);
-        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf w0 = vload(wp + 384 + c * KB + 0);
+        const vf w1 = vload(wp + 384 + c * KB + 8);
         const vf b0 = vbcast(ip + 210 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3423,7 +3445,7 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -3433,6 +3455,7 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -3445,8 +3468,8 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 3, w + kb, scale + kb, shift + kb, op + col * 16 + kb);
-                    conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 90, w + kb, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 3, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 90, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -3458,7 +3481,7 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
 static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -3466,8 +3489,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3488,8 +3511,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3510,8 +3533,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3532,8 +3555,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3554,8 +3577,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3576,8 +3599,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3598,8 +3621,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3620,8 +3643,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3642,8 +3665,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3706,12 +3729,12 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
 static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3720,8 +3743,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3730,8 +3753,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3740,8 +3763,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3750,8 +3773,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3760,8 +3783,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3770,8 +3793,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3780,8 +3803,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3790,8 +3813,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3820,7 +3843,7 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -3830,6 +3853,7 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -3842,8 +3866,8 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 16, w + kb, scale + kb, shift + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 480, w + kb, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -3855,7 +3879,7 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -3863,8 +3887,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3885,8 +3909,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3907,8 +3931,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3929,8 +3953,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3951,8 +3975,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3973,8 +3997,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3995,8 +4019,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4017,8 +4041,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4039,8 +4063,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4115,12 +4139,12 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
 static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4129,8 +4153,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4139,8 +4163,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4149,8 +4173,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4159,8 +4183,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4169,8 +4193,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4179,8 +4203,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4189,8 +4213,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4199,8 +4223,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4233,7 +4257,7 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -4243,6 +4267,7 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -4257,8 +4282,8 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(ip + col * 16, w + kb, scale + kb, shift + kb, rp + col * 16 + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(ip + 480, w + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 16 + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
                 }
             }
         }
@@ -4270,15 +4295,15 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
 static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, OC = 32 };
+    enum { IC = 16, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4296,10 +4321,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
-        const vf w2 = vload(wp + 512 + c * OC + 16);
-        const vf w3 = vload(wp + 512 + c * OC + 24);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w2 = vload(wp + 512 + c * KB + 16);
+        const vf w3 = vload(wp + 512 + c * KB + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4317,10 +4342,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4338,10 +4363,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
-        const vf w2 = vload(wp + 1536 + c * OC + 16);
-        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w2 = vload(wp + 1536 + c * KB + 16);
+        const vf w3 = vload(wp + 1536 + c * KB + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4359,10 +4384,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4380,10 +4405,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * OC + 0);
-        const vf w1 = vload(wp + 2560 + c * OC + 8);
-        const vf w2 = vload(wp + 2560 + c * OC + 16);
-        const vf w3 = vload(wp + 2560 + c * OC + 24);
+        const vf w0 = vload(wp + 2560 + c * KB + 0);
+        const vf w1 = vload(wp + 2560 + c * KB + 8);
+        const vf w2 = vload(wp + 2560 + c * KB + 16);
+        const vf w3 = vload(wp + 2560 + c * KB + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4401,10 +4426,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4422,10 +4447,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * OC + 0);
-        const vf w1 = vload(wp + 3584 + c * OC + 8);
-        const vf w2 = vload(wp + 3584 + c * OC + 16);
-        const vf w3 = vload(wp + 3584 + c * OC + 24);
+        const vf w0 = vload(wp + 3584 + c * KB + 0);
+        const vf w1 = vload(wp + 3584 + c * KB + 8);
+        const vf w2 = vload(wp + 3584 + c * KB + 16);
+        const vf w3 = vload(wp + 3584 + c * KB + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4443,10 +4468,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4508,13 +4533,13 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
 static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, OC = 32 };
+    enum { IC = 16, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4522,10 +4547,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
-        const vf w2 = vload(wp + 512 + c * OC + 16);
-        const vf w3 = vload(wp + 512 + c * OC + 24);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w2 = vload(wp + 512 + c * KB + 16);
+        const vf w3 = vload(wp + 512 + c * KB + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4533,10 +4558,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4544,10 +4569,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
-        const vf w2 = vload(wp + 1536 + c * OC + 16);
-        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w2 = vload(wp + 1536 + c * KB + 16);
+        const vf w3 = vload(wp + 1536 + c * KB + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4555,10 +4580,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4566,10 +4591,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * OC + 0);
-        const vf w1 = vload(wp + 2560 + c * OC + 8);
-        const vf w2 = vload(wp + 2560 + c * OC + 16);
-        const vf w3 = vload(wp + 2560 + c * OC + 24);
+        const vf w0 = vload(wp + 2560 + c * KB + 0);
+        const vf w1 = vload(wp + 2560 + c * KB + 8);
+        const vf w2 = vload(wp + 2560 + c * KB + 16);
+        const vf w3 = vload(wp + 2560 + c * KB + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4577,10 +4602,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4588,10 +4613,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * OC + 0);
-        const vf w1 = vload(wp + 3584 + c * OC + 8);
-        const vf w2 = vload(wp + 3584 + c * OC + 16);
-        const vf w3 = vload(wp + 3584 + c * OC + 24);
+        const vf w0 = vload(wp + 3584 + c * KB + 0);
+        const vf w1 = vload(wp + 3584 + c * KB + 8);
+        const vf w2 = vload(wp + 3584 + c * KB + 16);
+        const vf w3 = vload(wp + 3584 + c * KB + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4599,10 +4624,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4632,7 +4657,7 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
-           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -4642,6 +4667,7 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -4654,8 +4680,8 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 32, w + kb, scale + kb, shift + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(ip + 480, w + kb, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -4667,15 +4693,15 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4693,10 +4719,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4714,10 +4740,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4735,10 +4761,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4756,10 +4782,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4777,10 +4803,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4798,10 +4824,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4819,10 +4845,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4840,10 +4866,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4917,13 +4943,13 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
 static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4931,10 +4957,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4942,10 +4968,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4953,10 +4979,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4964,10 +4990,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4975,10 +5001,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4986,10 +5012,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4997,10 +5023,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5008,10 +5034,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5045,7 +5071,7 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -5055,6 +5081,7 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -5069,8 +5096,8 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(ip + col * 32, w + kb, scale + kb, shift + kb, rp + col * 32 + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(ip + 480, w + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 32 + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
                 }
             }
         }
@@ -5082,15 +5109,15 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
 static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5108,10 +5135,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5129,10 +5156,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5150,10 +5177,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5171,10 +5198,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5192,10 +5219,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5213,10 +5240,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5234,10 +5261,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5255,10 +5282,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5320,13 +5347,13 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
 static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5334,10 +5361,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5345,10 +5372,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5356,10 +5383,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5367,10 +5394,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5378,10 +5405,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5389,10 +5416,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5400,10 +5427,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5411,10 +5438,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5444,7 +5471,7 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -5454,6 +5481,7 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -5466,8 +5494,8 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 32, w + kb, scale + kb, shift + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(ip + 480, w + kb, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -5479,15 +5507,15 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, OC = 64 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5505,10 +5533,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5526,10 +5554,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5547,10 +5575,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5568,10 +5596,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5589,10 +5617,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * OC + 0);
-        const vf w1 = vload(wp + 10240 + c * OC + 8);
-        const vf w2 = vload(wp + 10240 + c * OC + 16);
-        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5610,10 +5638,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5631,10 +5659,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * OC + 0);
-        const vf w1 = vload(wp + 14336 + c * OC + 8);
-        const vf w2 = vload(wp + 14336 + c * OC + 16);
-        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5652,10 +5680,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5717,14 +5745,14 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
 static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, OC = 64 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5737,10 +5765,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5753,10 +5781,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5769,10 +5797,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5785,10 +5813,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5801,10 +5829,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * OC + 0);
-        const vf w1 = vload(wp + 10240 + c * OC + 8);
-        const vf w2 = vload(wp + 10240 + c * OC + 16);
-        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5817,10 +5845,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5833,10 +5861,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * OC + 0);
-        const vf w1 = vload(wp + 14336 + c * OC + 8);
-        const vf w2 = vload(wp + 14336 + c * OC + 16);
-        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5849,10 +5877,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5894,12 +5922,12 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
-           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -5909,6 +5937,15 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -5921,8 +5958,8 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -5934,15 +5971,15 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5960,10 +5997,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5981,10 +6018,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6002,10 +6039,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6023,10 +6060,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6044,10 +6081,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6065,10 +6102,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6086,10 +6123,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6107,10 +6144,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6184,14 +6221,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
 static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6204,10 +6241,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6220,10 +6257,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6236,10 +6273,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6252,10 +6289,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6268,10 +6305,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6284,10 +6321,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6300,10 +6337,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6316,10 +6353,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6369,12 +6406,12 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -6384,6 +6421,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -6398,8 +6444,8 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
                 }
             }
         }
@@ -6411,15 +6457,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
 static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6437,10 +6483,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6458,10 +6504,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6479,10 +6525,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6500,10 +6546,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6521,10 +6567,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6542,10 +6588,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6563,10 +6609,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6584,10 +6630,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6649,14 +6695,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
 static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6669,10 +6715,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6685,10 +6731,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6701,10 +6747,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6717,10 +6763,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6733,10 +6779,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6749,10 +6795,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6765,10 +6811,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6781,10 +6827,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6826,12 +6872,12 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -6841,6 +6887,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -6853,8 +6908,8 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -7112,15 +7167,15 @@ static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x
  * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2, layer3.1.conv1, layer3.2.conv1. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7138,10 +7193,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7159,10 +7214,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7180,10 +7235,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7201,10 +7256,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7222,10 +7277,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7243,10 +7298,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7264,10 +7319,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7285,10 +7340,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7321,14 +7376,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
 
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7341,10 +7396,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7357,10 +7412,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7373,10 +7428,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7389,10 +7444,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7405,10 +7460,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7421,10 +7476,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7437,10 +7492,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7453,10 +7508,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7478,20 +7533,24 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -7504,8 +7563,8 @@ static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict x, c
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -7612,15 +7671,15 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
  * Used by: layer3.2.conv1, layer3.1.conv1. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7638,10 +7697,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7659,10 +7718,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7680,10 +7739,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7701,10 +7760,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7722,10 +7781,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7743,10 +7802,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7764,10 +7823,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7785,10 +7844,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7821,14 +7880,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
 
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7841,10 +7900,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7857,10 +7916,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7873,10 +7932,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7889,10 +7948,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7905,10 +7964,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7921,10 +7980,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7937,10 +7996,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7953,10 +8012,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7978,20 +8037,24 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
     vstore(op + 88, vadd(vload(op + 88), a1_3));
 }
 
-static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -8004,8 +8067,8 @@ static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -8135,15 +8198,15 @@ static void conv3x3_s2_c32k64_h16w16_bwd_weights(size_t n, const float *restrict
  * Used by: layer3.0.conv1. */
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 32 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8176,14 +8239,14 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t3(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 32 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8207,15 +8270,15 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t2(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 32 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8233,10 +8296,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * OC + 0);
-        const vf w1 = vload(wp + 10240 + c * OC + 8);
-        const vf w2 = vload(wp + 10240 + c * OC + 16);
-        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8269,14 +8332,14 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 32 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8289,10 +8352,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * OC + 0);
-        const vf w1 = vload(wp + 10240 + c * OC + 8);
-        const vf w2 = vload(wp + 10240 + c * OC + 16);
-        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8316,15 +8379,15 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 32 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8342,10 +8405,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * OC + 0);
-        const vf w1 = vload(wp + 14336 + c * OC + 8);
-        const vf w2 = vload(wp + 14336 + c * OC + 16);
-        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8378,14 +8441,14 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 32 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8398,10 +8461,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * OC + 0);
-        const vf w1 = vload(wp + 14336 + c * OC + 8);
-        const vf w2 = vload(wp + 14336 + c * OC + 16);
-        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8425,15 +8488,15 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 32 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8451,10 +8514,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8472,10 +8535,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8493,10 +8556,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8529,14 +8592,14 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 32 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8549,10 +8612,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8565,10 +8628,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8581,10 +8644,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8606,20 +8669,24 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 16, OW = 16, OC = 32,
-           HP = 9, WP = 9, PT = 0, PL = 0, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 9, WP = 9, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -8632,8 +8699,8 @@ static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x,
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_bwd_data_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_bwd_data_c1_t2(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_bwd_data_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bwd_data_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -8642,8 +8709,8 @@ static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x,
                 float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(ip + col * 64, w + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 0) */
@@ -8652,8 +8719,8 @@ static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x,
                 float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(ip + col * 64, w + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 1) */
@@ -8662,8 +8729,8 @@ static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x,
                 float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(ip + col * 64, w + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -8905,15 +8972,15 @@ static void conv3x3_s1_c32k32_h16w16_bwd_weights(size_t n, const float *restrict
  * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2, layer2.1.conv1, layer2.2.conv1. */
 static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8931,10 +8998,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8952,10 +9019,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8973,10 +9040,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8994,10 +9061,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9015,10 +9082,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + -32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9036,10 +9103,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9057,10 +9124,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9078,10 +9145,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + -608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9114,13 +9181,13 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
 
 static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9128,10 +9195,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9139,10 +9206,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9150,10 +9217,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9161,10 +9228,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9172,10 +9239,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + -32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9183,10 +9250,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9194,10 +9261,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9205,10 +9272,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + -608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9221,20 +9288,24 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
     vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s1_c32k32_h16w16_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s1_c32k32_h16w16_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -9247,8 +9318,8 @@ static void conv3x3_s1_c32k32_h16w16_bwd_data(size_t n, const float *restrict x,
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(ip + col * 32, w + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(ip + 480, w + kb, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(ip + col * 32, wk + kb * TAPS * IC, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
                 }
             }
         }
@@ -9355,15 +9426,15 @@ static void bn_c32_hw256_relu_bwd(size_t n, const float *restrict x, const float
  * Used by: layer2.2.conv1, layer2.1.conv1. */
 static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9381,10 +9452,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9402,10 +9473,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9423,10 +9494,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9444,10 +9515,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9465,10 +9536,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + -32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9486,10 +9557,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9507,10 +9578,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9528,10 +9599,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + -608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9564,13 +9635,13 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
 
 static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9578,10 +9649,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9589,10 +9660,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9600,10 +9671,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9611,10 +9682,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9622,10 +9693,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + -32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9633,10 +9704,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9644,10 +9715,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9655,10 +9726,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + -608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9671,20 +9742,24 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
     vstore(op + 24, vadd(vload(op + 24), a0_3));
 }
 
-static void conv3x3_s1_c32k32_h16w16_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s1_c32k32_h16w16_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -9697,8 +9772,8 @@ static void conv3x3_s1_c32k32_h16w16_bwd_data_acc(size_t n, const float *restric
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(ip + col * 32, w + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(ip + 480, w + kb, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(ip + col * 32, wk + kb * TAPS * IC, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
                 }
             }
         }
@@ -9818,7 +9893,7 @@ static void conv3x3_s2_c16k32_h32w32_bwd_weights(size_t n, const float *restrict
  * Used by: layer2.0.conv1. */
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 16 };
+    enum { IC = 32, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -9826,8 +9901,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t6(const float *restrict
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9863,14 +9938,14 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t6(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 16 };
+    enum { IC = 32, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9896,7 +9971,7 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t4(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 16 };
+    enum { IC = 32, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -9904,8 +9979,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(const float *restrict
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9926,8 +10001,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * OC + 0);
-        const vf w1 = vload(wp + 2560 + c * OC + 8);
+        const vf w0 = vload(wp + 2560 + c * KB + 0);
+        const vf w1 = vload(wp + 2560 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9963,14 +10038,14 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 16 };
+    enum { IC = 32, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9985,8 +10060,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t4(const float *restrict
         a3_1 = vfma(b3, w1, a3_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * OC + 0);
-        const vf w1 = vload(wp + 2560 + c * OC + 8);
+        const vf w0 = vload(wp + 2560 + c * KB + 0);
+        const vf w1 = vload(wp + 2560 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10012,7 +10087,7 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t4(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 16 };
+    enum { IC = 32, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -10020,8 +10095,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(const float *restrict
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10042,8 +10117,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * OC + 0);
-        const vf w1 = vload(wp + 3584 + c * OC + 8);
+        const vf w0 = vload(wp + 3584 + c * KB + 0);
+        const vf w1 = vload(wp + 3584 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10079,14 +10154,14 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 16 };
+    enum { IC = 32, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10101,8 +10176,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t4(const float *restrict
         a3_1 = vfma(b3, w1, a3_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * OC + 0);
-        const vf w1 = vload(wp + 3584 + c * OC + 8);
+        const vf w0 = vload(wp + 3584 + c * KB + 0);
+        const vf w1 = vload(wp + 3584 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10128,7 +10203,7 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t4(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 16 };
+    enum { IC = 32, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -10136,8 +10211,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10158,8 +10233,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10180,8 +10255,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10202,8 +10277,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10239,14 +10314,14 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, OC = 16 };
+    enum { IC = 32, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10261,8 +10336,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(const float *restrict
         a3_1 = vfma(b3, w1, a3_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10277,8 +10352,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(const float *restrict
         a3_1 = vfma(b3, w1, a3_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10293,8 +10368,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(const float *restrict
         a3_1 = vfma(b3, w1, a3_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10318,20 +10393,24 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(const float *restrict
     vstore(op + 104, a3_1);
 }
 
-static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 32, OW = 32, OC = 16,
-           HP = 17, WP = 17, PT = 0, PL = 0, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 17, WP = 17, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -10344,8 +10423,8 @@ static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x,
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 12; col += 6)
-                        conv3x3_s2_c16k32_h32w32_bwd_data_c1_t6(ip + col * 32, w + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_bwd_data_c1_t4(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c16k32_h32w32_bwd_data_c1_t6(ip + col * 32, wk + kb * TAPS * IC, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bwd_data_c1_t4(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -10354,8 +10433,8 @@ static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x,
                 float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 12; col += 6)
-                        conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(ip + col * 32, w + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_bwd_data_c2_t4(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(ip + col * 32, wk + kb * TAPS * IC, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bwd_data_c2_t4(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 0) */
@@ -10364,8 +10443,8 @@ static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x,
                 float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 12; col += 6)
-                        conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(ip + col * 32, w + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_bwd_data_c3_t4(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(ip + col * 32, wk + kb * TAPS * IC, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bwd_data_c3_t4(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 1) */
@@ -10374,8 +10453,8 @@ static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x,
                 float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 12; col += 6)
-                        conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(ip + col * 32, w + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(ip + col * 32, wk + kb * TAPS * IC, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -10623,7 +10702,7 @@ static void conv3x3_s1_c16k16_h32w32_bwd_weights(size_t n, const float *restrict
  * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2, layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
 static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -10631,8 +10710,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10653,8 +10732,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10675,8 +10754,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10697,8 +10776,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10719,8 +10798,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10741,8 +10820,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + -16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10763,8 +10842,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + -528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10785,8 +10864,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10807,8 +10886,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + -560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10844,12 +10923,12 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
 
 static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10858,8 +10937,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10868,8 +10947,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10878,8 +10957,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10888,8 +10967,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10898,8 +10977,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + -16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10908,8 +10987,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + -528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10918,8 +10997,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10928,8 +11007,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + -560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10943,20 +11022,24 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
     vstore(op + 24, a1_1);
 }
 
-static void conv3x3_s1_c16k16_h32w32_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s1_c16k16_h32w32_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -10969,8 +11052,8 @@ static void conv3x3_s1_c16k16_h32w32_bwd_data(size_t n, const float *restrict x,
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(ip + col * 16, w + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(ip + 480, w + kb, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(ip + col * 16, wk + kb * TAPS * IC, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
                 }
             }
         }
@@ -11077,7 +11160,7 @@ static void bn_c16_hw1024_relu_bwd(size_t n, const float *restrict x, const floa
  * Used by: layer1.2.conv1, layer1.1.conv1, layer1.0.conv1. */
 static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -11085,8 +11168,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11107,8 +11190,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11129,8 +11212,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11151,8 +11234,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11173,8 +11256,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11195,8 +11278,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + -16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11217,8 +11300,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + -528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11239,8 +11322,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11261,8 +11344,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + -560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11298,12 +11381,12 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
 
 static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11312,8 +11395,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11322,8 +11405,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11332,8 +11415,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11342,8 +11425,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11352,8 +11435,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + -16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11362,8 +11445,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + -528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11372,8 +11455,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11382,8 +11465,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + -560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11397,20 +11480,24 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
     vstore(op + 24, vadd(vload(op + 24), a1_1));
 }
 
-static void conv3x3_s1_c16k16_h32w32_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s1_c16k16_h32w32_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -11423,8 +11510,8 @@ static void conv3x3_s1_c16k16_h32w32_bwd_data_acc(size_t n, const float *restric
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(ip + col * 16, w + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(ip + 480, w + kb, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(ip + col * 16, wk + kb * TAPS * IC, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
                 }
             }
         }
@@ -11659,27 +11746,27 @@ static RN_NOINLINE void forward_train_layer3_0(rn_run *r, const float *x, float 
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
     RN_TIMED(28, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 322560 * n, A + 330752 * n));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
-    RN_TIMED(29, conv3x3_s2_c32k64_h16w16_fwd(n, A + 322560 * n, P + 65552, A + 334848 * n, r->scratch, nt));
+    RN_TIMED(29, conv3x3_s2_c32k64_h16w16_fwd(n, A + 322560 * n, P + 65552, Wk + 1376, A + 334848 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(30, bn_c64_hw64_relu_fwd(n, A + 334848 * n, A + 338944 * n, P + 83984, P + 84048, S + 608, S + 672, Wk + 608, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(31, conv3x3_s1_c64k64_h8w8_fwd(n, A + 338944 * n, P + 84112, A + 343040 * n, r->scratch, nt));
+    RN_TIMED(31, conv3x3_s1_c64k64_h8w8_fwd(n, A + 338944 * n, P + 84112, Wk + 1376, A + 343040 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(32, bn_c64_hw64_add_relu_fwd(n, A + 343040 * n, A + 330752 * n, A + 347136 * n, P + 120976, P + 121040, S + 736, S + 800, Wk + 736, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(33, conv3x3_s1_c64k64_h8w8_fwd(n, A + 347136 * n, P + 121104, A + 330752 * n, r->scratch, nt));
+    RN_TIMED(33, conv3x3_s1_c64k64_h8w8_fwd(n, A + 347136 * n, P + 121104, Wk + 1376, A + 330752 * n, r->scratch, nt));
     /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(34, bn_c64_hw64_relu_fwd(n, A + 330752 * n, A + 351232 * n, P + 157968, P + 158032, S + 864, S + 928, Wk + 864, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(35, conv3x3_s1_c64k64_h8w8_fwd(n, A + 351232 * n, P + 158096, A + 355328 * n, r->scratch, nt));
+    RN_TIMED(35, conv3x3_s1_c64k64_h8w8_fwd(n, A + 351232 * n, P + 158096, Wk + 1376, A + 355328 * n, r->scratch, nt));
     /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(36, bn_c64_hw64_add_relu_fwd(n, A + 355328 * n, A + 347136 * n, A + 359424 * n, P + 194960, P + 195024, S + 992, S + 1056, Wk + 992, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(37, conv3x3_s1_c64k64_h8w8_fwd(n, A + 359424 * n, P + 195088, A + 363520 * n, r->scratch, nt));
+    RN_TIMED(37, conv3x3_s1_c64k64_h8w8_fwd(n, A + 359424 * n, P + 195088, Wk + 1376, A + 363520 * n, r->scratch, nt));
     /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(38, bn_c64_hw64_relu_fwd(n, A + 363520 * n, A + 367616 * n, P + 231952, P + 232016, S + 1120, S + 1184, Wk + 1120, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(39, conv3x3_s1_c64k64_h8w8_fwd(n, A + 367616 * n, P + 232080, A + 371712 * n, r->scratch, nt));
+    RN_TIMED(39, conv3x3_s1_c64k64_h8w8_fwd(n, A + 367616 * n, P + 232080, Wk + 1376, A + 371712 * n, r->scratch, nt));
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(40, bn_c64_hw64_add_relu_fwd(n, A + 371712 * n, A + 359424 * n, A + 375808 * n, P + 268944, P + 269008, S + 1248, S + 1312, Wk + 1248, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -11784,17 +11871,17 @@ static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float 
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
     RN_TIMED(58, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n));
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 32->64, batch norm folded in, relu (fused); 32x16x16 -> 64x8x8 */
-    RN_TIMED(59, conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(59, conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, Wk + 1376, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt));
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt));
+    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, Wk + 1376, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt));
     /* layer3.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(61, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(61, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, Wk + 1376, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer3.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(62, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(62, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, Wk + 1376, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt));
     /* layer3.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(63, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(63, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, Wk + 1376, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer3.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(64, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt));
+    RN_TIMED(64, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, Wk + 1376, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt));
 }
 
 /* forward_infer_head: forward from head. */
@@ -12348,7 +12435,8 @@ static void conv_entry_47_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s2_c32k64_h16w16_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s2_c32k64_h16w16_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer3.0.conv1 (conv 3x3/2 pad 1, 32->64), bwd_data alone: r->n images */
@@ -12373,7 +12461,8 @@ static void conv_entry_50_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer3.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -12398,7 +12487,8 @@ static void conv_entry_54_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer3.1.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -12423,7 +12513,8 @@ static void conv_entry_57_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer3.1.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -12448,7 +12539,8 @@ static void conv_entry_61_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer3.2.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -12473,7 +12565,8 @@ static void conv_entry_64_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer3.2.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -12980,9 +13073,9 @@ static const char summary[] =
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   1,084,416\n"
     "  activations per image:        208,896 inference, 1,569,280 training\n"
-    "  inference working memory:     208,896 n + 73,984 t\n"
+    "  inference working memory:     147,456 + 208,896 n + 73,984 t (rearranged weights; activations; scratch)\n"
     "  training working memory:      1,231,872 + 1,569,280 n + 173,056 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 282,880, training 2,974,208\n";
+    "  at n = 1, t = 1:              inference 430,336, training 2,974,208\n";
 
 const rn_model resnet20_model = {
     .name = "resnet20",

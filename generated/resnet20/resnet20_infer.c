@@ -13,6 +13,7 @@
  *   activations  NHWC: [n][H][W][C];  conv weights HWIO: [KH][KW][C][K];  fc weights [OUT][IN]
  *   P, S         parameters, BN running statistics (S = P + 269728: one params buffer)
  *   A            the activation arena (inference plan, 52224 floats per image, offset * n)
+ *   Wk           work: conv weights rearranged for the kernels (36864 floats)
  * 14 kernels, one per distinct signature, then the schedule.
  */
 #include "resnet20_infer.h"
@@ -132,7 +133,7 @@ typedef struct rn_infer_ctx {
     int threads;
     float bn_eps;
     const float *params, *stats;
-    float *act, *scratch;
+    float *work, *act, *scratch;
 } rn_infer_ctx;
 
 /* nchw_to_nhwc_c3h32w32: input layout, layout conversion.
@@ -221,7 +222,7 @@ static void fc_i64o10_fwd(size_t n, const float *restrict x, const float *restri
 static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 3, OC = 16 };
+    enum { IC = 3, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -229,8 +230,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -251,8 +252,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * OC + 0);
-        const vf w1 = vload(wp + 48 + c * OC + 8);
+        const vf w0 = vload(wp + 48 + c * KB + 0);
+        const vf w1 = vload(wp + 48 + c * KB + 8);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -273,8 +274,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * OC + 0);
-        const vf w1 = vload(wp + 96 + c * OC + 8);
+        const vf w0 = vload(wp + 96 + c * KB + 0);
+        const vf w1 = vload(wp + 96 + c * KB + 8);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -295,8 +296,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * OC + 0);
-        const vf w1 = vload(wp + 144 + c * OC + 8);
+        const vf w0 = vload(wp + 144 + c * KB + 0);
+        const vf w1 = vload(wp + 144 + c * KB + 8);
         const vf b0 = vbcast(ip + 102 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -317,8 +318,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * OC + 0);
-        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf w0 = vload(wp + 192 + c * KB + 0);
+        const vf w1 = vload(wp + 192 + c * KB + 8);
         const vf b0 = vbcast(ip + 105 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -339,8 +340,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * OC + 0);
-        const vf w1 = vload(wp + 240 + c * OC + 8);
+        const vf w0 = vload(wp + 240 + c * KB + 0);
+        const vf w1 = vload(wp + 240 + c * KB + 8);
         const vf b0 = vbcast(ip + 108 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -361,8 +362,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * OC + 0);
-        const vf w1 = vload(wp + 288 + c * OC + 8);
+        const vf w0 = vload(wp + 288 + c * KB + 0);
+        const vf w1 = vload(wp + 288 + c * KB + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -383,8 +384,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * OC + 0);
-        const vf w1 = vload(wp + 336 + c * OC + 8);
+        const vf w0 = vload(wp + 336 + c * KB + 0);
+        const vf w1 = vload(wp + 336 + c * KB + 8);
         const vf b0 = vbcast(ip + 207 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -405,8 +406,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * OC + 0);
-        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf w0 = vload(wp + 384 + c * KB + 0);
+        const vf w1 = vload(wp + 384 + c * KB + 8);
         const vf b0 = vbcast(ip + 210 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -469,12 +470,12 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
 static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 3, OC = 16 };
+    enum { IC = 3, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -483,8 +484,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * OC + 0);
-        const vf w1 = vload(wp + 48 + c * OC + 8);
+        const vf w0 = vload(wp + 48 + c * KB + 0);
+        const vf w1 = vload(wp + 48 + c * KB + 8);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -493,8 +494,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * OC + 0);
-        const vf w1 = vload(wp + 96 + c * OC + 8);
+        const vf w0 = vload(wp + 96 + c * KB + 0);
+        const vf w1 = vload(wp + 96 + c * KB + 8);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -503,8 +504,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * OC + 0);
-        const vf w1 = vload(wp + 144 + c * OC + 8);
+        const vf w0 = vload(wp + 144 + c * KB + 0);
+        const vf w1 = vload(wp + 144 + c * KB + 8);
         const vf b0 = vbcast(ip + 102 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -513,8 +514,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * OC + 0);
-        const vf w1 = vload(wp + 192 + c * OC + 8);
+        const vf w0 = vload(wp + 192 + c * KB + 0);
+        const vf w1 = vload(wp + 192 + c * KB + 8);
         const vf b0 = vbcast(ip + 105 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -523,8 +524,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * OC + 0);
-        const vf w1 = vload(wp + 240 + c * OC + 8);
+        const vf w0 = vload(wp + 240 + c * KB + 0);
+        const vf w1 = vload(wp + 240 + c * KB + 8);
         const vf b0 = vbcast(ip + 108 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -533,8 +534,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * OC + 0);
-        const vf w1 = vload(wp + 288 + c * OC + 8);
+        const vf w0 = vload(wp + 288 + c * KB + 0);
+        const vf w1 = vload(wp + 288 + c * KB + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -543,8 +544,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * OC + 0);
-        const vf w1 = vload(wp + 336 + c * OC + 8);
+        const vf w0 = vload(wp + 336 + c * KB + 0);
+        const vf w1 = vload(wp + 336 + c * KB + 8);
         const vf b0 = vbcast(ip + 207 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -553,8 +554,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * OC + 0);
-        const vf w1 = vload(wp + 384 + c * OC + 8);
+        const vf w0 = vload(wp + 384 + c * KB + 0);
+        const vf w1 = vload(wp + 384 + c * KB + 8);
         const vf b0 = vbcast(ip + 210 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -583,7 +584,7 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -593,6 +594,7 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -605,8 +607,8 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 3, w + kb, scale + kb, shift + kb, op + col * 16 + kb);
-                    conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 90, w + kb, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 3, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 90, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -618,7 +620,7 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
 static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -626,8 +628,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -648,8 +650,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -670,8 +672,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -692,8 +694,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -714,8 +716,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -736,8 +738,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -758,8 +760,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -780,8 +782,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -802,8 +804,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -866,12 +868,12 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
 static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -880,8 +882,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -890,8 +892,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -900,8 +902,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -910,8 +912,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -920,8 +922,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -930,8 +932,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -940,8 +942,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -950,8 +952,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -980,7 +982,7 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -990,6 +992,7 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -1002,8 +1005,8 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 16, w + kb, scale + kb, shift + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 480, w + kb, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -1015,7 +1018,7 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -1023,8 +1026,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1045,8 +1048,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1067,8 +1070,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1089,8 +1092,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1111,8 +1114,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1133,8 +1136,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1155,8 +1158,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1177,8 +1180,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1199,8 +1202,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1275,12 +1278,12 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
 static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 16, OC = 16 };
+    enum { IC = 16, KB = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1289,8 +1292,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * OC + 0);
-        const vf w1 = vload(wp + 256 + c * OC + 8);
+        const vf w0 = vload(wp + 256 + c * KB + 0);
+        const vf w1 = vload(wp + 256 + c * KB + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1299,8 +1302,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1309,8 +1312,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1319,8 +1322,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1329,8 +1332,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * OC + 0);
-        const vf w1 = vload(wp + 1280 + c * OC + 8);
+        const vf w0 = vload(wp + 1280 + c * KB + 0);
+        const vf w1 = vload(wp + 1280 + c * KB + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1339,8 +1342,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1349,8 +1352,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * OC + 0);
-        const vf w1 = vload(wp + 1792 + c * OC + 8);
+        const vf w0 = vload(wp + 1792 + c * KB + 0);
+        const vf w1 = vload(wp + 1792 + c * KB + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1359,8 +1362,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1393,7 +1396,7 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -1403,6 +1406,7 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -1417,8 +1421,8 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(ip + col * 16, w + kb, scale + kb, shift + kb, rp + col * 16 + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(ip + 480, w + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 16 + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
                 }
             }
         }
@@ -1430,15 +1434,15 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
 static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, OC = 32 };
+    enum { IC = 16, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1456,10 +1460,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
-        const vf w2 = vload(wp + 512 + c * OC + 16);
-        const vf w3 = vload(wp + 512 + c * OC + 24);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w2 = vload(wp + 512 + c * KB + 16);
+        const vf w3 = vload(wp + 512 + c * KB + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1477,10 +1481,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1498,10 +1502,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
-        const vf w2 = vload(wp + 1536 + c * OC + 16);
-        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w2 = vload(wp + 1536 + c * KB + 16);
+        const vf w3 = vload(wp + 1536 + c * KB + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1519,10 +1523,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1540,10 +1544,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * OC + 0);
-        const vf w1 = vload(wp + 2560 + c * OC + 8);
-        const vf w2 = vload(wp + 2560 + c * OC + 16);
-        const vf w3 = vload(wp + 2560 + c * OC + 24);
+        const vf w0 = vload(wp + 2560 + c * KB + 0);
+        const vf w1 = vload(wp + 2560 + c * KB + 8);
+        const vf w2 = vload(wp + 2560 + c * KB + 16);
+        const vf w3 = vload(wp + 2560 + c * KB + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1561,10 +1565,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1582,10 +1586,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * OC + 0);
-        const vf w1 = vload(wp + 3584 + c * OC + 8);
-        const vf w2 = vload(wp + 3584 + c * OC + 16);
-        const vf w3 = vload(wp + 3584 + c * OC + 24);
+        const vf w0 = vload(wp + 3584 + c * KB + 0);
+        const vf w1 = vload(wp + 3584 + c * KB + 8);
+        const vf w2 = vload(wp + 3584 + c * KB + 16);
+        const vf w3 = vload(wp + 3584 + c * KB + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1603,10 +1607,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1668,13 +1672,13 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
 static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, OC = 32 };
+    enum { IC = 16, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1682,10 +1686,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * OC + 0);
-        const vf w1 = vload(wp + 512 + c * OC + 8);
-        const vf w2 = vload(wp + 512 + c * OC + 16);
-        const vf w3 = vload(wp + 512 + c * OC + 24);
+        const vf w0 = vload(wp + 512 + c * KB + 0);
+        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w2 = vload(wp + 512 + c * KB + 16);
+        const vf w3 = vload(wp + 512 + c * KB + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1693,10 +1697,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1704,10 +1708,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
-        const vf w2 = vload(wp + 1536 + c * OC + 16);
-        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w2 = vload(wp + 1536 + c * KB + 16);
+        const vf w3 = vload(wp + 1536 + c * KB + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1715,10 +1719,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1726,10 +1730,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * OC + 0);
-        const vf w1 = vload(wp + 2560 + c * OC + 8);
-        const vf w2 = vload(wp + 2560 + c * OC + 16);
-        const vf w3 = vload(wp + 2560 + c * OC + 24);
+        const vf w0 = vload(wp + 2560 + c * KB + 0);
+        const vf w1 = vload(wp + 2560 + c * KB + 8);
+        const vf w2 = vload(wp + 2560 + c * KB + 16);
+        const vf w3 = vload(wp + 2560 + c * KB + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1737,10 +1741,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1748,10 +1752,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * OC + 0);
-        const vf w1 = vload(wp + 3584 + c * OC + 8);
-        const vf w2 = vload(wp + 3584 + c * OC + 16);
-        const vf w3 = vload(wp + 3584 + c * OC + 24);
+        const vf w0 = vload(wp + 3584 + c * KB + 0);
+        const vf w1 = vload(wp + 3584 + c * KB + 8);
+        const vf w2 = vload(wp + 3584 + c * KB + 16);
+        const vf w3 = vload(wp + 3584 + c * KB + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1759,10 +1763,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1792,7 +1796,7 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
-           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -1802,6 +1806,7 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -1814,8 +1819,8 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 32, w + kb, scale + kb, shift + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(ip + 480, w + kb, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -1827,15 +1832,15 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1853,10 +1858,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1874,10 +1879,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1895,10 +1900,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1916,10 +1921,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1937,10 +1942,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1958,10 +1963,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1979,10 +1984,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2000,10 +2005,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2077,13 +2082,13 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
 static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2091,10 +2096,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2102,10 +2107,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2113,10 +2118,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2124,10 +2129,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2135,10 +2140,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2146,10 +2151,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2157,10 +2162,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2168,10 +2173,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2205,7 +2210,7 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -2215,6 +2220,7 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -2229,8 +2235,8 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(ip + col * 32, w + kb, scale + kb, shift + kb, rp + col * 32 + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(ip + 480, w + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 32 + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
                 }
             }
         }
@@ -2242,15 +2248,15 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
 static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2268,10 +2274,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2289,10 +2295,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2310,10 +2316,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2331,10 +2337,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2352,10 +2358,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2373,10 +2379,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2394,10 +2400,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2415,10 +2421,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2480,13 +2486,13 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
 static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, OC = 32 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2494,10 +2500,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * OC + 0);
-        const vf w1 = vload(wp + 1024 + c * OC + 8);
-        const vf w2 = vload(wp + 1024 + c * OC + 16);
-        const vf w3 = vload(wp + 1024 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2505,10 +2511,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2516,10 +2522,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2527,10 +2533,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2538,10 +2544,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * OC + 0);
-        const vf w1 = vload(wp + 5120 + c * OC + 8);
-        const vf w2 = vload(wp + 5120 + c * OC + 16);
-        const vf w3 = vload(wp + 5120 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2549,10 +2555,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2560,10 +2566,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * OC + 0);
-        const vf w1 = vload(wp + 7168 + c * OC + 8);
-        const vf w2 = vload(wp + 7168 + c * OC + 16);
-        const vf w3 = vload(wp + 7168 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2571,10 +2577,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2604,7 +2610,7 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -2614,6 +2620,7 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -2626,8 +2633,8 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 32, w + kb, scale + kb, shift + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(ip + 480, w + kb, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -2639,15 +2646,15 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, OC = 64 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2665,10 +2672,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2686,10 +2693,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2707,10 +2714,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2728,10 +2735,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2749,10 +2756,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * OC + 0);
-        const vf w1 = vload(wp + 10240 + c * OC + 8);
-        const vf w2 = vload(wp + 10240 + c * OC + 16);
-        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2770,10 +2777,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2791,10 +2798,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * OC + 0);
-        const vf w1 = vload(wp + 14336 + c * OC + 8);
-        const vf w2 = vload(wp + 14336 + c * OC + 16);
-        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2812,10 +2819,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2877,14 +2884,14 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
 static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, OC = 64 };
+    enum { IC = 32, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2897,10 +2904,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * OC + 0);
-        const vf w1 = vload(wp + 2048 + c * OC + 8);
-        const vf w2 = vload(wp + 2048 + c * OC + 16);
-        const vf w3 = vload(wp + 2048 + c * OC + 24);
+        const vf w0 = vload(wp + 1024 + c * KB + 0);
+        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w2 = vload(wp + 1024 + c * KB + 16);
+        const vf w3 = vload(wp + 1024 + c * KB + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2913,10 +2920,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2929,10 +2936,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2945,10 +2952,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2961,10 +2968,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * OC + 0);
-        const vf w1 = vload(wp + 10240 + c * OC + 8);
-        const vf w2 = vload(wp + 10240 + c * OC + 16);
-        const vf w3 = vload(wp + 10240 + c * OC + 24);
+        const vf w0 = vload(wp + 5120 + c * KB + 0);
+        const vf w1 = vload(wp + 5120 + c * KB + 8);
+        const vf w2 = vload(wp + 5120 + c * KB + 16);
+        const vf w3 = vload(wp + 5120 + c * KB + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2977,10 +2984,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2993,10 +3000,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * OC + 0);
-        const vf w1 = vload(wp + 14336 + c * OC + 8);
-        const vf w2 = vload(wp + 14336 + c * OC + 16);
-        const vf w3 = vload(wp + 14336 + c * OC + 24);
+        const vf w0 = vload(wp + 7168 + c * KB + 0);
+        const vf w1 = vload(wp + 7168 + c * KB + 8);
+        const vf w2 = vload(wp + 7168 + c * KB + 16);
+        const vf w3 = vload(wp + 7168 + c * KB + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3009,10 +3016,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3054,12 +3061,12 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
-           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -3069,6 +3076,15 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -3081,8 +3097,8 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -3094,15 +3110,15 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3120,10 +3136,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3141,10 +3157,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3162,10 +3178,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3183,10 +3199,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3204,10 +3220,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3225,10 +3241,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3246,10 +3262,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3267,10 +3283,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3344,14 +3360,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
 static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3364,10 +3380,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3380,10 +3396,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3396,10 +3412,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3412,10 +3428,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3428,10 +3444,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3444,10 +3460,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3460,10 +3476,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3476,10 +3492,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3529,12 +3545,12 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -3544,6 +3560,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -3558,8 +3583,8 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
                 }
             }
         }
@@ -3571,15 +3596,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
 static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3597,10 +3622,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3618,10 +3643,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3639,10 +3664,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3660,10 +3685,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3681,10 +3706,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3702,10 +3727,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3723,10 +3748,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3744,10 +3769,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3809,14 +3834,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
 static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3829,10 +3854,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3845,10 +3870,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3861,10 +3886,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3877,10 +3902,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3893,10 +3918,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3909,10 +3934,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3925,10 +3950,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3941,10 +3966,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3986,12 +4011,12 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -4001,6 +4026,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -4013,8 +4047,8 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -4026,10 +4060,10 @@ static RN_NOINLINE void forward_infer_stem(const rn_infer_ctx *r, const float *x
 {
     const size_t n = r->n;
     const int nt = r->threads;
-    float *const A = r->act;
+    float *const A = r->act, *const Wk = r->work;
     const float *const P = r->params, *const S = r->stats;
     (void)x, (void)logits;
-    (void)n, (void)nt, (void)A, (void)P, (void)S;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)P, (void)S;
 
     /* input: NCHW 3x32x32 -> NHWC */
     nchw_to_nhwc_c3h32w32(n, x, A + 0 * n);
@@ -4042,10 +4076,10 @@ static RN_NOINLINE void forward_infer_layer1_0(const rn_infer_ctx *r, const floa
 {
     const size_t n = r->n;
     const int nt = r->threads;
-    float *const A = r->act;
+    float *const A = r->act, *const Wk = r->work;
     const float *const P = r->params, *const S = r->stats;
     (void)x, (void)logits;
-    (void)n, (void)nt, (void)A, (void)P, (void)S;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)P, (void)S;
 
     /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
     conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(n, A + 3072 * n, P + 464, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, A + 19456 * n, r->scratch, nt);
@@ -4066,10 +4100,10 @@ static RN_NOINLINE void forward_infer_layer2_0(const rn_infer_ctx *r, const floa
 {
     const size_t n = r->n;
     const int nt = r->threads;
-    float *const A = r->act;
+    float *const A = r->act, *const Wk = r->work;
     const float *const P = r->params, *const S = r->stats;
     (void)x, (void)logits;
-    (void)n, (void)nt, (void)A, (void)P, (void)S;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)P, (void)S;
 
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
     shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n);
@@ -4092,25 +4126,25 @@ static RN_NOINLINE void forward_infer_layer3_0(const rn_infer_ctx *r, const floa
 {
     const size_t n = r->n;
     const int nt = r->threads;
-    float *const A = r->act;
+    float *const A = r->act, *const Wk = r->work;
     const float *const P = r->params, *const S = r->stats;
     (void)x, (void)logits;
-    (void)n, (void)nt, (void)A, (void)P, (void)S;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)P, (void)S;
 
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
     shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n);
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 32->64, batch norm folded in, relu (fused); 32x16x16 -> 64x8x8 */
-    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt);
+    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, Wk + 0, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt);
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, Wk + 0, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt);
     /* layer3.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, Wk + 0, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt);
     /* layer3.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, Wk + 0, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt);
     /* layer3.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, Wk + 0, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt);
     /* layer3.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, Wk + 0, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt);
 }
 
 /* forward_infer_head: forward from head. */
@@ -4118,10 +4152,10 @@ static RN_NOINLINE void forward_infer_head(const rn_infer_ctx *r, const float *x
 {
     const size_t n = r->n;
     const int nt = r->threads;
-    float *const A = r->act;
+    float *const A = r->act, *const Wk = r->work;
     const float *const P = r->params, *const S = r->stats;
     (void)x, (void)logits;
-    (void)n, (void)nt, (void)A, (void)P, (void)S;
+    (void)n, (void)nt, (void)A, (void)Wk, (void)P, (void)S;
 
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
     gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n);
@@ -4232,12 +4266,12 @@ const resnet20_infer_tensor resnet20_infer_tensors[RESNET20_INFER_TENSORS] = {
 
 size_t resnet20_infer_workspace_bytes(int batch, int threads)
 {
-    const size_t act = 208896u, scratch = 73984u;
+    const size_t work = 147456u, act = 208896u, scratch = 73984u;
     if (batch < 1 || threads < 1)
         return 0;
-    if ((size_t)batch > (SIZE_MAX / 2) / act || (size_t)threads > (SIZE_MAX / 2) / (scratch + 1))
+    if ((size_t)batch > (SIZE_MAX / 4) / act || (size_t)threads > (SIZE_MAX / 4) / (scratch + 1))
         return 0;
-    return (size_t)batch * act + (size_t)threads * scratch;
+    return work + (size_t)batch * act + (size_t)threads * scratch;
 }
 
 int resnet20_infer(const float *params, const float *input, int batch, float *logits,
@@ -4251,8 +4285,9 @@ int resnet20_infer(const float *params, const float *input, int batch, float *lo
     rn_infer_ctx c = {
         .n = (size_t)batch, .threads = threads, .bn_eps = 1e-5f,
         .params = params, .stats = params + 269728,
-        .act = (float *)workspace,
-        .scratch = (float *)workspace + (size_t)batch * 52224,
+        .work = (float *)workspace,
+        .act = (float *)workspace + 36864,
+        .scratch = (float *)workspace + 36864 + (size_t)batch * 52224,
     };
     const rn_infer_ctx *r = &c;
     forward_infer_stem(r, x, logits);

@@ -27,14 +27,15 @@
 #define RESNET20_PARAM_BUFFER_FLOATS 271104 /* params: parameters + BN statistics */
 #define RESNET20_INFER_TENSORS 97
 /* Bytes (float32): the params buffer; inference activations for `batch` images; the
- * workspace of resnet20_infer for `batch` images on `threads` threads (activations + per-thread
- * scratch); the training working memory of the full model (gradients, activations of the
+ * workspace of resnet20_infer for `batch` images on `threads` threads (work for the
+ * rearranged weights + activations + per-thread scratch); the training working memory of the full model (gradients, activations of the
  * training plan, work, per-thread scratch; parameters and optimizer state not included). */
 #define RESNET20_PARAM_BYTES ((size_t)1084416)
+#define RESNET20_WORK_BYTES ((size_t)147456u)
 #define RESNET20_ACT_BYTES(batch) ((size_t)(batch) * 208896u)
 #define RESNET20_SCRATCH_BYTES_PER_THREAD ((size_t)73984)
 #define RESNET20_INFER_BYTES(batch, threads) \
-    (RESNET20_ACT_BYTES(batch) + (size_t)(threads) * RESNET20_SCRATCH_BYTES_PER_THREAD)
+    (RESNET20_WORK_BYTES + RESNET20_ACT_BYTES(batch) + (size_t)(threads) * RESNET20_SCRATCH_BYTES_PER_THREAD)
 #define RESNET20_TRAIN_BYTES(batch, threads) \
     ((size_t)1231872 + (size_t)(batch) * 1569280u + \
      (size_t)(threads) * 173056u)

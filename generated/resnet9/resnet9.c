@@ -155,15 +155,15 @@ static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *re
  * Used by: conv1. */
 static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 3, OC = 64 };
+    enum { IC = 3, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -181,10 +181,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 192 + c * OC + 0);
-        const vf w1 = vload(wp + 192 + c * OC + 8);
-        const vf w2 = vload(wp + 192 + c * OC + 16);
-        const vf w3 = vload(wp + 192 + c * OC + 24);
+        const vf w0 = vload(wp + 96 + c * KB + 0);
+        const vf w1 = vload(wp + 96 + c * KB + 8);
+        const vf w2 = vload(wp + 96 + c * KB + 16);
+        const vf w3 = vload(wp + 96 + c * KB + 24);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -202,10 +202,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 384 + c * OC + 0);
-        const vf w1 = vload(wp + 384 + c * OC + 8);
-        const vf w2 = vload(wp + 384 + c * OC + 16);
-        const vf w3 = vload(wp + 384 + c * OC + 24);
+        const vf w0 = vload(wp + 192 + c * KB + 0);
+        const vf w1 = vload(wp + 192 + c * KB + 8);
+        const vf w2 = vload(wp + 192 + c * KB + 16);
+        const vf w3 = vload(wp + 192 + c * KB + 24);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -223,10 +223,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
-        const vf w0 = vload(wp + 576 + c * OC + 0);
-        const vf w1 = vload(wp + 576 + c * OC + 8);
-        const vf w2 = vload(wp + 576 + c * OC + 16);
-        const vf w3 = vload(wp + 576 + c * OC + 24);
+        const vf w0 = vload(wp + 288 + c * KB + 0);
+        const vf w1 = vload(wp + 288 + c * KB + 8);
+        const vf w2 = vload(wp + 288 + c * KB + 16);
+        const vf w3 = vload(wp + 288 + c * KB + 24);
         const vf b0 = vbcast(ip + 9 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -244,10 +244,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
-        const vf w2 = vload(wp + 768 + c * OC + 16);
-        const vf w3 = vload(wp + 768 + c * OC + 24);
+        const vf w0 = vload(wp + 384 + c * KB + 0);
+        const vf w1 = vload(wp + 384 + c * KB + 8);
+        const vf w2 = vload(wp + 384 + c * KB + 16);
+        const vf w3 = vload(wp + 384 + c * KB + 24);
         const vf b0 = vbcast(ip + 12 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -265,10 +265,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
-        const vf w0 = vload(wp + 960 + c * OC + 0);
-        const vf w1 = vload(wp + 960 + c * OC + 8);
-        const vf w2 = vload(wp + 960 + c * OC + 16);
-        const vf w3 = vload(wp + 960 + c * OC + 24);
+        const vf w0 = vload(wp + 480 + c * KB + 0);
+        const vf w1 = vload(wp + 480 + c * KB + 8);
+        const vf w2 = vload(wp + 480 + c * KB + 16);
+        const vf w3 = vload(wp + 480 + c * KB + 24);
         const vf b0 = vbcast(ip + 15 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -286,10 +286,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
-        const vf w0 = vload(wp + 1152 + c * OC + 0);
-        const vf w1 = vload(wp + 1152 + c * OC + 8);
-        const vf w2 = vload(wp + 1152 + c * OC + 16);
-        const vf w3 = vload(wp + 1152 + c * OC + 24);
+        const vf w0 = vload(wp + 576 + c * KB + 0);
+        const vf w1 = vload(wp + 576 + c * KB + 8);
+        const vf w2 = vload(wp + 576 + c * KB + 16);
+        const vf w3 = vload(wp + 576 + c * KB + 24);
         const vf b0 = vbcast(ip + 18 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -307,10 +307,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1344 + c * OC + 0);
-        const vf w1 = vload(wp + 1344 + c * OC + 8);
-        const vf w2 = vload(wp + 1344 + c * OC + 16);
-        const vf w3 = vload(wp + 1344 + c * OC + 24);
+        const vf w0 = vload(wp + 672 + c * KB + 0);
+        const vf w1 = vload(wp + 672 + c * KB + 8);
+        const vf w2 = vload(wp + 672 + c * KB + 16);
+        const vf w3 = vload(wp + 672 + c * KB + 24);
         const vf b0 = vbcast(ip + 111 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -328,10 +328,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
-        const vf w2 = vload(wp + 1536 + c * OC + 16);
-        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w2 = vload(wp + 768 + c * KB + 16);
+        const vf w3 = vload(wp + 768 + c * KB + 24);
         const vf b0 = vbcast(ip + 114 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -349,10 +349,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1728 + c * OC + 0);
-        const vf w1 = vload(wp + 1728 + c * OC + 8);
-        const vf w2 = vload(wp + 1728 + c * OC + 16);
-        const vf w3 = vload(wp + 1728 + c * OC + 24);
+        const vf w0 = vload(wp + 864 + c * KB + 0);
+        const vf w1 = vload(wp + 864 + c * KB + 8);
+        const vf w2 = vload(wp + 864 + c * KB + 16);
+        const vf w3 = vload(wp + 864 + c * KB + 24);
         const vf b0 = vbcast(ip + 117 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -370,10 +370,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
-        const vf w0 = vload(wp + 1920 + c * OC + 0);
-        const vf w1 = vload(wp + 1920 + c * OC + 8);
-        const vf w2 = vload(wp + 1920 + c * OC + 16);
-        const vf w3 = vload(wp + 1920 + c * OC + 24);
+        const vf w0 = vload(wp + 960 + c * KB + 0);
+        const vf w1 = vload(wp + 960 + c * KB + 8);
+        const vf w2 = vload(wp + 960 + c * KB + 16);
+        const vf w3 = vload(wp + 960 + c * KB + 24);
         const vf b0 = vbcast(ip + 120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -391,10 +391,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
-        const vf w0 = vload(wp + 2112 + c * OC + 0);
-        const vf w1 = vload(wp + 2112 + c * OC + 8);
-        const vf w2 = vload(wp + 2112 + c * OC + 16);
-        const vf w3 = vload(wp + 2112 + c * OC + 24);
+        const vf w0 = vload(wp + 1056 + c * KB + 0);
+        const vf w1 = vload(wp + 1056 + c * KB + 8);
+        const vf w2 = vload(wp + 1056 + c * KB + 16);
+        const vf w3 = vload(wp + 1056 + c * KB + 24);
         const vf b0 = vbcast(ip + 123 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -412,10 +412,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
-        const vf w0 = vload(wp + 2304 + c * OC + 0);
-        const vf w1 = vload(wp + 2304 + c * OC + 8);
-        const vf w2 = vload(wp + 2304 + c * OC + 16);
-        const vf w3 = vload(wp + 2304 + c * OC + 24);
+        const vf w0 = vload(wp + 1152 + c * KB + 0);
+        const vf w1 = vload(wp + 1152 + c * KB + 8);
+        const vf w2 = vload(wp + 1152 + c * KB + 16);
+        const vf w3 = vload(wp + 1152 + c * KB + 24);
         const vf b0 = vbcast(ip + 126 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -433,10 +433,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
-        const vf w0 = vload(wp + 2496 + c * OC + 0);
-        const vf w1 = vload(wp + 2496 + c * OC + 8);
-        const vf w2 = vload(wp + 2496 + c * OC + 16);
-        const vf w3 = vload(wp + 2496 + c * OC + 24);
+        const vf w0 = vload(wp + 1248 + c * KB + 0);
+        const vf w1 = vload(wp + 1248 + c * KB + 8);
+        const vf w2 = vload(wp + 1248 + c * KB + 16);
+        const vf w3 = vload(wp + 1248 + c * KB + 24);
         const vf b0 = vbcast(ip + 129 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -454,10 +454,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 2688 + c * OC + 0);
-        const vf w1 = vload(wp + 2688 + c * OC + 8);
-        const vf w2 = vload(wp + 2688 + c * OC + 16);
-        const vf w3 = vload(wp + 2688 + c * OC + 24);
+        const vf w0 = vload(wp + 1344 + c * KB + 0);
+        const vf w1 = vload(wp + 1344 + c * KB + 8);
+        const vf w2 = vload(wp + 1344 + c * KB + 16);
+        const vf w3 = vload(wp + 1344 + c * KB + 24);
         const vf b0 = vbcast(ip + 222 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -475,10 +475,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 2880 + c * OC + 0);
-        const vf w1 = vload(wp + 2880 + c * OC + 8);
-        const vf w2 = vload(wp + 2880 + c * OC + 16);
-        const vf w3 = vload(wp + 2880 + c * OC + 24);
+        const vf w0 = vload(wp + 1440 + c * KB + 0);
+        const vf w1 = vload(wp + 1440 + c * KB + 8);
+        const vf w2 = vload(wp + 1440 + c * KB + 16);
+        const vf w3 = vload(wp + 1440 + c * KB + 24);
         const vf b0 = vbcast(ip + 225 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -496,10 +496,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w2 = vload(wp + 1536 + c * KB + 16);
+        const vf w3 = vload(wp + 1536 + c * KB + 24);
         const vf b0 = vbcast(ip + 228 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -517,10 +517,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
-        const vf w0 = vload(wp + 3264 + c * OC + 0);
-        const vf w1 = vload(wp + 3264 + c * OC + 8);
-        const vf w2 = vload(wp + 3264 + c * OC + 16);
-        const vf w3 = vload(wp + 3264 + c * OC + 24);
+        const vf w0 = vload(wp + 1632 + c * KB + 0);
+        const vf w1 = vload(wp + 1632 + c * KB + 8);
+        const vf w2 = vload(wp + 1632 + c * KB + 16);
+        const vf w3 = vload(wp + 1632 + c * KB + 24);
         const vf b0 = vbcast(ip + 231 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -538,10 +538,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
-        const vf w0 = vload(wp + 3456 + c * OC + 0);
-        const vf w1 = vload(wp + 3456 + c * OC + 8);
-        const vf w2 = vload(wp + 3456 + c * OC + 16);
-        const vf w3 = vload(wp + 3456 + c * OC + 24);
+        const vf w0 = vload(wp + 1728 + c * KB + 0);
+        const vf w1 = vload(wp + 1728 + c * KB + 8);
+        const vf w2 = vload(wp + 1728 + c * KB + 16);
+        const vf w3 = vload(wp + 1728 + c * KB + 24);
         const vf b0 = vbcast(ip + 234 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -559,10 +559,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
-        const vf w0 = vload(wp + 3648 + c * OC + 0);
-        const vf w1 = vload(wp + 3648 + c * OC + 8);
-        const vf w2 = vload(wp + 3648 + c * OC + 16);
-        const vf w3 = vload(wp + 3648 + c * OC + 24);
+        const vf w0 = vload(wp + 1824 + c * KB + 0);
+        const vf w1 = vload(wp + 1824 + c * KB + 8);
+        const vf w2 = vload(wp + 1824 + c * KB + 16);
+        const vf w3 = vload(wp + 1824 + c * KB + 24);
         const vf b0 = vbcast(ip + 237 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -580,10 +580,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
-        const vf w0 = vload(wp + 3840 + c * OC + 0);
-        const vf w1 = vload(wp + 3840 + c * OC + 8);
-        const vf w2 = vload(wp + 3840 + c * OC + 16);
-        const vf w3 = vload(wp + 3840 + c * OC + 24);
+        const vf w0 = vload(wp + 1920 + c * KB + 0);
+        const vf w1 = vload(wp + 1920 + c * KB + 8);
+        const vf w2 = vload(wp + 1920 + c * KB + 16);
+        const vf w3 = vload(wp + 1920 + c * KB + 24);
         const vf b0 = vbcast(ip + 240 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -601,10 +601,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
-        const vf w0 = vload(wp + 4032 + c * OC + 0);
-        const vf w1 = vload(wp + 4032 + c * OC + 8);
-        const vf w2 = vload(wp + 4032 + c * OC + 16);
-        const vf w3 = vload(wp + 4032 + c * OC + 24);
+        const vf w0 = vload(wp + 2016 + c * KB + 0);
+        const vf w1 = vload(wp + 2016 + c * KB + 8);
+        const vf w2 = vload(wp + 2016 + c * KB + 16);
+        const vf w3 = vload(wp + 2016 + c * KB + 24);
         const vf b0 = vbcast(ip + 333 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -622,10 +622,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
-        const vf w0 = vload(wp + 4224 + c * OC + 0);
-        const vf w1 = vload(wp + 4224 + c * OC + 8);
-        const vf w2 = vload(wp + 4224 + c * OC + 16);
-        const vf w3 = vload(wp + 4224 + c * OC + 24);
+        const vf w0 = vload(wp + 2112 + c * KB + 0);
+        const vf w1 = vload(wp + 2112 + c * KB + 8);
+        const vf w2 = vload(wp + 2112 + c * KB + 16);
+        const vf w3 = vload(wp + 2112 + c * KB + 24);
         const vf b0 = vbcast(ip + 336 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -643,10 +643,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
-        const vf w0 = vload(wp + 4416 + c * OC + 0);
-        const vf w1 = vload(wp + 4416 + c * OC + 8);
-        const vf w2 = vload(wp + 4416 + c * OC + 16);
-        const vf w3 = vload(wp + 4416 + c * OC + 24);
+        const vf w0 = vload(wp + 2208 + c * KB + 0);
+        const vf w1 = vload(wp + 2208 + c * KB + 8);
+        const vf w2 = vload(wp + 2208 + c * KB + 16);
+        const vf w3 = vload(wp + 2208 + c * KB + 24);
         const vf b0 = vbcast(ip + 339 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -664,10 +664,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
-        const vf w0 = vload(wp + 4608 + c * OC + 0);
-        const vf w1 = vload(wp + 4608 + c * OC + 8);
-        const vf w2 = vload(wp + 4608 + c * OC + 16);
-        const vf w3 = vload(wp + 4608 + c * OC + 24);
+        const vf w0 = vload(wp + 2304 + c * KB + 0);
+        const vf w1 = vload(wp + 2304 + c * KB + 8);
+        const vf w2 = vload(wp + 2304 + c * KB + 16);
+        const vf w3 = vload(wp + 2304 + c * KB + 24);
         const vf b0 = vbcast(ip + 342 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -685,10 +685,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
-        const vf w0 = vload(wp + 4800 + c * OC + 0);
-        const vf w1 = vload(wp + 4800 + c * OC + 8);
-        const vf w2 = vload(wp + 4800 + c * OC + 16);
-        const vf w3 = vload(wp + 4800 + c * OC + 24);
+        const vf w0 = vload(wp + 2400 + c * KB + 0);
+        const vf w1 = vload(wp + 2400 + c * KB + 8);
+        const vf w2 = vload(wp + 2400 + c * KB + 16);
+        const vf w3 = vload(wp + 2400 + c * KB + 24);
         const vf b0 = vbcast(ip + 345 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -706,10 +706,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
-        const vf w0 = vload(wp + 4992 + c * OC + 0);
-        const vf w1 = vload(wp + 4992 + c * OC + 8);
-        const vf w2 = vload(wp + 4992 + c * OC + 16);
-        const vf w3 = vload(wp + 4992 + c * OC + 24);
+        const vf w0 = vload(wp + 2496 + c * KB + 0);
+        const vf w1 = vload(wp + 2496 + c * KB + 8);
+        const vf w2 = vload(wp + 2496 + c * KB + 16);
+        const vf w3 = vload(wp + 2496 + c * KB + 24);
         const vf b0 = vbcast(ip + 348 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -727,10 +727,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
-        const vf w0 = vload(wp + 5184 + c * OC + 0);
-        const vf w1 = vload(wp + 5184 + c * OC + 8);
-        const vf w2 = vload(wp + 5184 + c * OC + 16);
-        const vf w3 = vload(wp + 5184 + c * OC + 24);
+        const vf w0 = vload(wp + 2592 + c * KB + 0);
+        const vf w1 = vload(wp + 2592 + c * KB + 8);
+        const vf w2 = vload(wp + 2592 + c * KB + 16);
+        const vf w3 = vload(wp + 2592 + c * KB + 24);
         const vf b0 = vbcast(ip + 351 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -748,10 +748,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
-        const vf w0 = vload(wp + 5376 + c * OC + 0);
-        const vf w1 = vload(wp + 5376 + c * OC + 8);
-        const vf w2 = vload(wp + 5376 + c * OC + 16);
-        const vf w3 = vload(wp + 5376 + c * OC + 24);
+        const vf w0 = vload(wp + 2688 + c * KB + 0);
+        const vf w1 = vload(wp + 2688 + c * KB + 8);
+        const vf w2 = vload(wp + 2688 + c * KB + 16);
+        const vf w3 = vload(wp + 2688 + c * KB + 24);
         const vf b0 = vbcast(ip + 444 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -769,10 +769,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
-        const vf w0 = vload(wp + 5568 + c * OC + 0);
-        const vf w1 = vload(wp + 5568 + c * OC + 8);
-        const vf w2 = vload(wp + 5568 + c * OC + 16);
-        const vf w3 = vload(wp + 5568 + c * OC + 24);
+        const vf w0 = vload(wp + 2784 + c * KB + 0);
+        const vf w1 = vload(wp + 2784 + c * KB + 8);
+        const vf w2 = vload(wp + 2784 + c * KB + 16);
+        const vf w3 = vload(wp + 2784 + c * KB + 24);
         const vf b0 = vbcast(ip + 447 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -790,10 +790,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
-        const vf w0 = vload(wp + 5760 + c * OC + 0);
-        const vf w1 = vload(wp + 5760 + c * OC + 8);
-        const vf w2 = vload(wp + 5760 + c * OC + 16);
-        const vf w3 = vload(wp + 5760 + c * OC + 24);
+        const vf w0 = vload(wp + 2880 + c * KB + 0);
+        const vf w1 = vload(wp + 2880 + c * KB + 8);
+        const vf w2 = vload(wp + 2880 + c * KB + 16);
+        const vf w3 = vload(wp + 2880 + c * KB + 24);
         const vf b0 = vbcast(ip + 450 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -811,10 +811,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
-        const vf w0 = vload(wp + 5952 + c * OC + 0);
-        const vf w1 = vload(wp + 5952 + c * OC + 8);
-        const vf w2 = vload(wp + 5952 + c * OC + 16);
-        const vf w3 = vload(wp + 5952 + c * OC + 24);
+        const vf w0 = vload(wp + 2976 + c * KB + 0);
+        const vf w1 = vload(wp + 2976 + c * KB + 8);
+        const vf w2 = vload(wp + 2976 + c * KB + 16);
+        const vf w3 = vload(wp + 2976 + c * KB + 24);
         const vf b0 = vbcast(ip + 453 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -832,10 +832,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 456 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -853,10 +853,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
-        const vf w0 = vload(wp + 6336 + c * OC + 0);
-        const vf w1 = vload(wp + 6336 + c * OC + 8);
-        const vf w2 = vload(wp + 6336 + c * OC + 16);
-        const vf w3 = vload(wp + 6336 + c * OC + 24);
+        const vf w0 = vload(wp + 3168 + c * KB + 0);
+        const vf w1 = vload(wp + 3168 + c * KB + 8);
+        const vf w2 = vload(wp + 3168 + c * KB + 16);
+        const vf w3 = vload(wp + 3168 + c * KB + 24);
         const vf b0 = vbcast(ip + 459 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -874,10 +874,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
-        const vf w0 = vload(wp + 6528 + c * OC + 0);
-        const vf w1 = vload(wp + 6528 + c * OC + 8);
-        const vf w2 = vload(wp + 6528 + c * OC + 16);
-        const vf w3 = vload(wp + 6528 + c * OC + 24);
+        const vf w0 = vload(wp + 3264 + c * KB + 0);
+        const vf w1 = vload(wp + 3264 + c * KB + 8);
+        const vf w2 = vload(wp + 3264 + c * KB + 16);
+        const vf w3 = vload(wp + 3264 + c * KB + 24);
         const vf b0 = vbcast(ip + 462 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -895,10 +895,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
-        const vf w0 = vload(wp + 6720 + c * OC + 0);
-        const vf w1 = vload(wp + 6720 + c * OC + 8);
-        const vf w2 = vload(wp + 6720 + c * OC + 16);
-        const vf w3 = vload(wp + 6720 + c * OC + 24);
+        const vf w0 = vload(wp + 3360 + c * KB + 0);
+        const vf w1 = vload(wp + 3360 + c * KB + 8);
+        const vf w2 = vload(wp + 3360 + c * KB + 16);
+        const vf w3 = vload(wp + 3360 + c * KB + 24);
         const vf b0 = vbcast(ip + 555 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -916,10 +916,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
-        const vf w0 = vload(wp + 6912 + c * OC + 0);
-        const vf w1 = vload(wp + 6912 + c * OC + 8);
-        const vf w2 = vload(wp + 6912 + c * OC + 16);
-        const vf w3 = vload(wp + 6912 + c * OC + 24);
+        const vf w0 = vload(wp + 3456 + c * KB + 0);
+        const vf w1 = vload(wp + 3456 + c * KB + 8);
+        const vf w2 = vload(wp + 3456 + c * KB + 16);
+        const vf w3 = vload(wp + 3456 + c * KB + 24);
         const vf b0 = vbcast(ip + 558 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -937,10 +937,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
-        const vf w0 = vload(wp + 7104 + c * OC + 0);
-        const vf w1 = vload(wp + 7104 + c * OC + 8);
-        const vf w2 = vload(wp + 7104 + c * OC + 16);
-        const vf w3 = vload(wp + 7104 + c * OC + 24);
+        const vf w0 = vload(wp + 3552 + c * KB + 0);
+        const vf w1 = vload(wp + 3552 + c * KB + 8);
+        const vf w2 = vload(wp + 3552 + c * KB + 16);
+        const vf w3 = vload(wp + 3552 + c * KB + 24);
         const vf b0 = vbcast(ip + 561 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -958,10 +958,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
-        const vf w0 = vload(wp + 7296 + c * OC + 0);
-        const vf w1 = vload(wp + 7296 + c * OC + 8);
-        const vf w2 = vload(wp + 7296 + c * OC + 16);
-        const vf w3 = vload(wp + 7296 + c * OC + 24);
+        const vf w0 = vload(wp + 3648 + c * KB + 0);
+        const vf w1 = vload(wp + 3648 + c * KB + 8);
+        const vf w2 = vload(wp + 3648 + c * KB + 16);
+        const vf w3 = vload(wp + 3648 + c * KB + 24);
         const vf b0 = vbcast(ip + 564 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -979,10 +979,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
-        const vf w0 = vload(wp + 7488 + c * OC + 0);
-        const vf w1 = vload(wp + 7488 + c * OC + 8);
-        const vf w2 = vload(wp + 7488 + c * OC + 16);
-        const vf w3 = vload(wp + 7488 + c * OC + 24);
+        const vf w0 = vload(wp + 3744 + c * KB + 0);
+        const vf w1 = vload(wp + 3744 + c * KB + 8);
+        const vf w2 = vload(wp + 3744 + c * KB + 16);
+        const vf w3 = vload(wp + 3744 + c * KB + 24);
         const vf b0 = vbcast(ip + 567 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1000,10 +1000,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
-        const vf w0 = vload(wp + 7680 + c * OC + 0);
-        const vf w1 = vload(wp + 7680 + c * OC + 8);
-        const vf w2 = vload(wp + 7680 + c * OC + 16);
-        const vf w3 = vload(wp + 7680 + c * OC + 24);
+        const vf w0 = vload(wp + 3840 + c * KB + 0);
+        const vf w1 = vload(wp + 3840 + c * KB + 8);
+        const vf w2 = vload(wp + 3840 + c * KB + 16);
+        const vf w3 = vload(wp + 3840 + c * KB + 24);
         const vf b0 = vbcast(ip + 570 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1021,10 +1021,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
-        const vf w0 = vload(wp + 7872 + c * OC + 0);
-        const vf w1 = vload(wp + 7872 + c * OC + 8);
-        const vf w2 = vload(wp + 7872 + c * OC + 16);
-        const vf w3 = vload(wp + 7872 + c * OC + 24);
+        const vf w0 = vload(wp + 3936 + c * KB + 0);
+        const vf w1 = vload(wp + 3936 + c * KB + 8);
+        const vf w2 = vload(wp + 3936 + c * KB + 16);
+        const vf w3 = vload(wp + 3936 + c * KB + 24);
         const vf b0 = vbcast(ip + 573 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1042,10 +1042,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
-        const vf w0 = vload(wp + 8064 + c * OC + 0);
-        const vf w1 = vload(wp + 8064 + c * OC + 8);
-        const vf w2 = vload(wp + 8064 + c * OC + 16);
-        const vf w3 = vload(wp + 8064 + c * OC + 24);
+        const vf w0 = vload(wp + 4032 + c * KB + 0);
+        const vf w1 = vload(wp + 4032 + c * KB + 8);
+        const vf w2 = vload(wp + 4032 + c * KB + 16);
+        const vf w3 = vload(wp + 4032 + c * KB + 24);
         const vf b0 = vbcast(ip + 666 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1063,10 +1063,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
-        const vf w0 = vload(wp + 8256 + c * OC + 0);
-        const vf w1 = vload(wp + 8256 + c * OC + 8);
-        const vf w2 = vload(wp + 8256 + c * OC + 16);
-        const vf w3 = vload(wp + 8256 + c * OC + 24);
+        const vf w0 = vload(wp + 4128 + c * KB + 0);
+        const vf w1 = vload(wp + 4128 + c * KB + 8);
+        const vf w2 = vload(wp + 4128 + c * KB + 16);
+        const vf w3 = vload(wp + 4128 + c * KB + 24);
         const vf b0 = vbcast(ip + 669 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1084,10 +1084,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
-        const vf w0 = vload(wp + 8448 + c * OC + 0);
-        const vf w1 = vload(wp + 8448 + c * OC + 8);
-        const vf w2 = vload(wp + 8448 + c * OC + 16);
-        const vf w3 = vload(wp + 8448 + c * OC + 24);
+        const vf w0 = vload(wp + 4224 + c * KB + 0);
+        const vf w1 = vload(wp + 4224 + c * KB + 8);
+        const vf w2 = vload(wp + 4224 + c * KB + 16);
+        const vf w3 = vload(wp + 4224 + c * KB + 24);
         const vf b0 = vbcast(ip + 672 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1105,10 +1105,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
-        const vf w0 = vload(wp + 8640 + c * OC + 0);
-        const vf w1 = vload(wp + 8640 + c * OC + 8);
-        const vf w2 = vload(wp + 8640 + c * OC + 16);
-        const vf w3 = vload(wp + 8640 + c * OC + 24);
+        const vf w0 = vload(wp + 4320 + c * KB + 0);
+        const vf w1 = vload(wp + 4320 + c * KB + 8);
+        const vf w2 = vload(wp + 4320 + c * KB + 16);
+        const vf w3 = vload(wp + 4320 + c * KB + 24);
         const vf b0 = vbcast(ip + 675 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1126,10 +1126,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
-        const vf w0 = vload(wp + 8832 + c * OC + 0);
-        const vf w1 = vload(wp + 8832 + c * OC + 8);
-        const vf w2 = vload(wp + 8832 + c * OC + 16);
-        const vf w3 = vload(wp + 8832 + c * OC + 24);
+        const vf w0 = vload(wp + 4416 + c * KB + 0);
+        const vf w1 = vload(wp + 4416 + c * KB + 8);
+        const vf w2 = vload(wp + 4416 + c * KB + 16);
+        const vf w3 = vload(wp + 4416 + c * KB + 24);
         const vf b0 = vbcast(ip + 678 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1147,10 +1147,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
-        const vf w0 = vload(wp + 9024 + c * OC + 0);
-        const vf w1 = vload(wp + 9024 + c * OC + 8);
-        const vf w2 = vload(wp + 9024 + c * OC + 16);
-        const vf w3 = vload(wp + 9024 + c * OC + 24);
+        const vf w0 = vload(wp + 4512 + c * KB + 0);
+        const vf w1 = vload(wp + 4512 + c * KB + 8);
+        const vf w2 = vload(wp + 4512 + c * KB + 16);
+        const vf w3 = vload(wp + 4512 + c * KB + 24);
         const vf b0 = vbcast(ip + 681 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1168,10 +1168,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
-        const vf w0 = vload(wp + 9216 + c * OC + 0);
-        const vf w1 = vload(wp + 9216 + c * OC + 8);
-        const vf w2 = vload(wp + 9216 + c * OC + 16);
-        const vf w3 = vload(wp + 9216 + c * OC + 24);
+        const vf w0 = vload(wp + 4608 + c * KB + 0);
+        const vf w1 = vload(wp + 4608 + c * KB + 8);
+        const vf w2 = vload(wp + 4608 + c * KB + 16);
+        const vf w3 = vload(wp + 4608 + c * KB + 24);
         const vf b0 = vbcast(ip + 684 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1204,13 +1204,13 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
 
 static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 3, OC = 64 };
+    enum { IC = 3, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1218,10 +1218,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 192 + c * OC + 0);
-        const vf w1 = vload(wp + 192 + c * OC + 8);
-        const vf w2 = vload(wp + 192 + c * OC + 16);
-        const vf w3 = vload(wp + 192 + c * OC + 24);
+        const vf w0 = vload(wp + 96 + c * KB + 0);
+        const vf w1 = vload(wp + 96 + c * KB + 8);
+        const vf w2 = vload(wp + 96 + c * KB + 16);
+        const vf w3 = vload(wp + 96 + c * KB + 24);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1229,10 +1229,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 384 + c * OC + 0);
-        const vf w1 = vload(wp + 384 + c * OC + 8);
-        const vf w2 = vload(wp + 384 + c * OC + 16);
-        const vf w3 = vload(wp + 384 + c * OC + 24);
+        const vf w0 = vload(wp + 192 + c * KB + 0);
+        const vf w1 = vload(wp + 192 + c * KB + 8);
+        const vf w2 = vload(wp + 192 + c * KB + 16);
+        const vf w3 = vload(wp + 192 + c * KB + 24);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1240,10 +1240,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
-        const vf w0 = vload(wp + 576 + c * OC + 0);
-        const vf w1 = vload(wp + 576 + c * OC + 8);
-        const vf w2 = vload(wp + 576 + c * OC + 16);
-        const vf w3 = vload(wp + 576 + c * OC + 24);
+        const vf w0 = vload(wp + 288 + c * KB + 0);
+        const vf w1 = vload(wp + 288 + c * KB + 8);
+        const vf w2 = vload(wp + 288 + c * KB + 16);
+        const vf w3 = vload(wp + 288 + c * KB + 24);
         const vf b0 = vbcast(ip + 9 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1251,10 +1251,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
-        const vf w2 = vload(wp + 768 + c * OC + 16);
-        const vf w3 = vload(wp + 768 + c * OC + 24);
+        const vf w0 = vload(wp + 384 + c * KB + 0);
+        const vf w1 = vload(wp + 384 + c * KB + 8);
+        const vf w2 = vload(wp + 384 + c * KB + 16);
+        const vf w3 = vload(wp + 384 + c * KB + 24);
         const vf b0 = vbcast(ip + 12 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1262,10 +1262,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
-        const vf w0 = vload(wp + 960 + c * OC + 0);
-        const vf w1 = vload(wp + 960 + c * OC + 8);
-        const vf w2 = vload(wp + 960 + c * OC + 16);
-        const vf w3 = vload(wp + 960 + c * OC + 24);
+        const vf w0 = vload(wp + 480 + c * KB + 0);
+        const vf w1 = vload(wp + 480 + c * KB + 8);
+        const vf w2 = vload(wp + 480 + c * KB + 16);
+        const vf w3 = vload(wp + 480 + c * KB + 24);
         const vf b0 = vbcast(ip + 15 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1273,10 +1273,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
-        const vf w0 = vload(wp + 1152 + c * OC + 0);
-        const vf w1 = vload(wp + 1152 + c * OC + 8);
-        const vf w2 = vload(wp + 1152 + c * OC + 16);
-        const vf w3 = vload(wp + 1152 + c * OC + 24);
+        const vf w0 = vload(wp + 576 + c * KB + 0);
+        const vf w1 = vload(wp + 576 + c * KB + 8);
+        const vf w2 = vload(wp + 576 + c * KB + 16);
+        const vf w3 = vload(wp + 576 + c * KB + 24);
         const vf b0 = vbcast(ip + 18 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1284,10 +1284,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1344 + c * OC + 0);
-        const vf w1 = vload(wp + 1344 + c * OC + 8);
-        const vf w2 = vload(wp + 1344 + c * OC + 16);
-        const vf w3 = vload(wp + 1344 + c * OC + 24);
+        const vf w0 = vload(wp + 672 + c * KB + 0);
+        const vf w1 = vload(wp + 672 + c * KB + 8);
+        const vf w2 = vload(wp + 672 + c * KB + 16);
+        const vf w3 = vload(wp + 672 + c * KB + 24);
         const vf b0 = vbcast(ip + 111 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1295,10 +1295,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
-        const vf w2 = vload(wp + 1536 + c * OC + 16);
-        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w2 = vload(wp + 768 + c * KB + 16);
+        const vf w3 = vload(wp + 768 + c * KB + 24);
         const vf b0 = vbcast(ip + 114 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1306,10 +1306,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1728 + c * OC + 0);
-        const vf w1 = vload(wp + 1728 + c * OC + 8);
-        const vf w2 = vload(wp + 1728 + c * OC + 16);
-        const vf w3 = vload(wp + 1728 + c * OC + 24);
+        const vf w0 = vload(wp + 864 + c * KB + 0);
+        const vf w1 = vload(wp + 864 + c * KB + 8);
+        const vf w2 = vload(wp + 864 + c * KB + 16);
+        const vf w3 = vload(wp + 864 + c * KB + 24);
         const vf b0 = vbcast(ip + 117 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1317,10 +1317,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
-        const vf w0 = vload(wp + 1920 + c * OC + 0);
-        const vf w1 = vload(wp + 1920 + c * OC + 8);
-        const vf w2 = vload(wp + 1920 + c * OC + 16);
-        const vf w3 = vload(wp + 1920 + c * OC + 24);
+        const vf w0 = vload(wp + 960 + c * KB + 0);
+        const vf w1 = vload(wp + 960 + c * KB + 8);
+        const vf w2 = vload(wp + 960 + c * KB + 16);
+        const vf w3 = vload(wp + 960 + c * KB + 24);
         const vf b0 = vbcast(ip + 120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1328,10 +1328,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
-        const vf w0 = vload(wp + 2112 + c * OC + 0);
-        const vf w1 = vload(wp + 2112 + c * OC + 8);
-        const vf w2 = vload(wp + 2112 + c * OC + 16);
-        const vf w3 = vload(wp + 2112 + c * OC + 24);
+        const vf w0 = vload(wp + 1056 + c * KB + 0);
+        const vf w1 = vload(wp + 1056 + c * KB + 8);
+        const vf w2 = vload(wp + 1056 + c * KB + 16);
+        const vf w3 = vload(wp + 1056 + c * KB + 24);
         const vf b0 = vbcast(ip + 123 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1339,10 +1339,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
-        const vf w0 = vload(wp + 2304 + c * OC + 0);
-        const vf w1 = vload(wp + 2304 + c * OC + 8);
-        const vf w2 = vload(wp + 2304 + c * OC + 16);
-        const vf w3 = vload(wp + 2304 + c * OC + 24);
+        const vf w0 = vload(wp + 1152 + c * KB + 0);
+        const vf w1 = vload(wp + 1152 + c * KB + 8);
+        const vf w2 = vload(wp + 1152 + c * KB + 16);
+        const vf w3 = vload(wp + 1152 + c * KB + 24);
         const vf b0 = vbcast(ip + 126 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1350,10 +1350,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
-        const vf w0 = vload(wp + 2496 + c * OC + 0);
-        const vf w1 = vload(wp + 2496 + c * OC + 8);
-        const vf w2 = vload(wp + 2496 + c * OC + 16);
-        const vf w3 = vload(wp + 2496 + c * OC + 24);
+        const vf w0 = vload(wp + 1248 + c * KB + 0);
+        const vf w1 = vload(wp + 1248 + c * KB + 8);
+        const vf w2 = vload(wp + 1248 + c * KB + 16);
+        const vf w3 = vload(wp + 1248 + c * KB + 24);
         const vf b0 = vbcast(ip + 129 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1361,10 +1361,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 2688 + c * OC + 0);
-        const vf w1 = vload(wp + 2688 + c * OC + 8);
-        const vf w2 = vload(wp + 2688 + c * OC + 16);
-        const vf w3 = vload(wp + 2688 + c * OC + 24);
+        const vf w0 = vload(wp + 1344 + c * KB + 0);
+        const vf w1 = vload(wp + 1344 + c * KB + 8);
+        const vf w2 = vload(wp + 1344 + c * KB + 16);
+        const vf w3 = vload(wp + 1344 + c * KB + 24);
         const vf b0 = vbcast(ip + 222 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1372,10 +1372,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 2880 + c * OC + 0);
-        const vf w1 = vload(wp + 2880 + c * OC + 8);
-        const vf w2 = vload(wp + 2880 + c * OC + 16);
-        const vf w3 = vload(wp + 2880 + c * OC + 24);
+        const vf w0 = vload(wp + 1440 + c * KB + 0);
+        const vf w1 = vload(wp + 1440 + c * KB + 8);
+        const vf w2 = vload(wp + 1440 + c * KB + 16);
+        const vf w3 = vload(wp + 1440 + c * KB + 24);
         const vf b0 = vbcast(ip + 225 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1383,10 +1383,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w2 = vload(wp + 1536 + c * KB + 16);
+        const vf w3 = vload(wp + 1536 + c * KB + 24);
         const vf b0 = vbcast(ip + 228 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1394,10 +1394,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
-        const vf w0 = vload(wp + 3264 + c * OC + 0);
-        const vf w1 = vload(wp + 3264 + c * OC + 8);
-        const vf w2 = vload(wp + 3264 + c * OC + 16);
-        const vf w3 = vload(wp + 3264 + c * OC + 24);
+        const vf w0 = vload(wp + 1632 + c * KB + 0);
+        const vf w1 = vload(wp + 1632 + c * KB + 8);
+        const vf w2 = vload(wp + 1632 + c * KB + 16);
+        const vf w3 = vload(wp + 1632 + c * KB + 24);
         const vf b0 = vbcast(ip + 231 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1405,10 +1405,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
-        const vf w0 = vload(wp + 3456 + c * OC + 0);
-        const vf w1 = vload(wp + 3456 + c * OC + 8);
-        const vf w2 = vload(wp + 3456 + c * OC + 16);
-        const vf w3 = vload(wp + 3456 + c * OC + 24);
+        const vf w0 = vload(wp + 1728 + c * KB + 0);
+        const vf w1 = vload(wp + 1728 + c * KB + 8);
+        const vf w2 = vload(wp + 1728 + c * KB + 16);
+        const vf w3 = vload(wp + 1728 + c * KB + 24);
         const vf b0 = vbcast(ip + 234 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1416,10 +1416,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
-        const vf w0 = vload(wp + 3648 + c * OC + 0);
-        const vf w1 = vload(wp + 3648 + c * OC + 8);
-        const vf w2 = vload(wp + 3648 + c * OC + 16);
-        const vf w3 = vload(wp + 3648 + c * OC + 24);
+        const vf w0 = vload(wp + 1824 + c * KB + 0);
+        const vf w1 = vload(wp + 1824 + c * KB + 8);
+        const vf w2 = vload(wp + 1824 + c * KB + 16);
+        const vf w3 = vload(wp + 1824 + c * KB + 24);
         const vf b0 = vbcast(ip + 237 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1427,10 +1427,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
-        const vf w0 = vload(wp + 3840 + c * OC + 0);
-        const vf w1 = vload(wp + 3840 + c * OC + 8);
-        const vf w2 = vload(wp + 3840 + c * OC + 16);
-        const vf w3 = vload(wp + 3840 + c * OC + 24);
+        const vf w0 = vload(wp + 1920 + c * KB + 0);
+        const vf w1 = vload(wp + 1920 + c * KB + 8);
+        const vf w2 = vload(wp + 1920 + c * KB + 16);
+        const vf w3 = vload(wp + 1920 + c * KB + 24);
         const vf b0 = vbcast(ip + 240 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1438,10 +1438,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
-        const vf w0 = vload(wp + 4032 + c * OC + 0);
-        const vf w1 = vload(wp + 4032 + c * OC + 8);
-        const vf w2 = vload(wp + 4032 + c * OC + 16);
-        const vf w3 = vload(wp + 4032 + c * OC + 24);
+        const vf w0 = vload(wp + 2016 + c * KB + 0);
+        const vf w1 = vload(wp + 2016 + c * KB + 8);
+        const vf w2 = vload(wp + 2016 + c * KB + 16);
+        const vf w3 = vload(wp + 2016 + c * KB + 24);
         const vf b0 = vbcast(ip + 333 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1449,10 +1449,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
-        const vf w0 = vload(wp + 4224 + c * OC + 0);
-        const vf w1 = vload(wp + 4224 + c * OC + 8);
-        const vf w2 = vload(wp + 4224 + c * OC + 16);
-        const vf w3 = vload(wp + 4224 + c * OC + 24);
+        const vf w0 = vload(wp + 2112 + c * KB + 0);
+        const vf w1 = vload(wp + 2112 + c * KB + 8);
+        const vf w2 = vload(wp + 2112 + c * KB + 16);
+        const vf w3 = vload(wp + 2112 + c * KB + 24);
         const vf b0 = vbcast(ip + 336 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1460,10 +1460,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
-        const vf w0 = vload(wp + 4416 + c * OC + 0);
-        const vf w1 = vload(wp + 4416 + c * OC + 8);
-        const vf w2 = vload(wp + 4416 + c * OC + 16);
-        const vf w3 = vload(wp + 4416 + c * OC + 24);
+        const vf w0 = vload(wp + 2208 + c * KB + 0);
+        const vf w1 = vload(wp + 2208 + c * KB + 8);
+        const vf w2 = vload(wp + 2208 + c * KB + 16);
+        const vf w3 = vload(wp + 2208 + c * KB + 24);
         const vf b0 = vbcast(ip + 339 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1471,10 +1471,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
-        const vf w0 = vload(wp + 4608 + c * OC + 0);
-        const vf w1 = vload(wp + 4608 + c * OC + 8);
-        const vf w2 = vload(wp + 4608 + c * OC + 16);
-        const vf w3 = vload(wp + 4608 + c * OC + 24);
+        const vf w0 = vload(wp + 2304 + c * KB + 0);
+        const vf w1 = vload(wp + 2304 + c * KB + 8);
+        const vf w2 = vload(wp + 2304 + c * KB + 16);
+        const vf w3 = vload(wp + 2304 + c * KB + 24);
         const vf b0 = vbcast(ip + 342 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1482,10 +1482,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
-        const vf w0 = vload(wp + 4800 + c * OC + 0);
-        const vf w1 = vload(wp + 4800 + c * OC + 8);
-        const vf w2 = vload(wp + 4800 + c * OC + 16);
-        const vf w3 = vload(wp + 4800 + c * OC + 24);
+        const vf w0 = vload(wp + 2400 + c * KB + 0);
+        const vf w1 = vload(wp + 2400 + c * KB + 8);
+        const vf w2 = vload(wp + 2400 + c * KB + 16);
+        const vf w3 = vload(wp + 2400 + c * KB + 24);
         const vf b0 = vbcast(ip + 345 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1493,10 +1493,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
-        const vf w0 = vload(wp + 4992 + c * OC + 0);
-        const vf w1 = vload(wp + 4992 + c * OC + 8);
-        const vf w2 = vload(wp + 4992 + c * OC + 16);
-        const vf w3 = vload(wp + 4992 + c * OC + 24);
+        const vf w0 = vload(wp + 2496 + c * KB + 0);
+        const vf w1 = vload(wp + 2496 + c * KB + 8);
+        const vf w2 = vload(wp + 2496 + c * KB + 16);
+        const vf w3 = vload(wp + 2496 + c * KB + 24);
         const vf b0 = vbcast(ip + 348 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1504,10 +1504,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
-        const vf w0 = vload(wp + 5184 + c * OC + 0);
-        const vf w1 = vload(wp + 5184 + c * OC + 8);
-        const vf w2 = vload(wp + 5184 + c * OC + 16);
-        const vf w3 = vload(wp + 5184 + c * OC + 24);
+        const vf w0 = vload(wp + 2592 + c * KB + 0);
+        const vf w1 = vload(wp + 2592 + c * KB + 8);
+        const vf w2 = vload(wp + 2592 + c * KB + 16);
+        const vf w3 = vload(wp + 2592 + c * KB + 24);
         const vf b0 = vbcast(ip + 351 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1515,10 +1515,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
-        const vf w0 = vload(wp + 5376 + c * OC + 0);
-        const vf w1 = vload(wp + 5376 + c * OC + 8);
-        const vf w2 = vload(wp + 5376 + c * OC + 16);
-        const vf w3 = vload(wp + 5376 + c * OC + 24);
+        const vf w0 = vload(wp + 2688 + c * KB + 0);
+        const vf w1 = vload(wp + 2688 + c * KB + 8);
+        const vf w2 = vload(wp + 2688 + c * KB + 16);
+        const vf w3 = vload(wp + 2688 + c * KB + 24);
         const vf b0 = vbcast(ip + 444 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1526,10 +1526,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
-        const vf w0 = vload(wp + 5568 + c * OC + 0);
-        const vf w1 = vload(wp + 5568 + c * OC + 8);
-        const vf w2 = vload(wp + 5568 + c * OC + 16);
-        const vf w3 = vload(wp + 5568 + c * OC + 24);
+        const vf w0 = vload(wp + 2784 + c * KB + 0);
+        const vf w1 = vload(wp + 2784 + c * KB + 8);
+        const vf w2 = vload(wp + 2784 + c * KB + 16);
+        const vf w3 = vload(wp + 2784 + c * KB + 24);
         const vf b0 = vbcast(ip + 447 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1537,10 +1537,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
-        const vf w0 = vload(wp + 5760 + c * OC + 0);
-        const vf w1 = vload(wp + 5760 + c * OC + 8);
-        const vf w2 = vload(wp + 5760 + c * OC + 16);
-        const vf w3 = vload(wp + 5760 + c * OC + 24);
+        const vf w0 = vload(wp + 2880 + c * KB + 0);
+        const vf w1 = vload(wp + 2880 + c * KB + 8);
+        const vf w2 = vload(wp + 2880 + c * KB + 16);
+        const vf w3 = vload(wp + 2880 + c * KB + 24);
         const vf b0 = vbcast(ip + 450 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1548,10 +1548,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
-        const vf w0 = vload(wp + 5952 + c * OC + 0);
-        const vf w1 = vload(wp + 5952 + c * OC + 8);
-        const vf w2 = vload(wp + 5952 + c * OC + 16);
-        const vf w3 = vload(wp + 5952 + c * OC + 24);
+        const vf w0 = vload(wp + 2976 + c * KB + 0);
+        const vf w1 = vload(wp + 2976 + c * KB + 8);
+        const vf w2 = vload(wp + 2976 + c * KB + 16);
+        const vf w3 = vload(wp + 2976 + c * KB + 24);
         const vf b0 = vbcast(ip + 453 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1559,10 +1559,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 456 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1570,10 +1570,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
-        const vf w0 = vload(wp + 6336 + c * OC + 0);
-        const vf w1 = vload(wp + 6336 + c * OC + 8);
-        const vf w2 = vload(wp + 6336 + c * OC + 16);
-        const vf w3 = vload(wp + 6336 + c * OC + 24);
+        const vf w0 = vload(wp + 3168 + c * KB + 0);
+        const vf w1 = vload(wp + 3168 + c * KB + 8);
+        const vf w2 = vload(wp + 3168 + c * KB + 16);
+        const vf w3 = vload(wp + 3168 + c * KB + 24);
         const vf b0 = vbcast(ip + 459 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1581,10 +1581,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
-        const vf w0 = vload(wp + 6528 + c * OC + 0);
-        const vf w1 = vload(wp + 6528 + c * OC + 8);
-        const vf w2 = vload(wp + 6528 + c * OC + 16);
-        const vf w3 = vload(wp + 6528 + c * OC + 24);
+        const vf w0 = vload(wp + 3264 + c * KB + 0);
+        const vf w1 = vload(wp + 3264 + c * KB + 8);
+        const vf w2 = vload(wp + 3264 + c * KB + 16);
+        const vf w3 = vload(wp + 3264 + c * KB + 24);
         const vf b0 = vbcast(ip + 462 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1592,10 +1592,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
-        const vf w0 = vload(wp + 6720 + c * OC + 0);
-        const vf w1 = vload(wp + 6720 + c * OC + 8);
-        const vf w2 = vload(wp + 6720 + c * OC + 16);
-        const vf w3 = vload(wp + 6720 + c * OC + 24);
+        const vf w0 = vload(wp + 3360 + c * KB + 0);
+        const vf w1 = vload(wp + 3360 + c * KB + 8);
+        const vf w2 = vload(wp + 3360 + c * KB + 16);
+        const vf w3 = vload(wp + 3360 + c * KB + 24);
         const vf b0 = vbcast(ip + 555 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1603,10 +1603,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
-        const vf w0 = vload(wp + 6912 + c * OC + 0);
-        const vf w1 = vload(wp + 6912 + c * OC + 8);
-        const vf w2 = vload(wp + 6912 + c * OC + 16);
-        const vf w3 = vload(wp + 6912 + c * OC + 24);
+        const vf w0 = vload(wp + 3456 + c * KB + 0);
+        const vf w1 = vload(wp + 3456 + c * KB + 8);
+        const vf w2 = vload(wp + 3456 + c * KB + 16);
+        const vf w3 = vload(wp + 3456 + c * KB + 24);
         const vf b0 = vbcast(ip + 558 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1614,10 +1614,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
-        const vf w0 = vload(wp + 7104 + c * OC + 0);
-        const vf w1 = vload(wp + 7104 + c * OC + 8);
-        const vf w2 = vload(wp + 7104 + c * OC + 16);
-        const vf w3 = vload(wp + 7104 + c * OC + 24);
+        const vf w0 = vload(wp + 3552 + c * KB + 0);
+        const vf w1 = vload(wp + 3552 + c * KB + 8);
+        const vf w2 = vload(wp + 3552 + c * KB + 16);
+        const vf w3 = vload(wp + 3552 + c * KB + 24);
         const vf b0 = vbcast(ip + 561 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1625,10 +1625,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
-        const vf w0 = vload(wp + 7296 + c * OC + 0);
-        const vf w1 = vload(wp + 7296 + c * OC + 8);
-        const vf w2 = vload(wp + 7296 + c * OC + 16);
-        const vf w3 = vload(wp + 7296 + c * OC + 24);
+        const vf w0 = vload(wp + 3648 + c * KB + 0);
+        const vf w1 = vload(wp + 3648 + c * KB + 8);
+        const vf w2 = vload(wp + 3648 + c * KB + 16);
+        const vf w3 = vload(wp + 3648 + c * KB + 24);
         const vf b0 = vbcast(ip + 564 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1636,10 +1636,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
-        const vf w0 = vload(wp + 7488 + c * OC + 0);
-        const vf w1 = vload(wp + 7488 + c * OC + 8);
-        const vf w2 = vload(wp + 7488 + c * OC + 16);
-        const vf w3 = vload(wp + 7488 + c * OC + 24);
+        const vf w0 = vload(wp + 3744 + c * KB + 0);
+        const vf w1 = vload(wp + 3744 + c * KB + 8);
+        const vf w2 = vload(wp + 3744 + c * KB + 16);
+        const vf w3 = vload(wp + 3744 + c * KB + 24);
         const vf b0 = vbcast(ip + 567 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1647,10 +1647,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
-        const vf w0 = vload(wp + 7680 + c * OC + 0);
-        const vf w1 = vload(wp + 7680 + c * OC + 8);
-        const vf w2 = vload(wp + 7680 + c * OC + 16);
-        const vf w3 = vload(wp + 7680 + c * OC + 24);
+        const vf w0 = vload(wp + 3840 + c * KB + 0);
+        const vf w1 = vload(wp + 3840 + c * KB + 8);
+        const vf w2 = vload(wp + 3840 + c * KB + 16);
+        const vf w3 = vload(wp + 3840 + c * KB + 24);
         const vf b0 = vbcast(ip + 570 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1658,10 +1658,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
-        const vf w0 = vload(wp + 7872 + c * OC + 0);
-        const vf w1 = vload(wp + 7872 + c * OC + 8);
-        const vf w2 = vload(wp + 7872 + c * OC + 16);
-        const vf w3 = vload(wp + 7872 + c * OC + 24);
+        const vf w0 = vload(wp + 3936 + c * KB + 0);
+        const vf w1 = vload(wp + 3936 + c * KB + 8);
+        const vf w2 = vload(wp + 3936 + c * KB + 16);
+        const vf w3 = vload(wp + 3936 + c * KB + 24);
         const vf b0 = vbcast(ip + 573 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1669,10 +1669,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
-        const vf w0 = vload(wp + 8064 + c * OC + 0);
-        const vf w1 = vload(wp + 8064 + c * OC + 8);
-        const vf w2 = vload(wp + 8064 + c * OC + 16);
-        const vf w3 = vload(wp + 8064 + c * OC + 24);
+        const vf w0 = vload(wp + 4032 + c * KB + 0);
+        const vf w1 = vload(wp + 4032 + c * KB + 8);
+        const vf w2 = vload(wp + 4032 + c * KB + 16);
+        const vf w3 = vload(wp + 4032 + c * KB + 24);
         const vf b0 = vbcast(ip + 666 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1680,10 +1680,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
-        const vf w0 = vload(wp + 8256 + c * OC + 0);
-        const vf w1 = vload(wp + 8256 + c * OC + 8);
-        const vf w2 = vload(wp + 8256 + c * OC + 16);
-        const vf w3 = vload(wp + 8256 + c * OC + 24);
+        const vf w0 = vload(wp + 4128 + c * KB + 0);
+        const vf w1 = vload(wp + 4128 + c * KB + 8);
+        const vf w2 = vload(wp + 4128 + c * KB + 16);
+        const vf w3 = vload(wp + 4128 + c * KB + 24);
         const vf b0 = vbcast(ip + 669 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1691,10 +1691,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
-        const vf w0 = vload(wp + 8448 + c * OC + 0);
-        const vf w1 = vload(wp + 8448 + c * OC + 8);
-        const vf w2 = vload(wp + 8448 + c * OC + 16);
-        const vf w3 = vload(wp + 8448 + c * OC + 24);
+        const vf w0 = vload(wp + 4224 + c * KB + 0);
+        const vf w1 = vload(wp + 4224 + c * KB + 8);
+        const vf w2 = vload(wp + 4224 + c * KB + 16);
+        const vf w3 = vload(wp + 4224 + c * KB + 24);
         const vf b0 = vbcast(ip + 672 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1702,10 +1702,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
-        const vf w0 = vload(wp + 8640 + c * OC + 0);
-        const vf w1 = vload(wp + 8640 + c * OC + 8);
-        const vf w2 = vload(wp + 8640 + c * OC + 16);
-        const vf w3 = vload(wp + 8640 + c * OC + 24);
+        const vf w0 = vload(wp + 4320 + c * KB + 0);
+        const vf w1 = vload(wp + 4320 + c * KB + 8);
+        const vf w2 = vload(wp + 4320 + c * KB + 16);
+        const vf w3 = vload(wp + 4320 + c * KB + 24);
         const vf b0 = vbcast(ip + 675 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1713,10 +1713,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
-        const vf w0 = vload(wp + 8832 + c * OC + 0);
-        const vf w1 = vload(wp + 8832 + c * OC + 8);
-        const vf w2 = vload(wp + 8832 + c * OC + 16);
-        const vf w3 = vload(wp + 8832 + c * OC + 24);
+        const vf w0 = vload(wp + 4416 + c * KB + 0);
+        const vf w1 = vload(wp + 4416 + c * KB + 8);
+        const vf w2 = vload(wp + 4416 + c * KB + 16);
+        const vf w3 = vload(wp + 4416 + c * KB + 24);
         const vf b0 = vbcast(ip + 678 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1724,10 +1724,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
-        const vf w0 = vload(wp + 9024 + c * OC + 0);
-        const vf w1 = vload(wp + 9024 + c * OC + 8);
-        const vf w2 = vload(wp + 9024 + c * OC + 16);
-        const vf w3 = vload(wp + 9024 + c * OC + 24);
+        const vf w0 = vload(wp + 4512 + c * KB + 0);
+        const vf w1 = vload(wp + 4512 + c * KB + 8);
+        const vf w2 = vload(wp + 4512 + c * KB + 16);
+        const vf w3 = vload(wp + 4512 + c * KB + 24);
         const vf b0 = vbcast(ip + 681 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1735,10 +1735,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
-        const vf w0 = vload(wp + 9216 + c * OC + 0);
-        const vf w1 = vload(wp + 9216 + c * OC + 8);
-        const vf w2 = vload(wp + 9216 + c * OC + 16);
-        const vf w3 = vload(wp + 9216 + c * OC + 24);
+        const vf w0 = vload(wp + 4608 + c * KB + 0);
+        const vf w1 = vload(wp + 4608 + c * KB + 8);
+        const vf w2 = vload(wp + 4608 + c * KB + 16);
+        const vf w3 = vload(wp + 4608 + c * KB + 24);
         const vf b0 = vbcast(ip + 684 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1751,14 +1751,23 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
     vstore(op + 24, a0_3);
 }
 
-static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 16, OW = 16, OC = 64,
-           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC };
+           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC, KB = 32, TAPS = 49 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -1771,8 +1780,8 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, w + kb, op + col * 64 + kb);
-                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, w + kb, op + 960 + kb);
+                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, wk + kb * TAPS * IC, op + 960 + kb);
                 }
             }
         }
@@ -1919,15 +1928,15 @@ static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, f
  * Used by: layer1.0.conv1, layer1.0.conv2. */
 static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1945,10 +1954,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1966,10 +1975,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1987,10 +1996,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2008,10 +2017,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2029,10 +2038,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2050,10 +2059,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2071,10 +2080,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2092,10 +2101,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2128,14 +2137,14 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
 
 static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2148,10 +2157,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2164,10 +2173,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2180,10 +2189,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2196,10 +2205,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2212,10 +2221,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2228,10 +2237,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2244,10 +2253,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2260,10 +2269,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2285,14 +2294,23 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -2305,8 +2323,8 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -2530,15 +2548,15 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
  * Used by: layer2.0.downsample.0. */
 static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 128 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2571,13 +2589,13 @@ static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
 
 static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 128 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2590,14 +2608,23 @@ static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
     vstore(op + 24, a0_3);
 }
 
-static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
-           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC };
+           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -2610,8 +2637,8 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv1x1_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
-                    conv1x1_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, w + kb, op + 384 + kb);
+                        conv1x1_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                    conv1x1_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -2727,15 +2754,15 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
  * Used by: layer2.0.conv1. */
 static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 128 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2753,10 +2780,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2774,10 +2801,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2795,10 +2822,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2816,10 +2843,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2837,10 +2864,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * OC + 0);
-        const vf w1 = vload(wp + 40960 + c * OC + 8);
-        const vf w2 = vload(wp + 40960 + c * OC + 16);
-        const vf w3 = vload(wp + 40960 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2858,10 +2885,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * OC + 0);
-        const vf w1 = vload(wp + 49152 + c * OC + 8);
-        const vf w2 = vload(wp + 49152 + c * OC + 16);
-        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2879,10 +2906,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * OC + 0);
-        const vf w1 = vload(wp + 57344 + c * OC + 8);
-        const vf w2 = vload(wp + 57344 + c * OC + 16);
-        const vf w3 = vload(wp + 57344 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2900,10 +2927,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2936,13 +2963,13 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
 
 static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 128 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2950,10 +2977,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2961,10 +2988,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2972,10 +2999,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2983,10 +3010,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2994,10 +3021,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * OC + 0);
-        const vf w1 = vload(wp + 40960 + c * OC + 8);
-        const vf w2 = vload(wp + 40960 + c * OC + 16);
-        const vf w3 = vload(wp + 40960 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3005,10 +3032,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * OC + 0);
-        const vf w1 = vload(wp + 49152 + c * OC + 8);
-        const vf w2 = vload(wp + 49152 + c * OC + 16);
-        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3016,10 +3043,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * OC + 0);
-        const vf w1 = vload(wp + 57344 + c * OC + 8);
-        const vf w2 = vload(wp + 57344 + c * OC + 16);
-        const vf w3 = vload(wp + 57344 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3027,10 +3054,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3043,14 +3070,23 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
     vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
-           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -3063,8 +3099,8 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -3181,15 +3217,15 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
  * Used by: layer2.0.conv2. */
 static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 128 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3207,10 +3243,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3228,10 +3264,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3249,10 +3285,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 49152 + c * OC + 0);
-        const vf w1 = vload(wp + 49152 + c * OC + 8);
-        const vf w2 = vload(wp + 49152 + c * OC + 16);
-        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3270,10 +3306,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3291,10 +3327,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 81920 + c * OC + 0);
-        const vf w1 = vload(wp + 81920 + c * OC + 8);
-        const vf w2 = vload(wp + 81920 + c * OC + 16);
-        const vf w3 = vload(wp + 81920 + c * OC + 24);
+        const vf w0 = vload(wp + 20480 + c * KB + 0);
+        const vf w1 = vload(wp + 20480 + c * KB + 8);
+        const vf w2 = vload(wp + 20480 + c * KB + 16);
+        const vf w3 = vload(wp + 20480 + c * KB + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3312,10 +3348,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 98304 + c * OC + 0);
-        const vf w1 = vload(wp + 98304 + c * OC + 8);
-        const vf w2 = vload(wp + 98304 + c * OC + 16);
-        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3333,10 +3369,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 114688 + c * OC + 0);
-        const vf w1 = vload(wp + 114688 + c * OC + 8);
-        const vf w2 = vload(wp + 114688 + c * OC + 16);
-        const vf w3 = vload(wp + 114688 + c * OC + 24);
+        const vf w0 = vload(wp + 28672 + c * KB + 0);
+        const vf w1 = vload(wp + 28672 + c * KB + 8);
+        const vf w2 = vload(wp + 28672 + c * KB + 16);
+        const vf w3 = vload(wp + 28672 + c * KB + 24);
         const vf b0 = vbcast(ip + 1664 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3354,10 +3390,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 131072 + c * OC + 0);
-        const vf w1 = vload(wp + 131072 + c * OC + 8);
-        const vf w2 = vload(wp + 131072 + c * OC + 16);
-        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + 1792 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3390,13 +3426,13 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
 
 static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 128 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3404,10 +3440,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3415,10 +3451,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3426,10 +3462,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 49152 + c * OC + 0);
-        const vf w1 = vload(wp + 49152 + c * OC + 8);
-        const vf w2 = vload(wp + 49152 + c * OC + 16);
-        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3437,10 +3473,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3448,10 +3484,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 81920 + c * OC + 0);
-        const vf w1 = vload(wp + 81920 + c * OC + 8);
-        const vf w2 = vload(wp + 81920 + c * OC + 16);
-        const vf w3 = vload(wp + 81920 + c * OC + 24);
+        const vf w0 = vload(wp + 20480 + c * KB + 0);
+        const vf w1 = vload(wp + 20480 + c * KB + 8);
+        const vf w2 = vload(wp + 20480 + c * KB + 16);
+        const vf w3 = vload(wp + 20480 + c * KB + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3459,10 +3495,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 98304 + c * OC + 0);
-        const vf w1 = vload(wp + 98304 + c * OC + 8);
-        const vf w2 = vload(wp + 98304 + c * OC + 16);
-        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3470,10 +3506,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 114688 + c * OC + 0);
-        const vf w1 = vload(wp + 114688 + c * OC + 8);
-        const vf w2 = vload(wp + 114688 + c * OC + 16);
-        const vf w3 = vload(wp + 114688 + c * OC + 24);
+        const vf w0 = vload(wp + 28672 + c * KB + 0);
+        const vf w1 = vload(wp + 28672 + c * KB + 8);
+        const vf w2 = vload(wp + 28672 + c * KB + 16);
+        const vf w3 = vload(wp + 28672 + c * KB + 24);
         const vf b0 = vbcast(ip + 1664 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3481,10 +3517,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 131072 + c * OC + 0);
-        const vf w1 = vload(wp + 131072 + c * OC + 8);
-        const vf w2 = vload(wp + 131072 + c * OC + 16);
-        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + 1792 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3497,14 +3533,23 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
     vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128,
-           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -3517,8 +3562,8 @@ static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s1_c128k128_h4w4_fwd_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
-                    conv3x3_s1_c128k128_h4w4_fwd_c1_t1(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s1_c128k128_h4w4_fwd_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                    conv3x3_s1_c128k128_h4w4_fwd_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -3636,14 +3681,14 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
  * Used by: layer3.0.downsample.0. */
 static inline void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 256 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3665,14 +3710,23 @@ static inline void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
     vstore(op + 280, a1_3);
 }
 
-static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
-           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC };
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -3684,7 +3738,7 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + 0, w + kb, op + 0 + kb);
+                    conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
                 }
             }
         }
@@ -3800,14 +3854,14 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
  * Used by: layer3.0.conv1. */
 static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 256 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3820,10 +3874,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3836,10 +3890,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3852,10 +3906,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 98304 + c * OC + 0);
-        const vf w1 = vload(wp + 98304 + c * OC + 8);
-        const vf w2 = vload(wp + 98304 + c * OC + 16);
-        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3868,10 +3922,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 131072 + c * OC + 0);
-        const vf w1 = vload(wp + 131072 + c * OC + 8);
-        const vf w2 = vload(wp + 131072 + c * OC + 16);
-        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3884,10 +3938,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 163840 + c * OC + 0);
-        const vf w1 = vload(wp + 163840 + c * OC + 8);
-        const vf w2 = vload(wp + 163840 + c * OC + 16);
-        const vf w3 = vload(wp + 163840 + c * OC + 24);
+        const vf w0 = vload(wp + 20480 + c * KB + 0);
+        const vf w1 = vload(wp + 20480 + c * KB + 8);
+        const vf w2 = vload(wp + 20480 + c * KB + 16);
+        const vf w3 = vload(wp + 20480 + c * KB + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3900,10 +3954,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 196608 + c * OC + 0);
-        const vf w1 = vload(wp + 196608 + c * OC + 8);
-        const vf w2 = vload(wp + 196608 + c * OC + 16);
-        const vf w3 = vload(wp + 196608 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3916,10 +3970,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 229376 + c * OC + 0);
-        const vf w1 = vload(wp + 229376 + c * OC + 8);
-        const vf w2 = vload(wp + 229376 + c * OC + 16);
-        const vf w3 = vload(wp + 229376 + c * OC + 24);
+        const vf w0 = vload(wp + 28672 + c * KB + 0);
+        const vf w1 = vload(wp + 28672 + c * KB + 8);
+        const vf w2 = vload(wp + 28672 + c * KB + 16);
+        const vf w3 = vload(wp + 28672 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3932,10 +3986,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 262144 + c * OC + 0);
-        const vf w1 = vload(wp + 262144 + c * OC + 8);
-        const vf w2 = vload(wp + 262144 + c * OC + 16);
-        const vf w3 = vload(wp + 262144 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3957,14 +4011,23 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
     vstore(op + 280, a1_3);
 }
 
-static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
-           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -3976,7 +4039,7 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + 0, w + kb, op + 0 + kb);
+                    conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
                 }
             }
         }
@@ -4093,14 +4156,14 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
  * Used by: layer3.0.conv2. */
 static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, OC = 256 };
+    enum { IC = 256, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4113,10 +4176,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4129,10 +4192,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 131072 + c * OC + 0);
-        const vf w1 = vload(wp + 131072 + c * OC + 8);
-        const vf w2 = vload(wp + 131072 + c * OC + 16);
-        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 512 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4145,10 +4208,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 196608 + c * OC + 0);
-        const vf w1 = vload(wp + 196608 + c * OC + 8);
-        const vf w2 = vload(wp + 196608 + c * OC + 16);
-        const vf w3 = vload(wp + 196608 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4161,10 +4224,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 262144 + c * OC + 0);
-        const vf w1 = vload(wp + 262144 + c * OC + 8);
-        const vf w2 = vload(wp + 262144 + c * OC + 16);
-        const vf w3 = vload(wp + 262144 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4177,10 +4240,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 327680 + c * OC + 0);
-        const vf w1 = vload(wp + 327680 + c * OC + 8);
-        const vf w2 = vload(wp + 327680 + c * OC + 16);
-        const vf w3 = vload(wp + 327680 + c * OC + 24);
+        const vf w0 = vload(wp + 40960 + c * KB + 0);
+        const vf w1 = vload(wp + 40960 + c * KB + 8);
+        const vf w2 = vload(wp + 40960 + c * KB + 16);
+        const vf w3 = vload(wp + 40960 + c * KB + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4193,10 +4256,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 393216 + c * OC + 0);
-        const vf w1 = vload(wp + 393216 + c * OC + 8);
-        const vf w2 = vload(wp + 393216 + c * OC + 16);
-        const vf w3 = vload(wp + 393216 + c * OC + 24);
+        const vf w0 = vload(wp + 49152 + c * KB + 0);
+        const vf w1 = vload(wp + 49152 + c * KB + 8);
+        const vf w2 = vload(wp + 49152 + c * KB + 16);
+        const vf w3 = vload(wp + 49152 + c * KB + 24);
         const vf b0 = vbcast(ip + 2048 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4209,10 +4272,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 458752 + c * OC + 0);
-        const vf w1 = vload(wp + 458752 + c * OC + 8);
-        const vf w2 = vload(wp + 458752 + c * OC + 16);
-        const vf w3 = vload(wp + 458752 + c * OC + 24);
+        const vf w0 = vload(wp + 57344 + c * KB + 0);
+        const vf w1 = vload(wp + 57344 + c * KB + 8);
+        const vf w2 = vload(wp + 57344 + c * KB + 16);
+        const vf w3 = vload(wp + 57344 + c * KB + 24);
         const vf b0 = vbcast(ip + 2304 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4225,10 +4288,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 524288 + c * OC + 0);
-        const vf w1 = vload(wp + 524288 + c * OC + 8);
-        const vf w2 = vload(wp + 524288 + c * OC + 16);
-        const vf w3 = vload(wp + 524288 + c * OC + 24);
+        const vf w0 = vload(wp + 65536 + c * KB + 0);
+        const vf w1 = vload(wp + 65536 + c * KB + 8);
+        const vf w2 = vload(wp + 65536 + c * KB + 16);
+        const vf w3 = vload(wp + 65536 + c * KB + 24);
         const vf b0 = vbcast(ip + 2560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4250,14 +4313,23 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
     vstore(op + 280, a1_3);
 }
 
-static void conv3x3_s1_c256k256_h2w2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c256k256_h2w2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256,
-           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -4269,7 +4341,7 @@ static void conv3x3_s1_c256k256_h2w2_fwd(size_t n, const float *restrict x, cons
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s1_c256k256_h2w2_fwd_c1_t2(ip + 0, w + kb, op + 0 + kb);
+                    conv3x3_s1_c256k256_h2w2_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
                 }
             }
         }
@@ -4420,15 +4492,15 @@ static void fc_i256o10_fwd(size_t n, const float *restrict x, const float *restr
 static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 3, OC = 64 };
+    enum { IC = 3, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4446,10 +4518,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 192 + c * OC + 0);
-        const vf w1 = vload(wp + 192 + c * OC + 8);
-        const vf w2 = vload(wp + 192 + c * OC + 16);
-        const vf w3 = vload(wp + 192 + c * OC + 24);
+        const vf w0 = vload(wp + 96 + c * KB + 0);
+        const vf w1 = vload(wp + 96 + c * KB + 8);
+        const vf w2 = vload(wp + 96 + c * KB + 16);
+        const vf w3 = vload(wp + 96 + c * KB + 24);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4467,10 +4539,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 384 + c * OC + 0);
-        const vf w1 = vload(wp + 384 + c * OC + 8);
-        const vf w2 = vload(wp + 384 + c * OC + 16);
-        const vf w3 = vload(wp + 384 + c * OC + 24);
+        const vf w0 = vload(wp + 192 + c * KB + 0);
+        const vf w1 = vload(wp + 192 + c * KB + 8);
+        const vf w2 = vload(wp + 192 + c * KB + 16);
+        const vf w3 = vload(wp + 192 + c * KB + 24);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4488,10 +4560,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
-        const vf w0 = vload(wp + 576 + c * OC + 0);
-        const vf w1 = vload(wp + 576 + c * OC + 8);
-        const vf w2 = vload(wp + 576 + c * OC + 16);
-        const vf w3 = vload(wp + 576 + c * OC + 24);
+        const vf w0 = vload(wp + 288 + c * KB + 0);
+        const vf w1 = vload(wp + 288 + c * KB + 8);
+        const vf w2 = vload(wp + 288 + c * KB + 16);
+        const vf w3 = vload(wp + 288 + c * KB + 24);
         const vf b0 = vbcast(ip + 9 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4509,10 +4581,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
-        const vf w2 = vload(wp + 768 + c * OC + 16);
-        const vf w3 = vload(wp + 768 + c * OC + 24);
+        const vf w0 = vload(wp + 384 + c * KB + 0);
+        const vf w1 = vload(wp + 384 + c * KB + 8);
+        const vf w2 = vload(wp + 384 + c * KB + 16);
+        const vf w3 = vload(wp + 384 + c * KB + 24);
         const vf b0 = vbcast(ip + 12 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4530,10 +4602,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
-        const vf w0 = vload(wp + 960 + c * OC + 0);
-        const vf w1 = vload(wp + 960 + c * OC + 8);
-        const vf w2 = vload(wp + 960 + c * OC + 16);
-        const vf w3 = vload(wp + 960 + c * OC + 24);
+        const vf w0 = vload(wp + 480 + c * KB + 0);
+        const vf w1 = vload(wp + 480 + c * KB + 8);
+        const vf w2 = vload(wp + 480 + c * KB + 16);
+        const vf w3 = vload(wp + 480 + c * KB + 24);
         const vf b0 = vbcast(ip + 15 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4551,10 +4623,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
-        const vf w0 = vload(wp + 1152 + c * OC + 0);
-        const vf w1 = vload(wp + 1152 + c * OC + 8);
-        const vf w2 = vload(wp + 1152 + c * OC + 16);
-        const vf w3 = vload(wp + 1152 + c * OC + 24);
+        const vf w0 = vload(wp + 576 + c * KB + 0);
+        const vf w1 = vload(wp + 576 + c * KB + 8);
+        const vf w2 = vload(wp + 576 + c * KB + 16);
+        const vf w3 = vload(wp + 576 + c * KB + 24);
         const vf b0 = vbcast(ip + 18 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4572,10 +4644,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1344 + c * OC + 0);
-        const vf w1 = vload(wp + 1344 + c * OC + 8);
-        const vf w2 = vload(wp + 1344 + c * OC + 16);
-        const vf w3 = vload(wp + 1344 + c * OC + 24);
+        const vf w0 = vload(wp + 672 + c * KB + 0);
+        const vf w1 = vload(wp + 672 + c * KB + 8);
+        const vf w2 = vload(wp + 672 + c * KB + 16);
+        const vf w3 = vload(wp + 672 + c * KB + 24);
         const vf b0 = vbcast(ip + 111 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4593,10 +4665,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
-        const vf w2 = vload(wp + 1536 + c * OC + 16);
-        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w2 = vload(wp + 768 + c * KB + 16);
+        const vf w3 = vload(wp + 768 + c * KB + 24);
         const vf b0 = vbcast(ip + 114 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4614,10 +4686,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1728 + c * OC + 0);
-        const vf w1 = vload(wp + 1728 + c * OC + 8);
-        const vf w2 = vload(wp + 1728 + c * OC + 16);
-        const vf w3 = vload(wp + 1728 + c * OC + 24);
+        const vf w0 = vload(wp + 864 + c * KB + 0);
+        const vf w1 = vload(wp + 864 + c * KB + 8);
+        const vf w2 = vload(wp + 864 + c * KB + 16);
+        const vf w3 = vload(wp + 864 + c * KB + 24);
         const vf b0 = vbcast(ip + 117 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4635,10 +4707,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
-        const vf w0 = vload(wp + 1920 + c * OC + 0);
-        const vf w1 = vload(wp + 1920 + c * OC + 8);
-        const vf w2 = vload(wp + 1920 + c * OC + 16);
-        const vf w3 = vload(wp + 1920 + c * OC + 24);
+        const vf w0 = vload(wp + 960 + c * KB + 0);
+        const vf w1 = vload(wp + 960 + c * KB + 8);
+        const vf w2 = vload(wp + 960 + c * KB + 16);
+        const vf w3 = vload(wp + 960 + c * KB + 24);
         const vf b0 = vbcast(ip + 120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4656,10 +4728,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
-        const vf w0 = vload(wp + 2112 + c * OC + 0);
-        const vf w1 = vload(wp + 2112 + c * OC + 8);
-        const vf w2 = vload(wp + 2112 + c * OC + 16);
-        const vf w3 = vload(wp + 2112 + c * OC + 24);
+        const vf w0 = vload(wp + 1056 + c * KB + 0);
+        const vf w1 = vload(wp + 1056 + c * KB + 8);
+        const vf w2 = vload(wp + 1056 + c * KB + 16);
+        const vf w3 = vload(wp + 1056 + c * KB + 24);
         const vf b0 = vbcast(ip + 123 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4677,10 +4749,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
-        const vf w0 = vload(wp + 2304 + c * OC + 0);
-        const vf w1 = vload(wp + 2304 + c * OC + 8);
-        const vf w2 = vload(wp + 2304 + c * OC + 16);
-        const vf w3 = vload(wp + 2304 + c * OC + 24);
+        const vf w0 = vload(wp + 1152 + c * KB + 0);
+        const vf w1 = vload(wp + 1152 + c * KB + 8);
+        const vf w2 = vload(wp + 1152 + c * KB + 16);
+        const vf w3 = vload(wp + 1152 + c * KB + 24);
         const vf b0 = vbcast(ip + 126 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4698,10 +4770,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
-        const vf w0 = vload(wp + 2496 + c * OC + 0);
-        const vf w1 = vload(wp + 2496 + c * OC + 8);
-        const vf w2 = vload(wp + 2496 + c * OC + 16);
-        const vf w3 = vload(wp + 2496 + c * OC + 24);
+        const vf w0 = vload(wp + 1248 + c * KB + 0);
+        const vf w1 = vload(wp + 1248 + c * KB + 8);
+        const vf w2 = vload(wp + 1248 + c * KB + 16);
+        const vf w3 = vload(wp + 1248 + c * KB + 24);
         const vf b0 = vbcast(ip + 129 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4719,10 +4791,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 2688 + c * OC + 0);
-        const vf w1 = vload(wp + 2688 + c * OC + 8);
-        const vf w2 = vload(wp + 2688 + c * OC + 16);
-        const vf w3 = vload(wp + 2688 + c * OC + 24);
+        const vf w0 = vload(wp + 1344 + c * KB + 0);
+        const vf w1 = vload(wp + 1344 + c * KB + 8);
+        const vf w2 = vload(wp + 1344 + c * KB + 16);
+        const vf w3 = vload(wp + 1344 + c * KB + 24);
         const vf b0 = vbcast(ip + 222 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4740,10 +4812,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 2880 + c * OC + 0);
-        const vf w1 = vload(wp + 2880 + c * OC + 8);
-        const vf w2 = vload(wp + 2880 + c * OC + 16);
-        const vf w3 = vload(wp + 2880 + c * OC + 24);
+        const vf w0 = vload(wp + 1440 + c * KB + 0);
+        const vf w1 = vload(wp + 1440 + c * KB + 8);
+        const vf w2 = vload(wp + 1440 + c * KB + 16);
+        const vf w3 = vload(wp + 1440 + c * KB + 24);
         const vf b0 = vbcast(ip + 225 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4761,10 +4833,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w2 = vload(wp + 1536 + c * KB + 16);
+        const vf w3 = vload(wp + 1536 + c * KB + 24);
         const vf b0 = vbcast(ip + 228 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4782,10 +4854,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
-        const vf w0 = vload(wp + 3264 + c * OC + 0);
-        const vf w1 = vload(wp + 3264 + c * OC + 8);
-        const vf w2 = vload(wp + 3264 + c * OC + 16);
-        const vf w3 = vload(wp + 3264 + c * OC + 24);
+        const vf w0 = vload(wp + 1632 + c * KB + 0);
+        const vf w1 = vload(wp + 1632 + c * KB + 8);
+        const vf w2 = vload(wp + 1632 + c * KB + 16);
+        const vf w3 = vload(wp + 1632 + c * KB + 24);
         const vf b0 = vbcast(ip + 231 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4803,10 +4875,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
-        const vf w0 = vload(wp + 3456 + c * OC + 0);
-        const vf w1 = vload(wp + 3456 + c * OC + 8);
-        const vf w2 = vload(wp + 3456 + c * OC + 16);
-        const vf w3 = vload(wp + 3456 + c * OC + 24);
+        const vf w0 = vload(wp + 1728 + c * KB + 0);
+        const vf w1 = vload(wp + 1728 + c * KB + 8);
+        const vf w2 = vload(wp + 1728 + c * KB + 16);
+        const vf w3 = vload(wp + 1728 + c * KB + 24);
         const vf b0 = vbcast(ip + 234 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4824,10 +4896,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
-        const vf w0 = vload(wp + 3648 + c * OC + 0);
-        const vf w1 = vload(wp + 3648 + c * OC + 8);
-        const vf w2 = vload(wp + 3648 + c * OC + 16);
-        const vf w3 = vload(wp + 3648 + c * OC + 24);
+        const vf w0 = vload(wp + 1824 + c * KB + 0);
+        const vf w1 = vload(wp + 1824 + c * KB + 8);
+        const vf w2 = vload(wp + 1824 + c * KB + 16);
+        const vf w3 = vload(wp + 1824 + c * KB + 24);
         const vf b0 = vbcast(ip + 237 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4845,10 +4917,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
-        const vf w0 = vload(wp + 3840 + c * OC + 0);
-        const vf w1 = vload(wp + 3840 + c * OC + 8);
-        const vf w2 = vload(wp + 3840 + c * OC + 16);
-        const vf w3 = vload(wp + 3840 + c * OC + 24);
+        const vf w0 = vload(wp + 1920 + c * KB + 0);
+        const vf w1 = vload(wp + 1920 + c * KB + 8);
+        const vf w2 = vload(wp + 1920 + c * KB + 16);
+        const vf w3 = vload(wp + 1920 + c * KB + 24);
         const vf b0 = vbcast(ip + 240 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4866,10 +4938,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
-        const vf w0 = vload(wp + 4032 + c * OC + 0);
-        const vf w1 = vload(wp + 4032 + c * OC + 8);
-        const vf w2 = vload(wp + 4032 + c * OC + 16);
-        const vf w3 = vload(wp + 4032 + c * OC + 24);
+        const vf w0 = vload(wp + 2016 + c * KB + 0);
+        const vf w1 = vload(wp + 2016 + c * KB + 8);
+        const vf w2 = vload(wp + 2016 + c * KB + 16);
+        const vf w3 = vload(wp + 2016 + c * KB + 24);
         const vf b0 = vbcast(ip + 333 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4887,10 +4959,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
-        const vf w0 = vload(wp + 4224 + c * OC + 0);
-        const vf w1 = vload(wp + 4224 + c * OC + 8);
-        const vf w2 = vload(wp + 4224 + c * OC + 16);
-        const vf w3 = vload(wp + 4224 + c * OC + 24);
+        const vf w0 = vload(wp + 2112 + c * KB + 0);
+        const vf w1 = vload(wp + 2112 + c * KB + 8);
+        const vf w2 = vload(wp + 2112 + c * KB + 16);
+        const vf w3 = vload(wp + 2112 + c * KB + 24);
         const vf b0 = vbcast(ip + 336 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4908,10 +4980,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
-        const vf w0 = vload(wp + 4416 + c * OC + 0);
-        const vf w1 = vload(wp + 4416 + c * OC + 8);
-        const vf w2 = vload(wp + 4416 + c * OC + 16);
-        const vf w3 = vload(wp + 4416 + c * OC + 24);
+        const vf w0 = vload(wp + 2208 + c * KB + 0);
+        const vf w1 = vload(wp + 2208 + c * KB + 8);
+        const vf w2 = vload(wp + 2208 + c * KB + 16);
+        const vf w3 = vload(wp + 2208 + c * KB + 24);
         const vf b0 = vbcast(ip + 339 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4929,10 +5001,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
-        const vf w0 = vload(wp + 4608 + c * OC + 0);
-        const vf w1 = vload(wp + 4608 + c * OC + 8);
-        const vf w2 = vload(wp + 4608 + c * OC + 16);
-        const vf w3 = vload(wp + 4608 + c * OC + 24);
+        const vf w0 = vload(wp + 2304 + c * KB + 0);
+        const vf w1 = vload(wp + 2304 + c * KB + 8);
+        const vf w2 = vload(wp + 2304 + c * KB + 16);
+        const vf w3 = vload(wp + 2304 + c * KB + 24);
         const vf b0 = vbcast(ip + 342 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4950,10 +5022,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
-        const vf w0 = vload(wp + 4800 + c * OC + 0);
-        const vf w1 = vload(wp + 4800 + c * OC + 8);
-        const vf w2 = vload(wp + 4800 + c * OC + 16);
-        const vf w3 = vload(wp + 4800 + c * OC + 24);
+        const vf w0 = vload(wp + 2400 + c * KB + 0);
+        const vf w1 = vload(wp + 2400 + c * KB + 8);
+        const vf w2 = vload(wp + 2400 + c * KB + 16);
+        const vf w3 = vload(wp + 2400 + c * KB + 24);
         const vf b0 = vbcast(ip + 345 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4971,10 +5043,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
-        const vf w0 = vload(wp + 4992 + c * OC + 0);
-        const vf w1 = vload(wp + 4992 + c * OC + 8);
-        const vf w2 = vload(wp + 4992 + c * OC + 16);
-        const vf w3 = vload(wp + 4992 + c * OC + 24);
+        const vf w0 = vload(wp + 2496 + c * KB + 0);
+        const vf w1 = vload(wp + 2496 + c * KB + 8);
+        const vf w2 = vload(wp + 2496 + c * KB + 16);
+        const vf w3 = vload(wp + 2496 + c * KB + 24);
         const vf b0 = vbcast(ip + 348 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4992,10 +5064,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
-        const vf w0 = vload(wp + 5184 + c * OC + 0);
-        const vf w1 = vload(wp + 5184 + c * OC + 8);
-        const vf w2 = vload(wp + 5184 + c * OC + 16);
-        const vf w3 = vload(wp + 5184 + c * OC + 24);
+        const vf w0 = vload(wp + 2592 + c * KB + 0);
+        const vf w1 = vload(wp + 2592 + c * KB + 8);
+        const vf w2 = vload(wp + 2592 + c * KB + 16);
+        const vf w3 = vload(wp + 2592 + c * KB + 24);
         const vf b0 = vbcast(ip + 351 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5013,10 +5085,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
-        const vf w0 = vload(wp + 5376 + c * OC + 0);
-        const vf w1 = vload(wp + 5376 + c * OC + 8);
-        const vf w2 = vload(wp + 5376 + c * OC + 16);
-        const vf w3 = vload(wp + 5376 + c * OC + 24);
+        const vf w0 = vload(wp + 2688 + c * KB + 0);
+        const vf w1 = vload(wp + 2688 + c * KB + 8);
+        const vf w2 = vload(wp + 2688 + c * KB + 16);
+        const vf w3 = vload(wp + 2688 + c * KB + 24);
         const vf b0 = vbcast(ip + 444 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5034,10 +5106,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
-        const vf w0 = vload(wp + 5568 + c * OC + 0);
-        const vf w1 = vload(wp + 5568 + c * OC + 8);
-        const vf w2 = vload(wp + 5568 + c * OC + 16);
-        const vf w3 = vload(wp + 5568 + c * OC + 24);
+        const vf w0 = vload(wp + 2784 + c * KB + 0);
+        const vf w1 = vload(wp + 2784 + c * KB + 8);
+        const vf w2 = vload(wp + 2784 + c * KB + 16);
+        const vf w3 = vload(wp + 2784 + c * KB + 24);
         const vf b0 = vbcast(ip + 447 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5055,10 +5127,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
-        const vf w0 = vload(wp + 5760 + c * OC + 0);
-        const vf w1 = vload(wp + 5760 + c * OC + 8);
-        const vf w2 = vload(wp + 5760 + c * OC + 16);
-        const vf w3 = vload(wp + 5760 + c * OC + 24);
+        const vf w0 = vload(wp + 2880 + c * KB + 0);
+        const vf w1 = vload(wp + 2880 + c * KB + 8);
+        const vf w2 = vload(wp + 2880 + c * KB + 16);
+        const vf w3 = vload(wp + 2880 + c * KB + 24);
         const vf b0 = vbcast(ip + 450 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5076,10 +5148,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
-        const vf w0 = vload(wp + 5952 + c * OC + 0);
-        const vf w1 = vload(wp + 5952 + c * OC + 8);
-        const vf w2 = vload(wp + 5952 + c * OC + 16);
-        const vf w3 = vload(wp + 5952 + c * OC + 24);
+        const vf w0 = vload(wp + 2976 + c * KB + 0);
+        const vf w1 = vload(wp + 2976 + c * KB + 8);
+        const vf w2 = vload(wp + 2976 + c * KB + 16);
+        const vf w3 = vload(wp + 2976 + c * KB + 24);
         const vf b0 = vbcast(ip + 453 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5097,10 +5169,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 456 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5118,10 +5190,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
-        const vf w0 = vload(wp + 6336 + c * OC + 0);
-        const vf w1 = vload(wp + 6336 + c * OC + 8);
-        const vf w2 = vload(wp + 6336 + c * OC + 16);
-        const vf w3 = vload(wp + 6336 + c * OC + 24);
+        const vf w0 = vload(wp + 3168 + c * KB + 0);
+        const vf w1 = vload(wp + 3168 + c * KB + 8);
+        const vf w2 = vload(wp + 3168 + c * KB + 16);
+        const vf w3 = vload(wp + 3168 + c * KB + 24);
         const vf b0 = vbcast(ip + 459 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5139,10 +5211,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
-        const vf w0 = vload(wp + 6528 + c * OC + 0);
-        const vf w1 = vload(wp + 6528 + c * OC + 8);
-        const vf w2 = vload(wp + 6528 + c * OC + 16);
-        const vf w3 = vload(wp + 6528 + c * OC + 24);
+        const vf w0 = vload(wp + 3264 + c * KB + 0);
+        const vf w1 = vload(wp + 3264 + c * KB + 8);
+        const vf w2 = vload(wp + 3264 + c * KB + 16);
+        const vf w3 = vload(wp + 3264 + c * KB + 24);
         const vf b0 = vbcast(ip + 462 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5160,10 +5232,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
-        const vf w0 = vload(wp + 6720 + c * OC + 0);
-        const vf w1 = vload(wp + 6720 + c * OC + 8);
-        const vf w2 = vload(wp + 6720 + c * OC + 16);
-        const vf w3 = vload(wp + 6720 + c * OC + 24);
+        const vf w0 = vload(wp + 3360 + c * KB + 0);
+        const vf w1 = vload(wp + 3360 + c * KB + 8);
+        const vf w2 = vload(wp + 3360 + c * KB + 16);
+        const vf w3 = vload(wp + 3360 + c * KB + 24);
         const vf b0 = vbcast(ip + 555 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5181,10 +5253,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
-        const vf w0 = vload(wp + 6912 + c * OC + 0);
-        const vf w1 = vload(wp + 6912 + c * OC + 8);
-        const vf w2 = vload(wp + 6912 + c * OC + 16);
-        const vf w3 = vload(wp + 6912 + c * OC + 24);
+        const vf w0 = vload(wp + 3456 + c * KB + 0);
+        const vf w1 = vload(wp + 3456 + c * KB + 8);
+        const vf w2 = vload(wp + 3456 + c * KB + 16);
+        const vf w3 = vload(wp + 3456 + c * KB + 24);
         const vf b0 = vbcast(ip + 558 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5202,10 +5274,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
-        const vf w0 = vload(wp + 7104 + c * OC + 0);
-        const vf w1 = vload(wp + 7104 + c * OC + 8);
-        const vf w2 = vload(wp + 7104 + c * OC + 16);
-        const vf w3 = vload(wp + 7104 + c * OC + 24);
+        const vf w0 = vload(wp + 3552 + c * KB + 0);
+        const vf w1 = vload(wp + 3552 + c * KB + 8);
+        const vf w2 = vload(wp + 3552 + c * KB + 16);
+        const vf w3 = vload(wp + 3552 + c * KB + 24);
         const vf b0 = vbcast(ip + 561 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5223,10 +5295,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
-        const vf w0 = vload(wp + 7296 + c * OC + 0);
-        const vf w1 = vload(wp + 7296 + c * OC + 8);
-        const vf w2 = vload(wp + 7296 + c * OC + 16);
-        const vf w3 = vload(wp + 7296 + c * OC + 24);
+        const vf w0 = vload(wp + 3648 + c * KB + 0);
+        const vf w1 = vload(wp + 3648 + c * KB + 8);
+        const vf w2 = vload(wp + 3648 + c * KB + 16);
+        const vf w3 = vload(wp + 3648 + c * KB + 24);
         const vf b0 = vbcast(ip + 564 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5244,10 +5316,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
-        const vf w0 = vload(wp + 7488 + c * OC + 0);
-        const vf w1 = vload(wp + 7488 + c * OC + 8);
-        const vf w2 = vload(wp + 7488 + c * OC + 16);
-        const vf w3 = vload(wp + 7488 + c * OC + 24);
+        const vf w0 = vload(wp + 3744 + c * KB + 0);
+        const vf w1 = vload(wp + 3744 + c * KB + 8);
+        const vf w2 = vload(wp + 3744 + c * KB + 16);
+        const vf w3 = vload(wp + 3744 + c * KB + 24);
         const vf b0 = vbcast(ip + 567 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5265,10 +5337,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
-        const vf w0 = vload(wp + 7680 + c * OC + 0);
-        const vf w1 = vload(wp + 7680 + c * OC + 8);
-        const vf w2 = vload(wp + 7680 + c * OC + 16);
-        const vf w3 = vload(wp + 7680 + c * OC + 24);
+        const vf w0 = vload(wp + 3840 + c * KB + 0);
+        const vf w1 = vload(wp + 3840 + c * KB + 8);
+        const vf w2 = vload(wp + 3840 + c * KB + 16);
+        const vf w3 = vload(wp + 3840 + c * KB + 24);
         const vf b0 = vbcast(ip + 570 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5286,10 +5358,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
-        const vf w0 = vload(wp + 7872 + c * OC + 0);
-        const vf w1 = vload(wp + 7872 + c * OC + 8);
-        const vf w2 = vload(wp + 7872 + c * OC + 16);
-        const vf w3 = vload(wp + 7872 + c * OC + 24);
+        const vf w0 = vload(wp + 3936 + c * KB + 0);
+        const vf w1 = vload(wp + 3936 + c * KB + 8);
+        const vf w2 = vload(wp + 3936 + c * KB + 16);
+        const vf w3 = vload(wp + 3936 + c * KB + 24);
         const vf b0 = vbcast(ip + 573 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5307,10 +5379,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
-        const vf w0 = vload(wp + 8064 + c * OC + 0);
-        const vf w1 = vload(wp + 8064 + c * OC + 8);
-        const vf w2 = vload(wp + 8064 + c * OC + 16);
-        const vf w3 = vload(wp + 8064 + c * OC + 24);
+        const vf w0 = vload(wp + 4032 + c * KB + 0);
+        const vf w1 = vload(wp + 4032 + c * KB + 8);
+        const vf w2 = vload(wp + 4032 + c * KB + 16);
+        const vf w3 = vload(wp + 4032 + c * KB + 24);
         const vf b0 = vbcast(ip + 666 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5328,10 +5400,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
-        const vf w0 = vload(wp + 8256 + c * OC + 0);
-        const vf w1 = vload(wp + 8256 + c * OC + 8);
-        const vf w2 = vload(wp + 8256 + c * OC + 16);
-        const vf w3 = vload(wp + 8256 + c * OC + 24);
+        const vf w0 = vload(wp + 4128 + c * KB + 0);
+        const vf w1 = vload(wp + 4128 + c * KB + 8);
+        const vf w2 = vload(wp + 4128 + c * KB + 16);
+        const vf w3 = vload(wp + 4128 + c * KB + 24);
         const vf b0 = vbcast(ip + 669 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5349,10 +5421,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
-        const vf w0 = vload(wp + 8448 + c * OC + 0);
-        const vf w1 = vload(wp + 8448 + c * OC + 8);
-        const vf w2 = vload(wp + 8448 + c * OC + 16);
-        const vf w3 = vload(wp + 8448 + c * OC + 24);
+        const vf w0 = vload(wp + 4224 + c * KB + 0);
+        const vf w1 = vload(wp + 4224 + c * KB + 8);
+        const vf w2 = vload(wp + 4224 + c * KB + 16);
+        const vf w3 = vload(wp + 4224 + c * KB + 24);
         const vf b0 = vbcast(ip + 672 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5370,10 +5442,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
-        const vf w0 = vload(wp + 8640 + c * OC + 0);
-        const vf w1 = vload(wp + 8640 + c * OC + 8);
-        const vf w2 = vload(wp + 8640 + c * OC + 16);
-        const vf w3 = vload(wp + 8640 + c * OC + 24);
+        const vf w0 = vload(wp + 4320 + c * KB + 0);
+        const vf w1 = vload(wp + 4320 + c * KB + 8);
+        const vf w2 = vload(wp + 4320 + c * KB + 16);
+        const vf w3 = vload(wp + 4320 + c * KB + 24);
         const vf b0 = vbcast(ip + 675 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5391,10 +5463,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
-        const vf w0 = vload(wp + 8832 + c * OC + 0);
-        const vf w1 = vload(wp + 8832 + c * OC + 8);
-        const vf w2 = vload(wp + 8832 + c * OC + 16);
-        const vf w3 = vload(wp + 8832 + c * OC + 24);
+        const vf w0 = vload(wp + 4416 + c * KB + 0);
+        const vf w1 = vload(wp + 4416 + c * KB + 8);
+        const vf w2 = vload(wp + 4416 + c * KB + 16);
+        const vf w3 = vload(wp + 4416 + c * KB + 24);
         const vf b0 = vbcast(ip + 678 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5412,10 +5484,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
-        const vf w0 = vload(wp + 9024 + c * OC + 0);
-        const vf w1 = vload(wp + 9024 + c * OC + 8);
-        const vf w2 = vload(wp + 9024 + c * OC + 16);
-        const vf w3 = vload(wp + 9024 + c * OC + 24);
+        const vf w0 = vload(wp + 4512 + c * KB + 0);
+        const vf w1 = vload(wp + 4512 + c * KB + 8);
+        const vf w2 = vload(wp + 4512 + c * KB + 16);
+        const vf w3 = vload(wp + 4512 + c * KB + 24);
         const vf b0 = vbcast(ip + 681 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5433,10 +5505,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
-        const vf w0 = vload(wp + 9216 + c * OC + 0);
-        const vf w1 = vload(wp + 9216 + c * OC + 8);
-        const vf w2 = vload(wp + 9216 + c * OC + 16);
-        const vf w3 = vload(wp + 9216 + c * OC + 24);
+        const vf w0 = vload(wp + 4608 + c * KB + 0);
+        const vf w1 = vload(wp + 4608 + c * KB + 8);
+        const vf w2 = vload(wp + 4608 + c * KB + 16);
+        const vf w3 = vload(wp + 4608 + c * KB + 24);
         const vf b0 = vbcast(ip + 684 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5498,13 +5570,13 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
 static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 3, OC = 64 };
+    enum { IC = 3, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5512,10 +5584,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 192 + c * OC + 0);
-        const vf w1 = vload(wp + 192 + c * OC + 8);
-        const vf w2 = vload(wp + 192 + c * OC + 16);
-        const vf w3 = vload(wp + 192 + c * OC + 24);
+        const vf w0 = vload(wp + 96 + c * KB + 0);
+        const vf w1 = vload(wp + 96 + c * KB + 8);
+        const vf w2 = vload(wp + 96 + c * KB + 16);
+        const vf w3 = vload(wp + 96 + c * KB + 24);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5523,10 +5595,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 384 + c * OC + 0);
-        const vf w1 = vload(wp + 384 + c * OC + 8);
-        const vf w2 = vload(wp + 384 + c * OC + 16);
-        const vf w3 = vload(wp + 384 + c * OC + 24);
+        const vf w0 = vload(wp + 192 + c * KB + 0);
+        const vf w1 = vload(wp + 192 + c * KB + 8);
+        const vf w2 = vload(wp + 192 + c * KB + 16);
+        const vf w3 = vload(wp + 192 + c * KB + 24);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5534,10 +5606,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
-        const vf w0 = vload(wp + 576 + c * OC + 0);
-        const vf w1 = vload(wp + 576 + c * OC + 8);
-        const vf w2 = vload(wp + 576 + c * OC + 16);
-        const vf w3 = vload(wp + 576 + c * OC + 24);
+        const vf w0 = vload(wp + 288 + c * KB + 0);
+        const vf w1 = vload(wp + 288 + c * KB + 8);
+        const vf w2 = vload(wp + 288 + c * KB + 16);
+        const vf w3 = vload(wp + 288 + c * KB + 24);
         const vf b0 = vbcast(ip + 9 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5545,10 +5617,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
-        const vf w0 = vload(wp + 768 + c * OC + 0);
-        const vf w1 = vload(wp + 768 + c * OC + 8);
-        const vf w2 = vload(wp + 768 + c * OC + 16);
-        const vf w3 = vload(wp + 768 + c * OC + 24);
+        const vf w0 = vload(wp + 384 + c * KB + 0);
+        const vf w1 = vload(wp + 384 + c * KB + 8);
+        const vf w2 = vload(wp + 384 + c * KB + 16);
+        const vf w3 = vload(wp + 384 + c * KB + 24);
         const vf b0 = vbcast(ip + 12 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5556,10 +5628,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
-        const vf w0 = vload(wp + 960 + c * OC + 0);
-        const vf w1 = vload(wp + 960 + c * OC + 8);
-        const vf w2 = vload(wp + 960 + c * OC + 16);
-        const vf w3 = vload(wp + 960 + c * OC + 24);
+        const vf w0 = vload(wp + 480 + c * KB + 0);
+        const vf w1 = vload(wp + 480 + c * KB + 8);
+        const vf w2 = vload(wp + 480 + c * KB + 16);
+        const vf w3 = vload(wp + 480 + c * KB + 24);
         const vf b0 = vbcast(ip + 15 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5567,10 +5639,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
-        const vf w0 = vload(wp + 1152 + c * OC + 0);
-        const vf w1 = vload(wp + 1152 + c * OC + 8);
-        const vf w2 = vload(wp + 1152 + c * OC + 16);
-        const vf w3 = vload(wp + 1152 + c * OC + 24);
+        const vf w0 = vload(wp + 576 + c * KB + 0);
+        const vf w1 = vload(wp + 576 + c * KB + 8);
+        const vf w2 = vload(wp + 576 + c * KB + 16);
+        const vf w3 = vload(wp + 576 + c * KB + 24);
         const vf b0 = vbcast(ip + 18 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5578,10 +5650,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1344 + c * OC + 0);
-        const vf w1 = vload(wp + 1344 + c * OC + 8);
-        const vf w2 = vload(wp + 1344 + c * OC + 16);
-        const vf w3 = vload(wp + 1344 + c * OC + 24);
+        const vf w0 = vload(wp + 672 + c * KB + 0);
+        const vf w1 = vload(wp + 672 + c * KB + 8);
+        const vf w2 = vload(wp + 672 + c * KB + 16);
+        const vf w3 = vload(wp + 672 + c * KB + 24);
         const vf b0 = vbcast(ip + 111 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5589,10 +5661,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1536 + c * OC + 0);
-        const vf w1 = vload(wp + 1536 + c * OC + 8);
-        const vf w2 = vload(wp + 1536 + c * OC + 16);
-        const vf w3 = vload(wp + 1536 + c * OC + 24);
+        const vf w0 = vload(wp + 768 + c * KB + 0);
+        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w2 = vload(wp + 768 + c * KB + 16);
+        const vf w3 = vload(wp + 768 + c * KB + 24);
         const vf b0 = vbcast(ip + 114 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5600,10 +5672,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1728 + c * OC + 0);
-        const vf w1 = vload(wp + 1728 + c * OC + 8);
-        const vf w2 = vload(wp + 1728 + c * OC + 16);
-        const vf w3 = vload(wp + 1728 + c * OC + 24);
+        const vf w0 = vload(wp + 864 + c * KB + 0);
+        const vf w1 = vload(wp + 864 + c * KB + 8);
+        const vf w2 = vload(wp + 864 + c * KB + 16);
+        const vf w3 = vload(wp + 864 + c * KB + 24);
         const vf b0 = vbcast(ip + 117 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5611,10 +5683,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
-        const vf w0 = vload(wp + 1920 + c * OC + 0);
-        const vf w1 = vload(wp + 1920 + c * OC + 8);
-        const vf w2 = vload(wp + 1920 + c * OC + 16);
-        const vf w3 = vload(wp + 1920 + c * OC + 24);
+        const vf w0 = vload(wp + 960 + c * KB + 0);
+        const vf w1 = vload(wp + 960 + c * KB + 8);
+        const vf w2 = vload(wp + 960 + c * KB + 16);
+        const vf w3 = vload(wp + 960 + c * KB + 24);
         const vf b0 = vbcast(ip + 120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5622,10 +5694,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
-        const vf w0 = vload(wp + 2112 + c * OC + 0);
-        const vf w1 = vload(wp + 2112 + c * OC + 8);
-        const vf w2 = vload(wp + 2112 + c * OC + 16);
-        const vf w3 = vload(wp + 2112 + c * OC + 24);
+        const vf w0 = vload(wp + 1056 + c * KB + 0);
+        const vf w1 = vload(wp + 1056 + c * KB + 8);
+        const vf w2 = vload(wp + 1056 + c * KB + 16);
+        const vf w3 = vload(wp + 1056 + c * KB + 24);
         const vf b0 = vbcast(ip + 123 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5633,10 +5705,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
-        const vf w0 = vload(wp + 2304 + c * OC + 0);
-        const vf w1 = vload(wp + 2304 + c * OC + 8);
-        const vf w2 = vload(wp + 2304 + c * OC + 16);
-        const vf w3 = vload(wp + 2304 + c * OC + 24);
+        const vf w0 = vload(wp + 1152 + c * KB + 0);
+        const vf w1 = vload(wp + 1152 + c * KB + 8);
+        const vf w2 = vload(wp + 1152 + c * KB + 16);
+        const vf w3 = vload(wp + 1152 + c * KB + 24);
         const vf b0 = vbcast(ip + 126 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5644,10 +5716,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
-        const vf w0 = vload(wp + 2496 + c * OC + 0);
-        const vf w1 = vload(wp + 2496 + c * OC + 8);
-        const vf w2 = vload(wp + 2496 + c * OC + 16);
-        const vf w3 = vload(wp + 2496 + c * OC + 24);
+        const vf w0 = vload(wp + 1248 + c * KB + 0);
+        const vf w1 = vload(wp + 1248 + c * KB + 8);
+        const vf w2 = vload(wp + 1248 + c * KB + 16);
+        const vf w3 = vload(wp + 1248 + c * KB + 24);
         const vf b0 = vbcast(ip + 129 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5655,10 +5727,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 2688 + c * OC + 0);
-        const vf w1 = vload(wp + 2688 + c * OC + 8);
-        const vf w2 = vload(wp + 2688 + c * OC + 16);
-        const vf w3 = vload(wp + 2688 + c * OC + 24);
+        const vf w0 = vload(wp + 1344 + c * KB + 0);
+        const vf w1 = vload(wp + 1344 + c * KB + 8);
+        const vf w2 = vload(wp + 1344 + c * KB + 16);
+        const vf w3 = vload(wp + 1344 + c * KB + 24);
         const vf b0 = vbcast(ip + 222 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5666,10 +5738,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 2880 + c * OC + 0);
-        const vf w1 = vload(wp + 2880 + c * OC + 8);
-        const vf w2 = vload(wp + 2880 + c * OC + 16);
-        const vf w3 = vload(wp + 2880 + c * OC + 24);
+        const vf w0 = vload(wp + 1440 + c * KB + 0);
+        const vf w1 = vload(wp + 1440 + c * KB + 8);
+        const vf w2 = vload(wp + 1440 + c * KB + 16);
+        const vf w3 = vload(wp + 1440 + c * KB + 24);
         const vf b0 = vbcast(ip + 225 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5677,10 +5749,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 3072 + c * OC + 0);
-        const vf w1 = vload(wp + 3072 + c * OC + 8);
-        const vf w2 = vload(wp + 3072 + c * OC + 16);
-        const vf w3 = vload(wp + 3072 + c * OC + 24);
+        const vf w0 = vload(wp + 1536 + c * KB + 0);
+        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w2 = vload(wp + 1536 + c * KB + 16);
+        const vf w3 = vload(wp + 1536 + c * KB + 24);
         const vf b0 = vbcast(ip + 228 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5688,10 +5760,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
-        const vf w0 = vload(wp + 3264 + c * OC + 0);
-        const vf w1 = vload(wp + 3264 + c * OC + 8);
-        const vf w2 = vload(wp + 3264 + c * OC + 16);
-        const vf w3 = vload(wp + 3264 + c * OC + 24);
+        const vf w0 = vload(wp + 1632 + c * KB + 0);
+        const vf w1 = vload(wp + 1632 + c * KB + 8);
+        const vf w2 = vload(wp + 1632 + c * KB + 16);
+        const vf w3 = vload(wp + 1632 + c * KB + 24);
         const vf b0 = vbcast(ip + 231 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5699,10 +5771,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
-        const vf w0 = vload(wp + 3456 + c * OC + 0);
-        const vf w1 = vload(wp + 3456 + c * OC + 8);
-        const vf w2 = vload(wp + 3456 + c * OC + 16);
-        const vf w3 = vload(wp + 3456 + c * OC + 24);
+        const vf w0 = vload(wp + 1728 + c * KB + 0);
+        const vf w1 = vload(wp + 1728 + c * KB + 8);
+        const vf w2 = vload(wp + 1728 + c * KB + 16);
+        const vf w3 = vload(wp + 1728 + c * KB + 24);
         const vf b0 = vbcast(ip + 234 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5710,10 +5782,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
-        const vf w0 = vload(wp + 3648 + c * OC + 0);
-        const vf w1 = vload(wp + 3648 + c * OC + 8);
-        const vf w2 = vload(wp + 3648 + c * OC + 16);
-        const vf w3 = vload(wp + 3648 + c * OC + 24);
+        const vf w0 = vload(wp + 1824 + c * KB + 0);
+        const vf w1 = vload(wp + 1824 + c * KB + 8);
+        const vf w2 = vload(wp + 1824 + c * KB + 16);
+        const vf w3 = vload(wp + 1824 + c * KB + 24);
         const vf b0 = vbcast(ip + 237 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5721,10 +5793,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
-        const vf w0 = vload(wp + 3840 + c * OC + 0);
-        const vf w1 = vload(wp + 3840 + c * OC + 8);
-        const vf w2 = vload(wp + 3840 + c * OC + 16);
-        const vf w3 = vload(wp + 3840 + c * OC + 24);
+        const vf w0 = vload(wp + 1920 + c * KB + 0);
+        const vf w1 = vload(wp + 1920 + c * KB + 8);
+        const vf w2 = vload(wp + 1920 + c * KB + 16);
+        const vf w3 = vload(wp + 1920 + c * KB + 24);
         const vf b0 = vbcast(ip + 240 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5732,10 +5804,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
-        const vf w0 = vload(wp + 4032 + c * OC + 0);
-        const vf w1 = vload(wp + 4032 + c * OC + 8);
-        const vf w2 = vload(wp + 4032 + c * OC + 16);
-        const vf w3 = vload(wp + 4032 + c * OC + 24);
+        const vf w0 = vload(wp + 2016 + c * KB + 0);
+        const vf w1 = vload(wp + 2016 + c * KB + 8);
+        const vf w2 = vload(wp + 2016 + c * KB + 16);
+        const vf w3 = vload(wp + 2016 + c * KB + 24);
         const vf b0 = vbcast(ip + 333 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5743,10 +5815,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
-        const vf w0 = vload(wp + 4224 + c * OC + 0);
-        const vf w1 = vload(wp + 4224 + c * OC + 8);
-        const vf w2 = vload(wp + 4224 + c * OC + 16);
-        const vf w3 = vload(wp + 4224 + c * OC + 24);
+        const vf w0 = vload(wp + 2112 + c * KB + 0);
+        const vf w1 = vload(wp + 2112 + c * KB + 8);
+        const vf w2 = vload(wp + 2112 + c * KB + 16);
+        const vf w3 = vload(wp + 2112 + c * KB + 24);
         const vf b0 = vbcast(ip + 336 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5754,10 +5826,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
-        const vf w0 = vload(wp + 4416 + c * OC + 0);
-        const vf w1 = vload(wp + 4416 + c * OC + 8);
-        const vf w2 = vload(wp + 4416 + c * OC + 16);
-        const vf w3 = vload(wp + 4416 + c * OC + 24);
+        const vf w0 = vload(wp + 2208 + c * KB + 0);
+        const vf w1 = vload(wp + 2208 + c * KB + 8);
+        const vf w2 = vload(wp + 2208 + c * KB + 16);
+        const vf w3 = vload(wp + 2208 + c * KB + 24);
         const vf b0 = vbcast(ip + 339 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5765,10 +5837,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
-        const vf w0 = vload(wp + 4608 + c * OC + 0);
-        const vf w1 = vload(wp + 4608 + c * OC + 8);
-        const vf w2 = vload(wp + 4608 + c * OC + 16);
-        const vf w3 = vload(wp + 4608 + c * OC + 24);
+        const vf w0 = vload(wp + 2304 + c * KB + 0);
+        const vf w1 = vload(wp + 2304 + c * KB + 8);
+        const vf w2 = vload(wp + 2304 + c * KB + 16);
+        const vf w3 = vload(wp + 2304 + c * KB + 24);
         const vf b0 = vbcast(ip + 342 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5776,10 +5848,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
-        const vf w0 = vload(wp + 4800 + c * OC + 0);
-        const vf w1 = vload(wp + 4800 + c * OC + 8);
-        const vf w2 = vload(wp + 4800 + c * OC + 16);
-        const vf w3 = vload(wp + 4800 + c * OC + 24);
+        const vf w0 = vload(wp + 2400 + c * KB + 0);
+        const vf w1 = vload(wp + 2400 + c * KB + 8);
+        const vf w2 = vload(wp + 2400 + c * KB + 16);
+        const vf w3 = vload(wp + 2400 + c * KB + 24);
         const vf b0 = vbcast(ip + 345 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5787,10 +5859,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
-        const vf w0 = vload(wp + 4992 + c * OC + 0);
-        const vf w1 = vload(wp + 4992 + c * OC + 8);
-        const vf w2 = vload(wp + 4992 + c * OC + 16);
-        const vf w3 = vload(wp + 4992 + c * OC + 24);
+        const vf w0 = vload(wp + 2496 + c * KB + 0);
+        const vf w1 = vload(wp + 2496 + c * KB + 8);
+        const vf w2 = vload(wp + 2496 + c * KB + 16);
+        const vf w3 = vload(wp + 2496 + c * KB + 24);
         const vf b0 = vbcast(ip + 348 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5798,10 +5870,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
-        const vf w0 = vload(wp + 5184 + c * OC + 0);
-        const vf w1 = vload(wp + 5184 + c * OC + 8);
-        const vf w2 = vload(wp + 5184 + c * OC + 16);
-        const vf w3 = vload(wp + 5184 + c * OC + 24);
+        const vf w0 = vload(wp + 2592 + c * KB + 0);
+        const vf w1 = vload(wp + 2592 + c * KB + 8);
+        const vf w2 = vload(wp + 2592 + c * KB + 16);
+        const vf w3 = vload(wp + 2592 + c * KB + 24);
         const vf b0 = vbcast(ip + 351 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5809,10 +5881,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
-        const vf w0 = vload(wp + 5376 + c * OC + 0);
-        const vf w1 = vload(wp + 5376 + c * OC + 8);
-        const vf w2 = vload(wp + 5376 + c * OC + 16);
-        const vf w3 = vload(wp + 5376 + c * OC + 24);
+        const vf w0 = vload(wp + 2688 + c * KB + 0);
+        const vf w1 = vload(wp + 2688 + c * KB + 8);
+        const vf w2 = vload(wp + 2688 + c * KB + 16);
+        const vf w3 = vload(wp + 2688 + c * KB + 24);
         const vf b0 = vbcast(ip + 444 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5820,10 +5892,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
-        const vf w0 = vload(wp + 5568 + c * OC + 0);
-        const vf w1 = vload(wp + 5568 + c * OC + 8);
-        const vf w2 = vload(wp + 5568 + c * OC + 16);
-        const vf w3 = vload(wp + 5568 + c * OC + 24);
+        const vf w0 = vload(wp + 2784 + c * KB + 0);
+        const vf w1 = vload(wp + 2784 + c * KB + 8);
+        const vf w2 = vload(wp + 2784 + c * KB + 16);
+        const vf w3 = vload(wp + 2784 + c * KB + 24);
         const vf b0 = vbcast(ip + 447 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5831,10 +5903,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
-        const vf w0 = vload(wp + 5760 + c * OC + 0);
-        const vf w1 = vload(wp + 5760 + c * OC + 8);
-        const vf w2 = vload(wp + 5760 + c * OC + 16);
-        const vf w3 = vload(wp + 5760 + c * OC + 24);
+        const vf w0 = vload(wp + 2880 + c * KB + 0);
+        const vf w1 = vload(wp + 2880 + c * KB + 8);
+        const vf w2 = vload(wp + 2880 + c * KB + 16);
+        const vf w3 = vload(wp + 2880 + c * KB + 24);
         const vf b0 = vbcast(ip + 450 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5842,10 +5914,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
-        const vf w0 = vload(wp + 5952 + c * OC + 0);
-        const vf w1 = vload(wp + 5952 + c * OC + 8);
-        const vf w2 = vload(wp + 5952 + c * OC + 16);
-        const vf w3 = vload(wp + 5952 + c * OC + 24);
+        const vf w0 = vload(wp + 2976 + c * KB + 0);
+        const vf w1 = vload(wp + 2976 + c * KB + 8);
+        const vf w2 = vload(wp + 2976 + c * KB + 16);
+        const vf w3 = vload(wp + 2976 + c * KB + 24);
         const vf b0 = vbcast(ip + 453 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5853,10 +5925,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
-        const vf w0 = vload(wp + 6144 + c * OC + 0);
-        const vf w1 = vload(wp + 6144 + c * OC + 8);
-        const vf w2 = vload(wp + 6144 + c * OC + 16);
-        const vf w3 = vload(wp + 6144 + c * OC + 24);
+        const vf w0 = vload(wp + 3072 + c * KB + 0);
+        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w2 = vload(wp + 3072 + c * KB + 16);
+        const vf w3 = vload(wp + 3072 + c * KB + 24);
         const vf b0 = vbcast(ip + 456 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5864,10 +5936,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
-        const vf w0 = vload(wp + 6336 + c * OC + 0);
-        const vf w1 = vload(wp + 6336 + c * OC + 8);
-        const vf w2 = vload(wp + 6336 + c * OC + 16);
-        const vf w3 = vload(wp + 6336 + c * OC + 24);
+        const vf w0 = vload(wp + 3168 + c * KB + 0);
+        const vf w1 = vload(wp + 3168 + c * KB + 8);
+        const vf w2 = vload(wp + 3168 + c * KB + 16);
+        const vf w3 = vload(wp + 3168 + c * KB + 24);
         const vf b0 = vbcast(ip + 459 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5875,10 +5947,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
-        const vf w0 = vload(wp + 6528 + c * OC + 0);
-        const vf w1 = vload(wp + 6528 + c * OC + 8);
-        const vf w2 = vload(wp + 6528 + c * OC + 16);
-        const vf w3 = vload(wp + 6528 + c * OC + 24);
+        const vf w0 = vload(wp + 3264 + c * KB + 0);
+        const vf w1 = vload(wp + 3264 + c * KB + 8);
+        const vf w2 = vload(wp + 3264 + c * KB + 16);
+        const vf w3 = vload(wp + 3264 + c * KB + 24);
         const vf b0 = vbcast(ip + 462 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5886,10 +5958,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
-        const vf w0 = vload(wp + 6720 + c * OC + 0);
-        const vf w1 = vload(wp + 6720 + c * OC + 8);
-        const vf w2 = vload(wp + 6720 + c * OC + 16);
-        const vf w3 = vload(wp + 6720 + c * OC + 24);
+        const vf w0 = vload(wp + 3360 + c * KB + 0);
+        const vf w1 = vload(wp + 3360 + c * KB + 8);
+        const vf w2 = vload(wp + 3360 + c * KB + 16);
+        const vf w3 = vload(wp + 3360 + c * KB + 24);
         const vf b0 = vbcast(ip + 555 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5897,10 +5969,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
-        const vf w0 = vload(wp + 6912 + c * OC + 0);
-        const vf w1 = vload(wp + 6912 + c * OC + 8);
-        const vf w2 = vload(wp + 6912 + c * OC + 16);
-        const vf w3 = vload(wp + 6912 + c * OC + 24);
+        const vf w0 = vload(wp + 3456 + c * KB + 0);
+        const vf w1 = vload(wp + 3456 + c * KB + 8);
+        const vf w2 = vload(wp + 3456 + c * KB + 16);
+        const vf w3 = vload(wp + 3456 + c * KB + 24);
         const vf b0 = vbcast(ip + 558 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5908,10 +5980,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
-        const vf w0 = vload(wp + 7104 + c * OC + 0);
-        const vf w1 = vload(wp + 7104 + c * OC + 8);
-        const vf w2 = vload(wp + 7104 + c * OC + 16);
-        const vf w3 = vload(wp + 7104 + c * OC + 24);
+        const vf w0 = vload(wp + 3552 + c * KB + 0);
+        const vf w1 = vload(wp + 3552 + c * KB + 8);
+        const vf w2 = vload(wp + 3552 + c * KB + 16);
+        const vf w3 = vload(wp + 3552 + c * KB + 24);
         const vf b0 = vbcast(ip + 561 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5919,10 +5991,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
-        const vf w0 = vload(wp + 7296 + c * OC + 0);
-        const vf w1 = vload(wp + 7296 + c * OC + 8);
-        const vf w2 = vload(wp + 7296 + c * OC + 16);
-        const vf w3 = vload(wp + 7296 + c * OC + 24);
+        const vf w0 = vload(wp + 3648 + c * KB + 0);
+        const vf w1 = vload(wp + 3648 + c * KB + 8);
+        const vf w2 = vload(wp + 3648 + c * KB + 16);
+        const vf w3 = vload(wp + 3648 + c * KB + 24);
         const vf b0 = vbcast(ip + 564 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5930,10 +6002,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
-        const vf w0 = vload(wp + 7488 + c * OC + 0);
-        const vf w1 = vload(wp + 7488 + c * OC + 8);
-        const vf w2 = vload(wp + 7488 + c * OC + 16);
-        const vf w3 = vload(wp + 7488 + c * OC + 24);
+        const vf w0 = vload(wp + 3744 + c * KB + 0);
+        const vf w1 = vload(wp + 3744 + c * KB + 8);
+        const vf w2 = vload(wp + 3744 + c * KB + 16);
+        const vf w3 = vload(wp + 3744 + c * KB + 24);
         const vf b0 = vbcast(ip + 567 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5941,10 +6013,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
-        const vf w0 = vload(wp + 7680 + c * OC + 0);
-        const vf w1 = vload(wp + 7680 + c * OC + 8);
-        const vf w2 = vload(wp + 7680 + c * OC + 16);
-        const vf w3 = vload(wp + 7680 + c * OC + 24);
+        const vf w0 = vload(wp + 3840 + c * KB + 0);
+        const vf w1 = vload(wp + 3840 + c * KB + 8);
+        const vf w2 = vload(wp + 3840 + c * KB + 16);
+        const vf w3 = vload(wp + 3840 + c * KB + 24);
         const vf b0 = vbcast(ip + 570 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5952,10 +6024,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
-        const vf w0 = vload(wp + 7872 + c * OC + 0);
-        const vf w1 = vload(wp + 7872 + c * OC + 8);
-        const vf w2 = vload(wp + 7872 + c * OC + 16);
-        const vf w3 = vload(wp + 7872 + c * OC + 24);
+        const vf w0 = vload(wp + 3936 + c * KB + 0);
+        const vf w1 = vload(wp + 3936 + c * KB + 8);
+        const vf w2 = vload(wp + 3936 + c * KB + 16);
+        const vf w3 = vload(wp + 3936 + c * KB + 24);
         const vf b0 = vbcast(ip + 573 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5963,10 +6035,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
-        const vf w0 = vload(wp + 8064 + c * OC + 0);
-        const vf w1 = vload(wp + 8064 + c * OC + 8);
-        const vf w2 = vload(wp + 8064 + c * OC + 16);
-        const vf w3 = vload(wp + 8064 + c * OC + 24);
+        const vf w0 = vload(wp + 4032 + c * KB + 0);
+        const vf w1 = vload(wp + 4032 + c * KB + 8);
+        const vf w2 = vload(wp + 4032 + c * KB + 16);
+        const vf w3 = vload(wp + 4032 + c * KB + 24);
         const vf b0 = vbcast(ip + 666 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5974,10 +6046,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
-        const vf w0 = vload(wp + 8256 + c * OC + 0);
-        const vf w1 = vload(wp + 8256 + c * OC + 8);
-        const vf w2 = vload(wp + 8256 + c * OC + 16);
-        const vf w3 = vload(wp + 8256 + c * OC + 24);
+        const vf w0 = vload(wp + 4128 + c * KB + 0);
+        const vf w1 = vload(wp + 4128 + c * KB + 8);
+        const vf w2 = vload(wp + 4128 + c * KB + 16);
+        const vf w3 = vload(wp + 4128 + c * KB + 24);
         const vf b0 = vbcast(ip + 669 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5985,10 +6057,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
-        const vf w0 = vload(wp + 8448 + c * OC + 0);
-        const vf w1 = vload(wp + 8448 + c * OC + 8);
-        const vf w2 = vload(wp + 8448 + c * OC + 16);
-        const vf w3 = vload(wp + 8448 + c * OC + 24);
+        const vf w0 = vload(wp + 4224 + c * KB + 0);
+        const vf w1 = vload(wp + 4224 + c * KB + 8);
+        const vf w2 = vload(wp + 4224 + c * KB + 16);
+        const vf w3 = vload(wp + 4224 + c * KB + 24);
         const vf b0 = vbcast(ip + 672 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5996,10 +6068,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
-        const vf w0 = vload(wp + 8640 + c * OC + 0);
-        const vf w1 = vload(wp + 8640 + c * OC + 8);
-        const vf w2 = vload(wp + 8640 + c * OC + 16);
-        const vf w3 = vload(wp + 8640 + c * OC + 24);
+        const vf w0 = vload(wp + 4320 + c * KB + 0);
+        const vf w1 = vload(wp + 4320 + c * KB + 8);
+        const vf w2 = vload(wp + 4320 + c * KB + 16);
+        const vf w3 = vload(wp + 4320 + c * KB + 24);
         const vf b0 = vbcast(ip + 675 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6007,10 +6079,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
-        const vf w0 = vload(wp + 8832 + c * OC + 0);
-        const vf w1 = vload(wp + 8832 + c * OC + 8);
-        const vf w2 = vload(wp + 8832 + c * OC + 16);
-        const vf w3 = vload(wp + 8832 + c * OC + 24);
+        const vf w0 = vload(wp + 4416 + c * KB + 0);
+        const vf w1 = vload(wp + 4416 + c * KB + 8);
+        const vf w2 = vload(wp + 4416 + c * KB + 16);
+        const vf w3 = vload(wp + 4416 + c * KB + 24);
         const vf b0 = vbcast(ip + 678 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6018,10 +6090,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
-        const vf w0 = vload(wp + 9024 + c * OC + 0);
-        const vf w1 = vload(wp + 9024 + c * OC + 8);
-        const vf w2 = vload(wp + 9024 + c * OC + 16);
-        const vf w3 = vload(wp + 9024 + c * OC + 24);
+        const vf w0 = vload(wp + 4512 + c * KB + 0);
+        const vf w1 = vload(wp + 4512 + c * KB + 8);
+        const vf w2 = vload(wp + 4512 + c * KB + 16);
+        const vf w3 = vload(wp + 4512 + c * KB + 24);
         const vf b0 = vbcast(ip + 681 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6029,10 +6101,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
-        const vf w0 = vload(wp + 9216 + c * OC + 0);
-        const vf w1 = vload(wp + 9216 + c * OC + 8);
-        const vf w2 = vload(wp + 9216 + c * OC + 16);
-        const vf w3 = vload(wp + 9216 + c * OC + 24);
+        const vf w0 = vload(wp + 4608 + c * KB + 0);
+        const vf w1 = vload(wp + 4608 + c * KB + 8);
+        const vf w2 = vload(wp + 4608 + c * KB + 16);
+        const vf w3 = vload(wp + 4608 + c * KB + 24);
         const vf b0 = vbcast(ip + 684 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6057,12 +6129,12 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
     vstore(op + 24, a0_3);
 }
 
-static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 16, OW = 16, OC = 64,
-           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC };
+           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC, KB = 32, TAPS = 49 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -6072,6 +6144,15 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -6084,8 +6165,8 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 6, w + kb, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(ip + 90, w + kb, scale + kb, shift + kb, op + 960 + kb);
+                        conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 6, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(ip + 90, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 960 + kb);
                 }
             }
         }
@@ -6097,15 +6178,15 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
 static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6123,10 +6204,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6144,10 +6225,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6165,10 +6246,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6186,10 +6267,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6207,10 +6288,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6228,10 +6309,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6249,10 +6330,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6270,10 +6351,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6335,14 +6416,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
 static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6355,10 +6436,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6371,10 +6452,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6387,10 +6468,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6403,10 +6484,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6419,10 +6500,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6435,10 +6516,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6451,10 +6532,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6467,10 +6548,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6512,12 +6593,12 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -6527,6 +6608,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -6539,8 +6629,8 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -6552,15 +6642,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
 static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6578,10 +6668,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6599,10 +6689,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6620,10 +6710,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6641,10 +6731,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6662,10 +6752,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6683,10 +6773,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6704,10 +6794,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6725,10 +6815,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6802,14 +6892,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
 static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6822,10 +6912,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6838,10 +6928,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6854,10 +6944,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6870,10 +6960,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6886,10 +6976,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6902,10 +6992,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6918,10 +7008,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6934,10 +7024,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6987,12 +7077,12 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -7002,6 +7092,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -7016,8 +7115,8 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, w + kb, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, w + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
                 }
             }
         }
@@ -7029,15 +7128,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
 static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, OC = 128 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7087,13 +7186,13 @@ static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(const float *restri
 static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, OC = 128 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7114,12 +7213,12 @@ static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t1(const float *restri
     vstore(op + 24, a0_3);
 }
 
-static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
-           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC };
+           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -7129,6 +7228,15 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -7141,8 +7249,8 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(ip + col * 128, w + kb, scale + kb, shift + kb, op + col * 128 + kb);
-                    conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t1(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
+                        conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(ip + col * 128, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 128 + kb);
+                    conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t1(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -7154,15 +7262,15 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
 static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, OC = 128 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7180,10 +7288,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7201,10 +7309,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7222,10 +7330,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7243,10 +7351,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7264,10 +7372,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * OC + 0);
-        const vf w1 = vload(wp + 40960 + c * OC + 8);
-        const vf w2 = vload(wp + 40960 + c * OC + 16);
-        const vf w3 = vload(wp + 40960 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7285,10 +7393,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * OC + 0);
-        const vf w1 = vload(wp + 49152 + c * OC + 8);
-        const vf w2 = vload(wp + 49152 + c * OC + 16);
-        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7306,10 +7414,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * OC + 0);
-        const vf w1 = vload(wp + 57344 + c * OC + 8);
-        const vf w2 = vload(wp + 57344 + c * OC + 16);
-        const vf w3 = vload(wp + 57344 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7327,10 +7435,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7392,13 +7500,13 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
 static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, OC = 128 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7406,10 +7514,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7417,10 +7525,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7428,10 +7536,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7439,10 +7547,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7450,10 +7558,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * OC + 0);
-        const vf w1 = vload(wp + 40960 + c * OC + 8);
-        const vf w2 = vload(wp + 40960 + c * OC + 16);
-        const vf w3 = vload(wp + 40960 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7461,10 +7569,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * OC + 0);
-        const vf w1 = vload(wp + 49152 + c * OC + 8);
-        const vf w2 = vload(wp + 49152 + c * OC + 16);
-        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7472,10 +7580,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * OC + 0);
-        const vf w1 = vload(wp + 57344 + c * OC + 8);
-        const vf w2 = vload(wp + 57344 + c * OC + 16);
-        const vf w3 = vload(wp + 57344 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7483,10 +7591,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7511,12 +7619,12 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
     vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
-           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -7526,6 +7634,15 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -7538,8 +7655,8 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 128, w + kb, scale + kb, shift + kb, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(ip + 384, w + kb, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 128, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -7551,15 +7668,15 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
 static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 128, OC = 128 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7577,10 +7694,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7598,10 +7715,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7619,10 +7736,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 49152 + c * OC + 0);
-        const vf w1 = vload(wp + 49152 + c * OC + 8);
-        const vf w2 = vload(wp + 49152 + c * OC + 16);
-        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7640,10 +7757,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7661,10 +7778,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 81920 + c * OC + 0);
-        const vf w1 = vload(wp + 81920 + c * OC + 8);
-        const vf w2 = vload(wp + 81920 + c * OC + 16);
-        const vf w3 = vload(wp + 81920 + c * OC + 24);
+        const vf w0 = vload(wp + 20480 + c * KB + 0);
+        const vf w1 = vload(wp + 20480 + c * KB + 8);
+        const vf w2 = vload(wp + 20480 + c * KB + 16);
+        const vf w3 = vload(wp + 20480 + c * KB + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7682,10 +7799,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 98304 + c * OC + 0);
-        const vf w1 = vload(wp + 98304 + c * OC + 8);
-        const vf w2 = vload(wp + 98304 + c * OC + 16);
-        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7703,10 +7820,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 114688 + c * OC + 0);
-        const vf w1 = vload(wp + 114688 + c * OC + 8);
-        const vf w2 = vload(wp + 114688 + c * OC + 16);
-        const vf w3 = vload(wp + 114688 + c * OC + 24);
+        const vf w0 = vload(wp + 28672 + c * KB + 0);
+        const vf w1 = vload(wp + 28672 + c * KB + 8);
+        const vf w2 = vload(wp + 28672 + c * KB + 16);
+        const vf w3 = vload(wp + 28672 + c * KB + 24);
         const vf b0 = vbcast(ip + 1664 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7724,10 +7841,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 131072 + c * OC + 0);
-        const vf w1 = vload(wp + 131072 + c * OC + 8);
-        const vf w2 = vload(wp + 131072 + c * OC + 16);
-        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + 1792 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7801,13 +7918,13 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
 static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 128, OC = 128 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7815,10 +7932,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7826,10 +7943,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7837,10 +7954,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 49152 + c * OC + 0);
-        const vf w1 = vload(wp + 49152 + c * OC + 8);
-        const vf w2 = vload(wp + 49152 + c * OC + 16);
-        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7848,10 +7965,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7859,10 +7976,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 81920 + c * OC + 0);
-        const vf w1 = vload(wp + 81920 + c * OC + 8);
-        const vf w2 = vload(wp + 81920 + c * OC + 16);
-        const vf w3 = vload(wp + 81920 + c * OC + 24);
+        const vf w0 = vload(wp + 20480 + c * KB + 0);
+        const vf w1 = vload(wp + 20480 + c * KB + 8);
+        const vf w2 = vload(wp + 20480 + c * KB + 16);
+        const vf w3 = vload(wp + 20480 + c * KB + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7870,10 +7987,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 98304 + c * OC + 0);
-        const vf w1 = vload(wp + 98304 + c * OC + 8);
-        const vf w2 = vload(wp + 98304 + c * OC + 16);
-        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7881,10 +7998,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 114688 + c * OC + 0);
-        const vf w1 = vload(wp + 114688 + c * OC + 8);
-        const vf w2 = vload(wp + 114688 + c * OC + 16);
-        const vf w3 = vload(wp + 114688 + c * OC + 24);
+        const vf w0 = vload(wp + 28672 + c * KB + 0);
+        const vf w1 = vload(wp + 28672 + c * KB + 8);
+        const vf w2 = vload(wp + 28672 + c * KB + 16);
+        const vf w3 = vload(wp + 28672 + c * KB + 24);
         const vf b0 = vbcast(ip + 1664 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7892,10 +8009,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 131072 + c * OC + 0);
-        const vf w1 = vload(wp + 131072 + c * OC + 8);
-        const vf w2 = vload(wp + 131072 + c * OC + 16);
-        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + 1792 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7924,12 +8041,12 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
     vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128,
-           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -7939,6 +8056,15 @@ static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -7953,8 +8079,8 @@ static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float 
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(ip + col * 128, w + kb, scale + kb, shift + kb, rp + col * 128 + kb, op + col * 128 + kb);
-                    conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(ip + 384, w + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                        conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(ip + col * 128, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 128 + kb, op + col * 128 + kb);
+                    conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
                 }
             }
         }
@@ -7966,14 +8092,14 @@ static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float 
 static inline void conv1x1_s2_c128k256_h4w4_bn_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 128, OC = 256 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8007,12 +8133,12 @@ static inline void conv1x1_s2_c128k256_h4w4_bn_fwd_eval_c1_t2(const float *restr
     vstore(op + 280, a1_3);
 }
 
-static void conv1x1_s2_c128k256_h4w4_bn_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv1x1_s2_c128k256_h4w4_bn_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
-           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC };
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -8022,6 +8148,15 @@ static void conv1x1_s2_c128k256_h4w4_bn_fwd_eval(size_t n, const float *restrict
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -8033,7 +8168,7 @@ static void conv1x1_s2_c128k256_h4w4_bn_fwd_eval(size_t n, const float *restrict
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv1x1_s2_c128k256_h4w4_bn_fwd_eval_c1_t2(ip + 0, w + kb, scale + kb, shift + kb, op + 0 + kb);
+                    conv1x1_s2_c128k256_h4w4_bn_fwd_eval_c1_t2(ip + 0, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 0 + kb);
                 }
             }
         }
@@ -8045,14 +8180,14 @@ static void conv1x1_s2_c128k256_h4w4_bn_fwd_eval(size_t n, const float *restrict
 static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 128, OC = 256 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8065,10 +8200,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8081,10 +8216,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8097,10 +8232,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 98304 + c * OC + 0);
-        const vf w1 = vload(wp + 98304 + c * OC + 8);
-        const vf w2 = vload(wp + 98304 + c * OC + 16);
-        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8113,10 +8248,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 131072 + c * OC + 0);
-        const vf w1 = vload(wp + 131072 + c * OC + 8);
-        const vf w2 = vload(wp + 131072 + c * OC + 16);
-        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8129,10 +8264,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 163840 + c * OC + 0);
-        const vf w1 = vload(wp + 163840 + c * OC + 8);
-        const vf w2 = vload(wp + 163840 + c * OC + 16);
-        const vf w3 = vload(wp + 163840 + c * OC + 24);
+        const vf w0 = vload(wp + 20480 + c * KB + 0);
+        const vf w1 = vload(wp + 20480 + c * KB + 8);
+        const vf w2 = vload(wp + 20480 + c * KB + 16);
+        const vf w3 = vload(wp + 20480 + c * KB + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8145,10 +8280,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 196608 + c * OC + 0);
-        const vf w1 = vload(wp + 196608 + c * OC + 8);
-        const vf w2 = vload(wp + 196608 + c * OC + 16);
-        const vf w3 = vload(wp + 196608 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8161,10 +8296,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 229376 + c * OC + 0);
-        const vf w1 = vload(wp + 229376 + c * OC + 8);
-        const vf w2 = vload(wp + 229376 + c * OC + 16);
-        const vf w3 = vload(wp + 229376 + c * OC + 24);
+        const vf w0 = vload(wp + 28672 + c * KB + 0);
+        const vf w1 = vload(wp + 28672 + c * KB + 8);
+        const vf w2 = vload(wp + 28672 + c * KB + 16);
+        const vf w3 = vload(wp + 28672 + c * KB + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8177,10 +8312,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 262144 + c * OC + 0);
-        const vf w1 = vload(wp + 262144 + c * OC + 8);
-        const vf w2 = vload(wp + 262144 + c * OC + 16);
-        const vf w3 = vload(wp + 262144 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8222,12 +8357,12 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
     vstore(op + 280, a1_3);
 }
 
-static void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
-           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -8237,6 +8372,15 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -8248,7 +8392,7 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(size_t n, const float *res
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(ip + 0, w + kb, scale + kb, shift + kb, op + 0 + kb);
+                    conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(ip + 0, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 0 + kb);
                 }
             }
         }
@@ -8260,14 +8404,14 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 256, OC = 256 };
+    enum { IC = 256, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8280,10 +8424,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8296,10 +8440,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 131072 + c * OC + 0);
-        const vf w1 = vload(wp + 131072 + c * OC + 8);
-        const vf w2 = vload(wp + 131072 + c * OC + 16);
-        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 512 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8312,10 +8456,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 196608 + c * OC + 0);
-        const vf w1 = vload(wp + 196608 + c * OC + 8);
-        const vf w2 = vload(wp + 196608 + c * OC + 16);
-        const vf w3 = vload(wp + 196608 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8328,10 +8472,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 262144 + c * OC + 0);
-        const vf w1 = vload(wp + 262144 + c * OC + 8);
-        const vf w2 = vload(wp + 262144 + c * OC + 16);
-        const vf w3 = vload(wp + 262144 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8344,10 +8488,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 327680 + c * OC + 0);
-        const vf w1 = vload(wp + 327680 + c * OC + 8);
-        const vf w2 = vload(wp + 327680 + c * OC + 16);
-        const vf w3 = vload(wp + 327680 + c * OC + 24);
+        const vf w0 = vload(wp + 40960 + c * KB + 0);
+        const vf w1 = vload(wp + 40960 + c * KB + 8);
+        const vf w2 = vload(wp + 40960 + c * KB + 16);
+        const vf w3 = vload(wp + 40960 + c * KB + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8360,10 +8504,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 393216 + c * OC + 0);
-        const vf w1 = vload(wp + 393216 + c * OC + 8);
-        const vf w2 = vload(wp + 393216 + c * OC + 16);
-        const vf w3 = vload(wp + 393216 + c * OC + 24);
+        const vf w0 = vload(wp + 49152 + c * KB + 0);
+        const vf w1 = vload(wp + 49152 + c * KB + 8);
+        const vf w2 = vload(wp + 49152 + c * KB + 16);
+        const vf w3 = vload(wp + 49152 + c * KB + 24);
         const vf b0 = vbcast(ip + 2048 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8376,10 +8520,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 458752 + c * OC + 0);
-        const vf w1 = vload(wp + 458752 + c * OC + 8);
-        const vf w2 = vload(wp + 458752 + c * OC + 16);
-        const vf w3 = vload(wp + 458752 + c * OC + 24);
+        const vf w0 = vload(wp + 57344 + c * KB + 0);
+        const vf w1 = vload(wp + 57344 + c * KB + 8);
+        const vf w2 = vload(wp + 57344 + c * KB + 16);
+        const vf w3 = vload(wp + 57344 + c * KB + 24);
         const vf b0 = vbcast(ip + 2304 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8392,10 +8536,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 524288 + c * OC + 0);
-        const vf w1 = vload(wp + 524288 + c * OC + 8);
-        const vf w2 = vload(wp + 524288 + c * OC + 16);
-        const vf w3 = vload(wp + 524288 + c * OC + 24);
+        const vf w0 = vload(wp + 65536 + c * KB + 0);
+        const vf w1 = vload(wp + 65536 + c * KB + 8);
+        const vf w2 = vload(wp + 65536 + c * KB + 16);
+        const vf w3 = vload(wp + 65536 + c * KB + 24);
         const vf b0 = vbcast(ip + 2560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8445,12 +8589,12 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
     vstore(op + 280, a1_3);
 }
 
-static void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256,
-           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC };
+           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -8460,6 +8604,15 @@ static void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval(size_t n, const float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -8473,7 +8626,7 @@ static void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval(size_t n, const float 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(ip + 0, w + kb, scale + kb, shift + kb, rp + 0 + kb, op + 0 + kb);
+                    conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(ip + 0, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 0 + kb, op + 0 + kb);
                 }
             }
         }
@@ -8620,109 +8773,113 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
 
 /* conv3x3_s1_c256k256_h2w2_bwd_weights: conv 3x3/1 pad 1, 256->256, backward to the weights.
  * Used by: layer3.0.conv2. */
-static inline void conv3x3_s1_c256k256_h2w2_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+static inline void conv3x3_s1_c256k256_h2w2_bwd_weights_t3(size_t n, const float *restrict x, const float *restrict dy,
+    float *restrict dw, const int *restrict tap)
 {
-    enum { C = 256, K = 256, S = 1, WP = 4, OH = 2, OW = 2 };
+    enum { H = 2, W = 2, C = 256, K = 256, S = 1, OH = 2, OW = 2 };
+    const int di = tap[0], dj = tap[1], r0 = tap[2], r1 = tap[3], c0 = tap[4], c1 = tap[5];
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf d2 = vload(dq + 16);
-            const vf d3 = vload(dq + 24);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            a0_2 = vfma(b0, d2, a0_2);
-            a0_3 = vfma(b0, d3, a0_3);
-            const vf b1 = vbcast(xq + 1);
-            a1_0 = vfma(b1, d0, a1_0);
-            a1_1 = vfma(b1, d1, a1_1);
-            a1_2 = vfma(b1, d2, a1_2);
-            a1_3 = vfma(b1, d3, a1_3);
-            const vf b2 = vbcast(xq + 2);
-            a2_0 = vfma(b2, d0, a2_0);
-            a2_1 = vfma(b2, d1, a2_1);
-            a2_2 = vfma(b2, d2, a2_2);
-            a2_3 = vfma(b2, d3, a2_3);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a0_2));
-    vstore(part + 24, vadd(vload(part + 24), a0_3));
-    vstore(part + 256, vadd(vload(part + 256), a1_0));
-    vstore(part + 264, vadd(vload(part + 264), a1_1));
-    vstore(part + 272, vadd(vload(part + 272), a1_2));
-    vstore(part + 280, vadd(vload(part + 280), a1_3));
-    vstore(part + 512, vadd(vload(part + 512), a2_0));
-    vstore(part + 520, vadd(vload(part + 520), a2_1));
-    vstore(part + 528, vadd(vload(part + 528), a2_2));
-    vstore(part + 536, vadd(vload(part + 536), a2_3));
+    for (size_t b = 0; b < n; b++) {
+        const float *xb = x + b * (H * W * C), *db = dy + b * (OH * OW * K);
+        for (int r = r0; r < r1; r++)
+            for (int col = c0; col < c1; col++) {
+                const float *xq = xb + ((r * S + di) * W + col * S + dj) * C;
+                const float *dq = db + (r * OW + col) * K;
+                const vf d0 = vload(dq + 0);
+                const vf d1 = vload(dq + 8);
+                const vf d2 = vload(dq + 16);
+                const vf d3 = vload(dq + 24);
+                const vf b0 = vbcast(xq + 0);
+                a0_0 = vfma(b0, d0, a0_0);
+                a0_1 = vfma(b0, d1, a0_1);
+                a0_2 = vfma(b0, d2, a0_2);
+                a0_3 = vfma(b0, d3, a0_3);
+                const vf b1 = vbcast(xq + 1);
+                a1_0 = vfma(b1, d0, a1_0);
+                a1_1 = vfma(b1, d1, a1_1);
+                a1_2 = vfma(b1, d2, a1_2);
+                a1_3 = vfma(b1, d3, a1_3);
+                const vf b2 = vbcast(xq + 2);
+                a2_0 = vfma(b2, d0, a2_0);
+                a2_1 = vfma(b2, d1, a2_1);
+                a2_2 = vfma(b2, d2, a2_2);
+                a2_3 = vfma(b2, d3, a2_3);
+            }
+    }
+    vstore(dw + 0, a0_0);
+    vstore(dw + 8, a0_1);
+    vstore(dw + 16, a0_2);
+    vstore(dw + 24, a0_3);
+    vstore(dw + 256, a1_0);
+    vstore(dw + 264, a1_1);
+    vstore(dw + 272, a1_2);
+    vstore(dw + 280, a1_3);
+    vstore(dw + 512, a2_0);
+    vstore(dw + 520, a2_1);
+    vstore(dw + 528, a2_2);
+    vstore(dw + 536, a2_3);
 }
 
-static inline void conv3x3_s1_c256k256_h2w2_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+static inline void conv3x3_s1_c256k256_h2w2_bwd_weights_t1(size_t n, const float *restrict x, const float *restrict dy,
+    float *restrict dw, const int *restrict tap)
 {
-    enum { C = 256, K = 256, S = 1, WP = 4, OH = 2, OW = 2 };
+    enum { H = 2, W = 2, C = 256, K = 256, S = 1, OH = 2, OW = 2 };
+    const int di = tap[0], dj = tap[1], r0 = tap[2], r1 = tap[3], c0 = tap[4], c1 = tap[5];
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf d2 = vload(dq + 16);
-            const vf d3 = vload(dq + 24);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            a0_2 = vfma(b0, d2, a0_2);
-            a0_3 = vfma(b0, d3, a0_3);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a0_2));
-    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    for (size_t b = 0; b < n; b++) {
+        const float *xb = x + b * (H * W * C), *db = dy + b * (OH * OW * K);
+        for (int r = r0; r < r1; r++)
+            for (int col = c0; col < c1; col++) {
+                const float *xq = xb + ((r * S + di) * W + col * S + dj) * C;
+                const float *dq = db + (r * OW + col) * K;
+                const vf d0 = vload(dq + 0);
+                const vf d1 = vload(dq + 8);
+                const vf d2 = vload(dq + 16);
+                const vf d3 = vload(dq + 24);
+                const vf b0 = vbcast(xq + 0);
+                a0_0 = vfma(b0, d0, a0_0);
+                a0_1 = vfma(b0, d1, a0_1);
+                a0_2 = vfma(b0, d2, a0_2);
+                a0_3 = vfma(b0, d3, a0_3);
+            }
+    }
+    vstore(dw + 0, a0_0);
+    vstore(dw + 8, a0_1);
+    vstore(dw + 16, a0_2);
+    vstore(dw + 24, a0_3);
 }
 
 static void conv3x3_s1_c256k256_h2w2_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
-    float *restrict scratch, int threads)
+    int threads)
 {
-    enum { H = 2, W = 2, C = 256, K = 256, KH = 3, KW = 3, OH = 2, OW = 2,
-           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    enum { C = 256, K = 256, KB = 32, NKB = K / KB, NCB = 86, NB = 9 * NKB * NCB };
+    /* per tap (i, j): i - P, j - P, then the output rows [r0, r1) and columns [c0, c1) whose
+     * input pixel (r*S + i - P, col*S + j - P) is inside the image */
+    static const int taps[9][6] = {
+        { -1, -1, 1, 2, 1, 2 },   /* (0, 0) */
+        { -1, 0, 1, 2, 0, 2 },   /* (0, 1) */
+        { -1, 1, 1, 2, 0, 1 },   /* (0, 2) */
+        { 0, -1, 0, 2, 1, 2 },   /* (1, 0) */
+        { 0, 0, 0, 2, 0, 2 },   /* (1, 1) */
+        { 0, 1, 0, 2, 0, 1 },   /* (1, 2) */
+        { 1, -1, 0, 1, 1, 2 },   /* (2, 0) */
+        { 1, 0, 0, 1, 0, 2 },   /* (2, 1) */
+        { 1, 1, 0, 1, 0, 1 },   /* (2, 2) */
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
-        float *restrict part = xp + PAD;
-        memset(part, 0, DW * sizeof(float));
-        const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
-            const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 32) {
-                        for (int c = 0; c < 255; c += 3)
-                            conv3x3_s1_c256k256_h2w2_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
-                        conv3x3_s1_c256k256_h2w2_bwd_weights_t1(xp + (i * WP + j) * C + 255, dyb + kb, part + ((i * KW + j) * C + 255) * K + kb, r0, rstep);
-                    }
-        }
-        RN_BARRIER();
-        /* the threads' partial sums, added in thread order: the same bits every run */
-        const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        /* contiguous runs of blocks: neighbours share a tap and dy's channel block */
+        const int lo = NB * tid / nt, hi = NB * (tid + 1) / nt;
         for (int q = lo; q < hi; q++) {
-            float s = 0.0f;
-            for (int t = 0; t < nt; t++)
-                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
-            dw[q] = s;
+            const int ij = q / (NKB * NCB), kb = q / NCB % NKB * KB, c = q % NCB * 3;
+            float *dwq = dw + ((size_t)ij * C + c) * K + kb;
+            if (c < 255)
+                conv3x3_s1_c256k256_h2w2_bwd_weights_t3(n, x + c, dy + kb, dwq, taps[ij]);
+            else
+                conv3x3_s1_c256k256_h2w2_bwd_weights_t1(n, x + c, dy + kb, dwq, taps[ij]);
         }
     }
 }
@@ -8731,14 +8888,14 @@ static void conv3x3_s1_c256k256_h2w2_bwd_weights(size_t n, const float *restrict
  * Used by: layer3.0.conv2. */
 static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, OC = 256 };
+    enum { IC = 256, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8751,10 +8908,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8767,10 +8924,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 131072 + c * OC + 0);
-        const vf w1 = vload(wp + 131072 + c * OC + 8);
-        const vf w2 = vload(wp + 131072 + c * OC + 16);
-        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8783,10 +8940,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 196608 + c * OC + 0);
-        const vf w1 = vload(wp + 196608 + c * OC + 8);
-        const vf w2 = vload(wp + 196608 + c * OC + 16);
-        const vf w3 = vload(wp + 196608 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8799,10 +8956,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 262144 + c * OC + 0);
-        const vf w1 = vload(wp + 262144 + c * OC + 8);
-        const vf w2 = vload(wp + 262144 + c * OC + 16);
-        const vf w3 = vload(wp + 262144 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8815,10 +8972,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 327680 + c * OC + 0);
-        const vf w1 = vload(wp + 327680 + c * OC + 8);
-        const vf w2 = vload(wp + 327680 + c * OC + 16);
-        const vf w3 = vload(wp + 327680 + c * OC + 24);
+        const vf w0 = vload(wp + 40960 + c * KB + 0);
+        const vf w1 = vload(wp + 40960 + c * KB + 8);
+        const vf w2 = vload(wp + 40960 + c * KB + 16);
+        const vf w3 = vload(wp + 40960 + c * KB + 24);
         const vf b0 = vbcast(ip + -256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8831,10 +8988,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 393216 + c * OC + 0);
-        const vf w1 = vload(wp + 393216 + c * OC + 8);
-        const vf w2 = vload(wp + 393216 + c * OC + 16);
-        const vf w3 = vload(wp + 393216 + c * OC + 24);
+        const vf w0 = vload(wp + 49152 + c * KB + 0);
+        const vf w1 = vload(wp + 49152 + c * KB + 8);
+        const vf w2 = vload(wp + 49152 + c * KB + 16);
+        const vf w3 = vload(wp + 49152 + c * KB + 24);
         const vf b0 = vbcast(ip + -768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8847,10 +9004,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 458752 + c * OC + 0);
-        const vf w1 = vload(wp + 458752 + c * OC + 8);
-        const vf w2 = vload(wp + 458752 + c * OC + 16);
-        const vf w3 = vload(wp + 458752 + c * OC + 24);
+        const vf w0 = vload(wp + 57344 + c * KB + 0);
+        const vf w1 = vload(wp + 57344 + c * KB + 8);
+        const vf w2 = vload(wp + 57344 + c * KB + 16);
+        const vf w3 = vload(wp + 57344 + c * KB + 24);
         const vf b0 = vbcast(ip + -1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8863,10 +9020,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 524288 + c * OC + 0);
-        const vf w1 = vload(wp + 524288 + c * OC + 8);
-        const vf w2 = vload(wp + 524288 + c * OC + 16);
-        const vf w3 = vload(wp + 524288 + c * OC + 24);
+        const vf w0 = vload(wp + 65536 + c * KB + 0);
+        const vf w1 = vload(wp + 65536 + c * KB + 8);
+        const vf w2 = vload(wp + 65536 + c * KB + 16);
+        const vf w3 = vload(wp + 65536 + c * KB + 24);
         const vf b0 = vbcast(ip + -1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8888,20 +9045,24 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
     vstore(op + 280, a1_3);
 }
 
-static void conv3x3_s1_c256k256_h2w2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s1_c256k256_h2w2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256,
-           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -8913,7 +9074,7 @@ static void conv3x3_s1_c256k256_h2w2_bwd_data(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(ip + 0, w + kb, op + 0 + kb);
+                    conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
                 }
             }
         }
@@ -9018,119 +9179,123 @@ static void bn_c256_hw4_relu_bwd(size_t n, const float *restrict x, const float 
 
 /* conv3x3_s2_c128k256_h4w4_bwd_weights: conv 3x3/2 pad 1, 128->256, backward to the weights.
  * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c128k256_h4w4_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+static inline void conv3x3_s2_c128k256_h4w4_bwd_weights_t3(size_t n, const float *restrict x, const float *restrict dy,
+    float *restrict dw, const int *restrict tap)
 {
-    enum { C = 128, K = 256, S = 2, WP = 5, OH = 2, OW = 2 };
+    enum { H = 4, W = 4, C = 128, K = 256, S = 2, OH = 2, OW = 2 };
+    const int di = tap[0], dj = tap[1], r0 = tap[2], r1 = tap[3], c0 = tap[4], c1 = tap[5];
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf d2 = vload(dq + 16);
-            const vf d3 = vload(dq + 24);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            a0_2 = vfma(b0, d2, a0_2);
-            a0_3 = vfma(b0, d3, a0_3);
-            const vf b1 = vbcast(xq + 1);
-            a1_0 = vfma(b1, d0, a1_0);
-            a1_1 = vfma(b1, d1, a1_1);
-            a1_2 = vfma(b1, d2, a1_2);
-            a1_3 = vfma(b1, d3, a1_3);
-            const vf b2 = vbcast(xq + 2);
-            a2_0 = vfma(b2, d0, a2_0);
-            a2_1 = vfma(b2, d1, a2_1);
-            a2_2 = vfma(b2, d2, a2_2);
-            a2_3 = vfma(b2, d3, a2_3);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a0_2));
-    vstore(part + 24, vadd(vload(part + 24), a0_3));
-    vstore(part + 256, vadd(vload(part + 256), a1_0));
-    vstore(part + 264, vadd(vload(part + 264), a1_1));
-    vstore(part + 272, vadd(vload(part + 272), a1_2));
-    vstore(part + 280, vadd(vload(part + 280), a1_3));
-    vstore(part + 512, vadd(vload(part + 512), a2_0));
-    vstore(part + 520, vadd(vload(part + 520), a2_1));
-    vstore(part + 528, vadd(vload(part + 528), a2_2));
-    vstore(part + 536, vadd(vload(part + 536), a2_3));
+    for (size_t b = 0; b < n; b++) {
+        const float *xb = x + b * (H * W * C), *db = dy + b * (OH * OW * K);
+        for (int r = r0; r < r1; r++)
+            for (int col = c0; col < c1; col++) {
+                const float *xq = xb + ((r * S + di) * W + col * S + dj) * C;
+                const float *dq = db + (r * OW + col) * K;
+                const vf d0 = vload(dq + 0);
+                const vf d1 = vload(dq + 8);
+                const vf d2 = vload(dq + 16);
+                const vf d3 = vload(dq + 24);
+                const vf b0 = vbcast(xq + 0);
+                a0_0 = vfma(b0, d0, a0_0);
+                a0_1 = vfma(b0, d1, a0_1);
+                a0_2 = vfma(b0, d2, a0_2);
+                a0_3 = vfma(b0, d3, a0_3);
+                const vf b1 = vbcast(xq + 1);
+                a1_0 = vfma(b1, d0, a1_0);
+                a1_1 = vfma(b1, d1, a1_1);
+                a1_2 = vfma(b1, d2, a1_2);
+                a1_3 = vfma(b1, d3, a1_3);
+                const vf b2 = vbcast(xq + 2);
+                a2_0 = vfma(b2, d0, a2_0);
+                a2_1 = vfma(b2, d1, a2_1);
+                a2_2 = vfma(b2, d2, a2_2);
+                a2_3 = vfma(b2, d3, a2_3);
+            }
+    }
+    vstore(dw + 0, a0_0);
+    vstore(dw + 8, a0_1);
+    vstore(dw + 16, a0_2);
+    vstore(dw + 24, a0_3);
+    vstore(dw + 256, a1_0);
+    vstore(dw + 264, a1_1);
+    vstore(dw + 272, a1_2);
+    vstore(dw + 280, a1_3);
+    vstore(dw + 512, a2_0);
+    vstore(dw + 520, a2_1);
+    vstore(dw + 528, a2_2);
+    vstore(dw + 536, a2_3);
 }
 
-static inline void conv3x3_s2_c128k256_h4w4_bwd_weights_t2(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+static inline void conv3x3_s2_c128k256_h4w4_bwd_weights_t2(size_t n, const float *restrict x, const float *restrict dy,
+    float *restrict dw, const int *restrict tap)
 {
-    enum { C = 128, K = 256, S = 2, WP = 5, OH = 2, OW = 2 };
+    enum { H = 4, W = 4, C = 128, K = 256, S = 2, OH = 2, OW = 2 };
+    const int di = tap[0], dj = tap[1], r0 = tap[2], r1 = tap[3], c0 = tap[4], c1 = tap[5];
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf d2 = vload(dq + 16);
-            const vf d3 = vload(dq + 24);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            a0_2 = vfma(b0, d2, a0_2);
-            a0_3 = vfma(b0, d3, a0_3);
-            const vf b1 = vbcast(xq + 1);
-            a1_0 = vfma(b1, d0, a1_0);
-            a1_1 = vfma(b1, d1, a1_1);
-            a1_2 = vfma(b1, d2, a1_2);
-            a1_3 = vfma(b1, d3, a1_3);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a0_2));
-    vstore(part + 24, vadd(vload(part + 24), a0_3));
-    vstore(part + 256, vadd(vload(part + 256), a1_0));
-    vstore(part + 264, vadd(vload(part + 264), a1_1));
-    vstore(part + 272, vadd(vload(part + 272), a1_2));
-    vstore(part + 280, vadd(vload(part + 280), a1_3));
+    for (size_t b = 0; b < n; b++) {
+        const float *xb = x + b * (H * W * C), *db = dy + b * (OH * OW * K);
+        for (int r = r0; r < r1; r++)
+            for (int col = c0; col < c1; col++) {
+                const float *xq = xb + ((r * S + di) * W + col * S + dj) * C;
+                const float *dq = db + (r * OW + col) * K;
+                const vf d0 = vload(dq + 0);
+                const vf d1 = vload(dq + 8);
+                const vf d2 = vload(dq + 16);
+                const vf d3 = vload(dq + 24);
+                const vf b0 = vbcast(xq + 0);
+                a0_0 = vfma(b0, d0, a0_0);
+                a0_1 = vfma(b0, d1, a0_1);
+                a0_2 = vfma(b0, d2, a0_2);
+                a0_3 = vfma(b0, d3, a0_3);
+                const vf b1 = vbcast(xq + 1);
+                a1_0 = vfma(b1, d0, a1_0);
+                a1_1 = vfma(b1, d1, a1_1);
+                a1_2 = vfma(b1, d2, a1_2);
+                a1_3 = vfma(b1, d3, a1_3);
+            }
+    }
+    vstore(dw + 0, a0_0);
+    vstore(dw + 8, a0_1);
+    vstore(dw + 16, a0_2);
+    vstore(dw + 24, a0_3);
+    vstore(dw + 256, a1_0);
+    vstore(dw + 264, a1_1);
+    vstore(dw + 272, a1_2);
+    vstore(dw + 280, a1_3);
 }
 
 static void conv3x3_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
-    float *restrict scratch, int threads)
+    int threads)
 {
-    enum { H = 4, W = 4, C = 128, K = 256, KH = 3, KW = 3, OH = 2, OW = 2,
-           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    enum { C = 128, K = 256, KB = 32, NKB = K / KB, NCB = 43, NB = 9 * NKB * NCB };
+    /* per tap (i, j): i - P, j - P, then the output rows [r0, r1) and columns [c0, c1) whose
+     * input pixel (r*S + i - P, col*S + j - P) is inside the image */
+    static const int taps[9][6] = {
+        { -1, -1, 1, 2, 1, 2 },   /* (0, 0) */
+        { -1, 0, 1, 2, 0, 2 },   /* (0, 1) */
+        { -1, 1, 1, 2, 0, 2 },   /* (0, 2) */
+        { 0, -1, 0, 2, 1, 2 },   /* (1, 0) */
+        { 0, 0, 0, 2, 0, 2 },   /* (1, 1) */
+        { 0, 1, 0, 2, 0, 2 },   /* (1, 2) */
+        { 1, -1, 0, 2, 1, 2 },   /* (2, 0) */
+        { 1, 0, 0, 2, 0, 2 },   /* (2, 1) */
+        { 1, 1, 0, 2, 0, 2 },   /* (2, 2) */
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
-        float *restrict part = xp + PAD;
-        memset(part, 0, DW * sizeof(float));
-        const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
-            const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 32) {
-                        for (int c = 0; c < 126; c += 3)
-                            conv3x3_s2_c128k256_h4w4_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
-                        conv3x3_s2_c128k256_h4w4_bwd_weights_t2(xp + (i * WP + j) * C + 126, dyb + kb, part + ((i * KW + j) * C + 126) * K + kb, r0, rstep);
-                    }
-        }
-        RN_BARRIER();
-        /* the threads' partial sums, added in thread order: the same bits every run */
-        const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
+        /* contiguous runs of blocks: neighbours share a tap and dy's channel block */
+        const int lo = NB * tid / nt, hi = NB * (tid + 1) / nt;
         for (int q = lo; q < hi; q++) {
-            float s = 0.0f;
-            for (int t = 0; t < nt; t++)
-                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
-            dw[q] = s;
+            const int ij = q / (NKB * NCB), kb = q / NCB % NKB * KB, c = q % NCB * 3;
+            float *dwq = dw + ((size_t)ij * C + c) * K + kb;
+            if (c < 126)
+                conv3x3_s2_c128k256_h4w4_bwd_weights_t3(n, x + c, dy + kb, dwq, taps[ij]);
+            else
+                conv3x3_s2_c128k256_h4w4_bwd_weights_t2(n, x + c, dy + kb, dwq, taps[ij]);
         }
     }
 }
@@ -9139,14 +9304,14 @@ static void conv3x3_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
  * Used by: layer3.0.conv1. */
 static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, OC = 128 };
+    enum { IC = 256, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 131072 + c * OC + 0);
-        const vf w1 = vload(wp + 131072 + c * OC + 8);
-        const vf w2 = vload(wp + 131072 + c * OC + 16);
-        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9170,14 +9335,14 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict
 
 static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, OC = 128 };
+    enum { IC = 256, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 98304 + c * OC + 0);
-        const vf w1 = vload(wp + 98304 + c * OC + 8);
-        const vf w2 = vload(wp + 98304 + c * OC + 16);
-        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9190,10 +9355,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 163840 + c * OC + 0);
-        const vf w1 = vload(wp + 163840 + c * OC + 8);
-        const vf w2 = vload(wp + 163840 + c * OC + 16);
-        const vf w3 = vload(wp + 163840 + c * OC + 24);
+        const vf w0 = vload(wp + 40960 + c * KB + 0);
+        const vf w1 = vload(wp + 40960 + c * KB + 8);
+        const vf w2 = vload(wp + 40960 + c * KB + 16);
+        const vf w3 = vload(wp + 40960 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9217,14 +9382,14 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(const float *restrict
 
 static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, OC = 128 };
+    enum { IC = 256, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9237,10 +9402,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 229376 + c * OC + 0);
-        const vf w1 = vload(wp + 229376 + c * OC + 8);
-        const vf w2 = vload(wp + 229376 + c * OC + 16);
-        const vf w3 = vload(wp + 229376 + c * OC + 24);
+        const vf w0 = vload(wp + 57344 + c * KB + 0);
+        const vf w1 = vload(wp + 57344 + c * KB + 8);
+        const vf w2 = vload(wp + 57344 + c * KB + 16);
+        const vf w3 = vload(wp + 57344 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9264,14 +9429,14 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(const float *restrict
 
 static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, OC = 128 };
+    enum { IC = 256, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9284,10 +9449,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9300,10 +9465,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 196608 + c * OC + 0);
-        const vf w1 = vload(wp + 196608 + c * OC + 8);
-        const vf w2 = vload(wp + 196608 + c * OC + 16);
-        const vf w3 = vload(wp + 196608 + c * OC + 24);
+        const vf w0 = vload(wp + 49152 + c * KB + 0);
+        const vf w1 = vload(wp + 49152 + c * KB + 8);
+        const vf w2 = vload(wp + 49152 + c * KB + 16);
+        const vf w3 = vload(wp + 49152 + c * KB + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9316,10 +9481,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 262144 + c * OC + 0);
-        const vf w1 = vload(wp + 262144 + c * OC + 8);
-        const vf w2 = vload(wp + 262144 + c * OC + 16);
-        const vf w3 = vload(wp + 262144 + c * OC + 24);
+        const vf w0 = vload(wp + 65536 + c * KB + 0);
+        const vf w1 = vload(wp + 65536 + c * KB + 8);
+        const vf w2 = vload(wp + 65536 + c * KB + 16);
+        const vf w3 = vload(wp + 65536 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9341,20 +9506,24 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict
     vstore(op + 280, a1_3);
 }
 
-static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
-           HP = 3, WP = 3, PT = 0, PL = 0, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 3, WP = 3, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -9366,7 +9535,7 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(ip + 0, w + kb, op + 0 + kb);
+                    conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -9374,7 +9543,7 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(ip + 0, w + kb, op + 0 + kb);
+                    conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 0) */
@@ -9382,7 +9551,7 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(ip + 0, w + kb, op + 0 + kb);
+                    conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 1) */
@@ -9390,7 +9559,7 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(ip + 0, w + kb, op + 0 + kb);
+                    conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
                 }
             }
         }
@@ -9614,14 +9783,14 @@ static void conv1x1_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
  * Used by: layer3.0.downsample.0. */
 static inline void conv1x1_s2_c128k256_h4w4_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, OC = 128 };
+    enum { IC = 256, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9643,20 +9812,24 @@ static inline void conv1x1_s2_c128k256_h4w4_bwd_data_acc_c1_t2(const float *rest
     vstore(op + 280, vadd(vload(op + 280), a1_3));
 }
 
-static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
-           HP = 2, WP = 2, PT = 0, PL = 0, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 1; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 2, WP = 2, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -9668,7 +9841,7 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restric
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv1x1_s2_c128k256_h4w4_bwd_data_acc_c1_t2(ip + 0, w + kb, op + 0 + kb);
+                    conv1x1_s2_c128k256_h4w4_bwd_data_acc_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -9898,15 +10071,15 @@ static void conv3x3_s1_c128k128_h4w4_bwd_weights(size_t n, const float *restrict
  * Used by: layer2.0.conv2. */
 static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 128 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9924,10 +10097,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9945,10 +10118,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9966,10 +10139,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 49152 + c * OC + 0);
-        const vf w1 = vload(wp + 49152 + c * OC + 8);
-        const vf w2 = vload(wp + 49152 + c * OC + 16);
-        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9987,10 +10160,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10008,10 +10181,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 81920 + c * OC + 0);
-        const vf w1 = vload(wp + 81920 + c * OC + 8);
-        const vf w2 = vload(wp + 81920 + c * OC + 16);
-        const vf w3 = vload(wp + 81920 + c * OC + 24);
+        const vf w0 = vload(wp + 20480 + c * KB + 0);
+        const vf w1 = vload(wp + 20480 + c * KB + 8);
+        const vf w2 = vload(wp + 20480 + c * KB + 16);
+        const vf w3 = vload(wp + 20480 + c * KB + 24);
         const vf b0 = vbcast(ip + -128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10029,10 +10202,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 98304 + c * OC + 0);
-        const vf w1 = vload(wp + 98304 + c * OC + 8);
-        const vf w2 = vload(wp + 98304 + c * OC + 16);
-        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10050,10 +10223,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 114688 + c * OC + 0);
-        const vf w1 = vload(wp + 114688 + c * OC + 8);
-        const vf w2 = vload(wp + 114688 + c * OC + 16);
-        const vf w3 = vload(wp + 114688 + c * OC + 24);
+        const vf w0 = vload(wp + 28672 + c * KB + 0);
+        const vf w1 = vload(wp + 28672 + c * KB + 8);
+        const vf w2 = vload(wp + 28672 + c * KB + 16);
+        const vf w3 = vload(wp + 28672 + c * KB + 24);
         const vf b0 = vbcast(ip + -768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10071,10 +10244,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 131072 + c * OC + 0);
-        const vf w1 = vload(wp + 131072 + c * OC + 8);
-        const vf w2 = vload(wp + 131072 + c * OC + 16);
-        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + -896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10107,13 +10280,13 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
 
 static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 128 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10121,10 +10294,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10132,10 +10305,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10143,10 +10316,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 49152 + c * OC + 0);
-        const vf w1 = vload(wp + 49152 + c * OC + 8);
-        const vf w2 = vload(wp + 49152 + c * OC + 16);
-        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10154,10 +10327,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10165,10 +10338,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 81920 + c * OC + 0);
-        const vf w1 = vload(wp + 81920 + c * OC + 8);
-        const vf w2 = vload(wp + 81920 + c * OC + 16);
-        const vf w3 = vload(wp + 81920 + c * OC + 24);
+        const vf w0 = vload(wp + 20480 + c * KB + 0);
+        const vf w1 = vload(wp + 20480 + c * KB + 8);
+        const vf w2 = vload(wp + 20480 + c * KB + 16);
+        const vf w3 = vload(wp + 20480 + c * KB + 24);
         const vf b0 = vbcast(ip + -128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10176,10 +10349,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 98304 + c * OC + 0);
-        const vf w1 = vload(wp + 98304 + c * OC + 8);
-        const vf w2 = vload(wp + 98304 + c * OC + 16);
-        const vf w3 = vload(wp + 98304 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10187,10 +10360,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 114688 + c * OC + 0);
-        const vf w1 = vload(wp + 114688 + c * OC + 8);
-        const vf w2 = vload(wp + 114688 + c * OC + 16);
-        const vf w3 = vload(wp + 114688 + c * OC + 24);
+        const vf w0 = vload(wp + 28672 + c * KB + 0);
+        const vf w1 = vload(wp + 28672 + c * KB + 8);
+        const vf w2 = vload(wp + 28672 + c * KB + 16);
+        const vf w3 = vload(wp + 28672 + c * KB + 24);
         const vf b0 = vbcast(ip + -768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10198,10 +10371,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 131072 + c * OC + 0);
-        const vf w1 = vload(wp + 131072 + c * OC + 8);
-        const vf w2 = vload(wp + 131072 + c * OC + 16);
-        const vf w3 = vload(wp + 131072 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + -896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10214,20 +10387,24 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
     vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s1_c128k128_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s1_c128k128_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128,
-           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -10240,8 +10417,8 @@ static void conv3x3_s1_c128k128_h4w4_bwd_data(size_t n, const float *restrict x,
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
-                    conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                    conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -10457,15 +10634,15 @@ static void conv3x3_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
  * Used by: layer2.0.conv1. */
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 64 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10498,13 +10675,13 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 64 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10519,15 +10696,15 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t1(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 64 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10545,10 +10722,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(const float *restrict 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * OC + 0);
-        const vf w1 = vload(wp + 40960 + c * OC + 8);
-        const vf w2 = vload(wp + 40960 + c * OC + 16);
-        const vf w3 = vload(wp + 40960 + c * OC + 24);
+        const vf w0 = vload(wp + 20480 + c * KB + 0);
+        const vf w1 = vload(wp + 20480 + c * KB + 8);
+        const vf w2 = vload(wp + 20480 + c * KB + 16);
+        const vf w3 = vload(wp + 20480 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10581,13 +10758,13 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 64 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10595,10 +10772,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t1(const float *restrict 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * OC + 0);
-        const vf w1 = vload(wp + 40960 + c * OC + 8);
-        const vf w2 = vload(wp + 40960 + c * OC + 16);
-        const vf w3 = vload(wp + 40960 + c * OC + 24);
+        const vf w0 = vload(wp + 20480 + c * KB + 0);
+        const vf w1 = vload(wp + 20480 + c * KB + 8);
+        const vf w2 = vload(wp + 20480 + c * KB + 16);
+        const vf w3 = vload(wp + 20480 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10613,15 +10790,15 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t1(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 64 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10639,10 +10816,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(const float *restrict 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * OC + 0);
-        const vf w1 = vload(wp + 57344 + c * OC + 8);
-        const vf w2 = vload(wp + 57344 + c * OC + 16);
-        const vf w3 = vload(wp + 57344 + c * OC + 24);
+        const vf w0 = vload(wp + 28672 + c * KB + 0);
+        const vf w1 = vload(wp + 28672 + c * KB + 8);
+        const vf w2 = vload(wp + 28672 + c * KB + 16);
+        const vf w3 = vload(wp + 28672 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10675,13 +10852,13 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 64 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10689,10 +10866,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t1(const float *restrict 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * OC + 0);
-        const vf w1 = vload(wp + 57344 + c * OC + 8);
-        const vf w2 = vload(wp + 57344 + c * OC + 16);
-        const vf w3 = vload(wp + 57344 + c * OC + 24);
+        const vf w0 = vload(wp + 28672 + c * KB + 0);
+        const vf w1 = vload(wp + 28672 + c * KB + 8);
+        const vf w2 = vload(wp + 28672 + c * KB + 16);
+        const vf w3 = vload(wp + 28672 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10707,15 +10884,15 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t1(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 64 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10733,10 +10910,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10754,10 +10931,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * OC + 0);
-        const vf w1 = vload(wp + 49152 + c * OC + 8);
-        const vf w2 = vload(wp + 49152 + c * OC + 16);
-        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10775,10 +10952,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10811,13 +10988,13 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 64 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10825,10 +11002,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(const float *restrict 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10836,10 +11013,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(const float *restrict 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * OC + 0);
-        const vf w1 = vload(wp + 49152 + c * OC + 8);
-        const vf w2 = vload(wp + 49152 + c * OC + 16);
-        const vf w3 = vload(wp + 49152 + c * OC + 24);
+        const vf w0 = vload(wp + 24576 + c * KB + 0);
+        const vf w1 = vload(wp + 24576 + c * KB + 8);
+        const vf w2 = vload(wp + 24576 + c * KB + 16);
+        const vf w3 = vload(wp + 24576 + c * KB + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10847,10 +11024,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(const float *restrict 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * OC + 0);
-        const vf w1 = vload(wp + 65536 + c * OC + 8);
-        const vf w2 = vload(wp + 65536 + c * OC + 16);
-        const vf w3 = vload(wp + 65536 + c * OC + 24);
+        const vf w0 = vload(wp + 32768 + c * KB + 0);
+        const vf w1 = vload(wp + 32768 + c * KB + 8);
+        const vf w2 = vload(wp + 32768 + c * KB + 16);
+        const vf w3 = vload(wp + 32768 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10863,20 +11040,24 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(const float *restrict 
     vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
-           HP = 5, WP = 5, PT = 0, PL = 0, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 5, WP = 5, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -10889,8 +11070,8 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_bwd_data_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_bwd_data_c1_t1(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_bwd_data_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -10899,8 +11080,8 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
                 float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(ip + col * 128, w + kb, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_bwd_data_c2_t1(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_bwd_data_c2_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 0) */
@@ -10909,8 +11090,8 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
                 float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(ip + col * 128, w + kb, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_bwd_data_c3_t1(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_bwd_data_c3_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 1) */
@@ -10919,8 +11100,8 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
                 float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(ip + col * 128, w + kb, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -11134,15 +11315,15 @@ static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
  * Used by: layer2.0.downsample.0. */
 static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 64 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11175,13 +11356,13 @@ static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t3(const float *restr
 
 static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 64 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11194,20 +11375,24 @@ static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t1(const float *restr
     vstore(op + 24, vadd(vload(op + 24), a0_3));
 }
 
-static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
-           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 1; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -11220,8 +11405,8 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
-                    conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t1(ip + 384, w + kb, op + 384 + kb);
+                        conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                    conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -11441,15 +11626,15 @@ static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x
  * Used by: layer1.0.conv2, layer1.0.conv1. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11467,10 +11652,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11488,10 +11673,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11509,10 +11694,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11530,10 +11715,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11551,10 +11736,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11572,10 +11757,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11593,10 +11778,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11614,10 +11799,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11650,14 +11835,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
 
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11670,10 +11855,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11686,10 +11871,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11702,10 +11887,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11718,10 +11903,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11734,10 +11919,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11750,10 +11935,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11766,10 +11951,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11782,10 +11967,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11807,20 +11992,24 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -11833,8 +12022,8 @@ static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict x, c
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -11941,15 +12130,15 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
  * Used by: layer1.0.conv1. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11967,10 +12156,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11988,10 +12177,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12009,10 +12198,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12030,10 +12219,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12051,10 +12240,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12072,10 +12261,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12093,10 +12282,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12114,10 +12303,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12150,14 +12339,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
 
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, OC = 64 };
+    enum { IC = 64, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12170,10 +12359,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * OC + 0);
-        const vf w1 = vload(wp + 4096 + c * OC + 8);
-        const vf w2 = vload(wp + 4096 + c * OC + 16);
-        const vf w3 = vload(wp + 4096 + c * OC + 24);
+        const vf w0 = vload(wp + 2048 + c * KB + 0);
+        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w2 = vload(wp + 2048 + c * KB + 16);
+        const vf w3 = vload(wp + 2048 + c * KB + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12186,10 +12375,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * OC + 0);
-        const vf w1 = vload(wp + 8192 + c * OC + 8);
-        const vf w2 = vload(wp + 8192 + c * OC + 16);
-        const vf w3 = vload(wp + 8192 + c * OC + 24);
+        const vf w0 = vload(wp + 4096 + c * KB + 0);
+        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w2 = vload(wp + 4096 + c * KB + 16);
+        const vf w3 = vload(wp + 4096 + c * KB + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12202,10 +12391,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * OC + 0);
-        const vf w1 = vload(wp + 12288 + c * OC + 8);
-        const vf w2 = vload(wp + 12288 + c * OC + 16);
-        const vf w3 = vload(wp + 12288 + c * OC + 24);
+        const vf w0 = vload(wp + 6144 + c * KB + 0);
+        const vf w1 = vload(wp + 6144 + c * KB + 8);
+        const vf w2 = vload(wp + 6144 + c * KB + 16);
+        const vf w3 = vload(wp + 6144 + c * KB + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12218,10 +12407,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * OC + 0);
-        const vf w1 = vload(wp + 16384 + c * OC + 8);
-        const vf w2 = vload(wp + 16384 + c * OC + 16);
-        const vf w3 = vload(wp + 16384 + c * OC + 24);
+        const vf w0 = vload(wp + 8192 + c * KB + 0);
+        const vf w1 = vload(wp + 8192 + c * KB + 8);
+        const vf w2 = vload(wp + 8192 + c * KB + 16);
+        const vf w3 = vload(wp + 8192 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12234,10 +12423,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * OC + 0);
-        const vf w1 = vload(wp + 20480 + c * OC + 8);
-        const vf w2 = vload(wp + 20480 + c * OC + 16);
-        const vf w3 = vload(wp + 20480 + c * OC + 24);
+        const vf w0 = vload(wp + 10240 + c * KB + 0);
+        const vf w1 = vload(wp + 10240 + c * KB + 8);
+        const vf w2 = vload(wp + 10240 + c * KB + 16);
+        const vf w3 = vload(wp + 10240 + c * KB + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12250,10 +12439,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * OC + 0);
-        const vf w1 = vload(wp + 24576 + c * OC + 8);
-        const vf w2 = vload(wp + 24576 + c * OC + 16);
-        const vf w3 = vload(wp + 24576 + c * OC + 24);
+        const vf w0 = vload(wp + 12288 + c * KB + 0);
+        const vf w1 = vload(wp + 12288 + c * KB + 8);
+        const vf w2 = vload(wp + 12288 + c * KB + 16);
+        const vf w3 = vload(wp + 12288 + c * KB + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12266,10 +12455,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * OC + 0);
-        const vf w1 = vload(wp + 28672 + c * OC + 8);
-        const vf w2 = vload(wp + 28672 + c * OC + 16);
-        const vf w3 = vload(wp + 28672 + c * OC + 24);
+        const vf w0 = vload(wp + 14336 + c * KB + 0);
+        const vf w1 = vload(wp + 14336 + c * KB + 8);
+        const vf w2 = vload(wp + 14336 + c * KB + 16);
+        const vf w3 = vload(wp + 14336 + c * KB + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12282,10 +12471,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * OC + 0);
-        const vf w1 = vload(wp + 32768 + c * OC + 8);
-        const vf w2 = vload(wp + 32768 + c * OC + 16);
-        const vf w3 = vload(wp + 32768 + c * OC + 24);
+        const vf w0 = vload(wp + 16384 + c * KB + 0);
+        const vf w1 = vload(wp + 16384 + c * KB + 8);
+        const vf w2 = vload(wp + 16384 + c * KB + 16);
+        const vf w3 = vload(wp + 16384 + c * KB + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12307,20 +12496,24 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
     vstore(op + 88, vadd(vload(op + 88), a1_3));
 }
 
-static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 9; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -12333,8 +12526,8 @@ static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(ip + col * 64, w + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(ip + 384, w + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -12614,15 +12807,15 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
  * Used by: layer2.0.downsample.0. */
 static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 64 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12655,13 +12848,13 @@ static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict 
 
 static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, OC = 64 };
+    enum { IC = 128, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12674,20 +12867,24 @@ static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t1(const float *restrict 
     vstore(op + 24, a0_3);
 }
 
-static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
-           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 1; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -12700,8 +12897,8 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(ip + col * 128, w + kb, op + col * 128 + kb);
-                    conv1x1_s2_c64k128_h8w8_bwd_data_c1_t1(ip + 384, w + kb, op + 384 + kb);
+                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                    conv1x1_s2_c64k128_h8w8_bwd_data_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -12724,14 +12921,14 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
  * Used by: layer3.0.downsample.0. */
 static inline void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, OC = 128 };
+    enum { IC = 256, KB = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * OC + 0);
-        const vf w1 = vload(wp + 0 + c * OC + 8);
-        const vf w2 = vload(wp + 0 + c * OC + 16);
-        const vf w3 = vload(wp + 0 + c * OC + 24);
+        const vf w0 = vload(wp + 0 + c * KB + 0);
+        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w2 = vload(wp + 0 + c * KB + 16);
+        const vf w3 = vload(wp + 0 + c * KB + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12753,20 +12950,24 @@ static inline void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict
     vstore(op + 280, a1_3);
 }
 
-static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt,
-    float *restrict y, float *restrict scratch, int threads)
+static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
-           HP = 2, WP = 2, PT = 0, PL = 0, PAD = HP * WP * IC };
-    /* wt[i][j][k][c] = w[i][j][c][k]: dy's channels become the reduction, x's the vector */
-    for (int ij = 0; ij < 1; ij++)
-        for (int c = 0; c < OC; c++)
-            for (int k = 0; k < IC; k++)
-                wt[(ij * IC + k) * OC + c] = w[(ij * OC + c) * IC + k];
-    w = wt;
+           HP = 2, WP = 2, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int v = 0; v < KB; v++)
+                for (int r = 0; r < IC; r++)
+                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -12778,7 +12979,7 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + 0, w + kb, op + 0 + kb);
+                    conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -12811,7 +13012,7 @@ static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *log
     /* input: NCHW 3x32x32 -> NHWC */
     RN_TIMED(0, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
     /* conv1: conv 7x7/2 pad 3, 3->64; 3x32x32 -> 64x16x16 */
-    RN_TIMED(1, conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
+    RN_TIMED(1, conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, Wk + 2688, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 64 channels, relu (fused); 64x16x16 -> 64x16x16 */
     RN_TIMED(2, bn_c64_hw256_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, Wk + 0, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
@@ -12830,11 +13031,11 @@ static RN_NOINLINE void forward_train_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(4, conv3x3_s1_c64k64_h8w8_fwd(n, A + 35840 * n, P + 9536, A + 39936 * n, r->scratch, nt));
+    RN_TIMED(4, conv3x3_s1_c64k64_h8w8_fwd(n, A + 35840 * n, P + 9536, Wk + 2688, A + 39936 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(5, bn_c64_hw64_relu_fwd(n, A + 39936 * n, A + 44032 * n, P + 46400, P + 46464, S + 128, S + 192, Wk + 128, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(6, conv3x3_s1_c64k64_h8w8_fwd(n, A + 44032 * n, P + 46528, A + 48128 * n, r->scratch, nt));
+    RN_TIMED(6, conv3x3_s1_c64k64_h8w8_fwd(n, A + 44032 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(7, bn_c64_hw64_add_relu_fwd(n, A + 48128 * n, A + 35840 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -12851,15 +13052,15 @@ static RN_NOINLINE void forward_train_layer2_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128; 64x8x8 -> 128x4x4 */
-    RN_TIMED(8, conv1x1_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 83520, A + 56320 * n, r->scratch, nt));
+    RN_TIMED(8, conv1x1_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 83520, Wk + 2688, A + 56320 * n, r->scratch, nt));
     /* layer2.0.downsample.1: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
     RN_TIMED(9, bn_c128_hw16_fwd(n, A + 56320 * n, A + 58368 * n, P + 91712, P + 91840, S + 384, S + 512, Wk + 384, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128; 64x8x8 -> 128x4x4 */
-    RN_TIMED(10, conv3x3_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 91968, A + 60416 * n, r->scratch, nt));
+    RN_TIMED(10, conv3x3_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 91968, Wk + 2688, A + 60416 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused); 128x4x4 -> 128x4x4 */
     RN_TIMED(11, bn_c128_hw16_relu_fwd(n, A + 60416 * n, A + 62464 * n, P + 165696, P + 165824, S + 640, S + 768, Wk + 640, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128; 128x4x4 -> 128x4x4 */
-    RN_TIMED(12, conv3x3_s1_c128k128_h4w4_fwd(n, A + 62464 * n, P + 165952, A + 64512 * n, r->scratch, nt));
+    RN_TIMED(12, conv3x3_s1_c128k128_h4w4_fwd(n, A + 62464 * n, P + 165952, Wk + 2688, A + 64512 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
     RN_TIMED(13, bn_c128_hw16_add_relu_fwd(n, A + 64512 * n, A + 58368 * n, A + 66560 * n, P + 313408, P + 313536, S + 896, S + 1024, Wk + 896, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -12876,15 +13077,15 @@ static RN_NOINLINE void forward_train_layer3_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256; 128x4x4 -> 256x2x2 */
-    RN_TIMED(14, conv1x1_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 313664, A + 58368 * n, r->scratch, nt));
+    RN_TIMED(14, conv1x1_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 313664, Wk + 2688, A + 58368 * n, r->scratch, nt));
     /* layer3.0.downsample.1: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
     RN_TIMED(15, bn_c256_hw4_fwd(n, A + 58368 * n, A + 59392 * n, P + 346432, P + 346688, S + 1152, S + 1408, Wk + 1152, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256; 128x4x4 -> 256x2x2 */
-    RN_TIMED(16, conv3x3_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 346944, A + 68608 * n, r->scratch, nt));
+    RN_TIMED(16, conv3x3_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 346944, Wk + 2688, A + 68608 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused); 256x2x2 -> 256x2x2 */
     RN_TIMED(17, bn_c256_hw4_relu_fwd(n, A + 68608 * n, A + 69632 * n, P + 641856, P + 642112, S + 1664, S + 1920, Wk + 1664, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256; 256x2x2 -> 256x2x2 */
-    RN_TIMED(18, conv3x3_s1_c256k256_h2w2_fwd(n, A + 69632 * n, P + 642368, A + 70656 * n, r->scratch, nt));
+    RN_TIMED(18, conv3x3_s1_c256k256_h2w2_fwd(n, A + 69632 * n, P + 642368, Wk + 2688, A + 70656 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
     RN_TIMED(19, bn_c256_hw4_add_relu_fwd(n, A + 70656 * n, A + 59392 * n, A + 71680 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, Wk + 2176, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -12920,7 +13121,7 @@ static RN_NOINLINE void forward_infer_stem(rn_run *r, const float *x, float *log
     /* input: NCHW 3x32x32 -> NHWC */
     RN_TIMED(22, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
     /* conv1 + bn1 + relu: conv 7x7/2 pad 3, 3->64, batch norm folded in, relu (fused); 3x32x32 -> 64x16x16 */
-    RN_TIMED(23, conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(n, A + 0 * n, P + 0, P + 9408, P + 9472, S + 0, S + 64, r->bn_eps, A + 3072 * n, r->scratch, nt));
+    RN_TIMED(23, conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(n, A + 0 * n, P + 0, Wk + 2688, P + 9408, P + 9472, S + 0, S + 64, r->bn_eps, A + 3072 * n, r->scratch, nt));
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
     RN_TIMED(24, maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 3072 * n, A + 19456 * n));
 }
@@ -12937,9 +13138,9 @@ static RN_NOINLINE void forward_infer_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(25, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 19456 * n, P + 9536, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(25, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 19456 * n, P + 9536, Wk + 2688, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 46528, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, A + 19456 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 46528, Wk + 2688, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, A + 19456 * n, A + 4096 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer2_0: forward from layer2.0. */
@@ -12954,11 +13155,11 @@ static RN_NOINLINE void forward_infer_layer2_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.downsample.0 + 1: conv 1x1/2 pad 0, 64->128, batch norm folded in (fused); 64x8x8 -> 128x4x4 */
-    RN_TIMED(27, conv1x1_s2_c64k128_h8w8_bn_fwd_eval(n, A + 4096 * n, P + 83520, P + 91712, P + 91840, S + 384, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(27, conv1x1_s2_c64k128_h8w8_bn_fwd_eval(n, A + 4096 * n, P + 83520, Wk + 2688, P + 91712, P + 91840, S + 384, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 64->128, batch norm folded in, relu (fused); 64x8x8 -> 128x4x4 */
-    RN_TIMED(28, conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 91968, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, A + 2048 * n, r->scratch, nt));
+    RN_TIMED(28, conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 91968, Wk + 2688, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, A + 2048 * n, r->scratch, nt));
     /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 128->128, batch norm folded in, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
-    RN_TIMED(29, conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(n, A + 2048 * n, P + 165952, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, A + 0 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(29, conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(n, A + 2048 * n, P + 165952, Wk + 2688, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, A + 0 * n, A + 4096 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer3_0: forward from layer3.0. */
@@ -12973,11 +13174,11 @@ static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.downsample.0 + 1: conv 1x1/2 pad 0, 128->256, batch norm folded in (fused); 128x4x4 -> 256x2x2 */
-    RN_TIMED(30, conv1x1_s2_c128k256_h4w4_bn_fwd_eval(n, A + 4096 * n, P + 313664, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(30, conv1x1_s2_c128k256_h4w4_bn_fwd_eval(n, A + 4096 * n, P + 313664, Wk + 2688, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 128->256, batch norm folded in, relu (fused); 128x4x4 -> 256x2x2 */
-    RN_TIMED(31, conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(n, A + 4096 * n, P + 346944, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, A + 1024 * n, r->scratch, nt));
+    RN_TIMED(31, conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(n, A + 4096 * n, P + 346944, Wk + 2688, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, A + 1024 * n, r->scratch, nt));
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 256->256, batch norm folded in, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
-    RN_TIMED(32, conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval(n, A + 1024 * n, P + 642368, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, A + 0 * n, A + 2048 * n, r->scratch, nt));
+    RN_TIMED(32, conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval(n, A + 1024 * n, P + 642368, Wk + 2688, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, A + 0 * n, A + 2048 * n, r->scratch, nt));
 }
 
 /* forward_infer_head: forward from head. */
@@ -13028,12 +13229,12 @@ static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused) (backward) */
     RN_TIMED(37, bn_c256_hw4_add_relu_bwd(n, A + 70656 * n, A + 71680 * n, A + 72704 * n, A + 73728 * n, A + 59392 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256 (backward) */
-    RN_TIMED(38, conv3x3_s1_c256k256_h2w2_bwd_weights(n, A + 69632 * n, A + 73728 * n, G + 642368, r->scratch, nt));
+    RN_TIMED(38, conv3x3_s1_c256k256_h2w2_bwd_weights(n, A + 69632 * n, A + 73728 * n, G + 642368, nt));
     RN_TIMED(39, conv3x3_s1_c256k256_h2w2_bwd_data(n, A + 73728 * n, P + 642368, Wk + 2688, A + 70656 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused) (backward) */
     RN_TIMED(40, bn_c256_hw4_relu_bwd(n, A + 68608 * n, A + 69632 * n, A + 70656 * n, A + 71680 * n, P + 641856, Wk + 1664, G + 641856, G + 642112, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256 (backward) */
-    RN_TIMED(41, conv3x3_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 71680 * n, G + 346944, r->scratch, nt));
+    RN_TIMED(41, conv3x3_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 71680 * n, G + 346944, nt));
     RN_TIMED(42, conv3x3_s2_c128k256_h4w4_bwd_data(n, A + 71680 * n, P + 346944, Wk + 2688, A + 68608 * n, r->scratch, nt));
     /* layer3.0.downsample.1: batch norm, 256 channels (backward) */
     RN_TIMED(43, bn_c256_hw4_bwd(n, A + 58368 * n, A + 59392 * n, A + 70656 * n, P + 346432, Wk + 1152, G + 346432, G + 346688, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
@@ -13155,7 +13356,8 @@ static void conv_entry_0_fwd(rn_run *r, const float *restrict x, const float *re
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv7x7_s2_c3k64_h32w32_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv7x7_s2_c3k64_h32w32_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* conv1 (conv 7x7/2 pad 3, 3->64), bwd_data alone: r->n images */
@@ -13179,7 +13381,8 @@ static void conv_entry_4_fwd(rn_run *r, const float *restrict x, const float *re
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -13204,7 +13407,8 @@ static void conv_entry_7_fwd(rn_run *r, const float *restrict x, const float *re
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -13229,7 +13433,8 @@ static void conv_entry_11_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv1x1_s2_c64k128_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv1x1_s2_c64k128_h8w8_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer2.0.downsample.0 (conv 1x1/2 pad 0, 64->128), bwd_data alone: r->n images */
@@ -13254,7 +13459,8 @@ static void conv_entry_13_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s2_c64k128_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s2_c64k128_h8w8_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer2.0.conv1 (conv 3x3/2 pad 1, 64->128), bwd_data alone: r->n images */
@@ -13279,7 +13485,8 @@ static void conv_entry_16_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c128k128_h4w4_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c128k128_h4w4_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer2.0.conv2 (conv 3x3/1 pad 1, 128->128), bwd_data alone: r->n images */
@@ -13304,7 +13511,8 @@ static void conv_entry_20_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv1x1_s2_c128k256_h4w4_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv1x1_s2_c128k256_h4w4_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer3.0.downsample.0 (conv 1x1/2 pad 0, 128->256), bwd_data alone: r->n images */
@@ -13329,7 +13537,8 @@ static void conv_entry_22_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s2_c128k256_h4w4_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s2_c128k256_h4w4_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer3.0.conv1 (conv 3x3/2 pad 1, 128->256), bwd_data alone: r->n images */
@@ -13346,7 +13555,7 @@ static void conv_entry_22_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s2_c128k256_h4w4_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s2_c128k256_h4w4_bwd_weights(n, x, dy, dw, nt);
 }
 
 /* layer3.0.conv2 (conv 3x3/1 pad 1, 256->256), fwd alone: r->n images */
@@ -13354,7 +13563,8 @@ static void conv_entry_25_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c256k256_h2w2_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c256k256_h2w2_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer3.0.conv2 (conv 3x3/1 pad 1, 256->256), bwd_data alone: r->n images */
@@ -13371,7 +13581,7 @@ static void conv_entry_25_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c256k256_h2w2_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c256k256_h2w2_bwd_weights(n, x, dy, dw, nt);
 }
 
 static const rn_conv_entry convs[9] = {
@@ -13621,9 +13831,9 @@ static const char summary[] =
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   4,951,872\n"
     "  activations per image:        94,208 inference, 299,008 training\n"
-    "  inference working memory:     94,208 n + 25,600 t\n"
-    "  training working memory:      7,311,168 + 299,008 n + 2,375,680 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 119,808, training 9,985,856\n";
+    "  inference working memory:     2,359,296 + 94,208 n + 25,600 t (rearranged weights; activations; scratch)\n"
+    "  training working memory:      7,311,168 + 299,008 n + 608,256 t (gradients, work; activations; scratch)\n"
+    "  at n = 1, t = 1:              inference 2,479,104, training 8,218,432\n";
 
 const rn_model resnet9_model = {
     .name = "resnet9",
