@@ -23,7 +23,7 @@ end
 function M.forward(L, e)
   local sig, p = shape(L)
   local fn = e:kernel(sig .. "_fwd", "fc_fwd.c.in", p, L)
-  e:call("%s(n, %s, %s, %s, %s);", fn, e:x(L.inputs[1]), e:p(L.weight), e:p(L.bias), e:x(L.output))
+  e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:x(L.inputs[1]), e:p(L.weight), e:p(L.bias), e:x(L.output))
 end
 
 function M.backward(L, e)

@@ -25,7 +25,7 @@ end
 function M.forward(L, e)
   local sig, p = shape(L)
   local fn = e:kernel(sig .. "_fwd", "maxpool_fwd.c.in", p, L)
-  e:call("%s(n, %s, %s);", fn, e:x(L.inputs[1]), e:x(L.output))
+  e:call("%s(n, %s, %s, nt);", fn, e:x(L.inputs[1]), e:x(L.output))
 end
 
 function M.backward(L, e)
@@ -33,7 +33,7 @@ function M.backward(L, e)
   local x = L.inputs[1]
   p.ACC = e:accumulate(x, L)
   local fn = e:kernel(sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), "maxpool_bwd.c.in", p, L)
-  e:call("%s(n, %s, %s, %s);", fn, e:x(x), e:dx(L.output), e:dx(x))
+  e:call("%s(n, %s, %s, %s, nt);", fn, e:x(x), e:dx(L.output), e:dx(x))
 end
 
 return M

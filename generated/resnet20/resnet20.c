@@ -155,7 +155,7 @@ static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *re
  * Used by: conv1. */
 static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 3, KB = 16 };
+    enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -163,8 +163,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -185,8 +185,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * KB + 0);
-        const vf w1 = vload(wp + 48 + c * KB + 8);
+        const vf w0 = vload(wp + 48 + c * 16 + 0);
+        const vf w1 = vload(wp + 48 + c * 16 + 8);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -207,8 +207,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * KB + 0);
-        const vf w1 = vload(wp + 96 + c * KB + 8);
+        const vf w0 = vload(wp + 96 + c * 16 + 0);
+        const vf w1 = vload(wp + 96 + c * 16 + 8);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -229,8 +229,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * KB + 0);
-        const vf w1 = vload(wp + 144 + c * KB + 8);
+        const vf w0 = vload(wp + 144 + c * 16 + 0);
+        const vf w1 = vload(wp + 144 + c * 16 + 8);
         const vf b0 = vbcast(ip + 102 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -251,8 +251,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * KB + 0);
-        const vf w1 = vload(wp + 192 + c * KB + 8);
+        const vf w0 = vload(wp + 192 + c * 16 + 0);
+        const vf w1 = vload(wp + 192 + c * 16 + 8);
         const vf b0 = vbcast(ip + 105 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -273,8 +273,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * KB + 0);
-        const vf w1 = vload(wp + 240 + c * KB + 8);
+        const vf w0 = vload(wp + 240 + c * 16 + 0);
+        const vf w1 = vload(wp + 240 + c * 16 + 8);
         const vf b0 = vbcast(ip + 108 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -295,8 +295,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * KB + 0);
-        const vf w1 = vload(wp + 288 + c * KB + 8);
+        const vf w0 = vload(wp + 288 + c * 16 + 0);
+        const vf w1 = vload(wp + 288 + c * 16 + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -317,8 +317,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * KB + 0);
-        const vf w1 = vload(wp + 336 + c * KB + 8);
+        const vf w0 = vload(wp + 336 + c * 16 + 0);
+        const vf w1 = vload(wp + 336 + c * 16 + 8);
         const vf b0 = vbcast(ip + 207 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -339,8 +339,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * KB + 0);
-        const vf w1 = vload(wp + 384 + c * KB + 8);
+        const vf w0 = vload(wp + 384 + c * 16 + 0);
+        const vf w1 = vload(wp + 384 + c * 16 + 8);
         const vf b0 = vbcast(ip + 210 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -376,12 +376,12 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
 
 static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 3, KB = 16 };
+    enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -390,8 +390,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * KB + 0);
-        const vf w1 = vload(wp + 48 + c * KB + 8);
+        const vf w0 = vload(wp + 48 + c * 16 + 0);
+        const vf w1 = vload(wp + 48 + c * 16 + 8);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -400,8 +400,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * KB + 0);
-        const vf w1 = vload(wp + 96 + c * KB + 8);
+        const vf w0 = vload(wp + 96 + c * 16 + 0);
+        const vf w1 = vload(wp + 96 + c * 16 + 8);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -410,8 +410,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * KB + 0);
-        const vf w1 = vload(wp + 144 + c * KB + 8);
+        const vf w0 = vload(wp + 144 + c * 16 + 0);
+        const vf w1 = vload(wp + 144 + c * 16 + 8);
         const vf b0 = vbcast(ip + 102 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -420,8 +420,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * KB + 0);
-        const vf w1 = vload(wp + 192 + c * KB + 8);
+        const vf w0 = vload(wp + 192 + c * 16 + 0);
+        const vf w1 = vload(wp + 192 + c * 16 + 8);
         const vf b0 = vbcast(ip + 105 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -430,8 +430,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * KB + 0);
-        const vf w1 = vload(wp + 240 + c * KB + 8);
+        const vf w0 = vload(wp + 240 + c * 16 + 0);
+        const vf w1 = vload(wp + 240 + c * 16 + 8);
         const vf b0 = vbcast(ip + 108 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -440,8 +440,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * KB + 0);
-        const vf w1 = vload(wp + 288 + c * KB + 8);
+        const vf w0 = vload(wp + 288 + c * 16 + 0);
+        const vf w1 = vload(wp + 288 + c * 16 + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -450,8 +450,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * KB + 0);
-        const vf w1 = vload(wp + 336 + c * KB + 8);
+        const vf w0 = vload(wp + 336 + c * 16 + 0);
+        const vf w1 = vload(wp + 336 + c * 16 + 8);
         const vf b0 = vbcast(ip + 207 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -460,8 +460,8 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * KB + 0);
-        const vf w1 = vload(wp + 384 + c * KB + 8);
+        const vf w0 = vload(wp + 384 + c * 16 + 0);
+        const vf w1 = vload(wp + 384 + c * 16 + 8);
         const vf b0 = vbcast(ip + 210 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -496,8 +496,8 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c3k16_h32w32_fwd_c1_t6(ip + col * 3, wk + kb * TAPS * IC, op + col * 16 + kb);
-                    conv3x3_s1_c3k16_h32w32_fwd_c1_t2(ip + 90, wk + kb * TAPS * IC, op + 480 + kb);
+                        conv3x3_s1_c3k16_h32w32_fwd_c1_t6(ip + col * 3, wk + kb, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_fwd_c1_t2(ip + 90, wk + kb, op + 480 + kb);
                 }
             }
         }
@@ -614,7 +614,7 @@ static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *res
  * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
 static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -622,8 +622,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -644,8 +644,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -666,8 +666,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -688,8 +688,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -710,8 +710,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -732,8 +732,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -754,8 +754,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -776,8 +776,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -798,8 +798,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -835,12 +835,12 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
 
 static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -849,8 +849,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -859,8 +859,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -869,8 +869,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -879,8 +879,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -889,8 +889,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -899,8 +899,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -909,8 +909,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -919,8 +919,8 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -955,8 +955,8 @@ static void conv3x3_s1_c16k16_h32w32_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_fwd_c1_t6(ip + col * 16, wk + kb * TAPS * IC, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_fwd_c1_t2(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_fwd_c1_t6(ip + col * 16, wk + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_fwd_c1_t2(ip + 480, wk + kb, op + 480 + kb);
                 }
             }
         }
@@ -1093,15 +1093,15 @@ static void shortcut_a_s2_c16k32_h32w32_lo8_fwd(size_t n, const float *restrict 
  * Used by: layer2.0.conv1. */
 static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, KB = 32 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1119,10 +1119,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
-        const vf w2 = vload(wp + 512 + c * KB + 16);
-        const vf w3 = vload(wp + 512 + c * KB + 24);
+        const vf w0 = vload(wp + 512 + c * 32 + 0);
+        const vf w1 = vload(wp + 512 + c * 32 + 8);
+        const vf w2 = vload(wp + 512 + c * 32 + 16);
+        const vf w3 = vload(wp + 512 + c * 32 + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1140,10 +1140,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1161,10 +1161,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
-        const vf w2 = vload(wp + 1536 + c * KB + 16);
-        const vf w3 = vload(wp + 1536 + c * KB + 24);
+        const vf w0 = vload(wp + 1536 + c * 32 + 0);
+        const vf w1 = vload(wp + 1536 + c * 32 + 8);
+        const vf w2 = vload(wp + 1536 + c * 32 + 16);
+        const vf w3 = vload(wp + 1536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1182,10 +1182,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1203,10 +1203,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * KB + 0);
-        const vf w1 = vload(wp + 2560 + c * KB + 8);
-        const vf w2 = vload(wp + 2560 + c * KB + 16);
-        const vf w3 = vload(wp + 2560 + c * KB + 24);
+        const vf w0 = vload(wp + 2560 + c * 32 + 0);
+        const vf w1 = vload(wp + 2560 + c * 32 + 8);
+        const vf w2 = vload(wp + 2560 + c * 32 + 16);
+        const vf w3 = vload(wp + 2560 + c * 32 + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1224,10 +1224,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1245,10 +1245,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * KB + 0);
-        const vf w1 = vload(wp + 3584 + c * KB + 8);
-        const vf w2 = vload(wp + 3584 + c * KB + 16);
-        const vf w3 = vload(wp + 3584 + c * KB + 24);
+        const vf w0 = vload(wp + 3584 + c * 32 + 0);
+        const vf w1 = vload(wp + 3584 + c * 32 + 8);
+        const vf w2 = vload(wp + 3584 + c * 32 + 16);
+        const vf w3 = vload(wp + 3584 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1266,10 +1266,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1302,13 +1302,13 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
 
 static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, KB = 32 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1316,10 +1316,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
-        const vf w2 = vload(wp + 512 + c * KB + 16);
-        const vf w3 = vload(wp + 512 + c * KB + 24);
+        const vf w0 = vload(wp + 512 + c * 32 + 0);
+        const vf w1 = vload(wp + 512 + c * 32 + 8);
+        const vf w2 = vload(wp + 512 + c * 32 + 16);
+        const vf w3 = vload(wp + 512 + c * 32 + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1327,10 +1327,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1338,10 +1338,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
-        const vf w2 = vload(wp + 1536 + c * KB + 16);
-        const vf w3 = vload(wp + 1536 + c * KB + 24);
+        const vf w0 = vload(wp + 1536 + c * 32 + 0);
+        const vf w1 = vload(wp + 1536 + c * 32 + 8);
+        const vf w2 = vload(wp + 1536 + c * 32 + 16);
+        const vf w3 = vload(wp + 1536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1349,10 +1349,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1360,10 +1360,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * KB + 0);
-        const vf w1 = vload(wp + 2560 + c * KB + 8);
-        const vf w2 = vload(wp + 2560 + c * KB + 16);
-        const vf w3 = vload(wp + 2560 + c * KB + 24);
+        const vf w0 = vload(wp + 2560 + c * 32 + 0);
+        const vf w1 = vload(wp + 2560 + c * 32 + 8);
+        const vf w2 = vload(wp + 2560 + c * 32 + 16);
+        const vf w3 = vload(wp + 2560 + c * 32 + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1371,10 +1371,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1382,10 +1382,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * KB + 0);
-        const vf w1 = vload(wp + 3584 + c * KB + 8);
-        const vf w2 = vload(wp + 3584 + c * KB + 16);
-        const vf w3 = vload(wp + 3584 + c * KB + 24);
+        const vf w0 = vload(wp + 3584 + c * 32 + 0);
+        const vf w1 = vload(wp + 3584 + c * 32 + 8);
+        const vf w2 = vload(wp + 3584 + c * 32 + 16);
+        const vf w3 = vload(wp + 3584 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1393,10 +1393,10 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1430,8 +1430,8 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb * TAPS * IC, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
+                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb, op + 480 + kb);
                 }
             }
         }
@@ -1548,15 +1548,15 @@ static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
  * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
 static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1574,10 +1574,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1595,10 +1595,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1616,10 +1616,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1637,10 +1637,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1658,10 +1658,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1679,10 +1679,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1700,10 +1700,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1721,10 +1721,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1757,13 +1757,13 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
 
 static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1771,10 +1771,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1782,10 +1782,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1793,10 +1793,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1804,10 +1804,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1815,10 +1815,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1826,10 +1826,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1837,10 +1837,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1848,10 +1848,10 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1885,8 +1885,8 @@ static void conv3x3_s1_c32k32_h16w16_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_fwd_c1_t3(ip + col * 32, wk + kb * TAPS * IC, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_fwd_c1_t1(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_fwd_c1_t3(ip + col * 32, wk + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_fwd_c1_t1(ip + 480, wk + kb, op + 480 + kb);
                 }
             }
         }
@@ -2023,15 +2023,15 @@ static void shortcut_a_s2_c32k64_h16w16_lo16_fwd(size_t n, const float *restrict
  * Used by: layer3.0.conv1. */
 static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2049,10 +2049,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 64 + 0);
+        const vf w1 = vload(wp + 2048 + c * 64 + 8);
+        const vf w2 = vload(wp + 2048 + c * 64 + 16);
+        const vf w3 = vload(wp + 2048 + c * 64 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2070,10 +2070,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2091,10 +2091,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2112,10 +2112,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2133,10 +2133,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 64 + 0);
+        const vf w1 = vload(wp + 10240 + c * 64 + 8);
+        const vf w2 = vload(wp + 10240 + c * 64 + 16);
+        const vf w3 = vload(wp + 10240 + c * 64 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2154,10 +2154,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2175,10 +2175,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 64 + 0);
+        const vf w1 = vload(wp + 14336 + c * 64 + 8);
+        const vf w2 = vload(wp + 14336 + c * 64 + 16);
+        const vf w3 = vload(wp + 14336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2196,10 +2196,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2232,14 +2232,14 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
 
 static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2252,10 +2252,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 64 + 0);
+        const vf w1 = vload(wp + 2048 + c * 64 + 8);
+        const vf w2 = vload(wp + 2048 + c * 64 + 16);
+        const vf w3 = vload(wp + 2048 + c * 64 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2268,10 +2268,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2284,10 +2284,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2300,10 +2300,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2316,10 +2316,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 64 + 0);
+        const vf w1 = vload(wp + 10240 + c * 64 + 8);
+        const vf w2 = vload(wp + 10240 + c * 64 + 16);
+        const vf w3 = vload(wp + 10240 + c * 64 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2332,10 +2332,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2348,10 +2348,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 64 + 0);
+        const vf w1 = vload(wp + 14336 + c * 64 + 8);
+        const vf w2 = vload(wp + 14336 + c * 64 + 16);
+        const vf w3 = vload(wp + 14336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2364,10 +2364,10 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2389,7 +2389,7 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
@@ -2397,15 +2397,7 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -2418,8 +2410,8 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb, op + 384 + kb);
                 }
             }
         }
@@ -2536,15 +2528,15 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
  * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
 static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2562,10 +2554,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2583,10 +2575,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2604,10 +2596,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2625,10 +2617,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2646,10 +2638,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2667,10 +2659,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2688,10 +2680,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2709,10 +2701,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2745,14 +2737,14 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
 
 static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2765,10 +2757,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2781,10 +2773,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2797,10 +2789,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2813,10 +2805,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2829,10 +2821,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2845,10 +2837,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2861,10 +2853,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2877,10 +2869,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2902,7 +2894,7 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
@@ -2910,15 +2902,7 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -2931,8 +2915,8 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, wk + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, wk + kb, op + 384 + kb);
                 }
             }
         }
@@ -3066,16 +3050,29 @@ static void gap_c64_hw64_fwd(size_t n, const float *restrict x, float *restrict 
 /* fc_i64o10_fwd: fully connected, 64->10, forward.
  * Used by: fc. */
 static void fc_i64o10_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict bias,
-    float *restrict y)
+    float *restrict y, int threads)
 {
-    enum { IN = 64, OUT = 10 };
-    for (size_t b = 0; b < n; b++)
-        for (int o = 0; o < OUT; o++) {
-            float s = 0.0f;
-            for (int i = 0; i < IN; i++)
-                s += x[b * IN + i] * w[o * IN + i];
-            y[b * OUT + o] = s + bias[o];
+    enum { IN = 64, OUT = 10, LANES = 8, FULL = IN - IN % LANES };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (int o = tid; o < OUT; o += nt) {
+            const float *restrict wo = w + (size_t)o * IN;
+            for (size_t b = 0; b < n; b++) {
+                const float *restrict xb = x + b * IN;
+                float lane[LANES] = { 0.0f };
+                for (int i = 0; i < FULL; i += LANES)
+                    for (int l = 0; l < LANES; l++)
+                        lane[l] += xb[i + l] * wo[i + l];
+                float s = 0.0f;
+                for (int l = 0; l < LANES; l++)
+                    s += lane[l];
+                for (int i = FULL; i < IN; i++)
+                    s += xb[i] * wo[i];
+                y[b * OUT + o] = s + bias[o];
+            }
         }
+    }
 }
 
 /* conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval: conv 3x3/1 pad 1, 3->16, forward in eval mode.
@@ -3083,7 +3080,7 @@ static void fc_i64o10_fwd(size_t n, const float *restrict x, const float *restri
 static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 3, KB = 16 };
+    enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -3091,8 +3088,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3113,8 +3110,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * KB + 0);
-        const vf w1 = vload(wp + 48 + c * KB + 8);
+        const vf w0 = vload(wp + 48 + c * 16 + 0);
+        const vf w1 = vload(wp + 48 + c * 16 + 8);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3135,8 +3132,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * KB + 0);
-        const vf w1 = vload(wp + 96 + c * KB + 8);
+        const vf w0 = vload(wp + 96 + c * 16 + 0);
+        const vf w1 = vload(wp + 96 + c * 16 + 8);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3157,8 +3154,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * KB + 0);
-        const vf w1 = vload(wp + 144 + c * KB + 8);
+        const vf w0 = vload(wp + 144 + c * 16 + 0);
+        const vf w1 = vload(wp + 144 + c * 16 + 8);
         const vf b0 = vbcast(ip + 102 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3179,8 +3176,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * KB + 0);
-        const vf w1 = vload(wp + 192 + c * KB + 8);
+        const vf w0 = vload(wp + 192 + c * 16 + 0);
+        const vf w1 = vload(wp + 192 + c * 16 + 8);
         const vf b0 = vbcast(ip + 105 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3201,8 +3198,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * KB + 0);
-        const vf w1 = vload(wp + 240 + c * KB + 8);
+        const vf w0 = vload(wp + 240 + c * 16 + 0);
+        const vf w1 = vload(wp + 240 + c * 16 + 8);
         const vf b0 = vbcast(ip + 108 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3223,8 +3220,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * KB + 0);
-        const vf w1 = vload(wp + 288 + c * KB + 8);
+        const vf w0 = vload(wp + 288 + c * 16 + 0);
+        const vf w1 = vload(wp + 288 + c * 16 + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3245,8 +3242,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * KB + 0);
-        const vf w1 = vload(wp + 336 + c * KB + 8);
+        const vf w0 = vload(wp + 336 + c * 16 + 0);
+        const vf w1 = vload(wp + 336 + c * 16 + 8);
         const vf b0 = vbcast(ip + 207 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3267,8 +3264,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * KB + 0);
-        const vf w1 = vload(wp + 384 + c * KB + 8);
+        const vf w0 = vload(wp + 384 + c * 16 + 0);
+        const vf w1 = vload(wp + 384 + c * 16 + 8);
         const vf b0 = vbcast(ip + 210 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3331,12 +3328,12 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
 static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 3, KB = 16 };
+    enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3345,8 +3342,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * KB + 0);
-        const vf w1 = vload(wp + 48 + c * KB + 8);
+        const vf w0 = vload(wp + 48 + c * 16 + 0);
+        const vf w1 = vload(wp + 48 + c * 16 + 8);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3355,8 +3352,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * KB + 0);
-        const vf w1 = vload(wp + 96 + c * KB + 8);
+        const vf w0 = vload(wp + 96 + c * 16 + 0);
+        const vf w1 = vload(wp + 96 + c * 16 + 8);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3365,8 +3362,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * KB + 0);
-        const vf w1 = vload(wp + 144 + c * KB + 8);
+        const vf w0 = vload(wp + 144 + c * 16 + 0);
+        const vf w1 = vload(wp + 144 + c * 16 + 8);
         const vf b0 = vbcast(ip + 102 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3375,8 +3372,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * KB + 0);
-        const vf w1 = vload(wp + 192 + c * KB + 8);
+        const vf w0 = vload(wp + 192 + c * 16 + 0);
+        const vf w1 = vload(wp + 192 + c * 16 + 8);
         const vf b0 = vbcast(ip + 105 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3385,8 +3382,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * KB + 0);
-        const vf w1 = vload(wp + 240 + c * KB + 8);
+        const vf w0 = vload(wp + 240 + c * 16 + 0);
+        const vf w1 = vload(wp + 240 + c * 16 + 8);
         const vf b0 = vbcast(ip + 108 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3395,8 +3392,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * KB + 0);
-        const vf w1 = vload(wp + 288 + c * KB + 8);
+        const vf w0 = vload(wp + 288 + c * 16 + 0);
+        const vf w1 = vload(wp + 288 + c * 16 + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3405,8 +3402,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * KB + 0);
-        const vf w1 = vload(wp + 336 + c * KB + 8);
+        const vf w0 = vload(wp + 336 + c * 16 + 0);
+        const vf w1 = vload(wp + 336 + c * 16 + 8);
         const vf b0 = vbcast(ip + 207 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3415,8 +3412,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * KB + 0);
-        const vf w1 = vload(wp + 384 + c * KB + 8);
+        const vf w0 = vload(wp + 384 + c * 16 + 0);
+        const vf w1 = vload(wp + 384 + c * 16 + 8);
         const vf b0 = vbcast(ip + 210 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3468,8 +3465,8 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 3, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 16 + kb);
-                    conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 90, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 3, wk + kb, scale + kb, shift + kb, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 90, wk + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -3481,7 +3478,7 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
 static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -3489,8 +3486,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3511,8 +3508,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3533,8 +3530,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3555,8 +3552,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3577,8 +3574,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3599,8 +3596,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3621,8 +3618,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3643,8 +3640,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3665,8 +3662,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3729,12 +3726,12 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
 static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3743,8 +3740,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3753,8 +3750,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3763,8 +3760,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3773,8 +3770,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3783,8 +3780,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3793,8 +3790,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3803,8 +3800,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3813,8 +3810,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3866,8 +3863,8 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb, scale + kb, shift + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -3879,7 +3876,7 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -3887,8 +3884,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3909,8 +3906,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3931,8 +3928,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3953,8 +3950,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3975,8 +3972,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3997,8 +3994,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4019,8 +4016,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4041,8 +4038,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4063,8 +4060,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4139,12 +4136,12 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
 static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4153,8 +4150,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4163,8 +4160,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4173,8 +4170,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4183,8 +4180,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4193,8 +4190,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4203,8 +4200,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4213,8 +4210,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4223,8 +4220,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4282,8 +4279,8 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 16 + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb, scale + kb, shift + kb, rp + col * 16 + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(ip + 480, wk + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
                 }
             }
         }
@@ -4295,15 +4292,15 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
 static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, KB = 32 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4321,10 +4318,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
-        const vf w2 = vload(wp + 512 + c * KB + 16);
-        const vf w3 = vload(wp + 512 + c * KB + 24);
+        const vf w0 = vload(wp + 512 + c * 32 + 0);
+        const vf w1 = vload(wp + 512 + c * 32 + 8);
+        const vf w2 = vload(wp + 512 + c * 32 + 16);
+        const vf w3 = vload(wp + 512 + c * 32 + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4342,10 +4339,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4363,10 +4360,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
-        const vf w2 = vload(wp + 1536 + c * KB + 16);
-        const vf w3 = vload(wp + 1536 + c * KB + 24);
+        const vf w0 = vload(wp + 1536 + c * 32 + 0);
+        const vf w1 = vload(wp + 1536 + c * 32 + 8);
+        const vf w2 = vload(wp + 1536 + c * 32 + 16);
+        const vf w3 = vload(wp + 1536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4384,10 +4381,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4405,10 +4402,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * KB + 0);
-        const vf w1 = vload(wp + 2560 + c * KB + 8);
-        const vf w2 = vload(wp + 2560 + c * KB + 16);
-        const vf w3 = vload(wp + 2560 + c * KB + 24);
+        const vf w0 = vload(wp + 2560 + c * 32 + 0);
+        const vf w1 = vload(wp + 2560 + c * 32 + 8);
+        const vf w2 = vload(wp + 2560 + c * 32 + 16);
+        const vf w3 = vload(wp + 2560 + c * 32 + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4426,10 +4423,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4447,10 +4444,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * KB + 0);
-        const vf w1 = vload(wp + 3584 + c * KB + 8);
-        const vf w2 = vload(wp + 3584 + c * KB + 16);
-        const vf w3 = vload(wp + 3584 + c * KB + 24);
+        const vf w0 = vload(wp + 3584 + c * 32 + 0);
+        const vf w1 = vload(wp + 3584 + c * 32 + 8);
+        const vf w2 = vload(wp + 3584 + c * 32 + 16);
+        const vf w3 = vload(wp + 3584 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4468,10 +4465,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4533,13 +4530,13 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
 static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, KB = 32 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4547,10 +4544,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
-        const vf w2 = vload(wp + 512 + c * KB + 16);
-        const vf w3 = vload(wp + 512 + c * KB + 24);
+        const vf w0 = vload(wp + 512 + c * 32 + 0);
+        const vf w1 = vload(wp + 512 + c * 32 + 8);
+        const vf w2 = vload(wp + 512 + c * 32 + 16);
+        const vf w3 = vload(wp + 512 + c * 32 + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4558,10 +4555,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4569,10 +4566,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
-        const vf w2 = vload(wp + 1536 + c * KB + 16);
-        const vf w3 = vload(wp + 1536 + c * KB + 24);
+        const vf w0 = vload(wp + 1536 + c * 32 + 0);
+        const vf w1 = vload(wp + 1536 + c * 32 + 8);
+        const vf w2 = vload(wp + 1536 + c * 32 + 16);
+        const vf w3 = vload(wp + 1536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4580,10 +4577,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4591,10 +4588,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * KB + 0);
-        const vf w1 = vload(wp + 2560 + c * KB + 8);
-        const vf w2 = vload(wp + 2560 + c * KB + 16);
-        const vf w3 = vload(wp + 2560 + c * KB + 24);
+        const vf w0 = vload(wp + 2560 + c * 32 + 0);
+        const vf w1 = vload(wp + 2560 + c * 32 + 8);
+        const vf w2 = vload(wp + 2560 + c * 32 + 16);
+        const vf w3 = vload(wp + 2560 + c * 32 + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4602,10 +4599,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4613,10 +4610,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * KB + 0);
-        const vf w1 = vload(wp + 3584 + c * KB + 8);
-        const vf w2 = vload(wp + 3584 + c * KB + 16);
-        const vf w3 = vload(wp + 3584 + c * KB + 24);
+        const vf w0 = vload(wp + 3584 + c * 32 + 0);
+        const vf w1 = vload(wp + 3584 + c * 32 + 8);
+        const vf w2 = vload(wp + 3584 + c * 32 + 16);
+        const vf w3 = vload(wp + 3584 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4624,10 +4621,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4680,8 +4677,8 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -4693,15 +4690,15 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4719,10 +4716,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4740,10 +4737,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4761,10 +4758,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4782,10 +4779,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4803,10 +4800,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4824,10 +4821,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4845,10 +4842,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4866,10 +4863,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4943,13 +4940,13 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
 static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4957,10 +4954,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4968,10 +4965,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4979,10 +4976,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4990,10 +4987,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5001,10 +4998,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5012,10 +5009,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5023,10 +5020,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5034,10 +5031,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5096,8 +5093,8 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 32 + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, rp + col * 32 + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
                 }
             }
         }
@@ -5109,15 +5106,15 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
 static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5135,10 +5132,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5156,10 +5153,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5177,10 +5174,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5198,10 +5195,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5219,10 +5216,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5240,10 +5237,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5261,10 +5258,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5282,10 +5279,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5347,13 +5344,13 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
 static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5361,10 +5358,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5372,10 +5369,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5383,10 +5380,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5394,10 +5391,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5405,10 +5402,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5416,10 +5413,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5427,10 +5424,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5438,10 +5435,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5494,8 +5491,8 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -5507,15 +5504,15 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5533,10 +5530,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 64 + 0);
+        const vf w1 = vload(wp + 2048 + c * 64 + 8);
+        const vf w2 = vload(wp + 2048 + c * 64 + 16);
+        const vf w3 = vload(wp + 2048 + c * 64 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5554,10 +5551,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5575,10 +5572,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5596,10 +5593,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5617,10 +5614,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 64 + 0);
+        const vf w1 = vload(wp + 10240 + c * 64 + 8);
+        const vf w2 = vload(wp + 10240 + c * 64 + 16);
+        const vf w3 = vload(wp + 10240 + c * 64 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5638,10 +5635,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5659,10 +5656,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 64 + 0);
+        const vf w1 = vload(wp + 14336 + c * 64 + 8);
+        const vf w2 = vload(wp + 14336 + c * 64 + 16);
+        const vf w3 = vload(wp + 14336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5680,10 +5677,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5745,14 +5742,14 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
 static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5765,10 +5762,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 64 + 0);
+        const vf w1 = vload(wp + 2048 + c * 64 + 8);
+        const vf w2 = vload(wp + 2048 + c * 64 + 16);
+        const vf w3 = vload(wp + 2048 + c * 64 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5781,10 +5778,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5797,10 +5794,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5813,10 +5810,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5829,10 +5826,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 64 + 0);
+        const vf w1 = vload(wp + 10240 + c * 64 + 8);
+        const vf w2 = vload(wp + 10240 + c * 64 + 16);
+        const vf w3 = vload(wp + 10240 + c * 64 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5845,10 +5842,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5861,10 +5858,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 64 + 0);
+        const vf w1 = vload(wp + 14336 + c * 64 + 8);
+        const vf w2 = vload(wp + 14336 + c * 64 + 16);
+        const vf w3 = vload(wp + 14336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5877,10 +5874,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5922,7 +5919,7 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
@@ -5937,15 +5934,7 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -5958,8 +5947,8 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -5971,15 +5960,15 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5997,10 +5986,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6018,10 +6007,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6039,10 +6028,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6060,10 +6049,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6081,10 +6070,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6102,10 +6091,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6123,10 +6112,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6144,10 +6133,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6221,14 +6210,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
 static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6241,10 +6230,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6257,10 +6246,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6273,10 +6262,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6289,10 +6278,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6305,10 +6294,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6321,10 +6310,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6337,10 +6326,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6353,10 +6342,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6406,7 +6395,7 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
@@ -6421,15 +6410,7 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -6444,8 +6425,8 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
                 }
             }
         }
@@ -6457,15 +6438,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
 static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6483,10 +6464,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6504,10 +6485,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6525,10 +6506,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6546,10 +6527,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6567,10 +6548,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6588,10 +6569,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6609,10 +6590,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6630,10 +6611,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6695,14 +6676,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
 static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6715,10 +6696,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6731,10 +6712,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6747,10 +6728,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6763,10 +6744,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6779,10 +6760,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6795,10 +6776,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6811,10 +6792,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6827,10 +6808,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6872,7 +6853,7 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
@@ -6887,15 +6868,7 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -6908,8 +6881,8 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -7057,13 +7030,13 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
 /* conv3x3_s1_c64k64_h8w8_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
  * Used by: layer3.2.conv2, layer3.2.conv1, layer3.1.conv2, layer3.1.conv1, layer3.0.conv2. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 64, K = 64, S = 1, WP = 10, OH = 8, OW = 8 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -7102,11 +7075,11 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t3(const float *restrict x
 }
 
 static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 64, K = 64, S = 1, WP = 10, OH = 8, OW = 8 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -7141,14 +7114,17 @@ static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 32) {
-                        for (int c = 0; c < 63; c += 3)
-                            conv3x3_s1_c64k64_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
-                        conv3x3_s1_c64k64_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, rstep);
-                    }
+            const int rstep = by_image ? 1 : nt;
+            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 8 * rstep) {
+                const int r1 = r0 + 8 * rstep < OH ? r0 + 8 * rstep : OH;
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++)
+                        for (int kb = 0; kb < K; kb += 32) {
+                            for (int c = 0; c < 63; c += 3)
+                                conv3x3_s1_c64k64_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
+                            conv3x3_s1_c64k64_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, r1, rstep);
+                        }
+            }
         }
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
@@ -7167,15 +7143,15 @@ static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x
  * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2, layer3.1.conv1, layer3.2.conv1. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7193,10 +7169,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7214,10 +7190,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7235,10 +7211,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7256,10 +7232,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7277,10 +7253,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 32 + 0);
+        const vf w1 = vload(wp + 10240 + c * 32 + 8);
+        const vf w2 = vload(wp + 10240 + c * 32 + 16);
+        const vf w3 = vload(wp + 10240 + c * 32 + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7298,10 +7274,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7319,10 +7295,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 32 + 0);
+        const vf w1 = vload(wp + 14336 + c * 32 + 8);
+        const vf w2 = vload(wp + 14336 + c * 32 + 16);
+        const vf w3 = vload(wp + 14336 + c * 32 + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7340,10 +7316,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7376,14 +7352,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
 
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7396,10 +7372,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7412,10 +7388,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7428,10 +7404,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7444,10 +7420,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7460,10 +7436,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 32 + 0);
+        const vf w1 = vload(wp + 10240 + c * 32 + 8);
+        const vf w2 = vload(wp + 10240 + c * 32 + 16);
+        const vf w3 = vload(wp + 10240 + c * 32 + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7476,10 +7452,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7492,10 +7468,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 32 + 0);
+        const vf w1 = vload(wp + 14336 + c * 32 + 8);
+        const vf w2 = vload(wp + 14336 + c * 32 + 16);
+        const vf w3 = vload(wp + 14336 + c * 32 + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7508,10 +7484,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7671,15 +7647,15 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
  * Used by: layer3.2.conv1, layer3.1.conv1. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7697,10 +7673,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7718,10 +7694,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7739,10 +7715,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7760,10 +7736,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7781,10 +7757,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 32 + 0);
+        const vf w1 = vload(wp + 10240 + c * 32 + 8);
+        const vf w2 = vload(wp + 10240 + c * 32 + 16);
+        const vf w3 = vload(wp + 10240 + c * 32 + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7802,10 +7778,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7823,10 +7799,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 32 + 0);
+        const vf w1 = vload(wp + 14336 + c * 32 + 8);
+        const vf w2 = vload(wp + 14336 + c * 32 + 16);
+        const vf w3 = vload(wp + 14336 + c * 32 + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7844,10 +7820,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7880,14 +7856,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
 
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7900,10 +7876,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7916,10 +7892,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7932,10 +7908,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7948,10 +7924,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7964,10 +7940,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 32 + 0);
+        const vf w1 = vload(wp + 10240 + c * 32 + 8);
+        const vf w2 = vload(wp + 10240 + c * 32 + 16);
+        const vf w3 = vload(wp + 10240 + c * 32 + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7980,10 +7956,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7996,10 +7972,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 32 + 0);
+        const vf w1 = vload(wp + 14336 + c * 32 + 8);
+        const vf w2 = vload(wp + 14336 + c * 32 + 16);
+        const vf w3 = vload(wp + 14336 + c * 32 + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8012,10 +7988,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8078,13 +8054,13 @@ static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict 
 /* conv3x3_s2_c32k64_h16w16_bwd_weights: conv 3x3/2 pad 1, 32->64, backward to the weights.
  * Used by: layer3.0.conv1. */
 static inline void conv3x3_s2_c32k64_h16w16_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 32, K = 64, S = 2, WP = 17, OH = 8, OW = 8 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -8123,12 +8099,12 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_weights_t3(const float *restrict
 }
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_weights_t2(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 32, K = 64, S = 2, WP = 17, OH = 8, OW = 8 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -8172,14 +8148,17 @@ static void conv3x3_s2_c32k64_h16w16_bwd_weights(size_t n, const float *restrict
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 32) {
-                        for (int c = 0; c < 30; c += 3)
-                            conv3x3_s2_c32k64_h16w16_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
-                        conv3x3_s2_c32k64_h16w16_bwd_weights_t2(xp + (i * WP + j) * C + 30, dyb + kb, part + ((i * KW + j) * C + 30) * K + kb, r0, rstep);
-                    }
+            const int rstep = by_image ? 1 : nt;
+            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 8 * rstep) {
+                const int r1 = r0 + 8 * rstep < OH ? r0 + 8 * rstep : OH;
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++)
+                        for (int kb = 0; kb < K; kb += 32) {
+                            for (int c = 0; c < 30; c += 3)
+                                conv3x3_s2_c32k64_h16w16_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
+                            conv3x3_s2_c32k64_h16w16_bwd_weights_t2(xp + (i * WP + j) * C + 30, dyb + kb, part + ((i * KW + j) * C + 30) * K + kb, r0, r1, rstep);
+                        }
+            }
         }
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
@@ -8198,15 +8177,15 @@ static void conv3x3_s2_c32k64_h16w16_bwd_weights(size_t n, const float *restrict
  * Used by: layer3.0.conv1. */
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8239,14 +8218,14 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t3(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8270,15 +8249,15 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t2(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8296,10 +8275,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 32 + 0);
+        const vf w1 = vload(wp + 10240 + c * 32 + 8);
+        const vf w2 = vload(wp + 10240 + c * 32 + 16);
+        const vf w3 = vload(wp + 10240 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8332,14 +8311,14 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8352,10 +8331,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 32 + 0);
+        const vf w1 = vload(wp + 10240 + c * 32 + 8);
+        const vf w2 = vload(wp + 10240 + c * 32 + 16);
+        const vf w3 = vload(wp + 10240 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8379,15 +8358,15 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8405,10 +8384,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 32 + 0);
+        const vf w1 = vload(wp + 14336 + c * 32 + 8);
+        const vf w2 = vload(wp + 14336 + c * 32 + 16);
+        const vf w3 = vload(wp + 14336 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8441,14 +8420,14 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8461,10 +8440,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 32 + 0);
+        const vf w1 = vload(wp + 14336 + c * 32 + 8);
+        const vf w2 = vload(wp + 14336 + c * 32 + 16);
+        const vf w3 = vload(wp + 14336 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8488,15 +8467,15 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8514,10 +8493,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8535,10 +8514,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8556,10 +8535,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8592,14 +8571,14 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict
 
 static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8612,10 +8591,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8628,10 +8607,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8644,10 +8623,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8852,13 +8831,13 @@ static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const f
 /* conv3x3_s1_c32k32_h16w16_bwd_weights: conv 3x3/1 pad 1, 32->32, backward to the weights.
  * Used by: layer2.2.conv2, layer2.2.conv1, layer2.1.conv2, layer2.1.conv1, layer2.0.conv2. */
 static inline void conv3x3_s1_c32k32_h16w16_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 32, K = 32, S = 1, WP = 18, OH = 16, OW = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -8897,12 +8876,12 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_weights_t3(const float *restrict
 }
 
 static inline void conv3x3_s1_c32k32_h16w16_bwd_weights_t2(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 32, K = 32, S = 1, WP = 18, OH = 16, OW = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -8946,14 +8925,17 @@ static void conv3x3_s1_c32k32_h16w16_bwd_weights(size_t n, const float *restrict
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 32) {
-                        for (int c = 0; c < 30; c += 3)
-                            conv3x3_s1_c32k32_h16w16_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
-                        conv3x3_s1_c32k32_h16w16_bwd_weights_t2(xp + (i * WP + j) * C + 30, dyb + kb, part + ((i * KW + j) * C + 30) * K + kb, r0, rstep);
-                    }
+            const int rstep = by_image ? 1 : nt;
+            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 5 * rstep) {
+                const int r1 = r0 + 5 * rstep < OH ? r0 + 5 * rstep : OH;
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++)
+                        for (int kb = 0; kb < K; kb += 32) {
+                            for (int c = 0; c < 30; c += 3)
+                                conv3x3_s1_c32k32_h16w16_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
+                            conv3x3_s1_c32k32_h16w16_bwd_weights_t2(xp + (i * WP + j) * C + 30, dyb + kb, part + ((i * KW + j) * C + 30) * K + kb, r0, r1, rstep);
+                        }
+            }
         }
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
@@ -8972,15 +8954,15 @@ static void conv3x3_s1_c32k32_h16w16_bwd_weights(size_t n, const float *restrict
  * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2, layer2.1.conv1, layer2.2.conv1. */
 static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8998,10 +8980,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9019,10 +9001,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9040,10 +9022,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9061,10 +9043,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9082,10 +9064,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + -32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9103,10 +9085,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9124,10 +9106,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9145,10 +9127,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + -608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9181,13 +9163,13 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict
 
 static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9195,10 +9177,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9206,10 +9188,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9217,10 +9199,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9228,10 +9210,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9239,10 +9221,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + -32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9250,10 +9232,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9261,10 +9243,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9272,10 +9254,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + -608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9426,15 +9408,15 @@ static void bn_c32_hw256_relu_bwd(size_t n, const float *restrict x, const float
  * Used by: layer2.2.conv1, layer2.1.conv1. */
 static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9452,10 +9434,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9473,10 +9455,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9494,10 +9476,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9515,10 +9497,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9536,10 +9518,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + -32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9557,10 +9539,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9578,10 +9560,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9599,10 +9581,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + -608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9635,13 +9617,13 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *rest
 
 static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9649,10 +9631,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9660,10 +9642,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9671,10 +9653,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9682,10 +9664,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9693,10 +9675,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + -32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9704,10 +9686,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9715,10 +9697,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9726,10 +9708,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *rest
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + -608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9783,13 +9765,13 @@ static void conv3x3_s1_c32k32_h16w16_bwd_data_acc(size_t n, const float *restric
 /* conv3x3_s2_c16k32_h32w32_bwd_weights: conv 3x3/2 pad 1, 16->32, backward to the weights.
  * Used by: layer2.0.conv1. */
 static inline void conv3x3_s2_c16k32_h32w32_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 16, K = 32, S = 2, WP = 33, OH = 16, OW = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -9828,11 +9810,11 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_weights_t3(const float *restrict
 }
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 16, K = 32, S = 2, WP = 33, OH = 16, OW = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -9867,14 +9849,17 @@ static void conv3x3_s2_c16k32_h32w32_bwd_weights(size_t n, const float *restrict
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 32) {
-                        for (int c = 0; c < 15; c += 3)
-                            conv3x3_s2_c16k32_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
-                        conv3x3_s2_c16k32_h32w32_bwd_weights_t1(xp + (i * WP + j) * C + 15, dyb + kb, part + ((i * KW + j) * C + 15) * K + kb, r0, rstep);
-                    }
+            const int rstep = by_image ? 1 : nt;
+            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 5 * rstep) {
+                const int r1 = r0 + 5 * rstep < OH ? r0 + 5 * rstep : OH;
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++)
+                        for (int kb = 0; kb < K; kb += 32) {
+                            for (int c = 0; c < 15; c += 3)
+                                conv3x3_s2_c16k32_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
+                            conv3x3_s2_c16k32_h32w32_bwd_weights_t1(xp + (i * WP + j) * C + 15, dyb + kb, part + ((i * KW + j) * C + 15) * K + kb, r0, r1, rstep);
+                        }
+            }
         }
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
@@ -9893,7 +9878,7 @@ static void conv3x3_s2_c16k32_h32w32_bwd_weights(size_t n, const float *restrict
  * Used by: layer2.0.conv1. */
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 16 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -9901,8 +9886,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t6(const float *restrict
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9938,14 +9923,14 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t6(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 16 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9971,7 +9956,7 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t4(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 16 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -9979,8 +9964,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(const float *restrict
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10001,8 +9986,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * KB + 0);
-        const vf w1 = vload(wp + 2560 + c * KB + 8);
+        const vf w0 = vload(wp + 2560 + c * 16 + 0);
+        const vf w1 = vload(wp + 2560 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10038,14 +10023,14 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 16 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10060,8 +10045,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t4(const float *restrict
         a3_1 = vfma(b3, w1, a3_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * KB + 0);
-        const vf w1 = vload(wp + 2560 + c * KB + 8);
+        const vf w0 = vload(wp + 2560 + c * 16 + 0);
+        const vf w1 = vload(wp + 2560 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10087,7 +10072,7 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t4(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 16 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -10095,8 +10080,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(const float *restrict
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10117,8 +10102,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * KB + 0);
-        const vf w1 = vload(wp + 3584 + c * KB + 8);
+        const vf w0 = vload(wp + 3584 + c * 16 + 0);
+        const vf w1 = vload(wp + 3584 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10154,14 +10139,14 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 16 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10176,8 +10161,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t4(const float *restrict
         a3_1 = vfma(b3, w1, a3_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * KB + 0);
-        const vf w1 = vload(wp + 3584 + c * KB + 8);
+        const vf w0 = vload(wp + 3584 + c * 16 + 0);
+        const vf w1 = vload(wp + 3584 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10203,7 +10188,7 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t4(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 16 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -10211,8 +10196,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10233,8 +10218,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10255,8 +10240,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w0 = vload(wp + 3072 + c * 16 + 0);
+        const vf w1 = vload(wp + 3072 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10277,8 +10262,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w0 = vload(wp + 4096 + c * 16 + 0);
+        const vf w1 = vload(wp + 4096 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10314,14 +10299,14 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict
 
 static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 32, KB = 16 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10336,8 +10321,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(const float *restrict
         a3_1 = vfma(b3, w1, a3_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10352,8 +10337,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(const float *restrict
         a3_1 = vfma(b3, w1, a3_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
+        const vf w0 = vload(wp + 3072 + c * 16 + 0);
+        const vf w1 = vload(wp + 3072 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10368,8 +10353,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(const float *restrict
         a3_1 = vfma(b3, w1, a3_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
+        const vf w0 = vload(wp + 4096 + c * 16 + 0);
+        const vf w1 = vload(wp + 4096 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10576,7 +10561,7 @@ static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const 
 /* conv3x3_s1_c16k16_h32w32_bwd_weights: conv 3x3/1 pad 1, 16->16, backward to the weights.
  * Used by: layer1.2.conv2, layer1.2.conv1, layer1.1.conv2, layer1.1.conv1, layer1.0.conv2, layer1.0.conv1. */
 static inline void conv3x3_s1_c16k16_h32w32_bwd_weights_t6(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 16, K = 16, S = 1, WP = 34, OH = 32, OW = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -10585,7 +10570,7 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_weights_t6(const float *restrict
     vf a3_0 = vzero(), a3_1 = vzero();
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -10625,14 +10610,14 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_weights_t6(const float *restrict
 }
 
 static inline void conv3x3_s1_c16k16_h32w32_bwd_weights_t4(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 16, K = 16, S = 1, WP = 34, OH = 32, OW = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -10676,14 +10661,17 @@ static void conv3x3_s1_c16k16_h32w32_bwd_weights(size_t n, const float *restrict
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 16) {
-                        for (int c = 0; c < 12; c += 6)
-                            conv3x3_s1_c16k16_h32w32_bwd_weights_t6(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
-                        conv3x3_s1_c16k16_h32w32_bwd_weights_t4(xp + (i * WP + j) * C + 12, dyb + kb, part + ((i * KW + j) * C + 12) * K + kb, r0, rstep);
-                    }
+            const int rstep = by_image ? 1 : nt;
+            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 2 * rstep) {
+                const int r1 = r0 + 2 * rstep < OH ? r0 + 2 * rstep : OH;
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++)
+                        for (int kb = 0; kb < K; kb += 16) {
+                            for (int c = 0; c < 12; c += 6)
+                                conv3x3_s1_c16k16_h32w32_bwd_weights_t6(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
+                            conv3x3_s1_c16k16_h32w32_bwd_weights_t4(xp + (i * WP + j) * C + 12, dyb + kb, part + ((i * KW + j) * C + 12) * K + kb, r0, r1, rstep);
+                        }
+            }
         }
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
@@ -10702,7 +10690,7 @@ static void conv3x3_s1_c16k16_h32w32_bwd_weights(size_t n, const float *restrict
  * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2, layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
 static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -10710,8 +10698,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10732,8 +10720,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10754,8 +10742,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10776,8 +10764,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10798,8 +10786,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10820,8 +10808,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + -16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10842,8 +10830,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + -528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10864,8 +10852,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10886,8 +10874,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + -560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10923,12 +10911,12 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict
 
 static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10937,8 +10925,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10947,8 +10935,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10957,8 +10945,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10967,8 +10955,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10977,8 +10965,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + -16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10987,8 +10975,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + -528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10997,8 +10985,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11007,8 +10995,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + -560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11160,7 +11148,7 @@ static void bn_c16_hw1024_relu_bwd(size_t n, const float *restrict x, const floa
  * Used by: layer1.2.conv1, layer1.1.conv1, layer1.0.conv1. */
 static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -11168,8 +11156,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11190,8 +11178,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11212,8 +11200,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11234,8 +11222,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11256,8 +11244,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11278,8 +11266,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + -16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11300,8 +11288,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + -528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11322,8 +11310,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11344,8 +11332,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + -560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11381,12 +11369,12 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *rest
 
 static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11395,8 +11383,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11405,8 +11393,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11415,8 +11403,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11425,8 +11413,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11435,8 +11423,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + -16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11445,8 +11433,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + -528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11455,8 +11443,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + -544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11465,8 +11453,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *rest
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + -560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11521,13 +11509,13 @@ static void conv3x3_s1_c16k16_h32w32_bwd_data_acc(size_t n, const float *restric
 /* conv3x3_s1_c3k16_h32w32_bwd_weights: conv 3x3/1 pad 1, 3->16, backward to the weights.
  * Used by: conv1. */
 static inline void conv3x3_s1_c3k16_h32w32_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 3, K = 16, S = 1, WP = 34, OH = 32, OW = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -11566,12 +11554,15 @@ static void conv3x3_s1_c3k16_h32w32_bwd_weights(size_t n, const float *restrict 
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 16) {
-                        conv3x3_s1_c3k16_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + 0, dyb + kb, part + ((i * KW + j) * C + 0) * K + kb, r0, rstep);
-                    }
+            const int rstep = by_image ? 1 : nt;
+            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 2 * rstep) {
+                const int r1 = r0 + 2 * rstep < OH ? r0 + 2 * rstep : OH;
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++)
+                        for (int kb = 0; kb < K; kb += 16) {
+                            conv3x3_s1_c3k16_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + 0, dyb + kb, part + ((i * KW + j) * C + 0) * K + kb, r0, r1, rstep);
+                        }
+            }
         }
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
@@ -11746,27 +11737,27 @@ static RN_NOINLINE void forward_train_layer3_0(rn_run *r, const float *x, float 
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
     RN_TIMED(28, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 322560 * n, A + 330752 * n));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
-    RN_TIMED(29, conv3x3_s2_c32k64_h16w16_fwd(n, A + 322560 * n, P + 65552, Wk + 1376, A + 334848 * n, r->scratch, nt));
+    RN_TIMED(29, conv3x3_s2_c32k64_h16w16_fwd(n, A + 322560 * n, P + 65552, A + 334848 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(30, bn_c64_hw64_relu_fwd(n, A + 334848 * n, A + 338944 * n, P + 83984, P + 84048, S + 608, S + 672, Wk + 608, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(31, conv3x3_s1_c64k64_h8w8_fwd(n, A + 338944 * n, P + 84112, Wk + 1376, A + 343040 * n, r->scratch, nt));
+    RN_TIMED(31, conv3x3_s1_c64k64_h8w8_fwd(n, A + 338944 * n, P + 84112, A + 343040 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(32, bn_c64_hw64_add_relu_fwd(n, A + 343040 * n, A + 330752 * n, A + 347136 * n, P + 120976, P + 121040, S + 736, S + 800, Wk + 736, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(33, conv3x3_s1_c64k64_h8w8_fwd(n, A + 347136 * n, P + 121104, Wk + 1376, A + 330752 * n, r->scratch, nt));
+    RN_TIMED(33, conv3x3_s1_c64k64_h8w8_fwd(n, A + 347136 * n, P + 121104, A + 330752 * n, r->scratch, nt));
     /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(34, bn_c64_hw64_relu_fwd(n, A + 330752 * n, A + 351232 * n, P + 157968, P + 158032, S + 864, S + 928, Wk + 864, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(35, conv3x3_s1_c64k64_h8w8_fwd(n, A + 351232 * n, P + 158096, Wk + 1376, A + 355328 * n, r->scratch, nt));
+    RN_TIMED(35, conv3x3_s1_c64k64_h8w8_fwd(n, A + 351232 * n, P + 158096, A + 355328 * n, r->scratch, nt));
     /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(36, bn_c64_hw64_add_relu_fwd(n, A + 355328 * n, A + 347136 * n, A + 359424 * n, P + 194960, P + 195024, S + 992, S + 1056, Wk + 992, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(37, conv3x3_s1_c64k64_h8w8_fwd(n, A + 359424 * n, P + 195088, Wk + 1376, A + 363520 * n, r->scratch, nt));
+    RN_TIMED(37, conv3x3_s1_c64k64_h8w8_fwd(n, A + 359424 * n, P + 195088, A + 363520 * n, r->scratch, nt));
     /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(38, bn_c64_hw64_relu_fwd(n, A + 363520 * n, A + 367616 * n, P + 231952, P + 232016, S + 1120, S + 1184, Wk + 1120, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(39, conv3x3_s1_c64k64_h8w8_fwd(n, A + 367616 * n, P + 232080, Wk + 1376, A + 371712 * n, r->scratch, nt));
+    RN_TIMED(39, conv3x3_s1_c64k64_h8w8_fwd(n, A + 367616 * n, P + 232080, A + 371712 * n, r->scratch, nt));
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(40, bn_c64_hw64_add_relu_fwd(n, A + 371712 * n, A + 359424 * n, A + 375808 * n, P + 268944, P + 269008, S + 1248, S + 1312, Wk + 1248, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -11785,7 +11776,7 @@ static RN_NOINLINE void forward_train_head(rn_run *r, const float *x, float *log
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
     RN_TIMED(41, gap_c64_hw64_fwd(n, A + 375808 * n, A + 379904 * n));
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
-    RN_TIMED(42, fc_i64o10_fwd(n, A + 379904 * n, P + 269072, P + 269712, logits));
+    RN_TIMED(42, fc_i64o10_fwd(n, A + 379904 * n, P + 269072, P + 269712, logits, nt));
 }
 
 /* forward_infer_stem: forward from stem. */
@@ -11871,17 +11862,17 @@ static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float 
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
     RN_TIMED(58, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n));
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 32->64, batch norm folded in, relu (fused); 32x16x16 -> 64x8x8 */
-    RN_TIMED(59, conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, Wk + 1376, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(59, conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt));
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, Wk + 1376, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt));
+    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt));
     /* layer3.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(61, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, Wk + 1376, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(61, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer3.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(62, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, Wk + 1376, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(62, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt));
     /* layer3.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(63, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, Wk + 1376, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(63, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer3.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(64, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, Wk + 1376, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt));
+    RN_TIMED(64, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt));
 }
 
 /* forward_infer_head: forward from head. */
@@ -11898,7 +11889,7 @@ static RN_NOINLINE void forward_infer_head(rn_run *r, const float *x, float *log
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
     RN_TIMED(65, gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n));
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
-    RN_TIMED(66, fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits));
+    RN_TIMED(66, fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits, nt));
 }
 
 /* backward_head: backward from head. */
@@ -12435,8 +12426,7 @@ static void conv_entry_47_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    float *const Wk = r->work;
-    conv3x3_s2_c32k64_h16w16_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
+    conv3x3_s2_c32k64_h16w16_fwd(n, x, w, y, r->scratch, nt);
 }
 
 /* layer3.0.conv1 (conv 3x3/2 pad 1, 32->64), bwd_data alone: r->n images */
@@ -12461,8 +12451,7 @@ static void conv_entry_50_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
 }
 
 /* layer3.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -12487,8 +12476,7 @@ static void conv_entry_54_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
 }
 
 /* layer3.1.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -12513,8 +12501,7 @@ static void conv_entry_57_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
 }
 
 /* layer3.1.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -12539,8 +12526,7 @@ static void conv_entry_61_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
 }
 
 /* layer3.2.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -12565,8 +12551,7 @@ static void conv_entry_64_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
 }
 
 /* layer3.2.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -13073,9 +13058,9 @@ static const char summary[] =
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   1,084,416\n"
     "  activations per image:        208,896 inference, 1,569,280 training\n"
-    "  inference working memory:     147,456 + 208,896 n + 73,984 t (rearranged weights; activations; scratch)\n"
+    "  inference working memory:     0 + 208,896 n + 73,984 t (rearranged weights; activations; scratch)\n"
     "  training working memory:      1,231,872 + 1,569,280 n + 173,056 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 430,336, training 2,974,208\n";
+    "  at n = 1, t = 1:              inference 282,880, training 2,974,208\n";
 
 const rn_model resnet20_model = {
     .name = "resnet20",

@@ -13,7 +13,7 @@
  *   activations  NHWC: [n][H][W][C];  conv weights HWIO: [KH][KW][C][K];  fc weights [OUT][IN]
  *   P, S         parameters, BN running statistics (S = P + 269728: one params buffer)
  *   A            the activation arena (inference plan, 52224 floats per image, offset * n)
- *   Wk           work: conv weights rearranged for the kernels (36864 floats)
+ *   Wk           work: conv weights rearranged for the kernels (0 floats)
  * 14 kernels, one per distinct signature, then the schedule.
  */
 #include "resnet20_infer.h"
@@ -205,16 +205,29 @@ static void gap_c64_hw64_fwd(size_t n, const float *restrict x, float *restrict 
 /* fc_i64o10_fwd: fully connected, 64->10, forward.
  * Used by: fc. */
 static void fc_i64o10_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict bias,
-    float *restrict y)
+    float *restrict y, int threads)
 {
-    enum { IN = 64, OUT = 10 };
-    for (size_t b = 0; b < n; b++)
-        for (int o = 0; o < OUT; o++) {
-            float s = 0.0f;
-            for (int i = 0; i < IN; i++)
-                s += x[b * IN + i] * w[o * IN + i];
-            y[b * OUT + o] = s + bias[o];
+    enum { IN = 64, OUT = 10, LANES = 8, FULL = IN - IN % LANES };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (int o = tid; o < OUT; o += nt) {
+            const float *restrict wo = w + (size_t)o * IN;
+            for (size_t b = 0; b < n; b++) {
+                const float *restrict xb = x + b * IN;
+                float lane[LANES] = { 0.0f };
+                for (int i = 0; i < FULL; i += LANES)
+                    for (int l = 0; l < LANES; l++)
+                        lane[l] += xb[i + l] * wo[i + l];
+                float s = 0.0f;
+                for (int l = 0; l < LANES; l++)
+                    s += lane[l];
+                for (int i = FULL; i < IN; i++)
+                    s += xb[i] * wo[i];
+                y[b * OUT + o] = s + bias[o];
+            }
         }
+    }
 }
 
 /* conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval: conv 3x3/1 pad 1, 3->16, forward in eval mode.
@@ -222,7 +235,7 @@ static void fc_i64o10_fwd(size_t n, const float *restrict x, const float *restri
 static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 3, KB = 16 };
+    enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -230,8 +243,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -252,8 +265,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * KB + 0);
-        const vf w1 = vload(wp + 48 + c * KB + 8);
+        const vf w0 = vload(wp + 48 + c * 16 + 0);
+        const vf w1 = vload(wp + 48 + c * 16 + 8);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -274,8 +287,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * KB + 0);
-        const vf w1 = vload(wp + 96 + c * KB + 8);
+        const vf w0 = vload(wp + 96 + c * 16 + 0);
+        const vf w1 = vload(wp + 96 + c * 16 + 8);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -296,8 +309,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * KB + 0);
-        const vf w1 = vload(wp + 144 + c * KB + 8);
+        const vf w0 = vload(wp + 144 + c * 16 + 0);
+        const vf w1 = vload(wp + 144 + c * 16 + 8);
         const vf b0 = vbcast(ip + 102 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -318,8 +331,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * KB + 0);
-        const vf w1 = vload(wp + 192 + c * KB + 8);
+        const vf w0 = vload(wp + 192 + c * 16 + 0);
+        const vf w1 = vload(wp + 192 + c * 16 + 8);
         const vf b0 = vbcast(ip + 105 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -340,8 +353,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * KB + 0);
-        const vf w1 = vload(wp + 240 + c * KB + 8);
+        const vf w0 = vload(wp + 240 + c * 16 + 0);
+        const vf w1 = vload(wp + 240 + c * 16 + 8);
         const vf b0 = vbcast(ip + 108 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -362,8 +375,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * KB + 0);
-        const vf w1 = vload(wp + 288 + c * KB + 8);
+        const vf w0 = vload(wp + 288 + c * 16 + 0);
+        const vf w1 = vload(wp + 288 + c * 16 + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -384,8 +397,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * KB + 0);
-        const vf w1 = vload(wp + 336 + c * KB + 8);
+        const vf w0 = vload(wp + 336 + c * 16 + 0);
+        const vf w1 = vload(wp + 336 + c * 16 + 8);
         const vf b0 = vbcast(ip + 207 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -406,8 +419,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * KB + 0);
-        const vf w1 = vload(wp + 384 + c * KB + 8);
+        const vf w0 = vload(wp + 384 + c * 16 + 0);
+        const vf w1 = vload(wp + 384 + c * 16 + 8);
         const vf b0 = vbcast(ip + 210 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -470,12 +483,12 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
 static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 3, KB = 16 };
+    enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -484,8 +497,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * KB + 0);
-        const vf w1 = vload(wp + 48 + c * KB + 8);
+        const vf w0 = vload(wp + 48 + c * 16 + 0);
+        const vf w1 = vload(wp + 48 + c * 16 + 8);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -494,8 +507,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * KB + 0);
-        const vf w1 = vload(wp + 96 + c * KB + 8);
+        const vf w0 = vload(wp + 96 + c * 16 + 0);
+        const vf w1 = vload(wp + 96 + c * 16 + 8);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -504,8 +517,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * KB + 0);
-        const vf w1 = vload(wp + 144 + c * KB + 8);
+        const vf w0 = vload(wp + 144 + c * 16 + 0);
+        const vf w1 = vload(wp + 144 + c * 16 + 8);
         const vf b0 = vbcast(ip + 102 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -514,8 +527,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * KB + 0);
-        const vf w1 = vload(wp + 192 + c * KB + 8);
+        const vf w0 = vload(wp + 192 + c * 16 + 0);
+        const vf w1 = vload(wp + 192 + c * 16 + 8);
         const vf b0 = vbcast(ip + 105 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -524,8 +537,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * KB + 0);
-        const vf w1 = vload(wp + 240 + c * KB + 8);
+        const vf w0 = vload(wp + 240 + c * 16 + 0);
+        const vf w1 = vload(wp + 240 + c * 16 + 8);
         const vf b0 = vbcast(ip + 108 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -534,8 +547,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * KB + 0);
-        const vf w1 = vload(wp + 288 + c * KB + 8);
+        const vf w0 = vload(wp + 288 + c * 16 + 0);
+        const vf w1 = vload(wp + 288 + c * 16 + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -544,8 +557,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * KB + 0);
-        const vf w1 = vload(wp + 336 + c * KB + 8);
+        const vf w0 = vload(wp + 336 + c * 16 + 0);
+        const vf w1 = vload(wp + 336 + c * 16 + 8);
         const vf b0 = vbcast(ip + 207 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -554,8 +567,8 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * KB + 0);
-        const vf w1 = vload(wp + 384 + c * KB + 8);
+        const vf w0 = vload(wp + 384 + c * 16 + 0);
+        const vf w1 = vload(wp + 384 + c * 16 + 8);
         const vf b0 = vbcast(ip + 210 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -607,8 +620,8 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 3, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 16 + kb);
-                    conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 90, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 3, wk + kb, scale + kb, shift + kb, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 90, wk + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -620,7 +633,7 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
 static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -628,8 +641,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -650,8 +663,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -672,8 +685,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -694,8 +707,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -716,8 +729,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -738,8 +751,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -760,8 +773,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -782,8 +795,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -804,8 +817,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -868,12 +881,12 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *
 static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -882,8 +895,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -892,8 +905,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -902,8 +915,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -912,8 +925,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -922,8 +935,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -932,8 +945,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -942,8 +955,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -952,8 +965,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1005,8 +1018,8 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb, scale + kb, shift + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -1018,7 +1031,7 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
@@ -1026,8 +1039,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1048,8 +1061,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1070,8 +1083,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1092,8 +1105,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1114,8 +1127,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1136,8 +1149,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1158,8 +1171,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1180,8 +1193,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1202,8 +1215,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
         a5_1 = vfma(b5, w1, a5_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1278,12 +1291,12 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const flo
 static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 16, KB = 16 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1292,8 +1305,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * KB + 0);
-        const vf w1 = vload(wp + 256 + c * KB + 8);
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1302,8 +1315,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1312,8 +1325,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1322,8 +1335,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1332,8 +1345,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * KB + 0);
-        const vf w1 = vload(wp + 1280 + c * KB + 8);
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1342,8 +1355,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1352,8 +1365,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * KB + 0);
-        const vf w1 = vload(wp + 1792 + c * KB + 8);
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1104 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1362,8 +1375,8 @@ static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_1 = vfma(b1, w1, a1_1);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1421,8 +1434,8 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 16 + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb, scale + kb, shift + kb, rp + col * 16 + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(ip + 480, wk + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
                 }
             }
         }
@@ -1434,15 +1447,15 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
 static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, KB = 32 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1460,10 +1473,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
-        const vf w2 = vload(wp + 512 + c * KB + 16);
-        const vf w3 = vload(wp + 512 + c * KB + 24);
+        const vf w0 = vload(wp + 512 + c * 32 + 0);
+        const vf w1 = vload(wp + 512 + c * 32 + 8);
+        const vf w2 = vload(wp + 512 + c * 32 + 16);
+        const vf w3 = vload(wp + 512 + c * 32 + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1481,10 +1494,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1502,10 +1515,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
-        const vf w2 = vload(wp + 1536 + c * KB + 16);
-        const vf w3 = vload(wp + 1536 + c * KB + 24);
+        const vf w0 = vload(wp + 1536 + c * 32 + 0);
+        const vf w1 = vload(wp + 1536 + c * 32 + 8);
+        const vf w2 = vload(wp + 1536 + c * 32 + 16);
+        const vf w3 = vload(wp + 1536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1523,10 +1536,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1544,10 +1557,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * KB + 0);
-        const vf w1 = vload(wp + 2560 + c * KB + 8);
-        const vf w2 = vload(wp + 2560 + c * KB + 16);
-        const vf w3 = vload(wp + 2560 + c * KB + 24);
+        const vf w0 = vload(wp + 2560 + c * 32 + 0);
+        const vf w1 = vload(wp + 2560 + c * 32 + 8);
+        const vf w2 = vload(wp + 2560 + c * 32 + 16);
+        const vf w3 = vload(wp + 2560 + c * 32 + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1565,10 +1578,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1586,10 +1599,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * KB + 0);
-        const vf w1 = vload(wp + 3584 + c * KB + 8);
-        const vf w2 = vload(wp + 3584 + c * KB + 16);
-        const vf w3 = vload(wp + 3584 + c * KB + 24);
+        const vf w0 = vload(wp + 3584 + c * 32 + 0);
+        const vf w1 = vload(wp + 3584 + c * 32 + 8);
+        const vf w2 = vload(wp + 3584 + c * 32 + 16);
+        const vf w3 = vload(wp + 3584 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1607,10 +1620,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1672,13 +1685,13 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
 static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16, KB = 32 };
+    enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1686,10 +1699,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * KB + 0);
-        const vf w1 = vload(wp + 512 + c * KB + 8);
-        const vf w2 = vload(wp + 512 + c * KB + 16);
-        const vf w3 = vload(wp + 512 + c * KB + 24);
+        const vf w0 = vload(wp + 512 + c * 32 + 0);
+        const vf w1 = vload(wp + 512 + c * 32 + 8);
+        const vf w2 = vload(wp + 512 + c * 32 + 16);
+        const vf w3 = vload(wp + 512 + c * 32 + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1697,10 +1710,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1708,10 +1721,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
-        const vf w2 = vload(wp + 1536 + c * KB + 16);
-        const vf w3 = vload(wp + 1536 + c * KB + 24);
+        const vf w0 = vload(wp + 1536 + c * 32 + 0);
+        const vf w1 = vload(wp + 1536 + c * 32 + 8);
+        const vf w2 = vload(wp + 1536 + c * 32 + 16);
+        const vf w3 = vload(wp + 1536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1719,10 +1732,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1730,10 +1743,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * KB + 0);
-        const vf w1 = vload(wp + 2560 + c * KB + 8);
-        const vf w2 = vload(wp + 2560 + c * KB + 16);
-        const vf w3 = vload(wp + 2560 + c * KB + 24);
+        const vf w0 = vload(wp + 2560 + c * 32 + 0);
+        const vf w1 = vload(wp + 2560 + c * 32 + 8);
+        const vf w2 = vload(wp + 2560 + c * 32 + 16);
+        const vf w3 = vload(wp + 2560 + c * 32 + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1741,10 +1754,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1752,10 +1765,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * KB + 0);
-        const vf w1 = vload(wp + 3584 + c * KB + 8);
-        const vf w2 = vload(wp + 3584 + c * KB + 16);
-        const vf w3 = vload(wp + 3584 + c * KB + 24);
+        const vf w0 = vload(wp + 3584 + c * 32 + 0);
+        const vf w1 = vload(wp + 3584 + c * 32 + 8);
+        const vf w2 = vload(wp + 3584 + c * 32 + 16);
+        const vf w3 = vload(wp + 3584 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1763,10 +1776,10 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1819,8 +1832,8 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -1832,15 +1845,15 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1858,10 +1871,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1879,10 +1892,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1900,10 +1913,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1921,10 +1934,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1942,10 +1955,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1963,10 +1976,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1984,10 +1997,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2005,10 +2018,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2082,13 +2095,13 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const flo
 static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2096,10 +2109,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2107,10 +2120,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2118,10 +2131,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2129,10 +2142,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2140,10 +2153,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2151,10 +2164,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2162,10 +2175,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2173,10 +2186,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2235,8 +2248,8 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 32 + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, rp + col * 32 + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
                 }
             }
         }
@@ -2248,15 +2261,15 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
 static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2274,10 +2287,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2295,10 +2308,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2316,10 +2329,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2337,10 +2350,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2358,10 +2371,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2379,10 +2392,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2400,10 +2413,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2421,10 +2434,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2486,13 +2499,13 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *
 static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2500,10 +2513,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2511,10 +2524,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2522,10 +2535,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2533,10 +2546,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2544,10 +2557,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2555,10 +2568,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2566,10 +2579,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1184 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2577,10 +2590,10 @@ static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2633,8 +2646,8 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -2646,15 +2659,15 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2672,10 +2685,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 64 + 0);
+        const vf w1 = vload(wp + 2048 + c * 64 + 8);
+        const vf w2 = vload(wp + 2048 + c * 64 + 16);
+        const vf w3 = vload(wp + 2048 + c * 64 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2693,10 +2706,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2714,10 +2727,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2735,10 +2748,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2756,10 +2769,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 64 + 0);
+        const vf w1 = vload(wp + 10240 + c * 64 + 8);
+        const vf w2 = vload(wp + 10240 + c * 64 + 16);
+        const vf w3 = vload(wp + 10240 + c * 64 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2777,10 +2790,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2798,10 +2811,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 64 + 0);
+        const vf w1 = vload(wp + 14336 + c * 64 + 8);
+        const vf w2 = vload(wp + 14336 + c * 64 + 16);
+        const vf w3 = vload(wp + 14336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2819,10 +2832,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2884,14 +2897,14 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
 static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32, KB = 32 };
+    enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2904,10 +2917,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * KB + 0);
-        const vf w1 = vload(wp + 1024 + c * KB + 8);
-        const vf w2 = vload(wp + 1024 + c * KB + 16);
-        const vf w3 = vload(wp + 1024 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 64 + 0);
+        const vf w1 = vload(wp + 2048 + c * 64 + 8);
+        const vf w2 = vload(wp + 2048 + c * 64 + 16);
+        const vf w3 = vload(wp + 2048 + c * 64 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2920,10 +2933,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2936,10 +2949,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2952,10 +2965,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2968,10 +2981,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * KB + 0);
-        const vf w1 = vload(wp + 5120 + c * KB + 8);
-        const vf w2 = vload(wp + 5120 + c * KB + 16);
-        const vf w3 = vload(wp + 5120 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 64 + 0);
+        const vf w1 = vload(wp + 10240 + c * 64 + 8);
+        const vf w2 = vload(wp + 10240 + c * 64 + 16);
+        const vf w3 = vload(wp + 10240 + c * 64 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2984,10 +2997,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3000,10 +3013,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * KB + 0);
-        const vf w1 = vload(wp + 7168 + c * KB + 8);
-        const vf w2 = vload(wp + 7168 + c * KB + 16);
-        const vf w3 = vload(wp + 7168 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 64 + 0);
+        const vf w1 = vload(wp + 14336 + c * 64 + 8);
+        const vf w2 = vload(wp + 14336 + c * 64 + 16);
+        const vf w3 = vload(wp + 14336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3016,10 +3029,10 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3061,7 +3074,7 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
@@ -3076,15 +3089,7 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -3097,8 +3102,8 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -3110,15 +3115,15 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3136,10 +3141,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3157,10 +3162,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3178,10 +3183,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3199,10 +3204,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3220,10 +3225,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3241,10 +3246,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3262,10 +3267,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3283,10 +3288,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3360,14 +3365,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
 static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3380,10 +3385,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3396,10 +3401,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3412,10 +3417,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3428,10 +3433,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3444,10 +3449,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3460,10 +3465,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3476,10 +3481,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3492,10 +3497,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3545,7 +3550,7 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
@@ -3560,15 +3565,7 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -3583,8 +3580,8 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
                 }
             }
         }
@@ -3596,15 +3593,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
 static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3622,10 +3619,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3643,10 +3640,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3664,10 +3661,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3685,10 +3682,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3706,10 +3703,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3727,10 +3724,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3748,10 +3745,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3769,10 +3766,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3834,14 +3831,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
 static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3854,10 +3851,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3870,10 +3867,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3886,10 +3883,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3902,10 +3899,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3918,10 +3915,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3934,10 +3931,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3950,10 +3947,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3966,10 +3963,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4011,7 +4008,7 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
@@ -4026,15 +4023,7 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -4047,8 +4036,8 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -4134,17 +4123,17 @@ static RN_NOINLINE void forward_infer_layer3_0(const rn_infer_ctx *r, const floa
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
     shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n);
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 32->64, batch norm folded in, relu (fused); 32x16x16 -> 64x8x8 */
-    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, Wk + 0, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt);
+    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt);
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, Wk + 0, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt);
     /* layer3.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, Wk + 0, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt);
     /* layer3.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, Wk + 0, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt);
     /* layer3.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, Wk + 0, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt);
     /* layer3.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, Wk + 0, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt);
 }
 
 /* forward_infer_head: forward from head. */
@@ -4160,7 +4149,7 @@ static RN_NOINLINE void forward_infer_head(const rn_infer_ctx *r, const float *x
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
     gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n);
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
-    fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits);
+    fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits, nt);
 }
 
 /* Parameters and statistics in state-dict order: name, PyTorch shape, HWIO, offset, count. */
@@ -4266,7 +4255,7 @@ const resnet20_infer_tensor resnet20_infer_tensors[RESNET20_INFER_TENSORS] = {
 
 size_t resnet20_infer_workspace_bytes(int batch, int threads)
 {
-    const size_t work = 147456u, act = 208896u, scratch = 73984u;
+    const size_t work = 0u, act = 208896u, scratch = 73984u;
     if (batch < 1 || threads < 1)
         return 0;
     if ((size_t)batch > (SIZE_MAX / 4) / act || (size_t)threads > (SIZE_MAX / 4) / (scratch + 1))
@@ -4286,8 +4275,8 @@ int resnet20_infer(const float *params, const float *input, int batch, float *lo
         .n = (size_t)batch, .threads = threads, .bn_eps = 1e-5f,
         .params = params, .stats = params + 269728,
         .work = (float *)workspace,
-        .act = (float *)workspace + 36864,
-        .scratch = (float *)workspace + 36864 + (size_t)batch * 52224,
+        .act = (float *)workspace + 0,
+        .scratch = (float *)workspace + 0 + (size_t)batch * 52224,
     };
     const rn_infer_ctx *r = &c;
     forward_infer_stem(r, x, logits);

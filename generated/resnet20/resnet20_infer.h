@@ -31,7 +31,7 @@
  * rearranged weights + activations + per-thread scratch); the training working memory of the full model (gradients, activations of the
  * training plan, work, per-thread scratch; parameters and optimizer state not included). */
 #define RESNET20_PARAM_BYTES ((size_t)1084416)
-#define RESNET20_WORK_BYTES ((size_t)147456u)
+#define RESNET20_WORK_BYTES ((size_t)0u)
 #define RESNET20_ACT_BYTES(batch) ((size_t)(batch) * 208896u)
 #define RESNET20_SCRATCH_BYTES_PER_THREAD ((size_t)73984)
 #define RESNET20_INFER_BYTES(batch, threads) \

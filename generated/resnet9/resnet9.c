@@ -155,15 +155,15 @@ static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *re
  * Used by: conv1. */
 static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 3, KB = 32 };
+    enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -181,10 +181,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 96 + c * KB + 0);
-        const vf w1 = vload(wp + 96 + c * KB + 8);
-        const vf w2 = vload(wp + 96 + c * KB + 16);
-        const vf w3 = vload(wp + 96 + c * KB + 24);
+        const vf w0 = vload(wp + 192 + c * 64 + 0);
+        const vf w1 = vload(wp + 192 + c * 64 + 8);
+        const vf w2 = vload(wp + 192 + c * 64 + 16);
+        const vf w3 = vload(wp + 192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -202,10 +202,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 192 + c * KB + 0);
-        const vf w1 = vload(wp + 192 + c * KB + 8);
-        const vf w2 = vload(wp + 192 + c * KB + 16);
-        const vf w3 = vload(wp + 192 + c * KB + 24);
+        const vf w0 = vload(wp + 384 + c * 64 + 0);
+        const vf w1 = vload(wp + 384 + c * 64 + 8);
+        const vf w2 = vload(wp + 384 + c * 64 + 16);
+        const vf w3 = vload(wp + 384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -223,10 +223,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
-        const vf w0 = vload(wp + 288 + c * KB + 0);
-        const vf w1 = vload(wp + 288 + c * KB + 8);
-        const vf w2 = vload(wp + 288 + c * KB + 16);
-        const vf w3 = vload(wp + 288 + c * KB + 24);
+        const vf w0 = vload(wp + 576 + c * 64 + 0);
+        const vf w1 = vload(wp + 576 + c * 64 + 8);
+        const vf w2 = vload(wp + 576 + c * 64 + 16);
+        const vf w3 = vload(wp + 576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 9 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -244,10 +244,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
-        const vf w0 = vload(wp + 384 + c * KB + 0);
-        const vf w1 = vload(wp + 384 + c * KB + 8);
-        const vf w2 = vload(wp + 384 + c * KB + 16);
-        const vf w3 = vload(wp + 384 + c * KB + 24);
+        const vf w0 = vload(wp + 768 + c * 64 + 0);
+        const vf w1 = vload(wp + 768 + c * 64 + 8);
+        const vf w2 = vload(wp + 768 + c * 64 + 16);
+        const vf w3 = vload(wp + 768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 12 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -265,10 +265,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
-        const vf w0 = vload(wp + 480 + c * KB + 0);
-        const vf w1 = vload(wp + 480 + c * KB + 8);
-        const vf w2 = vload(wp + 480 + c * KB + 16);
-        const vf w3 = vload(wp + 480 + c * KB + 24);
+        const vf w0 = vload(wp + 960 + c * 64 + 0);
+        const vf w1 = vload(wp + 960 + c * 64 + 8);
+        const vf w2 = vload(wp + 960 + c * 64 + 16);
+        const vf w3 = vload(wp + 960 + c * 64 + 24);
         const vf b0 = vbcast(ip + 15 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -286,10 +286,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
-        const vf w0 = vload(wp + 576 + c * KB + 0);
-        const vf w1 = vload(wp + 576 + c * KB + 8);
-        const vf w2 = vload(wp + 576 + c * KB + 16);
-        const vf w3 = vload(wp + 576 + c * KB + 24);
+        const vf w0 = vload(wp + 1152 + c * 64 + 0);
+        const vf w1 = vload(wp + 1152 + c * 64 + 8);
+        const vf w2 = vload(wp + 1152 + c * 64 + 16);
+        const vf w3 = vload(wp + 1152 + c * 64 + 24);
         const vf b0 = vbcast(ip + 18 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -307,10 +307,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 672 + c * KB + 0);
-        const vf w1 = vload(wp + 672 + c * KB + 8);
-        const vf w2 = vload(wp + 672 + c * KB + 16);
-        const vf w3 = vload(wp + 672 + c * KB + 24);
+        const vf w0 = vload(wp + 1344 + c * 64 + 0);
+        const vf w1 = vload(wp + 1344 + c * 64 + 8);
+        const vf w2 = vload(wp + 1344 + c * 64 + 16);
+        const vf w3 = vload(wp + 1344 + c * 64 + 24);
         const vf b0 = vbcast(ip + 111 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -328,10 +328,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
-        const vf w2 = vload(wp + 768 + c * KB + 16);
-        const vf w3 = vload(wp + 768 + c * KB + 24);
+        const vf w0 = vload(wp + 1536 + c * 64 + 0);
+        const vf w1 = vload(wp + 1536 + c * 64 + 8);
+        const vf w2 = vload(wp + 1536 + c * 64 + 16);
+        const vf w3 = vload(wp + 1536 + c * 64 + 24);
         const vf b0 = vbcast(ip + 114 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -349,10 +349,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 864 + c * KB + 0);
-        const vf w1 = vload(wp + 864 + c * KB + 8);
-        const vf w2 = vload(wp + 864 + c * KB + 16);
-        const vf w3 = vload(wp + 864 + c * KB + 24);
+        const vf w0 = vload(wp + 1728 + c * 64 + 0);
+        const vf w1 = vload(wp + 1728 + c * 64 + 8);
+        const vf w2 = vload(wp + 1728 + c * 64 + 16);
+        const vf w3 = vload(wp + 1728 + c * 64 + 24);
         const vf b0 = vbcast(ip + 117 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -370,10 +370,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
-        const vf w0 = vload(wp + 960 + c * KB + 0);
-        const vf w1 = vload(wp + 960 + c * KB + 8);
-        const vf w2 = vload(wp + 960 + c * KB + 16);
-        const vf w3 = vload(wp + 960 + c * KB + 24);
+        const vf w0 = vload(wp + 1920 + c * 64 + 0);
+        const vf w1 = vload(wp + 1920 + c * 64 + 8);
+        const vf w2 = vload(wp + 1920 + c * 64 + 16);
+        const vf w3 = vload(wp + 1920 + c * 64 + 24);
         const vf b0 = vbcast(ip + 120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -391,10 +391,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
-        const vf w0 = vload(wp + 1056 + c * KB + 0);
-        const vf w1 = vload(wp + 1056 + c * KB + 8);
-        const vf w2 = vload(wp + 1056 + c * KB + 16);
-        const vf w3 = vload(wp + 1056 + c * KB + 24);
+        const vf w0 = vload(wp + 2112 + c * 64 + 0);
+        const vf w1 = vload(wp + 2112 + c * 64 + 8);
+        const vf w2 = vload(wp + 2112 + c * 64 + 16);
+        const vf w3 = vload(wp + 2112 + c * 64 + 24);
         const vf b0 = vbcast(ip + 123 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -412,10 +412,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
-        const vf w0 = vload(wp + 1152 + c * KB + 0);
-        const vf w1 = vload(wp + 1152 + c * KB + 8);
-        const vf w2 = vload(wp + 1152 + c * KB + 16);
-        const vf w3 = vload(wp + 1152 + c * KB + 24);
+        const vf w0 = vload(wp + 2304 + c * 64 + 0);
+        const vf w1 = vload(wp + 2304 + c * 64 + 8);
+        const vf w2 = vload(wp + 2304 + c * 64 + 16);
+        const vf w3 = vload(wp + 2304 + c * 64 + 24);
         const vf b0 = vbcast(ip + 126 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -433,10 +433,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
-        const vf w0 = vload(wp + 1248 + c * KB + 0);
-        const vf w1 = vload(wp + 1248 + c * KB + 8);
-        const vf w2 = vload(wp + 1248 + c * KB + 16);
-        const vf w3 = vload(wp + 1248 + c * KB + 24);
+        const vf w0 = vload(wp + 2496 + c * 64 + 0);
+        const vf w1 = vload(wp + 2496 + c * 64 + 8);
+        const vf w2 = vload(wp + 2496 + c * 64 + 16);
+        const vf w3 = vload(wp + 2496 + c * 64 + 24);
         const vf b0 = vbcast(ip + 129 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -454,10 +454,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1344 + c * KB + 0);
-        const vf w1 = vload(wp + 1344 + c * KB + 8);
-        const vf w2 = vload(wp + 1344 + c * KB + 16);
-        const vf w3 = vload(wp + 1344 + c * KB + 24);
+        const vf w0 = vload(wp + 2688 + c * 64 + 0);
+        const vf w1 = vload(wp + 2688 + c * 64 + 8);
+        const vf w2 = vload(wp + 2688 + c * 64 + 16);
+        const vf w3 = vload(wp + 2688 + c * 64 + 24);
         const vf b0 = vbcast(ip + 222 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -475,10 +475,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1440 + c * KB + 0);
-        const vf w1 = vload(wp + 1440 + c * KB + 8);
-        const vf w2 = vload(wp + 1440 + c * KB + 16);
-        const vf w3 = vload(wp + 1440 + c * KB + 24);
+        const vf w0 = vload(wp + 2880 + c * 64 + 0);
+        const vf w1 = vload(wp + 2880 + c * 64 + 8);
+        const vf w2 = vload(wp + 2880 + c * 64 + 16);
+        const vf w3 = vload(wp + 2880 + c * 64 + 24);
         const vf b0 = vbcast(ip + 225 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -496,10 +496,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
-        const vf w2 = vload(wp + 1536 + c * KB + 16);
-        const vf w3 = vload(wp + 1536 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 64 + 0);
+        const vf w1 = vload(wp + 3072 + c * 64 + 8);
+        const vf w2 = vload(wp + 3072 + c * 64 + 16);
+        const vf w3 = vload(wp + 3072 + c * 64 + 24);
         const vf b0 = vbcast(ip + 228 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -517,10 +517,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
-        const vf w0 = vload(wp + 1632 + c * KB + 0);
-        const vf w1 = vload(wp + 1632 + c * KB + 8);
-        const vf w2 = vload(wp + 1632 + c * KB + 16);
-        const vf w3 = vload(wp + 1632 + c * KB + 24);
+        const vf w0 = vload(wp + 3264 + c * 64 + 0);
+        const vf w1 = vload(wp + 3264 + c * 64 + 8);
+        const vf w2 = vload(wp + 3264 + c * 64 + 16);
+        const vf w3 = vload(wp + 3264 + c * 64 + 24);
         const vf b0 = vbcast(ip + 231 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -538,10 +538,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
-        const vf w0 = vload(wp + 1728 + c * KB + 0);
-        const vf w1 = vload(wp + 1728 + c * KB + 8);
-        const vf w2 = vload(wp + 1728 + c * KB + 16);
-        const vf w3 = vload(wp + 1728 + c * KB + 24);
+        const vf w0 = vload(wp + 3456 + c * 64 + 0);
+        const vf w1 = vload(wp + 3456 + c * 64 + 8);
+        const vf w2 = vload(wp + 3456 + c * 64 + 16);
+        const vf w3 = vload(wp + 3456 + c * 64 + 24);
         const vf b0 = vbcast(ip + 234 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -559,10 +559,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
-        const vf w0 = vload(wp + 1824 + c * KB + 0);
-        const vf w1 = vload(wp + 1824 + c * KB + 8);
-        const vf w2 = vload(wp + 1824 + c * KB + 16);
-        const vf w3 = vload(wp + 1824 + c * KB + 24);
+        const vf w0 = vload(wp + 3648 + c * 64 + 0);
+        const vf w1 = vload(wp + 3648 + c * 64 + 8);
+        const vf w2 = vload(wp + 3648 + c * 64 + 16);
+        const vf w3 = vload(wp + 3648 + c * 64 + 24);
         const vf b0 = vbcast(ip + 237 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -580,10 +580,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
-        const vf w0 = vload(wp + 1920 + c * KB + 0);
-        const vf w1 = vload(wp + 1920 + c * KB + 8);
-        const vf w2 = vload(wp + 1920 + c * KB + 16);
-        const vf w3 = vload(wp + 1920 + c * KB + 24);
+        const vf w0 = vload(wp + 3840 + c * 64 + 0);
+        const vf w1 = vload(wp + 3840 + c * 64 + 8);
+        const vf w2 = vload(wp + 3840 + c * 64 + 16);
+        const vf w3 = vload(wp + 3840 + c * 64 + 24);
         const vf b0 = vbcast(ip + 240 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -601,10 +601,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
-        const vf w0 = vload(wp + 2016 + c * KB + 0);
-        const vf w1 = vload(wp + 2016 + c * KB + 8);
-        const vf w2 = vload(wp + 2016 + c * KB + 16);
-        const vf w3 = vload(wp + 2016 + c * KB + 24);
+        const vf w0 = vload(wp + 4032 + c * 64 + 0);
+        const vf w1 = vload(wp + 4032 + c * 64 + 8);
+        const vf w2 = vload(wp + 4032 + c * 64 + 16);
+        const vf w3 = vload(wp + 4032 + c * 64 + 24);
         const vf b0 = vbcast(ip + 333 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -622,10 +622,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
-        const vf w0 = vload(wp + 2112 + c * KB + 0);
-        const vf w1 = vload(wp + 2112 + c * KB + 8);
-        const vf w2 = vload(wp + 2112 + c * KB + 16);
-        const vf w3 = vload(wp + 2112 + c * KB + 24);
+        const vf w0 = vload(wp + 4224 + c * 64 + 0);
+        const vf w1 = vload(wp + 4224 + c * 64 + 8);
+        const vf w2 = vload(wp + 4224 + c * 64 + 16);
+        const vf w3 = vload(wp + 4224 + c * 64 + 24);
         const vf b0 = vbcast(ip + 336 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -643,10 +643,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
-        const vf w0 = vload(wp + 2208 + c * KB + 0);
-        const vf w1 = vload(wp + 2208 + c * KB + 8);
-        const vf w2 = vload(wp + 2208 + c * KB + 16);
-        const vf w3 = vload(wp + 2208 + c * KB + 24);
+        const vf w0 = vload(wp + 4416 + c * 64 + 0);
+        const vf w1 = vload(wp + 4416 + c * 64 + 8);
+        const vf w2 = vload(wp + 4416 + c * 64 + 16);
+        const vf w3 = vload(wp + 4416 + c * 64 + 24);
         const vf b0 = vbcast(ip + 339 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -664,10 +664,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
-        const vf w0 = vload(wp + 2304 + c * KB + 0);
-        const vf w1 = vload(wp + 2304 + c * KB + 8);
-        const vf w2 = vload(wp + 2304 + c * KB + 16);
-        const vf w3 = vload(wp + 2304 + c * KB + 24);
+        const vf w0 = vload(wp + 4608 + c * 64 + 0);
+        const vf w1 = vload(wp + 4608 + c * 64 + 8);
+        const vf w2 = vload(wp + 4608 + c * 64 + 16);
+        const vf w3 = vload(wp + 4608 + c * 64 + 24);
         const vf b0 = vbcast(ip + 342 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -685,10 +685,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
-        const vf w0 = vload(wp + 2400 + c * KB + 0);
-        const vf w1 = vload(wp + 2400 + c * KB + 8);
-        const vf w2 = vload(wp + 2400 + c * KB + 16);
-        const vf w3 = vload(wp + 2400 + c * KB + 24);
+        const vf w0 = vload(wp + 4800 + c * 64 + 0);
+        const vf w1 = vload(wp + 4800 + c * 64 + 8);
+        const vf w2 = vload(wp + 4800 + c * 64 + 16);
+        const vf w3 = vload(wp + 4800 + c * 64 + 24);
         const vf b0 = vbcast(ip + 345 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -706,10 +706,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
-        const vf w0 = vload(wp + 2496 + c * KB + 0);
-        const vf w1 = vload(wp + 2496 + c * KB + 8);
-        const vf w2 = vload(wp + 2496 + c * KB + 16);
-        const vf w3 = vload(wp + 2496 + c * KB + 24);
+        const vf w0 = vload(wp + 4992 + c * 64 + 0);
+        const vf w1 = vload(wp + 4992 + c * 64 + 8);
+        const vf w2 = vload(wp + 4992 + c * 64 + 16);
+        const vf w3 = vload(wp + 4992 + c * 64 + 24);
         const vf b0 = vbcast(ip + 348 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -727,10 +727,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
-        const vf w0 = vload(wp + 2592 + c * KB + 0);
-        const vf w1 = vload(wp + 2592 + c * KB + 8);
-        const vf w2 = vload(wp + 2592 + c * KB + 16);
-        const vf w3 = vload(wp + 2592 + c * KB + 24);
+        const vf w0 = vload(wp + 5184 + c * 64 + 0);
+        const vf w1 = vload(wp + 5184 + c * 64 + 8);
+        const vf w2 = vload(wp + 5184 + c * 64 + 16);
+        const vf w3 = vload(wp + 5184 + c * 64 + 24);
         const vf b0 = vbcast(ip + 351 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -748,10 +748,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
-        const vf w0 = vload(wp + 2688 + c * KB + 0);
-        const vf w1 = vload(wp + 2688 + c * KB + 8);
-        const vf w2 = vload(wp + 2688 + c * KB + 16);
-        const vf w3 = vload(wp + 2688 + c * KB + 24);
+        const vf w0 = vload(wp + 5376 + c * 64 + 0);
+        const vf w1 = vload(wp + 5376 + c * 64 + 8);
+        const vf w2 = vload(wp + 5376 + c * 64 + 16);
+        const vf w3 = vload(wp + 5376 + c * 64 + 24);
         const vf b0 = vbcast(ip + 444 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -769,10 +769,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
-        const vf w0 = vload(wp + 2784 + c * KB + 0);
-        const vf w1 = vload(wp + 2784 + c * KB + 8);
-        const vf w2 = vload(wp + 2784 + c * KB + 16);
-        const vf w3 = vload(wp + 2784 + c * KB + 24);
+        const vf w0 = vload(wp + 5568 + c * 64 + 0);
+        const vf w1 = vload(wp + 5568 + c * 64 + 8);
+        const vf w2 = vload(wp + 5568 + c * 64 + 16);
+        const vf w3 = vload(wp + 5568 + c * 64 + 24);
         const vf b0 = vbcast(ip + 447 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -790,10 +790,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
-        const vf w0 = vload(wp + 2880 + c * KB + 0);
-        const vf w1 = vload(wp + 2880 + c * KB + 8);
-        const vf w2 = vload(wp + 2880 + c * KB + 16);
-        const vf w3 = vload(wp + 2880 + c * KB + 24);
+        const vf w0 = vload(wp + 5760 + c * 64 + 0);
+        const vf w1 = vload(wp + 5760 + c * 64 + 8);
+        const vf w2 = vload(wp + 5760 + c * 64 + 16);
+        const vf w3 = vload(wp + 5760 + c * 64 + 24);
         const vf b0 = vbcast(ip + 450 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -811,10 +811,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
-        const vf w0 = vload(wp + 2976 + c * KB + 0);
-        const vf w1 = vload(wp + 2976 + c * KB + 8);
-        const vf w2 = vload(wp + 2976 + c * KB + 16);
-        const vf w3 = vload(wp + 2976 + c * KB + 24);
+        const vf w0 = vload(wp + 5952 + c * 64 + 0);
+        const vf w1 = vload(wp + 5952 + c * 64 + 8);
+        const vf w2 = vload(wp + 5952 + c * 64 + 16);
+        const vf w3 = vload(wp + 5952 + c * 64 + 24);
         const vf b0 = vbcast(ip + 453 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -832,10 +832,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 456 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -853,10 +853,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
-        const vf w0 = vload(wp + 3168 + c * KB + 0);
-        const vf w1 = vload(wp + 3168 + c * KB + 8);
-        const vf w2 = vload(wp + 3168 + c * KB + 16);
-        const vf w3 = vload(wp + 3168 + c * KB + 24);
+        const vf w0 = vload(wp + 6336 + c * 64 + 0);
+        const vf w1 = vload(wp + 6336 + c * 64 + 8);
+        const vf w2 = vload(wp + 6336 + c * 64 + 16);
+        const vf w3 = vload(wp + 6336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 459 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -874,10 +874,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
-        const vf w0 = vload(wp + 3264 + c * KB + 0);
-        const vf w1 = vload(wp + 3264 + c * KB + 8);
-        const vf w2 = vload(wp + 3264 + c * KB + 16);
-        const vf w3 = vload(wp + 3264 + c * KB + 24);
+        const vf w0 = vload(wp + 6528 + c * 64 + 0);
+        const vf w1 = vload(wp + 6528 + c * 64 + 8);
+        const vf w2 = vload(wp + 6528 + c * 64 + 16);
+        const vf w3 = vload(wp + 6528 + c * 64 + 24);
         const vf b0 = vbcast(ip + 462 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -895,10 +895,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
-        const vf w0 = vload(wp + 3360 + c * KB + 0);
-        const vf w1 = vload(wp + 3360 + c * KB + 8);
-        const vf w2 = vload(wp + 3360 + c * KB + 16);
-        const vf w3 = vload(wp + 3360 + c * KB + 24);
+        const vf w0 = vload(wp + 6720 + c * 64 + 0);
+        const vf w1 = vload(wp + 6720 + c * 64 + 8);
+        const vf w2 = vload(wp + 6720 + c * 64 + 16);
+        const vf w3 = vload(wp + 6720 + c * 64 + 24);
         const vf b0 = vbcast(ip + 555 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -916,10 +916,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
-        const vf w0 = vload(wp + 3456 + c * KB + 0);
-        const vf w1 = vload(wp + 3456 + c * KB + 8);
-        const vf w2 = vload(wp + 3456 + c * KB + 16);
-        const vf w3 = vload(wp + 3456 + c * KB + 24);
+        const vf w0 = vload(wp + 6912 + c * 64 + 0);
+        const vf w1 = vload(wp + 6912 + c * 64 + 8);
+        const vf w2 = vload(wp + 6912 + c * 64 + 16);
+        const vf w3 = vload(wp + 6912 + c * 64 + 24);
         const vf b0 = vbcast(ip + 558 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -937,10 +937,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
-        const vf w0 = vload(wp + 3552 + c * KB + 0);
-        const vf w1 = vload(wp + 3552 + c * KB + 8);
-        const vf w2 = vload(wp + 3552 + c * KB + 16);
-        const vf w3 = vload(wp + 3552 + c * KB + 24);
+        const vf w0 = vload(wp + 7104 + c * 64 + 0);
+        const vf w1 = vload(wp + 7104 + c * 64 + 8);
+        const vf w2 = vload(wp + 7104 + c * 64 + 16);
+        const vf w3 = vload(wp + 7104 + c * 64 + 24);
         const vf b0 = vbcast(ip + 561 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -958,10 +958,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
-        const vf w0 = vload(wp + 3648 + c * KB + 0);
-        const vf w1 = vload(wp + 3648 + c * KB + 8);
-        const vf w2 = vload(wp + 3648 + c * KB + 16);
-        const vf w3 = vload(wp + 3648 + c * KB + 24);
+        const vf w0 = vload(wp + 7296 + c * 64 + 0);
+        const vf w1 = vload(wp + 7296 + c * 64 + 8);
+        const vf w2 = vload(wp + 7296 + c * 64 + 16);
+        const vf w3 = vload(wp + 7296 + c * 64 + 24);
         const vf b0 = vbcast(ip + 564 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -979,10 +979,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
-        const vf w0 = vload(wp + 3744 + c * KB + 0);
-        const vf w1 = vload(wp + 3744 + c * KB + 8);
-        const vf w2 = vload(wp + 3744 + c * KB + 16);
-        const vf w3 = vload(wp + 3744 + c * KB + 24);
+        const vf w0 = vload(wp + 7488 + c * 64 + 0);
+        const vf w1 = vload(wp + 7488 + c * 64 + 8);
+        const vf w2 = vload(wp + 7488 + c * 64 + 16);
+        const vf w3 = vload(wp + 7488 + c * 64 + 24);
         const vf b0 = vbcast(ip + 567 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1000,10 +1000,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
-        const vf w0 = vload(wp + 3840 + c * KB + 0);
-        const vf w1 = vload(wp + 3840 + c * KB + 8);
-        const vf w2 = vload(wp + 3840 + c * KB + 16);
-        const vf w3 = vload(wp + 3840 + c * KB + 24);
+        const vf w0 = vload(wp + 7680 + c * 64 + 0);
+        const vf w1 = vload(wp + 7680 + c * 64 + 8);
+        const vf w2 = vload(wp + 7680 + c * 64 + 16);
+        const vf w3 = vload(wp + 7680 + c * 64 + 24);
         const vf b0 = vbcast(ip + 570 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1021,10 +1021,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
-        const vf w0 = vload(wp + 3936 + c * KB + 0);
-        const vf w1 = vload(wp + 3936 + c * KB + 8);
-        const vf w2 = vload(wp + 3936 + c * KB + 16);
-        const vf w3 = vload(wp + 3936 + c * KB + 24);
+        const vf w0 = vload(wp + 7872 + c * 64 + 0);
+        const vf w1 = vload(wp + 7872 + c * 64 + 8);
+        const vf w2 = vload(wp + 7872 + c * 64 + 16);
+        const vf w3 = vload(wp + 7872 + c * 64 + 24);
         const vf b0 = vbcast(ip + 573 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1042,10 +1042,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
-        const vf w0 = vload(wp + 4032 + c * KB + 0);
-        const vf w1 = vload(wp + 4032 + c * KB + 8);
-        const vf w2 = vload(wp + 4032 + c * KB + 16);
-        const vf w3 = vload(wp + 4032 + c * KB + 24);
+        const vf w0 = vload(wp + 8064 + c * 64 + 0);
+        const vf w1 = vload(wp + 8064 + c * 64 + 8);
+        const vf w2 = vload(wp + 8064 + c * 64 + 16);
+        const vf w3 = vload(wp + 8064 + c * 64 + 24);
         const vf b0 = vbcast(ip + 666 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1063,10 +1063,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
-        const vf w0 = vload(wp + 4128 + c * KB + 0);
-        const vf w1 = vload(wp + 4128 + c * KB + 8);
-        const vf w2 = vload(wp + 4128 + c * KB + 16);
-        const vf w3 = vload(wp + 4128 + c * KB + 24);
+        const vf w0 = vload(wp + 8256 + c * 64 + 0);
+        const vf w1 = vload(wp + 8256 + c * 64 + 8);
+        const vf w2 = vload(wp + 8256 + c * 64 + 16);
+        const vf w3 = vload(wp + 8256 + c * 64 + 24);
         const vf b0 = vbcast(ip + 669 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1084,10 +1084,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
-        const vf w0 = vload(wp + 4224 + c * KB + 0);
-        const vf w1 = vload(wp + 4224 + c * KB + 8);
-        const vf w2 = vload(wp + 4224 + c * KB + 16);
-        const vf w3 = vload(wp + 4224 + c * KB + 24);
+        const vf w0 = vload(wp + 8448 + c * 64 + 0);
+        const vf w1 = vload(wp + 8448 + c * 64 + 8);
+        const vf w2 = vload(wp + 8448 + c * 64 + 16);
+        const vf w3 = vload(wp + 8448 + c * 64 + 24);
         const vf b0 = vbcast(ip + 672 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1105,10 +1105,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
-        const vf w0 = vload(wp + 4320 + c * KB + 0);
-        const vf w1 = vload(wp + 4320 + c * KB + 8);
-        const vf w2 = vload(wp + 4320 + c * KB + 16);
-        const vf w3 = vload(wp + 4320 + c * KB + 24);
+        const vf w0 = vload(wp + 8640 + c * 64 + 0);
+        const vf w1 = vload(wp + 8640 + c * 64 + 8);
+        const vf w2 = vload(wp + 8640 + c * 64 + 16);
+        const vf w3 = vload(wp + 8640 + c * 64 + 24);
         const vf b0 = vbcast(ip + 675 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1126,10 +1126,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
-        const vf w0 = vload(wp + 4416 + c * KB + 0);
-        const vf w1 = vload(wp + 4416 + c * KB + 8);
-        const vf w2 = vload(wp + 4416 + c * KB + 16);
-        const vf w3 = vload(wp + 4416 + c * KB + 24);
+        const vf w0 = vload(wp + 8832 + c * 64 + 0);
+        const vf w1 = vload(wp + 8832 + c * 64 + 8);
+        const vf w2 = vload(wp + 8832 + c * 64 + 16);
+        const vf w3 = vload(wp + 8832 + c * 64 + 24);
         const vf b0 = vbcast(ip + 678 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1147,10 +1147,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
-        const vf w0 = vload(wp + 4512 + c * KB + 0);
-        const vf w1 = vload(wp + 4512 + c * KB + 8);
-        const vf w2 = vload(wp + 4512 + c * KB + 16);
-        const vf w3 = vload(wp + 4512 + c * KB + 24);
+        const vf w0 = vload(wp + 9024 + c * 64 + 0);
+        const vf w1 = vload(wp + 9024 + c * 64 + 8);
+        const vf w2 = vload(wp + 9024 + c * 64 + 16);
+        const vf w3 = vload(wp + 9024 + c * 64 + 24);
         const vf b0 = vbcast(ip + 681 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1168,10 +1168,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
-        const vf w0 = vload(wp + 4608 + c * KB + 0);
-        const vf w1 = vload(wp + 4608 + c * KB + 8);
-        const vf w2 = vload(wp + 4608 + c * KB + 16);
-        const vf w3 = vload(wp + 4608 + c * KB + 24);
+        const vf w0 = vload(wp + 9216 + c * 64 + 0);
+        const vf w1 = vload(wp + 9216 + c * 64 + 8);
+        const vf w2 = vload(wp + 9216 + c * 64 + 16);
+        const vf w3 = vload(wp + 9216 + c * 64 + 24);
         const vf b0 = vbcast(ip + 684 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1204,13 +1204,13 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
 
 static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 3, KB = 32 };
+    enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1218,10 +1218,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 96 + c * KB + 0);
-        const vf w1 = vload(wp + 96 + c * KB + 8);
-        const vf w2 = vload(wp + 96 + c * KB + 16);
-        const vf w3 = vload(wp + 96 + c * KB + 24);
+        const vf w0 = vload(wp + 192 + c * 64 + 0);
+        const vf w1 = vload(wp + 192 + c * 64 + 8);
+        const vf w2 = vload(wp + 192 + c * 64 + 16);
+        const vf w3 = vload(wp + 192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1229,10 +1229,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 192 + c * KB + 0);
-        const vf w1 = vload(wp + 192 + c * KB + 8);
-        const vf w2 = vload(wp + 192 + c * KB + 16);
-        const vf w3 = vload(wp + 192 + c * KB + 24);
+        const vf w0 = vload(wp + 384 + c * 64 + 0);
+        const vf w1 = vload(wp + 384 + c * 64 + 8);
+        const vf w2 = vload(wp + 384 + c * 64 + 16);
+        const vf w3 = vload(wp + 384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1240,10 +1240,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
-        const vf w0 = vload(wp + 288 + c * KB + 0);
-        const vf w1 = vload(wp + 288 + c * KB + 8);
-        const vf w2 = vload(wp + 288 + c * KB + 16);
-        const vf w3 = vload(wp + 288 + c * KB + 24);
+        const vf w0 = vload(wp + 576 + c * 64 + 0);
+        const vf w1 = vload(wp + 576 + c * 64 + 8);
+        const vf w2 = vload(wp + 576 + c * 64 + 16);
+        const vf w3 = vload(wp + 576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 9 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1251,10 +1251,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
-        const vf w0 = vload(wp + 384 + c * KB + 0);
-        const vf w1 = vload(wp + 384 + c * KB + 8);
-        const vf w2 = vload(wp + 384 + c * KB + 16);
-        const vf w3 = vload(wp + 384 + c * KB + 24);
+        const vf w0 = vload(wp + 768 + c * 64 + 0);
+        const vf w1 = vload(wp + 768 + c * 64 + 8);
+        const vf w2 = vload(wp + 768 + c * 64 + 16);
+        const vf w3 = vload(wp + 768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 12 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1262,10 +1262,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
-        const vf w0 = vload(wp + 480 + c * KB + 0);
-        const vf w1 = vload(wp + 480 + c * KB + 8);
-        const vf w2 = vload(wp + 480 + c * KB + 16);
-        const vf w3 = vload(wp + 480 + c * KB + 24);
+        const vf w0 = vload(wp + 960 + c * 64 + 0);
+        const vf w1 = vload(wp + 960 + c * 64 + 8);
+        const vf w2 = vload(wp + 960 + c * 64 + 16);
+        const vf w3 = vload(wp + 960 + c * 64 + 24);
         const vf b0 = vbcast(ip + 15 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1273,10 +1273,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
-        const vf w0 = vload(wp + 576 + c * KB + 0);
-        const vf w1 = vload(wp + 576 + c * KB + 8);
-        const vf w2 = vload(wp + 576 + c * KB + 16);
-        const vf w3 = vload(wp + 576 + c * KB + 24);
+        const vf w0 = vload(wp + 1152 + c * 64 + 0);
+        const vf w1 = vload(wp + 1152 + c * 64 + 8);
+        const vf w2 = vload(wp + 1152 + c * 64 + 16);
+        const vf w3 = vload(wp + 1152 + c * 64 + 24);
         const vf b0 = vbcast(ip + 18 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1284,10 +1284,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 672 + c * KB + 0);
-        const vf w1 = vload(wp + 672 + c * KB + 8);
-        const vf w2 = vload(wp + 672 + c * KB + 16);
-        const vf w3 = vload(wp + 672 + c * KB + 24);
+        const vf w0 = vload(wp + 1344 + c * 64 + 0);
+        const vf w1 = vload(wp + 1344 + c * 64 + 8);
+        const vf w2 = vload(wp + 1344 + c * 64 + 16);
+        const vf w3 = vload(wp + 1344 + c * 64 + 24);
         const vf b0 = vbcast(ip + 111 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1295,10 +1295,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
-        const vf w2 = vload(wp + 768 + c * KB + 16);
-        const vf w3 = vload(wp + 768 + c * KB + 24);
+        const vf w0 = vload(wp + 1536 + c * 64 + 0);
+        const vf w1 = vload(wp + 1536 + c * 64 + 8);
+        const vf w2 = vload(wp + 1536 + c * 64 + 16);
+        const vf w3 = vload(wp + 1536 + c * 64 + 24);
         const vf b0 = vbcast(ip + 114 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1306,10 +1306,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 864 + c * KB + 0);
-        const vf w1 = vload(wp + 864 + c * KB + 8);
-        const vf w2 = vload(wp + 864 + c * KB + 16);
-        const vf w3 = vload(wp + 864 + c * KB + 24);
+        const vf w0 = vload(wp + 1728 + c * 64 + 0);
+        const vf w1 = vload(wp + 1728 + c * 64 + 8);
+        const vf w2 = vload(wp + 1728 + c * 64 + 16);
+        const vf w3 = vload(wp + 1728 + c * 64 + 24);
         const vf b0 = vbcast(ip + 117 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1317,10 +1317,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
-        const vf w0 = vload(wp + 960 + c * KB + 0);
-        const vf w1 = vload(wp + 960 + c * KB + 8);
-        const vf w2 = vload(wp + 960 + c * KB + 16);
-        const vf w3 = vload(wp + 960 + c * KB + 24);
+        const vf w0 = vload(wp + 1920 + c * 64 + 0);
+        const vf w1 = vload(wp + 1920 + c * 64 + 8);
+        const vf w2 = vload(wp + 1920 + c * 64 + 16);
+        const vf w3 = vload(wp + 1920 + c * 64 + 24);
         const vf b0 = vbcast(ip + 120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1328,10 +1328,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
-        const vf w0 = vload(wp + 1056 + c * KB + 0);
-        const vf w1 = vload(wp + 1056 + c * KB + 8);
-        const vf w2 = vload(wp + 1056 + c * KB + 16);
-        const vf w3 = vload(wp + 1056 + c * KB + 24);
+        const vf w0 = vload(wp + 2112 + c * 64 + 0);
+        const vf w1 = vload(wp + 2112 + c * 64 + 8);
+        const vf w2 = vload(wp + 2112 + c * 64 + 16);
+        const vf w3 = vload(wp + 2112 + c * 64 + 24);
         const vf b0 = vbcast(ip + 123 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1339,10 +1339,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
-        const vf w0 = vload(wp + 1152 + c * KB + 0);
-        const vf w1 = vload(wp + 1152 + c * KB + 8);
-        const vf w2 = vload(wp + 1152 + c * KB + 16);
-        const vf w3 = vload(wp + 1152 + c * KB + 24);
+        const vf w0 = vload(wp + 2304 + c * 64 + 0);
+        const vf w1 = vload(wp + 2304 + c * 64 + 8);
+        const vf w2 = vload(wp + 2304 + c * 64 + 16);
+        const vf w3 = vload(wp + 2304 + c * 64 + 24);
         const vf b0 = vbcast(ip + 126 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1350,10 +1350,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
-        const vf w0 = vload(wp + 1248 + c * KB + 0);
-        const vf w1 = vload(wp + 1248 + c * KB + 8);
-        const vf w2 = vload(wp + 1248 + c * KB + 16);
-        const vf w3 = vload(wp + 1248 + c * KB + 24);
+        const vf w0 = vload(wp + 2496 + c * 64 + 0);
+        const vf w1 = vload(wp + 2496 + c * 64 + 8);
+        const vf w2 = vload(wp + 2496 + c * 64 + 16);
+        const vf w3 = vload(wp + 2496 + c * 64 + 24);
         const vf b0 = vbcast(ip + 129 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1361,10 +1361,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1344 + c * KB + 0);
-        const vf w1 = vload(wp + 1344 + c * KB + 8);
-        const vf w2 = vload(wp + 1344 + c * KB + 16);
-        const vf w3 = vload(wp + 1344 + c * KB + 24);
+        const vf w0 = vload(wp + 2688 + c * 64 + 0);
+        const vf w1 = vload(wp + 2688 + c * 64 + 8);
+        const vf w2 = vload(wp + 2688 + c * 64 + 16);
+        const vf w3 = vload(wp + 2688 + c * 64 + 24);
         const vf b0 = vbcast(ip + 222 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1372,10 +1372,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1440 + c * KB + 0);
-        const vf w1 = vload(wp + 1440 + c * KB + 8);
-        const vf w2 = vload(wp + 1440 + c * KB + 16);
-        const vf w3 = vload(wp + 1440 + c * KB + 24);
+        const vf w0 = vload(wp + 2880 + c * 64 + 0);
+        const vf w1 = vload(wp + 2880 + c * 64 + 8);
+        const vf w2 = vload(wp + 2880 + c * 64 + 16);
+        const vf w3 = vload(wp + 2880 + c * 64 + 24);
         const vf b0 = vbcast(ip + 225 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1383,10 +1383,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
-        const vf w2 = vload(wp + 1536 + c * KB + 16);
-        const vf w3 = vload(wp + 1536 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 64 + 0);
+        const vf w1 = vload(wp + 3072 + c * 64 + 8);
+        const vf w2 = vload(wp + 3072 + c * 64 + 16);
+        const vf w3 = vload(wp + 3072 + c * 64 + 24);
         const vf b0 = vbcast(ip + 228 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1394,10 +1394,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
-        const vf w0 = vload(wp + 1632 + c * KB + 0);
-        const vf w1 = vload(wp + 1632 + c * KB + 8);
-        const vf w2 = vload(wp + 1632 + c * KB + 16);
-        const vf w3 = vload(wp + 1632 + c * KB + 24);
+        const vf w0 = vload(wp + 3264 + c * 64 + 0);
+        const vf w1 = vload(wp + 3264 + c * 64 + 8);
+        const vf w2 = vload(wp + 3264 + c * 64 + 16);
+        const vf w3 = vload(wp + 3264 + c * 64 + 24);
         const vf b0 = vbcast(ip + 231 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1405,10 +1405,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
-        const vf w0 = vload(wp + 1728 + c * KB + 0);
-        const vf w1 = vload(wp + 1728 + c * KB + 8);
-        const vf w2 = vload(wp + 1728 + c * KB + 16);
-        const vf w3 = vload(wp + 1728 + c * KB + 24);
+        const vf w0 = vload(wp + 3456 + c * 64 + 0);
+        const vf w1 = vload(wp + 3456 + c * 64 + 8);
+        const vf w2 = vload(wp + 3456 + c * 64 + 16);
+        const vf w3 = vload(wp + 3456 + c * 64 + 24);
         const vf b0 = vbcast(ip + 234 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1416,10 +1416,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
-        const vf w0 = vload(wp + 1824 + c * KB + 0);
-        const vf w1 = vload(wp + 1824 + c * KB + 8);
-        const vf w2 = vload(wp + 1824 + c * KB + 16);
-        const vf w3 = vload(wp + 1824 + c * KB + 24);
+        const vf w0 = vload(wp + 3648 + c * 64 + 0);
+        const vf w1 = vload(wp + 3648 + c * 64 + 8);
+        const vf w2 = vload(wp + 3648 + c * 64 + 16);
+        const vf w3 = vload(wp + 3648 + c * 64 + 24);
         const vf b0 = vbcast(ip + 237 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1427,10 +1427,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
-        const vf w0 = vload(wp + 1920 + c * KB + 0);
-        const vf w1 = vload(wp + 1920 + c * KB + 8);
-        const vf w2 = vload(wp + 1920 + c * KB + 16);
-        const vf w3 = vload(wp + 1920 + c * KB + 24);
+        const vf w0 = vload(wp + 3840 + c * 64 + 0);
+        const vf w1 = vload(wp + 3840 + c * 64 + 8);
+        const vf w2 = vload(wp + 3840 + c * 64 + 16);
+        const vf w3 = vload(wp + 3840 + c * 64 + 24);
         const vf b0 = vbcast(ip + 240 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1438,10 +1438,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
-        const vf w0 = vload(wp + 2016 + c * KB + 0);
-        const vf w1 = vload(wp + 2016 + c * KB + 8);
-        const vf w2 = vload(wp + 2016 + c * KB + 16);
-        const vf w3 = vload(wp + 2016 + c * KB + 24);
+        const vf w0 = vload(wp + 4032 + c * 64 + 0);
+        const vf w1 = vload(wp + 4032 + c * 64 + 8);
+        const vf w2 = vload(wp + 4032 + c * 64 + 16);
+        const vf w3 = vload(wp + 4032 + c * 64 + 24);
         const vf b0 = vbcast(ip + 333 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1449,10 +1449,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
-        const vf w0 = vload(wp + 2112 + c * KB + 0);
-        const vf w1 = vload(wp + 2112 + c * KB + 8);
-        const vf w2 = vload(wp + 2112 + c * KB + 16);
-        const vf w3 = vload(wp + 2112 + c * KB + 24);
+        const vf w0 = vload(wp + 4224 + c * 64 + 0);
+        const vf w1 = vload(wp + 4224 + c * 64 + 8);
+        const vf w2 = vload(wp + 4224 + c * 64 + 16);
+        const vf w3 = vload(wp + 4224 + c * 64 + 24);
         const vf b0 = vbcast(ip + 336 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1460,10 +1460,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
-        const vf w0 = vload(wp + 2208 + c * KB + 0);
-        const vf w1 = vload(wp + 2208 + c * KB + 8);
-        const vf w2 = vload(wp + 2208 + c * KB + 16);
-        const vf w3 = vload(wp + 2208 + c * KB + 24);
+        const vf w0 = vload(wp + 4416 + c * 64 + 0);
+        const vf w1 = vload(wp + 4416 + c * 64 + 8);
+        const vf w2 = vload(wp + 4416 + c * 64 + 16);
+        const vf w3 = vload(wp + 4416 + c * 64 + 24);
         const vf b0 = vbcast(ip + 339 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1471,10 +1471,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
-        const vf w0 = vload(wp + 2304 + c * KB + 0);
-        const vf w1 = vload(wp + 2304 + c * KB + 8);
-        const vf w2 = vload(wp + 2304 + c * KB + 16);
-        const vf w3 = vload(wp + 2304 + c * KB + 24);
+        const vf w0 = vload(wp + 4608 + c * 64 + 0);
+        const vf w1 = vload(wp + 4608 + c * 64 + 8);
+        const vf w2 = vload(wp + 4608 + c * 64 + 16);
+        const vf w3 = vload(wp + 4608 + c * 64 + 24);
         const vf b0 = vbcast(ip + 342 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1482,10 +1482,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
-        const vf w0 = vload(wp + 2400 + c * KB + 0);
-        const vf w1 = vload(wp + 2400 + c * KB + 8);
-        const vf w2 = vload(wp + 2400 + c * KB + 16);
-        const vf w3 = vload(wp + 2400 + c * KB + 24);
+        const vf w0 = vload(wp + 4800 + c * 64 + 0);
+        const vf w1 = vload(wp + 4800 + c * 64 + 8);
+        const vf w2 = vload(wp + 4800 + c * 64 + 16);
+        const vf w3 = vload(wp + 4800 + c * 64 + 24);
         const vf b0 = vbcast(ip + 345 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1493,10 +1493,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
-        const vf w0 = vload(wp + 2496 + c * KB + 0);
-        const vf w1 = vload(wp + 2496 + c * KB + 8);
-        const vf w2 = vload(wp + 2496 + c * KB + 16);
-        const vf w3 = vload(wp + 2496 + c * KB + 24);
+        const vf w0 = vload(wp + 4992 + c * 64 + 0);
+        const vf w1 = vload(wp + 4992 + c * 64 + 8);
+        const vf w2 = vload(wp + 4992 + c * 64 + 16);
+        const vf w3 = vload(wp + 4992 + c * 64 + 24);
         const vf b0 = vbcast(ip + 348 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1504,10 +1504,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
-        const vf w0 = vload(wp + 2592 + c * KB + 0);
-        const vf w1 = vload(wp + 2592 + c * KB + 8);
-        const vf w2 = vload(wp + 2592 + c * KB + 16);
-        const vf w3 = vload(wp + 2592 + c * KB + 24);
+        const vf w0 = vload(wp + 5184 + c * 64 + 0);
+        const vf w1 = vload(wp + 5184 + c * 64 + 8);
+        const vf w2 = vload(wp + 5184 + c * 64 + 16);
+        const vf w3 = vload(wp + 5184 + c * 64 + 24);
         const vf b0 = vbcast(ip + 351 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1515,10 +1515,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
-        const vf w0 = vload(wp + 2688 + c * KB + 0);
-        const vf w1 = vload(wp + 2688 + c * KB + 8);
-        const vf w2 = vload(wp + 2688 + c * KB + 16);
-        const vf w3 = vload(wp + 2688 + c * KB + 24);
+        const vf w0 = vload(wp + 5376 + c * 64 + 0);
+        const vf w1 = vload(wp + 5376 + c * 64 + 8);
+        const vf w2 = vload(wp + 5376 + c * 64 + 16);
+        const vf w3 = vload(wp + 5376 + c * 64 + 24);
         const vf b0 = vbcast(ip + 444 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1526,10 +1526,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
-        const vf w0 = vload(wp + 2784 + c * KB + 0);
-        const vf w1 = vload(wp + 2784 + c * KB + 8);
-        const vf w2 = vload(wp + 2784 + c * KB + 16);
-        const vf w3 = vload(wp + 2784 + c * KB + 24);
+        const vf w0 = vload(wp + 5568 + c * 64 + 0);
+        const vf w1 = vload(wp + 5568 + c * 64 + 8);
+        const vf w2 = vload(wp + 5568 + c * 64 + 16);
+        const vf w3 = vload(wp + 5568 + c * 64 + 24);
         const vf b0 = vbcast(ip + 447 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1537,10 +1537,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
-        const vf w0 = vload(wp + 2880 + c * KB + 0);
-        const vf w1 = vload(wp + 2880 + c * KB + 8);
-        const vf w2 = vload(wp + 2880 + c * KB + 16);
-        const vf w3 = vload(wp + 2880 + c * KB + 24);
+        const vf w0 = vload(wp + 5760 + c * 64 + 0);
+        const vf w1 = vload(wp + 5760 + c * 64 + 8);
+        const vf w2 = vload(wp + 5760 + c * 64 + 16);
+        const vf w3 = vload(wp + 5760 + c * 64 + 24);
         const vf b0 = vbcast(ip + 450 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1548,10 +1548,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
-        const vf w0 = vload(wp + 2976 + c * KB + 0);
-        const vf w1 = vload(wp + 2976 + c * KB + 8);
-        const vf w2 = vload(wp + 2976 + c * KB + 16);
-        const vf w3 = vload(wp + 2976 + c * KB + 24);
+        const vf w0 = vload(wp + 5952 + c * 64 + 0);
+        const vf w1 = vload(wp + 5952 + c * 64 + 8);
+        const vf w2 = vload(wp + 5952 + c * 64 + 16);
+        const vf w3 = vload(wp + 5952 + c * 64 + 24);
         const vf b0 = vbcast(ip + 453 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1559,10 +1559,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 456 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1570,10 +1570,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
-        const vf w0 = vload(wp + 3168 + c * KB + 0);
-        const vf w1 = vload(wp + 3168 + c * KB + 8);
-        const vf w2 = vload(wp + 3168 + c * KB + 16);
-        const vf w3 = vload(wp + 3168 + c * KB + 24);
+        const vf w0 = vload(wp + 6336 + c * 64 + 0);
+        const vf w1 = vload(wp + 6336 + c * 64 + 8);
+        const vf w2 = vload(wp + 6336 + c * 64 + 16);
+        const vf w3 = vload(wp + 6336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 459 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1581,10 +1581,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
-        const vf w0 = vload(wp + 3264 + c * KB + 0);
-        const vf w1 = vload(wp + 3264 + c * KB + 8);
-        const vf w2 = vload(wp + 3264 + c * KB + 16);
-        const vf w3 = vload(wp + 3264 + c * KB + 24);
+        const vf w0 = vload(wp + 6528 + c * 64 + 0);
+        const vf w1 = vload(wp + 6528 + c * 64 + 8);
+        const vf w2 = vload(wp + 6528 + c * 64 + 16);
+        const vf w3 = vload(wp + 6528 + c * 64 + 24);
         const vf b0 = vbcast(ip + 462 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1592,10 +1592,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
-        const vf w0 = vload(wp + 3360 + c * KB + 0);
-        const vf w1 = vload(wp + 3360 + c * KB + 8);
-        const vf w2 = vload(wp + 3360 + c * KB + 16);
-        const vf w3 = vload(wp + 3360 + c * KB + 24);
+        const vf w0 = vload(wp + 6720 + c * 64 + 0);
+        const vf w1 = vload(wp + 6720 + c * 64 + 8);
+        const vf w2 = vload(wp + 6720 + c * 64 + 16);
+        const vf w3 = vload(wp + 6720 + c * 64 + 24);
         const vf b0 = vbcast(ip + 555 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1603,10 +1603,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
-        const vf w0 = vload(wp + 3456 + c * KB + 0);
-        const vf w1 = vload(wp + 3456 + c * KB + 8);
-        const vf w2 = vload(wp + 3456 + c * KB + 16);
-        const vf w3 = vload(wp + 3456 + c * KB + 24);
+        const vf w0 = vload(wp + 6912 + c * 64 + 0);
+        const vf w1 = vload(wp + 6912 + c * 64 + 8);
+        const vf w2 = vload(wp + 6912 + c * 64 + 16);
+        const vf w3 = vload(wp + 6912 + c * 64 + 24);
         const vf b0 = vbcast(ip + 558 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1614,10 +1614,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
-        const vf w0 = vload(wp + 3552 + c * KB + 0);
-        const vf w1 = vload(wp + 3552 + c * KB + 8);
-        const vf w2 = vload(wp + 3552 + c * KB + 16);
-        const vf w3 = vload(wp + 3552 + c * KB + 24);
+        const vf w0 = vload(wp + 7104 + c * 64 + 0);
+        const vf w1 = vload(wp + 7104 + c * 64 + 8);
+        const vf w2 = vload(wp + 7104 + c * 64 + 16);
+        const vf w3 = vload(wp + 7104 + c * 64 + 24);
         const vf b0 = vbcast(ip + 561 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1625,10 +1625,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
-        const vf w0 = vload(wp + 3648 + c * KB + 0);
-        const vf w1 = vload(wp + 3648 + c * KB + 8);
-        const vf w2 = vload(wp + 3648 + c * KB + 16);
-        const vf w3 = vload(wp + 3648 + c * KB + 24);
+        const vf w0 = vload(wp + 7296 + c * 64 + 0);
+        const vf w1 = vload(wp + 7296 + c * 64 + 8);
+        const vf w2 = vload(wp + 7296 + c * 64 + 16);
+        const vf w3 = vload(wp + 7296 + c * 64 + 24);
         const vf b0 = vbcast(ip + 564 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1636,10 +1636,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
-        const vf w0 = vload(wp + 3744 + c * KB + 0);
-        const vf w1 = vload(wp + 3744 + c * KB + 8);
-        const vf w2 = vload(wp + 3744 + c * KB + 16);
-        const vf w3 = vload(wp + 3744 + c * KB + 24);
+        const vf w0 = vload(wp + 7488 + c * 64 + 0);
+        const vf w1 = vload(wp + 7488 + c * 64 + 8);
+        const vf w2 = vload(wp + 7488 + c * 64 + 16);
+        const vf w3 = vload(wp + 7488 + c * 64 + 24);
         const vf b0 = vbcast(ip + 567 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1647,10 +1647,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
-        const vf w0 = vload(wp + 3840 + c * KB + 0);
-        const vf w1 = vload(wp + 3840 + c * KB + 8);
-        const vf w2 = vload(wp + 3840 + c * KB + 16);
-        const vf w3 = vload(wp + 3840 + c * KB + 24);
+        const vf w0 = vload(wp + 7680 + c * 64 + 0);
+        const vf w1 = vload(wp + 7680 + c * 64 + 8);
+        const vf w2 = vload(wp + 7680 + c * 64 + 16);
+        const vf w3 = vload(wp + 7680 + c * 64 + 24);
         const vf b0 = vbcast(ip + 570 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1658,10 +1658,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
-        const vf w0 = vload(wp + 3936 + c * KB + 0);
-        const vf w1 = vload(wp + 3936 + c * KB + 8);
-        const vf w2 = vload(wp + 3936 + c * KB + 16);
-        const vf w3 = vload(wp + 3936 + c * KB + 24);
+        const vf w0 = vload(wp + 7872 + c * 64 + 0);
+        const vf w1 = vload(wp + 7872 + c * 64 + 8);
+        const vf w2 = vload(wp + 7872 + c * 64 + 16);
+        const vf w3 = vload(wp + 7872 + c * 64 + 24);
         const vf b0 = vbcast(ip + 573 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1669,10 +1669,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
-        const vf w0 = vload(wp + 4032 + c * KB + 0);
-        const vf w1 = vload(wp + 4032 + c * KB + 8);
-        const vf w2 = vload(wp + 4032 + c * KB + 16);
-        const vf w3 = vload(wp + 4032 + c * KB + 24);
+        const vf w0 = vload(wp + 8064 + c * 64 + 0);
+        const vf w1 = vload(wp + 8064 + c * 64 + 8);
+        const vf w2 = vload(wp + 8064 + c * 64 + 16);
+        const vf w3 = vload(wp + 8064 + c * 64 + 24);
         const vf b0 = vbcast(ip + 666 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1680,10 +1680,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
-        const vf w0 = vload(wp + 4128 + c * KB + 0);
-        const vf w1 = vload(wp + 4128 + c * KB + 8);
-        const vf w2 = vload(wp + 4128 + c * KB + 16);
-        const vf w3 = vload(wp + 4128 + c * KB + 24);
+        const vf w0 = vload(wp + 8256 + c * 64 + 0);
+        const vf w1 = vload(wp + 8256 + c * 64 + 8);
+        const vf w2 = vload(wp + 8256 + c * 64 + 16);
+        const vf w3 = vload(wp + 8256 + c * 64 + 24);
         const vf b0 = vbcast(ip + 669 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1691,10 +1691,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
-        const vf w0 = vload(wp + 4224 + c * KB + 0);
-        const vf w1 = vload(wp + 4224 + c * KB + 8);
-        const vf w2 = vload(wp + 4224 + c * KB + 16);
-        const vf w3 = vload(wp + 4224 + c * KB + 24);
+        const vf w0 = vload(wp + 8448 + c * 64 + 0);
+        const vf w1 = vload(wp + 8448 + c * 64 + 8);
+        const vf w2 = vload(wp + 8448 + c * 64 + 16);
+        const vf w3 = vload(wp + 8448 + c * 64 + 24);
         const vf b0 = vbcast(ip + 672 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1702,10 +1702,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
-        const vf w0 = vload(wp + 4320 + c * KB + 0);
-        const vf w1 = vload(wp + 4320 + c * KB + 8);
-        const vf w2 = vload(wp + 4320 + c * KB + 16);
-        const vf w3 = vload(wp + 4320 + c * KB + 24);
+        const vf w0 = vload(wp + 8640 + c * 64 + 0);
+        const vf w1 = vload(wp + 8640 + c * 64 + 8);
+        const vf w2 = vload(wp + 8640 + c * 64 + 16);
+        const vf w3 = vload(wp + 8640 + c * 64 + 24);
         const vf b0 = vbcast(ip + 675 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1713,10 +1713,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
-        const vf w0 = vload(wp + 4416 + c * KB + 0);
-        const vf w1 = vload(wp + 4416 + c * KB + 8);
-        const vf w2 = vload(wp + 4416 + c * KB + 16);
-        const vf w3 = vload(wp + 4416 + c * KB + 24);
+        const vf w0 = vload(wp + 8832 + c * 64 + 0);
+        const vf w1 = vload(wp + 8832 + c * 64 + 8);
+        const vf w2 = vload(wp + 8832 + c * 64 + 16);
+        const vf w3 = vload(wp + 8832 + c * 64 + 24);
         const vf b0 = vbcast(ip + 678 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1724,10 +1724,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
-        const vf w0 = vload(wp + 4512 + c * KB + 0);
-        const vf w1 = vload(wp + 4512 + c * KB + 8);
-        const vf w2 = vload(wp + 4512 + c * KB + 16);
-        const vf w3 = vload(wp + 4512 + c * KB + 24);
+        const vf w0 = vload(wp + 9024 + c * 64 + 0);
+        const vf w1 = vload(wp + 9024 + c * 64 + 8);
+        const vf w2 = vload(wp + 9024 + c * 64 + 16);
+        const vf w3 = vload(wp + 9024 + c * 64 + 24);
         const vf b0 = vbcast(ip + 681 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1735,10 +1735,10 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
-        const vf w0 = vload(wp + 4608 + c * KB + 0);
-        const vf w1 = vload(wp + 4608 + c * KB + 8);
-        const vf w2 = vload(wp + 4608 + c * KB + 16);
-        const vf w3 = vload(wp + 4608 + c * KB + 24);
+        const vf w0 = vload(wp + 9216 + c * 64 + 0);
+        const vf w1 = vload(wp + 9216 + c * 64 + 8);
+        const vf w2 = vload(wp + 9216 + c * 64 + 16);
+        const vf w3 = vload(wp + 9216 + c * 64 + 24);
         const vf b0 = vbcast(ip + 684 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1751,7 +1751,7 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
     vstore(op + 24, a0_3);
 }
 
-static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 16, OW = 16, OC = 64,
@@ -1759,15 +1759,7 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -1780,8 +1772,8 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, wk + kb * TAPS * IC, op + col * 64 + kb);
-                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, wk + kb * TAPS * IC, op + 960 + kb);
+                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, wk + kb, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, wk + kb, op + 960 + kb);
                 }
             }
         }
@@ -1896,47 +1888,51 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
 
 /* maxpool3x3_s2_p1_c64_h16w16_fwd: max pool 3x3/2 pad 1, forward.
  * Used by: maxpool. */
-static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, float *restrict y)
+static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, float *restrict y, int threads)
 {
     enum { H = 16, W = 16, C = 64, KH = 3, KW = 3, S = 2, P = 1, OH = 8, OW = 8 };
-    for (size_t b = 0; b < n; b++)
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                float m[C];
-                for (int c = 0; c < C; c++)
-                    m[c] = -INFINITY;
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = (size_t)tid; b < n; b += (size_t)nt)
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    float m[C];
+                    for (int c = 0; c < C; c++)
+                        m[c] = -INFINITY;
+                    for (int i = 0; i < KH; i++) {
+                        const int ih = oh * S - P + i;
+                        if (ih < 0 || ih >= H)
                             continue;
-                        const float *xp = x + ((b * H + ih) * W + iw) * C;
-                        for (int c = 0; c < C; c++)
-                            m[c] = xp[c] > m[c] ? xp[c] : m[c];
+                        for (int j = 0; j < KW; j++) {
+                            const int iw = ow * S - P + j;
+                            if (iw < 0 || iw >= W)
+                                continue;
+                            const float *xp = x + ((b * H + ih) * W + iw) * C;
+                            for (int c = 0; c < C; c++)
+                                m[c] = xp[c] > m[c] ? xp[c] : m[c];
+                        }
                     }
+                    float *yp = y + ((b * OH + oh) * OW + ow) * C;
+                    for (int c = 0; c < C; c++)
+                        yp[c] = m[c];
                 }
-                float *yp = y + ((b * OH + oh) * OW + ow) * C;
-                for (int c = 0; c < C; c++)
-                    yp[c] = m[c];
-            }
+    }
 }
 
 /* conv3x3_s1_c64k64_h8w8_fwd: conv 3x3/1 pad 1, 64->64, forward.
  * Used by: layer1.0.conv1, layer1.0.conv2. */
 static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1954,10 +1950,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1975,10 +1971,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -1996,10 +1992,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2017,10 +2013,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2038,10 +2034,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2059,10 +2055,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2080,10 +2076,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2101,10 +2097,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2137,14 +2133,14 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
 
 static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2157,10 +2153,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2173,10 +2169,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2189,10 +2185,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2205,10 +2201,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2221,10 +2217,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2237,10 +2233,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2253,10 +2249,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2269,10 +2265,10 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2294,7 +2290,7 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
@@ -2302,15 +2298,7 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -2323,8 +2311,8 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, wk + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, wk + kb, op + 384 + kb);
                 }
             }
         }
@@ -2548,15 +2536,15 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
  * Used by: layer2.0.downsample.0. */
 static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2589,13 +2577,13 @@ static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
 
 static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2608,7 +2596,7 @@ static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
     vstore(op + 24, a0_3);
 }
 
-static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
@@ -2616,15 +2604,7 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -2637,8 +2617,8 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv1x1_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
-                    conv1x1_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                        conv1x1_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, wk + kb, op + col * 128 + kb);
+                    conv1x1_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, wk + kb, op + 384 + kb);
                 }
             }
         }
@@ -2754,15 +2734,15 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
  * Used by: layer2.0.conv1. */
 static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2780,10 +2760,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 128 + 0);
+        const vf w1 = vload(wp + 8192 + c * 128 + 8);
+        const vf w2 = vload(wp + 8192 + c * 128 + 16);
+        const vf w3 = vload(wp + 8192 + c * 128 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2801,10 +2781,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 128 + 0);
+        const vf w1 = vload(wp + 16384 + c * 128 + 8);
+        const vf w2 = vload(wp + 16384 + c * 128 + 16);
+        const vf w3 = vload(wp + 16384 + c * 128 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2822,10 +2802,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 128 + 0);
+        const vf w1 = vload(wp + 24576 + c * 128 + 8);
+        const vf w2 = vload(wp + 24576 + c * 128 + 16);
+        const vf w3 = vload(wp + 24576 + c * 128 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2843,10 +2823,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 128 + 0);
+        const vf w1 = vload(wp + 32768 + c * 128 + 8);
+        const vf w2 = vload(wp + 32768 + c * 128 + 16);
+        const vf w3 = vload(wp + 32768 + c * 128 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2864,10 +2844,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 40960 + c * 128 + 0);
+        const vf w1 = vload(wp + 40960 + c * 128 + 8);
+        const vf w2 = vload(wp + 40960 + c * 128 + 16);
+        const vf w3 = vload(wp + 40960 + c * 128 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2885,10 +2865,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 49152 + c * 128 + 0);
+        const vf w1 = vload(wp + 49152 + c * 128 + 8);
+        const vf w2 = vload(wp + 49152 + c * 128 + 16);
+        const vf w3 = vload(wp + 49152 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2906,10 +2886,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 57344 + c * 128 + 0);
+        const vf w1 = vload(wp + 57344 + c * 128 + 8);
+        const vf w2 = vload(wp + 57344 + c * 128 + 16);
+        const vf w3 = vload(wp + 57344 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2927,10 +2907,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 65536 + c * 128 + 0);
+        const vf w1 = vload(wp + 65536 + c * 128 + 8);
+        const vf w2 = vload(wp + 65536 + c * 128 + 16);
+        const vf w3 = vload(wp + 65536 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2963,13 +2943,13 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
 
 static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2977,10 +2957,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 128 + 0);
+        const vf w1 = vload(wp + 8192 + c * 128 + 8);
+        const vf w2 = vload(wp + 8192 + c * 128 + 16);
+        const vf w3 = vload(wp + 8192 + c * 128 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2988,10 +2968,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 128 + 0);
+        const vf w1 = vload(wp + 16384 + c * 128 + 8);
+        const vf w2 = vload(wp + 16384 + c * 128 + 16);
+        const vf w3 = vload(wp + 16384 + c * 128 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -2999,10 +2979,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 128 + 0);
+        const vf w1 = vload(wp + 24576 + c * 128 + 8);
+        const vf w2 = vload(wp + 24576 + c * 128 + 16);
+        const vf w3 = vload(wp + 24576 + c * 128 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3010,10 +2990,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 128 + 0);
+        const vf w1 = vload(wp + 32768 + c * 128 + 8);
+        const vf w2 = vload(wp + 32768 + c * 128 + 16);
+        const vf w3 = vload(wp + 32768 + c * 128 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3021,10 +3001,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 40960 + c * 128 + 0);
+        const vf w1 = vload(wp + 40960 + c * 128 + 8);
+        const vf w2 = vload(wp + 40960 + c * 128 + 16);
+        const vf w3 = vload(wp + 40960 + c * 128 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3032,10 +3012,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 49152 + c * 128 + 0);
+        const vf w1 = vload(wp + 49152 + c * 128 + 8);
+        const vf w2 = vload(wp + 49152 + c * 128 + 16);
+        const vf w3 = vload(wp + 49152 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3043,10 +3023,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 57344 + c * 128 + 0);
+        const vf w1 = vload(wp + 57344 + c * 128 + 8);
+        const vf w2 = vload(wp + 57344 + c * 128 + 16);
+        const vf w3 = vload(wp + 57344 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3054,10 +3034,10 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 65536 + c * 128 + 0);
+        const vf w1 = vload(wp + 65536 + c * 128 + 8);
+        const vf w2 = vload(wp + 65536 + c * 128 + 16);
+        const vf w3 = vload(wp + 65536 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3070,7 +3050,7 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
     vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
@@ -3078,15 +3058,7 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -3099,8 +3071,8 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                        conv3x3_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, wk + kb, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, wk + kb, op + 384 + kb);
                 }
             }
         }
@@ -3217,15 +3189,15 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
  * Used by: layer2.0.conv2. */
 static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3243,10 +3215,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 128 + 0);
+        const vf w1 = vload(wp + 16384 + c * 128 + 8);
+        const vf w2 = vload(wp + 16384 + c * 128 + 16);
+        const vf w3 = vload(wp + 16384 + c * 128 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3264,10 +3236,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 128 + 0);
+        const vf w1 = vload(wp + 32768 + c * 128 + 8);
+        const vf w2 = vload(wp + 32768 + c * 128 + 16);
+        const vf w3 = vload(wp + 32768 + c * 128 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3285,10 +3257,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 49152 + c * 128 + 0);
+        const vf w1 = vload(wp + 49152 + c * 128 + 8);
+        const vf w2 = vload(wp + 49152 + c * 128 + 16);
+        const vf w3 = vload(wp + 49152 + c * 128 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3306,10 +3278,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 65536 + c * 128 + 0);
+        const vf w1 = vload(wp + 65536 + c * 128 + 8);
+        const vf w2 = vload(wp + 65536 + c * 128 + 16);
+        const vf w3 = vload(wp + 65536 + c * 128 + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3327,10 +3299,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * KB + 0);
-        const vf w1 = vload(wp + 20480 + c * KB + 8);
-        const vf w2 = vload(wp + 20480 + c * KB + 16);
-        const vf w3 = vload(wp + 20480 + c * KB + 24);
+        const vf w0 = vload(wp + 81920 + c * 128 + 0);
+        const vf w1 = vload(wp + 81920 + c * 128 + 8);
+        const vf w2 = vload(wp + 81920 + c * 128 + 16);
+        const vf w3 = vload(wp + 81920 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3348,10 +3320,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 98304 + c * 128 + 0);
+        const vf w1 = vload(wp + 98304 + c * 128 + 8);
+        const vf w2 = vload(wp + 98304 + c * 128 + 16);
+        const vf w3 = vload(wp + 98304 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3369,10 +3341,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * KB + 0);
-        const vf w1 = vload(wp + 28672 + c * KB + 8);
-        const vf w2 = vload(wp + 28672 + c * KB + 16);
-        const vf w3 = vload(wp + 28672 + c * KB + 24);
+        const vf w0 = vload(wp + 114688 + c * 128 + 0);
+        const vf w1 = vload(wp + 114688 + c * 128 + 8);
+        const vf w2 = vload(wp + 114688 + c * 128 + 16);
+        const vf w3 = vload(wp + 114688 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1664 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3390,10 +3362,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 131072 + c * 128 + 0);
+        const vf w1 = vload(wp + 131072 + c * 128 + 8);
+        const vf w2 = vload(wp + 131072 + c * 128 + 16);
+        const vf w3 = vload(wp + 131072 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1792 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3426,13 +3398,13 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
 
 static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3440,10 +3412,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 128 + 0);
+        const vf w1 = vload(wp + 16384 + c * 128 + 8);
+        const vf w2 = vload(wp + 16384 + c * 128 + 16);
+        const vf w3 = vload(wp + 16384 + c * 128 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3451,10 +3423,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 128 + 0);
+        const vf w1 = vload(wp + 32768 + c * 128 + 8);
+        const vf w2 = vload(wp + 32768 + c * 128 + 16);
+        const vf w3 = vload(wp + 32768 + c * 128 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3462,10 +3434,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 49152 + c * 128 + 0);
+        const vf w1 = vload(wp + 49152 + c * 128 + 8);
+        const vf w2 = vload(wp + 49152 + c * 128 + 16);
+        const vf w3 = vload(wp + 49152 + c * 128 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3473,10 +3445,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 65536 + c * 128 + 0);
+        const vf w1 = vload(wp + 65536 + c * 128 + 8);
+        const vf w2 = vload(wp + 65536 + c * 128 + 16);
+        const vf w3 = vload(wp + 65536 + c * 128 + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3484,10 +3456,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * KB + 0);
-        const vf w1 = vload(wp + 20480 + c * KB + 8);
-        const vf w2 = vload(wp + 20480 + c * KB + 16);
-        const vf w3 = vload(wp + 20480 + c * KB + 24);
+        const vf w0 = vload(wp + 81920 + c * 128 + 0);
+        const vf w1 = vload(wp + 81920 + c * 128 + 8);
+        const vf w2 = vload(wp + 81920 + c * 128 + 16);
+        const vf w3 = vload(wp + 81920 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3495,10 +3467,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 98304 + c * 128 + 0);
+        const vf w1 = vload(wp + 98304 + c * 128 + 8);
+        const vf w2 = vload(wp + 98304 + c * 128 + 16);
+        const vf w3 = vload(wp + 98304 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3506,10 +3478,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * KB + 0);
-        const vf w1 = vload(wp + 28672 + c * KB + 8);
-        const vf w2 = vload(wp + 28672 + c * KB + 16);
-        const vf w3 = vload(wp + 28672 + c * KB + 24);
+        const vf w0 = vload(wp + 114688 + c * 128 + 0);
+        const vf w1 = vload(wp + 114688 + c * 128 + 8);
+        const vf w2 = vload(wp + 114688 + c * 128 + 16);
+        const vf w3 = vload(wp + 114688 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1664 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3517,10 +3489,10 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 131072 + c * 128 + 0);
+        const vf w1 = vload(wp + 131072 + c * 128 + 8);
+        const vf w2 = vload(wp + 131072 + c * 128 + 16);
+        const vf w3 = vload(wp + 131072 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1792 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3533,7 +3505,7 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
     vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128,
@@ -3541,15 +3513,7 @@ static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, cons
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -3562,8 +3526,8 @@ static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s1_c128k128_h4w4_fwd_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
-                    conv3x3_s1_c128k128_h4w4_fwd_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                        conv3x3_s1_c128k128_h4w4_fwd_c1_t3(ip + col * 128, wk + kb, op + col * 128 + kb);
+                    conv3x3_s1_c128k128_h4w4_fwd_c1_t1(ip + 384, wk + kb, op + 384 + kb);
                 }
             }
         }
@@ -3681,14 +3645,14 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
  * Used by: layer3.0.downsample.0. */
 static inline void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3854,14 +3818,14 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
  * Used by: layer3.0.conv1. */
 static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3874,10 +3838,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3890,10 +3854,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3906,10 +3870,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3922,10 +3886,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3938,10 +3902,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * KB + 0);
-        const vf w1 = vload(wp + 20480 + c * KB + 8);
-        const vf w2 = vload(wp + 20480 + c * KB + 16);
-        const vf w3 = vload(wp + 20480 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 32 + 0);
+        const vf w1 = vload(wp + 20480 + c * 32 + 8);
+        const vf w2 = vload(wp + 20480 + c * 32 + 16);
+        const vf w3 = vload(wp + 20480 + c * 32 + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3954,10 +3918,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3970,10 +3934,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * KB + 0);
-        const vf w1 = vload(wp + 28672 + c * KB + 8);
-        const vf w2 = vload(wp + 28672 + c * KB + 16);
-        const vf w3 = vload(wp + 28672 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 32 + 0);
+        const vf w1 = vload(wp + 28672 + c * 32 + 8);
+        const vf w2 = vload(wp + 28672 + c * 32 + 16);
+        const vf w3 = vload(wp + 28672 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -3986,10 +3950,10 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4156,14 +4120,14 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
  * Used by: layer3.0.conv2. */
 static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, KB = 32 };
+    enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4176,10 +4140,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4192,10 +4156,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 512 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4208,10 +4172,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4224,10 +4188,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4240,10 +4204,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * KB + 0);
-        const vf w1 = vload(wp + 40960 + c * KB + 8);
-        const vf w2 = vload(wp + 40960 + c * KB + 16);
-        const vf w3 = vload(wp + 40960 + c * KB + 24);
+        const vf w0 = vload(wp + 40960 + c * 32 + 0);
+        const vf w1 = vload(wp + 40960 + c * 32 + 8);
+        const vf w2 = vload(wp + 40960 + c * 32 + 16);
+        const vf w3 = vload(wp + 40960 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4256,10 +4220,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * KB + 0);
-        const vf w1 = vload(wp + 49152 + c * KB + 8);
-        const vf w2 = vload(wp + 49152 + c * KB + 16);
-        const vf w3 = vload(wp + 49152 + c * KB + 24);
+        const vf w0 = vload(wp + 49152 + c * 32 + 0);
+        const vf w1 = vload(wp + 49152 + c * 32 + 8);
+        const vf w2 = vload(wp + 49152 + c * 32 + 16);
+        const vf w3 = vload(wp + 49152 + c * 32 + 24);
         const vf b0 = vbcast(ip + 2048 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4272,10 +4236,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * KB + 0);
-        const vf w1 = vload(wp + 57344 + c * KB + 8);
-        const vf w2 = vload(wp + 57344 + c * KB + 16);
-        const vf w3 = vload(wp + 57344 + c * KB + 24);
+        const vf w0 = vload(wp + 57344 + c * 32 + 0);
+        const vf w1 = vload(wp + 57344 + c * 32 + 8);
+        const vf w2 = vload(wp + 57344 + c * 32 + 16);
+        const vf w3 = vload(wp + 57344 + c * 32 + 24);
         const vf b0 = vbcast(ip + 2304 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4288,10 +4252,10 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * KB + 0);
-        const vf w1 = vload(wp + 65536 + c * KB + 8);
-        const vf w2 = vload(wp + 65536 + c * KB + 16);
-        const vf w3 = vload(wp + 65536 + c * KB + 24);
+        const vf w0 = vload(wp + 65536 + c * 32 + 0);
+        const vf w1 = vload(wp + 65536 + c * 32 + 8);
+        const vf w2 = vload(wp + 65536 + c * 32 + 16);
+        const vf w3 = vload(wp + 65536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 2560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4475,16 +4439,29 @@ static void gap_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict 
 /* fc_i256o10_fwd: fully connected, 256->10, forward.
  * Used by: fc. */
 static void fc_i256o10_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict bias,
-    float *restrict y)
+    float *restrict y, int threads)
 {
-    enum { IN = 256, OUT = 10 };
-    for (size_t b = 0; b < n; b++)
-        for (int o = 0; o < OUT; o++) {
-            float s = 0.0f;
-            for (int i = 0; i < IN; i++)
-                s += x[b * IN + i] * w[o * IN + i];
-            y[b * OUT + o] = s + bias[o];
+    enum { IN = 256, OUT = 10, LANES = 8, FULL = IN - IN % LANES };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (int o = tid; o < OUT; o += nt) {
+            const float *restrict wo = w + (size_t)o * IN;
+            for (size_t b = 0; b < n; b++) {
+                const float *restrict xb = x + b * IN;
+                float lane[LANES] = { 0.0f };
+                for (int i = 0; i < FULL; i += LANES)
+                    for (int l = 0; l < LANES; l++)
+                        lane[l] += xb[i + l] * wo[i + l];
+                float s = 0.0f;
+                for (int l = 0; l < LANES; l++)
+                    s += lane[l];
+                for (int i = FULL; i < IN; i++)
+                    s += xb[i] * wo[i];
+                y[b * OUT + o] = s + bias[o];
+            }
         }
+    }
 }
 
 /* conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval: conv 7x7/2 pad 3, 3->64, forward in eval mode.
@@ -4492,15 +4469,15 @@ static void fc_i256o10_fwd(size_t n, const float *restrict x, const float *restr
 static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 3, KB = 32 };
+    enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4518,10 +4495,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 96 + c * KB + 0);
-        const vf w1 = vload(wp + 96 + c * KB + 8);
-        const vf w2 = vload(wp + 96 + c * KB + 16);
-        const vf w3 = vload(wp + 96 + c * KB + 24);
+        const vf w0 = vload(wp + 192 + c * 64 + 0);
+        const vf w1 = vload(wp + 192 + c * 64 + 8);
+        const vf w2 = vload(wp + 192 + c * 64 + 16);
+        const vf w3 = vload(wp + 192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4539,10 +4516,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 192 + c * KB + 0);
-        const vf w1 = vload(wp + 192 + c * KB + 8);
-        const vf w2 = vload(wp + 192 + c * KB + 16);
-        const vf w3 = vload(wp + 192 + c * KB + 24);
+        const vf w0 = vload(wp + 384 + c * 64 + 0);
+        const vf w1 = vload(wp + 384 + c * 64 + 8);
+        const vf w2 = vload(wp + 384 + c * 64 + 16);
+        const vf w3 = vload(wp + 384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4560,10 +4537,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
-        const vf w0 = vload(wp + 288 + c * KB + 0);
-        const vf w1 = vload(wp + 288 + c * KB + 8);
-        const vf w2 = vload(wp + 288 + c * KB + 16);
-        const vf w3 = vload(wp + 288 + c * KB + 24);
+        const vf w0 = vload(wp + 576 + c * 64 + 0);
+        const vf w1 = vload(wp + 576 + c * 64 + 8);
+        const vf w2 = vload(wp + 576 + c * 64 + 16);
+        const vf w3 = vload(wp + 576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 9 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4581,10 +4558,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
-        const vf w0 = vload(wp + 384 + c * KB + 0);
-        const vf w1 = vload(wp + 384 + c * KB + 8);
-        const vf w2 = vload(wp + 384 + c * KB + 16);
-        const vf w3 = vload(wp + 384 + c * KB + 24);
+        const vf w0 = vload(wp + 768 + c * 64 + 0);
+        const vf w1 = vload(wp + 768 + c * 64 + 8);
+        const vf w2 = vload(wp + 768 + c * 64 + 16);
+        const vf w3 = vload(wp + 768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 12 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4602,10 +4579,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
-        const vf w0 = vload(wp + 480 + c * KB + 0);
-        const vf w1 = vload(wp + 480 + c * KB + 8);
-        const vf w2 = vload(wp + 480 + c * KB + 16);
-        const vf w3 = vload(wp + 480 + c * KB + 24);
+        const vf w0 = vload(wp + 960 + c * 64 + 0);
+        const vf w1 = vload(wp + 960 + c * 64 + 8);
+        const vf w2 = vload(wp + 960 + c * 64 + 16);
+        const vf w3 = vload(wp + 960 + c * 64 + 24);
         const vf b0 = vbcast(ip + 15 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4623,10 +4600,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
-        const vf w0 = vload(wp + 576 + c * KB + 0);
-        const vf w1 = vload(wp + 576 + c * KB + 8);
-        const vf w2 = vload(wp + 576 + c * KB + 16);
-        const vf w3 = vload(wp + 576 + c * KB + 24);
+        const vf w0 = vload(wp + 1152 + c * 64 + 0);
+        const vf w1 = vload(wp + 1152 + c * 64 + 8);
+        const vf w2 = vload(wp + 1152 + c * 64 + 16);
+        const vf w3 = vload(wp + 1152 + c * 64 + 24);
         const vf b0 = vbcast(ip + 18 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4644,10 +4621,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 672 + c * KB + 0);
-        const vf w1 = vload(wp + 672 + c * KB + 8);
-        const vf w2 = vload(wp + 672 + c * KB + 16);
-        const vf w3 = vload(wp + 672 + c * KB + 24);
+        const vf w0 = vload(wp + 1344 + c * 64 + 0);
+        const vf w1 = vload(wp + 1344 + c * 64 + 8);
+        const vf w2 = vload(wp + 1344 + c * 64 + 16);
+        const vf w3 = vload(wp + 1344 + c * 64 + 24);
         const vf b0 = vbcast(ip + 111 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4665,10 +4642,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
-        const vf w2 = vload(wp + 768 + c * KB + 16);
-        const vf w3 = vload(wp + 768 + c * KB + 24);
+        const vf w0 = vload(wp + 1536 + c * 64 + 0);
+        const vf w1 = vload(wp + 1536 + c * 64 + 8);
+        const vf w2 = vload(wp + 1536 + c * 64 + 16);
+        const vf w3 = vload(wp + 1536 + c * 64 + 24);
         const vf b0 = vbcast(ip + 114 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4686,10 +4663,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 864 + c * KB + 0);
-        const vf w1 = vload(wp + 864 + c * KB + 8);
-        const vf w2 = vload(wp + 864 + c * KB + 16);
-        const vf w3 = vload(wp + 864 + c * KB + 24);
+        const vf w0 = vload(wp + 1728 + c * 64 + 0);
+        const vf w1 = vload(wp + 1728 + c * 64 + 8);
+        const vf w2 = vload(wp + 1728 + c * 64 + 16);
+        const vf w3 = vload(wp + 1728 + c * 64 + 24);
         const vf b0 = vbcast(ip + 117 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4707,10 +4684,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
-        const vf w0 = vload(wp + 960 + c * KB + 0);
-        const vf w1 = vload(wp + 960 + c * KB + 8);
-        const vf w2 = vload(wp + 960 + c * KB + 16);
-        const vf w3 = vload(wp + 960 + c * KB + 24);
+        const vf w0 = vload(wp + 1920 + c * 64 + 0);
+        const vf w1 = vload(wp + 1920 + c * 64 + 8);
+        const vf w2 = vload(wp + 1920 + c * 64 + 16);
+        const vf w3 = vload(wp + 1920 + c * 64 + 24);
         const vf b0 = vbcast(ip + 120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4728,10 +4705,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
-        const vf w0 = vload(wp + 1056 + c * KB + 0);
-        const vf w1 = vload(wp + 1056 + c * KB + 8);
-        const vf w2 = vload(wp + 1056 + c * KB + 16);
-        const vf w3 = vload(wp + 1056 + c * KB + 24);
+        const vf w0 = vload(wp + 2112 + c * 64 + 0);
+        const vf w1 = vload(wp + 2112 + c * 64 + 8);
+        const vf w2 = vload(wp + 2112 + c * 64 + 16);
+        const vf w3 = vload(wp + 2112 + c * 64 + 24);
         const vf b0 = vbcast(ip + 123 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4749,10 +4726,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
-        const vf w0 = vload(wp + 1152 + c * KB + 0);
-        const vf w1 = vload(wp + 1152 + c * KB + 8);
-        const vf w2 = vload(wp + 1152 + c * KB + 16);
-        const vf w3 = vload(wp + 1152 + c * KB + 24);
+        const vf w0 = vload(wp + 2304 + c * 64 + 0);
+        const vf w1 = vload(wp + 2304 + c * 64 + 8);
+        const vf w2 = vload(wp + 2304 + c * 64 + 16);
+        const vf w3 = vload(wp + 2304 + c * 64 + 24);
         const vf b0 = vbcast(ip + 126 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4770,10 +4747,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
-        const vf w0 = vload(wp + 1248 + c * KB + 0);
-        const vf w1 = vload(wp + 1248 + c * KB + 8);
-        const vf w2 = vload(wp + 1248 + c * KB + 16);
-        const vf w3 = vload(wp + 1248 + c * KB + 24);
+        const vf w0 = vload(wp + 2496 + c * 64 + 0);
+        const vf w1 = vload(wp + 2496 + c * 64 + 8);
+        const vf w2 = vload(wp + 2496 + c * 64 + 16);
+        const vf w3 = vload(wp + 2496 + c * 64 + 24);
         const vf b0 = vbcast(ip + 129 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4791,10 +4768,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1344 + c * KB + 0);
-        const vf w1 = vload(wp + 1344 + c * KB + 8);
-        const vf w2 = vload(wp + 1344 + c * KB + 16);
-        const vf w3 = vload(wp + 1344 + c * KB + 24);
+        const vf w0 = vload(wp + 2688 + c * 64 + 0);
+        const vf w1 = vload(wp + 2688 + c * 64 + 8);
+        const vf w2 = vload(wp + 2688 + c * 64 + 16);
+        const vf w3 = vload(wp + 2688 + c * 64 + 24);
         const vf b0 = vbcast(ip + 222 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4812,10 +4789,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1440 + c * KB + 0);
-        const vf w1 = vload(wp + 1440 + c * KB + 8);
-        const vf w2 = vload(wp + 1440 + c * KB + 16);
-        const vf w3 = vload(wp + 1440 + c * KB + 24);
+        const vf w0 = vload(wp + 2880 + c * 64 + 0);
+        const vf w1 = vload(wp + 2880 + c * 64 + 8);
+        const vf w2 = vload(wp + 2880 + c * 64 + 16);
+        const vf w3 = vload(wp + 2880 + c * 64 + 24);
         const vf b0 = vbcast(ip + 225 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4833,10 +4810,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
-        const vf w2 = vload(wp + 1536 + c * KB + 16);
-        const vf w3 = vload(wp + 1536 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 64 + 0);
+        const vf w1 = vload(wp + 3072 + c * 64 + 8);
+        const vf w2 = vload(wp + 3072 + c * 64 + 16);
+        const vf w3 = vload(wp + 3072 + c * 64 + 24);
         const vf b0 = vbcast(ip + 228 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4854,10 +4831,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
-        const vf w0 = vload(wp + 1632 + c * KB + 0);
-        const vf w1 = vload(wp + 1632 + c * KB + 8);
-        const vf w2 = vload(wp + 1632 + c * KB + 16);
-        const vf w3 = vload(wp + 1632 + c * KB + 24);
+        const vf w0 = vload(wp + 3264 + c * 64 + 0);
+        const vf w1 = vload(wp + 3264 + c * 64 + 8);
+        const vf w2 = vload(wp + 3264 + c * 64 + 16);
+        const vf w3 = vload(wp + 3264 + c * 64 + 24);
         const vf b0 = vbcast(ip + 231 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4875,10 +4852,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
-        const vf w0 = vload(wp + 1728 + c * KB + 0);
-        const vf w1 = vload(wp + 1728 + c * KB + 8);
-        const vf w2 = vload(wp + 1728 + c * KB + 16);
-        const vf w3 = vload(wp + 1728 + c * KB + 24);
+        const vf w0 = vload(wp + 3456 + c * 64 + 0);
+        const vf w1 = vload(wp + 3456 + c * 64 + 8);
+        const vf w2 = vload(wp + 3456 + c * 64 + 16);
+        const vf w3 = vload(wp + 3456 + c * 64 + 24);
         const vf b0 = vbcast(ip + 234 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4896,10 +4873,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
-        const vf w0 = vload(wp + 1824 + c * KB + 0);
-        const vf w1 = vload(wp + 1824 + c * KB + 8);
-        const vf w2 = vload(wp + 1824 + c * KB + 16);
-        const vf w3 = vload(wp + 1824 + c * KB + 24);
+        const vf w0 = vload(wp + 3648 + c * 64 + 0);
+        const vf w1 = vload(wp + 3648 + c * 64 + 8);
+        const vf w2 = vload(wp + 3648 + c * 64 + 16);
+        const vf w3 = vload(wp + 3648 + c * 64 + 24);
         const vf b0 = vbcast(ip + 237 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4917,10 +4894,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
-        const vf w0 = vload(wp + 1920 + c * KB + 0);
-        const vf w1 = vload(wp + 1920 + c * KB + 8);
-        const vf w2 = vload(wp + 1920 + c * KB + 16);
-        const vf w3 = vload(wp + 1920 + c * KB + 24);
+        const vf w0 = vload(wp + 3840 + c * 64 + 0);
+        const vf w1 = vload(wp + 3840 + c * 64 + 8);
+        const vf w2 = vload(wp + 3840 + c * 64 + 16);
+        const vf w3 = vload(wp + 3840 + c * 64 + 24);
         const vf b0 = vbcast(ip + 240 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4938,10 +4915,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
-        const vf w0 = vload(wp + 2016 + c * KB + 0);
-        const vf w1 = vload(wp + 2016 + c * KB + 8);
-        const vf w2 = vload(wp + 2016 + c * KB + 16);
-        const vf w3 = vload(wp + 2016 + c * KB + 24);
+        const vf w0 = vload(wp + 4032 + c * 64 + 0);
+        const vf w1 = vload(wp + 4032 + c * 64 + 8);
+        const vf w2 = vload(wp + 4032 + c * 64 + 16);
+        const vf w3 = vload(wp + 4032 + c * 64 + 24);
         const vf b0 = vbcast(ip + 333 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4959,10 +4936,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
-        const vf w0 = vload(wp + 2112 + c * KB + 0);
-        const vf w1 = vload(wp + 2112 + c * KB + 8);
-        const vf w2 = vload(wp + 2112 + c * KB + 16);
-        const vf w3 = vload(wp + 2112 + c * KB + 24);
+        const vf w0 = vload(wp + 4224 + c * 64 + 0);
+        const vf w1 = vload(wp + 4224 + c * 64 + 8);
+        const vf w2 = vload(wp + 4224 + c * 64 + 16);
+        const vf w3 = vload(wp + 4224 + c * 64 + 24);
         const vf b0 = vbcast(ip + 336 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -4980,10 +4957,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
-        const vf w0 = vload(wp + 2208 + c * KB + 0);
-        const vf w1 = vload(wp + 2208 + c * KB + 8);
-        const vf w2 = vload(wp + 2208 + c * KB + 16);
-        const vf w3 = vload(wp + 2208 + c * KB + 24);
+        const vf w0 = vload(wp + 4416 + c * 64 + 0);
+        const vf w1 = vload(wp + 4416 + c * 64 + 8);
+        const vf w2 = vload(wp + 4416 + c * 64 + 16);
+        const vf w3 = vload(wp + 4416 + c * 64 + 24);
         const vf b0 = vbcast(ip + 339 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5001,10 +4978,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
-        const vf w0 = vload(wp + 2304 + c * KB + 0);
-        const vf w1 = vload(wp + 2304 + c * KB + 8);
-        const vf w2 = vload(wp + 2304 + c * KB + 16);
-        const vf w3 = vload(wp + 2304 + c * KB + 24);
+        const vf w0 = vload(wp + 4608 + c * 64 + 0);
+        const vf w1 = vload(wp + 4608 + c * 64 + 8);
+        const vf w2 = vload(wp + 4608 + c * 64 + 16);
+        const vf w3 = vload(wp + 4608 + c * 64 + 24);
         const vf b0 = vbcast(ip + 342 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5022,10 +4999,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
-        const vf w0 = vload(wp + 2400 + c * KB + 0);
-        const vf w1 = vload(wp + 2400 + c * KB + 8);
-        const vf w2 = vload(wp + 2400 + c * KB + 16);
-        const vf w3 = vload(wp + 2400 + c * KB + 24);
+        const vf w0 = vload(wp + 4800 + c * 64 + 0);
+        const vf w1 = vload(wp + 4800 + c * 64 + 8);
+        const vf w2 = vload(wp + 4800 + c * 64 + 16);
+        const vf w3 = vload(wp + 4800 + c * 64 + 24);
         const vf b0 = vbcast(ip + 345 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5043,10 +5020,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
-        const vf w0 = vload(wp + 2496 + c * KB + 0);
-        const vf w1 = vload(wp + 2496 + c * KB + 8);
-        const vf w2 = vload(wp + 2496 + c * KB + 16);
-        const vf w3 = vload(wp + 2496 + c * KB + 24);
+        const vf w0 = vload(wp + 4992 + c * 64 + 0);
+        const vf w1 = vload(wp + 4992 + c * 64 + 8);
+        const vf w2 = vload(wp + 4992 + c * 64 + 16);
+        const vf w3 = vload(wp + 4992 + c * 64 + 24);
         const vf b0 = vbcast(ip + 348 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5064,10 +5041,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
-        const vf w0 = vload(wp + 2592 + c * KB + 0);
-        const vf w1 = vload(wp + 2592 + c * KB + 8);
-        const vf w2 = vload(wp + 2592 + c * KB + 16);
-        const vf w3 = vload(wp + 2592 + c * KB + 24);
+        const vf w0 = vload(wp + 5184 + c * 64 + 0);
+        const vf w1 = vload(wp + 5184 + c * 64 + 8);
+        const vf w2 = vload(wp + 5184 + c * 64 + 16);
+        const vf w3 = vload(wp + 5184 + c * 64 + 24);
         const vf b0 = vbcast(ip + 351 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5085,10 +5062,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
-        const vf w0 = vload(wp + 2688 + c * KB + 0);
-        const vf w1 = vload(wp + 2688 + c * KB + 8);
-        const vf w2 = vload(wp + 2688 + c * KB + 16);
-        const vf w3 = vload(wp + 2688 + c * KB + 24);
+        const vf w0 = vload(wp + 5376 + c * 64 + 0);
+        const vf w1 = vload(wp + 5376 + c * 64 + 8);
+        const vf w2 = vload(wp + 5376 + c * 64 + 16);
+        const vf w3 = vload(wp + 5376 + c * 64 + 24);
         const vf b0 = vbcast(ip + 444 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5106,10 +5083,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
-        const vf w0 = vload(wp + 2784 + c * KB + 0);
-        const vf w1 = vload(wp + 2784 + c * KB + 8);
-        const vf w2 = vload(wp + 2784 + c * KB + 16);
-        const vf w3 = vload(wp + 2784 + c * KB + 24);
+        const vf w0 = vload(wp + 5568 + c * 64 + 0);
+        const vf w1 = vload(wp + 5568 + c * 64 + 8);
+        const vf w2 = vload(wp + 5568 + c * 64 + 16);
+        const vf w3 = vload(wp + 5568 + c * 64 + 24);
         const vf b0 = vbcast(ip + 447 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5127,10 +5104,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
-        const vf w0 = vload(wp + 2880 + c * KB + 0);
-        const vf w1 = vload(wp + 2880 + c * KB + 8);
-        const vf w2 = vload(wp + 2880 + c * KB + 16);
-        const vf w3 = vload(wp + 2880 + c * KB + 24);
+        const vf w0 = vload(wp + 5760 + c * 64 + 0);
+        const vf w1 = vload(wp + 5760 + c * 64 + 8);
+        const vf w2 = vload(wp + 5760 + c * 64 + 16);
+        const vf w3 = vload(wp + 5760 + c * 64 + 24);
         const vf b0 = vbcast(ip + 450 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5148,10 +5125,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
-        const vf w0 = vload(wp + 2976 + c * KB + 0);
-        const vf w1 = vload(wp + 2976 + c * KB + 8);
-        const vf w2 = vload(wp + 2976 + c * KB + 16);
-        const vf w3 = vload(wp + 2976 + c * KB + 24);
+        const vf w0 = vload(wp + 5952 + c * 64 + 0);
+        const vf w1 = vload(wp + 5952 + c * 64 + 8);
+        const vf w2 = vload(wp + 5952 + c * 64 + 16);
+        const vf w3 = vload(wp + 5952 + c * 64 + 24);
         const vf b0 = vbcast(ip + 453 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5169,10 +5146,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 456 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5190,10 +5167,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
-        const vf w0 = vload(wp + 3168 + c * KB + 0);
-        const vf w1 = vload(wp + 3168 + c * KB + 8);
-        const vf w2 = vload(wp + 3168 + c * KB + 16);
-        const vf w3 = vload(wp + 3168 + c * KB + 24);
+        const vf w0 = vload(wp + 6336 + c * 64 + 0);
+        const vf w1 = vload(wp + 6336 + c * 64 + 8);
+        const vf w2 = vload(wp + 6336 + c * 64 + 16);
+        const vf w3 = vload(wp + 6336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 459 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5211,10 +5188,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
-        const vf w0 = vload(wp + 3264 + c * KB + 0);
-        const vf w1 = vload(wp + 3264 + c * KB + 8);
-        const vf w2 = vload(wp + 3264 + c * KB + 16);
-        const vf w3 = vload(wp + 3264 + c * KB + 24);
+        const vf w0 = vload(wp + 6528 + c * 64 + 0);
+        const vf w1 = vload(wp + 6528 + c * 64 + 8);
+        const vf w2 = vload(wp + 6528 + c * 64 + 16);
+        const vf w3 = vload(wp + 6528 + c * 64 + 24);
         const vf b0 = vbcast(ip + 462 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5232,10 +5209,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
-        const vf w0 = vload(wp + 3360 + c * KB + 0);
-        const vf w1 = vload(wp + 3360 + c * KB + 8);
-        const vf w2 = vload(wp + 3360 + c * KB + 16);
-        const vf w3 = vload(wp + 3360 + c * KB + 24);
+        const vf w0 = vload(wp + 6720 + c * 64 + 0);
+        const vf w1 = vload(wp + 6720 + c * 64 + 8);
+        const vf w2 = vload(wp + 6720 + c * 64 + 16);
+        const vf w3 = vload(wp + 6720 + c * 64 + 24);
         const vf b0 = vbcast(ip + 555 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5253,10 +5230,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
-        const vf w0 = vload(wp + 3456 + c * KB + 0);
-        const vf w1 = vload(wp + 3456 + c * KB + 8);
-        const vf w2 = vload(wp + 3456 + c * KB + 16);
-        const vf w3 = vload(wp + 3456 + c * KB + 24);
+        const vf w0 = vload(wp + 6912 + c * 64 + 0);
+        const vf w1 = vload(wp + 6912 + c * 64 + 8);
+        const vf w2 = vload(wp + 6912 + c * 64 + 16);
+        const vf w3 = vload(wp + 6912 + c * 64 + 24);
         const vf b0 = vbcast(ip + 558 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5274,10 +5251,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
-        const vf w0 = vload(wp + 3552 + c * KB + 0);
-        const vf w1 = vload(wp + 3552 + c * KB + 8);
-        const vf w2 = vload(wp + 3552 + c * KB + 16);
-        const vf w3 = vload(wp + 3552 + c * KB + 24);
+        const vf w0 = vload(wp + 7104 + c * 64 + 0);
+        const vf w1 = vload(wp + 7104 + c * 64 + 8);
+        const vf w2 = vload(wp + 7104 + c * 64 + 16);
+        const vf w3 = vload(wp + 7104 + c * 64 + 24);
         const vf b0 = vbcast(ip + 561 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5295,10 +5272,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
-        const vf w0 = vload(wp + 3648 + c * KB + 0);
-        const vf w1 = vload(wp + 3648 + c * KB + 8);
-        const vf w2 = vload(wp + 3648 + c * KB + 16);
-        const vf w3 = vload(wp + 3648 + c * KB + 24);
+        const vf w0 = vload(wp + 7296 + c * 64 + 0);
+        const vf w1 = vload(wp + 7296 + c * 64 + 8);
+        const vf w2 = vload(wp + 7296 + c * 64 + 16);
+        const vf w3 = vload(wp + 7296 + c * 64 + 24);
         const vf b0 = vbcast(ip + 564 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5316,10 +5293,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
-        const vf w0 = vload(wp + 3744 + c * KB + 0);
-        const vf w1 = vload(wp + 3744 + c * KB + 8);
-        const vf w2 = vload(wp + 3744 + c * KB + 16);
-        const vf w3 = vload(wp + 3744 + c * KB + 24);
+        const vf w0 = vload(wp + 7488 + c * 64 + 0);
+        const vf w1 = vload(wp + 7488 + c * 64 + 8);
+        const vf w2 = vload(wp + 7488 + c * 64 + 16);
+        const vf w3 = vload(wp + 7488 + c * 64 + 24);
         const vf b0 = vbcast(ip + 567 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5337,10 +5314,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
-        const vf w0 = vload(wp + 3840 + c * KB + 0);
-        const vf w1 = vload(wp + 3840 + c * KB + 8);
-        const vf w2 = vload(wp + 3840 + c * KB + 16);
-        const vf w3 = vload(wp + 3840 + c * KB + 24);
+        const vf w0 = vload(wp + 7680 + c * 64 + 0);
+        const vf w1 = vload(wp + 7680 + c * 64 + 8);
+        const vf w2 = vload(wp + 7680 + c * 64 + 16);
+        const vf w3 = vload(wp + 7680 + c * 64 + 24);
         const vf b0 = vbcast(ip + 570 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5358,10 +5335,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
-        const vf w0 = vload(wp + 3936 + c * KB + 0);
-        const vf w1 = vload(wp + 3936 + c * KB + 8);
-        const vf w2 = vload(wp + 3936 + c * KB + 16);
-        const vf w3 = vload(wp + 3936 + c * KB + 24);
+        const vf w0 = vload(wp + 7872 + c * 64 + 0);
+        const vf w1 = vload(wp + 7872 + c * 64 + 8);
+        const vf w2 = vload(wp + 7872 + c * 64 + 16);
+        const vf w3 = vload(wp + 7872 + c * 64 + 24);
         const vf b0 = vbcast(ip + 573 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5379,10 +5356,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
-        const vf w0 = vload(wp + 4032 + c * KB + 0);
-        const vf w1 = vload(wp + 4032 + c * KB + 8);
-        const vf w2 = vload(wp + 4032 + c * KB + 16);
-        const vf w3 = vload(wp + 4032 + c * KB + 24);
+        const vf w0 = vload(wp + 8064 + c * 64 + 0);
+        const vf w1 = vload(wp + 8064 + c * 64 + 8);
+        const vf w2 = vload(wp + 8064 + c * 64 + 16);
+        const vf w3 = vload(wp + 8064 + c * 64 + 24);
         const vf b0 = vbcast(ip + 666 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5400,10 +5377,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
-        const vf w0 = vload(wp + 4128 + c * KB + 0);
-        const vf w1 = vload(wp + 4128 + c * KB + 8);
-        const vf w2 = vload(wp + 4128 + c * KB + 16);
-        const vf w3 = vload(wp + 4128 + c * KB + 24);
+        const vf w0 = vload(wp + 8256 + c * 64 + 0);
+        const vf w1 = vload(wp + 8256 + c * 64 + 8);
+        const vf w2 = vload(wp + 8256 + c * 64 + 16);
+        const vf w3 = vload(wp + 8256 + c * 64 + 24);
         const vf b0 = vbcast(ip + 669 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5421,10 +5398,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
-        const vf w0 = vload(wp + 4224 + c * KB + 0);
-        const vf w1 = vload(wp + 4224 + c * KB + 8);
-        const vf w2 = vload(wp + 4224 + c * KB + 16);
-        const vf w3 = vload(wp + 4224 + c * KB + 24);
+        const vf w0 = vload(wp + 8448 + c * 64 + 0);
+        const vf w1 = vload(wp + 8448 + c * 64 + 8);
+        const vf w2 = vload(wp + 8448 + c * 64 + 16);
+        const vf w3 = vload(wp + 8448 + c * 64 + 24);
         const vf b0 = vbcast(ip + 672 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5442,10 +5419,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
-        const vf w0 = vload(wp + 4320 + c * KB + 0);
-        const vf w1 = vload(wp + 4320 + c * KB + 8);
-        const vf w2 = vload(wp + 4320 + c * KB + 16);
-        const vf w3 = vload(wp + 4320 + c * KB + 24);
+        const vf w0 = vload(wp + 8640 + c * 64 + 0);
+        const vf w1 = vload(wp + 8640 + c * 64 + 8);
+        const vf w2 = vload(wp + 8640 + c * 64 + 16);
+        const vf w3 = vload(wp + 8640 + c * 64 + 24);
         const vf b0 = vbcast(ip + 675 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5463,10 +5440,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
-        const vf w0 = vload(wp + 4416 + c * KB + 0);
-        const vf w1 = vload(wp + 4416 + c * KB + 8);
-        const vf w2 = vload(wp + 4416 + c * KB + 16);
-        const vf w3 = vload(wp + 4416 + c * KB + 24);
+        const vf w0 = vload(wp + 8832 + c * 64 + 0);
+        const vf w1 = vload(wp + 8832 + c * 64 + 8);
+        const vf w2 = vload(wp + 8832 + c * 64 + 16);
+        const vf w3 = vload(wp + 8832 + c * 64 + 24);
         const vf b0 = vbcast(ip + 678 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5484,10 +5461,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
-        const vf w0 = vload(wp + 4512 + c * KB + 0);
-        const vf w1 = vload(wp + 4512 + c * KB + 8);
-        const vf w2 = vload(wp + 4512 + c * KB + 16);
-        const vf w3 = vload(wp + 4512 + c * KB + 24);
+        const vf w0 = vload(wp + 9024 + c * 64 + 0);
+        const vf w1 = vload(wp + 9024 + c * 64 + 8);
+        const vf w2 = vload(wp + 9024 + c * 64 + 16);
+        const vf w3 = vload(wp + 9024 + c * 64 + 24);
         const vf b0 = vbcast(ip + 681 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5505,10 +5482,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
-        const vf w0 = vload(wp + 4608 + c * KB + 0);
-        const vf w1 = vload(wp + 4608 + c * KB + 8);
-        const vf w2 = vload(wp + 4608 + c * KB + 16);
-        const vf w3 = vload(wp + 4608 + c * KB + 24);
+        const vf w0 = vload(wp + 9216 + c * 64 + 0);
+        const vf w1 = vload(wp + 9216 + c * 64 + 8);
+        const vf w2 = vload(wp + 9216 + c * 64 + 16);
+        const vf w3 = vload(wp + 9216 + c * 64 + 24);
         const vf b0 = vbcast(ip + 684 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5570,13 +5547,13 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *r
 static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 3, KB = 32 };
+    enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5584,10 +5561,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 96 + c * KB + 0);
-        const vf w1 = vload(wp + 96 + c * KB + 8);
-        const vf w2 = vload(wp + 96 + c * KB + 16);
-        const vf w3 = vload(wp + 96 + c * KB + 24);
+        const vf w0 = vload(wp + 192 + c * 64 + 0);
+        const vf w1 = vload(wp + 192 + c * 64 + 8);
+        const vf w2 = vload(wp + 192 + c * 64 + 16);
+        const vf w3 = vload(wp + 192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5595,10 +5572,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 192 + c * KB + 0);
-        const vf w1 = vload(wp + 192 + c * KB + 8);
-        const vf w2 = vload(wp + 192 + c * KB + 16);
-        const vf w3 = vload(wp + 192 + c * KB + 24);
+        const vf w0 = vload(wp + 384 + c * 64 + 0);
+        const vf w1 = vload(wp + 384 + c * 64 + 8);
+        const vf w2 = vload(wp + 384 + c * 64 + 16);
+        const vf w3 = vload(wp + 384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5606,10 +5583,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
-        const vf w0 = vload(wp + 288 + c * KB + 0);
-        const vf w1 = vload(wp + 288 + c * KB + 8);
-        const vf w2 = vload(wp + 288 + c * KB + 16);
-        const vf w3 = vload(wp + 288 + c * KB + 24);
+        const vf w0 = vload(wp + 576 + c * 64 + 0);
+        const vf w1 = vload(wp + 576 + c * 64 + 8);
+        const vf w2 = vload(wp + 576 + c * 64 + 16);
+        const vf w3 = vload(wp + 576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 9 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5617,10 +5594,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
-        const vf w0 = vload(wp + 384 + c * KB + 0);
-        const vf w1 = vload(wp + 384 + c * KB + 8);
-        const vf w2 = vload(wp + 384 + c * KB + 16);
-        const vf w3 = vload(wp + 384 + c * KB + 24);
+        const vf w0 = vload(wp + 768 + c * 64 + 0);
+        const vf w1 = vload(wp + 768 + c * 64 + 8);
+        const vf w2 = vload(wp + 768 + c * 64 + 16);
+        const vf w3 = vload(wp + 768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 12 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5628,10 +5605,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
-        const vf w0 = vload(wp + 480 + c * KB + 0);
-        const vf w1 = vload(wp + 480 + c * KB + 8);
-        const vf w2 = vload(wp + 480 + c * KB + 16);
-        const vf w3 = vload(wp + 480 + c * KB + 24);
+        const vf w0 = vload(wp + 960 + c * 64 + 0);
+        const vf w1 = vload(wp + 960 + c * 64 + 8);
+        const vf w2 = vload(wp + 960 + c * 64 + 16);
+        const vf w3 = vload(wp + 960 + c * 64 + 24);
         const vf b0 = vbcast(ip + 15 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5639,10 +5616,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
-        const vf w0 = vload(wp + 576 + c * KB + 0);
-        const vf w1 = vload(wp + 576 + c * KB + 8);
-        const vf w2 = vload(wp + 576 + c * KB + 16);
-        const vf w3 = vload(wp + 576 + c * KB + 24);
+        const vf w0 = vload(wp + 1152 + c * 64 + 0);
+        const vf w1 = vload(wp + 1152 + c * 64 + 8);
+        const vf w2 = vload(wp + 1152 + c * 64 + 16);
+        const vf w3 = vload(wp + 1152 + c * 64 + 24);
         const vf b0 = vbcast(ip + 18 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5650,10 +5627,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 672 + c * KB + 0);
-        const vf w1 = vload(wp + 672 + c * KB + 8);
-        const vf w2 = vload(wp + 672 + c * KB + 16);
-        const vf w3 = vload(wp + 672 + c * KB + 24);
+        const vf w0 = vload(wp + 1344 + c * 64 + 0);
+        const vf w1 = vload(wp + 1344 + c * 64 + 8);
+        const vf w2 = vload(wp + 1344 + c * 64 + 16);
+        const vf w3 = vload(wp + 1344 + c * 64 + 24);
         const vf b0 = vbcast(ip + 111 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5661,10 +5638,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 768 + c * KB + 0);
-        const vf w1 = vload(wp + 768 + c * KB + 8);
-        const vf w2 = vload(wp + 768 + c * KB + 16);
-        const vf w3 = vload(wp + 768 + c * KB + 24);
+        const vf w0 = vload(wp + 1536 + c * 64 + 0);
+        const vf w1 = vload(wp + 1536 + c * 64 + 8);
+        const vf w2 = vload(wp + 1536 + c * 64 + 16);
+        const vf w3 = vload(wp + 1536 + c * 64 + 24);
         const vf b0 = vbcast(ip + 114 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5672,10 +5649,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 864 + c * KB + 0);
-        const vf w1 = vload(wp + 864 + c * KB + 8);
-        const vf w2 = vload(wp + 864 + c * KB + 16);
-        const vf w3 = vload(wp + 864 + c * KB + 24);
+        const vf w0 = vload(wp + 1728 + c * 64 + 0);
+        const vf w1 = vload(wp + 1728 + c * 64 + 8);
+        const vf w2 = vload(wp + 1728 + c * 64 + 16);
+        const vf w3 = vload(wp + 1728 + c * 64 + 24);
         const vf b0 = vbcast(ip + 117 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5683,10 +5660,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
-        const vf w0 = vload(wp + 960 + c * KB + 0);
-        const vf w1 = vload(wp + 960 + c * KB + 8);
-        const vf w2 = vload(wp + 960 + c * KB + 16);
-        const vf w3 = vload(wp + 960 + c * KB + 24);
+        const vf w0 = vload(wp + 1920 + c * 64 + 0);
+        const vf w1 = vload(wp + 1920 + c * 64 + 8);
+        const vf w2 = vload(wp + 1920 + c * 64 + 16);
+        const vf w3 = vload(wp + 1920 + c * 64 + 24);
         const vf b0 = vbcast(ip + 120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5694,10 +5671,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
-        const vf w0 = vload(wp + 1056 + c * KB + 0);
-        const vf w1 = vload(wp + 1056 + c * KB + 8);
-        const vf w2 = vload(wp + 1056 + c * KB + 16);
-        const vf w3 = vload(wp + 1056 + c * KB + 24);
+        const vf w0 = vload(wp + 2112 + c * 64 + 0);
+        const vf w1 = vload(wp + 2112 + c * 64 + 8);
+        const vf w2 = vload(wp + 2112 + c * 64 + 16);
+        const vf w3 = vload(wp + 2112 + c * 64 + 24);
         const vf b0 = vbcast(ip + 123 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5705,10 +5682,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
-        const vf w0 = vload(wp + 1152 + c * KB + 0);
-        const vf w1 = vload(wp + 1152 + c * KB + 8);
-        const vf w2 = vload(wp + 1152 + c * KB + 16);
-        const vf w3 = vload(wp + 1152 + c * KB + 24);
+        const vf w0 = vload(wp + 2304 + c * 64 + 0);
+        const vf w1 = vload(wp + 2304 + c * 64 + 8);
+        const vf w2 = vload(wp + 2304 + c * 64 + 16);
+        const vf w3 = vload(wp + 2304 + c * 64 + 24);
         const vf b0 = vbcast(ip + 126 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5716,10 +5693,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
-        const vf w0 = vload(wp + 1248 + c * KB + 0);
-        const vf w1 = vload(wp + 1248 + c * KB + 8);
-        const vf w2 = vload(wp + 1248 + c * KB + 16);
-        const vf w3 = vload(wp + 1248 + c * KB + 24);
+        const vf w0 = vload(wp + 2496 + c * 64 + 0);
+        const vf w1 = vload(wp + 2496 + c * 64 + 8);
+        const vf w2 = vload(wp + 2496 + c * 64 + 16);
+        const vf w3 = vload(wp + 2496 + c * 64 + 24);
         const vf b0 = vbcast(ip + 129 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5727,10 +5704,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1344 + c * KB + 0);
-        const vf w1 = vload(wp + 1344 + c * KB + 8);
-        const vf w2 = vload(wp + 1344 + c * KB + 16);
-        const vf w3 = vload(wp + 1344 + c * KB + 24);
+        const vf w0 = vload(wp + 2688 + c * 64 + 0);
+        const vf w1 = vload(wp + 2688 + c * 64 + 8);
+        const vf w2 = vload(wp + 2688 + c * 64 + 16);
+        const vf w3 = vload(wp + 2688 + c * 64 + 24);
         const vf b0 = vbcast(ip + 222 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5738,10 +5715,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1440 + c * KB + 0);
-        const vf w1 = vload(wp + 1440 + c * KB + 8);
-        const vf w2 = vload(wp + 1440 + c * KB + 16);
-        const vf w3 = vload(wp + 1440 + c * KB + 24);
+        const vf w0 = vload(wp + 2880 + c * 64 + 0);
+        const vf w1 = vload(wp + 2880 + c * 64 + 8);
+        const vf w2 = vload(wp + 2880 + c * 64 + 16);
+        const vf w3 = vload(wp + 2880 + c * 64 + 24);
         const vf b0 = vbcast(ip + 225 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5749,10 +5726,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 1536 + c * KB + 0);
-        const vf w1 = vload(wp + 1536 + c * KB + 8);
-        const vf w2 = vload(wp + 1536 + c * KB + 16);
-        const vf w3 = vload(wp + 1536 + c * KB + 24);
+        const vf w0 = vload(wp + 3072 + c * 64 + 0);
+        const vf w1 = vload(wp + 3072 + c * 64 + 8);
+        const vf w2 = vload(wp + 3072 + c * 64 + 16);
+        const vf w3 = vload(wp + 3072 + c * 64 + 24);
         const vf b0 = vbcast(ip + 228 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5760,10 +5737,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
-        const vf w0 = vload(wp + 1632 + c * KB + 0);
-        const vf w1 = vload(wp + 1632 + c * KB + 8);
-        const vf w2 = vload(wp + 1632 + c * KB + 16);
-        const vf w3 = vload(wp + 1632 + c * KB + 24);
+        const vf w0 = vload(wp + 3264 + c * 64 + 0);
+        const vf w1 = vload(wp + 3264 + c * 64 + 8);
+        const vf w2 = vload(wp + 3264 + c * 64 + 16);
+        const vf w3 = vload(wp + 3264 + c * 64 + 24);
         const vf b0 = vbcast(ip + 231 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5771,10 +5748,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
-        const vf w0 = vload(wp + 1728 + c * KB + 0);
-        const vf w1 = vload(wp + 1728 + c * KB + 8);
-        const vf w2 = vload(wp + 1728 + c * KB + 16);
-        const vf w3 = vload(wp + 1728 + c * KB + 24);
+        const vf w0 = vload(wp + 3456 + c * 64 + 0);
+        const vf w1 = vload(wp + 3456 + c * 64 + 8);
+        const vf w2 = vload(wp + 3456 + c * 64 + 16);
+        const vf w3 = vload(wp + 3456 + c * 64 + 24);
         const vf b0 = vbcast(ip + 234 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5782,10 +5759,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
-        const vf w0 = vload(wp + 1824 + c * KB + 0);
-        const vf w1 = vload(wp + 1824 + c * KB + 8);
-        const vf w2 = vload(wp + 1824 + c * KB + 16);
-        const vf w3 = vload(wp + 1824 + c * KB + 24);
+        const vf w0 = vload(wp + 3648 + c * 64 + 0);
+        const vf w1 = vload(wp + 3648 + c * 64 + 8);
+        const vf w2 = vload(wp + 3648 + c * 64 + 16);
+        const vf w3 = vload(wp + 3648 + c * 64 + 24);
         const vf b0 = vbcast(ip + 237 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5793,10 +5770,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
-        const vf w0 = vload(wp + 1920 + c * KB + 0);
-        const vf w1 = vload(wp + 1920 + c * KB + 8);
-        const vf w2 = vload(wp + 1920 + c * KB + 16);
-        const vf w3 = vload(wp + 1920 + c * KB + 24);
+        const vf w0 = vload(wp + 3840 + c * 64 + 0);
+        const vf w1 = vload(wp + 3840 + c * 64 + 8);
+        const vf w2 = vload(wp + 3840 + c * 64 + 16);
+        const vf w3 = vload(wp + 3840 + c * 64 + 24);
         const vf b0 = vbcast(ip + 240 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5804,10 +5781,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
-        const vf w0 = vload(wp + 2016 + c * KB + 0);
-        const vf w1 = vload(wp + 2016 + c * KB + 8);
-        const vf w2 = vload(wp + 2016 + c * KB + 16);
-        const vf w3 = vload(wp + 2016 + c * KB + 24);
+        const vf w0 = vload(wp + 4032 + c * 64 + 0);
+        const vf w1 = vload(wp + 4032 + c * 64 + 8);
+        const vf w2 = vload(wp + 4032 + c * 64 + 16);
+        const vf w3 = vload(wp + 4032 + c * 64 + 24);
         const vf b0 = vbcast(ip + 333 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5815,10 +5792,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
-        const vf w0 = vload(wp + 2112 + c * KB + 0);
-        const vf w1 = vload(wp + 2112 + c * KB + 8);
-        const vf w2 = vload(wp + 2112 + c * KB + 16);
-        const vf w3 = vload(wp + 2112 + c * KB + 24);
+        const vf w0 = vload(wp + 4224 + c * 64 + 0);
+        const vf w1 = vload(wp + 4224 + c * 64 + 8);
+        const vf w2 = vload(wp + 4224 + c * 64 + 16);
+        const vf w3 = vload(wp + 4224 + c * 64 + 24);
         const vf b0 = vbcast(ip + 336 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5826,10 +5803,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
-        const vf w0 = vload(wp + 2208 + c * KB + 0);
-        const vf w1 = vload(wp + 2208 + c * KB + 8);
-        const vf w2 = vload(wp + 2208 + c * KB + 16);
-        const vf w3 = vload(wp + 2208 + c * KB + 24);
+        const vf w0 = vload(wp + 4416 + c * 64 + 0);
+        const vf w1 = vload(wp + 4416 + c * 64 + 8);
+        const vf w2 = vload(wp + 4416 + c * 64 + 16);
+        const vf w3 = vload(wp + 4416 + c * 64 + 24);
         const vf b0 = vbcast(ip + 339 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5837,10 +5814,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
-        const vf w0 = vload(wp + 2304 + c * KB + 0);
-        const vf w1 = vload(wp + 2304 + c * KB + 8);
-        const vf w2 = vload(wp + 2304 + c * KB + 16);
-        const vf w3 = vload(wp + 2304 + c * KB + 24);
+        const vf w0 = vload(wp + 4608 + c * 64 + 0);
+        const vf w1 = vload(wp + 4608 + c * 64 + 8);
+        const vf w2 = vload(wp + 4608 + c * 64 + 16);
+        const vf w3 = vload(wp + 4608 + c * 64 + 24);
         const vf b0 = vbcast(ip + 342 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5848,10 +5825,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
-        const vf w0 = vload(wp + 2400 + c * KB + 0);
-        const vf w1 = vload(wp + 2400 + c * KB + 8);
-        const vf w2 = vload(wp + 2400 + c * KB + 16);
-        const vf w3 = vload(wp + 2400 + c * KB + 24);
+        const vf w0 = vload(wp + 4800 + c * 64 + 0);
+        const vf w1 = vload(wp + 4800 + c * 64 + 8);
+        const vf w2 = vload(wp + 4800 + c * 64 + 16);
+        const vf w3 = vload(wp + 4800 + c * 64 + 24);
         const vf b0 = vbcast(ip + 345 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5859,10 +5836,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
-        const vf w0 = vload(wp + 2496 + c * KB + 0);
-        const vf w1 = vload(wp + 2496 + c * KB + 8);
-        const vf w2 = vload(wp + 2496 + c * KB + 16);
-        const vf w3 = vload(wp + 2496 + c * KB + 24);
+        const vf w0 = vload(wp + 4992 + c * 64 + 0);
+        const vf w1 = vload(wp + 4992 + c * 64 + 8);
+        const vf w2 = vload(wp + 4992 + c * 64 + 16);
+        const vf w3 = vload(wp + 4992 + c * 64 + 24);
         const vf b0 = vbcast(ip + 348 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5870,10 +5847,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
-        const vf w0 = vload(wp + 2592 + c * KB + 0);
-        const vf w1 = vload(wp + 2592 + c * KB + 8);
-        const vf w2 = vload(wp + 2592 + c * KB + 16);
-        const vf w3 = vload(wp + 2592 + c * KB + 24);
+        const vf w0 = vload(wp + 5184 + c * 64 + 0);
+        const vf w1 = vload(wp + 5184 + c * 64 + 8);
+        const vf w2 = vload(wp + 5184 + c * 64 + 16);
+        const vf w3 = vload(wp + 5184 + c * 64 + 24);
         const vf b0 = vbcast(ip + 351 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5881,10 +5858,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
-        const vf w0 = vload(wp + 2688 + c * KB + 0);
-        const vf w1 = vload(wp + 2688 + c * KB + 8);
-        const vf w2 = vload(wp + 2688 + c * KB + 16);
-        const vf w3 = vload(wp + 2688 + c * KB + 24);
+        const vf w0 = vload(wp + 5376 + c * 64 + 0);
+        const vf w1 = vload(wp + 5376 + c * 64 + 8);
+        const vf w2 = vload(wp + 5376 + c * 64 + 16);
+        const vf w3 = vload(wp + 5376 + c * 64 + 24);
         const vf b0 = vbcast(ip + 444 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5892,10 +5869,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
-        const vf w0 = vload(wp + 2784 + c * KB + 0);
-        const vf w1 = vload(wp + 2784 + c * KB + 8);
-        const vf w2 = vload(wp + 2784 + c * KB + 16);
-        const vf w3 = vload(wp + 2784 + c * KB + 24);
+        const vf w0 = vload(wp + 5568 + c * 64 + 0);
+        const vf w1 = vload(wp + 5568 + c * 64 + 8);
+        const vf w2 = vload(wp + 5568 + c * 64 + 16);
+        const vf w3 = vload(wp + 5568 + c * 64 + 24);
         const vf b0 = vbcast(ip + 447 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5903,10 +5880,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
-        const vf w0 = vload(wp + 2880 + c * KB + 0);
-        const vf w1 = vload(wp + 2880 + c * KB + 8);
-        const vf w2 = vload(wp + 2880 + c * KB + 16);
-        const vf w3 = vload(wp + 2880 + c * KB + 24);
+        const vf w0 = vload(wp + 5760 + c * 64 + 0);
+        const vf w1 = vload(wp + 5760 + c * 64 + 8);
+        const vf w2 = vload(wp + 5760 + c * 64 + 16);
+        const vf w3 = vload(wp + 5760 + c * 64 + 24);
         const vf b0 = vbcast(ip + 450 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5914,10 +5891,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
-        const vf w0 = vload(wp + 2976 + c * KB + 0);
-        const vf w1 = vload(wp + 2976 + c * KB + 8);
-        const vf w2 = vload(wp + 2976 + c * KB + 16);
-        const vf w3 = vload(wp + 2976 + c * KB + 24);
+        const vf w0 = vload(wp + 5952 + c * 64 + 0);
+        const vf w1 = vload(wp + 5952 + c * 64 + 8);
+        const vf w2 = vload(wp + 5952 + c * 64 + 16);
+        const vf w3 = vload(wp + 5952 + c * 64 + 24);
         const vf b0 = vbcast(ip + 453 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5925,10 +5902,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
-        const vf w0 = vload(wp + 3072 + c * KB + 0);
-        const vf w1 = vload(wp + 3072 + c * KB + 8);
-        const vf w2 = vload(wp + 3072 + c * KB + 16);
-        const vf w3 = vload(wp + 3072 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 456 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5936,10 +5913,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
-        const vf w0 = vload(wp + 3168 + c * KB + 0);
-        const vf w1 = vload(wp + 3168 + c * KB + 8);
-        const vf w2 = vload(wp + 3168 + c * KB + 16);
-        const vf w3 = vload(wp + 3168 + c * KB + 24);
+        const vf w0 = vload(wp + 6336 + c * 64 + 0);
+        const vf w1 = vload(wp + 6336 + c * 64 + 8);
+        const vf w2 = vload(wp + 6336 + c * 64 + 16);
+        const vf w3 = vload(wp + 6336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 459 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5947,10 +5924,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
-        const vf w0 = vload(wp + 3264 + c * KB + 0);
-        const vf w1 = vload(wp + 3264 + c * KB + 8);
-        const vf w2 = vload(wp + 3264 + c * KB + 16);
-        const vf w3 = vload(wp + 3264 + c * KB + 24);
+        const vf w0 = vload(wp + 6528 + c * 64 + 0);
+        const vf w1 = vload(wp + 6528 + c * 64 + 8);
+        const vf w2 = vload(wp + 6528 + c * 64 + 16);
+        const vf w3 = vload(wp + 6528 + c * 64 + 24);
         const vf b0 = vbcast(ip + 462 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5958,10 +5935,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
-        const vf w0 = vload(wp + 3360 + c * KB + 0);
-        const vf w1 = vload(wp + 3360 + c * KB + 8);
-        const vf w2 = vload(wp + 3360 + c * KB + 16);
-        const vf w3 = vload(wp + 3360 + c * KB + 24);
+        const vf w0 = vload(wp + 6720 + c * 64 + 0);
+        const vf w1 = vload(wp + 6720 + c * 64 + 8);
+        const vf w2 = vload(wp + 6720 + c * 64 + 16);
+        const vf w3 = vload(wp + 6720 + c * 64 + 24);
         const vf b0 = vbcast(ip + 555 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5969,10 +5946,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
-        const vf w0 = vload(wp + 3456 + c * KB + 0);
-        const vf w1 = vload(wp + 3456 + c * KB + 8);
-        const vf w2 = vload(wp + 3456 + c * KB + 16);
-        const vf w3 = vload(wp + 3456 + c * KB + 24);
+        const vf w0 = vload(wp + 6912 + c * 64 + 0);
+        const vf w1 = vload(wp + 6912 + c * 64 + 8);
+        const vf w2 = vload(wp + 6912 + c * 64 + 16);
+        const vf w3 = vload(wp + 6912 + c * 64 + 24);
         const vf b0 = vbcast(ip + 558 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5980,10 +5957,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
-        const vf w0 = vload(wp + 3552 + c * KB + 0);
-        const vf w1 = vload(wp + 3552 + c * KB + 8);
-        const vf w2 = vload(wp + 3552 + c * KB + 16);
-        const vf w3 = vload(wp + 3552 + c * KB + 24);
+        const vf w0 = vload(wp + 7104 + c * 64 + 0);
+        const vf w1 = vload(wp + 7104 + c * 64 + 8);
+        const vf w2 = vload(wp + 7104 + c * 64 + 16);
+        const vf w3 = vload(wp + 7104 + c * 64 + 24);
         const vf b0 = vbcast(ip + 561 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -5991,10 +5968,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
-        const vf w0 = vload(wp + 3648 + c * KB + 0);
-        const vf w1 = vload(wp + 3648 + c * KB + 8);
-        const vf w2 = vload(wp + 3648 + c * KB + 16);
-        const vf w3 = vload(wp + 3648 + c * KB + 24);
+        const vf w0 = vload(wp + 7296 + c * 64 + 0);
+        const vf w1 = vload(wp + 7296 + c * 64 + 8);
+        const vf w2 = vload(wp + 7296 + c * 64 + 16);
+        const vf w3 = vload(wp + 7296 + c * 64 + 24);
         const vf b0 = vbcast(ip + 564 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6002,10 +5979,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
-        const vf w0 = vload(wp + 3744 + c * KB + 0);
-        const vf w1 = vload(wp + 3744 + c * KB + 8);
-        const vf w2 = vload(wp + 3744 + c * KB + 16);
-        const vf w3 = vload(wp + 3744 + c * KB + 24);
+        const vf w0 = vload(wp + 7488 + c * 64 + 0);
+        const vf w1 = vload(wp + 7488 + c * 64 + 8);
+        const vf w2 = vload(wp + 7488 + c * 64 + 16);
+        const vf w3 = vload(wp + 7488 + c * 64 + 24);
         const vf b0 = vbcast(ip + 567 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6013,10 +5990,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
-        const vf w0 = vload(wp + 3840 + c * KB + 0);
-        const vf w1 = vload(wp + 3840 + c * KB + 8);
-        const vf w2 = vload(wp + 3840 + c * KB + 16);
-        const vf w3 = vload(wp + 3840 + c * KB + 24);
+        const vf w0 = vload(wp + 7680 + c * 64 + 0);
+        const vf w1 = vload(wp + 7680 + c * 64 + 8);
+        const vf w2 = vload(wp + 7680 + c * 64 + 16);
+        const vf w3 = vload(wp + 7680 + c * 64 + 24);
         const vf b0 = vbcast(ip + 570 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6024,10 +6001,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
-        const vf w0 = vload(wp + 3936 + c * KB + 0);
-        const vf w1 = vload(wp + 3936 + c * KB + 8);
-        const vf w2 = vload(wp + 3936 + c * KB + 16);
-        const vf w3 = vload(wp + 3936 + c * KB + 24);
+        const vf w0 = vload(wp + 7872 + c * 64 + 0);
+        const vf w1 = vload(wp + 7872 + c * 64 + 8);
+        const vf w2 = vload(wp + 7872 + c * 64 + 16);
+        const vf w3 = vload(wp + 7872 + c * 64 + 24);
         const vf b0 = vbcast(ip + 573 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6035,10 +6012,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
-        const vf w0 = vload(wp + 4032 + c * KB + 0);
-        const vf w1 = vload(wp + 4032 + c * KB + 8);
-        const vf w2 = vload(wp + 4032 + c * KB + 16);
-        const vf w3 = vload(wp + 4032 + c * KB + 24);
+        const vf w0 = vload(wp + 8064 + c * 64 + 0);
+        const vf w1 = vload(wp + 8064 + c * 64 + 8);
+        const vf w2 = vload(wp + 8064 + c * 64 + 16);
+        const vf w3 = vload(wp + 8064 + c * 64 + 24);
         const vf b0 = vbcast(ip + 666 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6046,10 +6023,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
-        const vf w0 = vload(wp + 4128 + c * KB + 0);
-        const vf w1 = vload(wp + 4128 + c * KB + 8);
-        const vf w2 = vload(wp + 4128 + c * KB + 16);
-        const vf w3 = vload(wp + 4128 + c * KB + 24);
+        const vf w0 = vload(wp + 8256 + c * 64 + 0);
+        const vf w1 = vload(wp + 8256 + c * 64 + 8);
+        const vf w2 = vload(wp + 8256 + c * 64 + 16);
+        const vf w3 = vload(wp + 8256 + c * 64 + 24);
         const vf b0 = vbcast(ip + 669 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6057,10 +6034,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
-        const vf w0 = vload(wp + 4224 + c * KB + 0);
-        const vf w1 = vload(wp + 4224 + c * KB + 8);
-        const vf w2 = vload(wp + 4224 + c * KB + 16);
-        const vf w3 = vload(wp + 4224 + c * KB + 24);
+        const vf w0 = vload(wp + 8448 + c * 64 + 0);
+        const vf w1 = vload(wp + 8448 + c * 64 + 8);
+        const vf w2 = vload(wp + 8448 + c * 64 + 16);
+        const vf w3 = vload(wp + 8448 + c * 64 + 24);
         const vf b0 = vbcast(ip + 672 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6068,10 +6045,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
-        const vf w0 = vload(wp + 4320 + c * KB + 0);
-        const vf w1 = vload(wp + 4320 + c * KB + 8);
-        const vf w2 = vload(wp + 4320 + c * KB + 16);
-        const vf w3 = vload(wp + 4320 + c * KB + 24);
+        const vf w0 = vload(wp + 8640 + c * 64 + 0);
+        const vf w1 = vload(wp + 8640 + c * 64 + 8);
+        const vf w2 = vload(wp + 8640 + c * 64 + 16);
+        const vf w3 = vload(wp + 8640 + c * 64 + 24);
         const vf b0 = vbcast(ip + 675 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6079,10 +6056,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
-        const vf w0 = vload(wp + 4416 + c * KB + 0);
-        const vf w1 = vload(wp + 4416 + c * KB + 8);
-        const vf w2 = vload(wp + 4416 + c * KB + 16);
-        const vf w3 = vload(wp + 4416 + c * KB + 24);
+        const vf w0 = vload(wp + 8832 + c * 64 + 0);
+        const vf w1 = vload(wp + 8832 + c * 64 + 8);
+        const vf w2 = vload(wp + 8832 + c * 64 + 16);
+        const vf w3 = vload(wp + 8832 + c * 64 + 24);
         const vf b0 = vbcast(ip + 678 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6090,10 +6067,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
-        const vf w0 = vload(wp + 4512 + c * KB + 0);
-        const vf w1 = vload(wp + 4512 + c * KB + 8);
-        const vf w2 = vload(wp + 4512 + c * KB + 16);
-        const vf w3 = vload(wp + 4512 + c * KB + 24);
+        const vf w0 = vload(wp + 9024 + c * 64 + 0);
+        const vf w1 = vload(wp + 9024 + c * 64 + 8);
+        const vf w2 = vload(wp + 9024 + c * 64 + 16);
+        const vf w3 = vload(wp + 9024 + c * 64 + 24);
         const vf b0 = vbcast(ip + 681 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6101,10 +6078,10 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
-        const vf w0 = vload(wp + 4608 + c * KB + 0);
-        const vf w1 = vload(wp + 4608 + c * KB + 8);
-        const vf w2 = vload(wp + 4608 + c * KB + 16);
-        const vf w3 = vload(wp + 4608 + c * KB + 24);
+        const vf w0 = vload(wp + 9216 + c * 64 + 0);
+        const vf w1 = vload(wp + 9216 + c * 64 + 8);
+        const vf w2 = vload(wp + 9216 + c * 64 + 16);
+        const vf w3 = vload(wp + 9216 + c * 64 + 24);
         const vf b0 = vbcast(ip + 684 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6129,7 +6106,7 @@ static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *r
     vstore(op + 24, a0_3);
 }
 
-static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
@@ -6144,15 +6121,7 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -6165,8 +6134,8 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 6, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(ip + 90, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 960 + kb);
+                        conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 6, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(ip + 90, wk + kb, scale + kb, shift + kb, op + 960 + kb);
                 }
             }
         }
@@ -6178,15 +6147,15 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
 static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6204,10 +6173,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6225,10 +6194,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6246,10 +6215,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6267,10 +6236,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6288,10 +6257,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6309,10 +6278,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6330,10 +6299,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6351,10 +6320,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6416,14 +6385,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *re
 static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6436,10 +6405,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6452,10 +6421,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6468,10 +6437,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6484,10 +6453,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6500,10 +6469,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6516,10 +6485,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6532,10 +6501,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6548,10 +6517,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6593,7 +6562,7 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *re
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
@@ -6608,15 +6577,7 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -6629,8 +6590,8 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -6642,15 +6603,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
 static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6668,10 +6629,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6689,10 +6650,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6710,10 +6671,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6731,10 +6692,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6752,10 +6713,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6773,10 +6734,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6794,10 +6755,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6815,10 +6776,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6892,14 +6853,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float
 static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6912,10 +6873,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6928,10 +6889,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6944,10 +6905,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6960,10 +6921,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6976,10 +6937,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -6992,10 +6953,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7008,10 +6969,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1344 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7024,10 +6985,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7077,7 +7038,7 @@ static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float
     vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
@@ -7092,15 +7053,7 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -7115,8 +7068,8 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
                 }
             }
         }
@@ -7128,15 +7081,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
 static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7186,13 +7139,13 @@ static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(const float *restri
 static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7213,7 +7166,7 @@ static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t1(const float *restri
     vstore(op + 24, a0_3);
 }
 
-static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
@@ -7228,15 +7181,7 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -7249,8 +7194,8 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(ip + col * 128, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 128 + kb);
-                    conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t1(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
+                        conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(ip + col * 128, wk + kb, scale + kb, shift + kb, op + col * 128 + kb);
+                    conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t1(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -7262,15 +7207,15 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
 static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7288,10 +7233,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 128 + 0);
+        const vf w1 = vload(wp + 8192 + c * 128 + 8);
+        const vf w2 = vload(wp + 8192 + c * 128 + 16);
+        const vf w3 = vload(wp + 8192 + c * 128 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7309,10 +7254,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 128 + 0);
+        const vf w1 = vload(wp + 16384 + c * 128 + 8);
+        const vf w2 = vload(wp + 16384 + c * 128 + 16);
+        const vf w3 = vload(wp + 16384 + c * 128 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7330,10 +7275,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 128 + 0);
+        const vf w1 = vload(wp + 24576 + c * 128 + 8);
+        const vf w2 = vload(wp + 24576 + c * 128 + 16);
+        const vf w3 = vload(wp + 24576 + c * 128 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7351,10 +7296,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 128 + 0);
+        const vf w1 = vload(wp + 32768 + c * 128 + 8);
+        const vf w2 = vload(wp + 32768 + c * 128 + 16);
+        const vf w3 = vload(wp + 32768 + c * 128 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7372,10 +7317,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 40960 + c * 128 + 0);
+        const vf w1 = vload(wp + 40960 + c * 128 + 8);
+        const vf w2 = vload(wp + 40960 + c * 128 + 16);
+        const vf w3 = vload(wp + 40960 + c * 128 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7393,10 +7338,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 49152 + c * 128 + 0);
+        const vf w1 = vload(wp + 49152 + c * 128 + 8);
+        const vf w2 = vload(wp + 49152 + c * 128 + 16);
+        const vf w3 = vload(wp + 49152 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7414,10 +7359,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 57344 + c * 128 + 0);
+        const vf w1 = vload(wp + 57344 + c * 128 + 8);
+        const vf w2 = vload(wp + 57344 + c * 128 + 16);
+        const vf w3 = vload(wp + 57344 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7435,10 +7380,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 65536 + c * 128 + 0);
+        const vf w1 = vload(wp + 65536 + c * 128 + 8);
+        const vf w2 = vload(wp + 65536 + c * 128 + 16);
+        const vf w3 = vload(wp + 65536 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7500,13 +7445,13 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
 static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7514,10 +7459,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 128 + 0);
+        const vf w1 = vload(wp + 8192 + c * 128 + 8);
+        const vf w2 = vload(wp + 8192 + c * 128 + 16);
+        const vf w3 = vload(wp + 8192 + c * 128 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7525,10 +7470,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 128 + 0);
+        const vf w1 = vload(wp + 16384 + c * 128 + 8);
+        const vf w2 = vload(wp + 16384 + c * 128 + 16);
+        const vf w3 = vload(wp + 16384 + c * 128 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7536,10 +7481,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 128 + 0);
+        const vf w1 = vload(wp + 24576 + c * 128 + 8);
+        const vf w2 = vload(wp + 24576 + c * 128 + 16);
+        const vf w3 = vload(wp + 24576 + c * 128 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7547,10 +7492,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 128 + 0);
+        const vf w1 = vload(wp + 32768 + c * 128 + 8);
+        const vf w2 = vload(wp + 32768 + c * 128 + 16);
+        const vf w3 = vload(wp + 32768 + c * 128 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7558,10 +7503,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 40960 + c * 128 + 0);
+        const vf w1 = vload(wp + 40960 + c * 128 + 8);
+        const vf w2 = vload(wp + 40960 + c * 128 + 16);
+        const vf w3 = vload(wp + 40960 + c * 128 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7569,10 +7514,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 49152 + c * 128 + 0);
+        const vf w1 = vload(wp + 49152 + c * 128 + 8);
+        const vf w2 = vload(wp + 49152 + c * 128 + 16);
+        const vf w3 = vload(wp + 49152 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7580,10 +7525,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 57344 + c * 128 + 0);
+        const vf w1 = vload(wp + 57344 + c * 128 + 8);
+        const vf w2 = vload(wp + 57344 + c * 128 + 16);
+        const vf w3 = vload(wp + 57344 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7591,10 +7536,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 65536 + c * 128 + 0);
+        const vf w1 = vload(wp + 65536 + c * 128 + 8);
+        const vf w2 = vload(wp + 65536 + c * 128 + 16);
+        const vf w3 = vload(wp + 65536 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7619,7 +7564,7 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *r
     vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
@@ -7634,15 +7579,7 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -7655,8 +7592,8 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 128, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 128, wk + kb, scale + kb, shift + kb, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
@@ -7668,15 +7605,15 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
 static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7694,10 +7631,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 128 + 0);
+        const vf w1 = vload(wp + 16384 + c * 128 + 8);
+        const vf w2 = vload(wp + 16384 + c * 128 + 16);
+        const vf w3 = vload(wp + 16384 + c * 128 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7715,10 +7652,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 128 + 0);
+        const vf w1 = vload(wp + 32768 + c * 128 + 8);
+        const vf w2 = vload(wp + 32768 + c * 128 + 16);
+        const vf w3 = vload(wp + 32768 + c * 128 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7736,10 +7673,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 49152 + c * 128 + 0);
+        const vf w1 = vload(wp + 49152 + c * 128 + 8);
+        const vf w2 = vload(wp + 49152 + c * 128 + 16);
+        const vf w3 = vload(wp + 49152 + c * 128 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7757,10 +7694,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 65536 + c * 128 + 0);
+        const vf w1 = vload(wp + 65536 + c * 128 + 8);
+        const vf w2 = vload(wp + 65536 + c * 128 + 16);
+        const vf w3 = vload(wp + 65536 + c * 128 + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7778,10 +7715,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * KB + 0);
-        const vf w1 = vload(wp + 20480 + c * KB + 8);
-        const vf w2 = vload(wp + 20480 + c * KB + 16);
-        const vf w3 = vload(wp + 20480 + c * KB + 24);
+        const vf w0 = vload(wp + 81920 + c * 128 + 0);
+        const vf w1 = vload(wp + 81920 + c * 128 + 8);
+        const vf w2 = vload(wp + 81920 + c * 128 + 16);
+        const vf w3 = vload(wp + 81920 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7799,10 +7736,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 98304 + c * 128 + 0);
+        const vf w1 = vload(wp + 98304 + c * 128 + 8);
+        const vf w2 = vload(wp + 98304 + c * 128 + 16);
+        const vf w3 = vload(wp + 98304 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7820,10 +7757,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * KB + 0);
-        const vf w1 = vload(wp + 28672 + c * KB + 8);
-        const vf w2 = vload(wp + 28672 + c * KB + 16);
-        const vf w3 = vload(wp + 28672 + c * KB + 24);
+        const vf w0 = vload(wp + 114688 + c * 128 + 0);
+        const vf w1 = vload(wp + 114688 + c * 128 + 8);
+        const vf w2 = vload(wp + 114688 + c * 128 + 16);
+        const vf w3 = vload(wp + 114688 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1664 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7841,10 +7778,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 131072 + c * 128 + 0);
+        const vf w1 = vload(wp + 131072 + c * 128 + 8);
+        const vf w2 = vload(wp + 131072 + c * 128 + 16);
+        const vf w3 = vload(wp + 131072 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1792 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7918,13 +7855,13 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
 static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7932,10 +7869,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 128 + 0);
+        const vf w1 = vload(wp + 16384 + c * 128 + 8);
+        const vf w2 = vload(wp + 16384 + c * 128 + 16);
+        const vf w3 = vload(wp + 16384 + c * 128 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7943,10 +7880,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 128 + 0);
+        const vf w1 = vload(wp + 32768 + c * 128 + 8);
+        const vf w2 = vload(wp + 32768 + c * 128 + 16);
+        const vf w3 = vload(wp + 32768 + c * 128 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7954,10 +7891,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 49152 + c * 128 + 0);
+        const vf w1 = vload(wp + 49152 + c * 128 + 8);
+        const vf w2 = vload(wp + 49152 + c * 128 + 16);
+        const vf w3 = vload(wp + 49152 + c * 128 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7965,10 +7902,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 65536 + c * 128 + 0);
+        const vf w1 = vload(wp + 65536 + c * 128 + 8);
+        const vf w2 = vload(wp + 65536 + c * 128 + 16);
+        const vf w3 = vload(wp + 65536 + c * 128 + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7976,10 +7913,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * KB + 0);
-        const vf w1 = vload(wp + 20480 + c * KB + 8);
-        const vf w2 = vload(wp + 20480 + c * KB + 16);
-        const vf w3 = vload(wp + 20480 + c * KB + 24);
+        const vf w0 = vload(wp + 81920 + c * 128 + 0);
+        const vf w1 = vload(wp + 81920 + c * 128 + 8);
+        const vf w2 = vload(wp + 81920 + c * 128 + 16);
+        const vf w3 = vload(wp + 81920 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7987,10 +7924,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 98304 + c * 128 + 0);
+        const vf w1 = vload(wp + 98304 + c * 128 + 8);
+        const vf w2 = vload(wp + 98304 + c * 128 + 16);
+        const vf w3 = vload(wp + 98304 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -7998,10 +7935,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * KB + 0);
-        const vf w1 = vload(wp + 28672 + c * KB + 8);
-        const vf w2 = vload(wp + 28672 + c * KB + 16);
-        const vf w3 = vload(wp + 28672 + c * KB + 24);
+        const vf w0 = vload(wp + 114688 + c * 128 + 0);
+        const vf w1 = vload(wp + 114688 + c * 128 + 8);
+        const vf w2 = vload(wp + 114688 + c * 128 + 16);
+        const vf w3 = vload(wp + 114688 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1664 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8009,10 +7946,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 131072 + c * 128 + 0);
+        const vf w1 = vload(wp + 131072 + c * 128 + 8);
+        const vf w2 = vload(wp + 131072 + c * 128 + 16);
+        const vf w3 = vload(wp + 131072 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1792 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8041,7 +7978,7 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const flo
     vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
@@ -8056,15 +7993,7 @@ static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
-        }
-        RN_BARRIER();
-        const float *restrict wk = wt;
+        const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
@@ -8079,8 +8008,8 @@ static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float 
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(ip + col * 128, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 128 + kb, op + col * 128 + kb);
-                    conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(ip + 384, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                        conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(ip + col * 128, wk + kb, scale + kb, shift + kb, rp + col * 128 + kb, op + col * 128 + kb);
+                    conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(ip + 384, wk + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
                 }
             }
         }
@@ -8092,14 +8021,14 @@ static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float 
 static inline void conv1x1_s2_c128k256_h4w4_bn_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8180,14 +8109,14 @@ static void conv1x1_s2_c128k256_h4w4_bn_fwd_eval(size_t n, const float *restrict
 static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8200,10 +8129,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8216,10 +8145,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8232,10 +8161,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8248,10 +8177,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8264,10 +8193,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * KB + 0);
-        const vf w1 = vload(wp + 20480 + c * KB + 8);
-        const vf w2 = vload(wp + 20480 + c * KB + 16);
-        const vf w3 = vload(wp + 20480 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 32 + 0);
+        const vf w1 = vload(wp + 20480 + c * 32 + 8);
+        const vf w2 = vload(wp + 20480 + c * 32 + 16);
+        const vf w3 = vload(wp + 20480 + c * 32 + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8280,10 +8209,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8296,10 +8225,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * KB + 0);
-        const vf w1 = vload(wp + 28672 + c * KB + 8);
-        const vf w2 = vload(wp + 28672 + c * KB + 16);
-        const vf w3 = vload(wp + 28672 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 32 + 0);
+        const vf w1 = vload(wp + 28672 + c * 32 + 8);
+        const vf w2 = vload(wp + 28672 + c * 32 + 16);
+        const vf w3 = vload(wp + 28672 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8312,10 +8241,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8404,14 +8333,14 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(size_t n, const float *res
 static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 256, KB = 32 };
+    enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8424,10 +8353,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8440,10 +8369,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 512 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8456,10 +8385,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8472,10 +8401,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8488,10 +8417,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * KB + 0);
-        const vf w1 = vload(wp + 40960 + c * KB + 8);
-        const vf w2 = vload(wp + 40960 + c * KB + 16);
-        const vf w3 = vload(wp + 40960 + c * KB + 24);
+        const vf w0 = vload(wp + 40960 + c * 32 + 0);
+        const vf w1 = vload(wp + 40960 + c * 32 + 8);
+        const vf w2 = vload(wp + 40960 + c * 32 + 16);
+        const vf w3 = vload(wp + 40960 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8504,10 +8433,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * KB + 0);
-        const vf w1 = vload(wp + 49152 + c * KB + 8);
-        const vf w2 = vload(wp + 49152 + c * KB + 16);
-        const vf w3 = vload(wp + 49152 + c * KB + 24);
+        const vf w0 = vload(wp + 49152 + c * 32 + 0);
+        const vf w1 = vload(wp + 49152 + c * 32 + 8);
+        const vf w2 = vload(wp + 49152 + c * 32 + 16);
+        const vf w3 = vload(wp + 49152 + c * 32 + 24);
         const vf b0 = vbcast(ip + 2048 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8520,10 +8449,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * KB + 0);
-        const vf w1 = vload(wp + 57344 + c * KB + 8);
-        const vf w2 = vload(wp + 57344 + c * KB + 16);
-        const vf w3 = vload(wp + 57344 + c * KB + 24);
+        const vf w0 = vload(wp + 57344 + c * 32 + 0);
+        const vf w1 = vload(wp + 57344 + c * 32 + 8);
+        const vf w2 = vload(wp + 57344 + c * 32 + 16);
+        const vf w3 = vload(wp + 57344 + c * 32 + 24);
         const vf b0 = vbcast(ip + 2304 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8536,10 +8465,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * KB + 0);
-        const vf w1 = vload(wp + 65536 + c * KB + 8);
-        const vf w2 = vload(wp + 65536 + c * KB + 16);
-        const vf w3 = vload(wp + 65536 + c * KB + 24);
+        const vf w0 = vload(wp + 65536 + c * 32 + 0);
+        const vf w1 = vload(wp + 65536 + c * 32 + 8);
+        const vf w2 = vload(wp + 65536 + c * 32 + 16);
+        const vf w3 = vload(wp + 65536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 2560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8888,14 +8817,14 @@ static void conv3x3_s1_c256k256_h2w2_bwd_weights(size_t n, const float *restrict
  * Used by: layer3.0.conv2. */
 static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, KB = 32 };
+    enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8908,10 +8837,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8924,10 +8853,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8940,10 +8869,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8956,10 +8885,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8972,10 +8901,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * KB + 0);
-        const vf w1 = vload(wp + 40960 + c * KB + 8);
-        const vf w2 = vload(wp + 40960 + c * KB + 16);
-        const vf w3 = vload(wp + 40960 + c * KB + 24);
+        const vf w0 = vload(wp + 40960 + c * 32 + 0);
+        const vf w1 = vload(wp + 40960 + c * 32 + 8);
+        const vf w2 = vload(wp + 40960 + c * 32 + 16);
+        const vf w3 = vload(wp + 40960 + c * 32 + 24);
         const vf b0 = vbcast(ip + -256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -8988,10 +8917,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * KB + 0);
-        const vf w1 = vload(wp + 49152 + c * KB + 8);
-        const vf w2 = vload(wp + 49152 + c * KB + 16);
-        const vf w3 = vload(wp + 49152 + c * KB + 24);
+        const vf w0 = vload(wp + 49152 + c * 32 + 0);
+        const vf w1 = vload(wp + 49152 + c * 32 + 8);
+        const vf w2 = vload(wp + 49152 + c * 32 + 16);
+        const vf w3 = vload(wp + 49152 + c * 32 + 24);
         const vf b0 = vbcast(ip + -768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9004,10 +8933,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * KB + 0);
-        const vf w1 = vload(wp + 57344 + c * KB + 8);
-        const vf w2 = vload(wp + 57344 + c * KB + 16);
-        const vf w3 = vload(wp + 57344 + c * KB + 24);
+        const vf w0 = vload(wp + 57344 + c * 32 + 0);
+        const vf w1 = vload(wp + 57344 + c * 32 + 8);
+        const vf w2 = vload(wp + 57344 + c * 32 + 16);
+        const vf w3 = vload(wp + 57344 + c * 32 + 24);
         const vf b0 = vbcast(ip + -1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9020,10 +8949,10 @@ static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * KB + 0);
-        const vf w1 = vload(wp + 65536 + c * KB + 8);
-        const vf w2 = vload(wp + 65536 + c * KB + 16);
-        const vf w3 = vload(wp + 65536 + c * KB + 24);
+        const vf w0 = vload(wp + 65536 + c * 32 + 0);
+        const vf w1 = vload(wp + 65536 + c * 32 + 8);
+        const vf w2 = vload(wp + 65536 + c * 32 + 16);
+        const vf w3 = vload(wp + 65536 + c * 32 + 24);
         const vf b0 = vbcast(ip + -1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9304,14 +9233,14 @@ static void conv3x3_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
  * Used by: layer3.0.conv1. */
 static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, KB = 32 };
+    enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9335,14 +9264,14 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict
 
 static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, KB = 32 };
+    enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9355,10 +9284,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * KB + 0);
-        const vf w1 = vload(wp + 40960 + c * KB + 8);
-        const vf w2 = vload(wp + 40960 + c * KB + 16);
-        const vf w3 = vload(wp + 40960 + c * KB + 24);
+        const vf w0 = vload(wp + 40960 + c * 32 + 0);
+        const vf w1 = vload(wp + 40960 + c * 32 + 8);
+        const vf w2 = vload(wp + 40960 + c * 32 + 16);
+        const vf w3 = vload(wp + 40960 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9382,14 +9311,14 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(const float *restrict
 
 static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, KB = 32 };
+    enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9402,10 +9331,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * KB + 0);
-        const vf w1 = vload(wp + 57344 + c * KB + 8);
-        const vf w2 = vload(wp + 57344 + c * KB + 16);
-        const vf w3 = vload(wp + 57344 + c * KB + 24);
+        const vf w0 = vload(wp + 57344 + c * 32 + 0);
+        const vf w1 = vload(wp + 57344 + c * 32 + 8);
+        const vf w2 = vload(wp + 57344 + c * 32 + 16);
+        const vf w3 = vload(wp + 57344 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9429,14 +9358,14 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(const float *restrict
 
 static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, KB = 32 };
+    enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9449,10 +9378,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9465,10 +9394,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * KB + 0);
-        const vf w1 = vload(wp + 49152 + c * KB + 8);
-        const vf w2 = vload(wp + 49152 + c * KB + 16);
-        const vf w3 = vload(wp + 49152 + c * KB + 24);
+        const vf w0 = vload(wp + 49152 + c * 32 + 0);
+        const vf w1 = vload(wp + 49152 + c * 32 + 8);
+        const vf w2 = vload(wp + 49152 + c * 32 + 16);
+        const vf w3 = vload(wp + 49152 + c * 32 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9481,10 +9410,10 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * KB + 0);
-        const vf w1 = vload(wp + 65536 + c * KB + 8);
-        const vf w2 = vload(wp + 65536 + c * KB + 16);
-        const vf w3 = vload(wp + 65536 + c * KB + 24);
+        const vf w0 = vload(wp + 65536 + c * 32 + 0);
+        const vf w1 = vload(wp + 65536 + c * 32 + 8);
+        const vf w2 = vload(wp + 65536 + c * 32 + 16);
+        const vf w3 = vload(wp + 65536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9663,13 +9592,13 @@ static void bn_c256_hw4_bwd(size_t n, const float *restrict x, float *restrict d
 /* conv1x1_s2_c128k256_h4w4_bwd_weights: conv 1x1/2 pad 0, 128->256, backward to the weights.
  * Used by: layer3.0.downsample.0. */
 static inline void conv1x1_s2_c128k256_h4w4_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 128, K = 256, S = 2, WP = 4, OH = 2, OW = 2 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -9708,12 +9637,12 @@ static inline void conv1x1_s2_c128k256_h4w4_bwd_weights_t3(const float *restrict
 }
 
 static inline void conv1x1_s2_c128k256_h4w4_bwd_weights_t2(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 128, K = 256, S = 2, WP = 4, OH = 2, OW = 2 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -9757,14 +9686,17 @@ static void conv1x1_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 32) {
-                        for (int c = 0; c < 126; c += 3)
-                            conv1x1_s2_c128k256_h4w4_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
-                        conv1x1_s2_c128k256_h4w4_bwd_weights_t2(xp + (i * WP + j) * C + 126, dyb + kb, part + ((i * KW + j) * C + 126) * K + kb, r0, rstep);
-                    }
+            const int rstep = by_image ? 1 : nt;
+            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 2 * rstep) {
+                const int r1 = r0 + 2 * rstep < OH ? r0 + 2 * rstep : OH;
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++)
+                        for (int kb = 0; kb < K; kb += 32) {
+                            for (int c = 0; c < 126; c += 3)
+                                conv1x1_s2_c128k256_h4w4_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
+                            conv1x1_s2_c128k256_h4w4_bwd_weights_t2(xp + (i * WP + j) * C + 126, dyb + kb, part + ((i * KW + j) * C + 126) * K + kb, r0, r1, rstep);
+                        }
+            }
         }
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
@@ -9783,14 +9715,14 @@ static void conv1x1_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
  * Used by: layer3.0.downsample.0. */
 static inline void conv1x1_s2_c128k256_h4w4_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, KB = 32 };
+    enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -9951,13 +9883,13 @@ static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const f
 /* conv3x3_s1_c128k128_h4w4_bwd_weights: conv 3x3/1 pad 1, 128->128, backward to the weights.
  * Used by: layer2.0.conv2. */
 static inline void conv3x3_s1_c128k128_h4w4_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 128, K = 128, S = 1, WP = 6, OH = 4, OW = 4 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -9996,12 +9928,12 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_weights_t3(const float *restrict
 }
 
 static inline void conv3x3_s1_c128k128_h4w4_bwd_weights_t2(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 128, K = 128, S = 1, WP = 6, OH = 4, OW = 4 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -10045,14 +9977,17 @@ static void conv3x3_s1_c128k128_h4w4_bwd_weights(size_t n, const float *restrict
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 32) {
-                        for (int c = 0; c < 126; c += 3)
-                            conv3x3_s1_c128k128_h4w4_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
-                        conv3x3_s1_c128k128_h4w4_bwd_weights_t2(xp + (i * WP + j) * C + 126, dyb + kb, part + ((i * KW + j) * C + 126) * K + kb, r0, rstep);
-                    }
+            const int rstep = by_image ? 1 : nt;
+            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 4 * rstep) {
+                const int r1 = r0 + 4 * rstep < OH ? r0 + 4 * rstep : OH;
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++)
+                        for (int kb = 0; kb < K; kb += 32) {
+                            for (int c = 0; c < 126; c += 3)
+                                conv3x3_s1_c128k128_h4w4_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
+                            conv3x3_s1_c128k128_h4w4_bwd_weights_t2(xp + (i * WP + j) * C + 126, dyb + kb, part + ((i * KW + j) * C + 126) * K + kb, r0, r1, rstep);
+                        }
+            }
         }
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
@@ -10071,15 +10006,15 @@ static void conv3x3_s1_c128k128_h4w4_bwd_weights(size_t n, const float *restrict
  * Used by: layer2.0.conv2. */
 static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10097,10 +10032,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10118,10 +10053,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10139,10 +10074,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10160,10 +10095,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10181,10 +10116,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * KB + 0);
-        const vf w1 = vload(wp + 20480 + c * KB + 8);
-        const vf w2 = vload(wp + 20480 + c * KB + 16);
-        const vf w3 = vload(wp + 20480 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 32 + 0);
+        const vf w1 = vload(wp + 20480 + c * 32 + 8);
+        const vf w2 = vload(wp + 20480 + c * 32 + 16);
+        const vf w3 = vload(wp + 20480 + c * 32 + 24);
         const vf b0 = vbcast(ip + -128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10202,10 +10137,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10223,10 +10158,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * KB + 0);
-        const vf w1 = vload(wp + 28672 + c * KB + 8);
-        const vf w2 = vload(wp + 28672 + c * KB + 16);
-        const vf w3 = vload(wp + 28672 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 32 + 0);
+        const vf w1 = vload(wp + 28672 + c * 32 + 8);
+        const vf w2 = vload(wp + 28672 + c * 32 + 16);
+        const vf w3 = vload(wp + 28672 + c * 32 + 24);
         const vf b0 = vbcast(ip + -768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10244,10 +10179,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
         const vf b0 = vbcast(ip + -896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10280,13 +10215,13 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
 
 static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10294,10 +10229,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10305,10 +10240,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10316,10 +10251,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10327,10 +10262,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10338,10 +10273,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * KB + 0);
-        const vf w1 = vload(wp + 20480 + c * KB + 8);
-        const vf w2 = vload(wp + 20480 + c * KB + 16);
-        const vf w3 = vload(wp + 20480 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 32 + 0);
+        const vf w1 = vload(wp + 20480 + c * 32 + 8);
+        const vf w2 = vload(wp + 20480 + c * 32 + 16);
+        const vf w3 = vload(wp + 20480 + c * 32 + 24);
         const vf b0 = vbcast(ip + -128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10349,10 +10284,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10360,10 +10295,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * KB + 0);
-        const vf w1 = vload(wp + 28672 + c * KB + 8);
-        const vf w2 = vload(wp + 28672 + c * KB + 16);
-        const vf w3 = vload(wp + 28672 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 32 + 0);
+        const vf w1 = vload(wp + 28672 + c * 32 + 8);
+        const vf w2 = vload(wp + 28672 + c * 32 + 16);
+        const vf w3 = vload(wp + 28672 + c * 32 + 24);
         const vf b0 = vbcast(ip + -768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10371,10 +10306,10 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
         const vf b0 = vbcast(ip + -896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10524,13 +10459,13 @@ static void bn_c128_hw16_relu_bwd(size_t n, const float *restrict x, const float
 /* conv3x3_s2_c64k128_h8w8_bwd_weights: conv 3x3/2 pad 1, 64->128, backward to the weights.
  * Used by: layer2.0.conv1. */
 static inline void conv3x3_s2_c64k128_h8w8_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 64, K = 128, S = 2, WP = 9, OH = 4, OW = 4 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -10569,11 +10504,11 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_weights_t3(const float *restrict 
 }
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 64, K = 128, S = 2, WP = 9, OH = 4, OW = 4 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -10608,14 +10543,17 @@ static void conv3x3_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 32) {
-                        for (int c = 0; c < 63; c += 3)
-                            conv3x3_s2_c64k128_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
-                        conv3x3_s2_c64k128_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, rstep);
-                    }
+            const int rstep = by_image ? 1 : nt;
+            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 4 * rstep) {
+                const int r1 = r0 + 4 * rstep < OH ? r0 + 4 * rstep : OH;
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++)
+                        for (int kb = 0; kb < K; kb += 32) {
+                            for (int c = 0; c < 63; c += 3)
+                                conv3x3_s2_c64k128_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
+                            conv3x3_s2_c64k128_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, r1, rstep);
+                        }
+            }
         }
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
@@ -10634,15 +10572,15 @@ static void conv3x3_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
  * Used by: layer2.0.conv1. */
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10675,13 +10613,13 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10696,15 +10634,15 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t1(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10722,10 +10660,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(const float *restrict 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * KB + 0);
-        const vf w1 = vload(wp + 20480 + c * KB + 8);
-        const vf w2 = vload(wp + 20480 + c * KB + 16);
-        const vf w3 = vload(wp + 20480 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 32 + 0);
+        const vf w1 = vload(wp + 20480 + c * 32 + 8);
+        const vf w2 = vload(wp + 20480 + c * 32 + 16);
+        const vf w3 = vload(wp + 20480 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10758,13 +10696,13 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10772,10 +10710,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t1(const float *restrict 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * KB + 0);
-        const vf w1 = vload(wp + 20480 + c * KB + 8);
-        const vf w2 = vload(wp + 20480 + c * KB + 16);
-        const vf w3 = vload(wp + 20480 + c * KB + 24);
+        const vf w0 = vload(wp + 20480 + c * 32 + 0);
+        const vf w1 = vload(wp + 20480 + c * 32 + 8);
+        const vf w2 = vload(wp + 20480 + c * 32 + 16);
+        const vf w3 = vload(wp + 20480 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10790,15 +10728,15 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t1(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10816,10 +10754,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(const float *restrict 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * KB + 0);
-        const vf w1 = vload(wp + 28672 + c * KB + 8);
-        const vf w2 = vload(wp + 28672 + c * KB + 16);
-        const vf w3 = vload(wp + 28672 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 32 + 0);
+        const vf w1 = vload(wp + 28672 + c * 32 + 8);
+        const vf w2 = vload(wp + 28672 + c * 32 + 16);
+        const vf w3 = vload(wp + 28672 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10852,13 +10790,13 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10866,10 +10804,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t1(const float *restrict 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * KB + 0);
-        const vf w1 = vload(wp + 28672 + c * KB + 8);
-        const vf w2 = vload(wp + 28672 + c * KB + 16);
-        const vf w3 = vload(wp + 28672 + c * KB + 24);
+        const vf w0 = vload(wp + 28672 + c * 32 + 0);
+        const vf w1 = vload(wp + 28672 + c * 32 + 8);
+        const vf w2 = vload(wp + 28672 + c * 32 + 16);
+        const vf w3 = vload(wp + 28672 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10884,15 +10822,15 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t1(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10910,10 +10848,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10931,10 +10869,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10952,10 +10890,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict 
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -10988,13 +10926,13 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict 
 
 static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11002,10 +10940,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(const float *restrict 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11013,10 +10951,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(const float *restrict 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * KB + 0);
-        const vf w1 = vload(wp + 24576 + c * KB + 8);
-        const vf w2 = vload(wp + 24576 + c * KB + 16);
-        const vf w3 = vload(wp + 24576 + c * KB + 24);
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11024,10 +10962,10 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(const float *restrict 
         a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * KB + 0);
-        const vf w1 = vload(wp + 32768 + c * KB + 8);
-        const vf w2 = vload(wp + 32768 + c * KB + 16);
-        const vf w3 = vload(wp + 32768 + c * KB + 24);
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11205,13 +11143,13 @@ static void bn_c128_hw16_bwd(size_t n, const float *restrict x, float *restrict 
 /* conv1x1_s2_c64k128_h8w8_bwd_weights: conv 1x1/2 pad 0, 64->128, backward to the weights.
  * Used by: layer2.0.downsample.0. */
 static inline void conv1x1_s2_c64k128_h8w8_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 64, K = 128, S = 2, WP = 8, OH = 4, OW = 4 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -11250,11 +11188,11 @@ static inline void conv1x1_s2_c64k128_h8w8_bwd_weights_t3(const float *restrict 
 }
 
 static inline void conv1x1_s2_c64k128_h8w8_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 64, K = 128, S = 2, WP = 8, OH = 4, OW = 4 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -11289,14 +11227,17 @@ static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 32) {
-                        for (int c = 0; c < 63; c += 3)
-                            conv1x1_s2_c64k128_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
-                        conv1x1_s2_c64k128_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, rstep);
-                    }
+            const int rstep = by_image ? 1 : nt;
+            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 4 * rstep) {
+                const int r1 = r0 + 4 * rstep < OH ? r0 + 4 * rstep : OH;
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++)
+                        for (int kb = 0; kb < K; kb += 32) {
+                            for (int c = 0; c < 63; c += 3)
+                                conv1x1_s2_c64k128_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
+                            conv1x1_s2_c64k128_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, r1, rstep);
+                        }
+            }
         }
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
@@ -11315,15 +11256,15 @@ static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
  * Used by: layer2.0.downsample.0. */
 static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11356,13 +11297,13 @@ static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t3(const float *restr
 
 static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11516,13 +11457,13 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
 /* conv3x3_s1_c64k64_h8w8_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
  * Used by: layer1.0.conv2, layer1.0.conv1. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 64, K = 64, S = 1, WP = 10, OH = 8, OW = 8 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -11561,11 +11502,11 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t3(const float *restrict x
 }
 
 static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 64, K = 64, S = 1, WP = 10, OH = 8, OW = 8 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -11600,14 +11541,17 @@ static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 32) {
-                        for (int c = 0; c < 63; c += 3)
-                            conv3x3_s1_c64k64_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
-                        conv3x3_s1_c64k64_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, rstep);
-                    }
+            const int rstep = by_image ? 1 : nt;
+            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 8 * rstep) {
+                const int r1 = r0 + 8 * rstep < OH ? r0 + 8 * rstep : OH;
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++)
+                        for (int kb = 0; kb < K; kb += 32) {
+                            for (int c = 0; c < 63; c += 3)
+                                conv3x3_s1_c64k64_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
+                            conv3x3_s1_c64k64_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, r1, rstep);
+                        }
+            }
         }
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
@@ -11626,15 +11570,15 @@ static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x
  * Used by: layer1.0.conv2, layer1.0.conv1. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11652,10 +11596,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11673,10 +11617,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11694,10 +11638,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11715,10 +11659,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11736,10 +11680,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 32 + 0);
+        const vf w1 = vload(wp + 10240 + c * 32 + 8);
+        const vf w2 = vload(wp + 10240 + c * 32 + 16);
+        const vf w3 = vload(wp + 10240 + c * 32 + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11757,10 +11701,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11778,10 +11722,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 32 + 0);
+        const vf w1 = vload(wp + 14336 + c * 32 + 8);
+        const vf w2 = vload(wp + 14336 + c * 32 + 16);
+        const vf w3 = vload(wp + 14336 + c * 32 + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11799,10 +11743,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11835,14 +11779,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict i
 
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11855,10 +11799,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11871,10 +11815,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11887,10 +11831,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11903,10 +11847,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11919,10 +11863,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 32 + 0);
+        const vf w1 = vload(wp + 10240 + c * 32 + 8);
+        const vf w2 = vload(wp + 10240 + c * 32 + 16);
+        const vf w3 = vload(wp + 10240 + c * 32 + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11935,10 +11879,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11951,10 +11895,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 32 + 0);
+        const vf w1 = vload(wp + 14336 + c * 32 + 8);
+        const vf w2 = vload(wp + 14336 + c * 32 + 16);
+        const vf w3 = vload(wp + 14336 + c * 32 + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -11967,10 +11911,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict i
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12130,15 +12074,15 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
  * Used by: layer1.0.conv1. */
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12156,10 +12100,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12177,10 +12121,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12198,10 +12142,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12219,10 +12163,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12240,10 +12184,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 32 + 0);
+        const vf w1 = vload(wp + 10240 + c * 32 + 8);
+        const vf w2 = vload(wp + 10240 + c * 32 + 16);
+        const vf w3 = vload(wp + 10240 + c * 32 + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12261,10 +12205,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12282,10 +12226,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 32 + 0);
+        const vf w1 = vload(wp + 14336 + c * 32 + 8);
+        const vf w2 = vload(wp + 14336 + c * 32 + 16);
+        const vf w3 = vload(wp + 14336 + c * 32 + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12303,10 +12247,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
         a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12339,14 +12283,14 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restri
 
 static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 64, KB = 32 };
+    enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12359,10 +12303,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * KB + 0);
-        const vf w1 = vload(wp + 2048 + c * KB + 8);
-        const vf w2 = vload(wp + 2048 + c * KB + 16);
-        const vf w3 = vload(wp + 2048 + c * KB + 24);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12375,10 +12319,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * KB + 0);
-        const vf w1 = vload(wp + 4096 + c * KB + 8);
-        const vf w2 = vload(wp + 4096 + c * KB + 16);
-        const vf w3 = vload(wp + 4096 + c * KB + 24);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12391,10 +12335,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * KB + 0);
-        const vf w1 = vload(wp + 6144 + c * KB + 8);
-        const vf w2 = vload(wp + 6144 + c * KB + 16);
-        const vf w3 = vload(wp + 6144 + c * KB + 24);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12407,10 +12351,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * KB + 0);
-        const vf w1 = vload(wp + 8192 + c * KB + 8);
-        const vf w2 = vload(wp + 8192 + c * KB + 16);
-        const vf w3 = vload(wp + 8192 + c * KB + 24);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12423,10 +12367,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * KB + 0);
-        const vf w1 = vload(wp + 10240 + c * KB + 8);
-        const vf w2 = vload(wp + 10240 + c * KB + 16);
-        const vf w3 = vload(wp + 10240 + c * KB + 24);
+        const vf w0 = vload(wp + 10240 + c * 32 + 0);
+        const vf w1 = vload(wp + 10240 + c * 32 + 8);
+        const vf w2 = vload(wp + 10240 + c * 32 + 16);
+        const vf w3 = vload(wp + 10240 + c * 32 + 24);
         const vf b0 = vbcast(ip + -64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12439,10 +12383,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * KB + 0);
-        const vf w1 = vload(wp + 12288 + c * KB + 8);
-        const vf w2 = vload(wp + 12288 + c * KB + 16);
-        const vf w3 = vload(wp + 12288 + c * KB + 24);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + -576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12455,10 +12399,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * KB + 0);
-        const vf w1 = vload(wp + 14336 + c * KB + 8);
-        const vf w2 = vload(wp + 14336 + c * KB + 16);
-        const vf w3 = vload(wp + 14336 + c * KB + 24);
+        const vf w0 = vload(wp + 14336 + c * 32 + 0);
+        const vf w1 = vload(wp + 14336 + c * 32 + 8);
+        const vf w2 = vload(wp + 14336 + c * 32 + 16);
+        const vf w3 = vload(wp + 14336 + c * 32 + 24);
         const vf b0 = vbcast(ip + -640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12471,10 +12415,10 @@ static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restri
         a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * KB + 0);
-        const vf w1 = vload(wp + 16384 + c * KB + 8);
-        const vf w2 = vload(wp + 16384 + c * KB + 16);
-        const vf w3 = vload(wp + 16384 + c * KB + 24);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + -704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12536,41 +12480,45 @@ static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict 
 
 /* maxpool3x3_s2_p1_c64_h16w16_bwd: max pool 3x3/2 pad 1, backward.
  * Used by: maxpool. */
-static void maxpool3x3_s2_p1_c64_h16w16_bwd(size_t n, const float *restrict x, const float *restrict dy, float *restrict dx)
+static void maxpool3x3_s2_p1_c64_h16w16_bwd(size_t n, const float *restrict x, const float *restrict dy, float *restrict dx, int threads)
 {
     enum { H = 16, W = 16, C = 64, KH = 3, KW = 3, S = 2, P = 1, OH = 8, OW = 8 };
-    for (size_t i = 0; i < n * (H * W * C); i++)
-        dx[i] = 0.0f;
-    for (size_t b = 0; b < n; b++)
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                /* the first maximum in scan order takes the gradient, as in PyTorch */
-                float m[C];
-                int at[C];
-                for (int c = 0; c < C; c++) {
-                    m[c] = -INFINITY;
-                    at[c] = -1;
-                }
-                for (int i = 0; i < KH; i++) {
-                    const int ih = oh * S - P + i;
-                    if (ih < 0 || ih >= H)
-                        continue;
-                    for (int j = 0; j < KW; j++) {
-                        const int iw = ow * S - P + j;
-                        if (iw < 0 || iw >= W)
-                            continue;
-                        const float *xp = x + ((b * H + ih) * W + iw) * C;
-                        for (int c = 0; c < C; c++)
-                            if (xp[c] > m[c] || at[c] < 0) {
-                                m[c] = xp[c];
-                                at[c] = ih * W + iw;
-                            }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = (size_t)tid; b < n; b += (size_t)nt) {
+            float *restrict dxb = dx + b * (H * W * C);
+            memset(dxb, 0, H * W * C * sizeof(float));
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    float m[C];
+                    int at[C];
+                    for (int c = 0; c < C; c++) {
+                        m[c] = -INFINITY;
+                        at[c] = -1;
                     }
+                    for (int i = 0; i < KH; i++) {
+                        const int ih = oh * S - P + i;
+                        if (ih < 0 || ih >= H)
+                            continue;
+                        for (int j = 0; j < KW; j++) {
+                            const int iw = ow * S - P + j;
+                            if (iw < 0 || iw >= W)
+                                continue;
+                            const float *xp = x + ((b * H + ih) * W + iw) * C;
+                            for (int c = 0; c < C; c++) {
+                                const int take = xp[c] > m[c] || at[c] < 0;
+                                m[c] = take ? xp[c] : m[c];
+                                at[c] = take ? ih * W + iw : at[c];
+                            }
+                        }
+                    }
+                    const float *dyp = dy + ((b * OH + oh) * OW + ow) * C;
+                    for (int c = 0; c < C; c++)
+                        dxb[at[c] * C + c] += dyp[c];
                 }
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * C;
-                for (int c = 0; c < C; c++)
-                    dx[(b * (H * W) + at[c]) * C + c] += dyp[c];
-            }
+        }
+    }
 }
 
 /* bn_c64_hw256_relu_bwd: batch norm, 64 channels, backward.
@@ -12672,13 +12620,13 @@ static void bn_c64_hw256_relu_bwd(size_t n, const float *restrict x, const float
 /* conv7x7_s2_c3k64_h32w32_bwd_weights: conv 7x7/2 pad 3, 3->64, backward to the weights.
  * Used by: conv1. */
 static inline void conv7x7_s2_c3k64_h32w32_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int rstep)
+    int r0, int r1, int rstep)
 {
     enum { C = 3, K = 64, S = 2, WP = 37, OH = 16, OW = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < OH; r += rstep)
+    for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
             const float *dq = dy + (r * OW + col) * K;
@@ -12731,13 +12679,16 @@ static void conv7x7_s2_c3k64_h32w32_bwd_weights(size_t n, const float *restrict 
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
-            const int r0 = by_image ? 0 : tid, rstep = by_image ? 1 : nt;
-            for (int i = 0; i < KH; i++)
-                for (int j = 0; j < KW; j++)
-                    for (int kb = 0; kb < K; kb += 32) {
-                        for (int c = 0; c < 3; c += 3)
-                            conv7x7_s2_c3k64_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, rstep);
-                    }
+            const int rstep = by_image ? 1 : nt;
+            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 5 * rstep) {
+                const int r1 = r0 + 5 * rstep < OH ? r0 + 5 * rstep : OH;
+                for (int i = 0; i < KH; i++)
+                    for (int j = 0; j < KW; j++)
+                        for (int kb = 0; kb < K; kb += 32) {
+                            for (int c = 0; c < 3; c += 3)
+                                conv7x7_s2_c3k64_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
+                        }
+            }
         }
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
@@ -12807,15 +12758,15 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
  * Used by: layer2.0.downsample.0. */
 static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12848,13 +12799,13 @@ static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict 
 
 static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 128, KB = 32 };
+    enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -12921,14 +12872,14 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
  * Used by: layer3.0.downsample.0. */
 static inline void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
-    enum { IC = 256, KB = 32 };
+    enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * KB + 0);
-        const vf w1 = vload(wp + 0 + c * KB + 8);
-        const vf w2 = vload(wp + 0 + c * KB + 16);
-        const vf w3 = vload(wp + 0 + c * KB + 24);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
@@ -13012,11 +12963,11 @@ static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *log
     /* input: NCHW 3x32x32 -> NHWC */
     RN_TIMED(0, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
     /* conv1: conv 7x7/2 pad 3, 3->64; 3x32x32 -> 64x16x16 */
-    RN_TIMED(1, conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, Wk + 2688, A + 3072 * n, r->scratch, nt));
+    RN_TIMED(1, conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 64 channels, relu (fused); 64x16x16 -> 64x16x16 */
     RN_TIMED(2, bn_c64_hw256_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, Wk + 0, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
-    RN_TIMED(3, maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 19456 * n, A + 35840 * n));
+    RN_TIMED(3, maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 19456 * n, A + 35840 * n, nt));
 }
 
 /* forward_train_layer1_0: forward from layer1.0. */
@@ -13031,11 +12982,11 @@ static RN_NOINLINE void forward_train_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(4, conv3x3_s1_c64k64_h8w8_fwd(n, A + 35840 * n, P + 9536, Wk + 2688, A + 39936 * n, r->scratch, nt));
+    RN_TIMED(4, conv3x3_s1_c64k64_h8w8_fwd(n, A + 35840 * n, P + 9536, A + 39936 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(5, bn_c64_hw64_relu_fwd(n, A + 39936 * n, A + 44032 * n, P + 46400, P + 46464, S + 128, S + 192, Wk + 128, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(6, conv3x3_s1_c64k64_h8w8_fwd(n, A + 44032 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt));
+    RN_TIMED(6, conv3x3_s1_c64k64_h8w8_fwd(n, A + 44032 * n, P + 46528, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(7, bn_c64_hw64_add_relu_fwd(n, A + 48128 * n, A + 35840 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -13052,15 +13003,15 @@ static RN_NOINLINE void forward_train_layer2_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128; 64x8x8 -> 128x4x4 */
-    RN_TIMED(8, conv1x1_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 83520, Wk + 2688, A + 56320 * n, r->scratch, nt));
+    RN_TIMED(8, conv1x1_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 83520, A + 56320 * n, r->scratch, nt));
     /* layer2.0.downsample.1: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
     RN_TIMED(9, bn_c128_hw16_fwd(n, A + 56320 * n, A + 58368 * n, P + 91712, P + 91840, S + 384, S + 512, Wk + 384, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128; 64x8x8 -> 128x4x4 */
-    RN_TIMED(10, conv3x3_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 91968, Wk + 2688, A + 60416 * n, r->scratch, nt));
+    RN_TIMED(10, conv3x3_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 91968, A + 60416 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused); 128x4x4 -> 128x4x4 */
     RN_TIMED(11, bn_c128_hw16_relu_fwd(n, A + 60416 * n, A + 62464 * n, P + 165696, P + 165824, S + 640, S + 768, Wk + 640, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128; 128x4x4 -> 128x4x4 */
-    RN_TIMED(12, conv3x3_s1_c128k128_h4w4_fwd(n, A + 62464 * n, P + 165952, Wk + 2688, A + 64512 * n, r->scratch, nt));
+    RN_TIMED(12, conv3x3_s1_c128k128_h4w4_fwd(n, A + 62464 * n, P + 165952, A + 64512 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
     RN_TIMED(13, bn_c128_hw16_add_relu_fwd(n, A + 64512 * n, A + 58368 * n, A + 66560 * n, P + 313408, P + 313536, S + 896, S + 1024, Wk + 896, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -13104,7 +13055,7 @@ static RN_NOINLINE void forward_train_head(rn_run *r, const float *x, float *log
     /* avgpool: global average pool 2x2; 256x2x2 -> 256x1x1 */
     RN_TIMED(20, gap_c256_hw4_fwd(n, A + 71680 * n, A + 59392 * n));
     /* fc: fully connected, 256->10; 256x1x1 -> 10x1x1 */
-    RN_TIMED(21, fc_i256o10_fwd(n, A + 59392 * n, P + 1232704, P + 1235264, logits));
+    RN_TIMED(21, fc_i256o10_fwd(n, A + 59392 * n, P + 1232704, P + 1235264, logits, nt));
 }
 
 /* forward_infer_stem: forward from stem. */
@@ -13121,9 +13072,9 @@ static RN_NOINLINE void forward_infer_stem(rn_run *r, const float *x, float *log
     /* input: NCHW 3x32x32 -> NHWC */
     RN_TIMED(22, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
     /* conv1 + bn1 + relu: conv 7x7/2 pad 3, 3->64, batch norm folded in, relu (fused); 3x32x32 -> 64x16x16 */
-    RN_TIMED(23, conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(n, A + 0 * n, P + 0, Wk + 2688, P + 9408, P + 9472, S + 0, S + 64, r->bn_eps, A + 3072 * n, r->scratch, nt));
+    RN_TIMED(23, conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(n, A + 0 * n, P + 0, P + 9408, P + 9472, S + 0, S + 64, r->bn_eps, A + 3072 * n, r->scratch, nt));
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
-    RN_TIMED(24, maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 3072 * n, A + 19456 * n));
+    RN_TIMED(24, maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 3072 * n, A + 19456 * n, nt));
 }
 
 /* forward_infer_layer1_0: forward from layer1.0. */
@@ -13138,9 +13089,9 @@ static RN_NOINLINE void forward_infer_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(25, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 19456 * n, P + 9536, Wk + 2688, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(25, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 19456 * n, P + 9536, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 46528, Wk + 2688, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, A + 19456 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 46528, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, A + 19456 * n, A + 4096 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer2_0: forward from layer2.0. */
@@ -13155,11 +13106,11 @@ static RN_NOINLINE void forward_infer_layer2_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.downsample.0 + 1: conv 1x1/2 pad 0, 64->128, batch norm folded in (fused); 64x8x8 -> 128x4x4 */
-    RN_TIMED(27, conv1x1_s2_c64k128_h8w8_bn_fwd_eval(n, A + 4096 * n, P + 83520, Wk + 2688, P + 91712, P + 91840, S + 384, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(27, conv1x1_s2_c64k128_h8w8_bn_fwd_eval(n, A + 4096 * n, P + 83520, P + 91712, P + 91840, S + 384, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 64->128, batch norm folded in, relu (fused); 64x8x8 -> 128x4x4 */
-    RN_TIMED(28, conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 91968, Wk + 2688, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, A + 2048 * n, r->scratch, nt));
+    RN_TIMED(28, conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 91968, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, A + 2048 * n, r->scratch, nt));
     /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 128->128, batch norm folded in, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
-    RN_TIMED(29, conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(n, A + 2048 * n, P + 165952, Wk + 2688, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, A + 0 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(29, conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(n, A + 2048 * n, P + 165952, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, A + 0 * n, A + 4096 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer3_0: forward from layer3.0. */
@@ -13195,7 +13146,7 @@ static RN_NOINLINE void forward_infer_head(rn_run *r, const float *x, float *log
     /* avgpool: global average pool 2x2; 256x2x2 -> 256x1x1 */
     RN_TIMED(33, gap_c256_hw4_fwd(n, A + 2048 * n, A + 0 * n));
     /* fc: fully connected, 256->10; 256x1x1 -> 10x1x1 */
-    RN_TIMED(34, fc_i256o10_fwd(n, A + 0 * n, P + 1232704, P + 1235264, logits));
+    RN_TIMED(34, fc_i256o10_fwd(n, A + 0 * n, P + 1232704, P + 1235264, logits, nt));
 }
 
 /* backward_head: backward from head. */
@@ -13306,7 +13257,7 @@ static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* maxpool: max pool 3x3/2 pad 1 (backward) */
-    RN_TIMED(61, maxpool3x3_s2_p1_c64_h16w16_bwd(n, A + 19456 * n, A + 56320 * n, A + 35840 * n));
+    RN_TIMED(61, maxpool3x3_s2_p1_c64_h16w16_bwd(n, A + 19456 * n, A + 56320 * n, A + 35840 * n, nt));
     /* bn1 + relu: batch norm, 64 channels, relu (fused) (backward) */
     RN_TIMED(62, bn_c64_hw256_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 35840 * n, A + 52224 * n, P + 9408, Wk + 0, G + 9408, G + 9472, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* conv1: conv 7x7/2 pad 3, 3->64 (backward) */
@@ -13356,8 +13307,7 @@ static void conv_entry_0_fwd(rn_run *r, const float *restrict x, const float *re
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    float *const Wk = r->work;
-    conv7x7_s2_c3k64_h32w32_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
+    conv7x7_s2_c3k64_h32w32_fwd(n, x, w, y, r->scratch, nt);
 }
 
 /* conv1 (conv 7x7/2 pad 3, 3->64), bwd_data alone: r->n images */
@@ -13381,8 +13331,7 @@ static void conv_entry_4_fwd(rn_run *r, const float *restrict x, const float *re
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
 }
 
 /* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -13407,8 +13356,7 @@ static void conv_entry_7_fwd(rn_run *r, const float *restrict x, const float *re
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -13433,8 +13381,7 @@ static void conv_entry_11_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    float *const Wk = r->work;
-    conv1x1_s2_c64k128_h8w8_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
+    conv1x1_s2_c64k128_h8w8_fwd(n, x, w, y, r->scratch, nt);
 }
 
 /* layer2.0.downsample.0 (conv 1x1/2 pad 0, 64->128), bwd_data alone: r->n images */
@@ -13459,8 +13406,7 @@ static void conv_entry_13_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    float *const Wk = r->work;
-    conv3x3_s2_c64k128_h8w8_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
+    conv3x3_s2_c64k128_h8w8_fwd(n, x, w, y, r->scratch, nt);
 }
 
 /* layer2.0.conv1 (conv 3x3/2 pad 1, 64->128), bwd_data alone: r->n images */
@@ -13485,8 +13431,7 @@ static void conv_entry_16_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    float *const Wk = r->work;
-    conv3x3_s1_c128k128_h4w4_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
+    conv3x3_s1_c128k128_h4w4_fwd(n, x, w, y, r->scratch, nt);
 }
 
 /* layer2.0.conv2 (conv 3x3/1 pad 1, 128->128), bwd_data alone: r->n images */
