@@ -12,8 +12,29 @@ local M = {}
 
 local format, concat = string.format, table.concat
 
+-- Register-tile helpers of the conv templates. zeros(t, kv): the declarators of row t's
+-- accumulators, "a<t>_0 = vzero(), ..., a<t>_<kv-1> = vzero()".
+local function zeros(t, kv)
+  local a = {}
+  for v = 0, kv - 1 do a[#a + 1] = format("a%d_%d = vzero()", t, v) end
+  return concat(a, ", ")
+end
+
+-- outer_product(rows, kv, indent): the lines of one rank-1 update of a rows x kv tile:
+-- kv vectors d<v> from dq, a broadcast b<t> from xq[t] per row, a<t>_<v> += b<t> * d<v>.
+local function outer_product(rows, kv, indent)
+  local out = {}
+  for v = 0, kv - 1 do out[#out + 1] = format("%sconst vf d%d = vload(dq + %d);", indent, v, v * 8) end
+  for t = 0, rows - 1 do
+    out[#out + 1] = format("%sconst vf b%d = vbcast(xq + %d);", indent, t, t)
+    for v = 0, kv - 1 do out[#out + 1] = format("%sa%d_%d = vfma(b%d, d%d, a%d_%d);", indent, t, v, t, v, t, v) end
+  end
+  return concat(out, "\n")
+end
+
 -- Helpers every template may use.
-local TEMPLATE_BASE = { ipairs = ipairs, math = math, string = string, table = table, format = format }
+local TEMPLATE_BASE = { ipairs = ipairs, math = math, string = string, table = table, format = format,
+                        zeros = zeros, outer_product = outer_product }
 
 -- Kernel name suffixes and what they mean, longest first.
 local PASSES = {
