@@ -61,7 +61,7 @@ Ctx.__index = Ctx
 
 local function new_ctx(model, mode, plan)
   return setmetatable({ model = model, mode = mode, plan = plan, lines = {}, used = {},
-                        max_scratch = 0, max_thread_scratch = 0, uses_work = false }, Ctx)
+                        max_scratch = 0, max_thread_scratch = 0 }, Ctx)
 end
 
 -- Activation pointer of tensor t (the logits are the caller's buffer).
@@ -80,7 +80,7 @@ function Ctx:p(entry) return format("P + %d", entry.offset) end
 function Ctx:dp(entry) return format("G + %d", entry.offset) end
 function Ctx:s(entry) return format("S + %d", entry.offset) end
 function Ctx:w(offset)
-  self.uses_work = true
+  if self.plain then error("internal: the inference-only code has no training work area", 0) end
   return format("Wk + %d", offset)
 end
 
@@ -90,7 +90,6 @@ function Ctx:scratch(count)
   local m = self.model
   if count > m.scratch then m.scratch = count end
   if count > self.max_scratch then self.max_scratch = count end
-  self.uses_work = true
   return format("Wk + %d", self.plain and 0 or m.g.work_floats)
 end
 
