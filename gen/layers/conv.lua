@@ -112,16 +112,14 @@ end
 local function backward_weights_plan(L, p)
   local f = forward_plan(L, p)
   local kv, ct = tile(p.K)
+  local dw_in_l2 = p.KH * p.KW * p.C * p.K * 4 <= L2_WEIGHT_BYTES
   local q = { H = p.H, W = p.W, C = p.C, K = p.K, KH = p.KH, KW = p.KW, S = p.S, OH = p.OH, OW = p.OW,
               HP = f.HP, WP = f.WP, PT = p.P, PL = p.P, KV = kv, CT = ct,
-              BY_BLOCK = p.KH * p.KW * p.C * p.K * 4 > L2_WEIGHT_BYTES and p.OH * p.OW <= 64 }
+              BY_BLOCK = not dw_in_l2 and p.OH * p.OW <= 64 }
   -- rows per chunk of the per-image form: about 85 pixels, whose dy block (KV*8 floats each)
   -- and x lines (64 bytes each) fill half of a 32 KiB L1; whole images when dw is too large
   -- for L2, as each chunk reads and rewrites the thread's copy of dw
-  q.RCH = p.OH
-  if p.KH * p.KW * p.C * p.K * 4 <= L2_WEIGHT_BYTES then
-    q.RCH = math.max(1, math.min(p.OH, math.floor(85 / p.OW)))
-  end
+  q.RCH = dw_in_l2 and math.max(1, math.min(p.OH, math.floor(85 / p.OW))) or p.OH
   -- output index range [lo, hi) whose input index o*S + d lies in [0, size)
   local function range(d, size, out)
     local lo = math.max(0, math.ceil(-d / p.S))
