@@ -16,10 +16,10 @@
  * or JSON when F ends in .json. */
 #include "resnetc/args.h"
 #include "resnetc/cli.h"
-#include "resnetc/data.h"
 #include "resnetc/loader.h"
 #include "resnetc/npy.h"
 #include "resnetc/reference.h"
+#include "resnetc/run_data.h"
 #include "resnetc/util.h"
 #include "resnetc/weights.h"
 
@@ -206,8 +206,7 @@ int rn_cmd_analyze(const rn_model *m, int argc, char **argv)
     omp_set_num_threads((int)threads);
 
     rc = RN_EXIT_ERROR;
-    rn_dataset train = {0}, test = {0}, val = {0};
-    rn_norm nm = {0};
+    rn_run_data rd = {0};
     rn_loader *l = NULL;
     rn_npy x = {0};
     rn_reference *ref = NULL;
@@ -238,25 +237,12 @@ int rn_cmd_analyze(const rn_model *m, int argc, char **argv)
         }
         snprintf(source, sizeof source, "%s", input);
     } else {
-        if (rn_dataset_load(dataset, data, RN_SPLIT_TRAIN, &train) != 0)
+        const rn_run_data_options dopt = {dataset, data, mode, (int)val_split,
+                                          (int)train_limit, (int)test_limit, 0};
+        if (rn_run_data_load(m, &dopt, &rd) != 0)
             goto done;
-        if (m->in_c != train.c || m->in_h != train.h || m->in_w != train.w) {
-            rn_error("model %s takes %dx%dx%d input but %s has %dx%dx%d images", m->name,
-                     m->in_c, m->in_h, m->in_w, train.name, train.c, train.h, train.w);
-            goto done;
-        }
-        if (train_limit > 0 && train_limit < train.n)
-            train.n = (int)train_limit;
-        if (val_split > 0 && rn_dataset_split_tail(&train, (int)val_split, &val) != 0)
-            goto done;
-        if (rn_norm_compute(&nm, &train, mode) != 0)
-            goto done;
-        if (rn_dataset_load(dataset, data, RN_SPLIT_TEST, &test) != 0)
-            goto done;
-        if (test_limit > 0 && test_limit < test.n)
-            test.n = (int)test_limit;
         rn_loader_config ec = {(int)batch, 0, {0, 0}, 0, 0, 1, 0, 1};
-        if (rn_loader_create(&l, &test, &nm, &ec) != 0)
+        if (rn_loader_create(&l, &rd.test, &rd.norm, &ec) != 0)
             goto done;
         rn_loader_start_epoch(l, 0, 0);
         const rn_batch *b;
@@ -306,9 +292,6 @@ done:
     rn_reference_destroy(ref);
     rn_npy_free(&x);
     rn_loader_destroy(l);
-    rn_norm_free(&nm);
-    rn_dataset_free(&train);
-    rn_dataset_free(&test);
-    rn_dataset_free(&val);
+    rn_run_data_free(&rd);
     return rc;
 }

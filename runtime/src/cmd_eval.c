@@ -10,6 +10,7 @@
 #include "resnetc/args.h"
 #include "resnetc/cli.h"
 #include "resnetc/data.h"
+#include "resnetc/run_data.h"
 #include "resnetc/safetensors.h"
 #include "resnetc/train.h"
 #include "resnetc/util.h"
@@ -109,34 +110,17 @@ int rn_cmd_eval(const rn_model *m, int argc, char **argv)
     }
 
     rc = RN_EXIT_ERROR;
-    rn_dataset train = {0}, test = {0}, val = {0};
-    rn_norm nm = {0};
+    rn_run_data rd = {0};
     rn_loader *l = NULL;
     rn_run *r = NULL;
     int64_t *confusion = NULL;
-    if (rn_dataset_load(dataset, data, RN_SPLIT_TRAIN, &train) != 0)
+    const rn_run_data_options dopt = {dataset, data, mode, (int)val_split, (int)train_limit,
+                                      (int)test_limit, use_val};
+    if (rn_run_data_load(m, &dopt, &rd) != 0)
         goto done;
-    if (m->in_c != train.c || m->in_h != train.h || m->in_w != train.w ||
-        m->classes != train.classes) {
-        rn_error("model %s takes %dx%dx%d input and %d classes but %s has %dx%dx%d images "
-                 "and %d classes",
-                 m->name, m->in_c, m->in_h, m->in_w, m->classes, train.name, train.c, train.h,
-                 train.w, train.classes);
-        goto done;
-    }
-    if (train_limit > 0 && train_limit < train.n)
-        train.n = (int)train_limit;
-    if (val_split > 0 && rn_dataset_split_tail(&train, (int)val_split, &val) != 0)
-        goto done;
-    if (rn_norm_compute(&nm, &train, mode) != 0)
-        goto done;
-    if (!use_val && rn_dataset_load(dataset, data, RN_SPLIT_TEST, &test) != 0)
-        goto done;
-    if (test_limit > 0 && test_limit < test.n)
-        test.n = (int)test_limit;
-    const rn_dataset *d = use_val ? &val : &test;
+    const rn_dataset *d = use_val ? &rd.val : &rd.test;
     rn_loader_config ec = {(int)batch, 0, {0, 0}, 0, 0, 1, 0, 1};
-    if (rn_loader_create(&l, d, &nm, &ec) != 0)
+    if (rn_loader_create(&l, d, &rd.norm, &ec) != 0)
         goto done;
     int chunk = d->n < batch ? d->n : (int)batch;
     r = rn_run_create(m, chunk, 0);
@@ -183,9 +167,6 @@ done:
     rn_free(confusion);
     rn_run_destroy(r);
     rn_loader_destroy(l);
-    rn_norm_free(&nm);
-    rn_dataset_free(&train);
-    rn_dataset_free(&test);
-    rn_dataset_free(&val);
+    rn_run_data_free(&rd);
     return rc;
 }

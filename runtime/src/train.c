@@ -12,7 +12,7 @@
  * (cmd_eval.c).
  */
 #include "resnetc/train.h"
-#include "resnetc/data.h"
+#include "resnetc/run_data.h"
 #include "resnetc/dist.h"
 #include "resnetc/kernels.h"
 #include "resnetc/safetensors.h"
@@ -450,18 +450,6 @@ static void fmt_duration(char *buf, size_t cap, double s)
     snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
 }
 
-static int check_model_data(const rn_model *m, const rn_dataset *d)
-{
-    if (m->in_c != d->c || m->in_h != d->h || m->in_w != d->w)
-        return rn_error("model %s takes %dx%dx%d input but %s images are %dx%dx%d: use a "
-                        "model generated for this data set (Fashion-MNIST: input {1, 28, 28})",
-                        m->name, m->in_c, m->in_h, m->in_w, d->name, d->c, d->h, d->w);
-    if (m->classes != d->classes)
-        return rn_error("model %s has %d classes but %s has %d", m->name, m->classes, d->name,
-                        d->classes);
-    return 0;
-}
-
 /* SIGINT and SIGTERM end training cleanly: the batch in flight finishes, a checkpoint is
  * written at that step, and the run exits with 128 + the signal's number. */
 static volatile sig_atomic_t stop_signal;
@@ -569,52 +557,45 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
     snprintf(csv_path, sizeof csv_path, "%s/log.csv", o->out_dir);
     snprintf(jsonl_path, sizeof jsonl_path, "%s/log.jsonl", o->out_dir);
 
-    rn_dataset train = {0}, test = {0}, val = {0};
-    rn_norm nm = {0};
+    rn_run_data data = {0};
     rn_loader *tl = NULL, *el = NULL, *vl = NULL;
     rn_run *r = NULL;
     rn_sgd opt = {0};
     float *logits = NULL, *dlogits = NULL;
 
-    if (rn_dataset_load(o->dataset, o->data_dir, RN_SPLIT_TRAIN, &train) != 0 ||
-        check_model_data(m, &train) != 0 ||
-        rn_dataset_load(o->dataset, o->data_dir, RN_SPLIT_TEST, &test) != 0)
+    const rn_run_data_options dopt = {o->dataset, o->data_dir, o->norm, o->val_split,
+                                      o->train_limit, o->test_limit, 0};
+    if (rn_run_data_load(m, &dopt, &data) != 0)
         goto done;
-    if (o->train_limit > 0 && o->train_limit < train.n)
-        train.n = o->train_limit;
-    if (o->test_limit > 0 && o->test_limit < test.n)
-        test.n = o->test_limit;
-    if (o->val_split > 0 && rn_dataset_split_tail(&train, o->val_split, &val) != 0)
-        goto done;
+    const rn_dataset *train = &data.train, *test = &data.test, *val = &data.val;
+    const rn_norm *nm = &data.norm;
     int cifar = strcmp(o->dataset, "cifar10") == 0;
     if (o->pad < 0)
         o->pad = cifar ? 4 : 0;
     if (o->flip < 0)
         o->flip = cifar ? 1 : 0;
-    if (rn_norm_compute(&nm, &train, o->norm) != 0)
-        goto done;
-    const int tail = o->drop_last ? 0 : train.n % o->batch;
+    const int tail = o->drop_last ? 0 : train->n % o->batch;
     if (P > 1 && tail > 0 && tail < P) {
         rn_error("train: the last batch of an epoch holds %d image(s) (%d %% %d), fewer than "
                  "the %d processes: a process's shard of it would be empty; add --drop-last "
                  "or change --batch or --train-limit",
-                 tail, train.n, o->batch, P);
+                 tail, train->n, o->batch, P);
         goto done;
     }
     rn_loader_config tc = {o->batch, 1, {o->pad, o->flip}, o->drop_last, o->seed, 1, rank, P};
     rn_loader_config ec = {o->batch, 0, {0, 0}, 0, 0, 1, rank, P};
-    if (rn_loader_create(&tl, &train, &nm, &tc) != 0 ||
-        rn_loader_create(&el, &test, &nm, &ec) != 0 ||
-        (val.n > 0 && rn_loader_create(&vl, &val, &nm, &ec) != 0))
+    if (rn_loader_create(&tl, train, nm, &tc) != 0 ||
+        rn_loader_create(&el, test, nm, &ec) != 0 ||
+        (val->n > 0 && rn_loader_create(&vl, val, nm, &ec) != 0))
         goto done;
     const int64_t bpe = rn_loader_batches(tl);
-    if (resume != NULL && s.images != train.n) {
+    if (resume != NULL && s.images != train->n) {
         rn_error("%s: the run trained on %lld images an epoch, the data now gives %d: "
                  "cannot resume exactly",
-                 ckpt_path, (long long)s.images, train.n);
+                 ckpt_path, (long long)s.images, train->n);
         goto done;
     }
-    s.images = train.n;
+    s.images = train->n;
 
     /* Length of the run. */
     if (resume == NULL) {
@@ -693,8 +674,8 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
     }
     share_state(m, r, &opt); /* e.g. --init-weights read differently: process 0's */
     char valtxt[48] = "";
-    if (val.n > 0)
-        snprintf(valtxt, sizeof valtxt, ", %d validation", val.n);
+    if (val->n > 0)
+        snprintf(valtxt, sizeof valtxt, ", %d validation", val->n);
     char ptxt[96] = "";
     if (P > 1)
         snprintf(ptxt, sizeof ptxt, " on each of %d processes (%d images each, %s BN)", P,
@@ -702,7 +683,7 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
     if (lead)
         printf("%s on %s: %d train, %d test%s images; batch %d, %lld batches/epoch, "
                "%lld iterations (%lld epochs), schedule %s lr %g, %d thread(s)%s, seed %llu\n",
-               m->name, o->dataset, train.n, test.n, valtxt, o->batch,
+               m->name, o->dataset, train->n, test->n, valtxt, o->batch,
                (long long)bpe, (long long)total, (long long)epochs,
                rn_schedule_kind_name(o->schedule), o->lr, o->threads, ptxt,
                (unsigned long long)o->seed);
@@ -901,9 +882,6 @@ done:
     rn_loader_destroy(tl);
     rn_loader_destroy(el);
     rn_loader_destroy(vl);
-    rn_norm_free(&nm);
-    rn_dataset_free(&train);
-    rn_dataset_free(&test);
-    rn_dataset_free(&val);
+    rn_run_data_free(&data);
     return status;
 }
