@@ -237,8 +237,10 @@ int rn_cmd_analyze(const rn_model *m, int argc, char **argv)
         }
         snprintf(source, sizeof source, "%s", input);
     } else {
-        const rn_run_data_options dopt = {dataset, data, mode, (int)val_split,
-                                          (int)train_limit, (int)test_limit, 0};
+        const rn_run_data_options dopt = {.dataset = dataset, .dir = data, .norm = mode,
+                                          .val_split = (int)val_split,
+                                          .train_limit = (int)train_limit,
+                                          .test_limit = (int)test_limit};
         if (rn_run_data_load(m, &dopt, &rd) != 0)
             goto done;
         rn_loader_config ec = {(int)batch, 0, {0, 0}, 0, 0, 1, 0, 1};

@@ -114,8 +114,10 @@ int rn_cmd_eval(const rn_model *m, int argc, char **argv)
     rn_loader *l = NULL;
     rn_run *r = NULL;
     int64_t *confusion = NULL;
-    const rn_run_data_options dopt = {dataset, data, mode, (int)val_split, (int)train_limit,
-                                      (int)test_limit, use_val};
+    const rn_run_data_options dopt = {.dataset = dataset, .dir = data, .norm = mode,
+                                      .val_split = (int)val_split,
+                                      .train_limit = (int)train_limit,
+                                      .test_limit = (int)test_limit, .skip_test = use_val};
     if (rn_run_data_load(m, &dopt, &rd) != 0)
         goto done;
     const rn_dataset *d = use_val ? &rd.val : &rd.test;

@@ -563,8 +563,10 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
     rn_sgd opt = {0};
     float *logits = NULL, *dlogits = NULL;
 
-    const rn_run_data_options dopt = {o->dataset, o->data_dir, o->norm, o->val_split,
-                                      o->train_limit, o->test_limit, 0};
+    const rn_run_data_options dopt = {.dataset = o->dataset, .dir = o->data_dir,
+                                      .norm = o->norm, .val_split = o->val_split,
+                                      .train_limit = o->train_limit,
+                                      .test_limit = o->test_limit};
     if (rn_run_data_load(m, &dopt, &data) != 0)
         goto done;
     const rn_dataset *train = &data.train, *test = &data.test, *val = &data.val;
