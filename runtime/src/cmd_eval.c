@@ -20,37 +20,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Settings of a training run, from RUN_DIR/checkpoint.safetensors. */
-typedef struct run_settings {
-    char dataset[32], data_dir[4096], weights[4096];
-    long norm, val_split, train_limit, test_limit;
-} run_settings;
-
-static int read_run(const char *dir, run_settings *rs)
+/* The settings and weights of the training run in dir: its checkpoint's settings, read as
+ * `train --resume` reads them (data_dir: the run's unless given), and
+ * dir/weights.safetensors. */
+static int read_run(const char *dir, const char *data_dir, rn_train_settings *rs,
+                    char *weights, size_t size)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
     rn_st_file *f = rn_st_open(path);
     if (f == NULL)
         return -1;
-    const char *keys[] = {"train.dataset",   "train.data_dir",    "train.norm",
-                          "train.val_split", "train.train_limit", "train.test_limit"};
-    const char *v[6];
-    for (int i = 0; i < 6; i++)
-        if ((v[i] = rn_st_metadata(f, keys[i])) == NULL) {
-            rn_error("%s: not a training checkpoint (no %s)", path, keys[i]);
-            rn_st_close(f);
-            return -1;
-        }
-    snprintf(rs->dataset, sizeof rs->dataset, "%s", v[0]);
-    snprintf(rs->data_dir, sizeof rs->data_dir, "%s", v[1]);
-    rs->norm = strtol(v[2], NULL, 10);
-    rs->val_split = strtol(v[3], NULL, 10);
-    rs->train_limit = strtol(v[4], NULL, 10);
-    rs->test_limit = strtol(v[5], NULL, 10);
-    snprintf(rs->weights, sizeof rs->weights, "%s/weights.safetensors", dir);
+    rn_train_defaults(&rs->o);
+    rs->o.data_dir = data_dir;
+    int rc = rn_train_settings_read(f, rs);
     rn_st_close(f);
-    return 0;
+    snprintf(weights, size, "%s/weights.safetensors", dir);
+    return rc;
 }
 
 int rn_cmd_eval(const rn_model *m, int argc, char **argv)
@@ -79,19 +65,19 @@ int rn_cmd_eval(const rn_model *m, int argc, char **argv)
     rn_norm_mode mode;
     if (rn_norm_parse_mode(norm, &mode) != 0)
         return RN_EXIT_USAGE;
-    run_settings rs;
+    rn_train_settings rs;
+    char run_weights[4096];
     if (run != NULL) {
-        if (read_run(run, &rs) != 0)
+        if (read_run(run, data, &rs, run_weights, sizeof run_weights) != 0)
             return RN_EXIT_ERROR;
-        dataset = rs.dataset;
-        if (data == NULL && rs.data_dir[0] != '\0')
-            data = rs.data_dir;
+        dataset = rs.o.dataset;
+        data = rs.o.data_dir;
         if (weights == NULL)
-            weights = rs.weights;
-        mode = (rn_norm_mode)rs.norm;
-        val_split = rs.val_split;
-        train_limit = rs.train_limit;
-        test_limit = rs.test_limit;
+            weights = run_weights;
+        mode = rs.o.norm;
+        val_split = rs.o.val_split;
+        train_limit = rs.o.train_limit;
+        test_limit = rs.o.test_limit;
     }
     if (weights == NULL) {
         rn_error("eval: --weights W (or --run RUN_DIR) is required");

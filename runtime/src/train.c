@@ -127,13 +127,6 @@ void rn_evaluate(const rn_model *m, rn_run *r, rn_loader *l, double *loss_sum,
 
 /* ---- settings in checkpoint metadata ------------------------------------------------ */
 
-typedef struct settings {
-    rn_train_options o;
-    int64_t total;   /* iterations of the run */
-    int64_t images;  /* training images per epoch (checked on resume) */
-    char dataset[32], milestones[256], data_dir[4096];
-} settings;
-
 static int meta_put(rn_st_writer *w, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int meta_put(rn_st_writer *w, const char *key, const char *fmt, ...)
@@ -147,7 +140,7 @@ static int meta_put(rn_st_writer *w, const char *key, const char *fmt, ...)
     return rn_st_writer_metadata(w, k, v);
 }
 
-static int put_settings(rn_st_writer *w, const settings *s)
+static int put_settings(rn_st_writer *w, const rn_train_settings *s)
 {
     const rn_train_options *o = &s->o;
     int rc = 0;
@@ -220,7 +213,7 @@ static int get_f64(const rn_st_file *f, const char *key, double *out)
     return 0;
 }
 
-static int get_settings(const rn_st_file *f, settings *s)
+int rn_train_settings_read(const rn_st_file *f, rn_train_settings *s)
 {
     rn_train_options *o = &s->o;
     long long i;
@@ -293,7 +286,8 @@ typedef struct progress_state {
 } progress_state;
 
 static int checkpoint_save(const char *path, const rn_model *m, const rn_run *r,
-                           const rn_sgd *opt, const settings *s, const progress_state *ps)
+                           const rn_sgd *opt, const rn_train_settings *s,
+                           const progress_state *ps)
 {
     rn_st_writer *w = rn_st_writer_new();
     size_t maxc = 1;
@@ -492,7 +486,7 @@ static void share_state(const rn_model *m, rn_run *r, rn_sgd *opt)
 int rn_train(const rn_model *m, const rn_train_options *opts)
 {
     const int rank = rn_dist_rank(), P = rn_dist_size(), lead = rank == 0;
-    settings s;
+    rn_train_settings s;
     memset(&s, 0, sizeof s);
     s.o = *opts;
     rn_train_options *o = &s.o;
@@ -517,7 +511,7 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
         resume = rn_st_open(ckpt_path);
         if (resume == NULL)
             return 1;
-        if (rn_st_verify(resume, 1) != 0 || get_settings(resume, &s) != 0) {
+        if (rn_st_verify(resume, 1) != 0 || rn_train_settings_read(resume, &s) != 0) {
             rn_st_close(resume);
             return 1;
         }

@@ -6,8 +6,8 @@
 # init, infer, grad, train, eval, summary, analyze and export.
 set -u
 exe=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+dir=$(mktemp -d) runs=$(mktemp -d)
+trap 'rm -rf "$dir" "$runs"' EXIT
 cd "$dir" || exit 1
 fails=0 cases=0
 
@@ -95,6 +95,11 @@ expect 2 "unknown flag '--epoch'" -- train --epoch 1 --out run
 # eval and summary
 expect 2 "--batch: expected an integer in [1, 65536], got '0'" -- eval --weights w --batch 0
 expect 2 "--threads: expected an integer" -- eval --weights w --threads -1
+# eval --run: no checkpoint in the run directory; a checkpoint without training settings
+# (weights from init): the error names the missing setting
+expect 1 "missing_run/checkpoint.safetensors" -- eval --run missing_run
+"$exe" init --seed 1 --output "$runs/checkpoint.safetensors" > /dev/null
+expect 1 "checkpoint lacks the setting train.dataset" -- eval --run "$runs"
 expect 2 "--batch: expected an integer in [1, 65536], got '0'" -- summary --batch 0
 expect 2 "unknown flag '--verbose'" -- summary --verbose
 # analyze

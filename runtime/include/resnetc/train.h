@@ -34,6 +34,7 @@
 #include "resnetc/loader.h"
 #include "resnetc/model.h"
 #include "resnetc/runtime.h"
+#include "resnetc/safetensors.h"
 #include "resnetc/schedule.h"
 #include "resnetc/sgd.h"
 
@@ -68,6 +69,21 @@ typedef struct rn_train_options {
     int test_limit;            /* > 0: evaluate only the first N test images */
     int sync_bn;               /* data-parallel: BN statistics over the global batch */
 } rn_train_options;
+
+/* A training run's settings as its checkpoint records them (the `train.*` metadata), with
+ * the storage its strings point into. */
+typedef struct rn_train_settings {
+    rn_train_options o;
+    int64_t total;  /* iterations of the run */
+    int64_t images; /* training images per epoch (checked on resume) */
+    char dataset[32], milestones[256], data_dir[4096];
+} rn_train_settings;
+
+/* Reads the settings of the run whose checkpoint is f into s->o, over what s->o holds, and
+ * s->total and s->images. s->o.data_dir is read only where it is NULL (--data, given again,
+ * wins). Returns 0, or -1 after a message naming the checkpoint and the setting. Shared by
+ * `train --resume` and `eval --run`. */
+int rn_train_settings_read(const rn_st_file *f, rn_train_settings *s);
 
 /* Defaults: cifar10, schedule paper, lr 0.1, batch 128, 1 thread, seed 0, momentum 0.9,
  * weight decay 1e-4, per-channel normalization, data-set-default augmentation. */
