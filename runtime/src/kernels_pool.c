@@ -19,42 +19,57 @@
 
 #include "resnetc/util.h"
 
-void rn_maxpool_fwd(const rn_conv_shape *s, const float *restrict x, float *restrict y)
+/* The maximum over output position (oy, ox)'s window of image xb, per channel, into best
+ * (-inf for a window entirely in the padding); arg (if not NULL) gets each maximum's offset
+ * in xb, or (size_t)-1. Both passes scan with this, so the backward routes each gradient to
+ * the element the forward took. */
+static void window_max(const rn_conv_shape *s, const float *restrict xb, int oy, int ox,
+                       float *restrict best, size_t *restrict arg)
 {
-    const int N = s->n, H = s->h, W = s->w, C = s->c;
-    const int KH = s->kh, KW = s->kw, S = s->stride, P = s->pad, OH = s->oh, OW = s->ow;
-#pragma omp parallel for schedule(static)
-    for (long row = 0; row < (long)N * OH; row++) {
-        const int b = (int)(row / OH), oy = (int)(row % OH);
-        const float *restrict xb = x + (size_t)b * H * W * C;
-        for (int ox = 0; ox < OW; ox++) {
-            float *restrict yp = y + ((size_t)row * OW + ox) * C;
-            for (int c = 0; c < C; c++)
-                yp[c] = -INFINITY;
-            for (int i = 0; i < KH; i++) {
-                const int iy = oy * S - P + i;
-                if (iy < 0 || iy >= H)
-                    continue;
-                for (int j = 0; j < KW; j++) {
-                    const int ix = ox * S - P + j;
-                    if (ix < 0 || ix >= W)
-                        continue;
-                    const float *restrict xp = xb + ((size_t)iy * W + ix) * C;
-                    for (int c = 0; c < C; c++)
-                        if (xp[c] > yp[c] || isnan(xp[c]))
-                            yp[c] = xp[c];
+    const int H = s->h, W = s->w, C = s->c, S = s->stride, P = s->pad;
+    for (int c = 0; c < C; c++)
+        best[c] = -INFINITY;
+    if (arg != NULL)
+        for (int c = 0; c < C; c++)
+            arg[c] = (size_t)-1;
+    for (int i = 0; i < s->kh; i++) {
+        const int iy = oy * S - P + i;
+        if (iy < 0 || iy >= H)
+            continue;
+        for (int j = 0; j < s->kw; j++) {
+            const int ix = ox * S - P + j;
+            if (ix < 0 || ix >= W)
+                continue;
+            const size_t at = ((size_t)iy * W + ix) * C;
+            for (int c = 0; c < C; c++) {
+                const float v = xb[at + c];
+                if (v > best[c] || isnan(v)) {
+                    best[c] = v;
+                    if (arg != NULL)
+                        arg[c] = at + c;
                 }
             }
         }
     }
 }
 
+void rn_maxpool_fwd(const rn_conv_shape *s, const float *restrict x, float *restrict y)
+{
+    const int N = s->n, OH = s->oh, OW = s->ow, C = s->c;
+    const size_t img = (size_t)s->h * s->w * C;
+#pragma omp parallel for schedule(static)
+    for (long row = 0; row < (long)N * OH; row++) {
+        const int b = (int)(row / OH), oy = (int)(row % OH);
+        for (int ox = 0; ox < OW; ox++)
+            window_max(s, x + (size_t)b * img, oy, ox, y + ((size_t)row * OW + ox) * C, NULL);
+    }
+}
+
 void rn_maxpool_bwd(const rn_conv_shape *s, const float *restrict x, const float *restrict dy,
                     float *restrict dx, int accumulate)
 {
-    const int N = s->n, H = s->h, W = s->w, C = s->c;
-    const int KH = s->kh, KW = s->kw, S = s->stride, P = s->pad, OH = s->oh, OW = s->ow;
-    const size_t img = (size_t)H * W * C;
+    const int N = s->n, OH = s->oh, OW = s->ow, C = s->c;
+    const size_t img = (size_t)s->h * s->w * C;
 #pragma omp parallel
     {
         float *g = rn_alloc(img * sizeof(float));   /* this image's input gradient */
@@ -62,33 +77,11 @@ void rn_maxpool_bwd(const rn_conv_shape *s, const float *restrict x, const float
         size_t *arg = rn_alloc((size_t)C * sizeof(size_t));
 #pragma omp for schedule(static)
         for (int b = 0; b < N; b++) {
-            const float *restrict xb = x + (size_t)b * img;
             const float *restrict dyb = dy + (size_t)b * OH * OW * C;
             memset(g, 0, img * sizeof(float));
             for (int oy = 0; oy < OH; oy++)
                 for (int ox = 0; ox < OW; ox++) {
-                    for (int c = 0; c < C; c++) {
-                        best[c] = -INFINITY;
-                        arg[c] = (size_t)-1;
-                    }
-                    for (int i = 0; i < KH; i++) {
-                        const int iy = oy * S - P + i;
-                        if (iy < 0 || iy >= H)
-                            continue;
-                        for (int j = 0; j < KW; j++) {
-                            const int ix = ox * S - P + j;
-                            if (ix < 0 || ix >= W)
-                                continue;
-                            const size_t at = ((size_t)iy * W + ix) * C;
-                            for (int c = 0; c < C; c++) {
-                                const float v = xb[at + c];
-                                if (v > best[c] || isnan(v)) {
-                                    best[c] = v;
-                                    arg[c] = at + c;
-                                }
-                            }
-                        }
-                    }
+                    window_max(s, x + (size_t)b * img, oy, ox, best, arg);
                     const float *restrict gp = dyb + ((size_t)oy * OW + ox) * C;
                     for (int c = 0; c < C; c++)
                         if (arg[c] != (size_t)-1)
