@@ -259,6 +259,16 @@ static int save_validation(const bench_ctx *c, int nv, const char *dir, const fl
     return rc ? -1 : 0;
 }
 
+/* n standard-normal images into x, then their n random labels, from g. */
+static void draw_batch(rn_rng *g, const rn_model *m, long n, float *x, int32_t *labels)
+{
+    const size_t floats = (size_t)n * m->in_c * m->in_h * m->in_w;
+    for (size_t i = 0; i < floats; i++)
+        x[i] = rn_rng_normal(g);
+    for (long i = 0; i < n; i++)
+        labels[i] = (int32_t)rn_rng_below(g, (uint32_t)m->classes);
+}
+
 /* The generated model against the reference executor on the first nv images of c->x.
  * Leaves params and stats as they were. inject: corrupt one gradient (tests the refusal).
  * save_dir: see save_validation. 0, or -1 when saving failed. */
@@ -463,16 +473,13 @@ int rn_cmd_bench(const rn_model *m, int argc, char **argv)
     rn_weights_init(m, (uint64_t)seed, c.r->params, c.r->stats);
     rn_rng g;
     rn_rng_seed(&g, (uint64_t)seed, 0x62656e63u /* "benc" */);
-    for (size_t i = 0; i < in_per * (size_t)cap; i++)
-        c.x[i] = rn_rng_normal(&g);
-    for (long i = 0; i < cap; i++)
-        c.labels[i] = (int32_t)rn_rng_below(&g, (uint32_t)m->classes);
+    draw_batch(&g, m, cap, c.x, c.labels);
 
     /* 1. validate; refuse to time on any failure. Only a failure confined to gradients, with
      * every forward comparison passing, gets another validation batch (up to
      * --validate-tries): a ReLU input within float32 rounding of 0 can fall on either side of
      * the kink in the two executors, which changes that element's gradient from 0 to its full
-     * value; deep nets at batch 2 meet such ties on some inputs (docs/benchmarks.md). A wrong
+     * value; deep nets at batch 2 meet such ties on most inputs (docs/benchmarks.md). A wrong
      * backward fails on every batch. */
     bench_check v;
     int tries = 0;
@@ -498,10 +505,7 @@ int rn_cmd_bench(const rn_model *m, int argc, char **argv)
                  "relative L2 %.3e), every forward one passed: a ReLU tie at float32 rounding? "
                  "Validating on a new batch of %ld images", m->name, tries, v.failures,
                  v.worst_name, v.worst, validate_batch);
-        for (size_t i = 0; i < in_per * (size_t)validate_batch; i++)
-            c.x[i] = rn_rng_normal(&g);
-        for (long i = 0; i < validate_batch; i++)
-            c.labels[i] = (int32_t)rn_rng_below(&g, (uint32_t)m->classes);
+        draw_batch(&g, m, validate_batch, c.x, c.labels);
     }
     const double validate_s = rn_seconds() - tv0;
     if (!json)
