@@ -182,10 +182,20 @@ static double rel_l2(const float *a, const float *b, size_t count)
 
 enum { BENCH_LISTED = 10 }; /* failing comparisons listed without --verbose */
 
+/* What a validation comparison compares; gradients alone may be retried on a new batch. */
+typedef enum {
+    CHECK_TRAIN_LOGITS,
+    CHECK_RUNNING_STAT,
+    CHECK_GRADIENT,
+    CHECK_EVAL_LOGITS
+} check_kind;
+static const char *const check_kind_name[] = {"train logits", "running stat", "gradient",
+                                              "eval logits"};
+
 typedef struct bench_check {
     double tol;             /* relative L2 error allowed */
     double worst;           /* largest relative error seen */
-    const char *worst_what; /* "gradient" ... */
+    const char *worst_what; /* a check_kind_name */
     const char *worst_name; /* tensor or model name */
     int failures;
     int gradient_failures;  /* of which parameter gradients */
@@ -194,8 +204,9 @@ typedef struct bench_check {
     struct { const char *what, *name; double err; } failed[BENCH_LISTED]; /* the first ones */
 } bench_check;
 
-static void check(bench_check *v, const char *what, const char *name, double err)
+static void check(bench_check *v, check_kind kind, const char *name, double err)
 {
+    const char *what = check_kind_name[kind];
     const int ok = err < v->tol; /* NaN fails */
     v->checked++;
     if (!ok) {
@@ -205,7 +216,7 @@ static void check(bench_check *v, const char *what, const char *name, double err
             v->failed[v->failures].err = err;
         }
         v->failures++;
-        v->gradient_failures += strcmp(what, "gradient") == 0;
+        v->gradient_failures += kind == CHECK_GRADIENT;
     }
     if (!(err <= v->worst) && !isnan(v->worst)) { /* larger, or the first NaN */
         v->worst = err;
@@ -290,11 +301,11 @@ static int validate(bench_ctx *c, int nv, int inject, const char *save_dir, benc
     m->forward_train(r, c->x, c->logits);
     rn_reference_forward(c->ref, nv, r->params, stats_ref, c->x, logits_ref, 1, r->bn_momentum,
                          r->bn_eps);
-    check(v, "train logits", m->name, rel_l2(c->logits, logits_ref, nc));
+    check(v, CHECK_TRAIN_LOGITS, m->name, rel_l2(c->logits, logits_ref, nc));
     for (int t = 0; t < m->n_tensors; t++) {
         const rn_tensor_info *e = &m->tensors[t];
         if (e->role == RN_BN_MEAN || e->role == RN_BN_VAR)
-            check(v, "running stat", e->name,
+            check(v, CHECK_RUNNING_STAT, e->name,
                   rel_l2(r->stats + e->offset, stats_ref + e->offset, e->count));
     }
     /* one dlogits for both, so a backward error is not mixed with a forward one */
@@ -312,13 +323,13 @@ static int validate(bench_ctx *c, int nv, int inject, const char *save_dir, benc
     for (int t = 0; t < m->n_tensors; t++) {
         const rn_tensor_info *e = &m->tensors[t];
         if (e->role != RN_BN_MEAN && e->role != RN_BN_VAR)
-            check(v, "gradient", e->name,
+            check(v, CHECK_GRADIENT, e->name,
                   rel_l2(r->grads + e->offset, grads_ref + e->offset, e->count));
     }
     m->forward_infer(r, c->x, c->logits);
     rn_reference_forward(c->ref, nv, r->params, r->stats, c->x, logits_ref, 0, r->bn_momentum,
                          r->bn_eps);
-    check(v, "eval logits", m->name, rel_l2(c->logits, logits_ref, nc));
+    check(v, CHECK_EVAL_LOGITS, m->name, rel_l2(c->logits, logits_ref, nc));
 
     memcpy(r->params, params0, sizeof(float) * m->param_floats);
     memcpy(r->stats, stats0, sizeof(float) * m->stats_floats);
