@@ -4,6 +4,7 @@
 -- three-line main; or, in inference-only mode, <name>_infer.{c,h}: the eval-mode forward with
 -- no dependency on the runtime. Layer kinds emit their own calls through the context `e`
 -- below; kernel bodies come from templates/. Returns the files as strings; writes nothing.
+local isa_mod = require("isa")
 local plan_mod = require("plan")
 local summary = require("summary")
 local template = require("template")
@@ -11,6 +12,21 @@ local template = require("template")
 local M = {}
 
 local format, concat = string.format, table.concat
+
+-- Vector access helpers of the SIMD templates, for vectors of `vw` floats. vl(at, lanes): an
+-- expression loading `lanes` floats at `at` (a whole vector, or one masked to its first lanes:
+-- gen/isa.lua); vs(at, val, lanes): the statement storing them.
+local function vector_io(vw)
+  local function vl(at, lanes)
+    if lanes == vw then return format("vload(%s)", at) end
+    return format("vloadn(%s, %d)", at, lanes)
+  end
+  local function vs(at, val, lanes)
+    if lanes == vw then return format("vstore(%s, %s);", at, val) end
+    return format("vstoren(%s, %s, %d);", at, val, lanes)
+  end
+  return vl, vs
+end
 
 -- Register-tile helpers of the conv templates. zeros(t, kv): the declarators of row t's
 -- accumulators, "a<t>_0 = vzero(), ..., a<t>_<kv-1> = vzero()".
@@ -20,14 +36,18 @@ local function zeros(t, kv)
   return concat(a, ", ")
 end
 
--- outer_product(rows, kv, indent): the lines of one rank-1 update of a rows x kv tile:
--- kv vectors d<v> from dq, a broadcast b<t> from xq[t] per row, a<t>_<v> += b<t> * d<v>.
-local function outer_product(rows, kv, indent)
+-- outer_product(rows, lanes, vw, indent): the lines of one rank-1 update of a rows x #lanes
+-- tile: vectors d<v> of lanes[v + 1] floats from dq, a broadcast b<t> from xq[t] per row,
+-- a<t>_<v> += b<t> * d<v>.
+local function outer_product(rows, lanes, vw, indent)
+  local vl = vector_io(vw)
   local out = {}
-  for v = 0, kv - 1 do out[#out + 1] = format("%sconst vf d%d = vload(dq + %d);", indent, v, v * 8) end
+  for v = 0, #lanes - 1 do
+    out[#out + 1] = format("%sconst vf d%d = %s;", indent, v, vl(format("dq + %d", v * vw), lanes[v + 1]))
+  end
   for t = 0, rows - 1 do
     out[#out + 1] = format("%sconst vf b%d = vbcast(xq + %d);", indent, t, t)
-    for v = 0, kv - 1 do out[#out + 1] = format("%sa%d_%d = vfma(b%d, d%d, a%d_%d);", indent, t, v, t, v, t, v) end
+    for v = 0, #lanes - 1 do out[#out + 1] = format("%sa%d_%d = vfma(b%d, d%d, a%d_%d);", indent, t, v, t, v, t, v) end
   end
   return concat(out, "\n")
 end
@@ -60,7 +80,7 @@ local Ctx = {}
 Ctx.__index = Ctx
 
 local function new_ctx(model, mode, plan)
-  return setmetatable({ model = model, mode = mode, plan = plan, lines = {}, used = {},
+  return setmetatable({ model = model, isa = model.isa, mode = mode, plan = plan, lines = {}, used = {},
                         max_scratch = 0, max_thread_scratch = 0 }, Ctx)
 end
 
@@ -121,7 +141,8 @@ function Ctx:kernel(name, file, params, L)
   local k = m.kernels[name]
   if not k then
     params.NAME = name
-    params.ISA = m.opts.isa
+    params.ISA, params.VW = m.isa.name, m.isa.vw
+    params.vl, params.vs = vector_io(m.isa.vw)
     k = { name = name, body = template.render_file(m.opts.templates, file, params, TEMPLATE_BASE),
           users = {}, seen = {}, what = L.mod.describe(L), pass = M.pass_text(name) }
     m.kernels[name] = k
@@ -340,7 +361,8 @@ end
 local function new_model(g, opts)
   local model = { g = g, opts = opts, kernels = {}, kernel_order = {}, scratch = 0, thread_scratch = 0,
                   profile = {} }
-  model.plans = { train = plan_mod.plan(g, "train"), infer = plan_mod.plan(g, "infer") }
+  model.isa = assert(isa_mod.get(opts.isa))
+  model.plans = { train = plan_mod.plan(g, "train", model.isa), infer = plan_mod.plan(g, "infer", model.isa) }
   return model
 end
 
@@ -429,7 +451,7 @@ function M.generate(g, opts)
     param_floats = g.param_floats, stats_floats = g.stats_floats,
     train_act = model.plans.train.total, infer_act = model.plans.infer.total,
     work_floats = g.work_floats + model.scratch, thread_scratch = model.thread_scratch,
-    prelude = template.render_file(opts.templates, "isa_" .. opts.isa .. ".c.in", {}, TEMPLATE_BASE)
+    prelude = template.render_file(opts.templates, model.isa.prelude, {}, TEMPLATE_BASE)
       .. "\n" .. template.render_file(opts.templates, "threads.c.in", {}, TEMPLATE_BASE),
     ntensors = #g.tensor_table,
     summary = c_string(summary.render(g, mem)), roles = ROLE_NAMES,

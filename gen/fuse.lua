@@ -8,15 +8,17 @@
 -- and clamps, and no BN pass over memory remains (the plan gives the conv's output and the
 -- group's output one buffer).
 -- Provides groups(g, plan, mode); the layer kinds emit the fused kernels.
+local isa_mod = require("isa")
+
 local M = {}
 
 -- The convolution a BN can fold into in eval mode: its only reader is the BN, it runs right
--- before it, and it has a SIMD kernel (output channels a multiple of the vector width).
-local function foldable_conv(bn)
+-- before it, and it has a SIMD kernel (output channels that the ISA's kernels take).
+local function foldable_conv(bn, isa)
   local t = bn.inputs[1]
   local conv = t.producer
   if conv and conv.kind == "conv" and #t.consumers == 1 and conv.index == bn.index - 1
-     and conv.k % 8 == 0 then
+     and isa_mod.simd(isa, conv.k) then
     return conv
   end
   return nil
@@ -25,7 +27,7 @@ end
 -- Fusion groups for one schedule: a map from each fused layer to its group
 -- { head = bn or conv, conv = layer or nil, bn = layer, add = layer or nil, relu = layer or nil },
 -- for head and members alike. conv is set (and heads the group) only in eval mode.
-function M.groups(g, plan, mode)
+function M.groups(g, plan, mode, isa)
   local groups = {}
   local layers = g.layers
   local train = mode == "train"
@@ -33,9 +35,9 @@ function M.groups(g, plan, mode)
     return L and L.inputs[1] == input and plan.inplace[L] and (not train or plan.grad_shared[L])
   end
   for i, L in ipairs(layers) do
-    if L.kind == "bn" and L.mod.fusable(L) then
+    if L.kind == "bn" and L.mod.fusable(L, isa) then
       local nxt, after = layers[i + 1], layers[i + 2]
-      local conv = not train and foldable_conv(L) or nil
+      local conv = not train and foldable_conv(L, isa) or nil
       local first = conv or L   -- the group's first layer: the shortcut must be ready before it
       local grp
       if nxt and nxt.kind == "add" and fits(nxt, L.output) and after and after.kind == "relu"

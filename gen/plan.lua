@@ -32,8 +32,9 @@ local function union(a, b)
 end
 
 -- Plan the arena of graph g for mode "train" (forward keeps what backward needs, plus
--- gradients) or "infer" (forward only, maximal reuse).
-function M.plan(g, mode)
+-- gradients) or "infer" (forward only, maximal reuse), for the kernels of `isa` (gen/isa.lua:
+-- which layers fuse).
+function M.plan(g, mode, isa)
   local N = #g.layers
   local train = mode == "train"
   local function bstep(L) return 2 * N + 1 - L.index end
@@ -95,7 +96,7 @@ function M.plan(g, mode)
   -- backward step, later than the ReLU's own. In eval mode, a conv with its BN folded in
   -- writes the group's output itself: the conv's output and the group's share one buffer,
   -- live from the conv's step (so never over the conv's input).
-  local groups = fuse.groups(g, { inplace = inplace, grad_shared = grad_shared }, mode)
+  local groups = fuse.groups(g, { inplace = inplace, grad_shared = grad_shared }, mode, isa)
   for L, grp in pairs(groups) do
     if grp.head == L then
       if train then

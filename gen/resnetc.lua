@@ -1,11 +1,13 @@
 -- gen/resnetc.lua: the resnetc generator's command line.
 --
 --   resnetc.lua summary  SPEC                        per-layer table and exact totals
---   resnetc.lua generate SPEC --out DIR [--name N] [--isa generic|avx2] [--mode full|infer]
+--   resnetc.lua generate SPEC --out DIR [--name N] [--isa generic|avx2|avx512] [--mode full|infer]
 --                                                    write DIR/N.c, DIR/N.h, DIR/N_main.c
 --                                                    (--mode infer: DIR/N_infer.c, DIR/N_infer.h,
 --                                                    eval-mode forward without the runtime)
 --   resnetc.lua check    SPEC                        validate only
+--   resnetc.lua isa      NAME                        the ISA's compile flags and CPU features
+--                                                    (gen/isa.lua), two lines, for CMake
 --
 -- Runs under LuaJIT or Lua 5.4 and emits identical bytes under both. On any error it
 -- prints a compiler-style message, writes no output file, and exits 1.
@@ -24,7 +26,8 @@ local function usage()
   io.stderr:write([[
 usage: resnetc.lua summary  SPEC
        resnetc.lua check    SPEC
-       resnetc.lua generate SPEC --out DIR [--name NAME] [--isa generic|avx2] [--mode full|infer]
+       resnetc.lua generate SPEC --out DIR [--name NAME] [--isa generic|avx2|avx512] [--mode full|infer]
+       resnetc.lua isa      NAME
 ]])
   os.exit(2)
 end
@@ -73,6 +76,17 @@ end
 local function main(args)
   local cmd, path = args[1], args[2]
   if not cmd or not path then usage() end
+  if cmd == "isa" then
+    parse_flags(args, 3, {})
+    local isa, why = require("isa").get(path)
+    if not isa then
+      io.stderr:write("resnetc: isa: " .. why .. "\n")
+      os.exit(2)
+    end
+    print("cflags=" .. (isa.cflags or ""))
+    print("cpu_features=" .. isa.cpu_features)
+    return
+  end
   local shown = display_path(path)
   local spec = spec_mod.load(path, shown)
   if cmd == "check" then
@@ -90,8 +104,9 @@ local function main(args)
     local flags = parse_flags(args, 3, { out = true, name = true, isa = true, mode = true })
     if not flags.out then io.stderr:write("resnetc: generate needs --out DIR\n"); usage() end
     local isa = flags.isa or "generic"
-    if isa ~= "generic" and isa ~= "avx2" then
-      io.stderr:write("resnetc: --isa: expected generic or avx2, got '" .. isa .. "'\n")
+    local known, why = require("isa").get(isa)
+    if not known then
+      io.stderr:write("resnetc: --isa: " .. why .. "\n")
       os.exit(2)
     end
     local mode = flags.mode or "full"

@@ -4,6 +4,8 @@
 -- The batch mean and 1/sqrt(var + eps) are kept in the work buffer for backward.
 -- Training kernels take r->bn_reduce (model.h): when set, the batch statistics are summed
 -- over the processes of a data-parallel job (synchronized BN, docs/distributed.md).
+local isa_mod = require("isa")
+
 local M = {}
 
 M.saves = { input = true }   -- backward recomputes xhat from the input
@@ -27,8 +29,8 @@ local function shape(L)
   return string.format("bn_c%d_hw%d", x.c, x.h * x.w), { C = x.c, HW = x.h * x.w }
 end
 
--- Whether the SIMD (and fusable) kernels apply: channels a multiple of the vector width.
-function M.fusable(L) return L.inputs[1].c % 8 == 0 end
+-- Whether the SIMD (and fusable) kernels of `isa` apply (gen/isa.lua).
+function M.fusable(L, isa) return isa_mod.simd(isa, L.inputs[1].c) end
 
 -- Kernel parameters and name of the SIMD pass, fused with the group's add and ReLU.
 local function simd(L, pass, grp)
@@ -39,7 +41,7 @@ local function simd(L, pass, grp)
 end
 
 function M.forward(L, e, grp)
-  if M.fusable(L) then
+  if M.fusable(L, e.isa) then
     local out = grp and grp.relu.output or L.output
     local res = grp and grp.add and (e:x(grp.add.inputs[2]) .. ", ") or ""
     if e.mode == "train" then
@@ -70,7 +72,7 @@ end
 
 function M.backward(L, e, grp)
   local x = L.inputs[1]
-  if M.fusable(L) then
+  if M.fusable(L, e.isa) then
     local name, p = simd(L, "bwd", grp)
     p.ACC = e:accumulate(x, L)
     local out = grp and grp.relu.output or L.output

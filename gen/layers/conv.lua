@@ -1,6 +1,8 @@
 -- gen/layers/conv.lua: 2-D convolution without bias (every ResNet conv is followed by BN).
 -- Attributes: k (output channels), kh, kw, stride, pad. Weights HWIO in the params buffer,
 -- OIHW in the state dict. Backward: data (into the input's gradient) and weights.
+local isa_mod = require("isa")
+
 local M = {}
 
 M.saves = { input = true }   -- backward-weights reads the input
@@ -31,11 +33,12 @@ local function shape(L)
                 OH = L.oh, OW = L.ow }
 end
 
--- Register tile for `oc` output channels: KV vectors of 8 channels by T pixels (or input
--- channels), twelve accumulators, as many vectors wide as the channels allow.
-local function tile(oc)
-  local kv = (oc / 8) % 4 == 0 and 4 or ((oc / 8) % 2 == 0 and 2 or 1)
-  return kv, math.floor(12 / kv)
+-- Register tiles for `oc` output channels: blocks of vectors by T pixels (or input channels),
+-- the ISA's accumulator budget over the block's vectors (gen/isa.lua, blocks). Returns the
+-- blocks and the width of a main block (of the tail block where there is none).
+local function tiles(isa, oc)
+  local b = isa_mod.blocks(isa, oc)
+  return b, (b.main or b.tail).width
 end
 
 -- Weight gradients larger than this do not stay in L2 (see backward_weights_plan).
@@ -48,8 +51,8 @@ local L2_WEIGHT_BYTES = 1024 * 1024
 local PACK_MIN_OC = 256
 
 -- Forward as one correlation class over x padded by P on the top and left.
-local function forward_plan(L, p)
-  local kv, t = tile(p.K)
+local function forward_plan(L, p, isa)
+  local blocks, kb = tiles(isa, p.K)
   local hp = math.max(p.P + p.H, (p.OH - 1) * p.S + p.KH)
   local wp = math.max(p.P + p.W, (p.OW - 1) * p.S + p.KW)
   local taps = {}
@@ -59,7 +62,7 @@ local function forward_plan(L, p)
     end
   end
   return { IH = p.H, IW = p.W, IC = p.C, OH = p.OH, OW = p.OW, OC = p.K, HP = hp, WP = wp,
-           PT = p.P, PL = p.P, KV = kv, T = t, TAPS = p.KH * p.KW, PREP = p.K > kv * 8 and p.K >= PACK_MIN_OC, ACC = 0,
+           PT = p.P, PL = p.P, BLOCKS = blocks, KB = kb, TAPS = p.KH * p.KW, PREP = p.K > kb and p.K >= PACK_MIN_OC, ACC = 0,
            TRANSPOSE = false, BN = false, RES = false, RELU = false,
            classes = { { what = "every output pixel", rows = p.OH, cols = p.OW, rs = p.S, r0 = 0, c0 = 0,
                          istep = p.S * p.C, ors = 1, or0 = 0, ocs = 1, oc0 = 0, ostep = p.K, taps = taps } } }
@@ -67,9 +70,9 @@ end
 
 -- Backward to the input as stride^2 correlation classes: dx pixel (S*a + pi, S*b + pj)
 -- gathers dy[a + di][b + dj] through the taps (i, j) with S*di = pi + P - i, S*dj = pj + P - j.
-local function backward_data_plan(L, p, acc)
+local function backward_data_plan(L, p, acc, isa)
   local S = p.S
-  local kv, t = tile(p.C)
+  local blocks, kb = tiles(isa, p.C)
   local classes, top, left, bottom, right = {}, 0, 0, 0, 0
   for pi = 0, S - 1 do
     for pj = 0, S - 1 do
@@ -99,7 +102,7 @@ local function backward_data_plan(L, p, acc)
     for _, tap in ipairs(cls.taps) do tap.off = (tap.di * wp + tap.dj) * p.K end
   end
   return { IH = p.OH, IW = p.OW, IC = p.K, OH = p.H, OW = p.W, OC = p.C, HP = hp, WP = wp,
-           PT = top, PL = left, KV = kv, T = t, TAPS = p.KH * p.KW, PREP = true, ACC = acc,
+           PT = top, PL = left, BLOCKS = blocks, KB = kb, TAPS = p.KH * p.KW, PREP = true, ACC = acc,
            TRANSPOSE = true, BN = false, RES = false, RELU = false, classes = classes }
 end
 
@@ -109,14 +112,14 @@ end
 -- of dw from L3 outweighs the sweep's FMAs), by blocks of dw each summed over the whole batch
 -- (conv_bwd_weights_by_block.c.in), with every tap's in-image range of output pixels. On
 -- ResNet-50's 14x14 and larger maps the per-image form is faster (docs/benchmarks.md).
-local function backward_weights_plan(L, p)
-  local f = forward_plan(L, p)
-  local kv, ct = tile(p.K)
+local function backward_weights_plan(L, p, isa)
+  local f = forward_plan(L, p, isa)
+  local blocks, kb = tiles(isa, p.K)
   local dw_in_l2 = p.KH * p.KW * p.C * p.K * 4 <= L2_WEIGHT_BYTES
   local q = { H = p.H, W = p.W, C = p.C, K = p.K, KH = p.KH, KW = p.KW, S = p.S, OH = p.OH, OW = p.OW,
-              HP = f.HP, WP = f.WP, PT = p.P, PL = p.P, KV = kv, CT = ct,
-              BY_BLOCK = not dw_in_l2 and p.OH * p.OW <= 64 }
-  -- rows per chunk of the per-image form: about 85 pixels, whose dy block (KV*8 floats each)
+              HP = f.HP, WP = f.WP, PT = p.P, PL = p.P, BLOCKS = blocks, KB = kb,
+              BY_BLOCK = not dw_in_l2 and p.OH * p.OW <= 64 and blocks.tail == nil }
+  -- rows per chunk of the per-image form: about 85 pixels, whose dy block (KB floats each)
   -- and x lines (64 bytes each) fill half of a 32 KiB L1; whole images when dw is too large
   -- for L2, as each chunk reads and rewrites the thread's copy of dw
   q.RCH = dw_in_l2 and math.max(1, math.min(p.OH, math.floor(85 / p.OW))) or p.OH
@@ -148,7 +151,7 @@ end
 -- BN's scale and shift, then the group's residual add and ReLU, and writes the group's output.
 local function forward_folded(L, e, grp)
   local sig, p = shape(L)
-  local q = forward_plan(L, p)
+  local q = forward_plan(L, p, e.isa)
   q.BN, q.RES, q.RELU = true, grp.add ~= nil, grp.relu ~= nil
   local bn = grp.bn
   local name = sig .. "_bn" .. (q.RES and "_add" or "") .. (q.RELU and "_relu" or "") .. "_fwd_eval"
@@ -162,8 +165,8 @@ end
 function M.forward(L, e, grp)
   if grp then return forward_folded(L, e, grp) end
   local sig, p = shape(L)
-  if p.K % 8 == 0 then
-    local q = forward_plan(L, p)
+  if isa_mod.simd(e.isa, p.K) then
+    local q = forward_plan(L, p, e.isa)
     local fn = e:kernel(sig .. "_fwd", "conv_simd.c.in", q, L)
     e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:x(L.inputs[1]), weights(e, L, q), e:x(L.output),
            e:thread_scratch(q.HP * q.WP * q.IC))
@@ -176,8 +179,8 @@ end
 function M.backward(L, e)
   local sig, p = shape(L)
   local x = L.inputs[1]
-  if p.K % 8 == 0 then
-    local q = backward_weights_plan(L, p)
+  if isa_mod.simd(e.isa, p.K) then
+    local q = backward_weights_plan(L, p, e.isa)
     if q.BY_BLOCK then
       local fn = e:kernel(sig .. "_bwd_weights", "conv_bwd_weights_by_block.c.in", q, L)
       e:call("%s(n, %s, %s, %s, nt);", fn, e:x(x), e:dx(L.output), e:dp(L.weight))
@@ -193,8 +196,8 @@ function M.backward(L, e)
   if e:wants_grad(x) then
     local acc = e:accumulate(x, L)
     local name = sig .. "_bwd_data" .. (acc == 1 and "_acc" or "")
-    if p.C % 8 == 0 then
-      local q = backward_data_plan(L, p, acc)
+    if isa_mod.simd(e.isa, p.C) then
+      local q = backward_data_plan(L, p, acc, e.isa)
       local fn = e:kernel(name, "conv_simd.c.in", q, L)
       e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:dx(L.output), weights(e, L, q), e:dx(x),
              e:thread_scratch(q.HP * q.WP * q.IC))
