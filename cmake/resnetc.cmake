@@ -1,4 +1,4 @@
-# resnetc_add_model(<name> SPEC <file.lua> [ISA generic|avx2] [OUTPUT_DIR <dir>]
+# resnetc_add_model(<name> SPEC <file.lua> [ISA generic|avx2|avx512] [OUTPUT_DIR <dir>]
 #                   [MODE full|infer] [GENERIC_CFLAGS <flag>...])
 #
 # Generates C for the spec at build time (re-run when the spec, the generator or a template
@@ -9,7 +9,9 @@
 #   <name>_infer   a static library with the inference-only model (<name>_infer.h): no
 #                  dependency on the runtime; OpenMP threads when OpenMP::OpenMP_C exists
 # The generated sources go to OUTPUT_DIR (default: <build>/generated/<name>).
-# The generic ISA is portable source; the compiler flags choose the SIMD it becomes:
+# ISA (gen/isa.lua): RESNETC_ISA by default, which is the best the build machine runs (avx512,
+# avx2, else generic: probed once, at the first configure). The compile flags of avx2 and
+# avx512 come from the generator (`resnetc.lua isa NAME`). The generic ISA is portable source; the compiler flags choose the SIMD it becomes:
 # RESNETC_GENERIC_CFLAGS (default: the build machine's, -march=native -mtune=generic, with FMA
 # contraction),
 # or per model GENERIC_CFLAGS (e.g. an empty value: the compiler's baseline target, SSE2 on
@@ -30,23 +32,48 @@ endif()
 find_program(RESNETC_LUA NAMES luajit lua5.4 lua REQUIRED
              DOC "Lua interpreter that runs the generator (LuaJIT or Lua 5.4)")
 
+set(RESNETC_ISAS generic avx2 avx512)
 if(NOT DEFINED RESNETC_ISA)
+  # the best ISA this machine runs: a program built for it that asks the CPU
   include(CheckCSourceRuns)
-  set(CMAKE_REQUIRED_FLAGS "-mavx2 -mfma")
-  check_c_source_runs([=[
-    #include <immintrin.h>
-    int main(void) { __builtin_cpu_init();
-      return !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")); }
-  ]=] RESNETC_HOST_HAS_AVX2)
-  unset(CMAKE_REQUIRED_FLAGS)
-  if(RESNETC_HOST_HAS_AVX2)
-    set(_isa avx2)
-  else()
-    set(_isa generic)
-  endif()
-  set(RESNETC_ISA ${_isa} CACHE STRING "ISA of generated kernels: avx2 or generic")
+  set(_isa generic)
+  foreach(_probe avx2 avx512)
+    execute_process(COMMAND ${RESNETC_LUA} ${RESNETC_ROOT}/gen/resnetc.lua isa ${_probe}
+                    OUTPUT_VARIABLE _out RESULT_VARIABLE _rc)
+    string(REGEX MATCH "cflags=([^\n]*)" _m "${_out}")
+    set(CMAKE_REQUIRED_FLAGS "${CMAKE_MATCH_1}")
+    string(REGEX MATCH "cpu_features=([^\n]*)" _m "${_out}")
+    string(REPLACE " " ";" _features "${CMAKE_MATCH_1}")
+    set(_test "")
+    foreach(_f IN LISTS _features)
+      string(APPEND _test " && __builtin_cpu_supports(\"${_f}\")")
+    endforeach()
+    check_c_source_runs("int main(void) { __builtin_cpu_init(); return !(1${_test}); }"
+                        RESNETC_HOST_HAS_${_probe})
+    unset(CMAKE_REQUIRED_FLAGS)
+    if(_rc EQUAL 0 AND RESNETC_HOST_HAS_${_probe})
+      set(_isa ${_probe})
+    endif()
+  endforeach()
+  set(RESNETC_ISA ${_isa} CACHE STRING "ISA of generated kernels: generic, avx2 or avx512 (gen/isa.lua)")
 endif()
-set_property(CACHE RESNETC_ISA PROPERTY STRINGS avx2 generic)
+set_property(CACHE RESNETC_ISA PROPERTY STRINGS ${RESNETC_ISAS})
+if(NOT RESNETC_ISA IN_LIST RESNETC_ISAS)
+  message(FATAL_ERROR "resnetc: RESNETC_ISA: expected one of ${RESNETC_ISAS}, got '${RESNETC_ISA}'")
+endif()
+message(STATUS "resnetc: generated kernels for ISA ${RESNETC_ISA}")
+
+# _resnetc_isa_cflags(<isa> <var>): the compile flags of an ISA, from gen/isa.lua.
+function(_resnetc_isa_cflags isa var)
+  execute_process(COMMAND ${RESNETC_LUA} ${RESNETC_ROOT}/gen/resnetc.lua isa ${isa}
+                  OUTPUT_VARIABLE _out ERROR_VARIABLE _err RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "resnetc: ISA '${isa}': ${_err}")
+  endif()
+  string(REGEX MATCH "cflags=([^\n]*)" _m "${_out}")
+  separate_arguments(_flags UNIX_COMMAND "${CMAKE_MATCH_1}")
+  set(${var} ${_flags} PARENT_SCOPE)
+endfunction()
 
 if(NOT DEFINED RESNETC_GENERIC_CFLAGS)
   include(CheckCCompilerFlag)
@@ -76,8 +103,8 @@ function(resnetc_add_model name)
   if(NOT ARG_MODE)
     set(ARG_MODE full)
   endif()
-  if(ARG_ISA STREQUAL "avx2")
-    set(_isa_flags -mavx2 -mfma)
+  if(NOT ARG_ISA STREQUAL "generic")
+    _resnetc_isa_cflags(${ARG_ISA} _isa_flags)
   elseif("GENERIC_CFLAGS" IN_LIST ARG_KEYWORDS_MISSING_VALUES)
     set(_isa_flags "")                          # given empty: the compiler's baseline
   elseif(DEFINED ARG_GENERIC_CFLAGS)

@@ -445,7 +445,7 @@ function M.generate(g, opts)
   local NAME = opts.name:upper()
   local p = {
     name = opts.name, NAME = NAME, version = opts.version, spec_path = opts.spec_path,
-    command = opts.command, isa = opts.isa, description = g.spec.description or "",
+    command = opts.command, isa = opts.isa, cpu_features = model.isa.cpu_features, description = g.spec.description or "",
     spec = g.spec, params = params, macs = macs, layers = #g.layers, weighted = summary.weighted(g),
     commas = summary.commas, mem = mem,
     param_floats = g.param_floats, stats_floats = g.stats_floats,

@@ -3,6 +3,7 @@
 #include "resnetc/cli.h"
 #include "resnetc/args.h"
 #include "resnetc/npy.h"
+#include "resnetc/runtime.h"
 #include "resnetc/util.h"
 
 #include <stdio.h>
@@ -64,8 +65,13 @@ int rn_cli_main(const rn_model *m, int argc, char **argv)
         return RN_EXIT_OK;
     }
     for (int i = 0; i < N_COMMANDS; i++)
-        if (strcmp(cmd, commands[i].name) == 0)
+        if (strcmp(cmd, commands[i].name) == 0) {
+            /* every command but summary runs kernels: refuse before any work on a CPU
+             * that lacks the ISA they were compiled for */
+            if (strcmp(cmd, "summary") != 0 && !rn_model_runs_here(m))
+                return RN_EXIT_ERROR;
             return commands[i].fn(m, argc - 2, argv + 2);
+        }
 
     char list[256];
     size_t o = 0;

@@ -41,6 +41,13 @@ int rn_cmd_summary(const rn_model *m, int argc, char **argv)
         if (m->summary[strlen(m->summary) - 1] != '\n')
             putchar('\n');
     }
+    char missing[128];
+    const int runs = rn_cpu_supports(m->cpu_features, missing, sizeof missing);
+    printf("\nkernels: ISA %s (CPU features needed: %s); %s\n", m->isa ? m->isa : "?",
+           m->cpu_features && m->cpu_features[0] ? m->cpu_features : "none",
+           runs ? "this CPU runs them" : "this CPU cannot run them");
+    if (!runs)
+        printf("  missing: %s\n", missing);
     size_t n = (size_t)batch;
     size_t arena = rn_run_bytes(m, (int)batch, 0);
     size_t with_dx = rn_run_bytes(m, (int)batch, 1);

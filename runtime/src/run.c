@@ -79,6 +79,8 @@ size_t rn_run_bytes(const rn_model *m, int n, int training)
 
 rn_run *rn_run_create(const rn_model *m, int n, int want_dinput)
 {
+    if (!rn_model_runs_here(m))
+        return NULL;
     size_t bytes = rn_run_bytes(m, n, want_dinput);
     size_t sz[7];
     if (bytes == 0 || !layout(m, n, want_dinput, sz)) {

@@ -350,6 +350,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "check_model: batch must be >= 1\n");
         return 2;
     }
+    /* a model built for an ISA this CPU lacks: skipped (CTest SKIP_RETURN_CODE), not failed */
+    if (!rn_model_runs_here(&RN_TEST_MODEL)) {
+        fprintf(stderr, "check_model: SKIP: this CPU cannot run the %s kernels\n", RN_TEST_MODEL.isa);
+        return 77;
+    }
     if (!strcmp(mode, "parity"))
         return parity(n);
     if (!strcmp(mode, "fd"))

@@ -98,7 +98,8 @@ typedef struct rn_conv_entry {
 typedef struct rn_model {
     const char *name;            /* "resnet20" */
     const char *spec;            /* the spec file it was generated from */
-    const char *isa;             /* "generic" or "avx2" */
+    const char *isa;             /* "generic", "avx2" or "avx512" (gen/isa.lua) */
+    const char *cpu_features;    /* what the kernels need of the CPU, GCC names ("avx512f avx2 fma") */
     int in_c, in_h, in_w;        /* input shape (NCHW without N) */
     int classes;
     int n_tensors;

@@ -17,12 +17,21 @@
 #include "resnetc/model.h"
 
 /* A run for batches of up to n >= 1 images; r->dinput is allocated when want_dinput.
- * NULL after a message when the sizes overflow; aborts on out-of-memory. */
+ * NULL after a message when the sizes overflow or this CPU cannot run the model's kernels
+ * (rn_model_runs_here); aborts on out-of-memory. */
 rn_run *rn_run_create(const rn_model *m, int n, int want_dinput);
 /* Free the run and everything in it (NULL is fine). */
 void rn_run_destroy(rn_run *r);
 /* Bytes rn_run_create(m, n, training) allocates: training adds the input gradient
  * (what `grad --input-grad` and training-with-input-gradient need). 0 on overflow. */
 size_t rn_run_bytes(const rn_model *m, int n, int training);
+
+/* 1 if this CPU has every feature in `features` (GCC __builtin_cpu_supports names, space
+ * separated: "avx512f avx2 fma"; NULL or "" needs nothing), else 0 with the missing ones in
+ * missing[0..cap). Names this runtime does not know count as missing. */
+int rn_cpu_supports(const char *features, char *missing, size_t cap);
+/* 1 if this CPU can run m's kernels (m->cpu_features), else 0 after a message naming the
+ * ISA, the missing features and how to rebuild. */
+int rn_model_runs_here(const rn_model *m);
 
 #endif /* RESNETC_RUNTIME_H */
