@@ -70,18 +70,33 @@ static inline vh vhmask(vh m, vh b) { return (vh)((vhi)b & (m > (vh){ 0 })); }
 static inline vf vmask_pos(vf m, vf b) { return (vf){ vhmask(m.lo, b.lo), vhmask(m.hi, b.hi) }; }
 #endif
 static inline vf vbcast(const float *p) { return vset1(*p); }
+/* the first n lanes of p, zeros above; the first n lanes of v to p */
+static inline vf vloadn(const float *p, int n)
+{
+    float f[8] = { 0 };
+    memcpy(f, p, (size_t)n * sizeof(float));
+    return vload(f);
+}
+static inline void vstoren(float *p, vf v, int n)
+{
+    float f[8];
+    vstore(f, v);
+    memcpy(p, f, (size_t)n * sizeof(float));
+}
 
 /* Double-precision accumulation of a float vector (sums that must not cancel in float). */
-typedef struct { double d[8]; } vd8;
-static inline vd8 vd8zero(void) { return (vd8){ { 0 } }; }
-static inline void vd8acc(vd8 *acc, vf a)
+typedef struct { double d[8]; } vdsum;
+static inline vdsum vdzero(void) { return (vdsum){ { 0 } }; }
+static inline void vdacc(vdsum *acc, vf a)
 {
     float f[8];
     vstore(f, a);
     for (int l = 0; l < 8; l++)
         acc->d[l] += f[l];
 }
-static inline void vd8store(double *p, const vd8 *acc) { memcpy(p, acc->d, sizeof acc->d); }
+/* the first n sums to p */
+static inline void vdstoren(double *p, const vdsum *acc, int n) { memcpy(p, acc->d, (size_t)n * sizeof(double)); }
+static inline void vdstore(double *p, const vdsum *acc) { memcpy(p, acc->d, sizeof acc->d); }
 
 /* Schedule parts stay separate functions: inlined back, a deep net's schedule would be one
  * function too large to compile quickly. */

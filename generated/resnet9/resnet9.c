@@ -67,18 +67,33 @@ static inline vh vhmask(vh m, vh b) { return (vh)((vhi)b & (m > (vh){ 0 })); }
 static inline vf vmask_pos(vf m, vf b) { return (vf){ vhmask(m.lo, b.lo), vhmask(m.hi, b.hi) }; }
 #endif
 static inline vf vbcast(const float *p) { return vset1(*p); }
+/* the first n lanes of p, zeros above; the first n lanes of v to p */
+static inline vf vloadn(const float *p, int n)
+{
+    float f[8] = { 0 };
+    memcpy(f, p, (size_t)n * sizeof(float));
+    return vload(f);
+}
+static inline void vstoren(float *p, vf v, int n)
+{
+    float f[8];
+    vstore(f, v);
+    memcpy(p, f, (size_t)n * sizeof(float));
+}
 
 /* Double-precision accumulation of a float vector (sums that must not cancel in float). */
-typedef struct { double d[8]; } vd8;
-static inline vd8 vd8zero(void) { return (vd8){ { 0 } }; }
-static inline void vd8acc(vd8 *acc, vf a)
+typedef struct { double d[8]; } vdsum;
+static inline vdsum vdzero(void) { return (vdsum){ { 0 } }; }
+static inline void vdacc(vdsum *acc, vf a)
 {
     float f[8];
     vstore(f, a);
     for (int l = 0; l < 8; l++)
         acc->d[l] += f[l];
 }
-static inline void vd8store(double *p, const vd8 *acc) { memcpy(p, acc->d, sizeof acc->d); }
+/* the first n sums to p */
+static inline void vdstoren(double *p, const vdsum *acc, int n) { memcpy(p, acc->d, (size_t)n * sizeof(double)); }
+static inline void vdstore(double *p, const vdsum *acc) { memcpy(p, acc->d, sizeof acc->d); }
 
 /* Schedule parts stay separate functions: inlined back, a deep net's schedule would be one
  * function too large to compile quickly. */
@@ -1801,9 +1816,9 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
         double *mine = part + (size_t)tid * 2 * C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
          * synchronized, one shift for all processes: the mean of their rows 0 */
         const float *origin = x;
@@ -1822,12 +1837,12 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vd8acc(&s[v], a);
-                vd8acc(&q[v], vmul(a, a));
+                vdacc(&s[v], a);
+                vdacc(&q[v], vmul(a, a));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -2340,9 +2355,9 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
         double *mine = part + (size_t)tid * 2 * C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
          * synchronized, one shift for all processes: the mean of their rows 0 */
         const float *origin = x;
@@ -2361,12 +2376,12 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vd8acc(&s[v], a);
-                vd8acc(&q[v], vmul(a, a));
+                vdacc(&s[v], a);
+                vdacc(&q[v], vmul(a, a));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -2446,9 +2461,9 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
         double *mine = part + (size_t)tid * 2 * C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
          * synchronized, one shift for all processes: the mean of their rows 0 */
         const float *origin = x;
@@ -2467,12 +2482,12 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vd8acc(&s[v], a);
-                vd8acc(&q[v], vmul(a, a));
+                vdacc(&s[v], a);
+                vdacc(&q[v], vmul(a, a));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -2646,9 +2661,9 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
         double *mine = part + (size_t)tid * 2 * C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
          * synchronized, one shift for all processes: the mean of their rows 0 */
         const float *origin = x;
@@ -2667,12 +2682,12 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vd8acc(&s[v], a);
-                vd8acc(&q[v], vmul(a, a));
+                vdacc(&s[v], a);
+                vdacc(&q[v], vmul(a, a));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -3100,9 +3115,9 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
         double *mine = part + (size_t)tid * 2 * C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
          * synchronized, one shift for all processes: the mean of their rows 0 */
         const float *origin = x;
@@ -3121,12 +3136,12 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vd8acc(&s[v], a);
-                vd8acc(&q[v], vmul(a, a));
+                vdacc(&s[v], a);
+                vdacc(&q[v], vmul(a, a));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -3555,9 +3570,9 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
         double *mine = part + (size_t)tid * 2 * C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
          * synchronized, one shift for all processes: the mean of their rows 0 */
         const float *origin = x;
@@ -3576,12 +3591,12 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vd8acc(&s[v], a);
-                vd8acc(&q[v], vmul(a, a));
+                vdacc(&s[v], a);
+                vdacc(&q[v], vmul(a, a));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -3730,9 +3745,9 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
         double *mine = part + (size_t)tid * 2 * C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
          * synchronized, one shift for all processes: the mean of their rows 0 */
         const float *origin = x;
@@ -3751,12 +3766,12 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vd8acc(&s[v], a);
-                vd8acc(&q[v], vmul(a, a));
+                vdacc(&s[v], a);
+                vdacc(&q[v], vmul(a, a));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -4031,9 +4046,9 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
         double *mine = part + (size_t)tid * 2 * C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
          * synchronized, one shift for all processes: the mean of their rows 0 */
         const float *origin = x;
@@ -4052,12 +4067,12 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vd8acc(&s[v], a);
-                vd8acc(&q[v], vmul(a, a));
+                vdacc(&s[v], a);
+                vdacc(&q[v], vmul(a, a));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -4333,9 +4348,9 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
         double *mine = part + (size_t)tid * 2 * C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
          * synchronized, one shift for all processes: the mean of their rows 0 */
         const float *origin = x;
@@ -4354,12 +4369,12 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vd8acc(&s[v], a);
-                vd8acc(&q[v], vmul(a, a));
+                vdacc(&s[v], a);
+                vdacc(&q[v], vmul(a, a));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -8624,21 +8639,21 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
         const float *mean = save, *invstd = save + C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 vf g = vload(dy + r * C + v * VW);
                 g = vmask_pos(vload(y + r * C + v * VW), g);
                 vstore(dy + r * C + v * VW, g);
-                vd8acc(&s[v], g);
-                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
+                vdacc(&s[v], g);
+                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -9031,21 +9046,21 @@ static void bn_c256_hw4_relu_bwd(size_t n, const float *restrict x, const float 
         const float *mean = save, *invstd = save + C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 vf g = vload(dy + r * C + v * VW);
                 g = vmask_pos(vload(y + r * C + v * VW), g);
                 vstore(dy + r * C + v * VW, g);
-                vd8acc(&s[v], g);
-                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
+                vdacc(&s[v], g);
+                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -9516,19 +9531,19 @@ static void bn_c256_hw4_bwd(size_t n, const float *restrict x, float *restrict d
         const float *mean = save, *invstd = save + C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 vf g = vload(dy + r * C + v * VW);
-                vd8acc(&s[v], g);
-                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
+                vdacc(&s[v], g);
+                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -9804,21 +9819,21 @@ static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const f
         const float *mean = save, *invstd = save + C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 vf g = vload(dy + r * C + v * VW);
                 g = vmask_pos(vload(y + r * C + v * VW), g);
                 vstore(dy + r * C + v * VW, g);
-                vd8acc(&s[v], g);
-                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
+                vdacc(&s[v], g);
+                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -10381,21 +10396,21 @@ static void bn_c128_hw16_relu_bwd(size_t n, const float *restrict x, const float
         const float *mean = save, *invstd = save + C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 vf g = vload(dy + r * C + v * VW);
                 g = vmask_pos(vload(y + r * C + v * VW), g);
                 vstore(dy + r * C + v * VW, g);
-                vd8acc(&s[v], g);
-                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
+                vdacc(&s[v], g);
+                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -11067,19 +11082,19 @@ static void bn_c128_hw16_bwd(size_t n, const float *restrict x, float *restrict 
         const float *mean = save, *invstd = save + C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 vf g = vload(dy + r * C + v * VW);
-                vd8acc(&s[v], g);
-                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
+                vdacc(&s[v], g);
+                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -11378,21 +11393,21 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
         const float *mean = save, *invstd = save + C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 vf g = vload(dy + r * C + v * VW);
                 g = vmask_pos(vload(y + r * C + v * VW), g);
                 vstore(dy + r * C + v * VW, g);
-                vd8acc(&s[v], g);
-                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
+                vdacc(&s[v], g);
+                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -11995,21 +12010,21 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
         const float *mean = save, *invstd = save + C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 vf g = vload(dy + r * C + v * VW);
                 g = vmask_pos(vload(y + r * C + v * VW), g);
                 vstore(dy + r * C + v * VW, g);
-                vd8acc(&s[v], g);
-                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
+                vdacc(&s[v], g);
+                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -12542,21 +12557,21 @@ static void bn_c64_hw256_relu_bwd(size_t n, const float *restrict x, const float
         const float *mean = save, *invstd = save + C;
         /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
          * small differences of large terms, which float accumulation would swamp */
-        vd8 s[NV], q[NV];
+        vdsum s[NV], q[NV];
         for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vd8zero();
+            s[v] = q[v] = vdzero();
         /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
         for (size_t r = lo; r < hi; r++)
             for (int v = 0; v < NV; v++) {
                 vf g = vload(dy + r * C + v * VW);
                 g = vmask_pos(vload(y + r * C + v * VW), g);
                 vstore(dy + r * C + v * VW, g);
-                vd8acc(&s[v], g);
-                vd8acc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
+                vdacc(&s[v], g);
+                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
             }
         for (int v = 0; v < NV; v++) {
-            vd8store(mine + v * VW, &s[v]);
-            vd8store(mine + C + v * VW, &q[v]);
+            vdstore(mine + v * VW, &s[v]);
+            vdstore(mine + C + v * VW, &q[v]);
         }
         RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
@@ -13784,6 +13799,7 @@ const rn_model resnet9_model = {
     .name = "resnet9",
     .spec = "specs/resnet9.lua",
     .isa = "generic",
+    .cpu_features = "",
     .in_c = 3, .in_h = 32, .in_w = 32,
     .classes = 10,
     .n_tensors = 47,

@@ -2,6 +2,7 @@
  * from gen/isa.lua), so that a model built for AVX-512 refuses to run with a message instead
  * of dying of SIGILL on a CPU without it. */
 #include "resnetc/runtime.h"
+#include "resnetc/util.h"
 
 #include <string.h>
 
