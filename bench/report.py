@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """bench/report.py: tables from the JSON lines that vs_pytorch.sh and e2e.sh collect.
 
-    report.py vs-pytorch [--peak G] OURS.jsonl TORCH.jsonl
+    report.py vs-pytorch [--peak G] [--torch-alloc A] [--alloc-trials T.jsonl] OURS.jsonl TORCH.jsonl
         OURS: one `<model> bench --json` object per round; TORCH: one torch_bench.py --json
         object per round. Medians over rounds; speedup = ours / PyTorch's best layout
-        (latency: PyTorch ms / ours ms); fraction of peak G.
+        (latency: PyTorch ms / ours ms); fraction of peak G. Names PyTorch's best layout per
+        column and its allocator (TORCH's "allocator"; A: vs_pytorch.sh's --torch-alloc; T:
+        its auto trials, torch_bench.py --json lines with "candidate").
     report.py e2e [--peak G] MODEL:SPEC.jsonl:GENERIC.jsonl...
         specialized (`bench`) against generic (`bench --generic`) per model.
     --json: one JSON object (the medians) instead of the table.
@@ -49,6 +51,13 @@ def vs_pytorch(a):
                                                  "latency_ms_b1", "train_gflops",
                                                  "infer_gflops")},
            "pytorch": {}}
+    allocs = sorted({t.get("allocator", "unknown") for t in torch})
+    res["pytorch_allocator"] = allocs[0] if len(allocs) == 1 else allocs
+    res["torch_alloc_option"] = a.torch_alloc
+    trials = load(a.alloc_trials) if a.alloc_trials else []
+    res["alloc_trials"] = [{"candidate": t.get("candidate", t.get("allocator")),
+                            "train_img_per_s": t["best"].get("train_img_per_s"),
+                            "train_layout": t["best"].get("train_layout")} for t in trials]
     layouts = list(torch[0]["layouts"])
     for lay in layouts:
         rows = [t["layouts"][lay] for t in torch if lay in t["layouts"]]
@@ -77,32 +86,44 @@ def vs_pytorch(a):
         print(json.dumps(res))
         return
     print("\n%s: batch %d (inference %d), %d threads; medians of %d interleaved rounds x %d "
-          "iterations; peak %s GFLOP/s" % (model, batch, ib, threads, len(ours), o["iters"],
-                                           fmt(pk, "%.1f")))
+          "iterations; peak %s GFLOP/s; PyTorch allocator %s" % (
+              model, batch, ib, threads, len(ours), o["iters"], fmt(pk, "%.1f"),
+              ",".join(allocs)))
+    W = "%14s"
     cols = ["resnetc"] + layouts
-    print("  %-18s" % "" + "".join("%15s" % c for c in cols) + "%15s" % "speedup")
+    print("  %-18s" % "" + "".join(W % c for c in cols) + W % "speedup")
     rows = [("train img/s", "train_img_per_s", "%.2f", res["speedup"]["train"]),
             ("infer img/s", "infer_img_per_s", "%.2f", res["speedup"]["infer"]),
             ("latency b1 ms", "latency_ms_b1", "%.3f", res["speedup"]["latency"])]
     for label, key, f, sp in rows:
         vals = [r[key]] + [res["pytorch"][lay].get(key) for lay in layouts]
-        print("  %-18s" % label + "".join("%15s" % fmt(v, f) for v in vals)
-              + "%15s" % (fmt(sp, "%.2fx")))
-    print("  %-18s%15s%15s" % ("train GFLOP/s", fmt(r["train_gflops"]), fmt(tg))
+        print("  %-18s" % label + "".join(W % fmt(v, f) for v in vals)
+              + W % (fmt(sp, "%.2fx")))
+    print("  %-18s%14s%14s" % ("train GFLOP/s", fmt(r["train_gflops"]), fmt(tg))
           + "  (PyTorch: best layout, resnetc's FLOP count)")
-    print("  %-18s%15s%15s" % ("infer GFLOP/s", fmt(r["infer_gflops"]), fmt(ig)))
+    print("  %-18s%14s%14s" % ("infer GFLOP/s", fmt(r["infer_gflops"]), fmt(ig)))
     if pk:
         fp = res["frac_peak"]
-        print("  %-18s%15s%15s" % ("train % of peak", fmt(fp["resnetc_train"] and
+        print("  %-18s%14s%14s" % ("train % of peak", fmt(fp["resnetc_train"] and
                                                           100 * fp["resnetc_train"], "%.1f"),
                                    fmt(fp["pytorch_train"] and 100 * fp["pytorch_train"],
                                        "%.1f")))
-        print("  %-18s%15s%15s" % ("infer % of peak", fmt(fp["resnetc_infer"] and
+        print("  %-18s%14s%14s" % ("infer % of peak", fmt(fp["resnetc_infer"] and
                                                           100 * fp["resnetc_infer"], "%.1f"),
                                    fmt(fp["pytorch_infer"] and 100 * fp["pytorch_infer"],
                                        "%.1f")))
-    print("  speedup: resnetc / PyTorch's best layout (best: train %s, infer %s, latency %s); "
-          "> 1 means resnetc is faster" % (btl, bil, bll))
+    print("  PyTorch's best: train %s img/s (%s), infer %s img/s (%s), batch-1 latency %s ms (%s)"
+          % (fmt(bt), btl, fmt(bi), bil, fmt(bl, "%.3f"), bll))
+    how = ""
+    if res["alloc_trials"]:
+        how = "; auto's training trial: " + ", ".join(
+            "%s %s (%s)" % (t["candidate"], fmt(t["train_img_per_s"], "%.1f"), t["train_layout"])
+            for t in res["alloc_trials"])
+    print("  PyTorch's allocator: %s%s%s" % (
+        ",".join(allocs), " (--torch-alloc %s)" % a.torch_alloc if a.torch_alloc else "", how)
+        + ("; untuned glibc malloc flatters resnetc (training ~2-3x)"
+           if "glibc" in allocs else ""))
+    print("  speedup: resnetc / PyTorch's best layout; > 1 means resnetc is faster")
 
 
 def e2e(a):
@@ -167,6 +188,10 @@ def main():
     v = sub.add_parser("vs-pytorch")
     v.add_argument("ours")
     v.add_argument("torch")
+    v.add_argument("--torch-alloc", default=None,
+                   help="vs_pytorch.sh's --torch-alloc, for the table")
+    v.add_argument("--alloc-trials", default=None,
+                   help="--torch-alloc auto's trials: torch_bench.py --json lines")
     e = sub.add_parser("e2e")
     e.add_argument("items", nargs="+")
     for s in (v, e):

@@ -9,7 +9,9 @@
 #   data:      dataset-fashion-mnist (the default data set), xz-utils (the CIFAR-10 copy)
 #   reports:   gnuplot-nox (the plots of experiments/, docs/experiments.md)
 #   fixtures:  python3-torch python3-torchvision python3-numpy (PyTorch references for tests
-#              and benchmarks only; never used at run time)
+#              and benchmarks only; never used at run time), libjemalloc2
+#              libgoogle-perftools4 (jemalloc and tcmalloc for PyTorch's side of
+#              bench/vs_pytorch.sh, --torch-alloc; benchmarks only)
 set -eu
 packages="cmake gcc make luajit lua5.4 zlib1g-dev libsleef-dev dataset-fashion-mnist xz-utils"
 packages="$packages libpng-dev libjpeg62-turbo-dev"
@@ -18,6 +20,7 @@ packages="$packages gnuplot-nox"
 packages="$packages libopenmpi-dev openmpi-bin"
 if [ "${1:-}" != "--no-torch" ]; then
   packages="$packages python3-torch python3-torchvision python3-numpy python3-pil"
+  packages="$packages libjemalloc2 libgoogle-perftools4"
 fi
 missing=""
 for p in $packages; do
