@@ -124,6 +124,10 @@ end
 -- 1 if layer L's backward must add into x's gradient, 0 if it writes it first.
 function Ctx:accumulate(x, L) return self.plan.accumulate(x, L) end
 
+-- The layer that gathers or uses L's batch statistics in the training forward (a conv and
+-- its BN: gen/fuse.lua, stats_pairs), or nil.
+function Ctx:stats_partner(L) return self.mode == "train" and self.plan.stats[L] or nil end
+
 -- Whether layer L's backward shares its first input's gradient with its output's.
 function Ctx:grad_shared(L) return self.plan.grad_shared[L] or false end
 
@@ -303,6 +307,7 @@ function Standalone:dx(t) return t == self.L.output and "dy" or "dx" end
 function Standalone:p() return "w" end
 function Standalone:dp() return "dw" end
 function Standalone:accumulate() return 0 end
+function Standalone:stats_partner() return nil end
 function Standalone:wants_grad() return true end
 function Standalone:call(fmt, ...)
   local kernel = select(1, ...)

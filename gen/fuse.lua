@@ -62,4 +62,19 @@ function M.groups(g, plan, mode, isa)
   return groups
 end
 
+-- In training, the conv that eval mode would fold a BN into (foldable_conv) gathers that BN's
+-- batch statistics instead: per-channel sums in its epilogue, while the output is in
+-- registers, so the BN makes one pass over memory (normalize), not two. A map from each such
+-- conv to its BN and from the BN to the conv.
+function M.stats_pairs(g, isa)
+  local partner = {}
+  for _, L in ipairs(g.layers) do
+    if L.kind == "bn" and L.mod.fusable(L, isa) then
+      local conv = foldable_conv(L, isa)
+      if conv then partner[conv], partner[L] = L, conv end
+    end
+  end
+  return partner
+end
+
 return M

@@ -32,11 +32,14 @@ end
 -- Whether the SIMD (and fusable) kernels of `isa` apply (gen/isa.lua).
 function M.fusable(L, isa) return isa_mod.simd(isa, L.inputs[1].c) end
 
--- Kernel parameters and name of the SIMD pass, fused with the group's add and ReLU.
-local function simd(L, pass, grp)
+-- Kernel parameters and name of the SIMD pass, fused with the group's add and ReLU; with
+-- stats, the batch statistics come from the conv before (gen/fuse.lua, stats_pairs).
+local function simd(L, pass, grp, stats)
   local sig, p = shape(L)
   p.PASS, p.RELU, p.RES = pass, grp and grp.relu ~= nil or false, grp and grp.add ~= nil or false
-  local name = sig .. (p.RES and "_add" or "") .. (p.RELU and "_relu" or "") .. "_" .. pass:gsub("_train", "")
+  p.STATS = stats or false
+  local name = sig .. (p.RES and "_add" or "") .. (p.RELU and "_relu" or "") .. (p.STATS and "_stats" or "")
+               .. "_" .. pass:gsub("_train", "")
   return name, p
 end
 
@@ -45,7 +48,7 @@ function M.forward(L, e, grp)
     local out = grp and grp.relu.output or L.output
     local res = grp and grp.add and (e:x(grp.add.inputs[2]) .. ", ") or ""
     if e.mode == "train" then
-      local name, p = simd(L, "fwd_train", grp)
+      local name, p = simd(L, "fwd_train", grp, e:stats_partner(L) ~= nil)
       local fn = e:kernel(name, "bn_simd.c.in", p, L)
       e:call("%s(n, %s, %s%s, %s, %s, %s, %s, %s, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, %s, nt);", fn, e:x(L.inputs[1]),
              res, e:x(out), e:p(L.gamma), e:p(L.beta), e:s(L.mean), e:s(L.var), e:w(L.save),

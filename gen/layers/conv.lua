@@ -63,7 +63,7 @@ local function forward_plan(L, p, isa)
   end
   return { IH = p.H, IW = p.W, IC = p.C, OH = p.OH, OW = p.OW, OC = p.K, HP = hp, WP = wp,
            PT = p.P, PL = p.P, BLOCKS = blocks, KB = kb, TAPS = p.KH * p.KW, PREP = p.K > kb and p.K >= PACK_MIN_OC, ACC = 0,
-           TRANSPOSE = false, BN = false, RES = false, RELU = false,
+           TRANSPOSE = false, BN = false, RES = false, RELU = false, STATS = false,
            classes = { { what = "every output pixel", rows = p.OH, cols = p.OW, rs = p.S, r0 = 0, c0 = 0,
                          istep = p.S * p.C, ors = 1, or0 = 0, ocs = 1, oc0 = 0, ostep = p.K, taps = taps } } }
 end
@@ -103,7 +103,7 @@ local function backward_data_plan(L, p, acc, isa)
   end
   return { IH = p.OH, IW = p.OW, IC = p.K, OH = p.H, OW = p.W, OC = p.C, HP = hp, WP = wp,
            PT = top, PL = left, BLOCKS = blocks, KB = kb, TAPS = p.KH * p.KW, PREP = true, ACC = acc,
-           TRANSPOSE = true, BN = false, RES = false, RELU = false, classes = classes }
+           TRANSPOSE = true, BN = false, RES = false, RELU = false, STATS = false, classes = classes }
 end
 
 -- Backward to the weights. Per image (x padded as in forward), each thread adding into its
@@ -167,9 +167,12 @@ function M.forward(L, e, grp)
   local sig, p = shape(L)
   if isa_mod.simd(e.isa, p.K) then
     local q = forward_plan(L, p, e.isa)
-    local fn = e:kernel(sig .. "_fwd", "conv_simd.c.in", q, L)
-    e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:x(L.inputs[1]), weights(e, L, q), e:x(L.output),
-           e:thread_scratch(q.HP * q.WP * q.IC))
+    -- training: the BN after this conv takes its batch statistics from the epilogue (gen/fuse.lua)
+    local bn = e:stats_partner(L)
+    q.STATS = bn ~= nil
+    local fn = e:kernel(sig .. (q.STATS and "_stats" or "") .. "_fwd", "conv_simd.c.in", q, L)
+    e:call("%s(n, %s, %s, %s%s, %s, nt);", fn, e:x(L.inputs[1]), weights(e, L, q), bn and (e:s(bn.mean) .. ", ") or "",
+           e:x(L.output), e:thread_scratch(q.HP * q.WP * q.IC + (bn and 4 * p.K or 0)))
   else
     local fn = e:kernel(sig .. "_fwd", "conv_fwd.c.in", p, L)
     e:call("%s(n, %s, %s, %s);", fn, e:x(L.inputs[1]), e:p(L.weight), e:x(L.output))

@@ -12,7 +12,7 @@
  *   P, G, S      parameters, their gradients (same layout), BN running statistics
  *   A            the activation arena, planned in floats per image (offset * n)
  *   Wk           batch-independent work: BN batch mean and 1/std, then scratch
- * 52 kernels, one per distinct signature, then the schedules.
+ * 58 kernels, one per distinct signature, then the schedules.
  */
 #include "resnet20.h"
 
@@ -94,6 +94,20 @@ static inline void vdacc(vdsum *acc, vf a)
 /* the first n sums to p */
 static inline void vdstoren(double *p, const vdsum *acc, int n) { memcpy(p, acc->d, (size_t)n * sizeof(double)); }
 static inline void vdstore(double *p, const vdsum *acc) { memcpy(p, acc->d, sizeof acc->d); }
+/* acc += a * a, the products and sums in double */
+static inline void vdaccsq(vdsum *acc, vf a)
+{
+    float f[8];
+    vstore(f, a);
+    for (int l = 0; l < 8; l++)
+        acc->d[l] += (double)f[l] * (double)f[l];
+}
+/* p[0..n) += the first n sums of s */
+static inline void vdaddn(double *p, vdsum s, int n)
+{
+    for (int l = 0; l < n; l++)
+        p[l] += s.d[l];
+}
 
 /* Schedule parts stay separate functions: inlined back, a deep net's schedule would be one
  * function too large to compile quickly. */
@@ -166,9 +180,10 @@ static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *re
                 dst[(b * (H * W) + p) * C + c] = src[(b * C + c) * (H * W) + p];
 }
 
-/* conv3x3_s1_c3k16_h32w32_fwd: conv 3x3/1 pad 1, 3->16, forward.
+/* conv3x3_s1_c3k16_h32w32_stats_fwd: conv 3x3/1 pad 1, 3->16, forward.
  * Used by: conv1. */
-static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c3k16_h32w32_stats_fwd_c1_t6(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -387,9 +402,60 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, c
     vstore(op + 72, a4_1);
     vstore(op + 80, a5_0);
     vstore(op + 88, a5_1);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_0, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        const vf d3 = vadd(a3_0, o);
+        vdacc(&s, d3);
+        vdaccsq(&q, d3);
+        const vf d4 = vadd(a4_0, o);
+        vdacc(&s, d4);
+        vdaccsq(&q, d4);
+        const vf d5 = vadd(a5_0, o);
+        vdacc(&s, d5);
+        vdaccsq(&q, d5);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 16, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_1, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        const vf d3 = vadd(a3_1, o);
+        vdacc(&s, d3);
+        vdaccsq(&q, d3);
+        const vf d4 = vadd(a4_1, o);
+        vdacc(&s, d4);
+        vdaccsq(&q, d4);
+        const vf d5 = vadd(a5_1, o);
+        vdacc(&s, d5);
+        vdaccsq(&q, d5);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 24, q, 8);
+    }
 }
 
-static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c3k16_h32w32_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -488,9 +554,35 @@ static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, c
     vstore(op + 8, a0_1);
     vstore(op + 16, a1_0);
     vstore(op + 24, a1_1);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 16, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 24, q, 8);
+    }
 }
 
-static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c3k16_h32w32_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 32, OW = 32, OC = 16,
@@ -499,7 +591,14 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -511,17 +610,17 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c3k16_h32w32_fwd_c1_t6(ip + col * 3, wk + kb, op + col * 16 + kb);
-                    conv3x3_s1_c3k16_h32w32_fwd_c1_t2(ip + 90, wk + kb, op + 480 + kb);
+                        conv3x3_s1_c3k16_h32w32_stats_fwd_c1_t6(ip + col * 3, wk + kb, origin + kb, mine + kb, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_stats_fwd_c1_t2(ip + 90, wk + kb, origin + kb, mine + kb, op + 480 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c16_hw1024_relu_fwd: batch norm, 16 channels, forward.
+/* bn_c16_hw1024_relu_stats_fwd: batch norm, 16 channels, forward.
  * Used by: bn1, layer1.0.bn1, layer1.1.bn1, layer1.2.bn1. */
-static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+static void bn_c16_hw1024_relu_stats_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -529,7 +628,6 @@ static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *res
     enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -537,43 +635,16 @@ static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *res
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -625,9 +696,10 @@ static void bn_c16_hw1024_relu_fwd(size_t n, const float *restrict x, float *res
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_fwd: conv 3x3/1 pad 1, 16->16, forward.
+/* conv3x3_s1_c16k16_h32w32_stats_fwd: conv 3x3/1 pad 1, 16->16, forward.
  * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
-static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c16k16_h32w32_stats_fwd_c1_t6(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -846,9 +918,60 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, 
     vstore(op + 72, a4_1);
     vstore(op + 80, a5_0);
     vstore(op + 88, a5_1);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_0, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        const vf d3 = vadd(a3_0, o);
+        vdacc(&s, d3);
+        vdaccsq(&q, d3);
+        const vf d4 = vadd(a4_0, o);
+        vdacc(&s, d4);
+        vdaccsq(&q, d4);
+        const vf d5 = vadd(a5_0, o);
+        vdacc(&s, d5);
+        vdaccsq(&q, d5);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 16, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_1, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        const vf d3 = vadd(a3_1, o);
+        vdacc(&s, d3);
+        vdaccsq(&q, d3);
+        const vf d4 = vadd(a4_1, o);
+        vdacc(&s, d4);
+        vdaccsq(&q, d4);
+        const vf d5 = vadd(a5_1, o);
+        vdacc(&s, d5);
+        vdaccsq(&q, d5);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 24, q, 8);
+    }
 }
 
-static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c16k16_h32w32_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -947,9 +1070,35 @@ static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, 
     vstore(op + 8, a0_1);
     vstore(op + 16, a1_0);
     vstore(op + 24, a1_1);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 16, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 24, q, 8);
+    }
 }
 
-static void conv3x3_s1_c16k16_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c16k16_h32w32_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
@@ -958,7 +1107,14 @@ static void conv3x3_s1_c16k16_h32w32_fwd(size_t n, const float *restrict x, cons
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -970,17 +1126,17 @@ static void conv3x3_s1_c16k16_h32w32_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_fwd_c1_t6(ip + col * 16, wk + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_fwd_c1_t2(ip + 480, wk + kb, op + 480 + kb);
+                        conv3x3_s1_c16k16_h32w32_stats_fwd_c1_t6(ip + col * 16, wk + kb, origin + kb, mine + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_stats_fwd_c1_t2(ip + 480, wk + kb, origin + kb, mine + kb, op + 480 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c16_hw1024_add_relu_fwd: batch norm, 16 channels, forward.
+/* bn_c16_hw1024_add_relu_stats_fwd: batch norm, 16 channels, forward.
  * Used by: layer1.0.bn2, layer1.1.bn2, layer1.2.bn2. */
-static void bn_c16_hw1024_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+static void bn_c16_hw1024_add_relu_stats_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -988,7 +1144,6 @@ static void bn_c16_hw1024_add_relu_fwd(size_t n, const float *restrict x, const 
     enum { C = 16, HW = 1024, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -996,43 +1151,16 @@ static void bn_c16_hw1024_add_relu_fwd(size_t n, const float *restrict x, const 
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -1104,9 +1232,10 @@ static void shortcut_a_s2_c16k32_h32w32_lo8_fwd(size_t n, const float *restrict 
             }
 }
 
-/* conv3x3_s2_c16k32_h32w32_fwd: conv 3x3/2 pad 1, 16->32, forward.
+/* conv3x3_s2_c16k32_h32w32_stats_fwd: conv 3x3/2 pad 1, 16->32, forward.
  * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c16k32_h32w32_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1313,9 +1442,74 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, 
     vstore(op + 72, a2_1);
     vstore(op + 80, a2_2);
     vstore(op + 88, a2_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_0, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 32, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_1, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 40, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_2, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 48, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_3, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 56, q, 8);
+    }
 }
 
-static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c16k32_h32w32_stats_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1422,9 +1616,49 @@ static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, 
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
     vstore(op + 24, a0_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 32, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 40, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 48, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 56, q, 8);
+    }
 }
 
-static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s2_c16k32_h32w32_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
@@ -1433,7 +1667,14 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -1445,17 +1686,17 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb, op + 480 + kb);
+                        conv3x3_s2_c16k32_h32w32_stats_fwd_c1_t3(ip + col * 32, wk + kb, origin + kb, mine + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_stats_fwd_c1_t1(ip + 480, wk + kb, origin + kb, mine + kb, op + 480 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c32_hw256_relu_fwd: batch norm, 32 channels, forward.
+/* bn_c32_hw256_relu_stats_fwd: batch norm, 32 channels, forward.
  * Used by: layer2.0.bn1, layer2.1.bn1, layer2.2.bn1. */
-static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+static void bn_c32_hw256_relu_stats_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -1463,7 +1704,6 @@ static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
     enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1471,43 +1711,16 @@ static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -1559,9 +1772,10 @@ static void bn_c32_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_fwd: conv 3x3/1 pad 1, 32->32, forward.
+/* conv3x3_s1_c32k32_h16w16_stats_fwd: conv 3x3/1 pad 1, 32->32, forward.
  * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
-static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c32k32_h16w16_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1768,9 +1982,74 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, 
     vstore(op + 72, a2_1);
     vstore(op + 80, a2_2);
     vstore(op + 88, a2_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_0, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 32, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_1, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 40, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_2, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 48, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_3, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 56, q, 8);
+    }
 }
 
-static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c32k32_h16w16_stats_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1877,9 +2156,49 @@ static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, 
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
     vstore(op + 24, a0_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 32, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 40, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 48, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 56, q, 8);
+    }
 }
 
-static void conv3x3_s1_c32k32_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c32k32_h16w16_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
@@ -1888,7 +2207,14 @@ static void conv3x3_s1_c32k32_h16w16_fwd(size_t n, const float *restrict x, cons
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -1900,17 +2226,17 @@ static void conv3x3_s1_c32k32_h16w16_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_fwd_c1_t3(ip + col * 32, wk + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_fwd_c1_t1(ip + 480, wk + kb, op + 480 + kb);
+                        conv3x3_s1_c32k32_h16w16_stats_fwd_c1_t3(ip + col * 32, wk + kb, origin + kb, mine + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_stats_fwd_c1_t1(ip + 480, wk + kb, origin + kb, mine + kb, op + 480 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c32_hw256_add_relu_fwd: batch norm, 32 channels, forward.
+/* bn_c32_hw256_add_relu_stats_fwd: batch norm, 32 channels, forward.
  * Used by: layer2.0.bn2, layer2.1.bn2, layer2.2.bn2. */
-static void bn_c32_hw256_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+static void bn_c32_hw256_add_relu_stats_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -1918,7 +2244,6 @@ static void bn_c32_hw256_add_relu_fwd(size_t n, const float *restrict x, const f
     enum { C = 32, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1926,43 +2251,16 @@ static void bn_c32_hw256_add_relu_fwd(size_t n, const float *restrict x, const f
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -2034,9 +2332,10 @@ static void shortcut_a_s2_c32k64_h16w16_lo16_fwd(size_t n, const float *restrict
             }
 }
 
-/* conv3x3_s2_c32k64_h16w16_fwd: conv 3x3/2 pad 1, 32->64, forward.
+/* conv3x3_s2_c32k64_h16w16_stats_fwd: conv 3x3/2 pad 1, 32->64, forward.
  * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c32k64_h16w16_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2243,9 +2542,74 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, 
     vstore(op + 136, a2_1);
     vstore(op + 144, a2_2);
     vstore(op + 152, a2_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_0, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 64, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_1, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 72, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_2, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 80, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_3, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 88, q, 8);
+    }
 }
 
-static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c32k64_h16w16_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2402,9 +2766,61 @@ static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, 
     vstore(op + 72, a1_1);
     vstore(op + 80, a1_2);
     vstore(op + 88, a1_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 64, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 72, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 80, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 88, q, 8);
+    }
 }
 
-static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s2_c32k64_h16w16_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
@@ -2413,7 +2829,14 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -2425,17 +2848,17 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_stats_fwd_c1_t3(ip + col * 64, wk + kb, origin + kb, mine + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_stats_fwd_c1_t2(ip + 384, wk + kb, origin + kb, mine + kb, op + 384 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c64_hw64_relu_fwd: batch norm, 64 channels, forward.
+/* bn_c64_hw64_relu_stats_fwd: batch norm, 64 channels, forward.
  * Used by: layer3.0.bn1, layer3.1.bn1, layer3.2.bn1. */
-static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+static void bn_c64_hw64_relu_stats_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -2443,7 +2866,6 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2451,43 +2873,16 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -2539,9 +2934,10 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_fwd: conv 3x3/1 pad 1, 64->64, forward.
+/* conv3x3_s1_c64k64_h8w8_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
  * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
-static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2748,9 +3144,74 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
     vstore(op + 136, a2_1);
     vstore(op + 144, a2_2);
     vstore(op + 152, a2_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_0, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 64, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_1, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 72, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_2, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 80, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_3, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 88, q, 8);
+    }
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2907,9 +3368,61 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
     vstore(op + 72, a1_1);
     vstore(op + 80, a1_2);
     vstore(op + 88, a1_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 64, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 72, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 80, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 88, q, 8);
+    }
 }
 
-static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
@@ -2918,7 +3431,14 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -2930,17 +3450,17 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, wk + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, wk + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t3(ip + col * 64, wk + kb, origin + kb, mine + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t2(ip + 384, wk + kb, origin + kb, mine + kb, op + 384 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c64_hw64_add_relu_fwd: batch norm, 64 channels, forward.
+/* bn_c64_hw64_add_relu_stats_fwd: batch norm, 64 channels, forward.
  * Used by: layer3.0.bn2, layer3.1.bn2, layer3.2.bn2. */
-static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+static void bn_c64_hw64_add_relu_stats_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -2948,7 +3468,6 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2956,43 +3475,16 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -11643,6 +12135,2208 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
                 dst[(b * C + c) * (H * W) + p] = src[(b * (H * W) + p) * C + c];
 }
 
+/* conv3x3_s1_c3k16_h32w32_fwd: conv 3x3/1 pad 1, 3->16, forward.
+ * Used by: conv1. */
+static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 3 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 3 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 6 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 9 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 12 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 15 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 48 + c * 16 + 0);
+        const vf w1 = vload(wp + 48 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 3 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 6 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 9 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 12 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 15 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 18 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 96 + c * 16 + 0);
+        const vf w1 = vload(wp + 96 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 6 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 9 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 12 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 15 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 18 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 21 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 144 + c * 16 + 0);
+        const vf w1 = vload(wp + 144 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 102 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 105 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 108 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 111 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 114 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 117 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 192 + c * 16 + 0);
+        const vf w1 = vload(wp + 192 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 105 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 108 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 111 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 114 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 117 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 120 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 240 + c * 16 + 0);
+        const vf w1 = vload(wp + 240 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 108 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 111 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 114 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 117 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 120 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 123 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 288 + c * 16 + 0);
+        const vf w1 = vload(wp + 288 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 204 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 207 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 210 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 213 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 216 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 219 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 336 + c * 16 + 0);
+        const vf w1 = vload(wp + 336 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 207 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 210 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 213 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 216 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 219 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 222 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 384 + c * 16 + 0);
+        const vf w1 = vload(wp + 384 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 210 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 213 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 216 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 219 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 222 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 225 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a1_0);
+    vstore(op + 24, a1_1);
+    vstore(op + 32, a2_0);
+    vstore(op + 40, a2_1);
+    vstore(op + 48, a3_0);
+    vstore(op + 56, a3_1);
+    vstore(op + 64, a4_0);
+    vstore(op + 72, a4_1);
+    vstore(op + 80, a5_0);
+    vstore(op + 88, a5_1);
+}
+
+static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 3 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 3 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 48 + c * 16 + 0);
+        const vf w1 = vload(wp + 48 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 3 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 6 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 96 + c * 16 + 0);
+        const vf w1 = vload(wp + 96 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 6 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 9 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 144 + c * 16 + 0);
+        const vf w1 = vload(wp + 144 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 102 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 105 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 192 + c * 16 + 0);
+        const vf w1 = vload(wp + 192 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 105 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 108 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 240 + c * 16 + 0);
+        const vf w1 = vload(wp + 240 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 108 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 111 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 288 + c * 16 + 0);
+        const vf w1 = vload(wp + 288 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 204 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 207 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 336 + c * 16 + 0);
+        const vf w1 = vload(wp + 336 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 207 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 210 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 384 + c * 16 + 0);
+        const vf w1 = vload(wp + 384 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 210 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 213 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a1_0);
+    vstore(op + 24, a1_1);
+}
+
+static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 3, OH = 32, OW = 32, OC = 16,
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 30; col += 6)
+                        conv3x3_s1_c3k16_h32w32_fwd_c1_t6(ip + col * 3, wk + kb, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_fwd_c1_t2(ip + 90, wk + kb, op + 480 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c16k16_h32w32_fwd: conv 3x3/1 pad 1, 16->16, forward.
+ * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
+static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
+    vf a5_0 = vzero(), a5_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 32 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 48 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 64 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 80 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 48 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 64 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 80 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 96 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 48 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 80 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 96 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 112 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 592 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 608 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 624 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 592 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 608 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 624 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 640 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 592 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 624 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 640 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 656 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1104 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1120 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1136 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1152 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1168 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 1104 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1136 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1152 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1168 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1184 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1136 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        const vf b2 = vbcast(ip + 1152 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        const vf b3 = vbcast(ip + 1168 + c);
+        a3_0 = vfma(b3, w0, a3_0);
+        a3_1 = vfma(b3, w1, a3_1);
+        const vf b4 = vbcast(ip + 1184 + c);
+        a4_0 = vfma(b4, w0, a4_0);
+        a4_1 = vfma(b4, w1, a4_1);
+        const vf b5 = vbcast(ip + 1200 + c);
+        a5_0 = vfma(b5, w0, a5_0);
+        a5_1 = vfma(b5, w1, a5_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a1_0);
+    vstore(op + 24, a1_1);
+    vstore(op + 32, a2_0);
+    vstore(op + 40, a2_1);
+    vstore(op + 48, a3_0);
+    vstore(op + 56, a3_1);
+    vstore(op + 64, a4_0);
+    vstore(op + 72, a4_1);
+    vstore(op + 80, a5_0);
+    vstore(op + 88, a5_1);
+}
+
+static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 16 + 0);
+        const vf w1 = vload(wp + 0 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 16 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 256 + c * 16 + 0);
+        const vf w1 = vload(wp + 256 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 512 + c * 16 + 0);
+        const vf w1 = vload(wp + 512 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 48 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 768 + c * 16 + 0);
+        const vf w1 = vload(wp + 768 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1024 + c * 16 + 0);
+        const vf w1 = vload(wp + 1024 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1280 + c * 16 + 0);
+        const vf w1 = vload(wp + 1280 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 592 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 1536 + c * 16 + 0);
+        const vf w1 = vload(wp + 1536 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1104 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 1792 + c * 16 + 0);
+        const vf w1 = vload(wp + 1792 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 1104 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 2048 + c * 16 + 0);
+        const vf w1 = vload(wp + 2048 + c * 16 + 8);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        const vf b1 = vbcast(ip + 1136 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a1_0);
+    vstore(op + 24, a1_1);
+}
+
+static void conv3x3_s1_c16k16_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
+           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 16) {
+                    for (int col = 0; col < 30; col += 6)
+                        conv3x3_s1_c16k16_h32w32_fwd_c1_t6(ip + col * 16, wk + kb, op + col * 16 + kb);
+                    conv3x3_s1_c16k16_h32w32_fwd_c1_t2(ip + 480, wk + kb, op + 480 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv3x3_s2_c16k32_h32w32_fwd: conv 3x3/2 pad 1, 16->32, forward.
+ * Used by: layer2.0.conv1. */
+static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 512 + c * 32 + 0);
+        const vf w1 = vload(wp + 512 + c * 32 + 8);
+        const vf w2 = vload(wp + 512 + c * 32 + 16);
+        const vf w3 = vload(wp + 512 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 48 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 80 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1536 + c * 32 + 0);
+        const vf w1 = vload(wp + 1536 + c * 32 + 8);
+        const vf w2 = vload(wp + 1536 + c * 32 + 16);
+        const vf w3 = vload(wp + 1536 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 592 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 608 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 2560 + c * 32 + 0);
+        const vf w1 = vload(wp + 2560 + c * 32 + 8);
+        const vf w2 = vload(wp + 2560 + c * 32 + 16);
+        const vf w3 = vload(wp + 2560 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 592 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 624 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1056 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1088 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1120 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 3584 + c * 32 + 0);
+        const vf w1 = vload(wp + 3584 + c * 32 + 8);
+        const vf w2 = vload(wp + 3584 + c * 32 + 16);
+        const vf w3 = vload(wp + 3584 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1072 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1104 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1136 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1152 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 48, a1_2);
+    vstore(op + 56, a1_3);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 80, a2_2);
+    vstore(op + 88, a2_3);
+}
+
+static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 16 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 512 + c * 32 + 0);
+        const vf w1 = vload(wp + 512 + c * 32 + 8);
+        const vf w2 = vload(wp + 512 + c * 32 + 16);
+        const vf w3 = vload(wp + 512 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 16 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1536 + c * 32 + 0);
+        const vf w1 = vload(wp + 1536 + c * 32 + 8);
+        const vf w2 = vload(wp + 1536 + c * 32 + 16);
+        const vf w3 = vload(wp + 1536 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 528 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 2560 + c * 32 + 0);
+        const vf w1 = vload(wp + 2560 + c * 32 + 8);
+        const vf w2 = vload(wp + 2560 + c * 32 + 16);
+        const vf w3 = vload(wp + 2560 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1056 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 3584 + c * 32 + 0);
+        const vf w1 = vload(wp + 3584 + c * 32 + 8);
+        const vf w2 = vload(wp + 3584 + c * 32 + 16);
+        const vf w3 = vload(wp + 3584 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1072 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
+           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb, op + 480 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c32k32_h16w16_fwd: conv 3x3/1 pad 1, 32->32, forward.
+ * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
+static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 32 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 64 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 96 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 96 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 640 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 672 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1184 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1216 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1184 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1216 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1248 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1248 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1280 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 48, a1_2);
+    vstore(op + 56, a1_3);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 80, a2_2);
+    vstore(op + 88, a2_3);
+}
+
+static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 1024 + c * 32 + 0);
+        const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 3072 + c * 32 + 0);
+        const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 5120 + c * 32 + 0);
+        const vf w1 = vload(wp + 5120 + c * 32 + 8);
+        const vf w2 = vload(wp + 5120 + c * 32 + 16);
+        const vf w3 = vload(wp + 5120 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 7168 + c * 32 + 0);
+        const vf w1 = vload(wp + 7168 + c * 32 + 8);
+        const vf w2 = vload(wp + 7168 + c * 32 + 16);
+        const vf w3 = vload(wp + 7168 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1184 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s1_c32k32_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
+           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s1_c32k32_h16w16_fwd_c1_t3(ip + col * 32, wk + kb, op + col * 32 + kb);
+                    conv3x3_s1_c32k32_h16w16_fwd_c1_t1(ip + 480, wk + kb, op + 480 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv3x3_s2_c32k64_h16w16_fwd: conv 3x3/2 pad 1, 32->64, forward.
+ * Used by: layer3.0.conv1. */
+static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 2048 + c * 64 + 0);
+        const vf w1 = vload(wp + 2048 + c * 64 + 8);
+        const vf w2 = vload(wp + 2048 + c * 64 + 16);
+        const vf w3 = vload(wp + 2048 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 96 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 160 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 672 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 704 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 10240 + c * 64 + 0);
+        const vf w1 = vload(wp + 10240 + c * 64 + 8);
+        const vf w2 = vload(wp + 10240 + c * 64 + 16);
+        const vf w3 = vload(wp + 10240 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 736 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1216 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 14336 + c * 64 + 0);
+        const vf w1 = vload(wp + 14336 + c * 64 + 8);
+        const vf w2 = vload(wp + 14336 + c * 64 + 16);
+        const vf w3 = vload(wp + 14336 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1184 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1248 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1216 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1280 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 2048 + c * 64 + 0);
+        const vf w1 = vload(wp + 2048 + c * 64 + 8);
+        const vf w2 = vload(wp + 2048 + c * 64 + 16);
+        const vf w3 = vload(wp + 2048 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 96 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 10240 + c * 64 + 0);
+        const vf w1 = vload(wp + 10240 + c * 64 + 8);
+        const vf w2 = vload(wp + 10240 + c * 64 + 16);
+        const vf w3 = vload(wp + 10240 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 14336 + c * 64 + 0);
+        const vf w1 = vload(wp + 14336 + c * 64 + 8);
+        const vf w2 = vload(wp + 14336 + c * 64 + 16);
+        const vf w3 = vload(wp + 14336 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1184 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1216 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
+           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c64k64_h8w8_fwd: conv 3x3/1 pad 1, 64->64, forward.
+ * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
+static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1408 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1472 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1536 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, wk + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, wk + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
 /* forward_train_stem: forward from stem. */
 static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *logits)
 {
@@ -11657,9 +14351,9 @@ static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *log
     /* input: NCHW 3x32x32 -> NHWC */
     RN_TIMED(0, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
     /* conv1: conv 3x3/1 pad 1, 3->16; 3x32x32 -> 16x32x32 */
-    RN_TIMED(1, conv3x3_s1_c3k16_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
+    RN_TIMED(1, conv3x3_s1_c3k16_h32w32_stats_fwd(n, A + 0 * n, P + 0, S + 0, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(2, bn_c16_hw1024_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, Wk + 0, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(2, bn_c16_hw1024_relu_stats_fwd(n, A + 3072 * n, A + 19456 * n, P + 432, P + 448, S + 0, S + 16, Wk + 0, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_layer1_0: forward from layer1.0. */
@@ -11674,29 +14368,29 @@ static RN_NOINLINE void forward_train_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(3, conv3x3_s1_c16k16_h32w32_fwd(n, A + 19456 * n, P + 464, A + 35840 * n, r->scratch, nt));
+    RN_TIMED(3, conv3x3_s1_c16k16_h32w32_stats_fwd(n, A + 19456 * n, P + 464, S + 32, A + 35840 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(4, bn_c16_hw1024_relu_fwd(n, A + 35840 * n, A + 52224 * n, P + 2768, P + 2784, S + 32, S + 48, Wk + 32, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(4, bn_c16_hw1024_relu_stats_fwd(n, A + 35840 * n, A + 52224 * n, P + 2768, P + 2784, S + 32, S + 48, Wk + 32, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(5, conv3x3_s1_c16k16_h32w32_fwd(n, A + 52224 * n, P + 2800, A + 68608 * n, r->scratch, nt));
+    RN_TIMED(5, conv3x3_s1_c16k16_h32w32_stats_fwd(n, A + 52224 * n, P + 2800, S + 64, A + 68608 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(6, bn_c16_hw1024_add_relu_fwd(n, A + 68608 * n, A + 19456 * n, A + 84992 * n, P + 5104, P + 5120, S + 64, S + 80, Wk + 64, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(6, bn_c16_hw1024_add_relu_stats_fwd(n, A + 68608 * n, A + 19456 * n, A + 84992 * n, P + 5104, P + 5120, S + 64, S + 80, Wk + 64, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(7, conv3x3_s1_c16k16_h32w32_fwd(n, A + 84992 * n, P + 5136, A + 101376 * n, r->scratch, nt));
+    RN_TIMED(7, conv3x3_s1_c16k16_h32w32_stats_fwd(n, A + 84992 * n, P + 5136, S + 96, A + 101376 * n, r->scratch, nt));
     /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(8, bn_c16_hw1024_relu_fwd(n, A + 101376 * n, A + 117760 * n, P + 7440, P + 7456, S + 96, S + 112, Wk + 96, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(8, bn_c16_hw1024_relu_stats_fwd(n, A + 101376 * n, A + 117760 * n, P + 7440, P + 7456, S + 96, S + 112, Wk + 96, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(9, conv3x3_s1_c16k16_h32w32_fwd(n, A + 117760 * n, P + 7472, A + 134144 * n, r->scratch, nt));
+    RN_TIMED(9, conv3x3_s1_c16k16_h32w32_stats_fwd(n, A + 117760 * n, P + 7472, S + 128, A + 134144 * n, r->scratch, nt));
     /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(10, bn_c16_hw1024_add_relu_fwd(n, A + 134144 * n, A + 84992 * n, A + 150528 * n, P + 9776, P + 9792, S + 128, S + 144, Wk + 128, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(10, bn_c16_hw1024_add_relu_stats_fwd(n, A + 134144 * n, A + 84992 * n, A + 150528 * n, P + 9776, P + 9792, S + 128, S + 144, Wk + 128, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(11, conv3x3_s1_c16k16_h32w32_fwd(n, A + 150528 * n, P + 9808, A + 166912 * n, r->scratch, nt));
+    RN_TIMED(11, conv3x3_s1_c16k16_h32w32_stats_fwd(n, A + 150528 * n, P + 9808, S + 160, A + 166912 * n, r->scratch, nt));
     /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(12, bn_c16_hw1024_relu_fwd(n, A + 166912 * n, A + 183296 * n, P + 12112, P + 12128, S + 160, S + 176, Wk + 160, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(12, bn_c16_hw1024_relu_stats_fwd(n, A + 166912 * n, A + 183296 * n, P + 12112, P + 12128, S + 160, S + 176, Wk + 160, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(13, conv3x3_s1_c16k16_h32w32_fwd(n, A + 183296 * n, P + 12144, A + 199680 * n, r->scratch, nt));
+    RN_TIMED(13, conv3x3_s1_c16k16_h32w32_stats_fwd(n, A + 183296 * n, P + 12144, S + 192, A + 199680 * n, r->scratch, nt));
     /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(14, bn_c16_hw1024_add_relu_fwd(n, A + 199680 * n, A + 150528 * n, A + 216064 * n, P + 14448, P + 14464, S + 192, S + 208, Wk + 192, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(14, bn_c16_hw1024_add_relu_stats_fwd(n, A + 199680 * n, A + 150528 * n, A + 216064 * n, P + 14448, P + 14464, S + 192, S + 208, Wk + 192, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_layer2_0: forward from layer2.0. */
@@ -11713,29 +14407,29 @@ static RN_NOINLINE void forward_train_layer2_0(rn_run *r, const float *x, float 
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
     RN_TIMED(15, shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 216064 * n, A + 232448 * n));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32; 16x32x32 -> 32x16x16 */
-    RN_TIMED(16, conv3x3_s2_c16k32_h32w32_fwd(n, A + 216064 * n, P + 14480, A + 240640 * n, r->scratch, nt));
+    RN_TIMED(16, conv3x3_s2_c16k32_h32w32_stats_fwd(n, A + 216064 * n, P + 14480, S + 224, A + 240640 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    RN_TIMED(17, bn_c32_hw256_relu_fwd(n, A + 240640 * n, A + 248832 * n, P + 19088, P + 19120, S + 224, S + 256, Wk + 224, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(17, bn_c32_hw256_relu_stats_fwd(n, A + 240640 * n, A + 248832 * n, P + 19088, P + 19120, S + 224, S + 256, Wk + 224, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(18, conv3x3_s1_c32k32_h16w16_fwd(n, A + 248832 * n, P + 19152, A + 257024 * n, r->scratch, nt));
+    RN_TIMED(18, conv3x3_s1_c32k32_h16w16_stats_fwd(n, A + 248832 * n, P + 19152, S + 288, A + 257024 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(19, bn_c32_hw256_add_relu_fwd(n, A + 257024 * n, A + 232448 * n, A + 265216 * n, P + 28368, P + 28400, S + 288, S + 320, Wk + 288, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(19, bn_c32_hw256_add_relu_stats_fwd(n, A + 257024 * n, A + 232448 * n, A + 265216 * n, P + 28368, P + 28400, S + 288, S + 320, Wk + 288, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(20, conv3x3_s1_c32k32_h16w16_fwd(n, A + 265216 * n, P + 28432, A + 232448 * n, r->scratch, nt));
+    RN_TIMED(20, conv3x3_s1_c32k32_h16w16_stats_fwd(n, A + 265216 * n, P + 28432, S + 352, A + 232448 * n, r->scratch, nt));
     /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    RN_TIMED(21, bn_c32_hw256_relu_fwd(n, A + 232448 * n, A + 273408 * n, P + 37648, P + 37680, S + 352, S + 384, Wk + 352, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(21, bn_c32_hw256_relu_stats_fwd(n, A + 232448 * n, A + 273408 * n, P + 37648, P + 37680, S + 352, S + 384, Wk + 352, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(22, conv3x3_s1_c32k32_h16w16_fwd(n, A + 273408 * n, P + 37712, A + 281600 * n, r->scratch, nt));
+    RN_TIMED(22, conv3x3_s1_c32k32_h16w16_stats_fwd(n, A + 273408 * n, P + 37712, S + 416, A + 281600 * n, r->scratch, nt));
     /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(23, bn_c32_hw256_add_relu_fwd(n, A + 281600 * n, A + 265216 * n, A + 289792 * n, P + 46928, P + 46960, S + 416, S + 448, Wk + 416, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(23, bn_c32_hw256_add_relu_stats_fwd(n, A + 281600 * n, A + 265216 * n, A + 289792 * n, P + 46928, P + 46960, S + 416, S + 448, Wk + 416, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(24, conv3x3_s1_c32k32_h16w16_fwd(n, A + 289792 * n, P + 46992, A + 297984 * n, r->scratch, nt));
+    RN_TIMED(24, conv3x3_s1_c32k32_h16w16_stats_fwd(n, A + 289792 * n, P + 46992, S + 480, A + 297984 * n, r->scratch, nt));
     /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
-    RN_TIMED(25, bn_c32_hw256_relu_fwd(n, A + 297984 * n, A + 306176 * n, P + 56208, P + 56240, S + 480, S + 512, Wk + 480, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(25, bn_c32_hw256_relu_stats_fwd(n, A + 297984 * n, A + 306176 * n, P + 56208, P + 56240, S + 480, S + 512, Wk + 480, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(26, conv3x3_s1_c32k32_h16w16_fwd(n, A + 306176 * n, P + 56272, A + 314368 * n, r->scratch, nt));
+    RN_TIMED(26, conv3x3_s1_c32k32_h16w16_stats_fwd(n, A + 306176 * n, P + 56272, S + 544, A + 314368 * n, r->scratch, nt));
     /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(27, bn_c32_hw256_add_relu_fwd(n, A + 314368 * n, A + 289792 * n, A + 322560 * n, P + 65488, P + 65520, S + 544, S + 576, Wk + 544, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(27, bn_c32_hw256_add_relu_stats_fwd(n, A + 314368 * n, A + 289792 * n, A + 322560 * n, P + 65488, P + 65520, S + 544, S + 576, Wk + 544, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_layer3_0: forward from layer3.0. */
@@ -11752,29 +14446,29 @@ static RN_NOINLINE void forward_train_layer3_0(rn_run *r, const float *x, float 
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
     RN_TIMED(28, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 322560 * n, A + 330752 * n));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
-    RN_TIMED(29, conv3x3_s2_c32k64_h16w16_fwd(n, A + 322560 * n, P + 65552, A + 334848 * n, r->scratch, nt));
+    RN_TIMED(29, conv3x3_s2_c32k64_h16w16_stats_fwd(n, A + 322560 * n, P + 65552, S + 608, A + 334848 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(30, bn_c64_hw64_relu_fwd(n, A + 334848 * n, A + 338944 * n, P + 83984, P + 84048, S + 608, S + 672, Wk + 608, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(30, bn_c64_hw64_relu_stats_fwd(n, A + 334848 * n, A + 338944 * n, P + 83984, P + 84048, S + 608, S + 672, Wk + 608, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(31, conv3x3_s1_c64k64_h8w8_fwd(n, A + 338944 * n, P + 84112, A + 343040 * n, r->scratch, nt));
+    RN_TIMED(31, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 338944 * n, P + 84112, S + 736, A + 343040 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(32, bn_c64_hw64_add_relu_fwd(n, A + 343040 * n, A + 330752 * n, A + 347136 * n, P + 120976, P + 121040, S + 736, S + 800, Wk + 736, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(32, bn_c64_hw64_add_relu_stats_fwd(n, A + 343040 * n, A + 330752 * n, A + 347136 * n, P + 120976, P + 121040, S + 736, S + 800, Wk + 736, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(33, conv3x3_s1_c64k64_h8w8_fwd(n, A + 347136 * n, P + 121104, A + 330752 * n, r->scratch, nt));
+    RN_TIMED(33, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 347136 * n, P + 121104, S + 864, A + 330752 * n, r->scratch, nt));
     /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(34, bn_c64_hw64_relu_fwd(n, A + 330752 * n, A + 351232 * n, P + 157968, P + 158032, S + 864, S + 928, Wk + 864, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(34, bn_c64_hw64_relu_stats_fwd(n, A + 330752 * n, A + 351232 * n, P + 157968, P + 158032, S + 864, S + 928, Wk + 864, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(35, conv3x3_s1_c64k64_h8w8_fwd(n, A + 351232 * n, P + 158096, A + 355328 * n, r->scratch, nt));
+    RN_TIMED(35, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 351232 * n, P + 158096, S + 992, A + 355328 * n, r->scratch, nt));
     /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(36, bn_c64_hw64_add_relu_fwd(n, A + 355328 * n, A + 347136 * n, A + 359424 * n, P + 194960, P + 195024, S + 992, S + 1056, Wk + 992, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(36, bn_c64_hw64_add_relu_stats_fwd(n, A + 355328 * n, A + 347136 * n, A + 359424 * n, P + 194960, P + 195024, S + 992, S + 1056, Wk + 992, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(37, conv3x3_s1_c64k64_h8w8_fwd(n, A + 359424 * n, P + 195088, A + 363520 * n, r->scratch, nt));
+    RN_TIMED(37, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 359424 * n, P + 195088, S + 1120, A + 363520 * n, r->scratch, nt));
     /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(38, bn_c64_hw64_relu_fwd(n, A + 363520 * n, A + 367616 * n, P + 231952, P + 232016, S + 1120, S + 1184, Wk + 1120, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(38, bn_c64_hw64_relu_stats_fwd(n, A + 363520 * n, A + 367616 * n, P + 231952, P + 232016, S + 1120, S + 1184, Wk + 1120, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(39, conv3x3_s1_c64k64_h8w8_fwd(n, A + 367616 * n, P + 232080, A + 371712 * n, r->scratch, nt));
+    RN_TIMED(39, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 367616 * n, P + 232080, S + 1248, A + 371712 * n, r->scratch, nt));
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(40, bn_c64_hw64_add_relu_fwd(n, A + 371712 * n, A + 359424 * n, A + 375808 * n, P + 268944, P + 269008, S + 1248, S + 1312, Wk + 1248, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(40, bn_c64_hw64_add_relu_stats_fwd(n, A + 371712 * n, A + 359424 * n, A + 375808 * n, P + 268944, P + 269008, S + 1248, S + 1312, Wk + 1248, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_head: forward from head. */
@@ -12861,46 +15555,46 @@ static const rn_layer_info layers[70] = {
 /* What each profiled statement is: schedule, layer, kernel. */
 static const char *const profile_names[129] = {
     "forward_train input nchw_to_nhwc_c3h32w32",
-    "forward_train conv1 conv3x3_s1_c3k16_h32w32_fwd",
-    "forward_train bn1 bn_c16_hw1024_relu_fwd",
-    "forward_train layer1.0.conv1 conv3x3_s1_c16k16_h32w32_fwd",
-    "forward_train layer1.0.bn1 bn_c16_hw1024_relu_fwd",
-    "forward_train layer1.0.conv2 conv3x3_s1_c16k16_h32w32_fwd",
-    "forward_train layer1.0.bn2 bn_c16_hw1024_add_relu_fwd",
-    "forward_train layer1.1.conv1 conv3x3_s1_c16k16_h32w32_fwd",
-    "forward_train layer1.1.bn1 bn_c16_hw1024_relu_fwd",
-    "forward_train layer1.1.conv2 conv3x3_s1_c16k16_h32w32_fwd",
-    "forward_train layer1.1.bn2 bn_c16_hw1024_add_relu_fwd",
-    "forward_train layer1.2.conv1 conv3x3_s1_c16k16_h32w32_fwd",
-    "forward_train layer1.2.bn1 bn_c16_hw1024_relu_fwd",
-    "forward_train layer1.2.conv2 conv3x3_s1_c16k16_h32w32_fwd",
-    "forward_train layer1.2.bn2 bn_c16_hw1024_add_relu_fwd",
+    "forward_train conv1 conv3x3_s1_c3k16_h32w32_stats_fwd",
+    "forward_train bn1 bn_c16_hw1024_relu_stats_fwd",
+    "forward_train layer1.0.conv1 conv3x3_s1_c16k16_h32w32_stats_fwd",
+    "forward_train layer1.0.bn1 bn_c16_hw1024_relu_stats_fwd",
+    "forward_train layer1.0.conv2 conv3x3_s1_c16k16_h32w32_stats_fwd",
+    "forward_train layer1.0.bn2 bn_c16_hw1024_add_relu_stats_fwd",
+    "forward_train layer1.1.conv1 conv3x3_s1_c16k16_h32w32_stats_fwd",
+    "forward_train layer1.1.bn1 bn_c16_hw1024_relu_stats_fwd",
+    "forward_train layer1.1.conv2 conv3x3_s1_c16k16_h32w32_stats_fwd",
+    "forward_train layer1.1.bn2 bn_c16_hw1024_add_relu_stats_fwd",
+    "forward_train layer1.2.conv1 conv3x3_s1_c16k16_h32w32_stats_fwd",
+    "forward_train layer1.2.bn1 bn_c16_hw1024_relu_stats_fwd",
+    "forward_train layer1.2.conv2 conv3x3_s1_c16k16_h32w32_stats_fwd",
+    "forward_train layer1.2.bn2 bn_c16_hw1024_add_relu_stats_fwd",
     "forward_train layer2.0.shortcut shortcut_a_s2_c16k32_h32w32_lo8_fwd",
-    "forward_train layer2.0.conv1 conv3x3_s2_c16k32_h32w32_fwd",
-    "forward_train layer2.0.bn1 bn_c32_hw256_relu_fwd",
-    "forward_train layer2.0.conv2 conv3x3_s1_c32k32_h16w16_fwd",
-    "forward_train layer2.0.bn2 bn_c32_hw256_add_relu_fwd",
-    "forward_train layer2.1.conv1 conv3x3_s1_c32k32_h16w16_fwd",
-    "forward_train layer2.1.bn1 bn_c32_hw256_relu_fwd",
-    "forward_train layer2.1.conv2 conv3x3_s1_c32k32_h16w16_fwd",
-    "forward_train layer2.1.bn2 bn_c32_hw256_add_relu_fwd",
-    "forward_train layer2.2.conv1 conv3x3_s1_c32k32_h16w16_fwd",
-    "forward_train layer2.2.bn1 bn_c32_hw256_relu_fwd",
-    "forward_train layer2.2.conv2 conv3x3_s1_c32k32_h16w16_fwd",
-    "forward_train layer2.2.bn2 bn_c32_hw256_add_relu_fwd",
+    "forward_train layer2.0.conv1 conv3x3_s2_c16k32_h32w32_stats_fwd",
+    "forward_train layer2.0.bn1 bn_c32_hw256_relu_stats_fwd",
+    "forward_train layer2.0.conv2 conv3x3_s1_c32k32_h16w16_stats_fwd",
+    "forward_train layer2.0.bn2 bn_c32_hw256_add_relu_stats_fwd",
+    "forward_train layer2.1.conv1 conv3x3_s1_c32k32_h16w16_stats_fwd",
+    "forward_train layer2.1.bn1 bn_c32_hw256_relu_stats_fwd",
+    "forward_train layer2.1.conv2 conv3x3_s1_c32k32_h16w16_stats_fwd",
+    "forward_train layer2.1.bn2 bn_c32_hw256_add_relu_stats_fwd",
+    "forward_train layer2.2.conv1 conv3x3_s1_c32k32_h16w16_stats_fwd",
+    "forward_train layer2.2.bn1 bn_c32_hw256_relu_stats_fwd",
+    "forward_train layer2.2.conv2 conv3x3_s1_c32k32_h16w16_stats_fwd",
+    "forward_train layer2.2.bn2 bn_c32_hw256_add_relu_stats_fwd",
     "forward_train layer3.0.shortcut shortcut_a_s2_c32k64_h16w16_lo16_fwd",
-    "forward_train layer3.0.conv1 conv3x3_s2_c32k64_h16w16_fwd",
-    "forward_train layer3.0.bn1 bn_c64_hw64_relu_fwd",
-    "forward_train layer3.0.conv2 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_train layer3.0.bn2 bn_c64_hw64_add_relu_fwd",
-    "forward_train layer3.1.conv1 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_train layer3.1.bn1 bn_c64_hw64_relu_fwd",
-    "forward_train layer3.1.conv2 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_train layer3.1.bn2 bn_c64_hw64_add_relu_fwd",
-    "forward_train layer3.2.conv1 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_train layer3.2.bn1 bn_c64_hw64_relu_fwd",
-    "forward_train layer3.2.conv2 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_train layer3.2.bn2 bn_c64_hw64_add_relu_fwd",
+    "forward_train layer3.0.conv1 conv3x3_s2_c32k64_h16w16_stats_fwd",
+    "forward_train layer3.0.bn1 bn_c64_hw64_relu_stats_fwd",
+    "forward_train layer3.0.conv2 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer3.0.bn2 bn_c64_hw64_add_relu_stats_fwd",
+    "forward_train layer3.1.conv1 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer3.1.bn1 bn_c64_hw64_relu_stats_fwd",
+    "forward_train layer3.1.conv2 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer3.1.bn2 bn_c64_hw64_add_relu_stats_fwd",
+    "forward_train layer3.2.conv1 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer3.2.bn1 bn_c64_hw64_relu_stats_fwd",
+    "forward_train layer3.2.conv2 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer3.2.bn2 bn_c64_hw64_add_relu_stats_fwd",
     "forward_train avgpool gap_c64_hw64_fwd",
     "forward_train fc fc_i64o10_fwd",
     "forward_infer input nchw_to_nhwc_c3h32w32",

@@ -12,7 +12,7 @@
  *   P, G, S      parameters, their gradients (same layout), BN running statistics
  *   A            the activation arena, planned in floats per image (offset * n)
  *   Wk           batch-independent work: BN batch mean and 1/std, then scratch
- * 62 kernels, one per distinct signature, then the schedules.
+ * 70 kernels, one per distinct signature, then the schedules.
  */
 #include "resnet9.h"
 
@@ -94,6 +94,20 @@ static inline void vdacc(vdsum *acc, vf a)
 /* the first n sums to p */
 static inline void vdstoren(double *p, const vdsum *acc, int n) { memcpy(p, acc->d, (size_t)n * sizeof(double)); }
 static inline void vdstore(double *p, const vdsum *acc) { memcpy(p, acc->d, sizeof acc->d); }
+/* acc += a * a, the products and sums in double */
+static inline void vdaccsq(vdsum *acc, vf a)
+{
+    float f[8];
+    vstore(f, a);
+    for (int l = 0; l < 8; l++)
+        acc->d[l] += (double)f[l] * (double)f[l];
+}
+/* p[0..n) += the first n sums of s */
+static inline void vdaddn(double *p, vdsum s, int n)
+{
+    for (int l = 0; l < n; l++)
+        p[l] += s.d[l];
+}
 
 /* Schedule parts stay separate functions: inlined back, a deep net's schedule would be one
  * function too large to compile quickly. */
@@ -166,9 +180,10 @@ static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *re
                 dst[(b * (H * W) + p) * C + c] = src[(b * C + c) * (H * W) + p];
 }
 
-/* conv7x7_s2_c3k64_h32w32_fwd: conv 7x7/2 pad 3, 3->64, forward.
+/* conv7x7_s2_c3k64_h32w32_stats_fwd: conv 7x7/2 pad 3, 3->64, forward.
  * Used by: conv1. */
-static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv7x7_s2_c3k64_h32w32_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1215,9 +1230,74 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, c
     vstore(op + 136, a2_1);
     vstore(op + 144, a2_2);
     vstore(op + 152, a2_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_0, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 64, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_1, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 72, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_2, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 80, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_3, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 88, q, 8);
+    }
 }
 
-static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv7x7_s2_c3k64_h32w32_stats_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1764,9 +1844,49 @@ static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, c
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
     vstore(op + 24, a0_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 64, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 72, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 80, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 88, q, 8);
+    }
 }
 
-static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv7x7_s2_c3k64_h32w32_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 16, OW = 16, OC = 64,
@@ -1775,7 +1895,14 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -1787,17 +1914,17 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, wk + kb, op + col * 64 + kb);
-                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, wk + kb, op + 960 + kb);
+                        conv7x7_s2_c3k64_h32w32_stats_fwd_c1_t3(ip + col * 6, wk + kb, origin + kb, mine + kb, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_stats_fwd_c1_t1(ip + 90, wk + kb, origin + kb, mine + kb, op + 960 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c64_hw256_relu_fwd: batch norm, 64 channels, forward.
+/* bn_c64_hw256_relu_stats_fwd: batch norm, 64 channels, forward.
  * Used by: bn1. */
-static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+static void bn_c64_hw256_relu_stats_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -1805,7 +1932,6 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
     enum { C = 64, HW = 256, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1813,43 +1939,16 @@ static void bn_c64_hw256_relu_fwd(size_t n, const float *restrict x, float *rest
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -1935,9 +2034,10 @@ static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, f
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_fwd: conv 3x3/1 pad 1, 64->64, forward.
+/* conv3x3_s1_c64k64_h8w8_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
  * Used by: layer1.0.conv1, layer1.0.conv2. */
-static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2144,9 +2244,74 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, co
     vstore(op + 136, a2_1);
     vstore(op + 144, a2_2);
     vstore(op + 152, a2_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_0, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 64, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_1, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 72, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_2, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 80, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_3, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 88, q, 8);
+    }
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2303,9 +2468,61 @@ static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, co
     vstore(op + 72, a1_1);
     vstore(op + 80, a1_2);
     vstore(op + 88, a1_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 64, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 72, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 80, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 88, q, 8);
+    }
 }
 
-static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
@@ -2314,7 +2531,14 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -2326,17 +2550,17 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, wk + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, wk + kb, op + 384 + kb);
+                        conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t3(ip + col * 64, wk + kb, origin + kb, mine + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t2(ip + 384, wk + kb, origin + kb, mine + kb, op + 384 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c64_hw64_relu_fwd: batch norm, 64 channels, forward.
+/* bn_c64_hw64_relu_stats_fwd: batch norm, 64 channels, forward.
  * Used by: layer1.0.bn1. */
-static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+static void bn_c64_hw64_relu_stats_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -2344,7 +2568,6 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2352,43 +2575,16 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -2440,9 +2636,9 @@ static void bn_c64_hw64_relu_fwd(size_t n, const float *restrict x, float *restr
     }
 }
 
-/* bn_c64_hw64_add_relu_fwd: batch norm, 64 channels, forward.
+/* bn_c64_hw64_add_relu_stats_fwd: batch norm, 64 channels, forward.
  * Used by: layer1.0.bn2. */
-static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+static void bn_c64_hw64_add_relu_stats_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -2450,7 +2646,6 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
     enum { C = 64, HW = 64, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2458,43 +2653,16 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -2547,9 +2715,10 @@ static void bn_c64_hw64_add_relu_fwd(size_t n, const float *restrict x, const fl
     }
 }
 
-/* conv1x1_s2_c64k128_h8w8_fwd: conv 1x1/2 pad 0, 64->128, forward.
+/* conv1x1_s2_c64k128_h8w8_stats_fwd: conv 1x1/2 pad 0, 64->128, forward.
  * Used by: layer2.0.downsample.0. */
-static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2588,9 +2757,74 @@ static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
     vstore(op + 264, a2_1);
     vstore(op + 272, a2_2);
     vstore(op + 280, a2_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_0, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 128, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_1, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 136, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_2, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 144, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_3, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 152, q, 8);
+    }
 }
 
-static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2609,9 +2843,49 @@ static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
     vstore(op + 24, a0_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 128, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 136, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 144, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 152, q, 8);
+    }
 }
 
-static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv1x1_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
@@ -2620,7 +2894,14 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -2632,17 +2913,17 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv1x1_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, wk + kb, op + col * 128 + kb);
-                    conv1x1_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, wk + kb, op + 384 + kb);
+                        conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t3(ip + col * 128, wk + kb, origin + kb, mine + kb, op + col * 128 + kb);
+                    conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t1(ip + 384, wk + kb, origin + kb, mine + kb, op + 384 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c128_hw16_fwd: batch norm, 128 channels, forward.
+/* bn_c128_hw16_stats_fwd: batch norm, 128 channels, forward.
  * Used by: layer2.0.downsample.1. */
-static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict y,
+static void bn_c128_hw16_stats_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -2650,7 +2931,6 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
     enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2658,43 +2938,16 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -2745,9 +2998,10 @@ static void bn_c128_hw16_fwd(size_t n, const float *restrict x, float *restrict 
     }
 }
 
-/* conv3x3_s2_c64k128_h8w8_fwd: conv 3x3/2 pad 1, 64->128, forward.
+/* conv3x3_s2_c64k128_h8w8_stats_fwd: conv 3x3/2 pad 1, 64->128, forward.
  * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2954,9 +3208,74 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
     vstore(op + 264, a2_1);
     vstore(op + 272, a2_2);
     vstore(op + 280, a2_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_0, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 128, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_1, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 136, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_2, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 144, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_3, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 152, q, 8);
+    }
 }
 
-static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -3063,9 +3382,49 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, c
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
     vstore(op + 24, a0_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 128, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 136, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 144, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 152, q, 8);
+    }
 }
 
-static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
@@ -3074,7 +3433,14 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -3086,17 +3452,17 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, wk + kb, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, wk + kb, op + 384 + kb);
+                        conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(ip + col * 128, wk + kb, origin + kb, mine + kb, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t1(ip + 384, wk + kb, origin + kb, mine + kb, op + 384 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c128_hw16_relu_fwd: batch norm, 128 channels, forward.
+/* bn_c128_hw16_relu_stats_fwd: batch norm, 128 channels, forward.
  * Used by: layer2.0.bn1. */
-static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+static void bn_c128_hw16_relu_stats_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -3104,7 +3470,6 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
     enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3112,43 +3477,16 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -3200,9 +3538,10 @@ static void bn_c128_hw16_relu_fwd(size_t n, const float *restrict x, float *rest
     }
 }
 
-/* conv3x3_s1_c128k128_h4w4_fwd: conv 3x3/1 pad 1, 128->128, forward.
+/* conv3x3_s1_c128k128_h4w4_stats_fwd: conv 3x3/1 pad 1, 128->128, forward.
  * Used by: layer2.0.conv2. */
-static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -3409,9 +3748,74 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
     vstore(op + 264, a2_1);
     vstore(op + 272, a2_2);
     vstore(op + 280, a2_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_0, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 128, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_1, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 136, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_2, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 144, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        const vf d2 = vadd(a2_3, o);
+        vdacc(&s, d2);
+        vdaccsq(&q, d2);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 152, q, 8);
+    }
 }
 
-static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -3518,9 +3922,49 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, 
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
     vstore(op + 24, a0_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 128, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 136, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 144, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 152, q, 8);
+    }
 }
 
-static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c128k128_h4w4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128,
@@ -3529,7 +3973,14 @@ static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, cons
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -3541,17 +3992,17 @@ static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 3; col += 3)
-                        conv3x3_s1_c128k128_h4w4_fwd_c1_t3(ip + col * 128, wk + kb, op + col * 128 + kb);
-                    conv3x3_s1_c128k128_h4w4_fwd_c1_t1(ip + 384, wk + kb, op + 384 + kb);
+                        conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(ip + col * 128, wk + kb, origin + kb, mine + kb, op + col * 128 + kb);
+                    conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t1(ip + 384, wk + kb, origin + kb, mine + kb, op + 384 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c128_hw16_add_relu_fwd: batch norm, 128 channels, forward.
+/* bn_c128_hw16_add_relu_stats_fwd: batch norm, 128 channels, forward.
  * Used by: layer2.0.bn2. */
-static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+static void bn_c128_hw16_add_relu_stats_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -3559,7 +4010,6 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
     enum { C = 128, HW = 16, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3567,43 +4017,16 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -3656,9 +4079,10 @@ static void bn_c128_hw16_add_relu_fwd(size_t n, const float *restrict x, const f
     }
 }
 
-/* conv1x1_s2_c128k256_h4w4_fwd: conv 1x1/2 pad 0, 128->256, forward.
+/* conv1x1_s2_c128k256_h4w4_stats_fwd: conv 1x1/2 pad 0, 128->256, forward.
  * Used by: layer3.0.downsample.0. */
-static inline void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv1x1_s2_c128k256_h4w4_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -3687,9 +4111,61 @@ static inline void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
     vstore(op + 264, a1_1);
     vstore(op + 272, a1_2);
     vstore(op + 280, a1_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 256, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 264, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 272, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 280, q, 8);
+    }
 }
 
-static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv1x1_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
@@ -3706,7 +4182,14 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         }
         RN_BARRIER();
         const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -3717,16 +4200,16 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                    conv1x1_s2_c128k256_h4w4_stats_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, origin + kb, mine + kb, op + 0 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c256_hw4_fwd: batch norm, 256 channels, forward.
+/* bn_c256_hw4_stats_fwd: batch norm, 256 channels, forward.
  * Used by: layer3.0.downsample.1. */
-static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y,
+static void bn_c256_hw4_stats_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -3734,7 +4217,6 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
     enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3742,43 +4224,16 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -3829,9 +4284,10 @@ static void bn_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y
     }
 }
 
-/* conv3x3_s2_c128k256_h4w4_fwd: conv 3x3/2 pad 1, 128->256, forward.
+/* conv3x3_s2_c128k256_h4w4_stats_fwd: conv 3x3/2 pad 1, 128->256, forward.
  * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c128k256_h4w4_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -3988,9 +4444,61 @@ static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, 
     vstore(op + 264, a1_1);
     vstore(op + 272, a1_2);
     vstore(op + 280, a1_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 256, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 264, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 272, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 280, q, 8);
+    }
 }
 
-static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
@@ -4007,7 +4515,14 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         }
         RN_BARRIER();
         const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -4018,16 +4533,16 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                    conv3x3_s2_c128k256_h4w4_stats_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, origin + kb, mine + kb, op + 0 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c256_hw4_relu_fwd: batch norm, 256 channels, forward.
+/* bn_c256_hw4_relu_stats_fwd: batch norm, 256 channels, forward.
  * Used by: layer3.0.bn1. */
-static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restrict y,
+static void bn_c256_hw4_relu_stats_fwd(size_t n, const float *restrict x, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -4035,7 +4550,6 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
     enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4043,43 +4557,16 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -4131,9 +4618,10 @@ static void bn_c256_hw4_relu_fwd(size_t n, const float *restrict x, float *restr
     }
 }
 
-/* conv3x3_s1_c256k256_h2w2_fwd: conv 3x3/1 pad 1, 256->256, forward.
+/* conv3x3_s1_c256k256_h2w2_stats_fwd: conv 3x3/1 pad 1, 256->256, forward.
  * Used by: layer3.0.conv2. */
-static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c256k256_h2w2_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -4290,9 +4778,61 @@ static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, 
     vstore(op + 264, a1_1);
     vstore(op + 272, a1_2);
     vstore(op + 280, a1_3);
+    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 0));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_0, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_0, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 0, s, 8);
+        vdaddn(ps + 256, q, 8);
+    }
+    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 8));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_1, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_1, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 8, s, 8);
+        vdaddn(ps + 264, q, 8);
+    }
+    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 16));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_2, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_2, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 16, s, 8);
+        vdaddn(ps + 272, q, 8);
+    }
+    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+         * square, in double (products too: no cancellation while the shift is still far) */
+        const vf o = vneg(vload(org + 24));
+        vdsum s = vdzero(), q = vdzero();
+        const vf d0 = vadd(a0_3, o);
+        vdacc(&s, d0);
+        vdaccsq(&q, d0);
+        const vf d1 = vadd(a1_3, o);
+        vdacc(&s, d1);
+        vdaccsq(&q, d1);
+        vdaddn(ps + 24, s, 8);
+        vdaddn(ps + 280, q, 8);
+    }
 }
 
-static void conv3x3_s1_c256k256_h2w2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c256k256_h2w2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256,
@@ -4309,7 +4849,14 @@ static void conv3x3_s1_c256k256_h2w2_fwd(size_t n, const float *restrict x, cons
         }
         RN_BARRIER();
         const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
+         * for the BN after this conv */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
@@ -4320,16 +4867,16 @@ static void conv3x3_s1_c256k256_h2w2_fwd(size_t n, const float *restrict x, cons
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s1_c256k256_h2w2_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                    conv3x3_s1_c256k256_h2w2_stats_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, origin + kb, mine + kb, op + 0 + kb);
                 }
             }
         }
     }
 }
 
-/* bn_c256_hw4_add_relu_fwd: batch norm, 256 channels, forward.
+/* bn_c256_hw4_add_relu_stats_fwd: batch norm, 256 channels, forward.
  * Used by: layer3.0.bn2. */
-static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
+static void bn_c256_hw4_add_relu_stats_fwd(size_t n, const float *restrict x, const float *restrict res, float *restrict y,
     const float *restrict gamma, const float *restrict beta, float *restrict running_mean,
     float *restrict running_var, float *restrict save, float momentum, float eps,
     rn_reduce_fn reduce, void *rctx, float *restrict scratch, int threads)
@@ -4337,7 +4884,6 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
     enum { C = 256, HW = 4, NV = C / VW };
     const size_t rows = n * HW;
     double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
-    float common[C];         /* synchronized BN: the shift every process uses (shared) */
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4345,43 +4891,16 @@ static void bn_c256_hw4_add_relu_fwd(size_t n, const float *restrict x, const fl
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of d = x - x[row 0]: the shift keeps E[d^2] - E[d]^2 free of cancellation;
-         * synchronized, one shift for all processes: the mean of their rows 0 */
-        const float *origin = x;
-        if (reduce != NULL) {
-            if (tid == 0) {
-                for (int c = 0; c < C; c++)
-                    red[c] = rows ? (double)x[c] : 0.0;
-                red[C] = rows ? 1.0 : 0.0;
-                reduce(rctx, red, C + 1);
-                for (int c = 0; c < C; c++)
-                    common[c] = (float)(red[c] / red[C]);
-            }
-            RN_BARRIER();
-            origin = common;
-        }
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                const vf a = vadd(vload(x + r * C + v * VW), vneg(vload(origin + v * VW)));
-                vdacc(&s[v], a);
-                vdacc(&q[v], vmul(a, a));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
+        /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
+         * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
+        float origin[C];
+        memcpy(origin, running_mean, sizeof origin);
+        RN_BARRIER();   /* every thread has its shift before thread 0 updates running_mean */
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -12769,6 +13288,2127 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
                 dst[(b * C + c) * (H * W) + p] = src[(b * (H * W) + p) * C + c];
 }
 
+/* conv7x7_s2_c3k64_h32w32_fwd: conv 7x7/2 pad 3, 3->64, forward.
+ * Used by: conv1. */
+static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 3 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 6 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 12 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 192 + c * 64 + 0);
+        const vf w1 = vload(wp + 192 + c * 64 + 8);
+        const vf w2 = vload(wp + 192 + c * 64 + 16);
+        const vf w3 = vload(wp + 192 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 3 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 9 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 15 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 384 + c * 64 + 0);
+        const vf w1 = vload(wp + 384 + c * 64 + 8);
+        const vf w2 = vload(wp + 384 + c * 64 + 16);
+        const vf w3 = vload(wp + 384 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 6 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 12 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 18 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
+        const vf w0 = vload(wp + 576 + c * 64 + 0);
+        const vf w1 = vload(wp + 576 + c * 64 + 8);
+        const vf w2 = vload(wp + 576 + c * 64 + 16);
+        const vf w3 = vload(wp + 576 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 9 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 15 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 21 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
+        const vf w0 = vload(wp + 768 + c * 64 + 0);
+        const vf w1 = vload(wp + 768 + c * 64 + 8);
+        const vf w2 = vload(wp + 768 + c * 64 + 16);
+        const vf w3 = vload(wp + 768 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 12 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 18 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 24 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
+        const vf w0 = vload(wp + 960 + c * 64 + 0);
+        const vf w1 = vload(wp + 960 + c * 64 + 8);
+        const vf w2 = vload(wp + 960 + c * 64 + 16);
+        const vf w3 = vload(wp + 960 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 15 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 21 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 27 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
+        const vf w0 = vload(wp + 1152 + c * 64 + 0);
+        const vf w1 = vload(wp + 1152 + c * 64 + 8);
+        const vf w2 = vload(wp + 1152 + c * 64 + 16);
+        const vf w3 = vload(wp + 1152 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 18 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 24 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 30 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1344 + c * 64 + 0);
+        const vf w1 = vload(wp + 1344 + c * 64 + 8);
+        const vf w2 = vload(wp + 1344 + c * 64 + 16);
+        const vf w3 = vload(wp + 1344 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 111 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 117 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 123 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1536 + c * 64 + 0);
+        const vf w1 = vload(wp + 1536 + c * 64 + 8);
+        const vf w2 = vload(wp + 1536 + c * 64 + 16);
+        const vf w3 = vload(wp + 1536 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 114 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 120 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 126 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1728 + c * 64 + 0);
+        const vf w1 = vload(wp + 1728 + c * 64 + 8);
+        const vf w2 = vload(wp + 1728 + c * 64 + 16);
+        const vf w3 = vload(wp + 1728 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 117 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 123 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 129 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
+        const vf w0 = vload(wp + 1920 + c * 64 + 0);
+        const vf w1 = vload(wp + 1920 + c * 64 + 8);
+        const vf w2 = vload(wp + 1920 + c * 64 + 16);
+        const vf w3 = vload(wp + 1920 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 126 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 132 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
+        const vf w0 = vload(wp + 2112 + c * 64 + 0);
+        const vf w1 = vload(wp + 2112 + c * 64 + 8);
+        const vf w2 = vload(wp + 2112 + c * 64 + 16);
+        const vf w3 = vload(wp + 2112 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 123 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 129 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 135 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
+        const vf w0 = vload(wp + 2304 + c * 64 + 0);
+        const vf w1 = vload(wp + 2304 + c * 64 + 8);
+        const vf w2 = vload(wp + 2304 + c * 64 + 16);
+        const vf w3 = vload(wp + 2304 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 126 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 132 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 138 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
+        const vf w0 = vload(wp + 2496 + c * 64 + 0);
+        const vf w1 = vload(wp + 2496 + c * 64 + 8);
+        const vf w2 = vload(wp + 2496 + c * 64 + 16);
+        const vf w3 = vload(wp + 2496 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 129 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 135 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 141 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 2688 + c * 64 + 0);
+        const vf w1 = vload(wp + 2688 + c * 64 + 8);
+        const vf w2 = vload(wp + 2688 + c * 64 + 16);
+        const vf w3 = vload(wp + 2688 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 222 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 228 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 234 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 2880 + c * 64 + 0);
+        const vf w1 = vload(wp + 2880 + c * 64 + 8);
+        const vf w2 = vload(wp + 2880 + c * 64 + 16);
+        const vf w3 = vload(wp + 2880 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 225 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 231 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 237 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 3072 + c * 64 + 0);
+        const vf w1 = vload(wp + 3072 + c * 64 + 8);
+        const vf w2 = vload(wp + 3072 + c * 64 + 16);
+        const vf w3 = vload(wp + 3072 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 228 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 234 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 240 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
+        const vf w0 = vload(wp + 3264 + c * 64 + 0);
+        const vf w1 = vload(wp + 3264 + c * 64 + 8);
+        const vf w2 = vload(wp + 3264 + c * 64 + 16);
+        const vf w3 = vload(wp + 3264 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 231 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 237 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 243 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
+        const vf w0 = vload(wp + 3456 + c * 64 + 0);
+        const vf w1 = vload(wp + 3456 + c * 64 + 8);
+        const vf w2 = vload(wp + 3456 + c * 64 + 16);
+        const vf w3 = vload(wp + 3456 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 234 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 240 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 246 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
+        const vf w0 = vload(wp + 3648 + c * 64 + 0);
+        const vf w1 = vload(wp + 3648 + c * 64 + 8);
+        const vf w2 = vload(wp + 3648 + c * 64 + 16);
+        const vf w3 = vload(wp + 3648 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 237 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 243 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 249 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
+        const vf w0 = vload(wp + 3840 + c * 64 + 0);
+        const vf w1 = vload(wp + 3840 + c * 64 + 8);
+        const vf w2 = vload(wp + 3840 + c * 64 + 16);
+        const vf w3 = vload(wp + 3840 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 240 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 246 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 252 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
+        const vf w0 = vload(wp + 4032 + c * 64 + 0);
+        const vf w1 = vload(wp + 4032 + c * 64 + 8);
+        const vf w2 = vload(wp + 4032 + c * 64 + 16);
+        const vf w3 = vload(wp + 4032 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 333 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 339 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 345 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
+        const vf w0 = vload(wp + 4224 + c * 64 + 0);
+        const vf w1 = vload(wp + 4224 + c * 64 + 8);
+        const vf w2 = vload(wp + 4224 + c * 64 + 16);
+        const vf w3 = vload(wp + 4224 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 336 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 342 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 348 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
+        const vf w0 = vload(wp + 4416 + c * 64 + 0);
+        const vf w1 = vload(wp + 4416 + c * 64 + 8);
+        const vf w2 = vload(wp + 4416 + c * 64 + 16);
+        const vf w3 = vload(wp + 4416 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 339 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 345 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 351 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
+        const vf w0 = vload(wp + 4608 + c * 64 + 0);
+        const vf w1 = vload(wp + 4608 + c * 64 + 8);
+        const vf w2 = vload(wp + 4608 + c * 64 + 16);
+        const vf w3 = vload(wp + 4608 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 342 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 348 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 354 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
+        const vf w0 = vload(wp + 4800 + c * 64 + 0);
+        const vf w1 = vload(wp + 4800 + c * 64 + 8);
+        const vf w2 = vload(wp + 4800 + c * 64 + 16);
+        const vf w3 = vload(wp + 4800 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 345 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 351 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 357 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
+        const vf w0 = vload(wp + 4992 + c * 64 + 0);
+        const vf w1 = vload(wp + 4992 + c * 64 + 8);
+        const vf w2 = vload(wp + 4992 + c * 64 + 16);
+        const vf w3 = vload(wp + 4992 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 348 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 354 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 360 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
+        const vf w0 = vload(wp + 5184 + c * 64 + 0);
+        const vf w1 = vload(wp + 5184 + c * 64 + 8);
+        const vf w2 = vload(wp + 5184 + c * 64 + 16);
+        const vf w3 = vload(wp + 5184 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 351 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 357 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 363 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
+        const vf w0 = vload(wp + 5376 + c * 64 + 0);
+        const vf w1 = vload(wp + 5376 + c * 64 + 8);
+        const vf w2 = vload(wp + 5376 + c * 64 + 16);
+        const vf w3 = vload(wp + 5376 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 444 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 450 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 456 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
+        const vf w0 = vload(wp + 5568 + c * 64 + 0);
+        const vf w1 = vload(wp + 5568 + c * 64 + 8);
+        const vf w2 = vload(wp + 5568 + c * 64 + 16);
+        const vf w3 = vload(wp + 5568 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 447 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 453 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 459 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
+        const vf w0 = vload(wp + 5760 + c * 64 + 0);
+        const vf w1 = vload(wp + 5760 + c * 64 + 8);
+        const vf w2 = vload(wp + 5760 + c * 64 + 16);
+        const vf w3 = vload(wp + 5760 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 450 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 456 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 462 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
+        const vf w0 = vload(wp + 5952 + c * 64 + 0);
+        const vf w1 = vload(wp + 5952 + c * 64 + 8);
+        const vf w2 = vload(wp + 5952 + c * 64 + 16);
+        const vf w3 = vload(wp + 5952 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 453 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 459 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 465 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 456 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 462 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 468 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
+        const vf w0 = vload(wp + 6336 + c * 64 + 0);
+        const vf w1 = vload(wp + 6336 + c * 64 + 8);
+        const vf w2 = vload(wp + 6336 + c * 64 + 16);
+        const vf w3 = vload(wp + 6336 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 459 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 465 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 471 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
+        const vf w0 = vload(wp + 6528 + c * 64 + 0);
+        const vf w1 = vload(wp + 6528 + c * 64 + 8);
+        const vf w2 = vload(wp + 6528 + c * 64 + 16);
+        const vf w3 = vload(wp + 6528 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 462 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 468 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 474 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
+        const vf w0 = vload(wp + 6720 + c * 64 + 0);
+        const vf w1 = vload(wp + 6720 + c * 64 + 8);
+        const vf w2 = vload(wp + 6720 + c * 64 + 16);
+        const vf w3 = vload(wp + 6720 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 555 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 561 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 567 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
+        const vf w0 = vload(wp + 6912 + c * 64 + 0);
+        const vf w1 = vload(wp + 6912 + c * 64 + 8);
+        const vf w2 = vload(wp + 6912 + c * 64 + 16);
+        const vf w3 = vload(wp + 6912 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 558 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 564 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 570 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
+        const vf w0 = vload(wp + 7104 + c * 64 + 0);
+        const vf w1 = vload(wp + 7104 + c * 64 + 8);
+        const vf w2 = vload(wp + 7104 + c * 64 + 16);
+        const vf w3 = vload(wp + 7104 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 561 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 567 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 573 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
+        const vf w0 = vload(wp + 7296 + c * 64 + 0);
+        const vf w1 = vload(wp + 7296 + c * 64 + 8);
+        const vf w2 = vload(wp + 7296 + c * 64 + 16);
+        const vf w3 = vload(wp + 7296 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 564 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 570 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 576 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
+        const vf w0 = vload(wp + 7488 + c * 64 + 0);
+        const vf w1 = vload(wp + 7488 + c * 64 + 8);
+        const vf w2 = vload(wp + 7488 + c * 64 + 16);
+        const vf w3 = vload(wp + 7488 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 567 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 573 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 579 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
+        const vf w0 = vload(wp + 7680 + c * 64 + 0);
+        const vf w1 = vload(wp + 7680 + c * 64 + 8);
+        const vf w2 = vload(wp + 7680 + c * 64 + 16);
+        const vf w3 = vload(wp + 7680 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 570 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 576 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 582 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
+        const vf w0 = vload(wp + 7872 + c * 64 + 0);
+        const vf w1 = vload(wp + 7872 + c * 64 + 8);
+        const vf w2 = vload(wp + 7872 + c * 64 + 16);
+        const vf w3 = vload(wp + 7872 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 573 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 579 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 585 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
+        const vf w0 = vload(wp + 8064 + c * 64 + 0);
+        const vf w1 = vload(wp + 8064 + c * 64 + 8);
+        const vf w2 = vload(wp + 8064 + c * 64 + 16);
+        const vf w3 = vload(wp + 8064 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 666 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 678 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
+        const vf w0 = vload(wp + 8256 + c * 64 + 0);
+        const vf w1 = vload(wp + 8256 + c * 64 + 8);
+        const vf w2 = vload(wp + 8256 + c * 64 + 16);
+        const vf w3 = vload(wp + 8256 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 669 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 675 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 681 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
+        const vf w0 = vload(wp + 8448 + c * 64 + 0);
+        const vf w1 = vload(wp + 8448 + c * 64 + 8);
+        const vf w2 = vload(wp + 8448 + c * 64 + 16);
+        const vf w3 = vload(wp + 8448 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 672 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 678 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 684 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
+        const vf w0 = vload(wp + 8640 + c * 64 + 0);
+        const vf w1 = vload(wp + 8640 + c * 64 + 8);
+        const vf w2 = vload(wp + 8640 + c * 64 + 16);
+        const vf w3 = vload(wp + 8640 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 675 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 681 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 687 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
+        const vf w0 = vload(wp + 8832 + c * 64 + 0);
+        const vf w1 = vload(wp + 8832 + c * 64 + 8);
+        const vf w2 = vload(wp + 8832 + c * 64 + 16);
+        const vf w3 = vload(wp + 8832 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 678 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 684 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 690 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
+        const vf w0 = vload(wp + 9024 + c * 64 + 0);
+        const vf w1 = vload(wp + 9024 + c * 64 + 8);
+        const vf w2 = vload(wp + 9024 + c * 64 + 16);
+        const vf w3 = vload(wp + 9024 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 681 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 687 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 693 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
+        const vf w0 = vload(wp + 9216 + c * 64 + 0);
+        const vf w1 = vload(wp + 9216 + c * 64 + 8);
+        const vf w2 = vload(wp + 9216 + c * 64 + 16);
+        const vf w3 = vload(wp + 9216 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 684 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 690 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 696 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 3 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 192 + c * 64 + 0);
+        const vf w1 = vload(wp + 192 + c * 64 + 8);
+        const vf w2 = vload(wp + 192 + c * 64 + 16);
+        const vf w3 = vload(wp + 192 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 3 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 384 + c * 64 + 0);
+        const vf w1 = vload(wp + 384 + c * 64 + 8);
+        const vf w2 = vload(wp + 384 + c * 64 + 16);
+        const vf w3 = vload(wp + 384 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 6 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
+        const vf w0 = vload(wp + 576 + c * 64 + 0);
+        const vf w1 = vload(wp + 576 + c * 64 + 8);
+        const vf w2 = vload(wp + 576 + c * 64 + 16);
+        const vf w3 = vload(wp + 576 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 9 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
+        const vf w0 = vload(wp + 768 + c * 64 + 0);
+        const vf w1 = vload(wp + 768 + c * 64 + 8);
+        const vf w2 = vload(wp + 768 + c * 64 + 16);
+        const vf w3 = vload(wp + 768 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 12 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
+        const vf w0 = vload(wp + 960 + c * 64 + 0);
+        const vf w1 = vload(wp + 960 + c * 64 + 8);
+        const vf w2 = vload(wp + 960 + c * 64 + 16);
+        const vf w3 = vload(wp + 960 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 15 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
+        const vf w0 = vload(wp + 1152 + c * 64 + 0);
+        const vf w1 = vload(wp + 1152 + c * 64 + 8);
+        const vf w2 = vload(wp + 1152 + c * 64 + 16);
+        const vf w3 = vload(wp + 1152 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 18 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 1344 + c * 64 + 0);
+        const vf w1 = vload(wp + 1344 + c * 64 + 8);
+        const vf w2 = vload(wp + 1344 + c * 64 + 16);
+        const vf w3 = vload(wp + 1344 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 111 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 1536 + c * 64 + 0);
+        const vf w1 = vload(wp + 1536 + c * 64 + 8);
+        const vf w2 = vload(wp + 1536 + c * 64 + 16);
+        const vf w3 = vload(wp + 1536 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 114 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 1728 + c * 64 + 0);
+        const vf w1 = vload(wp + 1728 + c * 64 + 8);
+        const vf w2 = vload(wp + 1728 + c * 64 + 16);
+        const vf w3 = vload(wp + 1728 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 117 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
+        const vf w0 = vload(wp + 1920 + c * 64 + 0);
+        const vf w1 = vload(wp + 1920 + c * 64 + 8);
+        const vf w2 = vload(wp + 1920 + c * 64 + 16);
+        const vf w3 = vload(wp + 1920 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
+        const vf w0 = vload(wp + 2112 + c * 64 + 0);
+        const vf w1 = vload(wp + 2112 + c * 64 + 8);
+        const vf w2 = vload(wp + 2112 + c * 64 + 16);
+        const vf w3 = vload(wp + 2112 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 123 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
+        const vf w0 = vload(wp + 2304 + c * 64 + 0);
+        const vf w1 = vload(wp + 2304 + c * 64 + 8);
+        const vf w2 = vload(wp + 2304 + c * 64 + 16);
+        const vf w3 = vload(wp + 2304 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 126 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
+        const vf w0 = vload(wp + 2496 + c * 64 + 0);
+        const vf w1 = vload(wp + 2496 + c * 64 + 8);
+        const vf w2 = vload(wp + 2496 + c * 64 + 16);
+        const vf w3 = vload(wp + 2496 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 129 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 2688 + c * 64 + 0);
+        const vf w1 = vload(wp + 2688 + c * 64 + 8);
+        const vf w2 = vload(wp + 2688 + c * 64 + 16);
+        const vf w3 = vload(wp + 2688 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 222 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 2880 + c * 64 + 0);
+        const vf w1 = vload(wp + 2880 + c * 64 + 8);
+        const vf w2 = vload(wp + 2880 + c * 64 + 16);
+        const vf w3 = vload(wp + 2880 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 225 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 3072 + c * 64 + 0);
+        const vf w1 = vload(wp + 3072 + c * 64 + 8);
+        const vf w2 = vload(wp + 3072 + c * 64 + 16);
+        const vf w3 = vload(wp + 3072 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 228 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
+        const vf w0 = vload(wp + 3264 + c * 64 + 0);
+        const vf w1 = vload(wp + 3264 + c * 64 + 8);
+        const vf w2 = vload(wp + 3264 + c * 64 + 16);
+        const vf w3 = vload(wp + 3264 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 231 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
+        const vf w0 = vload(wp + 3456 + c * 64 + 0);
+        const vf w1 = vload(wp + 3456 + c * 64 + 8);
+        const vf w2 = vload(wp + 3456 + c * 64 + 16);
+        const vf w3 = vload(wp + 3456 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 234 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
+        const vf w0 = vload(wp + 3648 + c * 64 + 0);
+        const vf w1 = vload(wp + 3648 + c * 64 + 8);
+        const vf w2 = vload(wp + 3648 + c * 64 + 16);
+        const vf w3 = vload(wp + 3648 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 237 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
+        const vf w0 = vload(wp + 3840 + c * 64 + 0);
+        const vf w1 = vload(wp + 3840 + c * 64 + 8);
+        const vf w2 = vload(wp + 3840 + c * 64 + 16);
+        const vf w3 = vload(wp + 3840 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 240 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
+        const vf w0 = vload(wp + 4032 + c * 64 + 0);
+        const vf w1 = vload(wp + 4032 + c * 64 + 8);
+        const vf w2 = vload(wp + 4032 + c * 64 + 16);
+        const vf w3 = vload(wp + 4032 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 333 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
+        const vf w0 = vload(wp + 4224 + c * 64 + 0);
+        const vf w1 = vload(wp + 4224 + c * 64 + 8);
+        const vf w2 = vload(wp + 4224 + c * 64 + 16);
+        const vf w3 = vload(wp + 4224 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 336 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
+        const vf w0 = vload(wp + 4416 + c * 64 + 0);
+        const vf w1 = vload(wp + 4416 + c * 64 + 8);
+        const vf w2 = vload(wp + 4416 + c * 64 + 16);
+        const vf w3 = vload(wp + 4416 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 339 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
+        const vf w0 = vload(wp + 4608 + c * 64 + 0);
+        const vf w1 = vload(wp + 4608 + c * 64 + 8);
+        const vf w2 = vload(wp + 4608 + c * 64 + 16);
+        const vf w3 = vload(wp + 4608 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 342 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
+        const vf w0 = vload(wp + 4800 + c * 64 + 0);
+        const vf w1 = vload(wp + 4800 + c * 64 + 8);
+        const vf w2 = vload(wp + 4800 + c * 64 + 16);
+        const vf w3 = vload(wp + 4800 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 345 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
+        const vf w0 = vload(wp + 4992 + c * 64 + 0);
+        const vf w1 = vload(wp + 4992 + c * 64 + 8);
+        const vf w2 = vload(wp + 4992 + c * 64 + 16);
+        const vf w3 = vload(wp + 4992 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 348 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
+        const vf w0 = vload(wp + 5184 + c * 64 + 0);
+        const vf w1 = vload(wp + 5184 + c * 64 + 8);
+        const vf w2 = vload(wp + 5184 + c * 64 + 16);
+        const vf w3 = vload(wp + 5184 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 351 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
+        const vf w0 = vload(wp + 5376 + c * 64 + 0);
+        const vf w1 = vload(wp + 5376 + c * 64 + 8);
+        const vf w2 = vload(wp + 5376 + c * 64 + 16);
+        const vf w3 = vload(wp + 5376 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 444 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
+        const vf w0 = vload(wp + 5568 + c * 64 + 0);
+        const vf w1 = vload(wp + 5568 + c * 64 + 8);
+        const vf w2 = vload(wp + 5568 + c * 64 + 16);
+        const vf w3 = vload(wp + 5568 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 447 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
+        const vf w0 = vload(wp + 5760 + c * 64 + 0);
+        const vf w1 = vload(wp + 5760 + c * 64 + 8);
+        const vf w2 = vload(wp + 5760 + c * 64 + 16);
+        const vf w3 = vload(wp + 5760 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 450 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
+        const vf w0 = vload(wp + 5952 + c * 64 + 0);
+        const vf w1 = vload(wp + 5952 + c * 64 + 8);
+        const vf w2 = vload(wp + 5952 + c * 64 + 16);
+        const vf w3 = vload(wp + 5952 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 453 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 456 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
+        const vf w0 = vload(wp + 6336 + c * 64 + 0);
+        const vf w1 = vload(wp + 6336 + c * 64 + 8);
+        const vf w2 = vload(wp + 6336 + c * 64 + 16);
+        const vf w3 = vload(wp + 6336 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 459 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
+        const vf w0 = vload(wp + 6528 + c * 64 + 0);
+        const vf w1 = vload(wp + 6528 + c * 64 + 8);
+        const vf w2 = vload(wp + 6528 + c * 64 + 16);
+        const vf w3 = vload(wp + 6528 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 462 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
+        const vf w0 = vload(wp + 6720 + c * 64 + 0);
+        const vf w1 = vload(wp + 6720 + c * 64 + 8);
+        const vf w2 = vload(wp + 6720 + c * 64 + 16);
+        const vf w3 = vload(wp + 6720 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 555 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
+        const vf w0 = vload(wp + 6912 + c * 64 + 0);
+        const vf w1 = vload(wp + 6912 + c * 64 + 8);
+        const vf w2 = vload(wp + 6912 + c * 64 + 16);
+        const vf w3 = vload(wp + 6912 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 558 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
+        const vf w0 = vload(wp + 7104 + c * 64 + 0);
+        const vf w1 = vload(wp + 7104 + c * 64 + 8);
+        const vf w2 = vload(wp + 7104 + c * 64 + 16);
+        const vf w3 = vload(wp + 7104 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 561 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
+        const vf w0 = vload(wp + 7296 + c * 64 + 0);
+        const vf w1 = vload(wp + 7296 + c * 64 + 8);
+        const vf w2 = vload(wp + 7296 + c * 64 + 16);
+        const vf w3 = vload(wp + 7296 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 564 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
+        const vf w0 = vload(wp + 7488 + c * 64 + 0);
+        const vf w1 = vload(wp + 7488 + c * 64 + 8);
+        const vf w2 = vload(wp + 7488 + c * 64 + 16);
+        const vf w3 = vload(wp + 7488 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 567 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
+        const vf w0 = vload(wp + 7680 + c * 64 + 0);
+        const vf w1 = vload(wp + 7680 + c * 64 + 8);
+        const vf w2 = vload(wp + 7680 + c * 64 + 16);
+        const vf w3 = vload(wp + 7680 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 570 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
+        const vf w0 = vload(wp + 7872 + c * 64 + 0);
+        const vf w1 = vload(wp + 7872 + c * 64 + 8);
+        const vf w2 = vload(wp + 7872 + c * 64 + 16);
+        const vf w3 = vload(wp + 7872 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 573 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
+        const vf w0 = vload(wp + 8064 + c * 64 + 0);
+        const vf w1 = vload(wp + 8064 + c * 64 + 8);
+        const vf w2 = vload(wp + 8064 + c * 64 + 16);
+        const vf w3 = vload(wp + 8064 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 666 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
+        const vf w0 = vload(wp + 8256 + c * 64 + 0);
+        const vf w1 = vload(wp + 8256 + c * 64 + 8);
+        const vf w2 = vload(wp + 8256 + c * 64 + 16);
+        const vf w3 = vload(wp + 8256 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 669 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
+        const vf w0 = vload(wp + 8448 + c * 64 + 0);
+        const vf w1 = vload(wp + 8448 + c * 64 + 8);
+        const vf w2 = vload(wp + 8448 + c * 64 + 16);
+        const vf w3 = vload(wp + 8448 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 672 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
+        const vf w0 = vload(wp + 8640 + c * 64 + 0);
+        const vf w1 = vload(wp + 8640 + c * 64 + 8);
+        const vf w2 = vload(wp + 8640 + c * 64 + 16);
+        const vf w3 = vload(wp + 8640 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 675 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
+        const vf w0 = vload(wp + 8832 + c * 64 + 0);
+        const vf w1 = vload(wp + 8832 + c * 64 + 8);
+        const vf w2 = vload(wp + 8832 + c * 64 + 16);
+        const vf w3 = vload(wp + 8832 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 678 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
+        const vf w0 = vload(wp + 9024 + c * 64 + 0);
+        const vf w1 = vload(wp + 9024 + c * 64 + 8);
+        const vf w2 = vload(wp + 9024 + c * 64 + 16);
+        const vf w3 = vload(wp + 9024 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 681 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
+        const vf w0 = vload(wp + 9216 + c * 64 + 0);
+        const vf w1 = vload(wp + 9216 + c * 64 + 8);
+        const vf w2 = vload(wp + 9216 + c * 64 + 16);
+        const vf w3 = vload(wp + 9216 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 684 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 3, OH = 16, OW = 16, OC = 64,
+           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC, KB = 32, TAPS = 49 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, wk + kb, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, wk + kb, op + 960 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c64k64_h8w8_fwd: conv 3x3/1 pad 1, 64->64, forward.
+ * Used by: layer1.0.conv1, layer1.0.conv2. */
+static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 128 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 192 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 768 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1408 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1472 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1536 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * 64 + 0);
+        const vf w1 = vload(wp + 20480 + c * 64 + 8);
+        const vf w2 = vload(wp + 20480 + c * 64 + 16);
+        const vf w3 = vload(wp + 20480 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * 64 + 0);
+        const vf w1 = vload(wp + 24576 + c * 64 + 8);
+        const vf w2 = vload(wp + 24576 + c * 64 + 16);
+        const vf w3 = vload(wp + 24576 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * 64 + 0);
+        const vf w1 = vload(wp + 28672 + c * 64 + 8);
+        const vf w2 = vload(wp + 28672 + c * 64 + 16);
+        const vf w3 = vload(wp + 28672 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1344 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * 64 + 0);
+        const vf w1 = vload(wp + 32768 + c * 64 + 8);
+        const vf w2 = vload(wp + 32768 + c * 64 + 16);
+        const vf w3 = vload(wp + 32768 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1472 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
+           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, wk + kb, op + col * 64 + kb);
+                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, wk + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv1x1_s2_c64k128_h8w8_fwd: conv 1x1/2 pad 0, 64->128, forward.
+ * Used by: layer2.0.downsample.0. */
+static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
+    vstore(op + 256, a2_0);
+    vstore(op + 264, a2_1);
+    vstore(op + 272, a2_2);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
+           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv1x1_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, wk + kb, op + col * 128 + kb);
+                    conv1x1_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, wk + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
 /* conv1x1_s2_c64k128_h8w8_bwd_data: conv 1x1/2 pad 0, 64->128, backward to the input.
  * Used by: layer2.0.downsample.0. */
 static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
@@ -12883,6 +15523,772 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
     }
 }
 
+/* conv3x3_s2_c64k128_h8w8_fwd: conv 3x3/2 pad 1, 64->128, forward.
+ * Used by: layer2.0.conv1. */
+static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 8192 + c * 128 + 0);
+        const vf w1 = vload(wp + 8192 + c * 128 + 8);
+        const vf w2 = vload(wp + 8192 + c * 128 + 16);
+        const vf w3 = vload(wp + 8192 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 192 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 320 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 16384 + c * 128 + 0);
+        const vf w1 = vload(wp + 16384 + c * 128 + 8);
+        const vf w2 = vload(wp + 16384 + c * 128 + 16);
+        const vf w3 = vload(wp + 16384 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 384 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 24576 + c * 128 + 0);
+        const vf w1 = vload(wp + 24576 + c * 128 + 8);
+        const vf w2 = vload(wp + 24576 + c * 128 + 16);
+        const vf w3 = vload(wp + 24576 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 832 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 32768 + c * 128 + 0);
+        const vf w1 = vload(wp + 32768 + c * 128 + 8);
+        const vf w2 = vload(wp + 32768 + c * 128 + 16);
+        const vf w3 = vload(wp + 32768 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 896 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 40960 + c * 128 + 0);
+        const vf w1 = vload(wp + 40960 + c * 128 + 8);
+        const vf w2 = vload(wp + 40960 + c * 128 + 16);
+        const vf w3 = vload(wp + 40960 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 832 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 960 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 49152 + c * 128 + 0);
+        const vf w1 = vload(wp + 49152 + c * 128 + 8);
+        const vf w2 = vload(wp + 49152 + c * 128 + 16);
+        const vf w3 = vload(wp + 49152 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1280 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1408 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 57344 + c * 128 + 0);
+        const vf w1 = vload(wp + 57344 + c * 128 + 8);
+        const vf w2 = vload(wp + 57344 + c * 128 + 16);
+        const vf w3 = vload(wp + 57344 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1344 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1472 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 65536 + c * 128 + 0);
+        const vf w1 = vload(wp + 65536 + c * 128 + 8);
+        const vf w2 = vload(wp + 65536 + c * 128 + 16);
+        const vf w3 = vload(wp + 65536 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1408 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1536 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
+    vstore(op + 256, a2_0);
+    vstore(op + 264, a2_1);
+    vstore(op + 272, a2_2);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 8192 + c * 128 + 0);
+        const vf w1 = vload(wp + 8192 + c * 128 + 8);
+        const vf w2 = vload(wp + 8192 + c * 128 + 16);
+        const vf w3 = vload(wp + 8192 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 16384 + c * 128 + 0);
+        const vf w1 = vload(wp + 16384 + c * 128 + 8);
+        const vf w2 = vload(wp + 16384 + c * 128 + 16);
+        const vf w3 = vload(wp + 16384 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 24576 + c * 128 + 0);
+        const vf w1 = vload(wp + 24576 + c * 128 + 8);
+        const vf w2 = vload(wp + 24576 + c * 128 + 16);
+        const vf w3 = vload(wp + 24576 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 32768 + c * 128 + 0);
+        const vf w1 = vload(wp + 32768 + c * 128 + 8);
+        const vf w2 = vload(wp + 32768 + c * 128 + 16);
+        const vf w3 = vload(wp + 32768 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 40960 + c * 128 + 0);
+        const vf w1 = vload(wp + 40960 + c * 128 + 8);
+        const vf w2 = vload(wp + 40960 + c * 128 + 16);
+        const vf w3 = vload(wp + 40960 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 704 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 49152 + c * 128 + 0);
+        const vf w1 = vload(wp + 49152 + c * 128 + 8);
+        const vf w2 = vload(wp + 49152 + c * 128 + 16);
+        const vf w3 = vload(wp + 49152 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 57344 + c * 128 + 0);
+        const vf w1 = vload(wp + 57344 + c * 128 + 8);
+        const vf w2 = vload(wp + 57344 + c * 128 + 16);
+        const vf w3 = vload(wp + 57344 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1216 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 65536 + c * 128 + 0);
+        const vf w1 = vload(wp + 65536 + c * 128 + 8);
+        const vf w2 = vload(wp + 65536 + c * 128 + 16);
+        const vf w3 = vload(wp + 65536 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
+           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv3x3_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, wk + kb, op + col * 128 + kb);
+                    conv3x3_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, wk + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c128k128_h4w4_fwd: conv 3x3/1 pad 1, 128->128, forward.
+ * Used by: layer2.0.conv2. */
+static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 256 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 16384 + c * 128 + 0);
+        const vf w1 = vload(wp + 16384 + c * 128 + 8);
+        const vf w2 = vload(wp + 16384 + c * 128 + 16);
+        const vf w3 = vload(wp + 16384 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 384 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 32768 + c * 128 + 0);
+        const vf w1 = vload(wp + 32768 + c * 128 + 8);
+        const vf w2 = vload(wp + 32768 + c * 128 + 16);
+        const vf w3 = vload(wp + 32768 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 384 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 512 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 49152 + c * 128 + 0);
+        const vf w1 = vload(wp + 49152 + c * 128 + 8);
+        const vf w2 = vload(wp + 49152 + c * 128 + 16);
+        const vf w3 = vload(wp + 49152 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 896 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1024 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 65536 + c * 128 + 0);
+        const vf w1 = vload(wp + 65536 + c * 128 + 8);
+        const vf w2 = vload(wp + 65536 + c * 128 + 16);
+        const vf w3 = vload(wp + 65536 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 896 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1024 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1152 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 81920 + c * 128 + 0);
+        const vf w1 = vload(wp + 81920 + c * 128 + 8);
+        const vf w2 = vload(wp + 81920 + c * 128 + 16);
+        const vf w3 = vload(wp + 81920 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1024 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1280 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 98304 + c * 128 + 0);
+        const vf w1 = vload(wp + 98304 + c * 128 + 8);
+        const vf w2 = vload(wp + 98304 + c * 128 + 16);
+        const vf w3 = vload(wp + 98304 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1536 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1664 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1792 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 114688 + c * 128 + 0);
+        const vf w1 = vload(wp + 114688 + c * 128 + 8);
+        const vf w2 = vload(wp + 114688 + c * 128 + 16);
+        const vf w3 = vload(wp + 114688 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1664 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1792 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 1920 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 131072 + c * 128 + 0);
+        const vf w1 = vload(wp + 131072 + c * 128 + 8);
+        const vf w2 = vload(wp + 131072 + c * 128 + 16);
+        const vf w3 = vload(wp + 131072 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1792 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1920 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+        const vf b2 = vbcast(ip + 2048 + c);
+        a2_0 = vfma(b2, w0, a2_0);
+        a2_1 = vfma(b2, w1, a2_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
+    vstore(op + 256, a2_0);
+    vstore(op + 264, a2_1);
+    vstore(op + 272, a2_2);
+    vstore(op + 280, a2_3);
+}
+
+static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 128 + 0);
+        const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 16384 + c * 128 + 0);
+        const vf w1 = vload(wp + 16384 + c * 128 + 8);
+        const vf w2 = vload(wp + 16384 + c * 128 + 16);
+        const vf w3 = vload(wp + 16384 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 32768 + c * 128 + 0);
+        const vf w1 = vload(wp + 32768 + c * 128 + 8);
+        const vf w2 = vload(wp + 32768 + c * 128 + 16);
+        const vf w3 = vload(wp + 32768 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 49152 + c * 128 + 0);
+        const vf w1 = vload(wp + 49152 + c * 128 + 8);
+        const vf w2 = vload(wp + 49152 + c * 128 + 16);
+        const vf w3 = vload(wp + 49152 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 65536 + c * 128 + 0);
+        const vf w1 = vload(wp + 65536 + c * 128 + 8);
+        const vf w2 = vload(wp + 65536 + c * 128 + 16);
+        const vf w3 = vload(wp + 65536 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 896 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 81920 + c * 128 + 0);
+        const vf w1 = vload(wp + 81920 + c * 128 + 8);
+        const vf w2 = vload(wp + 81920 + c * 128 + 16);
+        const vf w3 = vload(wp + 81920 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1024 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 98304 + c * 128 + 0);
+        const vf w1 = vload(wp + 98304 + c * 128 + 8);
+        const vf w2 = vload(wp + 98304 + c * 128 + 16);
+        const vf w3 = vload(wp + 98304 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1536 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 114688 + c * 128 + 0);
+        const vf w1 = vload(wp + 114688 + c * 128 + 8);
+        const vf w2 = vload(wp + 114688 + c * 128 + 16);
+        const vf w3 = vload(wp + 114688 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1664 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 131072 + c * 128 + 0);
+        const vf w1 = vload(wp + 131072 + c * 128 + 8);
+        const vf w2 = vload(wp + 131072 + c * 128 + 16);
+        const vf w3 = vload(wp + 131072 + c * 128 + 24);
+        const vf b0 = vbcast(ip + 1792 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+}
+
+static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128,
+           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const float *restrict wk = w;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 3; col += 3)
+                        conv3x3_s1_c128k128_h4w4_fwd_c1_t3(ip + col * 128, wk + kb, op + col * 128 + kb);
+                    conv3x3_s1_c128k128_h4w4_fwd_c1_t1(ip + 384, wk + kb, op + 384 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv1x1_s2_c128k256_h4w4_fwd: conv 1x1/2 pad 0, 128->256, forward.
+ * Used by: layer3.0.downsample.0. */
+static inline void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
+}
+
+static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                }
+            }
+        }
+    }
+}
+
 /* conv1x1_s2_c128k256_h4w4_bwd_data: conv 1x1/2 pad 0, 128->256, backward to the input.
  * Used by: layer3.0.downsample.0. */
 static inline void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
@@ -12964,6 +16370,398 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
     }
 }
 
+/* conv3x3_s2_c128k256_h4w4_fwd: conv 3x3/2 pad 1, 128->256, forward.
+ * Used by: layer3.0.conv1. */
+static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 128 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 384 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 896 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 768 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1024 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 20480 + c * 32 + 0);
+        const vf w1 = vload(wp + 20480 + c * 32 + 8);
+        const vf w2 = vload(wp + 20480 + c * 32 + 16);
+        const vf w3 = vload(wp + 20480 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 896 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1536 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 28672 + c * 32 + 0);
+        const vf w1 = vload(wp + 28672 + c * 32 + 8);
+        const vf w2 = vload(wp + 28672 + c * 32 + 16);
+        const vf w3 = vload(wp + 28672 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1408 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1664 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1536 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1792 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
+}
+
+static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
+           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c256k256_h2w2_fwd: conv 3x3/1 pad 1, 256->256, forward.
+ * Used by: layer3.0.conv2. */
+static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+{
+    enum { IC = 256 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 256 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 256 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 512 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 512 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 768 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1024 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1280 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1280 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1536 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 40960 + c * 32 + 0);
+        const vf w1 = vload(wp + 40960 + c * 32 + 8);
+        const vf w2 = vload(wp + 40960 + c * 32 + 16);
+        const vf w3 = vload(wp + 40960 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 1536 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1792 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 49152 + c * 32 + 0);
+        const vf w1 = vload(wp + 49152 + c * 32 + 8);
+        const vf w2 = vload(wp + 49152 + c * 32 + 16);
+        const vf w3 = vload(wp + 49152 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 2048 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 2304 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 57344 + c * 32 + 0);
+        const vf w1 = vload(wp + 57344 + c * 32 + 8);
+        const vf w2 = vload(wp + 57344 + c * 32 + 16);
+        const vf w3 = vload(wp + 57344 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 2304 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 2560 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 65536 + c * 32 + 0);
+        const vf w1 = vload(wp + 65536 + c * 32 + 8);
+        const vf w2 = vload(wp + 65536 + c * 32 + 16);
+        const vf w3 = vload(wp + 65536 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 2560 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 2816 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
+}
+
+static void conv3x3_s1_c256k256_h2w2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256,
+           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
+        for (int q = tid; q < OC / KB * TAPS; q += nt) {
+            const int vb = q / TAPS, ij = q % TAPS;
+            float *restrict d = wt + (size_t)q * IC * KB;
+            for (int r = 0; r < IC; r++)
+                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        }
+        RN_BARRIER();
+        const float *restrict wk = wt;
+        float *restrict xp = scratch + (size_t)tid * PAD;
+        /* whole images per thread when there are enough, else rows of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            float *yb = y + b * (OH * OW * OC);
+            /* every output pixel */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
+                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
+                for (int kb = 0; kb < OC; kb += 32) {
+                    conv3x3_s1_c256k256_h2w2_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                }
+            }
+        }
+    }
+}
+
 /* forward_train_stem: forward from stem. */
 static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *logits)
 {
@@ -12978,9 +16776,9 @@ static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *log
     /* input: NCHW 3x32x32 -> NHWC */
     RN_TIMED(0, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
     /* conv1: conv 7x7/2 pad 3, 3->64; 3x32x32 -> 64x16x16 */
-    RN_TIMED(1, conv7x7_s2_c3k64_h32w32_fwd(n, A + 0 * n, P + 0, A + 3072 * n, r->scratch, nt));
+    RN_TIMED(1, conv7x7_s2_c3k64_h32w32_stats_fwd(n, A + 0 * n, P + 0, S + 0, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 64 channels, relu (fused); 64x16x16 -> 64x16x16 */
-    RN_TIMED(2, bn_c64_hw256_relu_fwd(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, Wk + 0, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(2, bn_c64_hw256_relu_stats_fwd(n, A + 3072 * n, A + 19456 * n, P + 9408, P + 9472, S + 0, S + 64, Wk + 0, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
     RN_TIMED(3, maxpool3x3_s2_p1_c64_h16w16_fwd(n, A + 19456 * n, A + 35840 * n, nt));
 }
@@ -12997,13 +16795,13 @@ static RN_NOINLINE void forward_train_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(4, conv3x3_s1_c64k64_h8w8_fwd(n, A + 35840 * n, P + 9536, A + 39936 * n, r->scratch, nt));
+    RN_TIMED(4, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 35840 * n, P + 9536, S + 128, A + 39936 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(5, bn_c64_hw64_relu_fwd(n, A + 39936 * n, A + 44032 * n, P + 46400, P + 46464, S + 128, S + 192, Wk + 128, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(5, bn_c64_hw64_relu_stats_fwd(n, A + 39936 * n, A + 44032 * n, P + 46400, P + 46464, S + 128, S + 192, Wk + 128, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(6, conv3x3_s1_c64k64_h8w8_fwd(n, A + 44032 * n, P + 46528, A + 48128 * n, r->scratch, nt));
+    RN_TIMED(6, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 44032 * n, P + 46528, S + 256, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(7, bn_c64_hw64_add_relu_fwd(n, A + 48128 * n, A + 35840 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(7, bn_c64_hw64_add_relu_stats_fwd(n, A + 48128 * n, A + 35840 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_layer2_0: forward from layer2.0. */
@@ -13018,17 +16816,17 @@ static RN_NOINLINE void forward_train_layer2_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128; 64x8x8 -> 128x4x4 */
-    RN_TIMED(8, conv1x1_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 83520, A + 56320 * n, r->scratch, nt));
+    RN_TIMED(8, conv1x1_s2_c64k128_h8w8_stats_fwd(n, A + 52224 * n, P + 83520, S + 384, A + 56320 * n, r->scratch, nt));
     /* layer2.0.downsample.1: batch norm, 128 channels; 128x4x4 -> 128x4x4 */
-    RN_TIMED(9, bn_c128_hw16_fwd(n, A + 56320 * n, A + 58368 * n, P + 91712, P + 91840, S + 384, S + 512, Wk + 384, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(9, bn_c128_hw16_stats_fwd(n, A + 56320 * n, A + 58368 * n, P + 91712, P + 91840, S + 384, S + 512, Wk + 384, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128; 64x8x8 -> 128x4x4 */
-    RN_TIMED(10, conv3x3_s2_c64k128_h8w8_fwd(n, A + 52224 * n, P + 91968, A + 60416 * n, r->scratch, nt));
+    RN_TIMED(10, conv3x3_s2_c64k128_h8w8_stats_fwd(n, A + 52224 * n, P + 91968, S + 640, A + 60416 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused); 128x4x4 -> 128x4x4 */
-    RN_TIMED(11, bn_c128_hw16_relu_fwd(n, A + 60416 * n, A + 62464 * n, P + 165696, P + 165824, S + 640, S + 768, Wk + 640, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(11, bn_c128_hw16_relu_stats_fwd(n, A + 60416 * n, A + 62464 * n, P + 165696, P + 165824, S + 640, S + 768, Wk + 640, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128; 128x4x4 -> 128x4x4 */
-    RN_TIMED(12, conv3x3_s1_c128k128_h4w4_fwd(n, A + 62464 * n, P + 165952, A + 64512 * n, r->scratch, nt));
+    RN_TIMED(12, conv3x3_s1_c128k128_h4w4_stats_fwd(n, A + 62464 * n, P + 165952, S + 896, A + 64512 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
-    RN_TIMED(13, bn_c128_hw16_add_relu_fwd(n, A + 64512 * n, A + 58368 * n, A + 66560 * n, P + 313408, P + 313536, S + 896, S + 1024, Wk + 896, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(13, bn_c128_hw16_add_relu_stats_fwd(n, A + 64512 * n, A + 58368 * n, A + 66560 * n, P + 313408, P + 313536, S + 896, S + 1024, Wk + 896, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_layer3_0: forward from layer3.0. */
@@ -13043,17 +16841,17 @@ static RN_NOINLINE void forward_train_layer3_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256; 128x4x4 -> 256x2x2 */
-    RN_TIMED(14, conv1x1_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 313664, Wk + 2688, A + 58368 * n, r->scratch, nt));
+    RN_TIMED(14, conv1x1_s2_c128k256_h4w4_stats_fwd(n, A + 66560 * n, P + 313664, Wk + 2688, S + 1152, A + 58368 * n, r->scratch, nt));
     /* layer3.0.downsample.1: batch norm, 256 channels; 256x2x2 -> 256x2x2 */
-    RN_TIMED(15, bn_c256_hw4_fwd(n, A + 58368 * n, A + 59392 * n, P + 346432, P + 346688, S + 1152, S + 1408, Wk + 1152, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(15, bn_c256_hw4_stats_fwd(n, A + 58368 * n, A + 59392 * n, P + 346432, P + 346688, S + 1152, S + 1408, Wk + 1152, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256; 128x4x4 -> 256x2x2 */
-    RN_TIMED(16, conv3x3_s2_c128k256_h4w4_fwd(n, A + 66560 * n, P + 346944, Wk + 2688, A + 68608 * n, r->scratch, nt));
+    RN_TIMED(16, conv3x3_s2_c128k256_h4w4_stats_fwd(n, A + 66560 * n, P + 346944, Wk + 2688, S + 1664, A + 68608 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused); 256x2x2 -> 256x2x2 */
-    RN_TIMED(17, bn_c256_hw4_relu_fwd(n, A + 68608 * n, A + 69632 * n, P + 641856, P + 642112, S + 1664, S + 1920, Wk + 1664, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(17, bn_c256_hw4_relu_stats_fwd(n, A + 68608 * n, A + 69632 * n, P + 641856, P + 642112, S + 1664, S + 1920, Wk + 1664, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256; 256x2x2 -> 256x2x2 */
-    RN_TIMED(18, conv3x3_s1_c256k256_h2w2_fwd(n, A + 69632 * n, P + 642368, Wk + 2688, A + 70656 * n, r->scratch, nt));
+    RN_TIMED(18, conv3x3_s1_c256k256_h2w2_stats_fwd(n, A + 69632 * n, P + 642368, Wk + 2688, S + 2176, A + 70656 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
-    RN_TIMED(19, bn_c256_hw4_add_relu_fwd(n, A + 70656 * n, A + 59392 * n, A + 71680 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, Wk + 2176, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(19, bn_c256_hw4_add_relu_stats_fwd(n, A + 70656 * n, A + 59392 * n, A + 71680 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, Wk + 2176, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
 
 /* forward_train_head: forward from head. */
@@ -13681,25 +17479,25 @@ static const rn_layer_info layers[31] = {
 /* What each profiled statement is: schedule, layer, kernel. */
 static const char *const profile_names[66] = {
     "forward_train input nchw_to_nhwc_c3h32w32",
-    "forward_train conv1 conv7x7_s2_c3k64_h32w32_fwd",
-    "forward_train bn1 bn_c64_hw256_relu_fwd",
+    "forward_train conv1 conv7x7_s2_c3k64_h32w32_stats_fwd",
+    "forward_train bn1 bn_c64_hw256_relu_stats_fwd",
     "forward_train maxpool maxpool3x3_s2_p1_c64_h16w16_fwd",
-    "forward_train layer1.0.conv1 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_train layer1.0.bn1 bn_c64_hw64_relu_fwd",
-    "forward_train layer1.0.conv2 conv3x3_s1_c64k64_h8w8_fwd",
-    "forward_train layer1.0.bn2 bn_c64_hw64_add_relu_fwd",
-    "forward_train layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_fwd",
-    "forward_train layer2.0.downsample.1 bn_c128_hw16_fwd",
-    "forward_train layer2.0.conv1 conv3x3_s2_c64k128_h8w8_fwd",
-    "forward_train layer2.0.bn1 bn_c128_hw16_relu_fwd",
-    "forward_train layer2.0.conv2 conv3x3_s1_c128k128_h4w4_fwd",
-    "forward_train layer2.0.bn2 bn_c128_hw16_add_relu_fwd",
-    "forward_train layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_fwd",
-    "forward_train layer3.0.downsample.1 bn_c256_hw4_fwd",
-    "forward_train layer3.0.conv1 conv3x3_s2_c128k256_h4w4_fwd",
-    "forward_train layer3.0.bn1 bn_c256_hw4_relu_fwd",
-    "forward_train layer3.0.conv2 conv3x3_s1_c256k256_h2w2_fwd",
-    "forward_train layer3.0.bn2 bn_c256_hw4_add_relu_fwd",
+    "forward_train layer1.0.conv1 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer1.0.bn1 bn_c64_hw64_relu_stats_fwd",
+    "forward_train layer1.0.conv2 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer1.0.bn2 bn_c64_hw64_add_relu_stats_fwd",
+    "forward_train layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_stats_fwd",
+    "forward_train layer2.0.downsample.1 bn_c128_hw16_stats_fwd",
+    "forward_train layer2.0.conv1 conv3x3_s2_c64k128_h8w8_stats_fwd",
+    "forward_train layer2.0.bn1 bn_c128_hw16_relu_stats_fwd",
+    "forward_train layer2.0.conv2 conv3x3_s1_c128k128_h4w4_stats_fwd",
+    "forward_train layer2.0.bn2 bn_c128_hw16_add_relu_stats_fwd",
+    "forward_train layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_stats_fwd",
+    "forward_train layer3.0.downsample.1 bn_c256_hw4_stats_fwd",
+    "forward_train layer3.0.conv1 conv3x3_s2_c128k256_h4w4_stats_fwd",
+    "forward_train layer3.0.bn1 bn_c256_hw4_relu_stats_fwd",
+    "forward_train layer3.0.conv2 conv3x3_s1_c256k256_h2w2_stats_fwd",
+    "forward_train layer3.0.bn2 bn_c256_hw4_add_relu_stats_fwd",
     "forward_train avgpool gap_c256_hw4_fwd",
     "forward_train fc fc_i256o10_fwd",
     "forward_infer input nchw_to_nhwc_c3h32w32",
