@@ -52,9 +52,17 @@ local function outer_product(rows, lanes, vw, indent)
   return concat(out, "\n")
 end
 
+-- split(n, tmax): the tile width that covers n pixels (or channels) in as few tiles of at
+-- most tmax as possible, as evenly as possible (32 pixels by at most 24: 16 + 16, not
+-- 24 + 8, whose short tile has too few accumulators to hide the FMA latency).
+local function split(n, tmax)
+  local tiles = math.ceil(n / tmax)
+  return math.ceil(n / tiles)
+end
+
 -- Helpers every template may use.
 local TEMPLATE_BASE = { ipairs = ipairs, math = math, string = string, table = table, format = format,
-                        zeros = zeros, outer_product = outer_product }
+                        zeros = zeros, outer_product = outer_product, split = split }
 
 -- Kernel name suffixes and what they mean, longest first.
 local PASSES = {
@@ -111,6 +119,19 @@ function Ctx:scratch(count)
   if count > m.scratch then m.scratch = count end
   if count > self.max_scratch then self.max_scratch = count end
   return format("Wk + %d", self.plain and 0 or m.g.work_floats)
+end
+
+-- A cache of `count` floats derived from the parameters (rearranged weights) that persists
+-- between calls of the eval forward, after the scratch in the work area (WORK_CACHE,
+-- model.c.in), or nil where nothing persists (training, the inference-only file). Returns
+-- the cache's pointer and its tag's: a uint64_t holding r->params_epoch + 1 of the
+-- parameters it was made from (0: never made), so the kernel redoes it when they change.
+function Ctx:cache(count)
+  if self.plain or self.mode ~= "infer" then return nil end
+  local m = self.model
+  local at = m.cache
+  m.cache = at + 16 + math.ceil(count / 16) * 16   -- the tag on a 64-byte line of its own
+  return format("Wk + WORK_CACHE + %d", at + 16), format("(uint64_t *)(void *)(Wk + WORK_CACHE + %d)", at)
 end
 
 -- Per-thread scratch of `count` floats (padded images, partial sums).
@@ -365,7 +386,7 @@ end
 -- A fresh emission state for graph g with both memory plans.
 local function new_model(g, opts)
   local model = { g = g, opts = opts, kernels = {}, kernel_order = {}, scratch = 0, thread_scratch = 0,
-                  profile = {} }
+                  cache = 0, profile = {} }
   model.isa = assert(isa_mod.get(opts.isa))
   model.plans = { train = plan_mod.plan(g, "train", model.isa), infer = plan_mod.plan(g, "infer", model.isa) }
   return model
@@ -455,7 +476,8 @@ function M.generate(g, opts)
     commas = summary.commas, mem = mem,
     param_floats = g.param_floats, stats_floats = g.stats_floats,
     train_act = model.plans.train.total, infer_act = model.plans.infer.total,
-    work_floats = g.work_floats + model.scratch, thread_scratch = model.thread_scratch,
+    work_floats = g.work_floats + model.scratch + model.cache, thread_scratch = model.thread_scratch,
+    work_cache = g.work_floats + model.scratch, cache_floats = model.cache,
     prelude = template.render_file(opts.templates, model.isa.prelude, {}, TEMPLATE_BASE)
       .. "\n" .. template.render_file(opts.templates, "threads.c.in", {}, TEMPLATE_BASE),
     ntensors = #g.tensor_table,

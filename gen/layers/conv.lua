@@ -3,6 +3,8 @@
 -- OIHW in the state dict. Backward: data (into the input's gradient) and weights.
 local isa_mod = require("isa")
 
+local format = string.format
+
 local M = {}
 
 M.saves = { input = true }   -- backward-weights reads the input
@@ -63,7 +65,7 @@ local function forward_plan(L, p, isa)
   end
   return { IH = p.H, IW = p.W, IC = p.C, OH = p.OH, OW = p.OW, OC = p.K, HP = hp, WP = wp,
            PT = p.P, PL = p.P, BLOCKS = blocks, KB = kb, TAPS = p.KH * p.KW, PREP = p.K > kb and p.K >= PACK_MIN_OC, ACC = 0,
-           TRANSPOSE = false, BN = false, RES = false, RELU = false, STATS = false,
+           TRANSPOSE = false, BN = false, RES = false, RELU = false, STATS = false, CACHE = false,
            classes = { { what = "every output pixel", rows = p.OH, cols = p.OW, rs = p.S, r0 = 0, c0 = 0,
                          istep = p.S * p.C, ors = 1, or0 = 0, ocs = 1, oc0 = 0, ostep = p.K, taps = taps } } }
 end
@@ -103,7 +105,7 @@ local function backward_data_plan(L, p, acc, isa)
   end
   return { IH = p.OH, IW = p.OW, IC = p.K, OH = p.H, OW = p.W, OC = p.C, HP = hp, WP = wp,
            PT = top, PL = left, BLOCKS = blocks, KB = kb, TAPS = p.KH * p.KW, PREP = true, ACC = acc,
-           TRANSPOSE = true, BN = false, RES = false, RELU = false, STATS = false, classes = classes }
+           TRANSPOSE = true, BN = false, RES = false, RELU = false, STATS = false, CACHE = false, classes = classes }
 end
 
 -- Backward to the weights. Per image (x padded as in forward), each thread adding into its
@@ -141,9 +143,14 @@ local function backward_weights_plan(L, p, isa)
 end
 
 -- The weight arguments of a correlation pass: w, and where the kernel rearranges it first
--- (plan.PREP), the work buffer it rearranges it into.
+-- (plan.PREP), the work buffer it rearranges it into: in the eval forward of the full model a
+-- cache that outlives the call (with its tag and the parameters' epoch: q.CACHE), else
+-- shared scratch, redone every call.
 local function weights(e, L, q)
   if not q.PREP then return e:p(L.weight) end
+  local wt, tag = e:cache(q.TAPS * q.IC * q.OC)
+  q.CACHE = wt ~= nil
+  if wt then return format("%s, %s, %s, r->params_epoch", e:p(L.weight), wt, tag) end
   return e:p(L.weight) .. ", " .. e:scratch(q.TAPS * q.IC * q.OC)
 end
 
@@ -154,11 +161,13 @@ local function forward_folded(L, e, grp)
   local q = forward_plan(L, p, e.isa)
   q.BN, q.RES, q.RELU = true, grp.add ~= nil, grp.relu ~= nil
   local bn = grp.bn
-  local name = sig .. "_bn" .. (q.RES and "_add" or "") .. (q.RELU and "_relu" or "") .. "_fwd_eval"
+  local w = weights(e, L, q)
+  local name = sig .. "_bn" .. (q.RES and "_add" or "") .. (q.RELU and "_relu" or "") .. (q.CACHE and "_cached" or "")
+               .. "_fwd_eval"
   local fn = e:kernel(name, "conv_simd.c.in", q, L)
   local out = grp.relu and grp.relu.output or bn.output
   local res = grp.add and (e:x(grp.add.inputs[2]) .. ", ") or ""
-  e:call("%s(n, %s, %s, %s, %s, %s, %s, r->bn_eps, %s%s, %s, nt);", fn, e:x(L.inputs[1]), weights(e, L, q),
+  e:call("%s(n, %s, %s, %s, %s, %s, %s, r->bn_eps, %s%s, %s, nt);", fn, e:x(L.inputs[1]), w,
          e:p(bn.gamma), e:p(bn.beta), e:s(bn.mean), e:s(bn.var), res, e:x(out), e:thread_scratch(q.HP * q.WP * q.IC))
 end
 
@@ -170,8 +179,9 @@ function M.forward(L, e, grp)
     -- training: the BN after this conv takes its batch statistics from the epilogue (gen/fuse.lua)
     local bn = e:stats_partner(L)
     q.STATS = bn ~= nil
-    local fn = e:kernel(sig .. (q.STATS and "_stats" or "") .. "_fwd", "conv_simd.c.in", q, L)
-    e:call("%s(n, %s, %s, %s%s, %s, nt);", fn, e:x(L.inputs[1]), weights(e, L, q), bn and (e:s(bn.mean) .. ", ") or "",
+    local w = weights(e, L, q)
+    local fn = e:kernel(sig .. (q.STATS and "_stats" or "") .. (q.CACHE and "_cached" or "") .. "_fwd", "conv_simd.c.in", q, L)
+    e:call("%s(n, %s, %s, %s%s, %s, nt);", fn, e:x(L.inputs[1]), w, bn and (e:s(bn.mean) .. ", ") or "",
            e:x(L.output), e:thread_scratch(q.HP * q.WP * q.IC + (bn and 4 * p.K or 0)))
   else
     local fn = e:kernel(sig .. "_fwd", "conv_fwd.c.in", p, L)
@@ -201,8 +211,9 @@ function M.backward(L, e)
     local name = sig .. "_bwd_data" .. (acc == 1 and "_acc" or "")
     if isa_mod.simd(e.isa, p.C) then
       local q = backward_data_plan(L, p, acc, e.isa)
+      local w = weights(e, L, q)
       local fn = e:kernel(name, "conv_simd.c.in", q, L)
-      e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:dx(L.output), weights(e, L, q), e:dx(x),
+      e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:dx(L.output), w, e:dx(x),
              e:thread_scratch(q.HP * q.WP * q.IC))
     else
       p.ACC = acc

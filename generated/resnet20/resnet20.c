@@ -12067,7 +12067,8 @@ static void conv3x3_s1_c3k16_h32w32_bwd_weights(size_t n, const float *restrict 
                 for (int i = 0; i < KH; i++)
                     for (int j = 0; j < KW; j++)
                         for (int kb = 0; kb < K; kb += 16) {
-                            conv3x3_s1_c3k16_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + 0, dyb + kb, part + ((i * KW + j) * C + 0) * K + kb, r0, r1, rstep);
+                            for (int c = 0; c < 3; c += 3)
+                                conv3x3_s1_c3k16_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
                         }
             }
         }
@@ -14337,6 +14338,11 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
     }
 }
 
+/* The eval forward's caches of rearranged weights (0 floats) start here in
+ * the work area, after the BN statistics and the scratch; each is redone when
+ * r->params_epoch has moved since it was made. */
+enum { WORK_CACHE = 38240 };
+
 /* forward_train_stem: forward from stem. */
 static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *logits)
 {
@@ -14777,6 +14783,7 @@ static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
  * backward reads kept in the training plan (392320 floats per image). */
 static void forward_train(rn_run *r, const float *x, float *logits)
 {
+    r->params_epoch++;   /* a training step changes the parameters after it: caches are stale */
     forward_train_stem(r, x, logits);
     forward_train_layer1_0(r, x, logits);
     forward_train_layer2_0(r, x, logits);

@@ -2717,13 +2717,12 @@ static void bn_c64_hw64_add_relu_stats_fwd(size_t n, const float *restrict x, co
 
 /* conv1x1_s2_c64k128_h8w8_stats_fwd: conv 1x1/2 pad 0, 64->128, forward.
  * Used by: layer2.0.downsample.0. */
-static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 128 + 0);
         const vf w1 = vload(wp + 0 + c * 128 + 8);
@@ -2739,11 +2738,6 @@ static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
@@ -2753,10 +2747,6 @@ static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 272, a2_2);
-    vstore(op + 280, a2_3);
     {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
          * square, in double (products too: no cancellation while the shift is still far) */
         const vf o = vneg(vload(org + 0));
@@ -2767,9 +2757,6 @@ static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         const vf d1 = vadd(a1_0, o);
         vdacc(&s, d1);
         vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_0, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
         vdaddn(ps + 0, s, 8);
         vdaddn(ps + 128, q, 8);
     }
@@ -2783,9 +2770,6 @@ static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         const vf d1 = vadd(a1_1, o);
         vdacc(&s, d1);
         vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_1, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
         vdaddn(ps + 8, s, 8);
         vdaddn(ps + 136, q, 8);
     }
@@ -2799,9 +2783,6 @@ static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         const vf d1 = vadd(a1_2, o);
         vdacc(&s, d1);
         vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_2, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
         vdaddn(ps + 16, s, 8);
         vdaddn(ps + 144, q, 8);
     }
@@ -2815,71 +2796,6 @@ static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         const vf d1 = vadd(a1_3, o);
         vdacc(&s, d1);
         vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_3, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 152, q, 8);
-    }
-}
-
-static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 128, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 136, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 144, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
         vdaddn(ps + 24, s, 8);
         vdaddn(ps + 152, q, 8);
     }
@@ -2912,9 +2828,8 @@ static void conv1x1_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t3(ip + col * 128, wk + kb, origin + kb, mine + kb, op + col * 128 + kb);
-                    conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t1(ip + 384, wk + kb, origin + kb, mine + kb, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t2(ip + col * 128, wk + kb, origin + kb, mine + kb, op + col * 128 + kb);
                 }
             }
         }
@@ -3000,13 +2915,12 @@ static void bn_c128_hw16_stats_fwd(size_t n, const float *restrict x, float *res
 
 /* conv3x3_s2_c64k128_h8w8_stats_fwd: conv 3x3/2 pad 1, 64->128, forward.
  * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 128 + 0);
         const vf w1 = vload(wp + 0 + c * 128 + 8);
@@ -3022,11 +2936,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 8192 + c * 128 + 0);
@@ -3043,11 +2952,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 320 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 16384 + c * 128 + 0);
@@ -3064,11 +2968,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 384 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 24576 + c * 128 + 0);
@@ -3085,11 +2984,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 32768 + c * 128 + 0);
@@ -3106,11 +3000,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 40960 + c * 128 + 0);
@@ -3127,11 +3016,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 960 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 49152 + c * 128 + 0);
@@ -3148,11 +3032,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 57344 + c * 128 + 0);
@@ -3169,11 +3048,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 65536 + c * 128 + 0);
@@ -3190,11 +3064,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
@@ -3204,10 +3073,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 272, a2_2);
-    vstore(op + 280, a2_3);
     {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
          * square, in double (products too: no cancellation while the shift is still far) */
         const vf o = vneg(vload(org + 0));
@@ -3218,9 +3083,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         const vf d1 = vadd(a1_0, o);
         vdacc(&s, d1);
         vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_0, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
         vdaddn(ps + 0, s, 8);
         vdaddn(ps + 128, q, 8);
     }
@@ -3234,9 +3096,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         const vf d1 = vadd(a1_1, o);
         vdacc(&s, d1);
         vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_1, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
         vdaddn(ps + 8, s, 8);
         vdaddn(ps + 136, q, 8);
     }
@@ -3250,9 +3109,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         const vf d1 = vadd(a1_2, o);
         vdacc(&s, d1);
         vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_2, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
         vdaddn(ps + 16, s, 8);
         vdaddn(ps + 144, q, 8);
     }
@@ -3266,159 +3122,6 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(const float *restrict
         const vf d1 = vadd(a1_3, o);
         vdacc(&s, d1);
         vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_3, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 152, q, 8);
-    }
-}
-
-static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * 128 + 0);
-        const vf w1 = vload(wp + 8192 + c * 128 + 8);
-        const vf w2 = vload(wp + 8192 + c * 128 + 16);
-        const vf w3 = vload(wp + 8192 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * 128 + 0);
-        const vf w1 = vload(wp + 16384 + c * 128 + 8);
-        const vf w2 = vload(wp + 16384 + c * 128 + 16);
-        const vf w3 = vload(wp + 16384 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * 128 + 0);
-        const vf w1 = vload(wp + 24576 + c * 128 + 8);
-        const vf w2 = vload(wp + 24576 + c * 128 + 16);
-        const vf w3 = vload(wp + 24576 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * 128 + 0);
-        const vf w1 = vload(wp + 32768 + c * 128 + 8);
-        const vf w2 = vload(wp + 32768 + c * 128 + 16);
-        const vf w3 = vload(wp + 32768 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * 128 + 0);
-        const vf w1 = vload(wp + 40960 + c * 128 + 8);
-        const vf w2 = vload(wp + 40960 + c * 128 + 16);
-        const vf w3 = vload(wp + 40960 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * 128 + 0);
-        const vf w1 = vload(wp + 49152 + c * 128 + 8);
-        const vf w2 = vload(wp + 49152 + c * 128 + 16);
-        const vf w3 = vload(wp + 49152 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * 128 + 0);
-        const vf w1 = vload(wp + 57344 + c * 128 + 8);
-        const vf w2 = vload(wp + 57344 + c * 128 + 16);
-        const vf w3 = vload(wp + 57344 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * 128 + 0);
-        const vf w1 = vload(wp + 65536 + c * 128 + 8);
-        const vf w2 = vload(wp + 65536 + c * 128 + 16);
-        const vf w3 = vload(wp + 65536 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 128, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 136, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 144, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
         vdaddn(ps + 24, s, 8);
         vdaddn(ps + 152, q, 8);
     }
@@ -3451,9 +3154,8 @@ static void conv3x3_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t3(ip + col * 128, wk + kb, origin + kb, mine + kb, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t1(ip + 384, wk + kb, origin + kb, mine + kb, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t2(ip + col * 128, wk + kb, origin + kb, mine + kb, op + col * 128 + kb);
                 }
             }
         }
@@ -3540,13 +3242,12 @@ static void bn_c128_hw16_relu_stats_fwd(size_t n, const float *restrict x, float
 
 /* conv3x3_s1_c128k128_h4w4_stats_fwd: conv 3x3/1 pad 1, 128->128, forward.
  * Used by: layer2.0.conv2. */
-static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 128 + 0);
         const vf w1 = vload(wp + 0 + c * 128 + 8);
@@ -3562,11 +3263,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 16384 + c * 128 + 0);
@@ -3583,11 +3279,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 384 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 32768 + c * 128 + 0);
@@ -3604,11 +3295,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 512 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 49152 + c * 128 + 0);
@@ -3625,11 +3311,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1024 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 65536 + c * 128 + 0);
@@ -3646,11 +3327,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 81920 + c * 128 + 0);
@@ -3667,11 +3343,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1280 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 98304 + c * 128 + 0);
@@ -3688,11 +3359,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1792 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 114688 + c * 128 + 0);
@@ -3709,11 +3375,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1920 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 131072 + c * 128 + 0);
@@ -3730,11 +3391,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 2048 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
@@ -3744,10 +3400,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 272, a2_2);
-    vstore(op + 280, a2_3);
     {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
          * square, in double (products too: no cancellation while the shift is still far) */
         const vf o = vneg(vload(org + 0));
@@ -3758,9 +3410,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
         const vf d1 = vadd(a1_0, o);
         vdacc(&s, d1);
         vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_0, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
         vdaddn(ps + 0, s, 8);
         vdaddn(ps + 128, q, 8);
     }
@@ -3774,9 +3423,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
         const vf d1 = vadd(a1_1, o);
         vdacc(&s, d1);
         vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_1, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
         vdaddn(ps + 8, s, 8);
         vdaddn(ps + 136, q, 8);
     }
@@ -3790,9 +3436,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
         const vf d1 = vadd(a1_2, o);
         vdacc(&s, d1);
         vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_2, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
         vdaddn(ps + 16, s, 8);
         vdaddn(ps + 144, q, 8);
     }
@@ -3806,159 +3449,6 @@ static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(const float *restric
         const vf d1 = vadd(a1_3, o);
         vdacc(&s, d1);
         vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_3, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 152, q, 8);
-    }
-}
-
-static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 16384 + c * 128 + 0);
-        const vf w1 = vload(wp + 16384 + c * 128 + 8);
-        const vf w2 = vload(wp + 16384 + c * 128 + 16);
-        const vf w3 = vload(wp + 16384 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 32768 + c * 128 + 0);
-        const vf w1 = vload(wp + 32768 + c * 128 + 8);
-        const vf w2 = vload(wp + 32768 + c * 128 + 16);
-        const vf w3 = vload(wp + 32768 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 256 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 49152 + c * 128 + 0);
-        const vf w1 = vload(wp + 49152 + c * 128 + 8);
-        const vf w2 = vload(wp + 49152 + c * 128 + 16);
-        const vf w3 = vload(wp + 49152 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 65536 + c * 128 + 0);
-        const vf w1 = vload(wp + 65536 + c * 128 + 8);
-        const vf w2 = vload(wp + 65536 + c * 128 + 16);
-        const vf w3 = vload(wp + 65536 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 896 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 81920 + c * 128 + 0);
-        const vf w1 = vload(wp + 81920 + c * 128 + 8);
-        const vf w2 = vload(wp + 81920 + c * 128 + 16);
-        const vf w3 = vload(wp + 81920 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1024 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 98304 + c * 128 + 0);
-        const vf w1 = vload(wp + 98304 + c * 128 + 8);
-        const vf w2 = vload(wp + 98304 + c * 128 + 16);
-        const vf w3 = vload(wp + 98304 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1536 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 114688 + c * 128 + 0);
-        const vf w1 = vload(wp + 114688 + c * 128 + 8);
-        const vf w2 = vload(wp + 114688 + c * 128 + 16);
-        const vf w3 = vload(wp + 114688 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1664 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 131072 + c * 128 + 0);
-        const vf w1 = vload(wp + 131072 + c * 128 + 8);
-        const vf w2 = vload(wp + 131072 + c * 128 + 16);
-        const vf w3 = vload(wp + 131072 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1792 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 128, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 136, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 144, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
         vdaddn(ps + 24, s, 8);
         vdaddn(ps + 152, q, 8);
     }
@@ -3991,9 +3481,8 @@ static void conv3x3_s1_c128k128_h4w4_stats_fwd(size_t n, const float *restrict x
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t3(ip + col * 128, wk + kb, origin + kb, mine + kb, op + col * 128 + kb);
-                    conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t1(ip + 384, wk + kb, origin + kb, mine + kb, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t2(ip + col * 128, wk + kb, origin + kb, mine + kb, op + col * 128 + kb);
                 }
             }
         }
@@ -4200,7 +3689,8 @@ static void conv1x1_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv1x1_s2_c128k256_h4w4_stats_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, origin + kb, mine + kb, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv1x1_s2_c128k256_h4w4_stats_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, origin + kb, mine + kb, op + col * 256 + kb);
                 }
             }
         }
@@ -4533,7 +4023,8 @@ static void conv3x3_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_stats_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, origin + kb, mine + kb, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv3x3_s2_c128k256_h4w4_stats_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, origin + kb, mine + kb, op + col * 256 + kb);
                 }
             }
         }
@@ -4867,7 +4358,8 @@ static void conv3x3_s1_c256k256_h2w2_stats_fwd(size_t n, const float *restrict x
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s1_c256k256_h2w2_stats_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, origin + kb, mine + kb, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv3x3_s1_c256k256_h2w2_stats_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, origin + kb, mine + kb, op + col * 256 + kb);
                 }
             }
         }
@@ -7612,13 +7104,12 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
 
 /* conv1x1_s2_c64k128_h8w8_bn_fwd_eval: conv 1x1/2 pad 0, 64->128, forward in eval mode.
  * Used by: layer2.0.downsample.0. */
-static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 128 + 0);
         const vf w1 = vload(wp + 0 + c * 128 + 8);
@@ -7634,11 +7125,6 @@ static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(const float *restri
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
     const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
@@ -7660,44 +7146,6 @@ static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(const float *restri
     vstore(op + 144, a1_2);
     a1_3 = vfma(a1_3, s3, h3);
     vstore(op + 152, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    vstore(op + 256, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    vstore(op + 264, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    vstore(op + 272, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    vstore(op + 280, a2_3);
-}
-
-static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    vstore(op + 24, a0_3);
 }
 
 static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
@@ -7727,9 +7175,8 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t3(ip + col * 128, wk + kb, scale + kb, shift + kb, op + col * 128 + kb);
-                    conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t1(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t2(ip + col * 128, wk + kb, scale + kb, shift + kb, op + col * 128 + kb);
                 }
             }
         }
@@ -7738,13 +7185,12 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
 
 /* conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval: conv 3x3/2 pad 1, 64->128, forward in eval mode.
  * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 128 + 0);
         const vf w1 = vload(wp + 0 + c * 128 + 8);
@@ -7760,11 +7206,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 8192 + c * 128 + 0);
@@ -7781,11 +7222,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 320 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 16384 + c * 128 + 0);
@@ -7802,11 +7238,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 384 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 24576 + c * 128 + 0);
@@ -7823,11 +7254,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 32768 + c * 128 + 0);
@@ -7844,11 +7270,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 40960 + c * 128 + 0);
@@ -7865,11 +7286,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 960 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 49152 + c * 128 + 0);
@@ -7886,11 +7302,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 57344 + c * 128 + 0);
@@ -7907,11 +7318,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 65536 + c * 128 + 0);
@@ -7928,11 +7334,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
     const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
@@ -7962,140 +7363,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(const float *r
     a1_3 = vfma(a1_3, s3, h3);
     a1_3 = vmax(a1_3, vzero());
     vstore(op + 152, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 256, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 264, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 272, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 280, a2_3);
-}
-
-static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * 128 + 0);
-        const vf w1 = vload(wp + 8192 + c * 128 + 8);
-        const vf w2 = vload(wp + 8192 + c * 128 + 16);
-        const vf w3 = vload(wp + 8192 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * 128 + 0);
-        const vf w1 = vload(wp + 16384 + c * 128 + 8);
-        const vf w2 = vload(wp + 16384 + c * 128 + 16);
-        const vf w3 = vload(wp + 16384 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * 128 + 0);
-        const vf w1 = vload(wp + 24576 + c * 128 + 8);
-        const vf w2 = vload(wp + 24576 + c * 128 + 16);
-        const vf w3 = vload(wp + 24576 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * 128 + 0);
-        const vf w1 = vload(wp + 32768 + c * 128 + 8);
-        const vf w2 = vload(wp + 32768 + c * 128 + 16);
-        const vf w3 = vload(wp + 32768 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * 128 + 0);
-        const vf w1 = vload(wp + 40960 + c * 128 + 8);
-        const vf w2 = vload(wp + 40960 + c * 128 + 16);
-        const vf w3 = vload(wp + 40960 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * 128 + 0);
-        const vf w1 = vload(wp + 49152 + c * 128 + 8);
-        const vf w2 = vload(wp + 49152 + c * 128 + 16);
-        const vf w3 = vload(wp + 49152 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * 128 + 0);
-        const vf w1 = vload(wp + 57344 + c * 128 + 8);
-        const vf w2 = vload(wp + 57344 + c * 128 + 16);
-        const vf w3 = vload(wp + 57344 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * 128 + 0);
-        const vf w1 = vload(wp + 65536 + c * 128 + 8);
-        const vf w2 = vload(wp + 65536 + c * 128 + 16);
-        const vf w3 = vload(wp + 65536 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
 }
 
 static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
@@ -8125,9 +7392,8 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 128, wk + kb, scale + kb, shift + kb, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t1(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t2(ip + col * 128, wk + kb, scale + kb, shift + kb, op + col * 128 + kb);
                 }
             }
         }
@@ -8136,13 +7402,12 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
 
 /* conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 128->128, forward in eval mode.
  * Used by: layer2.0.conv2. */
-static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 128 + 0);
         const vf w1 = vload(wp + 0 + c * 128 + 8);
@@ -8158,11 +7423,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 16384 + c * 128 + 0);
@@ -8179,11 +7439,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 384 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 32768 + c * 128 + 0);
@@ -8200,11 +7455,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 512 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 49152 + c * 128 + 0);
@@ -8221,11 +7471,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1024 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 65536 + c * 128 + 0);
@@ -8242,11 +7487,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 81920 + c * 128 + 0);
@@ -8263,11 +7503,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1280 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 98304 + c * 128 + 0);
@@ -8284,11 +7519,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1792 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 114688 + c * 128 + 0);
@@ -8305,11 +7535,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1920 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 131072 + c * 128 + 0);
@@ -8326,11 +7551,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 2048 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
     const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
@@ -8368,148 +7588,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(const flo
     a1_3 = vadd(a1_3, vload(rp + 152));
     a1_3 = vmax(a1_3, vzero());
     vstore(op + 152, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vadd(a2_0, vload(rp + 256));
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 256, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vadd(a2_1, vload(rp + 264));
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 264, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vadd(a2_2, vload(rp + 272));
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 272, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vadd(a2_3, vload(rp + 280));
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 280, a2_3);
-}
-
-static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 16384 + c * 128 + 0);
-        const vf w1 = vload(wp + 16384 + c * 128 + 8);
-        const vf w2 = vload(wp + 16384 + c * 128 + 16);
-        const vf w3 = vload(wp + 16384 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 32768 + c * 128 + 0);
-        const vf w1 = vload(wp + 32768 + c * 128 + 8);
-        const vf w2 = vload(wp + 32768 + c * 128 + 16);
-        const vf w3 = vload(wp + 32768 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 256 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 49152 + c * 128 + 0);
-        const vf w1 = vload(wp + 49152 + c * 128 + 8);
-        const vf w2 = vload(wp + 49152 + c * 128 + 16);
-        const vf w3 = vload(wp + 49152 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 65536 + c * 128 + 0);
-        const vf w1 = vload(wp + 65536 + c * 128 + 8);
-        const vf w2 = vload(wp + 65536 + c * 128 + 16);
-        const vf w3 = vload(wp + 65536 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 896 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 81920 + c * 128 + 0);
-        const vf w1 = vload(wp + 81920 + c * 128 + 8);
-        const vf w2 = vload(wp + 81920 + c * 128 + 16);
-        const vf w3 = vload(wp + 81920 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1024 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 98304 + c * 128 + 0);
-        const vf w1 = vload(wp + 98304 + c * 128 + 8);
-        const vf w2 = vload(wp + 98304 + c * 128 + 16);
-        const vf w3 = vload(wp + 98304 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1536 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 114688 + c * 128 + 0);
-        const vf w1 = vload(wp + 114688 + c * 128 + 8);
-        const vf w2 = vload(wp + 114688 + c * 128 + 16);
-        const vf w3 = vload(wp + 114688 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1664 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 131072 + c * 128 + 0);
-        const vf w1 = vload(wp + 131072 + c * 128 + 8);
-        const vf w2 = vload(wp + 131072 + c * 128 + 16);
-        const vf w3 = vload(wp + 131072 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1792 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vadd(a0_2, vload(rp + 16));
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vadd(a0_3, vload(rp + 24));
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
 }
 
 static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
@@ -8541,18 +7619,17 @@ static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t3(ip + col * 128, wk + kb, scale + kb, shift + kb, rp + col * 128 + kb, op + col * 128 + kb);
-                    conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t1(ip + 384, wk + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t2(ip + col * 128, wk + kb, scale + kb, shift + kb, rp + col * 128 + kb, op + col * 128 + kb);
                 }
             }
         }
     }
 }
 
-/* conv1x1_s2_c128k256_h4w4_bn_fwd_eval: conv 1x1/2 pad 0, 128->256, forward in eval mode.
+/* conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval: conv 1x1/2 pad 0, 128->256, forward in eval mode.
  * Used by: layer3.0.downsample.0. */
-static inline void conv1x1_s2_c128k256_h4w4_bn_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+static inline void conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 128 };
@@ -8596,7 +7673,7 @@ static inline void conv1x1_s2_c128k256_h4w4_bn_fwd_eval_c1_t2(const float *restr
     vstore(op + 280, a1_3);
 }
 
-static void conv1x1_s2_c128k256_h4w4_bn_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
@@ -8611,6 +7688,10 @@ static void conv1x1_s2_c128k256_h4w4_bn_fwd_eval(size_t n, const float *restrict
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt is a cache (model.c.in, WORK_CACHE): rearranged again only when the parameters
+         * have changed since (every thread reads the tag before thread 0 rewrites it) */
+        const int stale = *tag != epoch + 1;
+        if (stale) {
         /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
         for (int q = tid; q < OC / KB * TAPS; q += nt) {
             const int vb = q / TAPS, ij = q % TAPS;
@@ -8619,6 +7700,9 @@ static void conv1x1_s2_c128k256_h4w4_bn_fwd_eval(size_t n, const float *restrict
                 memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
         }
         RN_BARRIER();
+        if (tid == 0)
+            *tag = epoch + 1;
+        }
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
@@ -8631,16 +7715,17 @@ static void conv1x1_s2_c128k256_h4w4_bn_fwd_eval(size_t n, const float *restrict
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv1x1_s2_c128k256_h4w4_bn_fwd_eval_c1_t2(ip + 0, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval_c1_t2(ip + col * 256, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 256 + kb);
                 }
             }
         }
     }
 }
 
-/* conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval: conv 3x3/2 pad 1, 128->256, forward in eval mode.
+/* conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval: conv 3x3/2 pad 1, 128->256, forward in eval mode.
  * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+static inline void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 128 };
@@ -8820,7 +7905,7 @@ static inline void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(const float *
     vstore(op + 280, a1_3);
 }
 
-static void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
@@ -8835,6 +7920,10 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt is a cache (model.c.in, WORK_CACHE): rearranged again only when the parameters
+         * have changed since (every thread reads the tag before thread 0 rewrites it) */
+        const int stale = *tag != epoch + 1;
+        if (stale) {
         /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
         for (int q = tid; q < OC / KB * TAPS; q += nt) {
             const int vb = q / TAPS, ij = q % TAPS;
@@ -8843,6 +7932,9 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(size_t n, const float *res
                 memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
         }
         RN_BARRIER();
+        if (tid == 0)
+            *tag = epoch + 1;
+        }
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
@@ -8855,16 +7947,17 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(size_t n, const float *res
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval_c1_t2(ip + 0, wk + kb * TAPS * IC, scale + kb, shift + kb, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval_c1_t2(ip + col * 256, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 256 + kb);
                 }
             }
         }
     }
 }
 
-/* conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 256->256, forward in eval mode.
+/* conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 256->256, forward in eval mode.
  * Used by: layer3.0.conv2. */
-static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
     enum { IC = 256 };
@@ -9052,7 +8145,7 @@ static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(const flo
     vstore(op + 280, a1_3);
 }
 
-static void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
@@ -9067,6 +8160,10 @@ static void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval(size_t n, const float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* wt is a cache (model.c.in, WORK_CACHE): rearranged again only when the parameters
+         * have changed since (every thread reads the tag before thread 0 rewrites it) */
+        const int stale = *tag != epoch + 1;
+        if (stale) {
         /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
         for (int q = tid; q < OC / KB * TAPS; q += nt) {
             const int vb = q / TAPS, ij = q % TAPS;
@@ -9075,6 +8172,9 @@ static void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval(size_t n, const float 
                 memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
         }
         RN_BARRIER();
+        if (tid == 0)
+            *tag = epoch + 1;
+        }
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
@@ -9089,7 +8189,8 @@ static void conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval(size_t n, const float 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval_c1_t2(ip + 0, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + 0 + kb, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval_c1_t2(ip + col * 256, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 256 + kb, op + col * 256 + kb);
                 }
             }
         }
@@ -9537,7 +8638,8 @@ static void conv3x3_s1_c256k256_h2w2_bwd_data(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
             }
         }
@@ -9998,7 +9100,8 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -10006,7 +9109,8 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 0) */
@@ -10014,7 +9118,8 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 1) */
@@ -10022,7 +9127,8 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
             }
         }
@@ -10307,7 +9413,8 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restric
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv1x1_s2_c128k256_h4w4_bwd_data_acc_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv1x1_s2_c128k256_h4w4_bwd_data_acc_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -10538,12 +9645,11 @@ static void conv3x3_s1_c128k128_h4w4_bwd_weights(size_t n, const float *restrict
 
 /* conv3x3_s1_c128k128_h4w4_bwd_data: conv 3x3/1 pad 1, 128->128, backward to the input.
  * Used by: layer2.0.conv2. */
-static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
@@ -10559,11 +9665,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 4096 + c * 32 + 0);
@@ -10580,11 +9681,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1024 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 8192 + c * 32 + 0);
@@ -10601,11 +9697,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 12288 + c * 32 + 0);
@@ -10622,11 +9713,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 384 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 16384 + c * 32 + 0);
@@ -10643,11 +9729,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 20480 + c * 32 + 0);
@@ -10664,11 +9745,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 24576 + c * 32 + 0);
@@ -10685,11 +9761,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -384 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 28672 + c * 32 + 0);
@@ -10706,11 +9777,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -512 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 32768 + c * 32 + 0);
@@ -10727,11 +9793,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -640 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
@@ -10741,119 +9802,6 @@ static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(const float *restrict
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 272, a2_2);
-    vstore(op + 280, a2_3);
-}
-
-static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 896 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 32 + 0);
-        const vf w1 = vload(wp + 12288 + c * 32 + 8);
-        const vf w2 = vload(wp + 12288 + c * 32 + 16);
-        const vf w3 = vload(wp + 12288 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 32 + 0);
-        const vf w1 = vload(wp + 20480 + c * 32 + 8);
-        const vf w2 = vload(wp + 20480 + c * 32 + 16);
-        const vf w3 = vload(wp + 20480 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 32 + 0);
-        const vf w1 = vload(wp + 24576 + c * 32 + 8);
-        const vf w2 = vload(wp + 24576 + c * 32 + 16);
-        const vf w3 = vload(wp + 24576 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 32 + 0);
-        const vf w1 = vload(wp + 28672 + c * 32 + 8);
-        const vf w2 = vload(wp + 28672 + c * 32 + 16);
-        const vf w3 = vload(wp + 28672 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 32 + 0);
-        const vf w1 = vload(wp + 32768 + c * 32 + 8);
-        const vf w2 = vload(wp + 32768 + c * 32 + 16);
-        const vf w3 = vload(wp + 32768 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -896 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
 }
 
 static void conv3x3_s1_c128k128_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
@@ -10885,9 +9833,8 @@ static void conv3x3_s1_c128k128_h4w4_bwd_data(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv3x3_s1_c128k128_h4w4_bwd_data_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
-                    conv3x3_s1_c128k128_h4w4_bwd_data_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s1_c128k128_h4w4_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
                 }
             }
         }
@@ -11104,12 +10051,11 @@ static void conv3x3_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
 
 /* conv3x3_s2_c64k128_h8w8_bwd_data: conv 3x3/2 pad 1, 64->128, backward to the input.
  * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 16384 + c * 32 + 0);
         const vf w1 = vload(wp + 16384 + c * 32 + 8);
@@ -11125,11 +10071,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
@@ -11139,39 +10080,13 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict 
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 272, a2_2);
-    vstore(op + 280, a2_3);
 }
 
-static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-}
-
-static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 12288 + c * 32 + 0);
         const vf w1 = vload(wp + 12288 + c * 32 + 8);
@@ -11187,11 +10102,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(const float *restrict 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 384 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 20480 + c * 32 + 0);
@@ -11208,11 +10118,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(const float *restrict 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
@@ -11222,50 +10127,13 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(const float *restrict 
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 272, a2_2);
-    vstore(op + 280, a2_3);
 }
 
-static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 32 + 0);
-        const vf w1 = vload(wp + 12288 + c * 32 + 8);
-        const vf w2 = vload(wp + 12288 + c * 32 + 16);
-        const vf w3 = vload(wp + 12288 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 32 + 0);
-        const vf w1 = vload(wp + 20480 + c * 32 + 8);
-        const vf w2 = vload(wp + 20480 + c * 32 + 16);
-        const vf w3 = vload(wp + 20480 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-}
-
-static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 4096 + c * 32 + 0);
         const vf w1 = vload(wp + 4096 + c * 32 + 8);
@@ -11281,11 +10149,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(const float *restrict 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 28672 + c * 32 + 0);
@@ -11302,11 +10165,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(const float *restrict 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
@@ -11316,50 +10174,13 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(const float *restrict 
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 272, a2_2);
-    vstore(op + 280, a2_3);
 }
 
-static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 32 + 0);
-        const vf w1 = vload(wp + 28672 + c * 32 + 8);
-        const vf w2 = vload(wp + 28672 + c * 32 + 16);
-        const vf w3 = vload(wp + 28672 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-}
-
-static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
@@ -11375,11 +10196,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1024 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 8192 + c * 32 + 0);
@@ -11396,11 +10212,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 24576 + c * 32 + 0);
@@ -11417,11 +10228,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 384 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 32768 + c * 32 + 0);
@@ -11438,11 +10244,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
@@ -11452,64 +10253,6 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(const float *restrict 
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 272, a2_2);
-    vstore(op + 280, a2_3);
-}
-
-static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 32 + 0);
-        const vf w1 = vload(wp + 24576 + c * 32 + 8);
-        const vf w2 = vload(wp + 24576 + c * 32 + 16);
-        const vf w3 = vload(wp + 24576 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 32 + 0);
-        const vf w1 = vload(wp + 32768 + c * 32 + 8);
-        const vf w2 = vload(wp + 32768 + c * 32 + 16);
-        const vf w3 = vload(wp + 32768 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
 }
 
 static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
@@ -11541,9 +10284,8 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_bwd_data_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_bwd_data_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -11551,9 +10293,8 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_bwd_data_c2_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_bwd_data_c2_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c2_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 0) */
@@ -11561,9 +10302,8 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_bwd_data_c3_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_bwd_data_c3_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c3_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 1) */
@@ -11571,9 +10311,8 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_bwd_data_c4_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_bwd_data_c4_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c4_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
                 }
             }
         }
@@ -11788,12 +10527,11 @@ static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
 
 /* conv1x1_s2_c64k128_h8w8_bwd_data_acc: conv 1x1/2 pad 0, 64->128, backward to the input, adding into the input gradient.
  * Used by: layer2.0.downsample.0. */
-static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
@@ -11809,11 +10547,6 @@ static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t3(const float *restr
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, vadd(vload(op + 0), a0_0));
     vstore(op + 8, vadd(vload(op + 8), a0_1));
@@ -11823,31 +10556,6 @@ static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t3(const float *restr
     vstore(op + 136, vadd(vload(op + 136), a1_1));
     vstore(op + 144, vadd(vload(op + 144), a1_2));
     vstore(op + 152, vadd(vload(op + 152), a1_3));
-    vstore(op + 256, vadd(vload(op + 256), a2_0));
-    vstore(op + 264, vadd(vload(op + 264), a2_1));
-    vstore(op + 272, vadd(vload(op + 272), a2_2));
-    vstore(op + 280, vadd(vload(op + 280), a2_3));
-}
-
-static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, vadd(vload(op + 0), a0_0));
-    vstore(op + 8, vadd(vload(op + 8), a0_1));
-    vstore(op + 16, vadd(vload(op + 16), a0_2));
-    vstore(op + 24, vadd(vload(op + 24), a0_3));
 }
 
 static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
@@ -11879,9 +10587,8 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
-                    conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -15318,12 +14025,11 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
 
 /* conv1x1_s2_c64k128_h8w8_fwd: conv 1x1/2 pad 0, 64->128, forward.
  * Used by: layer2.0.downsample.0. */
-static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 128 + 0);
         const vf w1 = vload(wp + 0 + c * 128 + 8);
@@ -15339,11 +14045,6 @@ static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
@@ -15353,31 +14054,6 @@ static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 272, a2_2);
-    vstore(op + 280, a2_3);
-}
-
-static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
 }
 
 static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
@@ -15400,9 +14076,8 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv1x1_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, wk + kb, op + col * 128 + kb);
-                    conv1x1_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, wk + kb, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv1x1_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, op + col * 128 + kb);
                 }
             }
         }
@@ -15411,12 +14086,11 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
 
 /* conv1x1_s2_c64k128_h8w8_bwd_data: conv 1x1/2 pad 0, 64->128, backward to the input.
  * Used by: layer2.0.downsample.0. */
-static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
@@ -15432,11 +14106,6 @@ static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
@@ -15446,31 +14115,6 @@ static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(const float *restrict 
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 272, a2_2);
-    vstore(op + 280, a2_3);
-}
-
-static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
 }
 
 static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
@@ -15502,9 +14146,8 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t3(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
-                    conv1x1_s2_c64k128_h8w8_bwd_data_c1_t1(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -15525,12 +14168,11 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
 
 /* conv3x3_s2_c64k128_h8w8_fwd: conv 3x3/2 pad 1, 64->128, forward.
  * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 128 + 0);
         const vf w1 = vload(wp + 0 + c * 128 + 8);
@@ -15546,11 +14188,6 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 8192 + c * 128 + 0);
@@ -15567,11 +14204,6 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 320 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 16384 + c * 128 + 0);
@@ -15588,11 +14220,6 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 384 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 24576 + c * 128 + 0);
@@ -15609,11 +14236,6 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 32768 + c * 128 + 0);
@@ -15630,11 +14252,6 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 40960 + c * 128 + 0);
@@ -15651,11 +14268,6 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 960 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 49152 + c * 128 + 0);
@@ -15672,11 +14284,6 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 57344 + c * 128 + 0);
@@ -15693,11 +14300,6 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 65536 + c * 128 + 0);
@@ -15714,11 +14316,6 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
@@ -15728,119 +14325,6 @@ static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t3(const float *restrict ip, c
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 272, a2_2);
-    vstore(op + 280, a2_3);
-}
-
-static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * 128 + 0);
-        const vf w1 = vload(wp + 8192 + c * 128 + 8);
-        const vf w2 = vload(wp + 8192 + c * 128 + 16);
-        const vf w3 = vload(wp + 8192 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * 128 + 0);
-        const vf w1 = vload(wp + 16384 + c * 128 + 8);
-        const vf w2 = vload(wp + 16384 + c * 128 + 16);
-        const vf w3 = vload(wp + 16384 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * 128 + 0);
-        const vf w1 = vload(wp + 24576 + c * 128 + 8);
-        const vf w2 = vload(wp + 24576 + c * 128 + 16);
-        const vf w3 = vload(wp + 24576 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * 128 + 0);
-        const vf w1 = vload(wp + 32768 + c * 128 + 8);
-        const vf w2 = vload(wp + 32768 + c * 128 + 16);
-        const vf w3 = vload(wp + 32768 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * 128 + 0);
-        const vf w1 = vload(wp + 40960 + c * 128 + 8);
-        const vf w2 = vload(wp + 40960 + c * 128 + 16);
-        const vf w3 = vload(wp + 40960 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * 128 + 0);
-        const vf w1 = vload(wp + 49152 + c * 128 + 8);
-        const vf w2 = vload(wp + 49152 + c * 128 + 16);
-        const vf w3 = vload(wp + 49152 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * 128 + 0);
-        const vf w1 = vload(wp + 57344 + c * 128 + 8);
-        const vf w2 = vload(wp + 57344 + c * 128 + 16);
-        const vf w3 = vload(wp + 57344 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * 128 + 0);
-        const vf w1 = vload(wp + 65536 + c * 128 + 8);
-        const vf w2 = vload(wp + 65536 + c * 128 + 16);
-        const vf w3 = vload(wp + 65536 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
 }
 
 static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
@@ -15863,9 +14347,8 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv3x3_s2_c64k128_h8w8_fwd_c1_t3(ip + col * 128, wk + kb, op + col * 128 + kb);
-                    conv3x3_s2_c64k128_h8w8_fwd_c1_t1(ip + 384, wk + kb, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, op + col * 128 + kb);
                 }
             }
         }
@@ -15874,12 +14357,11 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
 
 /* conv3x3_s1_c128k128_h4w4_fwd: conv 3x3/1 pad 1, 128->128, forward.
  * Used by: layer2.0.conv2. */
-static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 128 + 0);
         const vf w1 = vload(wp + 0 + c * 128 + 8);
@@ -15895,11 +14377,6 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 16384 + c * 128 + 0);
@@ -15916,11 +14393,6 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 384 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 32768 + c * 128 + 0);
@@ -15937,11 +14409,6 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 512 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 49152 + c * 128 + 0);
@@ -15958,11 +14425,6 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1024 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 65536 + c * 128 + 0);
@@ -15979,11 +14441,6 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 81920 + c * 128 + 0);
@@ -16000,11 +14457,6 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1280 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 98304 + c * 128 + 0);
@@ -16021,11 +14473,6 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1792 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 114688 + c * 128 + 0);
@@ -16042,11 +14489,6 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1920 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 131072 + c * 128 + 0);
@@ -16063,11 +14505,6 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 2048 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
@@ -16077,119 +14514,6 @@ static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t3(const float *restrict ip, 
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 272, a2_2);
-    vstore(op + 280, a2_3);
-}
-
-static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 16384 + c * 128 + 0);
-        const vf w1 = vload(wp + 16384 + c * 128 + 8);
-        const vf w2 = vload(wp + 16384 + c * 128 + 16);
-        const vf w3 = vload(wp + 16384 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 32768 + c * 128 + 0);
-        const vf w1 = vload(wp + 32768 + c * 128 + 8);
-        const vf w2 = vload(wp + 32768 + c * 128 + 16);
-        const vf w3 = vload(wp + 32768 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 256 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 49152 + c * 128 + 0);
-        const vf w1 = vload(wp + 49152 + c * 128 + 8);
-        const vf w2 = vload(wp + 49152 + c * 128 + 16);
-        const vf w3 = vload(wp + 49152 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 65536 + c * 128 + 0);
-        const vf w1 = vload(wp + 65536 + c * 128 + 8);
-        const vf w2 = vload(wp + 65536 + c * 128 + 16);
-        const vf w3 = vload(wp + 65536 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 896 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 81920 + c * 128 + 0);
-        const vf w1 = vload(wp + 81920 + c * 128 + 8);
-        const vf w2 = vload(wp + 81920 + c * 128 + 16);
-        const vf w3 = vload(wp + 81920 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1024 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 98304 + c * 128 + 0);
-        const vf w1 = vload(wp + 98304 + c * 128 + 8);
-        const vf w2 = vload(wp + 98304 + c * 128 + 16);
-        const vf w3 = vload(wp + 98304 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1536 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 114688 + c * 128 + 0);
-        const vf w1 = vload(wp + 114688 + c * 128 + 8);
-        const vf w2 = vload(wp + 114688 + c * 128 + 16);
-        const vf w3 = vload(wp + 114688 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1664 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 131072 + c * 128 + 0);
-        const vf w1 = vload(wp + 131072 + c * 128 + 8);
-        const vf w2 = vload(wp + 131072 + c * 128 + 16);
-        const vf w3 = vload(wp + 131072 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1792 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
 }
 
 static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
@@ -16212,9 +14536,8 @@ static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, cons
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 3; col += 3)
-                        conv3x3_s1_c128k128_h4w4_fwd_c1_t3(ip + col * 128, wk + kb, op + col * 128 + kb);
-                    conv3x3_s1_c128k128_h4w4_fwd_c1_t1(ip + 384, wk + kb, op + 384 + kb);
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s1_c128k128_h4w4_fwd_c1_t2(ip + col * 128, wk + kb, op + col * 128 + kb);
                 }
             }
         }
@@ -16282,7 +14605,8 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
             }
         }
@@ -16351,7 +14675,8 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -16559,7 +14884,8 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
             }
         }
@@ -16755,12 +15081,18 @@ static void conv3x3_s1_c256k256_h2w2_fwd(size_t n, const float *restrict x, cons
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
-                    conv3x3_s1_c256k256_h2w2_fwd_c1_t2(ip + 0, wk + kb * TAPS * IC, op + 0 + kb);
+                    for (int col = 0; col < 2; col += 2)
+                        conv3x3_s1_c256k256_h2w2_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
             }
         }
     }
 }
+
+/* The eval forward's caches of rearranged weights (917,552 floats) start here in
+ * the work area, after the BN statistics and the scratch; each is redone when
+ * r->params_epoch has moved since it was made. */
+enum { WORK_CACHE = 592512 };
 
 /* forward_train_stem: forward from stem. */
 static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *logits)
@@ -16938,11 +15270,11 @@ static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.downsample.0 + 1: conv 1x1/2 pad 0, 128->256, batch norm folded in (fused); 128x4x4 -> 256x2x2 */
-    RN_TIMED(30, conv1x1_s2_c128k256_h4w4_bn_fwd_eval(n, A + 4096 * n, P + 313664, Wk + 2688, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(30, conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(n, A + 4096 * n, P + 313664, Wk + WORK_CACHE + 16, (uint64_t *)(void *)(Wk + WORK_CACHE + 0), r->params_epoch, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 128->256, batch norm folded in, relu (fused); 128x4x4 -> 256x2x2 */
-    RN_TIMED(31, conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval(n, A + 4096 * n, P + 346944, Wk + 2688, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, A + 1024 * n, r->scratch, nt));
+    RN_TIMED(31, conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(n, A + 4096 * n, P + 346944, Wk + WORK_CACHE + 32800, (uint64_t *)(void *)(Wk + WORK_CACHE + 32784), r->params_epoch, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, A + 1024 * n, r->scratch, nt));
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 256->256, batch norm folded in, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
-    RN_TIMED(32, conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval(n, A + 1024 * n, P + 642368, Wk + 2688, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, A + 0 * n, A + 2048 * n, r->scratch, nt));
+    RN_TIMED(32, conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval(n, A + 1024 * n, P + 642368, Wk + WORK_CACHE + 327728, (uint64_t *)(void *)(Wk + WORK_CACHE + 327712), r->params_epoch, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, A + 0 * n, A + 2048 * n, r->scratch, nt));
 }
 
 /* forward_infer_head: forward from head. */
@@ -17086,6 +15418,7 @@ static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
  * backward reads kept in the training plan (74752 floats per image). */
 static void forward_train(rn_run *r, const float *x, float *logits)
 {
+    r->params_epoch++;   /* a training step changes the parameters after it: caches are stale */
     forward_train_stem(r, x, logits);
     forward_train_layer1_0(r, x, logits);
     forward_train_layer2_0(r, x, logits);
@@ -17508,9 +15841,9 @@ static const char *const profile_names[66] = {
     "forward_infer layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bn_fwd_eval",
     "forward_infer layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval",
     "forward_infer layer2.0.conv2 conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval",
-    "forward_infer layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bn_fwd_eval",
-    "forward_infer layer3.0.conv1 conv3x3_s2_c128k256_h4w4_bn_relu_fwd_eval",
-    "forward_infer layer3.0.conv2 conv3x3_s1_c256k256_h2w2_bn_add_relu_fwd_eval",
+    "forward_infer layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval",
+    "forward_infer layer3.0.conv1 conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval",
+    "forward_infer layer3.0.conv2 conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval",
     "forward_infer avgpool gap_c256_hw4_fwd",
     "forward_infer fc fc_i256o10_fwd",
     "backward fc fc_i256o10_bwd",
@@ -17589,9 +15922,9 @@ static const char summary[] =
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   4,951,872\n"
     "  activations per image:        94,208 inference, 299,008 training\n"
-    "  inference working memory:     2,359,296 + 94,208 n + 25,600 t (rearranged weights; activations; scratch)\n"
+    "  inference working memory:     0 + 94,208 n + 25,600 t (rearranged weights; activations; scratch)\n"
     "  training working memory:      7,311,168 + 299,008 n + 608,256 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 2,479,104, training 8,218,432\n";
+    "  at n = 1, t = 1:              inference 119,808, training 8,218,432\n";
 
 const rn_model resnet9_model = {
     .name = "resnet9",

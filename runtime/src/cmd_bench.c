@@ -333,6 +333,7 @@ static int validate(bench_ctx *c, int nv, int inject, const char *save_dir, benc
 
     memcpy(r->params, params0, sizeof(float) * m->param_floats);
     memcpy(r->stats, stats0, sizeof(float) * m->stats_floats);
+    rn_run_params_changed(r);
     rn_free(params0);
     rn_free(stats0);
     rn_free(stats_ref);
@@ -482,6 +483,7 @@ int rn_cmd_bench(const rn_model *m, int argc, char **argv)
     c.logits = rn_alloc(sizeof(float) * (size_t)cap * (size_t)m->classes);
     c.dlogits = rn_alloc(sizeof(float) * (size_t)cap * (size_t)m->classes);
     rn_weights_init(m, (uint64_t)seed, c.r->params, c.r->stats);
+    rn_run_params_changed(c.r);
     rn_rng g;
     rn_rng_seed(&g, (uint64_t)seed, 0x62656e63u /* "benc" */);
     draw_batch(&g, m, cap, c.x, c.labels);

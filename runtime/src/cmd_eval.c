@@ -9,6 +9,7 @@
  * Does not write files or train. */
 #include "resnetc/args.h"
 #include "resnetc/cli.h"
+#include "resnetc/runtime.h"
 #include "resnetc/data.h"
 #include "resnetc/run_data.h"
 #include "resnetc/safetensors.h"
@@ -117,6 +118,7 @@ int rn_cmd_eval(const rn_model *m, int argc, char **argv)
     r->threads = (int)threads;
     if (rn_weights_load(m, weights, r->params, r->stats) != 0)
         goto done;
+    rn_run_params_changed(r);
     const int K = m->classes;
     confusion = rn_alloc((size_t)K * K * sizeof(int64_t));
     double loss_sum;

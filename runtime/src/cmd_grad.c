@@ -75,6 +75,7 @@ int rn_cmd_grad(const rn_model *m, int argc, char **argv)
     r->bn_momentum = (float)momentum;
     if (rn_weights_load(m, weights, r->params, r->stats) != 0)
         goto done;
+    rn_run_params_changed(r);
     logits = rn_alloc((size_t)n * (size_t)m->classes * sizeof(float));
     dlogits = rn_alloc((size_t)n * (size_t)m->classes * sizeof(float));
     m->forward_train(r, (const float *)x.data, logits);

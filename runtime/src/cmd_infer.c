@@ -129,6 +129,7 @@ static int forward(const rn_model *m, const char *weights, const float *x, int t
         return -1;
     r->threads = (int)threads;
     int rc = rn_weights_load(m, weights, r->params, r->stats);
+    rn_run_params_changed(r);
     for (int start = 0; rc == 0 && start < total; start += chunk) {
         r->n = total - start < chunk ? total - start : chunk;
         m->forward_infer(r, x + (size_t)start * per_image, logits + (size_t)start * m->classes);

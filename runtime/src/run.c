@@ -123,3 +123,8 @@ void rn_run_destroy(rn_run *r)
 {
     rn_free(r);
 }
+
+void rn_run_params_changed(rn_run *r)
+{
+    r->params_epoch++;
+}

@@ -378,6 +378,7 @@ static int checkpoint_load(const rn_st_file *f, const rn_model *m, rn_run *r, rn
             rn_tensor_from_torch(ti, tmp, dst + ti->offset);
         }
     }
+    rn_run_params_changed(r);
     rn_free(tmp);
     int64_t rng[2];
     if (read_i64_tensor(f, "train.step", &ps->step, 1) != 0 ||
@@ -478,6 +479,7 @@ static void share_state(const rn_model *m, rn_run *r, rn_sgd *opt)
     if (rn_dist_size() < 2)
         return;
     rn_dist_bcast_f32(r->params, m->param_floats);
+    rn_run_params_changed(r);
     rn_dist_bcast_f32(r->stats, m->stats_floats);
     if (opt->buf != NULL)
         rn_dist_bcast_f32(opt->buf, m->param_floats);
@@ -662,6 +664,7 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
             rn_error("--zero-init-residual: model %s has no layerX.Y.bn2/bn3 weights", m->name);
             goto done;
         }
+        rn_run_params_changed(r);
         if (agree(lead ? (rn_write_file_atomic(csv_path, csv_header, sizeof csv_header - 1) !=
                               0 ||
                           rn_write_file_atomic(jsonl_path, "", 0) != 0)

@@ -202,6 +202,7 @@ static int parity(int n)
      * mode folds BN into the convolutions, which must not use the parameters of before */
     for (size_t i = 0; i < M->param_floats; i++)
         r->params[i] -= 0.05f * r->grads[i];
+    rn_run_params_changed(r);
     M->forward_infer(r, x, logits);
     rn_reference_forward(ref, n, r->params, r->stats, x, logits_ref, 0, r->bn_momentum, r->bn_eps);
     expect("eval logits", "after a step", rel_l2(logits, logits_ref, (size_t)n * M->classes), 1e-4);
@@ -342,6 +343,53 @@ static int determinism(int n)
     return same ? 0 : 1;
 }
 
+/* The eval forward's cache of rearranged weights (wide layers: model.c.in, WORK_CACHE): used
+ * while the parameters stay (a changed parameter without notice gives stale logits), and
+ * redone after rn_run_params_changed or a training step (then the reference's logits). */
+static int cache(int n)
+{
+    rn_run *r = new_run(n, 1);
+    rn_reference *ref = rn_reference_create(M, n);
+    const size_t in_count = (size_t)n * M->in_c * M->in_h * M->in_w, nl = (size_t)n * M->classes;
+    float *x = rn_alloc(sizeof(float) * in_count), *logits = rn_alloc(sizeof(float) * nl);
+    float *train_logits = rn_alloc(sizeof(float) * nl), *logits_ref = rn_alloc(sizeof(float) * nl);
+    int32_t *labels = rn_alloc(sizeof(int32_t) * (size_t)n);
+    random_model(1, r->params, r->stats);
+    random_batch(2, n, x, labels);
+    M->forward_infer(r, x, logits);
+    rn_reference_forward(ref, n, r->params, r->stats, x, logits_ref, 0, r->bn_momentum, r->bn_eps);
+    expect("eval logits", "first call", rel_l2(logits, logits_ref, nl), 1e-4);
+    M->forward_infer(r, x, logits);
+    expect("eval logits", "second call (cache)", rel_l2(logits, logits_ref, nl), 1e-4);
+
+    for (size_t i = 0; i < M->param_floats; i++)
+        r->params[i] *= 1.25f;
+    rn_reference_forward(ref, n, r->params, r->stats, x, logits_ref, 0, r->bn_momentum, r->bn_eps);
+    M->forward_infer(r, x, logits);   /* no notice: the cached weights are the old ones */
+    const double stale = rel_l2(logits, logits_ref, nl);
+    printf("%-5s %-13s %-40s rel err %.3e (must exceed 1e-3: the cache was used)\n",
+           stale > 1e-3 ? "ok" : "FAIL", "eval logits", "changed without notice", stale);
+    if (!(stale > 1e-3))
+        failures++;
+    rn_run_params_changed(r);
+    M->forward_infer(r, x, logits);
+    expect("eval logits", "after rn_run_params_changed", rel_l2(logits, logits_ref, nl), 1e-4);
+
+    /* a training step: forward_train moves the epoch itself */
+    M->forward_infer(r, x, logits);
+    for (size_t i = 0; i < M->param_floats; i++)
+        r->params[i] *= 0.8f;
+    M->forward_train(r, x, train_logits);
+    rn_reference_forward(ref, n, r->params, r->stats, x, logits_ref, 0, r->bn_momentum, r->bn_eps);
+    M->forward_infer(r, x, logits);
+    expect("eval logits", "after forward_train", rel_l2(logits, logits_ref, nl), 1e-4);
+
+    rn_free(x); rn_free(logits); rn_free(train_logits); rn_free(logits_ref); rn_free(labels);
+    rn_reference_destroy(ref);
+    rn_run_destroy(r);
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "parity";
@@ -361,6 +409,8 @@ int main(int argc, char **argv)
         return fd(n);
     if (!strcmp(mode, "determinism"))
         return determinism(n);
-    fprintf(stderr, "usage: %s parity|fd|determinism [batch]\n", argv[0]);
+    if (!strcmp(mode, "cache"))
+        return cache(n);
+    fprintf(stderr, "usage: %s parity|fd|determinism|cache [batch]\n", argv[0]);
     return 2;
 }

@@ -161,6 +161,12 @@ typedef struct rn_run {
      * statistics, the single-process results bit for bit. */
     rn_reduce_fn bn_reduce;
     void *bn_reduce_ctx;
+    /* The parameters' version. forward_infer keeps weights derived from params between
+     * calls (rearranged conv weights, in work) and redoes them when this has moved:
+     * forward_train increments it (a training step changes the parameters), and so must
+     * whoever changes params otherwise once a forward_infer has run (rn_run_params_changed,
+     * runtime.h); the runtime's loaders and commands do. */
+    uint64_t params_epoch;
 } rn_run;
 
 #endif /* RESNETC_MODEL_H */

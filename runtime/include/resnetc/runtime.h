@@ -26,6 +26,10 @@ void rn_run_destroy(rn_run *r);
  * (what `grad --input-grad` and training-with-input-gradient need). 0 on overflow. */
 size_t rn_run_bytes(const rn_model *m, int n, int training);
 
+/* Tell r's model that r->params changed (weights loaded or edited, outside a training
+ * step): the next forward_infer rebuilds what it derived from them (model.h, params_epoch). */
+void rn_run_params_changed(rn_run *r);
+
 /* 1 if this CPU has every feature in `features` (GCC __builtin_cpu_supports names, space
  * separated: "avx512f avx2 fma"; NULL or "" needs nothing), else 0 with the missing ones in
  * missing[0..cap). Names this runtime does not know count as missing. */
