@@ -643,8 +643,14 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 6; l++)
+                        __builtin_prefetch(next + ((size_t)r * 6 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
@@ -1041,8 +1047,14 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
@@ -1455,9 +1467,15 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             const float *rb = res + b * (OH * OW * OC);
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
@@ -1855,8 +1873,14 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -2269,9 +2293,15 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             const float *rb = res + b * (OH * OW * OC);
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
@@ -2669,8 +2699,14 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -3125,8 +3161,14 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -3601,9 +3643,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             const float *rb = res + b * (OH * OW * OC);
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
@@ -4059,8 +4107,14 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {

@@ -1908,8 +1908,14 @@ static void conv7x7_s2_c3k64_h32w32_stats_fwd(size_t n, const float *restrict x,
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 12; l++)
+                        __builtin_prefetch(next + ((size_t)r * 12 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -2544,8 +2550,14 @@ static void conv3x3_s1_c64k64_h8w8_stats_fwd(size_t n, const float *restrict x, 
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -2823,8 +2835,14 @@ static void conv1x1_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -3149,8 +3167,14 @@ static void conv3x3_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -3476,8 +3500,14 @@ static void conv3x3_s1_c128k128_h4w4_stats_fwd(size_t n, const float *restrict x
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -3684,8 +3714,14 @@ static void conv1x1_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -4018,8 +4054,14 @@ static void conv3x3_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -4353,8 +4395,14 @@ static void conv3x3_s1_c256k256_h2w2_stats_fwd(size_t n, const float *restrict x
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -6154,8 +6202,14 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 12; l++)
+                        __builtin_prefetch(next + ((size_t)r * 12 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -6610,8 +6664,14 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -7086,9 +7146,15 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             const float *rb = res + b * (OH * OW * OC);
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
@@ -7170,8 +7236,14 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -7387,8 +7459,14 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -7612,9 +7690,15 @@ static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float 
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             const float *rb = res + b * (OH * OW * OC);
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
@@ -7710,8 +7794,14 @@ static void conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(size_t n, const float *r
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -7942,8 +8032,14 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const flo
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -8182,9 +8278,15 @@ static void conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval(size_t n, const
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             const float *rb = res + b * (OH * OW * OC);
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
@@ -8633,8 +8735,14 @@ static void conv3x3_s1_c256k256_h2w2_bwd_data(size_t n, const float *restrict x,
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (1*a + 0, 1*b + 0) */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -9095,8 +9203,14 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -9408,8 +9522,14 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restric
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -9828,8 +9948,14 @@ static void conv3x3_s1_c128k128_h4w4_bwd_data(size_t n, const float *restrict x,
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (1*a + 0, 1*b + 0) */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -10279,8 +10405,14 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -10582,8 +10714,14 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -11201,8 +11339,14 @@ static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict x, c
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (1*a + 0, 1*b + 0) */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -11705,8 +11849,14 @@ static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict 
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (1*a + 0, 1*b + 0) */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -13610,8 +13760,14 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 12; l++)
+                        __builtin_prefetch(next + ((size_t)r * 12 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -14009,8 +14165,14 @@ static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const 
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -14071,8 +14233,14 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -14141,8 +14309,14 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -14342,8 +14516,14 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -14531,8 +14711,14 @@ static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, cons
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -14600,8 +14786,14 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -14670,8 +14862,14 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -14879,8 +15077,14 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -15076,8 +15280,14 @@ static void conv3x3_s1_c256k256_h2w2_fwd(size_t n, const float *restrict x, cons
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
+            /* the thread's next image, into the cache a slice per row while this one computes:
+             * its padding copy then finds it there instead of in memory */
+            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 32; l++)
+                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
