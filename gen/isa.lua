@@ -46,25 +46,29 @@ function M.simd(isa, c) return c % isa.unit == 0 end
 -- The channels of a register tile cut into blocks: `count` blocks of `kv` full vectors, then,
 -- where c is not a multiple of the vector width, one tail block whose last vector is masked
 -- to `lanes` lanes (alone when the channels fit in four vectors). Each block kind lists its
--- vectors' lanes and its tile width in pixels (the accumulator budget over its vectors).
+-- vectors' lanes and its tile width in pixels (the accumulator budget over its vectors);
+-- `kinds` lists the kinds present, main first, and `tail_at` is the tail's first channel.
 function M.blocks(isa, c)
   local vw = isa.vw
   local full, rem = math.floor(c / vw), c % vw
   local function kind(lanes) return { lanes = lanes, nv = #lanes, t = math.floor(isa.accumulators / #lanes),
                                       width = (#lanes - 1) * vw + lanes[#lanes] } end
-  local b = { count = 0 }
+  local b = { count = 0, kinds = {}, tail_at = 0 }
   if rem > 0 and full < 4 then
     local lanes = {}
     for v = 1, full do lanes[v] = vw end
     lanes[full + 1] = rem
     b.tail = kind(lanes)
-    return b
+  else
+    local kv = full % 4 == 0 and 4 or (full % 2 == 0 and 2 or 1)
+    local lanes = {}
+    for v = 1, kv do lanes[v] = vw end
+    b.main, b.count = kind(lanes), full / kv
+    b.tail_at = b.count * b.main.width
+    if rem > 0 then b.tail = kind({ rem }) end
   end
-  local kv = full % 4 == 0 and 4 or (full % 2 == 0 and 2 or 1)
-  local lanes = {}
-  for v = 1, kv do lanes[v] = vw end
-  b.main, b.count = kind(lanes), full / kv
-  if rem > 0 then b.tail = kind({ rem }) end
+  b.kinds[#b.kinds + 1] = b.main
+  b.kinds[#b.kinds + 1] = b.tail
   return b
 end
 
