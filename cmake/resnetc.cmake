@@ -33,17 +33,30 @@ find_program(RESNETC_LUA NAMES luajit lua5.4 lua REQUIRED
              DOC "Lua interpreter that runs the generator (LuaJIT or Lua 5.4)")
 
 set(RESNETC_ISAS generic avx2 avx512)
+
+# _resnetc_isa(<isa> <cflags var> <features var>): an ISA's compile flags (a list) and the CPU
+# features it needs (a list of GCC names), from gen/isa.lua through `resnetc.lua isa`.
+function(_resnetc_isa isa cflags_var features_var)
+  execute_process(COMMAND ${RESNETC_LUA} ${RESNETC_ROOT}/gen/resnetc.lua isa ${isa}
+                  OUTPUT_VARIABLE _out ERROR_VARIABLE _err RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "resnetc: ISA '${isa}': ${_err}")
+  endif()
+  string(REGEX MATCH "cflags=([^\n]*)" _m "${_out}")
+  separate_arguments(_flags UNIX_COMMAND "${CMAKE_MATCH_1}")
+  string(REGEX MATCH "cpu_features=([^\n]*)" _m "${_out}")
+  separate_arguments(_features UNIX_COMMAND "${CMAKE_MATCH_1}")
+  set(${cflags_var} ${_flags} PARENT_SCOPE)
+  set(${features_var} ${_features} PARENT_SCOPE)
+endfunction()
+
 if(NOT DEFINED RESNETC_ISA)
   # the best ISA this machine runs: a program built for it that asks the CPU
   include(CheckCSourceRuns)
   set(_isa generic)
   foreach(_probe avx2 avx512)
-    execute_process(COMMAND ${RESNETC_LUA} ${RESNETC_ROOT}/gen/resnetc.lua isa ${_probe}
-                    OUTPUT_VARIABLE _out RESULT_VARIABLE _rc)
-    string(REGEX MATCH "cflags=([^\n]*)" _m "${_out}")
-    set(CMAKE_REQUIRED_FLAGS "${CMAKE_MATCH_1}")
-    string(REGEX MATCH "cpu_features=([^\n]*)" _m "${_out}")
-    string(REPLACE " " ";" _features "${CMAKE_MATCH_1}")
+    _resnetc_isa(${_probe} _flags _features)
+    string(REPLACE ";" " " CMAKE_REQUIRED_FLAGS "${_flags}")
     set(_test "")
     foreach(_f IN LISTS _features)
       string(APPEND _test " && __builtin_cpu_supports(\"${_f}\")")
@@ -51,7 +64,7 @@ if(NOT DEFINED RESNETC_ISA)
     check_c_source_runs("int main(void) { __builtin_cpu_init(); return !(1${_test}); }"
                         RESNETC_HOST_HAS_${_probe})
     unset(CMAKE_REQUIRED_FLAGS)
-    if(_rc EQUAL 0 AND RESNETC_HOST_HAS_${_probe})
+    if(RESNETC_HOST_HAS_${_probe})
       set(_isa ${_probe})
     endif()
   endforeach()
@@ -63,17 +76,6 @@ if(NOT RESNETC_ISA IN_LIST RESNETC_ISAS)
 endif()
 message(STATUS "resnetc: generated kernels for ISA ${RESNETC_ISA}")
 
-# _resnetc_isa_cflags(<isa> <var>): the compile flags of an ISA, from gen/isa.lua.
-function(_resnetc_isa_cflags isa var)
-  execute_process(COMMAND ${RESNETC_LUA} ${RESNETC_ROOT}/gen/resnetc.lua isa ${isa}
-                  OUTPUT_VARIABLE _out ERROR_VARIABLE _err RESULT_VARIABLE _rc)
-  if(NOT _rc EQUAL 0)
-    message(FATAL_ERROR "resnetc: ISA '${isa}': ${_err}")
-  endif()
-  string(REGEX MATCH "cflags=([^\n]*)" _m "${_out}")
-  separate_arguments(_flags UNIX_COMMAND "${CMAKE_MATCH_1}")
-  set(${var} ${_flags} PARENT_SCOPE)
-endfunction()
 
 if(NOT DEFINED RESNETC_GENERIC_CFLAGS)
   include(CheckCCompilerFlag)
@@ -104,7 +106,7 @@ function(resnetc_add_model name)
     set(ARG_MODE full)
   endif()
   if(NOT ARG_ISA STREQUAL "generic")
-    _resnetc_isa_cflags(${ARG_ISA} _isa_flags)
+    _resnetc_isa(${ARG_ISA} _isa_flags _unused)
   elseif("GENERIC_CFLAGS" IN_LIST ARG_KEYWORDS_MISSING_VALUES)
     set(_isa_flags "")                          # given empty: the compiler's baseline
   elseif(DEFINED ARG_GENERIC_CFLAGS)
