@@ -7,7 +7,7 @@
 -- that feeds it: the conv's epilogue scales and shifts its accumulators, adds the shortcut
 -- and clamps, and no BN pass over memory remains (the plan gives the conv's output and the
 -- group's output one buffer).
--- Provides groups(g, plan, mode); the layer kinds emit the fused kernels.
+-- Provides groups(g, plan, mode, isa) and stats_pairs(g, isa); the layer kinds emit the fused kernels.
 local isa_mod = require("isa")
 
 local M = {}
