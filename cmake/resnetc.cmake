@@ -1,5 +1,5 @@
 # resnetc_add_model(<name> SPEC <file.lua> [ISA generic|avx2|avx512] [OUTPUT_DIR <dir>]
-#                   [MODE full|infer] [GENERIC_CFLAGS <flag>...])
+#                   [MODE full|infer] [CONV auto|direct|f2|f4] [GENERIC_CFLAGS <flag>...])
 #
 # Generates C for the spec at build time (re-run when the spec, the generator or a template
 # changes) and builds, with MODE full (the default):
@@ -9,6 +9,9 @@
 #   <name>_infer   a static library with the inference-only model (<name>_infer.h): no
 #                  dependency on the runtime; OpenMP threads when OpenMP::OpenMP_C exists
 # The generated sources go to OUTPUT_DIR (default: <build>/generated/<name>).
+# CONV (gen/winograd.lua): the algorithm of 3x3 stride-1 convolutions, RESNETC_CONV by default
+# (auto: the generator's cost model picks direct or Winograd per layer; direct; f2 or f4:
+# Winograd F(2x2, 3x3) or F(4x4, 3x3) wherever it fits).
 # ISA (gen/isa.lua): RESNETC_ISA by default, which is the best the build machine runs (avx512,
 # avx2, else generic: probed once, at the first configure). The compile flags of avx2 and
 # avx512 come from the generator (`resnetc.lua isa NAME`). The generic ISA is portable source; the compiler flags choose the SIMD it becomes:
@@ -91,8 +94,11 @@ if(NOT DEFINED RESNETC_GENERIC_CFLAGS)
       "Compiler flags of generic-ISA models (the SIMD target of the portable vector code); empty: the compiler's baseline")
 endif()
 
+set(RESNETC_CONV auto CACHE STRING "Algorithm of 3x3 stride-1 convolutions: auto, direct, f2 or f4 (gen/winograd.lua)")
+set_property(CACHE RESNETC_CONV PROPERTY STRINGS auto direct f2 f4)
+
 function(resnetc_add_model name)
-  cmake_parse_arguments(ARG "" "SPEC;ISA;OUTPUT_DIR;MODE" "GENERIC_CFLAGS" ${ARGN})
+  cmake_parse_arguments(ARG "" "SPEC;ISA;OUTPUT_DIR;MODE;CONV" "GENERIC_CFLAGS" ${ARGN})
   if(NOT ARG_SPEC)
     message(FATAL_ERROR "resnetc_add_model(${name}): SPEC is required")
   endif()
@@ -104,6 +110,12 @@ function(resnetc_add_model name)
   endif()
   if(NOT ARG_MODE)
     set(ARG_MODE full)
+  endif()
+  if(NOT ARG_CONV)
+    set(ARG_CONV ${RESNETC_CONV})
+  endif()
+  if(NOT ARG_CONV MATCHES "^(auto|direct|f2|f4)$")
+    message(FATAL_ERROR "resnetc_add_model(${name}): CONV: expected auto, direct, f2 or f4, got '${ARG_CONV}'")
   endif()
   if(NOT ARG_ISA STREQUAL "generic")
     _resnetc_isa(${ARG_ISA} _isa_flags _unused)
@@ -124,9 +136,9 @@ function(resnetc_add_model name)
     add_custom_command(
       OUTPUT ${_out}
       COMMAND ${RESNETC_LUA} ${RESNETC_ROOT}/gen/resnetc.lua generate ${ARG_SPEC}
-              --name ${name} --isa ${ARG_ISA} --mode infer --out ${ARG_OUTPUT_DIR}
+              --name ${name} --isa ${ARG_ISA} --conv ${ARG_CONV} --mode infer --out ${ARG_OUTPUT_DIR}
       DEPENDS ${ARG_SPEC} ${_gen_deps}
-      COMMENT "resnetc: generating ${name}_infer (${ARG_ISA}, inference only) from ${ARG_SPEC}"
+      COMMENT "resnetc: generating ${name}_infer (${ARG_ISA}, conv ${ARG_CONV}, inference only) from ${ARG_SPEC}"
       VERBATIM)
     add_library(${name}_infer STATIC ${ARG_OUTPUT_DIR}/${name}_infer.c)
     target_include_directories(${name}_infer PUBLIC ${ARG_OUTPUT_DIR})
@@ -145,9 +157,9 @@ function(resnetc_add_model name)
   add_custom_command(
     OUTPUT ${_out}
     COMMAND ${RESNETC_LUA} ${RESNETC_ROOT}/gen/resnetc.lua generate ${ARG_SPEC}
-            --name ${name} --isa ${ARG_ISA} --out ${ARG_OUTPUT_DIR}
+            --name ${name} --isa ${ARG_ISA} --conv ${ARG_CONV} --out ${ARG_OUTPUT_DIR}
     DEPENDS ${ARG_SPEC} ${_gen_deps}
-    COMMENT "resnetc: generating ${name} (${ARG_ISA}) from ${ARG_SPEC}"
+    COMMENT "resnetc: generating ${name} (${ARG_ISA}, conv ${ARG_CONV}) from ${ARG_SPEC}"
     VERBATIM)
 
   add_library(${name}_model STATIC ${ARG_OUTPUT_DIR}/${name}.c)

@@ -2,9 +2,10 @@
 --
 --   resnetc.lua summary  SPEC                        per-layer table and exact totals
 --   resnetc.lua generate SPEC --out DIR [--name N] [--isa generic|avx2|avx512] [--mode full|infer]
---                                                    write DIR/N.c, DIR/N.h, DIR/N_main.c
+--                        [--conv auto|direct|f2|f4]  write DIR/N.c, DIR/N.h, DIR/N_main.c
 --                                                    (--mode infer: DIR/N_infer.c, DIR/N_infer.h,
---                                                    eval-mode forward without the runtime)
+--                                                    eval-mode forward without the runtime;
+--                                                    --conv: the 3x3 stride-1 algorithm, gen/winograd.lua)
 --   resnetc.lua check    SPEC                        validate only
 --   resnetc.lua isa      NAME                        the ISA's compile flags and CPU features
 --                                                    (gen/isa.lua), two lines, for CMake
@@ -27,6 +28,7 @@ local function usage()
 usage: resnetc.lua summary  SPEC
        resnetc.lua check    SPEC
        resnetc.lua generate SPEC --out DIR [--name NAME] [--isa generic|avx2|avx512] [--mode full|infer]
+                            [--conv auto|direct|f2|f4]
        resnetc.lua isa      NAME
 ]])
   os.exit(2)
@@ -101,7 +103,7 @@ local function main(args)
     return
   end
   if cmd == "generate" then
-    local flags = parse_flags(args, 3, { out = true, name = true, isa = true, mode = true })
+    local flags = parse_flags(args, 3, { out = true, name = true, isa = true, mode = true, conv = true })
     if not flags.out then io.stderr:write("resnetc: generate needs --out DIR\n"); usage() end
     local isa = flags.isa or "generic"
     local known, why = require("isa").get(isa)
@@ -114,6 +116,14 @@ local function main(args)
       io.stderr:write("resnetc: --mode: expected full or infer, got '" .. mode .. "'\n")
       os.exit(2)
     end
+    local conv = flags.conv or "auto"
+    local policies = require("winograd").policies
+    local ok = false
+    for _, p in ipairs(policies) do ok = ok or p == conv end
+    if not ok then
+      io.stderr:write("resnetc: --conv: expected " .. table.concat(policies, ", ") .. ", got '" .. conv .. "'\n")
+      os.exit(2)
+    end
     local name = flags.name or spec.name
     if not name:match("^[%a_][%w_]*$") then
       io.stderr:write("resnetc: --name: expected a C identifier, got '" .. name .. "'\n")
@@ -121,8 +131,9 @@ local function main(args)
     end
     local emit = require("emit")
     local files = emit.generate(resnet.build(spec), {
-      name = name, isa = isa, mode = mode, spec_path = shown, version = VERSION, templates = root .. "/templates",
-      command = string.format("gen/resnetc.lua generate %s --name %s --isa %s", shown, name, isa),
+      name = name, isa = isa, mode = mode, conv = conv, spec_path = shown, version = VERSION, templates = root .. "/templates",
+      command = string.format("gen/resnetc.lua generate %s --name %s --isa %s%s", shown, name, isa,
+                              conv ~= "auto" and (" --conv " .. conv) or ""),
     })
     local out = require("output")
     out.write_all(flags.out, files)

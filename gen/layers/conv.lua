@@ -2,6 +2,7 @@
 -- Attributes: k (output channels), kh, kw, stride, pad. Weights HWIO in the params buffer,
 -- OIHW in the state dict. Backward: data (into the input's gradient) and weights.
 local isa_mod = require("isa")
+local winograd = require("winograd")
 
 local format = string.format
 
@@ -142,6 +143,47 @@ local function backward_weights_plan(L, p, isa)
   return q
 end
 
+-- Winograd F(m x m, 3 x 3) for a 3x3 stride-1 pass (templates/conv_winograd.c.in), forward or
+-- (transpose) backward-data; or nil where the generator's policy (`--conv`, gen/winograd.lua)
+-- keeps the direct kernel. A chunk of work is TR tile rows of each of IPC images: about
+-- WINO_TILES tiles, for the products to reuse each block of transformed weights, and the
+-- transformed input and products (a^2 floats x (IC + OC) per tile) within WINO_BYTES of L2.
+local WINO_TILES, WINO_BYTES = 32, 128 * 1024
+
+local function winograd_plan(e, p, transpose, acc)
+  local m = winograd.choose(e.model.opts.conv or "auto", e.isa, p)
+  if not m then return nil end
+  local F = winograd.F[m]
+  local ic, oc = transpose and p.K or p.C, transpose and p.C or p.K
+  local b = isa_mod.blocks(e.isa, oc)
+  local ntc, rows = p.OW / m, p.OH / m
+  local tile_bytes = F.a * F.a * (ic + oc) * 4
+  local tr, ipc = 1, 1
+  if rows * ntc * tile_bytes <= WINO_BYTES then
+    tr = rows
+    ipc = math.max(1, math.min(math.ceil(WINO_TILES / (rows * ntc)), math.floor(WINO_BYTES / (rows * ntc * tile_bytes))))
+  else
+    for d = rows, 1, -1 do
+      if rows % d == 0 and d * ntc * tile_bytes <= WINO_BYTES and (d * ntc <= WINO_TILES or d == 1) then tr = d; break end
+    end
+  end
+  local tpc = tr * ntc
+  local tw = 1   -- register tile: the widest that divides a chunk's tiles per image
+  for d = math.min(tpc, b.main.t), 1, -1 do
+    if tpc % d == 0 then tw = d; break end
+  end
+  local q = { IH = p.H, IW = p.W, IC = ic, OH = p.OH, OW = p.OW, OC = oc,
+              MT = m, A = F.a, BT = F.BT, G = F.G, AT = F.AT, KB = b.main.width, KV = b.main.nv, TW = tw,
+              TR = tr, NTC = ntc, TPC = tpc, IPC = ipc, NT = ipc * tpc, NCH = rows / tr, TAPS = F.a * F.a,
+              PREP = true, ACC = acc or 0, TRANSPOSE = transpose, BN = false, RES = false, RELU = false,
+              STATS = false, CACHE = false }
+  if transpose then q.IH, q.IW, q.OH, q.OW = p.OH, p.OW, p.H, p.W end
+  q.HP, q.WP = q.IH + 2, q.IW + 2   -- the input padded by 1 on every side
+  q.PF = math.ceil(q.IH * q.IW * ic * 4 / 64 / q.NCH)   -- 64-byte lines of the next image per chunk
+  q.scratch = q.HP * q.WP * ic + q.TAPS * q.NT * (ic + oc)   -- per thread
+  return q
+end
+
 -- The weight arguments of a correlation pass: w, and where the kernel rearranges it first
 -- (plan.PREP), the work buffer it rearranges it into: in the eval forward of the full model a
 -- cache that outlives the call (with its tag and the parameters' epoch: q.CACHE), else
@@ -158,31 +200,33 @@ end
 -- BN's scale and shift, then the group's residual add and ReLU, and writes the group's output.
 local function forward_folded(L, e, grp)
   local sig, p = shape(L)
-  local q = forward_plan(L, p, e.isa)
+  local q, file = winograd_plan(e, p, false), "conv_winograd.c.in"
+  if q then sig = sig .. "_f" .. q.MT else q, file = forward_plan(L, p, e.isa), "conv_simd.c.in" end
   q.BN, q.RES, q.RELU = true, grp.add ~= nil, grp.relu ~= nil
   local bn = grp.bn
   local w = weights(e, L, q)
   local name = sig .. "_bn" .. (q.RES and "_add" or "") .. (q.RELU and "_relu" or "") .. (q.CACHE and "_cached" or "")
                .. "_fwd_eval"
-  local fn = e:kernel(name, "conv_simd.c.in", q, L)
+  local fn = e:kernel(name, file, q, L)
   local out = grp.relu and grp.relu.output or bn.output
   local res = grp.add and (e:x(grp.add.inputs[2]) .. ", ") or ""
   e:call("%s(n, %s, %s, %s, %s, %s, %s, r->bn_eps, %s%s, %s, nt);", fn, e:x(L.inputs[1]), w,
-         e:p(bn.gamma), e:p(bn.beta), e:s(bn.mean), e:s(bn.var), res, e:x(out), e:thread_scratch(q.HP * q.WP * q.IC))
+         e:p(bn.gamma), e:p(bn.beta), e:s(bn.mean), e:s(bn.var), res, e:x(out), e:thread_scratch(q.scratch or q.HP * q.WP * q.IC))
 end
 
 function M.forward(L, e, grp)
   if grp then return forward_folded(L, e, grp) end
   local sig, p = shape(L)
   if isa_mod.simd(e.isa, p.K) then
-    local q = forward_plan(L, p, e.isa)
+    local q, file = winograd_plan(e, p, false), "conv_winograd.c.in"
+    if q then sig = sig .. "_f" .. q.MT else q, file = forward_plan(L, p, e.isa), "conv_simd.c.in" end
     -- training: the BN after this conv takes its batch statistics from the epilogue (gen/fuse.lua)
     local bn = e:stats_partner(L)
     q.STATS = bn ~= nil
     local w = weights(e, L, q)
-    local fn = e:kernel(sig .. (q.STATS and "_stats" or "") .. (q.CACHE and "_cached" or "") .. "_fwd", "conv_simd.c.in", q, L)
+    local fn = e:kernel(sig .. (q.STATS and "_stats" or "") .. (q.CACHE and "_cached" or "") .. "_fwd", file, q, L)
     e:call("%s(n, %s, %s, %s%s, %s, nt);", fn, e:x(L.inputs[1]), w, bn and (e:s(bn.mean) .. ", ") or "",
-           e:x(L.output), e:thread_scratch(q.HP * q.WP * q.IC + (bn and 4 * p.K or 0)))
+           e:x(L.output), e:thread_scratch((q.scratch or q.HP * q.WP * q.IC) + (bn and 4 * p.K or 0)))
   else
     local fn = e:kernel(sig .. "_fwd", "conv_fwd.c.in", p, L)
     e:call("%s(n, %s, %s, %s);", fn, e:x(L.inputs[1]), e:p(L.weight), e:x(L.output))
@@ -208,13 +252,14 @@ function M.backward(L, e)
   end
   if e:wants_grad(x) then
     local acc = e:accumulate(x, L)
-    local name = sig .. "_bwd_data" .. (acc == 1 and "_acc" or "")
+    local wq = isa_mod.simd(e.isa, p.C) and winograd_plan(e, p, true, acc)
+    local name = sig .. (wq and ("_f" .. wq.MT) or "") .. "_bwd_data" .. (acc == 1 and "_acc" or "")
     if isa_mod.simd(e.isa, p.C) then
-      local q = backward_data_plan(L, p, acc, e.isa)
+      local q = wq or backward_data_plan(L, p, acc, e.isa)
       local w = weights(e, L, q)
-      local fn = e:kernel(name, "conv_simd.c.in", q, L)
+      local fn = e:kernel(name, wq and "conv_winograd.c.in" or "conv_simd.c.in", q, L)
       e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:dx(L.output), w, e:dx(x),
-             e:thread_scratch(q.HP * q.WP * q.IC))
+             e:thread_scratch(q.scratch or q.HP * q.WP * q.IC))
     else
       p.ACC = acc
       local fn = e:kernel(name, "conv_bwd_data.c.in", p, L)

@@ -1,0 +1,62 @@
+-- gen/winograd.lua: Winograd's minimal filtering F(m x m, 3 x 3) (Lavin and Gray, "Fast
+-- Algorithms for Convolutional Neural Networks", 2016) as data, and which convolutions take it.
+-- An output tile of m x m pixels comes from an input tile of a x a (a = m + 2) as
+--   Y = A^T [ (G g G^T) (.) (B^T d B) ] A
+-- per pair of channels, the elementwise products (.) summed over the input channels: a^2
+-- matrix products of [tiles x IC] by [IC x OC] instead of 9 m^2 multiply-adds per pixel pair.
+-- templates/conv_winograd.c.in writes the transforms out as straight-line vector code.
+local M = {}
+
+-- B^T (a x a) and A^T (m x a) have small integer entries; G (a x 3) is written as C constant
+-- expressions, rounded once to float by the compiler.
+M.F = {
+  [2] = {
+    m = 2, a = 4,
+    BT = { { 1, 0, -1, 0 }, { 0, 1, 1, 0 }, { 0, -1, 1, 0 }, { 0, 1, 0, -1 } },
+    G = { { "1.0f", "0.0f", "0.0f" }, { "0.5f", "0.5f", "0.5f" }, { "0.5f", "-0.5f", "0.5f" }, { "0.0f", "0.0f", "1.0f" } },
+    AT = { { 1, 1, 1, 0 }, { 0, 1, -1, -1 } },
+  },
+  [4] = {
+    m = 4, a = 6,
+    BT = { { 4, 0, -5, 0, 1, 0 }, { 0, -4, -4, 1, 1, 0 }, { 0, 4, -4, -1, 1, 0 },
+           { 0, -2, -1, 2, 1, 0 }, { 0, 2, -1, -2, 1, 0 }, { 0, 4, 0, -5, 0, 1 } },
+    G = { { "1.0f / 4", "0.0f", "0.0f" }, { "-1.0f / 6", "-1.0f / 6", "-1.0f / 6" },
+          { "-1.0f / 6", "1.0f / 6", "-1.0f / 6" }, { "1.0f / 24", "1.0f / 12", "1.0f / 6" },
+          { "1.0f / 24", "-1.0f / 12", "1.0f / 6" }, { "0.0f", "0.0f", "1.0f" } },
+    AT = { { 1, 1, 1, 1, 1, 0 }, { 0, 1, -1, 2, -2, 0 }, { 0, 1, 1, 4, 4, 0 }, { 0, 1, -1, 8, -8, 1 } },
+  },
+}
+
+-- Whether a convolution of shape p (conv.lua: C, K, KH, KW, S, P, OH, OW) can take F(m x m, 3 x 3)
+-- on this ISA: 3x3, stride 1, pad 1, channels in whole vectors, output divisible into tiles.
+function M.fits(isa, p, m)
+  return p.KH == 3 and p.KW == 3 and p.S == 1 and p.P == 1 and p.C % isa.vw == 0 and p.K % isa.vw == 0
+         and p.OH % m == 0 and p.OW % m == 0
+end
+
+-- The tile size for conv shape p under the generator's policy (`--conv`): nil for direct.
+--   direct  never Winograd
+--   f2, f4  F(2x2, 3x3) / F(4x4, 3x3) wherever it fits
+--   auto    the cost model below
+function M.choose(policy, isa, p)
+  if policy == "direct" then return nil end
+  if policy == "f2" or policy == "f4" then
+    local m = policy == "f2" and 2 or 4
+    return M.fits(isa, p, m) and m or nil
+  end
+  return M.model(isa, p)
+end
+
+M.policies = { "auto", "direct", "f2", "f4" }
+
+-- The cost model of `auto`: the larger tile wherever it fits (4x fewer multiplications than
+-- direct, against 2.25x for F(2x2)), else F(2x2). Measured per layer with bench/conv_layers
+-- (docs/benchmarks.md): on ResNet-20's 16- and 32-channel layers F(4x4) ran 1.5-1.65x faster
+-- than direct and F(2x2) 1.1-1.3x; on the 64-channel 8x8 maps both about 1.2x.
+function M.model(isa, p)
+  if M.fits(isa, p, 4) then return 4 end
+  if M.fits(isa, p, 2) then return 2 end
+  return nil
+end
+
+return M
