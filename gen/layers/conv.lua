@@ -181,6 +181,12 @@ local function winograd_plan(e, p, transpose, acc)
   q.HP, q.WP = q.IH + 2, q.IW + 2   -- the input padded by 1 on every side
   q.PF = math.ceil(q.IH * q.IW * ic * 4 / 64 / q.NCH)   -- 64-byte lines of the next image per chunk
   q.scratch = q.HP * q.WP * ic + q.TAPS * q.NT * (ic + oc)   -- per thread
+  -- backward-weights: register tiles of R input channels by one block's vectors
+  q.R = 1
+  for d = math.min(ic, math.floor(e.isa.accumulators / b.main.nv)), 1, -1 do
+    if ic % d == 0 then q.R = d; break end
+  end
+  q.WEIGHTS = false
   return q
 end
 
@@ -236,7 +242,14 @@ end
 function M.backward(L, e)
   local sig, p = shape(L)
   local x = L.inputs[1]
-  if isa_mod.simd(e.isa, p.K) then
+  local wq = isa_mod.simd(e.isa, p.K) and winograd_plan(e, p, false)
+  if wq then
+    -- Winograd: each thread's dU (a^2 x C x K floats) beside its chunk buffers
+    wq.WEIGHTS = true
+    local fn = e:kernel(sig .. "_f" .. wq.MT .. "_bwd_weights", "conv_winograd.c.in", wq, L)
+    e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:x(x), e:dx(L.output), e:dp(L.weight),
+           e:thread_scratch(wq.TAPS * p.C * p.K + wq.scratch))
+  elseif isa_mod.simd(e.isa, p.K) then
     local q = backward_weights_plan(L, p, e.isa)
     if q.BY_BLOCK then
       local fn = e:kernel(sig .. "_bwd_weights", "conv_bwd_weights_by_block.c.in", q, L)

@@ -4,7 +4,7 @@
  *   check_winograd_<model> [batch]
  *
  * Every distinct conv kernel of the model (compiled in with -DRN_TEST_MODEL=<name>_model)
- * whose forward or backward-data kernel is a Winograd one (its name carries _f2 or _f4: F(2x2,
+ * whose forward, backward-data or backward-weights kernel is a Winograd one (its name carries _f2 or _f4: F(2x2,
  * 3x3) or F(4x4, 3x3)) runs on random inputs, weights and output gradients; its output's
  * relative L2 error ||out - ref|| / ||ref|| against the float64 reference must be at most
  * 1e-5 for F(2x2, 3x3) and 1e-4 for F(4x4, 3x3) (the issue's bounds; F(4x4)'s transforms
@@ -77,6 +77,28 @@ static void ref_bwd_data(const shape *s, const float *dy, const float *w, double
             }
 }
 
+/* dw[i][j][c][k] = sum over images and output pixels of x[n][ih][iw][c] dy[n][oh][ow][k] */
+static void ref_bwd_weights(const shape *s, const float *x, const float *dy, double *dw)
+{
+    memset(dw, 0, sizeof(double) * (size_t)s->kh * s->kw * s->c * s->k);
+    for (int b = 0; b < s->n; b++)
+        for (int oy = 0; oy < s->oh; oy++)
+            for (int ox = 0; ox < s->ow; ox++) {
+                const float *g = dy + (((size_t)b * s->oh + oy) * s->ow + ox) * s->k;
+                for (int i = 0; i < s->kh; i++)
+                    for (int j = 0; j < s->kw; j++) {
+                        const int iy = oy * s->stride - s->pad + i, ix = ox * s->stride - s->pad + j;
+                        if (iy < 0 || iy >= s->h || ix < 0 || ix >= s->w)
+                            continue;
+                        const float *in = x + (((size_t)b * s->h + iy) * s->w + ix) * s->c;
+                        double *out = dw + ((size_t)(i * s->kw + j) * s->c) * s->k;
+                        for (int c = 0; c < s->c; c++)
+                            for (int k = 0; k < s->k; k++)
+                                out[(size_t)c * s->k + k] += (double)in[c] * g[k];
+                    }
+            }
+}
+
 static double rel_l2(const float *a, const double *ref, size_t count)
 {
     double num = 0.0, den = 0.0;
@@ -130,7 +152,8 @@ int main(int argc, char **argv)
         int seen = 0;
         for (int j = 0; j < i && !seen; j++)
             seen = !strcmp(e->fwd_kernel, M->convs[j].fwd_kernel) &&
-                   !strcmp(e->bwd_data_kernel, M->convs[j].bwd_data_kernel);
+                   !strcmp(e->bwd_data_kernel, M->convs[j].bwd_data_kernel) &&
+                   !strcmp(e->bwd_weights_kernel, M->convs[j].bwd_weights_kernel);
         if (seen)
             continue;
         const rn_layer_info *L = &M->layers[e->layer];
@@ -141,15 +164,22 @@ int main(int argc, char **argv)
         float *x = random_floats(&g, nx, 1.0f), *dy = random_floats(&g, ny, 1.0f);
         float *w = random_floats(&g, nw, (float)sqrt(2.0 / ((double)s.kh * s.kw * s.c)));
         float *y = rn_alloc(sizeof(float) * ny), *dx = rn_alloc(sizeof(float) * nx);
-        double *ref = rn_alloc(sizeof(double) * (nx > ny ? nx : ny));
-        for (int d = 0; d < 2; d++) {
-            const char *kernel = d == 0 ? e->fwd_kernel : e->bwd_data_kernel;
+        float *dw = rn_alloc(sizeof(float) * nw);
+        const size_t most = nx > ny ? (nx > nw ? nx : nw) : (ny > nw ? ny : nw);
+        double *ref = rn_alloc(sizeof(double) * most);
+        for (int d = 0; d < 3; d++) {
+            const char *kernel = d == 0 ? e->fwd_kernel : d == 1 ? e->bwd_data_kernel : e->bwd_weights_kernel;
             const double tol = bound(kernel, &wino);
             double err;
             if (d == 0) {
                 ref_fwd(&s, x, w, ref);
                 e->fwd(r, x, w, y);
                 err = rel_l2(y, ref, ny);
+            } else if (d == 2) {
+                ref_bwd_weights(&s, x, dy, ref);
+                memset(dw, 0xff, sizeof(float) * nw);
+                e->bwd_weights(r, x, dy, dw);
+                err = rel_l2(dw, ref, nw);
             } else {
                 ref_bwd_data(&s, dy, w, ref);
                 memset(dx, 0xff, sizeof(float) * nx);   /* NaN: every element must be written */
@@ -161,10 +191,10 @@ int main(int argc, char **argv)
             failures += !ok;
             checked++;
         }
-        rn_free(x), rn_free(dy), rn_free(w), rn_free(y), rn_free(dx), rn_free(ref);
+        rn_free(x), rn_free(dy), rn_free(w), rn_free(y), rn_free(dx), rn_free(dw), rn_free(ref);
     }
     rn_run_destroy(r);
-    printf("check_winograd: %s (%s): %d kernels checked against float64, %d of them Winograd, %d failed\n",
+    printf("check_winograd: %s (%s): %d kernel directions checked against float64, %d of them Winograd, %d failed\n",
            M->name, M->isa, checked, wino, failures);
     if (wino == 0) {
         fprintf(stderr, "check_winograd: %s has no Winograd kernel: nothing was tested\n", M->name);
