@@ -34,6 +34,7 @@ static inline void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
 static inline vf vset1(float x) { return (vf){ x, x, x, x, x, x, x, x }; }
 static inline vf vzero(void) { return (vf){ 0 }; }
 static inline vf vadd(vf a, vf b) { return a + b; }
+static inline vf vsub(vf a, vf b) { return a - b; }
 static inline vf vmul(vf a, vf b) { return a * b; }
 static inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
 static inline vf vneg(vf a) { return -a; }
@@ -53,6 +54,7 @@ static inline void vstore(float *p, vf v) { memcpy(p, &v.lo, 16); memcpy(p + 4, 
 static inline vf vset1(float x) { return (vf){ { x, x, x, x }, { x, x, x, x } }; }
 static inline vf vzero(void) { return vset1(0.0f); }
 static inline vf vadd(vf a, vf b) { return (vf){ a.lo + b.lo, a.hi + b.hi }; }
+static inline vf vsub(vf a, vf b) { return (vf){ a.lo - b.lo, a.hi - b.hi }; }
 static inline vf vmul(vf a, vf b) { return (vf){ a.lo * b.lo, a.hi * b.hi }; }
 static inline vf vfma(vf a, vf b, vf c) { return (vf){ a.lo * b.lo + c.lo, a.hi * b.hi + c.hi }; }
 static inline vf vneg(vf a) { return (vf){ -a.lo, -a.hi }; }
@@ -702,417 +704,319 @@ static void bn_c16_hw1024_relu_stats_fwd(size_t n, const float *restrict x, floa
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_stats_fwd: conv 3x3/1 pad 1, 16->16, forward.
+/* conv3x3_s1_c16k16_h32w32_f4_stats_fwd: conv 3x3/1 pad 1, 16->16, forward.
  * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
-static inline void conv3x3_s1_c16k16_h32w32_stats_fwd_c1_t6(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c16k16_h32w32_f4_stats_fwd_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 16, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
+        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
+        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
+        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
+        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
+        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c16k16_h32w32_f4_stats_fwd_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 16 + 0);
+        const vf w1 = vload(up + c * 16 + 8);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
+        const vf b1 = vbcast(vp + 16 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 32 + c);
+        const vf b2 = vbcast(vp + 32 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 48 + c);
+        const vf b3 = vbcast(vp + 48 + c);
         a3_0 = vfma(b3, w0, a3_0);
         a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 64 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 80 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 48 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 64 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 80 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 96 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 80 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 96 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 112 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 592 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 608 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 624 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 592 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 608 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 624 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 640 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 608 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 624 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 640 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 656 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1120 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1136 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1152 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1168 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1104 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1136 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1152 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1168 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1184 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1136 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1168 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1184 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1200 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a1_0);
-    vstore(op + 24, a1_1);
-    vstore(op + 32, a2_0);
-    vstore(op + 40, a2_1);
-    vstore(op + 48, a3_0);
-    vstore(op + 56, a3_1);
-    vstore(op + 64, a4_0);
-    vstore(op + 72, a4_1);
-    vstore(op + 80, a5_0);
-    vstore(op + 88, a5_1);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_0, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        const vf d3 = vadd(a3_0, o);
-        vdacc(&s, d3);
-        vdaccsq(&q, d3);
-        const vf d4 = vadd(a4_0, o);
-        vdacc(&s, d4);
-        vdaccsq(&q, d4);
-        const vf d5 = vadd(a5_0, o);
-        vdacc(&s, d5);
-        vdaccsq(&q, d5);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 16, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_1, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        const vf d3 = vadd(a3_1, o);
-        vdacc(&s, d3);
-        vdaccsq(&q, d3);
-        const vf d4 = vadd(a4_1, o);
-        vdacc(&s, d4);
-        vdaccsq(&q, d4);
-        const vf d5 = vadd(a5_1, o);
-        vdacc(&s, d5);
-        vdaccsq(&q, d5);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 24, q, 8);
-    }
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a1_0);
+    vstore(mp + 24, a1_1);
+    vstore(mp + 32, a2_0);
+    vstore(mp + 40, a2_1);
+    vstore(mp + 48, a3_0);
+    vstore(mp + 56, a3_1);
 }
 
-static inline void conv3x3_s1_c16k16_h32w32_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c16k16_h32w32_f4_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
 {
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1104 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1136 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a1_0);
-    vstore(op + 24, a1_1);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
+    enum { OC = 16, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        /* the BN's statistics: sums of y - origin and of its square, in double */
+        const vf o = vneg(vload(org + k));
         vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 16, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 24, q, 8);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 16 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 48 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 528 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 560 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1040 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1072 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1552 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1584 + k, y);
+        }
+        vdaddn(ps + k, s, 8);
+        vdaddn(ps + 16 + k, q, 8);
     }
 }
 
-static void conv3x3_s1_c16k16_h32w32_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
+static void conv3x3_s1_c16k16_h32w32_f4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 16 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
          * for the BN after this conv */
         double *restrict part = (double *)scratch;
@@ -1120,27 +1024,35 @@ static void conv3x3_s1_c16k16_h32w32_stats_fwd(size_t n, const float *restrict x
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_stats_fwd_c1_t6(ip + col * 16, wk + kb, origin + kb, mine + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_stats_fwd_c1_t2(ip + 480, wk + kb, origin + kb, mine + kb, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c16k16_h32w32_f4_stats_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 16; t += 4)
+                            conv3x3_s1_c16k16_h32w32_f4_stats_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        conv3x3_s1_c16k16_h32w32_f4_stats_fwd_output(mb + (i * 16 + u) * OC, origin, mine, y + at);
+                    }
             }
         }
     }
@@ -1790,441 +1702,317 @@ static void bn_c32_hw256_relu_stats_fwd(size_t n, const float *restrict x, float
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_stats_fwd: conv 3x3/1 pad 1, 32->32, forward.
+/* conv3x3_s1_c32k32_h16w16_f4_stats_fwd: conv 3x3/1 pad 1, 32->32, forward.
  * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
-static inline void conv3x3_s1_c32k32_h16w16_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c32k32_h16w16_f4_stats_fwd_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 32, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
+        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
+        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
+        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
+        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
+        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c32k32_h16w16_f4_stats_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 32 + c);
+        const vf b1 = vbcast(vp + 32 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 96 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 96 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 608 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 640 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 672 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 672 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 704 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1184 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1216 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1184 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1216 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1248 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1248 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1280 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 32, a1_0);
-    vstore(op + 40, a1_1);
-    vstore(op + 48, a1_2);
-    vstore(op + 56, a1_3);
-    vstore(op + 64, a2_0);
-    vstore(op + 72, a2_1);
-    vstore(op + 80, a2_2);
-    vstore(op + 88, a2_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_0, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 32, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_1, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 40, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_2, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 48, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_3, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 56, q, 8);
-    }
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 32, a1_0);
+    vstore(mp + 40, a1_1);
+    vstore(mp + 48, a1_2);
+    vstore(mp + 56, a1_3);
 }
 
-static inline void conv3x3_s1_c32k32_h16w16_stats_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c32k32_h16w16_f4_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
 {
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1184 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
+    enum { OC = 32, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        /* the BN's statistics: sums of y - origin and of its square, in double */
+        const vf o = vneg(vload(org + k));
         vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 32, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 40, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 48, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 56, q, 8);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 96 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 608 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1120 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1632 + k, y);
+        }
+        vdaddn(ps + k, s, 8);
+        vdaddn(ps + 32 + k, q, 8);
     }
 }
 
-static void conv3x3_s1_c32k32_h16w16_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
+static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
+           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
          * for the BN after this conv */
         double *restrict part = (double *)scratch;
@@ -2232,27 +2020,35 @@ static void conv3x3_s1_c32k32_h16w16_stats_fwd(size_t n, const float *restrict x
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_stats_fwd_c1_t3(ip + col * 32, wk + kb, origin + kb, mine + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_stats_fwd_c1_t1(ip + 480, wk + kb, origin + kb, mine + kb, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 8; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_stats_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 8; t += 2)
+                            conv3x3_s1_c32k32_h16w16_f4_stats_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 8; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_stats_fwd_output(mb + (i * 8 + u) * OC, origin, mine, y + at);
+                    }
             }
         }
     }
@@ -2964,503 +2760,317 @@ static void bn_c64_hw64_relu_stats_fwd(size_t n, const float *restrict x, float 
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
+/* conv3x3_s1_c64k64_h8w8_f4_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
  * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
-static inline void conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_stats_fwd_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_stats_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
-    vstore(op + 128, a2_0);
-    vstore(op + 136, a2_1);
-    vstore(op + 144, a2_2);
-    vstore(op + 152, a2_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_0, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 64, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_1, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 72, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_2, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 80, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_3, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 88, q, 8);
-    }
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        /* the BN's statistics: sums of y - origin and of its square, in double */
+        const vf o = vneg(vload(org + k));
         vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 64, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 72, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 80, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 88, q, 8);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1728 + k, y);
+        }
+        vdaddn(ps + k, s, 8);
+        vdaddn(ps + 64 + k, q, 8);
     }
 }
 
-static void conv3x3_s1_c64k64_h8w8_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
          * for the BN after this conv */
         double *restrict part = (double *)scratch;
@@ -3468,27 +3078,35 @@ static void conv3x3_s1_c64k64_h8w8_stats_fwd(size_t n, const float *restrict x, 
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t3(ip + col * 64, wk + kb, origin + kb, mine + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t2(ip + 384, wk + kb, origin + kb, mine + kb, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_stats_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_stats_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_stats_fwd_output(mb + (i * 4 + u) * OC, origin, mine, y + at);
+                    }
             }
         }
     }
@@ -4022,374 +3640,280 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
+/* conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
  * Used by: layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
-static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 16, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
+        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
+        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
+        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
+        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
+        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 16 + 0);
+        const vf w1 = vload(up + c * 16 + 8);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
+        const vf b1 = vbcast(vp + 16 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 32 + c);
+        const vf b2 = vbcast(vp + 32 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 48 + c);
+        const vf b3 = vbcast(vp + 48 + c);
         a3_0 = vfma(b3, w0, a3_0);
         a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 64 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 80 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 48 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 64 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 80 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 96 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 80 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 96 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 112 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 592 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 608 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 624 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 592 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 608 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 624 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 640 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 608 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 624 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 640 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 656 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1120 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1136 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1152 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1168 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1104 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1136 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1152 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1168 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1184 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1136 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1168 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1184 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1200 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 16, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 24, a1_1);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 32, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 40, a2_1);
-    a3_0 = vfma(a3_0, s0, h0);
-    a3_0 = vmax(a3_0, vzero());
-    vstore(op + 48, a3_0);
-    a3_1 = vfma(a3_1, s1, h1);
-    a3_1 = vmax(a3_1, vzero());
-    vstore(op + 56, a3_1);
-    a4_0 = vfma(a4_0, s0, h0);
-    a4_0 = vmax(a4_0, vzero());
-    vstore(op + 64, a4_0);
-    a4_1 = vfma(a4_1, s1, h1);
-    a4_1 = vmax(a4_1, vzero());
-    vstore(op + 72, a4_1);
-    a5_0 = vfma(a5_0, s0, h0);
-    a5_0 = vmax(a5_0, vzero());
-    vstore(op + 80, a5_0);
-    a5_1 = vfma(a5_1, s1, h1);
-    a5_1 = vmax(a5_1, vzero());
-    vstore(op + 88, a5_1);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a1_0);
+    vstore(mp + 24, a1_1);
+    vstore(mp + 32, a2_0);
+    vstore(mp + 40, a2_1);
+    vstore(mp + 48, a3_0);
+    vstore(mp + 56, a3_1);
 }
 
-static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
+    enum { OC = 16, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 16 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 48 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 528 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 560 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1040 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1072 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1552 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1584 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1104 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1136 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 16, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 24, a1_1);
 }
 
-static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 16 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -4399,417 +3923,354 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt is a cache (model.c.in, WORK_CACHE): transformed again only when the parameters
+         * have changed since (every thread reads the tag before thread 0 rewrites it) */
+        const int stale = *tag != epoch + 1;
+        if (stale) {
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        if (tid == 0)
+            *tag = epoch + 1;
+        }
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb, scale + kb, shift + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 16; t += 4)
+                            conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, y + at);
+                    }
             }
         }
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
+/* conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
  * Used by: layer1.0.conv2, layer1.1.conv2, layer1.2.conv2. */
-static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 16, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
+        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
+        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
+        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
+        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
+        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 16 + 0);
+        const vf w1 = vload(up + c * 16 + 8);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
+        const vf b1 = vbcast(vp + 16 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 32 + c);
+        const vf b2 = vbcast(vp + 32 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 48 + c);
+        const vf b3 = vbcast(vp + 48 + c);
         a3_0 = vfma(b3, w0, a3_0);
         a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 64 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 80 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 48 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 64 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 80 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 96 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 80 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 96 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 112 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 592 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 608 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 624 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 592 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 608 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 624 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 640 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 608 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 624 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 640 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 656 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1120 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1136 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1152 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1168 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1104 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1136 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1152 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1168 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1184 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1136 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1168 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1184 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1200 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 16));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 16, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 24));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 24, a1_1);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vadd(a2_0, vload(rp + 32));
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 32, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vadd(a2_1, vload(rp + 40));
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 40, a2_1);
-    a3_0 = vfma(a3_0, s0, h0);
-    a3_0 = vadd(a3_0, vload(rp + 48));
-    a3_0 = vmax(a3_0, vzero());
-    vstore(op + 48, a3_0);
-    a3_1 = vfma(a3_1, s1, h1);
-    a3_1 = vadd(a3_1, vload(rp + 56));
-    a3_1 = vmax(a3_1, vzero());
-    vstore(op + 56, a3_1);
-    a4_0 = vfma(a4_0, s0, h0);
-    a4_0 = vadd(a4_0, vload(rp + 64));
-    a4_0 = vmax(a4_0, vzero());
-    vstore(op + 64, a4_0);
-    a4_1 = vfma(a4_1, s1, h1);
-    a4_1 = vadd(a4_1, vload(rp + 72));
-    a4_1 = vmax(a4_1, vzero());
-    vstore(op + 72, a4_1);
-    a5_0 = vfma(a5_0, s0, h0);
-    a5_0 = vadd(a5_0, vload(rp + 80));
-    a5_0 = vmax(a5_0, vzero());
-    vstore(op + 80, a5_0);
-    a5_1 = vfma(a5_1, s1, h1);
-    a5_1 = vadd(a5_1, vload(rp + 88));
-    a5_1 = vmax(a5_1, vzero());
-    vstore(op + 88, a5_1);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a1_0);
+    vstore(mp + 24, a1_1);
+    vstore(mp + 32, a2_0);
+    vstore(mp + 40, a2_1);
+    vstore(mp + 48, a3_0);
+    vstore(mp + 56, a3_1);
 }
 
-static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
+    enum { OC = 16, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 0 + k));
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 16 + k));
+            y = vmax(y, vzero());
+            vstore(op + 16 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 32 + k));
+            y = vmax(y, vzero());
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 48 + k));
+            y = vmax(y, vzero());
+            vstore(op + 48 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 512 + k));
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 528 + k));
+            y = vmax(y, vzero());
+            vstore(op + 528 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 544 + k));
+            y = vmax(y, vzero());
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 560 + k));
+            y = vmax(y, vzero());
+            vstore(op + 560 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1024 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1040 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1040 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1056 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1072 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1072 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1536 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1552 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1552 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1568 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1584 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1584 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1104 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1136 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 16));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 16, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 24));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 24, a1_1);
 }
 
-static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 16 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -4819,30 +4280,59 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt is a cache (model.c.in, WORK_CACHE): transformed again only when the parameters
+         * have changed since (every thread reads the tag before thread 0 rewrites it) */
+        const int stale = *tag != epoch + 1;
+        if (stale) {
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        if (tid == 0)
+            *tag = epoch + 1;
+        }
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const float *rb = res + b * (OH * OW * OC);
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb, scale + kb, shift + kb, rp + col * 16 + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(ip + 480, wk + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 16; t += 4)
+                            conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, res + at, y + at);
+                    }
             }
         }
     }
@@ -5252,390 +4742,294 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
+/* conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
  * Used by: layer2.0.conv2, layer2.1.conv2, layer2.2.conv2. */
-static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 32, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
+        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
+        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
+        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
+        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
+        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 32 + c);
+        const vf b1 = vbcast(vp + 32 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 96 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 96 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 608 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 640 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 672 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 672 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 704 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1184 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1216 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1184 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1216 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1248 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1248 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1280 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vadd(a0_2, vload(rp + 16));
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vadd(a0_3, vload(rp + 24));
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 32));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 32, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 40));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 40, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vadd(a1_2, vload(rp + 48));
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 48, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vadd(a1_3, vload(rp + 56));
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 56, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vadd(a2_0, vload(rp + 64));
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 64, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vadd(a2_1, vload(rp + 72));
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 72, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vadd(a2_2, vload(rp + 80));
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 80, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vadd(a2_3, vload(rp + 88));
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 88, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 32, a1_0);
+    vstore(mp + 40, a1_1);
+    vstore(mp + 48, a1_2);
+    vstore(mp + 56, a1_3);
 }
 
-static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
+    enum { OC = 32, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 0 + k));
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 32 + k));
+            y = vmax(y, vzero());
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 64 + k));
+            y = vmax(y, vzero());
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 96 + k));
+            y = vmax(y, vzero());
+            vstore(op + 96 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 512 + k));
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 544 + k));
+            y = vmax(y, vzero());
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 576 + k));
+            y = vmax(y, vzero());
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 608 + k));
+            y = vmax(y, vzero());
+            vstore(op + 608 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1024 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1056 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1088 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1120 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1120 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1536 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1568 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1600 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1632 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1632 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1184 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vadd(a0_2, vload(rp + 16));
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vadd(a0_3, vload(rp + 24));
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
+           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -5645,403 +5039,336 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt is a cache (model.c.in, WORK_CACHE): transformed again only when the parameters
+         * have changed since (every thread reads the tag before thread 0 rewrites it) */
+        const int stale = *tag != epoch + 1;
+        if (stale) {
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        if (tid == 0)
+            *tag = epoch + 1;
+        }
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const float *rb = res + b * (OH * OW * OC);
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, rp + col * 32 + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 8; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 8; t += 2)
+                            conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 8; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval_output(mb + (i * 8 + u) * OC, scale, shift, res + at, y + at);
+                    }
             }
         }
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
+/* conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
  * Used by: layer2.1.conv1, layer2.2.conv1. */
-static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 32, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
+        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
+        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
+        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
+        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
+        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 32 + c);
+        const vf b1 = vbcast(vp + 32 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 96 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 96 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 608 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 640 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 672 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 672 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 704 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1184 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1216 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1184 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1216 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1248 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1248 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1280 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 32, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 40, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 48, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 56, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 64, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 72, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 80, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 88, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 32, a1_0);
+    vstore(mp + 40, a1_1);
+    vstore(mp + 48, a1_2);
+    vstore(mp + 56, a1_3);
 }
 
-static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
+    enum { OC = 32, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 96 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 608 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1120 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1632 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1184 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
+           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -6051,28 +5378,59 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt is a cache (model.c.in, WORK_CACHE): transformed again only when the parameters
+         * have changed since (every thread reads the tag before thread 0 rewrites it) */
+        const int stale = *tag != epoch + 1;
+        if (stale) {
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        if (tid == 0)
+            *tag = epoch + 1;
+        }
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 8; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 8; t += 2)
+                            conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 8; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval_output(mb + (i * 8 + u) * OC, scale, shift, y + at);
+                    }
             }
         }
     }
@@ -6540,452 +5898,294 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+/* conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
  * Used by: layer3.0.conv2, layer3.1.conv2, layer3.2.conv2. */
-static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vadd(a0_2, vload(rp + 16));
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vadd(a0_3, vload(rp + 24));
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 64));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 72));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vadd(a1_2, vload(rp + 80));
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vadd(a1_3, vload(rp + 88));
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vadd(a2_0, vload(rp + 128));
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 128, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vadd(a2_1, vload(rp + 136));
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 136, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vadd(a2_2, vload(rp + 144));
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 144, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vadd(a2_3, vload(rp + 152));
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 152, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 0 + k));
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 64 + k));
+            y = vmax(y, vzero());
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 128 + k));
+            y = vmax(y, vzero());
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 192 + k));
+            y = vmax(y, vzero());
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 512 + k));
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 576 + k));
+            y = vmax(y, vzero());
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 640 + k));
+            y = vmax(y, vzero());
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 704 + k));
+            y = vmax(y, vzero());
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1024 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1088 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1152 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1216 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1536 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1600 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1664 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1728 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1728 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vadd(a0_2, vload(rp + 16));
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vadd(a0_3, vload(rp + 24));
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 64));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 72));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vadd(a1_2, vload(rp + 80));
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vadd(a1_3, vload(rp + 88));
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -6995,461 +6195,336 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt is a cache (model.c.in, WORK_CACHE): transformed again only when the parameters
+         * have changed since (every thread reads the tag before thread 0 rewrites it) */
+        const int stale = *tag != epoch + 1;
+        if (stale) {
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        if (tid == 0)
+            *tag = epoch + 1;
+        }
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const float *rb = res + b * (OH * OW * OC);
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_output(mb + (i * 4 + u) * OC, scale, shift, res + at, y + at);
+                    }
             }
         }
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+/* conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
  * Used by: layer3.1.conv1, layer3.2.conv1. */
-static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 128, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 136, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 144, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 152, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1728 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -7459,28 +6534,59 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt is a cache (model.c.in, WORK_CACHE): transformed again only when the parameters
+         * have changed since (every thread reads the tag before thread 0 rewrites it) */
+        const int stale = *tag != epoch + 1;
+        if (stale) {
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        if (tid == 0)
+            *tag = epoch + 1;
+        }
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_output(mb + (i * 4 + u) * OC, scale, shift, y + at);
+                    }
             }
         }
     }
@@ -7624,527 +6730,559 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
  * Used by: layer3.2.conv2, layer3.2.conv1, layer3.1.conv2, layer3.1.conv1, layer3.0.conv2. */
-static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int r1, int rstep)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { C = 64, K = 64, S = 1, WP = 10, OH = 8, OW = 8 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < r1; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf d2 = vload(dq + 16);
-            const vf d3 = vload(dq + 24);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            a0_2 = vfma(b0, d2, a0_2);
-            a0_3 = vfma(b0, d3, a0_3);
-            const vf b1 = vbcast(xq + 1);
-            a1_0 = vfma(b1, d0, a1_0);
-            a1_1 = vfma(b1, d1, a1_1);
-            a1_2 = vfma(b1, d2, a1_2);
-            a1_3 = vfma(b1, d3, a1_3);
-            const vf b2 = vbcast(xq + 2);
-            a2_0 = vfma(b2, d0, a2_0);
-            a2_1 = vfma(b2, d1, a2_1);
-            a2_2 = vfma(b2, d2, a2_2);
-            a2_3 = vfma(b2, d3, a2_3);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a0_2));
-    vstore(part + 24, vadd(vload(part + 24), a0_3));
-    vstore(part + 64, vadd(vload(part + 64), a1_0));
-    vstore(part + 72, vadd(vload(part + 72), a1_1));
-    vstore(part + 80, vadd(vload(part + 80), a1_2));
-    vstore(part + 88, vadd(vload(part + 88), a1_3));
-    vstore(part + 128, vadd(vload(part + 128), a2_0));
-    vstore(part + 136, vadd(vload(part + 136), a2_1));
-    vstore(part + 144, vadd(vload(part + 144), a2_2));
-    vstore(part + 152, vadd(vload(part + 152), a2_3));
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int r1, int rstep)
+/* The transform of one tile of dy (4x4 pixels at dp), every output channel, for the weight
+ * gradient: Yh = A dY A^T (6x6) into yp + (i*6 + j) * YS (YS = NT * OC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { C = 64, K = 64, S = 1, WP = 10, OH = 8, OW = 8 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int r = r0; r < r1; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf d2 = vload(dq + 16);
-            const vf d3 = vload(dq + 24);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            a0_2 = vfma(b0, d2, a0_2);
-            a0_3 = vfma(b0, d3, a0_3);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a0_2));
-    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 64 + k), g0_2 = vload(dp + 128 + k), g0_3 = vload(dp + 192 + k);
+        const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 576 + k), g1_2 = vload(dp + 640 + k), g1_3 = vload(dp + 704 + k);
+        const vf g2_0 = vload(dp + 1024 + k), g2_1 = vload(dp + 1088 + k), g2_2 = vload(dp + 1152 + k), g2_3 = vload(dp + 1216 + k);
+        const vf g3_0 = vload(dp + 1536 + k), g3_1 = vload(dp + 1600 + k), g3_2 = vload(dp + 1664 + k), g3_3 = vload(dp + 1728 + k);
+        const vf s0_0 = g0_0;
+        const vf s0_1 = g0_1;
+        const vf s0_2 = g0_2;
+        const vf s0_3 = g0_3;
+        const vf s1_0 = vadd(vadd(vadd(g3_0, g2_0), g1_0), g0_0);
+        const vf s1_1 = vadd(vadd(vadd(g3_1, g2_1), g1_1), g0_1);
+        const vf s1_2 = vadd(vadd(vadd(g3_2, g2_2), g1_2), g0_2);
+        const vf s1_3 = vadd(vadd(vadd(g3_3, g2_3), g1_3), g0_3);
+        const vf s2_0 = vsub(vsub(vadd(g2_0, g0_0), g1_0), g3_0);
+        const vf s2_1 = vsub(vsub(vadd(g2_1, g0_1), g1_1), g3_1);
+        const vf s2_2 = vsub(vsub(vadd(g2_2, g0_2), g1_2), g3_2);
+        const vf s2_3 = vsub(vsub(vadd(g2_3, g0_3), g1_3), g3_3);
+        const vf s3_0 = vfma(vset1(8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(2.0f), g1_0, g0_0)));
+        const vf s3_1 = vfma(vset1(8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(2.0f), g1_1, g0_1)));
+        const vf s3_2 = vfma(vset1(8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(2.0f), g1_2, g0_2)));
+        const vf s3_3 = vfma(vset1(8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(2.0f), g1_3, g0_3)));
+        const vf s4_0 = vfma(vset1(-8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(-2.0f), g1_0, g0_0)));
+        const vf s4_1 = vfma(vset1(-8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(-2.0f), g1_1, g0_1)));
+        const vf s4_2 = vfma(vset1(-8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(-2.0f), g1_2, g0_2)));
+        const vf s4_3 = vfma(vset1(-8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(-2.0f), g1_3, g0_3)));
+        const vf s5_0 = g3_0;
+        const vf s5_1 = g3_1;
+        const vf s5_2 = g3_2;
+        const vf s5_3 = g3_3;
+        vstore(yp + 0 + k, s0_0);
+        vstore(yp + 256 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
+        vstore(yp + 512 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
+        vstore(yp + 768 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
+        vstore(yp + 1024 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
+        vstore(yp + 1280 + k, s0_3);
+        vstore(yp + 1536 + k, s1_0);
+        vstore(yp + 1792 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
+        vstore(yp + 2048 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
+        vstore(yp + 2304 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
+        vstore(yp + 2560 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
+        vstore(yp + 2816 + k, s1_3);
+        vstore(yp + 3072 + k, s2_0);
+        vstore(yp + 3328 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
+        vstore(yp + 3584 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
+        vstore(yp + 3840 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
+        vstore(yp + 4096 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
+        vstore(yp + 4352 + k, s2_3);
+        vstore(yp + 4608 + k, s3_0);
+        vstore(yp + 4864 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
+        vstore(yp + 5120 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
+        vstore(yp + 5376 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
+        vstore(yp + 5632 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
+        vstore(yp + 5888 + k, s3_3);
+        vstore(yp + 6144 + k, s4_0);
+        vstore(yp + 6400 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
+        vstore(yp + 6656 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
+        vstore(yp + 6912 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
+        vstore(yp + 7168 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
+        vstore(yp + 7424 + k, s4_3);
+        vstore(yp + 7680 + k, s5_0);
+        vstore(yp + 7936 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
+        vstore(yp + 8192 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
+        vstore(yp + 8448 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
+        vstore(yp + 8704 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
+        vstore(yp + 8960 + k, s5_3);
+    }
 }
 
-static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+/* dU[xi] rows c to c + 1 by one block of 32 output channels, summed over `tiles` tiles:
+ * up[r][k] += sum_t vp[t][c + r] * yp[t][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(const float *restrict vp, const float *restrict yp, float *restrict up, int tiles)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vload(up + 0), a0_1 = vload(up + 8), a0_2 = vload(up + 16), a0_3 = vload(up + 24);
+    vf a1_0 = vload(up + 64), a1_1 = vload(up + 72), a1_2 = vload(up + 80), a1_3 = vload(up + 88);
+    for (int t = 0; t < tiles; t++) {
+        const vf d0 = vload(yp + t * OC + 0);
+        const vf d1 = vload(yp + t * OC + 8);
+        const vf d2 = vload(yp + t * OC + 16);
+        const vf d3 = vload(yp + t * OC + 24);
+        const vf b0 = vbcast(vp + t * IC + 0);
+        a0_0 = vfma(b0, d0, a0_0);
+        a0_1 = vfma(b0, d1, a0_1);
+        a0_2 = vfma(b0, d2, a0_2);
+        a0_3 = vfma(b0, d3, a0_3);
+        const vf b1 = vbcast(vp + t * IC + 1);
+        a1_0 = vfma(b1, d0, a1_0);
+        a1_1 = vfma(b1, d1, a1_1);
+        a1_2 = vfma(b1, d2, a1_2);
+        a1_3 = vfma(b1, d3, a1_3);
+    }
+    vstore(up + 0, a0_0);
+    vstore(up + 8, a0_1);
+    vstore(up + 16, a0_2);
+    vstore(up + 24, a0_3);
+    vstore(up + 64, a1_0);
+    vstore(up + 72, a1_1);
+    vstore(up + 80, a1_2);
+    vstore(up + 88, a1_3);
+}
+
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     float *restrict scratch, int threads)
 {
-    enum { H = 8, W = 8, C = 64, K = 64, KH = 3, KW = 3, OH = 8, OW = 8,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32,
+           DU = 36 * IC * OC, SLICE = DU + PAD + 36 * (XS + YS) };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
-        float *restrict part = xp + PAD;
-        memset(part, 0, DW * sizeof(float));
+        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), the padded image,
+         * V[xi][NT][IC] and Yh[xi][NT][OC] */
+        float *restrict du = scratch + (size_t)tid * SLICE;
+        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 36 * XS;
+        memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
-            const float *dyb = dy + b * (OH * OW * K);
-            const int rstep = by_image ? 1 : nt;
-            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 8 * rstep) {
-                const int r1 = r0 + 8 * rstep < OH ? r0 + 8 * rstep : OH;
-                for (int i = 0; i < KH; i++)
-                    for (int j = 0; j < KW; j++)
-                        for (int kb = 0; kb < K; kb += 32) {
-                            for (int c = 0; c < 63; c += 3)
-                                conv3x3_s1_c64k64_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
-                            conv3x3_s1_c64k64_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, r1, rstep);
-                        }
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 4 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 4 + u) * OC);
+                    }
+                }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int c = 0; c < IC; c += 2)
+                        for (int kb = 0; kb < OC; kb += KB)
+                            conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 4);
             }
         }
         RN_BARRIER();
-        /* the threads' partial sums, added in thread order: the same bits every run */
-        const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
-        for (int q = lo; q < hi; q++) {
-            float s = 0.0f;
-            for (int t = 0; t < nt; t++)
-                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
-            dw[q] = s;
+        /* dw[i][j][c][k] = (G^T dU G)[i][j], dU summed over the threads */
+        for (int q = tid; q < IC * OC; q += nt) {
+            float s[A][A], t[3][A];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++) {
+                    float v = 0.0f;
+                    for (int h = 0; h < nt; h++)
+                        v += scratch[(size_t)h * SLICE + (size_t)(a * A + b) * IC * OC + q];
+                    s[a][b] = v;
+                }
+            for (int i = 0; i < 3; i++)
+                for (int b = 0; b < A; b++) {
+                    float v = 0.0f;
+                    for (int a = 0; a < A; a++)
+                        v += G[a][i] * s[a][b];
+                    t[i][b] = v;
+                }
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) {
+                    float v = 0.0f;
+                    for (int b = 0; b < A; b++)
+                        v += t[i][b] * G[b][j];
+                    dw[(i * 3 + j) * IC * OC + q] = v;
+                }
         }
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
  * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2, layer3.1.conv1, layer3.2.conv1. */
-static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 704 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 32 + 0);
-        const vf w1 = vload(wp + 10240 + c * 32 + 8);
-        const vf w2 = vload(wp + 10240 + c * 32 + 16);
-        const vf w3 = vload(wp + 10240 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 32 + 0);
-        const vf w1 = vload(wp + 12288 + c * 32 + 8);
-        const vf w2 = vload(wp + 12288 + c * 32 + 16);
-        const vf w3 = vload(wp + 12288 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -448 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 32 + 0);
-        const vf w1 = vload(wp + 14336 + c * 32 + 8);
-        const vf w2 = vload(wp + 14336 + c * 32 + 16);
-        const vf w3 = vload(wp + 14336 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -512 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
-    vstore(op + 128, a2_0);
-    vstore(op + 136, a2_1);
-    vstore(op + 144, a2_2);
-    vstore(op + 152, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(const float *restrict mp, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1728 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 32 + 0);
-        const vf w1 = vload(wp + 10240 + c * 32 + 8);
-        const vf w2 = vload(wp + 10240 + c * 32 + 16);
-        const vf w3 = vload(wp + 10240 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 32 + 0);
-        const vf w1 = vload(wp + 12288 + c * 32 + 8);
-        const vf w2 = vload(wp + 12288 + c * 32 + 16);
-        const vf w3 = vload(wp + 12288 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 32 + 0);
-        const vf w1 = vload(wp + 14336 + c * 32 + 8);
-        const vf w2 = vload(wp + 14336 + c * 32 + 16);
-        const vf w3 = vload(wp + 14336 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int v = 0; v < KB; v++)
-                for (int r = 0; r < IC; r++)
-                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* dx pixels (1*a + 0, 1*b + 0) */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -8246,415 +7384,293 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
  * Used by: layer3.2.conv1, layer3.1.conv1. */
-static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 704 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 32 + 0);
-        const vf w1 = vload(wp + 10240 + c * 32 + 8);
-        const vf w2 = vload(wp + 10240 + c * 32 + 16);
-        const vf w3 = vload(wp + 10240 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 32 + 0);
-        const vf w1 = vload(wp + 12288 + c * 32 + 8);
-        const vf w2 = vload(wp + 12288 + c * 32 + 16);
-        const vf w3 = vload(wp + 12288 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -448 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 32 + 0);
-        const vf w1 = vload(wp + 14336 + c * 32 + 8);
-        const vf w2 = vload(wp + 14336 + c * 32 + 16);
-        const vf w3 = vload(wp + 14336 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -512 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, vadd(vload(op + 0), a0_0));
-    vstore(op + 8, vadd(vload(op + 8), a0_1));
-    vstore(op + 16, vadd(vload(op + 16), a0_2));
-    vstore(op + 24, vadd(vload(op + 24), a0_3));
-    vstore(op + 64, vadd(vload(op + 64), a1_0));
-    vstore(op + 72, vadd(vload(op + 72), a1_1));
-    vstore(op + 80, vadd(vload(op + 80), a1_2));
-    vstore(op + 88, vadd(vload(op + 88), a1_3));
-    vstore(op + 128, vadd(vload(op + 128), a2_0));
-    vstore(op + 136, vadd(vload(op + 136), a2_1));
-    vstore(op + 144, vadd(vload(op + 144), a2_2));
-    vstore(op + 152, vadd(vload(op + 152), a2_3));
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_output(const float *restrict mp, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 128 + k, vadd(vload(op + 128 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 192 + k, vadd(vload(op + 192 + k), y));
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 640 + k, vadd(vload(op + 640 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 704 + k, vadd(vload(op + 704 + k), y));
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1088 + k, vadd(vload(op + 1088 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1152 + k, vadd(vload(op + 1152 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1216 + k, vadd(vload(op + 1216 + k), y));
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1600 + k, vadd(vload(op + 1600 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1664 + k, vadd(vload(op + 1664 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1728 + k, vadd(vload(op + 1728 + k), y));
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 32 + 0);
-        const vf w1 = vload(wp + 10240 + c * 32 + 8);
-        const vf w2 = vload(wp + 10240 + c * 32 + 16);
-        const vf w3 = vload(wp + 10240 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 32 + 0);
-        const vf w1 = vload(wp + 12288 + c * 32 + 8);
-        const vf w2 = vload(wp + 12288 + c * 32 + 16);
-        const vf w3 = vload(wp + 12288 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 32 + 0);
-        const vf w1 = vload(wp + 14336 + c * 32 + 8);
-        const vf w2 = vload(wp + 14336 + c * 32 + 16);
-        const vf w3 = vload(wp + 14336 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, vadd(vload(op + 0), a0_0));
-    vstore(op + 8, vadd(vload(op + 8), a0_1));
-    vstore(op + 16, vadd(vload(op + 16), a0_2));
-    vstore(op + 24, vadd(vload(op + 24), a0_3));
-    vstore(op + 64, vadd(vload(op + 64), a1_0));
-    vstore(op + 72, vadd(vload(op + 72), a1_1));
-    vstore(op + 80, vadd(vload(op + 80), a1_2));
-    vstore(op + 88, vadd(vload(op + 88), a1_3));
 }
 
-static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int v = 0; v < KB; v++)
-                for (int r = 0; r < IC; r++)
-                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* dx pixels (1*a + 0, 1*b + 0) */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_output(mb + (i * 4 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -9443,487 +8459,559 @@ static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const f
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_bwd_weights: conv 3x3/1 pad 1, 32->32, backward to the weights.
+/* conv3x3_s1_c32k32_h16w16_f4_bwd_weights: conv 3x3/1 pad 1, 32->32, backward to the weights.
  * Used by: layer2.2.conv2, layer2.2.conv1, layer2.1.conv2, layer2.1.conv1, layer2.0.conv2. */
-static inline void conv3x3_s1_c32k32_h16w16_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int r1, int rstep)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { C = 32, K = 32, S = 1, WP = 18, OH = 16, OW = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < r1; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf d2 = vload(dq + 16);
-            const vf d3 = vload(dq + 24);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            a0_2 = vfma(b0, d2, a0_2);
-            a0_3 = vfma(b0, d3, a0_3);
-            const vf b1 = vbcast(xq + 1);
-            a1_0 = vfma(b1, d0, a1_0);
-            a1_1 = vfma(b1, d1, a1_1);
-            a1_2 = vfma(b1, d2, a1_2);
-            a1_3 = vfma(b1, d3, a1_3);
-            const vf b2 = vbcast(xq + 2);
-            a2_0 = vfma(b2, d0, a2_0);
-            a2_1 = vfma(b2, d1, a2_1);
-            a2_2 = vfma(b2, d2, a2_2);
-            a2_3 = vfma(b2, d3, a2_3);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a0_2));
-    vstore(part + 24, vadd(vload(part + 24), a0_3));
-    vstore(part + 32, vadd(vload(part + 32), a1_0));
-    vstore(part + 40, vadd(vload(part + 40), a1_1));
-    vstore(part + 48, vadd(vload(part + 48), a1_2));
-    vstore(part + 56, vadd(vload(part + 56), a1_3));
-    vstore(part + 64, vadd(vload(part + 64), a2_0));
-    vstore(part + 72, vadd(vload(part + 72), a2_1));
-    vstore(part + 80, vadd(vload(part + 80), a2_2));
-    vstore(part + 88, vadd(vload(part + 88), a2_3));
+    enum { IC = 32, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
+        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
+        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
+        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
+        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
+        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
 }
 
-static inline void conv3x3_s1_c32k32_h16w16_bwd_weights_t2(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int r1, int rstep)
+/* The transform of one tile of dy (4x4 pixels at dp), every output channel, for the weight
+ * gradient: Yh = A dY A^T (6x6) into yp + (i*6 + j) * YS (YS = NT * OC floats apart). */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { C = 32, K = 32, S = 1, WP = 18, OH = 16, OW = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int r = r0; r < r1; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf d2 = vload(dq + 16);
-            const vf d3 = vload(dq + 24);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            a0_2 = vfma(b0, d2, a0_2);
-            a0_3 = vfma(b0, d3, a0_3);
-            const vf b1 = vbcast(xq + 1);
-            a1_0 = vfma(b1, d0, a1_0);
-            a1_1 = vfma(b1, d1, a1_1);
-            a1_2 = vfma(b1, d2, a1_2);
-            a1_3 = vfma(b1, d3, a1_3);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a0_2));
-    vstore(part + 24, vadd(vload(part + 24), a0_3));
-    vstore(part + 32, vadd(vload(part + 32), a1_0));
-    vstore(part + 40, vadd(vload(part + 40), a1_1));
-    vstore(part + 48, vadd(vload(part + 48), a1_2));
-    vstore(part + 56, vadd(vload(part + 56), a1_3));
+    enum { OC = 32, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 32 + k), g0_2 = vload(dp + 64 + k), g0_3 = vload(dp + 96 + k);
+        const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 544 + k), g1_2 = vload(dp + 576 + k), g1_3 = vload(dp + 608 + k);
+        const vf g2_0 = vload(dp + 1024 + k), g2_1 = vload(dp + 1056 + k), g2_2 = vload(dp + 1088 + k), g2_3 = vload(dp + 1120 + k);
+        const vf g3_0 = vload(dp + 1536 + k), g3_1 = vload(dp + 1568 + k), g3_2 = vload(dp + 1600 + k), g3_3 = vload(dp + 1632 + k);
+        const vf s0_0 = g0_0;
+        const vf s0_1 = g0_1;
+        const vf s0_2 = g0_2;
+        const vf s0_3 = g0_3;
+        const vf s1_0 = vadd(vadd(vadd(g3_0, g2_0), g1_0), g0_0);
+        const vf s1_1 = vadd(vadd(vadd(g3_1, g2_1), g1_1), g0_1);
+        const vf s1_2 = vadd(vadd(vadd(g3_2, g2_2), g1_2), g0_2);
+        const vf s1_3 = vadd(vadd(vadd(g3_3, g2_3), g1_3), g0_3);
+        const vf s2_0 = vsub(vsub(vadd(g2_0, g0_0), g1_0), g3_0);
+        const vf s2_1 = vsub(vsub(vadd(g2_1, g0_1), g1_1), g3_1);
+        const vf s2_2 = vsub(vsub(vadd(g2_2, g0_2), g1_2), g3_2);
+        const vf s2_3 = vsub(vsub(vadd(g2_3, g0_3), g1_3), g3_3);
+        const vf s3_0 = vfma(vset1(8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(2.0f), g1_0, g0_0)));
+        const vf s3_1 = vfma(vset1(8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(2.0f), g1_1, g0_1)));
+        const vf s3_2 = vfma(vset1(8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(2.0f), g1_2, g0_2)));
+        const vf s3_3 = vfma(vset1(8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(2.0f), g1_3, g0_3)));
+        const vf s4_0 = vfma(vset1(-8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(-2.0f), g1_0, g0_0)));
+        const vf s4_1 = vfma(vset1(-8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(-2.0f), g1_1, g0_1)));
+        const vf s4_2 = vfma(vset1(-8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(-2.0f), g1_2, g0_2)));
+        const vf s4_3 = vfma(vset1(-8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(-2.0f), g1_3, g0_3)));
+        const vf s5_0 = g3_0;
+        const vf s5_1 = g3_1;
+        const vf s5_2 = g3_2;
+        const vf s5_3 = g3_3;
+        vstore(yp + 0 + k, s0_0);
+        vstore(yp + 256 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
+        vstore(yp + 512 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
+        vstore(yp + 768 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
+        vstore(yp + 1024 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
+        vstore(yp + 1280 + k, s0_3);
+        vstore(yp + 1536 + k, s1_0);
+        vstore(yp + 1792 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
+        vstore(yp + 2048 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
+        vstore(yp + 2304 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
+        vstore(yp + 2560 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
+        vstore(yp + 2816 + k, s1_3);
+        vstore(yp + 3072 + k, s2_0);
+        vstore(yp + 3328 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
+        vstore(yp + 3584 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
+        vstore(yp + 3840 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
+        vstore(yp + 4096 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
+        vstore(yp + 4352 + k, s2_3);
+        vstore(yp + 4608 + k, s3_0);
+        vstore(yp + 4864 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
+        vstore(yp + 5120 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
+        vstore(yp + 5376 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
+        vstore(yp + 5632 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
+        vstore(yp + 5888 + k, s3_3);
+        vstore(yp + 6144 + k, s4_0);
+        vstore(yp + 6400 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
+        vstore(yp + 6656 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
+        vstore(yp + 6912 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
+        vstore(yp + 7168 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
+        vstore(yp + 7424 + k, s4_3);
+        vstore(yp + 7680 + k, s5_0);
+        vstore(yp + 7936 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
+        vstore(yp + 8192 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
+        vstore(yp + 8448 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
+        vstore(yp + 8704 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
+        vstore(yp + 8960 + k, s5_3);
+    }
 }
 
-static void conv3x3_s1_c32k32_h16w16_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+/* dU[xi] rows c to c + 1 by one block of 32 output channels, summed over `tiles` tiles:
+ * up[r][k] += sum_t vp[t][c + r] * yp[t][k] */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_weights_gemm(const float *restrict vp, const float *restrict yp, float *restrict up, int tiles)
+{
+    enum { IC = 32, OC = 32 };
+    vf a0_0 = vload(up + 0), a0_1 = vload(up + 8), a0_2 = vload(up + 16), a0_3 = vload(up + 24);
+    vf a1_0 = vload(up + 32), a1_1 = vload(up + 40), a1_2 = vload(up + 48), a1_3 = vload(up + 56);
+    for (int t = 0; t < tiles; t++) {
+        const vf d0 = vload(yp + t * OC + 0);
+        const vf d1 = vload(yp + t * OC + 8);
+        const vf d2 = vload(yp + t * OC + 16);
+        const vf d3 = vload(yp + t * OC + 24);
+        const vf b0 = vbcast(vp + t * IC + 0);
+        a0_0 = vfma(b0, d0, a0_0);
+        a0_1 = vfma(b0, d1, a0_1);
+        a0_2 = vfma(b0, d2, a0_2);
+        a0_3 = vfma(b0, d3, a0_3);
+        const vf b1 = vbcast(vp + t * IC + 1);
+        a1_0 = vfma(b1, d0, a1_0);
+        a1_1 = vfma(b1, d1, a1_1);
+        a1_2 = vfma(b1, d2, a1_2);
+        a1_3 = vfma(b1, d3, a1_3);
+    }
+    vstore(up + 0, a0_0);
+    vstore(up + 8, a0_1);
+    vstore(up + 16, a0_2);
+    vstore(up + 24, a0_3);
+    vstore(up + 32, a1_0);
+    vstore(up + 40, a1_1);
+    vstore(up + 48, a1_2);
+    vstore(up + 56, a1_3);
+}
+
+static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     float *restrict scratch, int threads)
 {
-    enum { H = 16, W = 16, C = 32, K = 32, KH = 3, KW = 3, OH = 16, OW = 16,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
+           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32,
+           DU = 36 * IC * OC, SLICE = DU + PAD + 36 * (XS + YS) };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
-        float *restrict part = xp + PAD;
-        memset(part, 0, DW * sizeof(float));
+        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), the padded image,
+         * V[xi][NT][IC] and Yh[xi][NT][OC] */
+        float *restrict du = scratch + (size_t)tid * SLICE;
+        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 36 * XS;
+        memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
-            const float *dyb = dy + b * (OH * OW * K);
-            const int rstep = by_image ? 1 : nt;
-            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 5 * rstep) {
-                const int r1 = r0 + 5 * rstep < OH ? r0 + 5 * rstep : OH;
-                for (int i = 0; i < KH; i++)
-                    for (int j = 0; j < KW; j++)
-                        for (int kb = 0; kb < K; kb += 32) {
-                            for (int c = 0; c < 30; c += 3)
-                                conv3x3_s1_c32k32_h16w16_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
-                            conv3x3_s1_c32k32_h16w16_bwd_weights_t2(xp + (i * WP + j) * C + 30, dyb + kb, part + ((i * KW + j) * C + 30) * K + kb, r0, r1, rstep);
-                        }
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 8; u++) {
+                        const int row = (2 * ch + u / 4) * 4, col = u % 4 * 4;
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 8 + u) * IC);
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 8 + u) * OC);
+                    }
+                }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int c = 0; c < IC; c += 2)
+                        for (int kb = 0; kb < OC; kb += KB)
+                            conv3x3_s1_c32k32_h16w16_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 8);
             }
         }
         RN_BARRIER();
-        /* the threads' partial sums, added in thread order: the same bits every run */
-        const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
-        for (int q = lo; q < hi; q++) {
-            float s = 0.0f;
-            for (int t = 0; t < nt; t++)
-                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
-            dw[q] = s;
+        /* dw[i][j][c][k] = (G^T dU G)[i][j], dU summed over the threads */
+        for (int q = tid; q < IC * OC; q += nt) {
+            float s[A][A], t[3][A];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++) {
+                    float v = 0.0f;
+                    for (int h = 0; h < nt; h++)
+                        v += scratch[(size_t)h * SLICE + (size_t)(a * A + b) * IC * OC + q];
+                    s[a][b] = v;
+                }
+            for (int i = 0; i < 3; i++)
+                for (int b = 0; b < A; b++) {
+                    float v = 0.0f;
+                    for (int a = 0; a < A; a++)
+                        v += G[a][i] * s[a][b];
+                    t[i][b] = v;
+                }
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) {
+                    float v = 0.0f;
+                    for (int b = 0; b < A; b++)
+                        v += t[i][b] * G[b][j];
+                    dw[(i * 3 + j) * IC * OC + q] = v;
+                }
         }
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_bwd_data: conv 3x3/1 pad 1, 32->32, backward to the input.
+/* conv3x3_s1_c32k32_h16w16_f4_bwd_data: conv 3x3/1 pad 1, 32->32, backward to the input.
  * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2, layer2.1.conv1, layer2.2.conv1. */
-static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 32, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
+        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
+        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
+        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
+        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
+        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
+        const vf b1 = vbcast(vp + 32 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 672 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 608 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 640 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 608 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 96 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 32 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -480 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -544 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -512 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -544 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 32, a1_0);
-    vstore(op + 40, a1_1);
-    vstore(op + 48, a1_2);
-    vstore(op + 56, a1_3);
-    vstore(op + 64, a2_0);
-    vstore(op + 72, a2_1);
-    vstore(op + 80, a2_2);
-    vstore(op + 88, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 32, a1_0);
+    vstore(mp + 40, a1_1);
+    vstore(mp + 48, a1_2);
+    vstore(mp + 56, a1_3);
 }
 
-static inline void conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(const float *restrict mp, float *restrict op)
 {
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
+    enum { OC = 32, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 96 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 608 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1120 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1632 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s1_c32k32_h16w16_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
+           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int v = 0; v < KB; v++)
-                for (int r = 0; r < IC; r++)
-                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* dx pixels (1*a + 0, 1*b + 0) */
-            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bwd_data_c1_t3(ip + col * 32, wk + kb * TAPS * IC, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bwd_data_c1_t1(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 8; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 8; t += 2)
+                            conv3x3_s1_c32k32_h16w16_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 8; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 8 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -10025,365 +9113,293 @@ static void bn_c32_hw256_relu_bwd(size_t n, const float *restrict x, const float
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_bwd_data_acc: conv 3x3/1 pad 1, 32->32, backward to the input, adding into the input gradient.
+/* conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc: conv 3x3/1 pad 1, 32->32, backward to the input, adding into the input gradient.
  * Used by: layer2.2.conv1, layer2.1.conv1. */
-static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 32, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
+        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
+        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
+        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
+        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
+        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
+        const vf b1 = vbcast(vp + 32 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 672 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 608 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 640 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 608 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 96 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 32 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -480 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -544 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -512 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -544 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, vadd(vload(op + 0), a0_0));
-    vstore(op + 8, vadd(vload(op + 8), a0_1));
-    vstore(op + 16, vadd(vload(op + 16), a0_2));
-    vstore(op + 24, vadd(vload(op + 24), a0_3));
-    vstore(op + 32, vadd(vload(op + 32), a1_0));
-    vstore(op + 40, vadd(vload(op + 40), a1_1));
-    vstore(op + 48, vadd(vload(op + 48), a1_2));
-    vstore(op + 56, vadd(vload(op + 56), a1_3));
-    vstore(op + 64, vadd(vload(op + 64), a2_0));
-    vstore(op + 72, vadd(vload(op + 72), a2_1));
-    vstore(op + 80, vadd(vload(op + 80), a2_2));
-    vstore(op + 88, vadd(vload(op + 88), a2_3));
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 32, a1_0);
+    vstore(mp + 40, a1_1);
+    vstore(mp + 48, a1_2);
+    vstore(mp + 56, a1_3);
 }
 
-static inline void conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_output(const float *restrict mp, float *restrict op)
 {
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
+    enum { OC = 32, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 32 + k, vadd(vload(op + 32 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 96 + k, vadd(vload(op + 96 + k), y));
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 544 + k, vadd(vload(op + 544 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 608 + k, vadd(vload(op + 608 + k), y));
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1056 + k, vadd(vload(op + 1056 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1088 + k, vadd(vload(op + 1088 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1120 + k, vadd(vload(op + 1120 + k), y));
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1568 + k, vadd(vload(op + 1568 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1600 + k, vadd(vload(op + 1600 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1632 + k, vadd(vload(op + 1632 + k), y));
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, vadd(vload(op + 0), a0_0));
-    vstore(op + 8, vadd(vload(op + 8), a0_1));
-    vstore(op + 16, vadd(vload(op + 16), a0_2));
-    vstore(op + 24, vadd(vload(op + 24), a0_3));
 }
 
-static void conv3x3_s1_c32k32_h16w16_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
+           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int v = 0; v < KB; v++)
-                for (int r = 0; r < IC; r++)
-                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* dx pixels (1*a + 0, 1*b + 0) */
-            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t3(ip + col * 32, wk + kb * TAPS * IC, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bwd_data_acc_c1_t1(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 8; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 8; t += 2)
+                            conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 8; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_output(mb + (i * 8 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -11191,497 +10207,563 @@ static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const 
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_bwd_weights: conv 3x3/1 pad 1, 16->16, backward to the weights.
+/* conv3x3_s1_c16k16_h32w32_f4_bwd_weights: conv 3x3/1 pad 1, 16->16, backward to the weights.
  * Used by: layer1.2.conv2, layer1.2.conv1, layer1.1.conv2, layer1.1.conv1, layer1.0.conv2, layer1.0.conv1. */
-static inline void conv3x3_s1_c16k16_h32w32_bwd_weights_t6(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int r1, int rstep)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { C = 16, K = 16, S = 1, WP = 34, OH = 32, OW = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
-    for (int r = r0; r < r1; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            const vf b1 = vbcast(xq + 1);
-            a1_0 = vfma(b1, d0, a1_0);
-            a1_1 = vfma(b1, d1, a1_1);
-            const vf b2 = vbcast(xq + 2);
-            a2_0 = vfma(b2, d0, a2_0);
-            a2_1 = vfma(b2, d1, a2_1);
-            const vf b3 = vbcast(xq + 3);
-            a3_0 = vfma(b3, d0, a3_0);
-            a3_1 = vfma(b3, d1, a3_1);
-            const vf b4 = vbcast(xq + 4);
-            a4_0 = vfma(b4, d0, a4_0);
-            a4_1 = vfma(b4, d1, a4_1);
-            const vf b5 = vbcast(xq + 5);
-            a5_0 = vfma(b5, d0, a5_0);
-            a5_1 = vfma(b5, d1, a5_1);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a1_0));
-    vstore(part + 24, vadd(vload(part + 24), a1_1));
-    vstore(part + 32, vadd(vload(part + 32), a2_0));
-    vstore(part + 40, vadd(vload(part + 40), a2_1));
-    vstore(part + 48, vadd(vload(part + 48), a3_0));
-    vstore(part + 56, vadd(vload(part + 56), a3_1));
-    vstore(part + 64, vadd(vload(part + 64), a4_0));
-    vstore(part + 72, vadd(vload(part + 72), a4_1));
-    vstore(part + 80, vadd(vload(part + 80), a5_0));
-    vstore(part + 88, vadd(vload(part + 88), a5_1));
+    enum { IC = 16, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
+        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
+        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
+        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
+        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
+        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
 }
 
-static inline void conv3x3_s1_c16k16_h32w32_bwd_weights_t4(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int r1, int rstep)
+/* The transform of one tile of dy (4x4 pixels at dp), every output channel, for the weight
+ * gradient: Yh = A dY A^T (6x6) into yp + (i*6 + j) * YS (YS = NT * OC floats apart). */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { C = 16, K = 16, S = 1, WP = 34, OH = 32, OW = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
-    for (int r = r0; r < r1; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            const vf b1 = vbcast(xq + 1);
-            a1_0 = vfma(b1, d0, a1_0);
-            a1_1 = vfma(b1, d1, a1_1);
-            const vf b2 = vbcast(xq + 2);
-            a2_0 = vfma(b2, d0, a2_0);
-            a2_1 = vfma(b2, d1, a2_1);
-            const vf b3 = vbcast(xq + 3);
-            a3_0 = vfma(b3, d0, a3_0);
-            a3_1 = vfma(b3, d1, a3_1);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a1_0));
-    vstore(part + 24, vadd(vload(part + 24), a1_1));
-    vstore(part + 32, vadd(vload(part + 32), a2_0));
-    vstore(part + 40, vadd(vload(part + 40), a2_1));
-    vstore(part + 48, vadd(vload(part + 48), a3_0));
-    vstore(part + 56, vadd(vload(part + 56), a3_1));
+    enum { OC = 16, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 16 + k), g0_2 = vload(dp + 32 + k), g0_3 = vload(dp + 48 + k);
+        const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 528 + k), g1_2 = vload(dp + 544 + k), g1_3 = vload(dp + 560 + k);
+        const vf g2_0 = vload(dp + 1024 + k), g2_1 = vload(dp + 1040 + k), g2_2 = vload(dp + 1056 + k), g2_3 = vload(dp + 1072 + k);
+        const vf g3_0 = vload(dp + 1536 + k), g3_1 = vload(dp + 1552 + k), g3_2 = vload(dp + 1568 + k), g3_3 = vload(dp + 1584 + k);
+        const vf s0_0 = g0_0;
+        const vf s0_1 = g0_1;
+        const vf s0_2 = g0_2;
+        const vf s0_3 = g0_3;
+        const vf s1_0 = vadd(vadd(vadd(g3_0, g2_0), g1_0), g0_0);
+        const vf s1_1 = vadd(vadd(vadd(g3_1, g2_1), g1_1), g0_1);
+        const vf s1_2 = vadd(vadd(vadd(g3_2, g2_2), g1_2), g0_2);
+        const vf s1_3 = vadd(vadd(vadd(g3_3, g2_3), g1_3), g0_3);
+        const vf s2_0 = vsub(vsub(vadd(g2_0, g0_0), g1_0), g3_0);
+        const vf s2_1 = vsub(vsub(vadd(g2_1, g0_1), g1_1), g3_1);
+        const vf s2_2 = vsub(vsub(vadd(g2_2, g0_2), g1_2), g3_2);
+        const vf s2_3 = vsub(vsub(vadd(g2_3, g0_3), g1_3), g3_3);
+        const vf s3_0 = vfma(vset1(8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(2.0f), g1_0, g0_0)));
+        const vf s3_1 = vfma(vset1(8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(2.0f), g1_1, g0_1)));
+        const vf s3_2 = vfma(vset1(8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(2.0f), g1_2, g0_2)));
+        const vf s3_3 = vfma(vset1(8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(2.0f), g1_3, g0_3)));
+        const vf s4_0 = vfma(vset1(-8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(-2.0f), g1_0, g0_0)));
+        const vf s4_1 = vfma(vset1(-8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(-2.0f), g1_1, g0_1)));
+        const vf s4_2 = vfma(vset1(-8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(-2.0f), g1_2, g0_2)));
+        const vf s4_3 = vfma(vset1(-8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(-2.0f), g1_3, g0_3)));
+        const vf s5_0 = g3_0;
+        const vf s5_1 = g3_1;
+        const vf s5_2 = g3_2;
+        const vf s5_3 = g3_3;
+        vstore(yp + 0 + k, s0_0);
+        vstore(yp + 256 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
+        vstore(yp + 512 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
+        vstore(yp + 768 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
+        vstore(yp + 1024 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
+        vstore(yp + 1280 + k, s0_3);
+        vstore(yp + 1536 + k, s1_0);
+        vstore(yp + 1792 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
+        vstore(yp + 2048 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
+        vstore(yp + 2304 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
+        vstore(yp + 2560 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
+        vstore(yp + 2816 + k, s1_3);
+        vstore(yp + 3072 + k, s2_0);
+        vstore(yp + 3328 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
+        vstore(yp + 3584 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
+        vstore(yp + 3840 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
+        vstore(yp + 4096 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
+        vstore(yp + 4352 + k, s2_3);
+        vstore(yp + 4608 + k, s3_0);
+        vstore(yp + 4864 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
+        vstore(yp + 5120 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
+        vstore(yp + 5376 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
+        vstore(yp + 5632 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
+        vstore(yp + 5888 + k, s3_3);
+        vstore(yp + 6144 + k, s4_0);
+        vstore(yp + 6400 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
+        vstore(yp + 6656 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
+        vstore(yp + 6912 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
+        vstore(yp + 7168 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
+        vstore(yp + 7424 + k, s4_3);
+        vstore(yp + 7680 + k, s5_0);
+        vstore(yp + 7936 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
+        vstore(yp + 8192 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
+        vstore(yp + 8448 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
+        vstore(yp + 8704 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
+        vstore(yp + 8960 + k, s5_3);
+    }
 }
 
-static void conv3x3_s1_c16k16_h32w32_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+/* dU[xi] rows c to c + 3 by one block of 16 output channels, summed over `tiles` tiles:
+ * up[r][k] += sum_t vp[t][c + r] * yp[t][k] */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_weights_gemm(const float *restrict vp, const float *restrict yp, float *restrict up, int tiles)
+{
+    enum { IC = 16, OC = 16 };
+    vf a0_0 = vload(up + 0), a0_1 = vload(up + 8);
+    vf a1_0 = vload(up + 16), a1_1 = vload(up + 24);
+    vf a2_0 = vload(up + 32), a2_1 = vload(up + 40);
+    vf a3_0 = vload(up + 48), a3_1 = vload(up + 56);
+    for (int t = 0; t < tiles; t++) {
+        const vf d0 = vload(yp + t * OC + 0);
+        const vf d1 = vload(yp + t * OC + 8);
+        const vf b0 = vbcast(vp + t * IC + 0);
+        a0_0 = vfma(b0, d0, a0_0);
+        a0_1 = vfma(b0, d1, a0_1);
+        const vf b1 = vbcast(vp + t * IC + 1);
+        a1_0 = vfma(b1, d0, a1_0);
+        a1_1 = vfma(b1, d1, a1_1);
+        const vf b2 = vbcast(vp + t * IC + 2);
+        a2_0 = vfma(b2, d0, a2_0);
+        a2_1 = vfma(b2, d1, a2_1);
+        const vf b3 = vbcast(vp + t * IC + 3);
+        a3_0 = vfma(b3, d0, a3_0);
+        a3_1 = vfma(b3, d1, a3_1);
+    }
+    vstore(up + 0, a0_0);
+    vstore(up + 8, a0_1);
+    vstore(up + 16, a1_0);
+    vstore(up + 24, a1_1);
+    vstore(up + 32, a2_0);
+    vstore(up + 40, a2_1);
+    vstore(up + 48, a3_0);
+    vstore(up + 56, a3_1);
+}
+
+static void conv3x3_s1_c16k16_h32w32_f4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     float *restrict scratch, int threads)
 {
-    enum { H = 32, W = 32, C = 16, K = 16, KH = 3, KW = 3, OH = 32, OW = 32,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 16,
+           DU = 36 * IC * OC, SLICE = DU + PAD + 36 * (XS + YS) };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
-        float *restrict part = xp + PAD;
-        memset(part, 0, DW * sizeof(float));
+        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), the padded image,
+         * V[xi][NT][IC] and Yh[xi][NT][OC] */
+        float *restrict du = scratch + (size_t)tid * SLICE;
+        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 36 * XS;
+        memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
-            const float *dyb = dy + b * (OH * OW * K);
-            const int rstep = by_image ? 1 : nt;
-            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 2 * rstep) {
-                const int r1 = r0 + 2 * rstep < OH ? r0 + 2 * rstep : OH;
-                for (int i = 0; i < KH; i++)
-                    for (int j = 0; j < KW; j++)
-                        for (int kb = 0; kb < K; kb += 16) {
-                            for (int c = 0; c < 12; c += 6)
-                                conv3x3_s1_c16k16_h32w32_bwd_weights_t6(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
-                            conv3x3_s1_c16k16_h32w32_bwd_weights_t4(xp + (i * WP + j) * C + 12, dyb + kb, part + ((i * KW + j) * C + 12) * K + kb, r0, r1, rstep);
-                        }
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 16; u++) {
+                        const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
+                        conv3x3_s1_c16k16_h32w32_f4_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c16k16_h32w32_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 16 + u) * OC);
+                    }
+                }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int c = 0; c < IC; c += 4)
+                        for (int kb = 0; kb < OC; kb += KB)
+                            conv3x3_s1_c16k16_h32w32_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 16);
             }
         }
         RN_BARRIER();
-        /* the threads' partial sums, added in thread order: the same bits every run */
-        const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
-        for (int q = lo; q < hi; q++) {
-            float s = 0.0f;
-            for (int t = 0; t < nt; t++)
-                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
-            dw[q] = s;
+        /* dw[i][j][c][k] = (G^T dU G)[i][j], dU summed over the threads */
+        for (int q = tid; q < IC * OC; q += nt) {
+            float s[A][A], t[3][A];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++) {
+                    float v = 0.0f;
+                    for (int h = 0; h < nt; h++)
+                        v += scratch[(size_t)h * SLICE + (size_t)(a * A + b) * IC * OC + q];
+                    s[a][b] = v;
+                }
+            for (int i = 0; i < 3; i++)
+                for (int b = 0; b < A; b++) {
+                    float v = 0.0f;
+                    for (int a = 0; a < A; a++)
+                        v += G[a][i] * s[a][b];
+                    t[i][b] = v;
+                }
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) {
+                    float v = 0.0f;
+                    for (int b = 0; b < A; b++)
+                        v += t[i][b] * G[b][j];
+                    dw[(i * 3 + j) * IC * OC + q] = v;
+                }
         }
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_bwd_data: conv 3x3/1 pad 1, 16->16, backward to the input.
+/* conv3x3_s1_c16k16_h32w32_f4_bwd_data: conv 3x3/1 pad 1, 16->16, backward to the input.
  * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2, layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
-static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 16, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
+        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
+        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
+        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
+        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
+        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 16 + 0);
+        const vf w1 = vload(up + c * 16 + 8);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
+        const vf b1 = vbcast(vp + 16 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 592 + c);
+        const vf b2 = vbcast(vp + 32 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 608 + c);
+        const vf b3 = vbcast(vp + 48 + c);
         a3_0 = vfma(b3, w0, a3_0);
         a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 624 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 640 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 592 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 608 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 624 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 528 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 544 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 560 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 576 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 592 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 608 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 48 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 64 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 80 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 96 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 32 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 48 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 64 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 80 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 16 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 32 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 48 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 64 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -528 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + -496 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + -480 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + -464 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + -448 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + -528 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + -512 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + -496 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + -480 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + -464 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + -544 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + -528 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + -512 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + -496 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + -480 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a1_0);
-    vstore(op + 24, a1_1);
-    vstore(op + 32, a2_0);
-    vstore(op + 40, a2_1);
-    vstore(op + 48, a3_0);
-    vstore(op + 56, a3_1);
-    vstore(op + 64, a4_0);
-    vstore(op + 72, a4_1);
-    vstore(op + 80, a5_0);
-    vstore(op + 88, a5_1);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a1_0);
+    vstore(mp + 24, a1_1);
+    vstore(mp + 32, a2_0);
+    vstore(mp + 40, a2_1);
+    vstore(mp + 48, a3_0);
+    vstore(mp + 56, a3_1);
 }
 
-static inline void conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(const float *restrict mp, float *restrict op)
 {
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
+    enum { OC = 16, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 16 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 48 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 528 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 560 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1040 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1072 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1552 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1584 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 528 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 544 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -528 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + -528 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + -544 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a1_0);
-    vstore(op + 24, a1_1);
 }
 
-static void conv3x3_s1_c16k16_h32w32_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 16 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int v = 0; v < KB; v++)
-                for (int r = 0; r < IC; r++)
-                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* dx pixels (1*a + 0, 1*b + 0) */
-            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bwd_data_c1_t6(ip + col * 16, wk + kb * TAPS * IC, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bwd_data_c1_t2(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 16; t += 4)
+                            conv3x3_s1_c16k16_h32w32_f4_bwd_data_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(mb + (i * 16 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -11783,369 +10865,295 @@ static void bn_c16_hw1024_relu_bwd(size_t n, const float *restrict x, const floa
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_bwd_data_acc: conv 3x3/1 pad 1, 16->16, backward to the input, adding into the input gradient.
+/* conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc: conv 3x3/1 pad 1, 16->16, backward to the input, adding into the input gradient.
  * Used by: layer1.2.conv1, layer1.1.conv1, layer1.0.conv1. */
-static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 16, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
+        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
+        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
+        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
+        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
+        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 16 + 0);
+        const vf w1 = vload(up + c * 16 + 8);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
+        const vf b1 = vbcast(vp + 16 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 592 + c);
+        const vf b2 = vbcast(vp + 32 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 608 + c);
+        const vf b3 = vbcast(vp + 48 + c);
         a3_0 = vfma(b3, w0, a3_0);
         a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 624 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 640 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 592 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 608 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 624 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 528 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 544 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 560 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 576 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 592 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 608 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 48 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 64 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 80 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 96 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 32 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 48 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 64 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 80 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 16 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 32 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 48 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 64 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -528 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + -496 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + -480 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + -464 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + -448 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + -528 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + -512 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + -496 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + -480 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + -464 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + -544 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + -528 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + -512 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + -496 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + -480 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    vstore(op + 0, vadd(vload(op + 0), a0_0));
-    vstore(op + 8, vadd(vload(op + 8), a0_1));
-    vstore(op + 16, vadd(vload(op + 16), a1_0));
-    vstore(op + 24, vadd(vload(op + 24), a1_1));
-    vstore(op + 32, vadd(vload(op + 32), a2_0));
-    vstore(op + 40, vadd(vload(op + 40), a2_1));
-    vstore(op + 48, vadd(vload(op + 48), a3_0));
-    vstore(op + 56, vadd(vload(op + 56), a3_1));
-    vstore(op + 64, vadd(vload(op + 64), a4_0));
-    vstore(op + 72, vadd(vload(op + 72), a4_1));
-    vstore(op + 80, vadd(vload(op + 80), a5_0));
-    vstore(op + 88, vadd(vload(op + 88), a5_1));
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a1_0);
+    vstore(mp + 24, a1_1);
+    vstore(mp + 32, a2_0);
+    vstore(mp + 40, a2_1);
+    vstore(mp + 48, a3_0);
+    vstore(mp + 56, a3_1);
 }
 
-static inline void conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_output(const float *restrict mp, float *restrict op)
 {
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
+    enum { OC = 16, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 16 + k, vadd(vload(op + 16 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 32 + k, vadd(vload(op + 32 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 48 + k, vadd(vload(op + 48 + k), y));
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 528 + k, vadd(vload(op + 528 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 544 + k, vadd(vload(op + 544 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 560 + k, vadd(vload(op + 560 + k), y));
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1040 + k, vadd(vload(op + 1040 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1056 + k, vadd(vload(op + 1056 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1072 + k, vadd(vload(op + 1072 + k), y));
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1552 + k, vadd(vload(op + 1552 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1568 + k, vadd(vload(op + 1568 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1584 + k, vadd(vload(op + 1584 + k), y));
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 528 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 544 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -528 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + -528 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + -560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + -544 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    vstore(op + 0, vadd(vload(op + 0), a0_0));
-    vstore(op + 8, vadd(vload(op + 8), a0_1));
-    vstore(op + 16, vadd(vload(op + 16), a1_0));
-    vstore(op + 24, vadd(vload(op + 24), a1_1));
 }
 
-static void conv3x3_s1_c16k16_h32w32_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 16 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int v = 0; v < KB; v++)
-                for (int r = 0; r < IC; r++)
-                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* dx pixels (1*a + 0, 1*b + 0) */
-            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t6(ip + col * 16, wk + kb * TAPS * IC, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bwd_data_acc_c1_t2(ip + 480, wk + kb * TAPS * IC, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 16; t += 4)
+                            conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_output(mb + (i * 16 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -12633,360 +11641,295 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_fwd: conv 3x3/1 pad 1, 16->16, forward.
+/* conv3x3_s1_c16k16_h32w32_f4_fwd: conv 3x3/1 pad 1, 16->16, forward.
  * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
-static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 16, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
+        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
+        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
+        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
+        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
+        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 16 + 0);
+        const vf w1 = vload(up + c * 16 + 8);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
+        const vf b1 = vbcast(vp + 16 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 32 + c);
+        const vf b2 = vbcast(vp + 32 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 48 + c);
+        const vf b3 = vbcast(vp + 48 + c);
         a3_0 = vfma(b3, w0, a3_0);
         a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 64 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 80 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 48 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 64 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 80 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 96 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 80 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 96 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 112 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 592 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 608 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 624 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 592 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 608 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 624 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 640 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 608 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 624 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 640 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 656 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1120 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1136 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1152 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1168 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1104 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1136 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1152 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1168 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1184 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1136 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1168 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1184 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1200 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a1_0);
-    vstore(op + 24, a1_1);
-    vstore(op + 32, a2_0);
-    vstore(op + 40, a2_1);
-    vstore(op + 48, a3_0);
-    vstore(op + 56, a3_1);
-    vstore(op + 64, a4_0);
-    vstore(op + 72, a4_1);
-    vstore(op + 80, a5_0);
-    vstore(op + 88, a5_1);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a1_0);
+    vstore(mp + 24, a1_1);
+    vstore(mp + 32, a2_0);
+    vstore(mp + 40, a2_1);
+    vstore(mp + 48, a3_0);
+    vstore(mp + 56, a3_1);
 }
 
-static inline void conv3x3_s1_c16k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_output(const float *restrict mp, float *restrict op)
 {
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
+    enum { OC = 16, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 16 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 48 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 528 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 560 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1040 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1072 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1552 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1584 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1104 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1136 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a1_0);
-    vstore(op + 24, a1_1);
 }
 
-static void conv3x3_s1_c16k16_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 16 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_fwd_c1_t6(ip + col * 16, wk + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_fwd_c1_t2(ip + 480, wk + kb, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 16; t += 4)
+                            conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -13347,356 +12290,293 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_fwd: conv 3x3/1 pad 1, 32->32, forward.
+/* conv3x3_s1_c32k32_h16w16_f4_fwd: conv 3x3/1 pad 1, 32->32, forward.
  * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
-static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 32, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
+        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
+        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
+        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
+        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
+        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 32 + c);
+        const vf b1 = vbcast(vp + 32 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 96 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 96 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 608 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 640 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 672 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 672 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 704 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1184 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1216 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1184 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1216 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1248 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1248 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1280 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 32, a1_0);
-    vstore(op + 40, a1_1);
-    vstore(op + 48, a1_2);
-    vstore(op + 56, a1_3);
-    vstore(op + 64, a2_0);
-    vstore(op + 72, a2_1);
-    vstore(op + 80, a2_2);
-    vstore(op + 88, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 32, a1_0);
+    vstore(mp + 40, a1_1);
+    vstore(mp + 48, a1_2);
+    vstore(mp + 56, a1_3);
 }
 
-static inline void conv3x3_s1_c32k32_h16w16_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_output(const float *restrict mp, float *restrict op)
 {
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
+    enum { OC = 32, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 96 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 608 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1120 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1632 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1184 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s1_c32k32_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
+           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_fwd_c1_t3(ip + col * 32, wk + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_fwd_c1_t1(ip + 480, wk + kb, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 8; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 8; t += 2)
+                            conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 8; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -14107,415 +12987,302 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_fwd: conv 3x3/1 pad 1, 64->64, forward.
+/* conv3x3_s1_c64k64_h8w8_f4_fwd: conv 3x3/1 pad 1, 64->64, forward.
  * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
-static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
-    vstore(op + 128, a2_0);
-    vstore(op + 136, a2_1);
-    vstore(op + 144, a2_2);
-    vstore(op + 152, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_output(const float *restrict mp, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1728 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, wk + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, wk + kb, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_output(mb + (i * 4 + u) * OC, y + at);
+                    }
             }
         }
     }
 }
 
-/* The eval forward's caches of rearranged weights (0 floats) start here in
+/* The eval forward's caches of rearranged weights (977,152 floats) start here in
  * the work area, after the BN statistics and the scratch; each is redone when
  * r->params_epoch has moved since it was made. */
-enum { WORK_CACHE = 38240 };
+enum { WORK_CACHE = 148832 };
 
 /* forward_train_stem: forward from stem. */
 static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *logits)
@@ -14548,27 +13315,27 @@ static RN_NOINLINE void forward_train_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(3, conv3x3_s1_c16k16_h32w32_stats_fwd(n, A + 19456 * n, P + 464, S + 32, A + 35840 * n, r->scratch, nt));
+    RN_TIMED(3, conv3x3_s1_c16k16_h32w32_f4_stats_fwd(n, A + 19456 * n, P + 464, Wk + 1376, S + 32, A + 35840 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
     RN_TIMED(4, bn_c16_hw1024_relu_stats_fwd(n, A + 35840 * n, A + 52224 * n, P + 2768, P + 2784, S + 32, S + 48, Wk + 32, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(5, conv3x3_s1_c16k16_h32w32_stats_fwd(n, A + 52224 * n, P + 2800, S + 64, A + 68608 * n, r->scratch, nt));
+    RN_TIMED(5, conv3x3_s1_c16k16_h32w32_f4_stats_fwd(n, A + 52224 * n, P + 2800, Wk + 1376, S + 64, A + 68608 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
     RN_TIMED(6, bn_c16_hw1024_add_relu_stats_fwd(n, A + 68608 * n, A + 19456 * n, A + 84992 * n, P + 5104, P + 5120, S + 64, S + 80, Wk + 64, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(7, conv3x3_s1_c16k16_h32w32_stats_fwd(n, A + 84992 * n, P + 5136, S + 96, A + 101376 * n, r->scratch, nt));
+    RN_TIMED(7, conv3x3_s1_c16k16_h32w32_f4_stats_fwd(n, A + 84992 * n, P + 5136, Wk + 1376, S + 96, A + 101376 * n, r->scratch, nt));
     /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
     RN_TIMED(8, bn_c16_hw1024_relu_stats_fwd(n, A + 101376 * n, A + 117760 * n, P + 7440, P + 7456, S + 96, S + 112, Wk + 96, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(9, conv3x3_s1_c16k16_h32w32_stats_fwd(n, A + 117760 * n, P + 7472, S + 128, A + 134144 * n, r->scratch, nt));
+    RN_TIMED(9, conv3x3_s1_c16k16_h32w32_f4_stats_fwd(n, A + 117760 * n, P + 7472, Wk + 1376, S + 128, A + 134144 * n, r->scratch, nt));
     /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
     RN_TIMED(10, bn_c16_hw1024_add_relu_stats_fwd(n, A + 134144 * n, A + 84992 * n, A + 150528 * n, P + 9776, P + 9792, S + 128, S + 144, Wk + 128, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(11, conv3x3_s1_c16k16_h32w32_stats_fwd(n, A + 150528 * n, P + 9808, S + 160, A + 166912 * n, r->scratch, nt));
+    RN_TIMED(11, conv3x3_s1_c16k16_h32w32_f4_stats_fwd(n, A + 150528 * n, P + 9808, Wk + 1376, S + 160, A + 166912 * n, r->scratch, nt));
     /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
     RN_TIMED(12, bn_c16_hw1024_relu_stats_fwd(n, A + 166912 * n, A + 183296 * n, P + 12112, P + 12128, S + 160, S + 176, Wk + 160, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16; 16x32x32 -> 16x32x32 */
-    RN_TIMED(13, conv3x3_s1_c16k16_h32w32_stats_fwd(n, A + 183296 * n, P + 12144, S + 192, A + 199680 * n, r->scratch, nt));
+    RN_TIMED(13, conv3x3_s1_c16k16_h32w32_f4_stats_fwd(n, A + 183296 * n, P + 12144, Wk + 1376, S + 192, A + 199680 * n, r->scratch, nt));
     /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
     RN_TIMED(14, bn_c16_hw1024_add_relu_stats_fwd(n, A + 199680 * n, A + 150528 * n, A + 216064 * n, P + 14448, P + 14464, S + 192, S + 208, Wk + 192, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -14591,23 +13358,23 @@ static RN_NOINLINE void forward_train_layer2_0(rn_run *r, const float *x, float 
     /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
     RN_TIMED(17, bn_c32_hw256_relu_stats_fwd(n, A + 240640 * n, A + 248832 * n, P + 19088, P + 19120, S + 224, S + 256, Wk + 224, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(18, conv3x3_s1_c32k32_h16w16_stats_fwd(n, A + 248832 * n, P + 19152, S + 288, A + 257024 * n, r->scratch, nt));
+    RN_TIMED(18, conv3x3_s1_c32k32_h16w16_f4_stats_fwd(n, A + 248832 * n, P + 19152, Wk + 1376, S + 288, A + 257024 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
     RN_TIMED(19, bn_c32_hw256_add_relu_stats_fwd(n, A + 257024 * n, A + 232448 * n, A + 265216 * n, P + 28368, P + 28400, S + 288, S + 320, Wk + 288, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(20, conv3x3_s1_c32k32_h16w16_stats_fwd(n, A + 265216 * n, P + 28432, S + 352, A + 232448 * n, r->scratch, nt));
+    RN_TIMED(20, conv3x3_s1_c32k32_h16w16_f4_stats_fwd(n, A + 265216 * n, P + 28432, Wk + 1376, S + 352, A + 232448 * n, r->scratch, nt));
     /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
     RN_TIMED(21, bn_c32_hw256_relu_stats_fwd(n, A + 232448 * n, A + 273408 * n, P + 37648, P + 37680, S + 352, S + 384, Wk + 352, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(22, conv3x3_s1_c32k32_h16w16_stats_fwd(n, A + 273408 * n, P + 37712, S + 416, A + 281600 * n, r->scratch, nt));
+    RN_TIMED(22, conv3x3_s1_c32k32_h16w16_f4_stats_fwd(n, A + 273408 * n, P + 37712, Wk + 1376, S + 416, A + 281600 * n, r->scratch, nt));
     /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
     RN_TIMED(23, bn_c32_hw256_add_relu_stats_fwd(n, A + 281600 * n, A + 265216 * n, A + 289792 * n, P + 46928, P + 46960, S + 416, S + 448, Wk + 416, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(24, conv3x3_s1_c32k32_h16w16_stats_fwd(n, A + 289792 * n, P + 46992, S + 480, A + 297984 * n, r->scratch, nt));
+    RN_TIMED(24, conv3x3_s1_c32k32_h16w16_f4_stats_fwd(n, A + 289792 * n, P + 46992, Wk + 1376, S + 480, A + 297984 * n, r->scratch, nt));
     /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
     RN_TIMED(25, bn_c32_hw256_relu_stats_fwd(n, A + 297984 * n, A + 306176 * n, P + 56208, P + 56240, S + 480, S + 512, Wk + 480, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32; 32x16x16 -> 32x16x16 */
-    RN_TIMED(26, conv3x3_s1_c32k32_h16w16_stats_fwd(n, A + 306176 * n, P + 56272, S + 544, A + 314368 * n, r->scratch, nt));
+    RN_TIMED(26, conv3x3_s1_c32k32_h16w16_f4_stats_fwd(n, A + 306176 * n, P + 56272, Wk + 1376, S + 544, A + 314368 * n, r->scratch, nt));
     /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
     RN_TIMED(27, bn_c32_hw256_add_relu_stats_fwd(n, A + 314368 * n, A + 289792 * n, A + 322560 * n, P + 65488, P + 65520, S + 544, S + 576, Wk + 544, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -14630,23 +13397,23 @@ static RN_NOINLINE void forward_train_layer3_0(rn_run *r, const float *x, float 
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(30, bn_c64_hw64_relu_stats_fwd(n, A + 334848 * n, A + 338944 * n, P + 83984, P + 84048, S + 608, S + 672, Wk + 608, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(31, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 338944 * n, P + 84112, S + 736, A + 343040 * n, r->scratch, nt));
+    RN_TIMED(31, conv3x3_s1_c64k64_h8w8_f4_stats_fwd(n, A + 338944 * n, P + 84112, Wk + 1376, S + 736, A + 343040 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(32, bn_c64_hw64_add_relu_stats_fwd(n, A + 343040 * n, A + 330752 * n, A + 347136 * n, P + 120976, P + 121040, S + 736, S + 800, Wk + 736, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(33, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 347136 * n, P + 121104, S + 864, A + 330752 * n, r->scratch, nt));
+    RN_TIMED(33, conv3x3_s1_c64k64_h8w8_f4_stats_fwd(n, A + 347136 * n, P + 121104, Wk + 1376, S + 864, A + 330752 * n, r->scratch, nt));
     /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(34, bn_c64_hw64_relu_stats_fwd(n, A + 330752 * n, A + 351232 * n, P + 157968, P + 158032, S + 864, S + 928, Wk + 864, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(35, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 351232 * n, P + 158096, S + 992, A + 355328 * n, r->scratch, nt));
+    RN_TIMED(35, conv3x3_s1_c64k64_h8w8_f4_stats_fwd(n, A + 351232 * n, P + 158096, Wk + 1376, S + 992, A + 355328 * n, r->scratch, nt));
     /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(36, bn_c64_hw64_add_relu_stats_fwd(n, A + 355328 * n, A + 347136 * n, A + 359424 * n, P + 194960, P + 195024, S + 992, S + 1056, Wk + 992, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(37, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 359424 * n, P + 195088, S + 1120, A + 363520 * n, r->scratch, nt));
+    RN_TIMED(37, conv3x3_s1_c64k64_h8w8_f4_stats_fwd(n, A + 359424 * n, P + 195088, Wk + 1376, S + 1120, A + 363520 * n, r->scratch, nt));
     /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(38, bn_c64_hw64_relu_stats_fwd(n, A + 363520 * n, A + 367616 * n, P + 231952, P + 232016, S + 1120, S + 1184, Wk + 1120, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(39, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 367616 * n, P + 232080, S + 1248, A + 371712 * n, r->scratch, nt));
+    RN_TIMED(39, conv3x3_s1_c64k64_h8w8_f4_stats_fwd(n, A + 367616 * n, P + 232080, Wk + 1376, S + 1248, A + 371712 * n, r->scratch, nt));
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(40, bn_c64_hw64_add_relu_stats_fwd(n, A + 371712 * n, A + 359424 * n, A + 375808 * n, P + 268944, P + 269008, S + 1248, S + 1312, Wk + 1248, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -14697,17 +13464,17 @@ static RN_NOINLINE void forward_infer_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(45, conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(n, A + 3072 * n, P + 464, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, A + 19456 * n, r->scratch, nt));
+    RN_TIMED(45, conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(n, A + 3072 * n, P + 464, Wk + WORK_CACHE + 16, (uint64_t *)(void *)(Wk + WORK_CACHE + 0), r->params_epoch, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, A + 19456 * n, r->scratch, nt));
     /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(46, conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(n, A + 19456 * n, P + 2800, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, A + 3072 * n, A + 35840 * n, r->scratch, nt));
+    RN_TIMED(46, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(n, A + 19456 * n, P + 2800, Wk + WORK_CACHE + 9248, (uint64_t *)(void *)(Wk + WORK_CACHE + 9232), r->params_epoch, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, A + 3072 * n, A + 35840 * n, r->scratch, nt));
     /* layer1.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(47, conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(n, A + 35840 * n, P + 5136, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(47, conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(n, A + 35840 * n, P + 5136, Wk + WORK_CACHE + 18480, (uint64_t *)(void *)(Wk + WORK_CACHE + 18464), r->params_epoch, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer1.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(48, conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(n, A + 0 * n, P + 7472, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, A + 35840 * n, A + 16384 * n, r->scratch, nt));
+    RN_TIMED(48, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 7472, Wk + WORK_CACHE + 27712, (uint64_t *)(void *)(Wk + WORK_CACHE + 27696), r->params_epoch, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, A + 35840 * n, A + 16384 * n, r->scratch, nt));
     /* layer1.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(49, conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(n, A + 16384 * n, P + 9808, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(49, conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(n, A + 16384 * n, P + 9808, Wk + WORK_CACHE + 36944, (uint64_t *)(void *)(Wk + WORK_CACHE + 36928), r->params_epoch, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer1.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(50, conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(n, A + 0 * n, P + 12144, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, A + 16384 * n, A + 32768 * n, r->scratch, nt));
+    RN_TIMED(50, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 12144, Wk + WORK_CACHE + 46176, (uint64_t *)(void *)(Wk + WORK_CACHE + 46160), r->params_epoch, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, A + 16384 * n, A + 32768 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer2_0: forward from layer2.0. */
@@ -14726,15 +13493,15 @@ static RN_NOINLINE void forward_infer_layer2_0(rn_run *r, const float *x, float 
     /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 16->32, batch norm folded in, relu (fused); 16x32x32 -> 32x16x16 */
     RN_TIMED(52, conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(n, A + 32768 * n, P + 14480, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, A + 8192 * n, r->scratch, nt));
     /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(53, conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(n, A + 8192 * n, P + 19152, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, A + 0 * n, A + 16384 * n, r->scratch, nt));
+    RN_TIMED(53, conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(n, A + 8192 * n, P + 19152, Wk + WORK_CACHE + 55408, (uint64_t *)(void *)(Wk + WORK_CACHE + 55392), r->params_epoch, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, A + 0 * n, A + 16384 * n, r->scratch, nt));
     /* layer2.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 32->32, batch norm folded in, relu (fused); 32x16x16 -> 32x16x16 */
-    RN_TIMED(54, conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 28432, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(54, conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(n, A + 16384 * n, P + 28432, Wk + WORK_CACHE + 92288, (uint64_t *)(void *)(Wk + WORK_CACHE + 92272), r->params_epoch, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer2.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(55, conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(n, A + 0 * n, P + 37712, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, A + 16384 * n, A + 8192 * n, r->scratch, nt));
+    RN_TIMED(55, conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 37712, Wk + WORK_CACHE + 129168, (uint64_t *)(void *)(Wk + WORK_CACHE + 129152), r->params_epoch, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, A + 16384 * n, A + 8192 * n, r->scratch, nt));
     /* layer2.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 32->32, batch norm folded in, relu (fused); 32x16x16 -> 32x16x16 */
-    RN_TIMED(56, conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(n, A + 8192 * n, P + 46992, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(56, conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(n, A + 8192 * n, P + 46992, Wk + WORK_CACHE + 166048, (uint64_t *)(void *)(Wk + WORK_CACHE + 166032), r->params_epoch, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer2.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(57, conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(n, A + 0 * n, P + 56272, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, A + 8192 * n, A + 16384 * n, r->scratch, nt));
+    RN_TIMED(57, conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 56272, Wk + WORK_CACHE + 202928, (uint64_t *)(void *)(Wk + WORK_CACHE + 202912), r->params_epoch, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, A + 8192 * n, A + 16384 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer3_0: forward from layer3.0. */
@@ -14753,15 +13520,15 @@ static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float 
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 32->64, batch norm folded in, relu (fused); 32x16x16 -> 64x8x8 */
     RN_TIMED(59, conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt));
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt));
+    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 4096 * n, P + 84112, Wk + WORK_CACHE + 239808, (uint64_t *)(void *)(Wk + WORK_CACHE + 239792), r->params_epoch, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt));
     /* layer3.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(61, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(61, conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(n, A + 8192 * n, P + 121104, Wk + WORK_CACHE + 387280, (uint64_t *)(void *)(Wk + WORK_CACHE + 387264), r->params_epoch, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer3.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(62, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(62, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 158096, Wk + WORK_CACHE + 534752, (uint64_t *)(void *)(Wk + WORK_CACHE + 534736), r->params_epoch, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt));
     /* layer3.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(63, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(63, conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(n, A + 4096 * n, P + 195088, Wk + WORK_CACHE + 682224, (uint64_t *)(void *)(Wk + WORK_CACHE + 682208), r->params_epoch, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer3.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(64, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt));
+    RN_TIMED(64, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 232080, Wk + WORK_CACHE + 829696, (uint64_t *)(void *)(Wk + WORK_CACHE + 829680), r->params_epoch, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt));
 }
 
 /* forward_infer_head: forward from head. */
@@ -14812,28 +13579,28 @@ static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
     RN_TIMED(69, bn_c64_hw64_add_relu_bwd(n, A + 371712 * n, A + 375808 * n, A + 380032 * n, A + 388224 * n, A + 384128 * n, P + 268944, Wk + 1248, G + 268944, G + 269008, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(70, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 367616 * n, A + 388224 * n, G + 232080, r->scratch, nt));
-    RN_TIMED(71, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 388224 * n, P + 232080, Wk + 1376, A + 371712 * n, r->scratch, nt));
+    RN_TIMED(70, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 367616 * n, A + 388224 * n, G + 232080, r->scratch, nt));
+    RN_TIMED(71, conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, A + 388224 * n, P + 232080, Wk + 1376, A + 371712 * n, r->scratch, nt));
     /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
     RN_TIMED(72, bn_c64_hw64_relu_bwd(n, A + 363520 * n, A + 367616 * n, A + 371712 * n, A + 375808 * n, P + 231952, Wk + 1120, G + 231952, G + 232016, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(73, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 359424 * n, A + 375808 * n, G + 195088, r->scratch, nt));
-    RN_TIMED(74, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 375808 * n, P + 195088, Wk + 1376, A + 384128 * n, r->scratch, nt));
+    RN_TIMED(73, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 359424 * n, A + 375808 * n, G + 195088, r->scratch, nt));
+    RN_TIMED(74, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(n, A + 375808 * n, P + 195088, Wk + 1376, A + 384128 * n, r->scratch, nt));
     /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
     RN_TIMED(75, bn_c64_hw64_add_relu_bwd(n, A + 355328 * n, A + 359424 * n, A + 384128 * n, A + 367616 * n, A + 363520 * n, P + 194960, Wk + 992, G + 194960, G + 195024, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(76, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 351232 * n, A + 367616 * n, G + 158096, r->scratch, nt));
-    RN_TIMED(77, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 367616 * n, P + 158096, Wk + 1376, A + 355328 * n, r->scratch, nt));
+    RN_TIMED(76, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 351232 * n, A + 367616 * n, G + 158096, r->scratch, nt));
+    RN_TIMED(77, conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, A + 367616 * n, P + 158096, Wk + 1376, A + 355328 * n, r->scratch, nt));
     /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
     RN_TIMED(78, bn_c64_hw64_relu_bwd(n, A + 330752 * n, A + 351232 * n, A + 355328 * n, A + 359424 * n, P + 157968, Wk + 864, G + 157968, G + 158032, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(79, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 347136 * n, A + 359424 * n, G + 121104, r->scratch, nt));
-    RN_TIMED(80, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 359424 * n, P + 121104, Wk + 1376, A + 363520 * n, r->scratch, nt));
+    RN_TIMED(79, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 347136 * n, A + 359424 * n, G + 121104, r->scratch, nt));
+    RN_TIMED(80, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(n, A + 359424 * n, P + 121104, Wk + 1376, A + 363520 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
     RN_TIMED(81, bn_c64_hw64_add_relu_bwd(n, A + 343040 * n, A + 347136 * n, A + 363520 * n, A + 351232 * n, A + 330752 * n, P + 120976, Wk + 736, G + 120976, G + 121040, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(82, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 338944 * n, A + 351232 * n, G + 84112, r->scratch, nt));
-    RN_TIMED(83, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 351232 * n, P + 84112, Wk + 1376, A + 343040 * n, r->scratch, nt));
+    RN_TIMED(82, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 338944 * n, A + 351232 * n, G + 84112, r->scratch, nt));
+    RN_TIMED(83, conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, A + 351232 * n, P + 84112, Wk + 1376, A + 343040 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
     RN_TIMED(84, bn_c64_hw64_relu_bwd(n, A + 334848 * n, A + 338944 * n, A + 343040 * n, A + 347136 * n, P + 83984, Wk + 608, G + 83984, G + 84048, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64 (backward) */
@@ -14857,28 +13624,28 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
     RN_TIMED(88, bn_c32_hw256_add_relu_bwd(n, A + 314368 * n, A + 322560 * n, A + 334848 * n, A + 351232 * n, A + 343040 * n, P + 65488, Wk + 544, G + 65488, G + 65520, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    RN_TIMED(89, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 306176 * n, A + 351232 * n, G + 56272, r->scratch, nt));
-    RN_TIMED(90, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 351232 * n, P + 56272, Wk + 1376, A + 314368 * n, r->scratch, nt));
+    RN_TIMED(89, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 306176 * n, A + 351232 * n, G + 56272, r->scratch, nt));
+    RN_TIMED(90, conv3x3_s1_c32k32_h16w16_f4_bwd_data(n, A + 351232 * n, P + 56272, Wk + 1376, A + 314368 * n, r->scratch, nt));
     /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
     RN_TIMED(91, bn_c32_hw256_relu_bwd(n, A + 297984 * n, A + 306176 * n, A + 314368 * n, A + 322560 * n, P + 56208, Wk + 480, G + 56208, G + 56240, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
-    RN_TIMED(92, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 289792 * n, A + 322560 * n, G + 46992, r->scratch, nt));
-    RN_TIMED(93, conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 322560 * n, P + 46992, Wk + 1376, A + 343040 * n, r->scratch, nt));
+    RN_TIMED(92, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 289792 * n, A + 322560 * n, G + 46992, r->scratch, nt));
+    RN_TIMED(93, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(n, A + 322560 * n, P + 46992, Wk + 1376, A + 343040 * n, r->scratch, nt));
     /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
     RN_TIMED(94, bn_c32_hw256_add_relu_bwd(n, A + 281600 * n, A + 289792 * n, A + 343040 * n, A + 306176 * n, A + 297984 * n, P + 46928, Wk + 416, G + 46928, G + 46960, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    RN_TIMED(95, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 273408 * n, A + 306176 * n, G + 37712, r->scratch, nt));
-    RN_TIMED(96, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 306176 * n, P + 37712, Wk + 1376, A + 281600 * n, r->scratch, nt));
+    RN_TIMED(95, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 273408 * n, A + 306176 * n, G + 37712, r->scratch, nt));
+    RN_TIMED(96, conv3x3_s1_c32k32_h16w16_f4_bwd_data(n, A + 306176 * n, P + 37712, Wk + 1376, A + 281600 * n, r->scratch, nt));
     /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
     RN_TIMED(97, bn_c32_hw256_relu_bwd(n, A + 232448 * n, A + 273408 * n, A + 281600 * n, A + 289792 * n, P + 37648, Wk + 352, G + 37648, G + 37680, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
-    RN_TIMED(98, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 265216 * n, A + 289792 * n, G + 28432, r->scratch, nt));
-    RN_TIMED(99, conv3x3_s1_c32k32_h16w16_bwd_data_acc(n, A + 289792 * n, P + 28432, Wk + 1376, A + 297984 * n, r->scratch, nt));
+    RN_TIMED(98, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 265216 * n, A + 289792 * n, G + 28432, r->scratch, nt));
+    RN_TIMED(99, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(n, A + 289792 * n, P + 28432, Wk + 1376, A + 297984 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
     RN_TIMED(100, bn_c32_hw256_add_relu_bwd(n, A + 257024 * n, A + 265216 * n, A + 297984 * n, A + 273408 * n, A + 232448 * n, P + 28368, Wk + 288, G + 28368, G + 28400, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    RN_TIMED(101, conv3x3_s1_c32k32_h16w16_bwd_weights(n, A + 248832 * n, A + 273408 * n, G + 19152, r->scratch, nt));
-    RN_TIMED(102, conv3x3_s1_c32k32_h16w16_bwd_data(n, A + 273408 * n, P + 19152, Wk + 1376, A + 257024 * n, r->scratch, nt));
+    RN_TIMED(101, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 248832 * n, A + 273408 * n, G + 19152, r->scratch, nt));
+    RN_TIMED(102, conv3x3_s1_c32k32_h16w16_f4_bwd_data(n, A + 273408 * n, P + 19152, Wk + 1376, A + 257024 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
     RN_TIMED(103, bn_c32_hw256_relu_bwd(n, A + 240640 * n, A + 248832 * n, A + 257024 * n, A + 265216 * n, P + 19088, Wk + 224, G + 19088, G + 19120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32 (backward) */
@@ -14902,33 +13669,33 @@ static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
     /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
     RN_TIMED(107, bn_c16_hw1024_add_relu_bwd(n, A + 199680 * n, A + 216064 * n, A + 240640 * n, A + 273408 * n, A + 257024 * n, P + 14448, Wk + 192, G + 14448, G + 14464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(108, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 183296 * n, A + 273408 * n, G + 12144, r->scratch, nt));
-    RN_TIMED(109, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 273408 * n, P + 12144, Wk + 1376, A + 199680 * n, r->scratch, nt));
+    RN_TIMED(108, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 183296 * n, A + 273408 * n, G + 12144, r->scratch, nt));
+    RN_TIMED(109, conv3x3_s1_c16k16_h32w32_f4_bwd_data(n, A + 273408 * n, P + 12144, Wk + 1376, A + 199680 * n, r->scratch, nt));
     /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
     RN_TIMED(110, bn_c16_hw1024_relu_bwd(n, A + 166912 * n, A + 183296 * n, A + 199680 * n, A + 216064 * n, P + 12112, Wk + 160, G + 12112, G + 12128, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(111, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 150528 * n, A + 216064 * n, G + 9808, r->scratch, nt));
-    RN_TIMED(112, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 216064 * n, P + 9808, Wk + 1376, A + 257024 * n, r->scratch, nt));
+    RN_TIMED(111, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 150528 * n, A + 216064 * n, G + 9808, r->scratch, nt));
+    RN_TIMED(112, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(n, A + 216064 * n, P + 9808, Wk + 1376, A + 257024 * n, r->scratch, nt));
     /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
     RN_TIMED(113, bn_c16_hw1024_add_relu_bwd(n, A + 134144 * n, A + 150528 * n, A + 257024 * n, A + 183296 * n, A + 166912 * n, P + 9776, Wk + 128, G + 9776, G + 9792, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(114, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 117760 * n, A + 183296 * n, G + 7472, r->scratch, nt));
-    RN_TIMED(115, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 183296 * n, P + 7472, Wk + 1376, A + 134144 * n, r->scratch, nt));
+    RN_TIMED(114, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 117760 * n, A + 183296 * n, G + 7472, r->scratch, nt));
+    RN_TIMED(115, conv3x3_s1_c16k16_h32w32_f4_bwd_data(n, A + 183296 * n, P + 7472, Wk + 1376, A + 134144 * n, r->scratch, nt));
     /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
     RN_TIMED(116, bn_c16_hw1024_relu_bwd(n, A + 101376 * n, A + 117760 * n, A + 134144 * n, A + 150528 * n, P + 7440, Wk + 96, G + 7440, G + 7456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(117, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 84992 * n, A + 150528 * n, G + 5136, r->scratch, nt));
-    RN_TIMED(118, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 150528 * n, P + 5136, Wk + 1376, A + 166912 * n, r->scratch, nt));
+    RN_TIMED(117, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 84992 * n, A + 150528 * n, G + 5136, r->scratch, nt));
+    RN_TIMED(118, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(n, A + 150528 * n, P + 5136, Wk + 1376, A + 166912 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
     RN_TIMED(119, bn_c16_hw1024_add_relu_bwd(n, A + 68608 * n, A + 84992 * n, A + 166912 * n, A + 117760 * n, A + 101376 * n, P + 5104, Wk + 64, G + 5104, G + 5120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(120, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 52224 * n, A + 117760 * n, G + 2800, r->scratch, nt));
-    RN_TIMED(121, conv3x3_s1_c16k16_h32w32_bwd_data(n, A + 117760 * n, P + 2800, Wk + 1376, A + 68608 * n, r->scratch, nt));
+    RN_TIMED(120, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 52224 * n, A + 117760 * n, G + 2800, r->scratch, nt));
+    RN_TIMED(121, conv3x3_s1_c16k16_h32w32_f4_bwd_data(n, A + 117760 * n, P + 2800, Wk + 1376, A + 68608 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
     RN_TIMED(122, bn_c16_hw1024_relu_bwd(n, A + 35840 * n, A + 52224 * n, A + 68608 * n, A + 84992 * n, P + 2768, Wk + 32, G + 2768, G + 2784, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(123, conv3x3_s1_c16k16_h32w32_bwd_weights(n, A + 19456 * n, A + 84992 * n, G + 464, r->scratch, nt));
-    RN_TIMED(124, conv3x3_s1_c16k16_h32w32_bwd_data_acc(n, A + 84992 * n, P + 464, Wk + 1376, A + 101376 * n, r->scratch, nt));
+    RN_TIMED(123, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 19456 * n, A + 84992 * n, G + 464, r->scratch, nt));
+    RN_TIMED(124, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(n, A + 84992 * n, P + 464, Wk + 1376, A + 101376 * n, r->scratch, nt));
 }
 
 /* backward_stem: backward from stem. */
@@ -15016,7 +13783,8 @@ static void conv_entry_3_fwd(rn_run *r, const float *restrict x, const float *re
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer1.0.conv1 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
@@ -15025,7 +13793,7 @@ static void conv_entry_3_bwd_data(rn_run *r, const float *restrict dy, const flo
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer1.0.conv1 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
@@ -15033,7 +13801,7 @@ static void conv_entry_3_bwd_weights(rn_run *r, const float *restrict x, const f
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
@@ -15041,7 +13809,8 @@ static void conv_entry_6_fwd(rn_run *r, const float *restrict x, const float *re
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
@@ -15050,7 +13819,7 @@ static void conv_entry_6_bwd_data(rn_run *r, const float *restrict dy, const flo
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
@@ -15058,7 +13827,7 @@ static void conv_entry_6_bwd_weights(rn_run *r, const float *restrict x, const f
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer1.1.conv1 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
@@ -15066,7 +13835,8 @@ static void conv_entry_10_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer1.1.conv1 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
@@ -15075,7 +13845,7 @@ static void conv_entry_10_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer1.1.conv1 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
@@ -15083,7 +13853,7 @@ static void conv_entry_10_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer1.1.conv2 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
@@ -15091,7 +13861,8 @@ static void conv_entry_13_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer1.1.conv2 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
@@ -15100,7 +13871,7 @@ static void conv_entry_13_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer1.1.conv2 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
@@ -15108,7 +13879,7 @@ static void conv_entry_13_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer1.2.conv1 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
@@ -15116,7 +13887,8 @@ static void conv_entry_17_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer1.2.conv1 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
@@ -15125,7 +13897,7 @@ static void conv_entry_17_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer1.2.conv1 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
@@ -15133,7 +13905,7 @@ static void conv_entry_17_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer1.2.conv2 (conv 3x3/1 pad 1, 16->16), fwd alone: r->n images */
@@ -15141,7 +13913,8 @@ static void conv_entry_20_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c16k16_h32w32_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c16k16_h32w32_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer1.2.conv2 (conv 3x3/1 pad 1, 16->16), bwd_data alone: r->n images */
@@ -15150,7 +13923,7 @@ static void conv_entry_20_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c16k16_h32w32_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer1.2.conv2 (conv 3x3/1 pad 1, 16->16), bwd_weights alone: r->n images */
@@ -15158,7 +13931,7 @@ static void conv_entry_20_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c16k16_h32w32_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer2.0.conv1 (conv 3x3/2 pad 1, 16->32), fwd alone: r->n images */
@@ -15191,7 +13964,8 @@ static void conv_entry_28_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer2.0.conv2 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
@@ -15200,7 +13974,7 @@ static void conv_entry_28_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer2.0.conv2 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
@@ -15208,7 +13982,7 @@ static void conv_entry_28_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer2.1.conv1 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
@@ -15216,7 +13990,8 @@ static void conv_entry_32_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer2.1.conv1 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
@@ -15225,7 +14000,7 @@ static void conv_entry_32_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer2.1.conv1 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
@@ -15233,7 +14008,7 @@ static void conv_entry_32_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer2.1.conv2 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
@@ -15241,7 +14016,8 @@ static void conv_entry_35_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer2.1.conv2 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
@@ -15250,7 +14026,7 @@ static void conv_entry_35_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer2.1.conv2 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
@@ -15258,7 +14034,7 @@ static void conv_entry_35_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer2.2.conv1 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
@@ -15266,7 +14042,8 @@ static void conv_entry_39_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer2.2.conv1 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
@@ -15275,7 +14052,7 @@ static void conv_entry_39_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer2.2.conv1 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
@@ -15283,7 +14060,7 @@ static void conv_entry_39_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer2.2.conv2 (conv 3x3/1 pad 1, 32->32), fwd alone: r->n images */
@@ -15291,7 +14068,8 @@ static void conv_entry_42_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c32k32_h16w16_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c32k32_h16w16_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer2.2.conv2 (conv 3x3/1 pad 1, 32->32), bwd_data alone: r->n images */
@@ -15300,7 +14078,7 @@ static void conv_entry_42_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c32k32_h16w16_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer2.2.conv2 (conv 3x3/1 pad 1, 32->32), bwd_weights alone: r->n images */
@@ -15308,7 +14086,7 @@ static void conv_entry_42_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c32k32_h16w16_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer3.0.conv1 (conv 3x3/2 pad 1, 32->64), fwd alone: r->n images */
@@ -15341,7 +14119,8 @@ static void conv_entry_50_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer3.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -15350,7 +14129,7 @@ static void conv_entry_50_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer3.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
@@ -15358,7 +14137,7 @@ static void conv_entry_50_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer3.1.conv1 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
@@ -15366,7 +14145,8 @@ static void conv_entry_54_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer3.1.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -15375,7 +14155,7 @@ static void conv_entry_54_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer3.1.conv1 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
@@ -15383,7 +14163,7 @@ static void conv_entry_54_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer3.1.conv2 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
@@ -15391,7 +14171,8 @@ static void conv_entry_57_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer3.1.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -15400,7 +14181,7 @@ static void conv_entry_57_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer3.1.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
@@ -15408,7 +14189,7 @@ static void conv_entry_57_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer3.2.conv1 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
@@ -15416,7 +14197,8 @@ static void conv_entry_61_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer3.2.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -15425,7 +14207,7 @@ static void conv_entry_61_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer3.2.conv1 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
@@ -15433,7 +14215,7 @@ static void conv_entry_61_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer3.2.conv2 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
@@ -15441,7 +14223,8 @@ static void conv_entry_64_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_f4_fwd(n, x, w, Wk + 1376, y, r->scratch, nt);
 }
 
 /* layer3.2.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -15450,7 +14233,7 @@ static void conv_entry_64_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, dy, w, Wk + 1376, dx, r->scratch, nt);
 }
 
 /* layer3.2.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
@@ -15458,29 +14241,29 @@ static void conv_entry_64_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 static const rn_conv_entry convs[19] = {
     { 0, "conv3x3_s1_c3k16_h32w32_fwd", "conv3x3_s1_c3k16_h32w32_bwd_data", "conv3x3_s1_c3k16_h32w32_bwd_weights", conv_entry_0_fwd, conv_entry_0_bwd_data, conv_entry_0_bwd_weights },
-    { 3, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_3_fwd, conv_entry_3_bwd_data, conv_entry_3_bwd_weights },
-    { 6, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_6_fwd, conv_entry_6_bwd_data, conv_entry_6_bwd_weights },
-    { 10, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_10_fwd, conv_entry_10_bwd_data, conv_entry_10_bwd_weights },
-    { 13, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_13_fwd, conv_entry_13_bwd_data, conv_entry_13_bwd_weights },
-    { 17, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_17_fwd, conv_entry_17_bwd_data, conv_entry_17_bwd_weights },
-    { 20, "conv3x3_s1_c16k16_h32w32_fwd", "conv3x3_s1_c16k16_h32w32_bwd_data", "conv3x3_s1_c16k16_h32w32_bwd_weights", conv_entry_20_fwd, conv_entry_20_bwd_data, conv_entry_20_bwd_weights },
+    { 3, "conv3x3_s1_c16k16_h32w32_f4_fwd", "conv3x3_s1_c16k16_h32w32_f4_bwd_data", "conv3x3_s1_c16k16_h32w32_f4_bwd_weights", conv_entry_3_fwd, conv_entry_3_bwd_data, conv_entry_3_bwd_weights },
+    { 6, "conv3x3_s1_c16k16_h32w32_f4_fwd", "conv3x3_s1_c16k16_h32w32_f4_bwd_data", "conv3x3_s1_c16k16_h32w32_f4_bwd_weights", conv_entry_6_fwd, conv_entry_6_bwd_data, conv_entry_6_bwd_weights },
+    { 10, "conv3x3_s1_c16k16_h32w32_f4_fwd", "conv3x3_s1_c16k16_h32w32_f4_bwd_data", "conv3x3_s1_c16k16_h32w32_f4_bwd_weights", conv_entry_10_fwd, conv_entry_10_bwd_data, conv_entry_10_bwd_weights },
+    { 13, "conv3x3_s1_c16k16_h32w32_f4_fwd", "conv3x3_s1_c16k16_h32w32_f4_bwd_data", "conv3x3_s1_c16k16_h32w32_f4_bwd_weights", conv_entry_13_fwd, conv_entry_13_bwd_data, conv_entry_13_bwd_weights },
+    { 17, "conv3x3_s1_c16k16_h32w32_f4_fwd", "conv3x3_s1_c16k16_h32w32_f4_bwd_data", "conv3x3_s1_c16k16_h32w32_f4_bwd_weights", conv_entry_17_fwd, conv_entry_17_bwd_data, conv_entry_17_bwd_weights },
+    { 20, "conv3x3_s1_c16k16_h32w32_f4_fwd", "conv3x3_s1_c16k16_h32w32_f4_bwd_data", "conv3x3_s1_c16k16_h32w32_f4_bwd_weights", conv_entry_20_fwd, conv_entry_20_bwd_data, conv_entry_20_bwd_weights },
     { 25, "conv3x3_s2_c16k32_h32w32_fwd", "conv3x3_s2_c16k32_h32w32_bwd_data", "conv3x3_s2_c16k32_h32w32_bwd_weights", conv_entry_25_fwd, conv_entry_25_bwd_data, conv_entry_25_bwd_weights },
-    { 28, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_28_fwd, conv_entry_28_bwd_data, conv_entry_28_bwd_weights },
-    { 32, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_32_fwd, conv_entry_32_bwd_data, conv_entry_32_bwd_weights },
-    { 35, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_35_fwd, conv_entry_35_bwd_data, conv_entry_35_bwd_weights },
-    { 39, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_39_fwd, conv_entry_39_bwd_data, conv_entry_39_bwd_weights },
-    { 42, "conv3x3_s1_c32k32_h16w16_fwd", "conv3x3_s1_c32k32_h16w16_bwd_data", "conv3x3_s1_c32k32_h16w16_bwd_weights", conv_entry_42_fwd, conv_entry_42_bwd_data, conv_entry_42_bwd_weights },
+    { 28, "conv3x3_s1_c32k32_h16w16_f4_fwd", "conv3x3_s1_c32k32_h16w16_f4_bwd_data", "conv3x3_s1_c32k32_h16w16_f4_bwd_weights", conv_entry_28_fwd, conv_entry_28_bwd_data, conv_entry_28_bwd_weights },
+    { 32, "conv3x3_s1_c32k32_h16w16_f4_fwd", "conv3x3_s1_c32k32_h16w16_f4_bwd_data", "conv3x3_s1_c32k32_h16w16_f4_bwd_weights", conv_entry_32_fwd, conv_entry_32_bwd_data, conv_entry_32_bwd_weights },
+    { 35, "conv3x3_s1_c32k32_h16w16_f4_fwd", "conv3x3_s1_c32k32_h16w16_f4_bwd_data", "conv3x3_s1_c32k32_h16w16_f4_bwd_weights", conv_entry_35_fwd, conv_entry_35_bwd_data, conv_entry_35_bwd_weights },
+    { 39, "conv3x3_s1_c32k32_h16w16_f4_fwd", "conv3x3_s1_c32k32_h16w16_f4_bwd_data", "conv3x3_s1_c32k32_h16w16_f4_bwd_weights", conv_entry_39_fwd, conv_entry_39_bwd_data, conv_entry_39_bwd_weights },
+    { 42, "conv3x3_s1_c32k32_h16w16_f4_fwd", "conv3x3_s1_c32k32_h16w16_f4_bwd_data", "conv3x3_s1_c32k32_h16w16_f4_bwd_weights", conv_entry_42_fwd, conv_entry_42_bwd_data, conv_entry_42_bwd_weights },
     { 47, "conv3x3_s2_c32k64_h16w16_fwd", "conv3x3_s2_c32k64_h16w16_bwd_data", "conv3x3_s2_c32k64_h16w16_bwd_weights", conv_entry_47_fwd, conv_entry_47_bwd_data, conv_entry_47_bwd_weights },
-    { 50, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_50_fwd, conv_entry_50_bwd_data, conv_entry_50_bwd_weights },
-    { 54, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_54_fwd, conv_entry_54_bwd_data, conv_entry_54_bwd_weights },
-    { 57, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_57_fwd, conv_entry_57_bwd_data, conv_entry_57_bwd_weights },
-    { 61, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_61_fwd, conv_entry_61_bwd_data, conv_entry_61_bwd_weights },
-    { 64, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_64_fwd, conv_entry_64_bwd_data, conv_entry_64_bwd_weights },
+    { 50, "conv3x3_s1_c64k64_h8w8_f4_fwd", "conv3x3_s1_c64k64_h8w8_f4_bwd_data", "conv3x3_s1_c64k64_h8w8_f4_bwd_weights", conv_entry_50_fwd, conv_entry_50_bwd_data, conv_entry_50_bwd_weights },
+    { 54, "conv3x3_s1_c64k64_h8w8_f4_fwd", "conv3x3_s1_c64k64_h8w8_f4_bwd_data", "conv3x3_s1_c64k64_h8w8_f4_bwd_weights", conv_entry_54_fwd, conv_entry_54_bwd_data, conv_entry_54_bwd_weights },
+    { 57, "conv3x3_s1_c64k64_h8w8_f4_fwd", "conv3x3_s1_c64k64_h8w8_f4_bwd_data", "conv3x3_s1_c64k64_h8w8_f4_bwd_weights", conv_entry_57_fwd, conv_entry_57_bwd_data, conv_entry_57_bwd_weights },
+    { 61, "conv3x3_s1_c64k64_h8w8_f4_fwd", "conv3x3_s1_c64k64_h8w8_f4_bwd_data", "conv3x3_s1_c64k64_h8w8_f4_bwd_weights", conv_entry_61_fwd, conv_entry_61_bwd_data, conv_entry_61_bwd_weights },
+    { 64, "conv3x3_s1_c64k64_h8w8_f4_fwd", "conv3x3_s1_c64k64_h8w8_f4_bwd_data", "conv3x3_s1_c64k64_h8w8_f4_bwd_weights", conv_entry_64_fwd, conv_entry_64_bwd_data, conv_entry_64_bwd_weights },
 };
 
 /* Parameters and statistics in state-dict order: name, role, PyTorch shape, offset, count. */
@@ -15738,128 +14521,128 @@ static const char *const profile_names[129] = {
     "forward_train input nchw_to_nhwc_c3h32w32",
     "forward_train conv1 conv3x3_s1_c3k16_h32w32_stats_fwd",
     "forward_train bn1 bn_c16_hw1024_relu_stats_fwd",
-    "forward_train layer1.0.conv1 conv3x3_s1_c16k16_h32w32_stats_fwd",
+    "forward_train layer1.0.conv1 conv3x3_s1_c16k16_h32w32_f4_stats_fwd",
     "forward_train layer1.0.bn1 bn_c16_hw1024_relu_stats_fwd",
-    "forward_train layer1.0.conv2 conv3x3_s1_c16k16_h32w32_stats_fwd",
+    "forward_train layer1.0.conv2 conv3x3_s1_c16k16_h32w32_f4_stats_fwd",
     "forward_train layer1.0.bn2 bn_c16_hw1024_add_relu_stats_fwd",
-    "forward_train layer1.1.conv1 conv3x3_s1_c16k16_h32w32_stats_fwd",
+    "forward_train layer1.1.conv1 conv3x3_s1_c16k16_h32w32_f4_stats_fwd",
     "forward_train layer1.1.bn1 bn_c16_hw1024_relu_stats_fwd",
-    "forward_train layer1.1.conv2 conv3x3_s1_c16k16_h32w32_stats_fwd",
+    "forward_train layer1.1.conv2 conv3x3_s1_c16k16_h32w32_f4_stats_fwd",
     "forward_train layer1.1.bn2 bn_c16_hw1024_add_relu_stats_fwd",
-    "forward_train layer1.2.conv1 conv3x3_s1_c16k16_h32w32_stats_fwd",
+    "forward_train layer1.2.conv1 conv3x3_s1_c16k16_h32w32_f4_stats_fwd",
     "forward_train layer1.2.bn1 bn_c16_hw1024_relu_stats_fwd",
-    "forward_train layer1.2.conv2 conv3x3_s1_c16k16_h32w32_stats_fwd",
+    "forward_train layer1.2.conv2 conv3x3_s1_c16k16_h32w32_f4_stats_fwd",
     "forward_train layer1.2.bn2 bn_c16_hw1024_add_relu_stats_fwd",
     "forward_train layer2.0.shortcut shortcut_a_s2_c16k32_h32w32_lo8_fwd",
     "forward_train layer2.0.conv1 conv3x3_s2_c16k32_h32w32_stats_fwd",
     "forward_train layer2.0.bn1 bn_c32_hw256_relu_stats_fwd",
-    "forward_train layer2.0.conv2 conv3x3_s1_c32k32_h16w16_stats_fwd",
+    "forward_train layer2.0.conv2 conv3x3_s1_c32k32_h16w16_f4_stats_fwd",
     "forward_train layer2.0.bn2 bn_c32_hw256_add_relu_stats_fwd",
-    "forward_train layer2.1.conv1 conv3x3_s1_c32k32_h16w16_stats_fwd",
+    "forward_train layer2.1.conv1 conv3x3_s1_c32k32_h16w16_f4_stats_fwd",
     "forward_train layer2.1.bn1 bn_c32_hw256_relu_stats_fwd",
-    "forward_train layer2.1.conv2 conv3x3_s1_c32k32_h16w16_stats_fwd",
+    "forward_train layer2.1.conv2 conv3x3_s1_c32k32_h16w16_f4_stats_fwd",
     "forward_train layer2.1.bn2 bn_c32_hw256_add_relu_stats_fwd",
-    "forward_train layer2.2.conv1 conv3x3_s1_c32k32_h16w16_stats_fwd",
+    "forward_train layer2.2.conv1 conv3x3_s1_c32k32_h16w16_f4_stats_fwd",
     "forward_train layer2.2.bn1 bn_c32_hw256_relu_stats_fwd",
-    "forward_train layer2.2.conv2 conv3x3_s1_c32k32_h16w16_stats_fwd",
+    "forward_train layer2.2.conv2 conv3x3_s1_c32k32_h16w16_f4_stats_fwd",
     "forward_train layer2.2.bn2 bn_c32_hw256_add_relu_stats_fwd",
     "forward_train layer3.0.shortcut shortcut_a_s2_c32k64_h16w16_lo16_fwd",
     "forward_train layer3.0.conv1 conv3x3_s2_c32k64_h16w16_stats_fwd",
     "forward_train layer3.0.bn1 bn_c64_hw64_relu_stats_fwd",
-    "forward_train layer3.0.conv2 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer3.0.conv2 conv3x3_s1_c64k64_h8w8_f4_stats_fwd",
     "forward_train layer3.0.bn2 bn_c64_hw64_add_relu_stats_fwd",
-    "forward_train layer3.1.conv1 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer3.1.conv1 conv3x3_s1_c64k64_h8w8_f4_stats_fwd",
     "forward_train layer3.1.bn1 bn_c64_hw64_relu_stats_fwd",
-    "forward_train layer3.1.conv2 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer3.1.conv2 conv3x3_s1_c64k64_h8w8_f4_stats_fwd",
     "forward_train layer3.1.bn2 bn_c64_hw64_add_relu_stats_fwd",
-    "forward_train layer3.2.conv1 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer3.2.conv1 conv3x3_s1_c64k64_h8w8_f4_stats_fwd",
     "forward_train layer3.2.bn1 bn_c64_hw64_relu_stats_fwd",
-    "forward_train layer3.2.conv2 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer3.2.conv2 conv3x3_s1_c64k64_h8w8_f4_stats_fwd",
     "forward_train layer3.2.bn2 bn_c64_hw64_add_relu_stats_fwd",
     "forward_train avgpool gap_c64_hw64_fwd",
     "forward_train fc fc_i64o10_fwd",
     "forward_infer input nchw_to_nhwc_c3h32w32",
     "forward_infer conv1 conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval",
-    "forward_infer layer1.0.conv1 conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval",
-    "forward_infer layer1.0.conv2 conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval",
-    "forward_infer layer1.1.conv1 conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval",
-    "forward_infer layer1.1.conv2 conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval",
-    "forward_infer layer1.2.conv1 conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval",
-    "forward_infer layer1.2.conv2 conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval",
+    "forward_infer layer1.0.conv1 conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval",
+    "forward_infer layer1.0.conv2 conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval",
+    "forward_infer layer1.1.conv1 conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval",
+    "forward_infer layer1.1.conv2 conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval",
+    "forward_infer layer1.2.conv1 conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval",
+    "forward_infer layer1.2.conv2 conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval",
     "forward_infer layer2.0.shortcut shortcut_a_s2_c16k32_h32w32_lo8_fwd",
     "forward_infer layer2.0.conv1 conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval",
-    "forward_infer layer2.0.conv2 conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval",
-    "forward_infer layer2.1.conv1 conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval",
-    "forward_infer layer2.1.conv2 conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval",
-    "forward_infer layer2.2.conv1 conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval",
-    "forward_infer layer2.2.conv2 conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval",
+    "forward_infer layer2.0.conv2 conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval",
+    "forward_infer layer2.1.conv1 conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval",
+    "forward_infer layer2.1.conv2 conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval",
+    "forward_infer layer2.2.conv1 conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval",
+    "forward_infer layer2.2.conv2 conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval",
     "forward_infer layer3.0.shortcut shortcut_a_s2_c32k64_h16w16_lo16_fwd",
     "forward_infer layer3.0.conv1 conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval",
-    "forward_infer layer3.0.conv2 conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval",
-    "forward_infer layer3.1.conv1 conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval",
-    "forward_infer layer3.1.conv2 conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval",
-    "forward_infer layer3.2.conv1 conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval",
-    "forward_infer layer3.2.conv2 conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval",
+    "forward_infer layer3.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval",
+    "forward_infer layer3.1.conv1 conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval",
+    "forward_infer layer3.1.conv2 conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval",
+    "forward_infer layer3.2.conv1 conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval",
+    "forward_infer layer3.2.conv2 conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval",
     "forward_infer avgpool gap_c64_hw64_fwd",
     "forward_infer fc fc_i64o10_fwd",
     "backward fc fc_i64o10_bwd",
     "backward avgpool gap_c64_hw64_bwd",
     "backward layer3.2.bn2 bn_c64_hw64_add_relu_bwd",
-    "backward layer3.2.conv2 conv3x3_s1_c64k64_h8w8_bwd_weights",
-    "backward layer3.2.conv2 conv3x3_s1_c64k64_h8w8_bwd_data",
+    "backward layer3.2.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
+    "backward layer3.2.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data",
     "backward layer3.2.bn1 bn_c64_hw64_relu_bwd",
-    "backward layer3.2.conv1 conv3x3_s1_c64k64_h8w8_bwd_weights",
-    "backward layer3.2.conv1 conv3x3_s1_c64k64_h8w8_bwd_data_acc",
+    "backward layer3.2.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
+    "backward layer3.2.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc",
     "backward layer3.1.bn2 bn_c64_hw64_add_relu_bwd",
-    "backward layer3.1.conv2 conv3x3_s1_c64k64_h8w8_bwd_weights",
-    "backward layer3.1.conv2 conv3x3_s1_c64k64_h8w8_bwd_data",
+    "backward layer3.1.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
+    "backward layer3.1.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data",
     "backward layer3.1.bn1 bn_c64_hw64_relu_bwd",
-    "backward layer3.1.conv1 conv3x3_s1_c64k64_h8w8_bwd_weights",
-    "backward layer3.1.conv1 conv3x3_s1_c64k64_h8w8_bwd_data_acc",
+    "backward layer3.1.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
+    "backward layer3.1.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc",
     "backward layer3.0.bn2 bn_c64_hw64_add_relu_bwd",
-    "backward layer3.0.conv2 conv3x3_s1_c64k64_h8w8_bwd_weights",
-    "backward layer3.0.conv2 conv3x3_s1_c64k64_h8w8_bwd_data",
+    "backward layer3.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
+    "backward layer3.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data",
     "backward layer3.0.bn1 bn_c64_hw64_relu_bwd",
     "backward layer3.0.conv1 conv3x3_s2_c32k64_h16w16_bwd_weights",
     "backward layer3.0.conv1 conv3x3_s2_c32k64_h16w16_bwd_data",
     "backward layer3.0.shortcut shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc",
     "backward layer2.2.bn2 bn_c32_hw256_add_relu_bwd",
-    "backward layer2.2.conv2 conv3x3_s1_c32k32_h16w16_bwd_weights",
-    "backward layer2.2.conv2 conv3x3_s1_c32k32_h16w16_bwd_data",
+    "backward layer2.2.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
+    "backward layer2.2.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_data",
     "backward layer2.2.bn1 bn_c32_hw256_relu_bwd",
-    "backward layer2.2.conv1 conv3x3_s1_c32k32_h16w16_bwd_weights",
-    "backward layer2.2.conv1 conv3x3_s1_c32k32_h16w16_bwd_data_acc",
+    "backward layer2.2.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
+    "backward layer2.2.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc",
     "backward layer2.1.bn2 bn_c32_hw256_add_relu_bwd",
-    "backward layer2.1.conv2 conv3x3_s1_c32k32_h16w16_bwd_weights",
-    "backward layer2.1.conv2 conv3x3_s1_c32k32_h16w16_bwd_data",
+    "backward layer2.1.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
+    "backward layer2.1.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_data",
     "backward layer2.1.bn1 bn_c32_hw256_relu_bwd",
-    "backward layer2.1.conv1 conv3x3_s1_c32k32_h16w16_bwd_weights",
-    "backward layer2.1.conv1 conv3x3_s1_c32k32_h16w16_bwd_data_acc",
+    "backward layer2.1.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
+    "backward layer2.1.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc",
     "backward layer2.0.bn2 bn_c32_hw256_add_relu_bwd",
-    "backward layer2.0.conv2 conv3x3_s1_c32k32_h16w16_bwd_weights",
-    "backward layer2.0.conv2 conv3x3_s1_c32k32_h16w16_bwd_data",
+    "backward layer2.0.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
+    "backward layer2.0.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_data",
     "backward layer2.0.bn1 bn_c32_hw256_relu_bwd",
     "backward layer2.0.conv1 conv3x3_s2_c16k32_h32w32_bwd_weights",
     "backward layer2.0.conv1 conv3x3_s2_c16k32_h32w32_bwd_data",
     "backward layer2.0.shortcut shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc",
     "backward layer1.2.bn2 bn_c16_hw1024_add_relu_bwd",
-    "backward layer1.2.conv2 conv3x3_s1_c16k16_h32w32_bwd_weights",
-    "backward layer1.2.conv2 conv3x3_s1_c16k16_h32w32_bwd_data",
+    "backward layer1.2.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
+    "backward layer1.2.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_data",
     "backward layer1.2.bn1 bn_c16_hw1024_relu_bwd",
-    "backward layer1.2.conv1 conv3x3_s1_c16k16_h32w32_bwd_weights",
-    "backward layer1.2.conv1 conv3x3_s1_c16k16_h32w32_bwd_data_acc",
+    "backward layer1.2.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
+    "backward layer1.2.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc",
     "backward layer1.1.bn2 bn_c16_hw1024_add_relu_bwd",
-    "backward layer1.1.conv2 conv3x3_s1_c16k16_h32w32_bwd_weights",
-    "backward layer1.1.conv2 conv3x3_s1_c16k16_h32w32_bwd_data",
+    "backward layer1.1.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
+    "backward layer1.1.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_data",
     "backward layer1.1.bn1 bn_c16_hw1024_relu_bwd",
-    "backward layer1.1.conv1 conv3x3_s1_c16k16_h32w32_bwd_weights",
-    "backward layer1.1.conv1 conv3x3_s1_c16k16_h32w32_bwd_data_acc",
+    "backward layer1.1.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
+    "backward layer1.1.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc",
     "backward layer1.0.bn2 bn_c16_hw1024_add_relu_bwd",
-    "backward layer1.0.conv2 conv3x3_s1_c16k16_h32w32_bwd_weights",
-    "backward layer1.0.conv2 conv3x3_s1_c16k16_h32w32_bwd_data",
+    "backward layer1.0.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
+    "backward layer1.0.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_data",
     "backward layer1.0.bn1 bn_c16_hw1024_relu_bwd",
-    "backward layer1.0.conv1 conv3x3_s1_c16k16_h32w32_bwd_weights",
-    "backward layer1.0.conv1 conv3x3_s1_c16k16_h32w32_bwd_data_acc",
+    "backward layer1.0.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
+    "backward layer1.0.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc",
     "backward bn1 bn_c16_hw1024_relu_bwd",
     "backward conv1 conv3x3_s1_c3k16_h32w32_bwd_weights",
     "backward conv1 conv3x3_s1_c3k16_h32w32_bwd_data",
@@ -15948,9 +14731,9 @@ static const char summary[] =
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   1,084,416\n"
     "  activations per image:        208,896 inference, 1,569,280 training\n"
-    "  inference working memory:     0 + 208,896 n + 73,984 t (rearranged weights; activations; scratch)\n"
-    "  training working memory:      1,231,872 + 1,569,280 n + 173,056 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 282,880, training 2,974,208\n";
+    "  inference working memory:     0 + 208,896 n + 147,712 t (rearranged weights; activations; scratch)\n"
+    "  training working memory:      1,674,240 + 1,569,280 n + 689,152 t (gradients, work; activations; scratch)\n"
+    "  at n = 1, t = 1:              inference 356,608, training 3,932,672\n";
 
 const rn_model resnet20_model = {
     .name = "resnet20",

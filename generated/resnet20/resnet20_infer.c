@@ -13,7 +13,7 @@
  *   activations  NHWC: [n][H][W][C];  conv weights HWIO: [KH][KW][C][K];  fc weights [OUT][IN]
  *   P, S         parameters, BN running statistics (S = P + 269728: one params buffer)
  *   A            the activation arena (inference plan, 52224 floats per image, offset * n)
- *   Wk           work: conv weights rearranged for the kernels (0 floats)
+ *   Wk           work: conv weights rearranged for the kernels (147456 floats)
  * 14 kernels, one per distinct signature, then the schedule.
  */
 #include "resnet20_infer.h"
@@ -37,6 +37,7 @@ static inline void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
 static inline vf vset1(float x) { return (vf){ x, x, x, x, x, x, x, x }; }
 static inline vf vzero(void) { return (vf){ 0 }; }
 static inline vf vadd(vf a, vf b) { return a + b; }
+static inline vf vsub(vf a, vf b) { return a - b; }
 static inline vf vmul(vf a, vf b) { return a * b; }
 static inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
 static inline vf vneg(vf a) { return -a; }
@@ -56,6 +57,7 @@ static inline void vstore(float *p, vf v) { memcpy(p, &v.lo, 16); memcpy(p + 4, 
 static inline vf vset1(float x) { return (vf){ { x, x, x, x }, { x, x, x, x } }; }
 static inline vf vzero(void) { return vset1(0.0f); }
 static inline vf vadd(vf a, vf b) { return (vf){ a.lo + b.lo, a.hi + b.hi }; }
+static inline vf vsub(vf a, vf b) { return (vf){ a.lo - b.lo, a.hi - b.hi }; }
 static inline vf vmul(vf a, vf b) { return (vf){ a.lo * b.lo, a.hi * b.hi }; }
 static inline vf vfma(vf a, vf b, vf c) { return (vf){ a.lo * b.lo + c.lo, a.hi * b.hi + c.hi }; }
 static inline vf vneg(vf a) { return (vf){ -a.lo, -a.hi }; }
@@ -663,374 +665,280 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
+/* conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
  * Used by: layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
-static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 16, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
+        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
+        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
+        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
+        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
+        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 16 + 0);
+        const vf w1 = vload(up + c * 16 + 8);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
+        const vf b1 = vbcast(vp + 16 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 32 + c);
+        const vf b2 = vbcast(vp + 32 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 48 + c);
+        const vf b3 = vbcast(vp + 48 + c);
         a3_0 = vfma(b3, w0, a3_0);
         a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 64 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 80 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 48 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 64 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 80 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 96 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 80 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 96 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 112 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 592 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 608 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 624 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 592 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 608 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 624 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 640 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 608 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 624 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 640 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 656 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1120 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1136 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1152 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1168 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1104 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1136 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1152 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1168 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1184 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1136 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1168 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1184 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1200 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 16, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 24, a1_1);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 32, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 40, a2_1);
-    a3_0 = vfma(a3_0, s0, h0);
-    a3_0 = vmax(a3_0, vzero());
-    vstore(op + 48, a3_0);
-    a3_1 = vfma(a3_1, s1, h1);
-    a3_1 = vmax(a3_1, vzero());
-    vstore(op + 56, a3_1);
-    a4_0 = vfma(a4_0, s0, h0);
-    a4_0 = vmax(a4_0, vzero());
-    vstore(op + 64, a4_0);
-    a4_1 = vfma(a4_1, s1, h1);
-    a4_1 = vmax(a4_1, vzero());
-    vstore(op + 72, a4_1);
-    a5_0 = vfma(a5_0, s0, h0);
-    a5_0 = vmax(a5_0, vzero());
-    vstore(op + 80, a5_0);
-    a5_1 = vfma(a5_1, s1, h1);
-    a5_1 = vmax(a5_1, vzero());
-    vstore(op + 88, a5_1);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a1_0);
+    vstore(mp + 24, a1_1);
+    vstore(mp + 32, a2_0);
+    vstore(mp + 40, a2_1);
+    vstore(mp + 48, a3_0);
+    vstore(mp + 56, a3_1);
 }
 
-static inline void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
+    enum { OC = 16, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 16 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 48 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 528 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 560 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1040 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1072 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1552 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1584 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1104 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1136 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 16, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 24, a1_1);
 }
 
-static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 16 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -1040,417 +948,347 @@ static void conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb, scale + kb, shift + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 16; t += 4)
+                            conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, y + at);
+                    }
             }
         }
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
+/* conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
  * Used by: layer1.0.conv2, layer1.1.conv2, layer1.2.conv2. */
-static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 16, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
+        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
+        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
+        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
+        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
+        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
     vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 16 + 0);
+        const vf w1 = vload(up + c * 16 + 8);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
+        const vf b1 = vbcast(vp + 16 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 32 + c);
+        const vf b2 = vbcast(vp + 32 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 48 + c);
+        const vf b3 = vbcast(vp + 48 + c);
         a3_0 = vfma(b3, w0, a3_0);
         a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 64 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 80 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 48 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 64 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 80 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 96 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 80 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 96 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 112 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 592 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 608 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 624 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 592 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 608 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 624 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 640 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 608 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 624 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 640 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 656 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1120 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1136 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1152 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1168 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1104 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1136 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1152 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1168 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1184 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1136 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1168 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1184 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1200 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 16));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 16, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 24));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 24, a1_1);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vadd(a2_0, vload(rp + 32));
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 32, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vadd(a2_1, vload(rp + 40));
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 40, a2_1);
-    a3_0 = vfma(a3_0, s0, h0);
-    a3_0 = vadd(a3_0, vload(rp + 48));
-    a3_0 = vmax(a3_0, vzero());
-    vstore(op + 48, a3_0);
-    a3_1 = vfma(a3_1, s1, h1);
-    a3_1 = vadd(a3_1, vload(rp + 56));
-    a3_1 = vmax(a3_1, vzero());
-    vstore(op + 56, a3_1);
-    a4_0 = vfma(a4_0, s0, h0);
-    a4_0 = vadd(a4_0, vload(rp + 64));
-    a4_0 = vmax(a4_0, vzero());
-    vstore(op + 64, a4_0);
-    a4_1 = vfma(a4_1, s1, h1);
-    a4_1 = vadd(a4_1, vload(rp + 72));
-    a4_1 = vmax(a4_1, vzero());
-    vstore(op + 72, a4_1);
-    a5_0 = vfma(a5_0, s0, h0);
-    a5_0 = vadd(a5_0, vload(rp + 80));
-    a5_0 = vmax(a5_0, vzero());
-    vstore(op + 80, a5_0);
-    a5_1 = vfma(a5_1, s1, h1);
-    a5_1 = vadd(a5_1, vload(rp + 88));
-    a5_1 = vmax(a5_1, vzero());
-    vstore(op + 88, a5_1);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a1_0);
+    vstore(mp + 24, a1_1);
+    vstore(mp + 32, a2_0);
+    vstore(mp + 40, a2_1);
+    vstore(mp + 48, a3_0);
+    vstore(mp + 56, a3_1);
 }
 
-static inline void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
+    enum { OC = 16, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 0 + k));
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 16 + k));
+            y = vmax(y, vzero());
+            vstore(op + 16 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 32 + k));
+            y = vmax(y, vzero());
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 48 + k));
+            y = vmax(y, vzero());
+            vstore(op + 48 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 512 + k));
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 528 + k));
+            y = vmax(y, vzero());
+            vstore(op + 528 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 544 + k));
+            y = vmax(y, vzero());
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 560 + k));
+            y = vmax(y, vzero());
+            vstore(op + 560 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1024 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1040 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1040 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1056 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1072 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1072 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1536 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1552 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1552 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1568 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1584 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1584 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 256 + c * 16 + 0);
-        const vf w1 = vload(wp + 256 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 512 + c * 16 + 0);
-        const vf w1 = vload(wp + 512 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 768 + c * 16 + 0);
-        const vf w1 = vload(wp + 768 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1280 + c * 16 + 0);
-        const vf w1 = vload(wp + 1280 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 1536 + c * 16 + 0);
-        const vf w1 = vload(wp + 1536 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 1792 + c * 16 + 0);
-        const vf w1 = vload(wp + 1792 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1104 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1136 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 16));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 16, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 24));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 24, a1_1);
 }
 
-static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16,
-           HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 16 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -1460,30 +1298,52 @@ static void conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(size_t n, const float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const float *rb = res + b * (OH * OW * OC);
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t6(ip + col * 16, wk + kb, scale + kb, shift + kb, rp + col * 16 + kb, op + col * 16 + kb);
-                    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval_c1_t2(ip + 480, wk + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 16; t += 4)
+                            conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, res + at, y + at);
+                    }
             }
         }
     }
@@ -1893,390 +1753,294 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
+/* conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
  * Used by: layer2.0.conv2, layer2.1.conv2, layer2.2.conv2. */
-static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 32, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
+        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
+        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
+        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
+        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
+        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 32 + c);
+        const vf b1 = vbcast(vp + 32 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 96 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 96 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 608 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 640 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 672 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 672 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 704 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1184 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1216 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1184 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1216 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1248 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1248 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1280 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vadd(a0_2, vload(rp + 16));
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vadd(a0_3, vload(rp + 24));
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 32));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 32, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 40));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 40, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vadd(a1_2, vload(rp + 48));
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 48, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vadd(a1_3, vload(rp + 56));
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 56, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vadd(a2_0, vload(rp + 64));
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 64, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vadd(a2_1, vload(rp + 72));
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 72, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vadd(a2_2, vload(rp + 80));
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 80, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vadd(a2_3, vload(rp + 88));
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 88, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 32, a1_0);
+    vstore(mp + 40, a1_1);
+    vstore(mp + 48, a1_2);
+    vstore(mp + 56, a1_3);
 }
 
-static inline void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
+    enum { OC = 32, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 0 + k));
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 32 + k));
+            y = vmax(y, vzero());
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 64 + k));
+            y = vmax(y, vzero());
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 96 + k));
+            y = vmax(y, vzero());
+            vstore(op + 96 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 512 + k));
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 544 + k));
+            y = vmax(y, vzero());
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 576 + k));
+            y = vmax(y, vzero());
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 608 + k));
+            y = vmax(y, vzero());
+            vstore(op + 608 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1024 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1056 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1088 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1120 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1120 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1536 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1568 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1600 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1632 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1632 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1184 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vadd(a0_2, vload(rp + 16));
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vadd(a0_3, vload(rp + 24));
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
+           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -2286,403 +2050,329 @@ static void conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(size_t n, const float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const float *rb = res + b * (OH * OW * OC);
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, rp + col * 32 + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, rp + 480 + kb, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 8; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 8; t += 2)
+                            conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 8; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_output(mb + (i * 8 + u) * OC, scale, shift, res + at, y + at);
+                    }
             }
         }
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
+/* conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
  * Used by: layer2.1.conv1, layer2.2.conv1. */
-static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 32, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
+        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
+        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
+        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
+        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
+        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 32 + c);
+        const vf b1 = vbcast(vp + 32 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 96 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 96 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 608 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 640 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 672 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 672 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 704 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1184 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1216 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1184 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1216 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1248 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1248 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1280 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 32, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 40, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 48, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 56, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 64, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 72, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 80, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 88, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 32, a1_0);
+    vstore(mp + 40, a1_1);
+    vstore(mp + 48, a1_2);
+    vstore(mp + 56, a1_3);
 }
 
-static inline void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
+    enum { OC = 32, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 32 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 96 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 544 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 608 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1056 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1120 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1568 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1632 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 32 + 0);
-        const vf w1 = vload(wp + 5120 + c * 32 + 8);
-        const vf w2 = vload(wp + 5120 + c * 32 + 16);
-        const vf w3 = vload(wp + 5120 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 32 + 0);
-        const vf w1 = vload(wp + 7168 + c * 32 + 8);
-        const vf w2 = vload(wp + 7168 + c * 32 + 16);
-        const vf w3 = vload(wp + 7168 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1184 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
 }
 
-static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32,
-           HP = 18, WP = 18, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
+           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -2692,28 +2382,52 @@ static void conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 15; col += 3)
-                        conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, op + col * 32 + kb);
-                    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 8; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 8; t += 2)
+                            conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 8; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval_output(mb + (i * 8 + u) * OC, scale, shift, y + at);
+                    }
             }
         }
     }
@@ -3181,452 +2895,294 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+/* conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
  * Used by: layer3.0.conv2, layer3.1.conv2, layer3.2.conv2. */
-static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vadd(a0_2, vload(rp + 16));
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vadd(a0_3, vload(rp + 24));
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 64));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 72));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vadd(a1_2, vload(rp + 80));
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vadd(a1_3, vload(rp + 88));
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vadd(a2_0, vload(rp + 128));
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 128, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vadd(a2_1, vload(rp + 136));
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 136, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vadd(a2_2, vload(rp + 144));
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 144, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vadd(a2_3, vload(rp + 152));
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 152, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 0 + k));
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 64 + k));
+            y = vmax(y, vzero());
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 128 + k));
+            y = vmax(y, vzero());
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 192 + k));
+            y = vmax(y, vzero());
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 512 + k));
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 576 + k));
+            y = vmax(y, vzero());
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 640 + k));
+            y = vmax(y, vzero());
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 704 + k));
+            y = vmax(y, vzero());
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1024 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1088 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1152 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1216 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1536 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1600 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1664 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1728 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1728 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vadd(a0_2, vload(rp + 16));
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vadd(a0_3, vload(rp + 24));
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 64));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 72));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vadd(a1_2, vload(rp + 80));
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vadd(a1_3, vload(rp + 88));
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -3636,461 +3192,329 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const float *rb = res + b * (OH * OW * OC);
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval_output(mb + (i * 4 + u) * OC, scale, shift, res + at, y + at);
+                    }
             }
         }
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+/* conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
  * Used by: layer3.1.conv1, layer3.2.conv1. */
-static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 128, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 136, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 144, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 152, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1728 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -4100,28 +3524,52 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval_output(mb + (i * 4 + u) * OC, scale, shift, y + at);
+                    }
             }
         }
     }
@@ -4154,17 +3602,17 @@ static RN_NOINLINE void forward_infer_layer1_0(const rn_infer_ctx *r, const floa
     (void)n, (void)nt, (void)A, (void)Wk, (void)P, (void)S;
 
     /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(n, A + 3072 * n, P + 464, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, A + 19456 * n, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(n, A + 3072 * n, P + 464, Wk + 0, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, A + 19456 * n, r->scratch, nt);
     /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(n, A + 19456 * n, P + 2800, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, A + 3072 * n, A + 35840 * n, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(n, A + 19456 * n, P + 2800, Wk + 0, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, A + 3072 * n, A + 35840 * n, r->scratch, nt);
     /* layer1.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(n, A + 35840 * n, P + 5136, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, A + 0 * n, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(n, A + 35840 * n, P + 5136, Wk + 0, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, A + 0 * n, r->scratch, nt);
     /* layer1.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(n, A + 0 * n, P + 7472, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, A + 35840 * n, A + 16384 * n, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 7472, Wk + 0, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, A + 35840 * n, A + 16384 * n, r->scratch, nt);
     /* layer1.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_bn_relu_fwd_eval(n, A + 16384 * n, P + 9808, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, A + 0 * n, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(n, A + 16384 * n, P + 9808, Wk + 0, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, A + 0 * n, r->scratch, nt);
     /* layer1.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_bn_add_relu_fwd_eval(n, A + 0 * n, P + 12144, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, A + 16384 * n, A + 32768 * n, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 12144, Wk + 0, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, A + 16384 * n, A + 32768 * n, r->scratch, nt);
 }
 
 /* forward_infer_layer2_0: forward from layer2.0. */
@@ -4182,15 +3630,15 @@ static RN_NOINLINE void forward_infer_layer2_0(const rn_infer_ctx *r, const floa
     /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 16->32, batch norm folded in, relu (fused); 16x32x32 -> 32x16x16 */
     conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(n, A + 32768 * n, P + 14480, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, A + 8192 * n, r->scratch, nt);
     /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(n, A + 8192 * n, P + 19152, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, A + 0 * n, A + 16384 * n, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(n, A + 8192 * n, P + 19152, Wk + 0, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, A + 0 * n, A + 16384 * n, r->scratch, nt);
     /* layer2.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 32->32, batch norm folded in, relu (fused); 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 28432, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, A + 0 * n, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(n, A + 16384 * n, P + 28432, Wk + 0, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, A + 0 * n, r->scratch, nt);
     /* layer2.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(n, A + 0 * n, P + 37712, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, A + 16384 * n, A + 8192 * n, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 37712, Wk + 0, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, A + 16384 * n, A + 8192 * n, r->scratch, nt);
     /* layer2.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 32->32, batch norm folded in, relu (fused); 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_bn_relu_fwd_eval(n, A + 8192 * n, P + 46992, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(n, A + 8192 * n, P + 46992, Wk + 0, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt);
     /* layer2.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_bn_add_relu_fwd_eval(n, A + 0 * n, P + 56272, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, A + 8192 * n, A + 16384 * n, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 56272, Wk + 0, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, A + 8192 * n, A + 16384 * n, r->scratch, nt);
 }
 
 /* forward_infer_layer3_0: forward from layer3.0. */
@@ -4208,15 +3656,15 @@ static RN_NOINLINE void forward_infer_layer3_0(const rn_infer_ctx *r, const floa
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 32->64, batch norm folded in, relu (fused); 32x16x16 -> 64x8x8 */
     conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt);
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, Wk + 0, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt);
     /* layer3.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, Wk + 0, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt);
     /* layer3.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, Wk + 0, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt);
     /* layer3.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, Wk + 0, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt);
     /* layer3.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, Wk + 0, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt);
 }
 
 /* forward_infer_head: forward from head. */
@@ -4338,7 +3786,7 @@ const resnet20_infer_tensor resnet20_infer_tensors[RESNET20_INFER_TENSORS] = {
 
 size_t resnet20_infer_workspace_bytes(int batch, int threads)
 {
-    const size_t work = 0u, act = 208896u, scratch = 73984u;
+    const size_t work = 589824u, act = 208896u, scratch = 147712u;
     if (batch < 1 || threads < 1)
         return 0;
     if ((size_t)batch > (SIZE_MAX / 4) / act || (size_t)threads > (SIZE_MAX / 4) / (scratch + 1))
@@ -4358,8 +3806,8 @@ int resnet20_infer(const float *params, const float *input, int batch, float *lo
         .n = (size_t)batch, .threads = threads, .bn_eps = 1e-5f,
         .params = params, .stats = params + 269728,
         .work = (float *)workspace,
-        .act = (float *)workspace + 0,
-        .scratch = (float *)workspace + 0 + (size_t)batch * 52224,
+        .act = (float *)workspace + 147456,
+        .scratch = (float *)workspace + 147456 + (size_t)batch * 52224,
     };
     const rn_infer_ctx *r = &c;
     forward_infer_stem(r, x, logits);

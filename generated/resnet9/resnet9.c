@@ -34,6 +34,7 @@ static inline void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
 static inline vf vset1(float x) { return (vf){ x, x, x, x, x, x, x, x }; }
 static inline vf vzero(void) { return (vf){ 0 }; }
 static inline vf vadd(vf a, vf b) { return a + b; }
+static inline vf vsub(vf a, vf b) { return a - b; }
 static inline vf vmul(vf a, vf b) { return a * b; }
 static inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
 static inline vf vneg(vf a) { return -a; }
@@ -53,6 +54,7 @@ static inline void vstore(float *p, vf v) { memcpy(p, &v.lo, 16); memcpy(p + 4, 
 static inline vf vset1(float x) { return (vf){ { x, x, x, x }, { x, x, x, x } }; }
 static inline vf vzero(void) { return vset1(0.0f); }
 static inline vf vadd(vf a, vf b) { return (vf){ a.lo + b.lo, a.hi + b.hi }; }
+static inline vf vsub(vf a, vf b) { return (vf){ a.lo - b.lo, a.hi - b.hi }; }
 static inline vf vmul(vf a, vf b) { return (vf){ a.lo * b.lo, a.hi * b.hi }; }
 static inline vf vfma(vf a, vf b, vf c) { return (vf){ a.lo * b.lo + c.lo, a.hi * b.hi + c.hi }; }
 static inline vf vneg(vf a) { return (vf){ -a.lo, -a.hi }; }
@@ -2040,503 +2042,317 @@ static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, f
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
+/* conv3x3_s1_c64k64_h8w8_f4_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
  * Used by: layer1.0.conv1, layer1.0.conv2. */
-static inline void conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_stats_fwd_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_stats_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
-    vstore(op + 128, a2_0);
-    vstore(op + 136, a2_1);
-    vstore(op + 144, a2_2);
-    vstore(op + 152, a2_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_0, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 64, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_1, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 72, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_2, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 80, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_3, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 88, q, 8);
-    }
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        /* the BN's statistics: sums of y - origin and of its square, in double */
+        const vf o = vneg(vload(org + k));
         vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 64, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 72, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 80, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 88, q, 8);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1728 + k, y);
+        }
+        vdaddn(ps + k, s, 8);
+        vdaddn(ps + 64 + k, q, 8);
     }
 }
 
-static void conv3x3_s1_c64k64_h8w8_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
          * for the BN after this conv */
         double *restrict part = (double *)scratch;
@@ -2544,27 +2360,35 @@ static void conv3x3_s1_c64k64_h8w8_stats_fwd(size_t n, const float *restrict x, 
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t3(ip + col * 64, wk + kb, origin + kb, mine + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_stats_fwd_c1_t2(ip + 384, wk + kb, origin + kb, mine + kb, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_stats_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_stats_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_stats_fwd_output(mb + (i * 4 + u) * OC, origin, mine, y + at);
+                    }
             }
         }
     }
@@ -3264,229 +3088,307 @@ static void bn_c128_hw16_relu_stats_fwd(size_t n, const float *restrict x, float
     }
 }
 
-/* conv3x3_s1_c128k128_h4w4_stats_fwd: conv 3x3/1 pad 1, 128->128, forward.
+/* conv3x3_s1_c128k128_h4w4_f4_stats_fwd: conv 3x3/1 pad 1, 128->128, forward.
  * Used by: layer2.0.conv2. */
-static inline void conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c128k128_h4w4_f4_stats_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 16384 + c * 128 + 0);
-        const vf w1 = vload(wp + 16384 + c * 128 + 8);
-        const vf w2 = vload(wp + 16384 + c * 128 + 16);
-        const vf w3 = vload(wp + 16384 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 32768 + c * 128 + 0);
-        const vf w1 = vload(wp + 32768 + c * 128 + 8);
-        const vf w2 = vload(wp + 32768 + c * 128 + 16);
-        const vf w3 = vload(wp + 32768 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 256 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 384 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 49152 + c * 128 + 0);
-        const vf w1 = vload(wp + 49152 + c * 128 + 8);
-        const vf w2 = vload(wp + 49152 + c * 128 + 16);
-        const vf w3 = vload(wp + 49152 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 896 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 65536 + c * 128 + 0);
-        const vf w1 = vload(wp + 65536 + c * 128 + 8);
-        const vf w2 = vload(wp + 65536 + c * 128 + 16);
-        const vf w3 = vload(wp + 65536 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 896 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1024 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 81920 + c * 128 + 0);
-        const vf w1 = vload(wp + 81920 + c * 128 + 8);
-        const vf w2 = vload(wp + 81920 + c * 128 + 16);
-        const vf w3 = vload(wp + 81920 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1024 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1152 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 98304 + c * 128 + 0);
-        const vf w1 = vload(wp + 98304 + c * 128 + 8);
-        const vf w2 = vload(wp + 98304 + c * 128 + 16);
-        const vf w3 = vload(wp + 98304 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1536 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1664 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 114688 + c * 128 + 0);
-        const vf w1 = vload(wp + 114688 + c * 128 + 8);
-        const vf w2 = vload(wp + 114688 + c * 128 + 16);
-        const vf w3 = vload(wp + 114688 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1664 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1792 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 131072 + c * 128 + 0);
-        const vf w1 = vload(wp + 131072 + c * 128 + 8);
-        const vf w2 = vload(wp + 131072 + c * 128 + 16);
-        const vf w3 = vload(wp + 131072 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1792 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1920 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 128, a1_0);
-    vstore(op + 136, a1_1);
-    vstore(op + 144, a1_2);
-    vstore(op + 152, a1_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 128, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 136, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 144, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 152, q, 8);
+    enum { IC = 128, XS = 384 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c), d0_4 = vload(ip + 512 + c), d0_5 = vload(ip + 640 + c);
+        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c), d1_4 = vload(ip + 1280 + c), d1_5 = vload(ip + 1408 + c);
+        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c), d2_4 = vload(ip + 2048 + c), d2_5 = vload(ip + 2176 + c);
+        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c), d3_4 = vload(ip + 2816 + c), d3_5 = vload(ip + 2944 + c);
+        const vf d4_0 = vload(ip + 3072 + c), d4_1 = vload(ip + 3200 + c), d4_2 = vload(ip + 3328 + c), d4_3 = vload(ip + 3456 + c), d4_4 = vload(ip + 3584 + c), d4_5 = vload(ip + 3712 + c);
+        const vf d5_0 = vload(ip + 3840 + c), d5_1 = vload(ip + 3968 + c), d5_2 = vload(ip + 4096 + c), d5_3 = vload(ip + 4224 + c), d5_4 = vload(ip + 4352 + c), d5_5 = vload(ip + 4480 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 384 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 768 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 1152 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1536 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1920 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 2304 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 2688 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 3072 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 3456 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 3840 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 4224 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 4992 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 5376 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 5760 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 6144 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 6528 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 6912 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 7296 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 7680 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 8064 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 8448 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 8832 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 9600 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 9984 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 10368 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 10752 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 11136 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 11520 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 11904 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 12288 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 12672 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 13056 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 13440 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
 }
 
-static void conv3x3_s1_c128k128_h4w4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c128k128_h4w4_f4_stats_fwd_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
+{
+    enum { IC = 128 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+}
+
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c128k128_h4w4_f4_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
+{
+    enum { OC = 128, YS = 384 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 384 + k), m0_2 = vload(mp + 768 + k), m0_3 = vload(mp + 1152 + k), m0_4 = vload(mp + 1536 + k), m0_5 = vload(mp + 1920 + k);
+        const vf m1_0 = vload(mp + 2304 + k), m1_1 = vload(mp + 2688 + k), m1_2 = vload(mp + 3072 + k), m1_3 = vload(mp + 3456 + k), m1_4 = vload(mp + 3840 + k), m1_5 = vload(mp + 4224 + k);
+        const vf m2_0 = vload(mp + 4608 + k), m2_1 = vload(mp + 4992 + k), m2_2 = vload(mp + 5376 + k), m2_3 = vload(mp + 5760 + k), m2_4 = vload(mp + 6144 + k), m2_5 = vload(mp + 6528 + k);
+        const vf m3_0 = vload(mp + 6912 + k), m3_1 = vload(mp + 7296 + k), m3_2 = vload(mp + 7680 + k), m3_3 = vload(mp + 8064 + k), m3_4 = vload(mp + 8448 + k), m3_5 = vload(mp + 8832 + k);
+        const vf m4_0 = vload(mp + 9216 + k), m4_1 = vload(mp + 9600 + k), m4_2 = vload(mp + 9984 + k), m4_3 = vload(mp + 10368 + k), m4_4 = vload(mp + 10752 + k), m4_5 = vload(mp + 11136 + k);
+        const vf m5_0 = vload(mp + 11520 + k), m5_1 = vload(mp + 11904 + k), m5_2 = vload(mp + 12288 + k), m5_3 = vload(mp + 12672 + k), m5_4 = vload(mp + 13056 + k), m5_5 = vload(mp + 13440 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        /* the BN's statistics: sums of y - origin and of its square, in double */
+        const vf o = vneg(vload(org + k));
+        vdsum s = vdzero(), q = vdzero();
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 256 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 384 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 768 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 896 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1280 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1408 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1792 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 1920 + k, y);
+        }
+        vdaddn(ps + k, s, 8);
+        vdaddn(ps + 128 + k, q, 8);
+    }
+}
+
+static void conv3x3_s1_c128k128_h4w4_f4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128,
-           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
+           PAD = HP * WP * IC, A = 6, NT = 3, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
          * for the BN after this conv */
         double *restrict part = (double *)scratch;
@@ -3494,26 +3396,30 @@ static void conv3x3_s1_c128k128_h4w4_stats_fwd(size_t n, const float *restrict x
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 3 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 4; col += 2)
-                        conv3x3_s1_c128k128_h4w4_stats_fwd_c1_t2(ip + col * 128, wk + kb, origin + kb, mine + kb, op + col * 128 + kb);
+        for (size_t b0 = by_image ? (size_t)tid * 3 : 0; b0 < n; b0 += by_image ? (size_t)nt * 3 : 3) {
+            const int g = n - b0 < 3 ? (int)(n - b0) : 3;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                    for (int u = 0; u < 1; u++)
+                        conv3x3_s1_c128k128_h4w4_f4_stats_fwd_input(xp + ((1 * ch + u / 1) * 4 * WP + u % 1 * 4) * IC, vb + (i * 1 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 1; t += 1)
+                            conv3x3_s1_c128k128_h4w4_f4_stats_fwd_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 1; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 4 * OW + u % 1 * 4) * OC;
+                        conv3x3_s1_c128k128_h4w4_f4_stats_fwd_output(mb + (i * 1 + u) * OC, origin, mine, y + at);
+                    }
             }
         }
     }
@@ -4151,237 +4057,161 @@ static void bn_c256_hw4_relu_stats_fwd(size_t n, const float *restrict x, float 
     }
 }
 
-/* conv3x3_s1_c256k256_h2w2_stats_fwd: conv 3x3/1 pad 1, 256->256, forward.
+/* conv3x3_s1_c256k256_h2w2_f2_stats_fwd: conv 3x3/1 pad 1, 256->256, forward.
  * Used by: layer3.0.conv2. */
-static inline void conv3x3_s1_c256k256_h2w2_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c256k256_h2w2_f2_stats_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 256 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 256 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 512 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * 32 + 0);
-        const vf w1 = vload(wp + 24576 + c * 32 + 8);
-        const vf w2 = vload(wp + 24576 + c * 32 + 16);
-        const vf w3 = vload(wp + 24576 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1024 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1280 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * 32 + 0);
-        const vf w1 = vload(wp + 32768 + c * 32 + 8);
-        const vf w2 = vload(wp + 32768 + c * 32 + 16);
-        const vf w3 = vload(wp + 32768 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1536 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * 32 + 0);
-        const vf w1 = vload(wp + 40960 + c * 32 + 8);
-        const vf w2 = vload(wp + 40960 + c * 32 + 16);
-        const vf w3 = vload(wp + 40960 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1536 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1792 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * 32 + 0);
-        const vf w1 = vload(wp + 49152 + c * 32 + 8);
-        const vf w2 = vload(wp + 49152 + c * 32 + 16);
-        const vf w3 = vload(wp + 49152 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 2048 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 2304 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * 32 + 0);
-        const vf w1 = vload(wp + 57344 + c * 32 + 8);
-        const vf w2 = vload(wp + 57344 + c * 32 + 16);
-        const vf w3 = vload(wp + 57344 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 2304 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 2560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * 32 + 0);
-        const vf w1 = vload(wp + 65536 + c * 32 + 8);
-        const vf w2 = vload(wp + 65536 + c * 32 + 16);
-        const vf w3 = vload(wp + 65536 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 2560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 2816 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 256, a1_0);
-    vstore(op + 264, a1_1);
-    vstore(op + 272, a1_2);
-    vstore(op + 280, a1_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 256, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 264, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 272, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 280, q, 8);
+    enum { IC = 256, XS = 1024 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
+        const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
+        const vf d2_0 = vload(ip + 2048 + c), d2_1 = vload(ip + 2304 + c), d2_2 = vload(ip + 2560 + c), d2_3 = vload(ip + 2816 + c);
+        const vf d3_0 = vload(ip + 3072 + c), d3_1 = vload(ip + 3328 + c), d3_2 = vload(ip + 3584 + c), d3_3 = vload(ip + 3840 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
 }
 
-static void conv3x3_s1_c256k256_h2w2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c256k256_h2w2_f2_stats_fwd_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
+{
+    enum { IC = 256 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+    }
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+}
+
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c256k256_h2w2_f2_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
+{
+    enum { OC = 256, YS = 1024 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
+        /* the BN's statistics: sums of y - origin and of its square, in double */
+        const vf o = vneg(vload(org + k));
+        vdsum s = vdzero(), q = vdzero();
+        {
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 256 + k, y);
+        }
+        {
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
+            const vf d = vadd(y, o);
+            vdacc(&s, d);
+            vdaccsq(&q, d);
+            vstore(op + 768 + k, y);
+        }
+        vdaddn(ps + k, s, 8);
+        vdaddn(ps + 256 + k, q, 8);
+    }
+}
+
+static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256,
-           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
+           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        const float *restrict wk = wt;
         /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
          * for the BN after this conv */
         double *restrict part = (double *)scratch;
@@ -4389,26 +4219,30 @@ static void conv3x3_s1_c256k256_h2w2_stats_fwd(size_t n, const float *restrict x
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        /* groups of 4 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 2; col += 2)
-                        conv3x3_s1_c256k256_h2w2_stats_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, origin + kb, mine + kb, op + col * 256 + kb);
+        for (size_t b0 = by_image ? (size_t)tid * 4 : 0; b0 < n; b0 += by_image ? (size_t)nt * 4 : 4) {
+            const int g = n - b0 < 4 ? (int)(n - b0) : 4;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                    for (int u = 0; u < 1; u++)
+                        conv3x3_s1_c256k256_h2w2_f2_stats_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
+                for (int xi = 0; xi < 16; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 1; t += 1)
+                            conv3x3_s1_c256k256_h2w2_f2_stats_fwd_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 1; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 2 * OW + u % 1 * 2) * OC;
+                        conv3x3_s1_c256k256_h2w2_f2_stats_fwd_output(mb + (i * 1 + u) * OC, origin, mine, y + at);
+                    }
             }
         }
     }
@@ -6222,432 +6056,278 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+/* conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
  * Used by: layer1.0.conv1. */
-static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 128, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 136, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 144, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 152, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vmax(y, vzero());
+            vstore(op + 1728 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -6657,479 +6337,352 @@ static void conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(size_t n, const float *restr
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt is a cache (model.c.in, WORK_CACHE): transformed again only when the parameters
+         * have changed since (every thread reads the tag before thread 0 rewrites it) */
+        const int stale = *tag != epoch + 1;
+        if (stale) {
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        if (tid == 0)
+            *tag = epoch + 1;
+        }
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_output(mb + (i * 4 + u) * OC, scale, shift, y + at);
+                    }
             }
         }
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+/* conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
  * Used by: layer1.0.conv2. */
-static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vadd(a0_2, vload(rp + 16));
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vadd(a0_3, vload(rp + 24));
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 64));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 72));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vadd(a1_2, vload(rp + 80));
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vadd(a1_3, vload(rp + 88));
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vadd(a2_0, vload(rp + 128));
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 128, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vadd(a2_1, vload(rp + 136));
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 136, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vadd(a2_2, vload(rp + 144));
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 144, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vadd(a2_3, vload(rp + 152));
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 152, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 0 + k));
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 64 + k));
+            y = vmax(y, vzero());
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 128 + k));
+            y = vmax(y, vzero());
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 192 + k));
+            y = vmax(y, vzero());
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 512 + k));
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 576 + k));
+            y = vmax(y, vzero());
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 640 + k));
+            y = vmax(y, vzero());
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 704 + k));
+            y = vmax(y, vzero());
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1024 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1088 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1152 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1216 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1536 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1600 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1664 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1728 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1728 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vadd(a0_2, vload(rp + 16));
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vadd(a0_3, vload(rp + 24));
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 64));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 72));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vadd(a1_2, vload(rp + 80));
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vadd(a1_3, vload(rp + 88));
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -7139,30 +6692,59 @@ static void conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(size_t n, const float *r
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt is a cache (model.c.in, WORK_CACHE): transformed again only when the parameters
+         * have changed since (every thread reads the tag before thread 0 rewrites it) */
+        const int stale = *tag != epoch + 1;
+        if (stale) {
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        if (tid == 0)
+            *tag = epoch + 1;
+        }
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const float *rb = res + b * (OH * OW * OC);
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, rp + col * 64 + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, rp + 384 + kb, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_output(mb + (i * 4 + u) * OC, scale, shift, res + at, y + at);
+                    }
             }
         }
     }
@@ -7478,202 +7060,284 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
     }
 }
 
-/* conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 128->128, forward in eval mode.
+/* conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 128->128, forward in eval mode.
  * Used by: layer2.0.conv2. */
-static inline void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 128, XS = 384 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c), d0_4 = vload(ip + 512 + c), d0_5 = vload(ip + 640 + c);
+        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c), d1_4 = vload(ip + 1280 + c), d1_5 = vload(ip + 1408 + c);
+        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c), d2_4 = vload(ip + 2048 + c), d2_5 = vload(ip + 2176 + c);
+        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c), d3_4 = vload(ip + 2816 + c), d3_5 = vload(ip + 2944 + c);
+        const vf d4_0 = vload(ip + 3072 + c), d4_1 = vload(ip + 3200 + c), d4_2 = vload(ip + 3328 + c), d4_3 = vload(ip + 3456 + c), d4_4 = vload(ip + 3584 + c), d4_5 = vload(ip + 3712 + c);
+        const vf d5_0 = vload(ip + 3840 + c), d5_1 = vload(ip + 3968 + c), d5_2 = vload(ip + 4096 + c), d5_3 = vload(ip + 4224 + c), d5_4 = vload(ip + 4352 + c), d5_5 = vload(ip + 4480 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 384 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 768 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 1152 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1536 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1920 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 2304 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 2688 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 3072 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 3456 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 3840 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 4224 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 4992 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 5376 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 5760 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 6144 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 6528 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 6912 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 7296 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 7680 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 8064 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 8448 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 8832 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 9600 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 9984 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 10368 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 10752 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 11136 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 11520 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 11904 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 12288 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 12672 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 13056 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 13440 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 16384 + c * 128 + 0);
-        const vf w1 = vload(wp + 16384 + c * 128 + 8);
-        const vf w2 = vload(wp + 16384 + c * 128 + 16);
-        const vf w3 = vload(wp + 16384 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 32768 + c * 128 + 0);
-        const vf w1 = vload(wp + 32768 + c * 128 + 8);
-        const vf w2 = vload(wp + 32768 + c * 128 + 16);
-        const vf w3 = vload(wp + 32768 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 256 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 384 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 49152 + c * 128 + 0);
-        const vf w1 = vload(wp + 49152 + c * 128 + 8);
-        const vf w2 = vload(wp + 49152 + c * 128 + 16);
-        const vf w3 = vload(wp + 49152 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 896 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 65536 + c * 128 + 0);
-        const vf w1 = vload(wp + 65536 + c * 128 + 8);
-        const vf w2 = vload(wp + 65536 + c * 128 + 16);
-        const vf w3 = vload(wp + 65536 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 896 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1024 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 81920 + c * 128 + 0);
-        const vf w1 = vload(wp + 81920 + c * 128 + 8);
-        const vf w2 = vload(wp + 81920 + c * 128 + 16);
-        const vf w3 = vload(wp + 81920 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1024 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1152 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 98304 + c * 128 + 0);
-        const vf w1 = vload(wp + 98304 + c * 128 + 8);
-        const vf w2 = vload(wp + 98304 + c * 128 + 16);
-        const vf w3 = vload(wp + 98304 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1536 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1664 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 114688 + c * 128 + 0);
-        const vf w1 = vload(wp + 114688 + c * 128 + 8);
-        const vf w2 = vload(wp + 114688 + c * 128 + 16);
-        const vf w3 = vload(wp + 114688 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1664 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1792 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 131072 + c * 128 + 0);
-        const vf w1 = vload(wp + 131072 + c * 128 + 8);
-        const vf w2 = vload(wp + 131072 + c * 128 + 16);
-        const vf w3 = vload(wp + 131072 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1792 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1920 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vadd(a0_2, vload(rp + 16));
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vadd(a0_3, vload(rp + 24));
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 128));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 128, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 136));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 136, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vadd(a1_2, vload(rp + 144));
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 144, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vadd(a1_3, vload(rp + 152));
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 152, a1_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
 }
 
-static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+{
+    enum { OC = 128, YS = 384 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 384 + k), m0_2 = vload(mp + 768 + k), m0_3 = vload(mp + 1152 + k), m0_4 = vload(mp + 1536 + k), m0_5 = vload(mp + 1920 + k);
+        const vf m1_0 = vload(mp + 2304 + k), m1_1 = vload(mp + 2688 + k), m1_2 = vload(mp + 3072 + k), m1_3 = vload(mp + 3456 + k), m1_4 = vload(mp + 3840 + k), m1_5 = vload(mp + 4224 + k);
+        const vf m2_0 = vload(mp + 4608 + k), m2_1 = vload(mp + 4992 + k), m2_2 = vload(mp + 5376 + k), m2_3 = vload(mp + 5760 + k), m2_4 = vload(mp + 6144 + k), m2_5 = vload(mp + 6528 + k);
+        const vf m3_0 = vload(mp + 6912 + k), m3_1 = vload(mp + 7296 + k), m3_2 = vload(mp + 7680 + k), m3_3 = vload(mp + 8064 + k), m3_4 = vload(mp + 8448 + k), m3_5 = vload(mp + 8832 + k);
+        const vf m4_0 = vload(mp + 9216 + k), m4_1 = vload(mp + 9600 + k), m4_2 = vload(mp + 9984 + k), m4_3 = vload(mp + 10368 + k), m4_4 = vload(mp + 10752 + k), m4_5 = vload(mp + 11136 + k);
+        const vf m5_0 = vload(mp + 11520 + k), m5_1 = vload(mp + 11904 + k), m5_2 = vload(mp + 12288 + k), m5_3 = vload(mp + 12672 + k), m5_4 = vload(mp + 13056 + k), m5_5 = vload(mp + 13440 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 0 + k));
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 128 + k));
+            y = vmax(y, vzero());
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 256 + k));
+            y = vmax(y, vzero());
+            vstore(op + 256 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 384 + k));
+            y = vmax(y, vzero());
+            vstore(op + 384 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 512 + k));
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 640 + k));
+            y = vmax(y, vzero());
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 768 + k));
+            y = vmax(y, vzero());
+            vstore(op + 768 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 896 + k));
+            y = vmax(y, vzero());
+            vstore(op + 896 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1024 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1152 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1280 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1280 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1408 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1408 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1536 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1664 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1792 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1792 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 1920 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1920 + k, y);
+        }
+    }
+}
+
+static void conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128,
-           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
+           PAD = HP * WP * IC, A = 6, NT = 3, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -7683,29 +7347,54 @@ static void conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(size_t n, const float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt is a cache (model.c.in, WORK_CACHE): transformed again only when the parameters
+         * have changed since (every thread reads the tag before thread 0 rewrites it) */
+        const int stale = *tag != epoch + 1;
+        if (stale) {
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        if (tid == 0)
+            *tag = epoch + 1;
+        }
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 3 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const float *rb = res + b * (OH * OW * OC);
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 4; col += 2)
-                        conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval_c1_t2(ip + col * 128, wk + kb, scale + kb, shift + kb, rp + col * 128 + kb, op + col * 128 + kb);
+        for (size_t b0 = by_image ? (size_t)tid * 3 : 0; b0 < n; b0 += by_image ? (size_t)nt * 3 : 3) {
+            const int g = n - b0 < 3 ? (int)(n - b0) : 3;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                    for (int u = 0; u < 1; u++)
+                        conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval_input(xp + ((1 * ch + u / 1) * 4 * WP + u % 1 * 4) * IC, vb + (i * 1 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 1; t += 1)
+                            conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 1; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 4 * OW + u % 1 * 4) * OC;
+                        conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval_output(mb + (i * 1 + u) * OC, scale, shift, res + at, y + at);
+                    }
             }
         }
     }
@@ -8051,202 +7740,138 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const flo
     }
 }
 
-/* conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 256->256, forward in eval mode.
+/* conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 256->256, forward in eval mode.
  * Used by: layer3.0.conv2. */
-static inline void conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 256, XS = 1024 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
+        const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
+        const vf d2_0 = vload(ip + 2048 + c), d2_1 = vload(ip + 2304 + c), d2_2 = vload(ip + 2560 + c), d2_3 = vload(ip + 2816 + c);
+        const vf d3_0 = vload(ip + 3072 + c), d3_1 = vload(ip + 3328 + c), d3_2 = vload(ip + 3584 + c), d3_3 = vload(ip + 3840 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 256 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 512 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * 32 + 0);
-        const vf w1 = vload(wp + 24576 + c * 32 + 8);
-        const vf w2 = vload(wp + 24576 + c * 32 + 16);
-        const vf w3 = vload(wp + 24576 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1024 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1280 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * 32 + 0);
-        const vf w1 = vload(wp + 32768 + c * 32 + 8);
-        const vf w2 = vload(wp + 32768 + c * 32 + 16);
-        const vf w3 = vload(wp + 32768 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1536 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * 32 + 0);
-        const vf w1 = vload(wp + 40960 + c * 32 + 8);
-        const vf w2 = vload(wp + 40960 + c * 32 + 16);
-        const vf w3 = vload(wp + 40960 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1536 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1792 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * 32 + 0);
-        const vf w1 = vload(wp + 49152 + c * 32 + 8);
-        const vf w2 = vload(wp + 49152 + c * 32 + 16);
-        const vf w3 = vload(wp + 49152 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 2048 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 2304 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * 32 + 0);
-        const vf w1 = vload(wp + 57344 + c * 32 + 8);
-        const vf w2 = vload(wp + 57344 + c * 32 + 16);
-        const vf w3 = vload(wp + 57344 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 2304 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 2560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * 32 + 0);
-        const vf w1 = vload(wp + 65536 + c * 32 + 8);
-        const vf w2 = vload(wp + 65536 + c * 32 + 16);
-        const vf w3 = vload(wp + 65536 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 2560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 2816 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vadd(a0_0, vload(rp + 0));
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vadd(a0_1, vload(rp + 8));
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vadd(a0_2, vload(rp + 16));
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vadd(a0_3, vload(rp + 24));
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vadd(a1_0, vload(rp + 256));
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 256, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vadd(a1_1, vload(rp + 264));
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 264, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vadd(a1_2, vload(rp + 272));
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 272, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vadd(a1_3, vload(rp + 280));
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 280, a1_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
 }
 
-static void conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+{
+    enum { OC = 256, YS = 1024 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
+        const vf scale = vload(sc + k), shift = vload(sh + k);
+        {
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 0 + k));
+            y = vmax(y, vzero());
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 256 + k));
+            y = vmax(y, vzero());
+            vstore(op + 256 + k, y);
+        }
+        {
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 512 + k));
+            y = vmax(y, vzero());
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
+            y = vfma(y, scale, shift);
+            y = vadd(y, vload(rp + 768 + k));
+            y = vmax(y, vzero());
+            vstore(op + 768 + k, y);
+        }
+    }
+}
+
+static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256,
-           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
+           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
+        { 0.0f, 0.0f, 1.0f },
+    };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -8256,44 +7881,54 @@ static void conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval(size_t n, const
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt is a cache (model.c.in, WORK_CACHE): rearranged again only when the parameters
+        /* wt is a cache (model.c.in, WORK_CACHE): transformed again only when the parameters
          * have changed since (every thread reads the tag before thread 0 rewrites it) */
         const int stale = *tag != epoch + 1;
         if (stale) {
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
         if (tid == 0)
             *tag = epoch + 1;
         }
-        const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        /* groups of 4 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const float *rb = res + b * (OH * OW * OC);
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                const float *rp = rb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 2; col += 2)
-                        conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval_c1_t2(ip + col * 256, wk + kb * TAPS * IC, scale + kb, shift + kb, rp + col * 256 + kb, op + col * 256 + kb);
+        for (size_t b0 = by_image ? (size_t)tid * 4 : 0; b0 < n; b0 += by_image ? (size_t)nt * 4 : 4) {
+            const int g = n - b0 < 4 ? (int)(n - b0) : 4;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                    for (int u = 0; u < 1; u++)
+                        conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
+                for (int xi = 0; xi < 16; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 1; t += 1)
+                            conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 1; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 2 * OW + u % 1 * 2) * OC;
+                        conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval_output(mb + (i * 1 + u) * OC, scale, shift, res + at, y + at);
+                    }
             }
         }
     }
@@ -8437,318 +8072,352 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
     }
 }
 
-/* conv3x3_s1_c256k256_h2w2_bwd_weights: conv 3x3/1 pad 1, 256->256, backward to the weights.
+/* conv3x3_s1_c256k256_h2w2_f2_bwd_weights: conv 3x3/1 pad 1, 256->256, backward to the weights.
  * Used by: layer3.0.conv2. */
-static inline void conv3x3_s1_c256k256_h2w2_bwd_weights_t3(size_t n, const float *restrict x, const float *restrict dy,
-    float *restrict dw, const int *restrict tap)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { H = 2, W = 2, C = 256, K = 256, S = 1, OH = 2, OW = 2 };
-    const int di = tap[0], dj = tap[1], r0 = tap[2], r1 = tap[3], c0 = tap[4], c1 = tap[5];
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C), *db = dy + b * (OH * OW * K);
-        for (int r = r0; r < r1; r++)
-            for (int col = c0; col < c1; col++) {
-                const float *xq = xb + ((r * S + di) * W + col * S + dj) * C;
-                const float *dq = db + (r * OW + col) * K;
-                const vf d0 = vload(dq + 0);
-                const vf d1 = vload(dq + 8);
-                const vf d2 = vload(dq + 16);
-                const vf d3 = vload(dq + 24);
-                const vf b0 = vbcast(xq + 0);
-                a0_0 = vfma(b0, d0, a0_0);
-                a0_1 = vfma(b0, d1, a0_1);
-                a0_2 = vfma(b0, d2, a0_2);
-                a0_3 = vfma(b0, d3, a0_3);
-                const vf b1 = vbcast(xq + 1);
-                a1_0 = vfma(b1, d0, a1_0);
-                a1_1 = vfma(b1, d1, a1_1);
-                a1_2 = vfma(b1, d2, a1_2);
-                a1_3 = vfma(b1, d3, a1_3);
-                const vf b2 = vbcast(xq + 2);
-                a2_0 = vfma(b2, d0, a2_0);
-                a2_1 = vfma(b2, d1, a2_1);
-                a2_2 = vfma(b2, d2, a2_2);
-                a2_3 = vfma(b2, d3, a2_3);
-            }
+    enum { IC = 256, XS = 1024 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
+        const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
+        const vf d2_0 = vload(ip + 2048 + c), d2_1 = vload(ip + 2304 + c), d2_2 = vload(ip + 2560 + c), d2_3 = vload(ip + 2816 + c);
+        const vf d3_0 = vload(ip + 3072 + c), d3_1 = vload(ip + 3328 + c), d3_2 = vload(ip + 3584 + c), d3_3 = vload(ip + 3840 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
-    vstore(dw + 0, a0_0);
-    vstore(dw + 8, a0_1);
-    vstore(dw + 16, a0_2);
-    vstore(dw + 24, a0_3);
-    vstore(dw + 256, a1_0);
-    vstore(dw + 264, a1_1);
-    vstore(dw + 272, a1_2);
-    vstore(dw + 280, a1_3);
-    vstore(dw + 512, a2_0);
-    vstore(dw + 520, a2_1);
-    vstore(dw + 528, a2_2);
-    vstore(dw + 536, a2_3);
 }
 
-static inline void conv3x3_s1_c256k256_h2w2_bwd_weights_t1(size_t n, const float *restrict x, const float *restrict dy,
-    float *restrict dw, const int *restrict tap)
+/* The transform of one tile of dy (2x2 pixels at dp), every output channel, for the weight
+ * gradient: Yh = A dY A^T (4x4) into yp + (i*4 + j) * YS (YS = NT * OC floats apart). */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { H = 2, W = 2, C = 256, K = 256, S = 1, OH = 2, OW = 2 };
-    const int di = tap[0], dj = tap[1], r0 = tap[2], r1 = tap[3], c0 = tap[4], c1 = tap[5];
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (size_t b = 0; b < n; b++) {
-        const float *xb = x + b * (H * W * C), *db = dy + b * (OH * OW * K);
-        for (int r = r0; r < r1; r++)
-            for (int col = c0; col < c1; col++) {
-                const float *xq = xb + ((r * S + di) * W + col * S + dj) * C;
-                const float *dq = db + (r * OW + col) * K;
-                const vf d0 = vload(dq + 0);
-                const vf d1 = vload(dq + 8);
-                const vf d2 = vload(dq + 16);
-                const vf d3 = vload(dq + 24);
-                const vf b0 = vbcast(xq + 0);
-                a0_0 = vfma(b0, d0, a0_0);
-                a0_1 = vfma(b0, d1, a0_1);
-                a0_2 = vfma(b0, d2, a0_2);
-                a0_3 = vfma(b0, d3, a0_3);
-            }
+    enum { OC = 256, YS = 1024 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 256 + k);
+        const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 768 + k);
+        const vf s0_0 = g0_0;
+        const vf s0_1 = g0_1;
+        const vf s1_0 = vadd(g1_0, g0_0);
+        const vf s1_1 = vadd(g1_1, g0_1);
+        const vf s2_0 = vsub(g0_0, g1_0);
+        const vf s2_1 = vsub(g0_1, g1_1);
+        const vf s3_0 = vneg(g1_0);
+        const vf s3_1 = vneg(g1_1);
+        vstore(yp + 0 + k, s0_0);
+        vstore(yp + 1024 + k, vadd(s0_1, s0_0));
+        vstore(yp + 2048 + k, vsub(s0_0, s0_1));
+        vstore(yp + 3072 + k, vneg(s0_1));
+        vstore(yp + 4096 + k, s1_0);
+        vstore(yp + 5120 + k, vadd(s1_1, s1_0));
+        vstore(yp + 6144 + k, vsub(s1_0, s1_1));
+        vstore(yp + 7168 + k, vneg(s1_1));
+        vstore(yp + 8192 + k, s2_0);
+        vstore(yp + 9216 + k, vadd(s2_1, s2_0));
+        vstore(yp + 10240 + k, vsub(s2_0, s2_1));
+        vstore(yp + 11264 + k, vneg(s2_1));
+        vstore(yp + 12288 + k, s3_0);
+        vstore(yp + 13312 + k, vadd(s3_1, s3_0));
+        vstore(yp + 14336 + k, vsub(s3_0, s3_1));
+        vstore(yp + 15360 + k, vneg(s3_1));
     }
-    vstore(dw + 0, a0_0);
-    vstore(dw + 8, a0_1);
-    vstore(dw + 16, a0_2);
-    vstore(dw + 24, a0_3);
 }
 
-static void conv3x3_s1_c256k256_h2w2_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
-    int threads)
+/* dU[xi] rows c to c + 1 by one block of 32 output channels, summed over `tiles` tiles:
+ * up[r][k] += sum_t vp[t][c + r] * yp[t][k] */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_gemm(const float *restrict vp, const float *restrict yp, float *restrict up, int tiles)
 {
-    enum { C = 256, K = 256, KB = 32, NKB = K / KB, NCB = 86, NB = 9 * NKB * NCB };
-    /* per tap (i, j): i - P, j - P, then the output rows [r0, r1) and columns [c0, c1) whose
-     * input pixel (r*S + i - P, col*S + j - P) is inside the image */
-    static const int taps[9][6] = {
-        { -1, -1, 1, 2, 1, 2 },   /* (0, 0) */
-        { -1, 0, 1, 2, 0, 2 },   /* (0, 1) */
-        { -1, 1, 1, 2, 0, 1 },   /* (0, 2) */
-        { 0, -1, 0, 2, 1, 2 },   /* (1, 0) */
-        { 0, 0, 0, 2, 0, 2 },   /* (1, 1) */
-        { 0, 1, 0, 2, 0, 1 },   /* (1, 2) */
-        { 1, -1, 0, 1, 1, 2 },   /* (2, 0) */
-        { 1, 0, 0, 1, 0, 2 },   /* (2, 1) */
-        { 1, 1, 0, 1, 0, 1 },   /* (2, 2) */
+    enum { IC = 256, OC = 256 };
+    vf a0_0 = vload(up + 0), a0_1 = vload(up + 8), a0_2 = vload(up + 16), a0_3 = vload(up + 24);
+    vf a1_0 = vload(up + 256), a1_1 = vload(up + 264), a1_2 = vload(up + 272), a1_3 = vload(up + 280);
+    for (int t = 0; t < tiles; t++) {
+        const vf d0 = vload(yp + t * OC + 0);
+        const vf d1 = vload(yp + t * OC + 8);
+        const vf d2 = vload(yp + t * OC + 16);
+        const vf d3 = vload(yp + t * OC + 24);
+        const vf b0 = vbcast(vp + t * IC + 0);
+        a0_0 = vfma(b0, d0, a0_0);
+        a0_1 = vfma(b0, d1, a0_1);
+        a0_2 = vfma(b0, d2, a0_2);
+        a0_3 = vfma(b0, d3, a0_3);
+        const vf b1 = vbcast(vp + t * IC + 1);
+        a1_0 = vfma(b1, d0, a1_0);
+        a1_1 = vfma(b1, d1, a1_1);
+        a1_2 = vfma(b1, d2, a1_2);
+        a1_3 = vfma(b1, d3, a1_3);
+    }
+    vstore(up + 0, a0_0);
+    vstore(up + 8, a0_1);
+    vstore(up + 16, a0_2);
+    vstore(up + 24, a0_3);
+    vstore(up + 256, a1_0);
+    vstore(up + 264, a1_1);
+    vstore(up + 272, a1_2);
+    vstore(up + 280, a1_3);
+}
+
+static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
+           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32,
+           DU = 16 * IC * OC, SLICE = DU + PAD + 16 * (XS + YS) };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
+        { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* contiguous runs of blocks: neighbours share a tap and dy's channel block */
-        const int lo = NB * tid / nt, hi = NB * (tid + 1) / nt;
-        for (int q = lo; q < hi; q++) {
-            const int ij = q / (NKB * NCB), kb = q / NCB % NKB * KB, c = q % NCB * 3;
-            float *dwq = dw + ((size_t)ij * C + c) * K + kb;
-            if (c < 255)
-                conv3x3_s1_c256k256_h2w2_bwd_weights_t3(n, x + c, dy + kb, dwq, taps[ij]);
-            else
-                conv3x3_s1_c256k256_h2w2_bwd_weights_t1(n, x + c, dy + kb, dwq, taps[ij]);
+        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), the padded image,
+         * V[xi][NT][IC] and Yh[xi][NT][OC] */
+        float *restrict du = scratch + (size_t)tid * SLICE;
+        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 16 * XS;
+        memset(du, 0, sizeof(float) * DU);
+        const int by_image = n >= (size_t)nt;
+        for (size_t b0 = by_image ? (size_t)tid * 4 : 0; b0 < n; b0 += by_image ? (size_t)nt * 4 : 4) {
+            const int g = n - b0 < 4 ? (int)(n - b0) : 4;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                    for (int u = 0; u < 1; u++) {
+                        const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
+                        conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 1 + u) * IC);
+                        conv3x3_s1_c256k256_h2w2_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 1 + u) * OC);
+                    }
+                }
+                for (int xi = 0; xi < 16; xi++)
+                    for (int c = 0; c < IC; c += 2)
+                        for (int kb = 0; kb < OC; kb += KB)
+                            conv3x3_s1_c256k256_h2w2_f2_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 1);
+            }
+        }
+        RN_BARRIER();
+        /* dw[i][j][c][k] = (G^T dU G)[i][j], dU summed over the threads */
+        for (int q = tid; q < IC * OC; q += nt) {
+            float s[A][A], t[3][A];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++) {
+                    float v = 0.0f;
+                    for (int h = 0; h < nt; h++)
+                        v += scratch[(size_t)h * SLICE + (size_t)(a * A + b) * IC * OC + q];
+                    s[a][b] = v;
+                }
+            for (int i = 0; i < 3; i++)
+                for (int b = 0; b < A; b++) {
+                    float v = 0.0f;
+                    for (int a = 0; a < A; a++)
+                        v += G[a][i] * s[a][b];
+                    t[i][b] = v;
+                }
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) {
+                    float v = 0.0f;
+                    for (int b = 0; b < A; b++)
+                        v += t[i][b] * G[b][j];
+                    dw[(i * 3 + j) * IC * OC + q] = v;
+                }
         }
     }
 }
 
-/* conv3x3_s1_c256k256_h2w2_bwd_data: conv 3x3/1 pad 1, 256->256, backward to the input.
+/* conv3x3_s1_c256k256_h2w2_f2_bwd_data: conv 3x3/1 pad 1, 256->256, backward to the input.
  * Used by: layer3.0.conv2. */
-static inline void conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 256, XS = 1024 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
+        const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
+        const vf d2_0 = vload(ip + 2048 + c), d2_1 = vload(ip + 2304 + c), d2_2 = vload(ip + 2560 + c), d2_3 = vload(ip + 2816 + c);
+        const vf d3_0 = vload(ip + 3072 + c), d3_1 = vload(ip + 3328 + c), d3_2 = vload(ip + 3584 + c), d3_3 = vload(ip + 3840 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1536 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1024 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1280 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1024 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * 32 + 0);
-        const vf w1 = vload(wp + 24576 + c * 32 + 8);
-        const vf w2 = vload(wp + 24576 + c * 32 + 16);
-        const vf w3 = vload(wp + 24576 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 256 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * 32 + 0);
-        const vf w1 = vload(wp + 32768 + c * 32 + 8);
-        const vf w2 = vload(wp + 32768 + c * 32 + 16);
-        const vf w3 = vload(wp + 32768 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * 32 + 0);
-        const vf w1 = vload(wp + 40960 + c * 32 + 8);
-        const vf w2 = vload(wp + 40960 + c * 32 + 16);
-        const vf w3 = vload(wp + 40960 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -256 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * 32 + 0);
-        const vf w1 = vload(wp + 49152 + c * 32 + 8);
-        const vf w2 = vload(wp + 49152 + c * 32 + 16);
-        const vf w3 = vload(wp + 49152 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * 32 + 0);
-        const vf w1 = vload(wp + 57344 + c * 32 + 8);
-        const vf w2 = vload(wp + 57344 + c * 32 + 16);
-        const vf w3 = vload(wp + 57344 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -1024 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * 32 + 0);
-        const vf w1 = vload(wp + 65536 + c * 32 + 8);
-        const vf w2 = vload(wp + 65536 + c * 32 + 16);
-        const vf w3 = vload(wp + 65536 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -1024 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 256, a1_0);
-    vstore(op + 264, a1_1);
-    vstore(op + 272, a1_2);
-    vstore(op + 280, a1_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
 }
 
-static void conv3x3_s1_c256k256_h2w2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(const float *restrict mp, float *restrict op)
+{
+    enum { OC = 256, YS = 1024 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
+        {
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
+            vstore(op + 256 + k, y);
+        }
+        {
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
+            vstore(op + 768 + k, y);
+        }
+    }
+}
+
+static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256,
-           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
+           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int v = 0; v < KB; v++)
-                for (int r = 0; r < IC; r++)
-                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        /* groups of 4 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* dx pixels (1*a + 0, 1*b + 0) */
-            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 2; col += 2)
-                        conv3x3_s1_c256k256_h2w2_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
+        for (size_t b0 = by_image ? (size_t)tid * 4 : 0; b0 < n; b0 += by_image ? (size_t)nt * 4 : 4) {
+            const int g = n - b0 < 4 ? (int)(n - b0) : 4;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                    for (int u = 0; u < 1; u++)
+                        conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
+                for (int xi = 0; xi < 16; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 1; t += 1)
+                            conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 1; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 2 * OW + u % 1 * 2) * OC;
+                        conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(mb + (i * 1 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -9641,327 +9310,544 @@ static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const f
     }
 }
 
-/* conv3x3_s1_c128k128_h4w4_bwd_weights: conv 3x3/1 pad 1, 128->128, backward to the weights.
+/* conv3x3_s1_c128k128_h4w4_f4_bwd_weights: conv 3x3/1 pad 1, 128->128, backward to the weights.
  * Used by: layer2.0.conv2. */
-static inline void conv3x3_s1_c128k128_h4w4_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int r1, int rstep)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { C = 128, K = 128, S = 1, WP = 6, OH = 4, OW = 4 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < r1; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf d2 = vload(dq + 16);
-            const vf d3 = vload(dq + 24);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            a0_2 = vfma(b0, d2, a0_2);
-            a0_3 = vfma(b0, d3, a0_3);
-            const vf b1 = vbcast(xq + 1);
-            a1_0 = vfma(b1, d0, a1_0);
-            a1_1 = vfma(b1, d1, a1_1);
-            a1_2 = vfma(b1, d2, a1_2);
-            a1_3 = vfma(b1, d3, a1_3);
-            const vf b2 = vbcast(xq + 2);
-            a2_0 = vfma(b2, d0, a2_0);
-            a2_1 = vfma(b2, d1, a2_1);
-            a2_2 = vfma(b2, d2, a2_2);
-            a2_3 = vfma(b2, d3, a2_3);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a0_2));
-    vstore(part + 24, vadd(vload(part + 24), a0_3));
-    vstore(part + 128, vadd(vload(part + 128), a1_0));
-    vstore(part + 136, vadd(vload(part + 136), a1_1));
-    vstore(part + 144, vadd(vload(part + 144), a1_2));
-    vstore(part + 152, vadd(vload(part + 152), a1_3));
-    vstore(part + 256, vadd(vload(part + 256), a2_0));
-    vstore(part + 264, vadd(vload(part + 264), a2_1));
-    vstore(part + 272, vadd(vload(part + 272), a2_2));
-    vstore(part + 280, vadd(vload(part + 280), a2_3));
+    enum { IC = 128, XS = 384 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c), d0_4 = vload(ip + 512 + c), d0_5 = vload(ip + 640 + c);
+        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c), d1_4 = vload(ip + 1280 + c), d1_5 = vload(ip + 1408 + c);
+        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c), d2_4 = vload(ip + 2048 + c), d2_5 = vload(ip + 2176 + c);
+        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c), d3_4 = vload(ip + 2816 + c), d3_5 = vload(ip + 2944 + c);
+        const vf d4_0 = vload(ip + 3072 + c), d4_1 = vload(ip + 3200 + c), d4_2 = vload(ip + 3328 + c), d4_3 = vload(ip + 3456 + c), d4_4 = vload(ip + 3584 + c), d4_5 = vload(ip + 3712 + c);
+        const vf d5_0 = vload(ip + 3840 + c), d5_1 = vload(ip + 3968 + c), d5_2 = vload(ip + 4096 + c), d5_3 = vload(ip + 4224 + c), d5_4 = vload(ip + 4352 + c), d5_5 = vload(ip + 4480 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 384 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 768 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 1152 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1536 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1920 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 2304 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 2688 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 3072 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 3456 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 3840 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 4224 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 4992 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 5376 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 5760 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 6144 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 6528 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 6912 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 7296 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 7680 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 8064 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 8448 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 8832 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 9600 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 9984 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 10368 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 10752 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 11136 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 11520 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 11904 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 12288 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 12672 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 13056 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 13440 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
 }
 
-static inline void conv3x3_s1_c128k128_h4w4_bwd_weights_t2(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int r1, int rstep)
+/* The transform of one tile of dy (4x4 pixels at dp), every output channel, for the weight
+ * gradient: Yh = A dY A^T (6x6) into yp + (i*6 + j) * YS (YS = NT * OC floats apart). */
+static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { C = 128, K = 128, S = 1, WP = 6, OH = 4, OW = 4 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int r = r0; r < r1; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf d2 = vload(dq + 16);
-            const vf d3 = vload(dq + 24);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            a0_2 = vfma(b0, d2, a0_2);
-            a0_3 = vfma(b0, d3, a0_3);
-            const vf b1 = vbcast(xq + 1);
-            a1_0 = vfma(b1, d0, a1_0);
-            a1_1 = vfma(b1, d1, a1_1);
-            a1_2 = vfma(b1, d2, a1_2);
-            a1_3 = vfma(b1, d3, a1_3);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a0_2));
-    vstore(part + 24, vadd(vload(part + 24), a0_3));
-    vstore(part + 128, vadd(vload(part + 128), a1_0));
-    vstore(part + 136, vadd(vload(part + 136), a1_1));
-    vstore(part + 144, vadd(vload(part + 144), a1_2));
-    vstore(part + 152, vadd(vload(part + 152), a1_3));
+    enum { OC = 128, YS = 384 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 128 + k), g0_2 = vload(dp + 256 + k), g0_3 = vload(dp + 384 + k);
+        const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 640 + k), g1_2 = vload(dp + 768 + k), g1_3 = vload(dp + 896 + k);
+        const vf g2_0 = vload(dp + 1024 + k), g2_1 = vload(dp + 1152 + k), g2_2 = vload(dp + 1280 + k), g2_3 = vload(dp + 1408 + k);
+        const vf g3_0 = vload(dp + 1536 + k), g3_1 = vload(dp + 1664 + k), g3_2 = vload(dp + 1792 + k), g3_3 = vload(dp + 1920 + k);
+        const vf s0_0 = g0_0;
+        const vf s0_1 = g0_1;
+        const vf s0_2 = g0_2;
+        const vf s0_3 = g0_3;
+        const vf s1_0 = vadd(vadd(vadd(g3_0, g2_0), g1_0), g0_0);
+        const vf s1_1 = vadd(vadd(vadd(g3_1, g2_1), g1_1), g0_1);
+        const vf s1_2 = vadd(vadd(vadd(g3_2, g2_2), g1_2), g0_2);
+        const vf s1_3 = vadd(vadd(vadd(g3_3, g2_3), g1_3), g0_3);
+        const vf s2_0 = vsub(vsub(vadd(g2_0, g0_0), g1_0), g3_0);
+        const vf s2_1 = vsub(vsub(vadd(g2_1, g0_1), g1_1), g3_1);
+        const vf s2_2 = vsub(vsub(vadd(g2_2, g0_2), g1_2), g3_2);
+        const vf s2_3 = vsub(vsub(vadd(g2_3, g0_3), g1_3), g3_3);
+        const vf s3_0 = vfma(vset1(8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(2.0f), g1_0, g0_0)));
+        const vf s3_1 = vfma(vset1(8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(2.0f), g1_1, g0_1)));
+        const vf s3_2 = vfma(vset1(8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(2.0f), g1_2, g0_2)));
+        const vf s3_3 = vfma(vset1(8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(2.0f), g1_3, g0_3)));
+        const vf s4_0 = vfma(vset1(-8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(-2.0f), g1_0, g0_0)));
+        const vf s4_1 = vfma(vset1(-8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(-2.0f), g1_1, g0_1)));
+        const vf s4_2 = vfma(vset1(-8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(-2.0f), g1_2, g0_2)));
+        const vf s4_3 = vfma(vset1(-8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(-2.0f), g1_3, g0_3)));
+        const vf s5_0 = g3_0;
+        const vf s5_1 = g3_1;
+        const vf s5_2 = g3_2;
+        const vf s5_3 = g3_3;
+        vstore(yp + 0 + k, s0_0);
+        vstore(yp + 384 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
+        vstore(yp + 768 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
+        vstore(yp + 1152 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
+        vstore(yp + 1536 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
+        vstore(yp + 1920 + k, s0_3);
+        vstore(yp + 2304 + k, s1_0);
+        vstore(yp + 2688 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
+        vstore(yp + 3072 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
+        vstore(yp + 3456 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
+        vstore(yp + 3840 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
+        vstore(yp + 4224 + k, s1_3);
+        vstore(yp + 4608 + k, s2_0);
+        vstore(yp + 4992 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
+        vstore(yp + 5376 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
+        vstore(yp + 5760 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
+        vstore(yp + 6144 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
+        vstore(yp + 6528 + k, s2_3);
+        vstore(yp + 6912 + k, s3_0);
+        vstore(yp + 7296 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
+        vstore(yp + 7680 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
+        vstore(yp + 8064 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
+        vstore(yp + 8448 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
+        vstore(yp + 8832 + k, s3_3);
+        vstore(yp + 9216 + k, s4_0);
+        vstore(yp + 9600 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
+        vstore(yp + 9984 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
+        vstore(yp + 10368 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
+        vstore(yp + 10752 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
+        vstore(yp + 11136 + k, s4_3);
+        vstore(yp + 11520 + k, s5_0);
+        vstore(yp + 11904 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
+        vstore(yp + 12288 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
+        vstore(yp + 12672 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
+        vstore(yp + 13056 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
+        vstore(yp + 13440 + k, s5_3);
+    }
 }
 
-static void conv3x3_s1_c128k128_h4w4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+/* dU[xi] rows c to c + 1 by one block of 32 output channels, summed over `tiles` tiles:
+ * up[r][k] += sum_t vp[t][c + r] * yp[t][k] */
+static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_weights_gemm(const float *restrict vp, const float *restrict yp, float *restrict up, int tiles)
+{
+    enum { IC = 128, OC = 128 };
+    vf a0_0 = vload(up + 0), a0_1 = vload(up + 8), a0_2 = vload(up + 16), a0_3 = vload(up + 24);
+    vf a1_0 = vload(up + 128), a1_1 = vload(up + 136), a1_2 = vload(up + 144), a1_3 = vload(up + 152);
+    for (int t = 0; t < tiles; t++) {
+        const vf d0 = vload(yp + t * OC + 0);
+        const vf d1 = vload(yp + t * OC + 8);
+        const vf d2 = vload(yp + t * OC + 16);
+        const vf d3 = vload(yp + t * OC + 24);
+        const vf b0 = vbcast(vp + t * IC + 0);
+        a0_0 = vfma(b0, d0, a0_0);
+        a0_1 = vfma(b0, d1, a0_1);
+        a0_2 = vfma(b0, d2, a0_2);
+        a0_3 = vfma(b0, d3, a0_3);
+        const vf b1 = vbcast(vp + t * IC + 1);
+        a1_0 = vfma(b1, d0, a1_0);
+        a1_1 = vfma(b1, d1, a1_1);
+        a1_2 = vfma(b1, d2, a1_2);
+        a1_3 = vfma(b1, d3, a1_3);
+    }
+    vstore(up + 0, a0_0);
+    vstore(up + 8, a0_1);
+    vstore(up + 16, a0_2);
+    vstore(up + 24, a0_3);
+    vstore(up + 128, a1_0);
+    vstore(up + 136, a1_1);
+    vstore(up + 144, a1_2);
+    vstore(up + 152, a1_3);
+}
+
+static void conv3x3_s1_c128k128_h4w4_f4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     float *restrict scratch, int threads)
 {
-    enum { H = 4, W = 4, C = 128, K = 128, KH = 3, KW = 3, OH = 4, OW = 4,
-           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
+           PAD = HP * WP * IC, A = 6, NT = 3, XS = NT * IC, YS = NT * OC, KB = 32,
+           DU = 36 * IC * OC, SLICE = DU + PAD + 36 * (XS + YS) };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
-        float *restrict part = xp + PAD;
-        memset(part, 0, DW * sizeof(float));
+        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), the padded image,
+         * V[xi][NT][IC] and Yh[xi][NT][OC] */
+        float *restrict du = scratch + (size_t)tid * SLICE;
+        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 36 * XS;
+        memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
-            const float *dyb = dy + b * (OH * OW * K);
-            const int rstep = by_image ? 1 : nt;
-            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 4 * rstep) {
-                const int r1 = r0 + 4 * rstep < OH ? r0 + 4 * rstep : OH;
-                for (int i = 0; i < KH; i++)
-                    for (int j = 0; j < KW; j++)
-                        for (int kb = 0; kb < K; kb += 32) {
-                            for (int c = 0; c < 126; c += 3)
-                                conv3x3_s1_c128k128_h4w4_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
-                            conv3x3_s1_c128k128_h4w4_bwd_weights_t2(xp + (i * WP + j) * C + 126, dyb + kb, part + ((i * KW + j) * C + 126) * K + kb, r0, r1, rstep);
-                        }
+        for (size_t b0 = by_image ? (size_t)tid * 3 : 0; b0 < n; b0 += by_image ? (size_t)nt * 3 : 3) {
+            const int g = n - b0 < 3 ? (int)(n - b0) : 3;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                    for (int u = 0; u < 1; u++) {
+                        const int row = (1 * ch + u / 1) * 4, col = u % 1 * 4;
+                        conv3x3_s1_c128k128_h4w4_f4_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 1 + u) * IC);
+                        conv3x3_s1_c128k128_h4w4_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 1 + u) * OC);
+                    }
+                }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int c = 0; c < IC; c += 2)
+                        for (int kb = 0; kb < OC; kb += KB)
+                            conv3x3_s1_c128k128_h4w4_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 1);
             }
         }
         RN_BARRIER();
-        /* the threads' partial sums, added in thread order: the same bits every run */
-        const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
-        for (int q = lo; q < hi; q++) {
-            float s = 0.0f;
-            for (int t = 0; t < nt; t++)
-                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
-            dw[q] = s;
+        /* dw[i][j][c][k] = (G^T dU G)[i][j], dU summed over the threads */
+        for (int q = tid; q < IC * OC; q += nt) {
+            float s[A][A], t[3][A];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++) {
+                    float v = 0.0f;
+                    for (int h = 0; h < nt; h++)
+                        v += scratch[(size_t)h * SLICE + (size_t)(a * A + b) * IC * OC + q];
+                    s[a][b] = v;
+                }
+            for (int i = 0; i < 3; i++)
+                for (int b = 0; b < A; b++) {
+                    float v = 0.0f;
+                    for (int a = 0; a < A; a++)
+                        v += G[a][i] * s[a][b];
+                    t[i][b] = v;
+                }
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) {
+                    float v = 0.0f;
+                    for (int b = 0; b < A; b++)
+                        v += t[i][b] * G[b][j];
+                    dw[(i * 3 + j) * IC * OC + q] = v;
+                }
         }
     }
 }
 
-/* conv3x3_s1_c128k128_h4w4_bwd_data: conv 3x3/1 pad 1, 128->128, backward to the input.
+/* conv3x3_s1_c128k128_h4w4_f4_bwd_data: conv 3x3/1 pad 1, 128->128, backward to the input.
  * Used by: layer2.0.conv2. */
-static inline void conv3x3_s1_c128k128_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 128, XS = 384 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c), d0_4 = vload(ip + 512 + c), d0_5 = vload(ip + 640 + c);
+        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c), d1_4 = vload(ip + 1280 + c), d1_5 = vload(ip + 1408 + c);
+        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c), d2_4 = vload(ip + 2048 + c), d2_5 = vload(ip + 2176 + c);
+        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c), d3_4 = vload(ip + 2816 + c), d3_5 = vload(ip + 2944 + c);
+        const vf d4_0 = vload(ip + 3072 + c), d4_1 = vload(ip + 3200 + c), d4_2 = vload(ip + 3328 + c), d4_3 = vload(ip + 3456 + c), d4_4 = vload(ip + 3584 + c), d4_5 = vload(ip + 3712 + c);
+        const vf d5_0 = vload(ip + 3840 + c), d5_1 = vload(ip + 3968 + c), d5_2 = vload(ip + 4096 + c), d5_3 = vload(ip + 4224 + c), d5_4 = vload(ip + 4352 + c), d5_5 = vload(ip + 4480 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 384 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 768 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 1152 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1536 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1920 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 2304 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 2688 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 3072 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 3456 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 3840 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 4224 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 4992 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 5376 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 5760 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 6144 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 6528 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 6912 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 7296 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 7680 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 8064 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 8448 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 8832 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 9600 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 9984 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 10368 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 10752 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 11136 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 11520 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 11904 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 12288 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 12672 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 13056 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 13440 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_data_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 896 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1024 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 896 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 32 + 0);
-        const vf w1 = vload(wp + 12288 + c * 32 + 8);
-        const vf w2 = vload(wp + 12288 + c * 32 + 16);
-        const vf w3 = vload(wp + 12288 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 32 + 0);
-        const vf w1 = vload(wp + 20480 + c * 32 + 8);
-        const vf w2 = vload(wp + 20480 + c * 32 + 16);
-        const vf w3 = vload(wp + 20480 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 32 + 0);
-        const vf w1 = vload(wp + 24576 + c * 32 + 8);
-        const vf w2 = vload(wp + 24576 + c * 32 + 16);
-        const vf w3 = vload(wp + 24576 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 32 + 0);
-        const vf w1 = vload(wp + 28672 + c * 32 + 8);
-        const vf w2 = vload(wp + 28672 + c * 32 + 16);
-        const vf w3 = vload(wp + 28672 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 32 + 0);
-        const vf w1 = vload(wp + 32768 + c * 32 + 8);
-        const vf w2 = vload(wp + 32768 + c * 32 + 16);
-        const vf w3 = vload(wp + 32768 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -896 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 128, a1_0);
-    vstore(op + 136, a1_1);
-    vstore(op + 144, a1_2);
-    vstore(op + 152, a1_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
 }
 
-static void conv3x3_s1_c128k128_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_data_output(const float *restrict mp, float *restrict op)
+{
+    enum { OC = 128, YS = 384 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 384 + k), m0_2 = vload(mp + 768 + k), m0_3 = vload(mp + 1152 + k), m0_4 = vload(mp + 1536 + k), m0_5 = vload(mp + 1920 + k);
+        const vf m1_0 = vload(mp + 2304 + k), m1_1 = vload(mp + 2688 + k), m1_2 = vload(mp + 3072 + k), m1_3 = vload(mp + 3456 + k), m1_4 = vload(mp + 3840 + k), m1_5 = vload(mp + 4224 + k);
+        const vf m2_0 = vload(mp + 4608 + k), m2_1 = vload(mp + 4992 + k), m2_2 = vload(mp + 5376 + k), m2_3 = vload(mp + 5760 + k), m2_4 = vload(mp + 6144 + k), m2_5 = vload(mp + 6528 + k);
+        const vf m3_0 = vload(mp + 6912 + k), m3_1 = vload(mp + 7296 + k), m3_2 = vload(mp + 7680 + k), m3_3 = vload(mp + 8064 + k), m3_4 = vload(mp + 8448 + k), m3_5 = vload(mp + 8832 + k);
+        const vf m4_0 = vload(mp + 9216 + k), m4_1 = vload(mp + 9600 + k), m4_2 = vload(mp + 9984 + k), m4_3 = vload(mp + 10368 + k), m4_4 = vload(mp + 10752 + k), m4_5 = vload(mp + 11136 + k);
+        const vf m5_0 = vload(mp + 11520 + k), m5_1 = vload(mp + 11904 + k), m5_2 = vload(mp + 12288 + k), m5_3 = vload(mp + 12672 + k), m5_4 = vload(mp + 13056 + k), m5_5 = vload(mp + 13440 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 256 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 384 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 768 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 896 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1280 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1408 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1792 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1920 + k, y);
+        }
+    }
+}
+
+static void conv3x3_s1_c128k128_h4w4_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128,
-           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
+           PAD = HP * WP * IC, A = 6, NT = 3, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int v = 0; v < KB; v++)
-                for (int r = 0; r < IC; r++)
-                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 3 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* dx pixels (1*a + 0, 1*b + 0) */
-            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 4; col += 2)
-                        conv3x3_s1_c128k128_h4w4_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+        for (size_t b0 = by_image ? (size_t)tid * 3 : 0; b0 < n; b0 += by_image ? (size_t)nt * 3 : 3) {
+            const int g = n - b0 < 3 ? (int)(n - b0) : 3;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                    for (int u = 0; u < 1; u++)
+                        conv3x3_s1_c128k128_h4w4_f4_bwd_data_input(xp + ((1 * ch + u / 1) * 4 * WP + u % 1 * 4) * IC, vb + (i * 1 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 1; t += 1)
+                            conv3x3_s1_c128k128_h4w4_f4_bwd_data_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 1; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 4 * OW + u % 1 * 4) * OC;
+                        conv3x3_s1_c128k128_h4w4_f4_bwd_data_output(mb + (i * 1 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -10833,527 +10719,559 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
  * Used by: layer1.0.conv2, layer1.0.conv1. */
-static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int r1, int rstep)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { C = 64, K = 64, S = 1, WP = 10, OH = 8, OW = 8 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int r = r0; r < r1; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf d2 = vload(dq + 16);
-            const vf d3 = vload(dq + 24);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            a0_2 = vfma(b0, d2, a0_2);
-            a0_3 = vfma(b0, d3, a0_3);
-            const vf b1 = vbcast(xq + 1);
-            a1_0 = vfma(b1, d0, a1_0);
-            a1_1 = vfma(b1, d1, a1_1);
-            a1_2 = vfma(b1, d2, a1_2);
-            a1_3 = vfma(b1, d3, a1_3);
-            const vf b2 = vbcast(xq + 2);
-            a2_0 = vfma(b2, d0, a2_0);
-            a2_1 = vfma(b2, d1, a2_1);
-            a2_2 = vfma(b2, d2, a2_2);
-            a2_3 = vfma(b2, d3, a2_3);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a0_2));
-    vstore(part + 24, vadd(vload(part + 24), a0_3));
-    vstore(part + 64, vadd(vload(part + 64), a1_0));
-    vstore(part + 72, vadd(vload(part + 72), a1_1));
-    vstore(part + 80, vadd(vload(part + 80), a1_2));
-    vstore(part + 88, vadd(vload(part + 88), a1_3));
-    vstore(part + 128, vadd(vload(part + 128), a2_0));
-    vstore(part + 136, vadd(vload(part + 136), a2_1));
-    vstore(part + 144, vadd(vload(part + 144), a2_2));
-    vstore(part + 152, vadd(vload(part + 152), a2_3));
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_bwd_weights_t1(const float *restrict xp, const float *restrict dy, float *restrict part,
-    int r0, int r1, int rstep)
+/* The transform of one tile of dy (4x4 pixels at dp), every output channel, for the weight
+ * gradient: Yh = A dY A^T (6x6) into yp + (i*6 + j) * YS (YS = NT * OC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { C = 64, K = 64, S = 1, WP = 10, OH = 8, OW = 8 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int r = r0; r < r1; r += rstep)
-        for (int col = 0; col < OW; col++) {
-            const float *xq = xp + ((r * S) * WP + col * S) * C;
-            const float *dq = dy + (r * OW + col) * K;
-            const vf d0 = vload(dq + 0);
-            const vf d1 = vload(dq + 8);
-            const vf d2 = vload(dq + 16);
-            const vf d3 = vload(dq + 24);
-            const vf b0 = vbcast(xq + 0);
-            a0_0 = vfma(b0, d0, a0_0);
-            a0_1 = vfma(b0, d1, a0_1);
-            a0_2 = vfma(b0, d2, a0_2);
-            a0_3 = vfma(b0, d3, a0_3);
-        }
-    vstore(part + 0, vadd(vload(part + 0), a0_0));
-    vstore(part + 8, vadd(vload(part + 8), a0_1));
-    vstore(part + 16, vadd(vload(part + 16), a0_2));
-    vstore(part + 24, vadd(vload(part + 24), a0_3));
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 64 + k), g0_2 = vload(dp + 128 + k), g0_3 = vload(dp + 192 + k);
+        const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 576 + k), g1_2 = vload(dp + 640 + k), g1_3 = vload(dp + 704 + k);
+        const vf g2_0 = vload(dp + 1024 + k), g2_1 = vload(dp + 1088 + k), g2_2 = vload(dp + 1152 + k), g2_3 = vload(dp + 1216 + k);
+        const vf g3_0 = vload(dp + 1536 + k), g3_1 = vload(dp + 1600 + k), g3_2 = vload(dp + 1664 + k), g3_3 = vload(dp + 1728 + k);
+        const vf s0_0 = g0_0;
+        const vf s0_1 = g0_1;
+        const vf s0_2 = g0_2;
+        const vf s0_3 = g0_3;
+        const vf s1_0 = vadd(vadd(vadd(g3_0, g2_0), g1_0), g0_0);
+        const vf s1_1 = vadd(vadd(vadd(g3_1, g2_1), g1_1), g0_1);
+        const vf s1_2 = vadd(vadd(vadd(g3_2, g2_2), g1_2), g0_2);
+        const vf s1_3 = vadd(vadd(vadd(g3_3, g2_3), g1_3), g0_3);
+        const vf s2_0 = vsub(vsub(vadd(g2_0, g0_0), g1_0), g3_0);
+        const vf s2_1 = vsub(vsub(vadd(g2_1, g0_1), g1_1), g3_1);
+        const vf s2_2 = vsub(vsub(vadd(g2_2, g0_2), g1_2), g3_2);
+        const vf s2_3 = vsub(vsub(vadd(g2_3, g0_3), g1_3), g3_3);
+        const vf s3_0 = vfma(vset1(8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(2.0f), g1_0, g0_0)));
+        const vf s3_1 = vfma(vset1(8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(2.0f), g1_1, g0_1)));
+        const vf s3_2 = vfma(vset1(8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(2.0f), g1_2, g0_2)));
+        const vf s3_3 = vfma(vset1(8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(2.0f), g1_3, g0_3)));
+        const vf s4_0 = vfma(vset1(-8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(-2.0f), g1_0, g0_0)));
+        const vf s4_1 = vfma(vset1(-8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(-2.0f), g1_1, g0_1)));
+        const vf s4_2 = vfma(vset1(-8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(-2.0f), g1_2, g0_2)));
+        const vf s4_3 = vfma(vset1(-8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(-2.0f), g1_3, g0_3)));
+        const vf s5_0 = g3_0;
+        const vf s5_1 = g3_1;
+        const vf s5_2 = g3_2;
+        const vf s5_3 = g3_3;
+        vstore(yp + 0 + k, s0_0);
+        vstore(yp + 256 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
+        vstore(yp + 512 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
+        vstore(yp + 768 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
+        vstore(yp + 1024 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
+        vstore(yp + 1280 + k, s0_3);
+        vstore(yp + 1536 + k, s1_0);
+        vstore(yp + 1792 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
+        vstore(yp + 2048 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
+        vstore(yp + 2304 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
+        vstore(yp + 2560 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
+        vstore(yp + 2816 + k, s1_3);
+        vstore(yp + 3072 + k, s2_0);
+        vstore(yp + 3328 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
+        vstore(yp + 3584 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
+        vstore(yp + 3840 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
+        vstore(yp + 4096 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
+        vstore(yp + 4352 + k, s2_3);
+        vstore(yp + 4608 + k, s3_0);
+        vstore(yp + 4864 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
+        vstore(yp + 5120 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
+        vstore(yp + 5376 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
+        vstore(yp + 5632 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
+        vstore(yp + 5888 + k, s3_3);
+        vstore(yp + 6144 + k, s4_0);
+        vstore(yp + 6400 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
+        vstore(yp + 6656 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
+        vstore(yp + 6912 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
+        vstore(yp + 7168 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
+        vstore(yp + 7424 + k, s4_3);
+        vstore(yp + 7680 + k, s5_0);
+        vstore(yp + 7936 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
+        vstore(yp + 8192 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
+        vstore(yp + 8448 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
+        vstore(yp + 8704 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
+        vstore(yp + 8960 + k, s5_3);
+    }
 }
 
-static void conv3x3_s1_c64k64_h8w8_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+/* dU[xi] rows c to c + 1 by one block of 32 output channels, summed over `tiles` tiles:
+ * up[r][k] += sum_t vp[t][c + r] * yp[t][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(const float *restrict vp, const float *restrict yp, float *restrict up, int tiles)
+{
+    enum { IC = 64, OC = 64 };
+    vf a0_0 = vload(up + 0), a0_1 = vload(up + 8), a0_2 = vload(up + 16), a0_3 = vload(up + 24);
+    vf a1_0 = vload(up + 64), a1_1 = vload(up + 72), a1_2 = vload(up + 80), a1_3 = vload(up + 88);
+    for (int t = 0; t < tiles; t++) {
+        const vf d0 = vload(yp + t * OC + 0);
+        const vf d1 = vload(yp + t * OC + 8);
+        const vf d2 = vload(yp + t * OC + 16);
+        const vf d3 = vload(yp + t * OC + 24);
+        const vf b0 = vbcast(vp + t * IC + 0);
+        a0_0 = vfma(b0, d0, a0_0);
+        a0_1 = vfma(b0, d1, a0_1);
+        a0_2 = vfma(b0, d2, a0_2);
+        a0_3 = vfma(b0, d3, a0_3);
+        const vf b1 = vbcast(vp + t * IC + 1);
+        a1_0 = vfma(b1, d0, a1_0);
+        a1_1 = vfma(b1, d1, a1_1);
+        a1_2 = vfma(b1, d2, a1_2);
+        a1_3 = vfma(b1, d3, a1_3);
+    }
+    vstore(up + 0, a0_0);
+    vstore(up + 8, a0_1);
+    vstore(up + 16, a0_2);
+    vstore(up + 24, a0_3);
+    vstore(up + 64, a1_0);
+    vstore(up + 72, a1_1);
+    vstore(up + 80, a1_2);
+    vstore(up + 88, a1_3);
+}
+
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     float *restrict scratch, int threads)
 {
-    enum { H = 8, W = 8, C = 64, K = 64, KH = 3, KW = 3, OH = 8, OW = 8,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * C, DW = KH * KW * C * K };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32,
+           DU = 36 * IC * OC, SLICE = DU + PAD + 36 * (XS + YS) };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        float *restrict xp = scratch + (size_t)tid * (PAD + DW);
-        float *restrict part = xp + PAD;
-        memset(part, 0, DW * sizeof(float));
+        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), the padded image,
+         * V[xi][NT][IC] and Yh[xi][NT][OC] */
+        float *restrict du = scratch + (size_t)tid * SLICE;
+        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 36 * XS;
+        memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
-            const float *dyb = dy + b * (OH * OW * K);
-            const int rstep = by_image ? 1 : nt;
-            for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 8 * rstep) {
-                const int r1 = r0 + 8 * rstep < OH ? r0 + 8 * rstep : OH;
-                for (int i = 0; i < KH; i++)
-                    for (int j = 0; j < KW; j++)
-                        for (int kb = 0; kb < K; kb += 32) {
-                            for (int c = 0; c < 63; c += 3)
-                                conv3x3_s1_c64k64_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
-                            conv3x3_s1_c64k64_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, r1, rstep);
-                        }
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 4 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 4 + u) * OC);
+                    }
+                }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int c = 0; c < IC; c += 2)
+                        for (int kb = 0; kb < OC; kb += KB)
+                            conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 4);
             }
         }
         RN_BARRIER();
-        /* the threads' partial sums, added in thread order: the same bits every run */
-        const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
-        for (int q = lo; q < hi; q++) {
-            float s = 0.0f;
-            for (int t = 0; t < nt; t++)
-                s += scratch[(size_t)t * (PAD + DW) + PAD + q];
-            dw[q] = s;
+        /* dw[i][j][c][k] = (G^T dU G)[i][j], dU summed over the threads */
+        for (int q = tid; q < IC * OC; q += nt) {
+            float s[A][A], t[3][A];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++) {
+                    float v = 0.0f;
+                    for (int h = 0; h < nt; h++)
+                        v += scratch[(size_t)h * SLICE + (size_t)(a * A + b) * IC * OC + q];
+                    s[a][b] = v;
+                }
+            for (int i = 0; i < 3; i++)
+                for (int b = 0; b < A; b++) {
+                    float v = 0.0f;
+                    for (int a = 0; a < A; a++)
+                        v += G[a][i] * s[a][b];
+                    t[i][b] = v;
+                }
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) {
+                    float v = 0.0f;
+                    for (int b = 0; b < A; b++)
+                        v += t[i][b] * G[b][j];
+                    dw[(i * 3 + j) * IC * OC + q] = v;
+                }
         }
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
  * Used by: layer1.0.conv2, layer1.0.conv1. */
-static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 704 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 32 + 0);
-        const vf w1 = vload(wp + 10240 + c * 32 + 8);
-        const vf w2 = vload(wp + 10240 + c * 32 + 16);
-        const vf w3 = vload(wp + 10240 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 32 + 0);
-        const vf w1 = vload(wp + 12288 + c * 32 + 8);
-        const vf w2 = vload(wp + 12288 + c * 32 + 16);
-        const vf w3 = vload(wp + 12288 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -448 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 32 + 0);
-        const vf w1 = vload(wp + 14336 + c * 32 + 8);
-        const vf w2 = vload(wp + 14336 + c * 32 + 16);
-        const vf w3 = vload(wp + 14336 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -512 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
-    vstore(op + 128, a2_0);
-    vstore(op + 136, a2_1);
-    vstore(op + 144, a2_2);
-    vstore(op + 152, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(const float *restrict mp, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1728 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 32 + 0);
-        const vf w1 = vload(wp + 10240 + c * 32 + 8);
-        const vf w2 = vload(wp + 10240 + c * 32 + 16);
-        const vf w3 = vload(wp + 10240 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 32 + 0);
-        const vf w1 = vload(wp + 12288 + c * 32 + 8);
-        const vf w2 = vload(wp + 12288 + c * 32 + 16);
-        const vf w3 = vload(wp + 12288 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 32 + 0);
-        const vf w1 = vload(wp + 14336 + c * 32 + 8);
-        const vf w2 = vload(wp + 14336 + c * 32 + 16);
-        const vf w3 = vload(wp + 14336 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int v = 0; v < KB; v++)
-                for (int r = 0; r < IC; r++)
-                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* dx pixels (1*a + 0, 1*b + 0) */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bwd_data_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bwd_data_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -11455,415 +11373,293 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
  * Used by: layer1.0.conv1. */
-static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 704 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 32 + 0);
-        const vf w1 = vload(wp + 10240 + c * 32 + 8);
-        const vf w2 = vload(wp + 10240 + c * 32 + 16);
-        const vf w3 = vload(wp + 10240 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 32 + 0);
-        const vf w1 = vload(wp + 12288 + c * 32 + 8);
-        const vf w2 = vload(wp + 12288 + c * 32 + 16);
-        const vf w3 = vload(wp + 12288 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -448 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 32 + 0);
-        const vf w1 = vload(wp + 14336 + c * 32 + 8);
-        const vf w2 = vload(wp + 14336 + c * 32 + 16);
-        const vf w3 = vload(wp + 14336 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -512 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + -576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, vadd(vload(op + 0), a0_0));
-    vstore(op + 8, vadd(vload(op + 8), a0_1));
-    vstore(op + 16, vadd(vload(op + 16), a0_2));
-    vstore(op + 24, vadd(vload(op + 24), a0_3));
-    vstore(op + 64, vadd(vload(op + 64), a1_0));
-    vstore(op + 72, vadd(vload(op + 72), a1_1));
-    vstore(op + 80, vadd(vload(op + 80), a1_2));
-    vstore(op + 88, vadd(vload(op + 88), a1_3));
-    vstore(op + 128, vadd(vload(op + 128), a2_0));
-    vstore(op + 136, vadd(vload(op + 136), a2_1));
-    vstore(op + 144, vadd(vload(op + 144), a2_2));
-    vstore(op + 152, vadd(vload(op + 152), a2_3));
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_output(const float *restrict mp, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 128 + k, vadd(vload(op + 128 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 192 + k, vadd(vload(op + 192 + k), y));
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 640 + k, vadd(vload(op + 640 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 704 + k, vadd(vload(op + 704 + k), y));
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1088 + k, vadd(vload(op + 1088 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1152 + k, vadd(vload(op + 1152 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1216 + k, vadd(vload(op + 1216 + k), y));
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1600 + k, vadd(vload(op + 1600 + k), y));
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1664 + k, vadd(vload(op + 1664 + k), y));
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1728 + k, vadd(vload(op + 1728 + k), y));
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 32 + 0);
-        const vf w1 = vload(wp + 6144 + c * 32 + 8);
-        const vf w2 = vload(wp + 6144 + c * 32 + 16);
-        const vf w3 = vload(wp + 6144 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 32 + 0);
-        const vf w1 = vload(wp + 10240 + c * 32 + 8);
-        const vf w2 = vload(wp + 10240 + c * 32 + 16);
-        const vf w3 = vload(wp + 10240 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 0 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 32 + 0);
-        const vf w1 = vload(wp + 12288 + c * 32 + 8);
-        const vf w2 = vload(wp + 12288 + c * 32 + 16);
-        const vf w3 = vload(wp + 12288 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 32 + 0);
-        const vf w1 = vload(wp + 14336 + c * 32 + 8);
-        const vf w2 = vload(wp + 14336 + c * 32 + 16);
-        const vf w3 = vload(wp + 14336 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + -704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + -640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, vadd(vload(op + 0), a0_0));
-    vstore(op + 8, vadd(vload(op + 8), a0_1));
-    vstore(op + 16, vadd(vload(op + 16), a0_2));
-    vstore(op + 24, vadd(vload(op + 24), a0_3));
-    vstore(op + 64, vadd(vload(op + 64), a1_0));
-    vstore(op + 72, vadd(vload(op + 72), a1_1));
-    vstore(op + 80, vadd(vload(op + 80), a1_2));
-    vstore(op + 88, vadd(vload(op + 88), a1_3));
 }
 
-static void conv3x3_s1_c64k64_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][vb*KB + v][r]: dy's channels become the reduction */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int v = 0; v < KB; v++)
-                for (int r = 0; r < IC; r++)
-                    d[r * KB + v] = w[(ij * OC + vb * KB + v) * IC + r];
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* dx pixels (1*a + 0, 1*b + 0) */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 1) * WP + 1) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_bwd_data_acc_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_output(mb + (i * 4 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -13780,406 +13576,293 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_fwd: conv 3x3/1 pad 1, 64->64, forward.
+/* conv3x3_s1_c64k64_h8w8_f4_fwd: conv 3x3/1 pad 1, 64->64, forward.
  * Used by: layer1.0.conv1, layer1.0.conv2. */
-static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 64, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
+        const vf b1 = vbcast(vp + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 768 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
-    vstore(op + 128, a2_0);
-    vstore(op + 136, a2_1);
-    vstore(op + 144, a2_2);
-    vstore(op + 152, a2_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
+    vstore(mp + 64, a1_0);
+    vstore(mp + 72, a1_1);
+    vstore(mp + 80, a1_2);
+    vstore(mp + 88, a1_3);
 }
 
-static inline void conv3x3_s1_c64k64_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_output(const float *restrict mp, float *restrict op)
 {
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
+    enum { OC = 64, YS = 256 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 64 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 576 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1728 + k, y);
+        }
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 64 + 0);
-        const vf w1 = vload(wp + 20480 + c * 64 + 8);
-        const vf w2 = vload(wp + 20480 + c * 64 + 16);
-        const vf w3 = vload(wp + 20480 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 64 + 0);
-        const vf w1 = vload(wp + 24576 + c * 64 + 8);
-        const vf w2 = vload(wp + 24576 + c * 64 + 16);
-        const vf w3 = vload(wp + 24576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 64 + 0);
-        const vf w1 = vload(wp + 28672 + c * 64 + 8);
-        const vf w2 = vload(wp + 28672 + c * 64 + 16);
-        const vf w3 = vload(wp + 28672 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1344 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 64 + 0);
-        const vf w1 = vload(wp + 32768 + c * 64 + 8);
-        const vf w2 = vload(wp + 32768 + c * 64 + 16);
-        const vf w3 = vload(wp + 32768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1472 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64,
-           HP = 10, WP = 10, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 6; col += 3)
-                        conv3x3_s1_c64k64_h8w8_fwd_c1_t3(ip + col * 64, wk + kb, op + col * 64 + kb);
-                    conv3x3_s1_c64k64_h8w8_fwd_c1_t2(ip + 384, wk + kb, op + 384 + kb);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_output(mb + (i * 4 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -14535,196 +14218,278 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
     }
 }
 
-/* conv3x3_s1_c128k128_h4w4_fwd: conv 3x3/1 pad 1, 128->128, forward.
+/* conv3x3_s1_c128k128_h4w4_f4_fwd: conv 3x3/1 pad 1, 128->128, forward.
  * Used by: layer2.0.conv2. */
-static inline void conv3x3_s1_c128k128_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c128k128_h4w4_f4_fwd_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 128, XS = 384 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c), d0_4 = vload(ip + 512 + c), d0_5 = vload(ip + 640 + c);
+        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c), d1_4 = vload(ip + 1280 + c), d1_5 = vload(ip + 1408 + c);
+        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c), d2_4 = vload(ip + 2048 + c), d2_5 = vload(ip + 2176 + c);
+        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c), d3_4 = vload(ip + 2816 + c), d3_5 = vload(ip + 2944 + c);
+        const vf d4_0 = vload(ip + 3072 + c), d4_1 = vload(ip + 3200 + c), d4_2 = vload(ip + 3328 + c), d4_3 = vload(ip + 3456 + c), d4_4 = vload(ip + 3584 + c), d4_5 = vload(ip + 3712 + c);
+        const vf d5_0 = vload(ip + 3840 + c), d5_1 = vload(ip + 3968 + c), d5_2 = vload(ip + 4096 + c), d5_3 = vload(ip + 4224 + c), d5_4 = vload(ip + 4352 + c), d5_5 = vload(ip + 4480 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 384 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 768 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 1152 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1536 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1920 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 2304 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 2688 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 3072 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 3456 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 3840 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 4224 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 4992 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 5376 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 5760 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 6144 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 6528 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 6912 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 7296 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 7680 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 8064 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 8448 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 8832 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 9600 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 9984 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 10368 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 10752 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 11136 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 11520 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 11904 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 12288 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 12672 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 13056 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 13440 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c128k128_h4w4_f4_fwd_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 16384 + c * 128 + 0);
-        const vf w1 = vload(wp + 16384 + c * 128 + 8);
-        const vf w2 = vload(wp + 16384 + c * 128 + 16);
-        const vf w3 = vload(wp + 16384 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 32768 + c * 128 + 0);
-        const vf w1 = vload(wp + 32768 + c * 128 + 8);
-        const vf w2 = vload(wp + 32768 + c * 128 + 16);
-        const vf w3 = vload(wp + 32768 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 256 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 384 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 49152 + c * 128 + 0);
-        const vf w1 = vload(wp + 49152 + c * 128 + 8);
-        const vf w2 = vload(wp + 49152 + c * 128 + 16);
-        const vf w3 = vload(wp + 49152 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 896 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 65536 + c * 128 + 0);
-        const vf w1 = vload(wp + 65536 + c * 128 + 8);
-        const vf w2 = vload(wp + 65536 + c * 128 + 16);
-        const vf w3 = vload(wp + 65536 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 896 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1024 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 81920 + c * 128 + 0);
-        const vf w1 = vload(wp + 81920 + c * 128 + 8);
-        const vf w2 = vload(wp + 81920 + c * 128 + 16);
-        const vf w3 = vload(wp + 81920 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1024 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1152 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 98304 + c * 128 + 0);
-        const vf w1 = vload(wp + 98304 + c * 128 + 8);
-        const vf w2 = vload(wp + 98304 + c * 128 + 16);
-        const vf w3 = vload(wp + 98304 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1536 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1664 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 114688 + c * 128 + 0);
-        const vf w1 = vload(wp + 114688 + c * 128 + 8);
-        const vf w2 = vload(wp + 114688 + c * 128 + 16);
-        const vf w3 = vload(wp + 114688 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1664 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1792 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 131072 + c * 128 + 0);
-        const vf w1 = vload(wp + 131072 + c * 128 + 8);
-        const vf w2 = vload(wp + 131072 + c * 128 + 16);
-        const vf w3 = vload(wp + 131072 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1792 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1920 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 128, a1_0);
-    vstore(op + 136, a1_1);
-    vstore(op + 144, a1_2);
-    vstore(op + 152, a1_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
 }
 
-static void conv3x3_s1_c128k128_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c128k128_h4w4_f4_fwd_output(const float *restrict mp, float *restrict op)
+{
+    enum { OC = 128, YS = 384 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 384 + k), m0_2 = vload(mp + 768 + k), m0_3 = vload(mp + 1152 + k), m0_4 = vload(mp + 1536 + k), m0_5 = vload(mp + 1920 + k);
+        const vf m1_0 = vload(mp + 2304 + k), m1_1 = vload(mp + 2688 + k), m1_2 = vload(mp + 3072 + k), m1_3 = vload(mp + 3456 + k), m1_4 = vload(mp + 3840 + k), m1_5 = vload(mp + 4224 + k);
+        const vf m2_0 = vload(mp + 4608 + k), m2_1 = vload(mp + 4992 + k), m2_2 = vload(mp + 5376 + k), m2_3 = vload(mp + 5760 + k), m2_4 = vload(mp + 6144 + k), m2_5 = vload(mp + 6528 + k);
+        const vf m3_0 = vload(mp + 6912 + k), m3_1 = vload(mp + 7296 + k), m3_2 = vload(mp + 7680 + k), m3_3 = vload(mp + 8064 + k), m3_4 = vload(mp + 8448 + k), m3_5 = vload(mp + 8832 + k);
+        const vf m4_0 = vload(mp + 9216 + k), m4_1 = vload(mp + 9600 + k), m4_2 = vload(mp + 9984 + k), m4_3 = vload(mp + 10368 + k), m4_4 = vload(mp + 10752 + k), m4_5 = vload(mp + 11136 + k);
+        const vf m5_0 = vload(mp + 11520 + k), m5_1 = vload(mp + 11904 + k), m5_2 = vload(mp + 12288 + k), m5_3 = vload(mp + 12672 + k), m5_4 = vload(mp + 13056 + k), m5_5 = vload(mp + 13440 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        {
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            vstore(op + 256 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            vstore(op + 384 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            vstore(op + 768 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            vstore(op + 896 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            vstore(op + 1280 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            vstore(op + 1408 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            vstore(op + 1792 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            vstore(op + 1920 + k, y);
+        }
+    }
+}
+
+static void conv3x3_s1_c128k128_h4w4_f4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128,
-           HP = 6, WP = 6, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
+           PAD = HP * WP * IC, A = 6, NT = 3, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 3 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 4; col += 2)
-                        conv3x3_s1_c128k128_h4w4_fwd_c1_t2(ip + col * 128, wk + kb, op + col * 128 + kb);
+        for (size_t b0 = by_image ? (size_t)tid * 3 : 0; b0 < n; b0 += by_image ? (size_t)nt * 3 : 3) {
+            const int g = n - b0 < 3 ? (int)(n - b0) : 3;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                    for (int u = 0; u < 1; u++)
+                        conv3x3_s1_c128k128_h4w4_f4_fwd_input(xp + ((1 * ch + u / 1) * 4 * WP + u % 1 * 4) * IC, vb + (i * 1 + u) * IC);
                 }
+                for (int xi = 0; xi < 36; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 1; t += 1)
+                            conv3x3_s1_c128k128_h4w4_f4_fwd_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 1; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 4 * OW + u % 1 * 4) * OC;
+                        conv3x3_s1_c128k128_h4w4_f4_fwd_output(mb + (i * 1 + u) * OC, y + at);
+                    }
             }
         }
     }
@@ -15096,213 +14861,177 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
     }
 }
 
-/* conv3x3_s1_c256k256_h2w2_fwd: conv 3x3/1 pad 1, 256->256, forward.
+/* conv3x3_s1_c256k256_h2w2_f2_fwd: conv 3x3/1 pad 1, 256->256, forward.
  * Used by: layer3.0.conv2. */
-static inline void conv3x3_s1_c256k256_h2w2_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input(const float *restrict ip, float *restrict vp)
+{
+    enum { IC = 256, XS = 1024 };
+    for (int c = 0; c < IC; c += 8) {
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
+        const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
+        const vf d2_0 = vload(ip + 2048 + c), d2_1 = vload(ip + 2304 + c), d2_2 = vload(ip + 2560 + c), d2_3 = vload(ip + 2816 + c);
+        const vf d3_0 = vload(ip + 3072 + c), d3_1 = vload(ip + 3328 + c), d3_2 = vload(ip + 3584 + c), d3_3 = vload(ip + 3840 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
+    }
+}
+
+/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
+    for (int c = 0; c < IC; c++) {
+        const vf w0 = vload(up + c * 32 + 0);
+        const vf w1 = vload(up + c * 32 + 8);
+        const vf w2 = vload(up + c * 32 + 16);
+        const vf w3 = vload(up + c * 32 + 24);
+        const vf b0 = vbcast(vp + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 256 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 512 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * 32 + 0);
-        const vf w1 = vload(wp + 24576 + c * 32 + 8);
-        const vf w2 = vload(wp + 24576 + c * 32 + 16);
-        const vf w3 = vload(wp + 24576 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1024 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1280 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * 32 + 0);
-        const vf w1 = vload(wp + 32768 + c * 32 + 8);
-        const vf w2 = vload(wp + 32768 + c * 32 + 16);
-        const vf w3 = vload(wp + 32768 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1536 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * 32 + 0);
-        const vf w1 = vload(wp + 40960 + c * 32 + 8);
-        const vf w2 = vload(wp + 40960 + c * 32 + 16);
-        const vf w3 = vload(wp + 40960 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1536 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1792 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * 32 + 0);
-        const vf w1 = vload(wp + 49152 + c * 32 + 8);
-        const vf w2 = vload(wp + 49152 + c * 32 + 16);
-        const vf w3 = vload(wp + 49152 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 2048 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 2304 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * 32 + 0);
-        const vf w1 = vload(wp + 57344 + c * 32 + 8);
-        const vf w2 = vload(wp + 57344 + c * 32 + 16);
-        const vf w3 = vload(wp + 57344 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 2304 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 2560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * 32 + 0);
-        const vf w1 = vload(wp + 65536 + c * 32 + 8);
-        const vf w2 = vload(wp + 65536 + c * 32 + 16);
-        const vf w3 = vload(wp + 65536 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 2560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 2816 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 256, a1_0);
-    vstore(op + 264, a1_1);
-    vstore(op + 272, a1_2);
-    vstore(op + 280, a1_3);
+    vstore(mp + 0, a0_0);
+    vstore(mp + 8, a0_1);
+    vstore(mp + 16, a0_2);
+    vstore(mp + 24, a0_3);
 }
 
-static void conv3x3_s1_c256k256_h2w2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_output(const float *restrict mp, float *restrict op)
+{
+    enum { OC = 256, YS = 1024 };
+    for (int k = 0; k < OC; k += 8) {
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
+        {
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
+            vstore(op + 0 + k, y);
+        }
+        {
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
+            vstore(op + 256 + k, y);
+        }
+        {
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
+            vstore(op + 512 + k, y);
+        }
+        {
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
+            vstore(op + 768 + k, y);
+        }
+    }
+}
+
+static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256,
-           HP = 4, WP = 4, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
+           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
+        { 0.0f, 0.0f, 1.0f },
+    };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* wt[vb][tap][r][v] = w[tap][r][vb*KB + v] */
-        for (int q = tid; q < OC / KB * TAPS; q += nt) {
-            const int vb = q / TAPS, ij = q % TAPS;
-            float *restrict d = wt + (size_t)q * IC * KB;
-            for (int r = 0; r < IC; r++)
-                memcpy(d + r * KB, w + (ij * IC + r) * OC + vb * KB, KB * sizeof(float));
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[i][j][r][o] */
+        for (int q = tid; q < IC * OC; q += nt) {
+            const int r = q / OC, o = q % OC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        /* groups of 4 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
-            float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
-            /* every output pixel */
-            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
-                const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
-                float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 2; col += 2)
-                        conv3x3_s1_c256k256_h2w2_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
+        for (size_t b0 = by_image ? (size_t)tid * 4 : 0; b0 < n; b0 += by_image ? (size_t)nt * 4 : 4) {
+            const int g = n - b0 < 4 ? (int)(n - b0) : 4;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                    for (int u = 0; u < 1; u++)
+                        conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
+                for (int xi = 0; xi < 16; xi++)
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 1; t += 1)
+                            conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 1; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 2 * OW + u % 1 * 2) * OC;
+                        conv3x3_s1_c256k256_h2w2_f2_fwd_output(mb + (i * 1 + u) * OC, y + at);
+                    }
             }
         }
     }
 }
 
-/* The eval forward's caches of rearranged weights (917,552 floats) start here in
+/* The eval forward's caches of rearranged weights (2,261,088 floats) start here in
  * the work area, after the BN statistics and the scratch; each is redone when
  * r->params_epoch has moved since it was made. */
-enum { WORK_CACHE = 592512 };
+enum { WORK_CACHE = 1051264 };
 
 /* forward_train_stem: forward from stem. */
 static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *logits)
@@ -15337,11 +15066,11 @@ static RN_NOINLINE void forward_train_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(4, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 35840 * n, P + 9536, S + 128, A + 39936 * n, r->scratch, nt));
+    RN_TIMED(4, conv3x3_s1_c64k64_h8w8_f4_stats_fwd(n, A + 35840 * n, P + 9536, Wk + 2688, S + 128, A + 39936 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(5, bn_c64_hw64_relu_stats_fwd(n, A + 39936 * n, A + 44032 * n, P + 46400, P + 46464, S + 128, S + 192, Wk + 128, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(6, conv3x3_s1_c64k64_h8w8_stats_fwd(n, A + 44032 * n, P + 46528, S + 256, A + 48128 * n, r->scratch, nt));
+    RN_TIMED(6, conv3x3_s1_c64k64_h8w8_f4_stats_fwd(n, A + 44032 * n, P + 46528, Wk + 2688, S + 256, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(7, bn_c64_hw64_add_relu_stats_fwd(n, A + 48128 * n, A + 35840 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -15366,7 +15095,7 @@ static RN_NOINLINE void forward_train_layer2_0(rn_run *r, const float *x, float 
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused); 128x4x4 -> 128x4x4 */
     RN_TIMED(11, bn_c128_hw16_relu_stats_fwd(n, A + 60416 * n, A + 62464 * n, P + 165696, P + 165824, S + 640, S + 768, Wk + 640, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128; 128x4x4 -> 128x4x4 */
-    RN_TIMED(12, conv3x3_s1_c128k128_h4w4_stats_fwd(n, A + 62464 * n, P + 165952, S + 896, A + 64512 * n, r->scratch, nt));
+    RN_TIMED(12, conv3x3_s1_c128k128_h4w4_f4_stats_fwd(n, A + 62464 * n, P + 165952, Wk + 2688, S + 896, A + 64512 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
     RN_TIMED(13, bn_c128_hw16_add_relu_stats_fwd(n, A + 64512 * n, A + 58368 * n, A + 66560 * n, P + 313408, P + 313536, S + 896, S + 1024, Wk + 896, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -15391,7 +15120,7 @@ static RN_NOINLINE void forward_train_layer3_0(rn_run *r, const float *x, float 
     /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused); 256x2x2 -> 256x2x2 */
     RN_TIMED(17, bn_c256_hw4_relu_stats_fwd(n, A + 68608 * n, A + 69632 * n, P + 641856, P + 642112, S + 1664, S + 1920, Wk + 1664, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256; 256x2x2 -> 256x2x2 */
-    RN_TIMED(18, conv3x3_s1_c256k256_h2w2_stats_fwd(n, A + 69632 * n, P + 642368, Wk + 2688, S + 2176, A + 70656 * n, r->scratch, nt));
+    RN_TIMED(18, conv3x3_s1_c256k256_h2w2_f2_stats_fwd(n, A + 69632 * n, P + 642368, Wk + 2688, S + 2176, A + 70656 * n, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
     RN_TIMED(19, bn_c256_hw4_add_relu_stats_fwd(n, A + 70656 * n, A + 59392 * n, A + 71680 * n, P + 1232192, P + 1232448, S + 2176, S + 2432, Wk + 2176, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -15444,9 +15173,9 @@ static RN_NOINLINE void forward_infer_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(25, conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval(n, A + 19456 * n, P + 9536, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(25, conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(n, A + 19456 * n, P + 9536, Wk + WORK_CACHE + 16, (uint64_t *)(void *)(Wk + WORK_CACHE + 0), r->params_epoch, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval(n, A + 0 * n, P + 46528, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, A + 19456 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 46528, Wk + WORK_CACHE + 147488, (uint64_t *)(void *)(Wk + WORK_CACHE + 147472), r->params_epoch, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, A + 19456 * n, A + 4096 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer2_0: forward from layer2.0. */
@@ -15465,7 +15194,7 @@ static RN_NOINLINE void forward_infer_layer2_0(rn_run *r, const float *x, float 
     /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 64->128, batch norm folded in, relu (fused); 64x8x8 -> 128x4x4 */
     RN_TIMED(28, conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 91968, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, A + 2048 * n, r->scratch, nt));
     /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 128->128, batch norm folded in, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
-    RN_TIMED(29, conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval(n, A + 2048 * n, P + 165952, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, A + 0 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(29, conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval(n, A + 2048 * n, P + 165952, Wk + WORK_CACHE + 294960, (uint64_t *)(void *)(Wk + WORK_CACHE + 294944), r->params_epoch, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, A + 0 * n, A + 4096 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer3_0: forward from layer3.0. */
@@ -15480,11 +15209,11 @@ static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.downsample.0 + 1: conv 1x1/2 pad 0, 128->256, batch norm folded in (fused); 128x4x4 -> 256x2x2 */
-    RN_TIMED(30, conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(n, A + 4096 * n, P + 313664, Wk + WORK_CACHE + 16, (uint64_t *)(void *)(Wk + WORK_CACHE + 0), r->params_epoch, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(30, conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(n, A + 4096 * n, P + 313664, Wk + WORK_CACHE + 884800, (uint64_t *)(void *)(Wk + WORK_CACHE + 884784), r->params_epoch, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 128->256, batch norm folded in, relu (fused); 128x4x4 -> 256x2x2 */
-    RN_TIMED(31, conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(n, A + 4096 * n, P + 346944, Wk + WORK_CACHE + 32800, (uint64_t *)(void *)(Wk + WORK_CACHE + 32784), r->params_epoch, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, A + 1024 * n, r->scratch, nt));
+    RN_TIMED(31, conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(n, A + 4096 * n, P + 346944, Wk + WORK_CACHE + 917584, (uint64_t *)(void *)(Wk + WORK_CACHE + 917568), r->params_epoch, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, A + 1024 * n, r->scratch, nt));
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 256->256, batch norm folded in, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
-    RN_TIMED(32, conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval(n, A + 1024 * n, P + 642368, Wk + WORK_CACHE + 327728, (uint64_t *)(void *)(Wk + WORK_CACHE + 327712), r->params_epoch, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, A + 0 * n, A + 2048 * n, r->scratch, nt));
+    RN_TIMED(32, conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(n, A + 1024 * n, P + 642368, Wk + WORK_CACHE + 1212512, (uint64_t *)(void *)(Wk + WORK_CACHE + 1212496), r->params_epoch, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, A + 0 * n, A + 2048 * n, r->scratch, nt));
 }
 
 /* forward_infer_head: forward from head. */
@@ -15535,8 +15264,8 @@ static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused) (backward) */
     RN_TIMED(37, bn_c256_hw4_add_relu_bwd(n, A + 70656 * n, A + 71680 * n, A + 72704 * n, A + 73728 * n, A + 59392 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256 (backward) */
-    RN_TIMED(38, conv3x3_s1_c256k256_h2w2_bwd_weights(n, A + 69632 * n, A + 73728 * n, G + 642368, nt));
-    RN_TIMED(39, conv3x3_s1_c256k256_h2w2_bwd_data(n, A + 73728 * n, P + 642368, Wk + 2688, A + 70656 * n, r->scratch, nt));
+    RN_TIMED(38, conv3x3_s1_c256k256_h2w2_f2_bwd_weights(n, A + 69632 * n, A + 73728 * n, G + 642368, r->scratch, nt));
+    RN_TIMED(39, conv3x3_s1_c256k256_h2w2_f2_bwd_data(n, A + 73728 * n, P + 642368, Wk + 2688, A + 70656 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused) (backward) */
     RN_TIMED(40, bn_c256_hw4_relu_bwd(n, A + 68608 * n, A + 69632 * n, A + 70656 * n, A + 71680 * n, P + 641856, Wk + 1664, G + 641856, G + 642112, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256 (backward) */
@@ -15563,8 +15292,8 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused) (backward) */
     RN_TIMED(46, bn_c128_hw16_add_relu_bwd(n, A + 64512 * n, A + 66560 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128 (backward) */
-    RN_TIMED(47, conv3x3_s1_c128k128_h4w4_bwd_weights(n, A + 62464 * n, A + 70656 * n, G + 165952, r->scratch, nt));
-    RN_TIMED(48, conv3x3_s1_c128k128_h4w4_bwd_data(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, r->scratch, nt));
+    RN_TIMED(47, conv3x3_s1_c128k128_h4w4_f4_bwd_weights(n, A + 62464 * n, A + 70656 * n, G + 165952, r->scratch, nt));
+    RN_TIMED(48, conv3x3_s1_c128k128_h4w4_f4_bwd_data(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused) (backward) */
     RN_TIMED(49, bn_c128_hw16_relu_bwd(n, A + 60416 * n, A + 62464 * n, A + 64512 * n, A + 66560 * n, P + 165696, Wk + 640, G + 165696, G + 165824, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128 (backward) */
@@ -15591,13 +15320,13 @@ static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
     RN_TIMED(55, bn_c64_hw64_add_relu_bwd(n, A + 48128 * n, A + 52224 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(56, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt));
-    RN_TIMED(57, conv3x3_s1_c64k64_h8w8_bwd_data(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt));
+    RN_TIMED(56, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt));
+    RN_TIMED(57, conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
     RN_TIMED(58, bn_c64_hw64_relu_bwd(n, A + 39936 * n, A + 44032 * n, A + 48128 * n, A + 52224 * n, P + 46400, Wk + 128, G + 46400, G + 46464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(59, conv3x3_s1_c64k64_h8w8_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt));
-    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt));
+    RN_TIMED(59, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt));
+    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt));
 }
 
 /* backward_stem: backward from stem. */
@@ -15687,7 +15416,8 @@ static void conv_entry_4_fwd(rn_run *r, const float *restrict x, const float *re
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_f4_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -15696,7 +15426,7 @@ static void conv_entry_4_bwd_data(rn_run *r, const float *restrict dy, const flo
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
 }
 
 /* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
@@ -15704,7 +15434,7 @@ static void conv_entry_4_bwd_weights(rn_run *r, const float *restrict x, const f
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
@@ -15712,7 +15442,8 @@ static void conv_entry_7_fwd(rn_run *r, const float *restrict x, const float *re
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c64k64_h8w8_f4_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -15721,7 +15452,7 @@ static void conv_entry_7_bwd_data(rn_run *r, const float *restrict dy, const flo
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
@@ -15729,7 +15460,7 @@ static void conv_entry_7_bwd_weights(rn_run *r, const float *restrict x, const f
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer2.0.downsample.0 (conv 1x1/2 pad 0, 64->128), fwd alone: r->n images */
@@ -15787,7 +15518,8 @@ static void conv_entry_16_fwd(rn_run *r, const float *restrict x, const float *r
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c128k128_h4w4_fwd(n, x, w, y, r->scratch, nt);
+    float *const Wk = r->work;
+    conv3x3_s1_c128k128_h4w4_f4_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer2.0.conv2 (conv 3x3/1 pad 1, 128->128), bwd_data alone: r->n images */
@@ -15796,7 +15528,7 @@ static void conv_entry_16_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c128k128_h4w4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+    conv3x3_s1_c128k128_h4w4_f4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
 }
 
 /* layer2.0.conv2 (conv 3x3/1 pad 1, 128->128), bwd_weights alone: r->n images */
@@ -15804,7 +15536,7 @@ static void conv_entry_16_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c128k128_h4w4_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c128k128_h4w4_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer3.0.downsample.0 (conv 1x1/2 pad 0, 128->256), fwd alone: r->n images */
@@ -15865,7 +15597,7 @@ static void conv_entry_25_fwd(rn_run *r, const float *restrict x, const float *r
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c256k256_h2w2_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
+    conv3x3_s1_c256k256_h2w2_f2_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer3.0.conv2 (conv 3x3/1 pad 1, 256->256), bwd_data alone: r->n images */
@@ -15874,7 +15606,7 @@ static void conv_entry_25_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c256k256_h2w2_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+    conv3x3_s1_c256k256_h2w2_f2_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
 }
 
 /* layer3.0.conv2 (conv 3x3/1 pad 1, 256->256), bwd_weights alone: r->n images */
@@ -15882,19 +15614,19 @@ static void conv_entry_25_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c256k256_h2w2_bwd_weights(n, x, dy, dw, nt);
+    conv3x3_s1_c256k256_h2w2_f2_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 static const rn_conv_entry convs[9] = {
     { 0, "conv7x7_s2_c3k64_h32w32_fwd", "conv7x7_s2_c3k64_h32w32_bwd_data", "conv7x7_s2_c3k64_h32w32_bwd_weights", conv_entry_0_fwd, conv_entry_0_bwd_data, conv_entry_0_bwd_weights },
-    { 4, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_4_fwd, conv_entry_4_bwd_data, conv_entry_4_bwd_weights },
-    { 7, "conv3x3_s1_c64k64_h8w8_fwd", "conv3x3_s1_c64k64_h8w8_bwd_data", "conv3x3_s1_c64k64_h8w8_bwd_weights", conv_entry_7_fwd, conv_entry_7_bwd_data, conv_entry_7_bwd_weights },
+    { 4, "conv3x3_s1_c64k64_h8w8_f4_fwd", "conv3x3_s1_c64k64_h8w8_f4_bwd_data", "conv3x3_s1_c64k64_h8w8_f4_bwd_weights", conv_entry_4_fwd, conv_entry_4_bwd_data, conv_entry_4_bwd_weights },
+    { 7, "conv3x3_s1_c64k64_h8w8_f4_fwd", "conv3x3_s1_c64k64_h8w8_f4_bwd_data", "conv3x3_s1_c64k64_h8w8_f4_bwd_weights", conv_entry_7_fwd, conv_entry_7_bwd_data, conv_entry_7_bwd_weights },
     { 11, "conv1x1_s2_c64k128_h8w8_fwd", "conv1x1_s2_c64k128_h8w8_bwd_data", "conv1x1_s2_c64k128_h8w8_bwd_weights", conv_entry_11_fwd, conv_entry_11_bwd_data, conv_entry_11_bwd_weights },
     { 13, "conv3x3_s2_c64k128_h8w8_fwd", "conv3x3_s2_c64k128_h8w8_bwd_data", "conv3x3_s2_c64k128_h8w8_bwd_weights", conv_entry_13_fwd, conv_entry_13_bwd_data, conv_entry_13_bwd_weights },
-    { 16, "conv3x3_s1_c128k128_h4w4_fwd", "conv3x3_s1_c128k128_h4w4_bwd_data", "conv3x3_s1_c128k128_h4w4_bwd_weights", conv_entry_16_fwd, conv_entry_16_bwd_data, conv_entry_16_bwd_weights },
+    { 16, "conv3x3_s1_c128k128_h4w4_f4_fwd", "conv3x3_s1_c128k128_h4w4_f4_bwd_data", "conv3x3_s1_c128k128_h4w4_f4_bwd_weights", conv_entry_16_fwd, conv_entry_16_bwd_data, conv_entry_16_bwd_weights },
     { 20, "conv1x1_s2_c128k256_h4w4_fwd", "conv1x1_s2_c128k256_h4w4_bwd_data", "conv1x1_s2_c128k256_h4w4_bwd_weights", conv_entry_20_fwd, conv_entry_20_bwd_data, conv_entry_20_bwd_weights },
     { 22, "conv3x3_s2_c128k256_h4w4_fwd", "conv3x3_s2_c128k256_h4w4_bwd_data", "conv3x3_s2_c128k256_h4w4_bwd_weights", conv_entry_22_fwd, conv_entry_22_bwd_data, conv_entry_22_bwd_weights },
-    { 25, "conv3x3_s1_c256k256_h2w2_fwd", "conv3x3_s1_c256k256_h2w2_bwd_data", "conv3x3_s1_c256k256_h2w2_bwd_weights", conv_entry_25_fwd, conv_entry_25_bwd_data, conv_entry_25_bwd_weights },
+    { 25, "conv3x3_s1_c256k256_h2w2_f2_fwd", "conv3x3_s1_c256k256_h2w2_f2_bwd_data", "conv3x3_s1_c256k256_h2w2_f2_bwd_weights", conv_entry_25_fwd, conv_entry_25_bwd_data, conv_entry_25_bwd_weights },
 };
 
 /* Parameters and statistics in state-dict order: name, role, PyTorch shape, offset, count. */
@@ -16025,42 +15757,42 @@ static const char *const profile_names[66] = {
     "forward_train conv1 conv7x7_s2_c3k64_h32w32_stats_fwd",
     "forward_train bn1 bn_c64_hw256_relu_stats_fwd",
     "forward_train maxpool maxpool3x3_s2_p1_c64_h16w16_fwd",
-    "forward_train layer1.0.conv1 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_stats_fwd",
     "forward_train layer1.0.bn1 bn_c64_hw64_relu_stats_fwd",
-    "forward_train layer1.0.conv2 conv3x3_s1_c64k64_h8w8_stats_fwd",
+    "forward_train layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_stats_fwd",
     "forward_train layer1.0.bn2 bn_c64_hw64_add_relu_stats_fwd",
     "forward_train layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_stats_fwd",
     "forward_train layer2.0.downsample.1 bn_c128_hw16_stats_fwd",
     "forward_train layer2.0.conv1 conv3x3_s2_c64k128_h8w8_stats_fwd",
     "forward_train layer2.0.bn1 bn_c128_hw16_relu_stats_fwd",
-    "forward_train layer2.0.conv2 conv3x3_s1_c128k128_h4w4_stats_fwd",
+    "forward_train layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f4_stats_fwd",
     "forward_train layer2.0.bn2 bn_c128_hw16_add_relu_stats_fwd",
     "forward_train layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_stats_fwd",
     "forward_train layer3.0.downsample.1 bn_c256_hw4_stats_fwd",
     "forward_train layer3.0.conv1 conv3x3_s2_c128k256_h4w4_stats_fwd",
     "forward_train layer3.0.bn1 bn_c256_hw4_relu_stats_fwd",
-    "forward_train layer3.0.conv2 conv3x3_s1_c256k256_h2w2_stats_fwd",
+    "forward_train layer3.0.conv2 conv3x3_s1_c256k256_h2w2_f2_stats_fwd",
     "forward_train layer3.0.bn2 bn_c256_hw4_add_relu_stats_fwd",
     "forward_train avgpool gap_c256_hw4_fwd",
     "forward_train fc fc_i256o10_fwd",
     "forward_infer input nchw_to_nhwc_c3h32w32",
     "forward_infer conv1 conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval",
     "forward_infer maxpool maxpool3x3_s2_p1_c64_h16w16_fwd",
-    "forward_infer layer1.0.conv1 conv3x3_s1_c64k64_h8w8_bn_relu_fwd_eval",
-    "forward_infer layer1.0.conv2 conv3x3_s1_c64k64_h8w8_bn_add_relu_fwd_eval",
+    "forward_infer layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval",
+    "forward_infer layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval",
     "forward_infer layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bn_fwd_eval",
     "forward_infer layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval",
-    "forward_infer layer2.0.conv2 conv3x3_s1_c128k128_h4w4_bn_add_relu_fwd_eval",
+    "forward_infer layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval",
     "forward_infer layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval",
     "forward_infer layer3.0.conv1 conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval",
-    "forward_infer layer3.0.conv2 conv3x3_s1_c256k256_h2w2_bn_add_relu_cached_fwd_eval",
+    "forward_infer layer3.0.conv2 conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval",
     "forward_infer avgpool gap_c256_hw4_fwd",
     "forward_infer fc fc_i256o10_fwd",
     "backward fc fc_i256o10_bwd",
     "backward avgpool gap_c256_hw4_bwd",
     "backward layer3.0.bn2 bn_c256_hw4_add_relu_bwd",
-    "backward layer3.0.conv2 conv3x3_s1_c256k256_h2w2_bwd_weights",
-    "backward layer3.0.conv2 conv3x3_s1_c256k256_h2w2_bwd_data",
+    "backward layer3.0.conv2 conv3x3_s1_c256k256_h2w2_f2_bwd_weights",
+    "backward layer3.0.conv2 conv3x3_s1_c256k256_h2w2_f2_bwd_data",
     "backward layer3.0.bn1 bn_c256_hw4_relu_bwd",
     "backward layer3.0.conv1 conv3x3_s2_c128k256_h4w4_bwd_weights",
     "backward layer3.0.conv1 conv3x3_s2_c128k256_h4w4_bwd_data",
@@ -16068,8 +15800,8 @@ static const char *const profile_names[66] = {
     "backward layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bwd_weights",
     "backward layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bwd_data_acc",
     "backward layer2.0.bn2 bn_c128_hw16_add_relu_bwd",
-    "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_bwd_weights",
-    "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_bwd_data",
+    "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f4_bwd_weights",
+    "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f4_bwd_data",
     "backward layer2.0.bn1 bn_c128_hw16_relu_bwd",
     "backward layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bwd_weights",
     "backward layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bwd_data",
@@ -16077,11 +15809,11 @@ static const char *const profile_names[66] = {
     "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_weights",
     "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_data_acc",
     "backward layer1.0.bn2 bn_c64_hw64_add_relu_bwd",
-    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_bwd_weights",
-    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_bwd_data",
+    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
+    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data",
     "backward layer1.0.bn1 bn_c64_hw64_relu_bwd",
-    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_bwd_weights",
-    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_bwd_data_acc",
+    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
+    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc",
     "backward maxpool maxpool3x3_s2_p1_c64_h16w16_bwd",
     "backward bn1 bn_c64_hw256_relu_bwd",
     "backward conv1 conv7x7_s2_c3k64_h32w32_bwd_weights",
@@ -16132,9 +15864,9 @@ static const char summary[] =
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   4,951,872\n"
     "  activations per image:        94,208 inference, 299,008 training\n"
-    "  inference working memory:     0 + 94,208 n + 25,600 t (rearranged weights; activations; scratch)\n"
-    "  training working memory:      7,311,168 + 299,008 n + 608,256 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 119,808, training 8,218,432\n";
+    "  inference working memory:     0 + 94,208 n + 147,456 t (rearranged weights; activations; scratch)\n"
+    "  training working memory:      9,146,176 + 299,008 n + 4,341,760 t (gradients, work; activations; scratch)\n"
+    "  at n = 1, t = 1:              inference 241,664, training 13,786,944\n";
 
 const rn_model resnet9_model = {
     .name = "resnet9",

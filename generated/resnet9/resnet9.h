@@ -19,8 +19,8 @@
 #define RESNET9_STATS_FLOATS 2688          /* BN running statistics */
 #define RESNET9_TRAIN_ACT_FLOATS 74752         /* per image, training plan */
 #define RESNET9_INFER_ACT_FLOATS 23552         /* per image, inference plan */
-#define RESNET9_WORK_FLOATS 1510064            /* batch-independent work */
-#define RESNET9_THREAD_SCRATCH_FLOATS 152064 /* scratch per thread */
+#define RESNET9_WORK_FLOATS 3312352            /* batch-independent work */
+#define RESNET9_THREAD_SCRATCH_FLOATS 1085440 /* scratch per thread */
 
 extern const rn_model resnet9_model;
 
