@@ -7,8 +7,9 @@
  * or when NaN while the maximum is not. So a NaN propagates and the first maximal element wins
  * (the first NaN, if any). The backward recomputes that arg-max from x and routes each output
  * gradient to it. PyTorch's CPU kernel agrees but for the gradient of a window holding two
- * NaNs or more, which it sends to the last one (it takes `v > max || isnan(v)`). Global average pooling sums in float and divides by H*W (the
- * backward divides the gradient by H*W, as PyTorch).
+ * NaNs or more, which it sends to the last one (it takes `v > max || isnan(v)`).
+ * Global average pooling sums in float and divides by H*W (the backward divides the
+ * gradient by H*W, as PyTorch).
  *
  * Threading: OpenMP over output rows (maxpool fwd) or images (maxpool bwd, whose windows
  * overlap inside an image; the image's gradient is formed in a per-thread scratch, then

@@ -52,8 +52,8 @@ static int compare(const char *what, const gen_maxpool_case *k, const float *got
                    size_t count, int h, int w, double tol)
 {
     for (size_t i = 0; i < count; i++) {
-        const int ok = tol == 0.0 ? same_bits(got[i], want[i])
-                                  : fabs((double)got[i] - want[i]) <= tol * fmax(1.0, fabs(want[i]));
+        const double err = fabs((double)got[i] - want[i]), scale = fmax(1.0, fabs(want[i]));
+        const int ok = tol == 0.0 ? same_bits(got[i], want[i]) : err <= tol * scale;
         if (!ok) {
             const size_t c = i % (size_t)k->c, pix = i / (size_t)k->c;
             printf("FAIL  %-8s %dx%d/%d pad %d on %dx%dx%d: image %zu, (%zu, %zu) channel %zu: "
