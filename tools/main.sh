@@ -1,14 +1,17 @@
 #!/bin/sh
 # tools/main.sh: the main job end to end: install what is missing, generate and build a
 # small ResNet for Fashion-MNIST, train it briefly, and report its test accuracy.
-#   MODEL (default resnet8_fmnist), EPOCHS (default 1), THREADS (default: all cores)
+# Its build folder is its own (tools/test.sh uses build/test), so either may run first, and
+# every cache option it depends on is given here.
+#   MODEL (default resnet8_fmnist), EPOCHS (default 1), THREADS (default: all cores),
+#   RESNETC_MAIN_BUILD (default build/main)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${RESNETC_BUILD:-$root/build}
+build=${RESNETC_MAIN_BUILD:-$root/build/main}
 model=${MODEL:-resnet8_fmnist}
 "$root/tools/setup.sh" --no-torch
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DRESNETC_BUILD_TESTS=OFF \
-      -DRESNETC_MODELS="$model" > /dev/null
+      -DRESNETC_MPI=OFF -DRESNETC_MODELS="$model" > /dev/null
 cmake --build "$build" -j "$(nproc)" --target "$model"
 "$build/bin/$model" summary | grep -E "^model|total parameters|forward MACs"
 run="$build/runs/$model-main"

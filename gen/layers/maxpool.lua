@@ -1,6 +1,7 @@
--- gen/layers/maxpool.lua: max pooling with -inf padding (the ImageNet stem's 3x3/2).
--- Backward recomputes each window's arg-max from the input (the first maximum in scan
--- order, as PyTorch) instead of storing indices.
+-- gen/layers/maxpool.lua: max pooling with -inf padding (the ImageNet stem's 3x3/2), both
+-- passes from templates/maxpool.c.in. A NaN propagates and the first maximal element in scan
+-- order wins (the runtime's rn_maxpool_* follows the same rule); the backward recomputes
+-- that arg-max from the input instead of storing indices.
 local M = {}
 
 M.saves = { input = true }
@@ -24,15 +25,16 @@ end
 
 function M.forward(L, e)
   local sig, p = shape(L)
-  local fn = e:kernel(sig .. "_fwd", "maxpool_fwd.c.in", p, L)
+  p.BWD, p.ACC = 0, 0
+  local fn = e:kernel(sig .. "_fwd", "maxpool.c.in", p, L)
   e:call("%s(n, %s, %s, nt);", fn, e:x(L.inputs[1]), e:x(L.output))
 end
 
 function M.backward(L, e)
   local sig, p = shape(L)
   local x = L.inputs[1]
-  p.ACC = e:accumulate(x, L)
-  local fn = e:kernel(sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), "maxpool_bwd.c.in", p, L)
+  p.BWD, p.ACC = 1, e:accumulate(x, L)
+  local fn = e:kernel(sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), "maxpool.c.in", p, L)
   e:call("%s(n, %s, %s, %s, nt);", fn, e:x(x), e:dx(L.output), e:dx(x))
 end
 

@@ -2016,12 +2016,13 @@ static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, f
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        for (size_t b = (size_t)tid; b < n; b += (size_t)nt)
+        for (size_t b = (size_t)tid; b < n; b += (size_t)nt) {
             for (int oh = 0; oh < OH; oh++)
                 for (int ow = 0; ow < OW; ow++) {
                     float m[C];
                     for (int c = 0; c < C; c++)
                         m[c] = -INFINITY;
+                    int first = 1;
                     for (int i = 0; i < KH; i++) {
                         const int ih = oh * S - P + i;
                         if (ih < 0 || ih >= H)
@@ -2031,14 +2032,19 @@ static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, f
                             if (iw < 0 || iw >= W)
                                 continue;
                             const float *xp = x + ((b * H + ih) * W + iw) * C;
-                            for (int c = 0; c < C; c++)
-                                m[c] = xp[c] > m[c] ? xp[c] : m[c];
+                            for (int c = 0; c < C; c++) {
+                                const float v = xp[c];
+                                const int take = first | (v > m[c]) | ((v != v) & (m[c] == m[c]));
+                                m[c] = take ? v : m[c];
+                            }
+                            first = 0;
                         }
                     }
                     float *yp = y + ((b * OH + oh) * OW + ow) * C;
                     for (int c = 0; c < C; c++)
                         yp[c] = m[c];
                 }
+        }
     }
 }
 
@@ -11682,8 +11688,9 @@ static void maxpool3x3_s2_p1_c64_h16w16_bwd(size_t n, const float *restrict x, c
                     int at[C];
                     for (int c = 0; c < C; c++) {
                         m[c] = -INFINITY;
-                        at[c] = -1;
+                        at[c] = 0;
                     }
+                    int first = 1;
                     for (int i = 0; i < KH; i++) {
                         const int ih = oh * S - P + i;
                         if (ih < 0 || ih >= H)
@@ -11694,10 +11701,12 @@ static void maxpool3x3_s2_p1_c64_h16w16_bwd(size_t n, const float *restrict x, c
                                 continue;
                             const float *xp = x + ((b * H + ih) * W + iw) * C;
                             for (int c = 0; c < C; c++) {
-                                const int take = xp[c] > m[c] || at[c] < 0;
-                                m[c] = take ? xp[c] : m[c];
+                                const float v = xp[c];
+                                const int take = first | (v > m[c]) | ((v != v) & (m[c] == m[c]));
+                                m[c] = take ? v : m[c];
                                 at[c] = take ? ih * W + iw : at[c];
                             }
+                            first = 0;
                         }
                     }
                     const float *dyp = dy + ((b * OH + oh) * OW + ow) * C;

@@ -33,11 +33,15 @@
  * Fraction of peak = GFLOP/s / --peak (the caller's measured peak, bench/peak); null
  * without --peak.
  *
- * Not provided here: per-layer profiles (`--profile`) and the per-conv specialized versus
- * generic table; they need hooks from the generator. A profile fits in as one more phase
- * of the table in run_phases (see `bench_phase`). Threads: r->threads and
- * omp_set_num_threads(T) (before the run and the reference are created, so per-thread
- * scratch is sized for T).
+ * 4. --profile (not with --generic): after timing, a separate pass of --iters steps with
+ *    the run's profile array set (resnetc/profile.h): the generated schedules time each
+ *    statement, and rn_profile_print reports milliseconds per step by kernel
+ *    (stderr with --json, so stdout stays one JSON object). Separate, so that the timings
+ *    above carry no profiling overhead.
+ *
+ * The per-conv specialized versus generic table is another program (bench/conv_layers.c,
+ * conv_layers_<model>). Threads: r->threads and omp_set_num_threads(T) (before the run and
+ * the reference are created, so per-thread scratch is sized for T).
  */
 #include "resnetc/args.h"
 #include "resnetc/cli.h"
@@ -82,7 +86,7 @@ typedef struct bench_ctx {
 } bench_ctx;
 
 /* A timed phase: a name, how many images one call processes, the FLOPs counted per call
- * and the call itself. A later `--profile` adds a phase here. */
+ * and the call itself. */
 typedef struct bench_phase {
     const char *name;
     int n;

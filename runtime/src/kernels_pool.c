@@ -1,11 +1,15 @@
 /* kernels_pool.c: generic pooling over NHWC activations (resnetc/kernels.h): rn_maxpool_fwd,
  * rn_maxpool_bwd, rn_gap_fwd, rn_gap_bwd.
  *
- * Max pooling pads with -inf and, like PyTorch's CPU kernel, takes an element when
- * `v > max || isnan(v)` scanning the window kh-major then kw: the first maximal element wins
- * and a NaN propagates. The backward recomputes that arg-max from x and routes each output
- * gradient to it. Global average pooling sums in float and divides by H*W (the
- * backward divides the gradient by H*W, as PyTorch).
+ * Max pooling pads with -inf. The window rule, the generated kernels' too
+ * (templates/maxpool.c.in; tests/gen/check_maxpool.c holds them to it): scanning kh-major then
+ * kw, the window's first element starts the maximum, and a later one replaces it when greater,
+ * or when NaN while the maximum is not. So a NaN propagates and the first maximal element wins
+ * (the first NaN, if any). The backward recomputes that arg-max from x and routes each output
+ * gradient to it. PyTorch's CPU kernel agrees but for the gradient of a window holding two
+ * NaNs or more, which it sends to the last one (it takes `v > max || isnan(v)`).
+ * Global average pooling sums in float and divides by H*W (the backward divides the
+ * gradient by H*W, as PyTorch).
  *
  * Threading: OpenMP over output rows (maxpool fwd) or images (maxpool bwd, whose windows
  * overlap inside an image; the image's gradient is formed in a per-thread scratch, then
@@ -19,10 +23,16 @@
 
 #include "resnetc/util.h"
 
+/* Whether v replaces best as the maximum of a window (the window rule above). */
+static inline int pool_takes(float v, float best, int first)
+{
+    return first || v > best || (isnan(v) && !isnan(best));
+}
+
 /* The maximum over output position (oy, ox)'s window of image xb, per channel, into best
  * (-inf for a window entirely in the padding); arg (if not NULL) gets each maximum's offset
- * in xb, or (size_t)-1. Both passes scan with this, so the backward routes each gradient to
- * the element the forward took. */
+ * in xb, or (size_t)-1 for a window entirely in the padding. Both passes scan with this, so
+ * the backward routes each gradient to the element the forward took. */
 static void window_max(const rn_conv_shape *s, const float *restrict xb, int oy, int ox,
                        float *restrict best, size_t *restrict arg)
 {
@@ -32,6 +42,7 @@ static void window_max(const rn_conv_shape *s, const float *restrict xb, int oy,
     if (arg != NULL)
         for (int c = 0; c < C; c++)
             arg[c] = (size_t)-1;
+    int first = 1;
     for (int i = 0; i < s->kh; i++) {
         const int iy = oy * S - P + i;
         if (iy < 0 || iy >= H)
@@ -43,12 +54,13 @@ static void window_max(const rn_conv_shape *s, const float *restrict xb, int oy,
             const size_t at = ((size_t)iy * W + ix) * C;
             for (int c = 0; c < C; c++) {
                 const float v = xb[at + c];
-                if (v > best[c] || isnan(v)) {
+                if (pool_takes(v, best[c], first)) {
                     best[c] = v;
                     if (arg != NULL)
                         arg[c] = at + c;
                 }
             }
+            first = 0;
         }
     }
 }

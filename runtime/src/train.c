@@ -8,6 +8,11 @@
  * Data-parallel (train.h, docs/distributed.md): each process runs this loop on its shard
  * of every batch; the gradient sum, the batch's loss and error counts and the stop flag
  * are all-reduced every step, the evaluation sums at every epoch's end.
+ * rn_train is the one way in and out: it installs the SIGINT/SIGTERM handlers, runs the
+ * session (train_settings, train_prepare and train_start set up or resume it; train_epoch,
+ * drawing train_progress, runs one epoch's steps; train_evaluate_log_checkpoint ends each
+ * epoch; train_stopped checkpoints a run a signal stopped) and, whatever ended it, puts the
+ * caller's handlers back and frees the session (train_close).
  * Does not parse flags (cmd_train.c) or evaluate saved weights from the command line
  * (cmd_eval.c).
  */
@@ -485,16 +490,470 @@ static void share_state(const rn_model *m, rn_run *r, rn_sgd *opt)
         rn_dist_bcast_f32(opt->buf, m->param_floats);
 }
 
+/* Everything one call of rn_train holds: the settings in force (s.o), its files, data,
+ * run and optimizer, where it stands (ps) and its clock. train_close frees what it owns. */
+typedef struct train_session {
+    const rn_model *m;
+    rn_train_settings s;
+    int rank, P, lead;
+    char ckpt_path[4096], weights_path[4096], csv_path[4096], jsonl_path[4096];
+    rn_st_file *resume;   /* the checkpoint being resumed, until its state is loaded */
+    rn_run_data data;
+    rn_loader *tl, *el, *vl;   /* training, test and (with --val-split) validation */
+    rn_run *r;
+    rn_sgd opt;
+    rn_schedule sched;
+    float *logits, *dlogits;
+    int cap;              /* images of a batch on this process */
+    int bar;              /* draw the progress bar */
+    int64_t bpe, total, epochs;   /* batches per epoch, steps and epochs of the whole run */
+    progress_state ps;
+    double session_start;
+    int64_t elapsed_base, session_steps;
+    int epochs_this_session;
+    long long nan_fault_step;
+} train_session;
+
+/* One epoch's training as it goes: the lr of its last step, loss sum, errors and images
+ * over the whole batch (all processes), its clock and the progress bar's last drawing. */
+typedef struct epoch_totals {
+    double loss_sum, lr, t_start, t_train, last_draw;
+    int64_t errs, seen;
+} epoch_totals;
+
+/* Settings from the command line, or from the checkpoint when resuming; the run directory
+ * and its file names. */
+static int train_settings(train_session *t, const rn_train_options *opts)
+{
+    rn_train_options *o = &t->s.o;
+    if (opts->resume_dir != NULL) {
+        if (opts->out_dir != NULL && strcmp(opts->out_dir, opts->resume_dir) != 0)
+            return rn_error("--out: a resumed run continues in its own directory (%s)",
+                            opts->resume_dir);
+        snprintf(t->ckpt_path, sizeof t->ckpt_path, "%s/checkpoint.safetensors",
+                 opts->resume_dir);
+        t->resume = rn_st_open(t->ckpt_path);
+        if (t->resume == NULL)
+            return -1;
+        if (rn_st_verify(t->resume, 1) != 0 || rn_train_settings_read(t->resume, &t->s) != 0)
+            return -1;
+        o->out_dir = opts->resume_dir;
+        long long saved_threads = 1;
+        if (opts->threads <= 0) {
+            if (get_i64(t->resume, "threads", &saved_threads) != 0)
+                return -1;
+            o->threads = saved_threads > 0 ? (int)saved_threads : 1;
+        }
+    }
+    if (o->out_dir == NULL)
+        return rn_error("train: --out RUN_DIR is required");
+    if (o->batch < 1 || o->batch % t->P != 0)
+        return rn_error("train: the batch of %d images does not divide among %d processes: "
+                        "give a --batch that is a multiple of the process count (each process "
+                        "takes batch / processes images of every batch)",
+                        o->batch, t->P);
+    if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST)
+        return rn_error("%s: cannot create the run directory: %s", o->out_dir,
+                        strerror(errno));
+    snprintf(t->ckpt_path, sizeof t->ckpt_path, "%s/checkpoint.safetensors", o->out_dir);
+    if (t->resume == NULL && access(t->ckpt_path, F_OK) == 0)
+        return rn_error("%s: the run directory already holds a run (checkpoint.safetensors): "
+                        "continue it with --resume %s, or choose another --out",
+                        o->out_dir, o->out_dir);
+    snprintf(t->weights_path, sizeof t->weights_path, "%s/weights.safetensors", o->out_dir);
+    snprintf(t->csv_path, sizeof t->csv_path, "%s/log.csv", o->out_dir);
+    snprintf(t->jsonl_path, sizeof t->jsonl_path, "%s/log.jsonl", o->out_dir);
+    return 0;
+}
+
+/* The data and its loaders, the length of the run, the lr schedule, the run and the
+ * optimizer. */
+static int train_prepare(train_session *t)
+{
+    const rn_model *m = t->m;
+    rn_train_options *o = &t->s.o;
+    const int P = t->P;
+    const rn_run_data_options dopt = {.dataset = o->dataset, .dir = o->data_dir,
+                                      .norm = o->norm, .val_split = o->val_split,
+                                      .train_limit = o->train_limit,
+                                      .test_limit = o->test_limit};
+    if (rn_run_data_load(m, &dopt, &t->data) != 0)
+        return -1;
+    const rn_dataset *train = &t->data.train, *test = &t->data.test, *val = &t->data.val;
+    const rn_norm *nm = &t->data.norm;
+    int cifar = strcmp(o->dataset, "cifar10") == 0;
+    if (o->pad < 0)
+        o->pad = cifar ? 4 : 0;
+    if (o->flip < 0)
+        o->flip = cifar ? 1 : 0;
+    const int tail = o->drop_last ? 0 : train->n % o->batch;
+    if (P > 1 && tail > 0 && tail < P)
+        return rn_error("train: the last batch of an epoch holds %d image(s) (%d %% %d), fewer "
+                        "than the %d processes: a process's shard of it would be empty; add "
+                        "--drop-last or change --batch or --train-limit",
+                        tail, train->n, o->batch, P);
+    rn_loader_config tc = {o->batch, 1, {o->pad, o->flip}, o->drop_last, o->seed, 1, t->rank, P};
+    rn_loader_config ec = {o->batch, 0, {0, 0}, 0, 0, 1, t->rank, P};
+    if (rn_loader_create(&t->tl, train, nm, &tc) != 0 ||
+        rn_loader_create(&t->el, test, nm, &ec) != 0 ||
+        (val->n > 0 && rn_loader_create(&t->vl, val, nm, &ec) != 0))
+        return -1;
+    t->bpe = rn_loader_batches(t->tl);
+    if (t->resume != NULL && t->s.images != train->n)
+        return rn_error("%s: the run trained on %lld images an epoch, the data now gives %d: "
+                        "cannot resume exactly",
+                        t->ckpt_path, (long long)t->s.images, train->n);
+    t->s.images = train->n;
+
+    /* Length of the run. */
+    if (t->resume == NULL) {
+        if (o->iters > 0)
+            t->s.total = o->iters;
+        else if (o->epochs > 0)
+            t->s.total = o->epochs * t->bpe;
+        else if (o->schedule == RN_SCHED_PAPER)
+            t->s.total = RN_PAPER_TOTAL;
+        else
+            return rn_error("train: give --epochs N or --iters N (only the paper schedule has "
+                            "a default length, 64000 iterations)");
+    }
+    t->total = t->s.total;
+    t->epochs = (t->total + t->bpe - 1) / t->bpe;
+
+    rn_schedule_init(&t->sched, o->schedule, o->lr, t->total, o->warmup);
+    t->sched.gamma = o->gamma;
+    t->sched.anneal_linear = o->anneal_linear;
+    if ((o->milestones != NULL && rn_schedule_parse_milestones(&t->sched, o->milestones) != 0) ||
+        rn_schedule_check(&t->sched) != 0)
+        return -1;
+    if (!(o->label_smoothing >= 0.0f && o->label_smoothing < 1.0f))
+        return rn_error("--label-smoothing: must lie in [0, 1)");
+
+    t->cap = o->batch / P;
+    t->r = rn_run_create(m, t->cap, 0);
+    if (t->r == NULL)
+        return -1;
+    t->r->threads = o->threads;
+    if (o->sync_bn && P > 1)
+        t->r->bn_reduce = rn_dist_reduce_cb;
+    if (rn_sgd_init(&t->opt, &o->sgd, m, m->param_floats) != 0)
+        return -1;
+    t->opt.threads = o->threads;
+    return 0;
+}
+
+/* Where training starts: the resumed checkpoint's state and logs cut back to it, or fresh
+ * weights and empty logs; then every process takes process 0's state, and the run is
+ * announced. */
+static int train_start(train_session *t)
+{
+    const rn_model *m = t->m;
+    const rn_train_options *o = &t->s.o;
+    const int lead = t->lead;
+    progress_state *ps = &t->ps;
+    if (t->resume != NULL) {
+        if (checkpoint_load(t->resume, m, t->r, &t->opt, ps) != 0)
+            return -1;
+        rn_st_close(t->resume);
+        t->resume = NULL;
+        if (agree(lead ? (truncate_log(t->csv_path, ps->logged, 1) != 0 ||
+                          truncate_log(t->jsonl_path, ps->logged, 0) != 0)
+                       : 0))
+            return -1;
+        if (ps->step < ps->epoch * t->bpe || ps->step > (ps->epoch + 1) * t->bpe)
+            return rn_error("%s: step %lld does not lie in epoch %lld of %lld batches",
+                            t->ckpt_path, (long long)ps->step, (long long)ps->epoch + 1,
+                            (long long)t->bpe);
+        if (lead)
+            printf("resuming %s at epoch %lld, step %lld of %lld\n", o->out_dir,
+                   (long long)ps->epoch + 1, (long long)ps->step, (long long)t->total);
+    } else {
+        if (o->init_weights != NULL) {
+            if (rn_weights_load(m, o->init_weights, t->r->params, t->r->stats) != 0)
+                return -1;
+        } else {
+            rn_weights_init(m, o->seed, t->r->params, t->r->stats);
+        }
+        if (o->zero_init_residual && rn_zero_init_residual(m, t->r->params) == 0)
+            return rn_error("--zero-init-residual: model %s has no layerX.Y.bn2/bn3 weights",
+                            m->name);
+        rn_run_params_changed(t->r);
+        if (agree(lead ? (rn_write_file_atomic(t->csv_path, csv_header,
+                                               sizeof csv_header - 1) != 0 ||
+                          rn_write_file_atomic(t->jsonl_path, "", 0) != 0)
+                       : 0))
+            return -1;
+    }
+    share_state(m, t->r, &t->opt); /* e.g. --init-weights read differently: process 0's */
+    const rn_dataset *train = &t->data.train, *test = &t->data.test, *val = &t->data.val;
+    char valtxt[48] = "";
+    if (val->n > 0)
+        snprintf(valtxt, sizeof valtxt, ", %d validation", val->n);
+    char ptxt[96] = "";
+    if (t->P > 1)
+        snprintf(ptxt, sizeof ptxt, " on each of %d processes (%d images each, %s BN)", t->P,
+                 t->cap, o->sync_bn ? "synchronized" : "per-process");
+    if (lead)
+        printf("%s on %s: %d train, %d test%s images; batch %d, %lld batches/epoch, "
+               "%lld iterations (%lld epochs), schedule %s lr %g, %d thread(s)%s, seed %llu\n",
+               m->name, o->dataset, train->n, test->n, valtxt, o->batch,
+               (long long)t->bpe, (long long)t->total, (long long)t->epochs,
+               rn_schedule_kind_name(o->schedule), o->lr, o->threads, ptxt,
+               (unsigned long long)o->seed);
+    fflush(stdout);
+    return 0;
+}
+
+/* The progress bar on stderr after batch b of epoch e, at most every 0.2 s and at the
+ * last step. */
+static void train_progress(const train_session *t, int64_t e, const rn_batch *b,
+                           epoch_totals *et)
+{
+    double now = rn_seconds();
+    if (!(now - et->last_draw > 0.2 || t->ps.step == t->total))
+        return;
+    et->last_draw = now;
+    double ips = et->seen / (now - et->t_start);
+    double per_step = (now - t->session_start) / (double)t->session_steps;
+    char eta[32];
+    fmt_duration(eta, sizeof eta, per_step * (double)(t->total - t->ps.step));
+    int done_b = b->index + 1, width = 24;
+    int fill = (int)((double)done_b / (double)t->bpe * width);
+    char barbuf[32];
+    for (int k = 0; k < width; k++)
+        barbuf[k] = k < fill ? '#' : '.';
+    barbuf[width] = '\0';
+    fprintf(stderr,
+            "\r\033[Kepoch %lld/%lld [%s] %d/%lld loss %.4f err %.2f%% %.0f img/s ETA %s",
+            (long long)e + 1, (long long)t->epochs, barbuf, done_b, (long long)t->bpe,
+            et->loss_sum / et->seen, 100.0 * et->errs / et->seen, ips, eta);
+    fflush(stderr);
+}
+
+/* The steps of epoch e from where the run stands, until the epoch ends, the run's length
+ * is reached or a signal stops it (*stop: the signal, agreed by all processes). Returns
+ * -1 when the loss is not finite. */
+static int train_epoch(train_session *t, int64_t e, epoch_totals *et, int *stop)
+{
+    const rn_model *m = t->m;
+    const rn_train_options *o = &t->s.o;
+    const int P = t->P, K = m->classes;
+    rn_run *r = t->r;
+    progress_state *ps = &t->ps;
+    int first = (int)(ps->step - e * t->bpe);
+    rn_loader_start_epoch(t->tl, e, first);
+    memset(et, 0, sizeof *et);
+    et->t_start = rn_seconds();
+    const rn_batch *b;
+    for (;;) {
+        if (P == 1 && stop_signal)
+            *stop = stop_signal; /* one process: stop at once; several: agreed below */
+        if (*stop || ps->step >= t->total || (b = rn_loader_next(t->tl)) == NULL)
+            break;
+        et->lr = rn_schedule_lr(&t->sched, ps->step);
+        r->n = b->n;
+        m->forward_train(r, b->x, t->logits);
+        float loss = rn_softmax_xent_fast(t->logits, b->labels, b->n, K, o->label_smoothing,
+                                          t->dlogits);
+        if (ps->step == t->nan_fault_step)
+            loss = NAN;
+        int64_t berrs = 0;
+        for (int i = 0; i < b->n; i++)
+            berrs += argmax(t->logits + (size_t)i * K, K) != b->labels[i];
+        /* the whole batch: loss sum, errors, images; processes signalled, signals */
+        double agg[5] = {(double)loss * b->n, (double)berrs, (double)b->n,
+                         stop_signal != 0, (double)stop_signal};
+        if (P > 1) {
+            rn_dist_sum_f64(agg, 5);
+            loss = (float)(agg[0] / agg[2]);
+            if (agg[3] > 0)
+                *stop = stop_signal ? (int)stop_signal : (int)(agg[4] / agg[3]);
+            /* this process's mean over its b->n images, weighted to its share of the
+             * batch's mean: the summed gradient is the whole batch's */
+            const float share = (float)((double)b->n / (double)b->total);
+            for (size_t i = 0; i < (size_t)b->n * K; i++)
+                t->dlogits[i] *= share;
+        }
+        if (!isfinite(loss)) {
+            if (t->bar)
+                fputs("\r\033[K", stderr);
+            return rn_error("train: the loss became %s at epoch %lld, step %lld (lr %g): "
+                            "stopping; the last checkpoint %s (if any) is kept unchanged",
+                            isnan(loss) ? "NaN" : "infinite", (long long)e + 1,
+                            (long long)ps->step, et->lr, t->ckpt_path);
+        }
+        m->backward(r, t->dlogits);
+        if (P > 1)
+            rn_dist_sum_f32(r->grads, m->param_floats);
+        rn_sgd_step(&t->opt, r->params, r->grads, (float)et->lr);
+        ps->step++;
+        t->session_steps++;
+        et->loss_sum += agg[0];
+        et->errs += (int64_t)agg[1];
+        et->seen += (int64_t)agg[2];
+        if (t->bar)
+            train_progress(t, e, b, et);
+    }
+    et->t_train = rn_seconds() - et->t_start;
+    if (t->bar)
+        fputs("\r\033[K", stderr);
+    return 0;
+}
+
+/* After epoch e (or the part of it run): the test (and validation) set evaluated, each
+ * process its shard; one line in each log; the checkpoint; the line on stdout. */
+static int train_evaluate_log_checkpoint(train_session *t, int64_t e, const epoch_totals *et)
+{
+    const rn_model *m = t->m;
+    const int P = t->P, lead = t->lead;
+    rn_run *r = t->r;
+    progress_state *ps = &t->ps;
+    share_state(m, r, &t->opt);
+    r->n = t->cap;
+    double tl_sum = 0, vl_sum = 0;
+    int64_t te = 0, tn = 0, ve = 0, vn = 0;
+    rn_evaluate(m, r, t->el, &tl_sum, &te, &tn, NULL);
+    if (t->vl != NULL)
+        rn_evaluate(m, r, t->vl, &vl_sum, &ve, &vn, NULL);
+    if (P > 1) {
+        double ev[6] = {tl_sum, (double)te, (double)tn, vl_sum, (double)ve, (double)vn};
+        rn_dist_sum_f64(ev, 6);
+        tl_sum = ev[0], te = (int64_t)ev[1], tn = (int64_t)ev[2];
+        vl_sum = ev[3], ve = (int64_t)ev[4], vn = (int64_t)ev[5];
+    }
+    int epoch_done = ps->step >= (e + 1) * t->bpe;
+    ps->epoch = epoch_done ? e + 1 : e;
+    ps->elapsed_ms = t->elapsed_base + (int64_t)((rn_seconds() - t->session_start) * 1000.0);
+    const int64_t seen = et->seen;
+    const double lr = et->lr;
+    double ips = seen > 0 ? seen / et->t_train : 0;
+    double elapsed = (double)ps->elapsed_ms / 1000.0;
+    char vbuf[96] = "", vjson[128] = "";
+    if (vn > 0) {
+        snprintf(vbuf, sizeof vbuf, "%.6f,%.6f", vl_sum / vn, (double)ve / vn);
+        snprintf(vjson, sizeof vjson, ", \"val_loss\": %.6f, \"val_err\": %.6f",
+                 vl_sum / vn, (double)ve / vn);
+    } else {
+        snprintf(vbuf, sizeof vbuf, ",");
+    }
+    char line[1024];
+    double trl = seen ? et->loss_sum / seen : 0, tre = seen ? (double)et->errs / seen : 0;
+    snprintf(line, sizeof line, "%lld,%lld,%.9g,%.6f,%.6f,%.6f,%.6f,%s,%.1f,%.3f\n",
+             (long long)e + 1, (long long)ps->step, lr, trl, tre, tl_sum / tn,
+             (double)te / tn, vbuf, ips, elapsed);
+    int rc = lead ? append_line(t->csv_path, line) : 0;
+    snprintf(line, sizeof line,
+             "{\"epoch\": %lld, \"step\": %lld, \"lr\": %.9g, \"train_loss\": %.6f, "
+             "\"train_err\": %.6f, \"test_loss\": %.6f, \"test_err\": %.6f%s, "
+             "\"images_per_s\": %.1f, \"elapsed_s\": %.3f}\n",
+             (long long)e + 1, (long long)ps->step, lr, trl, tre, tl_sum / tn,
+             (double)te / tn, vjson, ips, elapsed);
+    if (lead && rc == 0)
+        rc = append_line(t->jsonl_path, line);
+    ps->logged++;
+    if (lead && rc == 0)
+        rc = checkpoint_save(t->ckpt_path, m, r, &t->opt, &t->s, ps);
+    if (agree(rc) != 0)
+        return -1;
+    if (lead)
+        printf("epoch %lld/%lld step %lld lr %.5g | train loss %.4f err %.2f%% | test loss "
+               "%.4f err %.2f%%",
+               (long long)e + 1, (long long)t->epochs, (long long)ps->step, lr, trl, 100 * tre,
+               tl_sum / tn, 100.0 * te / tn);
+    if (lead && vn > 0)
+        printf(" | val loss %.4f err %.2f%%", vl_sum / vn, 100.0 * ve / vn);
+    if (lead)
+        printf(" | %.0f img/s | %.1f s\n", ips, elapsed);
+    fflush(stdout);
+    return 0;
+}
+
+/* Stopped by signal `stop` in epoch e: a checkpoint at the step reached (the resumed run
+ * finishes the epoch). Returns 128 + the signal, or 1 when the checkpoint fails. */
+static int train_stopped(train_session *t, int64_t e, int stop)
+{
+    progress_state *ps = &t->ps;
+    ps->epoch = e;
+    ps->elapsed_ms = t->elapsed_base + (int64_t)((rn_seconds() - t->session_start) * 1000.0);
+    if (agree(t->lead ? checkpoint_save(t->ckpt_path, t->m, t->r, &t->opt, &t->s, ps) : 0) != 0)
+        return 1;
+    if (t->lead)
+        printf("stopped by signal %d at step %lld; checkpoint saved, resume with --resume %s\n",
+               stop, (long long)ps->step, t->s.o.out_dir);
+    fflush(stdout);
+    return 128 + stop;
+}
+
+/* The whole run: set up and start (or resume), the epochs, the final weights. Returns
+ * rn_train's exit status; rn_train frees the session and restores the signal handlers. */
+static int train_session_run(train_session *t, const rn_train_options *opts)
+{
+    if (train_settings(t, opts) != 0 || train_prepare(t) != 0)
+        return 1;
+    const rn_model *m = t->m;
+    const rn_train_options *o = &t->s.o;
+    const int K = m->classes;
+    if (train_start(t) != 0)
+        return 1;
+    t->logits = rn_alloc((size_t)t->cap * K * sizeof(float));
+    t->dlogits = rn_alloc((size_t)t->cap * K * sizeof(float));
+    t->bar = t->lead && (o->progress < 0 ? isatty(2) : o->progress);
+    t->session_start = rn_seconds();
+    t->elapsed_base = t->ps.elapsed_ms;
+    t->nan_fault_step = fault_nan_step();
+
+    for (int64_t e = t->ps.epoch; t->ps.step < t->total; e++) {
+        epoch_totals et;
+        int stop = 0; /* the signal that stops the run, agreed by all processes */
+        if (train_epoch(t, e, &et, &stop) != 0)
+            return 1;
+        if (stop)
+            return train_stopped(t, e, stop);
+        if (train_evaluate_log_checkpoint(t, e, &et) != 0)
+            return 1;
+        t->epochs_this_session++;
+        if (o->stop_after_epochs > 0 && t->epochs_this_session >= o->stop_after_epochs &&
+            t->ps.step < t->total) {
+            if (t->lead)
+                printf("stopping after %d epoch(s) as asked (--stop-after); resume with "
+                       "--resume %s\n",
+                       t->epochs_this_session, o->out_dir);
+            return 0;
+        }
+    }
+    if (agree(t->lead ? rn_weights_save(m, t->weights_path, t->r->params, t->r->stats) : 0) != 0)
+        return 1;
+    if (t->lead)
+        printf("done: %lld iterations; weights in %s\n", (long long)t->ps.step, t->weights_path);
+    return 0;
+}
+
+/* Everything the session owns (any part may be missing: setup stopped early). */
+static void train_close(train_session *t)
+{
+    rn_st_close(t->resume);
+    rn_free(t->logits);
+    rn_free(t->dlogits);
+    rn_sgd_free(&t->opt);
+    rn_run_destroy(t->r);
+    rn_loader_destroy(t->tl);
+    rn_loader_destroy(t->el);
+    rn_loader_destroy(t->vl);
+    rn_run_data_free(&t->data);
+}
+
+/* The one way in and out: the stop handlers are installed for the session and the
+ * caller's put back whatever ends it. */
 int rn_train(const rn_model *m, const rn_train_options *opts)
 {
-    const int rank = rn_dist_rank(), P = rn_dist_size(), lead = rank == 0;
-    rn_train_settings s;
-    memset(&s, 0, sizeof s);
-    s.o = *opts;
-    rn_train_options *o = &s.o;
-    char ckpt_path[4096], weights_path[4096], csv_path[4096], jsonl_path[4096];
-    rn_st_file *resume = NULL;
-    int status = 1;
+    train_session *t = rn_alloc(sizeof *t);
+    memset(t, 0, sizeof *t);
+    t->m = m;
+    t->s.o = *opts;
+    t->rank = rn_dist_rank();
+    t->P = rn_dist_size();
+    t->lead = t->rank == 0;
+
     struct sigaction stop_action, old_int, old_term;
     memset(&stop_action, 0, sizeof stop_action);
     stop_action.sa_handler = on_stop_signal;
@@ -503,384 +962,11 @@ int rn_train(const rn_model *m, const rn_train_options *opts)
     sigaction(SIGINT, &stop_action, &old_int);
     sigaction(SIGTERM, &stop_action, &old_term);
 
-    /* Settings: from the command line, or from the checkpoint when resuming. */
-    if (opts->resume_dir != NULL) {
-        if (opts->out_dir != NULL && strcmp(opts->out_dir, opts->resume_dir) != 0)
-            return rn_error("--out: a resumed run continues in its own directory (%s)",
-                            opts->resume_dir),
-                   1;
-        snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.safetensors", opts->resume_dir);
-        resume = rn_st_open(ckpt_path);
-        if (resume == NULL)
-            return 1;
-        if (rn_st_verify(resume, 1) != 0 || rn_train_settings_read(resume, &s) != 0) {
-            rn_st_close(resume);
-            return 1;
-        }
-        o->out_dir = opts->resume_dir;
-        long long saved_threads = 1;
-        if (opts->threads <= 0) {
-            if (get_i64(resume, "threads", &saved_threads) != 0) {
-                rn_st_close(resume);
-                return 1;
-            }
-            o->threads = saved_threads > 0 ? (int)saved_threads : 1;
-        }
-    }
-    if (o->out_dir == NULL)
-        return rn_error("train: --out RUN_DIR is required"), 1;
-    if (o->batch < 1 || o->batch % P != 0) {
-        rn_error("train: the batch of %d images does not divide among %d processes: give a "
-                 "--batch that is a multiple of the process count (each process takes "
-                 "batch / processes images of every batch)",
-                 o->batch, P);
-        rn_st_close(resume);
-        return 1;
-    }
-    if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST) {
-        rn_error("%s: cannot create the run directory: %s", o->out_dir, strerror(errno));
-        rn_st_close(resume);
-        return 1;
-    }
-    snprintf(ckpt_path, sizeof ckpt_path, "%s/checkpoint.safetensors", o->out_dir);
-    if (resume == NULL && access(ckpt_path, F_OK) == 0) {
-        rn_error("%s: the run directory already holds a run (checkpoint.safetensors): "
-                 "continue it with --resume %s, or choose another --out",
-                 o->out_dir, o->out_dir);
-        return 1;
-    }
-    snprintf(weights_path, sizeof weights_path, "%s/weights.safetensors", o->out_dir);
-    snprintf(csv_path, sizeof csv_path, "%s/log.csv", o->out_dir);
-    snprintf(jsonl_path, sizeof jsonl_path, "%s/log.jsonl", o->out_dir);
+    const int status = train_session_run(t, opts);
 
-    rn_run_data data = {0};
-    rn_loader *tl = NULL, *el = NULL, *vl = NULL;
-    rn_run *r = NULL;
-    rn_sgd opt = {0};
-    float *logits = NULL, *dlogits = NULL;
-
-    const rn_run_data_options dopt = {.dataset = o->dataset, .dir = o->data_dir,
-                                      .norm = o->norm, .val_split = o->val_split,
-                                      .train_limit = o->train_limit,
-                                      .test_limit = o->test_limit};
-    if (rn_run_data_load(m, &dopt, &data) != 0)
-        goto done;
-    const rn_dataset *train = &data.train, *test = &data.test, *val = &data.val;
-    const rn_norm *nm = &data.norm;
-    int cifar = strcmp(o->dataset, "cifar10") == 0;
-    if (o->pad < 0)
-        o->pad = cifar ? 4 : 0;
-    if (o->flip < 0)
-        o->flip = cifar ? 1 : 0;
-    const int tail = o->drop_last ? 0 : train->n % o->batch;
-    if (P > 1 && tail > 0 && tail < P) {
-        rn_error("train: the last batch of an epoch holds %d image(s) (%d %% %d), fewer than "
-                 "the %d processes: a process's shard of it would be empty; add --drop-last "
-                 "or change --batch or --train-limit",
-                 tail, train->n, o->batch, P);
-        goto done;
-    }
-    rn_loader_config tc = {o->batch, 1, {o->pad, o->flip}, o->drop_last, o->seed, 1, rank, P};
-    rn_loader_config ec = {o->batch, 0, {0, 0}, 0, 0, 1, rank, P};
-    if (rn_loader_create(&tl, train, nm, &tc) != 0 ||
-        rn_loader_create(&el, test, nm, &ec) != 0 ||
-        (val->n > 0 && rn_loader_create(&vl, val, nm, &ec) != 0))
-        goto done;
-    const int64_t bpe = rn_loader_batches(tl);
-    if (resume != NULL && s.images != train->n) {
-        rn_error("%s: the run trained on %lld images an epoch, the data now gives %d: "
-                 "cannot resume exactly",
-                 ckpt_path, (long long)s.images, train->n);
-        goto done;
-    }
-    s.images = train->n;
-
-    /* Length of the run. */
-    if (resume == NULL) {
-        if (o->iters > 0)
-            s.total = o->iters;
-        else if (o->epochs > 0)
-            s.total = o->epochs * bpe;
-        else if (o->schedule == RN_SCHED_PAPER)
-            s.total = RN_PAPER_TOTAL;
-        else {
-            rn_error("train: give --epochs N or --iters N (only the paper schedule has a "
-                     "default length, 64000 iterations)");
-            goto done;
-        }
-    }
-    const int64_t total = s.total;
-    const int64_t epochs = (total + bpe - 1) / bpe;
-
-    rn_schedule sched;
-    rn_schedule_init(&sched, o->schedule, o->lr, total, o->warmup);
-    sched.gamma = o->gamma;
-    sched.anneal_linear = o->anneal_linear;
-    if ((o->milestones != NULL && rn_schedule_parse_milestones(&sched, o->milestones) != 0) ||
-        rn_schedule_check(&sched) != 0)
-        goto done;
-    if (!(o->label_smoothing >= 0.0f && o->label_smoothing < 1.0f)) {
-        rn_error("--label-smoothing: must lie in [0, 1)");
-        goto done;
-    }
-
-    const int cap = o->batch / P; /* images of a batch on this process */
-    r = rn_run_create(m, cap, 0);
-    if (r == NULL)
-        goto done;
-    r->threads = o->threads;
-    if (o->sync_bn && P > 1)
-        r->bn_reduce = rn_dist_reduce_cb;
-    if (rn_sgd_init(&opt, &o->sgd, m, m->param_floats) != 0)
-        goto done;
-    opt.threads = o->threads;
-
-    progress_state ps = {0, 0, 0, 0};
-    if (resume != NULL) {
-        if (checkpoint_load(resume, m, r, &opt, &ps) != 0)
-            goto done;
-        rn_st_close(resume);
-        resume = NULL;
-        if (agree(lead ? (truncate_log(csv_path, ps.logged, 1) != 0 ||
-                          truncate_log(jsonl_path, ps.logged, 0) != 0)
-                       : 0))
-            goto done;
-        if (ps.step < ps.epoch * bpe || ps.step > (ps.epoch + 1) * bpe) {
-            rn_error("%s: step %lld does not lie in epoch %lld of %lld batches", ckpt_path,
-                     (long long)ps.step, (long long)ps.epoch + 1, (long long)bpe);
-            goto done;
-        }
-        if (lead)
-            printf("resuming %s at epoch %lld, step %lld of %lld\n", o->out_dir,
-                   (long long)ps.epoch + 1, (long long)ps.step, (long long)total);
-    } else {
-        if (o->init_weights != NULL) {
-            if (rn_weights_load(m, o->init_weights, r->params, r->stats) != 0)
-                goto done;
-        } else {
-            rn_weights_init(m, o->seed, r->params, r->stats);
-        }
-        if (o->zero_init_residual && rn_zero_init_residual(m, r->params) == 0) {
-            rn_error("--zero-init-residual: model %s has no layerX.Y.bn2/bn3 weights", m->name);
-            goto done;
-        }
-        rn_run_params_changed(r);
-        if (agree(lead ? (rn_write_file_atomic(csv_path, csv_header, sizeof csv_header - 1) !=
-                              0 ||
-                          rn_write_file_atomic(jsonl_path, "", 0) != 0)
-                       : 0))
-            goto done;
-    }
-    share_state(m, r, &opt); /* e.g. --init-weights read differently: process 0's */
-    char valtxt[48] = "";
-    if (val->n > 0)
-        snprintf(valtxt, sizeof valtxt, ", %d validation", val->n);
-    char ptxt[96] = "";
-    if (P > 1)
-        snprintf(ptxt, sizeof ptxt, " on each of %d processes (%d images each, %s BN)", P,
-                 cap, o->sync_bn ? "synchronized" : "per-process");
-    if (lead)
-        printf("%s on %s: %d train, %d test%s images; batch %d, %lld batches/epoch, "
-               "%lld iterations (%lld epochs), schedule %s lr %g, %d thread(s)%s, seed %llu\n",
-               m->name, o->dataset, train->n, test->n, valtxt, o->batch,
-               (long long)bpe, (long long)total, (long long)epochs,
-               rn_schedule_kind_name(o->schedule), o->lr, o->threads, ptxt,
-               (unsigned long long)o->seed);
-    fflush(stdout);
-
-    const int K = m->classes;
-    logits = rn_alloc((size_t)cap * K * sizeof(float));
-    dlogits = rn_alloc((size_t)cap * K * sizeof(float));
-    const int bar = lead && (o->progress < 0 ? isatty(2) : o->progress);
-    int stop = 0; /* the signal that stops the run, agreed by all processes */
-    const double session_start = rn_seconds();
-    const int64_t elapsed_base = ps.elapsed_ms;
-    int64_t session_steps = 0;
-    double train_time = 0;
-    int epochs_this_session = 0;
-    const long long nan_fault_step = fault_nan_step();
-
-    for (int64_t e = ps.epoch; ps.step < total; e++) {
-        int first = (int)(ps.step - e * bpe);
-        rn_loader_start_epoch(tl, e, first);
-        double loss_sum = 0, lr = 0;
-        int64_t errs = 0, seen = 0;
-        double t_epoch = rn_seconds(), last_draw = 0;
-        const rn_batch *b;
-        for (;;) {
-            if (P == 1 && stop_signal)
-                stop = stop_signal; /* one process: stop at once; several: agreed below */
-            if (stop || ps.step >= total || (b = rn_loader_next(tl)) == NULL)
-                break;
-            lr = rn_schedule_lr(&sched, ps.step);
-            r->n = b->n;
-            m->forward_train(r, b->x, logits);
-            float loss = rn_softmax_xent_fast(logits, b->labels, b->n, K, o->label_smoothing,
-                                              dlogits);
-            if (ps.step == nan_fault_step)
-                loss = NAN;
-            int64_t berrs = 0;
-            for (int i = 0; i < b->n; i++)
-                berrs += argmax(logits + (size_t)i * K, K) != b->labels[i];
-            /* the whole batch: loss sum, errors, images; processes signalled, signals */
-            double agg[5] = {(double)loss * b->n, (double)berrs, (double)b->n,
-                             stop_signal != 0, (double)stop_signal};
-            if (P > 1) {
-                rn_dist_sum_f64(agg, 5);
-                loss = (float)(agg[0] / agg[2]);
-                if (agg[3] > 0)
-                    stop = stop_signal ? (int)stop_signal : (int)(agg[4] / agg[3]);
-                /* this process's mean over its b->n images, weighted to its share of the
-                 * batch's mean: the summed gradient is the whole batch's */
-                const float share = (float)((double)b->n / (double)b->total);
-                for (size_t i = 0; i < (size_t)b->n * K; i++)
-                    dlogits[i] *= share;
-            }
-            if (!isfinite(loss)) {
-                if (bar)
-                    fputs("\r\033[K", stderr);
-                rn_error("train: the loss became %s at epoch %lld, step %lld (lr %g): "
-                         "stopping; the last checkpoint %s (if any) is kept unchanged",
-                         isnan(loss) ? "NaN" : "infinite", (long long)e + 1,
-                         (long long)ps.step, lr, ckpt_path);
-                goto done;
-            }
-            m->backward(r, dlogits);
-            if (P > 1)
-                rn_dist_sum_f32(r->grads, m->param_floats);
-            rn_sgd_step(&opt, r->params, r->grads, (float)lr);
-            ps.step++;
-            session_steps++;
-            loss_sum += agg[0];
-            errs += (int64_t)agg[1];
-            seen += (int64_t)agg[2];
-            if (bar) {
-                double now = rn_seconds();
-                if (now - last_draw > 0.2 || ps.step == total) {
-                    last_draw = now;
-                    double ips = seen / (now - t_epoch);
-                    double per_step = (now - session_start) / (double)session_steps;
-                    char eta[32];
-                    fmt_duration(eta, sizeof eta, per_step * (double)(total - ps.step));
-                    int done_b = b->index + 1, width = 24;
-                    int fill = (int)((double)done_b / (double)bpe * width);
-                    char barbuf[32];
-                    for (int k = 0; k < width; k++)
-                        barbuf[k] = k < fill ? '#' : '.';
-                    barbuf[width] = '\0';
-                    fprintf(stderr,
-                            "\r\033[Kepoch %lld/%lld [%s] %d/%lld loss %.4f err %.2f%% %.0f "
-                            "img/s ETA %s",
-                            (long long)e + 1, (long long)epochs, barbuf, done_b,
-                            (long long)bpe, loss_sum / seen, 100.0 * errs / seen, ips, eta);
-                    fflush(stderr);
-                }
-            }
-        }
-        double t_train = rn_seconds() - t_epoch;
-        train_time += t_train;
-        if (bar)
-            fputs("\r\033[K", stderr);
-        if (stop) {
-            /* mid-epoch: checkpoint the step reached; the resumed run finishes the epoch */
-            ps.epoch = e;
-            ps.elapsed_ms = elapsed_base + (int64_t)((rn_seconds() - session_start) * 1000.0);
-            if (agree(lead ? checkpoint_save(ckpt_path, m, r, &opt, &s, &ps) : 0) != 0)
-                goto done;
-            if (lead)
-                printf("stopped by signal %d at step %lld; checkpoint saved, resume with "
-                       "--resume %s\n",
-                       stop, (long long)ps.step, o->out_dir);
-            fflush(stdout);
-            status = 128 + stop;
-            goto done;
-        }
-
-        /* Evaluate (each process its shard of the test set), log, checkpoint. */
-        share_state(m, r, &opt);
-        r->n = cap;
-        double tl_sum = 0, vl_sum = 0;
-        int64_t te = 0, tn = 0, ve = 0, vn = 0;
-        rn_evaluate(m, r, el, &tl_sum, &te, &tn, NULL);
-        if (vl != NULL)
-            rn_evaluate(m, r, vl, &vl_sum, &ve, &vn, NULL);
-        if (P > 1) {
-            double ev[6] = {tl_sum, (double)te, (double)tn, vl_sum, (double)ve, (double)vn};
-            rn_dist_sum_f64(ev, 6);
-            tl_sum = ev[0], te = (int64_t)ev[1], tn = (int64_t)ev[2];
-            vl_sum = ev[3], ve = (int64_t)ev[4], vn = (int64_t)ev[5];
-        }
-        int epoch_done = ps.step >= (e + 1) * bpe;
-        ps.epoch = epoch_done ? e + 1 : e;
-        ps.elapsed_ms = elapsed_base + (int64_t)((rn_seconds() - session_start) * 1000.0);
-        double ips = seen > 0 ? seen / t_train : 0;
-        double elapsed = (double)ps.elapsed_ms / 1000.0;
-        char vbuf[96] = "", vjson[128] = "";
-        if (vn > 0) {
-            snprintf(vbuf, sizeof vbuf, "%.6f,%.6f", vl_sum / vn, (double)ve / vn);
-            snprintf(vjson, sizeof vjson, ", \"val_loss\": %.6f, \"val_err\": %.6f",
-                     vl_sum / vn, (double)ve / vn);
-        } else {
-            snprintf(vbuf, sizeof vbuf, ",");
-        }
-        char line[1024];
-        double trl = seen ? loss_sum / seen : 0, tre = seen ? (double)errs / seen : 0;
-        snprintf(line, sizeof line, "%lld,%lld,%.9g,%.6f,%.6f,%.6f,%.6f,%s,%.1f,%.3f\n",
-                 (long long)e + 1, (long long)ps.step, lr, trl, tre, tl_sum / tn,
-                 (double)te / tn, vbuf, ips, elapsed);
-        int rc = lead ? append_line(csv_path, line) : 0;
-        snprintf(line, sizeof line,
-                 "{\"epoch\": %lld, \"step\": %lld, \"lr\": %.9g, \"train_loss\": %.6f, "
-                 "\"train_err\": %.6f, \"test_loss\": %.6f, \"test_err\": %.6f%s, "
-                 "\"images_per_s\": %.1f, \"elapsed_s\": %.3f}\n",
-                 (long long)e + 1, (long long)ps.step, lr, trl, tre, tl_sum / tn,
-                 (double)te / tn, vjson, ips, elapsed);
-        if (lead && rc == 0)
-            rc = append_line(jsonl_path, line);
-        ps.logged++;
-        if (lead && rc == 0)
-            rc = checkpoint_save(ckpt_path, m, r, &opt, &s, &ps);
-        if (agree(rc) != 0)
-            goto done;
-        if (lead)
-            printf("epoch %lld/%lld step %lld lr %.5g | train loss %.4f err %.2f%% | test loss "
-               "%.4f err %.2f%%",
-               (long long)e + 1, (long long)epochs, (long long)ps.step, lr, trl, 100 * tre,
-               tl_sum / tn, 100.0 * te / tn);
-        if (lead && vn > 0)
-            printf(" | val loss %.4f err %.2f%%", vl_sum / vn, 100.0 * ve / vn);
-        if (lead)
-            printf(" | %.0f img/s | %.1f s\n", ips, elapsed);
-        fflush(stdout);
-        epochs_this_session++;
-        if (o->stop_after_epochs > 0 && epochs_this_session >= o->stop_after_epochs &&
-            ps.step < total) {
-            if (lead)
-                printf("stopping after %d epoch(s) as asked (--stop-after); resume with "
-                       "--resume %s\n",
-                       epochs_this_session, o->out_dir);
-            status = 0;
-            goto done;
-        }
-    }
-    (void)train_time;
-    if (agree(lead ? rn_weights_save(m, weights_path, r->params, r->stats) : 0) != 0)
-        goto done;
-    if (lead)
-        printf("done: %lld iterations; weights in %s\n", (long long)ps.step, weights_path);
-    status = 0;
-
-done:
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    rn_st_close(resume);
-    rn_free(logits);
-    rn_free(dlogits);
-    rn_sgd_free(&opt);
-    rn_run_destroy(r);
-    rn_loader_destroy(tl);
-    rn_loader_destroy(el);
-    rn_loader_destroy(vl);
-    rn_run_data_free(&data);
+    train_close(t);
+    rn_free(t);
     return status;
 }

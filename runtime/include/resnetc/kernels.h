@@ -71,8 +71,9 @@ void rn_shortcut_a_fwd(const rn_conv_shape *s, int pad_lo, const float *x, float
 void rn_shortcut_a_bwd(const rn_conv_shape *s, int pad_lo, const float *dy, float *dx,
                        int accumulate);
 
-/* Max pooling with -inf padding (s->k unused). Backward recomputes the arg-max from x and
- * routes each output gradient to the first maximal input of its window, as PyTorch does. */
+/* Max pooling with -inf padding (s->k unused); a NaN propagates. Backward recomputes the
+ * arg-max from x and routes each output gradient to the first maximal input of its window
+ * (the first NaN, if any; kernels_pool.c states the rule the generated kernels share). */
 void rn_maxpool_fwd(const rn_conv_shape *s, const float *x, float *y);
 void rn_maxpool_bwd(const rn_conv_shape *s, const float *x, const float *dy, float *dx,
                     int accumulate);
