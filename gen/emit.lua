@@ -74,6 +74,9 @@ local PASSES = {
 function M.pass_text(name)
   local acc = name:find("_acc$") ~= nil
   local base = acc and name:sub(1, -5) or name
+  if base:match("^grad_pass_") then   -- the residual add's backward to its shortcut
+    return "backward" .. (acc and ", adding into the input gradient" or "")
+  end
   for _, p in ipairs(PASSES) do
     if base:sub(-#p[1]) == p[1] then
       return p[2] .. (acc and ", adding into the input gradient" or "")
