@@ -39,7 +39,9 @@ function M.conv_entries(model)
       L.mod.forward(L, e)
       L.mod.backward(L, e)
       local calls = {}
-      for _, rec in ipairs(e.records) do calls[rec.kernel.pass] = rec end
+      for _, rec in ipairs(e.records) do
+        if rec.kernel then calls[rec.kernel.pass] = rec end
+      end
       local id = format("conv_entry_%d", L.index - 1)
       local names = {}
       for _, pass in ipairs(PASSES) do
@@ -49,7 +51,8 @@ function M.conv_entries(model)
           decl[#decl + 1] = "    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;"
         end
         if c.needs.Wk then decl[#decl + 1] = "    float *const Wk = r->work;" end
-        funcs[#funcs + 1] = format("/* %s (%s), %s alone: r->n images */\nstatic void %s_%s(rn_run *r, %s)\n{\n%s\n    %s\n}\n",
+        funcs[#funcs + 1] = format("/* %s (%s), %s alone: r->n images */\n"
+                                   .. "static void %s_%s(rn_run *r, %s)\n{\n%s\n    %s\n}\n",
                                    L.name, L.mod.describe(L), pass, id, pass, ENTRY_ARGS[pass],
                                    concat(decl, "\n"), context.call_text(c))
         names[#names + 1] = format('"%s"', c.kernel.name)

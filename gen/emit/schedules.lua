@@ -22,7 +22,7 @@ local function shape_text(t) return format("%dx%dx%d", t.c, t.h, t.w) end
 -- mode the conv before it).
 local function group_name(L, grp)
   if not grp then return L.name end
-  local short = function(M) return M.name:match("([^.]+)$") end
+  local short = function(member) return member.name:match("([^.]+)$") end
   local names = { L.name }
   if grp.conv then names[#names + 1] = short(grp.bn) end
   if grp.add then names[#names + 1] = short(grp.add) end
