@@ -3,7 +3,7 @@
 -- and caches, kernel registration, and the calls a layer makes, kept as records:
 --   { kernel = <kernel record, gen/emit/kernels.lua>, args = { "A + 0 * n", ... },
 --     needs = { A = true, Wk = true, nt = true, ... }, layer = <name>, guard = <C condition> }
--- A call's C text is `<kernel>(n, <args>);`; `needs` names the locals its arguments read,
+-- A call's C text is `<kernel>(n, <args>)`; `needs` names the locals its arguments read,
 -- noted by the helpers that wrote them. Comments are records { comment = text }.
 -- Does not decide where the records go: the schedules (gen/emit/schedules.lua) and the conv
 -- entry points (gen/emit/entries.lua) set `records` and render them.
@@ -128,9 +128,9 @@ end
 -- Append a comment.
 function Ctx:comment(text) self.records[#self.records + 1] = { comment = text } end
 
--- The C statement of a call record.
+-- The C expression of a call record (a statement with ";").
 function M.call_text(rec)
-  return format("%s(n, %s);", rec.kernel.name, concat(rec.args, ", "))
+  return format("%s(n, %s)", rec.kernel.name, concat(rec.args, ", "))
 end
 
 return M

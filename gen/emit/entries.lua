@@ -52,7 +52,7 @@ function M.conv_entries(model)
         end
         if c.needs.Wk then decl[#decl + 1] = "    float *const Wk = r->work;" end
         funcs[#funcs + 1] = format("/* %s (%s), %s alone: r->n images */\n"
-                                   .. "static void %s_%s(rn_run *r, %s)\n{\n%s\n    %s\n}\n",
+                                   .. "static void %s_%s(rn_run *r, %s)\n{\n%s\n    %s;\n}\n",
                                    L.name, L.mod.describe(L), pass, id, pass, ENTRY_ARGS[pass],
                                    concat(decl, "\n"), context.call_text(c))
         names[#names + 1] = format('"%s"', c.kernel.name)

@@ -118,11 +118,11 @@ local function render(model, records, fn_pass, plain)
       line = "/* " .. rec.comment .. " */"
     elseif plain then
       if rec.guard then error("internal: a guarded statement in the inference-only schedule", 0) end
-      line = context.call_text(rec)
+      line = context.call_text(rec) .. ";"
     else
       local id = #model.profile
       model.profile[id + 1] = format("%s %s %s", fn_pass, rec.layer or "?", rec.kernel.name)
-      line = format("RN_TIMED(%d, %s);", id, context.call_text(rec):gsub(";$", ""))
+      line = format("RN_TIMED(%d, %s);", id, context.call_text(rec))
       if rec.guard then line = format("if (%s)\n        %s", rec.guard, line) end
     end
     lines[#lines + 1] = "    " .. line
