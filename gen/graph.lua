@@ -3,6 +3,10 @@
 --
 -- A builder adds layers one at a time (b:add(kind, name, inputs, attrs)); each layer kind's
 -- module (gen/layers/<kind>.lua) infers the output shape and declares its parameters.
+-- The builder also marks the net's sections: the layers before the first block are the stem,
+-- b:block(stage, index) starts a block (every layer until the next block or b:head() gets
+-- L.block = { stage = stage, index = index }), and the layers after b:head() are the head
+-- (L.section: "stem", "block" or "head"). The schedules are cut into functions there.
 -- Provides the builder; does not know about ResNets (gen/resnet.lua) or memory (gen/plan.lua).
 local M = {}
 
@@ -33,7 +37,19 @@ function M.new()
     layers = {}, tensors = {},
     tensor_table = {},     -- named parameters and statistics in state-dict order
     param_floats = 0, stats_floats = 0, work_floats = 0,
+    section = "stem",      -- of the layers added next; block: their block
   }, Builder)
+end
+
+-- Start block number `index` (from 0) of stage `stage` (a name, e.g. "layer2"): the layers
+-- added next belong to it.
+function Builder:block(stage, index)
+  self.section, self.current_block = "block", { stage = stage, index = index }
+end
+
+-- End the blocks: the layers added next are the head.
+function Builder:head()
+  self.section, self.current_block = "head", nil
 end
 
 -- A new activation tensor of shape h x w x c (per image, NHWC).
@@ -82,7 +98,8 @@ end
 -- attrs are the kind's attributes (kernel size, stride...). Returns the output tensor.
 function Builder:add(kind, name, inputs, attrs)
   local mod = M.kind(kind)
-  local L = { name = name, kind = kind, mod = mod, inputs = inputs, index = #self.layers + 1 }
+  local L = { name = name, kind = kind, mod = mod, inputs = inputs, index = #self.layers + 1,
+              section = self.section, block = self.current_block }
   for k, v in pairs(attrs or {}) do L[k] = v end
   local h, w, c = mod.infer(L, self)
   if h < 1 or w < 1 or c < 1 then

@@ -80,9 +80,11 @@ function M.build(spec)
   for s, nblocks in ipairs(spec.stages) do
     for j = 0, nblocks - 1 do
       local stride = (s > 1 and j == 0) and 2 or 1
+      g:block(string.format("layer%d", s), j)
       x, c = block(g, spec, string.format("layer%d.%d", s, j), x, c, spec.widths[s], stride)
     end
   end
+  g:head()
   x = g:add("gap", "avgpool", { x })
   g.logits = g:add("fc", "fc", { x }, { out = spec.classes })
   return g

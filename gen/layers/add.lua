@@ -19,17 +19,19 @@ function M.describe() return "add shortcut" end
 
 function M.forward(L, e)
   local x = L.inputs[1]
-  local fn = e:kernel(string.format("add_n%d_fwd", x.size), "add_fwd.c.in", { COUNT = x.size }, L)
-  e:call("%s(n, %s, %s, %s);", fn, e:x(L.inputs[1]), e:x(L.inputs[2]), e:x(L.output))
+  local fn = e:kernel{ name = string.format("add_n%d_fwd", x.size), template = "add_fwd.c.in",
+                       params = { COUNT = x.size }, layer = L, pass = "fwd" }
+  e:call(fn, e:x(L.inputs[1]), e:x(L.inputs[2]), e:x(L.output))
 end
 
 function M.backward(L, e)
   for i, x in ipairs(L.inputs) do
     if not (i == 1 and e:grad_shared(L)) and e:wants_grad(x) then
       local acc = e:accumulate(x, L)
-      local fn = e:kernel(string.format("grad_pass_n%d%s", x.size, acc == 1 and "_acc" or ""),
-                          "grad_pass.c.in", { COUNT = x.size, ACC = acc }, L)
-      e:call("%s(n, %s, %s);", fn, e:dx(L.output), e:dx(x))
+      local fn = e:kernel{ name = string.format("grad_pass_n%d%s", x.size, acc == 1 and "_acc" or ""),
+                           template = "grad_pass.c.in", params = { COUNT = x.size, ACC = acc }, layer = L,
+                           pass = "bwd", acc = acc == 1 }
+      e:call(fn, e:dx(L.output), e:dx(x))
     end
   end
 end

@@ -46,30 +46,30 @@ end
 function M.forward(L, e, grp)
   if M.fusable(L, e.isa) then
     local out = grp and grp.relu.output or L.output
-    local res = grp and grp.add and (e:x(grp.add.inputs[2]) .. ", ") or ""
+    local res = grp and grp.add and e:x(grp.add.inputs[2])
     if e.mode == "train" then
       local name, p = simd(L, "fwd_train", grp, e:stats_partner(L) ~= nil)
-      local fn = e:kernel(name, "bn_simd.c.in", p, L)
-      e:call("%s(n, %s, %s%s, %s, %s, %s, %s, %s, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, %s, nt);", fn, e:x(L.inputs[1]),
-             res, e:x(out), e:p(L.gamma), e:p(L.beta), e:s(L.mean), e:s(L.var), e:w(L.save),
-             e:thread_scratch(4 * L.inputs[1].c))
+      local fn = e:kernel{ name = name, template = "bn_simd.c.in", params = p, layer = L, pass = "fwd" }
+      e:call(fn, e:x(L.inputs[1]), res, e:x(out), e:p(L.gamma), e:p(L.beta), e:s(L.mean), e:s(L.var), e:w(L.save),
+             "r->bn_momentum", "r->bn_eps", "r->bn_reduce", "r->bn_reduce_ctx", e:thread_scratch(4 * L.inputs[1].c),
+             e:threads())
     else
       local name, p = simd(L, "fwd_eval", grp)
-      local fn = e:kernel(name, "bn_simd.c.in", p, L)
-      e:call("%s(n, %s, %s%s, %s, %s, %s, %s, r->bn_eps, nt);", fn, e:x(L.inputs[1]), res, e:x(out),
-             e:p(L.gamma), e:p(L.beta), e:s(L.mean), e:s(L.var))
+      local fn = e:kernel{ name = name, template = "bn_simd.c.in", params = p, layer = L, pass = "fwd_eval" }
+      e:call(fn, e:x(L.inputs[1]), res, e:x(out), e:p(L.gamma), e:p(L.beta), e:s(L.mean), e:s(L.var), "r->bn_eps",
+             e:threads())
     end
     return
   end
   local sig, p = shape(L)
   if e.mode == "train" then
-    local fn = e:kernel(sig .. "_fwd", "bn_fwd_train.c.in", p, L)
-    e:call("%s(n, %s, %s, %s, %s, %s, %s, %s, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx);", fn, e:x(L.inputs[1]),
-           e:x(L.output), e:p(L.gamma), e:p(L.beta), e:s(L.mean), e:s(L.var), e:w(L.save))
+    local fn = e:kernel{ name = sig .. "_fwd", template = "bn_fwd_train.c.in", params = p, layer = L, pass = "fwd" }
+    e:call(fn, e:x(L.inputs[1]), e:x(L.output), e:p(L.gamma), e:p(L.beta), e:s(L.mean), e:s(L.var), e:w(L.save),
+           "r->bn_momentum", "r->bn_eps", "r->bn_reduce", "r->bn_reduce_ctx")
   else
-    local fn = e:kernel(sig .. "_fwd_eval", "bn_fwd_eval.c.in", p, L)
-    e:call("%s(n, %s, %s, %s, %s, %s, %s, r->bn_eps);", fn, e:x(L.inputs[1]), e:x(L.output),
-           e:p(L.gamma), e:p(L.beta), e:s(L.mean), e:s(L.var))
+    local fn = e:kernel{ name = sig .. "_fwd_eval", template = "bn_fwd_eval.c.in", params = p, layer = L,
+                         pass = "fwd_eval" }
+    e:call(fn, e:x(L.inputs[1]), e:x(L.output), e:p(L.gamma), e:p(L.beta), e:s(L.mean), e:s(L.var), "r->bn_eps")
   end
 end
 
@@ -79,25 +79,25 @@ function M.backward(L, e, grp)
     local name, p = simd(L, "bwd", grp)
     p.ACC = e:accumulate(x, L)
     local out = grp and grp.relu.output or L.output
-    local y = p.RELU and (e:x(out) .. ", ") or ""
-    local dres = ""
+    local dres
     if p.RES then
       local res = grp.add.inputs[2]
       p.RES_ACC = e:accumulate(res, grp.add)
-      dres = e:dx(res) .. ", "
+      dres = e:dx(res)
       name = name .. (p.RES_ACC == 1 and "_resacc" or "")
     end
     name = name .. (p.ACC == 1 and "_acc" or "")
-    local fn = e:kernel(name, "bn_simd.c.in", p, L)
-    e:call("%s(n, %s, %s%s, %s, %s%s, %s, %s, %s, r->bn_reduce, r->bn_reduce_ctx, %s, nt);", fn, e:x(x), y, e:dx(out), e:dx(x), dres,
-           e:p(L.gamma), e:w(L.save), e:dp(L.gamma), e:dp(L.beta), e:thread_scratch(4 * x.c))
+    local fn = e:kernel{ name = name, template = "bn_simd.c.in", params = p, layer = L, pass = "bwd", acc = p.ACC == 1 }
+    e:call(fn, e:x(x), p.RELU and e:x(out), e:dx(out), e:dx(x), dres, e:p(L.gamma), e:w(L.save), e:dp(L.gamma),
+           e:dp(L.beta), "r->bn_reduce", "r->bn_reduce_ctx", e:thread_scratch(4 * x.c), e:threads())
     return
   end
   local sig, p = shape(L)
   p.ACC = e:accumulate(x, L)
-  local fn = e:kernel(sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), "bn_bwd.c.in", p, L)
-  e:call("%s(n, %s, %s, %s, %s, %s, %s, %s, r->bn_reduce, r->bn_reduce_ctx);", fn, e:x(x), e:dx(L.output), e:dx(x),
-         e:p(L.gamma), e:w(L.save), e:dp(L.gamma), e:dp(L.beta))
+  local fn = e:kernel{ name = sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), template = "bn_bwd.c.in", params = p,
+                       layer = L, pass = "bwd", acc = p.ACC == 1 }
+  e:call(fn, e:x(x), e:dx(L.output), e:dx(x), e:p(L.gamma), e:w(L.save), e:dp(L.gamma), e:dp(L.beta),
+         "r->bn_reduce", "r->bn_reduce_ctx")
 end
 
 return M

@@ -213,11 +213,10 @@ local function forward_folded(L, e, grp)
   local w = weights(e, L, q)
   local name = sig .. "_bn" .. (q.RES and "_add" or "") .. (q.RELU and "_relu" or "") .. (q.CACHE and "_cached" or "")
                .. "_fwd_eval"
-  local fn = e:kernel(name, file, q, L)
+  local fn = e:kernel{ name = name, template = file, params = q, layer = L, pass = "fwd_eval" }
   local out = grp.relu and grp.relu.output or bn.output
-  local res = grp.add and (e:x(grp.add.inputs[2]) .. ", ") or ""
-  e:call("%s(n, %s, %s, %s, %s, %s, %s, r->bn_eps, %s%s, %s, nt);", fn, e:x(L.inputs[1]), w,
-         e:p(bn.gamma), e:p(bn.beta), e:s(bn.mean), e:s(bn.var), res, e:x(out), e:thread_scratch(q.scratch or q.HP * q.WP * q.IC))
+  e:call(fn, e:x(L.inputs[1]), w, e:p(bn.gamma), e:p(bn.beta), e:s(bn.mean), e:s(bn.var), "r->bn_eps",
+         grp.add and e:x(grp.add.inputs[2]), e:x(out), e:thread_scratch(q.scratch or q.HP * q.WP * q.IC), e:threads())
 end
 
 function M.forward(L, e, grp)
@@ -230,12 +229,13 @@ function M.forward(L, e, grp)
     local bn = e:stats_partner(L)
     q.STATS = bn ~= nil
     local w = weights(e, L, q)
-    local fn = e:kernel(sig .. (q.STATS and "_stats" or "") .. (q.CACHE and "_cached" or "") .. "_fwd", file, q, L)
-    e:call("%s(n, %s, %s, %s%s, %s, nt);", fn, e:x(L.inputs[1]), w, bn and (e:s(bn.mean) .. ", ") or "",
-           e:x(L.output), e:thread_scratch((q.scratch or q.HP * q.WP * q.IC) + (bn and 4 * p.K or 0)))
+    local fn = e:kernel{ name = sig .. (q.STATS and "_stats" or "") .. (q.CACHE and "_cached" or "") .. "_fwd",
+                         template = file, params = q, layer = L, pass = "fwd" }
+    e:call(fn, e:x(L.inputs[1]), w, bn and e:s(bn.mean), e:x(L.output),
+           e:thread_scratch((q.scratch or q.HP * q.WP * q.IC) + (bn and 4 * p.K or 0)), e:threads())
   else
-    local fn = e:kernel(sig .. "_fwd", "conv_fwd.c.in", p, L)
-    e:call("%s(n, %s, %s, %s);", fn, e:x(L.inputs[1]), e:p(L.weight), e:x(L.output))
+    local fn = e:kernel{ name = sig .. "_fwd", template = "conv_fwd.c.in", params = p, layer = L, pass = "fwd" }
+    e:call(fn, e:x(L.inputs[1]), e:p(L.weight), e:x(L.output))
   end
 end
 
@@ -246,22 +246,25 @@ function M.backward(L, e)
   if wq then
     -- Winograd: each thread's dU (a^2 x C x K floats) beside its chunk buffers
     wq.WEIGHTS = true
-    local fn = e:kernel(sig .. "_f" .. wq.MT .. "_bwd_weights", "conv_winograd.c.in", wq, L)
-    e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:x(x), e:dx(L.output), e:dp(L.weight),
-           e:thread_scratch(wq.TAPS * p.C * p.K + wq.scratch))
+    local fn = e:kernel{ name = sig .. "_f" .. wq.MT .. "_bwd_weights", template = "conv_winograd.c.in", params = wq,
+                         layer = L, pass = "bwd_weights" }
+    e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight), e:thread_scratch(wq.TAPS * p.C * p.K + wq.scratch), e:threads())
   elseif isa_mod.simd(e.isa, p.K) then
     local q = backward_weights_plan(L, p, e.isa)
     if q.BY_BLOCK then
-      local fn = e:kernel(sig .. "_bwd_weights", "conv_bwd_weights_by_block.c.in", q, L)
-      e:call("%s(n, %s, %s, %s, nt);", fn, e:x(x), e:dx(L.output), e:dp(L.weight))
+      local fn = e:kernel{ name = sig .. "_bwd_weights", template = "conv_bwd_weights_by_block.c.in", params = q,
+                           layer = L, pass = "bwd_weights" }
+      e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight), e:threads())
     else
-      local fn = e:kernel(sig .. "_bwd_weights", "conv_bwd_weights_simd.c.in", q, L)
-      e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:x(x), e:dx(L.output), e:dp(L.weight),
-             e:thread_scratch(q.HP * q.WP * q.C + p.KH * p.KW * p.C * p.K))
+      local fn = e:kernel{ name = sig .. "_bwd_weights", template = "conv_bwd_weights_simd.c.in", params = q,
+                           layer = L, pass = "bwd_weights" }
+      e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight),
+             e:thread_scratch(q.HP * q.WP * q.C + p.KH * p.KW * p.C * p.K), e:threads())
     end
   else
-    local fn = e:kernel(sig .. "_bwd_weights", "conv_bwd_weights.c.in", p, L)
-    e:call("%s(n, %s, %s, %s);", fn, e:x(x), e:dx(L.output), e:dp(L.weight))
+    local fn = e:kernel{ name = sig .. "_bwd_weights", template = "conv_bwd_weights.c.in", params = p, layer = L,
+                         pass = "bwd_weights" }
+    e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight))
   end
   if e:wants_grad(x) then
     local acc = e:accumulate(x, L)
@@ -270,14 +273,14 @@ function M.backward(L, e)
     if isa_mod.simd(e.isa, p.C) then
       local q = wq or backward_data_plan(L, p, acc, e.isa)
       local w = weights(e, L, q)
-      local fn = e:kernel(name, wq and "conv_winograd.c.in" or "conv_simd.c.in", q, L)
-      e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:dx(L.output), w, e:dx(x),
-             e:thread_scratch(q.scratch or q.HP * q.WP * q.IC))
+      local fn = e:kernel{ name = name, template = wq and "conv_winograd.c.in" or "conv_simd.c.in", params = q,
+                           layer = L, pass = "bwd_data", acc = acc == 1 }
+      e:call(fn, e:dx(L.output), w, e:dx(x), e:thread_scratch(q.scratch or q.HP * q.WP * q.IC), e:threads())
     else
       p.ACC = acc
-      local fn = e:kernel(name, "conv_bwd_data.c.in", p, L)
-      e:call("%s(n, %s, %s, %s, %s);", fn, e:dx(L.output), e:p(L.weight),
-             e:scratch(p.KH * p.KW * p.C * p.K), e:dx(x))
+      local fn = e:kernel{ name = name, template = "conv_bwd_data.c.in", params = p, layer = L, pass = "bwd_data",
+                           acc = acc == 1 }
+      e:call(fn, e:dx(L.output), e:p(L.weight), e:scratch(p.KH * p.KW * p.C * p.K), e:dx(x))
     end
   end
 end

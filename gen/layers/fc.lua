@@ -22,17 +22,17 @@ end
 
 function M.forward(L, e)
   local sig, p = shape(L)
-  local fn = e:kernel(sig .. "_fwd", "fc_fwd.c.in", p, L)
-  e:call("%s(n, %s, %s, %s, %s, nt);", fn, e:x(L.inputs[1]), e:p(L.weight), e:p(L.bias), e:x(L.output))
+  local fn = e:kernel{ name = sig .. "_fwd", template = "fc_fwd.c.in", params = p, layer = L, pass = "fwd" }
+  e:call(fn, e:x(L.inputs[1]), e:p(L.weight), e:p(L.bias), e:x(L.output), e:threads())
 end
 
 function M.backward(L, e)
   local sig, p = shape(L)
   local x = L.inputs[1]
   p.ACC = e:accumulate(x, L)
-  local fn = e:kernel(sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), "fc_bwd.c.in", p, L)
-  e:call("%s(n, %s, %s, %s, %s, %s, %s);", fn, e:x(x), e:p(L.weight), e:dx(L.output), e:dx(x),
-         e:dp(L.weight), e:dp(L.bias))
+  local fn = e:kernel{ name = sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), template = "fc_bwd.c.in", params = p,
+                       layer = L, pass = "bwd", acc = p.ACC == 1 }
+  e:call(fn, e:x(x), e:p(L.weight), e:dx(L.output), e:dx(x), e:dp(L.weight), e:dp(L.bias))
 end
 
 return M

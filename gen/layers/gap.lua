@@ -19,16 +19,17 @@ end
 
 function M.forward(L, e)
   local sig, p = shape(L)
-  local fn = e:kernel(sig .. "_fwd", "gap_fwd.c.in", p, L)
-  e:call("%s(n, %s, %s);", fn, e:x(L.inputs[1]), e:x(L.output))
+  local fn = e:kernel{ name = sig .. "_fwd", template = "gap_fwd.c.in", params = p, layer = L, pass = "fwd" }
+  e:call(fn, e:x(L.inputs[1]), e:x(L.output))
 end
 
 function M.backward(L, e)
   local sig, p = shape(L)
   local x = L.inputs[1]
   p.ACC = e:accumulate(x, L)
-  local fn = e:kernel(sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), "gap_bwd.c.in", p, L)
-  e:call("%s(n, %s, %s);", fn, e:dx(L.output), e:dx(x))
+  local fn = e:kernel{ name = sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), template = "gap_bwd.c.in", params = p,
+                       layer = L, pass = "bwd", acc = p.ACC == 1 }
+  e:call(fn, e:dx(L.output), e:dx(x))
 end
 
 return M

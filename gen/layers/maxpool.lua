@@ -26,16 +26,17 @@ end
 function M.forward(L, e)
   local sig, p = shape(L)
   p.BWD, p.ACC = 0, 0
-  local fn = e:kernel(sig .. "_fwd", "maxpool.c.in", p, L)
-  e:call("%s(n, %s, %s, nt);", fn, e:x(L.inputs[1]), e:x(L.output))
+  local fn = e:kernel{ name = sig .. "_fwd", template = "maxpool.c.in", params = p, layer = L, pass = "fwd" }
+  e:call(fn, e:x(L.inputs[1]), e:x(L.output), e:threads())
 end
 
 function M.backward(L, e)
   local sig, p = shape(L)
   local x = L.inputs[1]
   p.BWD, p.ACC = 1, e:accumulate(x, L)
-  local fn = e:kernel(sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), "maxpool.c.in", p, L)
-  e:call("%s(n, %s, %s, %s, nt);", fn, e:x(x), e:dx(L.output), e:dx(x))
+  local fn = e:kernel{ name = sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), template = "maxpool.c.in",
+                       params = p, layer = L, pass = "bwd", acc = p.ACC == 1 }
+  e:call(fn, e:x(x), e:dx(L.output), e:dx(x), e:threads())
 end
 
 return M

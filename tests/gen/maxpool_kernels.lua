@@ -29,18 +29,19 @@ local bodies, seen = {}, {}
 -- The part of the emission context (gen/emit.lua, Ctx) that the max-pool layer uses.
 local function context(acc)
   local e = {}
-  function e.kernel(_, name, file, params)
-    if not seen[name] then
-      seen[name] = true
-      params.NAME = name
-      bodies[#bodies + 1] = template.render_file(templates, file, params, BASE)
+  function e.kernel(_, k)
+    if not seen[k.name] then
+      seen[k.name] = true
+      k.params.NAME = k.name
+      bodies[#bodies + 1] = template.render_file(templates, k.template, k.params, BASE)
     end
-    e.last = name
-    return name
+    e.last = k.name
+    return k.name
   end
   function e.call() end
   function e.x() return "x" end
   function e.dx() return "dx" end
+  function e.threads() return "nt" end
   function e.accumulate() return acc end
   return e
 end

@@ -1,0 +1,122 @@
+-- gen/emit/kernels.lua: the model's kernels: one static function per distinct kernel name,
+-- rendered from its template once, with the record of what it is (its pass, whether it adds
+-- into the input gradient, the layers that call it), and the kernels' definitions with their
+-- comments. Also the helpers every template may use (vector access, register tiles).
+-- Does not name kernels (each layer kind does, by the convention in docs/design.md) and does
+-- not write schedules (gen/emit/schedules.lua).
+local template = require("template")
+
+local M = {}
+
+local format, concat = string.format, table.concat
+
+-- Vector access helpers of the SIMD templates, for vectors of `vw` floats. vl(at, lanes): an
+-- expression loading `lanes` floats at `at` (a whole vector, or one masked to its first lanes:
+-- gen/isa.lua); vs(at, val, lanes): the statement storing them.
+local function vector_io(vw)
+  local function vl(at, lanes)
+    if lanes == vw then return format("vload(%s)", at) end
+    return format("vloadn(%s, %d)", at, lanes)
+  end
+  local function vs(at, val, lanes)
+    if lanes == vw then return format("vstore(%s, %s);", at, val) end
+    return format("vstoren(%s, %s, %d);", at, val, lanes)
+  end
+  return vl, vs
+end
+
+-- Register-tile helpers of the conv templates. zeros(t, kv): the declarators of row t's
+-- accumulators, "a<t>_0 = vzero(), ..., a<t>_<kv-1> = vzero()".
+local function zeros(t, kv)
+  local a = {}
+  for v = 0, kv - 1 do a[#a + 1] = format("a%d_%d = vzero()", t, v) end
+  return concat(a, ", ")
+end
+
+-- outer_product(rows, lanes, vw, indent): the lines of one rank-1 update of a rows x #lanes
+-- tile: vectors d<v> of lanes[v + 1] floats from dq, a broadcast b<t> from xq[t] per row,
+-- a<t>_<v> += b<t> * d<v>.
+local function outer_product(rows, lanes, vw, indent)
+  local vl = vector_io(vw)
+  local out = {}
+  for v = 0, #lanes - 1 do
+    out[#out + 1] = format("%sconst vf d%d = %s;", indent, v, vl(format("dq + %d", v * vw), lanes[v + 1]))
+  end
+  for t = 0, rows - 1 do
+    out[#out + 1] = format("%sconst vf b%d = vbcast(xq + %d);", indent, t, t)
+    for v = 0, #lanes - 1 do out[#out + 1] = format("%sa%d_%d = vfma(b%d, d%d, a%d_%d);", indent, t, v, t, v, t, v) end
+  end
+  return concat(out, "\n")
+end
+
+-- split(n, tmax): the tile width that covers n pixels (or channels) in as few tiles of at
+-- most tmax as possible, as evenly as possible (32 pixels by at most 24: 16 + 16, not
+-- 24 + 8, whose short tile has too few accumulators to hide the FMA latency).
+local function split(n, tmax)
+  local tiles = math.ceil(n / tmax)
+  return math.ceil(n / tiles)
+end
+
+-- Helpers every template may use.
+local TEMPLATE_BASE = { ipairs = ipairs, math = math, string = string, table = table, format = format,
+                        zeros = zeros, outer_product = outer_product, split = split }
+
+-- Render templates/<file> of the model's template folder with params.
+function M.render(model, file, params)
+  return template.render_file(model.opts.templates, file, params, TEMPLATE_BASE)
+end
+
+-- The passes a kernel may serve, and what each means in its comment.
+local PASS_TEXT = {
+  fwd = "forward", fwd_eval = "forward in eval mode", bwd = "backward",
+  bwd_data = "backward to the input", bwd_weights = "backward to the weights", layout = "layout conversion",
+}
+
+-- Register the kernel a layer kind asks for (once per distinct name) and note its layer as
+-- one of its users. spec: name, template (a file of templates/), params, layer (whose
+-- describe() says what the kernel computes), pass (a key of PASS_TEXT), acc (true where the
+-- kernel adds into the input gradient). Returns the kernel's record.
+function M.register(model, spec)
+  local name, L = spec.name, spec.layer
+  if not PASS_TEXT[spec.pass] then
+    error(format("internal: kernel %s: unknown pass '%s'", name, tostring(spec.pass)), 0)
+  end
+  local k = model.kernels[name]
+  if not k then
+    local params = spec.params
+    params.NAME = name
+    params.ISA, params.VW = model.isa.name, model.isa.vw
+    params.vl, params.vs = vector_io(model.isa.vw)
+    k = { name = name, template = spec.template, pass = spec.pass, acc = spec.acc or false,
+          body = M.render(model, spec.template, params), what = L.mod.describe(L), users = {}, seen = {} }
+    model.kernels[name] = k
+    model.kernel_order[#model.kernel_order + 1] = k
+  elseif k.template ~= spec.template or k.pass ~= spec.pass or k.acc ~= (spec.acc or false) then
+    error(format("internal: kernel %s registered twice, as %s %s and as %s %s", name, k.template, k.pass,
+                 spec.template, spec.pass), 0)
+  end
+  if not k.seen[L.name] then
+    k.seen[L.name] = true
+    k.users[#k.users + 1] = L.name
+  end
+  return k
+end
+
+-- Kernel definitions (with their comments) of the kernels for which keep(k) holds, and
+-- their count.
+function M.definitions(model, keep)
+  local out = {}
+  for _, k in ipairs(model.kernel_order) do
+    if keep(k) then
+      local users = concat(k.users, ", ")
+      if #k.users > 6 then
+        users = concat({ k.users[1], k.users[2], k.users[3] }, ", ") .. format(", ... (%d layers)", #k.users)
+      end
+      local pass = PASS_TEXT[k.pass] .. (k.acc and ", adding into the input gradient" or "")
+      out[#out + 1] = format("/* %s: %s, %s.\n * Used by: %s. */\n%s", k.name, k.what, pass, users, k.body)
+    end
+  end
+  return concat(out, "\n"), #out
+end
+
+return M
