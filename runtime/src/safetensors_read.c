@@ -10,7 +10,7 @@
 #include "resnetc/util.h"
 
 #include "json.h"
-#include "safetensors_format.h"
+#include "safetensors_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>

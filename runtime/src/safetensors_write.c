@@ -6,7 +6,7 @@
 #include "resnetc/safetensors.h"
 #include "resnetc/util.h"
 
-#include "safetensors_format.h"
+#include "safetensors_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>

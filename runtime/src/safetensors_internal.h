@@ -1,10 +1,10 @@
-/* safetensors_format.h (private to the runtime): what the safetensors reader
+/* safetensors_internal.h (private to the runtime): what the safetensors reader
  * (safetensors_read.c) and writer (safetensors_write.c) share beyond the public
  * resnetc/safetensors.h: the header size limit, the data section's checksum and the
  * growing of their rn_alloc arrays.
  */
-#ifndef RESNETC_SAFETENSORS_FORMAT_H
-#define RESNETC_SAFETENSORS_FORMAT_H
+#ifndef RESNETC_SAFETENSORS_INTERNAL_H
+#define RESNETC_SAFETENSORS_INTERNAL_H
 
 #include "resnetc/util.h"
 
@@ -35,4 +35,4 @@ static inline int rn_st_grown(int cap)
     return cap ? 2 * cap : 16;
 }
 
-#endif /* RESNETC_SAFETENSORS_FORMAT_H */
+#endif /* RESNETC_SAFETENSORS_INTERNAL_H */
