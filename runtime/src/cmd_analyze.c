@@ -13,7 +13,7 @@
  * Images: the test set (--data, normalized from the training set as `train` and `eval` do:
  * give the run's --norm, --val-split and --train-limit), or an .npy batch already
  * normalized (--input, float32 N x C x H x W). Prints a table; --output F writes it as CSV,
- * or JSON when F ends in .json. */
+ * or JSON when F ends in .json. The data flags are the shared table's (args_data.h). */
 #include "resnetc/args.h"
 #include "resnetc/cli.h"
 #include "resnetc/loader.h"
@@ -22,6 +22,8 @@
 #include "resnetc/run_data.h"
 #include "resnetc/util.h"
 #include "resnetc/weights.h"
+
+#include "args_data.h"
 
 #include <math.h>
 #include <omp.h>
@@ -172,38 +174,27 @@ static int ends_with(const char *s, const char *suffix)
 
 int rn_cmd_analyze(const rn_model *m, int argc, char **argv)
 {
-    const char *weights = NULL, *data = NULL, *input = NULL, *dataset = "cifar10",
-               *norm = "channel", *output = NULL;
-    long batch = 50, threads = 1, val_split = 0, train_limit = 0, test_limit = 0;
-    rn_arg args[] = {
+    rn_data_flags df;
+    rn_data_flags_defaults(RN_DATA_ANALYZE, &df);
+    const char *weights = NULL, *input = NULL, *output = NULL;
+    rn_arg args[RN_DATA_ARGS(3)] = {
         {"--weights", RN_ARG_STRING, &weights, 0, 0, 1, "safetensors weights (PyTorch names)"},
-        {"--data", RN_ARG_STRING, &data, 0, 0, 0,
-         "data directory: the test set, normalized as `train` does (or --input)"},
         {"--input", RN_ARG_STRING, &input, 0, 0, 0,
          "float32 .npy N x C x H x W, already normalized (instead of --data)"},
-        {"--dataset", RN_ARG_STRING, &dataset, 0, 0, 0, "cifar10 | fashion-mnist"},
-        {"--norm", RN_ARG_STRING, &norm, 0, 0, 0, "the training run's --norm"},
-        {"--val-split", RN_ARG_INT, &val_split, 0, 1e9, 0, "the training run's --val-split"},
-        {"--train-limit", RN_ARG_INT, &train_limit, 0, 1e9, 0,
-         "the training run's --train-limit (normalization statistics)"},
-        {"--test-limit", RN_ARG_INT, &test_limit, 0, 1e9, 0, "only the first N test images"},
         {"--output", RN_ARG_STRING, &output, 0, 0, 0, "write the table: CSV, or JSON (.json)"},
-        {"--batch", RN_ARG_INT, &batch, 1, 65536, 0,
-         "images per forward pass (the reference executor keeps every layer: ~17 MB an image for resnet56)"},
-        {"--threads", RN_ARG_INT, &threads, 1, 1024, 0, "OpenMP threads"},
-        {NULL, RN_ARG_STRING, NULL, 0, 0, 0, NULL},
     };
+    rn_data_args_add(RN_DATA_ANALYZE, &df, args, sizeof args / sizeof args[0]);
     int rc = rn_cli_args("analyze", args, argc, argv);
     if (rc >= 0)
         return rc;
-    if ((data == NULL) == (input == NULL)) {
+    if ((df.dir == NULL) == (input == NULL)) {
         rn_error("analyze: give exactly one of --data DIR (the test set) and --input X.npy");
         return RN_EXIT_USAGE;
     }
     rn_norm_mode mode;
-    if (rn_norm_parse_mode(norm, &mode) != 0)
+    if (rn_norm_parse_mode(df.norm, &mode) != 0)
         return RN_EXIT_USAGE;
-    omp_set_num_threads((int)threads);
+    omp_set_num_threads((int)df.threads);
 
     rc = RN_EXIT_ERROR;
     rn_run_data rd = {0};
@@ -212,7 +203,7 @@ int rn_cmd_analyze(const rn_model *m, int argc, char **argv)
     rn_reference *ref = NULL;
     float *params = rn_alloc(m->param_floats * sizeof(float));
     float *stats = rn_alloc(m->stats_floats * sizeof(float));
-    float *logits = rn_alloc((size_t)batch * (size_t)m->classes * sizeof(float));
+    float *logits = rn_alloc((size_t)df.batch * (size_t)m->classes * sizeof(float));
     response *rs = rn_alloc(sizeof(response) * (size_t)m->n_layers);
     char *text = NULL, source[4200];
     const int k = find_responses(m, rs);
@@ -223,13 +214,13 @@ int rn_cmd_analyze(const rn_model *m, int argc, char **argv)
     }
     if (rn_weights_load(m, weights, params, stats) != 0)
         goto done;
-    ref = rn_reference_create(m, (int)batch);
+    ref = rn_reference_create(m, (int)df.batch);
     if (input != NULL) {
         if (rn_cli_load_input(m, input, &x) != 0)
             goto done;
         const size_t per_image = (size_t)m->in_c * m->in_h * m->in_w;
-        for (long s = 0; s < x.shape[0]; s += batch) {
-            int n = (int)(x.shape[0] - s < batch ? x.shape[0] - s : batch);
+        for (long s = 0; s < x.shape[0]; s += df.batch) {
+            int n = (int)(x.shape[0] - s < df.batch ? x.shape[0] - s : df.batch);
             rn_reference_forward(ref, n, params, stats, (const float *)x.data + s * per_image,
                                  logits, 0, 0.1f, 1e-5f);
             accumulate(m, ref, n, rs, k);
@@ -237,13 +228,10 @@ int rn_cmd_analyze(const rn_model *m, int argc, char **argv)
         }
         snprintf(source, sizeof source, "%s", input);
     } else {
-        const rn_run_data_options dopt = {.dataset = dataset, .dir = data, .norm = mode,
-                                          .val_split = (int)val_split,
-                                          .train_limit = (int)train_limit,
-                                          .test_limit = (int)test_limit};
+        const rn_run_data_options dopt = rn_data_flags_run_data(&df, mode);
         if (rn_run_data_load(m, &dopt, &rd) != 0)
             goto done;
-        rn_loader_config ec = {(int)batch, 0, {0, 0}, 0, 0, 1, 0, 1};
+        rn_loader_config ec = {(int)df.batch, 0, {0, 0}, 0, 0, 1, 0, 1};
         if (rn_loader_create(&l, &rd.test, &rd.norm, &ec) != 0)
             goto done;
         rn_loader_start_epoch(l, 0, 0);
@@ -253,7 +241,7 @@ int rn_cmd_analyze(const rn_model *m, int argc, char **argv)
             accumulate(m, ref, b->n, rs, k);
             images += b->n;
         }
-        snprintf(source, sizeof source, "%s test set (%s)", dataset, data);
+        snprintf(source, sizeof source, "%s test set (%s)", df.dataset, df.dir);
     }
     if (images == 0) {
         rn_error("analyze: no images to analyze");

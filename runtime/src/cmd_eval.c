@@ -6,7 +6,7 @@
  * give the same --norm and --val-split as the training run (defaults match train's), or
  * --run RUN_DIR, which takes the data set, data directory, --norm, --val-split,
  * --train-limit and --test-limit from the run's checkpoint and the weights from RUN_DIR/weights.safetensors.
- * Does not write files or train. */
+ * The data flags are the shared table's (args_data.h). Does not write files or train. */
 #include "resnetc/args.h"
 #include "resnetc/cli.h"
 #include "resnetc/runtime.h"
@@ -16,6 +16,8 @@
 #include "resnetc/train.h"
 #include "resnetc/util.h"
 #include "resnetc/weights.h"
+
+#include "args_data.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,43 +44,36 @@ static int read_run(const char *dir, const char *data_dir, rn_train_settings *rs
 
 int rn_cmd_eval(const rn_model *m, int argc, char **argv)
 {
-    const char *weights = NULL, *data = NULL, *dataset = "cifar10", *norm = "channel",
-               *split = "test", *run = NULL;
-    long batch = 256, threads = 1, val_split = 0, train_limit = 0, test_limit = 0;
-    rn_arg args[] = {
+    rn_data_flags df;
+    rn_data_flags_defaults(RN_DATA_EVAL, &df);
+    const char *weights = NULL, *split = "test", *run = NULL;
+    rn_arg args[RN_DATA_ARGS(3)] = {
         {"--weights", RN_ARG_STRING, &weights, 0, 0, 0,
          "safetensors weights (PyTorch names); required without --run"},
         {"--run", RN_ARG_STRING, &run, 0, 0, 0,
          "a training run directory: its weights and its data/normalization settings"},
-        {"--data", RN_ARG_STRING, &data, 0, 0, 0, "data directory (as for train)"},
-        {"--dataset", RN_ARG_STRING, &dataset, 0, 0, 0, "cifar10 | fashion-mnist"},
         {"--split", RN_ARG_STRING, &split, 0, 0, 0, "test | val (needs --val-split)"},
-        {"--val-split", RN_ARG_INT, &val_split, 0, 1e9, 0,
-         "the training run's --val-split (normalization statistics exclude those images)"},
-        {"--norm", RN_ARG_STRING, &norm, 0, 0, 0, "the training run's --norm"},
-        {"--batch", RN_ARG_INT, &batch, 1, 65536, 0, "images per forward pass"},
-        {"--threads", RN_ARG_INT, &threads, 1, 1024, 0, "OpenMP threads"},
-        {NULL, RN_ARG_STRING, NULL, 0, 0, 0, NULL},
     };
+    rn_data_args_add(RN_DATA_EVAL, &df, args, sizeof args / sizeof args[0]);
     int rc = rn_cli_args("eval", args, argc, argv);
     if (rc >= 0)
         return rc;
     rn_norm_mode mode;
-    if (rn_norm_parse_mode(norm, &mode) != 0)
+    if (rn_norm_parse_mode(df.norm, &mode) != 0)
         return RN_EXIT_USAGE;
     rn_train_settings rs;
     char run_weights[4096];
     if (run != NULL) {
-        if (read_run(run, data, &rs, run_weights, sizeof run_weights) != 0)
+        if (read_run(run, df.dir, &rs, run_weights, sizeof run_weights) != 0)
             return RN_EXIT_ERROR;
-        dataset = rs.o.dataset;
-        data = rs.o.data_dir;
+        df.dataset = rs.o.dataset;
+        df.dir = rs.o.data_dir;
         if (weights == NULL)
             weights = run_weights;
         mode = rs.o.norm;
-        val_split = rs.o.val_split;
-        train_limit = rs.o.train_limit;
-        test_limit = rs.o.test_limit;
+        df.val_split = rs.o.val_split;
+        df.train_limit = rs.o.train_limit;
+        df.test_limit = rs.o.test_limit;
     }
     if (weights == NULL) {
         rn_error("eval: --weights W (or --run RUN_DIR) is required");
@@ -91,7 +86,7 @@ int rn_cmd_eval(const rn_model *m, int argc, char **argv)
         rn_error("eval: --split: expected test or val, got '%s'", split);
         return RN_EXIT_USAGE;
     }
-    if (use_val && val_split <= 0) {
+    if (use_val && df.val_split <= 0) {
         rn_error("eval: --split val needs --val-split N");
         return RN_EXIT_USAGE;
     }
@@ -101,21 +96,19 @@ int rn_cmd_eval(const rn_model *m, int argc, char **argv)
     rn_loader *l = NULL;
     rn_run *r = NULL;
     int64_t *confusion = NULL;
-    const rn_run_data_options dopt = {.dataset = dataset, .dir = data, .norm = mode,
-                                      .val_split = (int)val_split,
-                                      .train_limit = (int)train_limit,
-                                      .test_limit = (int)test_limit, .skip_test = use_val};
+    rn_run_data_options dopt = rn_data_flags_run_data(&df, mode);
+    dopt.skip_test = use_val;
     if (rn_run_data_load(m, &dopt, &rd) != 0)
         goto done;
     const rn_dataset *d = use_val ? &rd.val : &rd.test;
-    rn_loader_config ec = {(int)batch, 0, {0, 0}, 0, 0, 1, 0, 1};
+    rn_loader_config ec = {(int)df.batch, 0, {0, 0}, 0, 0, 1, 0, 1};
     if (rn_loader_create(&l, d, &rd.norm, &ec) != 0)
         goto done;
-    int chunk = d->n < batch ? d->n : (int)batch;
+    int chunk = d->n < df.batch ? d->n : (int)df.batch;
     r = rn_run_create(m, chunk, 0);
     if (r == NULL)
         goto done;
-    r->threads = (int)threads;
+    r->threads = (int)df.threads;
     if (rn_weights_load(m, weights, r->params, r->stats) != 0)
         goto done;
     rn_run_params_changed(r);
@@ -127,10 +120,10 @@ int rn_cmd_eval(const rn_model *m, int argc, char **argv)
     rn_evaluate(m, r, l, &loss_sum, &errors, &count, confusion);
     double secs = rn_seconds() - t0;
 
-    const char *const *names = rn_dataset_class_names(dataset);
+    const char *const *names = rn_dataset_class_names(df.dataset);
     printf("%s on %s %s (%lld images, %s): top-1 error %.2f%% (accuracy %.2f%%), loss %.4f, "
            "%.0f images/s\n",
-           m->name, dataset, use_val ? "validation" : "test", (long long)count, weights,
+           m->name, df.dataset, use_val ? "validation" : "test", (long long)count, weights,
            100.0 * errors / count, 100.0 - 100.0 * errors / count, loss_sum / count,
            count / secs);
     printf("\nper-class accuracy:\n");

@@ -1,5 +1,6 @@
 /* cmd_train.c: `<model> train [flags]`: parses the flags into rn_train_options and runs
- * rn_train (train.h). With --resume RUN_DIR the run's settings come from its checkpoint;
+ * rn_train (train.h); the data flags (--data, --batch, --pad, ...) are the shared table's
+ * (args_data.h). With --resume RUN_DIR the run's settings come from its checkpoint;
  * only --data, --threads, --progress/--no-progress and --stop-after may be given then.
  * Started by mpirun in a build with RESNETC_MPI, the processes train one model together
  * (data-parallel, docs/distributed.md): this joins the job first and leaves it at the end.
@@ -9,6 +10,8 @@
 #include "resnetc/dist.h"
 #include "resnetc/train.h"
 #include "resnetc/util.h"
+
+#include "args_data.h"
 
 #include <string.h>
 
@@ -27,18 +30,15 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
 {
     rn_train_options o;
     rn_train_defaults(&o);
-    const char *dataset = "cifar10", *schedule = "paper", *norm = "channel", *anneal = "cos";
-    const char *data = NULL, *out = NULL, *resume = NULL, *milestones = NULL, *init = NULL;
-    long epochs = 0, iters = 0, batch = 128, threads = 1, seed = 0, warmup = 0, val_split = 0;
-    long pad = -1, flip = -1, stop_after = 0, train_limit = 0, test_limit = 0;
+    rn_data_flags df;
+    rn_data_flags_defaults(RN_DATA_TRAIN, &df);
+    const char *schedule = "paper", *anneal = "cos";
+    const char *out = NULL, *resume = NULL, *milestones = NULL, *init = NULL;
+    long epochs = 0, iters = 0, seed = 0, warmup = 0, stop_after = 0;
     double lr = 0.1, wd = 1e-4, momentum = 0.9, smoothing = 0.0, gamma = 0.1;
-    int nesterov = 0, no_decay_bn = 0, zero_init = 0, drop_last = 0, progress = 0,
-        no_progress = 0, sync_bn = 0;
-    rn_arg args[] = {
-        {"--data", RN_ARG_STRING, &data, 0, 0, 0,
-         "data directory (cifar10: the .bin files or their parent; default "
-         "$RESNETC_CIFAR10_DIR, fashion-mnist: /usr/share/datasets/fashion-mnist)"},
-        {"--dataset", RN_ARG_STRING, &dataset, 0, 0, 0, "cifar10 | fashion-mnist"},
+    int nesterov = 0, no_decay_bn = 0, zero_init = 0, progress = 0, no_progress = 0,
+        sync_bn = 0;
+    rn_arg args[RN_DATA_ARGS(22)] = {
         {"--epochs", RN_ARG_INT, &epochs, 1, 1e9, 0, "epochs to train (or --iters)"},
         {"--iters", RN_ARG_INT, &iters, 1, 1e12, 0,
          "iterations to train (default for --schedule paper: 64000)"},
@@ -51,8 +51,6 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
          "step schedule: fractions of the run, e.g. 0.5,0.75"},
         {"--gamma", RN_ARG_FLOAT, &gamma, 0, 1, 0, "step schedule: factor at each milestone"},
         {"--anneal", RN_ARG_STRING, &anneal, 0, 0, 0, "onecycle: cos | linear"},
-        {"--batch", RN_ARG_INT, &batch, 1, 65536, 0, "images per batch"},
-        {"--threads", RN_ARG_INT, &threads, 1, 1024, 0, "OpenMP threads"},
         {"--seed", RN_ARG_INT, &seed, 0, 9007199254740991.0, 0,
          "seed of initialization, shuffling and augmentation"},
         {"--out", RN_ARG_STRING, &out, 0, 0, 0, "run directory (created)"},
@@ -66,28 +64,15 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
          "label smoothing of the training loss"},
         {"--zero-init-residual", RN_ARG_FLAG, &zero_init, 0, 0, 0,
          "zero the last BN weight of each residual block"},
-        {"--val-split", RN_ARG_INT, &val_split, 0, 1e9, 0,
-         "hold out the last N training images as validation (e.g. 5000)"},
-        {"--norm", RN_ARG_STRING, &norm, 0, 0, 0,
-         "channel (mean/std) | pixel (per-pixel mean, the paper) | none"},
-        {"--pad", RN_ARG_INT, &pad, -1, 64, 0,
-         "random-crop padding (-1: 4 for cifar10, 0 otherwise)"},
-        {"--flip", RN_ARG_INT, &flip, -1, 1, 0,
-         "random horizontal flip 1/0 (-1: on for cifar10)"},
-        {"--drop-last", RN_ARG_FLAG, &drop_last, 0, 0, 0, "drop a last partial batch"},
         {"--init-weights", RN_ARG_STRING, &init, 0, 0, 0, "start from these weights"},
         {"--progress", RN_ARG_FLAG, &progress, 0, 0, 0, "progress bar even if not a terminal"},
         {"--no-progress", RN_ARG_FLAG, &no_progress, 0, 0, 0, "no progress bar"},
         {"--stop-after", RN_ARG_INT, &stop_after, 0, 1e9, 0,
          "stop after N epochs of this session, as if interrupted (tests resume)"},
-        {"--train-limit", RN_ARG_INT, &train_limit, 0, 1e9, 0,
-         "use only the first N training images (smoke tests)"},
-        {"--test-limit", RN_ARG_INT, &test_limit, 0, 1e9, 0,
-         "evaluate only the first N test images each epoch"},
         {"--sync-bn", RN_ARG_FLAG, &sync_bn, 0, 0, 0,
          "under mpirun: BN statistics over the whole batch, not each process's part"},
-        {NULL, RN_ARG_STRING, NULL, 0, 0, 0, NULL},
     };
+    rn_data_args_add(RN_DATA_TRAIN, &df, args, sizeof args / sizeof args[0]);
     int rc = rn_cli_args("train", args, argc, argv);
     if (rc >= 0)
         return rc;
@@ -119,7 +104,7 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
         return RN_EXIT_USAGE;
     }
     if (rn_schedule_parse_kind(schedule, &o.schedule) != 0 ||
-        rn_norm_parse_mode(norm, &o.norm) != 0)
+        rn_norm_parse_mode(df.norm, &o.norm) != 0)
         return RN_EXIT_USAGE;
     if (strcmp(anneal, "cos") == 0)
         o.anneal_linear = 0;
@@ -133,17 +118,17 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
         rn_error("train: --progress and --no-progress exclude each other");
         return RN_EXIT_USAGE;
     }
-    o.dataset = dataset;
-    o.data_dir = data;
+    o.dataset = df.dataset;
+    o.data_dir = df.dir;
     o.epochs = epochs;
     o.iters = iters;
     o.lr = lr;
     o.warmup = warmup;
     o.milestones = milestones;
     o.gamma = gamma;
-    o.batch = (int)batch;
+    o.batch = (int)df.batch;
     /* resuming without --threads: the thread count stored in the checkpoint */
-    o.threads = resume != NULL && !threads_given ? 0 : (int)threads;
+    o.threads = resume != NULL && !threads_given ? 0 : (int)df.threads;
     o.seed = (uint64_t)seed;
     o.out_dir = out;
     o.resume_dir = resume;
@@ -153,15 +138,15 @@ int rn_cmd_train(const rn_model *m, int argc, char **argv)
     o.sgd.no_decay_bn = no_decay_bn;
     o.label_smoothing = (float)smoothing;
     o.zero_init_residual = zero_init;
-    o.val_split = (int)val_split;
-    o.pad = (int)pad;
-    o.flip = (int)flip;
-    o.drop_last = drop_last;
+    o.val_split = (int)df.val_split;
+    o.pad = (int)df.pad;
+    o.flip = (int)df.flip;
+    o.drop_last = df.drop_last;
     o.progress = progress ? 1 : no_progress ? 0 : -1;
     o.init_weights = init;
     o.stop_after_epochs = stop_after;
-    o.train_limit = (int)train_limit;
-    o.test_limit = (int)test_limit;
+    o.train_limit = (int)df.train_limit;
+    o.test_limit = (int)df.test_limit;
     o.sync_bn = sync_bn;
     if (rn_dist_init() != 0)
         return RN_EXIT_ERROR;
