@@ -33,6 +33,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 algos="direct f2 f4 auto"
+mkdir -p "$broot"
 for a in $algos; do
   b=$broot/conv-$a
   cmake -S "$root" -B "$b" -DCMAKE_BUILD_TYPE=Release -DRESNETC_BUILD_TESTS=ON -DRESNETC_MODELS="$model" \
