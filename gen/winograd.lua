@@ -49,12 +49,15 @@ end
 
 M.policies = { "auto", "direct", "f2", "f4" }
 
--- The cost model of `auto`: the larger tile wherever it fits (4x fewer multiplications than
--- direct, against 2.25x for F(2x2)), else F(2x2). Measured per layer with bench/conv_layers
--- (docs/benchmarks.md): on ResNet-20's 16- and 32-channel layers F(4x4) ran 1.5-1.65x faster
--- than direct and F(2x2) 1.1-1.3x; on the 64-channel 8x8 maps both about 1.2x.
+-- The cost model of `auto`: F(4x4) on maps of 16x16 and more, else F(2x2), where each fits.
+-- F(4x4) does 4x fewer multiplications than direct against F(2x2)'s 2.25x, but has 36
+-- transformed weight matrices to stream, and an 8x8 map gives it only 4 tiles per image.
+-- Measured (bench/conv_algos.sh --threads 1 --clock cpu --batch 32, resnet20, avx512, Intel
+-- Xeon VM; GFLOP/s of the direct count, medians of 3 rounds; docs/benchmarks.md): 16 and 32
+-- channels on 32x32 and 16x16: direct 105/92, F(2x2) 110/114, F(4x4) 145/150 forward, alike
+-- in backward-data and backward-weights; 64 channels on 8x8: direct 92, F(2x2) 124, F(4x4) 106.
 function M.model(isa, p)
-  if M.fits(isa, p, 4) then return 4 end
+  if M.fits(isa, p, 4) and p.OH * p.OW >= 256 then return 4 end
   if M.fits(isa, p, 2) then return 2 end
   return nil
 end

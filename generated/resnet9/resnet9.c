@@ -2048,97 +2048,55 @@ static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, f
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f4_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
+/* conv3x3_s1_c64k64_h8w8_f2_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
  * Used by: layer1.0.conv1, layer1.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f4_stats_fwd_input(const float *restrict ip, float *restrict vp)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 64, XS = 256 };
+    enum { IC = 64, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
-        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
-        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f4_stats_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2170,173 +2128,69 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_stats_fwd_gemm_t2(const float *rest
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f4_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
 {
-    enum { OC = 64, YS = 256 };
+    enum { OC = 64, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
         /* the BN's statistics: sums of y - origin and of its square, in double */
         const vf o = vneg(vload(org + k));
         vdsum s = vdzero(), q = vdzero();
         {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
             const vf d = vadd(y, o);
             vdacc(&s, d);
             vdaccsq(&q, d);
             vstore(op + 0 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
             const vf d = vadd(y, o);
             vdacc(&s, d);
             vdaccsq(&q, d);
             vstore(op + 64 + k, y);
         }
         {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 128 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 192 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
             const vf d = vadd(y, o);
             vdacc(&s, d);
             vdaccsq(&q, d);
             vstore(op + 512 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
             const vf d = vadd(y, o);
             vdacc(&s, d);
             vdaccsq(&q, d);
             vstore(op + 576 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 640 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 704 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1088 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1152 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1216 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1600 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1664 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1728 + k, y);
         }
         vdaddn(ps + k, s, 8);
         vdaddn(ps + 64 + k, q, 8);
     }
 }
 
-static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[6][3] = {
-        { 1.0f / 4, 0.0f, 0.0f },
-        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -2366,8 +2220,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
@@ -2379,21 +2233,21 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_stats_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c64k64_h8w8_f2_stats_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 4; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f4_stats_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 16; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f2_stats_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 4; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
-                        conv3x3_s1_c64k64_h8w8_f4_stats_fwd_output(mb + (i * 4 + u) * OC, origin, mine, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        conv3x3_s1_c64k64_h8w8_f2_stats_fwd_output(mb + (i * 16 + u) * OC, origin, mine, y + at);
                     }
             }
         }
@@ -3094,100 +2948,59 @@ static void bn_c128_hw16_relu_stats_fwd(size_t n, const float *restrict x, float
     }
 }
 
-/* conv3x3_s1_c128k128_h4w4_f4_stats_fwd: conv 3x3/1 pad 1, 128->128, forward.
+/* conv3x3_s1_c128k128_h4w4_f2_stats_fwd: conv 3x3/1 pad 1, 128->128, forward.
  * Used by: layer2.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c128k128_h4w4_f4_stats_fwd_input(const float *restrict ip, float *restrict vp)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c128k128_h4w4_f2_stats_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 128, XS = 384 };
+    enum { IC = 128, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c), d0_4 = vload(ip + 512 + c), d0_5 = vload(ip + 640 + c);
-        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c), d1_4 = vload(ip + 1280 + c), d1_5 = vload(ip + 1408 + c);
-        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c), d2_4 = vload(ip + 2048 + c), d2_5 = vload(ip + 2176 + c);
-        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c), d3_4 = vload(ip + 2816 + c), d3_5 = vload(ip + 2944 + c);
-        const vf d4_0 = vload(ip + 3072 + c), d4_1 = vload(ip + 3200 + c), d4_2 = vload(ip + 3328 + c), d4_3 = vload(ip + 3456 + c), d4_4 = vload(ip + 3584 + c), d4_5 = vload(ip + 3712 + c);
-        const vf d5_0 = vload(ip + 3840 + c), d5_1 = vload(ip + 3968 + c), d5_2 = vload(ip + 4096 + c), d5_3 = vload(ip + 4224 + c), d5_4 = vload(ip + 4352 + c), d5_5 = vload(ip + 4480 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 384 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 768 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 1152 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1536 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1920 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 2304 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 2688 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 3072 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 3456 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 3840 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 4224 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 4992 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 5376 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 5760 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 6144 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 6528 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 6912 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 7296 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 7680 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 8064 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 8448 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 8832 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 9600 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 9984 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 10368 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 10752 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 11136 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 11520 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 11904 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 12288 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 12672 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 13056 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 13440 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c);
+        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c);
+        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c);
+        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c128k128_h4w4_f4_stats_fwd_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c128k128_h4w4_f2_stats_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {
         const vf w0 = vload(up + c * 32 + 0);
         const vf w1 = vload(up + c * 32 + 8);
@@ -3198,181 +3011,86 @@ static inline void conv3x3_s1_c128k128_h4w4_f4_stats_fwd_gemm_t1(const float *re
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(vp + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     vstore(mp + 0, a0_0);
     vstore(mp + 8, a0_1);
     vstore(mp + 16, a0_2);
     vstore(mp + 24, a0_3);
+    vstore(mp + 128, a1_0);
+    vstore(mp + 136, a1_1);
+    vstore(mp + 144, a1_2);
+    vstore(mp + 152, a1_3);
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c128k128_h4w4_f4_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c128k128_h4w4_f2_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
 {
-    enum { OC = 128, YS = 384 };
+    enum { OC = 128, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 384 + k), m0_2 = vload(mp + 768 + k), m0_3 = vload(mp + 1152 + k), m0_4 = vload(mp + 1536 + k), m0_5 = vload(mp + 1920 + k);
-        const vf m1_0 = vload(mp + 2304 + k), m1_1 = vload(mp + 2688 + k), m1_2 = vload(mp + 3072 + k), m1_3 = vload(mp + 3456 + k), m1_4 = vload(mp + 3840 + k), m1_5 = vload(mp + 4224 + k);
-        const vf m2_0 = vload(mp + 4608 + k), m2_1 = vload(mp + 4992 + k), m2_2 = vload(mp + 5376 + k), m2_3 = vload(mp + 5760 + k), m2_4 = vload(mp + 6144 + k), m2_5 = vload(mp + 6528 + k);
-        const vf m3_0 = vload(mp + 6912 + k), m3_1 = vload(mp + 7296 + k), m3_2 = vload(mp + 7680 + k), m3_3 = vload(mp + 8064 + k), m3_4 = vload(mp + 8448 + k), m3_5 = vload(mp + 8832 + k);
-        const vf m4_0 = vload(mp + 9216 + k), m4_1 = vload(mp + 9600 + k), m4_2 = vload(mp + 9984 + k), m4_3 = vload(mp + 10368 + k), m4_4 = vload(mp + 10752 + k), m4_5 = vload(mp + 11136 + k);
-        const vf m5_0 = vload(mp + 11520 + k), m5_1 = vload(mp + 11904 + k), m5_2 = vload(mp + 12288 + k), m5_3 = vload(mp + 12672 + k), m5_4 = vload(mp + 13056 + k), m5_5 = vload(mp + 13440 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
         /* the BN's statistics: sums of y - origin and of its square, in double */
         const vf o = vneg(vload(org + k));
         vdsum s = vdzero(), q = vdzero();
         {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
             const vf d = vadd(y, o);
             vdacc(&s, d);
             vdaccsq(&q, d);
             vstore(op + 0 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
             const vf d = vadd(y, o);
             vdacc(&s, d);
             vdaccsq(&q, d);
             vstore(op + 128 + k, y);
         }
         {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 256 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 384 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
             const vf d = vadd(y, o);
             vdacc(&s, d);
             vdaccsq(&q, d);
             vstore(op + 512 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
             const vf d = vadd(y, o);
             vdacc(&s, d);
             vdaccsq(&q, d);
             vstore(op + 640 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 768 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 896 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1152 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1280 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1408 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1664 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1792 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
-            vstore(op + 1920 + k, y);
         }
         vdaddn(ps + k, s, 8);
         vdaddn(ps + 128 + k, q, 8);
     }
 }
 
-static void conv3x3_s1_c128k128_h4w4_f4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
+static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 6, NT = 3, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[6][3] = {
-        { 1.0f / 4, 0.0f, 0.0f },
-        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+           PAD = HP * WP * IC, A = 4, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -3402,29 +3120,29 @@ static void conv3x3_s1_c128k128_h4w4_f4_stats_fwd(size_t n, const float *restric
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
-        /* groups of 3 image(s) per thread when there are enough, else the chunks of each image */
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        /* groups of 2 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 3 : 0; b0 < n; b0 += by_image ? (size_t)nt * 3 : 3) {
-            const int g = n - b0 < 3 ? (int)(n - b0) : 3;
+        for (size_t b0 = by_image ? (size_t)tid * 2 : 0; b0 < n; b0 += by_image ? (size_t)nt * 2 : 2) {
+            const int g = n - b0 < 2 ? (int)(n - b0) : 2;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-                    for (int u = 0; u < 1; u++)
-                        conv3x3_s1_c128k128_h4w4_f4_stats_fwd_input(xp + ((1 * ch + u / 1) * 4 * WP + u % 1 * 4) * IC, vb + (i * 1 + u) * IC);
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c128k128_h4w4_f2_stats_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 1; t += 1)
-                            conv3x3_s1_c128k128_h4w4_f4_stats_fwd_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c128k128_h4w4_f2_stats_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 1; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 4 * OW + u % 1 * 4) * OC;
-                        conv3x3_s1_c128k128_h4w4_f4_stats_fwd_output(mb + (i * 1 + u) * OC, origin, mine, y + at);
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 2 * OW + u % 2 * 2) * OC;
+                        conv3x3_s1_c128k128_h4w4_f2_stats_fwd_output(mb + (i * 4 + u) * OC, origin, mine, y + at);
                     }
             }
         }
@@ -6062,97 +5780,55 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+/* conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
  * Used by: layer1.0.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 64, XS = 256 };
+    enum { IC = 64, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
-        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
-        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -6184,154 +5860,62 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_gemm_t2(con
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
 {
-    enum { OC = 64, YS = 256 };
+    enum { OC = 64, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
         const vf scale = vload(sc + k), shift = vload(sh + k);
         {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
             y = vfma(y, scale, shift);
             y = vmax(y, vzero());
             vstore(op + 0 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
             y = vfma(y, scale, shift);
             y = vmax(y, vzero());
             vstore(op + 64 + k, y);
         }
         {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 128 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 192 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
             y = vfma(y, scale, shift);
             y = vmax(y, vzero());
             vstore(op + 512 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
             y = vfma(y, scale, shift);
             y = vmax(y, vzero());
             vstore(op + 576 + k, y);
         }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 640 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 704 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1088 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1152 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1216 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1600 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1664 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1728 + k, y);
-        }
     }
 }
 
-static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[6][3] = {
-        { 1.0f / 4, 0.0f, 0.0f },
-        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
     /* eval-mode BN as y = conv * scale + shift per output channel */
@@ -6367,8 +5951,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
         if (tid == 0)
             *tag = epoch + 1;
         }
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
@@ -6380,118 +5964,76 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 4; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 16; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 4; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
-                        conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval_output(mb + (i * 4 + u) * OC, scale, shift, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, y + at);
                     }
             }
         }
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+/* conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
  * Used by: layer1.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 64, XS = 256 };
+    enum { IC = 64, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
-        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
-        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -6523,170 +6065,66 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_gemm_t2
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { OC = 64, YS = 256 };
+    enum { OC = 64, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
         const vf scale = vload(sc + k), shift = vload(sh + k);
         {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
             y = vfma(y, scale, shift);
             y = vadd(y, vload(rp + 0 + k));
             y = vmax(y, vzero());
             vstore(op + 0 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
             y = vfma(y, scale, shift);
             y = vadd(y, vload(rp + 64 + k));
             y = vmax(y, vzero());
             vstore(op + 64 + k, y);
         }
         {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 128 + k));
-            y = vmax(y, vzero());
-            vstore(op + 128 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 192 + k));
-            y = vmax(y, vzero());
-            vstore(op + 192 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
             y = vfma(y, scale, shift);
             y = vadd(y, vload(rp + 512 + k));
             y = vmax(y, vzero());
             vstore(op + 512 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
             y = vfma(y, scale, shift);
             y = vadd(y, vload(rp + 576 + k));
             y = vmax(y, vzero());
             vstore(op + 576 + k, y);
         }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 640 + k));
-            y = vmax(y, vzero());
-            vstore(op + 640 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 704 + k));
-            y = vmax(y, vzero());
-            vstore(op + 704 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1024 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1088 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1088 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1152 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1152 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1216 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1216 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1536 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1600 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1600 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1664 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1664 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1728 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1728 + k, y);
-        }
     }
 }
 
-static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[6][3] = {
-        { 1.0f / 4, 0.0f, 0.0f },
-        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
     /* eval-mode BN as y = conv * scale + shift per output channel */
@@ -6722,8 +6160,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
         if (tid == 0)
             *tag = epoch + 1;
         }
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
@@ -6735,21 +6173,21 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 4; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 16; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 4; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
-                        conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval_output(mb + (i * 4 + u) * OC, scale, shift, res + at, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, res + at, y + at);
                     }
             }
         }
@@ -7066,100 +6504,59 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
     }
 }
 
-/* conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 128->128, forward in eval mode.
+/* conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 128->128, forward in eval mode.
  * Used by: layer2.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 128, XS = 384 };
+    enum { IC = 128, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c), d0_4 = vload(ip + 512 + c), d0_5 = vload(ip + 640 + c);
-        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c), d1_4 = vload(ip + 1280 + c), d1_5 = vload(ip + 1408 + c);
-        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c), d2_4 = vload(ip + 2048 + c), d2_5 = vload(ip + 2176 + c);
-        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c), d3_4 = vload(ip + 2816 + c), d3_5 = vload(ip + 2944 + c);
-        const vf d4_0 = vload(ip + 3072 + c), d4_1 = vload(ip + 3200 + c), d4_2 = vload(ip + 3328 + c), d4_3 = vload(ip + 3456 + c), d4_4 = vload(ip + 3584 + c), d4_5 = vload(ip + 3712 + c);
-        const vf d5_0 = vload(ip + 3840 + c), d5_1 = vload(ip + 3968 + c), d5_2 = vload(ip + 4096 + c), d5_3 = vload(ip + 4224 + c), d5_4 = vload(ip + 4352 + c), d5_5 = vload(ip + 4480 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 384 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 768 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 1152 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1536 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1920 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 2304 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 2688 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 3072 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 3456 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 3840 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 4224 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 4992 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 5376 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 5760 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 6144 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 6528 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 6912 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 7296 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 7680 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 8064 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 8448 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 8832 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 9600 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 9984 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 10368 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 10752 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 11136 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 11520 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 11904 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 12288 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 12672 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 13056 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 13440 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c);
+        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c);
+        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c);
+        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {
         const vf w0 = vload(up + c * 32 + 0);
         const vf w1 = vload(up + c * 32 + 8);
@@ -7170,178 +6567,83 @@ static inline void conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval_gemm_
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(vp + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     vstore(mp + 0, a0_0);
     vstore(mp + 8, a0_1);
     vstore(mp + 16, a0_2);
     vstore(mp + 24, a0_3);
+    vstore(mp + 128, a1_0);
+    vstore(mp + 136, a1_1);
+    vstore(mp + 144, a1_2);
+    vstore(mp + 152, a1_3);
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { OC = 128, YS = 384 };
+    enum { OC = 128, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 384 + k), m0_2 = vload(mp + 768 + k), m0_3 = vload(mp + 1152 + k), m0_4 = vload(mp + 1536 + k), m0_5 = vload(mp + 1920 + k);
-        const vf m1_0 = vload(mp + 2304 + k), m1_1 = vload(mp + 2688 + k), m1_2 = vload(mp + 3072 + k), m1_3 = vload(mp + 3456 + k), m1_4 = vload(mp + 3840 + k), m1_5 = vload(mp + 4224 + k);
-        const vf m2_0 = vload(mp + 4608 + k), m2_1 = vload(mp + 4992 + k), m2_2 = vload(mp + 5376 + k), m2_3 = vload(mp + 5760 + k), m2_4 = vload(mp + 6144 + k), m2_5 = vload(mp + 6528 + k);
-        const vf m3_0 = vload(mp + 6912 + k), m3_1 = vload(mp + 7296 + k), m3_2 = vload(mp + 7680 + k), m3_3 = vload(mp + 8064 + k), m3_4 = vload(mp + 8448 + k), m3_5 = vload(mp + 8832 + k);
-        const vf m4_0 = vload(mp + 9216 + k), m4_1 = vload(mp + 9600 + k), m4_2 = vload(mp + 9984 + k), m4_3 = vload(mp + 10368 + k), m4_4 = vload(mp + 10752 + k), m4_5 = vload(mp + 11136 + k);
-        const vf m5_0 = vload(mp + 11520 + k), m5_1 = vload(mp + 11904 + k), m5_2 = vload(mp + 12288 + k), m5_3 = vload(mp + 12672 + k), m5_4 = vload(mp + 13056 + k), m5_5 = vload(mp + 13440 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
         const vf scale = vload(sc + k), shift = vload(sh + k);
         {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
             y = vfma(y, scale, shift);
             y = vadd(y, vload(rp + 0 + k));
             y = vmax(y, vzero());
             vstore(op + 0 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
             y = vfma(y, scale, shift);
             y = vadd(y, vload(rp + 128 + k));
             y = vmax(y, vzero());
             vstore(op + 128 + k, y);
         }
         {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 256 + k));
-            y = vmax(y, vzero());
-            vstore(op + 256 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 384 + k));
-            y = vmax(y, vzero());
-            vstore(op + 384 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
             y = vfma(y, scale, shift);
             y = vadd(y, vload(rp + 512 + k));
             y = vmax(y, vzero());
             vstore(op + 512 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
             y = vfma(y, scale, shift);
             y = vadd(y, vload(rp + 640 + k));
             y = vmax(y, vzero());
             vstore(op + 640 + k, y);
         }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 768 + k));
-            y = vmax(y, vzero());
-            vstore(op + 768 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 896 + k));
-            y = vmax(y, vzero());
-            vstore(op + 896 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1024 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1152 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1152 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1280 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1280 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1408 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1408 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1536 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1664 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1664 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1792 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1792 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1920 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1920 + k, y);
-        }
     }
 }
 
-static void conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
+static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 6, NT = 3, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[6][3] = {
-        { 1.0f / 4, 0.0f, 0.0f },
-        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+           PAD = HP * WP * IC, A = 4, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
     /* eval-mode BN as y = conv * scale + shift per output channel */
@@ -7377,29 +6679,29 @@ static void conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         if (tid == 0)
             *tag = epoch + 1;
         }
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
-        /* groups of 3 image(s) per thread when there are enough, else the chunks of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        /* groups of 2 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 3 : 0; b0 < n; b0 += by_image ? (size_t)nt * 3 : 3) {
-            const int g = n - b0 < 3 ? (int)(n - b0) : 3;
+        for (size_t b0 = by_image ? (size_t)tid * 2 : 0; b0 < n; b0 += by_image ? (size_t)nt * 2 : 2) {
+            const int g = n - b0 < 2 ? (int)(n - b0) : 2;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-                    for (int u = 0; u < 1; u++)
-                        conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval_input(xp + ((1 * ch + u / 1) * 4 * WP + u % 1 * 4) * IC, vb + (i * 1 + u) * IC);
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 1; t += 1)
-                            conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 1; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 4 * OW + u % 1 * 4) * OC;
-                        conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval_output(mb + (i * 1 + u) * OC, scale, shift, res + at, y + at);
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 2 * OW + u % 2 * 2) * OC;
+                        conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval_output(mb + (i * 4 + u) * OC, scale, shift, res + at, y + at);
                     }
             }
         }
@@ -9316,171 +8618,91 @@ static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const f
     }
 }
 
-/* conv3x3_s1_c128k128_h4w4_f4_bwd_weights: conv 3x3/1 pad 1, 128->128, backward to the weights.
+/* conv3x3_s1_c128k128_h4w4_f2_bwd_weights: conv 3x3/1 pad 1, 128->128, backward to the weights.
  * Used by: layer2.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_weights_input(const float *restrict ip, float *restrict vp)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 128, XS = 384 };
+    enum { IC = 128, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c), d0_4 = vload(ip + 512 + c), d0_5 = vload(ip + 640 + c);
-        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c), d1_4 = vload(ip + 1280 + c), d1_5 = vload(ip + 1408 + c);
-        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c), d2_4 = vload(ip + 2048 + c), d2_5 = vload(ip + 2176 + c);
-        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c), d3_4 = vload(ip + 2816 + c), d3_5 = vload(ip + 2944 + c);
-        const vf d4_0 = vload(ip + 3072 + c), d4_1 = vload(ip + 3200 + c), d4_2 = vload(ip + 3328 + c), d4_3 = vload(ip + 3456 + c), d4_4 = vload(ip + 3584 + c), d4_5 = vload(ip + 3712 + c);
-        const vf d5_0 = vload(ip + 3840 + c), d5_1 = vload(ip + 3968 + c), d5_2 = vload(ip + 4096 + c), d5_3 = vload(ip + 4224 + c), d5_4 = vload(ip + 4352 + c), d5_5 = vload(ip + 4480 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 384 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 768 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 1152 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1536 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1920 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 2304 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 2688 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 3072 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 3456 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 3840 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 4224 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 4992 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 5376 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 5760 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 6144 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 6528 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 6912 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 7296 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 7680 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 8064 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 8448 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 8832 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 9600 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 9984 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 10368 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 10752 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 11136 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 11520 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 11904 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 12288 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 12672 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 13056 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 13440 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c);
+        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c);
+        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c);
+        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
 }
 
-/* The transform of one tile of dy (4x4 pixels at dp), every output channel, for the weight
- * gradient: Yh = A dY A^T (6x6) into yp + (i*6 + j) * YS (YS = NT * OC floats apart). */
-static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_weights_dy(const float *restrict dp, float *restrict yp)
+/* The transform of one tile of dy (2x2 pixels at dp), every output channel, for the weight
+ * gradient: Yh = A dY A^T (4x4) into yp + (i*4 + j) * YS (YS = NT * OC floats apart). */
+static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { OC = 128, YS = 384 };
+    enum { OC = 128, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
-        const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 128 + k), g0_2 = vload(dp + 256 + k), g0_3 = vload(dp + 384 + k);
-        const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 640 + k), g1_2 = vload(dp + 768 + k), g1_3 = vload(dp + 896 + k);
-        const vf g2_0 = vload(dp + 1024 + k), g2_1 = vload(dp + 1152 + k), g2_2 = vload(dp + 1280 + k), g2_3 = vload(dp + 1408 + k);
-        const vf g3_0 = vload(dp + 1536 + k), g3_1 = vload(dp + 1664 + k), g3_2 = vload(dp + 1792 + k), g3_3 = vload(dp + 1920 + k);
+        const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 128 + k);
+        const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 640 + k);
         const vf s0_0 = g0_0;
         const vf s0_1 = g0_1;
-        const vf s0_2 = g0_2;
-        const vf s0_3 = g0_3;
-        const vf s1_0 = vadd(vadd(vadd(g3_0, g2_0), g1_0), g0_0);
-        const vf s1_1 = vadd(vadd(vadd(g3_1, g2_1), g1_1), g0_1);
-        const vf s1_2 = vadd(vadd(vadd(g3_2, g2_2), g1_2), g0_2);
-        const vf s1_3 = vadd(vadd(vadd(g3_3, g2_3), g1_3), g0_3);
-        const vf s2_0 = vsub(vsub(vadd(g2_0, g0_0), g1_0), g3_0);
-        const vf s2_1 = vsub(vsub(vadd(g2_1, g0_1), g1_1), g3_1);
-        const vf s2_2 = vsub(vsub(vadd(g2_2, g0_2), g1_2), g3_2);
-        const vf s2_3 = vsub(vsub(vadd(g2_3, g0_3), g1_3), g3_3);
-        const vf s3_0 = vfma(vset1(8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(2.0f), g1_0, g0_0)));
-        const vf s3_1 = vfma(vset1(8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(2.0f), g1_1, g0_1)));
-        const vf s3_2 = vfma(vset1(8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(2.0f), g1_2, g0_2)));
-        const vf s3_3 = vfma(vset1(8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(2.0f), g1_3, g0_3)));
-        const vf s4_0 = vfma(vset1(-8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(-2.0f), g1_0, g0_0)));
-        const vf s4_1 = vfma(vset1(-8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(-2.0f), g1_1, g0_1)));
-        const vf s4_2 = vfma(vset1(-8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(-2.0f), g1_2, g0_2)));
-        const vf s4_3 = vfma(vset1(-8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(-2.0f), g1_3, g0_3)));
-        const vf s5_0 = g3_0;
-        const vf s5_1 = g3_1;
-        const vf s5_2 = g3_2;
-        const vf s5_3 = g3_3;
+        const vf s1_0 = vadd(g1_0, g0_0);
+        const vf s1_1 = vadd(g1_1, g0_1);
+        const vf s2_0 = vsub(g0_0, g1_0);
+        const vf s2_1 = vsub(g0_1, g1_1);
+        const vf s3_0 = vneg(g1_0);
+        const vf s3_1 = vneg(g1_1);
         vstore(yp + 0 + k, s0_0);
-        vstore(yp + 384 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
-        vstore(yp + 768 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
-        vstore(yp + 1152 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
-        vstore(yp + 1536 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
-        vstore(yp + 1920 + k, s0_3);
-        vstore(yp + 2304 + k, s1_0);
-        vstore(yp + 2688 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
-        vstore(yp + 3072 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
-        vstore(yp + 3456 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
-        vstore(yp + 3840 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
-        vstore(yp + 4224 + k, s1_3);
-        vstore(yp + 4608 + k, s2_0);
-        vstore(yp + 4992 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
-        vstore(yp + 5376 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
-        vstore(yp + 5760 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
-        vstore(yp + 6144 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
-        vstore(yp + 6528 + k, s2_3);
-        vstore(yp + 6912 + k, s3_0);
-        vstore(yp + 7296 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
-        vstore(yp + 7680 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
-        vstore(yp + 8064 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
-        vstore(yp + 8448 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
-        vstore(yp + 8832 + k, s3_3);
-        vstore(yp + 9216 + k, s4_0);
-        vstore(yp + 9600 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
-        vstore(yp + 9984 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
-        vstore(yp + 10368 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
-        vstore(yp + 10752 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
-        vstore(yp + 11136 + k, s4_3);
-        vstore(yp + 11520 + k, s5_0);
-        vstore(yp + 11904 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
-        vstore(yp + 12288 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
-        vstore(yp + 12672 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
-        vstore(yp + 13056 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
-        vstore(yp + 13440 + k, s5_3);
+        vstore(yp + 1024 + k, vadd(s0_1, s0_0));
+        vstore(yp + 2048 + k, vsub(s0_0, s0_1));
+        vstore(yp + 3072 + k, vneg(s0_1));
+        vstore(yp + 4096 + k, s1_0);
+        vstore(yp + 5120 + k, vadd(s1_1, s1_0));
+        vstore(yp + 6144 + k, vsub(s1_0, s1_1));
+        vstore(yp + 7168 + k, vneg(s1_1));
+        vstore(yp + 8192 + k, s2_0);
+        vstore(yp + 9216 + k, vadd(s2_1, s2_0));
+        vstore(yp + 10240 + k, vsub(s2_0, s2_1));
+        vstore(yp + 11264 + k, vneg(s2_1));
+        vstore(yp + 12288 + k, s3_0);
+        vstore(yp + 13312 + k, vadd(s3_1, s3_0));
+        vstore(yp + 14336 + k, vsub(s3_0, s3_1));
+        vstore(yp + 15360 + k, vneg(s3_1));
     }
 }
 
 /* dU[xi] rows c to c + 1 by one block of 32 output channels, summed over `tiles` tiles:
  * up[r][k] += sum_t vp[t][c + r] * yp[t][k] */
-static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_weights_gemm(const float *restrict vp, const float *restrict yp, float *restrict up, int tiles)
+static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_gemm(const float *restrict vp, const float *restrict yp, float *restrict up, int tiles)
 {
     enum { IC = 128, OC = 128 };
     vf a0_0 = vload(up + 0), a0_1 = vload(up + 8), a0_2 = vload(up + 16), a0_3 = vload(up + 24);
@@ -9511,19 +8733,17 @@ static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_weights_gemm(const float *res
     vstore(up + 152, a1_3);
 }
 
-static void conv3x3_s1_c128k128_h4w4_f4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 6, NT = 3, XS = NT * IC, YS = NT * OC, KB = 32,
-           DU = 36 * IC * OC, SLICE = DU + PAD + 36 * (XS + YS) };
-    /* F(4x4, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
-    static const float G[6][3] = {
-        { 1.0f / 4, 0.0f, 0.0f },
-        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+           PAD = HP * WP * IC, A = 4, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32,
+           DU = 16 * IC * OC, SLICE = DU + PAD + 16 * (XS + YS) };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -9532,25 +8752,25 @@ static void conv3x3_s1_c128k128_h4w4_f4_bwd_weights(size_t n, const float *restr
         /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), the padded image,
          * V[xi][NT][IC] and Yh[xi][NT][OC] */
         float *restrict du = scratch + (size_t)tid * SLICE;
-        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 36 * XS;
+        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 3 : 0; b0 < n; b0 += by_image ? (size_t)nt * 3 : 3) {
-            const int g = n - b0 < 3 ? (int)(n - b0) : 3;
+        for (size_t b0 = by_image ? (size_t)tid * 2 : 0; b0 < n; b0 += by_image ? (size_t)nt * 2 : 2) {
+            const int g = n - b0 < 2 ? (int)(n - b0) : 2;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-                    for (int u = 0; u < 1; u++) {
-                        const int row = (1 * ch + u / 1) * 4, col = u % 1 * 4;
-                        conv3x3_s1_c128k128_h4w4_f4_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 1 + u) * IC);
-                        conv3x3_s1_c128k128_h4w4_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 1 + u) * OC);
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
+                        conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 4 + u) * IC);
+                        conv3x3_s1_c128k128_h4w4_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 4 + u) * OC);
                     }
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 16; xi++)
                     for (int c = 0; c < IC; c += 2)
                         for (int kb = 0; kb < OC; kb += KB)
-                            conv3x3_s1_c128k128_h4w4_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 1);
+                            conv3x3_s1_c128k128_h4w4_f2_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 4);
             }
         }
         RN_BARRIER();
@@ -9582,100 +8802,59 @@ static void conv3x3_s1_c128k128_h4w4_f4_bwd_weights(size_t n, const float *restr
     }
 }
 
-/* conv3x3_s1_c128k128_h4w4_f4_bwd_data: conv 3x3/1 pad 1, 128->128, backward to the input.
+/* conv3x3_s1_c128k128_h4w4_f2_bwd_data: conv 3x3/1 pad 1, 128->128, backward to the input.
  * Used by: layer2.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 128, XS = 384 };
+    enum { IC = 128, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c), d0_4 = vload(ip + 512 + c), d0_5 = vload(ip + 640 + c);
-        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c), d1_4 = vload(ip + 1280 + c), d1_5 = vload(ip + 1408 + c);
-        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c), d2_4 = vload(ip + 2048 + c), d2_5 = vload(ip + 2176 + c);
-        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c), d3_4 = vload(ip + 2816 + c), d3_5 = vload(ip + 2944 + c);
-        const vf d4_0 = vload(ip + 3072 + c), d4_1 = vload(ip + 3200 + c), d4_2 = vload(ip + 3328 + c), d4_3 = vload(ip + 3456 + c), d4_4 = vload(ip + 3584 + c), d4_5 = vload(ip + 3712 + c);
-        const vf d5_0 = vload(ip + 3840 + c), d5_1 = vload(ip + 3968 + c), d5_2 = vload(ip + 4096 + c), d5_3 = vload(ip + 4224 + c), d5_4 = vload(ip + 4352 + c), d5_5 = vload(ip + 4480 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 384 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 768 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 1152 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1536 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1920 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 2304 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 2688 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 3072 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 3456 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 3840 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 4224 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 4992 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 5376 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 5760 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 6144 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 6528 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 6912 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 7296 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 7680 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 8064 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 8448 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 8832 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 9600 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 9984 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 10368 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 10752 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 11136 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 11520 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 11904 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 12288 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 12672 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 13056 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 13440 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c);
+        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c);
+        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c);
+        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_data_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {
         const vf w0 = vload(up + c * 32 + 0);
         const vf w1 = vload(up + c * 32 + 8);
@@ -9686,128 +8865,69 @@ static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_data_gemm_t1(const float *res
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(vp + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     vstore(mp + 0, a0_0);
     vstore(mp + 8, a0_1);
     vstore(mp + 16, a0_2);
     vstore(mp + 24, a0_3);
+    vstore(mp + 128, a1_0);
+    vstore(mp + 136, a1_1);
+    vstore(mp + 144, a1_2);
+    vstore(mp + 152, a1_3);
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c128k128_h4w4_f4_bwd_data_output(const float *restrict mp, float *restrict op)
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(const float *restrict mp, float *restrict op)
 {
-    enum { OC = 128, YS = 384 };
+    enum { OC = 128, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 384 + k), m0_2 = vload(mp + 768 + k), m0_3 = vload(mp + 1152 + k), m0_4 = vload(mp + 1536 + k), m0_5 = vload(mp + 1920 + k);
-        const vf m1_0 = vload(mp + 2304 + k), m1_1 = vload(mp + 2688 + k), m1_2 = vload(mp + 3072 + k), m1_3 = vload(mp + 3456 + k), m1_4 = vload(mp + 3840 + k), m1_5 = vload(mp + 4224 + k);
-        const vf m2_0 = vload(mp + 4608 + k), m2_1 = vload(mp + 4992 + k), m2_2 = vload(mp + 5376 + k), m2_3 = vload(mp + 5760 + k), m2_4 = vload(mp + 6144 + k), m2_5 = vload(mp + 6528 + k);
-        const vf m3_0 = vload(mp + 6912 + k), m3_1 = vload(mp + 7296 + k), m3_2 = vload(mp + 7680 + k), m3_3 = vload(mp + 8064 + k), m3_4 = vload(mp + 8448 + k), m3_5 = vload(mp + 8832 + k);
-        const vf m4_0 = vload(mp + 9216 + k), m4_1 = vload(mp + 9600 + k), m4_2 = vload(mp + 9984 + k), m4_3 = vload(mp + 10368 + k), m4_4 = vload(mp + 10752 + k), m4_5 = vload(mp + 11136 + k);
-        const vf m5_0 = vload(mp + 11520 + k), m5_1 = vload(mp + 11904 + k), m5_2 = vload(mp + 12288 + k), m5_3 = vload(mp + 12672 + k), m5_4 = vload(mp + 13056 + k), m5_5 = vload(mp + 13440 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
         {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
             vstore(op + 0 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
             vstore(op + 128 + k, y);
         }
         {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            vstore(op + 256 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            vstore(op + 384 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
             vstore(op + 512 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
             vstore(op + 640 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            vstore(op + 768 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            vstore(op + 896 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            vstore(op + 1152 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            vstore(op + 1280 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            vstore(op + 1408 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            vstore(op + 1664 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            vstore(op + 1792 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            vstore(op + 1920 + k, y);
         }
     }
 }
 
-static void conv3x3_s1_c128k128_h4w4_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 6, NT = 3, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[6][3] = {
-        { 1.0f / 4, 0.0f, 0.0f },
-        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+           PAD = HP * WP * IC, A = 4, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -9830,29 +8950,29 @@ static void conv3x3_s1_c128k128_h4w4_f4_bwd_data(size_t n, const float *restrict
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
-        /* groups of 3 image(s) per thread when there are enough, else the chunks of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        /* groups of 2 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 3 : 0; b0 < n; b0 += by_image ? (size_t)nt * 3 : 3) {
-            const int g = n - b0 < 3 ? (int)(n - b0) : 3;
+        for (size_t b0 = by_image ? (size_t)tid * 2 : 0; b0 < n; b0 += by_image ? (size_t)nt * 2 : 2) {
+            const int g = n - b0 < 2 ? (int)(n - b0) : 2;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-                    for (int u = 0; u < 1; u++)
-                        conv3x3_s1_c128k128_h4w4_f4_bwd_data_input(xp + ((1 * ch + u / 1) * 4 * WP + u % 1 * 4) * IC, vb + (i * 1 + u) * IC);
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 1; t += 1)
-                            conv3x3_s1_c128k128_h4w4_f4_bwd_data_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c128k128_h4w4_f2_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 1; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 4 * OW + u % 1 * 4) * OC;
-                        conv3x3_s1_c128k128_h4w4_f4_bwd_data_output(mb + (i * 1 + u) * OC, y + at);
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 2 * OW + u % 2 * 2) * OC;
+                        conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(mb + (i * 4 + u) * OC, y + at);
                     }
             }
         }
@@ -10725,171 +9845,91 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f4_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
+/* conv3x3_s1_c64k64_h8w8_f2_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
  * Used by: layer1.0.conv2, layer1.0.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input(const float *restrict ip, float *restrict vp)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 64, XS = 256 };
+    enum { IC = 64, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
-        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
-        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
 }
 
-/* The transform of one tile of dy (4x4 pixels at dp), every output channel, for the weight
- * gradient: Yh = A dY A^T (6x6) into yp + (i*6 + j) * YS (YS = NT * OC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(const float *restrict dp, float *restrict yp)
+/* The transform of one tile of dy (2x2 pixels at dp), every output channel, for the weight
+ * gradient: Yh = A dY A^T (4x4) into yp + (i*4 + j) * YS (YS = NT * OC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { OC = 64, YS = 256 };
+    enum { OC = 64, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
-        const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 64 + k), g0_2 = vload(dp + 128 + k), g0_3 = vload(dp + 192 + k);
-        const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 576 + k), g1_2 = vload(dp + 640 + k), g1_3 = vload(dp + 704 + k);
-        const vf g2_0 = vload(dp + 1024 + k), g2_1 = vload(dp + 1088 + k), g2_2 = vload(dp + 1152 + k), g2_3 = vload(dp + 1216 + k);
-        const vf g3_0 = vload(dp + 1536 + k), g3_1 = vload(dp + 1600 + k), g3_2 = vload(dp + 1664 + k), g3_3 = vload(dp + 1728 + k);
+        const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 64 + k);
+        const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 576 + k);
         const vf s0_0 = g0_0;
         const vf s0_1 = g0_1;
-        const vf s0_2 = g0_2;
-        const vf s0_3 = g0_3;
-        const vf s1_0 = vadd(vadd(vadd(g3_0, g2_0), g1_0), g0_0);
-        const vf s1_1 = vadd(vadd(vadd(g3_1, g2_1), g1_1), g0_1);
-        const vf s1_2 = vadd(vadd(vadd(g3_2, g2_2), g1_2), g0_2);
-        const vf s1_3 = vadd(vadd(vadd(g3_3, g2_3), g1_3), g0_3);
-        const vf s2_0 = vsub(vsub(vadd(g2_0, g0_0), g1_0), g3_0);
-        const vf s2_1 = vsub(vsub(vadd(g2_1, g0_1), g1_1), g3_1);
-        const vf s2_2 = vsub(vsub(vadd(g2_2, g0_2), g1_2), g3_2);
-        const vf s2_3 = vsub(vsub(vadd(g2_3, g0_3), g1_3), g3_3);
-        const vf s3_0 = vfma(vset1(8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(2.0f), g1_0, g0_0)));
-        const vf s3_1 = vfma(vset1(8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(2.0f), g1_1, g0_1)));
-        const vf s3_2 = vfma(vset1(8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(2.0f), g1_2, g0_2)));
-        const vf s3_3 = vfma(vset1(8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(2.0f), g1_3, g0_3)));
-        const vf s4_0 = vfma(vset1(-8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(-2.0f), g1_0, g0_0)));
-        const vf s4_1 = vfma(vset1(-8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(-2.0f), g1_1, g0_1)));
-        const vf s4_2 = vfma(vset1(-8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(-2.0f), g1_2, g0_2)));
-        const vf s4_3 = vfma(vset1(-8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(-2.0f), g1_3, g0_3)));
-        const vf s5_0 = g3_0;
-        const vf s5_1 = g3_1;
-        const vf s5_2 = g3_2;
-        const vf s5_3 = g3_3;
+        const vf s1_0 = vadd(g1_0, g0_0);
+        const vf s1_1 = vadd(g1_1, g0_1);
+        const vf s2_0 = vsub(g0_0, g1_0);
+        const vf s2_1 = vsub(g0_1, g1_1);
+        const vf s3_0 = vneg(g1_0);
+        const vf s3_1 = vneg(g1_1);
         vstore(yp + 0 + k, s0_0);
-        vstore(yp + 256 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
-        vstore(yp + 512 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
-        vstore(yp + 768 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
-        vstore(yp + 1024 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
-        vstore(yp + 1280 + k, s0_3);
-        vstore(yp + 1536 + k, s1_0);
-        vstore(yp + 1792 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
-        vstore(yp + 2048 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
-        vstore(yp + 2304 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
-        vstore(yp + 2560 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
-        vstore(yp + 2816 + k, s1_3);
-        vstore(yp + 3072 + k, s2_0);
-        vstore(yp + 3328 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
-        vstore(yp + 3584 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
-        vstore(yp + 3840 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
-        vstore(yp + 4096 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
-        vstore(yp + 4352 + k, s2_3);
-        vstore(yp + 4608 + k, s3_0);
-        vstore(yp + 4864 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
-        vstore(yp + 5120 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
-        vstore(yp + 5376 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
-        vstore(yp + 5632 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
-        vstore(yp + 5888 + k, s3_3);
-        vstore(yp + 6144 + k, s4_0);
-        vstore(yp + 6400 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
-        vstore(yp + 6656 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
-        vstore(yp + 6912 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
-        vstore(yp + 7168 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
-        vstore(yp + 7424 + k, s4_3);
-        vstore(yp + 7680 + k, s5_0);
-        vstore(yp + 7936 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
-        vstore(yp + 8192 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
-        vstore(yp + 8448 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
-        vstore(yp + 8704 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
-        vstore(yp + 8960 + k, s5_3);
+        vstore(yp + 1024 + k, vadd(s0_1, s0_0));
+        vstore(yp + 2048 + k, vsub(s0_0, s0_1));
+        vstore(yp + 3072 + k, vneg(s0_1));
+        vstore(yp + 4096 + k, s1_0);
+        vstore(yp + 5120 + k, vadd(s1_1, s1_0));
+        vstore(yp + 6144 + k, vsub(s1_0, s1_1));
+        vstore(yp + 7168 + k, vneg(s1_1));
+        vstore(yp + 8192 + k, s2_0);
+        vstore(yp + 9216 + k, vadd(s2_1, s2_0));
+        vstore(yp + 10240 + k, vsub(s2_0, s2_1));
+        vstore(yp + 11264 + k, vneg(s2_1));
+        vstore(yp + 12288 + k, s3_0);
+        vstore(yp + 13312 + k, vadd(s3_1, s3_0));
+        vstore(yp + 14336 + k, vsub(s3_0, s3_1));
+        vstore(yp + 15360 + k, vneg(s3_1));
     }
 }
 
 /* dU[xi] rows c to c + 1 by one block of 32 output channels, summed over `tiles` tiles:
  * up[r][k] += sum_t vp[t][c + r] * yp[t][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(const float *restrict vp, const float *restrict yp, float *restrict up, int tiles)
+static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_weights_gemm(const float *restrict vp, const float *restrict yp, float *restrict up, int tiles)
 {
     enum { IC = 64, OC = 64 };
     vf a0_0 = vload(up + 0), a0_1 = vload(up + 8), a0_2 = vload(up + 16), a0_3 = vload(up + 24);
@@ -10920,19 +9960,17 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(const float *restr
     vstore(up + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+static void conv3x3_s1_c64k64_h8w8_f2_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32,
-           DU = 36 * IC * OC, SLICE = DU + PAD + 36 * (XS + YS) };
-    /* F(4x4, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
-    static const float G[6][3] = {
-        { 1.0f / 4, 0.0f, 0.0f },
-        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32,
+           DU = 16 * IC * OC, SLICE = DU + PAD + 16 * (XS + YS) };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -10941,25 +9979,25 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
         /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), the padded image,
          * V[xi][NT][IC] and Yh[xi][NT][OC] */
         float *restrict du = scratch + (size_t)tid * SLICE;
-        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 36 * XS;
+        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 4; u++) {
-                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 4 + u) * IC);
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 4 + u) * OC);
+                    for (int u = 0; u < 16; u++) {
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        conv3x3_s1_c64k64_h8w8_f2_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 16 + u) * OC);
                     }
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 16; xi++)
                     for (int c = 0; c < IC; c += 2)
                         for (int kb = 0; kb < OC; kb += KB)
-                            conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 4);
+                            conv3x3_s1_c64k64_h8w8_f2_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 16);
             }
         }
         RN_BARRIER();
@@ -10991,97 +10029,55 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f4_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
+/* conv3x3_s1_c64k64_h8w8_f2_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
  * Used by: layer1.0.conv2, layer1.0.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 64, XS = 256 };
+    enum { IC = 64, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
-        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
-        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -11113,120 +10109,52 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(const float *restr
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(const float *restrict mp, float *restrict op)
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(const float *restrict mp, float *restrict op)
 {
-    enum { OC = 64, YS = 256 };
+    enum { OC = 64, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
         {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
             vstore(op + 0 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
             vstore(op + 64 + k, y);
         }
         {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            vstore(op + 128 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            vstore(op + 192 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
             vstore(op + 512 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
             vstore(op + 576 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            vstore(op + 640 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            vstore(op + 704 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            vstore(op + 1088 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            vstore(op + 1152 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            vstore(op + 1216 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            vstore(op + 1600 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            vstore(op + 1664 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            vstore(op + 1728 + k, y);
         }
     }
 }
 
-static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[6][3] = {
-        { 1.0f / 4, 0.0f, 0.0f },
-        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -11249,8 +10177,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
@@ -11262,21 +10190,21 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 4; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 16; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f2_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 4; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(mb + (i * 16 + u) * OC, y + at);
                     }
             }
         }
@@ -11379,97 +10307,55 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
+/* conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
  * Used by: layer1.0.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_input(const float *restrict ip, float *restrict vp)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 64, XS = 256 };
+    enum { IC = 64, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
-        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
-        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -11501,120 +10387,52 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_gemm_t2(const float *r
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_output(const float *restrict mp, float *restrict op)
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_output(const float *restrict mp, float *restrict op)
 {
-    enum { OC = 64, YS = 256 };
+    enum { OC = 64, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
         {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
             vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
         }
         {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
             vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
         }
         {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            vstore(op + 128 + k, vadd(vload(op + 128 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            vstore(op + 192 + k, vadd(vload(op + 192 + k), y));
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
             vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
         }
         {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
             vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            vstore(op + 640 + k, vadd(vload(op + 640 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            vstore(op + 704 + k, vadd(vload(op + 704 + k), y));
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            vstore(op + 1088 + k, vadd(vload(op + 1088 + k), y));
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            vstore(op + 1152 + k, vadd(vload(op + 1152 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            vstore(op + 1216 + k, vadd(vload(op + 1216 + k), y));
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            vstore(op + 1600 + k, vadd(vload(op + 1600 + k), y));
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            vstore(op + 1664 + k, vadd(vload(op + 1664 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            vstore(op + 1728 + k, vadd(vload(op + 1728 + k), y));
         }
     }
 }
 
-static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[6][3] = {
-        { 1.0f / 4, 0.0f, 0.0f },
-        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -11637,8 +10455,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
@@ -11650,21 +10468,21 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 4; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 16; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 4; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_output(mb + (i * 4 + u) * OC, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_output(mb + (i * 16 + u) * OC, y + at);
                     }
             }
         }
@@ -13585,97 +12403,55 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f4_fwd: conv 3x3/1 pad 1, 64->64, forward.
+/* conv3x3_s1_c64k64_h8w8_f2_fwd: conv 3x3/1 pad 1, 64->64, forward.
  * Used by: layer1.0.conv1, layer1.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input(const float *restrict ip, float *restrict vp)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 64, XS = 256 };
+    enum { IC = 64, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
-        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
-        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -13707,120 +12483,52 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(const float *restrict v
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_output(const float *restrict mp, float *restrict op)
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp, float *restrict op)
 {
-    enum { OC = 64, YS = 256 };
+    enum { OC = 64, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
         {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
             vstore(op + 0 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
             vstore(op + 64 + k, y);
         }
         {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            vstore(op + 128 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            vstore(op + 192 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
             vstore(op + 512 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
             vstore(op + 576 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            vstore(op + 640 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            vstore(op + 704 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            vstore(op + 1088 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            vstore(op + 1152 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            vstore(op + 1216 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            vstore(op + 1600 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            vstore(op + 1664 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            vstore(op + 1728 + k, y);
         }
     }
 }
 
-static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[6][3] = {
-        { 1.0f / 4, 0.0f, 0.0f },
-        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -13843,8 +12551,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
@@ -13856,21 +12564,21 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 4; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 16; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 4; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 4 * OW + u % 2 * 4) * OC;
-                        conv3x3_s1_c64k64_h8w8_f4_fwd_output(mb + (i * 4 + u) * OC, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, y + at);
                     }
             }
         }
@@ -14227,100 +12935,59 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
     }
 }
 
-/* conv3x3_s1_c128k128_h4w4_f4_fwd: conv 3x3/1 pad 1, 128->128, forward.
+/* conv3x3_s1_c128k128_h4w4_f2_fwd: conv 3x3/1 pad 1, 128->128, forward.
  * Used by: layer2.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c128k128_h4w4_f4_fwd_input(const float *restrict ip, float *restrict vp)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
+ * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 128, XS = 384 };
+    enum { IC = 128, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c), d0_4 = vload(ip + 512 + c), d0_5 = vload(ip + 640 + c);
-        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c), d1_4 = vload(ip + 1280 + c), d1_5 = vload(ip + 1408 + c);
-        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c), d2_4 = vload(ip + 2048 + c), d2_5 = vload(ip + 2176 + c);
-        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c), d3_4 = vload(ip + 2816 + c), d3_5 = vload(ip + 2944 + c);
-        const vf d4_0 = vload(ip + 3072 + c), d4_1 = vload(ip + 3200 + c), d4_2 = vload(ip + 3328 + c), d4_3 = vload(ip + 3456 + c), d4_4 = vload(ip + 3584 + c), d4_5 = vload(ip + 3712 + c);
-        const vf d5_0 = vload(ip + 3840 + c), d5_1 = vload(ip + 3968 + c), d5_2 = vload(ip + 4096 + c), d5_3 = vload(ip + 4224 + c), d5_4 = vload(ip + 4352 + c), d5_5 = vload(ip + 4480 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 384 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 768 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 1152 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1536 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1920 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 2304 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 2688 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 3072 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 3456 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 3840 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 4224 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 4992 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 5376 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 5760 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 6144 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 6528 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 6912 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 7296 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 7680 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 8064 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 8448 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 8832 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 9600 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 9984 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 10368 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 10752 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 11136 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 11520 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 11904 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 12288 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 12672 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 13056 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 13440 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c);
+        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c);
+        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c);
+        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c);
+        const vf t0_0 = vsub(d0_0, d2_0);
+        const vf t0_1 = vsub(d0_1, d2_1);
+        const vf t0_2 = vsub(d0_2, d2_2);
+        const vf t0_3 = vsub(d0_3, d2_3);
+        const vf t1_0 = vadd(d2_0, d1_0);
+        const vf t1_1 = vadd(d2_1, d1_1);
+        const vf t1_2 = vadd(d2_2, d1_2);
+        const vf t1_3 = vadd(d2_3, d1_3);
+        const vf t2_0 = vsub(d2_0, d1_0);
+        const vf t2_1 = vsub(d2_1, d1_1);
+        const vf t2_2 = vsub(d2_2, d1_2);
+        const vf t2_3 = vsub(d2_3, d1_3);
+        const vf t3_0 = vsub(d1_0, d3_0);
+        const vf t3_1 = vsub(d1_1, d3_1);
+        const vf t3_2 = vsub(d1_2, d3_2);
+        const vf t3_3 = vsub(d1_3, d3_3);
+        vstore(vp + 0 + c, vsub(t0_0, t0_2));
+        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
+        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
+        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
+        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
+        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
+        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
+        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
+        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
+        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
+        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
+        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
+        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
+        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
+        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
+        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
     }
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c128k128_h4w4_f4_fwd_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {
         const vf w0 = vload(up + c * 32 + 0);
         const vf w1 = vload(up + c * 32 + 8);
@@ -14331,128 +12998,69 @@ static inline void conv3x3_s1_c128k128_h4w4_f4_fwd_gemm_t1(const float *restrict
         a0_1 = vfma(b0, w1, a0_1);
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(vp + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     vstore(mp + 0, a0_0);
     vstore(mp + 8, a0_1);
     vstore(mp + 16, a0_2);
     vstore(mp + 24, a0_3);
+    vstore(mp + 128, a1_0);
+    vstore(mp + 136, a1_1);
+    vstore(mp + 144, a1_2);
+    vstore(mp + 152, a1_3);
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c128k128_h4w4_f4_fwd_output(const float *restrict mp, float *restrict op)
+ * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_output(const float *restrict mp, float *restrict op)
 {
-    enum { OC = 128, YS = 384 };
+    enum { OC = 128, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 384 + k), m0_2 = vload(mp + 768 + k), m0_3 = vload(mp + 1152 + k), m0_4 = vload(mp + 1536 + k), m0_5 = vload(mp + 1920 + k);
-        const vf m1_0 = vload(mp + 2304 + k), m1_1 = vload(mp + 2688 + k), m1_2 = vload(mp + 3072 + k), m1_3 = vload(mp + 3456 + k), m1_4 = vload(mp + 3840 + k), m1_5 = vload(mp + 4224 + k);
-        const vf m2_0 = vload(mp + 4608 + k), m2_1 = vload(mp + 4992 + k), m2_2 = vload(mp + 5376 + k), m2_3 = vload(mp + 5760 + k), m2_4 = vload(mp + 6144 + k), m2_5 = vload(mp + 6528 + k);
-        const vf m3_0 = vload(mp + 6912 + k), m3_1 = vload(mp + 7296 + k), m3_2 = vload(mp + 7680 + k), m3_3 = vload(mp + 8064 + k), m3_4 = vload(mp + 8448 + k), m3_5 = vload(mp + 8832 + k);
-        const vf m4_0 = vload(mp + 9216 + k), m4_1 = vload(mp + 9600 + k), m4_2 = vload(mp + 9984 + k), m4_3 = vload(mp + 10368 + k), m4_4 = vload(mp + 10752 + k), m4_5 = vload(mp + 11136 + k);
-        const vf m5_0 = vload(mp + 11520 + k), m5_1 = vload(mp + 11904 + k), m5_2 = vload(mp + 12288 + k), m5_3 = vload(mp + 12672 + k), m5_4 = vload(mp + 13056 + k), m5_5 = vload(mp + 13440 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
+        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
+        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
+        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
+        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
+        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
+        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
+        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
         {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
+            vf y = vadd(vadd(s0_2, s0_1), s0_0);
             vstore(op + 0 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
+            vf y = vsub(vsub(s0_1, s0_2), s0_3);
             vstore(op + 128 + k, y);
         }
         {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            vstore(op + 256 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            vstore(op + 384 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
+            vf y = vadd(vadd(s1_2, s1_1), s1_0);
             vstore(op + 512 + k, y);
         }
         {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
+            vf y = vsub(vsub(s1_1, s1_2), s1_3);
             vstore(op + 640 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            vstore(op + 768 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            vstore(op + 896 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            vstore(op + 1152 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            vstore(op + 1280 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            vstore(op + 1408 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            vstore(op + 1664 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            vstore(op + 1792 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            vstore(op + 1920 + k, y);
         }
     }
 }
 
-static void conv3x3_s1_c128k128_h4w4_f4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 6, NT = 3, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[6][3] = {
-        { 1.0f / 4, 0.0f, 0.0f },
-        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
-        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
-        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
-        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+           PAD = HP * WP * IC, A = 4, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -14475,29 +13083,29 @@ static void conv3x3_s1_c128k128_h4w4_f4_fwd(size_t n, const float *restrict x, c
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
-        /* groups of 3 image(s) per thread when there are enough, else the chunks of each image */
+        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        /* groups of 2 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 3 : 0; b0 < n; b0 += by_image ? (size_t)nt * 3 : 3) {
-            const int g = n - b0 < 3 ? (int)(n - b0) : 3;
+        for (size_t b0 = by_image ? (size_t)tid * 2 : 0; b0 < n; b0 += by_image ? (size_t)nt * 2 : 2) {
+            const int g = n - b0 < 2 ? (int)(n - b0) : 2;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-                    for (int u = 0; u < 1; u++)
-                        conv3x3_s1_c128k128_h4w4_f4_fwd_input(xp + ((1 * ch + u / 1) * 4 * WP + u % 1 * 4) * IC, vb + (i * 1 + u) * IC);
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 1; t += 1)
-                            conv3x3_s1_c128k128_h4w4_f4_fwd_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 1; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 4 * OW + u % 1 * 4) * OC;
-                        conv3x3_s1_c128k128_h4w4_f4_fwd_output(mb + (i * 1 + u) * OC, y + at);
+                    for (int u = 0; u < 4; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 2 * OW + u % 2 * 2) * OC;
+                        conv3x3_s1_c128k128_h4w4_f2_fwd_output(mb + (i * 4 + u) * OC, y + at);
                     }
             }
         }
@@ -15037,7 +13645,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
     }
 }
 
-/* The eval forward's caches of rearranged weights (2,261,088 floats) start here in
+/* The eval forward's caches of rearranged weights (1,769,568 floats) start here in
  * the work area, after the BN statistics and the scratch; each is redone when
  * r->params_epoch has moved since it was made. */
 enum { WORK_CACHE = 1051264 };
@@ -15075,11 +13683,11 @@ static RN_NOINLINE void forward_train_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(4, conv3x3_s1_c64k64_h8w8_f4_stats_fwd(n, A + 35840 * n, P + 9536, Wk + 2688, S + 128, A + 39936 * n, r->scratch, nt));
+    RN_TIMED(4, conv3x3_s1_c64k64_h8w8_f2_stats_fwd(n, A + 35840 * n, P + 9536, Wk + 2688, S + 128, A + 39936 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(5, bn_c64_hw64_relu_stats_fwd(n, A + 39936 * n, A + 44032 * n, P + 46400, P + 46464, S + 128, S + 192, Wk + 128, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(6, conv3x3_s1_c64k64_h8w8_f4_stats_fwd(n, A + 44032 * n, P + 46528, Wk + 2688, S + 256, A + 48128 * n, r->scratch, nt));
+    RN_TIMED(6, conv3x3_s1_c64k64_h8w8_f2_stats_fwd(n, A + 44032 * n, P + 46528, Wk + 2688, S + 256, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(7, bn_c64_hw64_add_relu_stats_fwd(n, A + 48128 * n, A + 35840 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -15104,7 +13712,7 @@ static RN_NOINLINE void forward_train_layer2_0(rn_run *r, const float *x, float 
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused); 128x4x4 -> 128x4x4 */
     RN_TIMED(11, bn_c128_hw16_relu_stats_fwd(n, A + 60416 * n, A + 62464 * n, P + 165696, P + 165824, S + 640, S + 768, Wk + 640, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128; 128x4x4 -> 128x4x4 */
-    RN_TIMED(12, conv3x3_s1_c128k128_h4w4_f4_stats_fwd(n, A + 62464 * n, P + 165952, Wk + 2688, S + 896, A + 64512 * n, r->scratch, nt));
+    RN_TIMED(12, conv3x3_s1_c128k128_h4w4_f2_stats_fwd(n, A + 62464 * n, P + 165952, Wk + 2688, S + 896, A + 64512 * n, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
     RN_TIMED(13, bn_c128_hw16_add_relu_stats_fwd(n, A + 64512 * n, A + 58368 * n, A + 66560 * n, P + 313408, P + 313536, S + 896, S + 1024, Wk + 896, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -15182,9 +13790,9 @@ static RN_NOINLINE void forward_infer_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(25, conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(n, A + 19456 * n, P + 9536, Wk + WORK_CACHE + 16, (uint64_t *)(void *)(Wk + WORK_CACHE + 0), r->params_epoch, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(25, conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(n, A + 19456 * n, P + 9536, Wk + WORK_CACHE + 16, (uint64_t *)(void *)(Wk + WORK_CACHE + 0), r->params_epoch, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 46528, Wk + WORK_CACHE + 147488, (uint64_t *)(void *)(Wk + WORK_CACHE + 147472), r->params_epoch, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, A + 19456 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 46528, Wk + WORK_CACHE + 65568, (uint64_t *)(void *)(Wk + WORK_CACHE + 65552), r->params_epoch, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, A + 19456 * n, A + 4096 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer2_0: forward from layer2.0. */
@@ -15203,7 +13811,7 @@ static RN_NOINLINE void forward_infer_layer2_0(rn_run *r, const float *x, float 
     /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 64->128, batch norm folded in, relu (fused); 64x8x8 -> 128x4x4 */
     RN_TIMED(28, conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 91968, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, A + 2048 * n, r->scratch, nt));
     /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 128->128, batch norm folded in, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
-    RN_TIMED(29, conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval(n, A + 2048 * n, P + 165952, Wk + WORK_CACHE + 294960, (uint64_t *)(void *)(Wk + WORK_CACHE + 294944), r->params_epoch, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, A + 0 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(29, conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(n, A + 2048 * n, P + 165952, Wk + WORK_CACHE + 131120, (uint64_t *)(void *)(Wk + WORK_CACHE + 131104), r->params_epoch, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, A + 0 * n, A + 4096 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer3_0: forward from layer3.0. */
@@ -15218,11 +13826,11 @@ static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.downsample.0 + 1: conv 1x1/2 pad 0, 128->256, batch norm folded in (fused); 128x4x4 -> 256x2x2 */
-    RN_TIMED(30, conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(n, A + 4096 * n, P + 313664, Wk + WORK_CACHE + 884800, (uint64_t *)(void *)(Wk + WORK_CACHE + 884784), r->params_epoch, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(30, conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(n, A + 4096 * n, P + 313664, Wk + WORK_CACHE + 393280, (uint64_t *)(void *)(Wk + WORK_CACHE + 393264), r->params_epoch, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 128->256, batch norm folded in, relu (fused); 128x4x4 -> 256x2x2 */
-    RN_TIMED(31, conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(n, A + 4096 * n, P + 346944, Wk + WORK_CACHE + 917584, (uint64_t *)(void *)(Wk + WORK_CACHE + 917568), r->params_epoch, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, A + 1024 * n, r->scratch, nt));
+    RN_TIMED(31, conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(n, A + 4096 * n, P + 346944, Wk + WORK_CACHE + 426064, (uint64_t *)(void *)(Wk + WORK_CACHE + 426048), r->params_epoch, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, A + 1024 * n, r->scratch, nt));
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 256->256, batch norm folded in, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
-    RN_TIMED(32, conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(n, A + 1024 * n, P + 642368, Wk + WORK_CACHE + 1212512, (uint64_t *)(void *)(Wk + WORK_CACHE + 1212496), r->params_epoch, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, A + 0 * n, A + 2048 * n, r->scratch, nt));
+    RN_TIMED(32, conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(n, A + 1024 * n, P + 642368, Wk + WORK_CACHE + 720992, (uint64_t *)(void *)(Wk + WORK_CACHE + 720976), r->params_epoch, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, A + 0 * n, A + 2048 * n, r->scratch, nt));
 }
 
 /* forward_infer_head: forward from head. */
@@ -15301,8 +13909,8 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused) (backward) */
     RN_TIMED(46, bn_c128_hw16_add_relu_bwd(n, A + 64512 * n, A + 66560 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128 (backward) */
-    RN_TIMED(47, conv3x3_s1_c128k128_h4w4_f4_bwd_weights(n, A + 62464 * n, A + 70656 * n, G + 165952, r->scratch, nt));
-    RN_TIMED(48, conv3x3_s1_c128k128_h4w4_f4_bwd_data(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, r->scratch, nt));
+    RN_TIMED(47, conv3x3_s1_c128k128_h4w4_f2_bwd_weights(n, A + 62464 * n, A + 70656 * n, G + 165952, r->scratch, nt));
+    RN_TIMED(48, conv3x3_s1_c128k128_h4w4_f2_bwd_data(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused) (backward) */
     RN_TIMED(49, bn_c128_hw16_relu_bwd(n, A + 60416 * n, A + 62464 * n, A + 64512 * n, A + 66560 * n, P + 165696, Wk + 640, G + 165696, G + 165824, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128 (backward) */
@@ -15329,13 +13937,13 @@ static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
     RN_TIMED(55, bn_c64_hw64_add_relu_bwd(n, A + 48128 * n, A + 52224 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(56, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt));
-    RN_TIMED(57, conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt));
+    RN_TIMED(56, conv3x3_s1_c64k64_h8w8_f2_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt));
+    RN_TIMED(57, conv3x3_s1_c64k64_h8w8_f2_bwd_data(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
     RN_TIMED(58, bn_c64_hw64_relu_bwd(n, A + 39936 * n, A + 44032 * n, A + 48128 * n, A + 52224 * n, P + 46400, Wk + 128, G + 46400, G + 46464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(59, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt));
-    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt));
+    RN_TIMED(59, conv3x3_s1_c64k64_h8w8_f2_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt));
+    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt));
 }
 
 /* backward_stem: backward from stem. */
@@ -15426,7 +14034,7 @@ static void conv_entry_4_fwd(rn_run *r, const float *restrict x, const float *re
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_f4_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f2_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -15435,7 +14043,7 @@ static void conv_entry_4_bwd_data(rn_run *r, const float *restrict dy, const flo
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f2_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
 }
 
 /* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
@@ -15443,7 +14051,7 @@ static void conv_entry_4_bwd_weights(rn_run *r, const float *restrict x, const f
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f2_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
@@ -15452,7 +14060,7 @@ static void conv_entry_7_fwd(rn_run *r, const float *restrict x, const float *re
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_f4_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f2_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -15461,7 +14069,7 @@ static void conv_entry_7_bwd_data(rn_run *r, const float *restrict dy, const flo
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f2_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
@@ -15469,7 +14077,7 @@ static void conv_entry_7_bwd_weights(rn_run *r, const float *restrict x, const f
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f2_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer2.0.downsample.0 (conv 1x1/2 pad 0, 64->128), fwd alone: r->n images */
@@ -15528,7 +14136,7 @@ static void conv_entry_16_fwd(rn_run *r, const float *restrict x, const float *r
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c128k128_h4w4_f4_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
+    conv3x3_s1_c128k128_h4w4_f2_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer2.0.conv2 (conv 3x3/1 pad 1, 128->128), bwd_data alone: r->n images */
@@ -15537,7 +14145,7 @@ static void conv_entry_16_bwd_data(rn_run *r, const float *restrict dy, const fl
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c128k128_h4w4_f4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+    conv3x3_s1_c128k128_h4w4_f2_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
 }
 
 /* layer2.0.conv2 (conv 3x3/1 pad 1, 128->128), bwd_weights alone: r->n images */
@@ -15545,7 +14153,7 @@ static void conv_entry_16_bwd_weights(rn_run *r, const float *restrict x, const 
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c128k128_h4w4_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c128k128_h4w4_f2_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer3.0.downsample.0 (conv 1x1/2 pad 0, 128->256), fwd alone: r->n images */
@@ -15628,11 +14236,11 @@ static void conv_entry_25_bwd_weights(rn_run *r, const float *restrict x, const 
 
 static const rn_conv_entry convs[9] = {
     { 0, "conv7x7_s2_c3k64_h32w32_fwd", "conv7x7_s2_c3k64_h32w32_bwd_data", "conv7x7_s2_c3k64_h32w32_bwd_weights", conv_entry_0_fwd, conv_entry_0_bwd_data, conv_entry_0_bwd_weights },
-    { 4, "conv3x3_s1_c64k64_h8w8_f4_fwd", "conv3x3_s1_c64k64_h8w8_f4_bwd_data", "conv3x3_s1_c64k64_h8w8_f4_bwd_weights", conv_entry_4_fwd, conv_entry_4_bwd_data, conv_entry_4_bwd_weights },
-    { 7, "conv3x3_s1_c64k64_h8w8_f4_fwd", "conv3x3_s1_c64k64_h8w8_f4_bwd_data", "conv3x3_s1_c64k64_h8w8_f4_bwd_weights", conv_entry_7_fwd, conv_entry_7_bwd_data, conv_entry_7_bwd_weights },
+    { 4, "conv3x3_s1_c64k64_h8w8_f2_fwd", "conv3x3_s1_c64k64_h8w8_f2_bwd_data", "conv3x3_s1_c64k64_h8w8_f2_bwd_weights", conv_entry_4_fwd, conv_entry_4_bwd_data, conv_entry_4_bwd_weights },
+    { 7, "conv3x3_s1_c64k64_h8w8_f2_fwd", "conv3x3_s1_c64k64_h8w8_f2_bwd_data", "conv3x3_s1_c64k64_h8w8_f2_bwd_weights", conv_entry_7_fwd, conv_entry_7_bwd_data, conv_entry_7_bwd_weights },
     { 11, "conv1x1_s2_c64k128_h8w8_fwd", "conv1x1_s2_c64k128_h8w8_bwd_data", "conv1x1_s2_c64k128_h8w8_bwd_weights", conv_entry_11_fwd, conv_entry_11_bwd_data, conv_entry_11_bwd_weights },
     { 13, "conv3x3_s2_c64k128_h8w8_fwd", "conv3x3_s2_c64k128_h8w8_bwd_data", "conv3x3_s2_c64k128_h8w8_bwd_weights", conv_entry_13_fwd, conv_entry_13_bwd_data, conv_entry_13_bwd_weights },
-    { 16, "conv3x3_s1_c128k128_h4w4_f4_fwd", "conv3x3_s1_c128k128_h4w4_f4_bwd_data", "conv3x3_s1_c128k128_h4w4_f4_bwd_weights", conv_entry_16_fwd, conv_entry_16_bwd_data, conv_entry_16_bwd_weights },
+    { 16, "conv3x3_s1_c128k128_h4w4_f2_fwd", "conv3x3_s1_c128k128_h4w4_f2_bwd_data", "conv3x3_s1_c128k128_h4w4_f2_bwd_weights", conv_entry_16_fwd, conv_entry_16_bwd_data, conv_entry_16_bwd_weights },
     { 20, "conv1x1_s2_c128k256_h4w4_fwd", "conv1x1_s2_c128k256_h4w4_bwd_data", "conv1x1_s2_c128k256_h4w4_bwd_weights", conv_entry_20_fwd, conv_entry_20_bwd_data, conv_entry_20_bwd_weights },
     { 22, "conv3x3_s2_c128k256_h4w4_fwd", "conv3x3_s2_c128k256_h4w4_bwd_data", "conv3x3_s2_c128k256_h4w4_bwd_weights", conv_entry_22_fwd, conv_entry_22_bwd_data, conv_entry_22_bwd_weights },
     { 25, "conv3x3_s1_c256k256_h2w2_f2_fwd", "conv3x3_s1_c256k256_h2w2_f2_bwd_data", "conv3x3_s1_c256k256_h2w2_f2_bwd_weights", conv_entry_25_fwd, conv_entry_25_bwd_data, conv_entry_25_bwd_weights },
@@ -15766,15 +14374,15 @@ static const char *const profile_names[66] = {
     "forward_train conv1 conv7x7_s2_c3k64_h32w32_stats_fwd",
     "forward_train bn1 bn_c64_hw256_relu_stats_fwd",
     "forward_train maxpool maxpool3x3_s2_p1_c64_h16w16_fwd",
-    "forward_train layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_stats_fwd",
+    "forward_train layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f2_stats_fwd",
     "forward_train layer1.0.bn1 bn_c64_hw64_relu_stats_fwd",
-    "forward_train layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_stats_fwd",
+    "forward_train layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f2_stats_fwd",
     "forward_train layer1.0.bn2 bn_c64_hw64_add_relu_stats_fwd",
     "forward_train layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_stats_fwd",
     "forward_train layer2.0.downsample.1 bn_c128_hw16_stats_fwd",
     "forward_train layer2.0.conv1 conv3x3_s2_c64k128_h8w8_stats_fwd",
     "forward_train layer2.0.bn1 bn_c128_hw16_relu_stats_fwd",
-    "forward_train layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f4_stats_fwd",
+    "forward_train layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f2_stats_fwd",
     "forward_train layer2.0.bn2 bn_c128_hw16_add_relu_stats_fwd",
     "forward_train layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_stats_fwd",
     "forward_train layer3.0.downsample.1 bn_c256_hw4_stats_fwd",
@@ -15787,11 +14395,11 @@ static const char *const profile_names[66] = {
     "forward_infer input nchw_to_nhwc_c3h32w32",
     "forward_infer conv1 conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval",
     "forward_infer maxpool maxpool3x3_s2_p1_c64_h16w16_fwd",
-    "forward_infer layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval",
-    "forward_infer layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval",
+    "forward_infer layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval",
+    "forward_infer layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval",
     "forward_infer layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bn_fwd_eval",
     "forward_infer layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval",
-    "forward_infer layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f4_bn_add_relu_cached_fwd_eval",
+    "forward_infer layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval",
     "forward_infer layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval",
     "forward_infer layer3.0.conv1 conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval",
     "forward_infer layer3.0.conv2 conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval",
@@ -15809,8 +14417,8 @@ static const char *const profile_names[66] = {
     "backward layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bwd_weights",
     "backward layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bwd_data_acc",
     "backward layer2.0.bn2 bn_c128_hw16_add_relu_bwd",
-    "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f4_bwd_weights",
-    "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f4_bwd_data",
+    "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f2_bwd_weights",
+    "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f2_bwd_data",
     "backward layer2.0.bn1 bn_c128_hw16_relu_bwd",
     "backward layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bwd_weights",
     "backward layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bwd_data",
@@ -15818,11 +14426,11 @@ static const char *const profile_names[66] = {
     "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_weights",
     "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_data_acc",
     "backward layer1.0.bn2 bn_c64_hw64_add_relu_bwd",
-    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
-    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data",
+    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f2_bwd_weights",
+    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f2_bwd_data",
     "backward layer1.0.bn1 bn_c64_hw64_relu_bwd",
-    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
-    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc",
+    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f2_bwd_weights",
+    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc",
     "backward maxpool maxpool3x3_s2_p1_c64_h16w16_bwd",
     "backward bn1 bn_c64_hw256_relu_bwd",
     "backward conv1 conv7x7_s2_c3k64_h32w32_bwd_weights",
@@ -15873,9 +14481,9 @@ static const char summary[] =
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   4,951,872\n"
     "  activations per image:        94,208 inference, 299,008 training\n"
-    "  inference working memory:     0 + 94,208 n + 147,456 t (rearranged weights; activations; scratch)\n"
+    "  inference working memory:     0 + 94,208 n + 156,672 t (rearranged weights; activations; scratch)\n"
     "  training working memory:      9,146,176 + 299,008 n + 4,341,760 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 241,664, training 13,786,944\n";
+    "  at n = 1, t = 1:              inference 250,880, training 13,786,944\n";
 
 const rn_model resnet9_model = {
     .name = "resnet9",
