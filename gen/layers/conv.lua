@@ -151,7 +151,7 @@ end
 local WINO_TILES, WINO_BYTES = 32, 128 * 1024
 
 local function winograd_plan(e, p, transpose, acc)
-  local m = winograd.choose(e.model.opts.conv or "auto", e.isa, p)
+  local m = winograd.choose(e.model.opts.conv or "auto", e.isa, p, e.model.g.spec)
   if not m then return nil end
   local F = winograd.F[m]
   local ic, oc = transpose and p.K or p.C, transpose and p.C or p.K
