@@ -50,7 +50,11 @@ function(_resnetc_isa isa cflags_var features_var)
   set(${features_var} ${_features} PARENT_SCOPE)
 endfunction()
 
-if(NOT DEFINED RESNETC_ISA)
+if(NOT DEFINED RESNETC_ISA AND CMAKE_CROSSCOMPILING)
+  # a cross build (e.g. cmake/toolchain-aarch64.cmake): the build machine's CPU says
+  # nothing about the target's, and avx2/avx512 are x86 only: the portable ISA
+  set(RESNETC_ISA generic CACHE STRING "ISA of generated kernels: generic, avx2 or avx512 (gen/isa.lua)")
+elseif(NOT DEFINED RESNETC_ISA)
   # the best ISA this machine runs: a program built for it that asks the CPU
   include(CheckCSourceRuns)
   set(_isa generic)
@@ -79,7 +83,11 @@ message(STATUS "resnetc: generated kernels for ISA ${RESNETC_ISA}")
 
 if(NOT DEFINED RESNETC_GENERIC_CFLAGS)
   include(CheckCCompilerFlag)
-  check_c_compiler_flag("-march=native -mtune=generic" RESNETC_CC_HAS_MARCH_NATIVE)
+  # -march=native: the build machine's SIMD, not in a cross build (there: the target's
+  # baseline, e.g. NEON on aarch64)
+  if(NOT CMAKE_CROSSCOMPILING)
+    check_c_compiler_flag("-march=native -mtune=generic" RESNETC_CC_HAS_MARCH_NATIVE)
+  endif()
   # -ffp-contract=fast: a * b + c becomes an FMA where the target has one. -mtune=generic:
   # GCC 12's own tuning for this machine (znver4) made generic resnet20 train 15% slower
   # than generic tuning did, with the same -march (docs/benchmarks.md).
