@@ -10,10 +10,11 @@
 #                  dependency on the runtime; OpenMP threads when OpenMP::OpenMP_C exists
 # The generated sources go to OUTPUT_DIR (default: <build>/generated/<name>).
 # ISA (gen/isa.lua): RESNETC_ISA by default, which is the best the build machine runs (avx512,
-# avx2, else generic: probed once, at the first configure). The compile flags of avx2 and
+# avx2, else generic: probed once, at the first configure; generic in a cross build, e.g.
+# cmake/toolchain-aarch64.cmake). The compile flags of avx2 and
 # avx512 come from the generator (`resnetc.lua isa NAME`). The generic ISA is portable source; the compiler flags choose the SIMD it becomes:
 # RESNETC_GENERIC_CFLAGS (default: the build machine's, -march=native -mtune=generic, with FMA
-# contraction),
+# contraction; in a cross build the target's baseline, e.g. NEON on aarch64, with contraction),
 # or per model GENERIC_CFLAGS (e.g. an empty value: the compiler's baseline target, SSE2 on
 # x86-64, for a binary that runs on any machine of the architecture).
 
