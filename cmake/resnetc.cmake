@@ -13,10 +13,11 @@
 # (auto: the generator's cost model picks direct or Winograd per layer; direct; f2 or f4:
 # Winograd F(2x2, 3x3) or F(4x4, 3x3) wherever it fits).
 # ISA (gen/isa.lua): RESNETC_ISA by default, which is the best the build machine runs (avx512,
-# avx2, else generic: probed once, at the first configure). The compile flags of avx2 and
+# avx2, else generic: probed once, at the first configure; generic in a cross build, e.g.
+# cmake/toolchain-aarch64.cmake). The compile flags of avx2 and
 # avx512 come from the generator (`resnetc.lua isa NAME`). The generic ISA is portable source; the compiler flags choose the SIMD it becomes:
 # RESNETC_GENERIC_CFLAGS (default: the build machine's, -march=native -mtune=generic, with FMA
-# contraction),
+# contraction; in a cross build the target's baseline, e.g. NEON on aarch64, with contraction),
 # or per model GENERIC_CFLAGS (e.g. an empty value: the compiler's baseline target, SSE2 on
 # x86-64, for a binary that runs on any machine of the architecture).
 
@@ -53,7 +54,11 @@ function(_resnetc_isa isa cflags_var features_var)
   set(${features_var} ${_features} PARENT_SCOPE)
 endfunction()
 
-if(NOT DEFINED RESNETC_ISA)
+if(NOT DEFINED RESNETC_ISA AND CMAKE_CROSSCOMPILING)
+  # a cross build (e.g. cmake/toolchain-aarch64.cmake): the build machine's CPU says
+  # nothing about the target's, and avx2/avx512 are x86 only: the portable ISA
+  set(RESNETC_ISA generic CACHE STRING "ISA of generated kernels: generic, avx2 or avx512 (gen/isa.lua)")
+elseif(NOT DEFINED RESNETC_ISA)
   # the best ISA this machine runs: a program built for it that asks the CPU
   include(CheckCSourceRuns)
   set(_isa generic)
@@ -82,7 +87,11 @@ message(STATUS "resnetc: generated kernels for ISA ${RESNETC_ISA}")
 
 if(NOT DEFINED RESNETC_GENERIC_CFLAGS)
   include(CheckCCompilerFlag)
-  check_c_compiler_flag("-march=native -mtune=generic" RESNETC_CC_HAS_MARCH_NATIVE)
+  # -march=native: the build machine's SIMD, not in a cross build (there: the target's
+  # baseline, e.g. NEON on aarch64)
+  if(NOT CMAKE_CROSSCOMPILING)
+    check_c_compiler_flag("-march=native -mtune=generic" RESNETC_CC_HAS_MARCH_NATIVE)
+  endif()
   # -ffp-contract=fast: a * b + c becomes an FMA where the target has one. -mtune=generic:
   # GCC 12's own tuning for this machine (znver4) made generic resnet20 train 15% slower
   # than generic tuning did, with the same -march (docs/benchmarks.md).
