@@ -20,8 +20,13 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)   # programs (luajit) run on the bu
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
-# target programs run under qemu-aarch64, with the cross C library as its root
+# target programs run under qemu-aarch64, with the cross C library as its root. The loader
+# there (libc6-arm64-cross) must load the C library beside it, not the multiarch one that
+# zlib1g-dev:arm64 brings (libc6:arm64, a later Debian revision): the two glibc builds share
+# no private ABI, and with that pair the first pthread_create spins forever in the loader's
+# stack cache list. LD_LIBRARY_PATH puts the cross libraries before the loader's cache.
 find_program(RESNETC_QEMU_AARCH64 qemu-aarch64)
 if(RESNETC_QEMU_AARCH64)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${RESNETC_QEMU_AARCH64} -L /usr/${RESNETC_CROSS_TRIPLE})
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${RESNETC_QEMU_AARCH64} -L /usr/${RESNETC_CROSS_TRIPLE}
+      -E LD_LIBRARY_PATH=/usr/${RESNETC_CROSS_TRIPLE}/lib)
 endif()

@@ -63,8 +63,8 @@ fi
 if [ "${RESNETC_SKIP_SANITIZE:-0}" != 1 ]; then
   RESNETC_ASAN_BUILD=${RESNETC_ASAN_BUILD:-$root/build/asan} "$root/tools/test-sanitize.sh"
 fi
-# the ARM64 stage: cross build, unit tests, init and infer parity under qemu-aarch64 (training
-# steps only with RESNETC_ARM64_TRAIN=1: they do not finish under qemu yet, issue 19)
+# the ARM64 stage: cross build, unit tests, init and infer parity and a few training steps
+# under qemu-aarch64
 # (tools/test-arm64.sh; exit 77: cross tools not installed, skipped)
 if [ "${RESNETC_SKIP_ARM64:-0}" != 1 ]; then
   RESNETC_ARM64_BUILD=${RESNETC_ARM64_BUILD:-$build/arm64} "$root/tools/test-arm64.sh" || [ $? -eq 77 ]
