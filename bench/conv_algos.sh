@@ -4,7 +4,7 @@
 # direct FLOP count (so Winograd's figures may exceed the machine's peak).
 #
 #   bench/conv_algos.sh [--model M] [--batch B] [--threads T] [--iters N] [--rounds R]
-#                       [--clock wall|cpu] [--build-root DIR]
+#                       [--clock wall|cpu] [--build-root DIR] [--tuning FILE]
 #
 # Configures one build per algorithm (DIR/conv-<algo>, default DIR build/conv-algos;
 # -DRESNETC_CONV=<algo>, only the model and its conv_layers_<model> built), then runs R
@@ -14,10 +14,13 @@
 # kernel and direction, the median over the rounds for each algorithm and the fastest, and
 # what the default (auto) build picks. Defaults: resnet20, batch 32, threads 2, 5 iterations,
 # 3 rounds, wall clock (use --threads 1 --clock cpu on a loaded machine).
+# --tuning FILE (tools/tune.sh): a fifth build, "tuned" (auto with the tuning file:
+# -DRESNETC_TUNING_DIR), and a last column tuned/auto, the tuned kernel's speed over the
+# untuned one's (1.00 where both chose the same algorithm, up to the noise).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-model=resnet20 batch=32 threads=2 iters=5 rounds=3 clock=wall broot=$root/build/conv-algos
+model=resnet20 batch=32 threads=2 iters=5 rounds=3 clock=wall broot=$root/build/conv-algos tuning=""
 need() { [ $# -ge 2 ] || { echo "conv_algos.sh: $1: expected a value" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -28,16 +31,25 @@ while [ $# -gt 0 ]; do
     --rounds) need "$@"; rounds=$2; shift 2 ;;
     --clock) need "$@"; clock=$2; shift 2 ;;
     --build-root) need "$@"; broot=$2; shift 2 ;;
+    --tuning) need "$@"; tuning=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "conv_algos.sh: unknown argument '$1' (--help)" >&2; exit 2 ;;
   esac
 done
 algos="direct f2 f4 auto"
 mkdir -p "$broot"
+if [ -n "$tuning" ]; then
+  [ -f "$tuning" ] || { echo "conv_algos.sh: --tuning: no file $tuning" >&2; exit 2; }
+  algos="$algos tuned"
+  mkdir -p "$broot/tuning"
+  cp "$tuning" "$broot/tuning/$model.tune"
+fi
 for a in $algos; do
   b=$broot/conv-$a
+  if [ "$a" = tuned ]; then set -- -DRESNETC_CONV=auto -DRESNETC_TUNING_DIR="$broot/tuning"
+  else set -- -DRESNETC_CONV=$a -DRESNETC_TUNING_DIR=; fi
   cmake -S "$root" -B "$b" -DCMAKE_BUILD_TYPE=Release -DRESNETC_BUILD_TESTS=ON -DRESNETC_MODELS="$model" \
-        -DRESNETC_TEST_ISAS= -DRESNETC_CONV=$a > "$b.configure.log" 2>&1 ||
+        -DRESNETC_TEST_ISAS= "$@" > "$b.configure.log" 2>&1 ||
     { echo "conv_algos.sh: configuring $b failed: $b.configure.log" >&2; exit 1; }
   cmake --build "$b" -j "$(nproc)" --target conv_layers_$model > "$b.build.log" 2>&1 ||
     { echo "conv_algos.sh: building conv_layers_$model ($a) failed: $b.build.log" >&2; exit 1; }
@@ -81,15 +93,18 @@ BEGIN {
   for (d = 1; d <= 3; d++) {
     printf "\n%s\n%-28s", D[d], "kernel (layers)"
     for (a = 1; a <= na; a++) printf " %9s", A[a]
-    printf "   fastest\n"
+    printf "   fastest%s\n", (na > 4 ? "   tuned/auto" : "")
     for (l = 1; l <= nl; l++) {
       name = order[l]; best = ""; bv = -1
       printf "%-28s", name
       for (a = 1; a <= na; a++) {
         v = median(g[name, d, A[a]]); printf " %9.2f", v
-        if (A[a] != "auto" && v > bv) { bv = v; best = A[a] }
+        if (A[a] != "auto" && A[a] != "tuned" && v > bv) { bv = v; best = A[a] }
+        med[A[a]] = v
       }
-      printf "   %s\n", best
+      printf "   %-7s", best
+      if (na > 4) printf "   %5.2f", med["tuned"] / med["auto"]
+      printf "\n"
     }
   }
 }'

@@ -3,7 +3,7 @@
  * (runtime/src/kernels_conv.c), in GFLOP/s, for forward, backward-data and backward-weights.
  *
  *   conv_layers_<model> [--batch B] [--threads T] [--iters N] [--warmup W] [--tolerance E]
- *                       [--clock wall|cpu] [--validate-only]
+ *                       [--clock wall|cpu] [--validate-only] [--tune]
  *
  * Layers that share a kernel (same shapes) are measured once and listed together. For each
  * kernel: random input, weights and output gradient (seeded); the specialized kernel (the
@@ -14,6 +14,12 @@
  * direction (backward-data and backward-weights each cost one forward's MACs), x batch.
  * The summary gives, per direction, the median over kernels of generic time / specialized time
  * and the whole network's ratio (every layer counted, repeats included).
+ *
+ * --tune (tools/tune.sh, on a model generated with --entries all, where every conv layer has an
+ * entry per algorithm that fits it): validate as above, time the specialized kernels only, and
+ * print one line per kernel and direction,
+ *   tune <layer signature> <fwd|bwd_data|bwd_weights> <direct|f2|f4> <median ms> <kernel>
+ * the signature as the generator names it (gen/layers/conv.lua: conv3x3_s1_c16k16_h32w32).
  */
 #include "resnetc/args.h"
 #include "resnetc/kernels.h"
@@ -37,6 +43,13 @@ static const rn_model *M = &RN_BENCH_MODEL;
 
 enum { FWD, BWD_DATA, BWD_WEIGHTS, DIRS };
 static const char *const DIR_NAMES[DIRS] = { "forward", "backward-data", "backward-weights" };
+static const char *const DIR_KEYS[DIRS] = { "fwd", "bwd_data", "bwd_weights" };
+
+/* The algorithm a kernel's name says (gen/layers/conv.lua: _f2_, _f4_ for Winograd). */
+static const char *algorithm(const char *kernel)
+{
+    return strstr(kernel, "_f2_") ? "f2" : strstr(kernel, "_f4_") ? "f4" : "direct";
+}
 
 typedef struct bufs {
     rn_conv_shape s;
@@ -148,7 +161,7 @@ int main(int argc, char **argv)
     const int big = M->in_h > 64;
     long batch = big ? 4 : 32, threads = 0, iters = 5, warmup = 1;
     double tolerance = 1e-4;
-    int validate_only = 0;
+    int validate_only = 0, tune = 0;
     const char *clock_name = "wall";
     rn_arg args[] = {
         {"--batch", RN_ARG_INT, &batch, 1, 4096, 0, "images per call (default 32, 4 above 64x64)"},
@@ -157,6 +170,8 @@ int main(int argc, char **argv)
         {"--warmup", RN_ARG_INT, &warmup, 0, 100000, 0, "untimed calls first"},
         {"--tolerance", RN_ARG_FLOAT, &tolerance, 0, 1, 0, "largest relative L2 error allowed"},
         {"--validate-only", RN_ARG_FLAG, &validate_only, 0, 0, 0, "compare, time nothing"},
+        {"--tune", RN_ARG_FLAG, &tune, 0, 0, 0,
+         "time the specialized kernels only, one 'tune' line per kernel and direction (tools/tune.sh)"},
         {"--clock", RN_ARG_STRING, &clock_name, 0, 0, 0,
          "wall (default) or cpu (process CPU time; use with --threads 1 on a loaded machine)"},
         {NULL, 0, NULL, 0, 0, 0, NULL},
@@ -200,7 +215,7 @@ int main(int argc, char **argv)
            validate_only ? "validation only"
                          : use_cpu_clock ? "GFLOP/s = 2 x MACs x batch / median CPU seconds"
                                          : "GFLOP/s = 2 x MACs x batch / median seconds");
-    if (!validate_only)
+    if (!validate_only && !tune)
         printf("%-34s %6s | %9s %9s %6s | %9s %9s %6s | %9s %9s %6s\n", "kernel (layers)", "MMAC",
                "fwd", "generic", "ratio", "bwd-data", "generic", "ratio", "bwd-wts", "generic",
                "ratio");
@@ -261,6 +276,17 @@ int main(int argc, char **argv)
             if (validate_only || failures)
                 continue;
             const double ts = time_it(r, e, &b, d, 1, (int)warmup, (int)iters);
+            const char *kernel = d == FWD ? e->fwd_kernel : d == BWD_DATA ? e->bwd_data_kernel : e->bwd_weights_kernel;
+            if (tune) {
+                char sig[96];
+                int len = snprintf(sig, sizeof sig, "conv%dx%d_s%d_c%dk%d_h%dw%d", b.s.kh, b.s.kw, b.s.stride,
+                                   b.s.c, b.s.k, b.s.h, b.s.w);
+                if (b.s.pad != b.s.kh / 2)
+                    snprintf(sig + len, sizeof sig - (size_t)len, "_p%d", b.s.pad);
+                printf("tune %s %s %s %.4f %s\n", sig, DIR_KEYS[d], algorithm(kernel), 1e3 * ts, kernel);
+                fflush(stdout);
+                continue;
+            }
             const double tg = time_it(r, e, &b, d, 0, (int)warmup, (int)iters);
             gf[d][0] = 2e-9 * macs * batch / ts;
             gf[d][1] = 2e-9 * macs * batch / tg;
@@ -268,7 +294,7 @@ int main(int argc, char **argv)
             spec_total[d] += uses * ts;
             gen_total[d] += uses * tg;
         }
-        if (!validate_only && !failures)
+        if (!validate_only && !tune && !failures)
             printf("%-34s %6.1f | %9.2f %9.2f %5.2fx | %9.2f %9.2f %5.2fx | %9.2f %9.2f %5.2fx\n",
                    layers, macs * 1e-6, gf[0][0], gf[0][1], gf[0][0] / gf[0][1], gf[1][0], gf[1][1],
                    gf[1][0] / gf[1][1], gf[2][0], gf[2][1], gf[2][0] / gf[2][1]);
@@ -279,7 +305,7 @@ int main(int argc, char **argv)
     printf("%s: %d distinct conv kernels x 3 directions validated against the generic kernels: "
            "worst relative L2 error %.3e (tolerance %.1e)%s\n", M->name, kernels, worst, tolerance,
            failures ? ": FAILED, nothing timed" : "");
-    if (!validate_only && !failures)
+    if (!validate_only && !tune && !failures)
         for (int d = 0; d < DIRS; d++)
             printf("%-17s specialized / generic speed: median over kernels %.2fx, whole network "
                    "(every layer) %.2fx\n", DIR_NAMES[d], median(ratios[d], kernels),

@@ -1,5 +1,6 @@
 # resnetc_add_model(<name> SPEC <file.lua> [ISA generic|avx2|avx512] [OUTPUT_DIR <dir>]
-#                   [MODE full|infer] [CONV auto|direct|f2|f4] [GENERIC_CFLAGS <flag>...])
+#                   [MODE full|infer] [CONV auto|direct|f2|f4] [TUNING <file>]
+#                   [GENERIC_CFLAGS <flag>...] [ENTRIES layers|all] [EXCLUDE_FROM_ALL])
 #
 # Generates C for the spec at build time (re-run when the spec, the generator or a template
 # changes) and builds, with MODE full (the default):
@@ -12,6 +13,13 @@
 # CONV (gen/winograd.lua): the algorithm of 3x3 stride-1 convolutions, RESNETC_CONV by default
 # (auto: the generator's cost model picks direct or Winograd per layer; direct; f2 or f4:
 # Winograd F(2x2, 3x3) or F(4x4, 3x3) wherever it fits).
+# TUNING (gen/tuning.lua, written by tools/tune.sh or the tune_<model> target): with CONV auto,
+# each 3x3 stride-1 layer and direction takes the algorithm measured fastest on this machine
+# where the file has its signature, the cost model elsewhere; the sources are regenerated when
+# the file changes. Default: RESNETC_TUNING_DIR/<name>.tune where that file exists at configure
+# time (empty RESNETC_TUNING_DIR, the default: no tuning file, the model's choices).
+# ENTRIES all: the conv entry points of every algorithm that fits each layer (the tuning
+# program, bench/CMakeLists.txt); EXCLUDE_FROM_ALL: the targets are built only on request.
 # ISA (gen/isa.lua): RESNETC_ISA by default, which is the best the build machine runs (avx512,
 # avx2, else generic: probed once, at the first configure; generic in a cross build, e.g.
 # cmake/toolchain-aarch64.cmake). The compile flags of avx2 and
@@ -105,9 +113,11 @@ endif()
 
 set(RESNETC_CONV auto CACHE STRING "Algorithm of 3x3 stride-1 convolutions: auto, direct, f2 or f4 (gen/winograd.lua)")
 set_property(CACHE RESNETC_CONV PROPERTY STRINGS auto direct f2 f4)
+set(RESNETC_TUNING_DIR "" CACHE PATH
+    "Folder of tuning files (<model>.tune, tools/tune.sh) that resnetc_add_model uses by default")
 
 function(resnetc_add_model name)
-  cmake_parse_arguments(ARG "" "SPEC;ISA;OUTPUT_DIR;MODE;CONV" "GENERIC_CFLAGS" ${ARGN})
+  cmake_parse_arguments(ARG "EXCLUDE_FROM_ALL" "SPEC;ISA;OUTPUT_DIR;MODE;CONV;TUNING;ENTRIES" "GENERIC_CFLAGS" ${ARGN})
   if(NOT ARG_SPEC)
     message(FATAL_ERROR "resnetc_add_model(${name}): SPEC is required")
   endif()
@@ -125,6 +135,33 @@ function(resnetc_add_model name)
   endif()
   if(NOT ARG_CONV MATCHES "^(auto|direct|f2|f4)$")
     message(FATAL_ERROR "resnetc_add_model(${name}): CONV: expected auto, direct, f2 or f4, got '${ARG_CONV}'")
+  endif()
+  set(_tuning_args "")
+  set(_tuning_note "")
+  if(NOT ARG_TUNING AND RESNETC_TUNING_DIR AND EXISTS ${RESNETC_TUNING_DIR}/${name}.tune
+     AND ARG_CONV STREQUAL "auto" AND NOT ARG_ENTRIES STREQUAL "all")
+    set(ARG_TUNING ${RESNETC_TUNING_DIR}/${name}.tune)
+  endif()
+  if(ARG_TUNING)
+    get_filename_component(ARG_TUNING ${ARG_TUNING} ABSOLUTE)
+    if(NOT EXISTS ${ARG_TUNING})
+      message(FATAL_ERROR "resnetc_add_model(${name}): TUNING: no file ${ARG_TUNING}")
+    endif()
+    if(NOT ARG_CONV STREQUAL "auto")
+      message(FATAL_ERROR "resnetc_add_model(${name}): TUNING needs CONV auto, got CONV ${ARG_CONV}")
+    endif()
+    set(_tuning_args --tuning ${ARG_TUNING})
+    set(_tuning_note ", tuned by ${ARG_TUNING}")
+  endif()
+  if(ARG_ENTRIES)
+    if(NOT ARG_ENTRIES MATCHES "^(layers|all)$")
+      message(FATAL_ERROR "resnetc_add_model(${name}): ENTRIES: expected layers or all, got '${ARG_ENTRIES}'")
+    endif()
+    list(APPEND _tuning_args --entries ${ARG_ENTRIES})
+  endif()
+  set(_exclude "")
+  if(ARG_EXCLUDE_FROM_ALL)
+    set(_exclude EXCLUDE_FROM_ALL)
   endif()
   if(NOT ARG_ISA STREQUAL "generic")
     _resnetc_isa(${ARG_ISA} _isa_flags _unused)
@@ -145,11 +182,11 @@ function(resnetc_add_model name)
     add_custom_command(
       OUTPUT ${_out}
       COMMAND ${RESNETC_LUA} ${RESNETC_ROOT}/gen/resnetc.lua generate ${ARG_SPEC}
-              --name ${name} --isa ${ARG_ISA} --conv ${ARG_CONV} --mode infer --out ${ARG_OUTPUT_DIR}
-      DEPENDS ${ARG_SPEC} ${_gen_deps}
-      COMMENT "resnetc: generating ${name}_infer (${ARG_ISA}, conv ${ARG_CONV}, inference only) from ${ARG_SPEC}"
+              --name ${name} --isa ${ARG_ISA} --conv ${ARG_CONV} ${_tuning_args} --mode infer --out ${ARG_OUTPUT_DIR}
+      DEPENDS ${ARG_SPEC} ${_gen_deps} ${ARG_TUNING}
+      COMMENT "resnetc: generating ${name}_infer (${ARG_ISA}, conv ${ARG_CONV}${_tuning_note}, inference only) from ${ARG_SPEC}"
       VERBATIM)
-    add_library(${name}_infer STATIC ${ARG_OUTPUT_DIR}/${name}_infer.c)
+    add_library(${name}_infer STATIC ${_exclude} ${ARG_OUTPUT_DIR}/${name}_infer.c)
     target_include_directories(${name}_infer PUBLIC ${ARG_OUTPUT_DIR})
     target_compile_options(${name}_infer PRIVATE -Wall -Wextra -Werror -Wno-psabi)
     find_library(RESNETC_LIBM m)
@@ -166,17 +203,17 @@ function(resnetc_add_model name)
   add_custom_command(
     OUTPUT ${_out}
     COMMAND ${RESNETC_LUA} ${RESNETC_ROOT}/gen/resnetc.lua generate ${ARG_SPEC}
-            --name ${name} --isa ${ARG_ISA} --conv ${ARG_CONV} --out ${ARG_OUTPUT_DIR}
-    DEPENDS ${ARG_SPEC} ${_gen_deps}
-    COMMENT "resnetc: generating ${name} (${ARG_ISA}, conv ${ARG_CONV}) from ${ARG_SPEC}"
+            --name ${name} --isa ${ARG_ISA} --conv ${ARG_CONV} ${_tuning_args} --out ${ARG_OUTPUT_DIR}
+    DEPENDS ${ARG_SPEC} ${_gen_deps} ${ARG_TUNING}
+    COMMENT "resnetc: generating ${name} (${ARG_ISA}, conv ${ARG_CONV}${_tuning_note}) from ${ARG_SPEC}"
     VERBATIM)
 
-  add_library(${name}_model STATIC ${ARG_OUTPUT_DIR}/${name}.c)
+  add_library(${name}_model STATIC ${_exclude} ${ARG_OUTPUT_DIR}/${name}.c)
   target_include_directories(${name}_model PUBLIC ${ARG_OUTPUT_DIR})
   target_link_libraries(${name}_model PUBLIC resnetc::resnetc)
   target_compile_options(${name}_model PRIVATE -Wall -Wextra -Werror ${_isa_flags})
 
-  add_executable(${name} ${ARG_OUTPUT_DIR}/${name}_main.c)
+  add_executable(${name} ${_exclude} ${ARG_OUTPUT_DIR}/${name}_main.c)
   target_link_libraries(${name} PRIVATE ${name}_model)
   target_compile_options(${name} PRIVATE -Wall -Wextra -Werror)
 endfunction()

@@ -3,9 +3,12 @@
 --   resnetc.lua summary  SPEC                        per-layer table and exact totals
 --   resnetc.lua generate SPEC --out DIR [--name N] [--isa generic|avx2|avx512] [--mode full|infer]
 --                        [--conv auto|direct|f2|f4]  write DIR/N.c, DIR/N.h, DIR/N_main.c
---                                                    (--mode infer: DIR/N_infer.c, DIR/N_infer.h,
---                                                    eval-mode forward without the runtime;
---                                                    --conv: the 3x3 stride-1 algorithm, gen/winograd.lua)
+--                        [--tuning FILE]             (--mode infer: DIR/N_infer.c, DIR/N_infer.h,
+--                        [--entries layers|all]      eval-mode forward without the runtime;
+--                                                    --conv: the 3x3 stride-1 algorithm, gen/winograd.lua;
+--                                                    --tuning: measured choices for auto, gen/tuning.lua;
+--                                                    --entries all: every algorithm's conv entry
+--                                                    points, the tuning program of tools/tune.sh)
 --   resnetc.lua check    SPEC                        validate only
 --   resnetc.lua isa      NAME                        the ISA's compile flags and CPU features
 --                                                    (gen/isa.lua), two lines, for CMake
@@ -28,7 +31,7 @@ local function usage()
 usage: resnetc.lua summary  SPEC
        resnetc.lua check    SPEC
        resnetc.lua generate SPEC --out DIR [--name NAME] [--isa generic|avx2|avx512] [--mode full|infer]
-                            [--conv auto|direct|f2|f4]
+                            [--conv auto|direct|f2|f4] [--tuning FILE] [--entries layers|all]
        resnetc.lua isa      NAME
 ]])
   os.exit(2)
@@ -103,7 +106,8 @@ local function main(args)
     return
   end
   if cmd == "generate" then
-    local flags = parse_flags(args, 3, { out = true, name = true, isa = true, mode = true, conv = true })
+    local flags = parse_flags(args, 3, { out = true, name = true, isa = true, mode = true, conv = true,
+                                         tuning = true, entries = true })
     if not flags.out then io.stderr:write("resnetc: generate needs --out DIR\n"); usage() end
     local isa = flags.isa or "generic"
     local known, why = require("isa").get(isa)
@@ -124,6 +128,22 @@ local function main(args)
       io.stderr:write("resnetc: --conv: expected " .. table.concat(policies, ", ") .. ", got '" .. conv .. "'\n")
       os.exit(2)
     end
+    local entries = flags.entries or "layers"
+    if entries ~= "layers" and entries ~= "all" then
+      io.stderr:write("resnetc: --entries: expected layers or all, got '" .. entries .. "'\n")
+      os.exit(2)
+    end
+    local tuning, tuning_shown
+    if flags.tuning then
+      if conv ~= "auto" then
+        io.stderr:write("resnetc: --tuning: the tuning file chooses under --conv auto, not --conv " .. conv .. "\n")
+        os.exit(2)
+      end
+      local tmod = require("tuning")
+      tuning_shown = display_path(flags.tuning)
+      tuning = tmod.load(flags.tuning, tuning_shown)
+      tmod.check_isa(tuning, isa)
+    end
     local name = flags.name or spec.name
     if not name:match("^[%a_][%w_]*$") then
       io.stderr:write("resnetc: --name: expected a C identifier, got '" .. name .. "'\n")
@@ -131,9 +151,12 @@ local function main(args)
     end
     local emit = require("emit")
     local files = emit.generate(resnet.build(spec), {
-      name = name, isa = isa, mode = mode, conv = conv, spec_path = shown, version = VERSION, templates = root .. "/templates",
-      command = string.format("gen/resnetc.lua generate %s --name %s --isa %s%s", shown, name, isa,
-                              conv ~= "auto" and (" --conv " .. conv) or ""),
+      name = name, isa = isa, mode = mode, conv = conv, tuning = tuning, entries = entries, spec_path = shown,
+      version = VERSION, templates = root .. "/templates",
+      command = string.format("gen/resnetc.lua generate %s --name %s --isa %s%s%s%s", shown, name, isa,
+                              conv ~= "auto" and (" --conv " .. conv) or "",
+                              tuning and (" --tuning " .. tuning_shown) or "",
+                              entries ~= "layers" and (" --entries " .. entries) or ""),
     })
     local out = require("output")
     out.write_all(flags.out, files)

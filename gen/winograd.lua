@@ -35,23 +35,48 @@ function M.fits(isa, p, m)
 end
 
 -- The tile size for conv shape p of a network (its spec: `plain` without shortcuts) under
--- the generator's policy (`--conv`): nil for direct.
+-- the generator's policy (`--conv`), and why, for the kernel's comment: nil for direct.
+-- `how` (optional): { sig = the layer's signature (conv.lua), dir = "fwd" | "bwd_data" |
+-- "bwd_weights", tuning = a parsed tuning file (gen/tuning.lua) }. The reason is nil where no
+-- Winograd tile fits the shape (there was nothing to choose).
 --   direct  never Winograd
 --   f2, f4  F(2x2, 3x3) / F(4x4, 3x3) wherever it fits
---   auto    the cost model below; direct in plain networks: without shortcuts every
---           perturbation passes through every layer, forward and backward, and Winograd's
---           larger rounding error shows. Measured on plain56 against the reference executor
---           (tests/gen gen_parity_plain56, batch 2): training logits' relative error 7.6e-5
---           direct, 1.05e-4 with F(2x2) (tolerance 1e-4); plain20's gradients against
---           PyTorch 2.6-6.7e-3 with F(4x4) (tolerance 1e-3). ResNets pass with either.
-function M.choose(policy, isa, p, spec)
-  if policy == "direct" then return nil end
+--   auto    the tuning file's measured choice for this signature and direction where it has
+--           one, else the cost model below; direct in plain networks, tuning file or not:
+--           without shortcuts every perturbation passes through every layer, forward and
+--           backward, and Winograd's larger rounding error shows. Measured on plain56 against
+--           the reference executor (tests/gen gen_parity_plain56, batch 2): training logits'
+--           relative error 7.6e-5 direct, 1.05e-4 with F(2x2) (tolerance 1e-4); plain20's
+--           gradients against PyTorch 2.6-6.7e-3 with F(4x4) (tolerance 1e-3). ResNets pass
+--           with either.
+function M.choose(policy, isa, p, spec, how)
+  how = how or {}
+  local any = M.fits(isa, p, 2) or M.fits(isa, p, 4)
+  local function why(text) return any and text or nil end
+  if policy == "direct" then return nil, why("direct: --conv direct") end
   if policy == "f2" or policy == "f4" then
     local m = policy == "f2" and 2 or 4
-    return M.fits(isa, p, m) and m or nil
+    if M.fits(isa, p, m) then return m, why("F(" .. m .. "x" .. m .. ", 3x3): --conv " .. policy) end
+    return nil, why("direct: --conv " .. policy .. ", which does not fit this shape")
   end
-  if spec and spec.plain then return nil end
-  return M.model(isa, p)
+  if spec and spec.plain then
+    return nil, why("direct: plain network (Winograd's larger rounding error; gen/winograd.lua)")
+  end
+  local entry = how.tuning and how.sig and require("tuning").lookup(how.tuning, how.sig, how.dir)
+  if entry and any then
+    local m = entry.algo == "f2" and 2 or entry.algo == "f4" and 4 or nil
+    if m and not M.fits(isa, p, m) then
+      error(string.format("%s: %s does not fit %s (F(%dx%d, 3x3) needs 3x3 stride 1 pad 1, channels in whole "
+                          .. "vectors of %d and an output divisible into %dx%d tiles)", entry.where, entry.algo,
+                          how.sig, m, m, isa.vw, m, m), 0)
+    end
+    return m, require("tuning").describe(entry)
+  end
+  local m = M.model(isa, p)
+  if not m then return nil, nil end
+  if m == 4 then return 4, "modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua)" end
+  return 2, M.fits(isa, p, 4) and "modelled: F(2x2) on maps under 16x16 (gen/winograd.lua)"
+            or "modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua)"
 end
 
 M.policies = { "auto", "direct", "f2", "f4" }

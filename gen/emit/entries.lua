@@ -4,6 +4,9 @@
 -- benchmarks and tests. The layer kind records its calls through a context whose pointers
 -- are the wrapper's arguments; each wrapper declares the locals its call needs.
 -- Does not write the schedules (gen/emit/schedules.lua).
+-- With opts.entries == "all" (`generate --entries all`, the tuning program of tools/tune.sh)
+-- every conv layer has one entry per algorithm that fits it (direct, f2, f4: the policy forced
+-- through the context's conv_policy), so one build times every candidate.
 local context = require("emit.context")
 
 local M = {}
@@ -32,33 +35,41 @@ local ENTRY_ARGS = {
 -- The wrappers' C, the rows of the entry table, and their count.
 function M.conv_entries(model)
   local funcs, rows = {}, {}
+  local policies = model.opts.entries == "all" and { "direct", "f2", "f4" } or { false }
   for _, L in ipairs(model.g.layers) do
-    if L.kind == "conv" then
+    local seen = {}
+    for _, policy in ipairs(L.kind == "conv" and policies or {}) do
       local e = setmetatable(context.new(model, "train", model.plans.train), Standalone)
-      e.L = L
+      e.L, e.conv_policy = L, policy or nil
       L.mod.forward(L, e)
       L.mod.backward(L, e)
       local calls = {}
       for _, rec in ipairs(e.records) do
         if rec.kernel then calls[rec.kernel.pass] = rec end
       end
-      local id = format("conv_entry_%d", L.index - 1)
-      local names = {}
-      for _, pass in ipairs(PASSES) do
-        local c = calls[pass] or error(format("internal: conv %s recorded no %s call", L.name, pass), 0)
-        local decl = { "    const size_t n = (size_t)r->n;" }
-        if c.needs.nt then
-          decl[#decl + 1] = "    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;"
+      local triple = {}
+      for _, pass in ipairs(PASSES) do triple[#triple + 1] = calls[pass] and calls[pass].kernel.name or "?" end
+      triple = concat(triple, " ")
+      if not seen[triple] then
+        seen[triple] = true
+        local id = format("conv_entry_%d", L.index - 1) .. (policy and ("_" .. policy) or "")
+        local names = {}
+        for _, pass in ipairs(PASSES) do
+          local c = calls[pass] or error(format("internal: conv %s recorded no %s call", L.name, pass), 0)
+          local decl = { "    const size_t n = (size_t)r->n;" }
+          if c.needs.nt then
+            decl[#decl + 1] = "    const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;"
+          end
+          if c.needs.Wk then decl[#decl + 1] = "    float *const Wk = r->work;" end
+          funcs[#funcs + 1] = format("/* %s (%s), %s alone: r->n images */\n"
+                                     .. "static void %s_%s(rn_run *r, %s)\n{\n%s\n    %s;\n}\n",
+                                     L.name, L.mod.describe(L), pass, id, pass, ENTRY_ARGS[pass],
+                                     concat(decl, "\n"), context.call_text(c))
+          names[#names + 1] = format('"%s"', c.kernel.name)
         end
-        if c.needs.Wk then decl[#decl + 1] = "    float *const Wk = r->work;" end
-        funcs[#funcs + 1] = format("/* %s (%s), %s alone: r->n images */\n"
-                                   .. "static void %s_%s(rn_run *r, %s)\n{\n%s\n    %s;\n}\n",
-                                   L.name, L.mod.describe(L), pass, id, pass, ENTRY_ARGS[pass],
-                                   concat(decl, "\n"), context.call_text(c))
-        names[#names + 1] = format('"%s"', c.kernel.name)
+        rows[#rows + 1] = format("    { %d, %s, %s_fwd, %s_bwd_data, %s_bwd_weights },", L.index - 1,
+                                 concat(names, ", "), id, id, id)
       end
-      rows[#rows + 1] = format("    { %d, %s, %s_fwd, %s_bwd_data, %s_bwd_weights },", L.index - 1,
-                               concat(names, ", "), id, id, id)
     end
   end
   return concat(funcs, "\n"), concat(rows, "\n"), #rows

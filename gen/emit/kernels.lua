@@ -75,7 +75,8 @@ local PASS_TEXT = {
 -- Register the kernel a layer kind asks for (once per distinct name) and note its layer as
 -- one of its users. spec: name, template (a file of templates/), params, layer (whose
 -- describe() says what the kernel computes), pass (a key of PASS_TEXT), acc (true where the
--- kernel adds into the input gradient). Returns the kernel's record.
+-- kernel adds into the input gradient), why (optional: how its algorithm was chosen, for
+-- the comment: gen/winograd.lua, choose). Returns the kernel's record.
 function M.register(model, spec)
   local name, L = spec.name, spec.layer
   if not PASS_TEXT[spec.pass] then
@@ -88,7 +89,8 @@ function M.register(model, spec)
     params.ISA, params.VW = model.isa.name, model.isa.vw
     params.vl, params.vs = vector_io(model.isa.vw)
     k = { name = name, template = spec.template, pass = spec.pass, acc = spec.acc or false,
-          body = M.render(model, spec.template, params), what = L.mod.describe(L), users = {}, seen = {} }
+          body = M.render(model, spec.template, params), what = L.mod.describe(L), why = spec.why, users = {},
+          seen = {} }
     model.kernels[name] = k
     model.kernel_order[#model.kernel_order + 1] = k
   elseif k.template ~= spec.template or k.pass ~= spec.pass or k.acc ~= (spec.acc or false) then
@@ -113,7 +115,8 @@ function M.definitions(model, keep)
         users = concat({ k.users[1], k.users[2], k.users[3] }, ", ") .. format(", ... (%d layers)", #k.users)
       end
       local pass = PASS_TEXT[k.pass] .. (k.acc and ", adding into the input gradient" or "")
-      out[#out + 1] = format("/* %s: %s, %s.\n * Used by: %s. */\n%s", k.name, k.what, pass, users, k.body)
+      local why = k.why and format("\n * Algorithm: %s.", k.why) or ""
+      out[#out + 1] = format("/* %s: %s, %s.%s\n * Used by: %s. */\n%s", k.name, k.what, pass, why, users, k.body)
     end
   end
   return concat(out, "\n"), #out

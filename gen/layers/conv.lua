@@ -150,9 +150,14 @@ end
 -- transformed input and products (a^2 floats x (IC + OC) per tile) within WINO_BYTES of L2.
 local WINO_TILES, WINO_BYTES = 32, 128 * 1024
 
-local function winograd_plan(e, p, transpose, acc)
-  local m = winograd.choose(e.model.opts.conv or "auto", e.isa, p, e.model.g.spec)
-  if not m then return nil end
+-- dir: the direction whose choice applies (fwd, bwd_data, bwd_weights: a tuning file's keys);
+-- sig: the layer's signature. Returns the plan (nil for direct) and why it was chosen (the
+-- kernel's comment; nil where no Winograd tile fits). e.conv_policy, where set, overrides the
+-- model's policy (the tuning candidates of entries.lua).
+local function winograd_plan(e, p, transpose, acc, dir, sig)
+  local m, why = winograd.choose(e.conv_policy or e.model.opts.conv or "auto", e.isa, p, e.model.g.spec,
+                                 { sig = sig, dir = dir, tuning = not e.conv_policy and e.model.opts.tuning or nil })
+  if not m then return nil, why end
   local F = winograd.F[m]
   local ic, oc = transpose and p.K or p.C, transpose and p.C or p.K
   local b = isa_mod.blocks(e.isa, oc)
@@ -187,7 +192,7 @@ local function winograd_plan(e, p, transpose, acc)
     if ic % d == 0 then q.R = d; break end
   end
   q.WEIGHTS = false
-  return q
+  return q, why
 end
 
 -- The weight arguments of a correlation pass: w, and where the kernel rearranges it first
@@ -206,14 +211,15 @@ end
 -- BN's scale and shift, then the group's residual add and ReLU, and writes the group's output.
 local function forward_folded(L, e, grp)
   local sig, p = shape(L)
-  local q, file = winograd_plan(e, p, false), "conv_winograd.c.in"
+  local q, why = winograd_plan(e, p, false, nil, "fwd", sig)
+  local file = "conv_winograd.c.in"
   if q then sig = sig .. "_f" .. q.MT else q, file = forward_plan(L, p, e.isa), "conv_simd.c.in" end
   q.BN, q.RES, q.RELU = true, grp.add ~= nil, grp.relu ~= nil
   local bn = grp.bn
   local w = weights(e, L, q)
   local name = sig .. "_bn" .. (q.RES and "_add" or "") .. (q.RELU and "_relu" or "") .. (q.CACHE and "_cached" or "")
                .. "_fwd_eval"
-  local fn = e:kernel{ name = name, template = file, params = q, layer = L, pass = "fwd_eval" }
+  local fn = e:kernel{ name = name, template = file, params = q, layer = L, pass = "fwd_eval", why = why }
   local out = grp.relu and grp.relu.output or bn.output
   e:call(fn, e:x(L.inputs[1]), w, e:p(bn.gamma), e:p(bn.beta), e:s(bn.mean), e:s(bn.var), "r->bn_eps",
          grp.add and e:x(grp.add.inputs[2]), e:x(out), e:thread_scratch(q.scratch or q.HP * q.WP * q.IC), e:threads())
@@ -223,14 +229,15 @@ function M.forward(L, e, grp)
   if grp then return forward_folded(L, e, grp) end
   local sig, p = shape(L)
   if isa_mod.simd(e.isa, p.K) then
-    local q, file = winograd_plan(e, p, false), "conv_winograd.c.in"
+    local q, why = winograd_plan(e, p, false, nil, "fwd", sig)
+    local file = "conv_winograd.c.in"
     if q then sig = sig .. "_f" .. q.MT else q, file = forward_plan(L, p, e.isa), "conv_simd.c.in" end
     -- training: the BN after this conv takes its batch statistics from the epilogue (gen/fuse.lua)
     local bn = e:stats_partner(L)
     q.STATS = bn ~= nil
     local w = weights(e, L, q)
     local fn = e:kernel{ name = sig .. (q.STATS and "_stats" or "") .. (q.CACHE and "_cached" or "") .. "_fwd",
-                         template = file, params = q, layer = L, pass = "fwd" }
+                         template = file, params = q, layer = L, pass = "fwd", why = why }
     e:call(fn, e:x(L.inputs[1]), w, bn and e:s(bn.mean), e:x(L.output),
            e:thread_scratch((q.scratch or q.HP * q.WP * q.IC) + (bn and 4 * p.K or 0)), e:threads())
   else
@@ -242,22 +249,23 @@ end
 function M.backward(L, e)
   local sig, p = shape(L)
   local x = L.inputs[1]
-  local wq = isa_mod.simd(e.isa, p.K) and winograd_plan(e, p, false)
+  local wq, wwhy
+  if isa_mod.simd(e.isa, p.K) then wq, wwhy = winograd_plan(e, p, false, nil, "bwd_weights", sig) end
   if wq then
     -- Winograd: each thread's dU (a^2 x C x K floats) beside its chunk buffers
     wq.WEIGHTS = true
     local fn = e:kernel{ name = sig .. "_f" .. wq.MT .. "_bwd_weights", template = "conv_winograd.c.in", params = wq,
-                         layer = L, pass = "bwd_weights" }
+                         layer = L, pass = "bwd_weights", why = wwhy }
     e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight), e:thread_scratch(wq.TAPS * p.C * p.K + wq.scratch), e:threads())
   elseif isa_mod.simd(e.isa, p.K) then
     local q = backward_weights_plan(L, p, e.isa)
     if q.BY_BLOCK then
       local fn = e:kernel{ name = sig .. "_bwd_weights", template = "conv_bwd_weights_by_block.c.in", params = q,
-                           layer = L, pass = "bwd_weights" }
+                           layer = L, pass = "bwd_weights", why = wwhy }
       e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight), e:threads())
     else
       local fn = e:kernel{ name = sig .. "_bwd_weights", template = "conv_bwd_weights_simd.c.in", params = q,
-                           layer = L, pass = "bwd_weights" }
+                           layer = L, pass = "bwd_weights", why = wwhy }
       e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight),
              e:thread_scratch(q.HP * q.WP * q.C + p.KH * p.KW * p.C * p.K), e:threads())
     end
@@ -268,13 +276,14 @@ function M.backward(L, e)
   end
   if e:wants_grad(x) then
     local acc = e:accumulate(x, L)
-    local wq = isa_mod.simd(e.isa, p.C) and winograd_plan(e, p, true, acc)
+    local wq, dwhy
+    if isa_mod.simd(e.isa, p.C) then wq, dwhy = winograd_plan(e, p, true, acc, "bwd_data", sig) end
     local name = sig .. (wq and ("_f" .. wq.MT) or "") .. "_bwd_data" .. (acc == 1 and "_acc" or "")
     if isa_mod.simd(e.isa, p.C) then
       local q = wq or backward_data_plan(L, p, acc, e.isa)
       local w = weights(e, L, q)
       local fn = e:kernel{ name = name, template = wq and "conv_winograd.c.in" or "conv_simd.c.in", params = q,
-                           layer = L, pass = "bwd_data", acc = acc == 1 }
+                           layer = L, pass = "bwd_data", acc = acc == 1, why = dwhy }
       e:call(fn, e:dx(L.output), w, e:dx(x), e:thread_scratch(q.scratch or q.HP * q.WP * q.IC), e:threads())
     else
       p.ACC = acc

@@ -705,6 +705,7 @@ static void bn_c16_hw1024_relu_stats_fwd(size_t n, const float *restrict x, floa
 }
 
 /* conv3x3_s1_c16k16_h32w32_f4_stats_fwd: conv 3x3/1 pad 1, 16->16, forward.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -1703,6 +1704,7 @@ static void bn_c32_hw256_relu_stats_fwd(size_t n, const float *restrict x, float
 }
 
 /* conv3x3_s1_c32k32_h16w16_f4_stats_fwd: conv 3x3/1 pad 1, 32->32, forward.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -2761,6 +2763,7 @@ static void bn_c64_hw64_relu_stats_fwd(size_t n, const float *restrict x, float 
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -3495,6 +3498,7 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
 }
 
 /* conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -3836,6 +3840,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const 
 }
 
 /* conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.0.conv2, layer1.1.conv2, layer1.2.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -4597,6 +4602,7 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
 }
 
 /* conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.0.conv2, layer2.1.conv2, layer2.2.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -4952,6 +4958,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
 }
 
 /* conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.1.conv1, layer2.2.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -5753,6 +5760,7 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.0.conv2, layer3.1.conv2, layer3.2.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -5962,6 +5970,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, cons
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.1.conv1, layer3.2.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -6305,6 +6314,7 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.2.conv2, layer3.2.conv1, layer3.1.conv2, layer3.1.conv1, layer3.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -6489,6 +6499,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_weights(size_t n, const float *restric
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2, layer3.1.conv1, layer3.2.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -6767,6 +6778,7 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.2.conv1, layer3.1.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -7732,6 +7744,7 @@ static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const f
 }
 
 /* conv3x3_s1_c32k32_h16w16_f4_bwd_weights: conv 3x3/1 pad 1, 32->32, backward to the weights.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.2.conv2, layer2.2.conv1, layer2.1.conv2, layer2.1.conv1, layer2.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -7998,6 +8011,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restr
 }
 
 /* conv3x3_s1_c32k32_h16w16_f4_bwd_data: conv 3x3/1 pad 1, 32->32, backward to the input.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2, layer2.1.conv1, layer2.2.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -8386,6 +8400,7 @@ static void bn_c32_hw256_relu_bwd(size_t n, const float *restrict x, const float
 }
 
 /* conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc: conv 3x3/1 pad 1, 32->32, backward to the input, adding into the input gradient.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.2.conv1, layer2.1.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -9480,6 +9495,7 @@ static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const 
 }
 
 /* conv3x3_s1_c16k16_h32w32_f4_bwd_weights: conv 3x3/1 pad 1, 16->16, backward to the weights.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.2.conv2, layer1.2.conv1, layer1.1.conv2, layer1.1.conv1, layer1.0.conv2, layer1.0.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -9748,6 +9764,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_weights(size_t n, const float *restr
 }
 
 /* conv3x3_s1_c16k16_h32w32_f4_bwd_data: conv 3x3/1 pad 1, 16->16, backward to the input.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2, layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -10138,6 +10155,7 @@ static void bn_c16_hw1024_relu_bwd(size_t n, const float *restrict x, const floa
 }
 
 /* conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc: conv 3x3/1 pad 1, 16->16, backward to the input, adding into the input gradient.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.2.conv1, layer1.1.conv1, layer1.0.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -10914,6 +10932,7 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
 }
 
 /* conv3x3_s1_c16k16_h32w32_f4_fwd: conv 3x3/1 pad 1, 16->16, forward.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -11563,6 +11582,7 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
 }
 
 /* conv3x3_s1_c32k32_h16w16_f4_fwd: conv 3x3/1 pad 1, 32->32, forward.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -12260,6 +12280,7 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_fwd: conv 3x3/1 pad 1, 64->64, forward.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */

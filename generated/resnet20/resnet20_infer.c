@@ -666,6 +666,7 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
 }
 
 /* conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -1000,6 +1001,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
 }
 
 /* conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.0.conv2, layer1.1.conv2, layer1.2.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -1754,6 +1756,7 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
 }
 
 /* conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.0.conv2, layer2.1.conv2, layer2.2.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -2102,6 +2105,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
 }
 
 /* conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.1.conv1, layer2.2.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
@@ -2896,6 +2900,7 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.0.conv2, layer3.1.conv2, layer3.2.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -3098,6 +3103,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval(size_t n, const float
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.1.conv1, layer3.2.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */

@@ -2049,6 +2049,7 @@ static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, f
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer1.0.conv1, layer1.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -2949,6 +2950,7 @@ static void bn_c128_hw16_relu_stats_fwd(size_t n, const float *restrict x, float
 }
 
 /* conv3x3_s1_c128k128_h4w4_f2_stats_fwd: conv 3x3/1 pad 1, 128->128, forward.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -3782,6 +3784,7 @@ static void bn_c256_hw4_relu_stats_fwd(size_t n, const float *restrict x, float 
 }
 
 /* conv3x3_s1_c256k256_h2w2_f2_stats_fwd: conv 3x3/1 pad 1, 256->256, forward.
+ * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -5781,6 +5784,7 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer1.0.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -5986,6 +5990,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const fl
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer1.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -6505,6 +6510,7 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
 }
 
 /* conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 128->128, forward in eval mode.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -7049,6 +7055,7 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const flo
 }
 
 /* conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 256->256, forward in eval mode.
+ * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -7381,6 +7388,7 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
 }
 
 /* conv3x3_s1_c256k256_h2w2_f2_bwd_weights: conv 3x3/1 pad 1, 256->256, backward to the weights.
+ * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -7565,6 +7573,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
 }
 
 /* conv3x3_s1_c256k256_h2w2_f2_bwd_data: conv 3x3/1 pad 1, 256->256, backward to the input.
+ * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -8619,6 +8628,7 @@ static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const f
 }
 
 /* conv3x3_s1_c128k128_h4w4_f2_bwd_weights: conv 3x3/1 pad 1, 128->128, backward to the weights.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -8803,6 +8813,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
 }
 
 /* conv3x3_s1_c128k128_h4w4_f2_bwd_data: conv 3x3/1 pad 1, 128->128, backward to the input.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -9846,6 +9857,7 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer1.0.conv2, layer1.0.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -10030,6 +10042,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_weights(size_t n, const float *restric
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer1.0.conv2, layer1.0.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -10308,6 +10321,7 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer1.0.conv1. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -12404,6 +12418,7 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
 }
 
 /* conv3x3_s1_c64k64_h8w8_f2_fwd: conv 3x3/1 pad 1, 64->64, forward.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer1.0.conv1, layer1.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -12936,6 +12951,7 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
 }
 
 /* conv3x3_s1_c128k128_h4w4_f2_fwd: conv 3x3/1 pad 1, 128->128, forward.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -13479,6 +13495,7 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
 }
 
 /* conv3x3_s1_c256k256_h2w2_f2_fwd: conv 3x3/1 pad 1, 256->256, forward.
+ * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
