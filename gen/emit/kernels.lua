@@ -72,11 +72,26 @@ local PASS_TEXT = {
   bwd_data = "backward to the input", bwd_weights = "backward to the weights", layout = "layout conversion",
 }
 
+-- The steps of a conv tile's epilogue (templates/threads.c.in, rn_epilogue) that a kernel's
+-- params ask for: ACC (params.ACC == 1), STATS, BN, RES, RELU.
+local EPILOGUE = { "ACC", "STATS", "BN", "RES", "RELU" }
+local function epilogue(params)
+  local e = {}
+  for _, step in ipairs(EPILOGUE) do
+    if step == "ACC" then e[step] = params.ACC == 1 else e[step] = params[step] or false end
+  end
+  return e
+end
+
 -- Register the kernel a layer kind asks for (once per distinct name) and note its layer as
 -- one of its users. spec: name, template (a file of templates/), params, layer (whose
 -- describe() says what the kernel computes), pass (a key of PASS_TEXT), acc (true where the
 -- kernel adds into the input gradient), why (optional: how its algorithm was chosen, for
--- the comment: gen/winograd.lua, choose). Returns the kernel's record.
+-- the comment: gen/winograd.lua, choose), body (optional: the name of the tile functions it
+-- shares with the other kernels of the same body, which differ only in their epilogues; the
+-- template then renders them with PART = "body" and the kernel with PART = "kernel", both
+-- when the definitions are written, knowing every user: see definitions). Returns the
+-- kernel's record.
 function M.register(model, spec)
   local name, L = spec.name, spec.layer
   if not PASS_TEXT[spec.pass] then
@@ -89,11 +104,17 @@ function M.register(model, spec)
     params.ISA, params.VW = model.isa.name, model.isa.vw
     params.vl, params.vs = vector_io(model.isa.vw)
     k = { name = name, template = spec.template, pass = spec.pass, acc = spec.acc or false,
-          body = M.render(model, spec.template, params), what = L.mod.describe(L), why = spec.why, users = {},
-          seen = {} }
+          what = L.mod.describe(L), why = spec.why, users = {}, seen = {} }
+    if spec.body then
+      k.shared, k.params, k.epilogue = spec.body, params, epilogue(params)
+      params.BODY = spec.body
+    else
+      k.body = M.render(model, spec.template, params)
+    end
     model.kernels[name] = k
     model.kernel_order[#model.kernel_order + 1] = k
-  elseif k.template ~= spec.template or k.pass ~= spec.pass or k.acc ~= (spec.acc or false) then
+  elseif k.template ~= spec.template or k.pass ~= spec.pass or k.acc ~= (spec.acc or false)
+         or k.shared ~= spec.body then
     error(format("internal: kernel %s registered twice, as %s %s and as %s %s", name, k.template, k.pass,
                  spec.template, spec.pass), 0)
   end
@@ -104,22 +125,81 @@ function M.register(model, spec)
   return k
 end
 
--- Kernel definitions (with their comments) of the kernels for which keep(k) holds, and
--- their count.
-function M.definitions(model, keep)
-  local out = {}
-  for _, k in ipairs(model.kernel_order) do
-    if keep(k) then
-      local users = concat(k.users, ", ")
-      if #k.users > 6 then
-        users = concat({ k.users[1], k.users[2], k.users[3] }, ", ") .. format(", ... (%d layers)", #k.users)
+-- The epilogue hook of each shared body, from the kernels of `kernels` that use it: a step
+-- every one of them takes is "always" (written unconditionally), one only some take "some"
+-- (a branch on the tile's `epi` argument, a constant at each call), one none takes is absent.
+-- EPI_ARG: whether the tile takes `epi` (some step is "some").
+local function hooks(kernels)
+  local users, count = {}, {}
+  for _, k in ipairs(kernels) do
+    if k.shared then
+      local b = k.shared
+      users[b], count[b] = (users[b] or 0) + 1, count[b] or {}
+      for _, step in ipairs(EPILOGUE) do
+        if k.epilogue[step] then count[b][step] = (count[b][step] or 0) + 1 end
       end
-      local pass = PASS_TEXT[k.pass] .. (k.acc and ", adding into the input gradient" or "")
-      local why = k.why and format("\n * Algorithm: %s.", k.why) or ""
-      out[#out + 1] = format("/* %s: %s, %s.%s\n * Used by: %s. */\n%s", k.name, k.what, pass, why, users, k.body)
     end
   end
-  return concat(out, "\n"), #out
+  local epi = {}
+  for b, n in pairs(users) do
+    local e = { EPI_ARG = false }
+    for _, step in ipairs(EPILOGUE) do
+      local c = count[b][step] or 0
+      if c == n then e[step] = "always" elseif c > 0 then e[step] = "some"; e.EPI_ARG = true end
+    end
+    epi[b] = e
+  end
+  return epi
+end
+
+-- Render kernel k (or with part = "body", the body it shares) with the epilogue hook epi.
+local function render_shared(model, k, epi, part)
+  local params = k.params
+  params.EPI, params.PART = epi, part
+  local text = M.render(model, k.template, params)
+  params.EPI, params.PART = nil, nil
+  return text
+end
+
+-- Kernel definitions (with their comments) of the kernels for which keep(k) holds, and
+-- their count. A shared body comes right before the first kernel that uses it, rendered for
+-- the kept kernels only (the inference-only file keeps no training epilogue).
+function M.definitions(model, keep)
+  local kept = {}
+  for _, k in ipairs(model.kernel_order) do
+    if keep(k) then kept[#kept + 1] = k end
+  end
+  local epi, written, out = hooks(kept), {}, {}
+  for _, k in ipairs(kept) do
+    local body = k.body
+    if k.shared then
+      local b = k.shared
+      if not written[b] then
+        -- every user must render the same body (same shape, class and tiles)
+        local text, names = render_shared(model, k, epi[b], "body"), {}
+        for _, u in ipairs(kept) do
+          if u.shared == b then
+            names[#names + 1] = u.name
+            if render_shared(model, u, epi[b], "body") ~= text then
+              error(format("internal: kernels %s and %s share body %s but render it differently", k.name, u.name, b), 0)
+            end
+          end
+        end
+        out[#out + 1] = format("/* %s_*: the tiles of %s, for the kernels that share them\n"
+                               .. " * (their epilogues: rn_epilogue): %s. */\n%s", b, k.what, concat(names, ", "), text)
+        written[b] = true
+      end
+      body = render_shared(model, k, epi[b], "kernel")
+    end
+    local users = concat(k.users, ", ")
+    if #k.users > 6 then
+      users = concat({ k.users[1], k.users[2], k.users[3] }, ", ") .. format(", ... (%d layers)", #k.users)
+    end
+    local pass = PASS_TEXT[k.pass] .. (k.acc and ", adding into the input gradient" or "")
+    local why = k.why and format("\n * Algorithm: %s.", k.why) or ""
+    out[#out + 1] = format("/* %s: %s, %s.%s\n * Used by: %s. */\n%s", k.name, k.what, pass, why, users, body)
+  end
+  return concat(out, "\n"), #kept
 end
 
 return M

@@ -207,6 +207,15 @@ local function weights(e, L, q)
   return e:p(L.weight) .. ", " .. e:scratch(q.TAPS * q.IC * q.OC)
 end
 
+-- The body (gen/emit/kernels.lua, register) of a SIMD correlation pass, direct or Winograd:
+-- the tile functions (and Winograd's transforms) that its kernels (forward: plain, STATS,
+-- BN-folded; backward-data: storing or adding) share, named after the shape's signature, the
+-- algorithm and the pass; the kernels differ only in their epilogues.
+local function body(file, sig, pass)
+  if file == "conv_simd.c.in" or file == "conv_winograd.c.in" then return sig .. "_" .. pass end
+  return nil
+end
+
 -- Eval mode with the following BN folded in (gen/fuse.lua): the conv's epilogue applies the
 -- BN's scale and shift, then the group's residual add and ReLU, and writes the group's output.
 local function forward_folded(L, e, grp)
@@ -219,7 +228,8 @@ local function forward_folded(L, e, grp)
   local w = weights(e, L, q)
   local name = sig .. "_bn" .. (q.RES and "_add" or "") .. (q.RELU and "_relu" or "") .. (q.CACHE and "_cached" or "")
                .. "_fwd_eval"
-  local fn = e:kernel{ name = name, template = file, params = q, layer = L, pass = "fwd_eval", why = why }
+  local fn = e:kernel{ name = name, template = file, params = q, layer = L, pass = "fwd_eval", why = why,
+                       body = body(file, sig, "fwd") }
   local out = grp.relu and grp.relu.output or bn.output
   e:call(fn, e:x(L.inputs[1]), w, e:p(bn.gamma), e:p(bn.beta), e:s(bn.mean), e:s(bn.var), "r->bn_eps",
          grp.add and e:x(grp.add.inputs[2]), e:x(out), e:thread_scratch(q.scratch or q.HP * q.WP * q.IC), e:threads())
@@ -237,7 +247,8 @@ function M.forward(L, e, grp)
     q.STATS = bn ~= nil
     local w = weights(e, L, q)
     local fn = e:kernel{ name = sig .. (q.STATS and "_stats" or "") .. (q.CACHE and "_cached" or "") .. "_fwd",
-                         template = file, params = q, layer = L, pass = "fwd", why = why }
+                         template = file, params = q, layer = L, pass = "fwd", why = why,
+                         body = body(file, sig, "fwd") }
     e:call(fn, e:x(L.inputs[1]), w, bn and e:s(bn.mean), e:x(L.output),
            e:thread_scratch((q.scratch or q.HP * q.WP * q.IC) + (bn and 4 * p.K or 0)), e:threads())
   else
@@ -282,8 +293,9 @@ function M.backward(L, e)
     if isa_mod.simd(e.isa, p.C) then
       local q = wq or backward_data_plan(L, p, acc, e.isa)
       local w = weights(e, L, q)
-      local fn = e:kernel{ name = name, template = wq and "conv_winograd.c.in" or "conv_simd.c.in", params = q,
-                           layer = L, pass = "bwd_data", acc = acc == 1, why = dwhy }
+      local file = wq and "conv_winograd.c.in" or "conv_simd.c.in"
+      local fn = e:kernel{ name = name, template = file, params = q, layer = L, pass = "bwd_data", acc = acc == 1,
+                           why = dwhy, body = body(file, sig .. (wq and ("_f" .. wq.MT) or ""), "bwd_data") }
       e:call(fn, e:dx(L.output), w, e:dx(x), e:thread_scratch(q.scratch or q.HP * q.WP * q.IC), e:threads())
     else
       p.ACC = acc

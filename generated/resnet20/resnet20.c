@@ -137,6 +137,23 @@ static inline int rn_thread(void) { return 0; }
 static inline int rn_threads(void) { return 1; }
 #endif
 
+/* The epilogue of a convolution's register tile (conv_simd.c.in, conv_winograd.c.in): what
+ * is done to the accumulators before and at their store, where the kernels that share one tile
+ * function differ. Each call passes a constant, and the tile is always inlined, so every copy
+ * keeps only its own steps. */
+#if defined(__GNUC__)
+#define RN_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define RN_ALWAYS_INLINE inline
+#endif
+enum rn_epilogue {
+    RN_EPI_ACC = 1,     /* add into the output instead of storing (backward-data into a gradient) */
+    RN_EPI_STATS = 2,   /* add the tile's BN statistics into the thread's sums (training forward) */
+    RN_EPI_BN = 4,      /* eval-mode BN folded in: acc * scale + shift per output channel */
+    RN_EPI_RES = 8,     /* then the residual added */
+    RN_EPI_RELU = 16    /* then the ReLU */
+};
+
 /* Copy image x (H x W x C) into xp (HP x WP x C) at row PT, column PL, zeros around it. */
 static inline void rn_pad_image(const float *restrict x, float *restrict xp, int H, int W, int C,
                                 int HP, int WP, int PT, int PL)
@@ -182,10 +199,10 @@ static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *re
                 dst[(b * (H * W) + p) * C + c] = src[(b * C + c) * (H * W) + p];
 }
 
-/* conv3x3_s1_c3k16_h32w32_stats_fwd: conv 3x3/1 pad 1, 3->16, forward.
- * Used by: conv1. */
-static inline void conv3x3_s1_c3k16_h32w32_stats_fwd_c1_t6(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* conv3x3_s1_c3k16_h32w32_fwd_*: the tiles of conv 3x3/1 pad 1, 3->16, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c3k16_h32w32_stats_fwd, conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval, conv3x3_s1_c3k16_h32w32_fwd. */
+static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -392,6 +409,36 @@ static inline void conv3x3_s1_c3k16_h32w32_stats_fwd_c1_t6(const float *restrict
         a5_0 = vfma(b5, w0, a5_0);
         a5_1 = vfma(b5, w1, a5_1);
     }
+    if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
+        const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+        const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        a0_0 = vfma(a0_0, s0, h0);
+        a0_1 = vfma(a0_1, s1, h1);
+        a1_0 = vfma(a1_0, s0, h0);
+        a1_1 = vfma(a1_1, s1, h1);
+        a2_0 = vfma(a2_0, s0, h0);
+        a2_1 = vfma(a2_1, s1, h1);
+        a3_0 = vfma(a3_0, s0, h0);
+        a3_1 = vfma(a3_1, s1, h1);
+        a4_0 = vfma(a4_0, s0, h0);
+        a4_1 = vfma(a4_1, s1, h1);
+        a5_0 = vfma(a5_0, s0, h0);
+        a5_1 = vfma(a5_1, s1, h1);
+    }
+    if (epi & RN_EPI_RELU) {   /* the ReLU */
+        a0_0 = vmax(a0_0, vzero());
+        a0_1 = vmax(a0_1, vzero());
+        a1_0 = vmax(a1_0, vzero());
+        a1_1 = vmax(a1_1, vzero());
+        a2_0 = vmax(a2_0, vzero());
+        a2_1 = vmax(a2_1, vzero());
+        a3_0 = vmax(a3_0, vzero());
+        a3_1 = vmax(a3_1, vzero());
+        a4_0 = vmax(a4_0, vzero());
+        a4_1 = vmax(a4_1, vzero());
+        a5_0 = vmax(a5_0, vzero());
+        a5_1 = vmax(a5_1, vzero());
+    }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
     vstore(op + 16, a1_0);
@@ -404,60 +451,62 @@ static inline void conv3x3_s1_c3k16_h32w32_stats_fwd_c1_t6(const float *restrict
     vstore(op + 72, a4_1);
     vstore(op + 80, a5_0);
     vstore(op + 88, a5_1);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_0, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        const vf d3 = vadd(a3_0, o);
-        vdacc(&s, d3);
-        vdaccsq(&q, d3);
-        const vf d4 = vadd(a4_0, o);
-        vdacc(&s, d4);
-        vdaccsq(&q, d4);
-        const vf d5 = vadd(a5_0, o);
-        vdacc(&s, d5);
-        vdaccsq(&q, d5);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 16, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_1, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        const vf d3 = vadd(a3_1, o);
-        vdacc(&s, d3);
-        vdaccsq(&q, d3);
-        const vf d4 = vadd(a4_1, o);
-        vdacc(&s, d4);
-        vdaccsq(&q, d4);
-        const vf d5 = vadd(a5_1, o);
-        vdacc(&s, d5);
-        vdaccsq(&q, d5);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 24, q, 8);
+    if (epi & RN_EPI_STATS) {   /* the BN's statistics */
+        {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 0));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_0, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_0, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_0, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            const vf d3 = vadd(a3_0, o);
+            vdacc(&s, d3);
+            vdaccsq(&q, d3);
+            const vf d4 = vadd(a4_0, o);
+            vdacc(&s, d4);
+            vdaccsq(&q, d4);
+            const vf d5 = vadd(a5_0, o);
+            vdacc(&s, d5);
+            vdaccsq(&q, d5);
+            vdaddn(ps + 0, s, 8);
+            vdaddn(ps + 16, q, 8);
+        }
+        {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 8));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_1, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_1, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_1, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            const vf d3 = vadd(a3_1, o);
+            vdacc(&s, d3);
+            vdaccsq(&q, d3);
+            const vf d4 = vadd(a4_1, o);
+            vdacc(&s, d4);
+            vdaccsq(&q, d4);
+            const vf d5 = vadd(a5_1, o);
+            vdacc(&s, d5);
+            vdaccsq(&q, d5);
+            vdaddn(ps + 8, s, 8);
+            vdaddn(ps + 24, q, 8);
+        }
     }
 }
 
-static inline void conv3x3_s1_c3k16_h32w32_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -552,38 +601,57 @@ static inline void conv3x3_s1_c3k16_h32w32_stats_fwd_c1_t2(const float *restrict
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
     }
+    if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
+        const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+        const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        a0_0 = vfma(a0_0, s0, h0);
+        a0_1 = vfma(a0_1, s1, h1);
+        a1_0 = vfma(a1_0, s0, h0);
+        a1_1 = vfma(a1_1, s1, h1);
+    }
+    if (epi & RN_EPI_RELU) {   /* the ReLU */
+        a0_0 = vmax(a0_0, vzero());
+        a0_1 = vmax(a0_1, vzero());
+        a1_0 = vmax(a1_0, vzero());
+        a1_1 = vmax(a1_1, vzero());
+    }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
     vstore(op + 16, a1_0);
     vstore(op + 24, a1_1);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 16, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 24, q, 8);
+    if (epi & RN_EPI_STATS) {   /* the BN's statistics */
+        {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 0));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_0, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_0, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 0, s, 8);
+            vdaddn(ps + 16, q, 8);
+        }
+        {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 8));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_1, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_1, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 8, s, 8);
+            vdaddn(ps + 24, q, 8);
+        }
     }
 }
 
+
+/* conv3x3_s1_c3k16_h32w32_stats_fwd: conv 3x3/1 pad 1, 3->16, forward.
+ * Used by: conv1. */
 static void conv3x3_s1_c3k16_h32w32_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -618,8 +686,8 @@ static void conv3x3_s1_c3k16_h32w32_stats_fwd(size_t n, const float *restrict x,
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c3k16_h32w32_stats_fwd_c1_t6(ip + col * 3, wk + kb, origin + kb, mine + kb, op + col * 16 + kb);
-                    conv3x3_s1_c3k16_h32w32_stats_fwd_c1_t2(ip + 90, wk + kb, origin + kb, mine + kb, op + 480 + kb);
+                        conv3x3_s1_c3k16_h32w32_fwd_c1_t6(ip + col * 3, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_fwd_c1_t2(ip + 90, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + 480 + kb);
                 }
             }
         }
@@ -704,12 +772,11 @@ static void bn_c16_hw1024_relu_stats_fwd(size_t n, const float *restrict x, floa
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_f4_stats_fwd: conv 3x3/1 pad 1, 16->16, forward.
- * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
- * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
+/* conv3x3_s1_c16k16_h32w32_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 16->16, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c16k16_h32w32_f4_stats_fwd, conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval, conv3x3_s1_c16k16_h32w32_f4_fwd. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c16k16_h32w32_f4_stats_fwd_input(const float *restrict ip, float *restrict vp)
+static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
     enum { IC = 16, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
@@ -795,7 +862,7 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_stats_fwd_input(const float *rest
 }
 
 /* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c16k16_h32w32_f4_stats_fwd_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -830,7 +897,8 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_stats_fwd_gemm_t4(const float *re
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c16k16_h32w32_f4_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
+static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_output(const float *restrict mp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { OC = 16, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -864,126 +932,213 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_stats_fwd_output(const float *res
         const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
         const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
         const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = epi & RN_EPI_BN ? vload(sc + k) : vzero(), shift = epi & RN_EPI_BN ? vload(sh + k) : vzero();
         /* the BN's statistics: sums of y - origin and of its square, in double */
-        const vf o = vneg(vload(org + k));
+        const vf o = epi & RN_EPI_STATS ? vneg(vload(org + k)) : vzero();
         vdsum s = vdzero(), q = vdzero();
         {
             vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 0 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 0 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 16 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 16 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 32 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 32 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 48 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 48 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 512 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 512 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 528 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 528 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 544 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 544 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 560 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 560 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1024 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1024 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1040 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1040 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1056 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1056 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1072 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1072 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1536 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1536 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1552 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1552 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1568 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1568 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1584 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1584 + k, y);
         }
-        vdaddn(ps + k, s, 8);
-        vdaddn(ps + 16 + k, q, 8);
+        if (epi & RN_EPI_STATS) {
+            vdaddn(ps + k, s, 8);
+            vdaddn(ps + 16 + k, q, 8);
+        }
     }
 }
 
+
+/* conv3x3_s1_c16k16_h32w32_f4_stats_fwd: conv 3x3/1 pad 1, 16->16, forward.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
+ * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
 static void conv3x3_s1_c16k16_h32w32_f4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -1041,18 +1196,18 @@ static void conv3x3_s1_c16k16_h32w32_f4_stats_fwd(size_t n, const float *restric
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c16k16_h32w32_f4_stats_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
-                            conv3x3_s1_c16k16_h32w32_f4_stats_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
-                        conv3x3_s1_c16k16_h32w32_f4_stats_fwd_output(mb + (i * 16 + u) * OC, origin, mine, y + at);
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
         }
@@ -1157,10 +1312,10 @@ static void shortcut_a_s2_c16k32_h32w32_lo8_fwd(size_t n, const float *restrict 
             }
 }
 
-/* conv3x3_s2_c16k32_h32w32_stats_fwd: conv 3x3/2 pad 1, 16->32, forward.
- * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c16k32_h32w32_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* conv3x3_s2_c16k32_h32w32_fwd_*: the tiles of conv 3x3/2 pad 1, 16->32, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s2_c16k32_h32w32_stats_fwd, conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval, conv3x3_s2_c16k32_h32w32_fwd. */
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1355,6 +1510,38 @@ static inline void conv3x3_s2_c16k32_h32w32_stats_fwd_c1_t3(const float *restric
         a2_2 = vfma(b2, w2, a2_2);
         a2_3 = vfma(b2, w3, a2_3);
     }
+    if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
+        const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+        const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+        a0_0 = vfma(a0_0, s0, h0);
+        a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
+        a1_0 = vfma(a1_0, s0, h0);
+        a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
+        a2_0 = vfma(a2_0, s0, h0);
+        a2_1 = vfma(a2_1, s1, h1);
+        a2_2 = vfma(a2_2, s2, h2);
+        a2_3 = vfma(a2_3, s3, h3);
+    }
+    if (epi & RN_EPI_RELU) {   /* the ReLU */
+        a0_0 = vmax(a0_0, vzero());
+        a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
+        a1_0 = vmax(a1_0, vzero());
+        a1_1 = vmax(a1_1, vzero());
+        a1_2 = vmax(a1_2, vzero());
+        a1_3 = vmax(a1_3, vzero());
+        a2_0 = vmax(a2_0, vzero());
+        a2_1 = vmax(a2_1, vzero());
+        a2_2 = vmax(a2_2, vzero());
+        a2_3 = vmax(a2_3, vzero());
+    }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
@@ -1367,74 +1554,76 @@ static inline void conv3x3_s2_c16k32_h32w32_stats_fwd_c1_t3(const float *restric
     vstore(op + 72, a2_1);
     vstore(op + 80, a2_2);
     vstore(op + 88, a2_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_0, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 32, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_1, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 40, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_2, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 48, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_3, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 56, q, 8);
+    if (epi & RN_EPI_STATS) {   /* the BN's statistics */
+        {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 0));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_0, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_0, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_0, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            vdaddn(ps + 0, s, 8);
+            vdaddn(ps + 32, q, 8);
+        }
+        {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 8));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_1, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_1, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_1, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            vdaddn(ps + 8, s, 8);
+            vdaddn(ps + 40, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 16));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_2, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_2, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_2, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            vdaddn(ps + 16, s, 8);
+            vdaddn(ps + 48, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 24));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_3, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_3, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_3, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            vdaddn(ps + 24, s, 8);
+            vdaddn(ps + 56, q, 8);
+        }
     }
 }
 
-static inline void conv3x3_s2_c16k32_h32w32_stats_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1537,52 +1726,73 @@ static inline void conv3x3_s2_c16k32_h32w32_stats_fwd_c1_t1(const float *restric
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
     }
+    if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
+        const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+        const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+        a0_0 = vfma(a0_0, s0, h0);
+        a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
+    }
+    if (epi & RN_EPI_RELU) {   /* the ReLU */
+        a0_0 = vmax(a0_0, vzero());
+        a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
+    }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
     vstore(op + 24, a0_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 32, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 40, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 48, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 56, q, 8);
+    if (epi & RN_EPI_STATS) {   /* the BN's statistics */
+        {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 0));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_0, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            vdaddn(ps + 0, s, 8);
+            vdaddn(ps + 32, q, 8);
+        }
+        {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 8));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_1, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            vdaddn(ps + 8, s, 8);
+            vdaddn(ps + 40, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 16));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_2, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            vdaddn(ps + 16, s, 8);
+            vdaddn(ps + 48, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 24));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_3, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            vdaddn(ps + 24, s, 8);
+            vdaddn(ps + 56, q, 8);
+        }
     }
 }
 
+
+/* conv3x3_s2_c16k32_h32w32_stats_fwd: conv 3x3/2 pad 1, 16->32, forward.
+ * Used by: layer2.0.conv1. */
 static void conv3x3_s2_c16k32_h32w32_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -1617,8 +1827,8 @@ static void conv3x3_s2_c16k32_h32w32_stats_fwd(size_t n, const float *restrict x
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s2_c16k32_h32w32_stats_fwd_c1_t3(ip + col * 32, wk + kb, origin + kb, mine + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_stats_fwd_c1_t1(ip + 480, wk + kb, origin + kb, mine + kb, op + 480 + kb);
+                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + 480 + kb);
                 }
             }
         }
@@ -1703,12 +1913,11 @@ static void bn_c32_hw256_relu_stats_fwd(size_t n, const float *restrict x, float
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_f4_stats_fwd: conv 3x3/1 pad 1, 32->32, forward.
- * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
- * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
+/* conv3x3_s1_c32k32_h16w16_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 32->32, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c32k32_h16w16_f4_stats_fwd, conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval, conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval, conv3x3_s1_c32k32_h16w16_f4_fwd. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c32k32_h16w16_f4_stats_fwd_input(const float *restrict ip, float *restrict vp)
+static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
     enum { IC = 32, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
@@ -1794,7 +2003,7 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_stats_fwd_input(const float *rest
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c32k32_h16w16_f4_stats_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1827,7 +2036,8 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_stats_fwd_gemm_t2(const float *re
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c32k32_h16w16_f4_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
+static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_output(const float *restrict mp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { OC = 32, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -1861,126 +2071,213 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_stats_fwd_output(const float *res
         const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
         const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
         const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        const vf scale = epi & RN_EPI_BN ? vload(sc + k) : vzero(), shift = epi & RN_EPI_BN ? vload(sh + k) : vzero();
         /* the BN's statistics: sums of y - origin and of its square, in double */
-        const vf o = vneg(vload(org + k));
+        const vf o = epi & RN_EPI_STATS ? vneg(vload(org + k)) : vzero();
         vdsum s = vdzero(), q = vdzero();
         {
             vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 0 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 0 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 32 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 32 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 64 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 64 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 96 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 96 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 512 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 512 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 544 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 544 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 576 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 576 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 608 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 608 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1024 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1024 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1056 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1056 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1088 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1088 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1120 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1120 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1536 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1536 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1568 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1568 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1600 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1600 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1632 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 1632 + k, y);
         }
-        vdaddn(ps + k, s, 8);
-        vdaddn(ps + 32 + k, q, 8);
+        if (epi & RN_EPI_STATS) {
+            vdaddn(ps + k, s, 8);
+            vdaddn(ps + 32 + k, q, 8);
+        }
     }
 }
 
+
+/* conv3x3_s1_c32k32_h16w16_f4_stats_fwd: conv 3x3/1 pad 1, 32->32, forward.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
+ * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
 static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -2038,18 +2335,18 @@ static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restric
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_stats_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 8; t += 2)
-                            conv3x3_s1_c32k32_h16w16_f4_stats_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 8; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_stats_fwd_output(mb + (i * 8 + u) * OC, origin, mine, y + at);
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
         }
@@ -2154,10 +2451,10 @@ static void shortcut_a_s2_c32k64_h16w16_lo16_fwd(size_t n, const float *restrict
             }
 }
 
-/* conv3x3_s2_c32k64_h16w16_stats_fwd: conv 3x3/2 pad 1, 32->64, forward.
- * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c32k64_h16w16_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* conv3x3_s2_c32k64_h16w16_fwd_*: the tiles of conv 3x3/2 pad 1, 32->64, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s2_c32k64_h16w16_stats_fwd, conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval, conv3x3_s2_c32k64_h16w16_fwd. */
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2352,6 +2649,38 @@ static inline void conv3x3_s2_c32k64_h16w16_stats_fwd_c1_t3(const float *restric
         a2_2 = vfma(b2, w2, a2_2);
         a2_3 = vfma(b2, w3, a2_3);
     }
+    if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
+        const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+        const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+        a0_0 = vfma(a0_0, s0, h0);
+        a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
+        a1_0 = vfma(a1_0, s0, h0);
+        a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
+        a2_0 = vfma(a2_0, s0, h0);
+        a2_1 = vfma(a2_1, s1, h1);
+        a2_2 = vfma(a2_2, s2, h2);
+        a2_3 = vfma(a2_3, s3, h3);
+    }
+    if (epi & RN_EPI_RELU) {   /* the ReLU */
+        a0_0 = vmax(a0_0, vzero());
+        a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
+        a1_0 = vmax(a1_0, vzero());
+        a1_1 = vmax(a1_1, vzero());
+        a1_2 = vmax(a1_2, vzero());
+        a1_3 = vmax(a1_3, vzero());
+        a2_0 = vmax(a2_0, vzero());
+        a2_1 = vmax(a2_1, vzero());
+        a2_2 = vmax(a2_2, vzero());
+        a2_3 = vmax(a2_3, vzero());
+    }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
@@ -2364,74 +2693,76 @@ static inline void conv3x3_s2_c32k64_h16w16_stats_fwd_c1_t3(const float *restric
     vstore(op + 136, a2_1);
     vstore(op + 144, a2_2);
     vstore(op + 152, a2_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_0, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 64, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_1, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 72, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_2, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 80, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_3, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 88, q, 8);
+    if (epi & RN_EPI_STATS) {   /* the BN's statistics */
+        {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 0));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_0, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_0, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_0, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            vdaddn(ps + 0, s, 8);
+            vdaddn(ps + 64, q, 8);
+        }
+        {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 8));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_1, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_1, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_1, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            vdaddn(ps + 8, s, 8);
+            vdaddn(ps + 72, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 16));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_2, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_2, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_2, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            vdaddn(ps + 16, s, 8);
+            vdaddn(ps + 80, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 24));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_3, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_3, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_3, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            vdaddn(ps + 24, s, 8);
+            vdaddn(ps + 88, q, 8);
+        }
     }
 }
 
-static inline void conv3x3_s2_c32k64_h16w16_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2580,6 +2911,30 @@ static inline void conv3x3_s2_c32k64_h16w16_stats_fwd_c1_t2(const float *restric
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
     }
+    if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
+        const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+        const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+        a0_0 = vfma(a0_0, s0, h0);
+        a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
+        a1_0 = vfma(a1_0, s0, h0);
+        a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
+    }
+    if (epi & RN_EPI_RELU) {   /* the ReLU */
+        a0_0 = vmax(a0_0, vzero());
+        a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
+        a1_0 = vmax(a1_0, vzero());
+        a1_1 = vmax(a1_1, vzero());
+        a1_2 = vmax(a1_2, vzero());
+        a1_3 = vmax(a1_3, vzero());
+    }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
@@ -2588,60 +2943,65 @@ static inline void conv3x3_s2_c32k64_h16w16_stats_fwd_c1_t2(const float *restric
     vstore(op + 72, a1_1);
     vstore(op + 80, a1_2);
     vstore(op + 88, a1_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 64, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 72, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 80, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 88, q, 8);
+    if (epi & RN_EPI_STATS) {   /* the BN's statistics */
+        {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 0));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_0, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_0, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 0, s, 8);
+            vdaddn(ps + 64, q, 8);
+        }
+        {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 8));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_1, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_1, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 8, s, 8);
+            vdaddn(ps + 72, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 16));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_2, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_2, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 16, s, 8);
+            vdaddn(ps + 80, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 24));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_3, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_3, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 24, s, 8);
+            vdaddn(ps + 88, q, 8);
+        }
     }
 }
 
+
+/* conv3x3_s2_c32k64_h16w16_stats_fwd: conv 3x3/2 pad 1, 32->64, forward.
+ * Used by: layer3.0.conv1. */
 static void conv3x3_s2_c32k64_h16w16_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -2676,8 +3036,8 @@ static void conv3x3_s2_c32k64_h16w16_stats_fwd(size_t n, const float *restrict x
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_stats_fwd_c1_t3(ip + col * 64, wk + kb, origin + kb, mine + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_stats_fwd_c1_t2(ip + 384, wk + kb, origin + kb, mine + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + 384 + kb);
                 }
             }
         }
@@ -2762,12 +3122,11 @@ static void bn_c64_hw64_relu_stats_fwd(size_t n, const float *restrict x, float 
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
- * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
+/* conv3x3_s1_c64k64_h8w8_f2_fwd_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f2_stats_fwd, conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval, conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval, conv3x3_s1_c64k64_h8w8_f2_fwd. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_input(const float *restrict ip, float *restrict vp)
+static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_input(const float *restrict ip, float *restrict vp)
 {
     enum { IC = 64, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
@@ -2811,7 +3170,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_input(const float *restri
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2844,7 +3203,8 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_gemm_t2(const float *rest
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
+static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { OC = 64, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
@@ -2860,42 +3220,69 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_output(const float *restr
         const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
         const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
         const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
+        const vf scale = epi & RN_EPI_BN ? vload(sc + k) : vzero(), shift = epi & RN_EPI_BN ? vload(sh + k) : vzero();
         /* the BN's statistics: sums of y - origin and of its square, in double */
-        const vf o = vneg(vload(org + k));
+        const vf o = epi & RN_EPI_STATS ? vneg(vload(org + k)) : vzero();
         vdsum s = vdzero(), q = vdzero();
         {
             vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 0 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 0 + k, y);
         }
         {
             vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 64 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 64 + k, y);
         }
         {
             vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 512 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 512 + k, y);
         }
         {
             vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 576 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 576 + k, y);
         }
-        vdaddn(ps + k, s, 8);
-        vdaddn(ps + 64 + k, q, 8);
+        if (epi & RN_EPI_STATS) {
+            vdaddn(ps + k, s, 8);
+            vdaddn(ps + 64 + k, q, 8);
+        }
     }
 }
 
+
+/* conv3x3_s1_c64k64_h8w8_f2_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
 static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -2951,18 +3338,18 @@ static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict 
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_stats_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_stats_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_stats_fwd_output(mb + (i * 16 + u) * OC, origin, mine, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
         }
@@ -3095,366 +3482,6 @@ static void fc_i64o10_fwd(size_t n, const float *restrict x, const float *restri
 
 /* conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval: conv 3x3/1 pad 1, 3->16, forward in eval mode.
  * Used by: conv1. */
-static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 3 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 3 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 6 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 9 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 12 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 15 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * 16 + 0);
-        const vf w1 = vload(wp + 48 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 3 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 6 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 9 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 12 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 15 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 18 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * 16 + 0);
-        const vf w1 = vload(wp + 96 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 6 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 9 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 12 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 15 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 18 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 21 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * 16 + 0);
-        const vf w1 = vload(wp + 144 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 102 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 105 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 108 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 111 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 114 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 117 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * 16 + 0);
-        const vf w1 = vload(wp + 192 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 105 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 108 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 111 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 114 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 117 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 120 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * 16 + 0);
-        const vf w1 = vload(wp + 240 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 108 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 111 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 114 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 117 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 120 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 123 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * 16 + 0);
-        const vf w1 = vload(wp + 288 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 204 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 207 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 210 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 213 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 216 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 219 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * 16 + 0);
-        const vf w1 = vload(wp + 336 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 207 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 210 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 213 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 216 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 219 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 222 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * 16 + 0);
-        const vf w1 = vload(wp + 384 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 210 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 213 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 216 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 219 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 222 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 225 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 16, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 24, a1_1);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 32, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 40, a2_1);
-    a3_0 = vfma(a3_0, s0, h0);
-    a3_0 = vmax(a3_0, vzero());
-    vstore(op + 48, a3_0);
-    a3_1 = vfma(a3_1, s1, h1);
-    a3_1 = vmax(a3_1, vzero());
-    vstore(op + 56, a3_1);
-    a4_0 = vfma(a4_0, s0, h0);
-    a4_0 = vmax(a4_0, vzero());
-    vstore(op + 64, a4_0);
-    a4_1 = vfma(a4_1, s1, h1);
-    a4_1 = vmax(a4_1, vzero());
-    vstore(op + 72, a4_1);
-    a5_0 = vfma(a5_0, s0, h0);
-    a5_0 = vmax(a5_0, vzero());
-    vstore(op + 80, a5_0);
-    a5_1 = vfma(a5_1, s1, h1);
-    a5_1 = vmax(a5_1, vzero());
-    vstore(op + 88, a5_1);
-}
-
-static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 3 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 3 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * 16 + 0);
-        const vf w1 = vload(wp + 48 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 3 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 6 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * 16 + 0);
-        const vf w1 = vload(wp + 96 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 6 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 9 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * 16 + 0);
-        const vf w1 = vload(wp + 144 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 102 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 105 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * 16 + 0);
-        const vf w1 = vload(wp + 192 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 105 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 108 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * 16 + 0);
-        const vf w1 = vload(wp + 240 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 108 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 111 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * 16 + 0);
-        const vf w1 = vload(wp + 288 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 204 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 207 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * 16 + 0);
-        const vf w1 = vload(wp + 336 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 207 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 210 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * 16 + 0);
-        const vf w1 = vload(wp + 384 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 210 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 213 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 16, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 24, a1_1);
-}
-
 static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -3489,8 +3516,8 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 3, wk + kb, scale + kb, shift + kb, op + col * 16 + kb);
-                    conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 90, wk + kb, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c3k16_h32w32_fwd_c1_t6(ip + col * 3, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_fwd_c1_t2(ip + 90, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + 480 + kb);
                 }
             }
         }
@@ -3500,263 +3527,6 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
 /* conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
  * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 16, XS = 256 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
-        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
-        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
-        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
-        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
-        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
-    }
-}
-
-/* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 16 + 0);
-        const vf w1 = vload(up + c * 16 + 8);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(vp + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(vp + 32 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(vp + 48 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a1_0);
-    vstore(mp + 24, a1_1);
-    vstore(mp + 32, a2_0);
-    vstore(mp + 40, a2_1);
-    vstore(mp + 48, a3_0);
-    vstore(mp + 56, a3_1);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { OC = 16, YS = 256 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
-        const vf scale = vload(sc + k), shift = vload(sh + k);
-        {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 16 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 32 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 48 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 528 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 544 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 560 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1040 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1056 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1072 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1552 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1568 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1584 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -3821,18 +3591,18 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const 
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
-                            conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
-                        conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, y + at);
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -3842,279 +3612,6 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const 
 /* conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
  * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.0.conv2, layer1.1.conv2, layer1.2.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 16, XS = 256 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
-        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
-        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
-        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
-        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
-        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
-    }
-}
-
-/* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 16 + 0);
-        const vf w1 = vload(up + c * 16 + 8);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(vp + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(vp + 32 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(vp + 48 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a1_0);
-    vstore(mp + 24, a1_1);
-    vstore(mp + 32, a2_0);
-    vstore(mp + 40, a2_1);
-    vstore(mp + 48, a3_0);
-    vstore(mp + 56, a3_1);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
-{
-    enum { OC = 16, YS = 256 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
-        const vf scale = vload(sc + k), shift = vload(sh + k);
-        {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 0 + k));
-            y = vmax(y, vzero());
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 16 + k));
-            y = vmax(y, vzero());
-            vstore(op + 16 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 32 + k));
-            y = vmax(y, vzero());
-            vstore(op + 32 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 48 + k));
-            y = vmax(y, vzero());
-            vstore(op + 48 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 512 + k));
-            y = vmax(y, vzero());
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 528 + k));
-            y = vmax(y, vzero());
-            vstore(op + 528 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 544 + k));
-            y = vmax(y, vzero());
-            vstore(op + 544 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 560 + k));
-            y = vmax(y, vzero());
-            vstore(op + 560 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1024 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1040 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1040 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1056 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1056 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1072 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1072 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1536 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1552 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1552 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1568 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1568 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1584 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1584 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
@@ -4179,18 +3676,18 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, co
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
-                            conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
-                        conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, res + at, y + at);
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
         }
@@ -4199,366 +3696,6 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, co
 
 /* conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval: conv 3x3/2 pad 1, 16->32, forward in eval mode.
  * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * 32 + 0);
-        const vf w1 = vload(wp + 512 + c * 32 + 8);
-        const vf w2 = vload(wp + 512 + c * 32 + 16);
-        const vf w3 = vload(wp + 512 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 80 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 96 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * 32 + 0);
-        const vf w1 = vload(wp + 1536 + c * 32 + 8);
-        const vf w2 = vload(wp + 1536 + c * 32 + 16);
-        const vf w3 = vload(wp + 1536 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 528 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 592 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 608 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * 32 + 0);
-        const vf w1 = vload(wp + 2560 + c * 32 + 8);
-        const vf w2 = vload(wp + 2560 + c * 32 + 16);
-        const vf w3 = vload(wp + 2560 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 624 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1056 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1088 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1120 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * 32 + 0);
-        const vf w1 = vload(wp + 3584 + c * 32 + 8);
-        const vf w2 = vload(wp + 3584 + c * 32 + 16);
-        const vf w3 = vload(wp + 3584 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1072 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1136 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 32, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 40, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 48, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 56, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 64, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 72, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 80, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 88, a2_3);
-}
-
-static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * 32 + 0);
-        const vf w1 = vload(wp + 512 + c * 32 + 8);
-        const vf w2 = vload(wp + 512 + c * 32 + 16);
-        const vf w3 = vload(wp + 512 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * 32 + 0);
-        const vf w1 = vload(wp + 1536 + c * 32 + 8);
-        const vf w2 = vload(wp + 1536 + c * 32 + 16);
-        const vf w3 = vload(wp + 1536 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 528 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * 32 + 0);
-        const vf w1 = vload(wp + 2560 + c * 32 + 8);
-        const vf w2 = vload(wp + 2560 + c * 32 + 16);
-        const vf w3 = vload(wp + 2560 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1056 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * 32 + 0);
-        const vf w1 = vload(wp + 3584 + c * 32 + 8);
-        const vf w2 = vload(wp + 3584 + c * 32 + 16);
-        const vf w3 = vload(wp + 3584 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1072 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-}
-
 static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -4593,8 +3730,8 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + 480 + kb);
                 }
             }
         }
@@ -4604,277 +3741,6 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
 /* conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
  * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.0.conv2, layer2.1.conv2, layer2.2.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 32, XS = 256 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
-        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
-        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
-        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
-        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
-        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 32, a1_0);
-    vstore(mp + 40, a1_1);
-    vstore(mp + 48, a1_2);
-    vstore(mp + 56, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
-{
-    enum { OC = 32, YS = 256 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
-        const vf scale = vload(sc + k), shift = vload(sh + k);
-        {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 0 + k));
-            y = vmax(y, vzero());
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 32 + k));
-            y = vmax(y, vzero());
-            vstore(op + 32 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 64 + k));
-            y = vmax(y, vzero());
-            vstore(op + 64 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 96 + k));
-            y = vmax(y, vzero());
-            vstore(op + 96 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 512 + k));
-            y = vmax(y, vzero());
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 544 + k));
-            y = vmax(y, vzero());
-            vstore(op + 544 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 576 + k));
-            y = vmax(y, vzero());
-            vstore(op + 576 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 608 + k));
-            y = vmax(y, vzero());
-            vstore(op + 608 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1024 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1056 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1056 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1088 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1088 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1120 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1120 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1536 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1568 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1568 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1600 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1600 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1632 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1632 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
@@ -4939,18 +3805,18 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 8; t += 2)
-                            conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 8; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval_output(mb + (i * 8 + u) * OC, scale, shift, res + at, y + at);
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
         }
@@ -4960,261 +3826,6 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
 /* conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
  * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.1.conv1, layer2.2.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 32, XS = 256 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
-        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
-        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
-        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
-        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
-        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 32, a1_0);
-    vstore(mp + 40, a1_1);
-    vstore(mp + 48, a1_2);
-    vstore(mp + 56, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { OC = 32, YS = 256 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
-        const vf scale = vload(sc + k), shift = vload(sh + k);
-        {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 32 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 64 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 96 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 544 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 576 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 608 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1056 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1088 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1120 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1568 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1600 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1632 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -5279,18 +3890,18 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const 
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 8; t += 2)
-                            conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 8; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval_output(mb + (i * 8 + u) * OC, scale, shift, y + at);
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -5299,424 +3910,6 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const 
 
 /* conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval: conv 3x3/2 pad 1, 32->64, forward in eval mode.
  * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 64 + 0);
-        const vf w1 = vload(wp + 2048 + c * 64 + 8);
-        const vf w2 = vload(wp + 2048 + c * 64 + 16);
-        const vf w3 = vload(wp + 2048 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 96 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 160 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 64 + 0);
-        const vf w1 = vload(wp + 6144 + c * 64 + 8);
-        const vf w2 = vload(wp + 6144 + c * 64 + 16);
-        const vf w3 = vload(wp + 6144 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 608 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 672 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 704 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 64 + 0);
-        const vf w1 = vload(wp + 10240 + c * 64 + 8);
-        const vf w2 = vload(wp + 10240 + c * 64 + 16);
-        const vf w3 = vload(wp + 10240 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 672 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 736 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1152 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1216 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 64 + 0);
-        const vf w1 = vload(wp + 14336 + c * 64 + 8);
-        const vf w2 = vload(wp + 14336 + c * 64 + 16);
-        const vf w3 = vload(wp + 14336 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1184 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1248 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1216 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1280 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 128, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 136, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 144, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 152, a2_3);
-}
-
-static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 64 + 0);
-        const vf w1 = vload(wp + 2048 + c * 64 + 8);
-        const vf w2 = vload(wp + 2048 + c * 64 + 16);
-        const vf w3 = vload(wp + 2048 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 96 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 64 + 0);
-        const vf w1 = vload(wp + 6144 + c * 64 + 8);
-        const vf w2 = vload(wp + 6144 + c * 64 + 16);
-        const vf w3 = vload(wp + 6144 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 608 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 64 + 0);
-        const vf w1 = vload(wp + 10240 + c * 64 + 8);
-        const vf w2 = vload(wp + 10240 + c * 64 + 16);
-        const vf w3 = vload(wp + 10240 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 672 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1152 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 64 + 0);
-        const vf w1 = vload(wp + 14336 + c * 64 + 8);
-        const vf w2 = vload(wp + 14336 + c * 64 + 16);
-        const vf w3 = vload(wp + 14336 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1184 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1216 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
-}
-
 static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -5751,8 +3944,8 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + 384 + kb);
                 }
             }
         }
@@ -5762,133 +3955,6 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
 /* conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
  * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.0.conv2, layer3.1.conv2, layer3.2.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 64, XS = 1024 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 64, a1_0);
-    vstore(mp + 72, a1_1);
-    vstore(mp + 80, a1_2);
-    vstore(mp + 88, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
-{
-    enum { OC = 64, YS = 1024 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
-        const vf scale = vload(sc + k), shift = vload(sh + k);
-        {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 0 + k));
-            y = vmax(y, vzero());
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 64 + k));
-            y = vmax(y, vzero());
-            vstore(op + 64 + k, y);
-        }
-        {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 512 + k));
-            y = vmax(y, vzero());
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 576 + k));
-            y = vmax(y, vzero());
-            vstore(op + 576 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
@@ -5951,18 +4017,18 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, cons
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, res + at, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
         }
@@ -5972,129 +4038,6 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, cons
 /* conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
  * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.1.conv1, layer3.2.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 64, XS = 1024 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 64, a1_0);
-    vstore(mp + 72, a1_1);
-    vstore(mp + 80, a1_2);
-    vstore(mp + 88, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { OC = 64, YS = 1024 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
-        const vf scale = vload(sc + k), shift = vload(sh + k);
-        {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 64 + k, y);
-        }
-        {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 576 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -6157,18 +4100,18 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const fl
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -6498,9 +4441,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_weights(size_t n, const float *restric
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
- * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2, layer3.1.conv1, layer3.2.conv1. */
+/* conv3x3_s1_c64k64_h8w8_f2_bwd_data_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f2_bwd_data, conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
@@ -6580,7 +4522,8 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_gemm_t2(const float *restr
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(const float *restrict mp, float *restrict op)
+static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(const float *restrict mp,
+    int epi, float *restrict op)
 {
     enum { OC = 64, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
@@ -6598,23 +4541,39 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(const float *restri
         const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
         {
             vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            vstore(op + 0 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
+            else
+                vstore(op + 0 + k, y);
         }
         {
             vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            vstore(op + 64 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
+            else
+                vstore(op + 64 + k, y);
         }
         {
             vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            vstore(op + 512 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
+            else
+                vstore(op + 512 + k, y);
         }
         {
             vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            vstore(op + 576 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
+            else
+                vstore(op + 576 + k, y);
         }
     }
 }
 
+
+/* conv3x3_s1_c64k64_h8w8_f2_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2, layer3.1.conv1, layer3.2.conv1. */
 static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -6674,7 +4633,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(mb + (i * 16 + u) * OC, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(mb + (i * 16 + u) * OC, 0, y + at);
                     }
             }
         }
@@ -6780,120 +4739,6 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
 /* conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
  * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.2.conv1, layer3.1.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 64, XS = 1024 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 64, a1_0);
-    vstore(mp + 72, a1_1);
-    vstore(mp + 80, a1_2);
-    vstore(mp + 88, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_output(const float *restrict mp, float *restrict op)
-{
-    enum { OC = 64, YS = 1024 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
-        {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
-        }
-        {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
-        }
-        {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
-        }
-        {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
-        }
-    }
-}
-
 static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -6942,18 +4787,18 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restri
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c64k64_h8w8_f2_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_output(mb + (i * 16 + u) * OC, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_ACC, y + at);
                     }
             }
         }
@@ -7082,9 +4927,10 @@ static void conv3x3_s2_c32k64_h16w16_bwd_weights(size_t n, const float *restrict
     }
 }
 
-/* conv3x3_s2_c32k64_h16w16_bwd_data: conv 3x3/2 pad 1, 32->64, backward to the input.
- * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* conv3x3_s2_c32k64_h16w16_bwd_data_*: the tiles of conv 3x3/2 pad 1, 32->64, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s2_c32k64_h16w16_bwd_data. */
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -7125,7 +4971,8 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t3(const float *restrict
     vstore(op + 152, a2_3);
 }
 
-static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -7156,7 +5003,8 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t2(const float *restrict
     vstore(op + 88, a1_3);
 }
 
-static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -7218,7 +5066,8 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(const float *restrict
     vstore(op + 152, a2_3);
 }
 
-static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -7265,7 +5114,8 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(const float *restrict
     vstore(op + 88, a1_3);
 }
 
-static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -7327,7 +5177,8 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(const float *restrict
     vstore(op + 152, a2_3);
 }
 
-static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -7374,7 +5225,8 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(const float *restrict
     vstore(op + 88, a1_3);
 }
 
-static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -7478,7 +5330,8 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict
     vstore(op + 152, a2_3);
 }
 
-static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -7557,6 +5410,9 @@ static inline void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict
     vstore(op + 88, a1_3);
 }
 
+
+/* conv3x3_s2_c32k64_h16w16_bwd_data: conv 3x3/2 pad 1, 32->64, backward to the input.
+ * Used by: layer3.0.conv1. */
 static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -8010,9 +5866,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restr
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_f4_bwd_data: conv 3x3/1 pad 1, 32->32, backward to the input.
- * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
- * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2, layer2.1.conv1, layer2.2.conv1. */
+/* conv3x3_s1_c32k32_h16w16_f4_bwd_data_*: the tiles of conv 3x3/1 pad 1, 32->32, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c32k32_h16w16_f4_bwd_data, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
@@ -8134,7 +5989,8 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_gemm_t2(const float *res
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(const float *restrict mp, float *restrict op)
+static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(const float *restrict mp,
+    int epi, float *restrict op)
 {
     enum { OC = 32, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -8170,71 +6026,123 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(const float *rest
         const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
         {
             vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            vstore(op + 0 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
+            else
+                vstore(op + 0 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            vstore(op + 32 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 32 + k, vadd(vload(op + 32 + k), y));
+            else
+                vstore(op + 32 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            vstore(op + 64 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
+            else
+                vstore(op + 64 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            vstore(op + 96 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 96 + k, vadd(vload(op + 96 + k), y));
+            else
+                vstore(op + 96 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            vstore(op + 512 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
+            else
+                vstore(op + 512 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            vstore(op + 544 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 544 + k, vadd(vload(op + 544 + k), y));
+            else
+                vstore(op + 544 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            vstore(op + 576 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
+            else
+                vstore(op + 576 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            vstore(op + 608 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 608 + k, vadd(vload(op + 608 + k), y));
+            else
+                vstore(op + 608 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            vstore(op + 1024 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
+            else
+                vstore(op + 1024 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            vstore(op + 1056 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1056 + k, vadd(vload(op + 1056 + k), y));
+            else
+                vstore(op + 1056 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            vstore(op + 1088 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1088 + k, vadd(vload(op + 1088 + k), y));
+            else
+                vstore(op + 1088 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            vstore(op + 1120 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1120 + k, vadd(vload(op + 1120 + k), y));
+            else
+                vstore(op + 1120 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            vstore(op + 1536 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
+            else
+                vstore(op + 1536 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            vstore(op + 1568 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1568 + k, vadd(vload(op + 1568 + k), y));
+            else
+                vstore(op + 1568 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            vstore(op + 1600 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1600 + k, vadd(vload(op + 1600 + k), y));
+            else
+                vstore(op + 1600 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            vstore(op + 1632 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1632 + k, vadd(vload(op + 1632 + k), y));
+            else
+                vstore(op + 1632 + k, y);
         }
     }
 }
 
+
+/* conv3x3_s1_c32k32_h16w16_f4_bwd_data: conv 3x3/1 pad 1, 32->32, backward to the input.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
+ * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2, layer2.1.conv1, layer2.2.conv1. */
 static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -8296,7 +6204,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 8; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 8 + u) * OC, y + at);
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 8 + u) * OC, 0, y + at);
                     }
             }
         }
@@ -8402,228 +6310,6 @@ static void bn_c32_hw256_relu_bwd(size_t n, const float *restrict x, const float
 /* conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc: conv 3x3/1 pad 1, 32->32, backward to the input, adding into the input gradient.
  * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.2.conv1, layer2.1.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 32, XS = 256 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
-        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
-        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
-        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
-        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
-        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 32, a1_0);
-    vstore(mp + 40, a1_1);
-    vstore(mp + 48, a1_2);
-    vstore(mp + 56, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_output(const float *restrict mp, float *restrict op)
-{
-    enum { OC = 32, YS = 256 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
-        {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            vstore(op + 32 + k, vadd(vload(op + 32 + k), y));
-        }
-        {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            vstore(op + 96 + k, vadd(vload(op + 96 + k), y));
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            vstore(op + 544 + k, vadd(vload(op + 544 + k), y));
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            vstore(op + 608 + k, vadd(vload(op + 608 + k), y));
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            vstore(op + 1056 + k, vadd(vload(op + 1056 + k), y));
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            vstore(op + 1088 + k, vadd(vload(op + 1088 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            vstore(op + 1120 + k, vadd(vload(op + 1120 + k), y));
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            vstore(op + 1568 + k, vadd(vload(op + 1568 + k), y));
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            vstore(op + 1600 + k, vadd(vload(op + 1600 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            vstore(op + 1632 + k, vadd(vload(op + 1632 + k), y));
-        }
-    }
-}
-
 static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -8674,18 +6360,18 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(size_t n, const float *rest
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 8; t += 2)
-                            conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c32k32_h16w16_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 8; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_output(mb + (i * 8 + u) * OC, y + at);
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 8 + u) * OC, RN_EPI_ACC, y + at);
                     }
             }
         }
@@ -8804,9 +6490,10 @@ static void conv3x3_s2_c16k32_h32w32_bwd_weights(size_t n, const float *restrict
     }
 }
 
-/* conv3x3_s2_c16k32_h32w32_bwd_data: conv 3x3/2 pad 1, 16->32, backward to the input.
- * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* conv3x3_s2_c16k32_h32w32_bwd_data_*: the tiles of conv 3x3/2 pad 1, 16->32, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s2_c16k32_h32w32_bwd_data. */
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t6(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -8851,7 +6538,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t6(const float *restrict
     vstore(op + 168, a5_1);
 }
 
-static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t4(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -8884,7 +6572,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c1_t4(const float *restrict
     vstore(op + 104, a3_1);
 }
 
-static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -8951,7 +6640,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t6(const float *restrict
     vstore(op + 168, a5_1);
 }
 
-static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t4(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -9000,7 +6690,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c2_t4(const float *restrict
     vstore(op + 104, a3_1);
 }
 
-static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -9067,7 +6758,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t6(const float *restrict
     vstore(op + 168, a5_1);
 }
 
-static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t4(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -9116,7 +6808,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c3_t4(const float *restrict
     vstore(op + 104, a3_1);
 }
 
-static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -9227,7 +6920,8 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t6(const float *restrict
     vstore(op + 168, a5_1);
 }
 
-static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -9308,6 +7002,9 @@ static inline void conv3x3_s2_c16k32_h32w32_bwd_data_c4_t4(const float *restrict
     vstore(op + 104, a3_1);
 }
 
+
+/* conv3x3_s2_c16k32_h32w32_bwd_data: conv 3x3/2 pad 1, 16->32, backward to the input.
+ * Used by: layer2.0.conv1. */
 static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -9763,9 +7460,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_weights(size_t n, const float *restr
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_f4_bwd_data: conv 3x3/1 pad 1, 16->16, backward to the input.
- * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
- * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2, layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
+/* conv3x3_s1_c16k16_h32w32_f4_bwd_data_*: the tiles of conv 3x3/1 pad 1, 16->16, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c16k16_h32w32_f4_bwd_data, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
@@ -9889,7 +7585,8 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_gemm_t4(const float *res
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(const float *restrict mp, float *restrict op)
+static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(const float *restrict mp,
+    int epi, float *restrict op)
 {
     enum { OC = 16, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -9925,71 +7622,123 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(const float *rest
         const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
         {
             vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            vstore(op + 0 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
+            else
+                vstore(op + 0 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            vstore(op + 16 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 16 + k, vadd(vload(op + 16 + k), y));
+            else
+                vstore(op + 16 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            vstore(op + 32 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 32 + k, vadd(vload(op + 32 + k), y));
+            else
+                vstore(op + 32 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            vstore(op + 48 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 48 + k, vadd(vload(op + 48 + k), y));
+            else
+                vstore(op + 48 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            vstore(op + 512 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
+            else
+                vstore(op + 512 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            vstore(op + 528 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 528 + k, vadd(vload(op + 528 + k), y));
+            else
+                vstore(op + 528 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            vstore(op + 544 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 544 + k, vadd(vload(op + 544 + k), y));
+            else
+                vstore(op + 544 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            vstore(op + 560 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 560 + k, vadd(vload(op + 560 + k), y));
+            else
+                vstore(op + 560 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            vstore(op + 1024 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
+            else
+                vstore(op + 1024 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            vstore(op + 1040 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1040 + k, vadd(vload(op + 1040 + k), y));
+            else
+                vstore(op + 1040 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            vstore(op + 1056 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1056 + k, vadd(vload(op + 1056 + k), y));
+            else
+                vstore(op + 1056 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            vstore(op + 1072 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1072 + k, vadd(vload(op + 1072 + k), y));
+            else
+                vstore(op + 1072 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            vstore(op + 1536 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
+            else
+                vstore(op + 1536 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            vstore(op + 1552 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1552 + k, vadd(vload(op + 1552 + k), y));
+            else
+                vstore(op + 1552 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            vstore(op + 1568 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1568 + k, vadd(vload(op + 1568 + k), y));
+            else
+                vstore(op + 1568 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            vstore(op + 1584 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1584 + k, vadd(vload(op + 1584 + k), y));
+            else
+                vstore(op + 1584 + k, y);
         }
     }
 }
 
+
+/* conv3x3_s1_c16k16_h32w32_f4_bwd_data: conv 3x3/1 pad 1, 16->16, backward to the input.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
+ * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2, layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
 static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -10051,7 +7800,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
-                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(mb + (i * 16 + u) * OC, y + at);
+                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(mb + (i * 16 + u) * OC, 0, y + at);
                     }
             }
         }
@@ -10157,230 +7906,6 @@ static void bn_c16_hw1024_relu_bwd(size_t n, const float *restrict x, const floa
 /* conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc: conv 3x3/1 pad 1, 16->16, backward to the input, adding into the input gradient.
  * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.2.conv1, layer1.1.conv1, layer1.0.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 16, XS = 256 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
-        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
-        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
-        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
-        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
-        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
-    }
-}
-
-/* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 16 + 0);
-        const vf w1 = vload(up + c * 16 + 8);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(vp + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(vp + 32 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(vp + 48 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a1_0);
-    vstore(mp + 24, a1_1);
-    vstore(mp + 32, a2_0);
-    vstore(mp + 40, a2_1);
-    vstore(mp + 48, a3_0);
-    vstore(mp + 56, a3_1);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_output(const float *restrict mp, float *restrict op)
-{
-    enum { OC = 16, YS = 256 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
-        {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            vstore(op + 16 + k, vadd(vload(op + 16 + k), y));
-        }
-        {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            vstore(op + 32 + k, vadd(vload(op + 32 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            vstore(op + 48 + k, vadd(vload(op + 48 + k), y));
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            vstore(op + 528 + k, vadd(vload(op + 528 + k), y));
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            vstore(op + 544 + k, vadd(vload(op + 544 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            vstore(op + 560 + k, vadd(vload(op + 560 + k), y));
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            vstore(op + 1040 + k, vadd(vload(op + 1040 + k), y));
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            vstore(op + 1056 + k, vadd(vload(op + 1056 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            vstore(op + 1072 + k, vadd(vload(op + 1072 + k), y));
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            vstore(op + 1552 + k, vadd(vload(op + 1552 + k), y));
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            vstore(op + 1568 + k, vadd(vload(op + 1568 + k), y));
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            vstore(op + 1584 + k, vadd(vload(op + 1584 + k), y));
-        }
-    }
-}
-
 static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -10431,18 +7956,18 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(size_t n, const float *rest
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
-                            conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c16k16_h32w32_f4_bwd_data_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
-                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_output(mb + (i * 16 + u) * OC, y + at);
+                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_ACC, y + at);
                     }
             }
         }
@@ -10574,328 +8099,6 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
 
 /* conv3x3_s1_c3k16_h32w32_fwd: conv 3x3/1 pad 1, 3->16, forward.
  * Used by: conv1. */
-static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 3 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 3 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 6 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 9 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 12 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 15 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * 16 + 0);
-        const vf w1 = vload(wp + 48 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 3 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 6 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 9 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 12 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 15 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 18 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * 16 + 0);
-        const vf w1 = vload(wp + 96 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 6 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 9 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 12 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 15 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 18 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 21 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * 16 + 0);
-        const vf w1 = vload(wp + 144 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 102 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 105 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 108 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 111 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 114 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 117 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * 16 + 0);
-        const vf w1 = vload(wp + 192 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 105 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 108 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 111 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 114 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 117 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 120 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * 16 + 0);
-        const vf w1 = vload(wp + 240 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 108 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 111 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 114 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 117 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 120 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 123 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * 16 + 0);
-        const vf w1 = vload(wp + 288 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 204 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 207 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 210 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 213 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 216 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 219 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * 16 + 0);
-        const vf w1 = vload(wp + 336 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 207 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 210 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 213 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 216 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 219 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 222 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * 16 + 0);
-        const vf w1 = vload(wp + 384 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 210 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 213 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 216 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 219 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 222 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 225 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a1_0);
-    vstore(op + 24, a1_1);
-    vstore(op + 32, a2_0);
-    vstore(op + 40, a2_1);
-    vstore(op + 48, a3_0);
-    vstore(op + 56, a3_1);
-    vstore(op + 64, a4_0);
-    vstore(op + 72, a4_1);
-    vstore(op + 80, a5_0);
-    vstore(op + 88, a5_1);
-}
-
-static inline void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 3 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 3 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * 16 + 0);
-        const vf w1 = vload(wp + 48 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 3 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 6 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * 16 + 0);
-        const vf w1 = vload(wp + 96 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 6 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 9 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 144 + c * 16 + 0);
-        const vf w1 = vload(wp + 144 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 102 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 105 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * 16 + 0);
-        const vf w1 = vload(wp + 192 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 105 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 108 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * 16 + 0);
-        const vf w1 = vload(wp + 240 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 108 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 111 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 288 + c * 16 + 0);
-        const vf w1 = vload(wp + 288 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 204 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 207 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * 16 + 0);
-        const vf w1 = vload(wp + 336 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 207 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 210 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * 16 + 0);
-        const vf w1 = vload(wp + 384 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 210 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 213 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a1_0);
-    vstore(op + 24, a1_1);
-}
-
 static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -10923,8 +8126,8 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c3k16_h32w32_fwd_c1_t6(ip + col * 3, wk + kb, op + col * 16 + kb);
-                    conv3x3_s1_c3k16_h32w32_fwd_c1_t2(ip + 90, wk + kb, op + 480 + kb);
+                        conv3x3_s1_c3k16_h32w32_fwd_c1_t6(ip + col * 3, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_fwd_c1_t2(ip + 90, wk + kb, 0, NULL, NULL, NULL, NULL, op + 480 + kb);
                 }
             }
         }
@@ -10934,230 +8137,6 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
 /* conv3x3_s1_c16k16_h32w32_f4_fwd: conv 3x3/1 pad 1, 16->16, forward.
  * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 16, XS = 256 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
-        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
-        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
-        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
-        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
-        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
-    }
-}
-
-/* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 16 + 0);
-        const vf w1 = vload(up + c * 16 + 8);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(vp + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(vp + 32 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(vp + 48 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a1_0);
-    vstore(mp + 24, a1_1);
-    vstore(mp + 32, a2_0);
-    vstore(mp + 40, a2_1);
-    vstore(mp + 48, a3_0);
-    vstore(mp + 56, a3_1);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_output(const float *restrict mp, float *restrict op)
-{
-    enum { OC = 16, YS = 256 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
-        {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            vstore(op + 16 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            vstore(op + 32 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            vstore(op + 48 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            vstore(op + 528 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            vstore(op + 544 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            vstore(op + 560 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            vstore(op + 1040 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            vstore(op + 1056 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            vstore(op + 1072 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            vstore(op + 1552 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            vstore(op + 1568 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            vstore(op + 1584 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -11219,7 +8198,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
-                        conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, y + at);
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -11228,324 +8207,6 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
 
 /* conv3x3_s2_c16k32_h32w32_fwd: conv 3x3/2 pad 1, 16->32, forward.
  * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * 32 + 0);
-        const vf w1 = vload(wp + 512 + c * 32 + 8);
-        const vf w2 = vload(wp + 512 + c * 32 + 16);
-        const vf w3 = vload(wp + 512 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 80 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 96 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * 32 + 0);
-        const vf w1 = vload(wp + 1536 + c * 32 + 8);
-        const vf w2 = vload(wp + 1536 + c * 32 + 16);
-        const vf w3 = vload(wp + 1536 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 528 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 592 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 608 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * 32 + 0);
-        const vf w1 = vload(wp + 2560 + c * 32 + 8);
-        const vf w2 = vload(wp + 2560 + c * 32 + 16);
-        const vf w3 = vload(wp + 2560 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 624 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1056 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1088 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1120 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * 32 + 0);
-        const vf w1 = vload(wp + 3584 + c * 32 + 8);
-        const vf w2 = vload(wp + 3584 + c * 32 + 16);
-        const vf w3 = vload(wp + 3584 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1072 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1136 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 32, a1_0);
-    vstore(op + 40, a1_1);
-    vstore(op + 48, a1_2);
-    vstore(op + 56, a1_3);
-    vstore(op + 64, a2_0);
-    vstore(op + 72, a2_1);
-    vstore(op + 80, a2_2);
-    vstore(op + 88, a2_3);
-}
-
-static inline void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 512 + c * 32 + 0);
-        const vf w1 = vload(wp + 512 + c * 32 + 8);
-        const vf w2 = vload(wp + 512 + c * 32 + 16);
-        const vf w3 = vload(wp + 512 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 16 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 1024 + c * 32 + 0);
-        const vf w1 = vload(wp + 1024 + c * 32 + 8);
-        const vf w2 = vload(wp + 1024 + c * 32 + 16);
-        const vf w3 = vload(wp + 1024 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1536 + c * 32 + 0);
-        const vf w1 = vload(wp + 1536 + c * 32 + 8);
-        const vf w2 = vload(wp + 1536 + c * 32 + 16);
-        const vf w3 = vload(wp + 1536 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 528 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 2048 + c * 32 + 0);
-        const vf w1 = vload(wp + 2048 + c * 32 + 8);
-        const vf w2 = vload(wp + 2048 + c * 32 + 16);
-        const vf w3 = vload(wp + 2048 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 2560 + c * 32 + 0);
-        const vf w1 = vload(wp + 2560 + c * 32 + 8);
-        const vf w2 = vload(wp + 2560 + c * 32 + 16);
-        const vf w3 = vload(wp + 2560 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 560 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 3072 + c * 32 + 0);
-        const vf w1 = vload(wp + 3072 + c * 32 + 8);
-        const vf w2 = vload(wp + 3072 + c * 32 + 16);
-        const vf w3 = vload(wp + 3072 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1056 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 3584 + c * 32 + 0);
-        const vf w1 = vload(wp + 3584 + c * 32 + 8);
-        const vf w2 = vload(wp + 3584 + c * 32 + 16);
-        const vf w3 = vload(wp + 3584 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1072 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-}
-
 static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -11573,8 +8234,8 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb, op + 480 + kb);
+                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb, 0, NULL, NULL, NULL, NULL, op + 480 + kb);
                 }
             }
         }
@@ -11584,228 +8245,6 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
 /* conv3x3_s1_c32k32_h16w16_f4_fwd: conv 3x3/1 pad 1, 32->32, forward.
  * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 32, XS = 256 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
-        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
-        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
-        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
-        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
-        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 32, a1_0);
-    vstore(mp + 40, a1_1);
-    vstore(mp + 48, a1_2);
-    vstore(mp + 56, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_output(const float *restrict mp, float *restrict op)
-{
-    enum { OC = 32, YS = 256 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
-        {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            vstore(op + 32 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            vstore(op + 64 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            vstore(op + 96 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            vstore(op + 544 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            vstore(op + 576 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            vstore(op + 608 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            vstore(op + 1056 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            vstore(op + 1088 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            vstore(op + 1120 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            vstore(op + 1568 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            vstore(op + 1600 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            vstore(op + 1632 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -11867,7 +8306,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 8; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, y + at);
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -11876,374 +8315,6 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
 
 /* conv3x3_s2_c32k64_h16w16_fwd: conv 3x3/2 pad 1, 32->64, forward.
  * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 128 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 64 + 0);
-        const vf w1 = vload(wp + 2048 + c * 64 + 8);
-        const vf w2 = vload(wp + 2048 + c * 64 + 16);
-        const vf w3 = vload(wp + 2048 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 96 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 160 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 192 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 64 + 0);
-        const vf w1 = vload(wp + 6144 + c * 64 + 8);
-        const vf w2 = vload(wp + 6144 + c * 64 + 16);
-        const vf w3 = vload(wp + 6144 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 608 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 672 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 704 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 64 + 0);
-        const vf w1 = vload(wp + 10240 + c * 64 + 8);
-        const vf w2 = vload(wp + 10240 + c * 64 + 16);
-        const vf w3 = vload(wp + 10240 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 672 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 736 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1152 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1216 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 64 + 0);
-        const vf w1 = vload(wp + 14336 + c * 64 + 8);
-        const vf w2 = vload(wp + 14336 + c * 64 + 16);
-        const vf w3 = vload(wp + 14336 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1184 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1248 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1216 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 1280 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
-    vstore(op + 128, a2_0);
-    vstore(op + 136, a2_1);
-    vstore(op + 144, a2_2);
-    vstore(op + 152, a2_3);
-}
-
-static inline void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 64 + 0);
-        const vf w1 = vload(wp + 2048 + c * 64 + 8);
-        const vf w2 = vload(wp + 2048 + c * 64 + 16);
-        const vf w3 = vload(wp + 2048 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 32 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 96 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 64 + 0);
-        const vf w1 = vload(wp + 4096 + c * 64 + 8);
-        const vf w2 = vload(wp + 4096 + c * 64 + 16);
-        const vf w3 = vload(wp + 4096 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 64 + 0);
-        const vf w1 = vload(wp + 6144 + c * 64 + 8);
-        const vf w2 = vload(wp + 6144 + c * 64 + 16);
-        const vf w3 = vload(wp + 6144 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 544 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 608 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 64 + 0);
-        const vf w1 = vload(wp + 8192 + c * 64 + 8);
-        const vf w2 = vload(wp + 8192 + c * 64 + 16);
-        const vf w3 = vload(wp + 8192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 640 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 64 + 0);
-        const vf w1 = vload(wp + 10240 + c * 64 + 8);
-        const vf w2 = vload(wp + 10240 + c * 64 + 16);
-        const vf w3 = vload(wp + 10240 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 608 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 672 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 64 + 0);
-        const vf w1 = vload(wp + 12288 + c * 64 + 8);
-        const vf w2 = vload(wp + 12288 + c * 64 + 16);
-        const vf w3 = vload(wp + 12288 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1088 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1152 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 64 + 0);
-        const vf w1 = vload(wp + 14336 + c * 64 + 8);
-        const vf w2 = vload(wp + 14336 + c * 64 + 16);
-        const vf w3 = vload(wp + 14336 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1184 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 64 + 0);
-        const vf w1 = vload(wp + 16384 + c * 64 + 8);
-        const vf w2 = vload(wp + 16384 + c * 64 + 16);
-        const vf w3 = vload(wp + 16384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1216 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
-}
-
 static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -12271,8 +8342,8 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb, 0, NULL, NULL, NULL, NULL, op + 384 + kb);
                 }
             }
         }
@@ -12282,120 +8353,6 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
 /* conv3x3_s1_c64k64_h8w8_f2_fwd: conv 3x3/1 pad 1, 64->64, forward.
  * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 64, XS = 1024 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 64, a1_0);
-    vstore(mp + 72, a1_1);
-    vstore(mp + 80, a1_2);
-    vstore(mp + 88, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp, float *restrict op)
-{
-    enum { OC = 64, YS = 1024 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
-        {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            vstore(op + 64 + k, y);
-        }
-        {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            vstore(op + 576 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -12455,7 +8412,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, con
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }

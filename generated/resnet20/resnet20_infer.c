@@ -140,6 +140,23 @@ static inline int rn_thread(void) { return 0; }
 static inline int rn_threads(void) { return 1; }
 #endif
 
+/* The epilogue of a convolution's register tile (conv_simd.c.in, conv_winograd.c.in): what
+ * is done to the accumulators before and at their store, where the kernels that share one tile
+ * function differ. Each call passes a constant, and the tile is always inlined, so every copy
+ * keeps only its own steps. */
+#if defined(__GNUC__)
+#define RN_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define RN_ALWAYS_INLINE inline
+#endif
+enum rn_epilogue {
+    RN_EPI_ACC = 1,     /* add into the output instead of storing (backward-data into a gradient) */
+    RN_EPI_STATS = 2,   /* add the tile's BN statistics into the thread's sums (training forward) */
+    RN_EPI_BN = 4,      /* eval-mode BN folded in: acc * scale + shift per output channel */
+    RN_EPI_RES = 8,     /* then the residual added */
+    RN_EPI_RELU = 16    /* then the ReLU */
+};
+
 /* Copy image x (H x W x C) into xp (HP x WP x C) at row PT, column PL, zeros around it. */
 static inline void rn_pad_image(const float *restrict x, float *restrict xp, int H, int W, int C,
                                 int HP, int WP, int PT, int PL)
@@ -261,9 +278,9 @@ static void fc_i64o10_fwd(size_t n, const float *restrict x, const float *restri
     }
 }
 
-/* conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval: conv 3x3/1 pad 1, 3->16, forward in eval mode.
- * Used by: conv1. */
-static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *restrict ip, const float *restrict wp,
+/* conv3x3_s1_c3k16_h32w32_fwd_*: the tiles of conv 3x3/1 pad 1, 3->16, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval. */
+static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 3 };
@@ -474,44 +491,44 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(const float *r
     const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
     const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
     a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
     a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
     a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 16, a1_0);
     a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 24, a1_1);
     a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 32, a2_0);
     a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 40, a2_1);
     a3_0 = vfma(a3_0, s0, h0);
-    a3_0 = vmax(a3_0, vzero());
-    vstore(op + 48, a3_0);
     a3_1 = vfma(a3_1, s1, h1);
-    a3_1 = vmax(a3_1, vzero());
-    vstore(op + 56, a3_1);
     a4_0 = vfma(a4_0, s0, h0);
-    a4_0 = vmax(a4_0, vzero());
-    vstore(op + 64, a4_0);
     a4_1 = vfma(a4_1, s1, h1);
-    a4_1 = vmax(a4_1, vzero());
-    vstore(op + 72, a4_1);
     a5_0 = vfma(a5_0, s0, h0);
-    a5_0 = vmax(a5_0, vzero());
-    vstore(op + 80, a5_0);
     a5_1 = vfma(a5_1, s1, h1);
+    a0_0 = vmax(a0_0, vzero());
+    a0_1 = vmax(a0_1, vzero());
+    a1_0 = vmax(a1_0, vzero());
+    a1_1 = vmax(a1_1, vzero());
+    a2_0 = vmax(a2_0, vzero());
+    a2_1 = vmax(a2_1, vzero());
+    a3_0 = vmax(a3_0, vzero());
+    a3_1 = vmax(a3_1, vzero());
+    a4_0 = vmax(a4_0, vzero());
+    a4_1 = vmax(a4_1, vzero());
+    a5_0 = vmax(a5_0, vzero());
     a5_1 = vmax(a5_1, vzero());
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a1_0);
+    vstore(op + 24, a1_1);
+    vstore(op + 32, a2_0);
+    vstore(op + 40, a2_1);
+    vstore(op + 48, a3_0);
+    vstore(op + 56, a3_1);
+    vstore(op + 64, a4_0);
+    vstore(op + 72, a4_1);
+    vstore(op + 80, a5_0);
     vstore(op + 88, a5_1);
 }
 
-static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 3 };
@@ -610,19 +627,22 @@ static inline void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(const float *r
     const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
     const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
     a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
     a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
     a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 16, a1_0);
     a1_1 = vfma(a1_1, s1, h1);
+    a0_0 = vmax(a0_0, vzero());
+    a0_1 = vmax(a0_1, vzero());
+    a1_0 = vmax(a1_0, vzero());
     a1_1 = vmax(a1_1, vzero());
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a1_0);
     vstore(op + 24, a1_1);
 }
 
+
+/* conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval: conv 3x3/1 pad 1, 3->16, forward in eval mode.
+ * Used by: conv1. */
 static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -657,20 +677,19 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 16) {
                     for (int col = 0; col < 30; col += 6)
-                        conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t6(ip + col * 3, wk + kb, scale + kb, shift + kb, op + col * 16 + kb);
-                    conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval_c1_t2(ip + 90, wk + kb, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s1_c3k16_h32w32_fwd_c1_t6(ip + col * 3, wk + kb, scale + kb, shift + kb, op + col * 16 + kb);
+                    conv3x3_s1_c3k16_h32w32_fwd_c1_t2(ip + 90, wk + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
- * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
- * Used by: layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
+/* conv3x3_s1_c16k16_h32w32_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 16->16, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_input(const float *restrict ip, float *restrict vp)
+static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
     enum { IC = 16, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
@@ -756,7 +775,7 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_input(const floa
 }
 
 /* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 16 };
     vf a0_0 = vzero(), a0_1 = vzero();
@@ -791,7 +810,8 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_gemm_t4(const fl
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
+static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_output(const float *restrict mp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
     enum { OC = 16, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -829,102 +849,122 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_output(const flo
         {
             vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 0 + k));
             y = vmax(y, vzero());
             vstore(op + 0 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 16 + k));
             y = vmax(y, vzero());
             vstore(op + 16 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 32 + k));
             y = vmax(y, vzero());
             vstore(op + 32 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 48 + k));
             y = vmax(y, vzero());
             vstore(op + 48 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 512 + k));
             y = vmax(y, vzero());
             vstore(op + 512 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 528 + k));
             y = vmax(y, vzero());
             vstore(op + 528 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 544 + k));
             y = vmax(y, vzero());
             vstore(op + 544 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 560 + k));
             y = vmax(y, vzero());
             vstore(op + 560 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1024 + k));
             y = vmax(y, vzero());
             vstore(op + 1024 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1040 + k));
             y = vmax(y, vzero());
             vstore(op + 1040 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1056 + k));
             y = vmax(y, vzero());
             vstore(op + 1056 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1072 + k));
             y = vmax(y, vzero());
             vstore(op + 1072 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1536 + k));
             y = vmax(y, vzero());
             vstore(op + 1536 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1552 + k));
             y = vmax(y, vzero());
             vstore(op + 1552 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1568 + k));
             y = vmax(y, vzero());
             vstore(op + 1568 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
             y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1584 + k));
             y = vmax(y, vzero());
             vstore(op + 1584 + k, y);
         }
     }
 }
 
+
+/* conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
+ * Used by: layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
 static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -982,18 +1022,18 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
-                            conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
-                        conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, y + at);
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, y + at);
                     }
             }
         }
@@ -1003,279 +1043,6 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
 /* conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
  * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer1.0.conv2, layer1.1.conv2, layer1.2.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 16, XS = 256 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
-        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
-        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
-        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
-        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
-        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
-    }
-}
-
-/* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval_gemm_t4(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 16 + 0);
-        const vf w1 = vload(up + c * 16 + 8);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(vp + 16 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(vp + 32 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(vp + 48 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a1_0);
-    vstore(mp + 24, a1_1);
-    vstore(mp + 32, a2_0);
-    vstore(mp + 40, a2_1);
-    vstore(mp + 48, a3_0);
-    vstore(mp + 56, a3_1);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
-{
-    enum { OC = 16, YS = 256 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
-        const vf scale = vload(sc + k), shift = vload(sh + k);
-        {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 0 + k));
-            y = vmax(y, vzero());
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 16 + k));
-            y = vmax(y, vzero());
-            vstore(op + 16 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 32 + k));
-            y = vmax(y, vzero());
-            vstore(op + 32 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 48 + k));
-            y = vmax(y, vzero());
-            vstore(op + 48 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 512 + k));
-            y = vmax(y, vzero());
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 528 + k));
-            y = vmax(y, vzero());
-            vstore(op + 528 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 544 + k));
-            y = vmax(y, vzero());
-            vstore(op + 544 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 560 + k));
-            y = vmax(y, vzero());
-            vstore(op + 560 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1024 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1040 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1040 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1056 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1056 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1072 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1072 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1536 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1552 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1552 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1568 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1568 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1584 + k));
-            y = vmax(y, vzero());
-            vstore(op + 1584 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
@@ -1333,27 +1100,27 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
-                            conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
-                        conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, res + at, y + at);
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, y + at);
                     }
             }
         }
     }
 }
 
-/* conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval: conv 3x3/2 pad 1, 16->32, forward in eval mode.
- * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+/* conv3x3_s2_c16k32_h32w32_fwd_*: the tiles of conv 3x3/2 pad 1, 16->32, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval. */
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 16 };
@@ -1554,44 +1321,44 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(const float *
     const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
     const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
     a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
     a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
     a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
     a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
     a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 32, a1_0);
     a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 40, a1_1);
     a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 48, a1_2);
     a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 56, a1_3);
     a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 64, a2_0);
     a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 72, a2_1);
     a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 80, a2_2);
     a2_3 = vfma(a2_3, s3, h3);
+    a0_0 = vmax(a0_0, vzero());
+    a0_1 = vmax(a0_1, vzero());
+    a0_2 = vmax(a0_2, vzero());
+    a0_3 = vmax(a0_3, vzero());
+    a1_0 = vmax(a1_0, vzero());
+    a1_1 = vmax(a1_1, vzero());
+    a1_2 = vmax(a1_2, vzero());
+    a1_3 = vmax(a1_3, vzero());
+    a2_0 = vmax(a2_0, vzero());
+    a2_1 = vmax(a2_1, vzero());
+    a2_2 = vmax(a2_2, vzero());
     a2_3 = vmax(a2_3, vzero());
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 32, a1_0);
+    vstore(op + 40, a1_1);
+    vstore(op + 48, a1_2);
+    vstore(op + 56, a1_3);
+    vstore(op + 64, a2_0);
+    vstore(op + 72, a2_1);
+    vstore(op + 80, a2_2);
     vstore(op + 88, a2_3);
 }
 
-static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 16 };
@@ -1700,19 +1467,22 @@ static inline void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(const float *
     const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
     const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
     a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
     a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
     a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
     a0_3 = vfma(a0_3, s3, h3);
+    a0_0 = vmax(a0_0, vzero());
+    a0_1 = vmax(a0_1, vzero());
+    a0_2 = vmax(a0_2, vzero());
     a0_3 = vmax(a0_3, vzero());
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
     vstore(op + 24, a0_3);
 }
 
+
+/* conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval: conv 3x3/2 pad 1, 16->32, forward in eval mode.
+ * Used by: layer2.0.conv1. */
 static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -1747,20 +1517,19 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
+                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
- * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
- * Used by: layer2.0.conv2, layer2.1.conv2, layer2.2.conv2. */
+/* conv3x3_s1_c32k32_h16w16_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 32->32, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval, conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_input(const float *restrict ip, float *restrict vp)
+static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
     enum { IC = 32, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
@@ -1846,7 +1615,7 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_input(const 
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 32 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1879,7 +1648,8 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_gemm_t2(cons
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_output(const float *restrict mp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
     enum { OC = 32, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -1917,118 +1687,122 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_output(const
         {
             vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 0 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 0 + k));
             y = vmax(y, vzero());
             vstore(op + 0 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 32 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 32 + k));
             y = vmax(y, vzero());
             vstore(op + 32 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 64 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 64 + k));
             y = vmax(y, vzero());
             vstore(op + 64 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 96 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 96 + k));
             y = vmax(y, vzero());
             vstore(op + 96 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 512 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 512 + k));
             y = vmax(y, vzero());
             vstore(op + 512 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 544 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 544 + k));
             y = vmax(y, vzero());
             vstore(op + 544 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 576 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 576 + k));
             y = vmax(y, vzero());
             vstore(op + 576 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 608 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 608 + k));
             y = vmax(y, vzero());
             vstore(op + 608 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1024 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1024 + k));
             y = vmax(y, vzero());
             vstore(op + 1024 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1056 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1056 + k));
             y = vmax(y, vzero());
             vstore(op + 1056 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1088 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1088 + k));
             y = vmax(y, vzero());
             vstore(op + 1088 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1120 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1120 + k));
             y = vmax(y, vzero());
             vstore(op + 1120 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1536 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1536 + k));
             y = vmax(y, vzero());
             vstore(op + 1536 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1568 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1568 + k));
             y = vmax(y, vzero());
             vstore(op + 1568 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1600 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1600 + k));
             y = vmax(y, vzero());
             vstore(op + 1600 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 1632 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1632 + k));
             y = vmax(y, vzero());
             vstore(op + 1632 + k, y);
         }
     }
 }
 
+
+/* conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
+ * Used by: layer2.0.conv2, layer2.1.conv2, layer2.2.conv2. */
 static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
@@ -2086,18 +1860,18 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 8; t += 2)
-                            conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 8; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval_output(mb + (i * 8 + u) * OC, scale, shift, res + at, y + at);
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, y + at);
                     }
             }
         }
@@ -2107,261 +1881,6 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
 /* conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
  * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
  * Used by: layer2.1.conv1, layer2.2.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 32, XS = 256 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
-        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
-        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
-        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
-        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
-        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
-        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
-        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
-        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
-        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
-        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
-        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
-        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
-        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
-        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
-        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
-        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
-        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
-        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
-        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
-        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
-        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
-        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
-        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
-        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
-        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
-        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
-        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
-        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
-        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
-        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
-        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
-        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
-        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
-        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
-        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
-        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
-        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
-        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
-        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
-        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
-        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
-        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 32, a1_0);
-    vstore(mp + 40, a1_1);
-    vstore(mp + 48, a1_2);
-    vstore(mp + 56, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
-static inline void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { OC = 32, YS = 256 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
-        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
-        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
-        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
-        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
-        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
-        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
-        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
-        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
-        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
-        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
-        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
-        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
-        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
-        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
-        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
-        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
-        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
-        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
-        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
-        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
-        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
-        const vf scale = vload(sc + k), shift = vload(sh + k);
-        {
-            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 32 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 64 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 96 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 544 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 576 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 608 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1024 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1056 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1088 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1120 + k, y);
-        }
-        {
-            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1536 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1568 + k, y);
-        }
-        {
-            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1600 + k, y);
-        }
-        {
-            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 1632 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -2419,27 +1938,27 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 8; t += 2)
-                            conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 8; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval_output(mb + (i * 8 + u) * OC, scale, shift, y + at);
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, y + at);
                     }
             }
         }
     }
 }
 
-/* conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval: conv 3x3/2 pad 1, 32->64, forward in eval mode.
- * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
+/* conv3x3_s2_c32k64_h16w16_fwd_*: the tiles of conv 3x3/2 pad 1, 32->64, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval. */
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 32 };
@@ -2640,44 +2159,44 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(const float *
     const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
     const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
     a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
     a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
     a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
     a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
     a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
     a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
     a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
     a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
     a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 128, a2_0);
     a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 136, a2_1);
     a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 144, a2_2);
     a2_3 = vfma(a2_3, s3, h3);
+    a0_0 = vmax(a0_0, vzero());
+    a0_1 = vmax(a0_1, vzero());
+    a0_2 = vmax(a0_2, vzero());
+    a0_3 = vmax(a0_3, vzero());
+    a1_0 = vmax(a1_0, vzero());
+    a1_1 = vmax(a1_1, vzero());
+    a1_2 = vmax(a1_2, vzero());
+    a1_3 = vmax(a1_3, vzero());
+    a2_0 = vmax(a2_0, vzero());
+    a2_1 = vmax(a2_1, vzero());
+    a2_2 = vmax(a2_2, vzero());
     a2_3 = vmax(a2_3, vzero());
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    vstore(op + 128, a2_0);
+    vstore(op + 136, a2_1);
+    vstore(op + 144, a2_2);
     vstore(op + 152, a2_3);
 }
 
-static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 32 };
@@ -2832,31 +2351,34 @@ static inline void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(const float *
     const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
     const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
     a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
     a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
     a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
     a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
     a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
     a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
     a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
     a1_3 = vfma(a1_3, s3, h3);
+    a0_0 = vmax(a0_0, vzero());
+    a0_1 = vmax(a0_1, vzero());
+    a0_2 = vmax(a0_2, vzero());
+    a0_3 = vmax(a0_3, vzero());
+    a1_0 = vmax(a1_0, vzero());
+    a1_1 = vmax(a1_1, vzero());
+    a1_2 = vmax(a1_2, vzero());
     a1_3 = vmax(a1_3, vzero());
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
     vstore(op + 88, a1_3);
 }
 
+
+/* conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval: conv 3x3/2 pad 1, 32->64, forward in eval mode.
+ * Used by: layer3.0.conv1. */
 static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -2891,20 +2413,19 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 6; col += 3)
-                        conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
+                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
- * Used by: layer3.0.conv2, layer3.1.conv2, layer3.2.conv2. */
+/* conv3x3_s1_c64k64_h8w8_f2_fwd_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval, conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval_input(const float *restrict ip, float *restrict vp)
+static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_input(const float *restrict ip, float *restrict vp)
 {
     enum { IC = 64, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
@@ -2948,7 +2469,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval_input(const fl
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2981,7 +2502,8 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval_gemm_t2(const 
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
     enum { OC = 64, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
@@ -3001,34 +2523,38 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval_output(const f
         {
             vf y = vadd(vadd(s0_2, s0_1), s0_0);
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 0 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 0 + k));
             y = vmax(y, vzero());
             vstore(op + 0 + k, y);
         }
         {
             vf y = vsub(vsub(s0_1, s0_2), s0_3);
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 64 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 64 + k));
             y = vmax(y, vzero());
             vstore(op + 64 + k, y);
         }
         {
             vf y = vadd(vadd(s1_2, s1_1), s1_0);
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 512 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 512 + k));
             y = vmax(y, vzero());
             vstore(op + 512 + k, y);
         }
         {
             vf y = vsub(vsub(s1_1, s1_2), s1_3);
             y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 576 + k));
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 576 + k));
             y = vmax(y, vzero());
             vstore(op + 576 + k, y);
         }
     }
 }
 
+
+/* conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Used by: layer3.0.conv2, layer3.1.conv2, layer3.2.conv2. */
 static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
@@ -3084,18 +2610,18 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval(size_t n, const float
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, res + at, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, y + at);
                     }
             }
         }
@@ -3105,129 +2631,6 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval(size_t n, const float
 /* conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
  * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.1.conv1, layer3.2.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 64, XS = 1024 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 64, a1_0);
-    vstore(mp + 72, a1_1);
-    vstore(mp + 80, a1_2);
-    vstore(mp + 88, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { OC = 64, YS = 1024 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
-        const vf scale = vload(sc + k), shift = vload(sh + k);
-        {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 64 + k, y);
-        }
-        {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 576 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -3283,18 +2686,18 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval(size_t n, const float *re
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, y + at);
                     }
             }
         }

@@ -137,6 +137,23 @@ static inline int rn_thread(void) { return 0; }
 static inline int rn_threads(void) { return 1; }
 #endif
 
+/* The epilogue of a convolution's register tile (conv_simd.c.in, conv_winograd.c.in): what
+ * is done to the accumulators before and at their store, where the kernels that share one tile
+ * function differ. Each call passes a constant, and the tile is always inlined, so every copy
+ * keeps only its own steps. */
+#if defined(__GNUC__)
+#define RN_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define RN_ALWAYS_INLINE inline
+#endif
+enum rn_epilogue {
+    RN_EPI_ACC = 1,     /* add into the output instead of storing (backward-data into a gradient) */
+    RN_EPI_STATS = 2,   /* add the tile's BN statistics into the thread's sums (training forward) */
+    RN_EPI_BN = 4,      /* eval-mode BN folded in: acc * scale + shift per output channel */
+    RN_EPI_RES = 8,     /* then the residual added */
+    RN_EPI_RELU = 16    /* then the ReLU */
+};
+
 /* Copy image x (H x W x C) into xp (HP x WP x C) at row PT, column PL, zeros around it. */
 static inline void rn_pad_image(const float *restrict x, float *restrict xp, int H, int W, int C,
                                 int HP, int WP, int PT, int PL)
@@ -182,10 +199,10 @@ static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *re
                 dst[(b * (H * W) + p) * C + c] = src[(b * C + c) * (H * W) + p];
 }
 
-/* conv7x7_s2_c3k64_h32w32_stats_fwd: conv 7x7/2 pad 3, 3->64, forward.
- * Used by: conv1. */
-static inline void conv7x7_s2_c3k64_h32w32_stats_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* conv7x7_s2_c3k64_h32w32_fwd_*: the tiles of conv 7x7/2 pad 3, 3->64, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv7x7_s2_c3k64_h32w32_stats_fwd, conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval, conv7x7_s2_c3k64_h32w32_fwd. */
+static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1220,6 +1237,38 @@ static inline void conv7x7_s2_c3k64_h32w32_stats_fwd_c1_t3(const float *restrict
         a2_2 = vfma(b2, w2, a2_2);
         a2_3 = vfma(b2, w3, a2_3);
     }
+    if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
+        const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+        const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+        a0_0 = vfma(a0_0, s0, h0);
+        a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
+        a1_0 = vfma(a1_0, s0, h0);
+        a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
+        a2_0 = vfma(a2_0, s0, h0);
+        a2_1 = vfma(a2_1, s1, h1);
+        a2_2 = vfma(a2_2, s2, h2);
+        a2_3 = vfma(a2_3, s3, h3);
+    }
+    if (epi & RN_EPI_RELU) {   /* the ReLU */
+        a0_0 = vmax(a0_0, vzero());
+        a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
+        a1_0 = vmax(a1_0, vzero());
+        a1_1 = vmax(a1_1, vzero());
+        a1_2 = vmax(a1_2, vzero());
+        a1_3 = vmax(a1_3, vzero());
+        a2_0 = vmax(a2_0, vzero());
+        a2_1 = vmax(a2_1, vzero());
+        a2_2 = vmax(a2_2, vzero());
+        a2_3 = vmax(a2_3, vzero());
+    }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
@@ -1232,74 +1281,76 @@ static inline void conv7x7_s2_c3k64_h32w32_stats_fwd_c1_t3(const float *restrict
     vstore(op + 136, a2_1);
     vstore(op + 144, a2_2);
     vstore(op + 152, a2_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_0, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 64, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_1, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 72, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_2, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 80, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        const vf d2 = vadd(a2_3, o);
-        vdacc(&s, d2);
-        vdaccsq(&q, d2);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 88, q, 8);
+    if (epi & RN_EPI_STATS) {   /* the BN's statistics */
+        {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 0));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_0, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_0, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_0, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            vdaddn(ps + 0, s, 8);
+            vdaddn(ps + 64, q, 8);
+        }
+        {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 8));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_1, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_1, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_1, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            vdaddn(ps + 8, s, 8);
+            vdaddn(ps + 72, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 16));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_2, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_2, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_2, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            vdaddn(ps + 16, s, 8);
+            vdaddn(ps + 80, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 24));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_3, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_3, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            const vf d2 = vadd(a2_3, o);
+            vdacc(&s, d2);
+            vdaccsq(&q, d2);
+            vdaddn(ps + 24, s, 8);
+            vdaddn(ps + 88, q, 8);
+        }
     }
 }
 
-static inline void conv7x7_s2_c3k64_h32w32_stats_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -1842,52 +1893,73 @@ static inline void conv7x7_s2_c3k64_h32w32_stats_fwd_c1_t1(const float *restrict
         a0_2 = vfma(b0, w2, a0_2);
         a0_3 = vfma(b0, w3, a0_3);
     }
+    if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
+        const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+        const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+        a0_0 = vfma(a0_0, s0, h0);
+        a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
+    }
+    if (epi & RN_EPI_RELU) {   /* the ReLU */
+        a0_0 = vmax(a0_0, vzero());
+        a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
+    }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
     vstore(op + 24, a0_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 64, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 72, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 80, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 88, q, 8);
+    if (epi & RN_EPI_STATS) {   /* the BN's statistics */
+        {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 0));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_0, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            vdaddn(ps + 0, s, 8);
+            vdaddn(ps + 64, q, 8);
+        }
+        {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 8));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_1, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            vdaddn(ps + 8, s, 8);
+            vdaddn(ps + 72, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 16));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_2, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            vdaddn(ps + 16, s, 8);
+            vdaddn(ps + 80, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 24));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_3, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            vdaddn(ps + 24, s, 8);
+            vdaddn(ps + 88, q, 8);
+        }
     }
 }
 
+
+/* conv7x7_s2_c3k64_h32w32_stats_fwd: conv 7x7/2 pad 3, 3->64, forward.
+ * Used by: conv1. */
 static void conv7x7_s2_c3k64_h32w32_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -1922,8 +1994,8 @@ static void conv7x7_s2_c3k64_h32w32_stats_fwd(size_t n, const float *restrict x,
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv7x7_s2_c3k64_h32w32_stats_fwd_c1_t3(ip + col * 6, wk + kb, origin + kb, mine + kb, op + col * 64 + kb);
-                    conv7x7_s2_c3k64_h32w32_stats_fwd_c1_t1(ip + 90, wk + kb, origin + kb, mine + kb, op + 960 + kb);
+                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + 960 + kb);
                 }
             }
         }
@@ -2048,12 +2120,11 @@ static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, f
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
- * Used by: layer1.0.conv1, layer1.0.conv2. */
+/* conv3x3_s1_c64k64_h8w8_f2_fwd_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f2_stats_fwd, conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval, conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval, conv3x3_s1_c64k64_h8w8_f2_fwd. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_input(const float *restrict ip, float *restrict vp)
+static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_input(const float *restrict ip, float *restrict vp)
 {
     enum { IC = 64, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
@@ -2097,7 +2168,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_input(const float *restri
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2130,7 +2201,8 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_gemm_t2(const float *rest
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
+static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { OC = 64, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
@@ -2146,42 +2218,69 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_stats_fwd_output(const float *restr
         const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
         const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
         const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
+        const vf scale = epi & RN_EPI_BN ? vload(sc + k) : vzero(), shift = epi & RN_EPI_BN ? vload(sh + k) : vzero();
         /* the BN's statistics: sums of y - origin and of its square, in double */
-        const vf o = vneg(vload(org + k));
+        const vf o = epi & RN_EPI_STATS ? vneg(vload(org + k)) : vzero();
         vdsum s = vdzero(), q = vdzero();
         {
             vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 0 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 0 + k, y);
         }
         {
             vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 64 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 64 + k, y);
         }
         {
             vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 512 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 512 + k, y);
         }
         {
             vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 576 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 576 + k, y);
         }
-        vdaddn(ps + k, s, 8);
-        vdaddn(ps + 64 + k, q, 8);
+        if (epi & RN_EPI_STATS) {
+            vdaddn(ps + k, s, 8);
+            vdaddn(ps + 64 + k, q, 8);
+        }
     }
 }
 
+
+/* conv3x3_s1_c64k64_h8w8_f2_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Used by: layer1.0.conv1, layer1.0.conv2. */
 static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -2237,18 +2336,18 @@ static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict 
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_stats_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_stats_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_stats_fwd_output(mb + (i * 16 + u) * OC, origin, mine, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
         }
@@ -2412,10 +2511,10 @@ static void bn_c64_hw64_add_relu_stats_fwd(size_t n, const float *restrict x, co
     }
 }
 
-/* conv1x1_s2_c64k128_h8w8_stats_fwd: conv 1x1/2 pad 0, 64->128, forward.
- * Used by: layer2.0.downsample.0. */
-static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* conv1x1_s2_c64k128_h8w8_fwd_*: the tiles of conv 1x1/2 pad 0, 64->128, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv1x1_s2_c64k128_h8w8_stats_fwd, conv1x1_s2_c64k128_h8w8_bn_fwd_eval, conv1x1_s2_c64k128_h8w8_fwd. */
+static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2436,6 +2535,20 @@ static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t2(const float *restrict
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
     }
+    if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
+        const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+        const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+        a0_0 = vfma(a0_0, s0, h0);
+        a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
+        a1_0 = vfma(a1_0, s0, h0);
+        a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
+    }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
@@ -2444,60 +2557,65 @@ static inline void conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t2(const float *restrict
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 128, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 136, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 144, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 152, q, 8);
+    if (epi & RN_EPI_STATS) {   /* the BN's statistics */
+        {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 0));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_0, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_0, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 0, s, 8);
+            vdaddn(ps + 128, q, 8);
+        }
+        {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 8));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_1, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_1, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 8, s, 8);
+            vdaddn(ps + 136, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 16));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_2, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_2, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 16, s, 8);
+            vdaddn(ps + 144, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 24));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_3, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_3, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 24, s, 8);
+            vdaddn(ps + 152, q, 8);
+        }
     }
 }
 
+
+/* conv1x1_s2_c64k128_h8w8_stats_fwd: conv 1x1/2 pad 0, 64->128, forward.
+ * Used by: layer2.0.downsample.0. */
 static void conv1x1_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -2532,7 +2650,7 @@ static void conv1x1_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 4; col += 2)
-                        conv1x1_s2_c64k128_h8w8_stats_fwd_c1_t2(ip + col * 128, wk + kb, origin + kb, mine + kb, op + col * 128 + kb);
+                        conv1x1_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 128 + kb);
                 }
             }
         }
@@ -2616,10 +2734,10 @@ static void bn_c128_hw16_stats_fwd(size_t n, const float *restrict x, float *res
     }
 }
 
-/* conv3x3_s2_c64k128_h8w8_stats_fwd: conv 3x3/2 pad 1, 64->128, forward.
- * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* conv3x3_s2_c64k128_h8w8_fwd_*: the tiles of conv 3x3/2 pad 1, 64->128, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s2_c64k128_h8w8_stats_fwd, conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval, conv3x3_s2_c64k128_h8w8_fwd. */
+static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2768,6 +2886,30 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t2(const float *restrict
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
     }
+    if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
+        const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+        const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+        a0_0 = vfma(a0_0, s0, h0);
+        a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
+        a1_0 = vfma(a1_0, s0, h0);
+        a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
+    }
+    if (epi & RN_EPI_RELU) {   /* the ReLU */
+        a0_0 = vmax(a0_0, vzero());
+        a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
+        a1_0 = vmax(a1_0, vzero());
+        a1_1 = vmax(a1_1, vzero());
+        a1_2 = vmax(a1_2, vzero());
+        a1_3 = vmax(a1_3, vzero());
+    }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
@@ -2776,60 +2918,65 @@ static inline void conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t2(const float *restrict
     vstore(op + 136, a1_1);
     vstore(op + 144, a1_2);
     vstore(op + 152, a1_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 128, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 136, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 144, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 152, q, 8);
+    if (epi & RN_EPI_STATS) {   /* the BN's statistics */
+        {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 0));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_0, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_0, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 0, s, 8);
+            vdaddn(ps + 128, q, 8);
+        }
+        {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 8));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_1, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_1, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 8, s, 8);
+            vdaddn(ps + 136, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 16));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_2, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_2, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 16, s, 8);
+            vdaddn(ps + 144, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 24));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_3, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_3, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 24, s, 8);
+            vdaddn(ps + 152, q, 8);
+        }
     }
 }
 
+
+/* conv3x3_s2_c64k128_h8w8_stats_fwd: conv 3x3/2 pad 1, 64->128, forward.
+ * Used by: layer2.0.conv1. */
 static void conv3x3_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -2864,7 +3011,7 @@ static void conv3x3_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 4; col += 2)
-                        conv3x3_s2_c64k128_h8w8_stats_fwd_c1_t2(ip + col * 128, wk + kb, origin + kb, mine + kb, op + col * 128 + kb);
+                        conv3x3_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 128 + kb);
                 }
             }
         }
@@ -2949,12 +3096,11 @@ static void bn_c128_hw16_relu_stats_fwd(size_t n, const float *restrict x, float
     }
 }
 
-/* conv3x3_s1_c128k128_h4w4_f2_stats_fwd: conv 3x3/1 pad 1, 128->128, forward.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
- * Used by: layer2.0.conv2. */
+/* conv3x3_s1_c128k128_h4w4_f2_fwd_*: the tiles of conv 3x3/1 pad 1, 128->128, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c128k128_h4w4_f2_stats_fwd, conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval, conv3x3_s1_c128k128_h4w4_f2_fwd. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c128k128_h4w4_f2_stats_fwd_input(const float *restrict ip, float *restrict vp)
+static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_input(const float *restrict ip, float *restrict vp)
 {
     enum { IC = 128, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
@@ -2998,7 +3144,7 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_stats_fwd_input(const float *rest
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c128k128_h4w4_f2_stats_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -3031,7 +3177,8 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_stats_fwd_gemm_t2(const float *re
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c128k128_h4w4_f2_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
+static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_output(const float *restrict mp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { OC = 128, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
@@ -3047,42 +3194,69 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_stats_fwd_output(const float *res
         const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
         const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
         const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
+        const vf scale = epi & RN_EPI_BN ? vload(sc + k) : vzero(), shift = epi & RN_EPI_BN ? vload(sh + k) : vzero();
         /* the BN's statistics: sums of y - origin and of its square, in double */
-        const vf o = vneg(vload(org + k));
+        const vf o = epi & RN_EPI_STATS ? vneg(vload(org + k)) : vzero();
         vdsum s = vdzero(), q = vdzero();
         {
             vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 0 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 0 + k, y);
         }
         {
             vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 128 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 128 + k, y);
         }
         {
             vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 512 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 512 + k, y);
         }
         {
             vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 640 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 640 + k, y);
         }
-        vdaddn(ps + k, s, 8);
-        vdaddn(ps + 128 + k, q, 8);
+        if (epi & RN_EPI_STATS) {
+            vdaddn(ps + k, s, 8);
+            vdaddn(ps + 128 + k, q, 8);
+        }
     }
 }
 
+
+/* conv3x3_s1_c128k128_h4w4_f2_stats_fwd: conv 3x3/1 pad 1, 128->128, forward.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Used by: layer2.0.conv2. */
 static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -3133,18 +3307,18 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
                 for (int i = 0; i < g; i++) {
                     rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c128k128_h4w4_f2_stats_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
+                        conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
-                            conv3x3_s1_c128k128_h4w4_f2_stats_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 2 * OW + u % 2 * 2) * OC;
-                        conv3x3_s1_c128k128_h4w4_f2_stats_fwd_output(mb + (i * 4 + u) * OC, origin, mine, y + at);
+                        conv3x3_s1_c128k128_h4w4_f2_fwd_output(mb + (i * 4 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
         }
@@ -3230,10 +3404,10 @@ static void bn_c128_hw16_add_relu_stats_fwd(size_t n, const float *restrict x, c
     }
 }
 
-/* conv1x1_s2_c128k256_h4w4_stats_fwd: conv 1x1/2 pad 0, 128->256, forward.
- * Used by: layer3.0.downsample.0. */
-static inline void conv1x1_s2_c128k256_h4w4_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* conv1x1_s2_c128k256_h4w4_fwd_*: the tiles of conv 1x1/2 pad 0, 128->256, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv1x1_s2_c128k256_h4w4_stats_fwd, conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval, conv1x1_s2_c128k256_h4w4_fwd. */
+static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -3254,6 +3428,20 @@ static inline void conv1x1_s2_c128k256_h4w4_stats_fwd_c1_t2(const float *restric
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
     }
+    if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
+        const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+        const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+        a0_0 = vfma(a0_0, s0, h0);
+        a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
+        a1_0 = vfma(a1_0, s0, h0);
+        a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
+    }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
@@ -3262,60 +3450,65 @@ static inline void conv1x1_s2_c128k256_h4w4_stats_fwd_c1_t2(const float *restric
     vstore(op + 264, a1_1);
     vstore(op + 272, a1_2);
     vstore(op + 280, a1_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 256, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 264, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 272, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 280, q, 8);
+    if (epi & RN_EPI_STATS) {   /* the BN's statistics */
+        {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 0));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_0, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_0, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 0, s, 8);
+            vdaddn(ps + 256, q, 8);
+        }
+        {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 8));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_1, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_1, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 8, s, 8);
+            vdaddn(ps + 264, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 16));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_2, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_2, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 16, s, 8);
+            vdaddn(ps + 272, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 24));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_3, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_3, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 24, s, 8);
+            vdaddn(ps + 280, q, 8);
+        }
     }
 }
 
+
+/* conv1x1_s2_c128k256_h4w4_stats_fwd: conv 1x1/2 pad 0, 128->256, forward.
+ * Used by: layer3.0.downsample.0. */
 static void conv1x1_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -3358,7 +3551,7 @@ static void conv1x1_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
-                        conv1x1_s2_c128k256_h4w4_stats_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, origin + kb, mine + kb, op + col * 256 + kb);
+                        conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 256 + kb);
                 }
             }
         }
@@ -3442,10 +3635,10 @@ static void bn_c256_hw4_stats_fwd(size_t n, const float *restrict x, float *rest
     }
 }
 
-/* conv3x3_s2_c128k256_h4w4_stats_fwd: conv 3x3/2 pad 1, 128->256, forward.
- * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c128k256_h4w4_stats_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict org, double *restrict ps, float *restrict op)
+/* conv3x3_s2_c128k256_h4w4_fwd_*: the tiles of conv 3x3/2 pad 1, 128->256, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s2_c128k256_h4w4_stats_fwd, conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval, conv3x3_s2_c128k256_h4w4_fwd. */
+static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -3594,6 +3787,30 @@ static inline void conv3x3_s2_c128k256_h4w4_stats_fwd_c1_t2(const float *restric
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
     }
+    if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
+        const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+        const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+        a0_0 = vfma(a0_0, s0, h0);
+        a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
+        a1_0 = vfma(a1_0, s0, h0);
+        a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
+    }
+    if (epi & RN_EPI_RELU) {   /* the ReLU */
+        a0_0 = vmax(a0_0, vzero());
+        a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
+        a1_0 = vmax(a1_0, vzero());
+        a1_1 = vmax(a1_1, vzero());
+        a1_2 = vmax(a1_2, vzero());
+        a1_3 = vmax(a1_3, vzero());
+    }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
     vstore(op + 16, a0_2);
@@ -3602,60 +3819,65 @@ static inline void conv3x3_s2_c128k256_h4w4_stats_fwd_c1_t2(const float *restric
     vstore(op + 264, a1_1);
     vstore(op + 272, a1_2);
     vstore(op + 280, a1_3);
-    {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 0));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_0, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_0, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 0, s, 8);
-        vdaddn(ps + 256, q, 8);
-    }
-    {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 8));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_1, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_1, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 8, s, 8);
-        vdaddn(ps + 264, q, 8);
-    }
-    {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 16));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_2, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_2, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 16, s, 8);
-        vdaddn(ps + 272, q, 8);
-    }
-    {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
-         * square, in double (products too: no cancellation while the shift is still far) */
-        const vf o = vneg(vload(org + 24));
-        vdsum s = vdzero(), q = vdzero();
-        const vf d0 = vadd(a0_3, o);
-        vdacc(&s, d0);
-        vdaccsq(&q, d0);
-        const vf d1 = vadd(a1_3, o);
-        vdacc(&s, d1);
-        vdaccsq(&q, d1);
-        vdaddn(ps + 24, s, 8);
-        vdaddn(ps + 280, q, 8);
+    if (epi & RN_EPI_STATS) {   /* the BN's statistics */
+        {   /* the BN's statistics of channels 0 to 7: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 0));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_0, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_0, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 0, s, 8);
+            vdaddn(ps + 256, q, 8);
+        }
+        {   /* the BN's statistics of channels 8 to 15: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 8));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_1, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_1, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 8, s, 8);
+            vdaddn(ps + 264, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 16));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_2, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_2, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 16, s, 8);
+            vdaddn(ps + 272, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: sums of y - origin and of its
+             * square, in double (products too: no cancellation while the shift is still far) */
+            const vf o = vneg(vload(org + 24));
+            vdsum s = vdzero(), q = vdzero();
+            const vf d0 = vadd(a0_3, o);
+            vdacc(&s, d0);
+            vdaccsq(&q, d0);
+            const vf d1 = vadd(a1_3, o);
+            vdacc(&s, d1);
+            vdaccsq(&q, d1);
+            vdaddn(ps + 24, s, 8);
+            vdaddn(ps + 280, q, 8);
+        }
     }
 }
 
+
+/* conv3x3_s2_c128k256_h4w4_stats_fwd: conv 3x3/2 pad 1, 128->256, forward.
+ * Used by: layer3.0.conv1. */
 static void conv3x3_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -3698,7 +3920,7 @@ static void conv3x3_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
-                        conv3x3_s2_c128k256_h4w4_stats_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, origin + kb, mine + kb, op + col * 256 + kb);
+                        conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 256 + kb);
                 }
             }
         }
@@ -3783,12 +4005,11 @@ static void bn_c256_hw4_relu_stats_fwd(size_t n, const float *restrict x, float 
     }
 }
 
-/* conv3x3_s1_c256k256_h2w2_f2_stats_fwd: conv 3x3/1 pad 1, 256->256, forward.
- * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
- * Used by: layer3.0.conv2. */
+/* conv3x3_s1_c256k256_h2w2_f2_fwd_*: the tiles of conv 3x3/1 pad 1, 256->256, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c256k256_h2w2_f2_stats_fwd, conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval, conv3x3_s1_c256k256_h2w2_f2_fwd. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c256k256_h2w2_f2_stats_fwd_input(const float *restrict ip, float *restrict vp)
+static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input(const float *restrict ip, float *restrict vp)
 {
     enum { IC = 256, XS = 1024 };
     for (int c = 0; c < IC; c += 8) {
@@ -3832,7 +4053,7 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_stats_fwd_input(const float *rest
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c256k256_h2w2_f2_stats_fwd_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -3855,7 +4076,8 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_stats_fwd_gemm_t1(const float *re
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c256k256_h2w2_f2_stats_fwd_output(const float *restrict mp, const float *restrict org, double *restrict ps, float *restrict op)
+static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_output(const float *restrict mp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { OC = 256, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
@@ -3871,42 +4093,69 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_stats_fwd_output(const float *res
         const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
         const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
         const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
+        const vf scale = epi & RN_EPI_BN ? vload(sc + k) : vzero(), shift = epi & RN_EPI_BN ? vload(sh + k) : vzero();
         /* the BN's statistics: sums of y - origin and of its square, in double */
-        const vf o = vneg(vload(org + k));
+        const vf o = epi & RN_EPI_STATS ? vneg(vload(org + k)) : vzero();
         vdsum s = vdzero(), q = vdzero();
         {
             vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 0 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 0 + k, y);
         }
         {
             vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 256 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 256 + k, y);
         }
         {
             vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 512 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 512 + k, y);
         }
         {
             vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            const vf d = vadd(y, o);
-            vdacc(&s, d);
-            vdaccsq(&q, d);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 768 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                vdacc(&s, d);
+                vdaccsq(&q, d);
+            }
             vstore(op + 768 + k, y);
         }
-        vdaddn(ps + k, s, 8);
-        vdaddn(ps + 256 + k, q, 8);
+        if (epi & RN_EPI_STATS) {
+            vdaddn(ps + k, s, 8);
+            vdaddn(ps + 256 + k, q, 8);
+        }
     }
 }
 
+
+/* conv3x3_s1_c256k256_h2w2_f2_stats_fwd: conv 3x3/1 pad 1, 256->256, forward.
+ * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
+ * Used by: layer3.0.conv2. */
 static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -3957,18 +4206,18 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
                 for (int i = 0; i < g; i++) {
                     rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 1; u++)
-                        conv3x3_s1_c256k256_h2w2_f2_stats_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
+                        conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 1; t += 1)
-                            conv3x3_s1_c256k256_h2w2_f2_stats_fwd_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 2 * OW + u % 1 * 2) * OC;
-                        conv3x3_s1_c256k256_h2w2_f2_stats_fwd_output(mb + (i * 1 + u) * OC, origin, mine, y + at);
+                        conv3x3_s1_c256k256_h2w2_f2_fwd_output(mb + (i * 1 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
         }
@@ -4101,1646 +4350,6 @@ static void fc_i256o10_fwd(size_t n, const float *restrict x, const float *restr
 
 /* conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval: conv 7x7/2 pad 3, 3->64, forward in eval mode.
  * Used by: conv1. */
-static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 3 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 6 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 12 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 192 + c * 64 + 0);
-        const vf w1 = vload(wp + 192 + c * 64 + 8);
-        const vf w2 = vload(wp + 192 + c * 64 + 16);
-        const vf w3 = vload(wp + 192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 3 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 9 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 15 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 384 + c * 64 + 0);
-        const vf w1 = vload(wp + 384 + c * 64 + 8);
-        const vf w2 = vload(wp + 384 + c * 64 + 16);
-        const vf w3 = vload(wp + 384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 6 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 12 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 18 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
-        const vf w0 = vload(wp + 576 + c * 64 + 0);
-        const vf w1 = vload(wp + 576 + c * 64 + 8);
-        const vf w2 = vload(wp + 576 + c * 64 + 16);
-        const vf w3 = vload(wp + 576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 9 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 15 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 21 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
-        const vf w0 = vload(wp + 768 + c * 64 + 0);
-        const vf w1 = vload(wp + 768 + c * 64 + 8);
-        const vf w2 = vload(wp + 768 + c * 64 + 16);
-        const vf w3 = vload(wp + 768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 12 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 18 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 24 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
-        const vf w0 = vload(wp + 960 + c * 64 + 0);
-        const vf w1 = vload(wp + 960 + c * 64 + 8);
-        const vf w2 = vload(wp + 960 + c * 64 + 16);
-        const vf w3 = vload(wp + 960 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 15 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 21 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 27 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
-        const vf w0 = vload(wp + 1152 + c * 64 + 0);
-        const vf w1 = vload(wp + 1152 + c * 64 + 8);
-        const vf w2 = vload(wp + 1152 + c * 64 + 16);
-        const vf w3 = vload(wp + 1152 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 18 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 24 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 30 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1344 + c * 64 + 0);
-        const vf w1 = vload(wp + 1344 + c * 64 + 8);
-        const vf w2 = vload(wp + 1344 + c * 64 + 16);
-        const vf w3 = vload(wp + 1344 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 111 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 117 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 123 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1536 + c * 64 + 0);
-        const vf w1 = vload(wp + 1536 + c * 64 + 8);
-        const vf w2 = vload(wp + 1536 + c * 64 + 16);
-        const vf w3 = vload(wp + 1536 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 114 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 126 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1728 + c * 64 + 0);
-        const vf w1 = vload(wp + 1728 + c * 64 + 8);
-        const vf w2 = vload(wp + 1728 + c * 64 + 16);
-        const vf w3 = vload(wp + 1728 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 117 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 123 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 129 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
-        const vf w0 = vload(wp + 1920 + c * 64 + 0);
-        const vf w1 = vload(wp + 1920 + c * 64 + 8);
-        const vf w2 = vload(wp + 1920 + c * 64 + 16);
-        const vf w3 = vload(wp + 1920 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 126 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 132 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
-        const vf w0 = vload(wp + 2112 + c * 64 + 0);
-        const vf w1 = vload(wp + 2112 + c * 64 + 8);
-        const vf w2 = vload(wp + 2112 + c * 64 + 16);
-        const vf w3 = vload(wp + 2112 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 123 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 129 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 135 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
-        const vf w0 = vload(wp + 2304 + c * 64 + 0);
-        const vf w1 = vload(wp + 2304 + c * 64 + 8);
-        const vf w2 = vload(wp + 2304 + c * 64 + 16);
-        const vf w3 = vload(wp + 2304 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 126 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 132 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 138 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
-        const vf w0 = vload(wp + 2496 + c * 64 + 0);
-        const vf w1 = vload(wp + 2496 + c * 64 + 8);
-        const vf w2 = vload(wp + 2496 + c * 64 + 16);
-        const vf w3 = vload(wp + 2496 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 129 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 135 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 141 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 2688 + c * 64 + 0);
-        const vf w1 = vload(wp + 2688 + c * 64 + 8);
-        const vf w2 = vload(wp + 2688 + c * 64 + 16);
-        const vf w3 = vload(wp + 2688 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 222 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 228 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 234 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 2880 + c * 64 + 0);
-        const vf w1 = vload(wp + 2880 + c * 64 + 8);
-        const vf w2 = vload(wp + 2880 + c * 64 + 16);
-        const vf w3 = vload(wp + 2880 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 225 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 231 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 237 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 3072 + c * 64 + 0);
-        const vf w1 = vload(wp + 3072 + c * 64 + 8);
-        const vf w2 = vload(wp + 3072 + c * 64 + 16);
-        const vf w3 = vload(wp + 3072 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 228 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 234 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 240 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
-        const vf w0 = vload(wp + 3264 + c * 64 + 0);
-        const vf w1 = vload(wp + 3264 + c * 64 + 8);
-        const vf w2 = vload(wp + 3264 + c * 64 + 16);
-        const vf w3 = vload(wp + 3264 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 231 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 237 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 243 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
-        const vf w0 = vload(wp + 3456 + c * 64 + 0);
-        const vf w1 = vload(wp + 3456 + c * 64 + 8);
-        const vf w2 = vload(wp + 3456 + c * 64 + 16);
-        const vf w3 = vload(wp + 3456 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 234 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 240 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 246 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
-        const vf w0 = vload(wp + 3648 + c * 64 + 0);
-        const vf w1 = vload(wp + 3648 + c * 64 + 8);
-        const vf w2 = vload(wp + 3648 + c * 64 + 16);
-        const vf w3 = vload(wp + 3648 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 237 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 243 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 249 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
-        const vf w0 = vload(wp + 3840 + c * 64 + 0);
-        const vf w1 = vload(wp + 3840 + c * 64 + 8);
-        const vf w2 = vload(wp + 3840 + c * 64 + 16);
-        const vf w3 = vload(wp + 3840 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 240 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 246 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 252 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
-        const vf w0 = vload(wp + 4032 + c * 64 + 0);
-        const vf w1 = vload(wp + 4032 + c * 64 + 8);
-        const vf w2 = vload(wp + 4032 + c * 64 + 16);
-        const vf w3 = vload(wp + 4032 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 333 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 339 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 345 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
-        const vf w0 = vload(wp + 4224 + c * 64 + 0);
-        const vf w1 = vload(wp + 4224 + c * 64 + 8);
-        const vf w2 = vload(wp + 4224 + c * 64 + 16);
-        const vf w3 = vload(wp + 4224 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 336 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 342 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 348 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
-        const vf w0 = vload(wp + 4416 + c * 64 + 0);
-        const vf w1 = vload(wp + 4416 + c * 64 + 8);
-        const vf w2 = vload(wp + 4416 + c * 64 + 16);
-        const vf w3 = vload(wp + 4416 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 339 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 345 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 351 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
-        const vf w0 = vload(wp + 4608 + c * 64 + 0);
-        const vf w1 = vload(wp + 4608 + c * 64 + 8);
-        const vf w2 = vload(wp + 4608 + c * 64 + 16);
-        const vf w3 = vload(wp + 4608 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 342 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 348 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 354 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
-        const vf w0 = vload(wp + 4800 + c * 64 + 0);
-        const vf w1 = vload(wp + 4800 + c * 64 + 8);
-        const vf w2 = vload(wp + 4800 + c * 64 + 16);
-        const vf w3 = vload(wp + 4800 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 345 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 351 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 357 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
-        const vf w0 = vload(wp + 4992 + c * 64 + 0);
-        const vf w1 = vload(wp + 4992 + c * 64 + 8);
-        const vf w2 = vload(wp + 4992 + c * 64 + 16);
-        const vf w3 = vload(wp + 4992 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 348 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 354 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 360 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
-        const vf w0 = vload(wp + 5184 + c * 64 + 0);
-        const vf w1 = vload(wp + 5184 + c * 64 + 8);
-        const vf w2 = vload(wp + 5184 + c * 64 + 16);
-        const vf w3 = vload(wp + 5184 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 351 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 357 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 363 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
-        const vf w0 = vload(wp + 5376 + c * 64 + 0);
-        const vf w1 = vload(wp + 5376 + c * 64 + 8);
-        const vf w2 = vload(wp + 5376 + c * 64 + 16);
-        const vf w3 = vload(wp + 5376 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 444 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 450 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 456 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
-        const vf w0 = vload(wp + 5568 + c * 64 + 0);
-        const vf w1 = vload(wp + 5568 + c * 64 + 8);
-        const vf w2 = vload(wp + 5568 + c * 64 + 16);
-        const vf w3 = vload(wp + 5568 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 447 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 453 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 459 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
-        const vf w0 = vload(wp + 5760 + c * 64 + 0);
-        const vf w1 = vload(wp + 5760 + c * 64 + 8);
-        const vf w2 = vload(wp + 5760 + c * 64 + 16);
-        const vf w3 = vload(wp + 5760 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 450 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 456 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 462 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
-        const vf w0 = vload(wp + 5952 + c * 64 + 0);
-        const vf w1 = vload(wp + 5952 + c * 64 + 8);
-        const vf w2 = vload(wp + 5952 + c * 64 + 16);
-        const vf w3 = vload(wp + 5952 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 453 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 459 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 465 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
-        const vf w0 = vload(wp + 6144 + c * 64 + 0);
-        const vf w1 = vload(wp + 6144 + c * 64 + 8);
-        const vf w2 = vload(wp + 6144 + c * 64 + 16);
-        const vf w3 = vload(wp + 6144 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 456 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 462 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 468 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
-        const vf w0 = vload(wp + 6336 + c * 64 + 0);
-        const vf w1 = vload(wp + 6336 + c * 64 + 8);
-        const vf w2 = vload(wp + 6336 + c * 64 + 16);
-        const vf w3 = vload(wp + 6336 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 459 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 465 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 471 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
-        const vf w0 = vload(wp + 6528 + c * 64 + 0);
-        const vf w1 = vload(wp + 6528 + c * 64 + 8);
-        const vf w2 = vload(wp + 6528 + c * 64 + 16);
-        const vf w3 = vload(wp + 6528 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 462 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 468 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 474 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
-        const vf w0 = vload(wp + 6720 + c * 64 + 0);
-        const vf w1 = vload(wp + 6720 + c * 64 + 8);
-        const vf w2 = vload(wp + 6720 + c * 64 + 16);
-        const vf w3 = vload(wp + 6720 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 555 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 561 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 567 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
-        const vf w0 = vload(wp + 6912 + c * 64 + 0);
-        const vf w1 = vload(wp + 6912 + c * 64 + 8);
-        const vf w2 = vload(wp + 6912 + c * 64 + 16);
-        const vf w3 = vload(wp + 6912 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 558 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 564 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 570 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
-        const vf w0 = vload(wp + 7104 + c * 64 + 0);
-        const vf w1 = vload(wp + 7104 + c * 64 + 8);
-        const vf w2 = vload(wp + 7104 + c * 64 + 16);
-        const vf w3 = vload(wp + 7104 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 561 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 567 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 573 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
-        const vf w0 = vload(wp + 7296 + c * 64 + 0);
-        const vf w1 = vload(wp + 7296 + c * 64 + 8);
-        const vf w2 = vload(wp + 7296 + c * 64 + 16);
-        const vf w3 = vload(wp + 7296 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 564 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 570 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
-        const vf w0 = vload(wp + 7488 + c * 64 + 0);
-        const vf w1 = vload(wp + 7488 + c * 64 + 8);
-        const vf w2 = vload(wp + 7488 + c * 64 + 16);
-        const vf w3 = vload(wp + 7488 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 567 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 573 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 579 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
-        const vf w0 = vload(wp + 7680 + c * 64 + 0);
-        const vf w1 = vload(wp + 7680 + c * 64 + 8);
-        const vf w2 = vload(wp + 7680 + c * 64 + 16);
-        const vf w3 = vload(wp + 7680 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 570 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 582 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
-        const vf w0 = vload(wp + 7872 + c * 64 + 0);
-        const vf w1 = vload(wp + 7872 + c * 64 + 8);
-        const vf w2 = vload(wp + 7872 + c * 64 + 16);
-        const vf w3 = vload(wp + 7872 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 573 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 579 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 585 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
-        const vf w0 = vload(wp + 8064 + c * 64 + 0);
-        const vf w1 = vload(wp + 8064 + c * 64 + 8);
-        const vf w2 = vload(wp + 8064 + c * 64 + 16);
-        const vf w3 = vload(wp + 8064 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 666 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 672 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 678 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
-        const vf w0 = vload(wp + 8256 + c * 64 + 0);
-        const vf w1 = vload(wp + 8256 + c * 64 + 8);
-        const vf w2 = vload(wp + 8256 + c * 64 + 16);
-        const vf w3 = vload(wp + 8256 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 669 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 675 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 681 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
-        const vf w0 = vload(wp + 8448 + c * 64 + 0);
-        const vf w1 = vload(wp + 8448 + c * 64 + 8);
-        const vf w2 = vload(wp + 8448 + c * 64 + 16);
-        const vf w3 = vload(wp + 8448 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 672 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 678 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 684 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
-        const vf w0 = vload(wp + 8640 + c * 64 + 0);
-        const vf w1 = vload(wp + 8640 + c * 64 + 8);
-        const vf w2 = vload(wp + 8640 + c * 64 + 16);
-        const vf w3 = vload(wp + 8640 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 675 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 681 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 687 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
-        const vf w0 = vload(wp + 8832 + c * 64 + 0);
-        const vf w1 = vload(wp + 8832 + c * 64 + 8);
-        const vf w2 = vload(wp + 8832 + c * 64 + 16);
-        const vf w3 = vload(wp + 8832 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 678 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 684 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 690 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
-        const vf w0 = vload(wp + 9024 + c * 64 + 0);
-        const vf w1 = vload(wp + 9024 + c * 64 + 8);
-        const vf w2 = vload(wp + 9024 + c * 64 + 16);
-        const vf w3 = vload(wp + 9024 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 681 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 687 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 693 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
-        const vf w0 = vload(wp + 9216 + c * 64 + 0);
-        const vf w1 = vload(wp + 9216 + c * 64 + 8);
-        const vf w2 = vload(wp + 9216 + c * 64 + 16);
-        const vf w3 = vload(wp + 9216 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 684 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 690 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 696 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 64, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 72, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 80, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 88, a1_3);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_0 = vmax(a2_0, vzero());
-    vstore(op + 128, a2_0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a2_1 = vmax(a2_1, vzero());
-    vstore(op + 136, a2_1);
-    a2_2 = vfma(a2_2, s2, h2);
-    a2_2 = vmax(a2_2, vzero());
-    vstore(op + 144, a2_2);
-    a2_3 = vfma(a2_3, s3, h3);
-    a2_3 = vmax(a2_3, vzero());
-    vstore(op + 152, a2_3);
-}
-
-static inline void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 3 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 192 + c * 64 + 0);
-        const vf w1 = vload(wp + 192 + c * 64 + 8);
-        const vf w2 = vload(wp + 192 + c * 64 + 16);
-        const vf w3 = vload(wp + 192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 3 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 384 + c * 64 + 0);
-        const vf w1 = vload(wp + 384 + c * 64 + 8);
-        const vf w2 = vload(wp + 384 + c * 64 + 16);
-        const vf w3 = vload(wp + 384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 6 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
-        const vf w0 = vload(wp + 576 + c * 64 + 0);
-        const vf w1 = vload(wp + 576 + c * 64 + 8);
-        const vf w2 = vload(wp + 576 + c * 64 + 16);
-        const vf w3 = vload(wp + 576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 9 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
-        const vf w0 = vload(wp + 768 + c * 64 + 0);
-        const vf w1 = vload(wp + 768 + c * 64 + 8);
-        const vf w2 = vload(wp + 768 + c * 64 + 16);
-        const vf w3 = vload(wp + 768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 12 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
-        const vf w0 = vload(wp + 960 + c * 64 + 0);
-        const vf w1 = vload(wp + 960 + c * 64 + 8);
-        const vf w2 = vload(wp + 960 + c * 64 + 16);
-        const vf w3 = vload(wp + 960 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 15 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
-        const vf w0 = vload(wp + 1152 + c * 64 + 0);
-        const vf w1 = vload(wp + 1152 + c * 64 + 8);
-        const vf w2 = vload(wp + 1152 + c * 64 + 16);
-        const vf w3 = vload(wp + 1152 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 18 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1344 + c * 64 + 0);
-        const vf w1 = vload(wp + 1344 + c * 64 + 8);
-        const vf w2 = vload(wp + 1344 + c * 64 + 16);
-        const vf w3 = vload(wp + 1344 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 111 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1536 + c * 64 + 0);
-        const vf w1 = vload(wp + 1536 + c * 64 + 8);
-        const vf w2 = vload(wp + 1536 + c * 64 + 16);
-        const vf w3 = vload(wp + 1536 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 114 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1728 + c * 64 + 0);
-        const vf w1 = vload(wp + 1728 + c * 64 + 8);
-        const vf w2 = vload(wp + 1728 + c * 64 + 16);
-        const vf w3 = vload(wp + 1728 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 117 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
-        const vf w0 = vload(wp + 1920 + c * 64 + 0);
-        const vf w1 = vload(wp + 1920 + c * 64 + 8);
-        const vf w2 = vload(wp + 1920 + c * 64 + 16);
-        const vf w3 = vload(wp + 1920 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
-        const vf w0 = vload(wp + 2112 + c * 64 + 0);
-        const vf w1 = vload(wp + 2112 + c * 64 + 8);
-        const vf w2 = vload(wp + 2112 + c * 64 + 16);
-        const vf w3 = vload(wp + 2112 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 123 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
-        const vf w0 = vload(wp + 2304 + c * 64 + 0);
-        const vf w1 = vload(wp + 2304 + c * 64 + 8);
-        const vf w2 = vload(wp + 2304 + c * 64 + 16);
-        const vf w3 = vload(wp + 2304 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 126 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
-        const vf w0 = vload(wp + 2496 + c * 64 + 0);
-        const vf w1 = vload(wp + 2496 + c * 64 + 8);
-        const vf w2 = vload(wp + 2496 + c * 64 + 16);
-        const vf w3 = vload(wp + 2496 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 129 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 2688 + c * 64 + 0);
-        const vf w1 = vload(wp + 2688 + c * 64 + 8);
-        const vf w2 = vload(wp + 2688 + c * 64 + 16);
-        const vf w3 = vload(wp + 2688 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 222 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 2880 + c * 64 + 0);
-        const vf w1 = vload(wp + 2880 + c * 64 + 8);
-        const vf w2 = vload(wp + 2880 + c * 64 + 16);
-        const vf w3 = vload(wp + 2880 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 225 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 3072 + c * 64 + 0);
-        const vf w1 = vload(wp + 3072 + c * 64 + 8);
-        const vf w2 = vload(wp + 3072 + c * 64 + 16);
-        const vf w3 = vload(wp + 3072 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 228 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
-        const vf w0 = vload(wp + 3264 + c * 64 + 0);
-        const vf w1 = vload(wp + 3264 + c * 64 + 8);
-        const vf w2 = vload(wp + 3264 + c * 64 + 16);
-        const vf w3 = vload(wp + 3264 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 231 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
-        const vf w0 = vload(wp + 3456 + c * 64 + 0);
-        const vf w1 = vload(wp + 3456 + c * 64 + 8);
-        const vf w2 = vload(wp + 3456 + c * 64 + 16);
-        const vf w3 = vload(wp + 3456 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 234 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
-        const vf w0 = vload(wp + 3648 + c * 64 + 0);
-        const vf w1 = vload(wp + 3648 + c * 64 + 8);
-        const vf w2 = vload(wp + 3648 + c * 64 + 16);
-        const vf w3 = vload(wp + 3648 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 237 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
-        const vf w0 = vload(wp + 3840 + c * 64 + 0);
-        const vf w1 = vload(wp + 3840 + c * 64 + 8);
-        const vf w2 = vload(wp + 3840 + c * 64 + 16);
-        const vf w3 = vload(wp + 3840 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 240 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
-        const vf w0 = vload(wp + 4032 + c * 64 + 0);
-        const vf w1 = vload(wp + 4032 + c * 64 + 8);
-        const vf w2 = vload(wp + 4032 + c * 64 + 16);
-        const vf w3 = vload(wp + 4032 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 333 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
-        const vf w0 = vload(wp + 4224 + c * 64 + 0);
-        const vf w1 = vload(wp + 4224 + c * 64 + 8);
-        const vf w2 = vload(wp + 4224 + c * 64 + 16);
-        const vf w3 = vload(wp + 4224 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 336 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
-        const vf w0 = vload(wp + 4416 + c * 64 + 0);
-        const vf w1 = vload(wp + 4416 + c * 64 + 8);
-        const vf w2 = vload(wp + 4416 + c * 64 + 16);
-        const vf w3 = vload(wp + 4416 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 339 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
-        const vf w0 = vload(wp + 4608 + c * 64 + 0);
-        const vf w1 = vload(wp + 4608 + c * 64 + 8);
-        const vf w2 = vload(wp + 4608 + c * 64 + 16);
-        const vf w3 = vload(wp + 4608 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 342 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
-        const vf w0 = vload(wp + 4800 + c * 64 + 0);
-        const vf w1 = vload(wp + 4800 + c * 64 + 8);
-        const vf w2 = vload(wp + 4800 + c * 64 + 16);
-        const vf w3 = vload(wp + 4800 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 345 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
-        const vf w0 = vload(wp + 4992 + c * 64 + 0);
-        const vf w1 = vload(wp + 4992 + c * 64 + 8);
-        const vf w2 = vload(wp + 4992 + c * 64 + 16);
-        const vf w3 = vload(wp + 4992 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 348 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
-        const vf w0 = vload(wp + 5184 + c * 64 + 0);
-        const vf w1 = vload(wp + 5184 + c * 64 + 8);
-        const vf w2 = vload(wp + 5184 + c * 64 + 16);
-        const vf w3 = vload(wp + 5184 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 351 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
-        const vf w0 = vload(wp + 5376 + c * 64 + 0);
-        const vf w1 = vload(wp + 5376 + c * 64 + 8);
-        const vf w2 = vload(wp + 5376 + c * 64 + 16);
-        const vf w3 = vload(wp + 5376 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 444 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
-        const vf w0 = vload(wp + 5568 + c * 64 + 0);
-        const vf w1 = vload(wp + 5568 + c * 64 + 8);
-        const vf w2 = vload(wp + 5568 + c * 64 + 16);
-        const vf w3 = vload(wp + 5568 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 447 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
-        const vf w0 = vload(wp + 5760 + c * 64 + 0);
-        const vf w1 = vload(wp + 5760 + c * 64 + 8);
-        const vf w2 = vload(wp + 5760 + c * 64 + 16);
-        const vf w3 = vload(wp + 5760 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 450 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
-        const vf w0 = vload(wp + 5952 + c * 64 + 0);
-        const vf w1 = vload(wp + 5952 + c * 64 + 8);
-        const vf w2 = vload(wp + 5952 + c * 64 + 16);
-        const vf w3 = vload(wp + 5952 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 453 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
-        const vf w0 = vload(wp + 6144 + c * 64 + 0);
-        const vf w1 = vload(wp + 6144 + c * 64 + 8);
-        const vf w2 = vload(wp + 6144 + c * 64 + 16);
-        const vf w3 = vload(wp + 6144 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 456 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
-        const vf w0 = vload(wp + 6336 + c * 64 + 0);
-        const vf w1 = vload(wp + 6336 + c * 64 + 8);
-        const vf w2 = vload(wp + 6336 + c * 64 + 16);
-        const vf w3 = vload(wp + 6336 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 459 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
-        const vf w0 = vload(wp + 6528 + c * 64 + 0);
-        const vf w1 = vload(wp + 6528 + c * 64 + 8);
-        const vf w2 = vload(wp + 6528 + c * 64 + 16);
-        const vf w3 = vload(wp + 6528 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 462 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
-        const vf w0 = vload(wp + 6720 + c * 64 + 0);
-        const vf w1 = vload(wp + 6720 + c * 64 + 8);
-        const vf w2 = vload(wp + 6720 + c * 64 + 16);
-        const vf w3 = vload(wp + 6720 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 555 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
-        const vf w0 = vload(wp + 6912 + c * 64 + 0);
-        const vf w1 = vload(wp + 6912 + c * 64 + 8);
-        const vf w2 = vload(wp + 6912 + c * 64 + 16);
-        const vf w3 = vload(wp + 6912 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 558 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
-        const vf w0 = vload(wp + 7104 + c * 64 + 0);
-        const vf w1 = vload(wp + 7104 + c * 64 + 8);
-        const vf w2 = vload(wp + 7104 + c * 64 + 16);
-        const vf w3 = vload(wp + 7104 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 561 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
-        const vf w0 = vload(wp + 7296 + c * 64 + 0);
-        const vf w1 = vload(wp + 7296 + c * 64 + 8);
-        const vf w2 = vload(wp + 7296 + c * 64 + 16);
-        const vf w3 = vload(wp + 7296 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 564 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
-        const vf w0 = vload(wp + 7488 + c * 64 + 0);
-        const vf w1 = vload(wp + 7488 + c * 64 + 8);
-        const vf w2 = vload(wp + 7488 + c * 64 + 16);
-        const vf w3 = vload(wp + 7488 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 567 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
-        const vf w0 = vload(wp + 7680 + c * 64 + 0);
-        const vf w1 = vload(wp + 7680 + c * 64 + 8);
-        const vf w2 = vload(wp + 7680 + c * 64 + 16);
-        const vf w3 = vload(wp + 7680 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 570 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
-        const vf w0 = vload(wp + 7872 + c * 64 + 0);
-        const vf w1 = vload(wp + 7872 + c * 64 + 8);
-        const vf w2 = vload(wp + 7872 + c * 64 + 16);
-        const vf w3 = vload(wp + 7872 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 573 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
-        const vf w0 = vload(wp + 8064 + c * 64 + 0);
-        const vf w1 = vload(wp + 8064 + c * 64 + 8);
-        const vf w2 = vload(wp + 8064 + c * 64 + 16);
-        const vf w3 = vload(wp + 8064 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 666 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
-        const vf w0 = vload(wp + 8256 + c * 64 + 0);
-        const vf w1 = vload(wp + 8256 + c * 64 + 8);
-        const vf w2 = vload(wp + 8256 + c * 64 + 16);
-        const vf w3 = vload(wp + 8256 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 669 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
-        const vf w0 = vload(wp + 8448 + c * 64 + 0);
-        const vf w1 = vload(wp + 8448 + c * 64 + 8);
-        const vf w2 = vload(wp + 8448 + c * 64 + 16);
-        const vf w3 = vload(wp + 8448 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 672 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
-        const vf w0 = vload(wp + 8640 + c * 64 + 0);
-        const vf w1 = vload(wp + 8640 + c * 64 + 8);
-        const vf w2 = vload(wp + 8640 + c * 64 + 16);
-        const vf w3 = vload(wp + 8640 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 675 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
-        const vf w0 = vload(wp + 8832 + c * 64 + 0);
-        const vf w1 = vload(wp + 8832 + c * 64 + 8);
-        const vf w2 = vload(wp + 8832 + c * 64 + 16);
-        const vf w3 = vload(wp + 8832 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 678 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
-        const vf w0 = vload(wp + 9024 + c * 64 + 0);
-        const vf w1 = vload(wp + 9024 + c * 64 + 8);
-        const vf w2 = vload(wp + 9024 + c * 64 + 16);
-        const vf w3 = vload(wp + 9024 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 681 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
-        const vf w0 = vload(wp + 9216 + c * 64 + 0);
-        const vf w1 = vload(wp + 9216 + c * 64 + 8);
-        const vf w2 = vload(wp + 9216 + c * 64 + 16);
-        const vf w3 = vload(wp + 9216 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 684 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-}
-
 static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -5775,8 +4384,8 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t3(ip + col * 6, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
-                    conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval_c1_t1(ip + 90, wk + kb, scale + kb, shift + kb, op + 960 + kb);
+                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + 960 + kb);
                 }
             }
         }
@@ -5786,129 +4395,6 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
 /* conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
  * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer1.0.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 64, XS = 1024 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 64, a1_0);
-    vstore(mp + 72, a1_1);
-    vstore(mp + 80, a1_2);
-    vstore(mp + 88, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { OC = 64, YS = 1024 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
-        const vf scale = vload(sc + k), shift = vload(sh + k);
-        {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 64 + k, y);
-        }
-        {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            y = vfma(y, scale, shift);
-            y = vmax(y, vzero());
-            vstore(op + 576 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -5971,18 +4457,18 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const fl
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -5992,133 +4478,6 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const fl
 /* conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
  * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer1.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 64, XS = 1024 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 64, a1_0);
-    vstore(mp + 72, a1_1);
-    vstore(mp + 80, a1_2);
-    vstore(mp + 88, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
-{
-    enum { OC = 64, YS = 1024 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
-        const vf scale = vload(sc + k), shift = vload(sh + k);
-        {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 0 + k));
-            y = vmax(y, vzero());
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 64 + k));
-            y = vmax(y, vzero());
-            vstore(op + 64 + k, y);
-        }
-        {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 512 + k));
-            y = vmax(y, vzero());
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 576 + k));
-            y = vmax(y, vzero());
-            vstore(op + 576 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
@@ -6181,18 +4540,18 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, cons
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval_output(mb + (i * 16 + u) * OC, scale, shift, res + at, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
         }
@@ -6201,50 +4560,6 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, cons
 
 /* conv1x1_s2_c64k128_h8w8_bn_fwd_eval: conv 1x1/2 pad 0, 64->128, forward in eval mode.
  * Used by: layer2.0.downsample.0. */
-static inline void conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    vstore(op + 128, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    vstore(op + 136, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    vstore(op + 144, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    vstore(op + 152, a1_3);
-}
-
 static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -6279,7 +4594,7 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 4; col += 2)
-                        conv1x1_s2_c64k128_h8w8_bn_fwd_eval_c1_t2(ip + col * 128, wk + kb, scale + kb, shift + kb, op + col * 128 + kb);
+                        conv1x1_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, RN_EPI_BN, scale + kb, shift + kb, NULL, NULL, op + col * 128 + kb);
                 }
             }
         }
@@ -6288,186 +4603,6 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
 
 /* conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval: conv 3x3/2 pad 1, 64->128, forward in eval mode.
  * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * 128 + 0);
-        const vf w1 = vload(wp + 8192 + c * 128 + 8);
-        const vf w2 = vload(wp + 8192 + c * 128 + 16);
-        const vf w3 = vload(wp + 8192 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * 128 + 0);
-        const vf w1 = vload(wp + 16384 + c * 128 + 8);
-        const vf w2 = vload(wp + 16384 + c * 128 + 16);
-        const vf w3 = vload(wp + 16384 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * 128 + 0);
-        const vf w1 = vload(wp + 24576 + c * 128 + 8);
-        const vf w2 = vload(wp + 24576 + c * 128 + 16);
-        const vf w3 = vload(wp + 24576 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * 128 + 0);
-        const vf w1 = vload(wp + 32768 + c * 128 + 8);
-        const vf w2 = vload(wp + 32768 + c * 128 + 16);
-        const vf w3 = vload(wp + 32768 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * 128 + 0);
-        const vf w1 = vload(wp + 40960 + c * 128 + 8);
-        const vf w2 = vload(wp + 40960 + c * 128 + 16);
-        const vf w3 = vload(wp + 40960 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * 128 + 0);
-        const vf w1 = vload(wp + 49152 + c * 128 + 8);
-        const vf w2 = vload(wp + 49152 + c * 128 + 16);
-        const vf w3 = vload(wp + 49152 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1280 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * 128 + 0);
-        const vf w1 = vload(wp + 57344 + c * 128 + 8);
-        const vf w2 = vload(wp + 57344 + c * 128 + 16);
-        const vf w3 = vload(wp + 57344 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * 128 + 0);
-        const vf w1 = vload(wp + 65536 + c * 128 + 8);
-        const vf w2 = vload(wp + 65536 + c * 128 + 16);
-        const vf w3 = vload(wp + 65536 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 128, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 136, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 144, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 152, a1_3);
-}
-
 static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -6502,7 +4637,7 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 4; col += 2)
-                        conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval_c1_t2(ip + col * 128, wk + kb, scale + kb, shift + kb, op + col * 128 + kb);
+                        conv3x3_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 128 + kb);
                 }
             }
         }
@@ -6512,133 +4647,6 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
 /* conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 128->128, forward in eval mode.
  * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 128, XS = 1024 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c);
-        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c);
-        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c);
-        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 128, a1_0);
-    vstore(mp + 136, a1_1);
-    vstore(mp + 144, a1_2);
-    vstore(mp + 152, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
-{
-    enum { OC = 128, YS = 1024 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
-        const vf scale = vload(sc + k), shift = vload(sh + k);
-        {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 0 + k));
-            y = vmax(y, vzero());
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 128 + k));
-            y = vmax(y, vzero());
-            vstore(op + 128 + k, y);
-        }
-        {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 512 + k));
-            y = vmax(y, vzero());
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 640 + k));
-            y = vmax(y, vzero());
-            vstore(op + 640 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
@@ -6696,18 +4704,18 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
                 for (int i = 0; i < g; i++) {
                     rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
+                        conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
-                            conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 2 * OW + u % 2 * 2) * OC;
-                        conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval_output(mb + (i * 4 + u) * OC, scale, shift, res + at, y + at);
+                        conv3x3_s1_c128k128_h4w4_f2_fwd_output(mb + (i * 4 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
         }
@@ -6716,50 +4724,6 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
 
 /* conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval: conv 1x1/2 pad 0, 128->256, forward in eval mode.
  * Used by: layer3.0.downsample.0. */
-static inline void conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    vstore(op + 256, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    vstore(op + 264, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    vstore(op + 272, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    vstore(op + 280, a1_3);
-}
-
 static void conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -6809,7 +4773,7 @@ static void conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(size_t n, const float *r
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
-                        conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval_c1_t2(ip + col * 256, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 256 + kb);
+                        conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_BN, scale + kb, shift + kb, NULL, NULL, op + col * 256 + kb);
                 }
             }
         }
@@ -6818,186 +4782,6 @@ static void conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(size_t n, const float *r
 
 /* conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval: conv 3x3/2 pad 1, 128->256, forward in eval mode.
  * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval_c1_t2(const float *restrict ip, const float *restrict wp,
-    const float *restrict sc, const float *restrict sh, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 384 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 256 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 32 + 0);
-        const vf w1 = vload(wp + 12288 + c * 32 + 8);
-        const vf w2 = vload(wp + 12288 + c * 32 + 16);
-        const vf w3 = vload(wp + 12288 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 896 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1024 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 32 + 0);
-        const vf w1 = vload(wp + 20480 + c * 32 + 8);
-        const vf w2 = vload(wp + 20480 + c * 32 + 16);
-        const vf w3 = vload(wp + 20480 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 896 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1152 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 32 + 0);
-        const vf w1 = vload(wp + 24576 + c * 32 + 8);
-        const vf w2 = vload(wp + 24576 + c * 32 + 16);
-        const vf w3 = vload(wp + 24576 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1536 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 32 + 0);
-        const vf w1 = vload(wp + 28672 + c * 32 + 8);
-        const vf w2 = vload(wp + 28672 + c * 32 + 16);
-        const vf w3 = vload(wp + 28672 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1664 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 32 + 0);
-        const vf w1 = vload(wp + 32768 + c * 32 + 8);
-        const vf w2 = vload(wp + 32768 + c * 32 + 16);
-        const vf w3 = vload(wp + 32768 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1536 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1792 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
-    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
-    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
-    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
-    a0_0 = vfma(a0_0, s0, h0);
-    a0_0 = vmax(a0_0, vzero());
-    vstore(op + 0, a0_0);
-    a0_1 = vfma(a0_1, s1, h1);
-    a0_1 = vmax(a0_1, vzero());
-    vstore(op + 8, a0_1);
-    a0_2 = vfma(a0_2, s2, h2);
-    a0_2 = vmax(a0_2, vzero());
-    vstore(op + 16, a0_2);
-    a0_3 = vfma(a0_3, s3, h3);
-    a0_3 = vmax(a0_3, vzero());
-    vstore(op + 24, a0_3);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_0 = vmax(a1_0, vzero());
-    vstore(op + 256, a1_0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a1_1 = vmax(a1_1, vzero());
-    vstore(op + 264, a1_1);
-    a1_2 = vfma(a1_2, s2, h2);
-    a1_2 = vmax(a1_2, vzero());
-    vstore(op + 272, a1_2);
-    a1_3 = vfma(a1_3, s3, h3);
-    a1_3 = vmax(a1_3, vzero());
-    vstore(op + 280, a1_3);
-}
-
 static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
@@ -7047,7 +4831,7 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const flo
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
-                        conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval_c1_t2(ip + col * 256, wk + kb * TAPS * IC, scale + kb, shift + kb, op + col * 256 + kb);
+                        conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 256 + kb);
                 }
             }
         }
@@ -7057,123 +4841,6 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const flo
 /* conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 256->256, forward in eval mode.
  * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 256, XS = 1024 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
-        const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
-        const vf d2_0 = vload(ip + 2048 + c), d2_1 = vload(ip + 2304 + c), d2_2 = vload(ip + 2560 + c), d2_3 = vload(ip + 2816 + c);
-        const vf d3_0 = vload(ip + 3072 + c), d3_1 = vload(ip + 3328 + c), d3_2 = vload(ip + 3584 + c), d3_3 = vload(ip + 3840 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 256 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval_output(const float *restrict mp, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
-{
-    enum { OC = 256, YS = 1024 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
-        const vf scale = vload(sc + k), shift = vload(sh + k);
-        {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 0 + k));
-            y = vmax(y, vzero());
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 256 + k));
-            y = vmax(y, vzero());
-            vstore(op + 256 + k, y);
-        }
-        {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 512 + k));
-            y = vmax(y, vzero());
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            y = vfma(y, scale, shift);
-            y = vadd(y, vload(rp + 768 + k));
-            y = vmax(y, vzero());
-            vstore(op + 768 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
@@ -7231,18 +4898,18 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
                 for (int i = 0; i < g; i++) {
                     rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 1; u++)
-                        conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
+                        conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 1; t += 1)
-                            conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 2 * OW + u % 1 * 2) * OC;
-                        conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval_output(mb + (i * 1 + u) * OC, scale, shift, res + at, y + at);
+                        conv3x3_s1_c256k256_h2w2_f2_fwd_output(mb + (i * 1 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
         }
@@ -7572,9 +5239,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
     }
 }
 
-/* conv3x3_s1_c256k256_h2w2_f2_bwd_data: conv 3x3/1 pad 1, 256->256, backward to the input.
- * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
- * Used by: layer3.0.conv2. */
+/* conv3x3_s1_c256k256_h2w2_f2_bwd_data_*: the tiles of conv 3x3/1 pad 1, 256->256, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c256k256_h2w2_f2_bwd_data. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
@@ -7644,7 +5310,8 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(const float *res
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(const float *restrict mp, float *restrict op)
+static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(const float *restrict mp,
+    float *restrict op)
 {
     enum { OC = 256, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
@@ -7679,6 +5346,10 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(const float *rest
     }
 }
 
+
+/* conv3x3_s1_c256k256_h2w2_f2_bwd_data: conv 3x3/1 pad 1, 256->256, backward to the input.
+ * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
+ * Used by: layer3.0.conv2. */
 static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -7959,9 +5630,10 @@ static void conv3x3_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
     }
 }
 
-/* conv3x3_s2_c128k256_h4w4_bwd_data: conv 3x3/2 pad 1, 128->256, backward to the input.
- * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* conv3x3_s2_c128k256_h4w4_bwd_data_*: the tiles of conv 3x3/2 pad 1, 128->256, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s2_c128k256_h4w4_bwd_data. */
+static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -7992,7 +5664,8 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict
     vstore(op + 280, a1_3);
 }
 
-static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -8039,7 +5712,8 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(const float *restrict
     vstore(op + 280, a1_3);
 }
 
-static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -8086,7 +5760,8 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(const float *restrict
     vstore(op + 280, a1_3);
 }
 
-static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -8165,6 +5840,9 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict
     vstore(op + 280, a1_3);
 }
 
+
+/* conv3x3_s2_c128k256_h4w4_bwd_data: conv 3x3/2 pad 1, 128->256, backward to the input.
+ * Used by: layer3.0.conv1. */
 static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -8451,9 +6129,10 @@ static void conv1x1_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
     }
 }
 
-/* conv1x1_s2_c128k256_h4w4_bwd_data_acc: conv 1x1/2 pad 0, 128->256, backward to the input, adding into the input gradient.
- * Used by: layer3.0.downsample.0. */
-static inline void conv1x1_s2_c128k256_h4w4_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* conv1x1_s2_c128k256_h4w4_bwd_data_*: the tiles of conv 1x1/2 pad 0, 128->256, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv1x1_s2_c128k256_h4w4_bwd_data_acc, conv1x1_s2_c128k256_h4w4_bwd_data. */
+static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp,
+    int epi, float *restrict op)
 {
     enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -8474,16 +6153,30 @@ static inline void conv1x1_s2_c128k256_h4w4_bwd_data_acc_c1_t2(const float *rest
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
     }
-    vstore(op + 0, vadd(vload(op + 0), a0_0));
-    vstore(op + 8, vadd(vload(op + 8), a0_1));
-    vstore(op + 16, vadd(vload(op + 16), a0_2));
-    vstore(op + 24, vadd(vload(op + 24), a0_3));
-    vstore(op + 256, vadd(vload(op + 256), a1_0));
-    vstore(op + 264, vadd(vload(op + 264), a1_1));
-    vstore(op + 272, vadd(vload(op + 272), a1_2));
-    vstore(op + 280, vadd(vload(op + 280), a1_3));
+    if (epi & RN_EPI_ACC) {   /* add into the output */
+        vstore(op + 0, vadd(vload(op + 0), a0_0));
+        vstore(op + 8, vadd(vload(op + 8), a0_1));
+        vstore(op + 16, vadd(vload(op + 16), a0_2));
+        vstore(op + 24, vadd(vload(op + 24), a0_3));
+        vstore(op + 256, vadd(vload(op + 256), a1_0));
+        vstore(op + 264, vadd(vload(op + 264), a1_1));
+        vstore(op + 272, vadd(vload(op + 272), a1_2));
+        vstore(op + 280, vadd(vload(op + 280), a1_3));
+    } else {
+        vstore(op + 0, a0_0);
+        vstore(op + 8, a0_1);
+        vstore(op + 16, a0_2);
+        vstore(op + 24, a0_3);
+        vstore(op + 256, a1_0);
+        vstore(op + 264, a1_1);
+        vstore(op + 272, a1_2);
+        vstore(op + 280, a1_3);
+    }
 }
 
+
+/* conv1x1_s2_c128k256_h4w4_bwd_data_acc: conv 1x1/2 pad 0, 128->256, backward to the input, adding into the input gradient.
+ * Used by: layer3.0.downsample.0. */
 static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -8520,7 +6213,7 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restric
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
-                        conv1x1_s2_c128k256_h4w4_bwd_data_acc_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
+                        conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_ACC, op + col * 256 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -8812,9 +6505,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
     }
 }
 
-/* conv3x3_s1_c128k128_h4w4_f2_bwd_data: conv 3x3/1 pad 1, 128->128, backward to the input.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
- * Used by: layer2.0.conv2. */
+/* conv3x3_s1_c128k128_h4w4_f2_bwd_data_*: the tiles of conv 3x3/1 pad 1, 128->128, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c128k128_h4w4_f2_bwd_data. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
@@ -8894,7 +6586,8 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_gemm_t2(const float *res
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(const float *restrict mp, float *restrict op)
+static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(const float *restrict mp,
+    float *restrict op)
 {
     enum { OC = 128, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
@@ -8929,6 +6622,10 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(const float *rest
     }
 }
 
+
+/* conv3x3_s1_c128k128_h4w4_f2_bwd_data: conv 3x3/1 pad 1, 128->128, backward to the input.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Used by: layer2.0.conv2. */
 static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -9198,9 +6895,10 @@ static void conv3x3_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
     }
 }
 
-/* conv3x3_s2_c64k128_h8w8_bwd_data: conv 3x3/2 pad 1, 64->128, backward to the input.
- * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* conv3x3_s2_c64k128_h8w8_bwd_data_*: the tiles of conv 3x3/2 pad 1, 64->128, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s2_c64k128_h8w8_bwd_data. */
+static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -9231,7 +6929,8 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t2(const float *restrict 
     vstore(op + 152, a1_3);
 }
 
-static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -9278,7 +6977,8 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t2(const float *restrict 
     vstore(op + 152, a1_3);
 }
 
-static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -9325,7 +7025,8 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t2(const float *restrict 
     vstore(op + 152, a1_3);
 }
 
-static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -9404,6 +7105,9 @@ static inline void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t2(const float *restrict 
     vstore(op + 152, a1_3);
 }
 
+
+/* conv3x3_s2_c64k128_h8w8_bwd_data: conv 3x3/2 pad 1, 64->128, backward to the input.
+ * Used by: layer2.0.conv1. */
 static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -9680,9 +7384,10 @@ static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
     }
 }
 
-/* conv1x1_s2_c64k128_h8w8_bwd_data_acc: conv 1x1/2 pad 0, 64->128, backward to the input, adding into the input gradient.
- * Used by: layer2.0.downsample.0. */
-static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
+/* conv1x1_s2_c64k128_h8w8_bwd_data_*: the tiles of conv 1x1/2 pad 0, 64->128, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv1x1_s2_c64k128_h8w8_bwd_data_acc, conv1x1_s2_c64k128_h8w8_bwd_data. */
+static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp,
+    int epi, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -9703,16 +7408,30 @@ static inline void conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t2(const float *restr
         a1_2 = vfma(b1, w2, a1_2);
         a1_3 = vfma(b1, w3, a1_3);
     }
-    vstore(op + 0, vadd(vload(op + 0), a0_0));
-    vstore(op + 8, vadd(vload(op + 8), a0_1));
-    vstore(op + 16, vadd(vload(op + 16), a0_2));
-    vstore(op + 24, vadd(vload(op + 24), a0_3));
-    vstore(op + 128, vadd(vload(op + 128), a1_0));
-    vstore(op + 136, vadd(vload(op + 136), a1_1));
-    vstore(op + 144, vadd(vload(op + 144), a1_2));
-    vstore(op + 152, vadd(vload(op + 152), a1_3));
+    if (epi & RN_EPI_ACC) {   /* add into the output */
+        vstore(op + 0, vadd(vload(op + 0), a0_0));
+        vstore(op + 8, vadd(vload(op + 8), a0_1));
+        vstore(op + 16, vadd(vload(op + 16), a0_2));
+        vstore(op + 24, vadd(vload(op + 24), a0_3));
+        vstore(op + 128, vadd(vload(op + 128), a1_0));
+        vstore(op + 136, vadd(vload(op + 136), a1_1));
+        vstore(op + 144, vadd(vload(op + 144), a1_2));
+        vstore(op + 152, vadd(vload(op + 152), a1_3));
+    } else {
+        vstore(op + 0, a0_0);
+        vstore(op + 8, a0_1);
+        vstore(op + 16, a0_2);
+        vstore(op + 24, a0_3);
+        vstore(op + 128, a1_0);
+        vstore(op + 136, a1_1);
+        vstore(op + 144, a1_2);
+        vstore(op + 152, a1_3);
+    }
 }
 
+
+/* conv1x1_s2_c64k128_h8w8_bwd_data_acc: conv 1x1/2 pad 0, 64->128, backward to the input, adding into the input gradient.
+ * Used by: layer2.0.downsample.0. */
 static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -9749,7 +7468,7 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 4; col += 2)
-                        conv1x1_s2_c64k128_h8w8_bwd_data_acc_c1_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, RN_EPI_ACC, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -10041,9 +7760,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_weights(size_t n, const float *restric
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
- * Used by: layer1.0.conv2, layer1.0.conv1. */
+/* conv3x3_s1_c64k64_h8w8_f2_bwd_data_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f2_bwd_data, conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
@@ -10123,7 +7841,8 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_gemm_t2(const float *restr
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(const float *restrict mp, float *restrict op)
+static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(const float *restrict mp,
+    int epi, float *restrict op)
 {
     enum { OC = 64, YS = 1024 };
     for (int k = 0; k < OC; k += 8) {
@@ -10141,23 +7860,39 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(const float *restri
         const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
         {
             vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            vstore(op + 0 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
+            else
+                vstore(op + 0 + k, y);
         }
         {
             vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            vstore(op + 64 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
+            else
+                vstore(op + 64 + k, y);
         }
         {
             vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            vstore(op + 512 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
+            else
+                vstore(op + 512 + k, y);
         }
         {
             vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            vstore(op + 576 + k, y);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
+            else
+                vstore(op + 576 + k, y);
         }
     }
 }
 
+
+/* conv3x3_s1_c64k64_h8w8_f2_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Used by: layer1.0.conv2, layer1.0.conv1. */
 static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -10217,7 +7952,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(mb + (i * 16 + u) * OC, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(mb + (i * 16 + u) * OC, 0, y + at);
                     }
             }
         }
@@ -10323,120 +8058,6 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
 /* conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
  * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer1.0.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 64, XS = 1024 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 64, a1_0);
-    vstore(mp + 72, a1_1);
-    vstore(mp + 80, a1_2);
-    vstore(mp + 88, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_output(const float *restrict mp, float *restrict op)
-{
-    enum { OC = 64, YS = 1024 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
-        {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
-        }
-        {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
-        }
-        {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
-        }
-        {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
-        }
-    }
-}
-
 static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -10485,18 +8106,18 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restri
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                            conv3x3_s1_c64k64_h8w8_f2_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc_output(mb + (i * 16 + u) * OC, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_ACC, y + at);
                     }
             }
         }
@@ -10784,1604 +8405,6 @@ static void nhwc_to_nchw_c3h32w32(size_t n, const float *restrict src, float *re
 
 /* conv7x7_s2_c3k64_h32w32_fwd: conv 7x7/2 pad 3, 3->64, forward.
  * Used by: conv1. */
-static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 3 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 6 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 12 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 192 + c * 64 + 0);
-        const vf w1 = vload(wp + 192 + c * 64 + 8);
-        const vf w2 = vload(wp + 192 + c * 64 + 16);
-        const vf w3 = vload(wp + 192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 3 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 9 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 15 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 384 + c * 64 + 0);
-        const vf w1 = vload(wp + 384 + c * 64 + 8);
-        const vf w2 = vload(wp + 384 + c * 64 + 16);
-        const vf w3 = vload(wp + 384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 6 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 12 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 18 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
-        const vf w0 = vload(wp + 576 + c * 64 + 0);
-        const vf w1 = vload(wp + 576 + c * 64 + 8);
-        const vf w2 = vload(wp + 576 + c * 64 + 16);
-        const vf w3 = vload(wp + 576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 9 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 15 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 21 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
-        const vf w0 = vload(wp + 768 + c * 64 + 0);
-        const vf w1 = vload(wp + 768 + c * 64 + 8);
-        const vf w2 = vload(wp + 768 + c * 64 + 16);
-        const vf w3 = vload(wp + 768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 12 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 18 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 24 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
-        const vf w0 = vload(wp + 960 + c * 64 + 0);
-        const vf w1 = vload(wp + 960 + c * 64 + 8);
-        const vf w2 = vload(wp + 960 + c * 64 + 16);
-        const vf w3 = vload(wp + 960 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 15 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 21 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 27 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
-        const vf w0 = vload(wp + 1152 + c * 64 + 0);
-        const vf w1 = vload(wp + 1152 + c * 64 + 8);
-        const vf w2 = vload(wp + 1152 + c * 64 + 16);
-        const vf w3 = vload(wp + 1152 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 18 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 24 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 30 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1344 + c * 64 + 0);
-        const vf w1 = vload(wp + 1344 + c * 64 + 8);
-        const vf w2 = vload(wp + 1344 + c * 64 + 16);
-        const vf w3 = vload(wp + 1344 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 111 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 117 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 123 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1536 + c * 64 + 0);
-        const vf w1 = vload(wp + 1536 + c * 64 + 8);
-        const vf w2 = vload(wp + 1536 + c * 64 + 16);
-        const vf w3 = vload(wp + 1536 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 114 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 126 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1728 + c * 64 + 0);
-        const vf w1 = vload(wp + 1728 + c * 64 + 8);
-        const vf w2 = vload(wp + 1728 + c * 64 + 16);
-        const vf w3 = vload(wp + 1728 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 117 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 123 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 129 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
-        const vf w0 = vload(wp + 1920 + c * 64 + 0);
-        const vf w1 = vload(wp + 1920 + c * 64 + 8);
-        const vf w2 = vload(wp + 1920 + c * 64 + 16);
-        const vf w3 = vload(wp + 1920 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 126 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 132 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
-        const vf w0 = vload(wp + 2112 + c * 64 + 0);
-        const vf w1 = vload(wp + 2112 + c * 64 + 8);
-        const vf w2 = vload(wp + 2112 + c * 64 + 16);
-        const vf w3 = vload(wp + 2112 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 123 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 129 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 135 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
-        const vf w0 = vload(wp + 2304 + c * 64 + 0);
-        const vf w1 = vload(wp + 2304 + c * 64 + 8);
-        const vf w2 = vload(wp + 2304 + c * 64 + 16);
-        const vf w3 = vload(wp + 2304 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 126 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 132 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 138 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
-        const vf w0 = vload(wp + 2496 + c * 64 + 0);
-        const vf w1 = vload(wp + 2496 + c * 64 + 8);
-        const vf w2 = vload(wp + 2496 + c * 64 + 16);
-        const vf w3 = vload(wp + 2496 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 129 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 135 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 141 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 2688 + c * 64 + 0);
-        const vf w1 = vload(wp + 2688 + c * 64 + 8);
-        const vf w2 = vload(wp + 2688 + c * 64 + 16);
-        const vf w3 = vload(wp + 2688 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 222 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 228 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 234 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 2880 + c * 64 + 0);
-        const vf w1 = vload(wp + 2880 + c * 64 + 8);
-        const vf w2 = vload(wp + 2880 + c * 64 + 16);
-        const vf w3 = vload(wp + 2880 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 225 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 231 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 237 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 3072 + c * 64 + 0);
-        const vf w1 = vload(wp + 3072 + c * 64 + 8);
-        const vf w2 = vload(wp + 3072 + c * 64 + 16);
-        const vf w3 = vload(wp + 3072 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 228 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 234 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 240 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
-        const vf w0 = vload(wp + 3264 + c * 64 + 0);
-        const vf w1 = vload(wp + 3264 + c * 64 + 8);
-        const vf w2 = vload(wp + 3264 + c * 64 + 16);
-        const vf w3 = vload(wp + 3264 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 231 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 237 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 243 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
-        const vf w0 = vload(wp + 3456 + c * 64 + 0);
-        const vf w1 = vload(wp + 3456 + c * 64 + 8);
-        const vf w2 = vload(wp + 3456 + c * 64 + 16);
-        const vf w3 = vload(wp + 3456 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 234 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 240 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 246 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
-        const vf w0 = vload(wp + 3648 + c * 64 + 0);
-        const vf w1 = vload(wp + 3648 + c * 64 + 8);
-        const vf w2 = vload(wp + 3648 + c * 64 + 16);
-        const vf w3 = vload(wp + 3648 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 237 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 243 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 249 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
-        const vf w0 = vload(wp + 3840 + c * 64 + 0);
-        const vf w1 = vload(wp + 3840 + c * 64 + 8);
-        const vf w2 = vload(wp + 3840 + c * 64 + 16);
-        const vf w3 = vload(wp + 3840 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 240 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 246 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 252 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
-        const vf w0 = vload(wp + 4032 + c * 64 + 0);
-        const vf w1 = vload(wp + 4032 + c * 64 + 8);
-        const vf w2 = vload(wp + 4032 + c * 64 + 16);
-        const vf w3 = vload(wp + 4032 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 333 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 339 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 345 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
-        const vf w0 = vload(wp + 4224 + c * 64 + 0);
-        const vf w1 = vload(wp + 4224 + c * 64 + 8);
-        const vf w2 = vload(wp + 4224 + c * 64 + 16);
-        const vf w3 = vload(wp + 4224 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 336 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 342 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 348 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
-        const vf w0 = vload(wp + 4416 + c * 64 + 0);
-        const vf w1 = vload(wp + 4416 + c * 64 + 8);
-        const vf w2 = vload(wp + 4416 + c * 64 + 16);
-        const vf w3 = vload(wp + 4416 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 339 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 345 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 351 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
-        const vf w0 = vload(wp + 4608 + c * 64 + 0);
-        const vf w1 = vload(wp + 4608 + c * 64 + 8);
-        const vf w2 = vload(wp + 4608 + c * 64 + 16);
-        const vf w3 = vload(wp + 4608 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 342 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 348 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 354 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
-        const vf w0 = vload(wp + 4800 + c * 64 + 0);
-        const vf w1 = vload(wp + 4800 + c * 64 + 8);
-        const vf w2 = vload(wp + 4800 + c * 64 + 16);
-        const vf w3 = vload(wp + 4800 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 345 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 351 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 357 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
-        const vf w0 = vload(wp + 4992 + c * 64 + 0);
-        const vf w1 = vload(wp + 4992 + c * 64 + 8);
-        const vf w2 = vload(wp + 4992 + c * 64 + 16);
-        const vf w3 = vload(wp + 4992 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 348 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 354 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 360 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
-        const vf w0 = vload(wp + 5184 + c * 64 + 0);
-        const vf w1 = vload(wp + 5184 + c * 64 + 8);
-        const vf w2 = vload(wp + 5184 + c * 64 + 16);
-        const vf w3 = vload(wp + 5184 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 351 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 357 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 363 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
-        const vf w0 = vload(wp + 5376 + c * 64 + 0);
-        const vf w1 = vload(wp + 5376 + c * 64 + 8);
-        const vf w2 = vload(wp + 5376 + c * 64 + 16);
-        const vf w3 = vload(wp + 5376 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 444 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 450 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 456 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
-        const vf w0 = vload(wp + 5568 + c * 64 + 0);
-        const vf w1 = vload(wp + 5568 + c * 64 + 8);
-        const vf w2 = vload(wp + 5568 + c * 64 + 16);
-        const vf w3 = vload(wp + 5568 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 447 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 453 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 459 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
-        const vf w0 = vload(wp + 5760 + c * 64 + 0);
-        const vf w1 = vload(wp + 5760 + c * 64 + 8);
-        const vf w2 = vload(wp + 5760 + c * 64 + 16);
-        const vf w3 = vload(wp + 5760 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 450 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 456 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 462 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
-        const vf w0 = vload(wp + 5952 + c * 64 + 0);
-        const vf w1 = vload(wp + 5952 + c * 64 + 8);
-        const vf w2 = vload(wp + 5952 + c * 64 + 16);
-        const vf w3 = vload(wp + 5952 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 453 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 459 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 465 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
-        const vf w0 = vload(wp + 6144 + c * 64 + 0);
-        const vf w1 = vload(wp + 6144 + c * 64 + 8);
-        const vf w2 = vload(wp + 6144 + c * 64 + 16);
-        const vf w3 = vload(wp + 6144 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 456 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 462 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 468 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
-        const vf w0 = vload(wp + 6336 + c * 64 + 0);
-        const vf w1 = vload(wp + 6336 + c * 64 + 8);
-        const vf w2 = vload(wp + 6336 + c * 64 + 16);
-        const vf w3 = vload(wp + 6336 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 459 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 465 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 471 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
-        const vf w0 = vload(wp + 6528 + c * 64 + 0);
-        const vf w1 = vload(wp + 6528 + c * 64 + 8);
-        const vf w2 = vload(wp + 6528 + c * 64 + 16);
-        const vf w3 = vload(wp + 6528 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 462 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 468 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 474 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
-        const vf w0 = vload(wp + 6720 + c * 64 + 0);
-        const vf w1 = vload(wp + 6720 + c * 64 + 8);
-        const vf w2 = vload(wp + 6720 + c * 64 + 16);
-        const vf w3 = vload(wp + 6720 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 555 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 561 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 567 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
-        const vf w0 = vload(wp + 6912 + c * 64 + 0);
-        const vf w1 = vload(wp + 6912 + c * 64 + 8);
-        const vf w2 = vload(wp + 6912 + c * 64 + 16);
-        const vf w3 = vload(wp + 6912 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 558 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 564 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 570 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
-        const vf w0 = vload(wp + 7104 + c * 64 + 0);
-        const vf w1 = vload(wp + 7104 + c * 64 + 8);
-        const vf w2 = vload(wp + 7104 + c * 64 + 16);
-        const vf w3 = vload(wp + 7104 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 561 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 567 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 573 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
-        const vf w0 = vload(wp + 7296 + c * 64 + 0);
-        const vf w1 = vload(wp + 7296 + c * 64 + 8);
-        const vf w2 = vload(wp + 7296 + c * 64 + 16);
-        const vf w3 = vload(wp + 7296 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 564 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 570 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
-        const vf w0 = vload(wp + 7488 + c * 64 + 0);
-        const vf w1 = vload(wp + 7488 + c * 64 + 8);
-        const vf w2 = vload(wp + 7488 + c * 64 + 16);
-        const vf w3 = vload(wp + 7488 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 567 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 573 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 579 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
-        const vf w0 = vload(wp + 7680 + c * 64 + 0);
-        const vf w1 = vload(wp + 7680 + c * 64 + 8);
-        const vf w2 = vload(wp + 7680 + c * 64 + 16);
-        const vf w3 = vload(wp + 7680 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 570 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 582 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
-        const vf w0 = vload(wp + 7872 + c * 64 + 0);
-        const vf w1 = vload(wp + 7872 + c * 64 + 8);
-        const vf w2 = vload(wp + 7872 + c * 64 + 16);
-        const vf w3 = vload(wp + 7872 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 573 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 579 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 585 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
-        const vf w0 = vload(wp + 8064 + c * 64 + 0);
-        const vf w1 = vload(wp + 8064 + c * 64 + 8);
-        const vf w2 = vload(wp + 8064 + c * 64 + 16);
-        const vf w3 = vload(wp + 8064 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 666 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 672 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 678 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
-        const vf w0 = vload(wp + 8256 + c * 64 + 0);
-        const vf w1 = vload(wp + 8256 + c * 64 + 8);
-        const vf w2 = vload(wp + 8256 + c * 64 + 16);
-        const vf w3 = vload(wp + 8256 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 669 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 675 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 681 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
-        const vf w0 = vload(wp + 8448 + c * 64 + 0);
-        const vf w1 = vload(wp + 8448 + c * 64 + 8);
-        const vf w2 = vload(wp + 8448 + c * 64 + 16);
-        const vf w3 = vload(wp + 8448 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 672 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 678 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 684 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
-        const vf w0 = vload(wp + 8640 + c * 64 + 0);
-        const vf w1 = vload(wp + 8640 + c * 64 + 8);
-        const vf w2 = vload(wp + 8640 + c * 64 + 16);
-        const vf w3 = vload(wp + 8640 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 675 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 681 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 687 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
-        const vf w0 = vload(wp + 8832 + c * 64 + 0);
-        const vf w1 = vload(wp + 8832 + c * 64 + 8);
-        const vf w2 = vload(wp + 8832 + c * 64 + 16);
-        const vf w3 = vload(wp + 8832 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 678 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 684 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 690 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
-        const vf w0 = vload(wp + 9024 + c * 64 + 0);
-        const vf w1 = vload(wp + 9024 + c * 64 + 8);
-        const vf w2 = vload(wp + 9024 + c * 64 + 16);
-        const vf w3 = vload(wp + 9024 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 681 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 687 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 693 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
-        const vf w0 = vload(wp + 9216 + c * 64 + 0);
-        const vf w1 = vload(wp + 9216 + c * 64 + 8);
-        const vf w2 = vload(wp + 9216 + c * 64 + 16);
-        const vf w3 = vload(wp + 9216 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 684 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 690 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-        const vf b2 = vbcast(ip + 696 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        a2_2 = vfma(b2, w2, a2_2);
-        a2_3 = vfma(b2, w3, a2_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 80, a1_2);
-    vstore(op + 88, a1_3);
-    vstore(op + 128, a2_0);
-    vstore(op + 136, a2_1);
-    vstore(op + 144, a2_2);
-    vstore(op + 152, a2_3);
-}
-
-static inline void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 3 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 64 + 0);
-        const vf w1 = vload(wp + 0 + c * 64 + 8);
-        const vf w2 = vload(wp + 0 + c * 64 + 16);
-        const vf w3 = vload(wp + 0 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 192 + c * 64 + 0);
-        const vf w1 = vload(wp + 192 + c * 64 + 8);
-        const vf w2 = vload(wp + 192 + c * 64 + 16);
-        const vf w3 = vload(wp + 192 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 3 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 384 + c * 64 + 0);
-        const vf w1 = vload(wp + 384 + c * 64 + 8);
-        const vf w2 = vload(wp + 384 + c * 64 + 16);
-        const vf w3 = vload(wp + 384 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 6 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
-        const vf w0 = vload(wp + 576 + c * 64 + 0);
-        const vf w1 = vload(wp + 576 + c * 64 + 8);
-        const vf w2 = vload(wp + 576 + c * 64 + 16);
-        const vf w3 = vload(wp + 576 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 9 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
-        const vf w0 = vload(wp + 768 + c * 64 + 0);
-        const vf w1 = vload(wp + 768 + c * 64 + 8);
-        const vf w2 = vload(wp + 768 + c * 64 + 16);
-        const vf w3 = vload(wp + 768 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 12 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
-        const vf w0 = vload(wp + 960 + c * 64 + 0);
-        const vf w1 = vload(wp + 960 + c * 64 + 8);
-        const vf w2 = vload(wp + 960 + c * 64 + 16);
-        const vf w3 = vload(wp + 960 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 15 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
-        const vf w0 = vload(wp + 1152 + c * 64 + 0);
-        const vf w1 = vload(wp + 1152 + c * 64 + 8);
-        const vf w2 = vload(wp + 1152 + c * 64 + 16);
-        const vf w3 = vload(wp + 1152 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 18 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 1344 + c * 64 + 0);
-        const vf w1 = vload(wp + 1344 + c * 64 + 8);
-        const vf w2 = vload(wp + 1344 + c * 64 + 16);
-        const vf w3 = vload(wp + 1344 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 111 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 1536 + c * 64 + 0);
-        const vf w1 = vload(wp + 1536 + c * 64 + 8);
-        const vf w2 = vload(wp + 1536 + c * 64 + 16);
-        const vf w3 = vload(wp + 1536 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 114 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 1728 + c * 64 + 0);
-        const vf w1 = vload(wp + 1728 + c * 64 + 8);
-        const vf w2 = vload(wp + 1728 + c * 64 + 16);
-        const vf w3 = vload(wp + 1728 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 117 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
-        const vf w0 = vload(wp + 1920 + c * 64 + 0);
-        const vf w1 = vload(wp + 1920 + c * 64 + 8);
-        const vf w2 = vload(wp + 1920 + c * 64 + 16);
-        const vf w3 = vload(wp + 1920 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 120 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
-        const vf w0 = vload(wp + 2112 + c * 64 + 0);
-        const vf w1 = vload(wp + 2112 + c * 64 + 8);
-        const vf w2 = vload(wp + 2112 + c * 64 + 16);
-        const vf w3 = vload(wp + 2112 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 123 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
-        const vf w0 = vload(wp + 2304 + c * 64 + 0);
-        const vf w1 = vload(wp + 2304 + c * 64 + 8);
-        const vf w2 = vload(wp + 2304 + c * 64 + 16);
-        const vf w3 = vload(wp + 2304 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 126 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
-        const vf w0 = vload(wp + 2496 + c * 64 + 0);
-        const vf w1 = vload(wp + 2496 + c * 64 + 8);
-        const vf w2 = vload(wp + 2496 + c * 64 + 16);
-        const vf w3 = vload(wp + 2496 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 129 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 2688 + c * 64 + 0);
-        const vf w1 = vload(wp + 2688 + c * 64 + 8);
-        const vf w2 = vload(wp + 2688 + c * 64 + 16);
-        const vf w3 = vload(wp + 2688 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 222 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 2880 + c * 64 + 0);
-        const vf w1 = vload(wp + 2880 + c * 64 + 8);
-        const vf w2 = vload(wp + 2880 + c * 64 + 16);
-        const vf w3 = vload(wp + 2880 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 225 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 3072 + c * 64 + 0);
-        const vf w1 = vload(wp + 3072 + c * 64 + 8);
-        const vf w2 = vload(wp + 3072 + c * 64 + 16);
-        const vf w3 = vload(wp + 3072 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 228 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
-        const vf w0 = vload(wp + 3264 + c * 64 + 0);
-        const vf w1 = vload(wp + 3264 + c * 64 + 8);
-        const vf w2 = vload(wp + 3264 + c * 64 + 16);
-        const vf w3 = vload(wp + 3264 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 231 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
-        const vf w0 = vload(wp + 3456 + c * 64 + 0);
-        const vf w1 = vload(wp + 3456 + c * 64 + 8);
-        const vf w2 = vload(wp + 3456 + c * 64 + 16);
-        const vf w3 = vload(wp + 3456 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 234 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
-        const vf w0 = vload(wp + 3648 + c * 64 + 0);
-        const vf w1 = vload(wp + 3648 + c * 64 + 8);
-        const vf w2 = vload(wp + 3648 + c * 64 + 16);
-        const vf w3 = vload(wp + 3648 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 237 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
-        const vf w0 = vload(wp + 3840 + c * 64 + 0);
-        const vf w1 = vload(wp + 3840 + c * 64 + 8);
-        const vf w2 = vload(wp + 3840 + c * 64 + 16);
-        const vf w3 = vload(wp + 3840 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 240 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
-        const vf w0 = vload(wp + 4032 + c * 64 + 0);
-        const vf w1 = vload(wp + 4032 + c * 64 + 8);
-        const vf w2 = vload(wp + 4032 + c * 64 + 16);
-        const vf w3 = vload(wp + 4032 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 333 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
-        const vf w0 = vload(wp + 4224 + c * 64 + 0);
-        const vf w1 = vload(wp + 4224 + c * 64 + 8);
-        const vf w2 = vload(wp + 4224 + c * 64 + 16);
-        const vf w3 = vload(wp + 4224 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 336 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
-        const vf w0 = vload(wp + 4416 + c * 64 + 0);
-        const vf w1 = vload(wp + 4416 + c * 64 + 8);
-        const vf w2 = vload(wp + 4416 + c * 64 + 16);
-        const vf w3 = vload(wp + 4416 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 339 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
-        const vf w0 = vload(wp + 4608 + c * 64 + 0);
-        const vf w1 = vload(wp + 4608 + c * 64 + 8);
-        const vf w2 = vload(wp + 4608 + c * 64 + 16);
-        const vf w3 = vload(wp + 4608 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 342 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
-        const vf w0 = vload(wp + 4800 + c * 64 + 0);
-        const vf w1 = vload(wp + 4800 + c * 64 + 8);
-        const vf w2 = vload(wp + 4800 + c * 64 + 16);
-        const vf w3 = vload(wp + 4800 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 345 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
-        const vf w0 = vload(wp + 4992 + c * 64 + 0);
-        const vf w1 = vload(wp + 4992 + c * 64 + 8);
-        const vf w2 = vload(wp + 4992 + c * 64 + 16);
-        const vf w3 = vload(wp + 4992 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 348 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
-        const vf w0 = vload(wp + 5184 + c * 64 + 0);
-        const vf w1 = vload(wp + 5184 + c * 64 + 8);
-        const vf w2 = vload(wp + 5184 + c * 64 + 16);
-        const vf w3 = vload(wp + 5184 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 351 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
-        const vf w0 = vload(wp + 5376 + c * 64 + 0);
-        const vf w1 = vload(wp + 5376 + c * 64 + 8);
-        const vf w2 = vload(wp + 5376 + c * 64 + 16);
-        const vf w3 = vload(wp + 5376 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 444 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
-        const vf w0 = vload(wp + 5568 + c * 64 + 0);
-        const vf w1 = vload(wp + 5568 + c * 64 + 8);
-        const vf w2 = vload(wp + 5568 + c * 64 + 16);
-        const vf w3 = vload(wp + 5568 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 447 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
-        const vf w0 = vload(wp + 5760 + c * 64 + 0);
-        const vf w1 = vload(wp + 5760 + c * 64 + 8);
-        const vf w2 = vload(wp + 5760 + c * 64 + 16);
-        const vf w3 = vload(wp + 5760 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 450 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
-        const vf w0 = vload(wp + 5952 + c * 64 + 0);
-        const vf w1 = vload(wp + 5952 + c * 64 + 8);
-        const vf w2 = vload(wp + 5952 + c * 64 + 16);
-        const vf w3 = vload(wp + 5952 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 453 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
-        const vf w0 = vload(wp + 6144 + c * 64 + 0);
-        const vf w1 = vload(wp + 6144 + c * 64 + 8);
-        const vf w2 = vload(wp + 6144 + c * 64 + 16);
-        const vf w3 = vload(wp + 6144 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 456 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
-        const vf w0 = vload(wp + 6336 + c * 64 + 0);
-        const vf w1 = vload(wp + 6336 + c * 64 + 8);
-        const vf w2 = vload(wp + 6336 + c * 64 + 16);
-        const vf w3 = vload(wp + 6336 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 459 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
-        const vf w0 = vload(wp + 6528 + c * 64 + 0);
-        const vf w1 = vload(wp + 6528 + c * 64 + 8);
-        const vf w2 = vload(wp + 6528 + c * 64 + 16);
-        const vf w3 = vload(wp + 6528 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 462 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
-        const vf w0 = vload(wp + 6720 + c * 64 + 0);
-        const vf w1 = vload(wp + 6720 + c * 64 + 8);
-        const vf w2 = vload(wp + 6720 + c * 64 + 16);
-        const vf w3 = vload(wp + 6720 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 555 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
-        const vf w0 = vload(wp + 6912 + c * 64 + 0);
-        const vf w1 = vload(wp + 6912 + c * 64 + 8);
-        const vf w2 = vload(wp + 6912 + c * 64 + 16);
-        const vf w3 = vload(wp + 6912 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 558 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
-        const vf w0 = vload(wp + 7104 + c * 64 + 0);
-        const vf w1 = vload(wp + 7104 + c * 64 + 8);
-        const vf w2 = vload(wp + 7104 + c * 64 + 16);
-        const vf w3 = vload(wp + 7104 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 561 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
-        const vf w0 = vload(wp + 7296 + c * 64 + 0);
-        const vf w1 = vload(wp + 7296 + c * 64 + 8);
-        const vf w2 = vload(wp + 7296 + c * 64 + 16);
-        const vf w3 = vload(wp + 7296 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 564 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
-        const vf w0 = vload(wp + 7488 + c * 64 + 0);
-        const vf w1 = vload(wp + 7488 + c * 64 + 8);
-        const vf w2 = vload(wp + 7488 + c * 64 + 16);
-        const vf w3 = vload(wp + 7488 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 567 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
-        const vf w0 = vload(wp + 7680 + c * 64 + 0);
-        const vf w1 = vload(wp + 7680 + c * 64 + 8);
-        const vf w2 = vload(wp + 7680 + c * 64 + 16);
-        const vf w3 = vload(wp + 7680 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 570 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
-        const vf w0 = vload(wp + 7872 + c * 64 + 0);
-        const vf w1 = vload(wp + 7872 + c * 64 + 8);
-        const vf w2 = vload(wp + 7872 + c * 64 + 16);
-        const vf w3 = vload(wp + 7872 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 573 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
-        const vf w0 = vload(wp + 8064 + c * 64 + 0);
-        const vf w1 = vload(wp + 8064 + c * 64 + 8);
-        const vf w2 = vload(wp + 8064 + c * 64 + 16);
-        const vf w3 = vload(wp + 8064 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 666 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
-        const vf w0 = vload(wp + 8256 + c * 64 + 0);
-        const vf w1 = vload(wp + 8256 + c * 64 + 8);
-        const vf w2 = vload(wp + 8256 + c * 64 + 16);
-        const vf w3 = vload(wp + 8256 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 669 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
-        const vf w0 = vload(wp + 8448 + c * 64 + 0);
-        const vf w1 = vload(wp + 8448 + c * 64 + 8);
-        const vf w2 = vload(wp + 8448 + c * 64 + 16);
-        const vf w3 = vload(wp + 8448 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 672 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
-        const vf w0 = vload(wp + 8640 + c * 64 + 0);
-        const vf w1 = vload(wp + 8640 + c * 64 + 8);
-        const vf w2 = vload(wp + 8640 + c * 64 + 16);
-        const vf w3 = vload(wp + 8640 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 675 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
-        const vf w0 = vload(wp + 8832 + c * 64 + 0);
-        const vf w1 = vload(wp + 8832 + c * 64 + 8);
-        const vf w2 = vload(wp + 8832 + c * 64 + 16);
-        const vf w3 = vload(wp + 8832 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 678 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
-        const vf w0 = vload(wp + 9024 + c * 64 + 0);
-        const vf w1 = vload(wp + 9024 + c * 64 + 8);
-        const vf w2 = vload(wp + 9024 + c * 64 + 16);
-        const vf w3 = vload(wp + 9024 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 681 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
-        const vf w0 = vload(wp + 9216 + c * 64 + 0);
-        const vf w1 = vload(wp + 9216 + c * 64 + 8);
-        const vf w2 = vload(wp + 9216 + c * 64 + 16);
-        const vf w3 = vload(wp + 9216 + c * 64 + 24);
-        const vf b0 = vbcast(ip + 684 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-}
-
 static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -12409,8 +8432,8 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 15; col += 3)
-                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, wk + kb, op + col * 64 + kb);
-                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, wk + kb, op + 960 + kb);
+                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, wk + kb, 0, NULL, NULL, NULL, NULL, op + 960 + kb);
                 }
             }
         }
@@ -12420,120 +8443,6 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
 /* conv3x3_s1_c64k64_h8w8_f2_fwd: conv 3x3/1 pad 1, 64->64, forward.
  * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer1.0.conv1, layer1.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 64, XS = 1024 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 64, a1_0);
-    vstore(mp + 72, a1_1);
-    vstore(mp + 80, a1_2);
-    vstore(mp + 88, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp, float *restrict op)
-{
-    enum { OC = 64, YS = 1024 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
-        {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            vstore(op + 64 + k, y);
-        }
-        {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            vstore(op + 576 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -12593,7 +8502,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, con
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, y + at);
+                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -12602,37 +8511,6 @@ static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, con
 
 /* conv1x1_s2_c64k128_h8w8_fwd: conv 1x1/2 pad 0, 64->128, forward.
  * Used by: layer2.0.downsample.0. */
-static inline void conv1x1_s2_c64k128_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 128, a1_0);
-    vstore(op + 136, a1_1);
-    vstore(op + 144, a1_2);
-    vstore(op + 152, a1_3);
-}
-
 static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -12660,7 +8538,7 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 4; col += 2)
-                        conv1x1_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, op + col * 128 + kb);
+                        conv1x1_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 128 + kb);
                 }
             }
         }
@@ -12669,37 +8547,6 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
 
 /* conv1x1_s2_c64k128_h8w8_bwd_data: conv 1x1/2 pad 0, 64->128, backward to the input.
  * Used by: layer2.0.downsample.0. */
-static inline void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 128, a1_0);
-    vstore(op + 136, a1_1);
-    vstore(op + 144, a1_2);
-    vstore(op + 152, a1_3);
-}
-
 static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -12736,7 +8583,7 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 4; col += 2)
-                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, 0, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -12757,165 +8604,6 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
 
 /* conv3x3_s2_c64k128_h8w8_fwd: conv 3x3/2 pad 1, 64->128, forward.
  * Used by: layer2.0.conv1. */
-static inline void conv3x3_s2_c64k128_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 128 + 0);
-        const vf w1 = vload(wp + 0 + c * 128 + 8);
-        const vf w2 = vload(wp + 0 + c * 128 + 16);
-        const vf w3 = vload(wp + 0 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 8192 + c * 128 + 0);
-        const vf w1 = vload(wp + 8192 + c * 128 + 8);
-        const vf w2 = vload(wp + 8192 + c * 128 + 16);
-        const vf w3 = vload(wp + 8192 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 64 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 192 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 16384 + c * 128 + 0);
-        const vf w1 = vload(wp + 16384 + c * 128 + 8);
-        const vf w2 = vload(wp + 16384 + c * 128 + 16);
-        const vf w3 = vload(wp + 16384 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 24576 + c * 128 + 0);
-        const vf w1 = vload(wp + 24576 + c * 128 + 8);
-        const vf w2 = vload(wp + 24576 + c * 128 + 16);
-        const vf w3 = vload(wp + 24576 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 576 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 704 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 32768 + c * 128 + 0);
-        const vf w1 = vload(wp + 32768 + c * 128 + 8);
-        const vf w2 = vload(wp + 32768 + c * 128 + 16);
-        const vf w3 = vload(wp + 32768 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 768 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 40960 + c * 128 + 0);
-        const vf w1 = vload(wp + 40960 + c * 128 + 8);
-        const vf w2 = vload(wp + 40960 + c * 128 + 16);
-        const vf w3 = vload(wp + 40960 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 704 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 832 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 49152 + c * 128 + 0);
-        const vf w1 = vload(wp + 49152 + c * 128 + 8);
-        const vf w2 = vload(wp + 49152 + c * 128 + 16);
-        const vf w3 = vload(wp + 49152 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1152 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1280 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 57344 + c * 128 + 0);
-        const vf w1 = vload(wp + 57344 + c * 128 + 8);
-        const vf w2 = vload(wp + 57344 + c * 128 + 16);
-        const vf w3 = vload(wp + 57344 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1216 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1344 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 65536 + c * 128 + 0);
-        const vf w1 = vload(wp + 65536 + c * 128 + 8);
-        const vf w2 = vload(wp + 65536 + c * 128 + 16);
-        const vf w3 = vload(wp + 65536 + c * 128 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1408 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 128, a1_0);
-    vstore(op + 136, a1_1);
-    vstore(op + 144, a1_2);
-    vstore(op + 152, a1_3);
-}
-
 static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -12943,7 +8631,7 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 4; col += 2)
-                        conv3x3_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, op + col * 128 + kb);
+                        conv3x3_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 128 + kb);
                 }
             }
         }
@@ -12953,120 +8641,6 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
 /* conv3x3_s1_c128k128_h4w4_f2_fwd: conv 3x3/1 pad 1, 128->128, forward.
  * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 128, XS = 1024 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c);
-        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c);
-        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c);
-        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(vp + 128 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-    vstore(mp + 128, a1_0);
-    vstore(mp + 136, a1_1);
-    vstore(mp + 144, a1_2);
-    vstore(mp + 152, a1_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_output(const float *restrict mp, float *restrict op)
-{
-    enum { OC = 128, YS = 1024 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
-        {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            vstore(op + 128 + k, y);
-        }
-        {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            vstore(op + 640 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -13121,7 +8695,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 2 * OW + u % 2 * 2) * OC;
-                        conv3x3_s1_c128k128_h4w4_f2_fwd_output(mb + (i * 4 + u) * OC, y + at);
+                        conv3x3_s1_c128k128_h4w4_f2_fwd_output(mb + (i * 4 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -13130,37 +8704,6 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
 
 /* conv1x1_s2_c128k256_h4w4_fwd: conv 1x1/2 pad 0, 128->256, forward.
  * Used by: layer3.0.downsample.0. */
-static inline void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 256, a1_0);
-    vstore(op + 264, a1_1);
-    vstore(op + 272, a1_2);
-    vstore(op + 280, a1_3);
-}
-
 static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -13196,7 +8739,7 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
-                        conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
+                        conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, 0, NULL, NULL, NULL, NULL, op + col * 256 + kb);
                 }
             }
         }
@@ -13205,37 +8748,6 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
 
 /* conv1x1_s2_c128k256_h4w4_bwd_data: conv 1x1/2 pad 0, 128->256, backward to the input.
  * Used by: layer3.0.downsample.0. */
-static inline void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 256 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 256, a1_0);
-    vstore(op + 264, a1_1);
-    vstore(op + 272, a1_2);
-    vstore(op + 280, a1_3);
-}
-
 static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -13272,7 +8784,7 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
-                        conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
+                        conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, 0, op + col * 256 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -13293,165 +8805,6 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
 
 /* conv3x3_s2_c128k256_h4w4_fwd: conv 3x3/2 pad 1, 128->256, forward.
  * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *restrict ip, const float *restrict wp, float *restrict op)
-{
-    enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 32 + 0);
-        const vf w1 = vload(wp + 0 + c * 32 + 8);
-        const vf w2 = vload(wp + 0 + c * 32 + 16);
-        const vf w3 = vload(wp + 0 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 256 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 32 + 0);
-        const vf w1 = vload(wp + 4096 + c * 32 + 8);
-        const vf w2 = vload(wp + 4096 + c * 32 + 16);
-        const vf w3 = vload(wp + 4096 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 128 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 384 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 32 + 0);
-        const vf w1 = vload(wp + 8192 + c * 32 + 8);
-        const vf w2 = vload(wp + 8192 + c * 32 + 16);
-        const vf w3 = vload(wp + 8192 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 256 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 512 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 32 + 0);
-        const vf w1 = vload(wp + 12288 + c * 32 + 8);
-        const vf w2 = vload(wp + 12288 + c * 32 + 16);
-        const vf w3 = vload(wp + 12288 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 640 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 896 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 32 + 0);
-        const vf w1 = vload(wp + 16384 + c * 32 + 8);
-        const vf w2 = vload(wp + 16384 + c * 32 + 16);
-        const vf w3 = vload(wp + 16384 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 768 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1024 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 32 + 0);
-        const vf w1 = vload(wp + 20480 + c * 32 + 8);
-        const vf w2 = vload(wp + 20480 + c * 32 + 16);
-        const vf w3 = vload(wp + 20480 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 896 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1152 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 32 + 0);
-        const vf w1 = vload(wp + 24576 + c * 32 + 8);
-        const vf w2 = vload(wp + 24576 + c * 32 + 16);
-        const vf w3 = vload(wp + 24576 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1280 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1536 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 32 + 0);
-        const vf w1 = vload(wp + 28672 + c * 32 + 8);
-        const vf w2 = vload(wp + 28672 + c * 32 + 16);
-        const vf w3 = vload(wp + 28672 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1408 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1664 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 32 + 0);
-        const vf w1 = vload(wp + 32768 + c * 32 + 8);
-        const vf w2 = vload(wp + 32768 + c * 32 + 16);
-        const vf w3 = vload(wp + 32768 + c * 32 + 24);
-        const vf b0 = vbcast(ip + 1536 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-        const vf b1 = vbcast(ip + 1792 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        a1_2 = vfma(b1, w2, a1_2);
-        a1_3 = vfma(b1, w3, a1_3);
-    }
-    vstore(op + 0, a0_0);
-    vstore(op + 8, a0_1);
-    vstore(op + 16, a0_2);
-    vstore(op + 24, a0_3);
-    vstore(op + 256, a1_0);
-    vstore(op + 264, a1_1);
-    vstore(op + 272, a1_2);
-    vstore(op + 280, a1_3);
-}
-
 static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -13487,7 +8840,7 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
-                        conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
+                        conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, 0, NULL, NULL, NULL, NULL, op + col * 256 + kb);
                 }
             }
         }
@@ -13497,110 +8850,6 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
 /* conv3x3_s1_c256k256_h2w2_f2_fwd: conv 3x3/1 pad 1, 256->256, forward.
  * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input(const float *restrict ip, float *restrict vp)
-{
-    enum { IC = 256, XS = 1024 };
-    for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
-        const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
-        const vf d2_0 = vload(ip + 2048 + c), d2_1 = vload(ip + 2304 + c), d2_2 = vload(ip + 2560 + c), d2_3 = vload(ip + 2816 + c);
-        const vf d3_0 = vload(ip + 3072 + c), d3_1 = vload(ip + 3328 + c), d3_2 = vload(ip + 3584 + c), d3_3 = vload(ip + 3840 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
-    }
-}
-
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
-{
-    enum { IC = 256 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {
-        const vf w0 = vload(up + c * 32 + 0);
-        const vf w1 = vload(up + c * 32 + 8);
-        const vf w2 = vload(up + c * 32 + 16);
-        const vf w3 = vload(up + c * 32 + 24);
-        const vf b0 = vbcast(vp + 0 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        a0_2 = vfma(b0, w2, a0_2);
-        a0_3 = vfma(b0, w3, a0_3);
-    }
-    vstore(mp + 0, a0_0);
-    vstore(mp + 8, a0_1);
-    vstore(mp + 16, a0_2);
-    vstore(mp + 24, a0_3);
-}
-
-/* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_output(const float *restrict mp, float *restrict op)
-{
-    enum { OC = 256, YS = 1024 };
-    for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
-        {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
-            vstore(op + 0 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
-            vstore(op + 256 + k, y);
-        }
-        {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
-            vstore(op + 512 + k, y);
-        }
-        {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
-            vstore(op + 768 + k, y);
-        }
-    }
-}
-
 static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
@@ -13655,7 +8904,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 2 * OW + u % 1 * 2) * OC;
-                        conv3x3_s1_c256k256_h2w2_f2_fwd_output(mb + (i * 1 + u) * OC, y + at);
+                        conv3x3_s1_c256k256_h2w2_f2_fwd_output(mb + (i * 1 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
