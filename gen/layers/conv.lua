@@ -207,29 +207,31 @@ local function weights(e, L, q)
   return e:p(L.weight) .. ", " .. e:scratch(q.TAPS * q.IC * q.OC)
 end
 
--- The body (gen/emit/kernels.lua, register) of a SIMD correlation pass, direct or Winograd:
--- the tile functions (and Winograd's transforms) that its kernels (forward: plain, STATS,
--- BN-folded; backward-data: storing or adding) share, named after the shape's signature, the
--- algorithm and the pass; the kernels differ only in their epilogues.
-local function body(file, sig, pass)
-  if file == "conv_simd.c.in" or file == "conv_winograd.c.in" then return sig .. "_" .. pass end
-  return nil
+-- The plan of a SIMD correlation pass, forward or (transpose) backward-data: Winograd where
+-- the policy takes it (winograd_plan), else direct; with its template, the kernels' shape
+-- name (the signature, plus _f2/_f4 for Winograd) and why the algorithm was chosen. The shape
+-- name and the pass also name the body (gen/emit/kernels.lua, register): the tile functions
+-- (and Winograd's transforms) that the pass's kernels (forward: plain, STATS, BN-folded;
+-- backward-data: storing or adding) share, differing only in their epilogues.
+local function correlation_plan(L, e, p, sig, transpose, acc)
+  local q, why = winograd_plan(e, p, transpose, acc, transpose and "bwd_data" or "fwd", sig)
+  if q then return q, "conv_winograd.c.in", sig .. "_f" .. q.MT, why end
+  if transpose then return backward_data_plan(L, p, acc, e.isa), "conv_simd.c.in", sig, why end
+  return forward_plan(L, p, e.isa), "conv_simd.c.in", sig, why
 end
 
 -- Eval mode with the following BN folded in (gen/fuse.lua): the conv's epilogue applies the
 -- BN's scale and shift, then the group's residual add and ReLU, and writes the group's output.
 local function forward_folded(L, e, grp)
-  local sig, p = shape(L)
-  local q, why = winograd_plan(e, p, false, nil, "fwd", sig)
-  local file = "conv_winograd.c.in"
-  if q then sig = sig .. "_f" .. q.MT else q, file = forward_plan(L, p, e.isa), "conv_simd.c.in" end
+  local layer_sig, p = shape(L)
+  local q, file, sig, why = correlation_plan(L, e, p, layer_sig, false)
   q.BN, q.RES, q.RELU = true, grp.add ~= nil, grp.relu ~= nil
   local bn = grp.bn
   local w = weights(e, L, q)
   local name = sig .. "_bn" .. (q.RES and "_add" or "") .. (q.RELU and "_relu" or "") .. (q.CACHE and "_cached" or "")
                .. "_fwd_eval"
   local fn = e:kernel{ name = name, template = file, params = q, layer = L, pass = "fwd_eval", why = why,
-                       body = body(file, sig, "fwd") }
+                       body = sig .. "_fwd" }
   local out = grp.relu and grp.relu.output or bn.output
   e:call(fn, e:x(L.inputs[1]), w, e:p(bn.gamma), e:p(bn.beta), e:s(bn.mean), e:s(bn.var), "r->bn_eps",
          grp.add and e:x(grp.add.inputs[2]), e:x(out), e:thread_scratch(q.scratch or q.HP * q.WP * q.IC), e:threads())
@@ -239,16 +241,13 @@ function M.forward(L, e, grp)
   if grp then return forward_folded(L, e, grp) end
   local sig, p = shape(L)
   if isa_mod.simd(e.isa, p.K) then
-    local q, why = winograd_plan(e, p, false, nil, "fwd", sig)
-    local file = "conv_winograd.c.in"
-    if q then sig = sig .. "_f" .. q.MT else q, file = forward_plan(L, p, e.isa), "conv_simd.c.in" end
+    local q, file, ksig, why = correlation_plan(L, e, p, sig, false)
     -- training: the BN after this conv takes its batch statistics from the epilogue (gen/fuse.lua)
     local bn = e:stats_partner(L)
     q.STATS = bn ~= nil
     local w = weights(e, L, q)
-    local fn = e:kernel{ name = sig .. (q.STATS and "_stats" or "") .. (q.CACHE and "_cached" or "") .. "_fwd",
-                         template = file, params = q, layer = L, pass = "fwd", why = why,
-                         body = body(file, sig, "fwd") }
+    local fn = e:kernel{ name = ksig .. (q.STATS and "_stats" or "") .. (q.CACHE and "_cached" or "") .. "_fwd",
+                         template = file, params = q, layer = L, pass = "fwd", why = why, body = ksig .. "_fwd" }
     e:call(fn, e:x(L.inputs[1]), w, bn and e:s(bn.mean), e:x(L.output),
            e:thread_scratch((q.scratch or q.HP * q.WP * q.IC) + (bn and 4 * p.K or 0)), e:threads())
   else
@@ -260,15 +259,15 @@ end
 function M.backward(L, e)
   local sig, p = shape(L)
   local x = L.inputs[1]
-  local wq, wwhy
-  if isa_mod.simd(e.isa, p.K) then wq, wwhy = winograd_plan(e, p, false, nil, "bwd_weights", sig) end
+  local simd, wq, wwhy = isa_mod.simd(e.isa, p.K), nil, nil
+  if simd then wq, wwhy = winograd_plan(e, p, false, nil, "bwd_weights", sig) end
   if wq then
     -- Winograd: each thread's dU (a^2 x C x K floats) beside its chunk buffers
     wq.WEIGHTS = true
     local fn = e:kernel{ name = sig .. "_f" .. wq.MT .. "_bwd_weights", template = "conv_winograd.c.in", params = wq,
                          layer = L, pass = "bwd_weights", why = wwhy }
     e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight), e:thread_scratch(wq.TAPS * p.C * p.K + wq.scratch), e:threads())
-  elseif isa_mod.simd(e.isa, p.K) then
+  elseif simd then
     local q = backward_weights_plan(L, p, e.isa)
     if q.BY_BLOCK then
       local fn = e:kernel{ name = sig .. "_bwd_weights", template = "conv_bwd_weights_by_block.c.in", params = q,
@@ -287,20 +286,16 @@ function M.backward(L, e)
   end
   if e:wants_grad(x) then
     local acc = e:accumulate(x, L)
-    local wq, dwhy
-    if isa_mod.simd(e.isa, p.C) then wq, dwhy = winograd_plan(e, p, true, acc, "bwd_data", sig) end
-    local name = sig .. (wq and ("_f" .. wq.MT) or "") .. "_bwd_data" .. (acc == 1 and "_acc" or "")
     if isa_mod.simd(e.isa, p.C) then
-      local q = wq or backward_data_plan(L, p, acc, e.isa)
+      local q, file, ksig, why = correlation_plan(L, e, p, sig, true, acc)
       local w = weights(e, L, q)
-      local file = wq and "conv_winograd.c.in" or "conv_simd.c.in"
-      local fn = e:kernel{ name = name, template = file, params = q, layer = L, pass = "bwd_data", acc = acc == 1,
-                           why = dwhy, body = body(file, sig .. (wq and ("_f" .. wq.MT) or ""), "bwd_data") }
+      local fn = e:kernel{ name = ksig .. "_bwd_data" .. (acc == 1 and "_acc" or ""), template = file, params = q,
+                           layer = L, pass = "bwd_data", acc = acc == 1, why = why, body = ksig .. "_bwd_data" }
       e:call(fn, e:dx(L.output), w, e:dx(x), e:thread_scratch(q.scratch or q.HP * q.WP * q.IC), e:threads())
     else
       p.ACC = acc
-      local fn = e:kernel{ name = name, template = "conv_bwd_data.c.in", params = p, layer = L, pass = "bwd_data",
-                           acc = acc == 1 }
+      local fn = e:kernel{ name = sig .. "_bwd_data" .. (acc == 1 and "_acc" or ""), template = "conv_bwd_data.c.in",
+                           params = p, layer = L, pass = "bwd_data", acc = acc == 1 }
       e:call(fn, e:dx(L.output), e:p(L.weight), e:scratch(p.KH * p.KW * p.C * p.K), e:dx(x))
     end
   end
