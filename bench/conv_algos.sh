@@ -20,6 +20,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+. "$here/build_tree.sh"
 model=resnet20 batch=32 threads=2 iters=5 rounds=3 clock=wall broot=$root/build/conv-algos tuning=""
 need() { [ $# -ge 2 ] || { echo "conv_algos.sh: $1: expected a value" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
@@ -48,11 +49,8 @@ for a in $algos; do
   b=$broot/conv-$a
   if [ "$a" = tuned ]; then set -- -DRESNETC_CONV=auto -DRESNETC_TUNING_DIR="$broot/tuning"
   else set -- -DRESNETC_CONV=$a -DRESNETC_TUNING_DIR=; fi
-  cmake -S "$root" -B "$b" -DCMAKE_BUILD_TYPE=Release -DRESNETC_BUILD_TESTS=ON -DRESNETC_MODELS="$model" \
-        -DRESNETC_TEST_ISAS= "$@" > "$b.configure.log" 2>&1 ||
-    { echo "conv_algos.sh: configuring $b failed: $b.configure.log" >&2; exit 1; }
-  cmake --build "$b" -j "$(nproc)" --target conv_layers_$model > "$b.build.log" 2>&1 ||
-    { echo "conv_algos.sh: building conv_layers_$model ($a) failed: $b.build.log" >&2; exit 1; }
+  build_tree conv_algos.sh "$b" "conv_layers_$model" -DRESNETC_BUILD_TESTS=ON -DRESNETC_MODELS="$model" \
+    -DRESNETC_TEST_ISAS= "$@"
 done
 out=$broot/runs
 rm -rf "$out"

@@ -16,6 +16,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+. "$here/build_tree.sh"
 model=resnet20 epochs=10 warmup=391 gap=0.5 data="" broot=$root/build/wino-train out=""
 need() { [ $# -ge 2 ] || { echo "winograd_training.sh: $1: expected a value" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
@@ -35,12 +36,8 @@ done
 [ -n "$data" ] || { echo "winograd_training.sh: --data DIR (CIFAR-10's binary files) is required" >&2; exit 2; }
 [ -n "$out" ] || out=$broot/runs
 for conv in direct auto; do
-  b=$broot/$conv
-  cmake -S "$root" -B "$b" -DCMAKE_BUILD_TYPE=Release -DRESNETC_BUILD_TESTS=OFF -DRESNETC_MODELS="$model" \
-        -DRESNETC_CONV=$conv > "$b.configure.log" 2>&1 ||
-    { echo "winograd_training.sh: configuring $b failed: $b.configure.log" >&2; exit 1; }
-  cmake --build "$b" -j "$(nproc)" --target "$model" > "$b.build.log" 2>&1 ||
-    { echo "winograd_training.sh: building $model ($conv) failed: $b.build.log" >&2; exit 1; }
+  build_tree winograd_training.sh "$broot/$conv" "$model" -DRESNETC_BUILD_TESTS=OFF -DRESNETC_MODELS="$model" \
+    -DRESNETC_CONV=$conv
 done
 mkdir -p "$out"
 for conv in direct auto; do
