@@ -148,7 +148,7 @@ end
 -- keeps the direct kernel. A chunk of work is TR tile rows of each of IPC images: about
 -- WINO_TILES tiles, for the products to reuse each block of transformed weights, and the
 -- transformed input and products (a^2 floats x (IC + OC) per tile) within WINO_BYTES of L2.
-local WINO_TILES, WINO_BYTES = 32, 128 * 1024
+local WINO_TILES, WINO_BYTES, WINO_L1 = 32, 128 * 1024, 16 * 1024
 
 -- dir: the direction whose choice applies (fwd, bwd_data, bwd_weights: a tuning file's keys);
 -- sig: the layer's signature. Returns the plan (nil for direct) and why it was chosen (the
@@ -172,13 +172,29 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
       if rows % d == 0 and d * ntc * tile_bytes <= WINO_BYTES and (d * ntc <= WINO_TILES or d == 1) then tr = d; break end
     end
   end
+  if ipc * tr * ntc < WINO_TILES / 2 then
+    -- too few tiles to reuse the transformed weights (wide layers: the whole transform of even
+    -- one tile row overflows WINO_BYTES): size the chunk by what one of the a^2 products
+    -- touches instead, its rows of V and M (IC + OC floats a tile), whole rows of one image
+    ipc = 1
+    for d = rows, 1, -1 do
+      if rows % d == 0 and d * ntc * (ic + oc) * 4 <= WINO_BYTES and d * ntc <= 2 * WINO_TILES then tr = d; break end
+    end
+  end
   local tpc = tr * ntc
-  local tw = 1   -- register tile: the widest that divides a chunk's tiles per image
+  -- register tile: the widest that divides a chunk's tiles per image, unless that is under half
+  -- the accumulator budget; then the widest the budget allows, and a narrower tail tile
+  local tw = 1
   for d = math.min(tpc, b.main.t), 1, -1 do
     if tpc % d == 0 then tw = d; break end
   end
-  local q = { IH = p.H, IW = p.W, IC = ic, OH = p.OH, OW = p.OW, OC = oc,
-              MT = m, A = F.a, BT = F.BT, G = F.G, AT = F.AT, KB = b.main.width, KV = b.main.nv, TW = tw,
+  if 2 * tw < math.min(tpc, b.main.t) then tw = math.min(tpc, b.main.t) end
+  -- the products' reduction by blocks of CB channels where a block of the transformed weights
+  -- (IC x KB floats) would overflow WINO_L1 bytes
+  local cb = ic
+  while cb * b.main.width * 4 > WINO_L1 and cb % 2 == 0 do cb = cb / 2 end
+  local q = { IH = p.H, IW = p.W, IC = ic, CB = cb, OH = p.OH, OW = p.OW, OC = oc,
+              MT = m, A = F.a, BT = F.BT, G = F.G, AT = F.AT, KB = b.main.width, KV = b.main.nv, TW = tw, TAIL = tpc % tw,
               TR = tr, NTC = ntc, TPC = tpc, IPC = ipc, NT = ipc * tpc, NCH = rows / tr, TAPS = F.a * F.a,
               PREP = true, ACC = acc or 0, TRANSPOSE = transpose, BN = false, RES = false, RELU = false,
               STATS = false, CACHE = false }

@@ -1157,21 +1157,22 @@ static void conv3x3_s1_c16k16_h32w32_f4_stats_fwd(size_t n, const float *restric
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
          * for the BN after this conv */
@@ -1919,7 +1920,7 @@ static void bn_c32_hw256_relu_stats_fwd(size_t n, const float *restrict x, float
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 32, XS = 256 };
+    enum { IC = 32, XS = 512 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
         const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
@@ -1964,41 +1965,41 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict i
         const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
         const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
         vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        vstore(vp + 512 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 1024 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 1536 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 2048 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 3584 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 4096 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 4608 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 5120 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 6656 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 7168 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 7680 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 8192 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 9728 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 10240 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 10752 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 11264 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 11776 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 12288 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 12800 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 13312 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 13824 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 14336 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 14848 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 15360 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 15872 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 16384 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 16896 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 17408 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 17920 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
 }
 
@@ -2039,14 +2040,14 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(const float *restrict
 static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_output(const float *restrict mp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
 {
-    enum { OC = 32, YS = 256 };
+    enum { OC = 32, YS = 512 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 512 + k), m0_2 = vload(mp + 1024 + k), m0_3 = vload(mp + 1536 + k), m0_4 = vload(mp + 2048 + k), m0_5 = vload(mp + 2560 + k);
+        const vf m1_0 = vload(mp + 3072 + k), m1_1 = vload(mp + 3584 + k), m1_2 = vload(mp + 4096 + k), m1_3 = vload(mp + 4608 + k), m1_4 = vload(mp + 5120 + k), m1_5 = vload(mp + 5632 + k);
+        const vf m2_0 = vload(mp + 6144 + k), m2_1 = vload(mp + 6656 + k), m2_2 = vload(mp + 7168 + k), m2_3 = vload(mp + 7680 + k), m2_4 = vload(mp + 8192 + k), m2_5 = vload(mp + 8704 + k);
+        const vf m3_0 = vload(mp + 9216 + k), m3_1 = vload(mp + 9728 + k), m3_2 = vload(mp + 10240 + k), m3_3 = vload(mp + 10752 + k), m3_4 = vload(mp + 11264 + k), m3_5 = vload(mp + 11776 + k);
+        const vf m4_0 = vload(mp + 12288 + k), m4_1 = vload(mp + 12800 + k), m4_2 = vload(mp + 13312 + k), m4_3 = vload(mp + 13824 + k), m4_4 = vload(mp + 14336 + k), m4_5 = vload(mp + 14848 + k);
+        const vf m5_0 = vload(mp + 15360 + k), m5_1 = vload(mp + 15872 + k), m5_2 = vload(mp + 16384 + k), m5_3 = vload(mp + 16896 + k), m5_4 = vload(mp + 17408 + k), m5_5 = vload(mp + 17920 + k);
         const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
         const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
         const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
@@ -2282,7 +2283,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restric
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
-           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -2296,21 +2297,22 @@ static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restric
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
          * for the BN after this conv */
@@ -2328,25 +2330,25 @@ static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restric
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                    for (int l = 0; l < 512; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 8; t += 2)
+                        for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 8; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
         }
@@ -3299,21 +3301,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict 
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
          * for the BN after this conv */
@@ -3556,21 +3559,22 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const 
         const int stale = *tag != epoch + 1;
         if (stale) {
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         if (tid == 0)
             *tag = epoch + 1;
@@ -3641,21 +3645,22 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         const int stale = *tag != epoch + 1;
         if (stale) {
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         if (tid == 0)
             *tag = epoch + 1;
@@ -3746,7 +3751,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
-           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -3770,21 +3775,22 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         const int stale = *tag != epoch + 1;
         if (stale) {
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         if (tid == 0)
             *tag = epoch + 1;
@@ -3798,25 +3804,25 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                    for (int l = 0; l < 512; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 8; t += 2)
+                        for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 8; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
         }
@@ -3831,7 +3837,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const 
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
-           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -3855,21 +3861,22 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const 
         const int stale = *tag != epoch + 1;
         if (stale) {
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         if (tid == 0)
             *tag = epoch + 1;
@@ -3883,25 +3890,25 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const 
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                    for (int l = 0; l < 512; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 8; t += 2)
+                        for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 8; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, NULL, NULL, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -3982,21 +3989,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, cons
         const int stale = *tag != epoch + 1;
         if (stale) {
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         if (tid == 0)
             *tag = epoch + 1;
@@ -4065,21 +4073,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const fl
         const int stale = *tag != epoch + 1;
         if (stale) {
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         if (tid == 0)
             *tag = epoch + 1;
@@ -4414,7 +4423,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_weights(size_t n, const float *restric
         }
         RN_BARRIER();
         /* dw[i][j][c][k] = (G^T dU G)[i][j], dU summed over the threads */
-        for (int q = tid; q < IC * OC; q += nt) {
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
             float s[A][A], t[3][A];
             for (int a = 0; a < A; a++)
                 for (int b = 0; b < A; b++) {
@@ -4590,9 +4599,10 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
             float g[3][3], t[A][3];
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++)
@@ -4755,9 +4765,10 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restri
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
             float g[3][3], t[A][3];
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++)
@@ -5606,7 +5617,7 @@ static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const f
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 32, XS = 256 };
+    enum { IC = 32, XS = 512 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
         const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
@@ -5651,41 +5662,41 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_weights_input(const float *re
         const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
         const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
         vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        vstore(vp + 512 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 1024 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 1536 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 2048 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 3584 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 4096 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 4608 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 5120 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 6656 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 7168 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 7680 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 8192 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 9728 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 10240 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 10752 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 11264 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 11776 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 12288 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 12800 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 13312 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 13824 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 14336 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 14848 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 15360 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 15872 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 16384 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 16896 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 17408 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 17920 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
 }
 
@@ -5693,7 +5704,7 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_weights_input(const float *re
  * gradient: Yh = A dY A^T (6x6) into yp + (i*6 + j) * YS (YS = NT * OC floats apart). */
 static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { OC = 32, YS = 256 };
+    enum { OC = 32, YS = 512 };
     for (int k = 0; k < OC; k += 8) {
         const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 32 + k), g0_2 = vload(dp + 64 + k), g0_3 = vload(dp + 96 + k);
         const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 544 + k), g1_2 = vload(dp + 576 + k), g1_3 = vload(dp + 608 + k);
@@ -5724,41 +5735,41 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_weights_dy(const float *restr
         const vf s5_2 = g3_2;
         const vf s5_3 = g3_3;
         vstore(yp + 0 + k, s0_0);
-        vstore(yp + 256 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
-        vstore(yp + 512 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
-        vstore(yp + 768 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
-        vstore(yp + 1024 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
-        vstore(yp + 1280 + k, s0_3);
-        vstore(yp + 1536 + k, s1_0);
-        vstore(yp + 1792 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
-        vstore(yp + 2048 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
-        vstore(yp + 2304 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
-        vstore(yp + 2560 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
-        vstore(yp + 2816 + k, s1_3);
-        vstore(yp + 3072 + k, s2_0);
-        vstore(yp + 3328 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
-        vstore(yp + 3584 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
-        vstore(yp + 3840 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
-        vstore(yp + 4096 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
-        vstore(yp + 4352 + k, s2_3);
-        vstore(yp + 4608 + k, s3_0);
-        vstore(yp + 4864 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
-        vstore(yp + 5120 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
-        vstore(yp + 5376 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
-        vstore(yp + 5632 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
-        vstore(yp + 5888 + k, s3_3);
-        vstore(yp + 6144 + k, s4_0);
-        vstore(yp + 6400 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
-        vstore(yp + 6656 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
-        vstore(yp + 6912 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
-        vstore(yp + 7168 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
-        vstore(yp + 7424 + k, s4_3);
-        vstore(yp + 7680 + k, s5_0);
-        vstore(yp + 7936 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
-        vstore(yp + 8192 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
-        vstore(yp + 8448 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
-        vstore(yp + 8704 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
-        vstore(yp + 8960 + k, s5_3);
+        vstore(yp + 512 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
+        vstore(yp + 1024 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
+        vstore(yp + 1536 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
+        vstore(yp + 2048 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
+        vstore(yp + 2560 + k, s0_3);
+        vstore(yp + 3072 + k, s1_0);
+        vstore(yp + 3584 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
+        vstore(yp + 4096 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
+        vstore(yp + 4608 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
+        vstore(yp + 5120 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
+        vstore(yp + 5632 + k, s1_3);
+        vstore(yp + 6144 + k, s2_0);
+        vstore(yp + 6656 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
+        vstore(yp + 7168 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
+        vstore(yp + 7680 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
+        vstore(yp + 8192 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
+        vstore(yp + 8704 + k, s2_3);
+        vstore(yp + 9216 + k, s3_0);
+        vstore(yp + 9728 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
+        vstore(yp + 10240 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
+        vstore(yp + 10752 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
+        vstore(yp + 11264 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
+        vstore(yp + 11776 + k, s3_3);
+        vstore(yp + 12288 + k, s4_0);
+        vstore(yp + 12800 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
+        vstore(yp + 13312 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
+        vstore(yp + 13824 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
+        vstore(yp + 14336 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
+        vstore(yp + 14848 + k, s4_3);
+        vstore(yp + 15360 + k, s5_0);
+        vstore(yp + 15872 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
+        vstore(yp + 16384 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
+        vstore(yp + 16896 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
+        vstore(yp + 17408 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
+        vstore(yp + 17920 + k, s5_3);
     }
 }
 
@@ -5799,7 +5810,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restr
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
-           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32,
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32,
            DU = 36 * IC * OC, SLICE = DU + PAD + 36 * (XS + YS) };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
     static const float G[6][3] = {
@@ -5822,24 +5833,24 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restr
         for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 8; u++) {
-                        const int row = (2 * ch + u / 4) * 4, col = u % 4 * 4;
-                        conv3x3_s1_c32k32_h16w16_f4_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 8 + u) * IC);
-                        conv3x3_s1_c32k32_h16w16_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 8 + u) * OC);
+                    for (int u = 0; u < 16; u++) {
+                        const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 16 + u) * IC);
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 16 + u) * OC);
                     }
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int c = 0; c < IC; c += 2)
                         for (int kb = 0; kb < OC; kb += KB)
-                            conv3x3_s1_c32k32_h16w16_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 8);
+                            conv3x3_s1_c32k32_h16w16_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 16);
             }
         }
         RN_BARRIER();
         /* dw[i][j][c][k] = (G^T dU G)[i][j], dU summed over the threads */
-        for (int q = tid; q < IC * OC; q += nt) {
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
             float s[A][A], t[3][A];
             for (int a = 0; a < A; a++)
                 for (int b = 0; b < A; b++) {
@@ -5872,7 +5883,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restr
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 32, XS = 256 };
+    enum { IC = 32, XS = 512 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
         const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
@@ -5917,41 +5928,41 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(const float *restr
         const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
         const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
         vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        vstore(vp + 512 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 1024 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 1536 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 2048 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 3584 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 4096 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 4608 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 5120 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 6656 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 7168 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 7680 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 8192 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 9728 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 10240 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 10752 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 11264 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 11776 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 12288 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 12800 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 13312 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 13824 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 14336 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 14848 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 15360 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 15872 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 16384 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 16896 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 17408 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 17920 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
 }
 
@@ -5992,14 +6003,14 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_gemm_t2(const float *res
 static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(const float *restrict mp,
     int epi, float *restrict op)
 {
-    enum { OC = 32, YS = 256 };
+    enum { OC = 32, YS = 512 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 512 + k), m0_2 = vload(mp + 1024 + k), m0_3 = vload(mp + 1536 + k), m0_4 = vload(mp + 2048 + k), m0_5 = vload(mp + 2560 + k);
+        const vf m1_0 = vload(mp + 3072 + k), m1_1 = vload(mp + 3584 + k), m1_2 = vload(mp + 4096 + k), m1_3 = vload(mp + 4608 + k), m1_4 = vload(mp + 5120 + k), m1_5 = vload(mp + 5632 + k);
+        const vf m2_0 = vload(mp + 6144 + k), m2_1 = vload(mp + 6656 + k), m2_2 = vload(mp + 7168 + k), m2_3 = vload(mp + 7680 + k), m2_4 = vload(mp + 8192 + k), m2_5 = vload(mp + 8704 + k);
+        const vf m3_0 = vload(mp + 9216 + k), m3_1 = vload(mp + 9728 + k), m3_2 = vload(mp + 10240 + k), m3_3 = vload(mp + 10752 + k), m3_4 = vload(mp + 11264 + k), m3_5 = vload(mp + 11776 + k);
+        const vf m4_0 = vload(mp + 12288 + k), m4_1 = vload(mp + 12800 + k), m4_2 = vload(mp + 13312 + k), m4_3 = vload(mp + 13824 + k), m4_4 = vload(mp + 14336 + k), m4_5 = vload(mp + 14848 + k);
+        const vf m5_0 = vload(mp + 15360 + k), m5_1 = vload(mp + 15872 + k), m5_2 = vload(mp + 16384 + k), m5_3 = vload(mp + 16896 + k), m5_4 = vload(mp + 17408 + k), m5_5 = vload(mp + 17920 + k);
         const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
         const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
         const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
@@ -6147,7 +6158,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
-           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -6161,9 +6172,10 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
             float g[3][3], t[A][3];
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++)
@@ -6186,25 +6198,25 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                    for (int l = 0; l < 512; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 8; t += 2)
+                        for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 8; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 8 + u) * OC, 0, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 16 + u) * OC, 0, y + at);
                     }
             }
         }
@@ -6314,7 +6326,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(size_t n, const float *rest
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
-           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -6328,9 +6340,10 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(size_t n, const float *rest
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
             float g[3][3], t[A][3];
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++)
@@ -6353,25 +6366,25 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(size_t n, const float *rest
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                    for (int l = 0; l < 512; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 8; t += 2)
+                        for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 8; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 8 + u) * OC, RN_EPI_ACC, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_ACC, y + at);
                     }
             }
         }
@@ -7433,7 +7446,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_weights(size_t n, const float *restr
         }
         RN_BARRIER();
         /* dw[i][j][c][k] = (G^T dU G)[i][j], dU summed over the threads */
-        for (int q = tid; q < IC * OC; q += nt) {
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
             float s[A][A], t[3][A];
             for (int a = 0; a < A; a++)
                 for (int b = 0; b < A; b++) {
@@ -7757,9 +7770,10 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
             float g[3][3], t[A][3];
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++)
@@ -7924,9 +7938,10 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(size_t n, const float *rest
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
             float g[3][3], t[A][3];
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++)
@@ -8155,21 +8170,22 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
@@ -8249,7 +8265,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
-           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -8263,21 +8279,22 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
@@ -8288,25 +8305,25 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                    for (int l = 0; l < 512; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 8; t += 2)
+                        for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 8; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 16 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -8369,21 +8386,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, con
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
@@ -9871,9 +9889,9 @@ static const char summary[] =
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   1,084,416\n"
     "  activations per image:        208,896 inference, 1,569,280 training\n"
-    "  inference working memory:     0 + 208,896 n + 156,672 t (rearranged weights; activations; scratch)\n"
+    "  inference working memory:     0 + 208,896 n + 188,928 t (rearranged weights; activations; scratch)\n"
     "  training working memory:      1,346,560 + 1,569,280 n + 418,816 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 365,568, training 3,334,656\n";
+    "  at n = 1, t = 1:              inference 397,824, training 3,334,656\n";
 
 const rn_model resnet20_model = {
     .name = "resnet20",

@@ -990,21 +990,22 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
@@ -1068,21 +1069,22 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
@@ -1531,7 +1533,7 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 32, XS = 256 };
+    enum { IC = 32, XS = 512 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
         const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
@@ -1576,41 +1578,41 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict i
         const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
         const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
         vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        vstore(vp + 512 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 1024 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 1536 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 2048 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 3584 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 4096 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 4608 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 5120 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 6656 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 7168 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 7680 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 8192 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 9728 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 10240 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 10752 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 11264 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 11776 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 12288 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 12800 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 13312 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 13824 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 14336 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 14848 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 15360 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 15872 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 16384 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 16896 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 17408 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 17920 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
 }
 
@@ -1651,14 +1653,14 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(const float *restrict
 static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_output(const float *restrict mp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { OC = 32, YS = 256 };
+    enum { OC = 32, YS = 512 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 512 + k), m0_2 = vload(mp + 1024 + k), m0_3 = vload(mp + 1536 + k), m0_4 = vload(mp + 2048 + k), m0_5 = vload(mp + 2560 + k);
+        const vf m1_0 = vload(mp + 3072 + k), m1_1 = vload(mp + 3584 + k), m1_2 = vload(mp + 4096 + k), m1_3 = vload(mp + 4608 + k), m1_4 = vload(mp + 5120 + k), m1_5 = vload(mp + 5632 + k);
+        const vf m2_0 = vload(mp + 6144 + k), m2_1 = vload(mp + 6656 + k), m2_2 = vload(mp + 7168 + k), m2_3 = vload(mp + 7680 + k), m2_4 = vload(mp + 8192 + k), m2_5 = vload(mp + 8704 + k);
+        const vf m3_0 = vload(mp + 9216 + k), m3_1 = vload(mp + 9728 + k), m3_2 = vload(mp + 10240 + k), m3_3 = vload(mp + 10752 + k), m3_4 = vload(mp + 11264 + k), m3_5 = vload(mp + 11776 + k);
+        const vf m4_0 = vload(mp + 12288 + k), m4_1 = vload(mp + 12800 + k), m4_2 = vload(mp + 13312 + k), m4_3 = vload(mp + 13824 + k), m4_4 = vload(mp + 14336 + k), m4_5 = vload(mp + 14848 + k);
+        const vf m5_0 = vload(mp + 15360 + k), m5_1 = vload(mp + 15872 + k), m5_2 = vload(mp + 16384 + k), m5_3 = vload(mp + 16896 + k), m5_4 = vload(mp + 17408 + k), m5_5 = vload(mp + 17920 + k);
         const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
         const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
         const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
@@ -1808,7 +1810,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
-           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -1828,21 +1830,22 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
@@ -1853,25 +1856,25 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                    for (int l = 0; l < 512; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 8; t += 2)
+                        for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 8; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, y + at);
                     }
             }
         }
@@ -1886,7 +1889,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
-           PAD = HP * WP * IC, A = 6, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -1906,21 +1909,22 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
@@ -1931,25 +1935,25 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
+                    for (int l = 0; l < 512; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 8; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((2 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 8 + u) * IC);
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
                 for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 8; t += 2)
+                        for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 8; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 8 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, y + at);
+                    for (int u = 0; u < 16; u++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, y + at);
                     }
             }
         }
@@ -2578,21 +2582,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval(size_t n, const float
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
@@ -2654,21 +2659,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval(size_t n, const float *re
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
@@ -2915,7 +2921,7 @@ const resnet20_infer_tensor resnet20_infer_tensors[RESNET20_INFER_TENSORS] = {
 
 size_t resnet20_infer_workspace_bytes(int batch, int threads)
 {
-    const size_t work = 262144u, act = 208896u, scratch = 156672u;
+    const size_t work = 262144u, act = 208896u, scratch = 188928u;
     if (batch < 1 || threads < 1)
         return 0;
     if ((size_t)batch > (SIZE_MAX / 4) / act || (size_t)threads > (SIZE_MAX / 4) / (scratch + 1))

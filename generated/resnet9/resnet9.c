@@ -2297,21 +2297,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict 
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
          * for the BN after this conv */
@@ -3102,7 +3103,7 @@ static void bn_c128_hw16_relu_stats_fwd(size_t n, const float *restrict x, float
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 128, XS = 1024 };
+    enum { IC = 128, XS = 512 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c);
         const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c);
@@ -3125,21 +3126,21 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_input(const float *restrict i
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
+        vstore(vp + 512 + c, vadd(t0_2, t0_1));
+        vstore(vp + 1024 + c, vsub(t0_2, t0_1));
+        vstore(vp + 1536 + c, vsub(t0_1, t0_3));
+        vstore(vp + 2048 + c, vsub(t1_0, t1_2));
+        vstore(vp + 2560 + c, vadd(t1_2, t1_1));
+        vstore(vp + 3072 + c, vsub(t1_2, t1_1));
+        vstore(vp + 3584 + c, vsub(t1_1, t1_3));
+        vstore(vp + 4096 + c, vsub(t2_0, t2_2));
+        vstore(vp + 4608 + c, vadd(t2_2, t2_1));
+        vstore(vp + 5120 + c, vsub(t2_2, t2_1));
+        vstore(vp + 5632 + c, vsub(t2_1, t2_3));
+        vstore(vp + 6144 + c, vsub(t3_0, t3_2));
+        vstore(vp + 6656 + c, vadd(t3_2, t3_1));
+        vstore(vp + 7168 + c, vsub(t3_2, t3_1));
+        vstore(vp + 7680 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -3180,12 +3181,12 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(const float *restrict
 static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_output(const float *restrict mp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
 {
-    enum { OC = 128, YS = 1024 };
+    enum { OC = 128, YS = 512 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 512 + k), m0_2 = vload(mp + 1024 + k), m0_3 = vload(mp + 1536 + k);
+        const vf m1_0 = vload(mp + 2048 + k), m1_1 = vload(mp + 2560 + k), m1_2 = vload(mp + 3072 + k), m1_3 = vload(mp + 3584 + k);
+        const vf m2_0 = vload(mp + 4096 + k), m2_1 = vload(mp + 4608 + k), m2_2 = vload(mp + 5120 + k), m2_3 = vload(mp + 5632 + k);
+        const vf m3_0 = vload(mp + 6144 + k), m3_1 = vload(mp + 6656 + k), m3_2 = vload(mp + 7168 + k), m3_3 = vload(mp + 7680 + k);
         const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
         const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
         const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
@@ -3261,7 +3262,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 4, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -3273,21 +3274,22 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
          * for the BN after this conv */
@@ -3298,14 +3300,19 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
-        /* groups of 2 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 2 : 0; b0 < n; b0 += by_image ? (size_t)nt * 2 : 2) {
-            const int g = n - b0 < 2 ? (int)(n - b0) : 2;
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 128; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 128 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
@@ -4011,7 +4018,7 @@ static void bn_c256_hw4_relu_stats_fwd(size_t n, const float *restrict x, float 
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 256, XS = 1024 };
+    enum { IC = 256, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
         const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
@@ -4034,30 +4041,32 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input(const float *restrict i
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
+        vstore(vp + 256 + c, vadd(t0_2, t0_1));
+        vstore(vp + 512 + c, vsub(t0_2, t0_1));
+        vstore(vp + 768 + c, vsub(t0_1, t0_3));
+        vstore(vp + 1024 + c, vsub(t1_0, t1_2));
+        vstore(vp + 1280 + c, vadd(t1_2, t1_1));
+        vstore(vp + 1536 + c, vsub(t1_2, t1_1));
+        vstore(vp + 1792 + c, vsub(t1_1, t1_3));
+        vstore(vp + 2048 + c, vsub(t2_0, t2_2));
+        vstore(vp + 2304 + c, vadd(t2_2, t2_1));
+        vstore(vp + 2560 + c, vsub(t2_2, t2_1));
+        vstore(vp + 2816 + c, vsub(t2_1, t2_3));
+        vstore(vp + 3072 + c, vsub(t3_0, t3_2));
+        vstore(vp + 3328 + c, vadd(t3_2, t3_1));
+        vstore(vp + 3584 + c, vsub(t3_2, t3_1));
+        vstore(vp + 3840 + c, vsub(t3_1, t3_3));
     }
 }
 
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
+/* M[xi] for T tiles by one block of 32 output channels, over reduction channels cb to
+ * cb + 127 (vp and up from cb; the block of up in L1): mp[t][k] = (first ? 0 : mp[t][k]) + sum_c
+ * vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp, int first)
 {
     enum { IC = 256 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {
+    vf a0_0 = first ? vzero() : vload(mp + 0), a0_1 = first ? vzero() : vload(mp + 8), a0_2 = first ? vzero() : vload(mp + 16), a0_3 = first ? vzero() : vload(mp + 24);
+    for (int c = 0; c < 128; c++) {
         const vf w0 = vload(up + c * 32 + 0);
         const vf w1 = vload(up + c * 32 + 8);
         const vf w2 = vload(up + c * 32 + 16);
@@ -4079,12 +4088,12 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(const float *restrict
 static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_output(const float *restrict mp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
 {
-    enum { OC = 256, YS = 1024 };
+    enum { OC = 256, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k);
+        const vf m1_0 = vload(mp + 1024 + k), m1_1 = vload(mp + 1280 + k), m1_2 = vload(mp + 1536 + k), m1_3 = vload(mp + 1792 + k);
+        const vf m2_0 = vload(mp + 2048 + k), m2_1 = vload(mp + 2304 + k), m2_2 = vload(mp + 2560 + k), m2_3 = vload(mp + 2816 + k);
+        const vf m3_0 = vload(mp + 3072 + k), m3_1 = vload(mp + 3328 + k), m3_2 = vload(mp + 3584 + k), m3_3 = vload(mp + 3840 + k);
         const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
         const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
         const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
@@ -4160,7 +4169,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 4, NT = 1, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -4172,21 +4181,22 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of y - origin and of their squares, per channel,
          * for the BN after this conv */
@@ -4197,22 +4207,30 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
-        /* groups of 4 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 4 : 0; b0 < n; b0 += by_image ? (size_t)nt * 4 : 4) {
-            const int g = n - b0 < 4 ? (int)(n - b0) : 4;
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 64 + l) * 64);
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 1; t += 1)
-                            conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        /* the reduction by blocks of 128 channels, their weights in L1 */
+                        for (int cb = 0; cb < IC; cb += 128) {
+                            for (int t = 0; t < g * 1; t += 1)
+                                conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
+                        }
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
@@ -4422,21 +4440,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const fl
         const int stale = *tag != epoch + 1;
         if (stale) {
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         if (tid == 0)
             *tag = epoch + 1;
@@ -4505,21 +4524,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, cons
         const int stale = *tag != epoch + 1;
         if (stale) {
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         if (tid == 0)
             *tag = epoch + 1;
@@ -4652,7 +4672,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 4, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -4674,35 +4694,41 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         const int stale = *tag != epoch + 1;
         if (stale) {
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         if (tid == 0)
             *tag = epoch + 1;
         }
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
-        /* groups of 2 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 2 : 0; b0 < n; b0 += by_image ? (size_t)nt * 2 : 2) {
-            const int g = n - b0 < 2 ? (int)(n - b0) : 2;
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 128; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 128 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
@@ -4846,7 +4872,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 4, NT = 1, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -4868,43 +4894,52 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         const int stale = *tag != epoch + 1;
         if (stale) {
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         if (tid == 0)
             *tag = epoch + 1;
         }
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
-        /* groups of 4 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 4 : 0; b0 < n; b0 += by_image ? (size_t)nt * 4 : 4) {
-            const int g = n - b0 < 4 ? (int)(n - b0) : 4;
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 64 + l) * 64);
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 1; t += 1)
-                            conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        /* the reduction by blocks of 128 channels, their weights in L1 */
+                        for (int cb = 0; cb < IC; cb += 128) {
+                            for (int t = 0; t < g * 1; t += 1)
+                                conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
+                        }
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
@@ -5061,7 +5096,7 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 256, XS = 1024 };
+    enum { IC = 256, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
         const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
@@ -5084,21 +5119,21 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input(const float *re
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
+        vstore(vp + 256 + c, vadd(t0_2, t0_1));
+        vstore(vp + 512 + c, vsub(t0_2, t0_1));
+        vstore(vp + 768 + c, vsub(t0_1, t0_3));
+        vstore(vp + 1024 + c, vsub(t1_0, t1_2));
+        vstore(vp + 1280 + c, vadd(t1_2, t1_1));
+        vstore(vp + 1536 + c, vsub(t1_2, t1_1));
+        vstore(vp + 1792 + c, vsub(t1_1, t1_3));
+        vstore(vp + 2048 + c, vsub(t2_0, t2_2));
+        vstore(vp + 2304 + c, vadd(t2_2, t2_1));
+        vstore(vp + 2560 + c, vsub(t2_2, t2_1));
+        vstore(vp + 2816 + c, vsub(t2_1, t2_3));
+        vstore(vp + 3072 + c, vsub(t3_0, t3_2));
+        vstore(vp + 3328 + c, vadd(t3_2, t3_1));
+        vstore(vp + 3584 + c, vsub(t3_2, t3_1));
+        vstore(vp + 3840 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -5106,7 +5141,7 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input(const float *re
  * gradient: Yh = A dY A^T (4x4) into yp + (i*4 + j) * YS (YS = NT * OC floats apart). */
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { OC = 256, YS = 1024 };
+    enum { OC = 256, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
         const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 256 + k);
         const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 768 + k);
@@ -5119,21 +5154,21 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_dy(const float *restr
         const vf s3_0 = vneg(g1_0);
         const vf s3_1 = vneg(g1_1);
         vstore(yp + 0 + k, s0_0);
-        vstore(yp + 1024 + k, vadd(s0_1, s0_0));
-        vstore(yp + 2048 + k, vsub(s0_0, s0_1));
-        vstore(yp + 3072 + k, vneg(s0_1));
-        vstore(yp + 4096 + k, s1_0);
-        vstore(yp + 5120 + k, vadd(s1_1, s1_0));
-        vstore(yp + 6144 + k, vsub(s1_0, s1_1));
-        vstore(yp + 7168 + k, vneg(s1_1));
-        vstore(yp + 8192 + k, s2_0);
-        vstore(yp + 9216 + k, vadd(s2_1, s2_0));
-        vstore(yp + 10240 + k, vsub(s2_0, s2_1));
-        vstore(yp + 11264 + k, vneg(s2_1));
-        vstore(yp + 12288 + k, s3_0);
-        vstore(yp + 13312 + k, vadd(s3_1, s3_0));
-        vstore(yp + 14336 + k, vsub(s3_0, s3_1));
-        vstore(yp + 15360 + k, vneg(s3_1));
+        vstore(yp + 256 + k, vadd(s0_1, s0_0));
+        vstore(yp + 512 + k, vsub(s0_0, s0_1));
+        vstore(yp + 768 + k, vneg(s0_1));
+        vstore(yp + 1024 + k, s1_0);
+        vstore(yp + 1280 + k, vadd(s1_1, s1_0));
+        vstore(yp + 1536 + k, vsub(s1_0, s1_1));
+        vstore(yp + 1792 + k, vneg(s1_1));
+        vstore(yp + 2048 + k, s2_0);
+        vstore(yp + 2304 + k, vadd(s2_1, s2_0));
+        vstore(yp + 2560 + k, vsub(s2_0, s2_1));
+        vstore(yp + 2816 + k, vneg(s2_1));
+        vstore(yp + 3072 + k, s3_0);
+        vstore(yp + 3328 + k, vadd(s3_1, s3_0));
+        vstore(yp + 3584 + k, vsub(s3_0, s3_1));
+        vstore(yp + 3840 + k, vneg(s3_1));
     }
 }
 
@@ -5174,7 +5209,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32,
+           PAD = HP * WP * IC, A = 4, NT = 1, XS = NT * IC, YS = NT * OC, KB = 32,
            DU = 16 * IC * OC, SLICE = DU + PAD + 16 * (XS + YS) };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
     static const float G[4][3] = {
@@ -5192,12 +5227,12 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
         float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 4 : 0; b0 < n; b0 += by_image ? (size_t)nt * 4 : 4) {
-            const int g = n - b0 < 4 ? (int)(n - b0) : 4;
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 1; u++) {
                         const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
                         conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 1 + u) * IC);
@@ -5212,7 +5247,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
         }
         RN_BARRIER();
         /* dw[i][j][c][k] = (G^T dU G)[i][j], dU summed over the threads */
-        for (int q = tid; q < IC * OC; q += nt) {
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
             float s[A][A], t[3][A];
             for (int a = 0; a < A; a++)
                 for (int b = 0; b < A; b++) {
@@ -5245,7 +5280,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 256, XS = 1024 };
+    enum { IC = 256, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
         const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
@@ -5268,30 +5303,32 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(const float *restr
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
+        vstore(vp + 256 + c, vadd(t0_2, t0_1));
+        vstore(vp + 512 + c, vsub(t0_2, t0_1));
+        vstore(vp + 768 + c, vsub(t0_1, t0_3));
+        vstore(vp + 1024 + c, vsub(t1_0, t1_2));
+        vstore(vp + 1280 + c, vadd(t1_2, t1_1));
+        vstore(vp + 1536 + c, vsub(t1_2, t1_1));
+        vstore(vp + 1792 + c, vsub(t1_1, t1_3));
+        vstore(vp + 2048 + c, vsub(t2_0, t2_2));
+        vstore(vp + 2304 + c, vadd(t2_2, t2_1));
+        vstore(vp + 2560 + c, vsub(t2_2, t2_1));
+        vstore(vp + 2816 + c, vsub(t2_1, t2_3));
+        vstore(vp + 3072 + c, vsub(t3_0, t3_2));
+        vstore(vp + 3328 + c, vadd(t3_2, t3_1));
+        vstore(vp + 3584 + c, vsub(t3_2, t3_1));
+        vstore(vp + 3840 + c, vsub(t3_1, t3_3));
     }
 }
 
-/* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp)
+/* M[xi] for T tiles by one block of 32 output channels, over reduction channels cb to
+ * cb + 127 (vp and up from cb; the block of up in L1): mp[t][k] = (first ? 0 : mp[t][k]) + sum_c
+ * vp[t][c] * up[c][k] */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp, int first)
 {
     enum { IC = 256 };
-    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
-    for (int c = 0; c < IC; c++) {
+    vf a0_0 = first ? vzero() : vload(mp + 0), a0_1 = first ? vzero() : vload(mp + 8), a0_2 = first ? vzero() : vload(mp + 16), a0_3 = first ? vzero() : vload(mp + 24);
+    for (int c = 0; c < 128; c++) {
         const vf w0 = vload(up + c * 32 + 0);
         const vf w1 = vload(up + c * 32 + 8);
         const vf w2 = vload(up + c * 32 + 16);
@@ -5313,12 +5350,12 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(const float *res
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(const float *restrict mp,
     float *restrict op)
 {
-    enum { OC = 256, YS = 1024 };
+    enum { OC = 256, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k);
+        const vf m1_0 = vload(mp + 1024 + k), m1_1 = vload(mp + 1280 + k), m1_2 = vload(mp + 1536 + k), m1_3 = vload(mp + 1792 + k);
+        const vf m2_0 = vload(mp + 2048 + k), m2_1 = vload(mp + 2304 + k), m2_2 = vload(mp + 2560 + k), m2_3 = vload(mp + 2816 + k);
+        const vf m3_0 = vload(mp + 3072 + k), m3_1 = vload(mp + 3328 + k), m3_2 = vload(mp + 3584 + k), m3_3 = vload(mp + 3840 + k);
         const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
         const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
         const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
@@ -5354,7 +5391,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 4, NT = 1, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -5366,9 +5403,10 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
             float g[3][3], t[A][3];
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++)
@@ -5384,22 +5422,30 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
-        /* groups of 4 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 4 : 0; b0 < n; b0 += by_image ? (size_t)nt * 4 : 4) {
-            const int g = n - b0 < 4 ? (int)(n - b0) : 4;
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 64 + l) * 64);
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 1; t += 1)
-                            conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        /* the reduction by blocks of 128 channels, their weights in L1 */
+                        for (int cb = 0; cb < IC; cb += 128) {
+                            for (int t = 0; t < g * 1; t += 1)
+                                conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
+                        }
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
@@ -6327,7 +6373,7 @@ static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const f
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 128, XS = 1024 };
+    enum { IC = 128, XS = 512 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c);
         const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c);
@@ -6350,21 +6396,21 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input(const float *re
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
+        vstore(vp + 512 + c, vadd(t0_2, t0_1));
+        vstore(vp + 1024 + c, vsub(t0_2, t0_1));
+        vstore(vp + 1536 + c, vsub(t0_1, t0_3));
+        vstore(vp + 2048 + c, vsub(t1_0, t1_2));
+        vstore(vp + 2560 + c, vadd(t1_2, t1_1));
+        vstore(vp + 3072 + c, vsub(t1_2, t1_1));
+        vstore(vp + 3584 + c, vsub(t1_1, t1_3));
+        vstore(vp + 4096 + c, vsub(t2_0, t2_2));
+        vstore(vp + 4608 + c, vadd(t2_2, t2_1));
+        vstore(vp + 5120 + c, vsub(t2_2, t2_1));
+        vstore(vp + 5632 + c, vsub(t2_1, t2_3));
+        vstore(vp + 6144 + c, vsub(t3_0, t3_2));
+        vstore(vp + 6656 + c, vadd(t3_2, t3_1));
+        vstore(vp + 7168 + c, vsub(t3_2, t3_1));
+        vstore(vp + 7680 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -6372,7 +6418,7 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input(const float *re
  * gradient: Yh = A dY A^T (4x4) into yp + (i*4 + j) * YS (YS = NT * OC floats apart). */
 static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { OC = 128, YS = 1024 };
+    enum { OC = 128, YS = 512 };
     for (int k = 0; k < OC; k += 8) {
         const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 128 + k);
         const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 640 + k);
@@ -6385,21 +6431,21 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_dy(const float *restr
         const vf s3_0 = vneg(g1_0);
         const vf s3_1 = vneg(g1_1);
         vstore(yp + 0 + k, s0_0);
-        vstore(yp + 1024 + k, vadd(s0_1, s0_0));
-        vstore(yp + 2048 + k, vsub(s0_0, s0_1));
-        vstore(yp + 3072 + k, vneg(s0_1));
-        vstore(yp + 4096 + k, s1_0);
-        vstore(yp + 5120 + k, vadd(s1_1, s1_0));
-        vstore(yp + 6144 + k, vsub(s1_0, s1_1));
-        vstore(yp + 7168 + k, vneg(s1_1));
-        vstore(yp + 8192 + k, s2_0);
-        vstore(yp + 9216 + k, vadd(s2_1, s2_0));
-        vstore(yp + 10240 + k, vsub(s2_0, s2_1));
-        vstore(yp + 11264 + k, vneg(s2_1));
-        vstore(yp + 12288 + k, s3_0);
-        vstore(yp + 13312 + k, vadd(s3_1, s3_0));
-        vstore(yp + 14336 + k, vsub(s3_0, s3_1));
-        vstore(yp + 15360 + k, vneg(s3_1));
+        vstore(yp + 512 + k, vadd(s0_1, s0_0));
+        vstore(yp + 1024 + k, vsub(s0_0, s0_1));
+        vstore(yp + 1536 + k, vneg(s0_1));
+        vstore(yp + 2048 + k, s1_0);
+        vstore(yp + 2560 + k, vadd(s1_1, s1_0));
+        vstore(yp + 3072 + k, vsub(s1_0, s1_1));
+        vstore(yp + 3584 + k, vneg(s1_1));
+        vstore(yp + 4096 + k, s2_0);
+        vstore(yp + 4608 + k, vadd(s2_1, s2_0));
+        vstore(yp + 5120 + k, vsub(s2_0, s2_1));
+        vstore(yp + 5632 + k, vneg(s2_1));
+        vstore(yp + 6144 + k, s3_0);
+        vstore(yp + 6656 + k, vadd(s3_1, s3_0));
+        vstore(yp + 7168 + k, vsub(s3_0, s3_1));
+        vstore(yp + 7680 + k, vneg(s3_1));
     }
 }
 
@@ -6440,7 +6486,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 4, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32,
+           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32,
            DU = 16 * IC * OC, SLICE = DU + PAD + 16 * (XS + YS) };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
     static const float G[4][3] = {
@@ -6458,12 +6504,12 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
         float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 2 : 0; b0 < n; b0 += by_image ? (size_t)nt * 2 : 2) {
-            const int g = n - b0 < 2 ? (int)(n - b0) : 2;
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
                         conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 4 + u) * IC);
@@ -6478,7 +6524,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
         }
         RN_BARRIER();
         /* dw[i][j][c][k] = (G^T dU G)[i][j], dU summed over the threads */
-        for (int q = tid; q < IC * OC; q += nt) {
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
             float s[A][A], t[3][A];
             for (int a = 0; a < A; a++)
                 for (int b = 0; b < A; b++) {
@@ -6511,7 +6557,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 128, XS = 1024 };
+    enum { IC = 128, XS = 512 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c);
         const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c);
@@ -6534,21 +6580,21 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(const float *restr
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
+        vstore(vp + 512 + c, vadd(t0_2, t0_1));
+        vstore(vp + 1024 + c, vsub(t0_2, t0_1));
+        vstore(vp + 1536 + c, vsub(t0_1, t0_3));
+        vstore(vp + 2048 + c, vsub(t1_0, t1_2));
+        vstore(vp + 2560 + c, vadd(t1_2, t1_1));
+        vstore(vp + 3072 + c, vsub(t1_2, t1_1));
+        vstore(vp + 3584 + c, vsub(t1_1, t1_3));
+        vstore(vp + 4096 + c, vsub(t2_0, t2_2));
+        vstore(vp + 4608 + c, vadd(t2_2, t2_1));
+        vstore(vp + 5120 + c, vsub(t2_2, t2_1));
+        vstore(vp + 5632 + c, vsub(t2_1, t2_3));
+        vstore(vp + 6144 + c, vsub(t3_0, t3_2));
+        vstore(vp + 6656 + c, vadd(t3_2, t3_1));
+        vstore(vp + 7168 + c, vsub(t3_2, t3_1));
+        vstore(vp + 7680 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -6589,12 +6635,12 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_gemm_t2(const float *res
 static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(const float *restrict mp,
     float *restrict op)
 {
-    enum { OC = 128, YS = 1024 };
+    enum { OC = 128, YS = 512 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 512 + k), m0_2 = vload(mp + 1024 + k), m0_3 = vload(mp + 1536 + k);
+        const vf m1_0 = vload(mp + 2048 + k), m1_1 = vload(mp + 2560 + k), m1_2 = vload(mp + 3072 + k), m1_3 = vload(mp + 3584 + k);
+        const vf m2_0 = vload(mp + 4096 + k), m2_1 = vload(mp + 4608 + k), m2_2 = vload(mp + 5120 + k), m2_3 = vload(mp + 5632 + k);
+        const vf m3_0 = vload(mp + 6144 + k), m3_1 = vload(mp + 6656 + k), m3_2 = vload(mp + 7168 + k), m3_3 = vload(mp + 7680 + k);
         const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
         const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
         const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
@@ -6630,7 +6676,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 4, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -6642,9 +6688,10 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
             float g[3][3], t[A][3];
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++)
@@ -6660,14 +6707,19 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
-        /* groups of 2 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 2 : 0; b0 < n; b0 += by_image ? (size_t)nt * 2 : 2) {
-            const int g = n - b0 < 2 ? (int)(n - b0) : 2;
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 128; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 128 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
@@ -7733,7 +7785,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_weights(size_t n, const float *restric
         }
         RN_BARRIER();
         /* dw[i][j][c][k] = (G^T dU G)[i][j], dU summed over the threads */
-        for (int q = tid; q < IC * OC; q += nt) {
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
             float s[A][A], t[3][A];
             for (int a = 0; a < A; a++)
                 for (int b = 0; b < A; b++) {
@@ -7909,9 +7961,10 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
             float g[3][3], t[A][3];
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++)
@@ -8074,9 +8127,10 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restri
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
             float g[3][3], t[A][3];
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++)
@@ -8459,21 +8513,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, con
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
@@ -8645,7 +8700,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 4, NT = 8, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -8657,32 +8712,38 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
-        /* groups of 2 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 2 : 0; b0 < n; b0 += by_image ? (size_t)nt * 2 : 2) {
-            const int g = n - b0 < 2 ? (int)(n - b0) : 2;
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 128; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 128 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
@@ -8854,7 +8915,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 4, NT = 1, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -8866,40 +8927,49 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
     {
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
-         * g = w[i][j][r][o] */
-        for (int q = tid; q < IC * OC; q += nt) {
-            const int r = q / OC, o = q % OC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[((i * 3 + j) * IC + r) * OC + o];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
-        }
+         * g = w[i][j][r][o];
+         * each thread a contiguous range of reduction channels, vectors of output channels */
+        for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
+            for (int o = 0; o < OC; o += 8) {
+                vf g[3][3], t[A][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
-        /* groups of 4 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 4 : 0; b0 < n; b0 += by_image ? (size_t)nt * 4 : 4) {
-            const int g = n - b0 < 4 ? (int)(n - b0) : 4;
+        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                if (next != NULL)
+                    for (int l = 0; l < 64; l++)
+                        __builtin_prefetch(next + ((size_t)ch * 64 + l) * 64);
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
                 for (int xi = 0; xi < 16; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 1; t += 1)
-                            conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        /* the reduction by blocks of 128 channels, their weights in L1 */
+                        for (int cb = 0; cb < IC; cb += 128) {
+                            for (int t = 0; t < g * 1; t += 1)
+                                conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
+                        }
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
@@ -9748,8 +9818,8 @@ static const char summary[] =
     "  parameters + BN statistics:   4,951,872\n"
     "  activations per image:        94,208 inference, 299,008 training\n"
     "  inference working memory:     0 + 94,208 n + 156,672 t (rearranged weights; activations; scratch)\n"
-    "  training working memory:      9,146,176 + 299,008 n + 4,341,760 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 250,880, training 13,786,944\n";
+    "  training working memory:      9,146,176 + 299,008 n + 4,243,456 t (gradients, work; activations; scratch)\n"
+    "  at n = 1, t = 1:              inference 250,880, training 13,688,640\n";
 
 const rn_model resnet9_model = {
     .name = "resnet9",
