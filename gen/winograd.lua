@@ -28,11 +28,15 @@ M.F = {
 }
 
 -- Whether a convolution of shape p (conv.lua: C, K, KH, KW, S, P, OH, OW) can take F(m x m, 3 x 3)
--- on this ISA: 3x3, stride 1, pad 1, channels in whole vectors, output divisible into tiles.
+-- on this ISA: 3x3, stride 1, pad 1, channels in whole vectors. An output not divisible into
+-- m x m tiles takes partial tiles at its bottom and right edges (computed whole from an input
+-- padded with zeros, stored in part).
 function M.fits(isa, p, m)
   return p.KH == 3 and p.KW == 3 and p.S == 1 and p.P == 1 and p.C % isa.vw == 0 and p.K % isa.vw == 0
-         and p.OH % m == 0 and p.OW % m == 0
 end
+
+-- Whether the output divides into whole m x m tiles (no partial tiles).
+function M.whole(p, m) return p.OH % m == 0 and p.OW % m == 0 end
 
 -- The tile size for conv shape p of a network (its spec: `plain` without shortcuts) under
 -- the generator's policy (`--conv`), and why, for the kernel's comment: nil for direct.
@@ -67,16 +71,17 @@ function M.choose(policy, isa, p, spec, how)
     local m = entry.algo == "f2" and 2 or entry.algo == "f4" and 4 or nil
     if m and not M.fits(isa, p, m) then
       error(string.format("%s: %s does not fit %s (F(%dx%d, 3x3) needs 3x3 stride 1 pad 1, channels in whole "
-                          .. "vectors of %d and an output divisible into %dx%d tiles)", entry.where, entry.algo,
-                          how.sig, m, m, isa.vw, m, m), 0)
+                          .. "vectors of %d)", entry.where, entry.algo, how.sig, m, m, isa.vw), 0)
     end
     return m, require("tuning").describe(entry)
   end
-  local m = M.model(isa, p)
-  if not m then return nil, nil end
+  local m = M.model(isa, p, how.dir)
+  if not m then
+    return nil, any and not M.whole(p, 2) and "modelled: direct, backward of a map in partial tiles (gen/winograd.lua)" or nil
+  end
   if m == 4 then return 4, "modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua)" end
-  return 2, M.fits(isa, p, 4) and "modelled: F(2x2) on maps under 16x16 (gen/winograd.lua)"
-            or "modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua)"
+  if not M.whole(p, 2) then return 2, "modelled: F(2x2) in partial tiles, forward (gen/winograd.lua)" end
+  return 2, "modelled: F(2x2) on maps under 16x16 (gen/winograd.lua)"
 end
 
 M.policies = { "auto", "direct", "f2", "f4" }
@@ -88,9 +93,14 @@ M.policies = { "auto", "direct", "f2", "f4" }
 -- Xeon VM; GFLOP/s of the direct count, medians of 3 rounds; docs/benchmarks.md): 16 and 32
 -- channels on 32x32 and 16x16: direct 105/92, F(2x2) 110/114, F(4x4) 145/150 forward, alike
 -- in backward-data and backward-weights; 64 channels on 8x8: direct 92, F(2x2) 124, F(4x4) 106.
-function M.model(isa, p)
-  if M.fits(isa, p, 4) and p.OH * p.OW >= 256 then return 4 end
-  if M.fits(isa, p, 2) then return 2 end
+-- A map in partial tiles (odd sizes: ResNet-18/50's 7x7) takes F(2x2) forward only (dir, as in
+-- `how`; nil: forward). Measured (resnet50's 512 channels on 7x7, batch 16, 2 threads, Zen 4,
+-- conv_layers --tune, ms): forward direct 22.7, F(2x2) 14.9, F(4x4) 15.1; backward-data 27.7,
+-- 39.0, 30.5; backward-weights 32.6, 42.6, 78.9 (each thread's a^2 x C x K sums: 16 MiB). And
+-- F(4x4) in partial tiles on 14x14 measured no faster than F(2x2) in whole ones.
+function M.model(isa, p, dir)
+  if M.fits(isa, p, 4) and M.whole(p, 4) and p.OH * p.OW >= 256 then return 4 end
+  if M.fits(isa, p, 2) and (M.whole(p, 2) or (dir or "fwd") == "fwd") then return 2 end
   return nil
 end
 

@@ -161,7 +161,7 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
   local F = winograd.F[m]
   local ic, oc = transpose and p.K or p.C, transpose and p.C or p.K
   local b = isa_mod.blocks(e.isa, oc)
-  local ntc, rows = p.OW / m, p.OH / m
+  local ntc, rows = math.ceil(p.OW / m), math.ceil(p.OH / m)   -- partial tiles at the edges
   local tile_bytes = F.a * F.a * (ic + oc) * 4
   local tr, ipc = 1, 1
   if rows * ntc * tile_bytes <= WINO_BYTES then
@@ -176,6 +176,7 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
     -- too few tiles to reuse the transformed weights (wide layers: the whole transform of even
     -- one tile row overflows WINO_BYTES): size the chunk by what one of the a^2 products
     -- touches instead, its rows of V and M (IC + OC floats a tile), whole rows of one image
+    -- (two images at a time where one is small measured no faster: resnet20 inference, Zen 4)
     ipc = 1
     for d = rows, 1, -1 do
       if rows % d == 0 and d * ntc * (ic + oc) * 4 <= WINO_BYTES and d * ntc <= 2 * WINO_TILES then tr = d; break end
@@ -199,7 +200,9 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
               PREP = true, ACC = acc or 0, TRANSPOSE = transpose, BN = false, RES = false, RELU = false,
               STATS = false, CACHE = false }
   if transpose then q.IH, q.IW, q.OH, q.OW = p.OH, p.OW, p.H, p.W end
-  q.HP, q.WP = q.IH + 2, q.IW + 2   -- the input padded by 1 on every side
+  -- the input padded by 1 on every side, and with zeros to whole tiles at the bottom and right
+  q.HP, q.WP = rows * m + 2, ntc * m + 2
+  q.PARTIAL = not winograd.whole(p, m)
   q.PF = math.ceil(q.IH * q.IW * ic * 4 / 64 / q.NCH)   -- 64-byte lines of the next image per chunk
   q.scratch = q.HP * q.WP * ic + q.TAPS * q.NT * (ic + oc)   -- per thread
   -- backward-weights: register tiles of R input channels by one block's vectors

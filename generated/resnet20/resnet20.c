@@ -4415,9 +4415,11 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_weights(size_t n, const float *restric
                         conv3x3_s1_c64k64_h8w8_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 16 + u) * OC);
                     }
                 }
+                /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
+                 * KB floats) stays in L1 while the register tiles go down the input channels */
                 for (int xi = 0; xi < 16; xi++)
-                    for (int c = 0; c < IC; c += 2)
-                        for (int kb = 0; kb < OC; kb += KB)
+                    for (int kb = 0; kb < OC; kb += KB)
+                        for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c64k64_h8w8_f2_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 16);
             }
         }
@@ -5842,9 +5844,11 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restr
                         conv3x3_s1_c32k32_h16w16_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 16 + u) * OC);
                     }
                 }
+                /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
+                 * KB floats) stays in L1 while the register tiles go down the input channels */
                 for (int xi = 0; xi < 36; xi++)
-                    for (int c = 0; c < IC; c += 2)
-                        for (int kb = 0; kb < OC; kb += KB)
+                    for (int kb = 0; kb < OC; kb += KB)
+                        for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c32k32_h16w16_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 16);
             }
         }
@@ -7438,9 +7442,11 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_weights(size_t n, const float *restr
                         conv3x3_s1_c16k16_h32w32_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 16 + u) * OC);
                     }
                 }
+                /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
+                 * KB floats) stays in L1 while the register tiles go down the input channels */
                 for (int xi = 0; xi < 36; xi++)
-                    for (int c = 0; c < IC; c += 4)
-                        for (int kb = 0; kb < OC; kb += KB)
+                    for (int kb = 0; kb < OC; kb += KB)
+                        for (int c = 0; c < IC; c += 4)
                             conv3x3_s1_c16k16_h32w32_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 16);
             }
         }

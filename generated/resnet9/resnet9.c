@@ -4163,7 +4163,7 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_output(const float *restrict 
 
 
 /* conv3x3_s1_c256k256_h2w2_f2_stats_fwd: conv 3x3/1 pad 1, 256->256, forward.
- * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
@@ -4865,7 +4865,7 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const flo
 }
 
 /* conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 256->256, forward in eval mode.
- * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
@@ -5090,7 +5090,7 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
 }
 
 /* conv3x3_s1_c256k256_h2w2_f2_bwd_weights: conv 3x3/1 pad 1, 256->256, backward to the weights.
- * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -5239,9 +5239,11 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
                         conv3x3_s1_c256k256_h2w2_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 1 + u) * OC);
                     }
                 }
+                /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
+                 * KB floats) stays in L1 while the register tiles go down the input channels */
                 for (int xi = 0; xi < 16; xi++)
-                    for (int c = 0; c < IC; c += 2)
-                        for (int kb = 0; kb < OC; kb += KB)
+                    for (int kb = 0; kb < OC; kb += KB)
+                        for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c256k256_h2w2_f2_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 1);
             }
         }
@@ -5385,7 +5387,7 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(const float *rest
 
 
 /* conv3x3_s1_c256k256_h2w2_f2_bwd_data: conv 3x3/1 pad 1, 256->256, backward to the input.
- * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
@@ -6516,9 +6518,11 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
                         conv3x3_s1_c128k128_h4w4_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 4 + u) * OC);
                     }
                 }
+                /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
+                 * KB floats) stays in L1 while the register tiles go down the input channels */
                 for (int xi = 0; xi < 16; xi++)
-                    for (int c = 0; c < IC; c += 2)
-                        for (int kb = 0; kb < OC; kb += KB)
+                    for (int kb = 0; kb < OC; kb += KB)
+                        for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c128k128_h4w4_f2_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 4);
             }
         }
@@ -7777,9 +7781,11 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_weights(size_t n, const float *restric
                         conv3x3_s1_c64k64_h8w8_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 16 + u) * OC);
                     }
                 }
+                /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
+                 * KB floats) stays in L1 while the register tiles go down the input channels */
                 for (int xi = 0; xi < 16; xi++)
-                    for (int c = 0; c < IC; c += 2)
-                        for (int kb = 0; kb < OC; kb += KB)
+                    for (int kb = 0; kb < OC; kb += KB)
+                        for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c64k64_h8w8_f2_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 16);
             }
         }
@@ -8909,7 +8915,7 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
 }
 
 /* conv3x3_s1_c256k256_h2w2_f2_fwd: conv 3x3/1 pad 1, 256->256, forward.
- * Algorithm: modelled: F(2x2), the Winograd tile that fits (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
