@@ -28,11 +28,12 @@ M.F = {
 }
 
 -- Whether a convolution of shape p (conv.lua: C, K, KH, KW, S, P, OH, OW) can take F(m x m, 3 x 3)
--- on this ISA: 3x3, stride 1, pad 1, channels in whole vectors. An output not divisible into
--- m x m tiles takes partial tiles at its bottom and right edges (computed whole from an input
--- padded with zeros, stored in part).
+-- on this ISA: 3x3, stride 1, pad 1, channels in whole vectors, a map of at least one tile. An
+-- output not divisible into m x m tiles takes partial tiles at its bottom and right edges
+-- (computed whole from an input padded with zeros, stored in part).
 function M.fits(isa, p, m)
   return p.KH == 3 and p.KW == 3 and p.S == 1 and p.P == 1 and p.C % isa.vw == 0 and p.K % isa.vw == 0
+         and p.OH >= m and p.OW >= m
 end
 
 -- Whether the output divides into whole m x m tiles (no partial tiles).
@@ -71,7 +72,7 @@ function M.choose(policy, isa, p, spec, how)
     local m = entry.algo == "f2" and 2 or entry.algo == "f4" and 4 or nil
     if m and not M.fits(isa, p, m) then
       error(string.format("%s: %s does not fit %s (F(%dx%d, 3x3) needs 3x3 stride 1 pad 1, channels in whole "
-                          .. "vectors of %d)", entry.where, entry.algo, how.sig, m, m, isa.vw), 0)
+                          .. "vectors of %d and a map of at least %dx%d)", entry.where, entry.algo, how.sig, m, m, isa.vw, m, m), 0)
     end
     return m, require("tuning").describe(entry)
   end
