@@ -226,6 +226,25 @@ local function weights(e, L, q)
   return e:p(L.weight) .. ", " .. e:scratch(q.TAPS * q.IC * q.OC)
 end
 
+-- The loop order of a direct correlation pass: by default each row of the image runs every
+-- block of output channels, so the row's input stays in L1 and the weights are read once per
+-- row; where the weights overflow L2's share (wide layers on small maps: ResNet-50's 1x1
+-- 256->1024 on 14x14 streamed its 1 MiB of weights from L3 for every row of 14 pixels),
+-- the blocks go outermost instead (KB_OUTER: one block's weights read once per image, the
+-- image once per block) when that reads fewer bytes from beyond L2.
+local L2_SHARE = 512 * 1024
+local function block_order(q)
+  local wbytes, ibytes = q.TAPS * q.IC * q.OC * 4, q.HP * q.WP * q.IC * 4
+  local rows = 0
+  for _, cls in ipairs(q.classes) do
+    if #cls.taps > 0 then rows = rows + cls.rows end
+  end
+  local row_major = rows * wbytes                                        -- the weights, every row
+  local block_major = wbytes + (ibytes <= L2_SHARE and 0 or q.OC / q.KB * ibytes)   -- the image, every block
+  q.KB_OUTER = q.PREP and q.OC > q.KB and wbytes > L2_SHARE and block_major < row_major
+  return q
+end
+
 -- The plan of a SIMD correlation pass, forward or (transpose) backward-data: Winograd where
 -- the policy takes it (winograd_plan), else direct; with its template, the kernels' shape
 -- name (the signature, plus _f2/_f4 for Winograd) and why the algorithm was chosen. The shape
@@ -235,8 +254,8 @@ end
 local function correlation_plan(L, e, p, sig, transpose, acc)
   local q, why = winograd_plan(e, p, transpose, acc, transpose and "bwd_data" or "fwd", sig)
   if q then return q, "conv_winograd.c.in", sig .. "_f" .. q.MT, why end
-  if transpose then return backward_data_plan(L, p, acc, e.isa), "conv_simd.c.in", sig, why end
-  return forward_plan(L, p, e.isa), "conv_simd.c.in", sig, why
+  q = transpose and backward_data_plan(L, p, acc, e.isa) or forward_plan(L, p, e.isa)
+  return block_order(q), "conv_simd.c.in", sig, why
 end
 
 -- Eval mode with the following BN folded in (gen/fuse.lua): the conv's epilogue applies the

@@ -2633,20 +2633,14 @@ static void conv1x1_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            /* no padding (1x1, pad 0): the tiles read the image in place */
+            const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 64; l++)
-                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -3540,20 +3534,14 @@ static void conv1x1_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            /* no padding (1x1, pad 0): the tiles read the image in place */
+            const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 64; l++)
-                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -3915,21 +3903,15 @@ static void conv3x3_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 64; l++)
-                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 2; col += 2)
-                        conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 256 + kb);
+                for (int col = 0; col < 2; col += 2)
+                    conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 256 + kb);
                 }
-            }
         }
     }
 }
@@ -4596,20 +4578,15 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        (void)scratch;   /* no padded copy to make */
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            /* no padding (1x1, pad 0): the tiles read the image in place */
+            const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 64; l++)
-                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -4781,20 +4758,15 @@ static void conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(size_t n, const float *r
             *tag = epoch + 1;
         }
         const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        (void)scratch;   /* no padded copy to make */
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            /* no padding (1x1, pad 0): the tiles read the image in place */
+            const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 64; l++)
-                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -4845,21 +4817,15 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const flo
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 64; l++)
-                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 2; col += 2)
-                        conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 256 + kb);
+                for (int col = 0; col < 2; col += 2)
+                    conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 256 + kb);
                 }
-            }
         }
     }
 }
@@ -5915,48 +5881,42 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 2; col += 2)
-                        conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
+                for (int col = 0; col < 2; col += 2)
+                    conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
-            }
             /* dx pixels (2*a + 0, 2*b + 1) */
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 2; col += 2)
-                        conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
+                for (int col = 0; col < 2; col += 2)
+                    conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
-            }
             /* dx pixels (2*a + 1, 2*b + 0) */
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 2; col += 2)
-                        conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
+                for (int col = 0; col < 2; col += 2)
+                    conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
-            }
             /* dx pixels (2*a + 1, 2*b + 1) */
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 2; col += 2)
-                        conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
+                for (int col = 0; col < 2; col += 2)
+                    conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
-            }
         }
     }
 }
@@ -6150,7 +6110,8 @@ static void conv1x1_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
         memset(part, 0, DW * sizeof(float));
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            /* no padding (1x1, pad 0): the tiles read the image in place */
+            const float *restrict xb = x + b * (H * W * C);
             const float *dyb = dy + b * (OH * OW * K);
             const int rstep = by_image ? 1 : nt;
             for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 2 * rstep) {
@@ -6159,8 +6120,8 @@ static void conv1x1_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
                     for (int j = 0; j < KW; j++)
                         for (int kb = 0; kb < K; kb += 32) {
                             for (int c = 0; c < 126; c += 3)
-                                conv1x1_s2_c128k256_h4w4_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
-                            conv1x1_s2_c128k256_h4w4_bwd_weights_t2(xp + (i * WP + j) * C + 126, dyb + kb, part + ((i * KW + j) * C + 126) * K + kb, r0, r1, rstep);
+                                conv1x1_s2_c128k256_h4w4_bwd_weights_t3(xb + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
+                            conv1x1_s2_c128k256_h4w4_bwd_weights_t2(xb + (i * WP + j) * C + 126, dyb + kb, part + ((i * KW + j) * C + 126) * K + kb, r0, r1, rstep);
                         }
             }
         }
@@ -6243,20 +6204,15 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restric
         }
         RN_BARRIER();
         const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        (void)scratch;   /* no padded copy to make */
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            /* no padding (1x1, pad 0): the tiles read the image in place */
+            const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -7413,7 +7369,8 @@ static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
         memset(part, 0, DW * sizeof(float));
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
+            /* no padding (1x1, pad 0): the tiles read the image in place */
+            const float *restrict xb = x + b * (H * W * C);
             const float *dyb = dy + b * (OH * OW * K);
             const int rstep = by_image ? 1 : nt;
             for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 4 * rstep) {
@@ -7422,8 +7379,8 @@ static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
                     for (int j = 0; j < KW; j++)
                         for (int kb = 0; kb < K; kb += 32) {
                             for (int c = 0; c < 63; c += 3)
-                                conv1x1_s2_c64k128_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
-                            conv1x1_s2_c64k128_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, r1, rstep);
+                                conv1x1_s2_c64k128_h8w8_bwd_weights_t3(xb + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
+                            conv1x1_s2_c64k128_h8w8_bwd_weights_t1(xb + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, r1, rstep);
                         }
             }
         }
@@ -7506,20 +7463,15 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict
         }
         RN_BARRIER();
         const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        (void)scratch;   /* no padded copy to make */
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            /* no padding (1x1, pad 0): the tiles read the image in place */
+            const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -8581,20 +8533,15 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        (void)scratch;   /* no padded copy to make */
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            /* no padding (1x1, pad 0): the tiles read the image in place */
+            const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 64; l++)
-                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -8626,20 +8573,15 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
         }
         RN_BARRIER();
         const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        (void)scratch;   /* no padded copy to make */
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            /* no padding (1x1, pad 0): the tiles read the image in place */
+            const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -8788,20 +8730,15 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         }
         RN_BARRIER();
         const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        (void)scratch;   /* no padded copy to make */
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            /* no padding (1x1, pad 0): the tiles read the image in place */
+            const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 64; l++)
-                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -8833,20 +8770,15 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
         }
         RN_BARRIER();
         const float *restrict wk = wt;
-        float *restrict xp = scratch + (size_t)tid * PAD;
+        (void)scratch;   /* no padded copy to make */
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
-            rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
+            /* no padding (1x1, pad 0): the tiles read the image in place */
+            const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 32; l++)
-                        __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
@@ -8895,21 +8827,15 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
-            /* the thread's next image, into the cache a slice per row while this one computes:
-             * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
             /* every output pixel */
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 64; l++)
-                        __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 32) {
-                    for (int col = 0; col < 2; col += 2)
-                        conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, 0, NULL, NULL, NULL, NULL, op + col * 256 + kb);
+                for (int col = 0; col < 2; col += 2)
+                    conv3x3_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, 0, NULL, NULL, NULL, NULL, op + col * 256 + kb);
                 }
-            }
         }
     }
 }
