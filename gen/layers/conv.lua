@@ -47,6 +47,18 @@ end
 -- Weight gradients larger than this do not stay in L2 (see backward_weights_plan).
 local L2_WEIGHT_BYTES = 1024 * 1024
 
+-- The share of L2 that a direct pass's weights may take before their blocks go outermost
+-- (block_order).
+local L2_SHARE = 512 * 1024
+
+-- A direct pass's padding: NOPAD where the padded copy would be the image itself (1x1, pad 0:
+-- the tiles read it in place), else the per-thread copy's floats as its scratch.
+local function padding(q, h, w, c)
+  q.NOPAD = q.PT == 0 and q.PL == 0 and q.HP == h and q.WP == w
+  q.scratch = q.NOPAD and 0 or q.HP * q.WP * c
+  return q
+end
+
 -- Forward rearranges its weights into contiguous blocks (conv_simd.c.in, PREP) from this many
 -- output channels on (HWIO rows 1 KiB apart and more). Below it the prefetchers follow the
 -- rows, and at batch 1 the rearranging would cost more than it saves (ResNet-20's 64-channel
@@ -64,11 +76,11 @@ local function forward_plan(L, p, isa)
       taps[#taps + 1] = { i = i, j = j, off = (i * wp + j) * p.C, index = i * p.KW + j }
     end
   end
-  return { IH = p.H, IW = p.W, IC = p.C, OH = p.OH, OW = p.OW, OC = p.K, HP = hp, WP = wp,
+  return padding({ IH = p.H, IW = p.W, IC = p.C, OH = p.OH, OW = p.OW, OC = p.K, HP = hp, WP = wp,
            PT = p.P, PL = p.P, BLOCKS = blocks, KB = kb, TAPS = p.KH * p.KW, PREP = p.K > kb and p.K >= PACK_MIN_OC, ACC = 0,
            TRANSPOSE = false, BN = false, RES = false, RELU = false, STATS = false, CACHE = false,
            classes = { { what = "every output pixel", rows = p.OH, cols = p.OW, rs = p.S, r0 = 0, c0 = 0,
-                         istep = p.S * p.C, ors = 1, or0 = 0, ocs = 1, oc0 = 0, ostep = p.K, taps = taps } } }
+                         istep = p.S * p.C, ors = 1, or0 = 0, ocs = 1, oc0 = 0, ostep = p.K, taps = taps } } }, p.H, p.W, p.C)
 end
 
 -- Backward to the input as stride^2 correlation classes: dx pixel (S*a + pi, S*b + pj)
@@ -104,9 +116,10 @@ local function backward_data_plan(L, p, acc, isa)
     cls.r0, cls.c0 = top, left
     for _, tap in ipairs(cls.taps) do tap.off = (tap.di * wp + tap.dj) * p.K end
   end
-  return { IH = p.OH, IW = p.OW, IC = p.K, OH = p.H, OW = p.W, OC = p.C, HP = hp, WP = wp,
+  return padding({ IH = p.OH, IW = p.OW, IC = p.K, OH = p.H, OW = p.W, OC = p.C, HP = hp, WP = wp,
            PT = top, PL = left, BLOCKS = blocks, KB = kb, TAPS = p.KH * p.KW, PREP = true, ACC = acc,
-           TRANSPOSE = true, BN = false, RES = false, RELU = false, STATS = false, CACHE = false, classes = classes }
+           TRANSPOSE = true, BN = false, RES = false, RELU = false, STATS = false, CACHE = false, classes = classes },
+           p.OH, p.OW, p.K)
 end
 
 -- Backward to the weights. Per image (x padded as in forward), each thread adding into its
@@ -120,7 +133,7 @@ local function backward_weights_plan(L, p, isa)
   local blocks, kb = tiles(isa, p.K)
   local dw_in_l2 = p.KH * p.KW * p.C * p.K * 4 <= L2_WEIGHT_BYTES
   local q = { H = p.H, W = p.W, C = p.C, K = p.K, KH = p.KH, KW = p.KW, S = p.S, OH = p.OH, OW = p.OW,
-              HP = f.HP, WP = f.WP, PT = p.P, PL = p.P, BLOCKS = blocks, KB = kb,
+              HP = f.HP, WP = f.WP, PT = p.P, PL = p.P, BLOCKS = blocks, KB = kb, NOPAD = f.NOPAD,
               BY_BLOCK = not dw_in_l2 and p.OH * p.OW <= 64 and blocks.tail == nil }
   -- rows per chunk of the per-image form: about 85 pixels, whose dy block (KB floats each)
   -- and x lines (64 bytes each) fill half of a 32 KiB L1; whole images when dw is too large
@@ -232,7 +245,6 @@ end
 -- 256->1024 on 14x14 streamed its 1 MiB of weights from L3 for every row of 14 pixels),
 -- the blocks go outermost instead (KB_OUTER: one block's weights read once per image, the
 -- image once per block) when that reads fewer bytes from beyond L2.
-local L2_SHARE = 512 * 1024
 local function block_order(q)
   local wbytes, ibytes = q.TAPS * q.IC * q.OC * 4, q.HP * q.WP * q.IC * 4
   local rows = 0
@@ -272,7 +284,7 @@ local function forward_folded(L, e, grp)
                        body = sig .. "_fwd" }
   local out = grp.relu and grp.relu.output or bn.output
   e:call(fn, e:x(L.inputs[1]), w, e:p(bn.gamma), e:p(bn.beta), e:s(bn.mean), e:s(bn.var), "r->bn_eps",
-         grp.add and e:x(grp.add.inputs[2]), e:x(out), e:thread_scratch(q.scratch or q.HP * q.WP * q.IC), e:threads())
+         grp.add and e:x(grp.add.inputs[2]), e:x(out), e:thread_scratch(q.scratch), e:threads())
 end
 
 function M.forward(L, e, grp)
@@ -287,7 +299,7 @@ function M.forward(L, e, grp)
     local fn = e:kernel{ name = ksig .. (q.STATS and "_stats" or "") .. (q.CACHE and "_cached" or "") .. "_fwd",
                          template = file, params = q, layer = L, pass = "fwd", why = why, body = ksig .. "_fwd" }
     e:call(fn, e:x(L.inputs[1]), w, bn and e:s(bn.mean), e:x(L.output),
-           e:thread_scratch((q.scratch or q.HP * q.WP * q.IC) + (bn and 4 * p.K or 0)), e:threads())
+           e:thread_scratch(q.scratch + (bn and 4 * p.K or 0)), e:threads())
   else
     local fn = e:kernel{ name = sig .. "_fwd", template = "conv_fwd.c.in", params = p, layer = L, pass = "fwd" }
     e:call(fn, e:x(L.inputs[1]), e:p(L.weight), e:x(L.output))
@@ -329,7 +341,7 @@ function M.backward(L, e)
       local w = weights(e, L, q)
       local fn = e:kernel{ name = ksig .. "_bwd_data" .. (acc == 1 and "_acc" or ""), template = file, params = q,
                            layer = L, pass = "bwd_data", acc = acc == 1, why = why, body = ksig .. "_bwd_data" }
-      e:call(fn, e:dx(L.output), w, e:dx(x), e:thread_scratch(q.scratch or q.HP * q.WP * q.IC), e:threads())
+      e:call(fn, e:dx(L.output), w, e:dx(x), e:thread_scratch(q.scratch), e:threads())
     else
       p.ACC = acc
       local fn = e:kernel{ name = sig .. "_bwd_data" .. (acc == 1 and "_acc" or ""), template = "conv_bwd_data.c.in",

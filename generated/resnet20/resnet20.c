@@ -1207,7 +1207,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_stats_fwd(size_t n, const float *restric
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
@@ -2347,7 +2348,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restric
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
@@ -3351,7 +3353,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict 
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
@@ -3605,7 +3608,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const 
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, NULL, NULL, y + at);
                     }
             }
@@ -3691,7 +3695,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, co
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
@@ -3821,7 +3826,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
@@ -3907,7 +3913,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const 
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, NULL, NULL, y + at);
                     }
             }
@@ -4035,7 +4042,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, cons
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
@@ -4119,7 +4127,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const fl
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, NULL, NULL, y + at);
                     }
             }
@@ -4644,7 +4653,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(mb + (i * 16 + u) * OC, 0, y + at);
                     }
             }
@@ -4810,7 +4820,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restri
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_ACC, y + at);
                     }
             }
@@ -6219,7 +6230,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 16 + u) * OC, 0, y + at);
                     }
             }
@@ -6387,7 +6399,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(size_t n, const float *rest
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_ACC, y + at);
                     }
             }
@@ -7819,7 +7832,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(mb + (i * 16 + u) * OC, 0, y + at);
                     }
             }
@@ -7987,7 +8001,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(size_t n, const float *rest
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_ACC, y + at);
                     }
             }
@@ -8219,7 +8234,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }
@@ -8328,7 +8344,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 16 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }
@@ -8435,7 +8452,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, con
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }

@@ -1033,7 +1033,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, y + at);
                     }
             }
@@ -1112,7 +1113,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 8) * 4 * OW + u % 8 * 4) * OC;
+                        const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, y + at);
                     }
             }
@@ -1873,7 +1875,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, y + at);
                     }
             }
@@ -1952,7 +1955,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 4 * OW + u % 4 * 4) * OC;
+                        const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, y + at);
                     }
             }
@@ -2625,7 +2629,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval(size_t n, const float
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, y + at);
                     }
             }
@@ -2702,7 +2707,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval(size_t n, const float *re
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, y + at);
                     }
             }

@@ -2347,7 +2347,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict 
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
@@ -3318,7 +3319,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 2 * OW + u % 2 * 2) * OC;
+                        const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c128k128_h4w4_f2_fwd_output(mb + (i * 4 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
@@ -4216,7 +4218,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 2 * OW + u % 1 * 2) * OC;
+                        const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c256k256_h2w2_f2_fwd_output(mb + (i * 1 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
@@ -4468,7 +4471,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const fl
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, NULL, NULL, y + at);
                     }
             }
@@ -4552,7 +4556,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, cons
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
@@ -4717,7 +4722,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 2 * OW + u % 2 * 2) * OC;
+                        const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c128k128_h4w4_f2_fwd_output(mb + (i * 4 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
@@ -4909,7 +4915,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 2 * OW + u % 1 * 2) * OC;
+                        const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c256k256_h2w2_f2_fwd_output(mb + (i * 1 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
@@ -5417,7 +5424,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 2 * OW + u % 1 * 2) * OC;
+                        const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(mb + (i * 1 + u) * OC, y + at);
                     }
             }
@@ -6691,7 +6699,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 2 * OW + u % 2 * 2) * OC;
+                        const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(mb + (i * 4 + u) * OC, y + at);
                     }
             }
@@ -7962,7 +7971,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(mb + (i * 16 + u) * OC, 0, y + at);
                     }
             }
@@ -8128,7 +8138,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restri
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_ACC, y + at);
                     }
             }
@@ -8514,7 +8525,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, con
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(4 * ch + u / 4) * 2 * OW + u % 4 * 2) * OC;
+                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }
@@ -8703,7 +8715,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(2 * ch + u / 2) * 2 * OW + u % 2 * 2) * OC;
+                        const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c128k128_h4w4_f2_fwd_output(mb + (i * 4 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }
@@ -8905,7 +8918,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
                     }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
-                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)(1 * ch + u / 1) * 2 * OW + u % 1 * 2) * OC;
+                        const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c256k256_h2w2_f2_fwd_output(mb + (i * 1 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }
