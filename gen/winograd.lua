@@ -41,8 +41,9 @@ function M.whole(p, m) return p.OH % m == 0 and p.OW % m == 0 end
 
 -- The tile size for conv shape p of a network (its spec: `plain` without shortcuts) under
 -- the generator's policy (`--conv`), and why, for the kernel's comment: nil for direct.
--- `how` (optional): { sig = the layer's signature (conv.lua), dir = "fwd" | "bwd_data" |
--- "bwd_weights", tuning = a parsed tuning file (gen/tuning.lua) }. The reason is nil where no
+-- `how` (optional): { sig = the layer's signature (conv.lua), dir = "fwd" | "eval" | "bwd_data" |
+-- "bwd_weights" (eval: the forward in eval mode, which transforms its weights once per weight
+-- change; a tuning file's fwd entry serves it too), tuning = a parsed tuning file (gen/tuning.lua) }. The reason is nil where no
 -- Winograd tile fits the shape (there was nothing to choose).
 --   direct  never Winograd
 --   f2, f4  F(2x2, 3x3) / F(4x4, 3x3) wherever it fits
@@ -67,7 +68,7 @@ function M.choose(policy, isa, p, spec, how)
   if spec and spec.plain then
     return nil, why("direct: plain network (Winograd's larger rounding error; gen/winograd.lua)")
   end
-  local entry = how.tuning and how.sig and require("tuning").lookup(how.tuning, how.sig, how.dir)
+  local entry = how.tuning and how.sig and require("tuning").lookup(how.tuning, how.sig, how.dir == "eval" and "fwd" or how.dir)
   if entry and any then
     local m = entry.algo == "f2" and 2 or entry.algo == "f4" and 4 or nil
     if m and not M.fits(isa, p, m) then
@@ -80,8 +81,9 @@ function M.choose(policy, isa, p, spec, how)
   if not m then
     return nil, any and not M.whole(p, 2) and "modelled: direct, backward of a map in partial tiles (gen/winograd.lua)" or nil
   end
+  if m == 4 and not M.whole(p, 4) then return 4, "modelled: F(4x4) in partial tiles, eval forward of a wide layer (gen/winograd.lua)" end
   if m == 4 then return 4, "modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua)" end
-  if not M.whole(p, 2) then return 2, "modelled: F(2x2) in partial tiles, forward (gen/winograd.lua)" end
+  if not M.whole(p, 2) then return 2, "modelled: F(2x2) in partial tiles (gen/winograd.lua)" end
   return 2, "modelled: F(2x2) on maps under 16x16 (gen/winograd.lua)"
 end
 
@@ -99,10 +101,30 @@ M.policies = { "auto", "direct", "f2", "f4" }
 -- conv_layers --tune, ms): forward direct 22.7, F(2x2) 14.9, F(4x4) 15.1; backward-data 27.7,
 -- 39.0, 30.5; backward-weights 32.6, 42.6, 78.9 (each thread's a^2 x C x K sums: 16 MiB). And
 -- F(4x4) in partial tiles on 14x14 measured no faster than F(2x2) in whole ones.
+-- After 7x7 maps took chunks of several images (gen/layers/conv.lua, winograd_plan), the
+-- same measurement gave: forward direct 22.1, F(2x2) 12.5, F(4x4) 11.5; backward-data 21.7,
+-- 16.7, 20.3; and on 256 channels at 14x14, forward F(2x2) 8.7, F(4x4) 8.0 (11.0 and 8.3 in a
+-- second run), backward-data 9.6 and 12.7. These include the weights' transform, which the
+-- eval forward does once per weight change: there (resnet50 bench --mode infer --profile),
+-- F(4x4) took 7.7 ms a call on 256 channels at 14x14 against F(2x2)'s 8.5, and 8.0 on 512 at
+-- 7x7 against 12.4; in training F(4x4) lost on 256 channels (58.8 ms a step against 53.9).
+-- Hence, for wide layers (256 channels and more in and out): F(4x4) in eval mode where its
+-- tiles compute at most 4/3 of the map's pixels (14x14 and 7x7: 1.31), F(2x2) in training;
+-- F(2x2) backward-data in partial tiles; backward-weights stays direct there.
 function M.model(isa, p, dir)
-  if M.fits(isa, p, 4) and M.whole(p, 4) and p.OH * p.OW >= 256 then return 4 end
-  if M.fits(isa, p, 2) and (M.whole(p, 2) or (dir or "fwd") == "fwd") then return 2 end
+  dir = dir or "fwd"
+  local wide = p.C >= 256 and p.K >= 256
+  if M.fits(isa, p, 4) then
+    if M.whole(p, 4) and p.OH * p.OW >= 256 then return 4 end
+    if dir == "eval" and wide and M.waste(p, 4) <= 4 / 3 then return 4 end
+  end
+  if M.fits(isa, p, 2) and (M.whole(p, 2) or dir == "fwd" or dir == "eval" or dir == "bwd_data" and wide) then return 2 end
   return nil
+end
+
+-- The computed pixels per output pixel of F(m x m) tiles on p's map (1 in whole tiles).
+function M.waste(p, m)
+  return math.ceil(p.OH / m) * m * math.ceil(p.OW / m) * m / (p.OH * p.OW)
 end
 
 return M

@@ -163,7 +163,7 @@ end
 -- transformed input and products (a^2 floats x (IC + OC) per tile) within WINO_BYTES of L2.
 local WINO_TILES, WINO_BYTES, WINO_L1 = 32, 128 * 1024, 16 * 1024
 
--- dir: the direction whose choice applies (fwd, bwd_data, bwd_weights: a tuning file's keys);
+-- dir: the direction whose choice applies (fwd, eval, bwd_data, bwd_weights: gen/winograd.lua);
 -- sig: the layer's signature. Returns the plan (nil for direct) and why it was chosen (the
 -- kernel's comment; nil where no Winograd tile fits). e.conv_policy, where set, overrides the
 -- model's policy (the tuning candidates of entries.lua).
@@ -189,10 +189,18 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
     -- too few tiles to reuse the transformed weights (wide layers: the whole transform of even
     -- one tile row overflows WINO_BYTES): size the chunk by what one of the a^2 products
     -- touches instead, its rows of V and M (IC + OC floats a tile), whole rows of one image
-    -- (two images at a time where one is small measured no faster: resnet20 inference, Zen 4)
+    -- (two images at a time where one is small measured no faster: resnet20 inference, Zen 4);
+    -- where whole images still give fewer than WINO_TILES tiles and one product's weights
+    -- (IC x OC floats) are larger than WINO_BYTES, as many images as make WINO_TILES, within
+    -- WINO_BYTES: ResNet-50's 512 channels at 7x7 in F(4x4) read their 36 MiB of transformed
+    -- weights once per image of 4 tiles before (11.6 ms a call in eval mode, now 8.0)
     ipc = 1
     for d = rows, 1, -1 do
       if rows % d == 0 and d * ntc * (ic + oc) * 4 <= WINO_BYTES and d * ntc <= 2 * WINO_TILES then tr = d; break end
+    end
+    if tr == rows and ic * oc * 4 > WINO_BYTES then
+      local per_image = rows * ntc * (ic + oc) * 4
+      ipc = math.max(1, math.min(math.ceil(WINO_TILES / (rows * ntc)), math.floor(WINO_BYTES / per_image)))
     end
   end
   local tpc = tr * ntc
@@ -262,9 +270,11 @@ end
 -- name (the signature, plus _f2/_f4 for Winograd) and why the algorithm was chosen. The shape
 -- name and the pass also name the body (gen/emit/kernels.lua, register): the tile functions
 -- (and Winograd's transforms) that the pass's kernels (forward: plain, STATS, BN-folded;
--- backward-data: storing or adding) share, differing only in their epilogues.
-local function correlation_plan(L, e, p, sig, transpose, acc)
-  local q, why = winograd_plan(e, p, transpose, acc, transpose and "bwd_data" or "fwd", sig)
+-- backward-data: storing or adding) share, differing only in their epilogues. dir: the
+-- direction of the choice (gen/winograd.lua, choose): by default bwd_data or fwd, eval for the
+-- forward in eval mode, whose weights are transformed once per weight change.
+local function correlation_plan(L, e, p, sig, transpose, acc, dir)
+  local q, why = winograd_plan(e, p, transpose, acc, dir or (transpose and "bwd_data" or "fwd"), sig)
   if q then return q, "conv_winograd.c.in", sig .. "_f" .. q.MT, why end
   q = transpose and backward_data_plan(L, p, acc, e.isa) or forward_plan(L, p, e.isa)
   return block_order(q), "conv_simd.c.in", sig, why
@@ -274,7 +284,7 @@ end
 -- BN's scale and shift, then the group's residual add and ReLU, and writes the group's output.
 local function forward_folded(L, e, grp)
   local layer_sig, p = shape(L)
-  local q, file, sig, why = correlation_plan(L, e, p, layer_sig, false)
+  local q, file, sig, why = correlation_plan(L, e, p, layer_sig, false, nil, "eval")
   q.BN, q.RES, q.RELU = true, grp.add ~= nil, grp.relu ~= nil
   local bn = grp.bn
   local w = weights(e, L, q)

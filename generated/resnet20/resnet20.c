@@ -1185,7 +1185,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_stats_fwd(size_t n, const float *restric
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -2326,7 +2326,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restric
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -3331,7 +3331,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict 
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -3586,7 +3586,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const 
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -3673,7 +3673,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -3804,7 +3804,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -3891,7 +3891,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const 
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -4020,7 +4020,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, cons
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -4105,7 +4105,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const fl
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -4631,7 +4631,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -4798,7 +4798,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restri
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -6208,7 +6208,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -6377,7 +6377,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(size_t n, const float *rest
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -7810,7 +7810,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -7979,7 +7979,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(size_t n, const float *rest
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -8212,7 +8212,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -8322,7 +8322,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -8430,7 +8430,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, con
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */

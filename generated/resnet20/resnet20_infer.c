@@ -1011,7 +1011,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -1091,7 +1091,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -1853,7 +1853,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -1933,7 +1933,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -2607,7 +2607,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval(size_t n, const float
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -2685,7 +2685,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval(size_t n, const float *re
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */

@@ -2325,7 +2325,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict 
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -3297,7 +3297,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -4002,7 +4002,7 @@ static void bn_c256_hw4_relu_stats_fwd(size_t n, const float *restrict x, float 
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 256, XS = 256 };
+    enum { IC = 256, XS = 8192 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
         const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
@@ -4025,21 +4025,21 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input(const float *restrict i
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 256 + c, vadd(t0_2, t0_1));
-        vstore(vp + 512 + c, vsub(t0_2, t0_1));
-        vstore(vp + 768 + c, vsub(t0_1, t0_3));
-        vstore(vp + 1024 + c, vsub(t1_0, t1_2));
-        vstore(vp + 1280 + c, vadd(t1_2, t1_1));
-        vstore(vp + 1536 + c, vsub(t1_2, t1_1));
-        vstore(vp + 1792 + c, vsub(t1_1, t1_3));
-        vstore(vp + 2048 + c, vsub(t2_0, t2_2));
-        vstore(vp + 2304 + c, vadd(t2_2, t2_1));
-        vstore(vp + 2560 + c, vsub(t2_2, t2_1));
-        vstore(vp + 2816 + c, vsub(t2_1, t2_3));
-        vstore(vp + 3072 + c, vsub(t3_0, t3_2));
-        vstore(vp + 3328 + c, vadd(t3_2, t3_1));
-        vstore(vp + 3584 + c, vsub(t3_2, t3_1));
-        vstore(vp + 3840 + c, vsub(t3_1, t3_3));
+        vstore(vp + 8192 + c, vadd(t0_2, t0_1));
+        vstore(vp + 16384 + c, vsub(t0_2, t0_1));
+        vstore(vp + 24576 + c, vsub(t0_1, t0_3));
+        vstore(vp + 32768 + c, vsub(t1_0, t1_2));
+        vstore(vp + 40960 + c, vadd(t1_2, t1_1));
+        vstore(vp + 49152 + c, vsub(t1_2, t1_1));
+        vstore(vp + 57344 + c, vsub(t1_1, t1_3));
+        vstore(vp + 65536 + c, vsub(t2_0, t2_2));
+        vstore(vp + 73728 + c, vadd(t2_2, t2_1));
+        vstore(vp + 81920 + c, vsub(t2_2, t2_1));
+        vstore(vp + 90112 + c, vsub(t2_1, t2_3));
+        vstore(vp + 98304 + c, vsub(t3_0, t3_2));
+        vstore(vp + 106496 + c, vadd(t3_2, t3_1));
+        vstore(vp + 114688 + c, vsub(t3_2, t3_1));
+        vstore(vp + 122880 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -4072,12 +4072,12 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(const float *restrict
 static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_output(const float *restrict mp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
 {
-    enum { OC = 256, YS = 256 };
+    enum { OC = 256, YS = 8192 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k);
-        const vf m1_0 = vload(mp + 1024 + k), m1_1 = vload(mp + 1280 + k), m1_2 = vload(mp + 1536 + k), m1_3 = vload(mp + 1792 + k);
-        const vf m2_0 = vload(mp + 2048 + k), m2_1 = vload(mp + 2304 + k), m2_2 = vload(mp + 2560 + k), m2_3 = vload(mp + 2816 + k);
-        const vf m3_0 = vload(mp + 3072 + k), m3_1 = vload(mp + 3328 + k), m3_2 = vload(mp + 3584 + k), m3_3 = vload(mp + 3840 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 8192 + k), m0_2 = vload(mp + 16384 + k), m0_3 = vload(mp + 24576 + k);
+        const vf m1_0 = vload(mp + 32768 + k), m1_1 = vload(mp + 40960 + k), m1_2 = vload(mp + 49152 + k), m1_3 = vload(mp + 57344 + k);
+        const vf m2_0 = vload(mp + 65536 + k), m2_1 = vload(mp + 73728 + k), m2_2 = vload(mp + 81920 + k), m2_3 = vload(mp + 90112 + k);
+        const vf m3_0 = vload(mp + 98304 + k), m3_1 = vload(mp + 106496 + k), m3_2 = vload(mp + 114688 + k), m3_3 = vload(mp + 122880 + k);
         const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
         const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
         const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
@@ -4153,7 +4153,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 1, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 4, NT = 32, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -4191,19 +4191,16 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        /* smaller groups where 32 a thread would leave a thread without images */
+        const size_t per = by_image && (n + nt - 1) / nt < 32 ? (n + nt - 1) / nt : 32;
+        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
+            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 64; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 64 + l) * 64);
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
@@ -4449,7 +4446,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const fl
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -4534,7 +4531,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, cons
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -4700,7 +4697,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -4844,7 +4841,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 1, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 4, NT = 32, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -4888,19 +4885,16 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         }
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        /* smaller groups where 32 a thread would leave a thread without images */
+        const size_t per = by_image && (n + nt - 1) / nt < 32 ? (n + nt - 1) / nt : 32;
+        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
+            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 64; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 64 + l) * 64);
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
@@ -5069,7 +5063,7 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 256, XS = 256 };
+    enum { IC = 256, XS = 8192 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
         const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
@@ -5092,21 +5086,21 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input(const float *re
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 256 + c, vadd(t0_2, t0_1));
-        vstore(vp + 512 + c, vsub(t0_2, t0_1));
-        vstore(vp + 768 + c, vsub(t0_1, t0_3));
-        vstore(vp + 1024 + c, vsub(t1_0, t1_2));
-        vstore(vp + 1280 + c, vadd(t1_2, t1_1));
-        vstore(vp + 1536 + c, vsub(t1_2, t1_1));
-        vstore(vp + 1792 + c, vsub(t1_1, t1_3));
-        vstore(vp + 2048 + c, vsub(t2_0, t2_2));
-        vstore(vp + 2304 + c, vadd(t2_2, t2_1));
-        vstore(vp + 2560 + c, vsub(t2_2, t2_1));
-        vstore(vp + 2816 + c, vsub(t2_1, t2_3));
-        vstore(vp + 3072 + c, vsub(t3_0, t3_2));
-        vstore(vp + 3328 + c, vadd(t3_2, t3_1));
-        vstore(vp + 3584 + c, vsub(t3_2, t3_1));
-        vstore(vp + 3840 + c, vsub(t3_1, t3_3));
+        vstore(vp + 8192 + c, vadd(t0_2, t0_1));
+        vstore(vp + 16384 + c, vsub(t0_2, t0_1));
+        vstore(vp + 24576 + c, vsub(t0_1, t0_3));
+        vstore(vp + 32768 + c, vsub(t1_0, t1_2));
+        vstore(vp + 40960 + c, vadd(t1_2, t1_1));
+        vstore(vp + 49152 + c, vsub(t1_2, t1_1));
+        vstore(vp + 57344 + c, vsub(t1_1, t1_3));
+        vstore(vp + 65536 + c, vsub(t2_0, t2_2));
+        vstore(vp + 73728 + c, vadd(t2_2, t2_1));
+        vstore(vp + 81920 + c, vsub(t2_2, t2_1));
+        vstore(vp + 90112 + c, vsub(t2_1, t2_3));
+        vstore(vp + 98304 + c, vsub(t3_0, t3_2));
+        vstore(vp + 106496 + c, vadd(t3_2, t3_1));
+        vstore(vp + 114688 + c, vsub(t3_2, t3_1));
+        vstore(vp + 122880 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -5114,7 +5108,7 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input(const float *re
  * gradient: Yh = A dY A^T (4x4) into yp + (i*4 + j) * YS (YS = NT * OC floats apart). */
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { OC = 256, YS = 256 };
+    enum { OC = 256, YS = 8192 };
     for (int k = 0; k < OC; k += 8) {
         const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 256 + k);
         const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 768 + k);
@@ -5127,21 +5121,21 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_dy(const float *restr
         const vf s3_0 = vneg(g1_0);
         const vf s3_1 = vneg(g1_1);
         vstore(yp + 0 + k, s0_0);
-        vstore(yp + 256 + k, vadd(s0_1, s0_0));
-        vstore(yp + 512 + k, vsub(s0_0, s0_1));
-        vstore(yp + 768 + k, vneg(s0_1));
-        vstore(yp + 1024 + k, s1_0);
-        vstore(yp + 1280 + k, vadd(s1_1, s1_0));
-        vstore(yp + 1536 + k, vsub(s1_0, s1_1));
-        vstore(yp + 1792 + k, vneg(s1_1));
-        vstore(yp + 2048 + k, s2_0);
-        vstore(yp + 2304 + k, vadd(s2_1, s2_0));
-        vstore(yp + 2560 + k, vsub(s2_0, s2_1));
-        vstore(yp + 2816 + k, vneg(s2_1));
-        vstore(yp + 3072 + k, s3_0);
-        vstore(yp + 3328 + k, vadd(s3_1, s3_0));
-        vstore(yp + 3584 + k, vsub(s3_0, s3_1));
-        vstore(yp + 3840 + k, vneg(s3_1));
+        vstore(yp + 8192 + k, vadd(s0_1, s0_0));
+        vstore(yp + 16384 + k, vsub(s0_0, s0_1));
+        vstore(yp + 24576 + k, vneg(s0_1));
+        vstore(yp + 32768 + k, s1_0);
+        vstore(yp + 40960 + k, vadd(s1_1, s1_0));
+        vstore(yp + 49152 + k, vsub(s1_0, s1_1));
+        vstore(yp + 57344 + k, vneg(s1_1));
+        vstore(yp + 65536 + k, s2_0);
+        vstore(yp + 73728 + k, vadd(s2_1, s2_0));
+        vstore(yp + 81920 + k, vsub(s2_0, s2_1));
+        vstore(yp + 90112 + k, vneg(s2_1));
+        vstore(yp + 98304 + k, s3_0);
+        vstore(yp + 106496 + k, vadd(s3_1, s3_0));
+        vstore(yp + 114688 + k, vsub(s3_0, s3_1));
+        vstore(yp + 122880 + k, vneg(s3_1));
     }
 }
 
@@ -5182,7 +5176,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 1, XS = NT * IC, YS = NT * OC, KB = 32,
+           PAD = HP * WP * IC, A = 4, NT = 32, XS = NT * IC, YS = NT * OC, KB = 32,
            DU = 16 * IC * OC, SLICE = DU + PAD + 16 * (XS + YS) };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
     static const float G[4][3] = {
@@ -5200,12 +5194,12 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
         float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+        for (size_t b0 = by_image ? (size_t)tid * 32 : 0; b0 < n; b0 += by_image ? (size_t)nt * 32 : 32) {
+            const int g = n - b0 < 32 ? (int)(n - b0) : 32;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 1; u++) {
                         const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
                         conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 1 + u) * IC);
@@ -5255,7 +5249,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 256, XS = 256 };
+    enum { IC = 256, XS = 8192 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
         const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
@@ -5278,21 +5272,21 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(const float *restr
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 256 + c, vadd(t0_2, t0_1));
-        vstore(vp + 512 + c, vsub(t0_2, t0_1));
-        vstore(vp + 768 + c, vsub(t0_1, t0_3));
-        vstore(vp + 1024 + c, vsub(t1_0, t1_2));
-        vstore(vp + 1280 + c, vadd(t1_2, t1_1));
-        vstore(vp + 1536 + c, vsub(t1_2, t1_1));
-        vstore(vp + 1792 + c, vsub(t1_1, t1_3));
-        vstore(vp + 2048 + c, vsub(t2_0, t2_2));
-        vstore(vp + 2304 + c, vadd(t2_2, t2_1));
-        vstore(vp + 2560 + c, vsub(t2_2, t2_1));
-        vstore(vp + 2816 + c, vsub(t2_1, t2_3));
-        vstore(vp + 3072 + c, vsub(t3_0, t3_2));
-        vstore(vp + 3328 + c, vadd(t3_2, t3_1));
-        vstore(vp + 3584 + c, vsub(t3_2, t3_1));
-        vstore(vp + 3840 + c, vsub(t3_1, t3_3));
+        vstore(vp + 8192 + c, vadd(t0_2, t0_1));
+        vstore(vp + 16384 + c, vsub(t0_2, t0_1));
+        vstore(vp + 24576 + c, vsub(t0_1, t0_3));
+        vstore(vp + 32768 + c, vsub(t1_0, t1_2));
+        vstore(vp + 40960 + c, vadd(t1_2, t1_1));
+        vstore(vp + 49152 + c, vsub(t1_2, t1_1));
+        vstore(vp + 57344 + c, vsub(t1_1, t1_3));
+        vstore(vp + 65536 + c, vsub(t2_0, t2_2));
+        vstore(vp + 73728 + c, vadd(t2_2, t2_1));
+        vstore(vp + 81920 + c, vsub(t2_2, t2_1));
+        vstore(vp + 90112 + c, vsub(t2_1, t2_3));
+        vstore(vp + 98304 + c, vsub(t3_0, t3_2));
+        vstore(vp + 106496 + c, vadd(t3_2, t3_1));
+        vstore(vp + 114688 + c, vsub(t3_2, t3_1));
+        vstore(vp + 122880 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -5325,12 +5319,12 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(const float *res
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(const float *restrict mp,
     float *restrict op)
 {
-    enum { OC = 256, YS = 256 };
+    enum { OC = 256, YS = 8192 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k);
-        const vf m1_0 = vload(mp + 1024 + k), m1_1 = vload(mp + 1280 + k), m1_2 = vload(mp + 1536 + k), m1_3 = vload(mp + 1792 + k);
-        const vf m2_0 = vload(mp + 2048 + k), m2_1 = vload(mp + 2304 + k), m2_2 = vload(mp + 2560 + k), m2_3 = vload(mp + 2816 + k);
-        const vf m3_0 = vload(mp + 3072 + k), m3_1 = vload(mp + 3328 + k), m3_2 = vload(mp + 3584 + k), m3_3 = vload(mp + 3840 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 8192 + k), m0_2 = vload(mp + 16384 + k), m0_3 = vload(mp + 24576 + k);
+        const vf m1_0 = vload(mp + 32768 + k), m1_1 = vload(mp + 40960 + k), m1_2 = vload(mp + 49152 + k), m1_3 = vload(mp + 57344 + k);
+        const vf m2_0 = vload(mp + 65536 + k), m2_1 = vload(mp + 73728 + k), m2_2 = vload(mp + 81920 + k), m2_3 = vload(mp + 90112 + k);
+        const vf m3_0 = vload(mp + 98304 + k), m3_1 = vload(mp + 106496 + k), m3_2 = vload(mp + 114688 + k), m3_3 = vload(mp + 122880 + k);
         const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
         const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
         const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
@@ -5366,7 +5360,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 1, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 4, NT = 32, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -5397,19 +5391,16 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        /* smaller groups where 32 a thread would leave a thread without images */
+        const size_t per = by_image && (n + nt - 1) / nt < 32 ? (n + nt - 1) / nt : 32;
+        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
+            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 64; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 64 + l) * 64);
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
@@ -6677,7 +6668,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -7949,7 +7940,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -8116,7 +8107,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restri
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -8503,7 +8494,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, con
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -8693,7 +8684,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, into the cache a slice per chunk while this one computes */
@@ -8860,7 +8851,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 1, XS = NT * IC, YS = NT * OC, KB = 32 };
+           PAD = HP * WP * IC, A = 4, NT = 32, XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -8891,19 +8882,16 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid * 1 : 0; b0 < n; b0 += by_image ? (size_t)nt * 1 : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        /* smaller groups where 32 a thread would leave a thread without images */
+        const size_t per = by_image && (n + nt - 1) / nt < 32 ? (n + nt - 1) / nt : 32;
+        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
+            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 64; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 64 + l) * 64);
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
@@ -9763,9 +9751,9 @@ static const char summary[] =
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   4,951,872\n"
     "  activations per image:        94,208 inference, 299,008 training\n"
-    "  inference working memory:     0 + 94,208 n + 156,672 t (rearranged weights; activations; scratch)\n"
-    "  training working memory:      9,146,176 + 299,008 n + 4,243,456 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 250,880, training 13,688,640\n";
+    "  inference working memory:     0 + 94,208 n + 1,064,960 t (rearranged weights; activations; scratch)\n"
+    "  training working memory:      9,146,176 + 299,008 n + 5,259,264 t (gradients, work; activations; scratch)\n"
+    "  at n = 1, t = 1:              inference 1,159,168, training 14,704,448\n";
 
 const rn_model resnet9_model = {
     .name = "resnet9",
