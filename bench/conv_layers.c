@@ -3,7 +3,7 @@
  * (runtime/src/kernels_conv.c), in GFLOP/s, for forward, backward-data and backward-weights.
  *
  *   conv_layers_<model> [--batch B] [--threads T] [--iters N] [--warmup W] [--tolerance E]
- *                       [--clock wall|cpu] [--validate-only] [--tune]
+ *                       [--clock wall|cpu] [--validate-only] [--tune] [--only TEXT]
  *
  * Layers that share a kernel (same shapes) are measured once and listed together. For each
  * kernel: random input, weights and output gradient (seeded); the specialized kernel (the
@@ -20,6 +20,8 @@
  * print one line per kernel and direction,
  *   tune <layer signature> <fwd|bwd_data|bwd_weights> <direct|f2|f4> <median ms> <kernel>
  * the signature as the generator names it (gen/layers/conv.lua: conv3x3_s1_c16k16_h32w32).
+ *
+ * --only TEXT: only the kernels whose layer signature contains TEXT (--only c256k256_h14w14).
  */
 #include "resnetc/args.h"
 #include "resnetc/kernels.h"
@@ -162,7 +164,7 @@ int main(int argc, char **argv)
     long batch = big ? 4 : 32, threads = 0, iters = 5, warmup = 1;
     double tolerance = 1e-4;
     int validate_only = 0, tune = 0;
-    const char *clock_name = "wall";
+    const char *clock_name = "wall", *only = "";
     rn_arg args[] = {
         {"--batch", RN_ARG_INT, &batch, 1, 4096, 0, "images per call (default 32, 4 above 64x64)"},
         {"--threads", RN_ARG_INT, &threads, 0, 1024, 0, "threads (default 0: OpenMP's default)"},
@@ -174,6 +176,8 @@ int main(int argc, char **argv)
          "time the specialized kernels only, one 'tune' line per kernel and direction (tools/tune.sh)"},
         {"--clock", RN_ARG_STRING, &clock_name, 0, 0, 0,
          "wall (default) or cpu (process CPU time; use with --threads 1 on a loaded machine)"},
+        {"--only", RN_ARG_STRING, &only, 0, 0, 0,
+         "only the kernels whose layer signature (conv3x3_s1_c16k16_h32w32) contains this text"},
         {NULL, 0, NULL, 0, 0, 0, NULL},
     };
     const int pr = rn_args_parse("conv_layers", args, argc - 1, argv + 1);
@@ -238,6 +242,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "conv_layers: %s: the layer table's shapes do not resolve\n", L->name);
             return 1;
         }
+        /* the layer's signature, as the generator names it */
+        char sig[96];
+        const int len = snprintf(sig, sizeof sig, "conv%dx%d_s%d_c%dk%d_h%dw%d", b.s.kh, b.s.kw, b.s.stride,
+                                 b.s.c, b.s.k, b.s.h, b.s.w);
+        if (b.s.pad != b.s.kh / 2)
+            snprintf(sig + len, sizeof sig - (size_t)len, "_p%d", b.s.pad);
+        if (!strstr(sig, only))
+            continue;
         const size_t nx = (size_t)batch * in->h * in->w * in->c, ny = output_count(&b.s, FWD);
         const size_t nw = output_count(&b.s, BWD_WEIGHTS);
         b.x = random_floats(&g, nx, 1.0f);
@@ -278,11 +290,6 @@ int main(int argc, char **argv)
             const double ts = time_it(r, e, &b, d, 1, (int)warmup, (int)iters);
             const char *kernel = d == FWD ? e->fwd_kernel : d == BWD_DATA ? e->bwd_data_kernel : e->bwd_weights_kernel;
             if (tune) {
-                char sig[96];
-                int len = snprintf(sig, sizeof sig, "conv%dx%d_s%d_c%dk%d_h%dw%d", b.s.kh, b.s.kw, b.s.stride,
-                                   b.s.c, b.s.k, b.s.h, b.s.w);
-                if (b.s.pad != b.s.kh / 2)
-                    snprintf(sig + len, sizeof sig - (size_t)len, "_p%d", b.s.pad);
                 printf("tune %s %s %s %.4f %s\n", sig, DIR_KEYS[d], algorithm(kernel), 1e3 * ts, kernel);
                 fflush(stdout);
                 continue;
@@ -301,6 +308,10 @@ int main(int argc, char **argv)
         kernels++;
         rn_free(b.x), rn_free(b.w), rn_free(b.dy), rn_free(b.y), rn_free(b.dx), rn_free(b.dw);
         rn_free(b.ref);
+    }
+    if (kernels == 0) {
+        fprintf(stderr, "conv_layers: --only: no conv layer's signature contains '%s'\n", only);
+        return 2;
     }
     printf("%s: %d distinct conv kernels x 3 directions validated against the generic kernels: "
            "worst relative L2 error %.3e (tolerance %.1e)%s\n", M->name, kernels, worst, tolerance,

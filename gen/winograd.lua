@@ -81,7 +81,10 @@ function M.choose(policy, isa, p, spec, how)
   if not m then
     return nil, any and not M.whole(p, 2) and "modelled: direct, backward of a map in partial tiles (gen/winograd.lua)" or nil
   end
-  if m == 4 and not M.whole(p, 4) then return 4, "modelled: F(4x4) in partial tiles, eval forward of a wide layer (gen/winograd.lua)" end
+  if m == 4 and not M.whole(p, 4) then
+    return 4, "modelled: F(4x4) in partial tiles, " .. (how.dir == "eval" and "eval forward" or "backward-weights")
+              .. " of a wide layer (gen/winograd.lua)"
+  end
   if m == 4 then return 4, "modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua)" end
   if not M.whole(p, 2) then return 2, "modelled: F(2x2) in partial tiles (gen/winograd.lua)" end
   return 2, "modelled: F(2x2) on maps under 16x16 (gen/winograd.lua)"
@@ -111,12 +114,22 @@ M.policies = { "auto", "direct", "f2", "f4" }
 -- Hence, for wide layers (256 channels and more in and out): F(4x4) in eval mode where its
 -- tiles compute at most 4/3 of the map's pixels (14x14 and 7x7: 1.31), F(2x2) in training;
 -- F(2x2) backward-data in partial tiles; backward-weights stays direct there.
+-- Backward-weights, after its last step (G^T dU G with the sums over the threads) was
+-- vectorized and large sums took chunks of several images (conv.lua, WINO_DU_BYTES), measured
+-- (same setup, 4 interleaved rounds, ms): 256 channels at 14x14, direct 18.5-22.8, F(2x2)
+-- 11.5-14.0, F(4x4) 10.9-12.3; 512 at 7x7, direct 14.9-17.8, F(2x2) 17.5-20.2, F(4x4)
+-- 25.5-29.3 (4 tiles an image, 36 MiB of sums a thread). Hence F(4x4) for wide layers'
+-- backward-weights in partial tiles where the waste is at most 4/3 and an image has at least
+-- 16 tiles, and direct at 7x7.
 function M.model(isa, p, dir)
   dir = dir or "fwd"
   local wide = p.C >= 256 and p.K >= 256
   if M.fits(isa, p, 4) then
     if M.whole(p, 4) and p.OH * p.OW >= 256 then return 4 end
     if dir == "eval" and wide and M.waste(p, 4) <= 4 / 3 then return 4 end
+    if dir == "bwd_weights" and wide and M.waste(p, 4) <= 4 / 3 and math.ceil(p.OH / 4) * math.ceil(p.OW / 4) >= 16 then
+      return 4
+    end
   end
   if M.fits(isa, p, 2) and (M.whole(p, 2) or dir == "fwd" or dir == "eval" or dir == "bwd_data" and wide) then return 2 end
   return nil

@@ -162,6 +162,16 @@ end
 -- WINO_TILES tiles, for the products to reuse each block of transformed weights, and the
 -- transformed input and products (a^2 floats x (IC + OC) per tile) within WINO_BYTES of L2.
 local WINO_TILES, WINO_BYTES, WINO_L1 = 32, 128 * 1024, 16 * 1024
+-- Backward-weights reads and writes each thread's sums dU (a^2 x IC x OC floats) once per chunk.
+-- Where they exceed WINO_DU_BYTES (a quarter of Zen 4's 32 MiB L3: each of two threads has its
+-- own), a chunk takes whole images, as many as make WINO_DU_TILES tiles within WINO_DU_CHUNK
+-- bytes of transformed input and dy, so that the products' arithmetic outweighs that traffic.
+-- Measured (resnet50, batch 16, 2 threads, Zen 4, conv_layers --tune --only, 4 interleaved
+-- rounds, ms): F(4x4) on 256 channels at 14x14 (9 MiB of sums, 16 tiles an image) 10.9-12.3
+-- against 12.9-15.6 with one image a chunk; F(2x2) on 512 at 7x7 (16 MiB) 17.5-20.2 against
+-- 26.7-28.8. Where the sums are smaller it lost: F(2x2) on 256 at 14x14 (4 MiB) 14.8-16.0
+-- against 11.5-14.0, F(4x4) on 128 at 28x28 (2.4 MiB) 10.1-10.7 against 5.7-6.1.
+local WINO_DU_BYTES, WINO_DU_TILES, WINO_DU_CHUNK = 8 * 1024 * 1024, 256, 16 * 1024 * 1024
 
 -- dir: the direction whose choice applies (fwd, eval, bwd_data, bwd_weights: gen/winograd.lua);
 -- sig: the layer's signature. Returns the plan (nil for direct) and why it was chosen (the
@@ -202,6 +212,11 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
       local per_image = rows * ntc * (ic + oc) * 4
       ipc = math.max(1, math.min(math.ceil(WINO_TILES / (rows * ntc)), math.floor(WINO_BYTES / per_image)))
     end
+  end
+  if dir == "bwd_weights" and F.a * F.a * ic * oc * 4 > WINO_DU_BYTES then
+    local per_image = rows * ntc * F.a * F.a * (ic + oc) * 4
+    tr = rows
+    ipc = math.max(1, math.min(math.ceil(WINO_DU_TILES / (rows * ntc)), math.floor(WINO_DU_CHUNK / per_image)))
   end
   local tpc = tr * ntc
   -- register tile: the widest that divides a chunk's tiles per image, unless that is under half

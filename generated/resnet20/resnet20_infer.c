@@ -99,14 +99,6 @@ static inline void vdacc(vdsum *acc, vf a)
 /* the first n sums to p */
 static inline void vdstoren(double *p, const vdsum *acc, int n) { memcpy(p, acc->d, (size_t)n * sizeof(double)); }
 static inline void vdstore(double *p, const vdsum *acc) { memcpy(p, acc->d, sizeof acc->d); }
-/* acc += a * a, the products and sums in double */
-static inline void vdaccsq(vdsum *acc, vf a)
-{
-    float f[8];
-    vstore(f, a);
-    for (int l = 0; l < 8; l++)
-        acc->d[l] += (double)f[l] * (double)f[l];
-}
 /* p[0..n) += the first n sums of s */
 static inline void vdaddn(double *p, vdsum s, int n)
 {
