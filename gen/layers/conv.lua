@@ -173,6 +173,51 @@ local WINO_TILES, WINO_BYTES, WINO_L1 = 32, 128 * 1024, 16 * 1024
 -- against 11.5-14.0, F(4x4) on 128 at 28x28 (2.4 MiB) 10.1-10.7 against 5.7-6.1.
 local WINO_DU_BYTES, WINO_DU_TILES, WINO_DU_CHUNK = 8 * 1024 * 1024, 256, 16 * 1024 * 1024
 
+-- A Winograd kernel's chunk: the tile rows of an image (tr, dividing its rows) and the images
+-- (ipc) whose tiles it transforms together, for an F(m x m) tile of a x a, ic channels in and oc
+-- out, rows x ntc tiles an image; dir as in winograd.choose.
+local function winograd_chunk(a, ic, oc, rows, ntc, dir)
+  local tile_bytes = a * a * (ic + oc) * 4
+  local tr, ipc = 1, 1
+  -- 1. as many tiles as make WINO_TILES whose whole transforms fit WINO_BYTES: whole images
+  --    (several where they are small), else whole tile rows of one
+  if rows * ntc * tile_bytes <= WINO_BYTES then
+    tr = rows
+    ipc = math.max(1, math.min(math.ceil(WINO_TILES / (rows * ntc)), math.floor(WINO_BYTES / (rows * ntc * tile_bytes))))
+  else
+    for d = rows, 1, -1 do
+      if rows % d == 0 and d * ntc * tile_bytes <= WINO_BYTES and (d * ntc <= WINO_TILES or d == 1) then tr = d; break end
+    end
+  end
+  -- 2. too few tiles to reuse the transformed weights (wide layers: the whole transform of even
+  --    one tile row overflows WINO_BYTES): size the chunk by what one of the a^2 products
+  --    touches instead, its rows of V and M (IC + OC floats a tile), whole rows of one image
+  --    (two images at a time where one is small measured no faster: resnet20 inference, Zen 4)
+  if ipc * tr * ntc < WINO_TILES / 2 then
+    ipc = 1
+    for d = rows, 1, -1 do
+      if rows % d == 0 and d * ntc * (ic + oc) * 4 <= WINO_BYTES and d * ntc <= 2 * WINO_TILES then tr = d; break end
+    end
+    -- 3. where whole images still give fewer than WINO_TILES tiles and one product's weights
+    --    (IC x OC floats) are larger than WINO_BYTES, as many images as make WINO_TILES, within
+    --    WINO_BYTES: ResNet-50's 512 channels at 7x7 in F(4x4) read their 36 MiB of transformed
+    --    weights once per image of 4 tiles before (11.6 ms a call in eval mode, now 8.0)
+    if tr == rows and ic * oc * 4 > WINO_BYTES then
+      local per_image = rows * ntc * (ic + oc) * 4
+      ipc = math.max(1, math.min(math.ceil(WINO_TILES / (rows * ntc)), math.floor(WINO_BYTES / per_image)))
+    end
+  end
+  -- 4. backward-weights where a thread's sums dU (a^2 x IC x OC floats) exceed WINO_DU_BYTES:
+  --    whole images, enough for WINO_DU_TILES tiles within WINO_DU_CHUNK, so that dU is read
+  --    and written once per chunk of many tiles
+  if dir == "bwd_weights" and a * a * ic * oc * 4 > WINO_DU_BYTES then
+    local per_image = rows * ntc * tile_bytes
+    tr = rows
+    ipc = math.max(1, math.min(math.ceil(WINO_DU_TILES / (rows * ntc)), math.floor(WINO_DU_CHUNK / per_image)))
+  end
+  return tr, ipc
+end
+
 -- dir: the direction whose choice applies (fwd, eval, bwd_data, bwd_weights: gen/winograd.lua);
 -- sig: the layer's signature. Returns the plan (nil for direct) and why it was chosen (the
 -- kernel's comment; nil where no Winograd tile fits). e.conv_policy, where set, overrides the
@@ -185,39 +230,7 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
   local ic, oc = transpose and p.K or p.C, transpose and p.C or p.K
   local b = isa_mod.blocks(e.isa, oc)
   local ntc, rows = math.ceil(p.OW / m), math.ceil(p.OH / m)   -- partial tiles at the edges
-  local tile_bytes = F.a * F.a * (ic + oc) * 4
-  local tr, ipc = 1, 1
-  if rows * ntc * tile_bytes <= WINO_BYTES then
-    tr = rows
-    ipc = math.max(1, math.min(math.ceil(WINO_TILES / (rows * ntc)), math.floor(WINO_BYTES / (rows * ntc * tile_bytes))))
-  else
-    for d = rows, 1, -1 do
-      if rows % d == 0 and d * ntc * tile_bytes <= WINO_BYTES and (d * ntc <= WINO_TILES or d == 1) then tr = d; break end
-    end
-  end
-  if ipc * tr * ntc < WINO_TILES / 2 then
-    -- too few tiles to reuse the transformed weights (wide layers: the whole transform of even
-    -- one tile row overflows WINO_BYTES): size the chunk by what one of the a^2 products
-    -- touches instead, its rows of V and M (IC + OC floats a tile), whole rows of one image
-    -- (two images at a time where one is small measured no faster: resnet20 inference, Zen 4);
-    -- where whole images still give fewer than WINO_TILES tiles and one product's weights
-    -- (IC x OC floats) are larger than WINO_BYTES, as many images as make WINO_TILES, within
-    -- WINO_BYTES: ResNet-50's 512 channels at 7x7 in F(4x4) read their 36 MiB of transformed
-    -- weights once per image of 4 tiles before (11.6 ms a call in eval mode, now 8.0)
-    ipc = 1
-    for d = rows, 1, -1 do
-      if rows % d == 0 and d * ntc * (ic + oc) * 4 <= WINO_BYTES and d * ntc <= 2 * WINO_TILES then tr = d; break end
-    end
-    if tr == rows and ic * oc * 4 > WINO_BYTES then
-      local per_image = rows * ntc * (ic + oc) * 4
-      ipc = math.max(1, math.min(math.ceil(WINO_TILES / (rows * ntc)), math.floor(WINO_BYTES / per_image)))
-    end
-  end
-  if dir == "bwd_weights" and F.a * F.a * ic * oc * 4 > WINO_DU_BYTES then
-    local per_image = rows * ntc * F.a * F.a * (ic + oc) * 4
-    tr = rows
-    ipc = math.max(1, math.min(math.ceil(WINO_DU_TILES / (rows * ntc)), math.floor(WINO_DU_CHUNK / per_image)))
-  end
+  local tr, ipc = winograd_chunk(F.a, ic, oc, rows, ntc, dir)
   local tpc = tr * ntc
   -- register tile: the widest that divides a chunk's tiles per image, unless that is under half
   -- the accumulator budget; then the widest the budget allows, and a narrower tail tile

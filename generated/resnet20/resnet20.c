@@ -96,9 +96,11 @@ static inline void vdacc(vdsum *acc, vf a)
 /* the first n sums to p */
 static inline void vdstoren(double *p, const vdsum *acc, int n) { memcpy(p, acc->d, (size_t)n * sizeof(double)); }
 static inline void vdstore(double *p, const vdsum *acc) { memcpy(p, acc->d, sizeof acc->d); }
-/* p[0..n) += the first n sums of s */
-static inline void vdaddn(double *p, vdsum s, int n)
+/* p[0..n) += the first n lanes of a, added in double */
+static inline void vdaddf(double *p, vf a, int n)
 {
+    vdsum s = vdzero();
+    vdacc(&s, a);
     for (int l = 0; l < n; l++)
         p[l] += s.d[l];
 }
@@ -464,11 +466,8 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *rest
             const vf d5 = vadd(a5_0, o);
             s = vadd(s, d5);
             q = vfma(d5, d5, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 0, S, 8);
-            vdaddn(ps + 16, Q, 8);
+            vdaddf(ps + 0, s, 8);
+            vdaddf(ps + 16, q, 8);
         }
         {   /* the BN's statistics of channels 8 to 15: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -490,11 +489,8 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *rest
             const vf d5 = vadd(a5_1, o);
             s = vadd(s, d5);
             q = vfma(d5, d5, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 8, S, 8);
-            vdaddn(ps + 24, Q, 8);
+            vdaddf(ps + 8, s, 8);
+            vdaddf(ps + 24, q, 8);
         }
     }
 }
@@ -622,11 +618,8 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *rest
             const vf d1 = vadd(a1_0, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 0, S, 8);
-            vdaddn(ps + 16, Q, 8);
+            vdaddf(ps + 0, s, 8);
+            vdaddf(ps + 16, q, 8);
         }
         {   /* the BN's statistics of channels 8 to 15: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -636,11 +629,8 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *rest
             const vf d1 = vadd(a1_1, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 8, S, 8);
-            vdaddn(ps + 24, Q, 8);
+            vdaddf(ps + 8, s, 8);
+            vdaddf(ps + 24, q, 8);
         }
     }
 }
@@ -1126,11 +1116,8 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_output(const float *restrict 
             vstore(op + 1584 + k, y);
         }
         if (epi & RN_EPI_STATS) {
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + k, S, 8);
-            vdaddn(ps + 16 + k, Q, 8);
+            vdaddf(ps + k, s, 8);
+            vdaddf(ps + 16 + k, q, 8);
         }
     }
 }
@@ -1568,11 +1555,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *res
             const vf d2 = vadd(a2_0, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 0, S, 8);
-            vdaddn(ps + 32, Q, 8);
+            vdaddf(ps + 0, s, 8);
+            vdaddf(ps + 32, q, 8);
         }
         {   /* the BN's statistics of channels 8 to 15: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -1585,11 +1569,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *res
             const vf d2 = vadd(a2_1, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 8, S, 8);
-            vdaddn(ps + 40, Q, 8);
+            vdaddf(ps + 8, s, 8);
+            vdaddf(ps + 40, q, 8);
         }
         {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -1602,11 +1583,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *res
             const vf d2 = vadd(a2_2, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 16, S, 8);
-            vdaddn(ps + 48, Q, 8);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 48, q, 8);
         }
         {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -1619,11 +1597,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *res
             const vf d2 = vadd(a2_3, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 24, S, 8);
-            vdaddn(ps + 56, Q, 8);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 56, q, 8);
         }
     }
 }
@@ -1758,44 +1733,32 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *res
             const vf o = vneg(vload(org + 0));
             const vf d0 = vadd(a0_0, o);
             vf s = d0, q = vmul(d0, d0);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 0, S, 8);
-            vdaddn(ps + 32, Q, 8);
+            vdaddf(ps + 0, s, 8);
+            vdaddf(ps + 32, q, 8);
         }
         {   /* the BN's statistics of channels 8 to 15: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
             const vf o = vneg(vload(org + 8));
             const vf d0 = vadd(a0_1, o);
             vf s = d0, q = vmul(d0, d0);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 8, S, 8);
-            vdaddn(ps + 40, Q, 8);
+            vdaddf(ps + 8, s, 8);
+            vdaddf(ps + 40, q, 8);
         }
         {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
             const vf o = vneg(vload(org + 16));
             const vf d0 = vadd(a0_2, o);
             vf s = d0, q = vmul(d0, d0);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 16, S, 8);
-            vdaddn(ps + 48, Q, 8);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 48, q, 8);
         }
         {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
             const vf o = vneg(vload(org + 24));
             const vf d0 = vadd(a0_3, o);
             vf s = d0, q = vmul(d0, d0);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 24, S, 8);
-            vdaddn(ps + 56, Q, 8);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 56, q, 8);
         }
     }
 }
@@ -2279,11 +2242,8 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_output(const float *restrict 
             vstore(op + 1632 + k, y);
         }
         if (epi & RN_EPI_STATS) {
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + k, S, 8);
-            vdaddn(ps + 32 + k, Q, 8);
+            vdaddf(ps + k, s, 8);
+            vdaddf(ps + 32 + k, q, 8);
         }
     }
 }
@@ -2721,11 +2681,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *res
             const vf d2 = vadd(a2_0, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 0, S, 8);
-            vdaddn(ps + 64, Q, 8);
+            vdaddf(ps + 0, s, 8);
+            vdaddf(ps + 64, q, 8);
         }
         {   /* the BN's statistics of channels 8 to 15: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -2738,11 +2695,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *res
             const vf d2 = vadd(a2_1, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 8, S, 8);
-            vdaddn(ps + 72, Q, 8);
+            vdaddf(ps + 8, s, 8);
+            vdaddf(ps + 72, q, 8);
         }
         {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -2755,11 +2709,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *res
             const vf d2 = vadd(a2_2, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 16, S, 8);
-            vdaddn(ps + 80, Q, 8);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 80, q, 8);
         }
         {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -2772,11 +2723,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *res
             const vf d2 = vadd(a2_3, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 24, S, 8);
-            vdaddn(ps + 88, Q, 8);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 88, q, 8);
         }
     }
 }
@@ -2972,11 +2920,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *res
             const vf d1 = vadd(a1_0, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 0, S, 8);
-            vdaddn(ps + 64, Q, 8);
+            vdaddf(ps + 0, s, 8);
+            vdaddf(ps + 64, q, 8);
         }
         {   /* the BN's statistics of channels 8 to 15: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -2986,11 +2931,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *res
             const vf d1 = vadd(a1_1, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 8, S, 8);
-            vdaddn(ps + 72, Q, 8);
+            vdaddf(ps + 8, s, 8);
+            vdaddf(ps + 72, q, 8);
         }
         {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -3000,11 +2942,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *res
             const vf d1 = vadd(a1_2, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 16, S, 8);
-            vdaddn(ps + 80, Q, 8);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 80, q, 8);
         }
         {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -3014,11 +2953,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *res
             const vf d1 = vadd(a1_3, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 24, S, 8);
-            vdaddn(ps + 88, Q, 8);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 88, q, 8);
         }
     }
 }
@@ -3298,11 +3234,8 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp
             vstore(op + 576 + k, y);
         }
         if (epi & RN_EPI_STATS) {
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + k, S, 8);
-            vdaddn(ps + 64 + k, Q, 8);
+            vdaddf(ps + k, s, 8);
+            vdaddf(ps + 64 + k, q, 8);
         }
     }
 }

@@ -99,9 +99,11 @@ static inline void vdacc(vdsum *acc, vf a)
 /* the first n sums to p */
 static inline void vdstoren(double *p, const vdsum *acc, int n) { memcpy(p, acc->d, (size_t)n * sizeof(double)); }
 static inline void vdstore(double *p, const vdsum *acc) { memcpy(p, acc->d, sizeof acc->d); }
-/* p[0..n) += the first n sums of s */
-static inline void vdaddn(double *p, vdsum s, int n)
+/* p[0..n) += the first n lanes of a, added in double */
+static inline void vdaddf(double *p, vf a, int n)
 {
+    vdsum s = vdzero();
+    vdacc(&s, a);
     for (int l = 0; l < n; l++)
         p[l] += s.d[l];
 }

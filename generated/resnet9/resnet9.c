@@ -96,9 +96,11 @@ static inline void vdacc(vdsum *acc, vf a)
 /* the first n sums to p */
 static inline void vdstoren(double *p, const vdsum *acc, int n) { memcpy(p, acc->d, (size_t)n * sizeof(double)); }
 static inline void vdstore(double *p, const vdsum *acc) { memcpy(p, acc->d, sizeof acc->d); }
-/* p[0..n) += the first n sums of s */
-static inline void vdaddn(double *p, vdsum s, int n)
+/* p[0..n) += the first n lanes of a, added in double */
+static inline void vdaddf(double *p, vf a, int n)
 {
+    vdsum s = vdzero();
+    vdacc(&s, a);
     for (int l = 0; l < n; l++)
         p[l] += s.d[l];
 }
@@ -1285,11 +1287,8 @@ static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *rest
             const vf d2 = vadd(a2_0, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 0, S, 8);
-            vdaddn(ps + 64, Q, 8);
+            vdaddf(ps + 0, s, 8);
+            vdaddf(ps + 64, q, 8);
         }
         {   /* the BN's statistics of channels 8 to 15: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -1302,11 +1301,8 @@ static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *rest
             const vf d2 = vadd(a2_1, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 8, S, 8);
-            vdaddn(ps + 72, Q, 8);
+            vdaddf(ps + 8, s, 8);
+            vdaddf(ps + 72, q, 8);
         }
         {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -1319,11 +1315,8 @@ static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *rest
             const vf d2 = vadd(a2_2, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 16, S, 8);
-            vdaddn(ps + 80, Q, 8);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 80, q, 8);
         }
         {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -1336,11 +1329,8 @@ static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *rest
             const vf d2 = vadd(a2_3, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 24, S, 8);
-            vdaddn(ps + 88, Q, 8);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 88, q, 8);
         }
     }
 }
@@ -1915,44 +1905,32 @@ static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *rest
             const vf o = vneg(vload(org + 0));
             const vf d0 = vadd(a0_0, o);
             vf s = d0, q = vmul(d0, d0);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 0, S, 8);
-            vdaddn(ps + 64, Q, 8);
+            vdaddf(ps + 0, s, 8);
+            vdaddf(ps + 64, q, 8);
         }
         {   /* the BN's statistics of channels 8 to 15: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
             const vf o = vneg(vload(org + 8));
             const vf d0 = vadd(a0_1, o);
             vf s = d0, q = vmul(d0, d0);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 8, S, 8);
-            vdaddn(ps + 72, Q, 8);
+            vdaddf(ps + 8, s, 8);
+            vdaddf(ps + 72, q, 8);
         }
         {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
             const vf o = vneg(vload(org + 16));
             const vf d0 = vadd(a0_2, o);
             vf s = d0, q = vmul(d0, d0);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 16, S, 8);
-            vdaddn(ps + 80, Q, 8);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 80, q, 8);
         }
         {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
             const vf o = vneg(vload(org + 24));
             const vf d0 = vadd(a0_3, o);
             vf s = d0, q = vmul(d0, d0);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 24, S, 8);
-            vdaddn(ps + 88, Q, 8);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 88, q, 8);
         }
     }
 }
@@ -2272,11 +2250,8 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp
             vstore(op + 576 + k, y);
         }
         if (epi & RN_EPI_STATS) {
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + k, S, 8);
-            vdaddn(ps + 64 + k, Q, 8);
+            vdaddf(ps + k, s, 8);
+            vdaddf(ps + 64 + k, q, 8);
         }
     }
 }
@@ -2572,11 +2547,8 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_fwd_c1_t2(const float *rest
             const vf d1 = vadd(a1_0, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 0, S, 8);
-            vdaddn(ps + 128, Q, 8);
+            vdaddf(ps + 0, s, 8);
+            vdaddf(ps + 128, q, 8);
         }
         {   /* the BN's statistics of channels 8 to 15: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -2586,11 +2558,8 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_fwd_c1_t2(const float *rest
             const vf d1 = vadd(a1_1, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 8, S, 8);
-            vdaddn(ps + 136, Q, 8);
+            vdaddf(ps + 8, s, 8);
+            vdaddf(ps + 136, q, 8);
         }
         {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -2600,11 +2569,8 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_fwd_c1_t2(const float *rest
             const vf d1 = vadd(a1_2, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 16, S, 8);
-            vdaddn(ps + 144, Q, 8);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 144, q, 8);
         }
         {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -2614,11 +2580,8 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_fwd_c1_t2(const float *rest
             const vf d1 = vadd(a1_3, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 24, S, 8);
-            vdaddn(ps + 152, Q, 8);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 152, q, 8);
         }
     }
 }
@@ -2931,11 +2894,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_fwd_c1_t2(const float *rest
             const vf d1 = vadd(a1_0, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 0, S, 8);
-            vdaddn(ps + 128, Q, 8);
+            vdaddf(ps + 0, s, 8);
+            vdaddf(ps + 128, q, 8);
         }
         {   /* the BN's statistics of channels 8 to 15: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -2945,11 +2905,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_fwd_c1_t2(const float *rest
             const vf d1 = vadd(a1_1, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 8, S, 8);
-            vdaddn(ps + 136, Q, 8);
+            vdaddf(ps + 8, s, 8);
+            vdaddf(ps + 136, q, 8);
         }
         {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -2959,11 +2916,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_fwd_c1_t2(const float *rest
             const vf d1 = vadd(a1_2, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 16, S, 8);
-            vdaddn(ps + 144, Q, 8);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 144, q, 8);
         }
         {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -2973,11 +2927,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_fwd_c1_t2(const float *rest
             const vf d1 = vadd(a1_3, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 24, S, 8);
-            vdaddn(ps + 152, Q, 8);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 152, q, 8);
         }
     }
 }
@@ -3256,11 +3207,8 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_output(const float *restrict 
             vstore(op + 640 + k, y);
         }
         if (epi & RN_EPI_STATS) {
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + k, S, 8);
-            vdaddn(ps + 128 + k, Q, 8);
+            vdaddf(ps + k, s, 8);
+            vdaddf(ps + 128 + k, q, 8);
         }
     }
 }
@@ -3478,11 +3426,8 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *res
             const vf d1 = vadd(a1_0, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 0, S, 8);
-            vdaddn(ps + 256, Q, 8);
+            vdaddf(ps + 0, s, 8);
+            vdaddf(ps + 256, q, 8);
         }
         {   /* the BN's statistics of channels 8 to 15: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -3492,11 +3437,8 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *res
             const vf d1 = vadd(a1_1, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 8, S, 8);
-            vdaddn(ps + 264, Q, 8);
+            vdaddf(ps + 8, s, 8);
+            vdaddf(ps + 264, q, 8);
         }
         {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -3506,11 +3448,8 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *res
             const vf d1 = vadd(a1_2, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 16, S, 8);
-            vdaddn(ps + 272, Q, 8);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 272, q, 8);
         }
         {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -3520,11 +3459,8 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *res
             const vf d1 = vadd(a1_3, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 24, S, 8);
-            vdaddn(ps + 280, Q, 8);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 280, q, 8);
         }
     }
 }
@@ -3845,11 +3781,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *res
             const vf d1 = vadd(a1_0, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 0, S, 8);
-            vdaddn(ps + 256, Q, 8);
+            vdaddf(ps + 0, s, 8);
+            vdaddf(ps + 256, q, 8);
         }
         {   /* the BN's statistics of channels 8 to 15: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -3859,11 +3792,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *res
             const vf d1 = vadd(a1_1, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 8, S, 8);
-            vdaddn(ps + 264, Q, 8);
+            vdaddf(ps + 8, s, 8);
+            vdaddf(ps + 264, q, 8);
         }
         {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -3873,11 +3803,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *res
             const vf d1 = vadd(a1_2, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 16, S, 8);
-            vdaddn(ps + 272, Q, 8);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 272, q, 8);
         }
         {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -3887,11 +3814,8 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *res
             const vf d1 = vadd(a1_3, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + 24, S, 8);
-            vdaddn(ps + 280, Q, 8);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 280, q, 8);
         }
     }
 }
@@ -4164,11 +4088,8 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_output(const float *restrict 
             vstore(op + 768 + k, y);
         }
         if (epi & RN_EPI_STATS) {
-            vdsum S = vdzero(), Q = vdzero();
-            vdacc(&S, s);
-            vdacc(&Q, q);
-            vdaddn(ps + k, S, 8);
-            vdaddn(ps + 256 + k, Q, 8);
+            vdaddf(ps + k, s, 8);
+            vdaddf(ps + 256 + k, q, 8);
         }
     }
 }
