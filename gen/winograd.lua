@@ -85,20 +85,26 @@ function M.choose(policy, isa, p, spec, how)
     return 4, "modelled: F(4x4) in partial tiles, " .. (how.dir == "eval" and "eval forward" or "backward-weights")
               .. " of a wide layer (gen/winograd.lua)"
   end
-  if m == 4 then return 4, "modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua)" end
+  if m == 4 then return 4, "modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua)" end
   if not M.whole(p, 2) then return 2, "modelled: F(2x2) in partial tiles (gen/winograd.lua)" end
-  return 2, "modelled: F(2x2) on maps under 16x16 (gen/winograd.lua)"
+  return 2, "modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua)"
 end
 
 M.policies = { "auto", "direct", "f2", "f4" }
 
--- The cost model of `auto`: F(4x4) on maps of 16x16 and more, else F(2x2), where each fits.
--- F(4x4) does 4x fewer multiplications than direct against F(2x2)'s 2.25x, but has 36
--- transformed weight matrices to stream, and an 8x8 map gives it only 4 tiles per image.
--- Measured (bench/conv_algos.sh --threads 1 --clock cpu --batch 32, resnet20, avx512, Intel
--- Xeon VM; GFLOP/s of the direct count, medians of 3 rounds; docs/benchmarks.md): 16 and 32
--- channels on 32x32 and 16x16: direct 105/92, F(2x2) 110/114, F(4x4) 145/150 forward, alike
--- in backward-data and backward-weights; 64 channels on 8x8: direct 92, F(2x2) 124, F(4x4) 106.
+-- The cost model of `auto`: F(4x4) on maps of 8x8 and more in whole 4x4 tiles, else F(2x2),
+-- where each fits. F(4x4) does 4x fewer multiplications than direct against F(2x2)'s 2.25x,
+-- but has 36 transformed weight matrices to stream, and an 8x8 map gives it only 4 tiles per
+-- image. Measured first (bench/conv_algos.sh --threads 1 --clock cpu --batch 32, resnet20,
+-- avx512, Intel Xeon VM; GFLOP/s of the direct count, medians of 3 rounds;
+-- docs/benchmarks.md): 16 and 32 channels on 32x32 and 16x16: direct 105/92, F(2x2) 110/114,
+-- F(4x4) 145/150 forward, alike in backward-data and backward-weights; 64 channels on 8x8:
+-- direct 92, F(2x2) 124, F(4x4) 106; so F(4x4) from 16x16 up. Then, with the kernels as they
+-- are now, at the benchmarks' batch 128 on 2 threads (Zen 4, conv_layers_resnet20_candidates
+-- --tune --batch 128 --threads 2 --iters 9 --only c64k64_h8, 3 runs, ms a call), 64 channels
+-- on 8x8: forward direct 3.11-3.24, F(2x2) 1.78-1.83, F(4x4) 1.04-1.09; backward-data
+-- 3.12-3.31, 1.85-1.95, 1.29-1.37; backward-weights 3.26-3.59, 2.08-2.32, 1.45-1.96. Hence
+-- F(4x4) from 8x8 up.
 -- A map in partial tiles (odd sizes: ResNet-18/50's 7x7) takes F(2x2) forward only (dir, as in
 -- `how`; nil: forward). Measured (resnet50's 512 channels on 7x7, batch 16, 2 threads, Zen 4,
 -- conv_layers --tune, ms): forward direct 22.7, F(2x2) 14.9, F(4x4) 15.1; backward-data 27.7,
@@ -125,7 +131,7 @@ function M.model(isa, p, dir)
   dir = dir or "fwd"
   local wide = p.C >= 256 and p.K >= 256
   if M.fits(isa, p, 4) then
-    if M.whole(p, 4) and p.OH * p.OW >= 256 then return 4 end
+    if M.whole(p, 4) and p.OH * p.OW >= 64 then return 4 end
     if dir == "eval" and wide and M.waste(p, 4) <= 4 / 3 then return 4 end
     if dir == "bwd_weights" and wide and M.waste(p, 4) <= 4 / 3 and math.ceil(p.OH / 4) * math.ceil(p.OW / 4) >= 16 then
       return 4

@@ -13,7 +13,7 @@
  *   activations  NHWC: [n][H][W][C];  conv weights HWIO: [KH][KW][C][K];  fc weights [OUT][IN]
  *   P, S         parameters, BN running statistics (S = P + 269728: one params buffer)
  *   A            the activation arena (inference plan, 52224 floats per image, offset * n)
- *   Wk           work: conv weights rearranged for the kernels (65536 floats)
+ *   Wk           work: conv weights rearranged for the kernels (147456 floats)
  * 14 kernels, one per distinct signature, then the schedule.
  */
 #include "resnet20_infer.h"
@@ -957,7 +957,7 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_output(const float *restrict 
 
 
 /* conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
- * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
 static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
@@ -1037,7 +1037,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
 }
 
 /* conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 16->16, forward in eval mode.
- * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.0.conv2, layer1.1.conv2, layer1.2.conv2. */
 static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
@@ -1799,7 +1799,7 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_output(const float *restrict 
 
 
 /* conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
- * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer2.0.conv2, layer2.1.conv2, layer2.2.conv2. */
 static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
@@ -1879,7 +1879,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
 }
 
 /* conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval: conv 3x3/1 pad 1, 32->32, forward in eval mode.
- * Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer2.1.conv1, layer2.2.conv1. */
 static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
@@ -2423,55 +2423,97 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_fwd_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
- * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval, conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_input(const float *restrict ip, float *restrict vp)
+/* conv3x3_s1_c64k64_h8w8_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval, conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval. */
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 64, XS = 1024 };
+    enum { IC = 64, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2503,71 +2545,175 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(const float *restrict v
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp,
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_output(const float *restrict mp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
 {
-    enum { OC = 64, YS = 1024 };
+    enum { OC = 64, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
         const vf scale = vload(sc + k), shift = vload(sh + k);
         {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
             y = vfma(y, scale, shift);
             if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 0 + k));
             y = vmax(y, vzero());
             vstore(op + 0 + k, y);
         }
         {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
             y = vfma(y, scale, shift);
             if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 64 + k));
             y = vmax(y, vzero());
             vstore(op + 64 + k, y);
         }
         {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 128 + k));
+            y = vmax(y, vzero());
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 192 + k));
+            y = vmax(y, vzero());
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
             y = vfma(y, scale, shift);
             if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 512 + k));
             y = vmax(y, vzero());
             vstore(op + 512 + k, y);
         }
         {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
             y = vfma(y, scale, shift);
             if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 576 + k));
             y = vmax(y, vzero());
             vstore(op + 576 + k, y);
         }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 640 + k));
+            y = vmax(y, vzero());
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 704 + k));
+            y = vmax(y, vzero());
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1024 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1088 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1152 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1216 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1536 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1600 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1664 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1728 + k));
+            y = vmax(y, vzero());
+            vstore(op + 1728 + k, y);
+        }
     }
 }
 
 
-/* conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+/* conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer3.0.conv2, layer3.1.conv2, layer3.2.conv2. */
-static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[4][3] = {
-        { 1.0f, 0.0f, 0.0f },
-        { 0.5f, 0.5f, 0.5f },
-        { 0.5f, -0.5f, 0.5f },
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
     /* eval-mode BN as y = conv * scale + shift per output channel */
@@ -2597,8 +2743,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval(size_t n, const float
                                vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
             }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
@@ -2610,42 +2756,44 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval(size_t n, const float
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 16; u++) {
-                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, y + at);
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_output(mb + (i * 4 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, y + at);
                     }
             }
         }
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+/* conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer3.1.conv1, layer3.2.conv1. */
-static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[4][3] = {
-        { 1.0f, 0.0f, 0.0f },
-        { 0.5f, 0.5f, 0.5f },
-        { 0.5f, -0.5f, 0.5f },
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
     /* eval-mode BN as y = conv * scale + shift per output channel */
@@ -2675,8 +2823,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval(size_t n, const float *re
                                vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
             }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
@@ -2688,22 +2836,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval(size_t n, const float *re
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 16; u++) {
-                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, y + at);
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_output(mb + (i * 4 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, y + at);
                     }
             }
         }
@@ -2791,15 +2939,15 @@ static RN_NOINLINE void forward_infer_layer3_0(const rn_infer_ctx *r, const floa
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 32->64, batch norm folded in, relu (fused); 32x16x16 -> 64x8x8 */
     conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt);
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, Wk + 0, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, Wk + 0, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt);
     /* layer3.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, Wk + 0, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, Wk + 0, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt);
     /* layer3.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, Wk + 0, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, Wk + 0, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt);
     /* layer3.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_f2_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, Wk + 0, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, Wk + 0, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt);
     /* layer3.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, Wk + 0, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, Wk + 0, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt);
 }
 
 /* forward_infer_head: forward from head. */
@@ -2921,7 +3069,7 @@ const resnet20_infer_tensor resnet20_infer_tensors[RESNET20_INFER_TENSORS] = {
 
 size_t resnet20_infer_workspace_bytes(int batch, int threads)
 {
-    const size_t work = 262144u, act = 208896u, scratch = 188928u;
+    const size_t work = 589824u, act = 208896u, scratch = 188928u;
     if (batch < 1 || threads < 1)
         return 0;
     if ((size_t)batch > (SIZE_MAX / 4) / act || (size_t)threads > (SIZE_MAX / 4) / (scratch + 1))
@@ -2941,8 +3089,8 @@ int resnet20_infer(const float *params, const float *input, int batch, float *lo
         .n = (size_t)batch, .threads = threads, .bn_eps = 1e-5f,
         .params = params, .stats = params + 269728,
         .work = (float *)workspace,
-        .act = (float *)workspace + 65536,
-        .scratch = (float *)workspace + 65536 + (size_t)batch * 52224,
+        .act = (float *)workspace + 147456,
+        .scratch = (float *)workspace + 147456 + (size_t)batch * 52224,
     };
     const rn_infer_ctx *r = &c;
     forward_infer_stem(r, x, logits);

@@ -31,14 +31,14 @@
  * rearranged weights + activations + per-thread scratch); the training working memory of the full model (gradients, activations of the
  * training plan, work, per-thread scratch; parameters and optimizer state not included). */
 #define RESNET20_PARAM_BYTES ((size_t)1084416)
-#define RESNET20_WORK_BYTES ((size_t)262144u)
+#define RESNET20_WORK_BYTES ((size_t)589824u)
 #define RESNET20_ACT_BYTES(batch) ((size_t)(batch) * 208896u)
 #define RESNET20_SCRATCH_BYTES_PER_THREAD ((size_t)188928)
 #define RESNET20_INFER_BYTES(batch, threads) \
     (RESNET20_WORK_BYTES + RESNET20_ACT_BYTES(batch) + (size_t)(threads) * RESNET20_SCRATCH_BYTES_PER_THREAD)
 #define RESNET20_TRAIN_BYTES(batch, threads) \
-    ((size_t)1346560 + (size_t)(batch) * 1569280u + \
-     (size_t)(threads) * 418816u)
+    ((size_t)1674240 + (size_t)(batch) * 1569280u + \
+     (size_t)(threads) * 689152u)
 
 /* One tensor of the params buffer. */
 typedef struct resnet20_infer_tensor {

@@ -2098,55 +2098,97 @@ static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, f
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_fwd_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
- * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f2_stats_fwd, conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval, conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval, conv3x3_s1_c64k64_h8w8_f2_fwd. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_input(const float *restrict ip, float *restrict vp)
+/* conv3x3_s1_c64k64_h8w8_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f4_stats_fwd, conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval, conv3x3_s1_c64k64_h8w8_f4_fwd. */
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 64, XS = 1024 };
+    enum { IC = 64, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -2178,31 +2220,49 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(const float *restrict v
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp,
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_output(const float *restrict mp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
 {
-    enum { OC = 64, YS = 1024 };
+    enum { OC = 64, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
         const vf scale = epi & RN_EPI_BN ? vload(sc + k) : vzero(), shift = epi & RN_EPI_BN ? vload(sh + k) : vzero();
         /* the BN's statistics: the tile's sums of y - origin and of its square in float, then into
          * the thread's sums in double (as in conv_simd.c.in) */
         const vf o = epi & RN_EPI_STATS ? vneg(vload(org + k)) : vzero();
         vf s = vzero(), q = vzero();
         {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
             if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
             if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 0 + k));
             if (epi & RN_EPI_RELU) y = vmax(y, vzero());
@@ -2214,7 +2274,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp
             vstore(op + 0 + k, y);
         }
         {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
             if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
             if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 64 + k));
             if (epi & RN_EPI_RELU) y = vmax(y, vzero());
@@ -2226,7 +2286,31 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp
             vstore(op + 64 + k, y);
         }
         {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 128 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                s = vadd(s, d);
+                q = vfma(d, d, q);
+            }
+            vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 192 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                s = vadd(s, d);
+                q = vfma(d, d, q);
+            }
+            vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
             if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
             if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 512 + k));
             if (epi & RN_EPI_RELU) y = vmax(y, vzero());
@@ -2238,7 +2322,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp
             vstore(op + 512 + k, y);
         }
         {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
             if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
             if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 576 + k));
             if (epi & RN_EPI_RELU) y = vmax(y, vzero());
@@ -2249,6 +2333,126 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp
             }
             vstore(op + 576 + k, y);
         }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 640 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                s = vadd(s, d);
+                q = vfma(d, d, q);
+            }
+            vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 704 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                s = vadd(s, d);
+                q = vfma(d, d, q);
+            }
+            vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1024 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                s = vadd(s, d);
+                q = vfma(d, d, q);
+            }
+            vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1088 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                s = vadd(s, d);
+                q = vfma(d, d, q);
+            }
+            vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1152 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                s = vadd(s, d);
+                q = vfma(d, d, q);
+            }
+            vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1216 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                s = vadd(s, d);
+                q = vfma(d, d, q);
+            }
+            vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1536 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                s = vadd(s, d);
+                q = vfma(d, d, q);
+            }
+            vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1600 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                s = vadd(s, d);
+                q = vfma(d, d, q);
+            }
+            vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1664 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                s = vadd(s, d);
+                q = vfma(d, d, q);
+            }
+            vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            if (epi & RN_EPI_BN) y = vfma(y, scale, shift);
+            if (epi & RN_EPI_RES) y = vadd(y, vload(rp + 1728 + k));
+            if (epi & RN_EPI_RELU) y = vmax(y, vzero());
+            if (epi & RN_EPI_STATS) {
+                const vf d = vadd(y, o);
+                s = vadd(s, d);
+                q = vfma(d, d, q);
+            }
+            vstore(op + 1728 + k, y);
+        }
         if (epi & RN_EPI_STATS) {
             vdaddf(ps + k, s, 8);
             vdaddf(ps + 64 + k, q, 8);
@@ -2257,19 +2461,21 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_fwd_output(const float *restrict mp
 }
 
 
-/* conv3x3_s1_c64k64_h8w8_f2_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+/* conv3x3_s1_c64k64_h8w8_f4_stats_fwd: conv 3x3/1 pad 1, 64->64, forward.
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.0.conv1, layer1.0.conv2. */
-static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[4][3] = {
-        { 1.0f, 0.0f, 0.0f },
-        { 0.5f, 0.5f, 0.5f },
-        { 0.5f, -0.5f, 0.5f },
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -2300,8 +2506,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict 
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
@@ -2313,22 +2519,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_stats_fwd(size_t n, const float *restrict 
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 16; u++) {
-                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_output(mb + (i * 4 + u) * OC, RN_EPI_STATS, NULL, NULL, NULL, origin, mine, y + at);
                     }
             }
         }
@@ -3215,7 +3421,7 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_output(const float *restrict 
 
 
 /* conv3x3_s1_c128k128_h4w4_f2_stats_fwd: conv 3x3/1 pad 1, 128->128, forward.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
 static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
@@ -4096,7 +4302,7 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_output(const float *restrict 
 
 
 /* conv3x3_s1_c256k256_h2w2_f2_stats_fwd: conv 3x3/1 pad 1, 256->256, forward.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
@@ -4341,20 +4547,22 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+/* conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.0.conv1. */
-static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[4][3] = {
-        { 1.0f, 0.0f, 0.0f },
-        { 0.5f, 0.5f, 0.5f },
-        { 0.5f, -0.5f, 0.5f },
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
     /* eval-mode BN as y = conv * scale + shift per output channel */
@@ -4391,8 +4599,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const fl
         if (tid == 0)
             *tag = epoch + 1;
         }
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
@@ -4404,42 +4612,44 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(size_t n, const fl
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 16; u++) {
-                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, NULL, NULL, y + at);
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_output(mb + (i * 4 + u) * OC, RN_EPI_BN | RN_EPI_RELU, scale, shift, NULL, NULL, NULL, y + at);
                     }
             }
         }
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+/* conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 64->64, forward in eval mode.
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.0.conv2. */
-static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
+static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[4][3] = {
-        { 1.0f, 0.0f, 0.0f },
-        { 0.5f, 0.5f, 0.5f },
-        { 0.5f, -0.5f, 0.5f },
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
     /* eval-mode BN as y = conv * scale + shift per output channel */
@@ -4476,8 +4686,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, cons
         if (tid == 0)
             *tag = epoch + 1;
         }
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
@@ -4489,22 +4699,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(size_t n, cons
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 16; u++) {
-                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_output(mb + (i * 4 + u) * OC, RN_EPI_BN | RN_EPI_RES | RN_EPI_RELU, scale, shift, res + at, NULL, NULL, y + at);
                     }
             }
         }
@@ -4593,7 +4803,7 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
 }
 
 /* conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 128->128, forward in eval mode.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
 static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
@@ -4783,7 +4993,7 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const flo
 }
 
 /* conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval: conv 3x3/1 pad 1, 256->256, forward in eval mode.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
@@ -5006,7 +5216,7 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
 }
 
 /* conv3x3_s1_c256k256_h2w2_f2_bwd_weights: conv 3x3/1 pad 1, 256->256, backward to the weights.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -5308,7 +5518,7 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(const float *rest
 
 
 /* conv3x3_s1_c256k256_h2w2_f2_bwd_data: conv 3x3/1 pad 1, 256->256, backward to the input.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
@@ -6278,7 +6488,7 @@ static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const f
 }
 
 /* conv3x3_s1_c128k128_h4w4_f2_bwd_weights: conv 3x3/1 pad 1, 128->128, backward to the weights.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
@@ -6587,7 +6797,7 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(const float *rest
 
 
 /* conv3x3_s1_c128k128_h4w4_f2_bwd_data: conv 3x3/1 pad 1, 128->128, backward to the input.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
 static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
@@ -7541,92 +7751,172 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.0.conv2, layer1.0.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_weights_input(const float *restrict ip, float *restrict vp)
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 64, XS = 1024 };
+    enum { IC = 64, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
 }
 
-/* The transform of one tile of dy (2x2 pixels at dp), every output channel, for the weight
- * gradient: Yh = A dY A^T (4x4) into yp + (i*4 + j) * YS (YS = NT * OC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_weights_dy(const float *restrict dp, float *restrict yp)
+/* The transform of one tile of dy (4x4 pixels at dp), every output channel, for the weight
+ * gradient: Yh = A dY A^T (6x6) into yp + (i*6 + j) * YS (YS = NT * OC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { OC = 64, YS = 1024 };
+    enum { OC = 64, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
-        const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 64 + k);
-        const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 576 + k);
+        const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 64 + k), g0_2 = vload(dp + 128 + k), g0_3 = vload(dp + 192 + k);
+        const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 576 + k), g1_2 = vload(dp + 640 + k), g1_3 = vload(dp + 704 + k);
+        const vf g2_0 = vload(dp + 1024 + k), g2_1 = vload(dp + 1088 + k), g2_2 = vload(dp + 1152 + k), g2_3 = vload(dp + 1216 + k);
+        const vf g3_0 = vload(dp + 1536 + k), g3_1 = vload(dp + 1600 + k), g3_2 = vload(dp + 1664 + k), g3_3 = vload(dp + 1728 + k);
         const vf s0_0 = g0_0;
         const vf s0_1 = g0_1;
-        const vf s1_0 = vadd(g1_0, g0_0);
-        const vf s1_1 = vadd(g1_1, g0_1);
-        const vf s2_0 = vsub(g0_0, g1_0);
-        const vf s2_1 = vsub(g0_1, g1_1);
-        const vf s3_0 = vneg(g1_0);
-        const vf s3_1 = vneg(g1_1);
+        const vf s0_2 = g0_2;
+        const vf s0_3 = g0_3;
+        const vf s1_0 = vadd(vadd(vadd(g3_0, g2_0), g1_0), g0_0);
+        const vf s1_1 = vadd(vadd(vadd(g3_1, g2_1), g1_1), g0_1);
+        const vf s1_2 = vadd(vadd(vadd(g3_2, g2_2), g1_2), g0_2);
+        const vf s1_3 = vadd(vadd(vadd(g3_3, g2_3), g1_3), g0_3);
+        const vf s2_0 = vsub(vsub(vadd(g2_0, g0_0), g1_0), g3_0);
+        const vf s2_1 = vsub(vsub(vadd(g2_1, g0_1), g1_1), g3_1);
+        const vf s2_2 = vsub(vsub(vadd(g2_2, g0_2), g1_2), g3_2);
+        const vf s2_3 = vsub(vsub(vadd(g2_3, g0_3), g1_3), g3_3);
+        const vf s3_0 = vfma(vset1(8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(2.0f), g1_0, g0_0)));
+        const vf s3_1 = vfma(vset1(8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(2.0f), g1_1, g0_1)));
+        const vf s3_2 = vfma(vset1(8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(2.0f), g1_2, g0_2)));
+        const vf s3_3 = vfma(vset1(8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(2.0f), g1_3, g0_3)));
+        const vf s4_0 = vfma(vset1(-8.0f), g3_0, vfma(vset1(4.0f), g2_0, vfma(vset1(-2.0f), g1_0, g0_0)));
+        const vf s4_1 = vfma(vset1(-8.0f), g3_1, vfma(vset1(4.0f), g2_1, vfma(vset1(-2.0f), g1_1, g0_1)));
+        const vf s4_2 = vfma(vset1(-8.0f), g3_2, vfma(vset1(4.0f), g2_2, vfma(vset1(-2.0f), g1_2, g0_2)));
+        const vf s4_3 = vfma(vset1(-8.0f), g3_3, vfma(vset1(4.0f), g2_3, vfma(vset1(-2.0f), g1_3, g0_3)));
+        const vf s5_0 = g3_0;
+        const vf s5_1 = g3_1;
+        const vf s5_2 = g3_2;
+        const vf s5_3 = g3_3;
         vstore(yp + 0 + k, s0_0);
-        vstore(yp + 1024 + k, vadd(s0_1, s0_0));
-        vstore(yp + 2048 + k, vsub(s0_0, s0_1));
-        vstore(yp + 3072 + k, vneg(s0_1));
-        vstore(yp + 4096 + k, s1_0);
-        vstore(yp + 5120 + k, vadd(s1_1, s1_0));
-        vstore(yp + 6144 + k, vsub(s1_0, s1_1));
-        vstore(yp + 7168 + k, vneg(s1_1));
-        vstore(yp + 8192 + k, s2_0);
-        vstore(yp + 9216 + k, vadd(s2_1, s2_0));
-        vstore(yp + 10240 + k, vsub(s2_0, s2_1));
-        vstore(yp + 11264 + k, vneg(s2_1));
-        vstore(yp + 12288 + k, s3_0);
-        vstore(yp + 13312 + k, vadd(s3_1, s3_0));
-        vstore(yp + 14336 + k, vsub(s3_0, s3_1));
-        vstore(yp + 15360 + k, vneg(s3_1));
+        vstore(yp + 256 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
+        vstore(yp + 512 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
+        vstore(yp + 768 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
+        vstore(yp + 1024 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
+        vstore(yp + 1280 + k, s0_3);
+        vstore(yp + 1536 + k, s1_0);
+        vstore(yp + 1792 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
+        vstore(yp + 2048 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
+        vstore(yp + 2304 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
+        vstore(yp + 2560 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
+        vstore(yp + 2816 + k, s1_3);
+        vstore(yp + 3072 + k, s2_0);
+        vstore(yp + 3328 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
+        vstore(yp + 3584 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
+        vstore(yp + 3840 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
+        vstore(yp + 4096 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
+        vstore(yp + 4352 + k, s2_3);
+        vstore(yp + 4608 + k, s3_0);
+        vstore(yp + 4864 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
+        vstore(yp + 5120 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
+        vstore(yp + 5376 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
+        vstore(yp + 5632 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
+        vstore(yp + 5888 + k, s3_3);
+        vstore(yp + 6144 + k, s4_0);
+        vstore(yp + 6400 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
+        vstore(yp + 6656 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
+        vstore(yp + 6912 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
+        vstore(yp + 7168 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
+        vstore(yp + 7424 + k, s4_3);
+        vstore(yp + 7680 + k, s5_0);
+        vstore(yp + 7936 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
+        vstore(yp + 8192 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
+        vstore(yp + 8448 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
+        vstore(yp + 8704 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
+        vstore(yp + 8960 + k, s5_3);
     }
 }
 
 /* dU[xi] rows c to c + 1 by one block of 32 output channels, summed over `tiles` tiles:
  * up[r][k] += sum_t vp[t][c + r] * yp[t][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_weights_gemm(const float *restrict vp, const float *restrict yp, float *restrict up, int tiles)
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(const float *restrict vp, const float *restrict yp, float *restrict up, int tiles)
 {
     enum { IC = 64, OC = 64 };
     vf a0_0 = vload(up + 0), a0_1 = vload(up + 8), a0_2 = vload(up + 16), a0_3 = vload(up + 24);
@@ -7657,17 +7947,19 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_weights_gemm(const float *restr
     vstore(up + 88, a1_3);
 }
 
-static void conv3x3_s1_c64k64_h8w8_f2_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32,
-           DU = 16 * IC * OC, SLICE = DU + PAD + 16 * (XS + YS) };
-    /* F(2x2, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
-    static const float G[4][3] = {
-        { 1.0f, 0.0f, 0.0f },
-        { 0.5f, 0.5f, 0.5f },
-        { 0.5f, -0.5f, 0.5f },
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32,
+           DU = 36 * IC * OC, SLICE = DU + PAD + 36 * (XS + YS) };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -7676,7 +7968,7 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_weights(size_t n, const float *restric
         /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), the padded image,
          * V[xi][NT][IC] and Yh[xi][NT][OC] */
         float *restrict du = scratch + (size_t)tid * SLICE;
-        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 16 * XS;
+        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 36 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -7684,26 +7976,26 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_weights(size_t n, const float *restric
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 16; u++) {
-                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
-                        conv3x3_s1_c64k64_h8w8_f2_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 16 + u) * IC);
-                        conv3x3_s1_c64k64_h8w8_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 16 + u) * OC);
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 4 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 4 + u) * OC);
                     }
                 }
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
                  * KB floats) stays in L1 while the register tiles go down the input channels */
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB)
                         for (int c = 0; c < IC; c += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 16);
+                            conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 4);
             }
         }
         RN_BARRIER();
         /* dw[i][j][c][k] = (G^T dU G)[i][j], dU summed over the threads; 8 pairs (c, k) at a
          * time, each thread a contiguous range of vectors (a scalar loop here took 15% of the
-         * call on 256 channels: 2 x 16 planes of 4096 floats, read one float at a time) */
+         * call on 256 channels: 2 x 36 planes of 4096 floats, read one float at a time) */
         enum { QV = IC * OC / 8 };
         for (int q = QV * tid / nt * 8; q < QV * (tid + 1) / nt * 8; q += 8) {
             vf s[A][A], t[3][A];
@@ -7732,55 +8024,97 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_weights(size_t n, const float *restric
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_bwd_data_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
- * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f2_bwd_data, conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
+ * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f4_bwd_data, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc. */
+/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
+ * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 64, XS = 1024 };
+    enum { IC = 64, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c);
-        const vf t0_0 = vsub(d0_0, d2_0);
-        const vf t0_1 = vsub(d0_1, d2_1);
-        const vf t0_2 = vsub(d0_2, d2_2);
-        const vf t0_3 = vsub(d0_3, d2_3);
-        const vf t1_0 = vadd(d2_0, d1_0);
-        const vf t1_1 = vadd(d2_1, d1_1);
-        const vf t1_2 = vadd(d2_2, d1_2);
-        const vf t1_3 = vadd(d2_3, d1_3);
-        const vf t2_0 = vsub(d2_0, d1_0);
-        const vf t2_1 = vsub(d2_1, d1_1);
-        const vf t2_2 = vsub(d2_2, d1_2);
-        const vf t2_3 = vsub(d2_3, d1_3);
-        const vf t3_0 = vsub(d1_0, d3_0);
-        const vf t3_1 = vsub(d1_1, d3_1);
-        const vf t3_2 = vsub(d1_2, d3_2);
-        const vf t3_3 = vsub(d1_3, d3_3);
-        vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 1024 + c, vadd(t0_2, t0_1));
-        vstore(vp + 2048 + c, vsub(t0_2, t0_1));
-        vstore(vp + 3072 + c, vsub(t0_1, t0_3));
-        vstore(vp + 4096 + c, vsub(t1_0, t1_2));
-        vstore(vp + 5120 + c, vadd(t1_2, t1_1));
-        vstore(vp + 6144 + c, vsub(t1_2, t1_1));
-        vstore(vp + 7168 + c, vsub(t1_1, t1_3));
-        vstore(vp + 8192 + c, vsub(t2_0, t2_2));
-        vstore(vp + 9216 + c, vadd(t2_2, t2_1));
-        vstore(vp + 10240 + c, vsub(t2_2, t2_1));
-        vstore(vp + 11264 + c, vsub(t2_1, t2_3));
-        vstore(vp + 12288 + c, vsub(t3_0, t3_2));
-        vstore(vp + 13312 + c, vadd(t3_2, t3_1));
-        vstore(vp + 14336 + c, vsub(t3_2, t3_1));
-        vstore(vp + 15360 + c, vsub(t3_1, t3_3));
+        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
+        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
+        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
+        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
+        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
+        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(const float *restrict vp, const float *restrict up, float *restrict mp)
 {
     enum { IC = 64 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
@@ -7812,69 +8146,173 @@ static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_gemm_t2(const float *restr
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
-static inline void conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(const float *restrict mp,
+ * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(const float *restrict mp,
     int epi, float *restrict op)
 {
-    enum { OC = 64, YS = 1024 };
+    enum { OC = 64, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 1024 + k), m0_2 = vload(mp + 2048 + k), m0_3 = vload(mp + 3072 + k);
-        const vf m1_0 = vload(mp + 4096 + k), m1_1 = vload(mp + 5120 + k), m1_2 = vload(mp + 6144 + k), m1_3 = vload(mp + 7168 + k);
-        const vf m2_0 = vload(mp + 8192 + k), m2_1 = vload(mp + 9216 + k), m2_2 = vload(mp + 10240 + k), m2_3 = vload(mp + 11264 + k);
-        const vf m3_0 = vload(mp + 12288 + k), m3_1 = vload(mp + 13312 + k), m3_2 = vload(mp + 14336 + k), m3_3 = vload(mp + 15360 + k);
-        const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
-        const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
-        const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
-        const vf s0_3 = vadd(vadd(m2_3, m1_3), m0_3);
-        const vf s1_0 = vsub(vsub(m1_0, m2_0), m3_0);
-        const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
-        const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
-        const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
+        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
+        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
+        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
+        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
+        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
+        const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
+        const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
+        const vf s0_3 = vadd(vadd(vadd(vadd(m4_3, m3_3), m2_3), m1_3), m0_3);
+        const vf s0_4 = vadd(vadd(vadd(vadd(m4_4, m3_4), m2_4), m1_4), m0_4);
+        const vf s0_5 = vadd(vadd(vadd(vadd(m4_5, m3_5), m2_5), m1_5), m0_5);
+        const vf s1_0 = vfma(vset1(-2.0f), m4_0, vfma(vset1(2.0f), m3_0, vsub(m1_0, m2_0)));
+        const vf s1_1 = vfma(vset1(-2.0f), m4_1, vfma(vset1(2.0f), m3_1, vsub(m1_1, m2_1)));
+        const vf s1_2 = vfma(vset1(-2.0f), m4_2, vfma(vset1(2.0f), m3_2, vsub(m1_2, m2_2)));
+        const vf s1_3 = vfma(vset1(-2.0f), m4_3, vfma(vset1(2.0f), m3_3, vsub(m1_3, m2_3)));
+        const vf s1_4 = vfma(vset1(-2.0f), m4_4, vfma(vset1(2.0f), m3_4, vsub(m1_4, m2_4)));
+        const vf s1_5 = vfma(vset1(-2.0f), m4_5, vfma(vset1(2.0f), m3_5, vsub(m1_5, m2_5)));
+        const vf s2_0 = vfma(vset1(4.0f), m4_0, vfma(vset1(4.0f), m3_0, vadd(m2_0, m1_0)));
+        const vf s2_1 = vfma(vset1(4.0f), m4_1, vfma(vset1(4.0f), m3_1, vadd(m2_1, m1_1)));
+        const vf s2_2 = vfma(vset1(4.0f), m4_2, vfma(vset1(4.0f), m3_2, vadd(m2_2, m1_2)));
+        const vf s2_3 = vfma(vset1(4.0f), m4_3, vfma(vset1(4.0f), m3_3, vadd(m2_3, m1_3)));
+        const vf s2_4 = vfma(vset1(4.0f), m4_4, vfma(vset1(4.0f), m3_4, vadd(m2_4, m1_4)));
+        const vf s2_5 = vfma(vset1(4.0f), m4_5, vfma(vset1(4.0f), m3_5, vadd(m2_5, m1_5)));
+        const vf s3_0 = vfma(vset1(-8.0f), m4_0, vfma(vset1(8.0f), m3_0, vsub(vadd(m5_0, m1_0), m2_0)));
+        const vf s3_1 = vfma(vset1(-8.0f), m4_1, vfma(vset1(8.0f), m3_1, vsub(vadd(m5_1, m1_1), m2_1)));
+        const vf s3_2 = vfma(vset1(-8.0f), m4_2, vfma(vset1(8.0f), m3_2, vsub(vadd(m5_2, m1_2), m2_2)));
+        const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
+        const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
+        const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
         {
-            vf y = vadd(vadd(s0_2, s0_1), s0_0);
+            vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
             if (epi & RN_EPI_ACC)
                 vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
             else
                 vstore(op + 0 + k, y);
         }
         {
-            vf y = vsub(vsub(s0_1, s0_2), s0_3);
+            vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
             if (epi & RN_EPI_ACC)
                 vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
             else
                 vstore(op + 64 + k, y);
         }
         {
-            vf y = vadd(vadd(s1_2, s1_1), s1_0);
+            vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
+            if (epi & RN_EPI_ACC)
+                vstore(op + 128 + k, vadd(vload(op + 128 + k), y));
+            else
+                vstore(op + 128 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
+            if (epi & RN_EPI_ACC)
+                vstore(op + 192 + k, vadd(vload(op + 192 + k), y));
+            else
+                vstore(op + 192 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
             if (epi & RN_EPI_ACC)
                 vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
             else
                 vstore(op + 512 + k, y);
         }
         {
-            vf y = vsub(vsub(s1_1, s1_2), s1_3);
+            vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
             if (epi & RN_EPI_ACC)
                 vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
             else
                 vstore(op + 576 + k, y);
         }
+        {
+            vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
+            if (epi & RN_EPI_ACC)
+                vstore(op + 640 + k, vadd(vload(op + 640 + k), y));
+            else
+                vstore(op + 640 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
+            if (epi & RN_EPI_ACC)
+                vstore(op + 704 + k, vadd(vload(op + 704 + k), y));
+            else
+                vstore(op + 704 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
+            else
+                vstore(op + 1024 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1088 + k, vadd(vload(op + 1088 + k), y));
+            else
+                vstore(op + 1088 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1152 + k, vadd(vload(op + 1152 + k), y));
+            else
+                vstore(op + 1152 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1216 + k, vadd(vload(op + 1216 + k), y));
+            else
+                vstore(op + 1216 + k, y);
+        }
+        {
+            vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
+            else
+                vstore(op + 1536 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1600 + k, vadd(vload(op + 1600 + k), y));
+            else
+                vstore(op + 1600 + k, y);
+        }
+        {
+            vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1664 + k, vadd(vload(op + 1664 + k), y));
+            else
+                vstore(op + 1664 + k, y);
+        }
+        {
+            vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
+            if (epi & RN_EPI_ACC)
+                vstore(op + 1728 + k, vadd(vload(op + 1728 + k), y));
+            else
+                vstore(op + 1728 + k, y);
+        }
     }
 }
 
 
-/* conv3x3_s1_c64k64_h8w8_f2_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.0.conv2, layer1.0.conv1. */
-static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[4][3] = {
-        { 1.0f, 0.0f, 0.0f },
-        { 0.5f, 0.5f, 0.5f },
-        { 0.5f, -0.5f, 0.5f },
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -7898,8 +8336,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
@@ -7911,22 +8349,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data(size_t n, const float *restrict x
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 16; u++) {
-                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(mb + (i * 16 + u) * OC, 0, y + at);
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, 0, y + at);
                     }
             }
         }
@@ -8029,19 +8467,21 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.0.conv1. */
-static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[4][3] = {
-        { 1.0f, 0.0f, 0.0f },
-        { 0.5f, 0.5f, 0.5f },
-        { 0.5f, -0.5f, 0.5f },
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -8065,8 +8505,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restri
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
@@ -8078,22 +8518,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(size_t n, const float *restri
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 16; u++) {
-                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_ACC, y + at);
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, RN_EPI_ACC, y + at);
                     }
             }
         }
@@ -8416,19 +8856,21 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f2_fwd: conv 3x3/1 pad 1, 64->64, forward.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+/* conv3x3_s1_c64k64_h8w8_f4_fwd: conv 3x3/1 pad 1, 64->64, forward.
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.0.conv1, layer1.0.conv2. */
-static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 4, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
-    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
-    static const float G[4][3] = {
-        { 1.0f, 0.0f, 0.0f },
-        { 0.5f, 0.5f, 0.5f },
-        { 0.5f, -0.5f, 0.5f },
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
     RN_PARALLEL(threads)
@@ -8452,8 +8894,8 @@ static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, con
                                vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
             }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
@@ -8465,22 +8907,22 @@ static void conv3x3_s1_c64k64_h8w8_f2_fwd(size_t n, const float *restrict x, con
                 if (next != NULL)
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
-                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
-                    for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_input(xp + ((4 * ch + u / 4) * 2 * WP + u % 4 * 2) * IC, vb + (i * 16 + u) * IC);
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 36; xi++)
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
-                        for (int t = 0; t < g * 16; t += 2)
-                            conv3x3_s1_c64k64_h8w8_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
                 for (int i = 0; i < g; i++)
-                    for (int u = 0; u < 16; u++) {
-                        const int row = (4 * ch + u / 4) * 2, col = u % 4 * 2;
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c64k64_h8w8_f2_fwd_output(mb + (i * 16 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_output(mb + (i * 4 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -8607,7 +9049,7 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
 }
 
 /* conv3x3_s1_c128k128_h4w4_f2_fwd: conv 3x3/1 pad 1, 128->128, forward.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
 static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
@@ -8807,7 +9249,7 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
 }
 
 /* conv3x3_s1_c256k256_h2w2_f2_fwd: conv 3x3/1 pad 1, 256->256, forward.
- * Algorithm: modelled: F(2x2) on maps under 16x16 (gen/winograd.lua).
+ * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
@@ -8877,7 +9319,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
     }
 }
 
-/* The eval forward's caches of rearranged weights (1,769,568 floats) start here in
+/* The eval forward's caches of rearranged weights (1,933,408 floats) start here in
  * the work area, after the BN statistics and the scratch; each is redone when
  * r->params_epoch has moved since it was made. */
 enum { WORK_CACHE = 1051264 };
@@ -8915,11 +9357,11 @@ static RN_NOINLINE void forward_train_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(4, conv3x3_s1_c64k64_h8w8_f2_stats_fwd(n, A + 35840 * n, P + 9536, Wk + 2688, S + 128, A + 39936 * n, r->scratch, nt));
+    RN_TIMED(4, conv3x3_s1_c64k64_h8w8_f4_stats_fwd(n, A + 35840 * n, P + 9536, Wk + 2688, S + 128, A + 39936 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(5, bn_c64_hw64_relu_stats_fwd(n, A + 39936 * n, A + 44032 * n, P + 46400, P + 46464, S + 128, S + 192, Wk + 128, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64; 64x8x8 -> 64x8x8 */
-    RN_TIMED(6, conv3x3_s1_c64k64_h8w8_f2_stats_fwd(n, A + 44032 * n, P + 46528, Wk + 2688, S + 256, A + 48128 * n, r->scratch, nt));
+    RN_TIMED(6, conv3x3_s1_c64k64_h8w8_f4_stats_fwd(n, A + 44032 * n, P + 46528, Wk + 2688, S + 256, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
     RN_TIMED(7, bn_c64_hw64_add_relu_stats_fwd(n, A + 48128 * n, A + 35840 * n, A + 52224 * n, P + 83392, P + 83456, S + 256, S + 320, Wk + 256, r->bn_momentum, r->bn_eps, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
 }
@@ -9022,9 +9464,9 @@ static RN_NOINLINE void forward_infer_layer1_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(25, conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval(n, A + 19456 * n, P + 9536, Wk + WORK_CACHE + 16, (uint64_t *)(void *)(Wk + WORK_CACHE + 0), r->params_epoch, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(25, conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(n, A + 19456 * n, P + 9536, Wk + WORK_CACHE + 16, (uint64_t *)(void *)(Wk + WORK_CACHE + 0), r->params_epoch, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 46528, Wk + WORK_CACHE + 65568, (uint64_t *)(void *)(Wk + WORK_CACHE + 65552), r->params_epoch, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, A + 19456 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 46528, Wk + WORK_CACHE + 147488, (uint64_t *)(void *)(Wk + WORK_CACHE + 147472), r->params_epoch, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, A + 19456 * n, A + 4096 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer2_0: forward from layer2.0. */
@@ -9043,7 +9485,7 @@ static RN_NOINLINE void forward_infer_layer2_0(rn_run *r, const float *x, float 
     /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 64->128, batch norm folded in, relu (fused); 64x8x8 -> 128x4x4 */
     RN_TIMED(28, conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 91968, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, A + 2048 * n, r->scratch, nt));
     /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 128->128, batch norm folded in, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
-    RN_TIMED(29, conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(n, A + 2048 * n, P + 165952, Wk + WORK_CACHE + 131120, (uint64_t *)(void *)(Wk + WORK_CACHE + 131104), r->params_epoch, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, A + 0 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(29, conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(n, A + 2048 * n, P + 165952, Wk + WORK_CACHE + 294960, (uint64_t *)(void *)(Wk + WORK_CACHE + 294944), r->params_epoch, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, A + 0 * n, A + 4096 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer3_0: forward from layer3.0. */
@@ -9058,11 +9500,11 @@ static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.downsample.0 + 1: conv 1x1/2 pad 0, 128->256, batch norm folded in (fused); 128x4x4 -> 256x2x2 */
-    RN_TIMED(30, conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(n, A + 4096 * n, P + 313664, Wk + WORK_CACHE + 393280, (uint64_t *)(void *)(Wk + WORK_CACHE + 393264), r->params_epoch, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(30, conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(n, A + 4096 * n, P + 313664, Wk + WORK_CACHE + 557120, (uint64_t *)(void *)(Wk + WORK_CACHE + 557104), r->params_epoch, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 128->256, batch norm folded in, relu (fused); 128x4x4 -> 256x2x2 */
-    RN_TIMED(31, conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(n, A + 4096 * n, P + 346944, Wk + WORK_CACHE + 426064, (uint64_t *)(void *)(Wk + WORK_CACHE + 426048), r->params_epoch, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, A + 1024 * n, r->scratch, nt));
+    RN_TIMED(31, conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(n, A + 4096 * n, P + 346944, Wk + WORK_CACHE + 589904, (uint64_t *)(void *)(Wk + WORK_CACHE + 589888), r->params_epoch, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, A + 1024 * n, r->scratch, nt));
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 256->256, batch norm folded in, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
-    RN_TIMED(32, conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(n, A + 1024 * n, P + 642368, Wk + WORK_CACHE + 720992, (uint64_t *)(void *)(Wk + WORK_CACHE + 720976), r->params_epoch, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, A + 0 * n, A + 2048 * n, r->scratch, nt));
+    RN_TIMED(32, conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(n, A + 1024 * n, P + 642368, Wk + WORK_CACHE + 884832, (uint64_t *)(void *)(Wk + WORK_CACHE + 884816), r->params_epoch, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, A + 0 * n, A + 2048 * n, r->scratch, nt));
 }
 
 /* forward_infer_head: forward from head. */
@@ -9169,13 +9611,13 @@ static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
     RN_TIMED(55, bn_c64_hw64_add_relu_bwd(n, A + 48128 * n, A + 52224 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(56, conv3x3_s1_c64k64_h8w8_f2_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt));
-    RN_TIMED(57, conv3x3_s1_c64k64_h8w8_f2_bwd_data(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt));
+    RN_TIMED(56, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt));
+    RN_TIMED(57, conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
     RN_TIMED(58, bn_c64_hw64_relu_bwd(n, A + 39936 * n, A + 44032 * n, A + 48128 * n, A + 52224 * n, P + 46400, Wk + 128, G + 46400, G + 46464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(59, conv3x3_s1_c64k64_h8w8_f2_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt));
-    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt));
+    RN_TIMED(59, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt));
+    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt));
 }
 
 /* backward_stem: backward from stem. */
@@ -9266,7 +9708,7 @@ static void conv_entry_4_fwd(rn_run *r, const float *restrict x, const float *re
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_f2_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -9275,7 +9717,7 @@ static void conv_entry_4_bwd_data(rn_run *r, const float *restrict dy, const flo
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_f2_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
 }
 
 /* layer1.0.conv1 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
@@ -9283,7 +9725,7 @@ static void conv_entry_4_bwd_weights(rn_run *r, const float *restrict x, const f
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_f2_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), fwd alone: r->n images */
@@ -9292,7 +9734,7 @@ static void conv_entry_7_fwd(rn_run *r, const float *restrict x, const float *re
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_f2_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_fwd(n, x, w, Wk + 2688, y, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_data alone: r->n images */
@@ -9301,7 +9743,7 @@ static void conv_entry_7_bwd_data(rn_run *r, const float *restrict dy, const flo
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
     float *const Wk = r->work;
-    conv3x3_s1_c64k64_h8w8_f2_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, dy, w, Wk + 2688, dx, r->scratch, nt);
 }
 
 /* layer1.0.conv2 (conv 3x3/1 pad 1, 64->64), bwd_weights alone: r->n images */
@@ -9309,7 +9751,7 @@ static void conv_entry_7_bwd_weights(rn_run *r, const float *restrict x, const f
 {
     const size_t n = (size_t)r->n;
     const int nt = r->threads < r->max_threads ? r->threads : r->max_threads;
-    conv3x3_s1_c64k64_h8w8_f2_bwd_weights(n, x, dy, dw, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, x, dy, dw, r->scratch, nt);
 }
 
 /* layer2.0.downsample.0 (conv 1x1/2 pad 0, 64->128), fwd alone: r->n images */
@@ -9468,8 +9910,8 @@ static void conv_entry_25_bwd_weights(rn_run *r, const float *restrict x, const 
 
 static const rn_conv_entry convs[9] = {
     { 0, "conv7x7_s2_c3k64_h32w32_fwd", "conv7x7_s2_c3k64_h32w32_bwd_data", "conv7x7_s2_c3k64_h32w32_bwd_weights", conv_entry_0_fwd, conv_entry_0_bwd_data, conv_entry_0_bwd_weights },
-    { 4, "conv3x3_s1_c64k64_h8w8_f2_fwd", "conv3x3_s1_c64k64_h8w8_f2_bwd_data", "conv3x3_s1_c64k64_h8w8_f2_bwd_weights", conv_entry_4_fwd, conv_entry_4_bwd_data, conv_entry_4_bwd_weights },
-    { 7, "conv3x3_s1_c64k64_h8w8_f2_fwd", "conv3x3_s1_c64k64_h8w8_f2_bwd_data", "conv3x3_s1_c64k64_h8w8_f2_bwd_weights", conv_entry_7_fwd, conv_entry_7_bwd_data, conv_entry_7_bwd_weights },
+    { 4, "conv3x3_s1_c64k64_h8w8_f4_fwd", "conv3x3_s1_c64k64_h8w8_f4_bwd_data", "conv3x3_s1_c64k64_h8w8_f4_bwd_weights", conv_entry_4_fwd, conv_entry_4_bwd_data, conv_entry_4_bwd_weights },
+    { 7, "conv3x3_s1_c64k64_h8w8_f4_fwd", "conv3x3_s1_c64k64_h8w8_f4_bwd_data", "conv3x3_s1_c64k64_h8w8_f4_bwd_weights", conv_entry_7_fwd, conv_entry_7_bwd_data, conv_entry_7_bwd_weights },
     { 11, "conv1x1_s2_c64k128_h8w8_fwd", "conv1x1_s2_c64k128_h8w8_bwd_data", "conv1x1_s2_c64k128_h8w8_bwd_weights", conv_entry_11_fwd, conv_entry_11_bwd_data, conv_entry_11_bwd_weights },
     { 13, "conv3x3_s2_c64k128_h8w8_fwd", "conv3x3_s2_c64k128_h8w8_bwd_data", "conv3x3_s2_c64k128_h8w8_bwd_weights", conv_entry_13_fwd, conv_entry_13_bwd_data, conv_entry_13_bwd_weights },
     { 16, "conv3x3_s1_c128k128_h4w4_f2_fwd", "conv3x3_s1_c128k128_h4w4_f2_bwd_data", "conv3x3_s1_c128k128_h4w4_f2_bwd_weights", conv_entry_16_fwd, conv_entry_16_bwd_data, conv_entry_16_bwd_weights },
@@ -9606,9 +10048,9 @@ static const char *const profile_names[66] = {
     "forward_train conv1 conv7x7_s2_c3k64_h32w32_stats_fwd",
     "forward_train bn1 bn_c64_hw256_relu_stats_fwd",
     "forward_train maxpool maxpool3x3_s2_p1_c64_h16w16_fwd",
-    "forward_train layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f2_stats_fwd",
+    "forward_train layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_stats_fwd",
     "forward_train layer1.0.bn1 bn_c64_hw64_relu_stats_fwd",
-    "forward_train layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f2_stats_fwd",
+    "forward_train layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_stats_fwd",
     "forward_train layer1.0.bn2 bn_c64_hw64_add_relu_stats_fwd",
     "forward_train layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_stats_fwd",
     "forward_train layer2.0.downsample.1 bn_c128_hw16_stats_fwd",
@@ -9627,8 +10069,8 @@ static const char *const profile_names[66] = {
     "forward_infer input nchw_to_nhwc_c3h32w32",
     "forward_infer conv1 conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval",
     "forward_infer maxpool maxpool3x3_s2_p1_c64_h16w16_fwd",
-    "forward_infer layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f2_bn_relu_cached_fwd_eval",
-    "forward_infer layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f2_bn_add_relu_cached_fwd_eval",
+    "forward_infer layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval",
+    "forward_infer layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval",
     "forward_infer layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bn_fwd_eval",
     "forward_infer layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval",
     "forward_infer layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval",
@@ -9658,11 +10100,11 @@ static const char *const profile_names[66] = {
     "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_weights",
     "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_data_acc",
     "backward layer1.0.bn2 bn_c64_hw64_add_relu_bwd",
-    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f2_bwd_weights",
-    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f2_bwd_data",
+    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
+    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data",
     "backward layer1.0.bn1 bn_c64_hw64_relu_bwd",
-    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f2_bwd_weights",
-    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f2_bwd_data_acc",
+    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
+    "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc",
     "backward maxpool maxpool3x3_s2_p1_c64_h16w16_bwd",
     "backward bn1 bn_c64_hw256_relu_bwd",
     "backward conv1 conv7x7_s2_c3k64_h32w32_bwd_weights",

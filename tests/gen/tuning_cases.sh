@@ -35,7 +35,7 @@ has 'conv3x3_s1_c32k32_h16w16_stats_fwd('
 hasnt 'conv3x3_s1_c32k32_h16w16_f[24]_[a-z_]*fwd'
 has 'conv3x3_s1_c32k32_h16w16_f2_bwd_data'
 has 'conv3x3_s1_c32k32_h16w16_f4_bwd_weights('
-has 'Algorithm: modelled: F(4x4) on maps of 16x16 and more (gen/winograd.lua).'
+has 'Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).'
 # c64k64 8x8: forward and backward-data F(4x4) (no times: "no times given"), backward-weights direct
 has 'conv3x3_s1_c64k64_h8w8_f4_stats_fwd('
 has 'conv3x3_s1_c64k64_h8w8_f4_bwd_data'
