@@ -352,6 +352,7 @@ function M.backward(L, e)
   if wq then
     -- Winograd: each thread's dU (a^2 x C x K floats) beside its chunk buffers
     wq.WEIGHTS = true
+    wq.PFY = math.ceil(p.OH * p.OW * p.K * 4 / 64 / wq.NCH)   -- lines of the next image's dy per chunk
     local fn = e:kernel{ name = sig .. "_f" .. wq.MT .. "_bwd_weights", template = "conv_winograd.c.in", params = wq,
                          layer = L, pass = "bwd_weights", why = wwhy }
     e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight), e:thread_scratch(wq.TAPS * p.C * p.K + wq.scratch), e:threads())

@@ -4665,7 +4665,18 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image and its dy, into L2 a slice per chunk while this one computes (not L1:
+             * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
+            const int more = by_image && b0 + (size_t)nt < n;
+            const char *nx = more ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *ny = more ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                if (more) {
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(nx + ((size_t)ch * 256 + l) * 64, 0, 1);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(ny + ((size_t)ch * 256 + l) * 64, 0, 1);
+                }
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++) {
@@ -6248,7 +6259,18 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restr
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image and its dy, into L2 a slice per chunk while this one computes (not L1:
+             * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
+            const int more = by_image && b0 + (size_t)nt < n;
+            const char *nx = more ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *ny = more ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                if (more) {
+                    for (int l = 0; l < 512; l++)
+                        __builtin_prefetch(nx + ((size_t)ch * 512 + l) * 64, 0, 1);
+                    for (int l = 0; l < 512; l++)
+                        __builtin_prefetch(ny + ((size_t)ch * 512 + l) * 64, 0, 1);
+                }
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++) {
@@ -7852,7 +7874,18 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_weights(size_t n, const float *restr
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image and its dy, into L2 a slice per chunk while this one computes (not L1:
+             * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
+            const int more = by_image && b0 + (size_t)nt < n;
+            const char *nx = more ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *ny = more ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
+                if (more) {
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(nx + ((size_t)ch * 256 + l) * 64, 0, 1);
+                    for (int l = 0; l < 256; l++)
+                        __builtin_prefetch(ny + ((size_t)ch * 256 + l) * 64, 0, 1);
+                }
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++) {
