@@ -6631,11 +6631,10 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image and its dy, into L2 a slice per chunk while this one computes (not L1:
              * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
-            const int more = by_image && b0 + (size_t)nt < n;
-            const char *nx = more ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const char *ny = more ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
+            const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *ny = nx != NULL ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (more) {
+                if (nx != NULL) {
                     for (int l = 0; l < 128; l++)
                         __builtin_prefetch(nx + ((size_t)ch * 128 + l) * 64, 0, 1);
                     for (int l = 0; l < 128; l++)
@@ -7988,11 +7987,10 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image and its dy, into L2 a slice per chunk while this one computes (not L1:
              * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
-            const int more = by_image && b0 + (size_t)nt < n;
-            const char *nx = more ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const char *ny = more ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
+            const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *ny = nx != NULL ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (more) {
+                if (nx != NULL) {
                     for (int l = 0; l < 256; l++)
                         __builtin_prefetch(nx + ((size_t)ch * 256 + l) * 64, 0, 1);
                     for (int l = 0; l < 256; l++)
