@@ -293,6 +293,32 @@ local function block_order(q)
   return q
 end
 
+-- A 1x1 stride-1 unpadded conv maps pixel i of the image to pixel i of its output, whatever
+-- the map's shape: both are runs of H*W pixels. Its direct passes may then cut that run into
+-- rows of any length, and take the one whose register tiles are fullest: the fewest tiles of
+-- at most T pixels (the ISA's tile width for the pass's output channels), at least 2 rows
+-- where H*W allows, so that a batch smaller than the threads still splits by rows
+-- (conv_simd.c.in). ResNet-50's 14x14 maps: 14 rows of tiles of 5, 5 and 4 pixels become 2
+-- rows of 98 in tiles of 6 (and one of 2); 56x56: 2 rows of 1568. Returns p with H, W, OH, OW
+-- of the rows chosen, or p itself.
+local function pixel_rows(p, isa, transpose)
+  if p.KH ~= 1 or p.KW ~= 1 or p.S ~= 1 or p.P ~= 0 then return p end
+  local b = isa_mod.blocks(isa, transpose and p.C or p.K)
+  local t = (b.main or b.tail).t
+  local hw = p.H * p.W
+  local function cost(r) return r * math.ceil(hw / r / t) end
+  local best = p.H
+  for r = 2, hw do
+    if hw % r == 0 and (cost(r) < cost(best) or (cost(r) == cost(best) and r < best)) then best = r end
+  end
+  if best == p.H then return p end
+  local q = {}
+  for k, v in pairs(p) do q[k] = v end
+  local cols = math.floor(hw / best)
+  q.H, q.W, q.OH, q.OW = best, cols, best, cols
+  return q
+end
+
 -- The plan of a SIMD correlation pass, forward or (transpose) backward-data: Winograd where
 -- the policy takes it (winograd_plan), else direct; with its template, the kernels' shape
 -- name (the signature, plus _f2/_f4 for Winograd) and why the algorithm was chosen. The shape
@@ -304,6 +330,7 @@ end
 local function correlation_plan(L, e, p, sig, transpose, acc, dir)
   local q, why = winograd_plan(e, p, transpose, acc, dir or (transpose and "bwd_data" or "fwd"), sig)
   if q then return q, "conv_winograd.c.in", sig .. "_f" .. q.MT, why end
+  p = pixel_rows(p, e.isa, transpose)
   q = transpose and backward_data_plan(L, p, acc, e.isa) or forward_plan(L, p, e.isa)
   return block_order(q), "conv_simd.c.in", sig, why
 end

@@ -249,24 +249,35 @@ static void gap_c64_hw64_fwd(size_t n, const float *restrict x, float *restrict 
 static void fc_i64o10_fwd(size_t n, const float *restrict x, const float *restrict w, const float *restrict bias,
     float *restrict y, int threads)
 {
-    enum { IN = 64, OUT = 10, LANES = 8, FULL = IN - IN % LANES };
+    enum { IN = 64, OUT = 10, LANES = 8, FULL = IN - IN % LANES, ROWS = 8 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         for (int o = tid; o < OUT; o += nt) {
             const float *restrict wo = w + (size_t)o * IN;
-            for (size_t b = 0; b < n; b++) {
-                const float *restrict xb = x + b * IN;
-                float lane[LANES] = { 0.0f };
-                for (int i = 0; i < FULL; i += LANES)
+            for (size_t b0 = 0; b0 < n; b0 += ROWS) {
+                const int rows = n - b0 < ROWS ? (int)(n - b0) : ROWS;
+                const float *restrict xb = x + b0 * IN;
+                float lane[ROWS][LANES] = { { 0.0f } };
+                if (rows == ROWS) {
+                    for (int i = 0; i < FULL; i += LANES)
+                        for (int r = 0; r < ROWS; r++)
+                            for (int l = 0; l < LANES; l++)
+                                lane[r][l] += xb[r * IN + i + l] * wo[i + l];
+                } else {
+                    for (int r = 0; r < rows; r++)
+                        for (int i = 0; i < FULL; i += LANES)
+                            for (int l = 0; l < LANES; l++)
+                                lane[r][l] += xb[r * IN + i + l] * wo[i + l];
+                }
+                for (int r = 0; r < rows; r++) {
+                    float s = 0.0f;
                     for (int l = 0; l < LANES; l++)
-                        lane[l] += xb[i + l] * wo[i + l];
-                float s = 0.0f;
-                for (int l = 0; l < LANES; l++)
-                    s += lane[l];
-                for (int i = FULL; i < IN; i++)
-                    s += xb[i] * wo[i];
-                y[b * OUT + o] = s + bias[o];
+                        s += lane[r][l];
+                    for (int i = FULL; i < IN; i++)
+                        s += xb[r * IN + i] * wo[i];
+                    y[(b0 + r) * OUT + o] = s + bias[o];
+                }
             }
         }
     }
