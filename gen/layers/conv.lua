@@ -253,6 +253,7 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
   q.HP, q.WP = rows * m + 2, ntc * m + 2
   q.PARTIAL = not winograd.whole(p, m)
   q.PF = math.ceil(q.IH * q.IW * ic * 4 / 64 / q.NCH)   -- 64-byte lines of the next image per chunk
+  q.PFX = math.ceil(q.PF / q.TAPS)   -- of which per Winograd point (the forward's prefetch)
   q.scratch = q.HP * q.WP * ic + q.TAPS * q.NT * (ic + oc)   -- per thread
   -- backward-weights: register tiles of R input channels by one block's vectors
   q.R = 1
@@ -380,6 +381,7 @@ function M.backward(L, e)
     -- Winograd: each thread's dU (a^2 x C x K floats) beside its chunk buffers
     wq.WEIGHTS = true
     wq.PFY = math.ceil(p.OH * p.OW * p.K * 4 / 64 / wq.NCH)   -- lines of the next image's dy per chunk
+    wq.PFYX = math.ceil(wq.PFY / wq.TAPS)   -- of which per Winograd point
     local fn = e:kernel{ name = sig .. "_f" .. wq.MT .. "_bwd_weights", template = "conv_winograd.c.in", params = wq,
                          layer = L, pass = "bwd_weights", why = wwhy }
     e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight), e:thread_scratch(wq.TAPS * p.C * p.K + wq.scratch), e:threads())

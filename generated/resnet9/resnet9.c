@@ -2513,23 +2513,26 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
@@ -3470,23 +3473,26 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 128; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 128 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 128 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
@@ -4359,7 +4365,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
@@ -4368,6 +4374,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
                                 conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
                         }
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
                         const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
@@ -4617,23 +4624,26 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
@@ -4704,23 +4714,26 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
@@ -4870,23 +4883,26 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 128; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 128 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 128 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
@@ -5068,7 +5084,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
@@ -5077,6 +5093,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
                                 conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
                         }
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
                         const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
@@ -5380,10 +5397,11 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
                 }
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
                  * KB floats) stays in L1 while the register tiles go down the input channels */
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
                     for (int kb = 0; kb < OC; kb += KB)
                         for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c256k256_h2w2_f2_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 1);
+                }
             }
         }
         RN_BARRIER();
@@ -5579,7 +5597,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
@@ -5588,6 +5606,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
                                 conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
                         }
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
                         const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
@@ -6640,17 +6659,11 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image and its dy, into L2 a slice per chunk while this one computes (not L1:
+            /* the thread's next image and its dy, into L2 while this one computes (below; not L1:
              * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
             const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             const char *ny = nx != NULL ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (nx != NULL) {
-                    for (int l = 0; l < 128; l++)
-                        __builtin_prefetch(nx + ((size_t)ch * 128 + l) * 64, 0, 1);
-                    for (int l = 0; l < 128; l++)
-                        __builtin_prefetch(ny + ((size_t)ch * 128 + l) * 64, 0, 1);
-                }
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++) {
@@ -6661,10 +6674,19 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
                 }
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
                  * KB floats) stays in L1 while the register tiles go down the input channels */
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
+                    /* the chunk's slice of the prefetch, spread over its points (in one burst the
+                     * prefetches waited on memory) */
+                    if (nx != NULL) {
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(nx + ((size_t)ch * 128 + xi * 8 + l) * 64, 0, 1);
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(ny + ((size_t)ch * 128 + xi * 8 + l) * 64, 0, 1);
+                    }
                     for (int kb = 0; kb < OC; kb += KB)
                         for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c128k128_h4w4_f2_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 4);
+                }
             }
         }
         RN_BARRIER();
@@ -6860,23 +6882,26 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 128; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 128 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 128 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c128k128_h4w4_f2_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
@@ -7996,17 +8021,11 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image and its dy, into L2 a slice per chunk while this one computes (not L1:
+            /* the thread's next image and its dy, into L2 while this one computes (below; not L1:
              * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
             const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             const char *ny = nx != NULL ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (nx != NULL) {
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(nx + ((size_t)ch * 256 + l) * 64, 0, 1);
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(ny + ((size_t)ch * 256 + l) * 64, 0, 1);
-                }
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++) {
@@ -8017,10 +8036,19 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
                 }
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
                  * KB floats) stays in L1 while the register tiles go down the input channels */
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the chunk's slice of the prefetch, spread over its points (in one burst the
+                     * prefetches waited on memory) */
+                    if (nx != NULL) {
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(nx + ((size_t)ch * 256 + xi * 8 + l) * 64, 0, 1);
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(ny + ((size_t)ch * 256 + xi * 8 + l) * 64, 0, 1);
+                    }
                     for (int kb = 0; kb < OC; kb += KB)
                         for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 4);
+                }
             }
         }
         RN_BARRIER();
@@ -8374,23 +8402,26 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
@@ -8543,23 +8574,26 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
@@ -8932,23 +8966,26 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
@@ -9122,23 +9159,26 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 128; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 128 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 128 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
@@ -9330,7 +9370,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
@@ -9339,6 +9379,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
                                 conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
                         }
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
                         const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
