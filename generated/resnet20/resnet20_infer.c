@@ -148,7 +148,9 @@ enum rn_epilogue {
     RN_EPI_STATS = 2,   /* add the tile's BN statistics into the thread's sums (training forward) */
     RN_EPI_BN = 4,      /* eval-mode BN folded in: acc * scale + shift per output channel */
     RN_EPI_RES = 8,     /* then the residual added */
-    RN_EPI_RELU = 16    /* then the ReLU */
+    RN_EPI_RELU = 16,   /* then the ReLU */
+    RN_EPI_BNGRAD = 32  /* backward-data into the gradient of a BN-ReLU's output: masked by the ReLU,
+                         * and that BN backward's sums into the thread's (training backward) */
 };
 
 /* Copy image x (H x W x C) into xp (HP x WP x C) at row PT, column PL, zeros around it. */
@@ -1116,6 +1118,16 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
                     if (next != NULL)
                         for (int l = 0; l < 8; l++)
                             __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (res), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 8 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(res + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
@@ -1881,6 +1893,16 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
                     if (next != NULL)
                         for (int l = 0; l < 15; l++)
                             __builtin_prefetch(next + ((size_t)ch * 512 + xi * 15 + l) * 64);
+                    /* what the chunk's epilogue reads (res), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 16 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 15; l++) {
+                            const size_t o = at + ((size_t)xi * 15 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(res + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
@@ -2787,6 +2809,16 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(size_t n, const float
                     if (next != NULL)
                         for (int l = 0; l < 8; l++)
                             __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (res), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 8 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(res + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
