@@ -7,7 +7,13 @@
 -- that feeds it: the conv's epilogue scales and shifts its accumulators, adds the shortcut
 -- and clamps, and no BN pass over memory remains (the plan gives the conv's output and the
 -- group's output one buffer).
--- Provides groups(g, plan, mode, isa) and stats_pairs(g, isa); the layer kinds emit the fused kernels.
+-- In training, the conv that reads a BN-ReLU group's output first in forward order, right
+-- after the group, finishes that output's gradient in backward right before the group's
+-- backward; where its backward-data is by Winograd, its epilogue masks the gradient by the
+-- ReLU and gathers the BN backward's sums (gen/layers/conv.lua), so the BN backward makes
+-- one pass over memory, not two.
+-- Provides groups(g, plan, mode, isa), stats_pairs(g, isa) and grad_pairs(g, groups); the
+-- layer kinds emit the fused kernels.
 local isa_mod = require("isa")
 
 local M = {}
@@ -72,6 +78,25 @@ function M.stats_pairs(g, isa)
     if L.kind == "bn" and L.mod.fusable(L, isa) then
       local conv = foldable_conv(L, isa)
       if conv then partner[conv], partner[L] = L, conv end
+    end
+  end
+  return partner
+end
+
+-- The training backward's conv / BN-ReLU group pairs (above): a map from each such conv to
+-- its group (gen/fuse.lua, groups in training mode).
+function M.grad_pairs(g, groups)
+  local partner = {}
+  for _, L in ipairs(g.layers) do
+    local grp = groups[L]
+    if grp and grp.head == L and grp.bn == L and grp.relu then
+      local out = grp.relu.output
+      local conv = g.layers[grp.relu.index + 1]
+      local first = true
+      for _, C in ipairs(out.consumers) do
+        if conv and C.index < conv.index then first = false end
+      end
+      if conv and conv.kind == "conv" and conv.inputs[1] == out and first then partner[conv] = grp end
     end
   end
   return partner

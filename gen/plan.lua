@@ -132,7 +132,8 @@ function M.plan(g, mode, isa)
   end
 
   local P = { mode = mode, total = total, act = {}, grad = {}, grad_shared = grad_shared, inplace = inplace,
-              groups = groups, stats = train and fuse.stats_pairs(g, isa) or {} }
+              groups = groups, stats = train and fuse.stats_pairs(g, isa) or {},
+              grad_pairs = train and fuse.grad_pairs(g, groups) or {} }
   for t, s in pairs(act) do P.act[t] = find(s).offset end
   for t, s in pairs(grad) do P.grad[t] = find(s).offset end
   -- d(loss)/d(x) is written by the last reader in forward order (the first in backward);

@@ -94,6 +94,18 @@ function Ctx:accumulate(x, L) return self.plan.accumulate(x, L) end
 -- its BN: gen/fuse.lua, stats_pairs), or nil.
 function Ctx:stats_partner(L) return self.mode == "train" and self.plan.stats[L] or nil end
 
+-- The BN-ReLU group whose output's gradient conv L's backward-data finishes right before the
+-- group's backward (gen/fuse.lua, grad_pairs), or nil.
+function Ctx:grad_partner(L) return self.mode == "train" and self.plan.grad_pairs[L] or nil end
+
+-- Note that a conv's backward-data gathered the sums of BN bn's backward in its epilogue
+-- (BNGRAD); bn's backward, emitted next, takes them (sums_given).
+function Ctx:give_sums(bn)
+  self.given = self.given or {}
+  self.given[bn] = true
+end
+function Ctx:sums_given(bn) return self.given ~= nil and self.given[bn] == true end
+
 -- Whether layer L's backward shares its first input's gradient with its output's.
 function Ctx:grad_shared(L) return self.plan.grad_shared[L] or false end
 

@@ -22,6 +22,7 @@ function Standalone:p() return "w" end
 function Standalone:dp() return "dw" end
 function Standalone:accumulate() return 0 end
 function Standalone:stats_partner() return nil end
+function Standalone:grad_partner() return nil end
 function Standalone:wants_grad() return true end
 
 local PASSES = { "fwd", "bwd_data", "bwd_weights" }

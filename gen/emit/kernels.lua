@@ -73,8 +73,8 @@ local PASS_TEXT = {
 }
 
 -- The steps of a conv tile's epilogue (templates/threads.c.in, rn_epilogue) that a kernel's
--- params ask for: ACC (params.ACC == 1), STATS, BN, RES, RELU.
-local EPILOGUE = { "ACC", "STATS", "BN", "RES", "RELU" }
+-- params ask for: ACC (params.ACC == 1), STATS, BN, RES, RELU, BNGRAD.
+local EPILOGUE = { "ACC", "STATS", "BN", "RES", "RELU", "BNGRAD" }
 local function epilogue(params)
   local e = {}
   for _, step in ipairs(EPILOGUE) do

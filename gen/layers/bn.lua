@@ -33,7 +33,8 @@ end
 function M.fusable(L, isa) return isa_mod.simd(isa, L.inputs[1].c) end
 
 -- Kernel parameters and name of the SIMD pass, fused with the group's add and ReLU; with
--- stats, the batch statistics come from the conv before (gen/fuse.lua, stats_pairs).
+-- stats, the batch statistics come from the conv before (forward: gen/fuse.lua, stats_pairs),
+-- or the backward's sums from the conv after (backward: grad_pairs).
 local function simd(L, pass, grp, stats)
   local sig, p = shape(L)
   p.PASS, p.RELU, p.RES = pass, grp and grp.relu ~= nil or false, grp and grp.add ~= nil or false
@@ -76,7 +77,8 @@ end
 function M.backward(L, e, grp)
   local x = L.inputs[1]
   if M.fusable(L, e.isa) then
-    local name, p = simd(L, "bwd", grp)
+    -- with the sums from the conv after (gen/fuse.lua, grad_pairs): dy already masked by the ReLU
+    local name, p = simd(L, "bwd", grp, e:sums_given(L))
     p.ACC = e:accumulate(x, L)
     local out = grp and grp.relu.output or L.output
     local dres
@@ -88,7 +90,7 @@ function M.backward(L, e, grp)
     end
     name = name .. (p.ACC == 1 and "_acc" or "")
     local fn = e:kernel{ name = name, template = "bn_simd.c.in", params = p, layer = L, pass = "bwd", acc = p.ACC == 1 }
-    e:call(fn, e:x(x), p.RELU and e:x(out), e:dx(out), e:dx(x), dres, e:p(L.gamma), e:w(L.save), e:dp(L.gamma),
+    e:call(fn, e:x(x), p.RELU and not p.STATS and e:x(out), e:dx(out), e:dx(x), dres, e:p(L.gamma), e:w(L.save), e:dp(L.gamma),
            e:dp(L.beta), "r->bn_reduce", "r->bn_reduce_ctx", e:thread_scratch(4 * x.c), e:threads())
     return
   end

@@ -247,12 +247,14 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
               MT = m, A = F.a, BT = F.BT, G = F.G, AT = F.AT, KB = b.main.width, KV = b.main.nv, TW = tw, TAIL = tpc % tw,
               TR = tr, NTC = ntc, TPC = tpc, IPC = ipc, NT = ipc * tpc, NCH = rows / tr, TAPS = F.a * F.a,
               PREP = true, ACC = acc or 0, TRANSPOSE = transpose, BN = false, RES = false, RELU = false,
-              STATS = false, CACHE = false }
+              STATS = false, BNGRAD = false, CACHE = false }
   if transpose then q.IH, q.IW, q.OH, q.OW = p.OH, p.OW, p.H, p.W end
   -- the input padded by 1 on every side, and with zeros to whole tiles at the bottom and right
   q.HP, q.WP = rows * m + 2, ntc * m + 2
   q.PARTIAL = not winograd.whole(p, m)
   q.PF = math.ceil(q.IH * q.IW * ic * 4 / 64 / q.NCH)   -- 64-byte lines of the next image per chunk
+  q.PFX = math.ceil(q.PF / q.TAPS)   -- of which per Winograd point (the forward's prefetch)
+  q.PFE = math.ceil(q.TR * m * q.OW * oc * 4 / 64 / q.TAPS)   -- lines of a chunk's epilogue reads per point
   q.scratch = q.HP * q.WP * ic + q.TAPS * q.NT * (ic + oc)   -- per thread
   -- backward-weights: register tiles of R input channels by one block's vectors
   q.R = 1
@@ -380,6 +382,7 @@ function M.backward(L, e)
     -- Winograd: each thread's dU (a^2 x C x K floats) beside its chunk buffers
     wq.WEIGHTS = true
     wq.PFY = math.ceil(p.OH * p.OW * p.K * 4 / 64 / wq.NCH)   -- lines of the next image's dy per chunk
+    wq.PFYX = math.ceil(wq.PFY / wq.TAPS)   -- of which per Winograd point
     local fn = e:kernel{ name = sig .. "_f" .. wq.MT .. "_bwd_weights", template = "conv_winograd.c.in", params = wq,
                          layer = L, pass = "bwd_weights", why = wwhy }
     e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight), e:thread_scratch(wq.TAPS * p.C * p.K + wq.scratch), e:threads())
@@ -404,10 +407,16 @@ function M.backward(L, e)
     local acc = e:accumulate(x, L)
     if isa_mod.simd(e.isa, p.C) then
       local q, file, ksig, why = correlation_plan(L, e, p, sig, true, acc)
+      -- the BN-ReLU group before this conv takes its backward's sums from this epilogue (gen/fuse.lua)
+      local grp = file == "conv_winograd.c.in" and e:grad_partner(L) or nil
+      q.BNGRAD = grp ~= nil
       local w = weights(e, L, q)
-      local fn = e:kernel{ name = ksig .. "_bwd_data" .. (acc == 1 and "_acc" or ""), template = file, params = q,
-                           layer = L, pass = "bwd_data", acc = acc == 1, why = why, body = ksig .. "_bwd_data" }
-      e:call(fn, e:dx(L.output), w, e:dx(x), e:thread_scratch(q.scratch), e:threads())
+      local fn = e:kernel{ name = ksig .. "_bwd_data" .. (acc == 1 and "_acc" or "") .. (grp and "_bn_sums" or ""),
+                           template = file, params = q, layer = L, pass = "bwd_data", acc = acc == 1, why = why,
+                           body = ksig .. "_bwd_data" }
+      if grp then e:give_sums(grp.bn) end
+      e:call(fn, e:dx(L.output), w, e:dx(x), grp and e:x(x), grp and e:x(grp.bn.inputs[1]), grp and e:w(grp.bn.save),
+             e:thread_scratch(q.scratch + (grp and 4 * p.C or 0)), e:threads())
     else
       p.ACC = acc
       local fn = e:kernel{ name = sig .. "_bwd_data" .. (acc == 1 and "_acc" or ""), template = "conv_bwd_data.c.in",

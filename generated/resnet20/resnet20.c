@@ -12,7 +12,7 @@
  *   P, G, S      parameters, their gradients (same layout), BN running statistics
  *   A            the activation arena, planned in floats per image (offset * n)
  *   Wk           batch-independent work: BN batch mean and 1/std, then scratch
- * 58 kernels, one per distinct signature, then the schedules.
+ * 64 kernels, one per distinct signature, then the schedules.
  */
 #include "resnet20.h"
 
@@ -145,7 +145,9 @@ enum rn_epilogue {
     RN_EPI_STATS = 2,   /* add the tile's BN statistics into the thread's sums (training forward) */
     RN_EPI_BN = 4,      /* eval-mode BN folded in: acc * scale + shift per output channel */
     RN_EPI_RES = 8,     /* then the residual added */
-    RN_EPI_RELU = 16    /* then the ReLU */
+    RN_EPI_RELU = 16,   /* then the ReLU */
+    RN_EPI_BNGRAD = 32  /* backward-data into the gradient of a BN-ReLU's output: masked by the ReLU,
+                         * and that BN backward's sums into the thread's (training backward) */
 };
 
 /* Copy image x (H x W x C) into xp (HP x WP x C) at row PT, column PL, zeros around it. */
@@ -1175,23 +1177,26 @@ static void conv3x3_s1_c16k16_h32w32_f4_stats_fwd(size_t n, const float *restric
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
                             conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
@@ -2301,23 +2306,26 @@ static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restric
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 512; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 15; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 512 + xi * 15 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
@@ -3497,23 +3505,26 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
@@ -3763,23 +3774,26 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const 
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
                             conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
@@ -3850,23 +3864,36 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (res), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 8 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(res + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
                             conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
@@ -3981,23 +4008,36 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 512; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 15; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 512 + xi * 15 + l) * 64);
+                    /* what the chunk's epilogue reads (res), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 16 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 15; l++) {
+                            const size_t o = at + ((size_t)xi * 15 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(res + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
@@ -4068,23 +4108,26 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const 
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 512; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 15; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 512 + xi * 15 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
@@ -4199,23 +4242,36 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (res), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 8 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(res + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
@@ -4286,23 +4342,26 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
@@ -4356,7 +4415,7 @@ static void gap_c64_hw64_bwd(size_t n, const float *restrict dy, float *restrict
 }
 
 /* bn_c64_hw64_add_relu_bwd: batch norm, 64 channels, backward.
- * Used by: layer3.2.bn2, layer3.1.bn2, layer3.0.bn2. */
+ * Used by: layer3.2.bn2. */
 static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
@@ -4676,17 +4735,11 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image and its dy, into L2 a slice per chunk while this one computes (not L1:
+            /* the thread's next image and its dy, into L2 while this one computes (below; not L1:
              * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
             const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             const char *ny = nx != NULL ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (nx != NULL) {
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(nx + ((size_t)ch * 256 + l) * 64, 0, 1);
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(ny + ((size_t)ch * 256 + l) * 64, 0, 1);
-                }
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++) {
@@ -4697,10 +4750,19 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
                 }
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
                  * KB floats) stays in L1 while the register tiles go down the input channels */
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the chunk's slice of the prefetch, spread over its points (in one burst the
+                     * prefetches waited on memory) */
+                    if (nx != NULL) {
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(nx + ((size_t)ch * 256 + xi * 8 + l) * 64, 0, 1);
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(ny + ((size_t)ch * 256 + xi * 8 + l) * 64, 0, 1);
+                    }
                     for (int kb = 0; kb < OC; kb += KB)
                         for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 4);
+                }
             }
         }
         RN_BARRIER();
@@ -4736,7 +4798,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
 }
 
 /* conv3x3_s1_c64k64_h8w8_f4_bwd_data_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
- * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f4_bwd_data, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc. */
+ * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums, conv3x3_s1_c64k64_h8w8_f4_bwd_data. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
@@ -4859,7 +4921,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(const float *restr
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(const float *restrict mp,
-    int epi, float *restrict op)
+    int epi, const float *restrict mk, const float *restrict xb, const float *restrict mu, double *restrict gs, float *restrict op)
 {
     enum { OC = 64, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -4893,126 +4955,183 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(const float *restri
         const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
         const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
         const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        /* the BN-ReLU backward's sums (bn_simd.c.in): the tile's sums of g and of g * (x - mean) in
+         * float, then into the thread's sums in double */
+        const vf mn = epi & RN_EPI_BNGRAD ? vneg(vload(mu + k)) : vzero();
+        vf gsum = vzero(), gx = vzero();
         {
             vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
-            else
-                vstore(op + 0 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 0 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 0 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 0 + k), mn), gx);
+            }
+            vstore(op + 0 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
-            else
-                vstore(op + 64 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 64 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 64 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 64 + k), mn), gx);
+            }
+            vstore(op + 64 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 128 + k, vadd(vload(op + 128 + k), y));
-            else
-                vstore(op + 128 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 128 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 128 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 128 + k), mn), gx);
+            }
+            vstore(op + 128 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 192 + k, vadd(vload(op + 192 + k), y));
-            else
-                vstore(op + 192 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 192 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 192 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 192 + k), mn), gx);
+            }
+            vstore(op + 192 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
-            else
-                vstore(op + 512 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 512 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 512 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 512 + k), mn), gx);
+            }
+            vstore(op + 512 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
-            else
-                vstore(op + 576 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 576 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 576 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 576 + k), mn), gx);
+            }
+            vstore(op + 576 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 640 + k, vadd(vload(op + 640 + k), y));
-            else
-                vstore(op + 640 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 640 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 640 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 640 + k), mn), gx);
+            }
+            vstore(op + 640 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 704 + k, vadd(vload(op + 704 + k), y));
-            else
-                vstore(op + 704 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 704 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 704 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 704 + k), mn), gx);
+            }
+            vstore(op + 704 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
-            else
-                vstore(op + 1024 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1024 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1024 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1024 + k), mn), gx);
+            }
+            vstore(op + 1024 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1088 + k, vadd(vload(op + 1088 + k), y));
-            else
-                vstore(op + 1088 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1088 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1088 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1088 + k), mn), gx);
+            }
+            vstore(op + 1088 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1152 + k, vadd(vload(op + 1152 + k), y));
-            else
-                vstore(op + 1152 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1152 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1152 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1152 + k), mn), gx);
+            }
+            vstore(op + 1152 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1216 + k, vadd(vload(op + 1216 + k), y));
-            else
-                vstore(op + 1216 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1216 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1216 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1216 + k), mn), gx);
+            }
+            vstore(op + 1216 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
-            else
-                vstore(op + 1536 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1536 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1536 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1536 + k), mn), gx);
+            }
+            vstore(op + 1536 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1600 + k, vadd(vload(op + 1600 + k), y));
-            else
-                vstore(op + 1600 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1600 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1600 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1600 + k), mn), gx);
+            }
+            vstore(op + 1600 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1664 + k, vadd(vload(op + 1664 + k), y));
-            else
-                vstore(op + 1664 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1664 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1664 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1664 + k), mn), gx);
+            }
+            vstore(op + 1664 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1728 + k, vadd(vload(op + 1728 + k), y));
-            else
-                vstore(op + 1728 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1728 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1728 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1728 + k), mn), gx);
+            }
+            vstore(op + 1728 + k, y);
+        }
+        if (epi & RN_EPI_BNGRAD) {
+            vdaddf(gs + k, gsum, 8);
+            vdaddf(gs + 64 + k, gx, 8);
         }
     }
 }
 
 
-/* conv3x3_s1_c64k64_h8w8_f4_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums: conv 3x3/1 pad 1, 64->64, backward to the input.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
- * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2, layer3.1.conv1, layer3.2.conv1. */
-static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+ * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2. */
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
@@ -5047,44 +5166,65 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+         * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (mask, xbn), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 8 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(mask + o);
+                                __builtin_prefetch(xbn + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, 0, y + at);
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, RN_EPI_BNGRAD, mask + at, xbn + at, mean, mine, y + at);
                     }
             }
         }
     }
 }
 
-/* bn_c64_hw64_relu_bwd: batch norm, 64 channels, backward.
+/* bn_c64_hw64_relu_stats_bwd: batch norm, 64 channels, backward.
  * Used by: layer3.2.bn1, layer3.1.bn1, layer3.0.bn1. */
-static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+static void bn_c64_hw64_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
@@ -5099,32 +5239,13 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
+        /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf g = vload(dy + r * C + v * VW);
-                g = vmask_pos(vload(y + r * C + v * VW), g);
-                vstore(dy + r * C + v * VW, g);
-                vdacc(&s[v], g);
-                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -5178,10 +5299,11 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer3.2.conv1, layer3.1.conv1. */
-static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
@@ -5216,38 +5338,138 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+         * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (y, mask, xbn), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 8 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(y + o);
+                                __builtin_prefetch(mask + o);
+                                __builtin_prefetch(xbn + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, RN_EPI_ACC, y + at);
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, RN_EPI_ACC | RN_EPI_BNGRAD, mask + at, xbn + at, mean, mine, y + at);
                     }
             }
         }
+    }
+}
+
+/* bn_c64_hw64_add_relu_stats_bwd: batch norm, 64 channels, backward.
+ * Used by: layer3.1.bn2, layer3.0.bn2. */
+static void bn_c64_hw64_add_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
+    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
+{
+    enum { C = 64, HW = 64, NV = C / VW };
+    const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
+        const float *mean = save, *invstd = save + C;
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < threads; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+                vstore(dres + r * C + v * VW, g);
+            }
     }
 }
 
@@ -5949,7 +6171,7 @@ static void shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(size_t n, const float *rest
 }
 
 /* bn_c32_hw256_add_relu_bwd: batch norm, 32 channels, backward.
- * Used by: layer2.2.bn2, layer2.1.bn2, layer2.0.bn2. */
+ * Used by: layer2.2.bn2. */
 static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
@@ -6269,17 +6491,11 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restr
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image and its dy, into L2 a slice per chunk while this one computes (not L1:
+            /* the thread's next image and its dy, into L2 while this one computes (below; not L1:
              * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
             const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             const char *ny = nx != NULL ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (nx != NULL) {
-                    for (int l = 0; l < 512; l++)
-                        __builtin_prefetch(nx + ((size_t)ch * 512 + l) * 64, 0, 1);
-                    for (int l = 0; l < 512; l++)
-                        __builtin_prefetch(ny + ((size_t)ch * 512 + l) * 64, 0, 1);
-                }
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++) {
@@ -6290,10 +6506,19 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restr
                 }
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
                  * KB floats) stays in L1 while the register tiles go down the input channels */
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the chunk's slice of the prefetch, spread over its points (in one burst the
+                     * prefetches waited on memory) */
+                    if (nx != NULL) {
+                        for (int l = 0; l < 15; l++)
+                            __builtin_prefetch(nx + ((size_t)ch * 512 + xi * 15 + l) * 64, 0, 1);
+                        for (int l = 0; l < 15; l++)
+                            __builtin_prefetch(ny + ((size_t)ch * 512 + xi * 15 + l) * 64, 0, 1);
+                    }
                     for (int kb = 0; kb < OC; kb += KB)
                         for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c32k32_h16w16_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 16);
+                }
             }
         }
         RN_BARRIER();
@@ -6329,7 +6554,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restr
 }
 
 /* conv3x3_s1_c32k32_h16w16_f4_bwd_data_*: the tiles of conv 3x3/1 pad 1, 32->32, for the kernels that share them
- * (their epilogues: rn_epilogue): conv3x3_s1_c32k32_h16w16_f4_bwd_data, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc. */
+ * (their epilogues: rn_epilogue): conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums, conv3x3_s1_c32k32_h16w16_f4_bwd_data. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
@@ -6452,7 +6677,7 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_gemm_t2(const float *res
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
 static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(const float *restrict mp,
-    int epi, float *restrict op)
+    int epi, const float *restrict mk, const float *restrict xb, const float *restrict mu, double *restrict gs, float *restrict op)
 {
     enum { OC = 32, YS = 512 };
     for (int k = 0; k < OC; k += 8) {
@@ -6486,126 +6711,183 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(const float *rest
         const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
         const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
         const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        /* the BN-ReLU backward's sums (bn_simd.c.in): the tile's sums of g and of g * (x - mean) in
+         * float, then into the thread's sums in double */
+        const vf mn = epi & RN_EPI_BNGRAD ? vneg(vload(mu + k)) : vzero();
+        vf gsum = vzero(), gx = vzero();
         {
             vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
-            else
-                vstore(op + 0 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 0 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 0 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 0 + k), mn), gx);
+            }
+            vstore(op + 0 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 32 + k, vadd(vload(op + 32 + k), y));
-            else
-                vstore(op + 32 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 32 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 32 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 32 + k), mn), gx);
+            }
+            vstore(op + 32 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
-            else
-                vstore(op + 64 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 64 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 64 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 64 + k), mn), gx);
+            }
+            vstore(op + 64 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 96 + k, vadd(vload(op + 96 + k), y));
-            else
-                vstore(op + 96 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 96 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 96 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 96 + k), mn), gx);
+            }
+            vstore(op + 96 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
-            else
-                vstore(op + 512 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 512 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 512 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 512 + k), mn), gx);
+            }
+            vstore(op + 512 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 544 + k, vadd(vload(op + 544 + k), y));
-            else
-                vstore(op + 544 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 544 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 544 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 544 + k), mn), gx);
+            }
+            vstore(op + 544 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
-            else
-                vstore(op + 576 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 576 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 576 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 576 + k), mn), gx);
+            }
+            vstore(op + 576 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 608 + k, vadd(vload(op + 608 + k), y));
-            else
-                vstore(op + 608 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 608 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 608 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 608 + k), mn), gx);
+            }
+            vstore(op + 608 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
-            else
-                vstore(op + 1024 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1024 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1024 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1024 + k), mn), gx);
+            }
+            vstore(op + 1024 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1056 + k, vadd(vload(op + 1056 + k), y));
-            else
-                vstore(op + 1056 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1056 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1056 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1056 + k), mn), gx);
+            }
+            vstore(op + 1056 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1088 + k, vadd(vload(op + 1088 + k), y));
-            else
-                vstore(op + 1088 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1088 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1088 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1088 + k), mn), gx);
+            }
+            vstore(op + 1088 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1120 + k, vadd(vload(op + 1120 + k), y));
-            else
-                vstore(op + 1120 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1120 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1120 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1120 + k), mn), gx);
+            }
+            vstore(op + 1120 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
-            else
-                vstore(op + 1536 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1536 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1536 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1536 + k), mn), gx);
+            }
+            vstore(op + 1536 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1568 + k, vadd(vload(op + 1568 + k), y));
-            else
-                vstore(op + 1568 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1568 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1568 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1568 + k), mn), gx);
+            }
+            vstore(op + 1568 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1600 + k, vadd(vload(op + 1600 + k), y));
-            else
-                vstore(op + 1600 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1600 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1600 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1600 + k), mn), gx);
+            }
+            vstore(op + 1600 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1632 + k, vadd(vload(op + 1632 + k), y));
-            else
-                vstore(op + 1632 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1632 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1632 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1632 + k), mn), gx);
+            }
+            vstore(op + 1632 + k, y);
+        }
+        if (epi & RN_EPI_BNGRAD) {
+            vdaddf(gs + k, gsum, 8);
+            vdaddf(gs + 32 + k, gx, 8);
         }
     }
 }
 
 
-/* conv3x3_s1_c32k32_h16w16_f4_bwd_data: conv 3x3/1 pad 1, 32->32, backward to the input.
+/* conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums: conv 3x3/1 pad 1, 32->32, backward to the input.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
- * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2, layer2.1.conv1, layer2.2.conv1. */
-static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+ * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2. */
+static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
@@ -6640,44 +6922,65 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+         * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 512; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 15; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 512 + xi * 15 + l) * 64);
+                    /* what the chunk's epilogue reads (mask, xbn), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 16 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 15; l++) {
+                            const size_t o = at + ((size_t)xi * 15 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(mask + o);
+                                __builtin_prefetch(xbn + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 16 + u) * OC, 0, y + at);
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_BNGRAD, mask + at, xbn + at, mean, mine, y + at);
                     }
             }
         }
     }
 }
 
-/* bn_c32_hw256_relu_bwd: batch norm, 32 channels, backward.
+/* bn_c32_hw256_relu_stats_bwd: batch norm, 32 channels, backward.
  * Used by: layer2.2.bn1, layer2.1.bn1, layer2.0.bn1. */
-static void bn_c32_hw256_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+static void bn_c32_hw256_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
@@ -6692,32 +6995,13 @@ static void bn_c32_hw256_relu_bwd(size_t n, const float *restrict x, const float
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
+        /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf g = vload(dy + r * C + v * VW);
-                g = vmask_pos(vload(y + r * C + v * VW), g);
-                vstore(dy + r * C + v * VW, g);
-                vdacc(&s[v], g);
-                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -6771,10 +7055,11 @@ static void bn_c32_hw256_relu_bwd(size_t n, const float *restrict x, const float
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc: conv 3x3/1 pad 1, 32->32, backward to the input, adding into the input gradient.
+/* conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums: conv 3x3/1 pad 1, 32->32, backward to the input, adding into the input gradient.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer2.2.conv1, layer2.1.conv1. */
-static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
@@ -6809,38 +7094,138 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(size_t n, const float *rest
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+         * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 512; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 15; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 512 + xi * 15 + l) * 64);
+                    /* what the chunk's epilogue reads (y, mask, xbn), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 16 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 15; l++) {
+                            const size_t o = at + ((size_t)xi * 15 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(y + o);
+                                __builtin_prefetch(mask + o);
+                                __builtin_prefetch(xbn + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_ACC, y + at);
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_ACC | RN_EPI_BNGRAD, mask + at, xbn + at, mean, mine, y + at);
                     }
             }
         }
+    }
+}
+
+/* bn_c32_hw256_add_relu_stats_bwd: batch norm, 32 channels, backward.
+ * Used by: layer2.1.bn2, layer2.0.bn2. */
+static void bn_c32_hw256_add_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
+    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
+{
+    enum { C = 32, HW = 256, NV = C / VW };
+    const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
+        const float *mean = save, *invstd = save + C;
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < threads; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+                vstore(dres + r * C + v * VW, g);
+            }
     }
 }
 
@@ -7561,7 +7946,7 @@ static void shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(size_t n, const float *restr
 }
 
 /* bn_c16_hw1024_add_relu_bwd: batch norm, 16 channels, backward.
- * Used by: layer1.2.bn2, layer1.1.bn2, layer1.0.bn2. */
+ * Used by: layer1.2.bn2. */
 static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
@@ -7883,17 +8268,11 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_weights(size_t n, const float *restr
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image and its dy, into L2 a slice per chunk while this one computes (not L1:
+            /* the thread's next image and its dy, into L2 while this one computes (below; not L1:
              * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
             const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             const char *ny = nx != NULL ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
-                if (nx != NULL) {
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(nx + ((size_t)ch * 256 + l) * 64, 0, 1);
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(ny + ((size_t)ch * 256 + l) * 64, 0, 1);
-                }
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++) {
@@ -7904,10 +8283,19 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_weights(size_t n, const float *restr
                 }
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
                  * KB floats) stays in L1 while the register tiles go down the input channels */
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the chunk's slice of the prefetch, spread over its points (in one burst the
+                     * prefetches waited on memory) */
+                    if (nx != NULL) {
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(nx + ((size_t)ch * 256 + xi * 8 + l) * 64, 0, 1);
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(ny + ((size_t)ch * 256 + xi * 8 + l) * 64, 0, 1);
+                    }
                     for (int kb = 0; kb < OC; kb += KB)
                         for (int c = 0; c < IC; c += 4)
                             conv3x3_s1_c16k16_h32w32_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 16);
+                }
             }
         }
         RN_BARRIER();
@@ -7943,7 +8331,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_weights(size_t n, const float *restr
 }
 
 /* conv3x3_s1_c16k16_h32w32_f4_bwd_data_*: the tiles of conv 3x3/1 pad 1, 16->16, for the kernels that share them
- * (their epilogues: rn_epilogue): conv3x3_s1_c16k16_h32w32_f4_bwd_data, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc. */
+ * (their epilogues: rn_epilogue): conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums, conv3x3_s1_c16k16_h32w32_f4_bwd_data. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
@@ -8068,7 +8456,7 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_gemm_t4(const float *res
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
 static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(const float *restrict mp,
-    int epi, float *restrict op)
+    int epi, const float *restrict mk, const float *restrict xb, const float *restrict mu, double *restrict gs, float *restrict op)
 {
     enum { OC = 16, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -8102,126 +8490,183 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(const float *rest
         const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
         const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
         const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        /* the BN-ReLU backward's sums (bn_simd.c.in): the tile's sums of g and of g * (x - mean) in
+         * float, then into the thread's sums in double */
+        const vf mn = epi & RN_EPI_BNGRAD ? vneg(vload(mu + k)) : vzero();
+        vf gsum = vzero(), gx = vzero();
         {
             vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
-            else
-                vstore(op + 0 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 0 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 0 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 0 + k), mn), gx);
+            }
+            vstore(op + 0 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 16 + k, vadd(vload(op + 16 + k), y));
-            else
-                vstore(op + 16 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 16 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 16 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 16 + k), mn), gx);
+            }
+            vstore(op + 16 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 32 + k, vadd(vload(op + 32 + k), y));
-            else
-                vstore(op + 32 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 32 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 32 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 32 + k), mn), gx);
+            }
+            vstore(op + 32 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 48 + k, vadd(vload(op + 48 + k), y));
-            else
-                vstore(op + 48 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 48 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 48 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 48 + k), mn), gx);
+            }
+            vstore(op + 48 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
-            else
-                vstore(op + 512 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 512 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 512 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 512 + k), mn), gx);
+            }
+            vstore(op + 512 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 528 + k, vadd(vload(op + 528 + k), y));
-            else
-                vstore(op + 528 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 528 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 528 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 528 + k), mn), gx);
+            }
+            vstore(op + 528 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 544 + k, vadd(vload(op + 544 + k), y));
-            else
-                vstore(op + 544 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 544 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 544 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 544 + k), mn), gx);
+            }
+            vstore(op + 544 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 560 + k, vadd(vload(op + 560 + k), y));
-            else
-                vstore(op + 560 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 560 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 560 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 560 + k), mn), gx);
+            }
+            vstore(op + 560 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
-            else
-                vstore(op + 1024 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1024 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1024 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1024 + k), mn), gx);
+            }
+            vstore(op + 1024 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1040 + k, vadd(vload(op + 1040 + k), y));
-            else
-                vstore(op + 1040 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1040 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1040 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1040 + k), mn), gx);
+            }
+            vstore(op + 1040 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1056 + k, vadd(vload(op + 1056 + k), y));
-            else
-                vstore(op + 1056 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1056 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1056 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1056 + k), mn), gx);
+            }
+            vstore(op + 1056 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1072 + k, vadd(vload(op + 1072 + k), y));
-            else
-                vstore(op + 1072 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1072 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1072 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1072 + k), mn), gx);
+            }
+            vstore(op + 1072 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
-            else
-                vstore(op + 1536 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1536 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1536 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1536 + k), mn), gx);
+            }
+            vstore(op + 1536 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1552 + k, vadd(vload(op + 1552 + k), y));
-            else
-                vstore(op + 1552 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1552 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1552 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1552 + k), mn), gx);
+            }
+            vstore(op + 1552 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1568 + k, vadd(vload(op + 1568 + k), y));
-            else
-                vstore(op + 1568 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1568 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1568 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1568 + k), mn), gx);
+            }
+            vstore(op + 1568 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1584 + k, vadd(vload(op + 1584 + k), y));
-            else
-                vstore(op + 1584 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1584 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1584 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1584 + k), mn), gx);
+            }
+            vstore(op + 1584 + k, y);
+        }
+        if (epi & RN_EPI_BNGRAD) {
+            vdaddf(gs + k, gsum, 8);
+            vdaddf(gs + 16 + k, gx, 8);
         }
     }
 }
 
 
-/* conv3x3_s1_c16k16_h32w32_f4_bwd_data: conv 3x3/1 pad 1, 16->16, backward to the input.
+/* conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums: conv 3x3/1 pad 1, 16->16, backward to the input.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
- * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2, layer1.0.conv1, layer1.1.conv1, layer1.2.conv1. */
-static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+ * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2. */
+static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
@@ -8256,44 +8701,65 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+         * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c16k16_h32w32_f4_bwd_data_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (mask, xbn), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 8 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(mask + o);
+                                __builtin_prefetch(xbn + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
                             conv3x3_s1_c16k16_h32w32_f4_bwd_data_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(mb + (i * 16 + u) * OC, 0, y + at);
+                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_BNGRAD, mask + at, xbn + at, mean, mine, y + at);
                     }
             }
         }
     }
 }
 
-/* bn_c16_hw1024_relu_bwd: batch norm, 16 channels, backward.
+/* bn_c16_hw1024_relu_stats_bwd: batch norm, 16 channels, backward.
  * Used by: layer1.2.bn1, layer1.1.bn1, layer1.0.bn1, bn1. */
-static void bn_c16_hw1024_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+static void bn_c16_hw1024_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
@@ -8308,32 +8774,13 @@ static void bn_c16_hw1024_relu_bwd(size_t n, const float *restrict x, const floa
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
+        /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf g = vload(dy + r * C + v * VW);
-                g = vmask_pos(vload(y + r * C + v * VW), g);
-                vstore(dy + r * C + v * VW, g);
-                vdacc(&s[v], g);
-                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -8387,10 +8834,11 @@ static void bn_c16_hw1024_relu_bwd(size_t n, const float *restrict x, const floa
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc: conv 3x3/1 pad 1, 16->16, backward to the input, adding into the input gradient.
+/* conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums: conv 3x3/1 pad 1, 16->16, backward to the input, adding into the input gradient.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.2.conv1, layer1.1.conv1, layer1.0.conv1. */
-static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
@@ -8425,38 +8873,138 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(size_t n, const float *rest
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+         * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c16k16_h32w32_f4_bwd_data_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (y, mask, xbn), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 8 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(y + o);
+                                __builtin_prefetch(mask + o);
+                                __builtin_prefetch(xbn + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
                             conv3x3_s1_c16k16_h32w32_f4_bwd_data_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_ACC, y + at);
+                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(mb + (i * 16 + u) * OC, RN_EPI_ACC | RN_EPI_BNGRAD, mask + at, xbn + at, mean, mine, y + at);
                     }
             }
         }
+    }
+}
+
+/* bn_c16_hw1024_add_relu_stats_bwd: batch norm, 16 channels, backward.
+ * Used by: layer1.1.bn2, layer1.0.bn2. */
+static void bn_c16_hw1024_add_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
+    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+    float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
+    float *restrict scratch, int threads)
+{
+    enum { C = 16, HW = 1024, NV = C / VW };
+    const size_t rows = n * HW;
+    double red[2 * C + 2];   /* synchronized BN: the sums over the processes (shared) */
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
+        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        double *part = (double *)scratch;   /* [nt][2][C] */
+        /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
+        const float *mean = save, *invstd = save + C;
+        /* every thread combines the partials in thread order (identical results) */
+        double sum[C], sq[C];
+        for (int c = 0; c < C; c++) {
+            sum[c] = sq[c] = 0.0;
+            for (int t = 0; t < threads; t++) {
+                sum[c] += part[(size_t)t * 2 * C + c];
+                sq[c] += part[(size_t)t * 2 * C + C + c];
+            }
+        }
+        /* dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)) */
+        double cnt = (double)rows;
+        if (reduce == NULL) {
+            if (tid == 0)
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(sq[c] * invstd[c]);
+                    dbeta[c] = (float)sum[c];
+                }
+        } else {
+            /* the means of g and g * xhat over the global batch; dgamma and dbeta: the
+             * global sums / processes (model.h), summed in double, as float partial sums
+             * would lose the small difference of large terms they are */
+            if (tid == 0) {
+                for (int c = 0; c < C; c++) {
+                    red[c] = sum[c];
+                    red[C + c] = sq[c];
+                }
+                red[2 * C] = (double)rows;
+                red[2 * C + 1] = 1.0;
+                reduce(rctx, red, 2 * C + 2);
+                for (int c = 0; c < C; c++) {
+                    dgamma[c] = (float)(red[C + c] * invstd[c] / red[2 * C + 1]);
+                    dbeta[c] = (float)(red[c] / red[2 * C + 1]);
+                }
+            }
+            RN_BARRIER();
+            for (int c = 0; c < C; c++) {
+                sum[c] = red[c];
+                sq[c] = red[C + c];
+            }
+            cnt = red[2 * C];
+        }
+        float a[C], m[C], b[C];
+        for (int c = 0; c < C; c++) {
+            a[c] = gamma[c] * invstd[c];
+            m[c] = (float)(sum[c] / cnt);
+            b[c] = (float)(sq[c] / cnt) * invstd[c] * invstd[c];
+        }
+        for (size_t r = lo; r < hi; r++)
+            for (int v = 0; v < NV; v++) {
+                const vf g = vload(dy + r * C + v * VW);
+                const vf xc = vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)));
+                const vf d = vmul(vload(a + v * VW),
+                                  vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
+                vstore(dx + r * C + v * VW, d);
+                vstore(dres + r * C + v * VW, g);
+            }
     }
 }
 
@@ -8665,28 +9213,107 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
                             conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c16k16_h32w32_f4_fwd_output(mb + (i * 16 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
+                    }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c16k16_h32w32_f4_bwd_data: conv 3x3/1 pad 1, 16->16, backward to the input.
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
+ * Used by: layer1.0.conv1, layer1.0.conv2, layer1.1.conv1, layer1.1.conv2, layer1.2.conv1, layer1.2.conv2. */
+static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 16 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
+                }
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 16; t += 4)
+                            conv3x3_s1_c16k16_h32w32_f4_bwd_data_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 16; u++) {
+                        const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
+                        conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(mb + (i * 16 + u) * OC, 0, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -8775,28 +9402,107 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 512; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 15; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 512 + xi * 15 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c32k32_h16w16_f4_fwd_output(mb + (i * 16 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
+                    }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c32k32_h16w16_f4_bwd_data: conv 3x3/1 pad 1, 32->32, backward to the input.
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
+ * Used by: layer2.0.conv2, layer2.1.conv1, layer2.1.conv2, layer2.2.conv1, layer2.2.conv2. */
+static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
+           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 16; u++)
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
+                }
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 15; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 512 + xi * 15 + l) * 64);
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 16; t += 2)
+                            conv3x3_s1_c32k32_h16w16_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 16; u++) {
+                        const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
+                        conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(mb + (i * 16 + u) * OC, 0, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -8885,28 +9591,107 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f4_fwd_output(mb + (i * 4 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
+                    }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
+ * Used by: layer3.0.conv2, layer3.1.conv1, layer3.1.conv2, layer3.2.conv1, layer3.2.conv2. */
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
+                }
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, 0, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -9214,29 +9999,29 @@ static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
     RN_TIMED(69, bn_c64_hw64_add_relu_bwd(n, A + 371712 * n, A + 375808 * n, A + 380032 * n, A + 388224 * n, A + 384128 * n, P + 268944, Wk + 1248, G + 268944, G + 269008, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(70, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 367616 * n, A + 388224 * n, G + 232080, r->scratch, nt));
-    RN_TIMED(71, conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, A + 388224 * n, P + 232080, Wk + 1376, A + 371712 * n, r->scratch, nt));
+    RN_TIMED(71, conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(n, A + 388224 * n, P + 232080, Wk + 1376, A + 371712 * n, A + 367616 * n, A + 363520 * n, Wk + 1120, r->scratch, nt));
     /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(72, bn_c64_hw64_relu_bwd(n, A + 363520 * n, A + 367616 * n, A + 371712 * n, A + 375808 * n, P + 231952, Wk + 1120, G + 231952, G + 232016, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(72, bn_c64_hw64_relu_stats_bwd(n, A + 363520 * n, A + 371712 * n, A + 375808 * n, P + 231952, Wk + 1120, G + 231952, G + 232016, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(73, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 359424 * n, A + 375808 * n, G + 195088, r->scratch, nt));
-    RN_TIMED(74, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(n, A + 375808 * n, P + 195088, Wk + 1376, A + 384128 * n, r->scratch, nt));
+    RN_TIMED(74, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(n, A + 375808 * n, P + 195088, Wk + 1376, A + 384128 * n, A + 359424 * n, A + 355328 * n, Wk + 992, r->scratch, nt));
     /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(75, bn_c64_hw64_add_relu_bwd(n, A + 355328 * n, A + 359424 * n, A + 384128 * n, A + 367616 * n, A + 363520 * n, P + 194960, Wk + 992, G + 194960, G + 195024, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(75, bn_c64_hw64_add_relu_stats_bwd(n, A + 355328 * n, A + 384128 * n, A + 367616 * n, A + 363520 * n, P + 194960, Wk + 992, G + 194960, G + 195024, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(76, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 351232 * n, A + 367616 * n, G + 158096, r->scratch, nt));
-    RN_TIMED(77, conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, A + 367616 * n, P + 158096, Wk + 1376, A + 355328 * n, r->scratch, nt));
+    RN_TIMED(77, conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(n, A + 367616 * n, P + 158096, Wk + 1376, A + 355328 * n, A + 351232 * n, A + 330752 * n, Wk + 864, r->scratch, nt));
     /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(78, bn_c64_hw64_relu_bwd(n, A + 330752 * n, A + 351232 * n, A + 355328 * n, A + 359424 * n, P + 157968, Wk + 864, G + 157968, G + 158032, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(78, bn_c64_hw64_relu_stats_bwd(n, A + 330752 * n, A + 355328 * n, A + 359424 * n, P + 157968, Wk + 864, G + 157968, G + 158032, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(79, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 347136 * n, A + 359424 * n, G + 121104, r->scratch, nt));
-    RN_TIMED(80, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(n, A + 359424 * n, P + 121104, Wk + 1376, A + 363520 * n, r->scratch, nt));
+    RN_TIMED(80, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(n, A + 359424 * n, P + 121104, Wk + 1376, A + 363520 * n, A + 347136 * n, A + 343040 * n, Wk + 736, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(81, bn_c64_hw64_add_relu_bwd(n, A + 343040 * n, A + 347136 * n, A + 363520 * n, A + 351232 * n, A + 330752 * n, P + 120976, Wk + 736, G + 120976, G + 121040, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(81, bn_c64_hw64_add_relu_stats_bwd(n, A + 343040 * n, A + 363520 * n, A + 351232 * n, A + 330752 * n, P + 120976, Wk + 736, G + 120976, G + 121040, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(82, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 338944 * n, A + 351232 * n, G + 84112, r->scratch, nt));
-    RN_TIMED(83, conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, A + 351232 * n, P + 84112, Wk + 1376, A + 343040 * n, r->scratch, nt));
+    RN_TIMED(83, conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(n, A + 351232 * n, P + 84112, Wk + 1376, A + 343040 * n, A + 338944 * n, A + 334848 * n, Wk + 608, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(84, bn_c64_hw64_relu_bwd(n, A + 334848 * n, A + 338944 * n, A + 343040 * n, A + 347136 * n, P + 83984, Wk + 608, G + 83984, G + 84048, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(84, bn_c64_hw64_relu_stats_bwd(n, A + 334848 * n, A + 343040 * n, A + 347136 * n, P + 83984, Wk + 608, G + 83984, G + 84048, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64 (backward) */
     RN_TIMED(85, conv3x3_s2_c32k64_h16w16_bwd_weights(n, A + 322560 * n, A + 347136 * n, G + 65552, r->scratch, nt));
     RN_TIMED(86, conv3x3_s2_c32k64_h16w16_bwd_data(n, A + 347136 * n, P + 65552, Wk + 1376, A + 334848 * n, r->scratch, nt));
@@ -9259,29 +10044,29 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     RN_TIMED(88, bn_c32_hw256_add_relu_bwd(n, A + 314368 * n, A + 322560 * n, A + 334848 * n, A + 351232 * n, A + 343040 * n, P + 65488, Wk + 544, G + 65488, G + 65520, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
     RN_TIMED(89, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 306176 * n, A + 351232 * n, G + 56272, r->scratch, nt));
-    RN_TIMED(90, conv3x3_s1_c32k32_h16w16_f4_bwd_data(n, A + 351232 * n, P + 56272, Wk + 1376, A + 314368 * n, r->scratch, nt));
+    RN_TIMED(90, conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(n, A + 351232 * n, P + 56272, Wk + 1376, A + 314368 * n, A + 306176 * n, A + 297984 * n, Wk + 480, r->scratch, nt));
     /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
-    RN_TIMED(91, bn_c32_hw256_relu_bwd(n, A + 297984 * n, A + 306176 * n, A + 314368 * n, A + 322560 * n, P + 56208, Wk + 480, G + 56208, G + 56240, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(91, bn_c32_hw256_relu_stats_bwd(n, A + 297984 * n, A + 314368 * n, A + 322560 * n, P + 56208, Wk + 480, G + 56208, G + 56240, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
     RN_TIMED(92, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 289792 * n, A + 322560 * n, G + 46992, r->scratch, nt));
-    RN_TIMED(93, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(n, A + 322560 * n, P + 46992, Wk + 1376, A + 343040 * n, r->scratch, nt));
+    RN_TIMED(93, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(n, A + 322560 * n, P + 46992, Wk + 1376, A + 343040 * n, A + 289792 * n, A + 281600 * n, Wk + 416, r->scratch, nt));
     /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(94, bn_c32_hw256_add_relu_bwd(n, A + 281600 * n, A + 289792 * n, A + 343040 * n, A + 306176 * n, A + 297984 * n, P + 46928, Wk + 416, G + 46928, G + 46960, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(94, bn_c32_hw256_add_relu_stats_bwd(n, A + 281600 * n, A + 343040 * n, A + 306176 * n, A + 297984 * n, P + 46928, Wk + 416, G + 46928, G + 46960, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
     RN_TIMED(95, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 273408 * n, A + 306176 * n, G + 37712, r->scratch, nt));
-    RN_TIMED(96, conv3x3_s1_c32k32_h16w16_f4_bwd_data(n, A + 306176 * n, P + 37712, Wk + 1376, A + 281600 * n, r->scratch, nt));
+    RN_TIMED(96, conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(n, A + 306176 * n, P + 37712, Wk + 1376, A + 281600 * n, A + 273408 * n, A + 232448 * n, Wk + 352, r->scratch, nt));
     /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
-    RN_TIMED(97, bn_c32_hw256_relu_bwd(n, A + 232448 * n, A + 273408 * n, A + 281600 * n, A + 289792 * n, P + 37648, Wk + 352, G + 37648, G + 37680, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(97, bn_c32_hw256_relu_stats_bwd(n, A + 232448 * n, A + 281600 * n, A + 289792 * n, P + 37648, Wk + 352, G + 37648, G + 37680, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
     RN_TIMED(98, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 265216 * n, A + 289792 * n, G + 28432, r->scratch, nt));
-    RN_TIMED(99, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc(n, A + 289792 * n, P + 28432, Wk + 1376, A + 297984 * n, r->scratch, nt));
+    RN_TIMED(99, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(n, A + 289792 * n, P + 28432, Wk + 1376, A + 297984 * n, A + 265216 * n, A + 257024 * n, Wk + 288, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(100, bn_c32_hw256_add_relu_bwd(n, A + 257024 * n, A + 265216 * n, A + 297984 * n, A + 273408 * n, A + 232448 * n, P + 28368, Wk + 288, G + 28368, G + 28400, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(100, bn_c32_hw256_add_relu_stats_bwd(n, A + 257024 * n, A + 297984 * n, A + 273408 * n, A + 232448 * n, P + 28368, Wk + 288, G + 28368, G + 28400, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
     RN_TIMED(101, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 248832 * n, A + 273408 * n, G + 19152, r->scratch, nt));
-    RN_TIMED(102, conv3x3_s1_c32k32_h16w16_f4_bwd_data(n, A + 273408 * n, P + 19152, Wk + 1376, A + 257024 * n, r->scratch, nt));
+    RN_TIMED(102, conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(n, A + 273408 * n, P + 19152, Wk + 1376, A + 257024 * n, A + 248832 * n, A + 240640 * n, Wk + 224, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
-    RN_TIMED(103, bn_c32_hw256_relu_bwd(n, A + 240640 * n, A + 248832 * n, A + 257024 * n, A + 265216 * n, P + 19088, Wk + 224, G + 19088, G + 19120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(103, bn_c32_hw256_relu_stats_bwd(n, A + 240640 * n, A + 257024 * n, A + 265216 * n, P + 19088, Wk + 224, G + 19088, G + 19120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32 (backward) */
     RN_TIMED(104, conv3x3_s2_c16k32_h32w32_bwd_weights(n, A + 216064 * n, A + 265216 * n, G + 14480, r->scratch, nt));
     RN_TIMED(105, conv3x3_s2_c16k32_h32w32_bwd_data(n, A + 265216 * n, P + 14480, Wk + 1376, A + 240640 * n, r->scratch, nt));
@@ -9304,32 +10089,32 @@ static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
     RN_TIMED(107, bn_c16_hw1024_add_relu_bwd(n, A + 199680 * n, A + 216064 * n, A + 240640 * n, A + 273408 * n, A + 257024 * n, P + 14448, Wk + 192, G + 14448, G + 14464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(108, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 183296 * n, A + 273408 * n, G + 12144, r->scratch, nt));
-    RN_TIMED(109, conv3x3_s1_c16k16_h32w32_f4_bwd_data(n, A + 273408 * n, P + 12144, Wk + 1376, A + 199680 * n, r->scratch, nt));
+    RN_TIMED(109, conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(n, A + 273408 * n, P + 12144, Wk + 1376, A + 199680 * n, A + 183296 * n, A + 166912 * n, Wk + 160, r->scratch, nt));
     /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
-    RN_TIMED(110, bn_c16_hw1024_relu_bwd(n, A + 166912 * n, A + 183296 * n, A + 199680 * n, A + 216064 * n, P + 12112, Wk + 160, G + 12112, G + 12128, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(110, bn_c16_hw1024_relu_stats_bwd(n, A + 166912 * n, A + 199680 * n, A + 216064 * n, P + 12112, Wk + 160, G + 12112, G + 12128, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(111, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 150528 * n, A + 216064 * n, G + 9808, r->scratch, nt));
-    RN_TIMED(112, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(n, A + 216064 * n, P + 9808, Wk + 1376, A + 257024 * n, r->scratch, nt));
+    RN_TIMED(112, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(n, A + 216064 * n, P + 9808, Wk + 1376, A + 257024 * n, A + 150528 * n, A + 134144 * n, Wk + 128, r->scratch, nt));
     /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(113, bn_c16_hw1024_add_relu_bwd(n, A + 134144 * n, A + 150528 * n, A + 257024 * n, A + 183296 * n, A + 166912 * n, P + 9776, Wk + 128, G + 9776, G + 9792, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(113, bn_c16_hw1024_add_relu_stats_bwd(n, A + 134144 * n, A + 257024 * n, A + 183296 * n, A + 166912 * n, P + 9776, Wk + 128, G + 9776, G + 9792, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(114, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 117760 * n, A + 183296 * n, G + 7472, r->scratch, nt));
-    RN_TIMED(115, conv3x3_s1_c16k16_h32w32_f4_bwd_data(n, A + 183296 * n, P + 7472, Wk + 1376, A + 134144 * n, r->scratch, nt));
+    RN_TIMED(115, conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(n, A + 183296 * n, P + 7472, Wk + 1376, A + 134144 * n, A + 117760 * n, A + 101376 * n, Wk + 96, r->scratch, nt));
     /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
-    RN_TIMED(116, bn_c16_hw1024_relu_bwd(n, A + 101376 * n, A + 117760 * n, A + 134144 * n, A + 150528 * n, P + 7440, Wk + 96, G + 7440, G + 7456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(116, bn_c16_hw1024_relu_stats_bwd(n, A + 101376 * n, A + 134144 * n, A + 150528 * n, P + 7440, Wk + 96, G + 7440, G + 7456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(117, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 84992 * n, A + 150528 * n, G + 5136, r->scratch, nt));
-    RN_TIMED(118, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(n, A + 150528 * n, P + 5136, Wk + 1376, A + 166912 * n, r->scratch, nt));
+    RN_TIMED(118, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(n, A + 150528 * n, P + 5136, Wk + 1376, A + 166912 * n, A + 84992 * n, A + 68608 * n, Wk + 64, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(119, bn_c16_hw1024_add_relu_bwd(n, A + 68608 * n, A + 84992 * n, A + 166912 * n, A + 117760 * n, A + 101376 * n, P + 5104, Wk + 64, G + 5104, G + 5120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(119, bn_c16_hw1024_add_relu_stats_bwd(n, A + 68608 * n, A + 166912 * n, A + 117760 * n, A + 101376 * n, P + 5104, Wk + 64, G + 5104, G + 5120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(120, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 52224 * n, A + 117760 * n, G + 2800, r->scratch, nt));
-    RN_TIMED(121, conv3x3_s1_c16k16_h32w32_f4_bwd_data(n, A + 117760 * n, P + 2800, Wk + 1376, A + 68608 * n, r->scratch, nt));
+    RN_TIMED(121, conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(n, A + 117760 * n, P + 2800, Wk + 1376, A + 68608 * n, A + 52224 * n, A + 35840 * n, Wk + 32, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
-    RN_TIMED(122, bn_c16_hw1024_relu_bwd(n, A + 35840 * n, A + 52224 * n, A + 68608 * n, A + 84992 * n, P + 2768, Wk + 32, G + 2768, G + 2784, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(122, bn_c16_hw1024_relu_stats_bwd(n, A + 35840 * n, A + 68608 * n, A + 84992 * n, P + 2768, Wk + 32, G + 2768, G + 2784, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(123, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 19456 * n, A + 84992 * n, G + 464, r->scratch, nt));
-    RN_TIMED(124, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc(n, A + 84992 * n, P + 464, Wk + 1376, A + 101376 * n, r->scratch, nt));
+    RN_TIMED(124, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(n, A + 84992 * n, P + 464, Wk + 1376, A + 101376 * n, A + 19456 * n, A + 3072 * n, Wk + 0, r->scratch, nt));
 }
 
 /* backward_stem: backward from stem. */
@@ -9344,7 +10129,7 @@ static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* bn1 + relu: batch norm, 16 channels, relu (fused) (backward) */
-    RN_TIMED(125, bn_c16_hw1024_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 101376 * n, A + 35840 * n, P + 432, Wk + 0, G + 432, G + 448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(125, bn_c16_hw1024_relu_stats_bwd(n, A + 3072 * n, A + 101376 * n, A + 35840 * n, P + 432, Wk + 0, G + 432, G + 448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* conv1: conv 3x3/1 pad 1, 3->16 (backward) */
     RN_TIMED(126, conv3x3_s1_c3k16_h32w32_bwd_weights(n, A + 0 * n, A + 35840 * n, G + 0, r->scratch, nt));
     if (r->dinput)
@@ -10223,61 +11008,61 @@ static const char *const profile_names[129] = {
     "backward avgpool gap_c64_hw64_bwd",
     "backward layer3.2.bn2 bn_c64_hw64_add_relu_bwd",
     "backward layer3.2.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
-    "backward layer3.2.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data",
-    "backward layer3.2.bn1 bn_c64_hw64_relu_bwd",
+    "backward layer3.2.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums",
+    "backward layer3.2.bn1 bn_c64_hw64_relu_stats_bwd",
     "backward layer3.2.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
-    "backward layer3.2.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc",
-    "backward layer3.1.bn2 bn_c64_hw64_add_relu_bwd",
+    "backward layer3.2.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums",
+    "backward layer3.1.bn2 bn_c64_hw64_add_relu_stats_bwd",
     "backward layer3.1.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
-    "backward layer3.1.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data",
-    "backward layer3.1.bn1 bn_c64_hw64_relu_bwd",
+    "backward layer3.1.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums",
+    "backward layer3.1.bn1 bn_c64_hw64_relu_stats_bwd",
     "backward layer3.1.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
-    "backward layer3.1.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc",
-    "backward layer3.0.bn2 bn_c64_hw64_add_relu_bwd",
+    "backward layer3.1.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums",
+    "backward layer3.0.bn2 bn_c64_hw64_add_relu_stats_bwd",
     "backward layer3.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
-    "backward layer3.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data",
-    "backward layer3.0.bn1 bn_c64_hw64_relu_bwd",
+    "backward layer3.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums",
+    "backward layer3.0.bn1 bn_c64_hw64_relu_stats_bwd",
     "backward layer3.0.conv1 conv3x3_s2_c32k64_h16w16_bwd_weights",
     "backward layer3.0.conv1 conv3x3_s2_c32k64_h16w16_bwd_data",
     "backward layer3.0.shortcut shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc",
     "backward layer2.2.bn2 bn_c32_hw256_add_relu_bwd",
     "backward layer2.2.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
-    "backward layer2.2.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_data",
-    "backward layer2.2.bn1 bn_c32_hw256_relu_bwd",
+    "backward layer2.2.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums",
+    "backward layer2.2.bn1 bn_c32_hw256_relu_stats_bwd",
     "backward layer2.2.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
-    "backward layer2.2.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc",
-    "backward layer2.1.bn2 bn_c32_hw256_add_relu_bwd",
+    "backward layer2.2.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums",
+    "backward layer2.1.bn2 bn_c32_hw256_add_relu_stats_bwd",
     "backward layer2.1.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
-    "backward layer2.1.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_data",
-    "backward layer2.1.bn1 bn_c32_hw256_relu_bwd",
+    "backward layer2.1.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums",
+    "backward layer2.1.bn1 bn_c32_hw256_relu_stats_bwd",
     "backward layer2.1.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
-    "backward layer2.1.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc",
-    "backward layer2.0.bn2 bn_c32_hw256_add_relu_bwd",
+    "backward layer2.1.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums",
+    "backward layer2.0.bn2 bn_c32_hw256_add_relu_stats_bwd",
     "backward layer2.0.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
-    "backward layer2.0.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_data",
-    "backward layer2.0.bn1 bn_c32_hw256_relu_bwd",
+    "backward layer2.0.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums",
+    "backward layer2.0.bn1 bn_c32_hw256_relu_stats_bwd",
     "backward layer2.0.conv1 conv3x3_s2_c16k32_h32w32_bwd_weights",
     "backward layer2.0.conv1 conv3x3_s2_c16k32_h32w32_bwd_data",
     "backward layer2.0.shortcut shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc",
     "backward layer1.2.bn2 bn_c16_hw1024_add_relu_bwd",
     "backward layer1.2.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
-    "backward layer1.2.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_data",
-    "backward layer1.2.bn1 bn_c16_hw1024_relu_bwd",
+    "backward layer1.2.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums",
+    "backward layer1.2.bn1 bn_c16_hw1024_relu_stats_bwd",
     "backward layer1.2.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
-    "backward layer1.2.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc",
-    "backward layer1.1.bn2 bn_c16_hw1024_add_relu_bwd",
+    "backward layer1.2.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums",
+    "backward layer1.1.bn2 bn_c16_hw1024_add_relu_stats_bwd",
     "backward layer1.1.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
-    "backward layer1.1.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_data",
-    "backward layer1.1.bn1 bn_c16_hw1024_relu_bwd",
+    "backward layer1.1.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums",
+    "backward layer1.1.bn1 bn_c16_hw1024_relu_stats_bwd",
     "backward layer1.1.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
-    "backward layer1.1.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc",
-    "backward layer1.0.bn2 bn_c16_hw1024_add_relu_bwd",
+    "backward layer1.1.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums",
+    "backward layer1.0.bn2 bn_c16_hw1024_add_relu_stats_bwd",
     "backward layer1.0.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
-    "backward layer1.0.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_data",
-    "backward layer1.0.bn1 bn_c16_hw1024_relu_bwd",
+    "backward layer1.0.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums",
+    "backward layer1.0.bn1 bn_c16_hw1024_relu_stats_bwd",
     "backward layer1.0.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
-    "backward layer1.0.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc",
-    "backward bn1 bn_c16_hw1024_relu_bwd",
+    "backward layer1.0.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums",
+    "backward bn1 bn_c16_hw1024_relu_stats_bwd",
     "backward conv1 conv3x3_s1_c3k16_h32w32_bwd_weights",
     "backward conv1 conv3x3_s1_c3k16_h32w32_bwd_data",
     "backward input nhwc_to_nchw_c3h32w32",

@@ -148,7 +148,9 @@ enum rn_epilogue {
     RN_EPI_STATS = 2,   /* add the tile's BN statistics into the thread's sums (training forward) */
     RN_EPI_BN = 4,      /* eval-mode BN folded in: acc * scale + shift per output channel */
     RN_EPI_RES = 8,     /* then the residual added */
-    RN_EPI_RELU = 16    /* then the ReLU */
+    RN_EPI_RELU = 16,   /* then the ReLU */
+    RN_EPI_BNGRAD = 32  /* backward-data into the gradient of a BN-ReLU's output: masked by the ReLU,
+                         * and that BN backward's sums into the thread's (training backward) */
 };
 
 /* Copy image x (H x W x C) into xp (HP x WP x C) at row PT, column PL, zeros around it. */
@@ -1019,23 +1021,26 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
                             conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
@@ -1099,23 +1104,36 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (res), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 8 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(res + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 4)
                             conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (2 * ch + u / 8) * 4, col = u % 8 * 4;
@@ -1861,23 +1879,36 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 512; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 15; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 512 + xi * 15 + l) * 64);
+                    /* what the chunk's epilogue reads (res), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 16 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 15; l++) {
+                            const size_t o = at + ((size_t)xi * 15 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(res + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
@@ -1941,23 +1972,26 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 512; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 512 + l) * 64);
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 16; u++)
                         conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 15; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 512 + xi * 15 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 16; t += 2)
                             conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++) {
                         const int row = (4 * ch + u / 4) * 4, col = u % 4 * 4;
@@ -2761,23 +2795,36 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(size_t n, const float
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (res), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 8 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(res + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
@@ -2841,23 +2888,26 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(size_t n, const float *re
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;

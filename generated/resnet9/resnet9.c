@@ -12,7 +12,7 @@
  *   P, G, S      parameters, their gradients (same layout), BN running statistics
  *   A            the activation arena, planned in floats per image (offset * n)
  *   Wk           batch-independent work: BN batch mean and 1/std, then scratch
- * 70 kernels, one per distinct signature, then the schedules.
+ * 73 kernels, one per distinct signature, then the schedules.
  */
 #include "resnet9.h"
 
@@ -145,7 +145,9 @@ enum rn_epilogue {
     RN_EPI_STATS = 2,   /* add the tile's BN statistics into the thread's sums (training forward) */
     RN_EPI_BN = 4,      /* eval-mode BN folded in: acc * scale + shift per output channel */
     RN_EPI_RES = 8,     /* then the residual added */
-    RN_EPI_RELU = 16    /* then the ReLU */
+    RN_EPI_RELU = 16,   /* then the ReLU */
+    RN_EPI_BNGRAD = 32  /* backward-data into the gradient of a BN-ReLU's output: masked by the ReLU,
+                         * and that BN backward's sums into the thread's (training backward) */
 };
 
 /* Copy image x (H x W x C) into xp (HP x WP x C) at row PT, column PL, zeros around it. */
@@ -2513,23 +2515,26 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
@@ -3470,23 +3475,26 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 128; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 128 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 128 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
@@ -4359,7 +4367,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
@@ -4368,6 +4376,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
                                 conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
                         }
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
                         const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
@@ -4617,23 +4626,26 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
@@ -4704,23 +4716,36 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (res), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 8 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(res + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
@@ -4870,23 +4895,36 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 128; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 128 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 128 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (res), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 4 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(res + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
@@ -5068,7 +5106,17 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
+                    /* what the chunk's epilogue reads (res), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 2 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 4; l++) {
+                            const size_t o = at + ((size_t)xi * 4 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(res + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
@@ -5077,6 +5125,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
                                 conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
                         }
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
                         const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
@@ -5380,10 +5429,11 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
                 }
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
                  * KB floats) stays in L1 while the register tiles go down the input channels */
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
                     for (int kb = 0; kb < OC; kb += KB)
                         for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c256k256_h2w2_f2_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 1);
+                }
             }
         }
         RN_BARRIER();
@@ -5419,7 +5469,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
 }
 
 /* conv3x3_s1_c256k256_h2w2_f2_bwd_data_*: the tiles of conv 3x3/1 pad 1, 256->256, for the kernels that share them
- * (their epilogues: rn_epilogue): conv3x3_s1_c256k256_h2w2_f2_bwd_data. */
+ * (their epilogues: rn_epilogue): conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums, conv3x3_s1_c256k256_h2w2_f2_bwd_data. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
@@ -5492,7 +5542,7 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(const float *res
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(const float *restrict mp,
-    float *restrict op)
+    int epi, const float *restrict mk, const float *restrict xb, const float *restrict mu, double *restrict gs, float *restrict op)
 {
     enum { OC = 256, YS = 8192 };
     for (int k = 0; k < OC; k += 8) {
@@ -5508,30 +5558,59 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(const float *rest
         const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
         const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
         const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
+        /* the BN-ReLU backward's sums (bn_simd.c.in): the tile's sums of g and of g * (x - mean) in
+         * float, then into the thread's sums in double */
+        const vf mn = epi & RN_EPI_BNGRAD ? vneg(vload(mu + k)) : vzero();
+        vf gsum = vzero(), gx = vzero();
         {
             vf y = vadd(vadd(s0_2, s0_1), s0_0);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 0 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 0 + k), mn), gx);
+            }
             vstore(op + 0 + k, y);
         }
         {
             vf y = vsub(vsub(s0_1, s0_2), s0_3);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 256 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 256 + k), mn), gx);
+            }
             vstore(op + 256 + k, y);
         }
         {
             vf y = vadd(vadd(s1_2, s1_1), s1_0);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 512 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 512 + k), mn), gx);
+            }
             vstore(op + 512 + k, y);
         }
         {
             vf y = vsub(vsub(s1_1, s1_2), s1_3);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 768 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 768 + k), mn), gx);
+            }
             vstore(op + 768 + k, y);
+        }
+        if (epi & RN_EPI_BNGRAD) {
+            vdaddf(gs + k, gsum, 8);
+            vdaddf(gs + 256 + k, gx, 8);
         }
     }
 }
 
 
-/* conv3x3_s1_c256k256_h2w2_f2_bwd_data: conv 3x3/1 pad 1, 256->256, backward to the input.
+/* conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums: conv 3x3/1 pad 1, 256->256, backward to the input.
  * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
-static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
@@ -5564,7 +5643,14 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+         * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
@@ -5579,7 +5665,18 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
+                    /* what the chunk's epilogue reads (mask, xbn), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 2 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 4; l++) {
+                            const size_t o = at + ((size_t)xi * 4 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(mask + o);
+                                __builtin_prefetch(xbn + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
@@ -5588,20 +5685,21 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
                                 conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
                         }
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
                         const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(mb + (i * 1 + u) * OC, y + at);
+                        conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(mb + (i * 1 + u) * OC, RN_EPI_BNGRAD, mask + at, xbn + at, mean, mine, y + at);
                     }
             }
         }
     }
 }
 
-/* bn_c256_hw4_relu_bwd: batch norm, 256 channels, backward.
+/* bn_c256_hw4_relu_stats_bwd: batch norm, 256 channels, backward.
  * Used by: layer3.0.bn1. */
-static void bn_c256_hw4_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+static void bn_c256_hw4_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
@@ -5616,32 +5714,13 @@ static void bn_c256_hw4_relu_bwd(size_t n, const float *restrict x, const float 
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
+        /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf g = vload(dy + r * C + v * VW);
-                g = vmask_pos(vload(y + r * C + v * VW), g);
-                vstore(dy + r * C + v * VW, g);
-                vdacc(&s[v], g);
-                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -6640,17 +6719,11 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image and its dy, into L2 a slice per chunk while this one computes (not L1:
+            /* the thread's next image and its dy, into L2 while this one computes (below; not L1:
              * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
             const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             const char *ny = nx != NULL ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (nx != NULL) {
-                    for (int l = 0; l < 128; l++)
-                        __builtin_prefetch(nx + ((size_t)ch * 128 + l) * 64, 0, 1);
-                    for (int l = 0; l < 128; l++)
-                        __builtin_prefetch(ny + ((size_t)ch * 128 + l) * 64, 0, 1);
-                }
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++) {
@@ -6661,10 +6734,19 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
                 }
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
                  * KB floats) stays in L1 while the register tiles go down the input channels */
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
+                    /* the chunk's slice of the prefetch, spread over its points (in one burst the
+                     * prefetches waited on memory) */
+                    if (nx != NULL) {
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(nx + ((size_t)ch * 128 + xi * 8 + l) * 64, 0, 1);
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(ny + ((size_t)ch * 128 + xi * 8 + l) * 64, 0, 1);
+                    }
                     for (int kb = 0; kb < OC; kb += KB)
                         for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c128k128_h4w4_f2_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 4);
+                }
             }
         }
         RN_BARRIER();
@@ -6700,7 +6782,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
 }
 
 /* conv3x3_s1_c128k128_h4w4_f2_bwd_data_*: the tiles of conv 3x3/1 pad 1, 128->128, for the kernels that share them
- * (their epilogues: rn_epilogue): conv3x3_s1_c128k128_h4w4_f2_bwd_data. */
+ * (their epilogues: rn_epilogue): conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums, conv3x3_s1_c128k128_h4w4_f2_bwd_data. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
  * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
@@ -6781,7 +6863,7 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_gemm_t2(const float *res
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
 static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(const float *restrict mp,
-    float *restrict op)
+    int epi, const float *restrict mk, const float *restrict xb, const float *restrict mu, double *restrict gs, float *restrict op)
 {
     enum { OC = 128, YS = 512 };
     for (int k = 0; k < OC; k += 8) {
@@ -6797,30 +6879,59 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(const float *rest
         const vf s1_1 = vsub(vsub(m1_1, m2_1), m3_1);
         const vf s1_2 = vsub(vsub(m1_2, m2_2), m3_2);
         const vf s1_3 = vsub(vsub(m1_3, m2_3), m3_3);
+        /* the BN-ReLU backward's sums (bn_simd.c.in): the tile's sums of g and of g * (x - mean) in
+         * float, then into the thread's sums in double */
+        const vf mn = epi & RN_EPI_BNGRAD ? vneg(vload(mu + k)) : vzero();
+        vf gsum = vzero(), gx = vzero();
         {
             vf y = vadd(vadd(s0_2, s0_1), s0_0);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 0 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 0 + k), mn), gx);
+            }
             vstore(op + 0 + k, y);
         }
         {
             vf y = vsub(vsub(s0_1, s0_2), s0_3);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 128 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 128 + k), mn), gx);
+            }
             vstore(op + 128 + k, y);
         }
         {
             vf y = vadd(vadd(s1_2, s1_1), s1_0);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 512 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 512 + k), mn), gx);
+            }
             vstore(op + 512 + k, y);
         }
         {
             vf y = vsub(vsub(s1_1, s1_2), s1_3);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 640 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 640 + k), mn), gx);
+            }
             vstore(op + 640 + k, y);
+        }
+        if (epi & RN_EPI_BNGRAD) {
+            vdaddf(gs + k, gsum, 8);
+            vdaddf(gs + 128 + k, gx, 8);
         }
     }
 }
 
 
-/* conv3x3_s1_c128k128_h4w4_f2_bwd_data: conv 3x3/1 pad 1, 128->128, backward to the input.
+/* conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums: conv 3x3/1 pad 1, 128->128, backward to the input.
  * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
-static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
@@ -6853,44 +6964,65 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+         * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 16 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 128; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 128 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 128 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (mask, xbn), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 4 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(mask + o);
+                                __builtin_prefetch(xbn + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c128k128_h4w4_f2_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(mb + (i * 4 + u) * OC, y + at);
+                        conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(mb + (i * 4 + u) * OC, RN_EPI_BNGRAD, mask + at, xbn + at, mean, mine, y + at);
                     }
             }
         }
     }
 }
 
-/* bn_c128_hw16_relu_bwd: batch norm, 128 channels, backward.
+/* bn_c128_hw16_relu_stats_bwd: batch norm, 128 channels, backward.
  * Used by: layer2.0.bn1. */
-static void bn_c128_hw16_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+static void bn_c128_hw16_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
@@ -6905,32 +7037,13 @@ static void bn_c128_hw16_relu_bwd(size_t n, const float *restrict x, const float
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
+        /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf g = vload(dy + r * C + v * VW);
-                g = vmask_pos(vload(y + r * C + v * VW), g);
-                vstore(dy + r * C + v * VW, g);
-                vdacc(&s[v], g);
-                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -7996,17 +8109,11 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image and its dy, into L2 a slice per chunk while this one computes (not L1:
+            /* the thread's next image and its dy, into L2 while this one computes (below; not L1:
              * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
             const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             const char *ny = nx != NULL ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (nx != NULL) {
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(nx + ((size_t)ch * 256 + l) * 64, 0, 1);
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(ny + ((size_t)ch * 256 + l) * 64, 0, 1);
-                }
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++) {
@@ -8017,10 +8124,19 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
                 }
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
                  * KB floats) stays in L1 while the register tiles go down the input channels */
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the chunk's slice of the prefetch, spread over its points (in one burst the
+                     * prefetches waited on memory) */
+                    if (nx != NULL) {
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(nx + ((size_t)ch * 256 + xi * 8 + l) * 64, 0, 1);
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(ny + ((size_t)ch * 256 + xi * 8 + l) * 64, 0, 1);
+                    }
                     for (int kb = 0; kb < OC; kb += KB)
                         for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 4);
+                }
             }
         }
         RN_BARRIER();
@@ -8056,7 +8172,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
 }
 
 /* conv3x3_s1_c64k64_h8w8_f4_bwd_data_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
- * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f4_bwd_data, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc. */
+ * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc, conv3x3_s1_c64k64_h8w8_f4_bwd_data. */
 /* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
  * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
@@ -8179,7 +8295,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(const float *restr
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(const float *restrict mp,
-    int epi, float *restrict op)
+    int epi, const float *restrict mk, const float *restrict xb, const float *restrict mu, double *restrict gs, float *restrict op)
 {
     enum { OC = 64, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -8213,126 +8329,183 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(const float *restri
         const vf s3_3 = vfma(vset1(-8.0f), m4_3, vfma(vset1(8.0f), m3_3, vsub(vadd(m5_3, m1_3), m2_3)));
         const vf s3_4 = vfma(vset1(-8.0f), m4_4, vfma(vset1(8.0f), m3_4, vsub(vadd(m5_4, m1_4), m2_4)));
         const vf s3_5 = vfma(vset1(-8.0f), m4_5, vfma(vset1(8.0f), m3_5, vsub(vadd(m5_5, m1_5), m2_5)));
+        /* the BN-ReLU backward's sums (bn_simd.c.in): the tile's sums of g and of g * (x - mean) in
+         * float, then into the thread's sums in double */
+        const vf mn = epi & RN_EPI_BNGRAD ? vneg(vload(mu + k)) : vzero();
+        vf gsum = vzero(), gx = vzero();
         {
             vf y = vadd(vadd(vadd(vadd(s0_4, s0_3), s0_2), s0_1), s0_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 0 + k, vadd(vload(op + 0 + k), y));
-            else
-                vstore(op + 0 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 0 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 0 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 0 + k), mn), gx);
+            }
+            vstore(op + 0 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s0_4, vfma(vset1(2.0f), s0_3, vsub(s0_1, s0_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 64 + k, vadd(vload(op + 64 + k), y));
-            else
-                vstore(op + 64 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 64 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 64 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 64 + k), mn), gx);
+            }
+            vstore(op + 64 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s0_4, vfma(vset1(4.0f), s0_3, vadd(s0_2, s0_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 128 + k, vadd(vload(op + 128 + k), y));
-            else
-                vstore(op + 128 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 128 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 128 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 128 + k), mn), gx);
+            }
+            vstore(op + 128 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s0_4, vfma(vset1(8.0f), s0_3, vsub(vadd(s0_5, s0_1), s0_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 192 + k, vadd(vload(op + 192 + k), y));
-            else
-                vstore(op + 192 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 192 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 192 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 192 + k), mn), gx);
+            }
+            vstore(op + 192 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s1_4, s1_3), s1_2), s1_1), s1_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 512 + k, vadd(vload(op + 512 + k), y));
-            else
-                vstore(op + 512 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 512 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 512 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 512 + k), mn), gx);
+            }
+            vstore(op + 512 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s1_4, vfma(vset1(2.0f), s1_3, vsub(s1_1, s1_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 576 + k, vadd(vload(op + 576 + k), y));
-            else
-                vstore(op + 576 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 576 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 576 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 576 + k), mn), gx);
+            }
+            vstore(op + 576 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s1_4, vfma(vset1(4.0f), s1_3, vadd(s1_2, s1_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 640 + k, vadd(vload(op + 640 + k), y));
-            else
-                vstore(op + 640 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 640 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 640 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 640 + k), mn), gx);
+            }
+            vstore(op + 640 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s1_4, vfma(vset1(8.0f), s1_3, vsub(vadd(s1_5, s1_1), s1_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 704 + k, vadd(vload(op + 704 + k), y));
-            else
-                vstore(op + 704 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 704 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 704 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 704 + k), mn), gx);
+            }
+            vstore(op + 704 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s2_4, s2_3), s2_2), s2_1), s2_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1024 + k, vadd(vload(op + 1024 + k), y));
-            else
-                vstore(op + 1024 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1024 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1024 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1024 + k), mn), gx);
+            }
+            vstore(op + 1024 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s2_4, vfma(vset1(2.0f), s2_3, vsub(s2_1, s2_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1088 + k, vadd(vload(op + 1088 + k), y));
-            else
-                vstore(op + 1088 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1088 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1088 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1088 + k), mn), gx);
+            }
+            vstore(op + 1088 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s2_4, vfma(vset1(4.0f), s2_3, vadd(s2_2, s2_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1152 + k, vadd(vload(op + 1152 + k), y));
-            else
-                vstore(op + 1152 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1152 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1152 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1152 + k), mn), gx);
+            }
+            vstore(op + 1152 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s2_4, vfma(vset1(8.0f), s2_3, vsub(vadd(s2_5, s2_1), s2_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1216 + k, vadd(vload(op + 1216 + k), y));
-            else
-                vstore(op + 1216 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1216 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1216 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1216 + k), mn), gx);
+            }
+            vstore(op + 1216 + k, y);
         }
         {
             vf y = vadd(vadd(vadd(vadd(s3_4, s3_3), s3_2), s3_1), s3_0);
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1536 + k, vadd(vload(op + 1536 + k), y));
-            else
-                vstore(op + 1536 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1536 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1536 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1536 + k), mn), gx);
+            }
+            vstore(op + 1536 + k, y);
         }
         {
             vf y = vfma(vset1(-2.0f), s3_4, vfma(vset1(2.0f), s3_3, vsub(s3_1, s3_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1600 + k, vadd(vload(op + 1600 + k), y));
-            else
-                vstore(op + 1600 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1600 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1600 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1600 + k), mn), gx);
+            }
+            vstore(op + 1600 + k, y);
         }
         {
             vf y = vfma(vset1(4.0f), s3_4, vfma(vset1(4.0f), s3_3, vadd(s3_2, s3_1)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1664 + k, vadd(vload(op + 1664 + k), y));
-            else
-                vstore(op + 1664 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1664 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1664 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1664 + k), mn), gx);
+            }
+            vstore(op + 1664 + k, y);
         }
         {
             vf y = vfma(vset1(-8.0f), s3_4, vfma(vset1(8.0f), s3_3, vsub(vadd(s3_5, s3_1), s3_2)));
-            if (epi & RN_EPI_ACC)
-                vstore(op + 1728 + k, vadd(vload(op + 1728 + k), y));
-            else
-                vstore(op + 1728 + k, y);
+            if (epi & RN_EPI_ACC) y = vadd(vload(op + 1728 + k), y);
+            if (epi & RN_EPI_BNGRAD) {
+                y = vmask_pos(vload(mk + 1728 + k), y);
+                gsum = vadd(gsum, y);
+                gx = vfma(y, vadd(vload(xb + 1728 + k), mn), gx);
+            }
+            vstore(op + 1728 + k, y);
+        }
+        if (epi & RN_EPI_BNGRAD) {
+            vdaddf(gs + k, gsum, 8);
+            vdaddf(gs + 64 + k, gx, 8);
         }
     }
 }
 
 
-/* conv3x3_s1_c64k64_h8w8_f4_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums: conv 3x3/1 pad 1, 64->64, backward to the input.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
- * Used by: layer1.0.conv2, layer1.0.conv1. */
-static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+ * Used by: layer1.0.conv2. */
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
@@ -8367,44 +8540,65 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+         * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
+        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
         float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (mask, xbn), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 8 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(mask + o);
+                                __builtin_prefetch(xbn + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, 0, y + at);
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, RN_EPI_BNGRAD, mask + at, xbn + at, mean, mine, y + at);
                     }
             }
         }
     }
 }
 
-/* bn_c64_hw64_relu_bwd: batch norm, 64 channels, backward.
+/* bn_c64_hw64_relu_stats_bwd: batch norm, 64 channels, backward.
  * Used by: layer1.0.bn1. */
-static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+static void bn_c64_hw64_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
     float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
@@ -8419,32 +8613,13 @@ static void bn_c64_hw64_relu_bwd(size_t n, const float *restrict x, const float 
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
+        /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf g = vload(dy + r * C + v * VW);
-                g = vmask_pos(vload(y + r * C + v * VW), g);
-                vstore(dy + r * C + v * VW, g);
-                vdacc(&s[v], g);
-                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -8543,28 +8718,41 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    /* what the chunk's epilogue reads (y), a slice per point while the products run */
+                    for (int i = 0; i < g; i++) {
+                        const size_t at = (b0 + i) * (OH * OW * OC) + (size_t)ch * 8 * OW * OC, end = (b0 + i + 1) * (OH * OW * OC);
+                        for (int l = 0; l < 8; l++) {
+                            const size_t o = at + ((size_t)xi * 8 + l) * 16;
+                            if (o < end) {
+                                __builtin_prefetch(y + o);
+                            }
+                        }
+                    }
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, RN_EPI_ACC, y + at);
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, RN_EPI_ACC, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -8932,28 +9120,107 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 256; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 256 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 36; xi++)
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c64k64_h8w8_f4_fwd_output(mb + (i * 4 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
+                    }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data: conv 3x3/1 pad 1, 64->64, backward to the input.
+ * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
+ * Used by: layer1.0.conv1, layer1.0.conv2. */
+static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
+           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[6][3] = {
+        { 1.0f / 4, 0.0f, 0.0f },
+        { -1.0f / 6, -1.0f / 6, -1.0f / 6 },
+        { -1.0f / 6, 1.0f / 6, -1.0f / 6 },
+        { 1.0f / 24, 1.0f / 12, 1.0f / 6 },
+        { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
+        { 0.0f, 0.0f, 1.0f },
+    };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
+                }
+                for (int xi = 0; xi < 36; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 256 + xi * 8 + l) * 64);
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(mb + (i * 4 + u) * OC, 0, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -9122,28 +9389,105 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
             rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
-            /* the thread's next image, into the cache a slice per chunk while this one computes */
+            /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
-                if (next != NULL)
-                    for (int l = 0; l < 128; l++)
-                        __builtin_prefetch(next + ((size_t)ch * 128 + l) * 64);
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++)
                         conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 128 + xi * 8 + l) * 64);
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         for (int t = 0; t < g * 4; t += 2)
                             conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c128k128_h4w4_f2_fwd_output(mb + (i * 4 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
+                    }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c128k128_h4w4_f2_bwd_data: conv 3x3/1 pad 1, 128->128, backward to the input.
+ * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
+ * Used by: layer2.0.conv2. */
+static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
+           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
+        { 0.0f, 0.0f, 1.0f },
+    };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        const int by_image = n >= (size_t)nt;
+        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
+            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
+                for (int i = 0; i < g; i++) {
+                    for (int u = 0; u < 4; u++)
+                        conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
+                }
+                for (int xi = 0; xi < 16; xi++) {
+                    /* the thread's next image into the cache, the chunk's slice spread over its
+                     * points: in one burst per chunk the prefetches waited on memory */
+                    if (next != NULL)
+                        for (int l = 0; l < 8; l++)
+                            __builtin_prefetch(next + ((size_t)ch * 128 + xi * 8 + l) * 64);
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        for (int t = 0; t < g * 4; t += 2)
+                            conv3x3_s1_c128k128_h4w4_f2_bwd_data_gemm_t2(vb + xi * XS + t * IC, u, mb + xi * YS + t * OC + kb);
+                    }
+                }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 4; u++) {
+                        const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
+                        conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(mb + (i * 4 + u) * OC, 0, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -9330,7 +9674,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
                     for (int u = 0; u < 1; u++)
                         conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
                 }
-                for (int xi = 0; xi < 16; xi++)
+                for (int xi = 0; xi < 16; xi++) {
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
@@ -9339,11 +9683,84 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
                                 conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
                         }
                     }
+                }
                 for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++) {
                         const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
                         const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
                         conv3x3_s1_c256k256_h2w2_f2_fwd_output(mb + (i * 1 + u) * OC, 0, NULL, NULL, NULL, NULL, NULL, y + at);
+                    }
+            }
+        }
+    }
+}
+
+/* conv3x3_s1_c256k256_h2w2_f2_bwd_data: conv 3x3/1 pad 1, 256->256, backward to the input.
+ * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
+ * Used by: layer3.0.conv2. */
+static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    float *restrict scratch, int threads)
+{
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
+           PAD = HP * WP * IC, A = 4, NT = 32, XS = NT * IC, YS = NT * OC, KB = 32 };
+    /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
+    static const float G[4][3] = {
+        { 1.0f, 0.0f, 0.0f },
+        { 0.5f, 0.5f, 0.5f },
+        { 0.5f, -0.5f, 0.5f },
+        { 0.0f, 0.0f, 1.0f },
+    };
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
+         * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
+         * each thread a contiguous range of output channels, r along w's rows */
+        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
+            const int o = q / IC, r = q % IC;
+            float g[3][3], t[A][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
+            for (int a = 0; a < A; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
+            for (int a = 0; a < A; a++)
+                for (int b = 0; b < A; b++)
+                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
+                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+        }
+        RN_BARRIER();
+        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
+        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
+        const int by_image = n >= (size_t)nt;
+        /* smaller groups where 32 a thread would leave a thread without images */
+        const size_t per = by_image && (n + nt - 1) / nt < 32 ? (n + nt - 1) / nt : 32;
+        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
+            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
+            for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
+                /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
+                for (int i = 0; i < g; i++) {
+                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                    for (int u = 0; u < 1; u++)
+                        conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
+                }
+                for (int xi = 0; xi < 16; xi++) {
+                    for (int kb = 0; kb < OC; kb += KB) {
+                        const float *u = wt + ((size_t)xi * OC + kb) * IC;
+                        /* the reduction by blocks of 128 channels, their weights in L1 */
+                        for (int cb = 0; cb < IC; cb += 128) {
+                            for (int t = 0; t < g * 1; t += 1)
+                                conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
+                        }
+                    }
+                }
+                for (int i = 0; i < g; i++)
+                    for (int u = 0; u < 1; u++) {
+                        const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
+                        const size_t at = (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC;
+                        conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(mb + (i * 1 + u) * OC, 0, NULL, NULL, NULL, NULL, y + at);
                     }
             }
         }
@@ -9587,9 +10004,9 @@ static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
     RN_TIMED(37, bn_c256_hw4_add_relu_bwd(n, A + 70656 * n, A + 71680 * n, A + 72704 * n, A + 73728 * n, A + 59392 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256 (backward) */
     RN_TIMED(38, conv3x3_s1_c256k256_h2w2_f2_bwd_weights(n, A + 69632 * n, A + 73728 * n, G + 642368, r->scratch, nt));
-    RN_TIMED(39, conv3x3_s1_c256k256_h2w2_f2_bwd_data(n, A + 73728 * n, P + 642368, Wk + 2688, A + 70656 * n, r->scratch, nt));
+    RN_TIMED(39, conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(n, A + 73728 * n, P + 642368, Wk + 2688, A + 70656 * n, A + 69632 * n, A + 68608 * n, Wk + 1664, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused) (backward) */
-    RN_TIMED(40, bn_c256_hw4_relu_bwd(n, A + 68608 * n, A + 69632 * n, A + 70656 * n, A + 71680 * n, P + 641856, Wk + 1664, G + 641856, G + 642112, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(40, bn_c256_hw4_relu_stats_bwd(n, A + 68608 * n, A + 70656 * n, A + 71680 * n, P + 641856, Wk + 1664, G + 641856, G + 642112, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256 (backward) */
     RN_TIMED(41, conv3x3_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 71680 * n, G + 346944, nt));
     RN_TIMED(42, conv3x3_s2_c128k256_h4w4_bwd_data(n, A + 71680 * n, P + 346944, Wk + 2688, A + 68608 * n, r->scratch, nt));
@@ -9615,9 +10032,9 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     RN_TIMED(46, bn_c128_hw16_add_relu_bwd(n, A + 64512 * n, A + 66560 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128 (backward) */
     RN_TIMED(47, conv3x3_s1_c128k128_h4w4_f2_bwd_weights(n, A + 62464 * n, A + 70656 * n, G + 165952, r->scratch, nt));
-    RN_TIMED(48, conv3x3_s1_c128k128_h4w4_f2_bwd_data(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, r->scratch, nt));
+    RN_TIMED(48, conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, A + 62464 * n, A + 60416 * n, Wk + 640, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused) (backward) */
-    RN_TIMED(49, bn_c128_hw16_relu_bwd(n, A + 60416 * n, A + 62464 * n, A + 64512 * n, A + 66560 * n, P + 165696, Wk + 640, G + 165696, G + 165824, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(49, bn_c128_hw16_relu_stats_bwd(n, A + 60416 * n, A + 64512 * n, A + 66560 * n, P + 165696, Wk + 640, G + 165696, G + 165824, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128 (backward) */
     RN_TIMED(50, conv3x3_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 66560 * n, G + 91968, r->scratch, nt));
     RN_TIMED(51, conv3x3_s2_c64k128_h8w8_bwd_data(n, A + 66560 * n, P + 91968, Wk + 2688, A + 60416 * n, r->scratch, nt));
@@ -9643,9 +10060,9 @@ static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
     RN_TIMED(55, bn_c64_hw64_add_relu_bwd(n, A + 48128 * n, A + 52224 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(56, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt));
-    RN_TIMED(57, conv3x3_s1_c64k64_h8w8_f4_bwd_data(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, r->scratch, nt));
+    RN_TIMED(57, conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, A + 44032 * n, A + 39936 * n, Wk + 128, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(58, bn_c64_hw64_relu_bwd(n, A + 39936 * n, A + 44032 * n, A + 48128 * n, A + 52224 * n, P + 46400, Wk + 128, G + 46400, G + 46464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(58, bn_c64_hw64_relu_stats_bwd(n, A + 39936 * n, A + 48128 * n, A + 52224 * n, P + 46400, Wk + 128, G + 46400, G + 46464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(59, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt));
     RN_TIMED(60, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt));
@@ -10114,8 +10531,8 @@ static const char *const profile_names[66] = {
     "backward avgpool gap_c256_hw4_bwd",
     "backward layer3.0.bn2 bn_c256_hw4_add_relu_bwd",
     "backward layer3.0.conv2 conv3x3_s1_c256k256_h2w2_f2_bwd_weights",
-    "backward layer3.0.conv2 conv3x3_s1_c256k256_h2w2_f2_bwd_data",
-    "backward layer3.0.bn1 bn_c256_hw4_relu_bwd",
+    "backward layer3.0.conv2 conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums",
+    "backward layer3.0.bn1 bn_c256_hw4_relu_stats_bwd",
     "backward layer3.0.conv1 conv3x3_s2_c128k256_h4w4_bwd_weights",
     "backward layer3.0.conv1 conv3x3_s2_c128k256_h4w4_bwd_data",
     "backward layer3.0.downsample.1 bn_c256_hw4_bwd",
@@ -10123,8 +10540,8 @@ static const char *const profile_names[66] = {
     "backward layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bwd_data_acc",
     "backward layer2.0.bn2 bn_c128_hw16_add_relu_bwd",
     "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f2_bwd_weights",
-    "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f2_bwd_data",
-    "backward layer2.0.bn1 bn_c128_hw16_relu_bwd",
+    "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums",
+    "backward layer2.0.bn1 bn_c128_hw16_relu_stats_bwd",
     "backward layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bwd_weights",
     "backward layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bwd_data",
     "backward layer2.0.downsample.1 bn_c128_hw16_bwd",
@@ -10132,8 +10549,8 @@ static const char *const profile_names[66] = {
     "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_data_acc",
     "backward layer1.0.bn2 bn_c64_hw64_add_relu_bwd",
     "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
-    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data",
-    "backward layer1.0.bn1 bn_c64_hw64_relu_bwd",
+    "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums",
+    "backward layer1.0.bn1 bn_c64_hw64_relu_stats_bwd",
     "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
     "backward layer1.0.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc",
     "backward maxpool maxpool3x3_s2_p1_c64_h16w16_bwd",
