@@ -5166,7 +5166,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -5338,7 +5338,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(size_t n, const float
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -6922,7 +6922,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(size_t n, const float *
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -7094,7 +7094,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(size_t n, const flo
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -8701,7 +8701,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(size_t n, const float *
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -8873,7 +8873,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(size_t n, const flo
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)

@@ -5643,7 +5643,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -6964,7 +6964,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -8540,7 +8540,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
