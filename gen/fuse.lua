@@ -89,14 +89,13 @@ function M.grad_pairs(g, groups)
   local partner = {}
   for _, L in ipairs(g.layers) do
     local grp = groups[L]
-    if grp and grp.head == L and grp.bn == L and grp.relu then
-      local out = grp.relu.output
-      local conv = g.layers[grp.relu.index + 1]
-      local first = true
-      for _, C in ipairs(out.consumers) do
-        if conv and C.index < conv.index then first = false end
+    local conv = grp and grp.head == L and grp.relu and g.layers[grp.relu.index + 1]
+    if conv and conv.kind == "conv" and conv.inputs[1] == grp.relu.output then
+      local first = true   -- no other reader before it in forward order (after it in backward)
+      for _, C in ipairs(conv.inputs[1].consumers) do
+        if C.index < conv.index then first = false end
       end
-      if conv and conv.kind == "conv" and conv.inputs[1] == out and first then partner[conv] = grp end
+      if first then partner[conv] = grp end
     end
   end
   return partner

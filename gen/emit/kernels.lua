@@ -87,7 +87,8 @@ end
 -- one of its users. spec: name, template (a file of templates/), params, layer (whose
 -- describe() says what the kernel computes), pass (a key of PASS_TEXT), acc (true where the
 -- kernel adds into the input gradient), why (optional: how its algorithm was chosen, for
--- the comment: gen/winograd.lua, choose), body (optional: the name of the tile functions it
+-- the comment: gen/winograd.lua, choose), also (optional: what else its epilogue does, for
+-- the comment), body (optional: the name of the tile functions it
 -- shares with the other kernels of the same body, which differ only in their epilogues; the
 -- template then renders them with PART = "body" and the kernel with PART = "kernel", both
 -- when the definitions are written, knowing every user: see definitions). Returns the
@@ -104,7 +105,7 @@ function M.register(model, spec)
     params.ISA, params.VW = model.isa.name, model.isa.vw
     params.vl, params.vs = vector_io(model.isa.vw)
     k = { name = name, template = spec.template, pass = spec.pass, acc = spec.acc or false,
-          what = L.mod.describe(L), why = spec.why, users = {}, seen = {} }
+          what = L.mod.describe(L), why = spec.why, also = spec.also, users = {}, seen = {} }
     if spec.body then
       k.shared, k.params, k.epilogue = spec.body, params, epilogue(params)
       params.BODY = spec.body
@@ -195,7 +196,7 @@ function M.definitions(model, keep)
     if #k.users > 6 then
       users = concat({ k.users[1], k.users[2], k.users[3] }, ", ") .. format(", ... (%d layers)", #k.users)
     end
-    local pass = PASS_TEXT[k.pass] .. (k.acc and ", adding into the input gradient" or "")
+    local pass = PASS_TEXT[k.pass] .. (k.acc and ", adding into the input gradient" or "") .. (k.also and ", " .. k.also or "")
     local why = k.why and format("\n * Algorithm: %s.", k.why) or ""
     out[#out + 1] = format("/* %s: %s, %s.%s\n * Used by: %s. */\n%s", k.name, k.what, pass, why, users, body)
   end

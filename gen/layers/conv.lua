@@ -413,6 +413,8 @@ function M.backward(L, e)
       local w = weights(e, L, q)
       local fn = e:kernel{ name = ksig .. "_bwd_data" .. (acc == 1 and "_acc" or "") .. (grp and "_bn_sums" or ""),
                            template = file, params = q, layer = L, pass = "bwd_data", acc = acc == 1, why = why,
+                           also = grp and "masked by the ReLU of the BN-ReLU before it, gathering that BN's backward sums"
+                                  or nil,
                            body = ksig .. "_bwd_data" }
       if grp then e:give_sums(grp.bn) end
       e:call(fn, e:dx(L.output), w, e:dx(x), grp and e:x(x), grp and e:x(grp.bn.inputs[1]), grp and e:w(grp.bn.save),

@@ -5127,7 +5127,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(const float *restri
 }
 
 
-/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums: conv 3x3/1 pad 1, 64->64, backward to the input.
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums: conv 3x3/1 pad 1, 64->64, backward to the input, masked by the ReLU of the BN-ReLU before it, gathering that BN's backward sums.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer3.2.conv2, layer3.1.conv2, layer3.0.conv2. */
 static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
@@ -5166,7 +5166,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -5299,7 +5299,7 @@ static void bn_c64_hw64_relu_stats_bwd(size_t n, const float *restrict x, float 
     }
 }
 
-/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient.
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums: conv 3x3/1 pad 1, 64->64, backward to the input, adding into the input gradient, masked by the ReLU of the BN-ReLU before it, gathering that BN's backward sums.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer3.2.conv1, layer3.1.conv1. */
 static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
@@ -5338,7 +5338,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(size_t n, const float
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -6883,7 +6883,7 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_output(const float *rest
 }
 
 
-/* conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums: conv 3x3/1 pad 1, 32->32, backward to the input.
+/* conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums: conv 3x3/1 pad 1, 32->32, backward to the input, masked by the ReLU of the BN-ReLU before it, gathering that BN's backward sums.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer2.2.conv2, layer2.1.conv2, layer2.0.conv2. */
 static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
@@ -6922,7 +6922,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(size_t n, const float *
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -7055,7 +7055,7 @@ static void bn_c32_hw256_relu_stats_bwd(size_t n, const float *restrict x, float
     }
 }
 
-/* conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums: conv 3x3/1 pad 1, 32->32, backward to the input, adding into the input gradient.
+/* conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums: conv 3x3/1 pad 1, 32->32, backward to the input, adding into the input gradient, masked by the ReLU of the BN-ReLU before it, gathering that BN's backward sums.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer2.2.conv1, layer2.1.conv1. */
 static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
@@ -7094,7 +7094,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(size_t n, const flo
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -8662,7 +8662,7 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_output(const float *rest
 }
 
 
-/* conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums: conv 3x3/1 pad 1, 16->16, backward to the input.
+/* conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums: conv 3x3/1 pad 1, 16->16, backward to the input, masked by the ReLU of the BN-ReLU before it, gathering that BN's backward sums.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.2.conv2, layer1.1.conv2, layer1.0.conv2. */
 static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
@@ -8701,7 +8701,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(size_t n, const float *
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -8834,7 +8834,7 @@ static void bn_c16_hw1024_relu_stats_bwd(size_t n, const float *restrict x, floa
     }
 }
 
-/* conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums: conv 3x3/1 pad 1, 16->16, backward to the input, adding into the input gradient.
+/* conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums: conv 3x3/1 pad 1, 16->16, backward to the input, adding into the input gradient, masked by the ReLU of the BN-ReLU before it, gathering that BN's backward sums.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.2.conv1, layer1.1.conv1, layer1.0.conv1. */
 static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
@@ -8873,7 +8873,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(size_t n, const flo
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)

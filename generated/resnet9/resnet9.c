@@ -5606,7 +5606,7 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(const float *rest
 }
 
 
-/* conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums: conv 3x3/1 pad 1, 256->256, backward to the input.
+/* conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums: conv 3x3/1 pad 1, 256->256, backward to the input, masked by the ReLU of the BN-ReLU before it, gathering that BN's backward sums.
  * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
 static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
@@ -5643,7 +5643,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -6927,7 +6927,7 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(const float *rest
 }
 
 
-/* conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums: conv 3x3/1 pad 1, 128->128, backward to the input.
+/* conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums: conv 3x3/1 pad 1, 128->128, backward to the input, masked by the ReLU of the BN-ReLU before it, gathering that BN's backward sums.
  * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
 static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
@@ -6964,7 +6964,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
@@ -8501,7 +8501,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(const float *restri
 }
 
 
-/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums: conv 3x3/1 pad 1, 64->64, backward to the input.
+/* conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums: conv 3x3/1 pad 1, 64->64, backward to the input, masked by the ReLU of the BN-ReLU before it, gathering that BN's backward sums.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.0.conv2. */
 static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
@@ -8540,7 +8540,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
                         t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
         }
         RN_BARRIER();
-        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU whose output mask is)
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
          * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
         double *restrict part = (double *)scratch;
         if (tid == 0)
