@@ -47,6 +47,9 @@ end
 -- Weight gradients larger than this do not stay in L2 (see backward_weights_plan).
 local L2_WEIGHT_BYTES = 1024 * 1024
 
+-- Output pixels per chunk of the batch in the by-block weight gradient (backward_weights_plan).
+local BY_BLOCK_PIXELS = 64
+
 -- The share of L2 that a direct pass's weights may take before their blocks go outermost
 -- (block_order).
 local L2_SHARE = 512 * 1024
@@ -135,6 +138,9 @@ local function backward_weights_plan(L, p, isa)
   local q = { H = p.H, W = p.W, C = p.C, K = p.K, KH = p.KH, KW = p.KW, S = p.S, OH = p.OH, OW = p.OW,
               HP = f.HP, WP = f.WP, PT = p.P, PL = p.P, BLOCKS = blocks, KB = kb, NOPAD = f.NOPAD,
               BY_BLOCK = not dw_in_l2 and p.OH * p.OW <= 64 and blocks.tail == nil }
+  -- BY_BLOCK's chunk of the batch: the images of about BY_BLOCK_PIXELS output pixels, whose dy
+  -- (KB floats each: 16 KiB on avx512) stays in L1 while a run of blocks goes through them
+  q.IMG = math.max(1, math.floor(BY_BLOCK_PIXELS / (p.OH * p.OW)))
   -- rows per chunk of the per-image form: about 85 pixels, whose dy block (KB floats each)
   -- and x lines (64 bytes each) fill half of a 32 KiB L1; whole images when dw is too large
   -- for L2, as each chunk reads and rewrites the thread's copy of dw
