@@ -38,9 +38,23 @@ end
 
 -- Register tiles for `oc` output channels: blocks of vectors by T pixels (or input channels),
 -- the ISA's accumulator budget over the block's vectors (gen/isa.lua, blocks). Returns the
--- blocks and the width of a main block (of the tail block where there is none).
-local function tiles(isa, oc)
+-- blocks and the width of a main block (of the tail block where there is none). cols: the
+-- pixels of a row of the pass's output, where its tiles run along rows. Each tile streams its
+-- block's weights (for every tap and input channel) through L1, so a tile of few pixels
+-- makes the weights' lines, not the FMAs, the limit: where blocks of 4 vectors would cut the
+-- rows into tiles of fewer than NARROW_BELOW pixels on average (ResNet-50's 7x7 outputs: 4 + 3),
+-- blocks of 2 vectors take twice the pixels (7). Measured (resnet50, batch 16, 2 threads,
+-- conv_layers --tune, 3 interleaved rounds, ms a call, medians): 1x1 512->2048 on 7x7 forward
+-- 8.5 -> 6.4, backward-data 10.1 -> 7.0; 3x3 stride-2 512->512 forward 25.3 -> 14.1; but on
+-- 14x14 outputs (5 + 5 + 4 against 7 + 7) 3x3 stride-2 256->256 went 29.0 -> 36.2 backward-data
+-- and 32.6 -> 37.5 forward (1 thread, CPU time).
+local NARROW_BELOW = 4
+local function tiles(isa, oc, cols)
   local b = isa_mod.blocks(isa, oc)
+  if cols and b.main and b.main.nv == 4 then
+    local t = b.main.t
+    if cols / math.ceil(cols / t) < NARROW_BELOW then b = isa_mod.blocks(isa, oc, 2) end
+  end
   return b, (b.main or b.tail).width
 end
 
@@ -70,7 +84,7 @@ local PACK_MIN_OC = 256
 
 -- Forward as one correlation class over x padded by P on the top and left.
 local function forward_plan(L, p, isa)
-  local blocks, kb = tiles(isa, p.K)
+  local blocks, kb = tiles(isa, p.K, p.OW)
   local hp = math.max(p.P + p.H, (p.OH - 1) * p.S + p.KH)
   local wp = math.max(p.P + p.W, (p.OW - 1) * p.S + p.KW)
   local taps = {}
@@ -90,7 +104,7 @@ end
 -- gathers dy[a + di][b + dj] through the taps (i, j) with S*di = pi + P - i, S*dj = pj + P - j.
 local function backward_data_plan(L, p, acc, isa)
   local S = p.S
-  local blocks, kb = tiles(isa, p.C)
+  local blocks, kb = tiles(isa, p.C, math.ceil(p.W / S))   -- the widest class's rows
   local classes, top, left, bottom, right = {}, 0, 0, 0, 0
   for pi = 0, S - 1 do
     for pj = 0, S - 1 do
