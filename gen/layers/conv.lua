@@ -42,18 +42,17 @@ end
 -- pixels of a row of the pass's output, where its tiles run along rows. Each tile streams its
 -- block's weights (for every tap and input channel) through L1, so a tile of few pixels
 -- makes the weights' lines, not the FMAs, the limit: where blocks of 4 vectors would cut the
--- rows into tiles of fewer than NARROW_BELOW pixels on average (ResNet-50's 7x7 outputs: 4 + 3),
--- blocks of 2 vectors take twice the pixels (7). Measured (resnet50, batch 16, 2 threads,
+-- rows into tiles less than 2/3 full on average (avx512's 7-pixel rows: 4 + 3 of 6), blocks
+-- of 2 vectors take twice the pixels (7 of 12). Measured (resnet50, batch 16, 2 threads,
 -- conv_layers --tune, 3 interleaved rounds, ms a call, medians): 1x1 512->2048 on 7x7 forward
--- 8.5 -> 6.4, backward-data 10.1 -> 7.0; 3x3 stride-2 512->512 forward 25.3 -> 14.1; but on
--- 14x14 outputs (5 + 5 + 4 against 7 + 7) 3x3 stride-2 256->256 went 29.0 -> 36.2 backward-data
--- and 32.6 -> 37.5 forward (1 thread, CPU time).
-local NARROW_BELOW = 4
+-- 8.5 -> 6.4, backward-data 10.1 -> 7.0; 3x3 stride-2 512->512 forward 25.3 -> 14.1. Fuller
+-- tiles lost: on 14x14 outputs (5 + 5 + 4 against 7 + 7) 3x3 stride-2 256->256 went 29.0 ->
+-- 36.2 backward-data and 32.6 -> 37.5 forward (1 thread, CPU time).
 local function tiles(isa, oc, cols)
   local b = isa_mod.blocks(isa, oc)
   if cols and b.main and b.main.nv == 4 then
     local t = b.main.t
-    if cols / math.ceil(cols / t) < NARROW_BELOW then b = isa_mod.blocks(isa, oc, 2) end
+    if cols / math.ceil(cols / t) < t * 2 / 3 then b = isa_mod.blocks(isa, oc, 2) end
   end
   return b, (b.main or b.tail).width
 end

@@ -1309,256 +1309,246 @@ static void shortcut_a_s2_c16k32_h32w32_lo8_fwd(size_t n, const float *restrict 
 
 /* conv3x3_s2_c16k32_h32w32_fwd_*: the tiles of conv 3x3/2 pad 1, 16->32, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s2_c16k32_h32w32_stats_fwd, conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval, conv3x3_s2_c16k32_h32w32_fwd. */
-static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 32 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 64 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 96 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 128 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 160 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 512 + c * 32 + 0);
         const vf w1 = vload(wp + 512 + c * 32 + 8);
+        const vf w2 = vload(wp + 512 + c * 32 + 16);
+        const vf w3 = vload(wp + 512 + c * 32 + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 48 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 80 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 112 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 144 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 176 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 1024 + c * 32 + 0);
         const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 96 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 128 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 160 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 192 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 1536 + c * 32 + 0);
         const vf w1 = vload(wp + 1536 + c * 32 + 8);
+        const vf w2 = vload(wp + 1536 + c * 32 + 16);
+        const vf w3 = vload(wp + 1536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 560 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 592 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 624 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 656 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 688 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 2048 + c * 32 + 0);
         const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 576 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 608 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 640 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 672 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 704 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 2560 + c * 32 + 0);
         const vf w1 = vload(wp + 2560 + c * 32 + 8);
+        const vf w2 = vload(wp + 2560 + c * 32 + 16);
+        const vf w3 = vload(wp + 2560 + c * 32 + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 592 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 624 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 656 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 688 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 720 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 3072 + c * 32 + 0);
         const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1088 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 1120 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1152 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1184 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1216 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 3584 + c * 32 + 0);
         const vf w1 = vload(wp + 3584 + c * 32 + 8);
+        const vf w2 = vload(wp + 3584 + c * 32 + 16);
+        const vf w3 = vload(wp + 3584 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1104 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 1136 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1168 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1200 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1232 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 4096 + c * 32 + 0);
         const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1120 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 1152 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1184 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1216 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1248 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
         const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
         const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
         a0_0 = vfma(a0_0, s0, h0);
         a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
         a1_0 = vfma(a1_0, s0, h0);
         a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
         a2_0 = vfma(a2_0, s0, h0);
         a2_1 = vfma(a2_1, s1, h1);
-        a3_0 = vfma(a3_0, s0, h0);
-        a3_1 = vfma(a3_1, s1, h1);
-        a4_0 = vfma(a4_0, s0, h0);
-        a4_1 = vfma(a4_1, s1, h1);
-        a5_0 = vfma(a5_0, s0, h0);
-        a5_1 = vfma(a5_1, s1, h1);
+        a2_2 = vfma(a2_2, s2, h2);
+        a2_3 = vfma(a2_3, s3, h3);
     }
     if (epi & RN_EPI_RELU) {   /* the ReLU */
         a0_0 = vmax(a0_0, vzero());
         a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
         a1_0 = vmax(a1_0, vzero());
         a1_1 = vmax(a1_1, vzero());
+        a1_2 = vmax(a1_2, vzero());
+        a1_3 = vmax(a1_3, vzero());
         a2_0 = vmax(a2_0, vzero());
         a2_1 = vmax(a2_1, vzero());
-        a3_0 = vmax(a3_0, vzero());
-        a3_1 = vmax(a3_1, vzero());
-        a4_0 = vmax(a4_0, vzero());
-        a4_1 = vmax(a4_1, vzero());
-        a5_0 = vmax(a5_0, vzero());
-        a5_1 = vmax(a5_1, vzero());
+        a2_2 = vmax(a2_2, vzero());
+        a2_3 = vmax(a2_3, vzero());
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 32, a1_0);
     vstore(op + 40, a1_1);
+    vstore(op + 48, a1_2);
+    vstore(op + 56, a1_3);
     vstore(op + 64, a2_0);
     vstore(op + 72, a2_1);
-    vstore(op + 96, a3_0);
-    vstore(op + 104, a3_1);
-    vstore(op + 128, a4_0);
-    vstore(op + 136, a4_1);
-    vstore(op + 160, a5_0);
-    vstore(op + 168, a5_1);
+    vstore(op + 80, a2_2);
+    vstore(op + 88, a2_3);
     if (epi & RN_EPI_STATS) {   /* the BN's statistics */
         {   /* the BN's statistics of channels 0 to 7: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -1571,15 +1561,6 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t6(const float *res
             const vf d2 = vadd(a2_0, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_0, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
-            const vf d4 = vadd(a4_0, o);
-            s = vadd(s, d4);
-            q = vfma(d4, d4, q);
-            const vf d5 = vadd(a5_0, o);
-            s = vadd(s, d5);
-            q = vfma(d5, d5, q);
             vdaddf(ps + 0, s, 8);
             vdaddf(ps + 32, q, 8);
         }
@@ -1594,218 +1575,170 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t6(const float *res
             const vf d2 = vadd(a2_1, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_1, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
-            const vf d4 = vadd(a4_1, o);
-            s = vadd(s, d4);
-            q = vfma(d4, d4, q);
-            const vf d5 = vadd(a5_1, o);
-            s = vadd(s, d5);
-            q = vfma(d5, d5, q);
             vdaddf(ps + 8, s, 8);
             vdaddf(ps + 40, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 16));
+            const vf d0 = vadd(a0_2, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_2, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            const vf d2 = vadd(a2_2, o);
+            s = vadd(s, d2);
+            q = vfma(d2, d2, q);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 48, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 24));
+            const vf d0 = vadd(a0_3, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_3, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            const vf d2 = vadd(a2_3, o);
+            s = vadd(s, d2);
+            q = vfma(d2, d2, q);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 56, q, 8);
         }
     }
 }
 
-static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 96 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 512 + c * 32 + 0);
         const vf w1 = vload(wp + 512 + c * 32 + 8);
+        const vf w2 = vload(wp + 512 + c * 32 + 16);
+        const vf w3 = vload(wp + 512 + c * 32 + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 80 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 112 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 1024 + c * 32 + 0);
         const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 96 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 128 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 1536 + c * 32 + 0);
         const vf w1 = vload(wp + 1536 + c * 32 + 8);
+        const vf w2 = vload(wp + 1536 + c * 32 + 16);
+        const vf w3 = vload(wp + 1536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 592 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 624 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 2048 + c * 32 + 0);
         const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 608 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 640 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 2560 + c * 32 + 0);
         const vf w1 = vload(wp + 2560 + c * 32 + 8);
+        const vf w2 = vload(wp + 2560 + c * 32 + 16);
+        const vf w3 = vload(wp + 2560 + c * 32 + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 624 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 656 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 3072 + c * 32 + 0);
         const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1088 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1120 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1152 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 3584 + c * 32 + 0);
         const vf w1 = vload(wp + 3584 + c * 32 + 8);
+        const vf w2 = vload(wp + 3584 + c * 32 + 16);
+        const vf w3 = vload(wp + 3584 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1136 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1168 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 4096 + c * 32 + 0);
         const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1184 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
         const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
         const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
         a0_0 = vfma(a0_0, s0, h0);
         a0_1 = vfma(a0_1, s1, h1);
-        a1_0 = vfma(a1_0, s0, h0);
-        a1_1 = vfma(a1_1, s1, h1);
-        a2_0 = vfma(a2_0, s0, h0);
-        a2_1 = vfma(a2_1, s1, h1);
-        a3_0 = vfma(a3_0, s0, h0);
-        a3_1 = vfma(a3_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
     }
     if (epi & RN_EPI_RELU) {   /* the ReLU */
         a0_0 = vmax(a0_0, vzero());
         a0_1 = vmax(a0_1, vzero());
-        a1_0 = vmax(a1_0, vzero());
-        a1_1 = vmax(a1_1, vzero());
-        a2_0 = vmax(a2_0, vzero());
-        a2_1 = vmax(a2_1, vzero());
-        a3_0 = vmax(a3_0, vzero());
-        a3_1 = vmax(a3_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
-    vstore(op + 32, a1_0);
-    vstore(op + 40, a1_1);
-    vstore(op + 64, a2_0);
-    vstore(op + 72, a2_1);
-    vstore(op + 96, a3_0);
-    vstore(op + 104, a3_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     if (epi & RN_EPI_STATS) {   /* the BN's statistics */
         {   /* the BN's statistics of channels 0 to 7: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
             const vf o = vneg(vload(org + 0));
             const vf d0 = vadd(a0_0, o);
             vf s = d0, q = vmul(d0, d0);
-            const vf d1 = vadd(a1_0, o);
-            s = vadd(s, d1);
-            q = vfma(d1, d1, q);
-            const vf d2 = vadd(a2_0, o);
-            s = vadd(s, d2);
-            q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_0, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
             vdaddf(ps + 0, s, 8);
             vdaddf(ps + 32, q, 8);
         }
@@ -1814,17 +1747,24 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t4(const float *res
             const vf o = vneg(vload(org + 8));
             const vf d0 = vadd(a0_1, o);
             vf s = d0, q = vmul(d0, d0);
-            const vf d1 = vadd(a1_1, o);
-            s = vadd(s, d1);
-            q = vfma(d1, d1, q);
-            const vf d2 = vadd(a2_1, o);
-            s = vadd(s, d2);
-            q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_1, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
             vdaddf(ps + 8, s, 8);
             vdaddf(ps + 40, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 16));
+            const vf d0 = vadd(a0_2, o);
+            vf s = d0, q = vmul(d0, d0);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 48, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 24));
+            const vf d0 = vadd(a0_3, o);
+            vf s = d0, q = vmul(d0, d0);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 56, q, 8);
         }
     }
 }
@@ -1836,7 +1776,7 @@ static void conv3x3_s2_c16k32_h32w32_stats_fwd(size_t n, const float *restrict x
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
-           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1864,10 +1804,10 @@ static void conv3x3_s2_c16k32_h32w32_stats_fwd(size_t n, const float *restrict x
                         __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 12; col += 6)
-                        conv3x3_s2_c16k32_h32w32_fwd_c1_t6(ip + col * 32, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_fwd_c1_t4(ip + 384, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + 384 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + 480 + kb);
                 }
             }
         }
@@ -2499,188 +2439,246 @@ static void shortcut_a_s2_c32k64_h16w16_lo16_fwd(size_t n, const float *restrict
 
 /* conv3x3_s2_c32k64_h16w16_fwd_*: the tiles of conv 3x3/2 pad 1, 32->64, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s2_c32k64_h16w16_stats_fwd, conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval, conv3x3_s2_c32k64_h16w16_fwd. */
-static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 64 + 0);
         const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 128 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 192 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 2048 + c * 64 + 0);
         const vf w1 = vload(wp + 2048 + c * 64 + 8);
+        const vf w2 = vload(wp + 2048 + c * 64 + 16);
+        const vf w3 = vload(wp + 2048 + c * 64 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 96 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 160 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 224 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 4096 + c * 64 + 0);
         const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 128 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 192 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 256 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 6144 + c * 64 + 0);
         const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 608 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 672 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 736 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 8192 + c * 64 + 0);
         const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 640 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 704 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 768 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 10240 + c * 64 + 0);
         const vf w1 = vload(wp + 10240 + c * 64 + 8);
+        const vf w2 = vload(wp + 10240 + c * 64 + 16);
+        const vf w3 = vload(wp + 10240 + c * 64 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 672 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 736 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 800 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 12288 + c * 64 + 0);
         const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1152 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 1216 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1280 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 14336 + c * 64 + 0);
         const vf w1 = vload(wp + 14336 + c * 64 + 8);
+        const vf w2 = vload(wp + 14336 + c * 64 + 16);
+        const vf w3 = vload(wp + 14336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1184 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 1248 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1312 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 16384 + c * 64 + 0);
         const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1216 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 1280 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1344 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
         const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
         const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
         a0_0 = vfma(a0_0, s0, h0);
         a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
         a1_0 = vfma(a1_0, s0, h0);
         a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
         a2_0 = vfma(a2_0, s0, h0);
         a2_1 = vfma(a2_1, s1, h1);
-        a3_0 = vfma(a3_0, s0, h0);
-        a3_1 = vfma(a3_1, s1, h1);
+        a2_2 = vfma(a2_2, s2, h2);
+        a2_3 = vfma(a2_3, s3, h3);
     }
     if (epi & RN_EPI_RELU) {   /* the ReLU */
         a0_0 = vmax(a0_0, vzero());
         a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
         a1_0 = vmax(a1_0, vzero());
         a1_1 = vmax(a1_1, vzero());
+        a1_2 = vmax(a1_2, vzero());
+        a1_3 = vmax(a1_3, vzero());
         a2_0 = vmax(a2_0, vzero());
         a2_1 = vmax(a2_1, vzero());
-        a3_0 = vmax(a3_0, vzero());
-        a3_1 = vmax(a3_1, vzero());
+        a2_2 = vmax(a2_2, vzero());
+        a2_3 = vmax(a2_3, vzero());
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 64, a1_0);
     vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
     vstore(op + 128, a2_0);
     vstore(op + 136, a2_1);
-    vstore(op + 192, a3_0);
-    vstore(op + 200, a3_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
     if (epi & RN_EPI_STATS) {   /* the BN's statistics */
         {   /* the BN's statistics of channels 0 to 7: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -2693,9 +2691,6 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t4(const float *res
             const vf d2 = vadd(a2_0, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_0, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
             vdaddf(ps + 0, s, 8);
             vdaddf(ps + 64, q, 8);
         }
@@ -2710,11 +2705,266 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t4(const float *res
             const vf d2 = vadd(a2_1, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_1, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
             vdaddf(ps + 8, s, 8);
             vdaddf(ps + 72, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 16));
+            const vf d0 = vadd(a0_2, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_2, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            const vf d2 = vadd(a2_2, o);
+            s = vadd(s, d2);
+            q = vfma(d2, d2, q);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 80, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 24));
+            const vf d0 = vadd(a0_3, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_3, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            const vf d2 = vadd(a2_3, o);
+            s = vadd(s, d2);
+            q = vfma(d2, d2, q);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 88, q, 8);
+        }
+    }
+}
+
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
+{
+    enum { IC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 2048 + c * 64 + 0);
+        const vf w1 = vload(wp + 2048 + c * 64 + 8);
+        const vf w2 = vload(wp + 2048 + c * 64 + 16);
+        const vf w3 = vload(wp + 2048 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 96 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 10240 + c * 64 + 0);
+        const vf w1 = vload(wp + 10240 + c * 64 + 8);
+        const vf w2 = vload(wp + 10240 + c * 64 + 16);
+        const vf w3 = vload(wp + 10240 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 14336 + c * 64 + 0);
+        const vf w1 = vload(wp + 14336 + c * 64 + 8);
+        const vf w2 = vload(wp + 14336 + c * 64 + 16);
+        const vf w3 = vload(wp + 14336 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1184 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1216 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
+        const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+        const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+        a0_0 = vfma(a0_0, s0, h0);
+        a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
+        a1_0 = vfma(a1_0, s0, h0);
+        a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
+    }
+    if (epi & RN_EPI_RELU) {   /* the ReLU */
+        a0_0 = vmax(a0_0, vzero());
+        a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
+        a1_0 = vmax(a1_0, vzero());
+        a1_1 = vmax(a1_1, vzero());
+        a1_2 = vmax(a1_2, vzero());
+        a1_3 = vmax(a1_3, vzero());
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+    if (epi & RN_EPI_STATS) {   /* the BN's statistics */
+        {   /* the BN's statistics of channels 0 to 7: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 0));
+            const vf d0 = vadd(a0_0, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_0, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            vdaddf(ps + 0, s, 8);
+            vdaddf(ps + 64, q, 8);
+        }
+        {   /* the BN's statistics of channels 8 to 15: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 8));
+            const vf d0 = vadd(a0_1, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_1, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            vdaddf(ps + 8, s, 8);
+            vdaddf(ps + 72, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 16));
+            const vf d0 = vadd(a0_2, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_2, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 80, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 24));
+            const vf d0 = vadd(a0_3, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_3, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 88, q, 8);
         }
     }
 }
@@ -2726,7 +2976,7 @@ static void conv3x3_s2_c32k64_h16w16_stats_fwd(size_t n, const float *restrict x
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
-           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2754,9 +3004,10 @@ static void conv3x3_s2_c32k64_h16w16_stats_fwd(size_t n, const float *restrict x
                         __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 8; col += 4)
-                        conv3x3_s2_c32k64_h16w16_fwd_c1_t4(ip + col * 64, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 64 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + 384 + kb);
                 }
             }
         }
@@ -3666,7 +3917,7 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
-           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -3693,10 +3944,10 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
                         __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 12; col += 6)
-                        conv3x3_s2_c16k32_h32w32_fwd_c1_t6(ip + col * 32, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_fwd_c1_t4(ip + 384, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + 384 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + 480 + kb);
                 }
             }
         }
@@ -3902,7 +4153,7 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
-           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -3929,9 +4180,10 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
                         __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 8; col += 4)
-                        conv3x3_s2_c32k64_h16w16_fwd_c1_t4(ip + col * 64, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 64 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + 384 + kb);
                 }
             }
         }
@@ -5378,220 +5630,485 @@ static void conv3x3_s2_c32k64_h16w16_bwd_weights(size_t n, const float *restrict
 
 /* conv3x3_s2_c32k64_h16w16_bwd_data_*: the tiles of conv 3x3/2 pad 1, 32->64, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s2_c32k64_h16w16_bwd_data. */
-static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t3(const float *restrict ip, const float *restrict wp,
     float *restrict op)
 {
     enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 4096 + c * 16 + 0);
-        const vf w1 = vload(wp + 4096 + c * 16 + 8);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 128 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 192 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 64, a1_0);
     vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
     vstore(op + 128, a2_0);
     vstore(op + 136, a2_1);
-    vstore(op + 192, a3_0);
-    vstore(op + 200, a3_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
 }
 
-static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp,
     float *restrict op)
 {
     enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
+{
+    enum { IC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 3072 + c * 16 + 0);
-        const vf w1 = vload(wp + 3072 + c * 16 + 8);
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 128 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 192 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 256 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 5120 + c * 16 + 0);
-        const vf w1 = vload(wp + 5120 + c * 16 + 8);
+        const vf w0 = vload(wp + 10240 + c * 32 + 0);
+        const vf w1 = vload(wp + 10240 + c * 32 + 8);
+        const vf w2 = vload(wp + 10240 + c * 32 + 16);
+        const vf w3 = vload(wp + 10240 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 128 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 192 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 64, a1_0);
     vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
     vstore(op + 128, a2_0);
     vstore(op + 136, a2_1);
-    vstore(op + 192, a3_0);
-    vstore(op + 200, a3_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
 }
 
-static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp,
     float *restrict op)
 {
     enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 6144 + c * 32 + 0);
+        const vf w1 = vload(wp + 6144 + c * 32 + 8);
+        const vf w2 = vload(wp + 6144 + c * 32 + 16);
+        const vf w3 = vload(wp + 6144 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 10240 + c * 32 + 0);
+        const vf w1 = vload(wp + 10240 + c * 32 + 8);
+        const vf w2 = vload(wp + 10240 + c * 32 + 16);
+        const vf w3 = vload(wp + 10240 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
+{
+    enum { IC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 1024 + c * 16 + 0);
-        const vf w1 = vload(wp + 1024 + c * 16 + 8);
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 640 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 704 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 768 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 7168 + c * 16 + 0);
-        const vf w1 = vload(wp + 7168 + c * 16 + 8);
+        const vf w0 = vload(wp + 14336 + c * 32 + 0);
+        const vf w1 = vload(wp + 14336 + c * 32 + 8);
+        const vf w2 = vload(wp + 14336 + c * 32 + 16);
+        const vf w3 = vload(wp + 14336 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 128 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 192 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 64, a1_0);
     vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
     vstore(op + 128, a2_0);
     vstore(op + 136, a2_1);
-    vstore(op + 192, a3_0);
-    vstore(op + 200, a3_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
 }
 
-static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp,
     float *restrict op)
 {
     enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 2048 + c * 32 + 0);
+        const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 14336 + c * 32 + 0);
+        const vf w1 = vload(wp + 14336 + c * 32 + 8);
+        const vf w2 = vload(wp + 14336 + c * 32 + 16);
+        const vf w3 = vload(wp + 14336 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
+}
+
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
+{
+    enum { IC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 704 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 768 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 832 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 640 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 704 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 768 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 6144 + c * 16 + 0);
-        const vf w1 = vload(wp + 6144 + c * 16 + 8);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 128 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 192 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 256 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 8192 + c * 16 + 0);
-        const vf w1 = vload(wp + 8192 + c * 16 + 8);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 128 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 192 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 64, a1_0);
     vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
     vstore(op + 128, a2_0);
     vstore(op + 136, a2_1);
-    vstore(op + 192, a3_0);
-    vstore(op + 200, a3_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp,
+    float *restrict op)
+{
+    enum { IC = 64 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 640 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 704 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
 }
 
 
@@ -5601,7 +6118,7 @@ static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 16, OW = 16, OC = 32,
-           HP = 9, WP = 9, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 9, WP = 9, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -5631,36 +6148,40 @@ static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x,
                         __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 8; col += 4)
-                        conv3x3_s2_c32k64_h16w16_bwd_data_c1_t4(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_bwd_data_c1_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bwd_data_c1_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 8; col += 4)
-                        conv3x3_s2_c32k64_h16w16_bwd_data_c2_t4(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_bwd_data_c2_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bwd_data_c2_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 8; col += 4)
-                        conv3x3_s2_c32k64_h16w16_bwd_data_c3_t4(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_bwd_data_c3_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bwd_data_c3_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 1) */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 8; col += 4)
-                        conv3x3_s2_c32k64_h16w16_bwd_data_c4_t4(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_bwd_data_c4_t3(ip + col * 64, wk + kb * TAPS * IC, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_bwd_data_c4_t2(ip + 384, wk + kb * TAPS * IC, op + 384 + kb);
                 }
             }
         }
@@ -8899,7 +9420,7 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
-           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -8920,10 +9441,10 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
                         __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 12; col += 6)
-                        conv3x3_s2_c16k32_h32w32_fwd_c1_t6(ip + col * 32, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_fwd_c1_t4(ip + 384, wk + kb, 0, NULL, NULL, NULL, NULL, op + 384 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb, 0, NULL, NULL, NULL, NULL, op + 480 + kb);
                 }
             }
         }
@@ -9101,7 +9622,7 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
     float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
-           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9122,9 +9643,10 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
                         __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 8; col += 4)
-                        conv3x3_s2_c32k64_h16w16_fwd_c1_t4(ip + col * 64, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 64 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb, 0, NULL, NULL, NULL, NULL, op + 384 + kb);
                 }
             }
         }

@@ -1149,432 +1149,364 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
 
 /* conv3x3_s2_c16k32_h32w32_fwd_*: the tiles of conv 3x3/2 pad 1, 16->32, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval. */
-static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 32 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 64 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 96 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 128 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 160 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 512 + c * 32 + 0);
         const vf w1 = vload(wp + 512 + c * 32 + 8);
+        const vf w2 = vload(wp + 512 + c * 32 + 16);
+        const vf w3 = vload(wp + 512 + c * 32 + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 48 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 80 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 112 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 144 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 176 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 1024 + c * 32 + 0);
         const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 96 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 128 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 160 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 192 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 1536 + c * 32 + 0);
         const vf w1 = vload(wp + 1536 + c * 32 + 8);
+        const vf w2 = vload(wp + 1536 + c * 32 + 16);
+        const vf w3 = vload(wp + 1536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 560 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 592 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 624 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 656 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 688 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 2048 + c * 32 + 0);
         const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 576 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 608 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 640 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 672 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 704 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 2560 + c * 32 + 0);
         const vf w1 = vload(wp + 2560 + c * 32 + 8);
+        const vf w2 = vload(wp + 2560 + c * 32 + 16);
+        const vf w3 = vload(wp + 2560 + c * 32 + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 592 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 624 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 656 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 688 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 720 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 3072 + c * 32 + 0);
         const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1088 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 1120 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1152 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1184 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1216 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 3584 + c * 32 + 0);
         const vf w1 = vload(wp + 3584 + c * 32 + 8);
+        const vf w2 = vload(wp + 3584 + c * 32 + 16);
+        const vf w3 = vload(wp + 3584 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1104 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 1136 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1168 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1200 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1232 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 4096 + c * 32 + 0);
         const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1120 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 1152 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1184 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 1216 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 1248 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
     const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
     a0_0 = vfma(a0_0, s0, h0);
     a0_1 = vfma(a0_1, s1, h1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_3 = vfma(a0_3, s3, h3);
     a1_0 = vfma(a1_0, s0, h0);
     a1_1 = vfma(a1_1, s1, h1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_3 = vfma(a1_3, s3, h3);
     a2_0 = vfma(a2_0, s0, h0);
     a2_1 = vfma(a2_1, s1, h1);
-    a3_0 = vfma(a3_0, s0, h0);
-    a3_1 = vfma(a3_1, s1, h1);
-    a4_0 = vfma(a4_0, s0, h0);
-    a4_1 = vfma(a4_1, s1, h1);
-    a5_0 = vfma(a5_0, s0, h0);
-    a5_1 = vfma(a5_1, s1, h1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_3 = vfma(a2_3, s3, h3);
     a0_0 = vmax(a0_0, vzero());
     a0_1 = vmax(a0_1, vzero());
+    a0_2 = vmax(a0_2, vzero());
+    a0_3 = vmax(a0_3, vzero());
     a1_0 = vmax(a1_0, vzero());
     a1_1 = vmax(a1_1, vzero());
+    a1_2 = vmax(a1_2, vzero());
+    a1_3 = vmax(a1_3, vzero());
     a2_0 = vmax(a2_0, vzero());
     a2_1 = vmax(a2_1, vzero());
-    a3_0 = vmax(a3_0, vzero());
-    a3_1 = vmax(a3_1, vzero());
-    a4_0 = vmax(a4_0, vzero());
-    a4_1 = vmax(a4_1, vzero());
-    a5_0 = vmax(a5_0, vzero());
-    a5_1 = vmax(a5_1, vzero());
+    a2_2 = vmax(a2_2, vzero());
+    a2_3 = vmax(a2_3, vzero());
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 32, a1_0);
     vstore(op + 40, a1_1);
+    vstore(op + 48, a1_2);
+    vstore(op + 56, a1_3);
     vstore(op + 64, a2_0);
     vstore(op + 72, a2_1);
-    vstore(op + 96, a3_0);
-    vstore(op + 104, a3_1);
-    vstore(op + 128, a4_0);
-    vstore(op + 136, a4_1);
-    vstore(op + 160, a5_0);
-    vstore(op + 168, a5_1);
+    vstore(op + 80, a2_2);
+    vstore(op + 88, a2_3);
 }
 
-static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c16k32_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 16 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 32 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 64 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 96 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 512 + c * 32 + 0);
         const vf w1 = vload(wp + 512 + c * 32 + 8);
+        const vf w2 = vload(wp + 512 + c * 32 + 16);
+        const vf w3 = vload(wp + 512 + c * 32 + 24);
         const vf b0 = vbcast(ip + 16 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 48 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 80 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 112 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 1024 + c * 32 + 0);
         const vf w1 = vload(wp + 1024 + c * 32 + 8);
+        const vf w2 = vload(wp + 1024 + c * 32 + 16);
+        const vf w3 = vload(wp + 1024 + c * 32 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 64 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 96 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 128 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 1536 + c * 32 + 0);
         const vf w1 = vload(wp + 1536 + c * 32 + 8);
+        const vf w2 = vload(wp + 1536 + c * 32 + 16);
+        const vf w3 = vload(wp + 1536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 528 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 560 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 592 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 624 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 2048 + c * 32 + 0);
         const vf w1 = vload(wp + 2048 + c * 32 + 8);
+        const vf w2 = vload(wp + 2048 + c * 32 + 16);
+        const vf w3 = vload(wp + 2048 + c * 32 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 608 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 640 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 2560 + c * 32 + 0);
         const vf w1 = vload(wp + 2560 + c * 32 + 8);
+        const vf w2 = vload(wp + 2560 + c * 32 + 16);
+        const vf w3 = vload(wp + 2560 + c * 32 + 24);
         const vf b0 = vbcast(ip + 560 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 592 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 624 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 656 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 3072 + c * 32 + 0);
         const vf w1 = vload(wp + 3072 + c * 32 + 8);
+        const vf w2 = vload(wp + 3072 + c * 32 + 16);
+        const vf w3 = vload(wp + 3072 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1056 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1088 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1120 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1152 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 3584 + c * 32 + 0);
         const vf w1 = vload(wp + 3584 + c * 32 + 8);
+        const vf w2 = vload(wp + 3584 + c * 32 + 16);
+        const vf w3 = vload(wp + 3584 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1072 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1104 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1136 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1168 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 4096 + c * 32 + 0);
         const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 1120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1152 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1184 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
     const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
     a0_0 = vfma(a0_0, s0, h0);
     a0_1 = vfma(a0_1, s1, h1);
-    a1_0 = vfma(a1_0, s0, h0);
-    a1_1 = vfma(a1_1, s1, h1);
-    a2_0 = vfma(a2_0, s0, h0);
-    a2_1 = vfma(a2_1, s1, h1);
-    a3_0 = vfma(a3_0, s0, h0);
-    a3_1 = vfma(a3_1, s1, h1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_3 = vfma(a0_3, s3, h3);
     a0_0 = vmax(a0_0, vzero());
     a0_1 = vmax(a0_1, vzero());
-    a1_0 = vmax(a1_0, vzero());
-    a1_1 = vmax(a1_1, vzero());
-    a2_0 = vmax(a2_0, vzero());
-    a2_1 = vmax(a2_1, vzero());
-    a3_0 = vmax(a3_0, vzero());
-    a3_1 = vmax(a3_1, vzero());
+    a0_2 = vmax(a0_2, vzero());
+    a0_3 = vmax(a0_3, vzero());
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
-    vstore(op + 32, a1_0);
-    vstore(op + 40, a1_1);
-    vstore(op + 64, a2_0);
-    vstore(op + 72, a2_1);
-    vstore(op + 96, a3_0);
-    vstore(op + 104, a3_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
 }
 
 
@@ -1585,7 +1517,7 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
-           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -1612,10 +1544,10 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
                         __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 12; col += 6)
-                        conv3x3_s2_c16k32_h32w32_fwd_c1_t6(ip + col * 32, wk + kb, scale + kb, shift + kb, op + col * 32 + kb);
-                    conv3x3_s2_c16k32_h32w32_fwd_c1_t4(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv3x3_s2_c16k32_h32w32_fwd_c1_t3(ip + col * 32, wk + kb, scale + kb, shift + kb, op + col * 32 + kb);
+                    conv3x3_s2_c16k32_h32w32_fwd_c1_t1(ip + 480, wk + kb, scale + kb, shift + kb, op + 480 + kb);
                 }
             }
         }
@@ -2077,184 +2009,422 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
 
 /* conv3x3_s2_c32k64_h16w16_fwd_*: the tiles of conv 3x3/2 pad 1, 32->64, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval. */
-static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
     const float *restrict sc, const float *restrict sh, float *restrict op)
 {
     enum { IC = 32 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 64 + 0);
         const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 64 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 128 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 192 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 2048 + c * 64 + 0);
         const vf w1 = vload(wp + 2048 + c * 64 + 8);
+        const vf w2 = vload(wp + 2048 + c * 64 + 16);
+        const vf w3 = vload(wp + 2048 + c * 64 + 24);
         const vf b0 = vbcast(ip + 32 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 96 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 160 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 224 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 4096 + c * 64 + 0);
         const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 128 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 192 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 256 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 6144 + c * 64 + 0);
         const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 544 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 608 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 672 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 736 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 8192 + c * 64 + 0);
         const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 640 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 704 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 768 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 10240 + c * 64 + 0);
         const vf w1 = vload(wp + 10240 + c * 64 + 8);
+        const vf w2 = vload(wp + 10240 + c * 64 + 16);
+        const vf w3 = vload(wp + 10240 + c * 64 + 24);
         const vf b0 = vbcast(ip + 608 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 672 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 736 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 800 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 12288 + c * 64 + 0);
         const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1088 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1152 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 1216 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1280 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 14336 + c * 64 + 0);
         const vf w1 = vload(wp + 14336 + c * 64 + 8);
+        const vf w2 = vload(wp + 14336 + c * 64 + 16);
+        const vf w3 = vload(wp + 14336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1184 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 1248 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1312 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 16384 + c * 64 + 0);
         const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1216 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 1280 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1344 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
     const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
     a0_0 = vfma(a0_0, s0, h0);
     a0_1 = vfma(a0_1, s1, h1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_3 = vfma(a0_3, s3, h3);
     a1_0 = vfma(a1_0, s0, h0);
     a1_1 = vfma(a1_1, s1, h1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_3 = vfma(a1_3, s3, h3);
     a2_0 = vfma(a2_0, s0, h0);
     a2_1 = vfma(a2_1, s1, h1);
-    a3_0 = vfma(a3_0, s0, h0);
-    a3_1 = vfma(a3_1, s1, h1);
+    a2_2 = vfma(a2_2, s2, h2);
+    a2_3 = vfma(a2_3, s3, h3);
     a0_0 = vmax(a0_0, vzero());
     a0_1 = vmax(a0_1, vzero());
+    a0_2 = vmax(a0_2, vzero());
+    a0_3 = vmax(a0_3, vzero());
     a1_0 = vmax(a1_0, vzero());
     a1_1 = vmax(a1_1, vzero());
+    a1_2 = vmax(a1_2, vzero());
+    a1_3 = vmax(a1_3, vzero());
     a2_0 = vmax(a2_0, vzero());
     a2_1 = vmax(a2_1, vzero());
-    a3_0 = vmax(a3_0, vzero());
-    a3_1 = vmax(a3_1, vzero());
+    a2_2 = vmax(a2_2, vzero());
+    a2_3 = vmax(a2_3, vzero());
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 64, a1_0);
     vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
     vstore(op + 128, a2_0);
     vstore(op + 136, a2_1);
-    vstore(op + 192, a3_0);
-    vstore(op + 200, a3_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
+}
+
+static RN_ALWAYS_INLINE void conv3x3_s2_c32k64_h16w16_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
+    const float *restrict sc, const float *restrict sh, float *restrict op)
+{
+    enum { IC = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        const vf w0 = vload(wp + 0 + c * 64 + 0);
+        const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 0 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 64 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
+        const vf w0 = vload(wp + 2048 + c * 64 + 0);
+        const vf w1 = vload(wp + 2048 + c * 64 + 8);
+        const vf w2 = vload(wp + 2048 + c * 64 + 16);
+        const vf w3 = vload(wp + 2048 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 32 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 96 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
+        const vf w0 = vload(wp + 4096 + c * 64 + 0);
+        const vf w1 = vload(wp + 4096 + c * 64 + 8);
+        const vf w2 = vload(wp + 4096 + c * 64 + 16);
+        const vf w3 = vload(wp + 4096 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 64 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 128 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+        const vf w0 = vload(wp + 6144 + c * 64 + 0);
+        const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 544 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 608 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
+        const vf w0 = vload(wp + 8192 + c * 64 + 0);
+        const vf w1 = vload(wp + 8192 + c * 64 + 8);
+        const vf w2 = vload(wp + 8192 + c * 64 + 16);
+        const vf w3 = vload(wp + 8192 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 576 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 640 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
+        const vf w0 = vload(wp + 10240 + c * 64 + 0);
+        const vf w1 = vload(wp + 10240 + c * 64 + 8);
+        const vf w2 = vload(wp + 10240 + c * 64 + 16);
+        const vf w3 = vload(wp + 10240 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 608 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 672 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+        const vf w0 = vload(wp + 12288 + c * 64 + 0);
+        const vf w1 = vload(wp + 12288 + c * 64 + 8);
+        const vf w2 = vload(wp + 12288 + c * 64 + 16);
+        const vf w3 = vload(wp + 12288 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1088 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1152 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
+        const vf w0 = vload(wp + 14336 + c * 64 + 0);
+        const vf w1 = vload(wp + 14336 + c * 64 + 8);
+        const vf w2 = vload(wp + 14336 + c * 64 + 16);
+        const vf w3 = vload(wp + 14336 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1120 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1184 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
+        const vf w0 = vload(wp + 16384 + c * 64 + 0);
+        const vf w1 = vload(wp + 16384 + c * 64 + 8);
+        const vf w2 = vload(wp + 16384 + c * 64 + 16);
+        const vf w3 = vload(wp + 16384 + c * 64 + 24);
+        const vf b0 = vbcast(ip + 1152 + c);
+        a0_0 = vfma(b0, w0, a0_0);
+        a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
+        const vf b1 = vbcast(ip + 1216 + c);
+        a1_0 = vfma(b1, w0, a1_0);
+        a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
+    }
+    const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
+    const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+    const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+    const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
+    a0_0 = vfma(a0_0, s0, h0);
+    a0_1 = vfma(a0_1, s1, h1);
+    a0_2 = vfma(a0_2, s2, h2);
+    a0_3 = vfma(a0_3, s3, h3);
+    a1_0 = vfma(a1_0, s0, h0);
+    a1_1 = vfma(a1_1, s1, h1);
+    a1_2 = vfma(a1_2, s2, h2);
+    a1_3 = vfma(a1_3, s3, h3);
+    a0_0 = vmax(a0_0, vzero());
+    a0_1 = vmax(a0_1, vzero());
+    a0_2 = vmax(a0_2, vzero());
+    a0_3 = vmax(a0_3, vzero());
+    a1_0 = vmax(a1_0, vzero());
+    a1_1 = vmax(a1_1, vzero());
+    a1_2 = vmax(a1_2, vzero());
+    a1_3 = vmax(a1_3, vzero());
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 64, a1_0);
+    vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
 }
 
 
@@ -2265,7 +2435,7 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
-           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -2292,9 +2462,10 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
                         __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 8; col += 4)
-                        conv3x3_s2_c32k64_h16w16_fwd_c1_t4(ip + col * 64, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 6; col += 3)
+                        conv3x3_s2_c32k64_h16w16_fwd_c1_t3(ip + col * 64, wk + kb, scale + kb, shift + kb, op + col * 64 + kb);
+                    conv3x3_s2_c32k64_h16w16_fwd_c1_t2(ip + 384, wk + kb, scale + kb, shift + kb, op + 384 + kb);
                 }
             }
         }

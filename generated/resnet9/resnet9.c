@@ -197,1136 +197,1086 @@ static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *re
 
 /* conv7x7_s2_c3k64_h32w32_fwd_*: the tiles of conv 7x7/2 pad 3, 3->64, for the kernels that share them
  * (their epilogues: rn_epilogue): conv7x7_s2_c3k64_h32w32_stats_fwd, conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval, conv7x7_s2_c3k64_h32w32_fwd. */
-static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t6(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t3(const float *restrict ip, const float *restrict wp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 3 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
-    vf a4_0 = vzero(), a4_1 = vzero();
-    vf a5_0 = vzero(), a5_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 64 + 0);
         const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 6 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 12 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 18 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 24 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 30 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 192 + c * 64 + 0);
         const vf w1 = vload(wp + 192 + c * 64 + 8);
+        const vf w2 = vload(wp + 192 + c * 64 + 16);
+        const vf w3 = vload(wp + 192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 9 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 15 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 21 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 27 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 33 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 384 + c * 64 + 0);
         const vf w1 = vload(wp + 384 + c * 64 + 8);
+        const vf w2 = vload(wp + 384 + c * 64 + 16);
+        const vf w3 = vload(wp + 384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 12 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 18 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 24 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 30 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 36 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
         const vf w0 = vload(wp + 576 + c * 64 + 0);
         const vf w1 = vload(wp + 576 + c * 64 + 8);
+        const vf w2 = vload(wp + 576 + c * 64 + 16);
+        const vf w3 = vload(wp + 576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 9 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 15 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 21 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 27 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 33 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 39 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
         const vf w0 = vload(wp + 768 + c * 64 + 0);
         const vf w1 = vload(wp + 768 + c * 64 + 8);
+        const vf w2 = vload(wp + 768 + c * 64 + 16);
+        const vf w3 = vload(wp + 768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 12 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 18 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 24 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 30 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 36 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 42 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
         const vf w0 = vload(wp + 960 + c * 64 + 0);
         const vf w1 = vload(wp + 960 + c * 64 + 8);
+        const vf w2 = vload(wp + 960 + c * 64 + 16);
+        const vf w3 = vload(wp + 960 + c * 64 + 24);
         const vf b0 = vbcast(ip + 15 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 21 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 27 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 33 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 39 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 45 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
         const vf w0 = vload(wp + 1152 + c * 64 + 0);
         const vf w1 = vload(wp + 1152 + c * 64 + 8);
+        const vf w2 = vload(wp + 1152 + c * 64 + 16);
+        const vf w3 = vload(wp + 1152 + c * 64 + 24);
         const vf b0 = vbcast(ip + 18 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 24 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 30 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 36 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 42 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 48 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 1344 + c * 64 + 0);
         const vf w1 = vload(wp + 1344 + c * 64 + 8);
+        const vf w2 = vload(wp + 1344 + c * 64 + 16);
+        const vf w3 = vload(wp + 1344 + c * 64 + 24);
         const vf b0 = vbcast(ip + 111 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 117 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 123 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 129 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 135 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 141 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 1536 + c * 64 + 0);
         const vf w1 = vload(wp + 1536 + c * 64 + 8);
+        const vf w2 = vload(wp + 1536 + c * 64 + 16);
+        const vf w3 = vload(wp + 1536 + c * 64 + 24);
         const vf b0 = vbcast(ip + 114 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 120 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 126 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 132 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 138 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 144 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 1728 + c * 64 + 0);
         const vf w1 = vload(wp + 1728 + c * 64 + 8);
+        const vf w2 = vload(wp + 1728 + c * 64 + 16);
+        const vf w3 = vload(wp + 1728 + c * 64 + 24);
         const vf b0 = vbcast(ip + 117 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 123 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 129 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 135 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 141 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 147 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
         const vf w0 = vload(wp + 1920 + c * 64 + 0);
         const vf w1 = vload(wp + 1920 + c * 64 + 8);
+        const vf w2 = vload(wp + 1920 + c * 64 + 16);
+        const vf w3 = vload(wp + 1920 + c * 64 + 24);
         const vf b0 = vbcast(ip + 120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 126 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 132 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 138 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 144 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 150 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
         const vf w0 = vload(wp + 2112 + c * 64 + 0);
         const vf w1 = vload(wp + 2112 + c * 64 + 8);
+        const vf w2 = vload(wp + 2112 + c * 64 + 16);
+        const vf w3 = vload(wp + 2112 + c * 64 + 24);
         const vf b0 = vbcast(ip + 123 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 129 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 135 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 141 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 147 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 153 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
         const vf w0 = vload(wp + 2304 + c * 64 + 0);
         const vf w1 = vload(wp + 2304 + c * 64 + 8);
+        const vf w2 = vload(wp + 2304 + c * 64 + 16);
+        const vf w3 = vload(wp + 2304 + c * 64 + 24);
         const vf b0 = vbcast(ip + 126 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 132 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 138 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 144 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 150 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 156 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
         const vf w0 = vload(wp + 2496 + c * 64 + 0);
         const vf w1 = vload(wp + 2496 + c * 64 + 8);
+        const vf w2 = vload(wp + 2496 + c * 64 + 16);
+        const vf w3 = vload(wp + 2496 + c * 64 + 24);
         const vf b0 = vbcast(ip + 129 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 135 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 141 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 147 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 153 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 159 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 2688 + c * 64 + 0);
         const vf w1 = vload(wp + 2688 + c * 64 + 8);
+        const vf w2 = vload(wp + 2688 + c * 64 + 16);
+        const vf w3 = vload(wp + 2688 + c * 64 + 24);
         const vf b0 = vbcast(ip + 222 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 228 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 234 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 240 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 246 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 252 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 2880 + c * 64 + 0);
         const vf w1 = vload(wp + 2880 + c * 64 + 8);
+        const vf w2 = vload(wp + 2880 + c * 64 + 16);
+        const vf w3 = vload(wp + 2880 + c * 64 + 24);
         const vf b0 = vbcast(ip + 225 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 231 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 237 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 243 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 249 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 255 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 3072 + c * 64 + 0);
         const vf w1 = vload(wp + 3072 + c * 64 + 8);
+        const vf w2 = vload(wp + 3072 + c * 64 + 16);
+        const vf w3 = vload(wp + 3072 + c * 64 + 24);
         const vf b0 = vbcast(ip + 228 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 234 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 240 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 246 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 252 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 258 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
         const vf w0 = vload(wp + 3264 + c * 64 + 0);
         const vf w1 = vload(wp + 3264 + c * 64 + 8);
+        const vf w2 = vload(wp + 3264 + c * 64 + 16);
+        const vf w3 = vload(wp + 3264 + c * 64 + 24);
         const vf b0 = vbcast(ip + 231 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 237 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 243 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 249 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 255 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 261 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
         const vf w0 = vload(wp + 3456 + c * 64 + 0);
         const vf w1 = vload(wp + 3456 + c * 64 + 8);
+        const vf w2 = vload(wp + 3456 + c * 64 + 16);
+        const vf w3 = vload(wp + 3456 + c * 64 + 24);
         const vf b0 = vbcast(ip + 234 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 240 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 246 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 252 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 258 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 264 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
         const vf w0 = vload(wp + 3648 + c * 64 + 0);
         const vf w1 = vload(wp + 3648 + c * 64 + 8);
+        const vf w2 = vload(wp + 3648 + c * 64 + 16);
+        const vf w3 = vload(wp + 3648 + c * 64 + 24);
         const vf b0 = vbcast(ip + 237 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 243 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 249 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 255 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 261 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 267 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
         const vf w0 = vload(wp + 3840 + c * 64 + 0);
         const vf w1 = vload(wp + 3840 + c * 64 + 8);
+        const vf w2 = vload(wp + 3840 + c * 64 + 16);
+        const vf w3 = vload(wp + 3840 + c * 64 + 24);
         const vf b0 = vbcast(ip + 240 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 246 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 252 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 258 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 264 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 270 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
         const vf w0 = vload(wp + 4032 + c * 64 + 0);
         const vf w1 = vload(wp + 4032 + c * 64 + 8);
+        const vf w2 = vload(wp + 4032 + c * 64 + 16);
+        const vf w3 = vload(wp + 4032 + c * 64 + 24);
         const vf b0 = vbcast(ip + 333 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 339 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 345 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 351 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 357 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 363 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
         const vf w0 = vload(wp + 4224 + c * 64 + 0);
         const vf w1 = vload(wp + 4224 + c * 64 + 8);
+        const vf w2 = vload(wp + 4224 + c * 64 + 16);
+        const vf w3 = vload(wp + 4224 + c * 64 + 24);
         const vf b0 = vbcast(ip + 336 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 342 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 348 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 354 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 360 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 366 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
         const vf w0 = vload(wp + 4416 + c * 64 + 0);
         const vf w1 = vload(wp + 4416 + c * 64 + 8);
+        const vf w2 = vload(wp + 4416 + c * 64 + 16);
+        const vf w3 = vload(wp + 4416 + c * 64 + 24);
         const vf b0 = vbcast(ip + 339 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 345 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 351 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 357 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 363 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 369 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
         const vf w0 = vload(wp + 4608 + c * 64 + 0);
         const vf w1 = vload(wp + 4608 + c * 64 + 8);
+        const vf w2 = vload(wp + 4608 + c * 64 + 16);
+        const vf w3 = vload(wp + 4608 + c * 64 + 24);
         const vf b0 = vbcast(ip + 342 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 348 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 354 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 360 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 366 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 372 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
         const vf w0 = vload(wp + 4800 + c * 64 + 0);
         const vf w1 = vload(wp + 4800 + c * 64 + 8);
+        const vf w2 = vload(wp + 4800 + c * 64 + 16);
+        const vf w3 = vload(wp + 4800 + c * 64 + 24);
         const vf b0 = vbcast(ip + 345 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 351 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 357 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 363 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 369 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 375 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
         const vf w0 = vload(wp + 4992 + c * 64 + 0);
         const vf w1 = vload(wp + 4992 + c * 64 + 8);
+        const vf w2 = vload(wp + 4992 + c * 64 + 16);
+        const vf w3 = vload(wp + 4992 + c * 64 + 24);
         const vf b0 = vbcast(ip + 348 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 354 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 360 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 366 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 372 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 378 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
         const vf w0 = vload(wp + 5184 + c * 64 + 0);
         const vf w1 = vload(wp + 5184 + c * 64 + 8);
+        const vf w2 = vload(wp + 5184 + c * 64 + 16);
+        const vf w3 = vload(wp + 5184 + c * 64 + 24);
         const vf b0 = vbcast(ip + 351 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 357 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 363 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 369 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 375 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 381 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
         const vf w0 = vload(wp + 5376 + c * 64 + 0);
         const vf w1 = vload(wp + 5376 + c * 64 + 8);
+        const vf w2 = vload(wp + 5376 + c * 64 + 16);
+        const vf w3 = vload(wp + 5376 + c * 64 + 24);
         const vf b0 = vbcast(ip + 444 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 450 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 456 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 462 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 468 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 474 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
         const vf w0 = vload(wp + 5568 + c * 64 + 0);
         const vf w1 = vload(wp + 5568 + c * 64 + 8);
+        const vf w2 = vload(wp + 5568 + c * 64 + 16);
+        const vf w3 = vload(wp + 5568 + c * 64 + 24);
         const vf b0 = vbcast(ip + 447 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 453 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 459 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 465 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 471 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 477 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
         const vf w0 = vload(wp + 5760 + c * 64 + 0);
         const vf w1 = vload(wp + 5760 + c * 64 + 8);
+        const vf w2 = vload(wp + 5760 + c * 64 + 16);
+        const vf w3 = vload(wp + 5760 + c * 64 + 24);
         const vf b0 = vbcast(ip + 450 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 456 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 462 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 468 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 474 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 480 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
         const vf w0 = vload(wp + 5952 + c * 64 + 0);
         const vf w1 = vload(wp + 5952 + c * 64 + 8);
+        const vf w2 = vload(wp + 5952 + c * 64 + 16);
+        const vf w3 = vload(wp + 5952 + c * 64 + 24);
         const vf b0 = vbcast(ip + 453 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 459 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 465 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 471 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 477 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 483 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
         const vf w0 = vload(wp + 6144 + c * 64 + 0);
         const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 456 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 462 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 468 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 474 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 480 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 486 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
         const vf w0 = vload(wp + 6336 + c * 64 + 0);
         const vf w1 = vload(wp + 6336 + c * 64 + 8);
+        const vf w2 = vload(wp + 6336 + c * 64 + 16);
+        const vf w3 = vload(wp + 6336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 459 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 465 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 471 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 477 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 483 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 489 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
         const vf w0 = vload(wp + 6528 + c * 64 + 0);
         const vf w1 = vload(wp + 6528 + c * 64 + 8);
+        const vf w2 = vload(wp + 6528 + c * 64 + 16);
+        const vf w3 = vload(wp + 6528 + c * 64 + 24);
         const vf b0 = vbcast(ip + 462 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 468 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 474 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 480 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 486 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 492 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
         const vf w0 = vload(wp + 6720 + c * 64 + 0);
         const vf w1 = vload(wp + 6720 + c * 64 + 8);
+        const vf w2 = vload(wp + 6720 + c * 64 + 16);
+        const vf w3 = vload(wp + 6720 + c * 64 + 24);
         const vf b0 = vbcast(ip + 555 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 561 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 567 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 573 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 579 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 585 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
         const vf w0 = vload(wp + 6912 + c * 64 + 0);
         const vf w1 = vload(wp + 6912 + c * 64 + 8);
+        const vf w2 = vload(wp + 6912 + c * 64 + 16);
+        const vf w3 = vload(wp + 6912 + c * 64 + 24);
         const vf b0 = vbcast(ip + 558 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 564 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 570 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 576 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 582 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 588 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
         const vf w0 = vload(wp + 7104 + c * 64 + 0);
         const vf w1 = vload(wp + 7104 + c * 64 + 8);
+        const vf w2 = vload(wp + 7104 + c * 64 + 16);
+        const vf w3 = vload(wp + 7104 + c * 64 + 24);
         const vf b0 = vbcast(ip + 561 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 567 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 573 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 579 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 585 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 591 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
         const vf w0 = vload(wp + 7296 + c * 64 + 0);
         const vf w1 = vload(wp + 7296 + c * 64 + 8);
+        const vf w2 = vload(wp + 7296 + c * 64 + 16);
+        const vf w3 = vload(wp + 7296 + c * 64 + 24);
         const vf b0 = vbcast(ip + 564 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 570 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 576 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 582 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 588 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 594 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
         const vf w0 = vload(wp + 7488 + c * 64 + 0);
         const vf w1 = vload(wp + 7488 + c * 64 + 8);
+        const vf w2 = vload(wp + 7488 + c * 64 + 16);
+        const vf w3 = vload(wp + 7488 + c * 64 + 24);
         const vf b0 = vbcast(ip + 567 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 573 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 579 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 585 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 591 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 597 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
         const vf w0 = vload(wp + 7680 + c * 64 + 0);
         const vf w1 = vload(wp + 7680 + c * 64 + 8);
+        const vf w2 = vload(wp + 7680 + c * 64 + 16);
+        const vf w3 = vload(wp + 7680 + c * 64 + 24);
         const vf b0 = vbcast(ip + 570 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 576 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 582 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 588 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 594 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 600 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
         const vf w0 = vload(wp + 7872 + c * 64 + 0);
         const vf w1 = vload(wp + 7872 + c * 64 + 8);
+        const vf w2 = vload(wp + 7872 + c * 64 + 16);
+        const vf w3 = vload(wp + 7872 + c * 64 + 24);
         const vf b0 = vbcast(ip + 573 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 579 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 585 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 591 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 597 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 603 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
         const vf w0 = vload(wp + 8064 + c * 64 + 0);
         const vf w1 = vload(wp + 8064 + c * 64 + 8);
+        const vf w2 = vload(wp + 8064 + c * 64 + 16);
+        const vf w3 = vload(wp + 8064 + c * 64 + 24);
         const vf b0 = vbcast(ip + 666 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 672 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 678 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 684 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 690 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 696 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
         const vf w0 = vload(wp + 8256 + c * 64 + 0);
         const vf w1 = vload(wp + 8256 + c * 64 + 8);
+        const vf w2 = vload(wp + 8256 + c * 64 + 16);
+        const vf w3 = vload(wp + 8256 + c * 64 + 24);
         const vf b0 = vbcast(ip + 669 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 675 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 681 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 687 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 693 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 699 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
         const vf w0 = vload(wp + 8448 + c * 64 + 0);
         const vf w1 = vload(wp + 8448 + c * 64 + 8);
+        const vf w2 = vload(wp + 8448 + c * 64 + 16);
+        const vf w3 = vload(wp + 8448 + c * 64 + 24);
         const vf b0 = vbcast(ip + 672 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 678 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 684 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 690 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 696 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 702 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
         const vf w0 = vload(wp + 8640 + c * 64 + 0);
         const vf w1 = vload(wp + 8640 + c * 64 + 8);
+        const vf w2 = vload(wp + 8640 + c * 64 + 16);
+        const vf w3 = vload(wp + 8640 + c * 64 + 24);
         const vf b0 = vbcast(ip + 675 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 681 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 687 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 693 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 699 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 705 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
         const vf w0 = vload(wp + 8832 + c * 64 + 0);
         const vf w1 = vload(wp + 8832 + c * 64 + 8);
+        const vf w2 = vload(wp + 8832 + c * 64 + 16);
+        const vf w3 = vload(wp + 8832 + c * 64 + 24);
         const vf b0 = vbcast(ip + 678 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 684 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 690 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 696 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 702 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 708 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
         const vf w0 = vload(wp + 9024 + c * 64 + 0);
         const vf w1 = vload(wp + 9024 + c * 64 + 8);
+        const vf w2 = vload(wp + 9024 + c * 64 + 16);
+        const vf w3 = vload(wp + 9024 + c * 64 + 24);
         const vf b0 = vbcast(ip + 681 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 687 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 693 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 699 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 705 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 711 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
         const vf w0 = vload(wp + 9216 + c * 64 + 0);
         const vf w1 = vload(wp + 9216 + c * 64 + 8);
+        const vf w2 = vload(wp + 9216 + c * 64 + 16);
+        const vf w3 = vload(wp + 9216 + c * 64 + 24);
         const vf b0 = vbcast(ip + 684 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 690 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
         const vf b2 = vbcast(ip + 696 + c);
         a2_0 = vfma(b2, w0, a2_0);
         a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 702 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 708 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 714 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
+        a2_2 = vfma(b2, w2, a2_2);
+        a2_3 = vfma(b2, w3, a2_3);
     }
     if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
         const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
         const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
         a0_0 = vfma(a0_0, s0, h0);
         a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
         a1_0 = vfma(a1_0, s0, h0);
         a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
         a2_0 = vfma(a2_0, s0, h0);
         a2_1 = vfma(a2_1, s1, h1);
-        a3_0 = vfma(a3_0, s0, h0);
-        a3_1 = vfma(a3_1, s1, h1);
-        a4_0 = vfma(a4_0, s0, h0);
-        a4_1 = vfma(a4_1, s1, h1);
-        a5_0 = vfma(a5_0, s0, h0);
-        a5_1 = vfma(a5_1, s1, h1);
+        a2_2 = vfma(a2_2, s2, h2);
+        a2_3 = vfma(a2_3, s3, h3);
     }
     if (epi & RN_EPI_RELU) {   /* the ReLU */
         a0_0 = vmax(a0_0, vzero());
         a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
         a1_0 = vmax(a1_0, vzero());
         a1_1 = vmax(a1_1, vzero());
+        a1_2 = vmax(a1_2, vzero());
+        a1_3 = vmax(a1_3, vzero());
         a2_0 = vmax(a2_0, vzero());
         a2_1 = vmax(a2_1, vzero());
-        a3_0 = vmax(a3_0, vzero());
-        a3_1 = vmax(a3_1, vzero());
-        a4_0 = vmax(a4_0, vzero());
-        a4_1 = vmax(a4_1, vzero());
-        a5_0 = vmax(a5_0, vzero());
-        a5_1 = vmax(a5_1, vzero());
+        a2_2 = vmax(a2_2, vzero());
+        a2_3 = vmax(a2_3, vzero());
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 64, a1_0);
     vstore(op + 72, a1_1);
+    vstore(op + 80, a1_2);
+    vstore(op + 88, a1_3);
     vstore(op + 128, a2_0);
     vstore(op + 136, a2_1);
-    vstore(op + 192, a3_0);
-    vstore(op + 200, a3_1);
-    vstore(op + 256, a4_0);
-    vstore(op + 264, a4_1);
-    vstore(op + 320, a5_0);
-    vstore(op + 328, a5_1);
+    vstore(op + 144, a2_2);
+    vstore(op + 152, a2_3);
     if (epi & RN_EPI_STATS) {   /* the BN's statistics */
         {   /* the BN's statistics of channels 0 to 7: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -1339,15 +1289,6 @@ static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t6(const float *rest
             const vf d2 = vadd(a2_0, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_0, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
-            const vf d4 = vadd(a4_0, o);
-            s = vadd(s, d4);
-            q = vfma(d4, d4, q);
-            const vf d5 = vadd(a5_0, o);
-            s = vadd(s, d5);
-            q = vfma(d5, d5, q);
             vdaddf(ps + 0, s, 8);
             vdaddf(ps + 64, q, 8);
         }
@@ -1362,858 +1303,610 @@ static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t6(const float *rest
             const vf d2 = vadd(a2_1, o);
             s = vadd(s, d2);
             q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_1, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
-            const vf d4 = vadd(a4_1, o);
-            s = vadd(s, d4);
-            q = vfma(d4, d4, q);
-            const vf d5 = vadd(a5_1, o);
-            s = vadd(s, d5);
-            q = vfma(d5, d5, q);
             vdaddf(ps + 8, s, 8);
             vdaddf(ps + 72, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 16));
+            const vf d0 = vadd(a0_2, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_2, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            const vf d2 = vadd(a2_2, o);
+            s = vadd(s, d2);
+            q = vfma(d2, d2, q);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 80, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 24));
+            const vf d0 = vadd(a0_3, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_3, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            const vf d2 = vadd(a2_3, o);
+            s = vadd(s, d2);
+            q = vfma(d2, d2, q);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 88, q, 8);
         }
     }
 }
 
-static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t1(const float *restrict ip, const float *restrict wp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 3 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 64 + 0);
         const vf w1 = vload(wp + 0 + c * 64 + 8);
+        const vf w2 = vload(wp + 0 + c * 64 + 16);
+        const vf w3 = vload(wp + 0 + c * 64 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 6 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 12 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 18 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 192 + c * 64 + 0);
         const vf w1 = vload(wp + 192 + c * 64 + 8);
+        const vf w2 = vload(wp + 192 + c * 64 + 16);
+        const vf w3 = vload(wp + 192 + c * 64 + 24);
         const vf b0 = vbcast(ip + 3 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 9 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 15 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 21 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 384 + c * 64 + 0);
         const vf w1 = vload(wp + 384 + c * 64 + 8);
+        const vf w2 = vload(wp + 384 + c * 64 + 16);
+        const vf w3 = vload(wp + 384 + c * 64 + 24);
         const vf b0 = vbcast(ip + 6 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 12 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 18 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 24 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 3) */
         const vf w0 = vload(wp + 576 + c * 64 + 0);
         const vf w1 = vload(wp + 576 + c * 64 + 8);
+        const vf w2 = vload(wp + 576 + c * 64 + 16);
+        const vf w3 = vload(wp + 576 + c * 64 + 24);
         const vf b0 = vbcast(ip + 9 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 15 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 21 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 27 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 4) */
         const vf w0 = vload(wp + 768 + c * 64 + 0);
         const vf w1 = vload(wp + 768 + c * 64 + 8);
+        const vf w2 = vload(wp + 768 + c * 64 + 16);
+        const vf w3 = vload(wp + 768 + c * 64 + 24);
         const vf b0 = vbcast(ip + 12 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 18 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 24 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 30 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 5) */
         const vf w0 = vload(wp + 960 + c * 64 + 0);
         const vf w1 = vload(wp + 960 + c * 64 + 8);
+        const vf w2 = vload(wp + 960 + c * 64 + 16);
+        const vf w3 = vload(wp + 960 + c * 64 + 24);
         const vf b0 = vbcast(ip + 15 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 21 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 27 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 33 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 6) */
         const vf w0 = vload(wp + 1152 + c * 64 + 0);
         const vf w1 = vload(wp + 1152 + c * 64 + 8);
+        const vf w2 = vload(wp + 1152 + c * 64 + 16);
+        const vf w3 = vload(wp + 1152 + c * 64 + 24);
         const vf b0 = vbcast(ip + 18 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 24 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 30 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 36 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 1344 + c * 64 + 0);
         const vf w1 = vload(wp + 1344 + c * 64 + 8);
+        const vf w2 = vload(wp + 1344 + c * 64 + 16);
+        const vf w3 = vload(wp + 1344 + c * 64 + 24);
         const vf b0 = vbcast(ip + 111 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 117 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 123 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 129 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 1536 + c * 64 + 0);
         const vf w1 = vload(wp + 1536 + c * 64 + 8);
+        const vf w2 = vload(wp + 1536 + c * 64 + 16);
+        const vf w3 = vload(wp + 1536 + c * 64 + 24);
         const vf b0 = vbcast(ip + 114 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 120 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 126 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 132 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 1728 + c * 64 + 0);
         const vf w1 = vload(wp + 1728 + c * 64 + 8);
+        const vf w2 = vload(wp + 1728 + c * 64 + 16);
+        const vf w3 = vload(wp + 1728 + c * 64 + 24);
         const vf b0 = vbcast(ip + 117 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 123 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 129 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 135 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 3) */
         const vf w0 = vload(wp + 1920 + c * 64 + 0);
         const vf w1 = vload(wp + 1920 + c * 64 + 8);
+        const vf w2 = vload(wp + 1920 + c * 64 + 16);
+        const vf w3 = vload(wp + 1920 + c * 64 + 24);
         const vf b0 = vbcast(ip + 120 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 126 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 132 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 138 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 4) */
         const vf w0 = vload(wp + 2112 + c * 64 + 0);
         const vf w1 = vload(wp + 2112 + c * 64 + 8);
+        const vf w2 = vload(wp + 2112 + c * 64 + 16);
+        const vf w3 = vload(wp + 2112 + c * 64 + 24);
         const vf b0 = vbcast(ip + 123 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 129 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 135 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 141 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 5) */
         const vf w0 = vload(wp + 2304 + c * 64 + 0);
         const vf w1 = vload(wp + 2304 + c * 64 + 8);
+        const vf w2 = vload(wp + 2304 + c * 64 + 16);
+        const vf w3 = vload(wp + 2304 + c * 64 + 24);
         const vf b0 = vbcast(ip + 126 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 132 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 138 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 144 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 6) */
         const vf w0 = vload(wp + 2496 + c * 64 + 0);
         const vf w1 = vload(wp + 2496 + c * 64 + 8);
+        const vf w2 = vload(wp + 2496 + c * 64 + 16);
+        const vf w3 = vload(wp + 2496 + c * 64 + 24);
         const vf b0 = vbcast(ip + 129 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 135 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 141 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 147 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 2688 + c * 64 + 0);
         const vf w1 = vload(wp + 2688 + c * 64 + 8);
+        const vf w2 = vload(wp + 2688 + c * 64 + 16);
+        const vf w3 = vload(wp + 2688 + c * 64 + 24);
         const vf b0 = vbcast(ip + 222 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 228 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 234 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 240 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 2880 + c * 64 + 0);
         const vf w1 = vload(wp + 2880 + c * 64 + 8);
+        const vf w2 = vload(wp + 2880 + c * 64 + 16);
+        const vf w3 = vload(wp + 2880 + c * 64 + 24);
         const vf b0 = vbcast(ip + 225 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 231 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 237 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 243 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 3072 + c * 64 + 0);
         const vf w1 = vload(wp + 3072 + c * 64 + 8);
+        const vf w2 = vload(wp + 3072 + c * 64 + 16);
+        const vf w3 = vload(wp + 3072 + c * 64 + 24);
         const vf b0 = vbcast(ip + 228 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 234 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 240 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 246 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 3) */
         const vf w0 = vload(wp + 3264 + c * 64 + 0);
         const vf w1 = vload(wp + 3264 + c * 64 + 8);
+        const vf w2 = vload(wp + 3264 + c * 64 + 16);
+        const vf w3 = vload(wp + 3264 + c * 64 + 24);
         const vf b0 = vbcast(ip + 231 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 237 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 243 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 249 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 4) */
         const vf w0 = vload(wp + 3456 + c * 64 + 0);
         const vf w1 = vload(wp + 3456 + c * 64 + 8);
+        const vf w2 = vload(wp + 3456 + c * 64 + 16);
+        const vf w3 = vload(wp + 3456 + c * 64 + 24);
         const vf b0 = vbcast(ip + 234 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 240 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 246 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 252 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 5) */
         const vf w0 = vload(wp + 3648 + c * 64 + 0);
         const vf w1 = vload(wp + 3648 + c * 64 + 8);
+        const vf w2 = vload(wp + 3648 + c * 64 + 16);
+        const vf w3 = vload(wp + 3648 + c * 64 + 24);
         const vf b0 = vbcast(ip + 237 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 243 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 249 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 255 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 6) */
         const vf w0 = vload(wp + 3840 + c * 64 + 0);
         const vf w1 = vload(wp + 3840 + c * 64 + 8);
+        const vf w2 = vload(wp + 3840 + c * 64 + 16);
+        const vf w3 = vload(wp + 3840 + c * 64 + 24);
         const vf b0 = vbcast(ip + 240 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 246 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 252 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 258 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 0) */
         const vf w0 = vload(wp + 4032 + c * 64 + 0);
         const vf w1 = vload(wp + 4032 + c * 64 + 8);
+        const vf w2 = vload(wp + 4032 + c * 64 + 16);
+        const vf w3 = vload(wp + 4032 + c * 64 + 24);
         const vf b0 = vbcast(ip + 333 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 339 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 345 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 351 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 1) */
         const vf w0 = vload(wp + 4224 + c * 64 + 0);
         const vf w1 = vload(wp + 4224 + c * 64 + 8);
+        const vf w2 = vload(wp + 4224 + c * 64 + 16);
+        const vf w3 = vload(wp + 4224 + c * 64 + 24);
         const vf b0 = vbcast(ip + 336 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 342 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 348 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 354 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 2) */
         const vf w0 = vload(wp + 4416 + c * 64 + 0);
         const vf w1 = vload(wp + 4416 + c * 64 + 8);
+        const vf w2 = vload(wp + 4416 + c * 64 + 16);
+        const vf w3 = vload(wp + 4416 + c * 64 + 24);
         const vf b0 = vbcast(ip + 339 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 345 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 351 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 357 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 3) */
         const vf w0 = vload(wp + 4608 + c * 64 + 0);
         const vf w1 = vload(wp + 4608 + c * 64 + 8);
+        const vf w2 = vload(wp + 4608 + c * 64 + 16);
+        const vf w3 = vload(wp + 4608 + c * 64 + 24);
         const vf b0 = vbcast(ip + 342 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 348 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 354 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 360 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 4) */
         const vf w0 = vload(wp + 4800 + c * 64 + 0);
         const vf w1 = vload(wp + 4800 + c * 64 + 8);
+        const vf w2 = vload(wp + 4800 + c * 64 + 16);
+        const vf w3 = vload(wp + 4800 + c * 64 + 24);
         const vf b0 = vbcast(ip + 345 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 351 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 357 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 363 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 5) */
         const vf w0 = vload(wp + 4992 + c * 64 + 0);
         const vf w1 = vload(wp + 4992 + c * 64 + 8);
+        const vf w2 = vload(wp + 4992 + c * 64 + 16);
+        const vf w3 = vload(wp + 4992 + c * 64 + 24);
         const vf b0 = vbcast(ip + 348 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 354 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 360 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 366 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (3, 6) */
         const vf w0 = vload(wp + 5184 + c * 64 + 0);
         const vf w1 = vload(wp + 5184 + c * 64 + 8);
+        const vf w2 = vload(wp + 5184 + c * 64 + 16);
+        const vf w3 = vload(wp + 5184 + c * 64 + 24);
         const vf b0 = vbcast(ip + 351 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 357 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 363 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 369 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 0) */
         const vf w0 = vload(wp + 5376 + c * 64 + 0);
         const vf w1 = vload(wp + 5376 + c * 64 + 8);
+        const vf w2 = vload(wp + 5376 + c * 64 + 16);
+        const vf w3 = vload(wp + 5376 + c * 64 + 24);
         const vf b0 = vbcast(ip + 444 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 450 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 456 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 462 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 1) */
         const vf w0 = vload(wp + 5568 + c * 64 + 0);
         const vf w1 = vload(wp + 5568 + c * 64 + 8);
+        const vf w2 = vload(wp + 5568 + c * 64 + 16);
+        const vf w3 = vload(wp + 5568 + c * 64 + 24);
         const vf b0 = vbcast(ip + 447 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 453 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 459 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 465 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 2) */
         const vf w0 = vload(wp + 5760 + c * 64 + 0);
         const vf w1 = vload(wp + 5760 + c * 64 + 8);
+        const vf w2 = vload(wp + 5760 + c * 64 + 16);
+        const vf w3 = vload(wp + 5760 + c * 64 + 24);
         const vf b0 = vbcast(ip + 450 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 456 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 462 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 468 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 3) */
         const vf w0 = vload(wp + 5952 + c * 64 + 0);
         const vf w1 = vload(wp + 5952 + c * 64 + 8);
+        const vf w2 = vload(wp + 5952 + c * 64 + 16);
+        const vf w3 = vload(wp + 5952 + c * 64 + 24);
         const vf b0 = vbcast(ip + 453 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 459 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 465 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 471 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 4) */
         const vf w0 = vload(wp + 6144 + c * 64 + 0);
         const vf w1 = vload(wp + 6144 + c * 64 + 8);
+        const vf w2 = vload(wp + 6144 + c * 64 + 16);
+        const vf w3 = vload(wp + 6144 + c * 64 + 24);
         const vf b0 = vbcast(ip + 456 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 462 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 468 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 474 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 5) */
         const vf w0 = vload(wp + 6336 + c * 64 + 0);
         const vf w1 = vload(wp + 6336 + c * 64 + 8);
+        const vf w2 = vload(wp + 6336 + c * 64 + 16);
+        const vf w3 = vload(wp + 6336 + c * 64 + 24);
         const vf b0 = vbcast(ip + 459 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 465 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 471 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 477 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (4, 6) */
         const vf w0 = vload(wp + 6528 + c * 64 + 0);
         const vf w1 = vload(wp + 6528 + c * 64 + 8);
+        const vf w2 = vload(wp + 6528 + c * 64 + 16);
+        const vf w3 = vload(wp + 6528 + c * 64 + 24);
         const vf b0 = vbcast(ip + 462 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 468 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 474 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 480 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 0) */
         const vf w0 = vload(wp + 6720 + c * 64 + 0);
         const vf w1 = vload(wp + 6720 + c * 64 + 8);
+        const vf w2 = vload(wp + 6720 + c * 64 + 16);
+        const vf w3 = vload(wp + 6720 + c * 64 + 24);
         const vf b0 = vbcast(ip + 555 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 561 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 567 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 573 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 1) */
         const vf w0 = vload(wp + 6912 + c * 64 + 0);
         const vf w1 = vload(wp + 6912 + c * 64 + 8);
+        const vf w2 = vload(wp + 6912 + c * 64 + 16);
+        const vf w3 = vload(wp + 6912 + c * 64 + 24);
         const vf b0 = vbcast(ip + 558 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 564 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 570 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 576 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 2) */
         const vf w0 = vload(wp + 7104 + c * 64 + 0);
         const vf w1 = vload(wp + 7104 + c * 64 + 8);
+        const vf w2 = vload(wp + 7104 + c * 64 + 16);
+        const vf w3 = vload(wp + 7104 + c * 64 + 24);
         const vf b0 = vbcast(ip + 561 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 567 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 573 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 579 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 3) */
         const vf w0 = vload(wp + 7296 + c * 64 + 0);
         const vf w1 = vload(wp + 7296 + c * 64 + 8);
+        const vf w2 = vload(wp + 7296 + c * 64 + 16);
+        const vf w3 = vload(wp + 7296 + c * 64 + 24);
         const vf b0 = vbcast(ip + 564 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 570 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 576 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 582 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 4) */
         const vf w0 = vload(wp + 7488 + c * 64 + 0);
         const vf w1 = vload(wp + 7488 + c * 64 + 8);
+        const vf w2 = vload(wp + 7488 + c * 64 + 16);
+        const vf w3 = vload(wp + 7488 + c * 64 + 24);
         const vf b0 = vbcast(ip + 567 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 573 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 579 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 585 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 5) */
         const vf w0 = vload(wp + 7680 + c * 64 + 0);
         const vf w1 = vload(wp + 7680 + c * 64 + 8);
+        const vf w2 = vload(wp + 7680 + c * 64 + 16);
+        const vf w3 = vload(wp + 7680 + c * 64 + 24);
         const vf b0 = vbcast(ip + 570 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 576 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 582 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 588 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (5, 6) */
         const vf w0 = vload(wp + 7872 + c * 64 + 0);
         const vf w1 = vload(wp + 7872 + c * 64 + 8);
+        const vf w2 = vload(wp + 7872 + c * 64 + 16);
+        const vf w3 = vload(wp + 7872 + c * 64 + 24);
         const vf b0 = vbcast(ip + 573 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 579 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 585 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 591 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 0) */
         const vf w0 = vload(wp + 8064 + c * 64 + 0);
         const vf w1 = vload(wp + 8064 + c * 64 + 8);
+        const vf w2 = vload(wp + 8064 + c * 64 + 16);
+        const vf w3 = vload(wp + 8064 + c * 64 + 24);
         const vf b0 = vbcast(ip + 666 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 672 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 678 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 684 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 1) */
         const vf w0 = vload(wp + 8256 + c * 64 + 0);
         const vf w1 = vload(wp + 8256 + c * 64 + 8);
+        const vf w2 = vload(wp + 8256 + c * 64 + 16);
+        const vf w3 = vload(wp + 8256 + c * 64 + 24);
         const vf b0 = vbcast(ip + 669 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 675 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 681 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 687 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 2) */
         const vf w0 = vload(wp + 8448 + c * 64 + 0);
         const vf w1 = vload(wp + 8448 + c * 64 + 8);
+        const vf w2 = vload(wp + 8448 + c * 64 + 16);
+        const vf w3 = vload(wp + 8448 + c * 64 + 24);
         const vf b0 = vbcast(ip + 672 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 678 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 684 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 690 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 3) */
         const vf w0 = vload(wp + 8640 + c * 64 + 0);
         const vf w1 = vload(wp + 8640 + c * 64 + 8);
+        const vf w2 = vload(wp + 8640 + c * 64 + 16);
+        const vf w3 = vload(wp + 8640 + c * 64 + 24);
         const vf b0 = vbcast(ip + 675 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 681 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 687 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 693 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 4) */
         const vf w0 = vload(wp + 8832 + c * 64 + 0);
         const vf w1 = vload(wp + 8832 + c * 64 + 8);
+        const vf w2 = vload(wp + 8832 + c * 64 + 16);
+        const vf w3 = vload(wp + 8832 + c * 64 + 24);
         const vf b0 = vbcast(ip + 678 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 684 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 690 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 696 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 5) */
         const vf w0 = vload(wp + 9024 + c * 64 + 0);
         const vf w1 = vload(wp + 9024 + c * 64 + 8);
+        const vf w2 = vload(wp + 9024 + c * 64 + 16);
+        const vf w3 = vload(wp + 9024 + c * 64 + 24);
         const vf b0 = vbcast(ip + 681 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 687 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 693 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 699 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (6, 6) */
         const vf w0 = vload(wp + 9216 + c * 64 + 0);
         const vf w1 = vload(wp + 9216 + c * 64 + 8);
+        const vf w2 = vload(wp + 9216 + c * 64 + 16);
+        const vf w3 = vload(wp + 9216 + c * 64 + 24);
         const vf b0 = vbcast(ip + 684 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 690 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 696 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 702 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
     }
     if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
         const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
         const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
         a0_0 = vfma(a0_0, s0, h0);
         a0_1 = vfma(a0_1, s1, h1);
-        a1_0 = vfma(a1_0, s0, h0);
-        a1_1 = vfma(a1_1, s1, h1);
-        a2_0 = vfma(a2_0, s0, h0);
-        a2_1 = vfma(a2_1, s1, h1);
-        a3_0 = vfma(a3_0, s0, h0);
-        a3_1 = vfma(a3_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
     }
     if (epi & RN_EPI_RELU) {   /* the ReLU */
         a0_0 = vmax(a0_0, vzero());
         a0_1 = vmax(a0_1, vzero());
-        a1_0 = vmax(a1_0, vzero());
-        a1_1 = vmax(a1_1, vzero());
-        a2_0 = vmax(a2_0, vzero());
-        a2_1 = vmax(a2_1, vzero());
-        a3_0 = vmax(a3_0, vzero());
-        a3_1 = vmax(a3_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
-    vstore(op + 64, a1_0);
-    vstore(op + 72, a1_1);
-    vstore(op + 128, a2_0);
-    vstore(op + 136, a2_1);
-    vstore(op + 192, a3_0);
-    vstore(op + 200, a3_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     if (epi & RN_EPI_STATS) {   /* the BN's statistics */
         {   /* the BN's statistics of channels 0 to 7: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
             const vf o = vneg(vload(org + 0));
             const vf d0 = vadd(a0_0, o);
             vf s = d0, q = vmul(d0, d0);
-            const vf d1 = vadd(a1_0, o);
-            s = vadd(s, d1);
-            q = vfma(d1, d1, q);
-            const vf d2 = vadd(a2_0, o);
-            s = vadd(s, d2);
-            q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_0, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
             vdaddf(ps + 0, s, 8);
             vdaddf(ps + 64, q, 8);
         }
@@ -2222,17 +1915,24 @@ static RN_ALWAYS_INLINE void conv7x7_s2_c3k64_h32w32_fwd_c1_t4(const float *rest
             const vf o = vneg(vload(org + 8));
             const vf d0 = vadd(a0_1, o);
             vf s = d0, q = vmul(d0, d0);
-            const vf d1 = vadd(a1_1, o);
-            s = vadd(s, d1);
-            q = vfma(d1, d1, q);
-            const vf d2 = vadd(a2_1, o);
-            s = vadd(s, d2);
-            q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_1, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
             vdaddf(ps + 8, s, 8);
             vdaddf(ps + 72, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 16));
+            const vf d0 = vadd(a0_2, o);
+            vf s = d0, q = vmul(d0, d0);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 80, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 24));
+            const vf d0 = vadd(a0_3, o);
+            vf s = d0, q = vmul(d0, d0);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 88, q, 8);
         }
     }
 }
@@ -2244,7 +1944,7 @@ static void conv7x7_s2_c3k64_h32w32_stats_fwd(size_t n, const float *restrict x,
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 16, OW = 16, OC = 64,
-           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC, KB = 16, TAPS = 49 };
+           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC, KB = 32, TAPS = 49 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2272,10 +1972,10 @@ static void conv7x7_s2_c3k64_h32w32_stats_fwd(size_t n, const float *restrict x,
                         __builtin_prefetch(next + ((size_t)r * 12 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 12; col += 6)
-                        conv7x7_s2_c3k64_h32w32_fwd_c1_t6(ip + col * 6, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 64 + kb);
-                    conv7x7_s2_c3k64_h32w32_fwd_c1_t4(ip + 72, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + 768 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + 960 + kb);
                 }
             }
         }
@@ -3006,50 +2706,50 @@ static void bn_c64_hw64_add_relu_stats_fwd(size_t n, const float *restrict x, co
 
 /* conv1x1_s2_c64k128_h8w8_fwd_*: the tiles of conv 1x1/2 pad 0, 64->128, for the kernels that share them
  * (their epilogues: rn_epilogue): conv1x1_s2_c64k128_h8w8_stats_fwd, conv1x1_s2_c64k128_h8w8_bn_fwd_eval, conv1x1_s2_c64k128_h8w8_fwd. */
-static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_fwd_c1_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 128 + 0);
         const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 128 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 384 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
         const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
         const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
         a0_0 = vfma(a0_0, s0, h0);
         a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
         a1_0 = vfma(a1_0, s0, h0);
         a1_1 = vfma(a1_1, s1, h1);
-        a2_0 = vfma(a2_0, s0, h0);
-        a2_1 = vfma(a2_1, s1, h1);
-        a3_0 = vfma(a3_0, s0, h0);
-        a3_1 = vfma(a3_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 128, a1_0);
     vstore(op + 136, a1_1);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 384, a3_0);
-    vstore(op + 392, a3_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
     if (epi & RN_EPI_STATS) {   /* the BN's statistics */
         {   /* the BN's statistics of channels 0 to 7: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -3059,12 +2759,6 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_fwd_c1_t4(const float *rest
             const vf d1 = vadd(a1_0, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            const vf d2 = vadd(a2_0, o);
-            s = vadd(s, d2);
-            q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_0, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
             vdaddf(ps + 0, s, 8);
             vdaddf(ps + 128, q, 8);
         }
@@ -3076,14 +2770,30 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_fwd_c1_t4(const float *rest
             const vf d1 = vadd(a1_1, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            const vf d2 = vadd(a2_1, o);
-            s = vadd(s, d2);
-            q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_1, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
             vdaddf(ps + 8, s, 8);
             vdaddf(ps + 136, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 16));
+            const vf d0 = vadd(a0_2, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_2, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 144, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 24));
+            const vf d0 = vadd(a0_3, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_3, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 152, q, 8);
         }
     }
 }
@@ -3095,7 +2805,7 @@ static void conv1x1_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
-           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 1 };
+           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3117,9 +2827,9 @@ static void conv1x1_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 4; col += 4)
-                        conv1x1_s2_c64k128_h8w8_fwd_c1_t4(ip + col * 128, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 128 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 4; col += 2)
+                        conv1x1_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 128 + kb);
                 }
             }
         }
@@ -3205,188 +2915,188 @@ static void bn_c128_hw16_stats_fwd(size_t n, const float *restrict x, float *res
 
 /* conv3x3_s2_c64k128_h8w8_fwd_*: the tiles of conv 3x3/2 pad 1, 64->128, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s2_c64k128_h8w8_stats_fwd, conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval, conv3x3_s2_c64k128_h8w8_fwd. */
-static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_fwd_c1_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_fwd_c1_t2(const float *restrict ip, const float *restrict wp,
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 64 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 128 + 0);
         const vf w1 = vload(wp + 0 + c * 128 + 8);
+        const vf w2 = vload(wp + 0 + c * 128 + 16);
+        const vf w3 = vload(wp + 0 + c * 128 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 128 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 384 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
         const vf w0 = vload(wp + 8192 + c * 128 + 0);
         const vf w1 = vload(wp + 8192 + c * 128 + 8);
+        const vf w2 = vload(wp + 8192 + c * 128 + 16);
+        const vf w3 = vload(wp + 8192 + c * 128 + 24);
         const vf b0 = vbcast(ip + 64 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 192 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 320 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 448 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
         const vf w0 = vload(wp + 16384 + c * 128 + 0);
         const vf w1 = vload(wp + 16384 + c * 128 + 8);
+        const vf w2 = vload(wp + 16384 + c * 128 + 16);
+        const vf w3 = vload(wp + 16384 + c * 128 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 256 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 384 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 512 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
         const vf w0 = vload(wp + 24576 + c * 128 + 0);
         const vf w1 = vload(wp + 24576 + c * 128 + 8);
+        const vf w2 = vload(wp + 24576 + c * 128 + 16);
+        const vf w3 = vload(wp + 24576 + c * 128 + 24);
         const vf b0 = vbcast(ip + 576 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 704 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 832 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 960 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
         const vf w0 = vload(wp + 32768 + c * 128 + 0);
         const vf w1 = vload(wp + 32768 + c * 128 + 8);
+        const vf w2 = vload(wp + 32768 + c * 128 + 16);
+        const vf w3 = vload(wp + 32768 + c * 128 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 768 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1024 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
         const vf w0 = vload(wp + 40960 + c * 128 + 0);
         const vf w1 = vload(wp + 40960 + c * 128 + 8);
+        const vf w2 = vload(wp + 40960 + c * 128 + 16);
+        const vf w3 = vload(wp + 40960 + c * 128 + 24);
         const vf b0 = vbcast(ip + 704 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 832 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 960 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1088 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
         const vf w0 = vload(wp + 49152 + c * 128 + 0);
         const vf w1 = vload(wp + 49152 + c * 128 + 8);
+        const vf w2 = vload(wp + 49152 + c * 128 + 16);
+        const vf w3 = vload(wp + 49152 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1152 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1280 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1408 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1536 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
         const vf w0 = vload(wp + 57344 + c * 128 + 0);
         const vf w1 = vload(wp + 57344 + c * 128 + 8);
+        const vf w2 = vload(wp + 57344 + c * 128 + 16);
+        const vf w3 = vload(wp + 57344 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1216 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1344 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1472 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1600 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
         const vf w0 = vload(wp + 65536 + c * 128 + 0);
         const vf w1 = vload(wp + 65536 + c * 128 + 8);
+        const vf w2 = vload(wp + 65536 + c * 128 + 16);
+        const vf w3 = vload(wp + 65536 + c * 128 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1408 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1536 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1664 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
         const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
         const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
         a0_0 = vfma(a0_0, s0, h0);
         a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
         a1_0 = vfma(a1_0, s0, h0);
         a1_1 = vfma(a1_1, s1, h1);
-        a2_0 = vfma(a2_0, s0, h0);
-        a2_1 = vfma(a2_1, s1, h1);
-        a3_0 = vfma(a3_0, s0, h0);
-        a3_1 = vfma(a3_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
     }
     if (epi & RN_EPI_RELU) {   /* the ReLU */
         a0_0 = vmax(a0_0, vzero());
         a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
         a1_0 = vmax(a1_0, vzero());
         a1_1 = vmax(a1_1, vzero());
-        a2_0 = vmax(a2_0, vzero());
-        a2_1 = vmax(a2_1, vzero());
-        a3_0 = vmax(a3_0, vzero());
-        a3_1 = vmax(a3_1, vzero());
+        a1_2 = vmax(a1_2, vzero());
+        a1_3 = vmax(a1_3, vzero());
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 128, a1_0);
     vstore(op + 136, a1_1);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 384, a3_0);
-    vstore(op + 392, a3_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
     if (epi & RN_EPI_STATS) {   /* the BN's statistics */
         {   /* the BN's statistics of channels 0 to 7: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -3396,12 +3106,6 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_fwd_c1_t4(const float *rest
             const vf d1 = vadd(a1_0, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            const vf d2 = vadd(a2_0, o);
-            s = vadd(s, d2);
-            q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_0, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
             vdaddf(ps + 0, s, 8);
             vdaddf(ps + 128, q, 8);
         }
@@ -3413,14 +3117,30 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_fwd_c1_t4(const float *rest
             const vf d1 = vadd(a1_1, o);
             s = vadd(s, d1);
             q = vfma(d1, d1, q);
-            const vf d2 = vadd(a2_1, o);
-            s = vadd(s, d2);
-            q = vfma(d2, d2, q);
-            const vf d3 = vadd(a3_1, o);
-            s = vadd(s, d3);
-            q = vfma(d3, d3, q);
             vdaddf(ps + 8, s, 8);
             vdaddf(ps + 136, q, 8);
+        }
+        {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 16));
+            const vf d0 = vadd(a0_2, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_2, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 144, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 24));
+            const vf d0 = vadd(a0_3, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_3, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 152, q, 8);
         }
     }
 }
@@ -3432,7 +3152,7 @@ static void conv3x3_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
-           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3460,9 +3180,9 @@ static void conv3x3_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
                         __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 4; col += 4)
-                        conv3x3_s2_c64k128_h8w8_fwd_c1_t4(ip + col * 128, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 128 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 128 + kb);
                 }
             }
         }
@@ -3873,30 +3593,46 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *res
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 256 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
         const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
         const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
         a0_0 = vfma(a0_0, s0, h0);
         a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
         a1_0 = vfma(a1_0, s0, h0);
         a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 256, a1_0);
     vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
     if (epi & RN_EPI_STATS) {   /* the BN's statistics */
         {   /* the BN's statistics of channels 0 to 7: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -3920,6 +3656,28 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_fwd_c1_t2(const float *res
             vdaddf(ps + 8, s, 8);
             vdaddf(ps + 264, q, 8);
         }
+        {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 16));
+            const vf d0 = vadd(a0_2, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_2, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 272, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 24));
+            const vf d0 = vadd(a0_3, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_3, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 280, q, 8);
+        }
     }
 }
 
@@ -3930,7 +3688,7 @@ static void conv1x1_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
-           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 1 };
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3960,7 +3718,7 @@ static void conv1x1_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
+                for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
                         conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_STATS, NULL, NULL, origin + kb, mine + kb, op + col * 256 + kb);
                 }
@@ -4052,116 +3810,184 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *res
     int epi, const float *restrict sc, const float *restrict sh, const float *restrict org, double *restrict ps, float *restrict op)
 {
     enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 256 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 384 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 16 + 0);
-        const vf w1 = vload(wp + 4096 + c * 16 + 8);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 512 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 16 + 0);
-        const vf w1 = vload(wp + 6144 + c * 16 + 8);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 896 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 16 + 0);
-        const vf w1 = vload(wp + 8192 + c * 16 + 8);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1024 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 16 + 0);
-        const vf w1 = vload(wp + 10240 + c * 16 + 8);
+        const vf w0 = vload(wp + 20480 + c * 32 + 0);
+        const vf w1 = vload(wp + 20480 + c * 32 + 8);
+        const vf w2 = vload(wp + 20480 + c * 32 + 16);
+        const vf w3 = vload(wp + 20480 + c * 32 + 24);
         const vf b0 = vbcast(ip + 896 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1152 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 16 + 0);
-        const vf w1 = vload(wp + 12288 + c * 16 + 8);
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1280 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1536 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 16 + 0);
-        const vf w1 = vload(wp + 14336 + c * 16 + 8);
+        const vf w0 = vload(wp + 28672 + c * 32 + 0);
+        const vf w1 = vload(wp + 28672 + c * 32 + 8);
+        const vf w2 = vload(wp + 28672 + c * 32 + 16);
+        const vf w3 = vload(wp + 28672 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1408 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1664 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 16 + 0);
-        const vf w1 = vload(wp + 16384 + c * 16 + 8);
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1536 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1792 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     if (epi & RN_EPI_BN) {   /* eval-mode BN: acc * scale + shift */
         const vf s0 = vload(sc + 0), h0 = vload(sh + 0);
         const vf s1 = vload(sc + 8), h1 = vload(sh + 8);
+        const vf s2 = vload(sc + 16), h2 = vload(sh + 16);
+        const vf s3 = vload(sc + 24), h3 = vload(sh + 24);
         a0_0 = vfma(a0_0, s0, h0);
         a0_1 = vfma(a0_1, s1, h1);
+        a0_2 = vfma(a0_2, s2, h2);
+        a0_3 = vfma(a0_3, s3, h3);
         a1_0 = vfma(a1_0, s0, h0);
         a1_1 = vfma(a1_1, s1, h1);
+        a1_2 = vfma(a1_2, s2, h2);
+        a1_3 = vfma(a1_3, s3, h3);
     }
     if (epi & RN_EPI_RELU) {   /* the ReLU */
         a0_0 = vmax(a0_0, vzero());
         a0_1 = vmax(a0_1, vzero());
+        a0_2 = vmax(a0_2, vzero());
+        a0_3 = vmax(a0_3, vzero());
         a1_0 = vmax(a1_0, vzero());
         a1_1 = vmax(a1_1, vzero());
+        a1_2 = vmax(a1_2, vzero());
+        a1_3 = vmax(a1_3, vzero());
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 256, a1_0);
     vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
     if (epi & RN_EPI_STATS) {   /* the BN's statistics */
         {   /* the BN's statistics of channels 0 to 7: the tile's sums of y - origin and of
              * its square, in float, then into the thread's sums in double (STATS above) */
@@ -4185,6 +4011,28 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_fwd_c1_t2(const float *res
             vdaddf(ps + 8, s, 8);
             vdaddf(ps + 264, q, 8);
         }
+        {   /* the BN's statistics of channels 16 to 23: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 16));
+            const vf d0 = vadd(a0_2, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_2, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            vdaddf(ps + 16, s, 8);
+            vdaddf(ps + 272, q, 8);
+        }
+        {   /* the BN's statistics of channels 24 to 31: the tile's sums of y - origin and of
+             * its square, in float, then into the thread's sums in double (STATS above) */
+            const vf o = vneg(vload(org + 24));
+            const vf d0 = vadd(a0_3, o);
+            vf s = d0, q = vmul(d0, d0);
+            const vf d1 = vadd(a1_3, o);
+            s = vadd(s, d1);
+            q = vfma(d1, d1, q);
+            vdaddf(ps + 24, s, 8);
+            vdaddf(ps + 280, q, 8);
+        }
     }
 }
 
@@ -4195,7 +4043,7 @@ static void conv3x3_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
-           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4222,8 +4070,8 @@ static void conv3x3_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* every output pixel */
-            /* blocks of 16 output channels outermost: a block's weights stay in cache over the image */
-            for (int kb = 0; kb < OC; kb += 16)
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
@@ -4685,7 +4533,7 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 16, OW = 16, OC = 64,
-           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC, KB = 16, TAPS = 49 };
+           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC, KB = 32, TAPS = 49 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -4712,10 +4560,10 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
                         __builtin_prefetch(next + ((size_t)r * 12 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 12; col += 6)
-                        conv7x7_s2_c3k64_h32w32_fwd_c1_t6(ip + col * 6, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 64 + kb);
-                    conv7x7_s2_c3k64_h32w32_fwd_c1_t4(ip + 72, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + 768 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + 960 + kb);
                 }
             }
         }
@@ -4921,7 +4769,7 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
-           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 1 };
+           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -4943,9 +4791,9 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 4; col += 4)
-                        conv1x1_s2_c64k128_h8w8_fwd_c1_t4(ip + col * 128, wk + kb, RN_EPI_BN, scale + kb, shift + kb, NULL, NULL, op + col * 128 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 4; col += 2)
+                        conv1x1_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, RN_EPI_BN, scale + kb, shift + kb, NULL, NULL, op + col * 128 + kb);
                 }
             }
         }
@@ -4959,7 +4807,7 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
-           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -4986,9 +4834,9 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
                         __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 4; col += 4)
-                        conv3x3_s2_c64k128_h8w8_fwd_c1_t4(ip + col * 128, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 128 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, RN_EPI_BN | RN_EPI_RELU, scale + kb, shift + kb, NULL, NULL, op + col * 128 + kb);
                 }
             }
         }
@@ -5101,7 +4949,7 @@ static void conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(size_t n, const float *r
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
-           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 1 };
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -5138,7 +4986,7 @@ static void conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(size_t n, const float *r
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
+                for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
                         conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_BN, scale + kb, shift + kb, NULL, NULL, op + col * 256 + kb);
                 }
@@ -5154,7 +5002,7 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const flo
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
-           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     /* eval-mode BN as y = conv * scale + shift per output channel */
     float scale[OC], shift[OC];
     for (int c = 0; c < OC; c++) {
@@ -5187,8 +5035,8 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const flo
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* every output pixel */
-            /* blocks of 16 output channels outermost: a block's weights stay in cache over the image */
-            for (int kb = 0; kb < OC; kb += 16)
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
@@ -6107,138 +5955,208 @@ static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(const float
     float *restrict op)
 {
     enum { IC = 256 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 16384 + c * 16 + 0);
-        const vf w1 = vload(wp + 16384 + c * 16 + 8);
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 256 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 256, a1_0);
     vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
 }
 
 static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp,
     float *restrict op)
 {
     enum { IC = 256 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 12288 + c * 16 + 0);
-        const vf w1 = vload(wp + 12288 + c * 16 + 8);
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 512 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 20480 + c * 16 + 0);
-        const vf w1 = vload(wp + 20480 + c * 16 + 8);
+        const vf w0 = vload(wp + 40960 + c * 32 + 0);
+        const vf w1 = vload(wp + 40960 + c * 32 + 8);
+        const vf w2 = vload(wp + 40960 + c * 32 + 16);
+        const vf w3 = vload(wp + 40960 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 256 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 256, a1_0);
     vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
 }
 
 static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp,
     float *restrict op)
 {
     enum { IC = 256 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 4096 + c * 16 + 0);
-        const vf w1 = vload(wp + 4096 + c * 16 + 8);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1024 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 28672 + c * 16 + 0);
-        const vf w1 = vload(wp + 28672 + c * 16 + 8);
+        const vf w0 = vload(wp + 57344 + c * 32 + 0);
+        const vf w1 = vload(wp + 57344 + c * 32 + 8);
+        const vf w2 = vload(wp + 57344 + c * 32 + 16);
+        const vf w3 = vload(wp + 57344 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 256 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 256, a1_0);
     vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
 }
 
 static RN_ALWAYS_INLINE void conv3x3_s2_c128k256_h4w4_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp,
     float *restrict op)
 {
     enum { IC = 256 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 1024 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1280 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 8192 + c * 16 + 0);
-        const vf w1 = vload(wp + 8192 + c * 16 + 8);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 1024 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 24576 + c * 16 + 0);
-        const vf w1 = vload(wp + 24576 + c * 16 + 8);
+        const vf w0 = vload(wp + 49152 + c * 32 + 0);
+        const vf w1 = vload(wp + 49152 + c * 32 + 8);
+        const vf w2 = vload(wp + 49152 + c * 32 + 16);
+        const vf w3 = vload(wp + 49152 + c * 32 + 24);
         const vf b0 = vbcast(ip + 256 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 512 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 32768 + c * 16 + 0);
-        const vf w1 = vload(wp + 32768 + c * 16 + 8);
+        const vf w0 = vload(wp + 65536 + c * 32 + 0);
+        const vf w1 = vload(wp + 65536 + c * 32 + 8);
+        const vf w2 = vload(wp + 65536 + c * 32 + 16);
+        const vf w3 = vload(wp + 65536 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 256 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 256, a1_0);
     vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
 }
 
 
@@ -6248,7 +6166,7 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
-           HP = 3, WP = 3, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 3, WP = 3, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -6269,8 +6187,8 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* dx pixels (2*a + 0, 2*b + 0) */
-            /* blocks of 16 output channels outermost: a block's weights stay in cache over the image */
-            for (int kb = 0; kb < OC; kb += 16)
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
@@ -6278,8 +6196,8 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                     conv3x3_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
             /* dx pixels (2*a + 0, 2*b + 1) */
-            /* blocks of 16 output channels outermost: a block's weights stay in cache over the image */
-            for (int kb = 0; kb < OC; kb += 16)
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
@@ -6287,8 +6205,8 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                     conv3x3_s2_c128k256_h4w4_bwd_data_c2_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
             /* dx pixels (2*a + 1, 2*b + 0) */
-            /* blocks of 16 output channels outermost: a block's weights stay in cache over the image */
-            for (int kb = 0; kb < OC; kb += 16)
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
@@ -6296,8 +6214,8 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                     conv3x3_s2_c128k256_h4w4_bwd_data_c3_t2(ip + col * 256, wk + kb * TAPS * IC, op + col * 256 + kb);
                 }
             /* dx pixels (2*a + 1, 2*b + 1) */
-            /* blocks of 16 output channels outermost: a block's weights stay in cache over the image */
-            for (int kb = 0; kb < OC; kb += 16)
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
@@ -6531,28 +6449,42 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float
     int epi, float *restrict op)
 {
     enum { IC = 256 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 256 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     if (epi & RN_EPI_ACC) {   /* add into the output */
         vstore(op + 0, vadd(vload(op + 0), a0_0));
         vstore(op + 8, vadd(vload(op + 8), a0_1));
+        vstore(op + 16, vadd(vload(op + 16), a0_2));
+        vstore(op + 24, vadd(vload(op + 24), a0_3));
         vstore(op + 256, vadd(vload(op + 256), a1_0));
         vstore(op + 264, vadd(vload(op + 264), a1_1));
+        vstore(op + 272, vadd(vload(op + 272), a1_2));
+        vstore(op + 280, vadd(vload(op + 280), a1_3));
     } else {
         vstore(op + 0, a0_0);
         vstore(op + 8, a0_1);
+        vstore(op + 16, a0_2);
+        vstore(op + 24, a0_3);
         vstore(op + 256, a1_0);
         vstore(op + 264, a1_1);
+        vstore(op + 272, a1_2);
+        vstore(op + 280, a1_3);
     }
 }
 
@@ -6563,7 +6495,7 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restric
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
-           HP = 2, WP = 2, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 1 };
+           HP = 2, WP = 2, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -6588,7 +6520,7 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restric
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
+                for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
                         conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_ACC, op + col * 256 + kb);
                 }
@@ -7343,220 +7275,212 @@ static void conv3x3_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
 
 /* conv3x3_s2_c64k128_h8w8_bwd_data_*: the tiles of conv 3x3/2 pad 1, 64->128, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s2_c64k128_h8w8_bwd_data. */
-static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp,
     float *restrict op)
 {
     enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 8192 + c * 16 + 0);
-        const vf w1 = vload(wp + 8192 + c * 16 + 8);
+        const vf w0 = vload(wp + 16384 + c * 32 + 0);
+        const vf w1 = vload(wp + 16384 + c * 32 + 8);
+        const vf w2 = vload(wp + 16384 + c * 32 + 16);
+        const vf w3 = vload(wp + 16384 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 128 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 384 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 128, a1_0);
     vstore(op + 136, a1_1);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 384, a3_0);
-    vstore(op + 392, a3_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
 }
 
-static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_bwd_data_c2_t2(const float *restrict ip, const float *restrict wp,
     float *restrict op)
 {
     enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
-        const vf w0 = vload(wp + 6144 + c * 16 + 0);
-        const vf w1 = vload(wp + 6144 + c * 16 + 8);
+        const vf w0 = vload(wp + 12288 + c * 32 + 0);
+        const vf w1 = vload(wp + 12288 + c * 32 + 8);
+        const vf w2 = vload(wp + 12288 + c * 32 + 16);
+        const vf w3 = vload(wp + 12288 + c * 32 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 256 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 384 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 512 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 10240 + c * 16 + 0);
-        const vf w1 = vload(wp + 10240 + c * 16 + 8);
+        const vf w0 = vload(wp + 20480 + c * 32 + 0);
+        const vf w1 = vload(wp + 20480 + c * 32 + 8);
+        const vf w2 = vload(wp + 20480 + c * 32 + 16);
+        const vf w3 = vload(wp + 20480 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 128 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 384 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 128, a1_0);
     vstore(op + 136, a1_1);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 384, a3_0);
-    vstore(op + 392, a3_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
 }
 
-static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_bwd_data_c3_t2(const float *restrict ip, const float *restrict wp,
     float *restrict op)
 {
     enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 2048 + c * 16 + 0);
-        const vf w1 = vload(wp + 2048 + c * 16 + 8);
+        const vf w0 = vload(wp + 4096 + c * 32 + 0);
+        const vf w1 = vload(wp + 4096 + c * 32 + 8);
+        const vf w2 = vload(wp + 4096 + c * 32 + 16);
+        const vf w3 = vload(wp + 4096 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 768 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1024 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 14336 + c * 16 + 0);
-        const vf w1 = vload(wp + 14336 + c * 16 + 8);
+        const vf w0 = vload(wp + 28672 + c * 32 + 0);
+        const vf w1 = vload(wp + 28672 + c * 32 + 8);
+        const vf w2 = vload(wp + 28672 + c * 32 + 16);
+        const vf w3 = vload(wp + 28672 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 128 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 384 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 128, a1_0);
     vstore(op + 136, a1_1);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 384, a3_0);
-    vstore(op + 392, a3_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
 }
 
-static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv3x3_s2_c64k128_h8w8_bwd_data_c4_t2(const float *restrict ip, const float *restrict wp,
     float *restrict op)
 {
     enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 768 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 896 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 1024 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1152 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 4096 + c * 16 + 0);
-        const vf w1 = vload(wp + 4096 + c * 16 + 8);
+        const vf w0 = vload(wp + 8192 + c * 32 + 0);
+        const vf w1 = vload(wp + 8192 + c * 32 + 8);
+        const vf w2 = vload(wp + 8192 + c * 32 + 16);
+        const vf w3 = vload(wp + 8192 + c * 32 + 24);
         const vf b0 = vbcast(ip + 640 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 768 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 896 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 1024 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
-        const vf w0 = vload(wp + 12288 + c * 16 + 0);
-        const vf w1 = vload(wp + 12288 + c * 16 + 8);
+        const vf w0 = vload(wp + 24576 + c * 32 + 0);
+        const vf w1 = vload(wp + 24576 + c * 32 + 8);
+        const vf w2 = vload(wp + 24576 + c * 32 + 16);
+        const vf w3 = vload(wp + 24576 + c * 32 + 24);
         const vf b0 = vbcast(ip + 128 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 256 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 384 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 512 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 16384 + c * 16 + 0);
-        const vf w1 = vload(wp + 16384 + c * 16 + 8);
+        const vf w0 = vload(wp + 32768 + c * 32 + 0);
+        const vf w1 = vload(wp + 32768 + c * 32 + 8);
+        const vf w2 = vload(wp + 32768 + c * 32 + 16);
+        const vf w3 = vload(wp + 32768 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 128 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 384 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     vstore(op + 0, a0_0);
     vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
     vstore(op + 128, a1_0);
     vstore(op + 136, a1_1);
-    vstore(op + 256, a2_0);
-    vstore(op + 264, a2_1);
-    vstore(op + 384, a3_0);
-    vstore(op + 392, a3_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
 }
 
 
@@ -7566,7 +7490,7 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
-           HP = 5, WP = 5, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 5, WP = 5, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -7596,36 +7520,36 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
                         __builtin_prefetch(next + ((size_t)r * 32 + l) * 64);
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 4; col += 4)
-                        conv3x3_s2_c64k128_h8w8_bwd_data_c1_t4(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 1) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 4; col += 4)
-                        conv3x3_s2_c64k128_h8w8_bwd_data_c2_t4(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c2_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 4; col += 4)
-                        conv3x3_s2_c64k128_h8w8_bwd_data_c3_t4(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c3_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 1, 2*b + 1) */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 1) * OW + 1) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 4; col += 4)
-                        conv3x3_s2_c64k128_h8w8_bwd_data_c4_t4(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_bwd_data_c4_t2(ip + col * 128, wk + kb * TAPS * IC, op + col * 128 + kb);
                 }
             }
         }
@@ -7841,48 +7765,46 @@ static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
 
 /* conv1x1_s2_c64k128_h8w8_bwd_data_*: the tiles of conv 1x1/2 pad 0, 64->128, for the kernels that share them
  * (their epilogues: rn_epilogue): conv1x1_s2_c64k128_h8w8_bwd_data_acc, conv1x1_s2_c64k128_h8w8_bwd_data. */
-static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t4(const float *restrict ip, const float *restrict wp,
+static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp,
     int epi, float *restrict op)
 {
     enum { IC = 128 };
-    vf a0_0 = vzero(), a0_1 = vzero();
-    vf a1_0 = vzero(), a1_1 = vzero();
-    vf a2_0 = vzero(), a2_1 = vzero();
-    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
-        const vf w0 = vload(wp + 0 + c * 16 + 0);
-        const vf w1 = vload(wp + 0 + c * 16 + 8);
+        const vf w0 = vload(wp + 0 + c * 32 + 0);
+        const vf w1 = vload(wp + 0 + c * 32 + 8);
+        const vf w2 = vload(wp + 0 + c * 32 + 16);
+        const vf w3 = vload(wp + 0 + c * 32 + 24);
         const vf b0 = vbcast(ip + 0 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
+        a0_2 = vfma(b0, w2, a0_2);
+        a0_3 = vfma(b0, w3, a0_3);
         const vf b1 = vbcast(ip + 128 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 256 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 384 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
+        a1_2 = vfma(b1, w2, a1_2);
+        a1_3 = vfma(b1, w3, a1_3);
     }
     if (epi & RN_EPI_ACC) {   /* add into the output */
         vstore(op + 0, vadd(vload(op + 0), a0_0));
         vstore(op + 8, vadd(vload(op + 8), a0_1));
+        vstore(op + 16, vadd(vload(op + 16), a0_2));
+        vstore(op + 24, vadd(vload(op + 24), a0_3));
         vstore(op + 128, vadd(vload(op + 128), a1_0));
         vstore(op + 136, vadd(vload(op + 136), a1_1));
-        vstore(op + 256, vadd(vload(op + 256), a2_0));
-        vstore(op + 264, vadd(vload(op + 264), a2_1));
-        vstore(op + 384, vadd(vload(op + 384), a3_0));
-        vstore(op + 392, vadd(vload(op + 392), a3_1));
+        vstore(op + 144, vadd(vload(op + 144), a1_2));
+        vstore(op + 152, vadd(vload(op + 152), a1_3));
     } else {
         vstore(op + 0, a0_0);
         vstore(op + 8, a0_1);
+        vstore(op + 16, a0_2);
+        vstore(op + 24, a0_3);
         vstore(op + 128, a1_0);
         vstore(op + 136, a1_1);
-        vstore(op + 256, a2_0);
-        vstore(op + 264, a2_1);
-        vstore(op + 384, a3_0);
-        vstore(op + 392, a3_1);
+        vstore(op + 144, a1_2);
+        vstore(op + 152, a1_3);
     }
 }
 
@@ -7893,7 +7815,7 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
-           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 1 };
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -7918,9 +7840,9 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 4; col += 4)
-                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t4(ip + col * 128, wk + kb * TAPS * IC, RN_EPI_ACC, op + col * 128 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 4; col += 2)
+                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, RN_EPI_ACC, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -9210,7 +9132,7 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
     float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 16, OW = 16, OC = 64,
-           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC, KB = 16, TAPS = 49 };
+           HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC, KB = 32, TAPS = 49 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9231,10 +9153,10 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
                         __builtin_prefetch(next + ((size_t)r * 12 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 12; col += 6)
-                        conv7x7_s2_c3k64_h32w32_fwd_c1_t6(ip + col * 6, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 64 + kb);
-                    conv7x7_s2_c3k64_h32w32_fwd_c1_t4(ip + 72, wk + kb, 0, NULL, NULL, NULL, NULL, op + 768 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 15; col += 3)
+                        conv7x7_s2_c3k64_h32w32_fwd_c1_t3(ip + col * 6, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 64 + kb);
+                    conv7x7_s2_c3k64_h32w32_fwd_c1_t1(ip + 90, wk + kb, 0, NULL, NULL, NULL, NULL, op + 960 + kb);
                 }
             }
         }
@@ -9412,7 +9334,7 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
-           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 1 };
+           HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9428,9 +9350,9 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 4; col += 4)
-                        conv1x1_s2_c64k128_h8w8_fwd_c1_t4(ip + col * 128, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 128 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 4; col += 2)
+                        conv1x1_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 128 + kb);
                 }
             }
         }
@@ -9443,7 +9365,7 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
-           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 1 };
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9468,9 +9390,9 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 4; col += 4)
-                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t4(ip + col * 128, wk + kb * TAPS * IC, 0, op + col * 128 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 4; col += 2)
+                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, 0, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -9495,7 +9417,7 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
-           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9516,9 +9438,9 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
                         __builtin_prefetch(next + ((size_t)r * 64 + l) * 64);
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
-                    for (int col = 0; col < 4; col += 4)
-                        conv3x3_s2_c64k128_h8w8_fwd_c1_t4(ip + col * 128, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 128 + kb);
+                for (int kb = 0; kb < OC; kb += 32) {
+                    for (int col = 0; col < 4; col += 2)
+                        conv3x3_s2_c64k128_h8w8_fwd_c1_t2(ip + col * 128, wk + kb, 0, NULL, NULL, NULL, NULL, op + col * 128 + kb);
                 }
             }
         }
@@ -9692,7 +9614,7 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
-           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 1 };
+           HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9716,7 +9638,7 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
+                for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
                         conv1x1_s2_c128k256_h4w4_fwd_c1_t2(ip + col * 256, wk + kb * TAPS * IC, 0, NULL, NULL, NULL, NULL, op + col * 256 + kb);
                 }
@@ -9731,7 +9653,7 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
-           HP = 2, WP = 2, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 1 };
+           HP = 2, WP = 2, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9756,7 +9678,7 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
-                for (int kb = 0; kb < OC; kb += 16) {
+                for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
                         conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, 0, op + col * 256 + kb);
                 }
@@ -9783,7 +9705,7 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
-           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+           HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9803,8 +9725,8 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* every output pixel */
-            /* blocks of 16 output channels outermost: a block's weights stay in cache over the image */
-            for (int kb = 0; kb < OC; kb += 16)
+            /* blocks of 32 output channels outermost: a block's weights stay in cache over the image */
+            for (int kb = 0; kb < OC; kb += 32)
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 2 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 1 + 0) * OW + 0) * OC;
