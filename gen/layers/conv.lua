@@ -63,6 +63,10 @@ local L2_WEIGHT_BYTES = 1024 * 1024
 -- Output pixels per chunk of the batch in the by-block weight gradient (backward_weights_plan).
 local BY_BLOCK_PIXELS = 64
 
+-- The bytes of input that a group of images may read while each block of weights runs over
+-- them (block_order).
+local GROUP_BYTES = 1024 * 1024
+
 -- The share of L2 that a direct pass's weights may take before their blocks go outermost
 -- (block_order).
 local L2_SHARE = 512 * 1024
@@ -303,7 +307,10 @@ end
 -- the blocks go outermost instead (KB_OUTER: one block's weights read once per image, the
 -- image once per block) when that reads fewer bytes from beyond L2.
 local function block_order(q)
-  local wbytes, ibytes = q.TAPS * q.IC * q.OC * 4, q.HP * q.WP * q.IC * 4
+  -- the bytes of an image the tiles read: where they read it in place (NOPAD), only the pixels
+  -- that a tap reaches (a stride-2 1x1 reads a quarter of them), else its padded copy
+  local wbytes = q.TAPS * q.IC * q.OC * 4
+  local ibytes = q.NOPAD and math.min(q.IH * q.IW, q.OH * q.OW) * q.IC * 4 or q.HP * q.WP * q.IC * 4
   local rows = 0
   for _, cls in ipairs(q.classes) do
     if #cls.taps > 0 then rows = rows + cls.rows end
@@ -311,6 +318,11 @@ local function block_order(q)
   local row_major = rows * wbytes                                        -- the weights, every row
   local block_major = wbytes + (ibytes <= L2_SHARE and 0 or q.OC / q.KB * ibytes)   -- the image, every block
   q.KB_OUTER = q.PREP and q.OC > q.KB and wbytes > L2_SHARE and block_major < row_major
+  -- Blocks outermost still read all the weights from beyond L2 for every image; where the
+  -- tiles read the images in place, as many images as read GROUP_BYTES take each block in
+  -- turn, and the weights are read once per group.
+  local g = math.floor(GROUP_BYTES / ibytes)
+  q.GROUP = q.KB_OUTER and q.NOPAD and g > 1 and g or false
   return q
 end
 
