@@ -48,7 +48,8 @@ function M.simd(isa, c) return c % isa.unit == 0 end
 -- to `lanes` lanes (alone when the channels fit in four vectors). Each block kind lists its
 -- vectors' lanes and its tile width in pixels (the accumulator budget over its vectors);
 -- `kinds` lists the kinds present, main first, and `tail_at` is the tail's first channel.
-function M.blocks(isa, c)
+-- maxv: at most this many vectors in a main block (4 by default; 2 for wider tiles).
+function M.blocks(isa, c, maxv)
   local vw = isa.vw
   local full, rem = math.floor(c / vw), c % vw
   local function kind(lanes) return { lanes = lanes, nv = #lanes, t = math.floor(isa.accumulators / #lanes),
@@ -60,7 +61,7 @@ function M.blocks(isa, c)
     lanes[full + 1] = rem
     b.tail = kind(lanes)
   else
-    local kv = full % 4 == 0 and 4 or (full % 2 == 0 and 2 or 1)
+    local kv = full % 4 == 0 and (maxv or 4) >= 4 and 4 or (full % 2 == 0 and (maxv or 4) >= 2 and 2 or 1)
     local lanes = {}
     for v = 1, kv do lanes[v] = vw end
     b.main, b.count = kind(lanes), full / kv

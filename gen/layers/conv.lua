@@ -38,14 +38,34 @@ end
 
 -- Register tiles for `oc` output channels: blocks of vectors by T pixels (or input channels),
 -- the ISA's accumulator budget over the block's vectors (gen/isa.lua, blocks). Returns the
--- blocks and the width of a main block (of the tail block where there is none).
-local function tiles(isa, oc)
+-- blocks and the width of a main block (of the tail block where there is none). cols: the
+-- pixels of a row of the pass's output, where its tiles run along rows. Each tile streams its
+-- block's weights (for every tap and input channel) through L1, so a tile of few pixels
+-- makes the weights' lines, not the FMAs, the limit: where blocks of 4 vectors would cut the
+-- rows into tiles less than 2/3 full on average (avx512's 7-pixel rows: 4 + 3 of 6), blocks
+-- of 2 vectors take twice the pixels (7 of 12). Measured (resnet50, batch 16, 2 threads,
+-- conv_layers --tune, 3 interleaved rounds, ms a call, medians): 1x1 512->2048 on 7x7 forward
+-- 8.5 -> 6.4, backward-data 10.1 -> 7.0; 3x3 stride-2 512->512 forward 25.3 -> 14.1. Fuller
+-- tiles lost: on 14x14 outputs (5 + 5 + 4 against 7 + 7) 3x3 stride-2 256->256 went 29.0 ->
+-- 36.2 backward-data and 32.6 -> 37.5 forward (1 thread, CPU time).
+local function tiles(isa, oc, cols)
   local b = isa_mod.blocks(isa, oc)
+  if cols and b.main and b.main.nv == 4 then
+    local t = b.main.t
+    if cols / math.ceil(cols / t) < t * 2 / 3 then b = isa_mod.blocks(isa, oc, 2) end
+  end
   return b, (b.main or b.tail).width
 end
 
 -- Weight gradients larger than this do not stay in L2 (see backward_weights_plan).
 local L2_WEIGHT_BYTES = 1024 * 1024
+
+-- Output pixels per chunk of the batch in the by-block weight gradient (backward_weights_plan).
+local BY_BLOCK_PIXELS = 64
+
+-- The bytes of input that a group of images may read while each block of weights runs over
+-- them (block_order).
+local GROUP_BYTES = 1024 * 1024
 
 -- The share of L2 that a direct pass's weights may take before their blocks go outermost
 -- (block_order).
@@ -67,7 +87,7 @@ local PACK_MIN_OC = 256
 
 -- Forward as one correlation class over x padded by P on the top and left.
 local function forward_plan(L, p, isa)
-  local blocks, kb = tiles(isa, p.K)
+  local blocks, kb = tiles(isa, p.K, p.OW)
   local hp = math.max(p.P + p.H, (p.OH - 1) * p.S + p.KH)
   local wp = math.max(p.P + p.W, (p.OW - 1) * p.S + p.KW)
   local taps = {}
@@ -87,7 +107,7 @@ end
 -- gathers dy[a + di][b + dj] through the taps (i, j) with S*di = pi + P - i, S*dj = pj + P - j.
 local function backward_data_plan(L, p, acc, isa)
   local S = p.S
-  local blocks, kb = tiles(isa, p.C)
+  local blocks, kb = tiles(isa, p.C, math.ceil(p.W / S))   -- the widest class's rows
   local classes, top, left, bottom, right = {}, 0, 0, 0, 0
   for pi = 0, S - 1 do
     for pj = 0, S - 1 do
@@ -135,6 +155,9 @@ local function backward_weights_plan(L, p, isa)
   local q = { H = p.H, W = p.W, C = p.C, K = p.K, KH = p.KH, KW = p.KW, S = p.S, OH = p.OH, OW = p.OW,
               HP = f.HP, WP = f.WP, PT = p.P, PL = p.P, BLOCKS = blocks, KB = kb, NOPAD = f.NOPAD,
               BY_BLOCK = not dw_in_l2 and p.OH * p.OW <= 64 and blocks.tail == nil }
+  -- BY_BLOCK's chunk of the batch: the images of about BY_BLOCK_PIXELS output pixels, whose dy
+  -- (KB floats each: 16 KiB on avx512) stays in L1 while a run of blocks goes through them
+  q.IMG = math.max(1, math.floor(BY_BLOCK_PIXELS / (p.OH * p.OW)))
   -- rows per chunk of the per-image form: about 85 pixels, whose dy block (KB floats each)
   -- and x lines (64 bytes each) fill half of a 32 KiB L1; whole images when dw is too large
   -- for L2, as each chunk reads and rewrites the thread's copy of dw
@@ -284,7 +307,10 @@ end
 -- the blocks go outermost instead (KB_OUTER: one block's weights read once per image, the
 -- image once per block) when that reads fewer bytes from beyond L2.
 local function block_order(q)
-  local wbytes, ibytes = q.TAPS * q.IC * q.OC * 4, q.HP * q.WP * q.IC * 4
+  -- the bytes of an image the tiles read: where they read it in place (NOPAD), only the pixels
+  -- that a tap reaches (a stride-2 1x1 reads a quarter of them), else its padded copy
+  local wbytes = q.TAPS * q.IC * q.OC * 4
+  local ibytes = q.NOPAD and math.min(q.IH * q.IW, q.OH * q.OW) * q.IC * 4 or q.HP * q.WP * q.IC * 4
   local rows = 0
   for _, cls in ipairs(q.classes) do
     if #cls.taps > 0 then rows = rows + cls.rows end
@@ -292,6 +318,13 @@ local function block_order(q)
   local row_major = rows * wbytes                                        -- the weights, every row
   local block_major = wbytes + (ibytes <= L2_SHARE and 0 or q.OC / q.KB * ibytes)   -- the image, every block
   q.KB_OUTER = q.PREP and q.OC > q.KB and wbytes > L2_SHARE and block_major < row_major
+  -- Blocks outermost still read all the weights from beyond L2 for every image; where the
+  -- tiles read the images in place, as many images as read GROUP_BYTES take each block in
+  -- turn, and the weights are read once per group (resnet50, batch 16, 2 threads, conv_layers
+  -- --tune, 3 interleaved rounds, medians: 1x1 stride-2 1024->2048 forward 20.3 -> 14.1 ms a
+  -- call, 512->2048 on 7x7 9.0 -> 5.9, stride-2 512->1024 backward-data 17.6 -> 13.2).
+  local g = math.floor(GROUP_BYTES / ibytes)
+  q.GROUP = q.KB_OUTER and q.NOPAD and g > 1 and g or false
   return q
 end
 

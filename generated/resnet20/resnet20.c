@@ -1150,10 +1150,11 @@ static void conv3x3_s1_c16k16_h32w32_f4_stats_fwd(size_t n, const float *restric
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -2279,10 +2280,11 @@ static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restric
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -3478,10 +3480,11 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -3751,10 +3754,11 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const 
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -3841,10 +3845,11 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, co
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -3985,10 +3990,11 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -4085,10 +4091,11 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const 
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -4219,10 +4226,11 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -4319,10 +4327,11 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -5150,20 +5159,32 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
@@ -5322,20 +5343,32 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(size_t n, const float
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
@@ -6906,20 +6939,32 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(size_t n, const float *
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
@@ -7078,20 +7123,32 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(size_t n, const flo
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
@@ -8685,20 +8742,32 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(size_t n, const float *
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
@@ -8857,20 +8926,32 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(size_t n, const flo
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
@@ -9193,10 +9274,11 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -9266,20 +9348,32 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
@@ -9382,10 +9476,11 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -9455,20 +9550,32 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
@@ -9571,10 +9678,11 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -9644,20 +9752,32 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));

@@ -1001,10 +1001,11 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -1084,10 +1085,11 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -1859,10 +1861,11 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -1952,10 +1955,11 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -2775,10 +2779,11 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(size_t n, const float
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -2868,10 +2873,11 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(size_t n, const float *re
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));

@@ -2488,10 +2488,11 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -3448,10 +3449,11 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -4332,10 +4334,11 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -4603,10 +4606,11 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -4693,10 +4697,11 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -4872,10 +4877,11 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -5075,10 +5081,11 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -5627,20 +5634,32 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
@@ -5776,15 +5795,30 @@ static void bn_c256_hw4_relu_stats_bwd(size_t n, const float *restrict x, float 
 
 /* conv3x3_s2_c128k256_h4w4_bwd_weights: conv 3x3/2 pad 1, 128->256, backward to the weights.
  * Used by: layer3.0.conv1. */
-static inline void conv3x3_s2_c128k256_h4w4_bwd_weights_t3(size_t n, const float *restrict x, const float *restrict dy,
+static inline void conv3x3_s2_c128k256_h4w4_bwd_weights_t3(size_t b0, size_t b1, const float *restrict x, const float *restrict dy,
     float *restrict dw, const int *restrict tap)
 {
     enum { H = 4, W = 4, C = 128, K = 256, S = 2, OH = 2, OW = 2 };
     const int di = tap[0], dj = tap[1], r0 = tap[2], r1 = tap[3], c0 = tap[4], c1 = tap[5];
+    /* the sums so far: none before the first chunk, else what the last one stored */
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero(), a2_2 = vzero(), a2_3 = vzero();
-    for (size_t b = 0; b < n; b++) {
+    if (b0 > 0) {
+        a0_0 = vload(dw + 0);
+        a0_1 = vload(dw + 8);
+        a0_2 = vload(dw + 16);
+        a0_3 = vload(dw + 24);
+        a1_0 = vload(dw + 256);
+        a1_1 = vload(dw + 264);
+        a1_2 = vload(dw + 272);
+        a1_3 = vload(dw + 280);
+        a2_0 = vload(dw + 512);
+        a2_1 = vload(dw + 520);
+        a2_2 = vload(dw + 528);
+        a2_3 = vload(dw + 536);
+    }
+    for (size_t b = b0; b < b1; b++) {
         const float *xb = x + b * (H * W * C), *db = dy + b * (OH * OW * K);
         for (int r = r0; r < r1; r++)
             for (int col = c0; col < c1; col++) {
@@ -5825,14 +5859,25 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_weights_t3(size_t n, const float
     vstore(dw + 536, a2_3);
 }
 
-static inline void conv3x3_s2_c128k256_h4w4_bwd_weights_t2(size_t n, const float *restrict x, const float *restrict dy,
+static inline void conv3x3_s2_c128k256_h4w4_bwd_weights_t2(size_t b0, size_t b1, const float *restrict x, const float *restrict dy,
     float *restrict dw, const int *restrict tap)
 {
     enum { H = 4, W = 4, C = 128, K = 256, S = 2, OH = 2, OW = 2 };
     const int di = tap[0], dj = tap[1], r0 = tap[2], r1 = tap[3], c0 = tap[4], c1 = tap[5];
+    /* the sums so far: none before the first chunk, else what the last one stored */
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    for (size_t b = 0; b < n; b++) {
+    if (b0 > 0) {
+        a0_0 = vload(dw + 0);
+        a0_1 = vload(dw + 8);
+        a0_2 = vload(dw + 16);
+        a0_3 = vload(dw + 24);
+        a1_0 = vload(dw + 256);
+        a1_1 = vload(dw + 264);
+        a1_2 = vload(dw + 272);
+        a1_3 = vload(dw + 280);
+    }
+    for (size_t b = b0; b < b1; b++) {
         const float *xb = x + b * (H * W * C), *db = dy + b * (OH * OW * K);
         for (int r = r0; r < r1; r++)
             for (int col = c0; col < c1; col++) {
@@ -5867,7 +5912,7 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_weights_t2(size_t n, const float
 static void conv3x3_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     int threads)
 {
-    enum { C = 128, K = 256, KB = 32, NKB = K / KB, NCB = 43, NB = 9 * NKB * NCB };
+    enum { C = 128, K = 256, KB = 32, NKB = K / KB, NCB = 43, NB = 9 * NKB * NCB, IMG = 16 };
     /* per tap (i, j): i - P, j - P, then the output rows [r0, r1) and columns [c0, c1) whose
      * input pixel (r*S + i - P, col*S + j - P) is inside the image */
     static const int taps[9][6] = {
@@ -5886,13 +5931,20 @@ static void conv3x3_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
         const int tid = rn_thread(), nt = rn_threads();
         /* contiguous runs of blocks: neighbours share a tap and dy's channel block */
         const int lo = NB * tid / nt, hi = NB * (tid + 1) / nt;
-        for (int q = lo; q < hi; q++) {
-            const int ij = q / (NKB * NCB), kb = q / NCB % NKB * KB, c = q % NCB * 3;
-            float *dwq = dw + ((size_t)ij * C + c) * K + kb;
-            if (c < 126)
-                conv3x3_s2_c128k256_h4w4_bwd_weights_t3(n, x + c, dy + kb, dwq, taps[ij]);
-            else
-                conv3x3_s2_c128k256_h4w4_bwd_weights_t2(n, x + c, dy + kb, dwq, taps[ij]);
+        for (int q0 = lo; q0 < hi; q0 = (q0 / NCB + 1) * NCB) {
+            /* blocks q0 to q1 - 1 share a tap and dy's channel block: through the batch together */
+            const int q1 = (q0 / NCB + 1) * NCB < hi ? (q0 / NCB + 1) * NCB : hi;
+            for (size_t b0 = 0; b0 < n; b0 += IMG) {
+                const size_t b1 = n - b0 < IMG ? n : b0 + IMG;
+                for (int q = q0; q < q1; q++) {
+                    const int ij = q / (NKB * NCB), kb = q / NCB % NKB * KB, c = q % NCB * 3;
+                    float *dwq = dw + ((size_t)ij * C + c) * K + kb;
+                    if (c < 126)
+                        conv3x3_s2_c128k256_h4w4_bwd_weights_t3(b0, b1, x + c, dy + kb, dwq, taps[ij]);
+                    else
+                        conv3x3_s2_c128k256_h4w4_bwd_weights_t2(b0, b1, x + c, dy + kb, dwq, taps[ij]);
+                }
+            }
         }
     }
 }
@@ -6948,20 +7000,32 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
@@ -8524,20 +8588,32 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
@@ -8695,20 +8771,32 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
@@ -9100,10 +9188,11 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -9173,20 +9262,32 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
@@ -9369,10 +9470,11 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -9440,20 +9542,32 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
@@ -9646,10 +9760,11 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
          * each thread a contiguous range of reduction channels, vectors of output channels */
         for (int r = IC * tid / nt; r < IC * (tid + 1) / nt; r++)
             for (int o = 0; o < OC; o += 8) {
-                vf g[3][3], t[A][3];
+                vf g[3][3];
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                         g[i][j] = vload(w + ((i * 3 + j) * IC + r) * OC + o);
+                vf t[A][3];
                 for (int a = 0; a < A; a++)
                     for (int j = 0; j < 3; j++)
                         t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
@@ -9715,20 +9830,32 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
         const int tid = rn_thread(), nt = rn_threads();
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
-         * each thread a contiguous range of output channels, r along w's rows */
-        for (int q = IC * OC * tid / nt; q < IC * OC * (tid + 1) / nt; q++) {
-            const int o = q / IC, r = q % IC;
-            float g[3][3], t[A][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                    g[i][j] = w[(((2 - i) * 3 + 2 - j) * OC + o) * IC + r];
-            for (int a = 0; a < A; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[0][j] + G[a][1] * g[1][j] + G[a][2] * g[2][j];
-            for (int a = 0; a < A; a++)
-                for (int b = 0; b < A; b++)
-                    wt[(((size_t)(a * A + b) * (OC / KB) + o / KB) * IC + r) * KB + o % KB] =
-                        t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2];
+         * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
+         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
+         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
+         * when each thread scattered scalars along wt's rows, 15 this way) */
+        enum { NRB = IC / 8, NOB = OC / 8 };
+        for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
+            const int o0 = q / NRB * 8, r0 = q % NRB * 8;
+            float st[9][8][8];
+            for (int ij = 0; ij < 9; ij++)
+                for (int o = 0; o < 8; o++)
+                    for (int r = 0; r < 8; r++)
+                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+            for (int r = 0; r < 8; r++) {
+                vf g[3][3];
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                        g[i][j] = vload(st[i * 3 + j][r]);
+                vf t[A][3];
+                for (int a = 0; a < A; a++)
+                    for (int j = 0; j < 3; j++)
+                        t[a][j] = vfma(vset1(G[a][2]), g[2][j], vfma(vset1(G[a][1]), g[1][j], vmul(vset1(G[a][0]), g[0][j])));
+                for (int a = 0; a < A; a++)
+                    for (int b = 0; b < A; b++)
+                        vstore(wt + (((size_t)(a * A + b) * (OC / KB) + o0 / KB) * IC + r0 + r) * KB + o0 % KB,
+                               vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
+            }
         }
         RN_BARRIER();
         float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
