@@ -61,7 +61,8 @@ function M.blocks(isa, c, maxv)
     lanes[full + 1] = rem
     b.tail = kind(lanes)
   else
-    local kv = full % 4 == 0 and (maxv or 4) >= 4 and 4 or (full % 2 == 0 and (maxv or 4) >= 2 and 2 or 1)
+    local most = maxv or 4
+    local kv = full % 4 == 0 and most >= 4 and 4 or (full % 2 == 0 and most >= 2 and 2 or 1)
     local lanes = {}
     for v = 1, kv do lanes[v] = vw end
     b.main, b.count = kind(lanes), full / kv

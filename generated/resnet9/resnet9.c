@@ -5931,9 +5931,9 @@ static void conv3x3_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
         const int tid = rn_thread(), nt = rn_threads();
         /* contiguous runs of blocks: neighbours share a tap and dy's channel block */
         const int lo = NB * tid / nt, hi = NB * (tid + 1) / nt;
-        for (int q0 = lo; q0 < hi; q0 = (q0 / NCB + 1) * NCB) {
+        for (int q0 = lo, q1; q0 < hi; q0 = q1) {
             /* blocks q0 to q1 - 1 share a tap and dy's channel block: through the batch together */
-            const int q1 = (q0 / NCB + 1) * NCB < hi ? (q0 / NCB + 1) * NCB : hi;
+            q1 = (q0 / NCB + 1) * NCB < hi ? (q0 / NCB + 1) * NCB : hi;
             for (size_t b0 = 0; b0 < n; b0 += IMG) {
                 const size_t b1 = n - b0 < IMG ? n : b0 + IMG;
                 for (int q = q0; q < q1; q++) {
