@@ -222,6 +222,11 @@ local IMAGENET_DEPTHS = {
   [152] = { "bottleneck", { 3, 8, 36, 3 } },
 }
 
+-- The most residual blocks a network may have: its layer graph (gen/resnet.lua) takes about
+-- 16 KB a block, so that the loader and the graph stay within the 64 MB the spec fuzzer holds
+-- them to (tests/fuzz/spec_fuzz.lua; depth = 100000 took 812 MB).
+local MAX_BLOCKS = 1000
+
 -- Turn `depth` into stages by the paper's rules, or check that both agree.
 local function resolve_depth(ctx, s)
   local nst = #s.widths
@@ -266,6 +271,11 @@ local function resolve_depth(ctx, s)
   local per = s.block == "basic" and 2 or 3
   local blocks = 0
   for _, b in ipairs(s.stages) do blocks = blocks + b end
+  if blocks > MAX_BLOCKS then
+    local field = s.depth and "depth" or "stages"
+    fail(ctx, field, format("field '%s': %d residual blocks in all, at most %d (the paper's deepest, ResNet-1202, has 600)",
+      field, blocks, MAX_BLOCKS))
+  end
   s.depth = blocks * per + 2
 end
 
