@@ -6451,6 +6451,11 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float
     enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    if (epi & RN_EPI_ACC) {   /* add into the output */
+        for (int t = 0; t < 2; t++)
+            for (int v = 0; v < 32; v += 16)   /* 64-byte lines */
+                __builtin_prefetch(op + t * 256 + v);
+    }
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
@@ -7771,6 +7776,11 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(const float 
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    if (epi & RN_EPI_ACC) {   /* add into the output */
+        for (int t = 0; t < 2; t++)
+            for (int v = 0; v < 32; v += 16)   /* 64-byte lines */
+                __builtin_prefetch(op + t * 128 + v);
+    }
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
