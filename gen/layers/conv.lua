@@ -362,15 +362,6 @@ end
 -- backward-data: storing or adding) share, differing only in their epilogues. dir: the
 -- direction of the choice (gen/winograd.lua, choose): by default bwd_data or fwd, eval for the
 -- forward in eval mode, whose weights are transformed once per weight change.
--- Whether every pixel of a correlation's output goes through the epilogue of a tile.
-local function every_pixel(file, q)
-  if file == "conv_winograd.c.in" then return true end
-  for _, cls in ipairs(q.classes) do
-    if #cls.taps == 0 then return false end
-  end
-  return true
-end
-
 local function correlation_plan(L, e, p, sig, transpose, acc, dir)
   local q, why = winograd_plan(e, p, transpose, acc, dir or (transpose and "bwd_data" or "fwd"), sig)
   if q then return q, "conv_winograd.c.in", sig .. "_f" .. q.MT, why end
@@ -449,9 +440,8 @@ function M.backward(L, e)
     local acc = e:accumulate(x, L)
     if isa_mod.simd(e.isa, p.C) then
       local q, file, ksig, why = correlation_plan(L, e, p, sig, true, acc)
-      -- the BN-ReLU group before this conv takes its backward's sums from this epilogue (gen/fuse.lua),
-      -- where the epilogue reaches every pixel of the gradient (a strided 1x1's has pixels no tap reaches)
-      local grp = every_pixel(file, q) and e:grad_partner(L) or nil
+      -- the BN-ReLU group before this conv takes its backward's sums from this epilogue (gen/fuse.lua)
+      local grp = e:grad_partner(L)
       q.BNGRAD = grp ~= nil
       local w = weights(e, L, q)
       local fn = e:kernel{ name = ksig .. "_bwd_data" .. (acc == 1 and "_acc" or "") .. (grp and "_bn_sums" or ""),
