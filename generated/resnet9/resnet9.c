@@ -168,6 +168,30 @@ static inline void rn_pad_image(const float *restrict x, float *restrict xp, int
     }
 }
 
+/* Under RN_EPI_BNGRAD, the pixels of a strided backward-data that no tap reaches
+ * (conv_simd.c.in, zero_class): the gradient already there, from the block's other path, is
+ * masked by the ReLU (its output m) as a tile's epilogue masks its own, and its sums of g and
+ * of g * (xbn - mean) go into the thread's: n pixels `step` floats apart, C channels each,
+ * summed in float over the n, then in double. */
+static inline void rn_mask_sums(float *restrict y, const float *restrict m, const float *restrict xbn,
+                                const float *restrict mean, double *restrict sums, int C, int n, size_t step)
+{
+    for (int k = 0; k < C; k += VW) {
+        const int lanes = C - k < VW ? C - k : VW;
+        const vf mn = vneg(vloadn(mean + k, lanes));
+        vf s = vzero(), g = vzero();
+        for (int i = 0; i < n; i++) {
+            const size_t at = (size_t)i * step + k;
+            const vf d = vmask_pos(vloadn(m + at, lanes), vloadn(y + at, lanes));
+            vstoren(y + at, d, lanes);
+            s = vadd(s, d);
+            g = vfma(d, vadd(vloadn(xbn + at, lanes), mn), g);
+        }
+        vdaddf(sums + k, s, lanes);
+        vdaddf(sums + C + k, g, lanes);
+    }
+}
+
 /* Profiling: with r->profile set, each statement's seconds are added to its slot. */
 #include <time.h>
 static inline double rn_now(void)
@@ -6490,8 +6514,9 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float
         a1_3 = vadd(vload(op + 280), a1_3);
     }
     if (epi & RN_EPI_BNGRAD) {   /* the BN-ReLU backward's sums */
-        {   /* channels 0 to 7: g = y where the ReLU's output mk is positive, else 0; the
-             * tile's sums of g and of g * (xb - mean) in float, then into the thread's sums in double */
+        /* g = y where the ReLU's output mk is positive, else 0; per vector of channels, the tile's
+         * sums of g and of g * (xb - mean) in float, then into the thread's sums in double */
+        {   /* channels 0 to 7 */
             const vf mn = vneg(vload(mu + 0));
             a0_0 = vmask_pos(vload(mk + 0), a0_0);
             vf s = a0_0, g = vmul(a0_0, vadd(vload(xb + 0), mn));
@@ -6501,8 +6526,7 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float
             vdaddf(gs + 0, s, 8);
             vdaddf(gs + 128, g, 8);
         }
-        {   /* channels 8 to 15: g = y where the ReLU's output mk is positive, else 0; the
-             * tile's sums of g and of g * (xb - mean) in float, then into the thread's sums in double */
+        {   /* channels 8 to 15 */
             const vf mn = vneg(vload(mu + 8));
             a0_1 = vmask_pos(vload(mk + 8), a0_1);
             vf s = a0_1, g = vmul(a0_1, vadd(vload(xb + 8), mn));
@@ -6512,8 +6536,7 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float
             vdaddf(gs + 8, s, 8);
             vdaddf(gs + 136, g, 8);
         }
-        {   /* channels 16 to 23: g = y where the ReLU's output mk is positive, else 0; the
-             * tile's sums of g and of g * (xb - mean) in float, then into the thread's sums in double */
+        {   /* channels 16 to 23 */
             const vf mn = vneg(vload(mu + 16));
             a0_2 = vmask_pos(vload(mk + 16), a0_2);
             vf s = a0_2, g = vmul(a0_2, vadd(vload(xb + 16), mn));
@@ -6523,8 +6546,7 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float
             vdaddf(gs + 16, s, 8);
             vdaddf(gs + 144, g, 8);
         }
-        {   /* channels 24 to 31: g = y where the ReLU's output mk is positive, else 0; the
-             * tile's sums of g and of g * (xb - mean) in float, then into the thread's sums in double */
+        {   /* channels 24 to 31 */
             const vf mn = vneg(vload(mu + 24));
             a0_3 = vmask_pos(vload(mk + 24), a0_3);
             vf s = a0_3, g = vmul(a0_3, vadd(vload(xb + 24), mn));
@@ -6593,53 +6615,20 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums(size_t n, const float 
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
-            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt)
-                for (int k = 0; k < OC; k += 8) {   /* a row's sums in float, then into the thread's in double */
-                    const int lanes = OC - k < 8 ? OC - k : 8;
-                    const vf mn = vneg(vloadn(mean + k, lanes));
-                    vf s = vzero(), g = vzero();
-                    for (int col = 0; col < 2; col++) {
-                        const size_t at = ((size_t)(r * 2 + 0) * OW + col * 2 + 1) * OC + k;
-                        const vf d = vmask_pos(vloadn(mb + at, lanes), vloadn(yb + at, lanes));
-                        vstoren(yb + at, d, lanes);
-                        s = vadd(s, d);
-                        g = vfma(d, vadd(vloadn(xbb + at, lanes), mn), g);
-                    }
-                    vdaddf(mine + k, s, lanes);
-                    vdaddf(mine + OC + k, g, lanes);
-                }
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const size_t at = ((size_t)(r * 2 + 0) * OW + 1) * OC;
+                rn_mask_sums(yb + at, mb + at, xbb + at, mean, mine, OC, 2, 2 * OC);
+            }
             /* dx pixels (2*a + 1, 2*b + 0) */
-            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt)
-                for (int k = 0; k < OC; k += 8) {   /* a row's sums in float, then into the thread's in double */
-                    const int lanes = OC - k < 8 ? OC - k : 8;
-                    const vf mn = vneg(vloadn(mean + k, lanes));
-                    vf s = vzero(), g = vzero();
-                    for (int col = 0; col < 2; col++) {
-                        const size_t at = ((size_t)(r * 2 + 1) * OW + col * 2 + 0) * OC + k;
-                        const vf d = vmask_pos(vloadn(mb + at, lanes), vloadn(yb + at, lanes));
-                        vstoren(yb + at, d, lanes);
-                        s = vadd(s, d);
-                        g = vfma(d, vadd(vloadn(xbb + at, lanes), mn), g);
-                    }
-                    vdaddf(mine + k, s, lanes);
-                    vdaddf(mine + OC + k, g, lanes);
-                }
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const size_t at = ((size_t)(r * 2 + 1) * OW + 0) * OC;
+                rn_mask_sums(yb + at, mb + at, xbb + at, mean, mine, OC, 2, 2 * OC);
+            }
             /* dx pixels (2*a + 1, 2*b + 1) */
-            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt)
-                for (int k = 0; k < OC; k += 8) {   /* a row's sums in float, then into the thread's in double */
-                    const int lanes = OC - k < 8 ? OC - k : 8;
-                    const vf mn = vneg(vloadn(mean + k, lanes));
-                    vf s = vzero(), g = vzero();
-                    for (int col = 0; col < 2; col++) {
-                        const size_t at = ((size_t)(r * 2 + 1) * OW + col * 2 + 1) * OC + k;
-                        const vf d = vmask_pos(vloadn(mb + at, lanes), vloadn(yb + at, lanes));
-                        vstoren(yb + at, d, lanes);
-                        s = vadd(s, d);
-                        g = vfma(d, vadd(vloadn(xbb + at, lanes), mn), g);
-                    }
-                    vdaddf(mine + k, s, lanes);
-                    vdaddf(mine + OC + k, g, lanes);
-                }
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const size_t at = ((size_t)(r * 2 + 1) * OW + 1) * OC;
+                rn_mask_sums(yb + at, mb + at, xbb + at, mean, mine, OC, 2, 2 * OC);
+            }
         }
     }
 }
@@ -7903,8 +7892,9 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(const float 
         a1_3 = vadd(vload(op + 152), a1_3);
     }
     if (epi & RN_EPI_BNGRAD) {   /* the BN-ReLU backward's sums */
-        {   /* channels 0 to 7: g = y where the ReLU's output mk is positive, else 0; the
-             * tile's sums of g and of g * (xb - mean) in float, then into the thread's sums in double */
+        /* g = y where the ReLU's output mk is positive, else 0; per vector of channels, the tile's
+         * sums of g and of g * (xb - mean) in float, then into the thread's sums in double */
+        {   /* channels 0 to 7 */
             const vf mn = vneg(vload(mu + 0));
             a0_0 = vmask_pos(vload(mk + 0), a0_0);
             vf s = a0_0, g = vmul(a0_0, vadd(vload(xb + 0), mn));
@@ -7914,8 +7904,7 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(const float 
             vdaddf(gs + 0, s, 8);
             vdaddf(gs + 64, g, 8);
         }
-        {   /* channels 8 to 15: g = y where the ReLU's output mk is positive, else 0; the
-             * tile's sums of g and of g * (xb - mean) in float, then into the thread's sums in double */
+        {   /* channels 8 to 15 */
             const vf mn = vneg(vload(mu + 8));
             a0_1 = vmask_pos(vload(mk + 8), a0_1);
             vf s = a0_1, g = vmul(a0_1, vadd(vload(xb + 8), mn));
@@ -7925,8 +7914,7 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(const float 
             vdaddf(gs + 8, s, 8);
             vdaddf(gs + 72, g, 8);
         }
-        {   /* channels 16 to 23: g = y where the ReLU's output mk is positive, else 0; the
-             * tile's sums of g and of g * (xb - mean) in float, then into the thread's sums in double */
+        {   /* channels 16 to 23 */
             const vf mn = vneg(vload(mu + 16));
             a0_2 = vmask_pos(vload(mk + 16), a0_2);
             vf s = a0_2, g = vmul(a0_2, vadd(vload(xb + 16), mn));
@@ -7936,8 +7924,7 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(const float 
             vdaddf(gs + 16, s, 8);
             vdaddf(gs + 80, g, 8);
         }
-        {   /* channels 24 to 31: g = y where the ReLU's output mk is positive, else 0; the
-             * tile's sums of g and of g * (xb - mean) in float, then into the thread's sums in double */
+        {   /* channels 24 to 31 */
             const vf mn = vneg(vload(mu + 24));
             a0_3 = vmask_pos(vload(mk + 24), a0_3);
             vf s = a0_3, g = vmul(a0_3, vadd(vload(xb + 24), mn));
@@ -8006,53 +7993,20 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums(size_t n, const float *
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
-            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt)
-                for (int k = 0; k < OC; k += 8) {   /* a row's sums in float, then into the thread's in double */
-                    const int lanes = OC - k < 8 ? OC - k : 8;
-                    const vf mn = vneg(vloadn(mean + k, lanes));
-                    vf s = vzero(), g = vzero();
-                    for (int col = 0; col < 4; col++) {
-                        const size_t at = ((size_t)(r * 2 + 0) * OW + col * 2 + 1) * OC + k;
-                        const vf d = vmask_pos(vloadn(mb + at, lanes), vloadn(yb + at, lanes));
-                        vstoren(yb + at, d, lanes);
-                        s = vadd(s, d);
-                        g = vfma(d, vadd(vloadn(xbb + at, lanes), mn), g);
-                    }
-                    vdaddf(mine + k, s, lanes);
-                    vdaddf(mine + OC + k, g, lanes);
-                }
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const size_t at = ((size_t)(r * 2 + 0) * OW + 1) * OC;
+                rn_mask_sums(yb + at, mb + at, xbb + at, mean, mine, OC, 4, 2 * OC);
+            }
             /* dx pixels (2*a + 1, 2*b + 0) */
-            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt)
-                for (int k = 0; k < OC; k += 8) {   /* a row's sums in float, then into the thread's in double */
-                    const int lanes = OC - k < 8 ? OC - k : 8;
-                    const vf mn = vneg(vloadn(mean + k, lanes));
-                    vf s = vzero(), g = vzero();
-                    for (int col = 0; col < 4; col++) {
-                        const size_t at = ((size_t)(r * 2 + 1) * OW + col * 2 + 0) * OC + k;
-                        const vf d = vmask_pos(vloadn(mb + at, lanes), vloadn(yb + at, lanes));
-                        vstoren(yb + at, d, lanes);
-                        s = vadd(s, d);
-                        g = vfma(d, vadd(vloadn(xbb + at, lanes), mn), g);
-                    }
-                    vdaddf(mine + k, s, lanes);
-                    vdaddf(mine + OC + k, g, lanes);
-                }
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const size_t at = ((size_t)(r * 2 + 1) * OW + 0) * OC;
+                rn_mask_sums(yb + at, mb + at, xbb + at, mean, mine, OC, 4, 2 * OC);
+            }
             /* dx pixels (2*a + 1, 2*b + 1) */
-            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt)
-                for (int k = 0; k < OC; k += 8) {   /* a row's sums in float, then into the thread's in double */
-                    const int lanes = OC - k < 8 ? OC - k : 8;
-                    const vf mn = vneg(vloadn(mean + k, lanes));
-                    vf s = vzero(), g = vzero();
-                    for (int col = 0; col < 4; col++) {
-                        const size_t at = ((size_t)(r * 2 + 1) * OW + col * 2 + 1) * OC + k;
-                        const vf d = vmask_pos(vloadn(mb + at, lanes), vloadn(yb + at, lanes));
-                        vstoren(yb + at, d, lanes);
-                        s = vadd(s, d);
-                        g = vfma(d, vadd(vloadn(xbb + at, lanes), mn), g);
-                    }
-                    vdaddf(mine + k, s, lanes);
-                    vdaddf(mine + OC + k, g, lanes);
-                }
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const size_t at = ((size_t)(r * 2 + 1) * OW + 1) * OC;
+                rn_mask_sums(yb + at, mb + at, xbb + at, mean, mine, OC, 4, 2 * OC);
+            }
         }
     }
 }
