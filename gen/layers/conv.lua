@@ -98,7 +98,7 @@ local function forward_plan(L, p, isa)
   end
   return padding({ IH = p.H, IW = p.W, IC = p.C, OH = p.OH, OW = p.OW, OC = p.K, HP = hp, WP = wp,
            PT = p.P, PL = p.P, BLOCKS = blocks, KB = kb, TAPS = p.KH * p.KW, PREP = p.K > kb and p.K >= PACK_MIN_OC, ACC = 0,
-           TRANSPOSE = false, BN = false, RES = false, RELU = false, STATS = false, CACHE = false,
+           TRANSPOSE = false, BN = false, RES = false, RELU = false, STATS = false, BNGRAD = false, CACHE = false,
            classes = { { what = "every output pixel", rows = p.OH, cols = p.OW, rs = p.S, r0 = 0, c0 = 0,
                          istep = p.S * p.C, ors = 1, or0 = 0, ocs = 1, oc0 = 0, ostep = p.K, taps = taps } } }, p.H, p.W, p.C)
 end
@@ -138,7 +138,7 @@ local function backward_data_plan(L, p, acc, isa)
   end
   return padding({ IH = p.OH, IW = p.OW, IC = p.K, OH = p.H, OW = p.W, OC = p.C, HP = hp, WP = wp,
            PT = top, PL = left, BLOCKS = blocks, KB = kb, TAPS = p.KH * p.KW, PREP = true, ACC = acc,
-           TRANSPOSE = true, BN = false, RES = false, RELU = false, STATS = false, CACHE = false, classes = classes },
+           TRANSPOSE = true, BN = false, RES = false, RELU = false, STATS = false, BNGRAD = false, CACHE = false, classes = classes },
            p.OH, p.OW, p.K)
 end
 
@@ -441,7 +441,7 @@ function M.backward(L, e)
     if isa_mod.simd(e.isa, p.C) then
       local q, file, ksig, why = correlation_plan(L, e, p, sig, true, acc)
       -- the BN-ReLU group before this conv takes its backward's sums from this epilogue (gen/fuse.lua)
-      local grp = file == "conv_winograd.c.in" and e:grad_partner(L) or nil
+      local grp = e:grad_partner(L)
       q.BNGRAD = grp ~= nil
       local w = weights(e, L, q)
       local fn = e:kernel{ name = ksig .. "_bwd_data" .. (acc == 1 and "_acc" or "") .. (grp and "_bn_sums" or ""),

@@ -168,6 +168,30 @@ static inline void rn_pad_image(const float *restrict x, float *restrict xp, int
     }
 }
 
+/* Under RN_EPI_BNGRAD, the pixels of a strided backward-data that no tap reaches
+ * (conv_simd.c.in, zero_class): the gradient already there, from the block's other path, is
+ * masked by the ReLU (its output m) as a tile's epilogue masks its own, and its sums of g and
+ * of g * (xbn - mean) go into the thread's: n pixels `step` floats apart, C channels each,
+ * summed in float over the n, then in double. */
+static inline void rn_mask_sums(float *restrict y, const float *restrict m, const float *restrict xbn,
+                                const float *restrict mean, double *restrict sums, int C, int n, size_t step)
+{
+    for (int k = 0; k < C; k += VW) {
+        const int lanes = C - k < VW ? C - k : VW;
+        const vf mn = vneg(vloadn(mean + k, lanes));
+        vf s = vzero(), g = vzero();
+        for (int i = 0; i < n; i++) {
+            const size_t at = (size_t)i * step + k;
+            const vf d = vmask_pos(vloadn(m + at, lanes), vloadn(y + at, lanes));
+            vstoren(y + at, d, lanes);
+            s = vadd(s, d);
+            g = vfma(d, vadd(vloadn(xbn + at, lanes), mn), g);
+        }
+        vdaddf(sums + k, s, lanes);
+        vdaddf(sums + C + k, g, lanes);
+    }
+}
+
 /* Profiling: with r->profile set, each statement's seconds are added to its slot. */
 #include <time.h>
 static inline double rn_now(void)

@@ -168,6 +168,30 @@ static inline void rn_pad_image(const float *restrict x, float *restrict xp, int
     }
 }
 
+/* Under RN_EPI_BNGRAD, the pixels of a strided backward-data that no tap reaches
+ * (conv_simd.c.in, zero_class): the gradient already there, from the block's other path, is
+ * masked by the ReLU (its output m) as a tile's epilogue masks its own, and its sums of g and
+ * of g * (xbn - mean) go into the thread's: n pixels `step` floats apart, C channels each,
+ * summed in float over the n, then in double. */
+static inline void rn_mask_sums(float *restrict y, const float *restrict m, const float *restrict xbn,
+                                const float *restrict mean, double *restrict sums, int C, int n, size_t step)
+{
+    for (int k = 0; k < C; k += VW) {
+        const int lanes = C - k < VW ? C - k : VW;
+        const vf mn = vneg(vloadn(mean + k, lanes));
+        vf s = vzero(), g = vzero();
+        for (int i = 0; i < n; i++) {
+            const size_t at = (size_t)i * step + k;
+            const vf d = vmask_pos(vloadn(m + at, lanes), vloadn(y + at, lanes));
+            vstoren(y + at, d, lanes);
+            s = vadd(s, d);
+            g = vfma(d, vadd(vloadn(xbn + at, lanes), mn), g);
+        }
+        vdaddf(sums + k, s, lanes);
+        vdaddf(sums + C + k, g, lanes);
+    }
+}
+
 /* Profiling: with r->profile set, each statement's seconds are added to its slot. */
 #include <time.h>
 static inline double rn_now(void)
@@ -6444,13 +6468,25 @@ static void conv1x1_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
 }
 
 /* conv1x1_s2_c128k256_h4w4_bwd_data_*: the tiles of conv 1x1/2 pad 0, 128->256, for the kernels that share them
- * (their epilogues: rn_epilogue): conv1x1_s2_c128k256_h4w4_bwd_data_acc, conv1x1_s2_c128k256_h4w4_bwd_data. */
+ * (their epilogues: rn_epilogue): conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums, conv1x1_s2_c128k256_h4w4_bwd_data. */
 static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp,
-    int epi, float *restrict op)
+    int epi, const float *restrict mk, const float *restrict xb, const float *restrict mu, double *restrict gs, float *restrict op)
 {
     enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    if (epi & RN_EPI_ACC) {   /* add into the output */
+        for (int t = 0; t < 2; t++)
+            for (int v = 0; v < 32; v += 16)   /* 64-byte lines */
+                __builtin_prefetch(op + t * 256 + v);
+    }
+    if (epi & RN_EPI_BNGRAD) {   /* the BN-ReLU backward's sums */
+        for (int t = 0; t < 2; t++)
+            for (int v = 0; v < 32; v += 16) {   /* 64-byte lines */
+                __builtin_prefetch(mk + t * 256 + v);
+                __builtin_prefetch(xb + t * 256 + v);
+            }
+    }
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
@@ -6468,30 +6504,74 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float
         a1_3 = vfma(b1, w3, a1_3);
     }
     if (epi & RN_EPI_ACC) {   /* add into the output */
-        vstore(op + 0, vadd(vload(op + 0), a0_0));
-        vstore(op + 8, vadd(vload(op + 8), a0_1));
-        vstore(op + 16, vadd(vload(op + 16), a0_2));
-        vstore(op + 24, vadd(vload(op + 24), a0_3));
-        vstore(op + 256, vadd(vload(op + 256), a1_0));
-        vstore(op + 264, vadd(vload(op + 264), a1_1));
-        vstore(op + 272, vadd(vload(op + 272), a1_2));
-        vstore(op + 280, vadd(vload(op + 280), a1_3));
-    } else {
-        vstore(op + 0, a0_0);
-        vstore(op + 8, a0_1);
-        vstore(op + 16, a0_2);
-        vstore(op + 24, a0_3);
-        vstore(op + 256, a1_0);
-        vstore(op + 264, a1_1);
-        vstore(op + 272, a1_2);
-        vstore(op + 280, a1_3);
+        a0_0 = vadd(vload(op + 0), a0_0);
+        a0_1 = vadd(vload(op + 8), a0_1);
+        a0_2 = vadd(vload(op + 16), a0_2);
+        a0_3 = vadd(vload(op + 24), a0_3);
+        a1_0 = vadd(vload(op + 256), a1_0);
+        a1_1 = vadd(vload(op + 264), a1_1);
+        a1_2 = vadd(vload(op + 272), a1_2);
+        a1_3 = vadd(vload(op + 280), a1_3);
     }
+    if (epi & RN_EPI_BNGRAD) {   /* the BN-ReLU backward's sums */
+        /* g = y where the ReLU's output mk is positive, else 0; per vector of channels, the tile's
+         * sums of g and of g * (xb - mean) in float, then into the thread's sums in double */
+        {   /* channels 0 to 7 */
+            const vf mn = vneg(vload(mu + 0));
+            a0_0 = vmask_pos(vload(mk + 0), a0_0);
+            vf s = a0_0, g = vmul(a0_0, vadd(vload(xb + 0), mn));
+            a1_0 = vmask_pos(vload(mk + 256), a1_0);
+            s = vadd(s, a1_0);
+            g = vfma(a1_0, vadd(vload(xb + 256), mn), g);
+            vdaddf(gs + 0, s, 8);
+            vdaddf(gs + 128, g, 8);
+        }
+        {   /* channels 8 to 15 */
+            const vf mn = vneg(vload(mu + 8));
+            a0_1 = vmask_pos(vload(mk + 8), a0_1);
+            vf s = a0_1, g = vmul(a0_1, vadd(vload(xb + 8), mn));
+            a1_1 = vmask_pos(vload(mk + 264), a1_1);
+            s = vadd(s, a1_1);
+            g = vfma(a1_1, vadd(vload(xb + 264), mn), g);
+            vdaddf(gs + 8, s, 8);
+            vdaddf(gs + 136, g, 8);
+        }
+        {   /* channels 16 to 23 */
+            const vf mn = vneg(vload(mu + 16));
+            a0_2 = vmask_pos(vload(mk + 16), a0_2);
+            vf s = a0_2, g = vmul(a0_2, vadd(vload(xb + 16), mn));
+            a1_2 = vmask_pos(vload(mk + 272), a1_2);
+            s = vadd(s, a1_2);
+            g = vfma(a1_2, vadd(vload(xb + 272), mn), g);
+            vdaddf(gs + 16, s, 8);
+            vdaddf(gs + 144, g, 8);
+        }
+        {   /* channels 24 to 31 */
+            const vf mn = vneg(vload(mu + 24));
+            a0_3 = vmask_pos(vload(mk + 24), a0_3);
+            vf s = a0_3, g = vmul(a0_3, vadd(vload(xb + 24), mn));
+            a1_3 = vmask_pos(vload(mk + 280), a1_3);
+            s = vadd(s, a1_3);
+            g = vfma(a1_3, vadd(vload(xb + 280), mn), g);
+            vdaddf(gs + 24, s, 8);
+            vdaddf(gs + 152, g, 8);
+        }
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 256, a1_0);
+    vstore(op + 264, a1_1);
+    vstore(op + 272, a1_2);
+    vstore(op + 280, a1_3);
 }
 
 
-/* conv1x1_s2_c128k256_h4w4_bwd_data_acc: conv 1x1/2 pad 0, 128->256, backward to the input, adding into the input gradient.
+/* conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums: conv 1x1/2 pad 0, 128->256, backward to the input, adding into the input gradient, masked by the ReLU of the BN-ReLU before it, gathering that BN's backward sums.
  * Used by: layer3.0.downsample.0. */
-static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
@@ -6509,32 +6589,53 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc(size_t n, const float *restric
         }
         RN_BARRIER();
         const float *restrict wk = wt;
-        (void)scratch;   /* no padded copy to make */
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
+         * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
+            const float *mb = mask + b * (OH * OW * OC), *xbb = xbn + b * (OH * OW * OC);
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
+                const float *mp = mb + ((r * 2 + 0) * OW + 0) * OC;
+                const float *xq = xbb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
-                        conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_ACC, op + col * 256 + kb);
+                        conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, RN_EPI_ACC | RN_EPI_BNGRAD, mp + col * 256 + kb, xq + col * 256 + kb, mean + kb, mine + kb, op + col * 256 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const size_t at = ((size_t)(r * 2 + 0) * OW + 1) * OC;
+                rn_mask_sums(yb + at, mb + at, xbb + at, mean, mine, OC, 2, 2 * OC);
+            }
             /* dx pixels (2*a + 1, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const size_t at = ((size_t)(r * 2 + 1) * OW + 0) * OC;
+                rn_mask_sums(yb + at, mb + at, xbb + at, mean, mine, OC, 2, 2 * OC);
+            }
             /* dx pixels (2*a + 1, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 2; r += by_image ? 1 : nt) {
+                const size_t at = ((size_t)(r * 2 + 1) * OW + 1) * OC;
+                rn_mask_sums(yb + at, mb + at, xbb + at, mean, mine, OC, 2, 2 * OC);
+            }
         }
     }
 }
 
-/* bn_c128_hw16_add_relu_bwd: batch norm, 128 channels, backward.
+/* bn_c128_hw16_add_relu_stats_bwd: batch norm, 128 channels, backward.
  * Used by: layer2.0.bn2. */
-static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+static void bn_c128_hw16_add_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
@@ -6549,32 +6650,13 @@ static void bn_c128_hw16_add_relu_bwd(size_t n, const float *restrict x, const f
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
+        /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf g = vload(dy + r * C + v * VW);
-                g = vmask_pos(vload(y + r * C + v * VW), g);
-                vstore(dy + r * C + v * VW, g);
-                vdacc(&s[v], g);
-                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -7764,13 +7846,25 @@ static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
 }
 
 /* conv1x1_s2_c64k128_h8w8_bwd_data_*: the tiles of conv 1x1/2 pad 0, 64->128, for the kernels that share them
- * (their epilogues: rn_epilogue): conv1x1_s2_c64k128_h8w8_bwd_data_acc, conv1x1_s2_c64k128_h8w8_bwd_data. */
+ * (their epilogues: rn_epilogue): conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums, conv1x1_s2_c64k128_h8w8_bwd_data. */
 static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(const float *restrict ip, const float *restrict wp,
-    int epi, float *restrict op)
+    int epi, const float *restrict mk, const float *restrict xb, const float *restrict mu, double *restrict gs, float *restrict op)
 {
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
+    if (epi & RN_EPI_ACC) {   /* add into the output */
+        for (int t = 0; t < 2; t++)
+            for (int v = 0; v < 32; v += 16)   /* 64-byte lines */
+                __builtin_prefetch(op + t * 128 + v);
+    }
+    if (epi & RN_EPI_BNGRAD) {   /* the BN-ReLU backward's sums */
+        for (int t = 0; t < 2; t++)
+            for (int v = 0; v < 32; v += 16) {   /* 64-byte lines */
+                __builtin_prefetch(mk + t * 128 + v);
+                __builtin_prefetch(xb + t * 128 + v);
+            }
+    }
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
@@ -7788,30 +7882,74 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(const float 
         a1_3 = vfma(b1, w3, a1_3);
     }
     if (epi & RN_EPI_ACC) {   /* add into the output */
-        vstore(op + 0, vadd(vload(op + 0), a0_0));
-        vstore(op + 8, vadd(vload(op + 8), a0_1));
-        vstore(op + 16, vadd(vload(op + 16), a0_2));
-        vstore(op + 24, vadd(vload(op + 24), a0_3));
-        vstore(op + 128, vadd(vload(op + 128), a1_0));
-        vstore(op + 136, vadd(vload(op + 136), a1_1));
-        vstore(op + 144, vadd(vload(op + 144), a1_2));
-        vstore(op + 152, vadd(vload(op + 152), a1_3));
-    } else {
-        vstore(op + 0, a0_0);
-        vstore(op + 8, a0_1);
-        vstore(op + 16, a0_2);
-        vstore(op + 24, a0_3);
-        vstore(op + 128, a1_0);
-        vstore(op + 136, a1_1);
-        vstore(op + 144, a1_2);
-        vstore(op + 152, a1_3);
+        a0_0 = vadd(vload(op + 0), a0_0);
+        a0_1 = vadd(vload(op + 8), a0_1);
+        a0_2 = vadd(vload(op + 16), a0_2);
+        a0_3 = vadd(vload(op + 24), a0_3);
+        a1_0 = vadd(vload(op + 128), a1_0);
+        a1_1 = vadd(vload(op + 136), a1_1);
+        a1_2 = vadd(vload(op + 144), a1_2);
+        a1_3 = vadd(vload(op + 152), a1_3);
     }
+    if (epi & RN_EPI_BNGRAD) {   /* the BN-ReLU backward's sums */
+        /* g = y where the ReLU's output mk is positive, else 0; per vector of channels, the tile's
+         * sums of g and of g * (xb - mean) in float, then into the thread's sums in double */
+        {   /* channels 0 to 7 */
+            const vf mn = vneg(vload(mu + 0));
+            a0_0 = vmask_pos(vload(mk + 0), a0_0);
+            vf s = a0_0, g = vmul(a0_0, vadd(vload(xb + 0), mn));
+            a1_0 = vmask_pos(vload(mk + 128), a1_0);
+            s = vadd(s, a1_0);
+            g = vfma(a1_0, vadd(vload(xb + 128), mn), g);
+            vdaddf(gs + 0, s, 8);
+            vdaddf(gs + 64, g, 8);
+        }
+        {   /* channels 8 to 15 */
+            const vf mn = vneg(vload(mu + 8));
+            a0_1 = vmask_pos(vload(mk + 8), a0_1);
+            vf s = a0_1, g = vmul(a0_1, vadd(vload(xb + 8), mn));
+            a1_1 = vmask_pos(vload(mk + 136), a1_1);
+            s = vadd(s, a1_1);
+            g = vfma(a1_1, vadd(vload(xb + 136), mn), g);
+            vdaddf(gs + 8, s, 8);
+            vdaddf(gs + 72, g, 8);
+        }
+        {   /* channels 16 to 23 */
+            const vf mn = vneg(vload(mu + 16));
+            a0_2 = vmask_pos(vload(mk + 16), a0_2);
+            vf s = a0_2, g = vmul(a0_2, vadd(vload(xb + 16), mn));
+            a1_2 = vmask_pos(vload(mk + 144), a1_2);
+            s = vadd(s, a1_2);
+            g = vfma(a1_2, vadd(vload(xb + 144), mn), g);
+            vdaddf(gs + 16, s, 8);
+            vdaddf(gs + 80, g, 8);
+        }
+        {   /* channels 24 to 31 */
+            const vf mn = vneg(vload(mu + 24));
+            a0_3 = vmask_pos(vload(mk + 24), a0_3);
+            vf s = a0_3, g = vmul(a0_3, vadd(vload(xb + 24), mn));
+            a1_3 = vmask_pos(vload(mk + 152), a1_3);
+            s = vadd(s, a1_3);
+            g = vfma(a1_3, vadd(vload(xb + 152), mn), g);
+            vdaddf(gs + 24, s, 8);
+            vdaddf(gs + 88, g, 8);
+        }
+    }
+    vstore(op + 0, a0_0);
+    vstore(op + 8, a0_1);
+    vstore(op + 16, a0_2);
+    vstore(op + 24, a0_3);
+    vstore(op + 128, a1_0);
+    vstore(op + 136, a1_1);
+    vstore(op + 144, a1_2);
+    vstore(op + 152, a1_3);
 }
 
 
-/* conv1x1_s2_c64k128_h8w8_bwd_data_acc: conv 1x1/2 pad 0, 64->128, backward to the input, adding into the input gradient.
+/* conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums: conv 1x1/2 pad 0, 64->128, backward to the input, adding into the input gradient, masked by the ReLU of the BN-ReLU before it, gathering that BN's backward sums.
  * Used by: layer2.0.downsample.0. */
-static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+static void conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
+    const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
@@ -7829,32 +7967,53 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc(size_t n, const float *restrict
         }
         RN_BARRIER();
         const float *restrict wk = wt;
-        (void)scratch;   /* no padded copy to make */
+        /* [threads][2][OC]: each thread's sums of g (y masked by the ReLU, whose output is mask)
+         * and of g * (xbn - mean), per channel, for the backward of that BN-ReLU (bn_simd.c.in) */
+        double *restrict part = (double *)scratch;
+        if (tid == 0)
+            memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
+        RN_BARRIER();
+        double *restrict mine = part + (size_t)tid * 2 * OC;
         /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
+            const float *mb = mask + b * (OH * OW * OC), *xbb = xbn + b * (OH * OW * OC);
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 const float *ip = xp + ((r * 1 + 0) * WP + 0) * IC;
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
+                const float *mp = mb + ((r * 2 + 0) * OW + 0) * OC;
+                const float *xq = xbb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 4; col += 2)
-                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, RN_EPI_ACC, op + col * 128 + kb);
+                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, RN_EPI_ACC | RN_EPI_BNGRAD, mp + col * 128 + kb, xq + col * 128 + kb, mean + kb, mine + kb, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const size_t at = ((size_t)(r * 2 + 0) * OW + 1) * OC;
+                rn_mask_sums(yb + at, mb + at, xbb + at, mean, mine, OC, 4, 2 * OC);
+            }
             /* dx pixels (2*a + 1, 2*b + 0) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const size_t at = ((size_t)(r * 2 + 1) * OW + 0) * OC;
+                rn_mask_sums(yb + at, mb + at, xbb + at, mean, mine, OC, 4, 2 * OC);
+            }
             /* dx pixels (2*a + 1, 2*b + 1) */
+            for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
+                const size_t at = ((size_t)(r * 2 + 1) * OW + 1) * OC;
+                rn_mask_sums(yb + at, mb + at, xbb + at, mean, mine, OC, 4, 2 * OC);
+            }
         }
     }
 }
 
-/* bn_c64_hw64_add_relu_bwd: batch norm, 64 channels, backward.
+/* bn_c64_hw64_add_relu_stats_bwd: batch norm, 64 channels, backward.
  * Used by: layer1.0.bn2. */
-static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+static void bn_c64_hw64_add_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
     float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
@@ -7869,32 +8028,13 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
         const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
         const size_t hi = lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
-        double *mine = part + (size_t)tid * 2 * C;
+        /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
-        /* per-channel sums in double: the gradient sums of a BN inside a residual branch are
-         * small differences of large terms, which float accumulation would swamp */
-        vdsum s[NV], q[NV];
-        for (int v = 0; v < NV; v++)
-            s[v] = q[v] = vdzero();
-        /* sums of g and g * (x - mean); g = dy masked by the ReLU, written back in place */
-        for (size_t r = lo; r < hi; r++)
-            for (int v = 0; v < NV; v++) {
-                vf g = vload(dy + r * C + v * VW);
-                g = vmask_pos(vload(y + r * C + v * VW), g);
-                vstore(dy + r * C + v * VW, g);
-                vdacc(&s[v], g);
-                vdacc(&q[v], vmul(g, vadd(vload(x + r * C + v * VW), vneg(vload(mean + v * VW)))));
-            }
-        for (int v = 0; v < NV; v++) {
-            vdstore(mine + v * VW, &s[v]);
-            vdstore(mine + C + v * VW, &q[v]);
-        }
-        RN_BARRIER();
         /* every thread combines the partials in thread order (identical results) */
         double sum[C], sq[C];
         for (int c = 0; c < C; c++) {
             sum[c] = sq[c] = 0.0;
-            for (int t = 0; t < nt; t++) {
+            for (int t = 0; t < threads; t++) {
                 sum[c] += part[(size_t)t * 2 * C + c];
                 sq[c] += part[(size_t)t * 2 * C + C + c];
             }
@@ -9392,7 +9532,7 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 4; col += 2)
-                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, 0, op + col * 128 + kb);
+                        conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(ip + col * 128, wk + kb * TAPS * IC, 0, NULL, NULL, NULL, NULL, op + col * 128 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -9680,7 +9820,7 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
                 float *op = yb + ((r * 2 + 0) * OW + 0) * OC;
                 for (int kb = 0; kb < OC; kb += 32) {
                     for (int col = 0; col < 2; col += 2)
-                        conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, 0, op + col * 256 + kb);
+                        conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(ip + col * 256, wk + kb * TAPS * IC, 0, NULL, NULL, NULL, NULL, op + col * 256 + kb);
                 }
             }
             /* dx pixels (2*a + 0, 2*b + 1) */
@@ -10141,7 +10281,7 @@ static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
     RN_TIMED(43, bn_c256_hw4_bwd(n, A + 58368 * n, A + 59392 * n, A + 70656 * n, P + 346432, Wk + 1152, G + 346432, G + 346688, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256 (backward) */
     RN_TIMED(44, conv1x1_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 70656 * n, G + 313664, r->scratch, nt));
-    RN_TIMED(45, conv1x1_s2_c128k256_h4w4_bwd_data_acc(n, A + 70656 * n, P + 313664, Wk + 2688, A + 68608 * n, r->scratch, nt));
+    RN_TIMED(45, conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums(n, A + 70656 * n, P + 313664, Wk + 2688, A + 68608 * n, A + 66560 * n, A + 64512 * n, Wk + 896, r->scratch, nt));
 }
 
 /* backward_layer2_0: backward from layer2.0. */
@@ -10156,7 +10296,7 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(46, bn_c128_hw16_add_relu_bwd(n, A + 64512 * n, A + 66560 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(46, bn_c128_hw16_add_relu_stats_bwd(n, A + 64512 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128 (backward) */
     RN_TIMED(47, conv3x3_s1_c128k128_h4w4_f2_bwd_weights(n, A + 62464 * n, A + 70656 * n, G + 165952, r->scratch, nt));
     RN_TIMED(48, conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, A + 62464 * n, A + 60416 * n, Wk + 640, r->scratch, nt));
@@ -10169,7 +10309,7 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     RN_TIMED(52, bn_c128_hw16_bwd(n, A + 56320 * n, A + 58368 * n, A + 64512 * n, P + 91712, Wk + 384, G + 91712, G + 91840, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128 (backward) */
     RN_TIMED(53, conv1x1_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 64512 * n, G + 83520, r->scratch, nt));
-    RN_TIMED(54, conv1x1_s2_c64k128_h8w8_bwd_data_acc(n, A + 64512 * n, P + 83520, Wk + 2688, A + 60416 * n, r->scratch, nt));
+    RN_TIMED(54, conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums(n, A + 64512 * n, P + 83520, Wk + 2688, A + 60416 * n, A + 52224 * n, A + 48128 * n, Wk + 256, r->scratch, nt));
 }
 
 /* backward_layer1_0: backward from layer1.0. */
@@ -10184,7 +10324,7 @@ static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(55, bn_c64_hw64_add_relu_bwd(n, A + 48128 * n, A + 52224 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(55, bn_c64_hw64_add_relu_stats_bwd(n, A + 48128 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(56, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt));
     RN_TIMED(57, conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, A + 44032 * n, A + 39936 * n, Wk + 128, r->scratch, nt));
@@ -10664,8 +10804,8 @@ static const char *const profile_names[66] = {
     "backward layer3.0.conv1 conv3x3_s2_c128k256_h4w4_bwd_data",
     "backward layer3.0.downsample.1 bn_c256_hw4_bwd",
     "backward layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bwd_weights",
-    "backward layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bwd_data_acc",
-    "backward layer2.0.bn2 bn_c128_hw16_add_relu_bwd",
+    "backward layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums",
+    "backward layer2.0.bn2 bn_c128_hw16_add_relu_stats_bwd",
     "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f2_bwd_weights",
     "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums",
     "backward layer2.0.bn1 bn_c128_hw16_relu_stats_bwd",
@@ -10673,8 +10813,8 @@ static const char *const profile_names[66] = {
     "backward layer2.0.conv1 conv3x3_s2_c64k128_h8w8_bwd_data",
     "backward layer2.0.downsample.1 bn_c128_hw16_bwd",
     "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_weights",
-    "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_data_acc",
-    "backward layer1.0.bn2 bn_c64_hw64_add_relu_bwd",
+    "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums",
+    "backward layer1.0.bn2 bn_c64_hw64_add_relu_stats_bwd",
     "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
     "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums",
     "backward layer1.0.bn1 bn_c64_hw64_relu_stats_bwd",
