@@ -35,7 +35,8 @@ function M.params(model, mem)
     train_act = model.plans.train.total, infer_act = model.plans.infer.total,
     work_floats = g.work_floats + model.scratch + model.cache, thread_scratch = model.thread_scratch,
     work_cache = g.work_floats + model.scratch, cache_floats = model.cache,
-    prelude = kernels.render(model, model.isa.prelude, {}) .. "\n" .. kernels.render(model, "threads.c.in", {}),
+    prelude = kernels.render(model, model.isa.prelude, {}) .. "\n" .. kernels.render(model, "threads.c.in", {}) .. "\n"
+              .. kernels.render(model, "simd_common.c.in", {}),
     ntensors = #g.tensor_table,
     summary = c_string(summary.render(g, mem)), roles = ROLE_NAMES,
     input = g.input, classes = g.spec.classes,

@@ -168,6 +168,9 @@ static inline void rn_pad_image(const float *restrict x, float *restrict xp, int
     }
 }
 
+/* Kernel helpers written in the ISA prelude's vector operations (isa_*.c.in), so one
+ * definition serves every ISA. */
+
 /* Under RN_EPI_BNGRAD, the pixels of a strided backward-data that no tap reaches
  * (conv_simd.c.in, zero_class): the gradient already there, from the block's other path, is
  * masked by the ReLU (its output m) as a tile's epilogue masks its own, and its sums of g and
