@@ -272,13 +272,11 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
               PREP = true, ACC = acc or 0, TRANSPOSE = transpose, BN = false, RES = false, RELU = false,
               STATS = false, BNGRAD = false, CACHE = false }
   if transpose then q.IH, q.IW, q.OH, q.OW = p.OH, p.OW, p.H, p.W end
-  -- the input padded by 1 on every side, and with zeros to whole tiles at the bottom and right
-  q.HP, q.WP = rows * m + 2, ntc * m + 2
   q.PARTIAL = not winograd.whole(p, m)
   q.PF = math.ceil(q.IH * q.IW * ic * 4 / 64 / q.NCH)   -- 64-byte lines of the next image per chunk
   q.PFX = math.ceil(q.PF / q.TAPS)   -- of which per Winograd point (the forward's prefetch)
   q.PFE = math.ceil(q.TR * m * q.OW * oc * 4 / 64 / q.TAPS)   -- lines of a chunk's epilogue reads per point
-  q.scratch = q.HP * q.WP * ic + q.TAPS * q.NT * (ic + oc)   -- per thread
+  q.scratch = q.TAPS * q.NT * (ic + oc)   -- per thread: the chunk's V and M
   -- backward-weights: register tiles of R input channels by one block's vectors
   q.R = 1
   for d = math.min(ic, math.floor(e.isa.accumulators / b.main.nv)), 1, -1 do

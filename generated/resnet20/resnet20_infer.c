@@ -721,18 +721,18 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
 
 /* conv3x3_s1_c16k16_h32w32_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 16->16, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+/* The input transform of an interior tile, every input channel: V[i][j] = (B^T d B)[i][j] of the
+ * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
     enum { IC = 16, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
-        const vf d1_0 = vload(ip + 544 + c), d1_1 = vload(ip + 560 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 592 + c), d1_4 = vload(ip + 608 + c), d1_5 = vload(ip + 624 + c);
-        const vf d2_0 = vload(ip + 1088 + c), d2_1 = vload(ip + 1104 + c), d2_2 = vload(ip + 1120 + c), d2_3 = vload(ip + 1136 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1168 + c);
-        const vf d3_0 = vload(ip + 1632 + c), d3_1 = vload(ip + 1648 + c), d3_2 = vload(ip + 1664 + c), d3_3 = vload(ip + 1680 + c), d3_4 = vload(ip + 1696 + c), d3_5 = vload(ip + 1712 + c);
-        const vf d4_0 = vload(ip + 2176 + c), d4_1 = vload(ip + 2192 + c), d4_2 = vload(ip + 2208 + c), d4_3 = vload(ip + 2224 + c), d4_4 = vload(ip + 2240 + c), d4_5 = vload(ip + 2256 + c);
-        const vf d5_0 = vload(ip + 2720 + c), d5_1 = vload(ip + 2736 + c), d5_2 = vload(ip + 2752 + c), d5_3 = vload(ip + 2768 + c), d5_4 = vload(ip + 2784 + c), d5_5 = vload(ip + 2800 + c);
+        const vf d1_0 = vload(ip + 512 + c), d1_1 = vload(ip + 528 + c), d1_2 = vload(ip + 544 + c), d1_3 = vload(ip + 560 + c), d1_4 = vload(ip + 576 + c), d1_5 = vload(ip + 592 + c);
+        const vf d2_0 = vload(ip + 1024 + c), d2_1 = vload(ip + 1040 + c), d2_2 = vload(ip + 1056 + c), d2_3 = vload(ip + 1072 + c), d2_4 = vload(ip + 1088 + c), d2_5 = vload(ip + 1104 + c);
+        const vf d3_0 = vload(ip + 1536 + c), d3_1 = vload(ip + 1552 + c), d3_2 = vload(ip + 1568 + c), d3_3 = vload(ip + 1584 + c), d3_4 = vload(ip + 1600 + c), d3_5 = vload(ip + 1616 + c);
+        const vf d4_0 = vload(ip + 2048 + c), d4_1 = vload(ip + 2064 + c), d4_2 = vload(ip + 2080 + c), d4_3 = vload(ip + 2096 + c), d4_4 = vload(ip + 2112 + c), d4_5 = vload(ip + 2128 + c);
+        const vf d5_0 = vload(ip + 2560 + c), d5_1 = vload(ip + 2576 + c), d5_2 = vload(ip + 2592 + c), d5_3 = vload(ip + 2608 + c), d5_4 = vload(ip + 2624 + c), d5_5 = vload(ip + 2640 + c);
         const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
         const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
         const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
@@ -806,6 +806,132 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input(const float *restrict i
         vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
         vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
+}
+
+/* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
+static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
+{
+    enum { IC = 16, IW = 32, XS = 256 };
+    for (int c = 0; c < IC; c += 8) {
+        const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_1 = row > 0 ? vload(x + (o + 16)) : vzero();
+        const vf d0_2 = row > 0 ? vload(x + (o + 32)) : vzero();
+        const vf d0_3 = row > 0 ? vload(x + (o + 48)) : vzero();
+        const vf d0_4 = row > 0 ? vload(x + (o + 64)) : vzero();
+        const vf d0_5 = row > 0 && col < 28 ? vload(x + (o + 80)) : vzero();
+        const vf d1_0 = col > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d1_1 = vload(x + (o + 528));
+        const vf d1_2 = vload(x + (o + 544));
+        const vf d1_3 = vload(x + (o + 560));
+        const vf d1_4 = vload(x + (o + 576));
+        const vf d1_5 = col < 28 ? vload(x + (o + 592)) : vzero();
+        const vf d2_0 = col > 0 ? vload(x + (o + 1024)) : vzero();
+        const vf d2_1 = vload(x + (o + 1040));
+        const vf d2_2 = vload(x + (o + 1056));
+        const vf d2_3 = vload(x + (o + 1072));
+        const vf d2_4 = vload(x + (o + 1088));
+        const vf d2_5 = col < 28 ? vload(x + (o + 1104)) : vzero();
+        const vf d3_0 = col > 0 ? vload(x + (o + 1536)) : vzero();
+        const vf d3_1 = vload(x + (o + 1552));
+        const vf d3_2 = vload(x + (o + 1568));
+        const vf d3_3 = vload(x + (o + 1584));
+        const vf d3_4 = vload(x + (o + 1600));
+        const vf d3_5 = col < 28 ? vload(x + (o + 1616)) : vzero();
+        const vf d4_0 = col > 0 ? vload(x + (o + 2048)) : vzero();
+        const vf d4_1 = vload(x + (o + 2064));
+        const vf d4_2 = vload(x + (o + 2080));
+        const vf d4_3 = vload(x + (o + 2096));
+        const vf d4_4 = vload(x + (o + 2112));
+        const vf d4_5 = col < 28 ? vload(x + (o + 2128)) : vzero();
+        const vf d5_0 = row < 28 && col > 0 ? vload(x + (o + 2560)) : vzero();
+        const vf d5_1 = row < 28 ? vload(x + (o + 2576)) : vzero();
+        const vf d5_2 = row < 28 ? vload(x + (o + 2592)) : vzero();
+        const vf d5_3 = row < 28 ? vload(x + (o + 2608)) : vzero();
+        const vf d5_4 = row < 28 ? vload(x + (o + 2624)) : vzero();
+        const vf d5_5 = row < 28 && col < 28 ? vload(x + (o + 2640)) : vzero();
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* The input transform of the tile whose outputs start at (row, col) of image x. */
+static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input_at(const float *restrict x, int row, int col, float *restrict vp)
+{
+    if (row > 0 && row < 28 && col > 0 && col < 28)
+        conv3x3_s1_c16k16_h32w32_f4_fwd_input(x + ((row - 1) * 32 + col - 1) * 16, vp);
+    else
+        conv3x3_s1_c16k16_h32w32_f4_fwd_input_edge(x, row, col, vp);
 }
 
 /* M[xi] for T tiles by one block of 16 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
@@ -1003,8 +1129,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
-           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 16 };
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, A = 6, NT = 16,
+           XS = NT * IC, YS = NT * OC, KB = 16 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -1042,21 +1168,20 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
                                vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
             }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
+        float *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
-                }
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 8) * 4, u % 8 * 4,
+                                         vb + (i * 16 + u) * IC);
                 for (int xi = 0; xi < 36; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -1087,8 +1212,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, HP = 34, WP = 34,
-           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 16 };
+    enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, A = 6, NT = 16,
+           XS = NT * IC, YS = NT * OC, KB = 16 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -1126,21 +1251,20 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
                                vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
             }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
+        float *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 4; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 8 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c16k16_h32w32_f4_fwd_input(xp + ((2 * ch + u / 8) * 4 * WP + u % 8 * 4) * IC, vb + (i * 16 + u) * IC);
-                }
+                        conv3x3_s1_c16k16_h32w32_f4_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 8) * 4, u % 8 * 4,
+                                         vb + (i * 16 + u) * IC);
                 for (int xi = 0; xi < 36; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -1583,18 +1707,18 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
 
 /* conv3x3_s1_c32k32_h16w16_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 32->32, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval, conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+/* The input transform of an interior tile, every input channel: V[i][j] = (B^T d B)[i][j] of the
+ * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
 static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
     enum { IC = 32, XS = 512 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
-        const vf d1_0 = vload(ip + 576 + c), d1_1 = vload(ip + 608 + c), d1_2 = vload(ip + 640 + c), d1_3 = vload(ip + 672 + c), d1_4 = vload(ip + 704 + c), d1_5 = vload(ip + 736 + c);
-        const vf d2_0 = vload(ip + 1152 + c), d2_1 = vload(ip + 1184 + c), d2_2 = vload(ip + 1216 + c), d2_3 = vload(ip + 1248 + c), d2_4 = vload(ip + 1280 + c), d2_5 = vload(ip + 1312 + c);
-        const vf d3_0 = vload(ip + 1728 + c), d3_1 = vload(ip + 1760 + c), d3_2 = vload(ip + 1792 + c), d3_3 = vload(ip + 1824 + c), d3_4 = vload(ip + 1856 + c), d3_5 = vload(ip + 1888 + c);
-        const vf d4_0 = vload(ip + 2304 + c), d4_1 = vload(ip + 2336 + c), d4_2 = vload(ip + 2368 + c), d4_3 = vload(ip + 2400 + c), d4_4 = vload(ip + 2432 + c), d4_5 = vload(ip + 2464 + c);
-        const vf d5_0 = vload(ip + 2880 + c), d5_1 = vload(ip + 2912 + c), d5_2 = vload(ip + 2944 + c), d5_3 = vload(ip + 2976 + c), d5_4 = vload(ip + 3008 + c), d5_5 = vload(ip + 3040 + c);
+        const vf d1_0 = vload(ip + 512 + c), d1_1 = vload(ip + 544 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 608 + c), d1_4 = vload(ip + 640 + c), d1_5 = vload(ip + 672 + c);
+        const vf d2_0 = vload(ip + 1024 + c), d2_1 = vload(ip + 1056 + c), d2_2 = vload(ip + 1088 + c), d2_3 = vload(ip + 1120 + c), d2_4 = vload(ip + 1152 + c), d2_5 = vload(ip + 1184 + c);
+        const vf d3_0 = vload(ip + 1536 + c), d3_1 = vload(ip + 1568 + c), d3_2 = vload(ip + 1600 + c), d3_3 = vload(ip + 1632 + c), d3_4 = vload(ip + 1664 + c), d3_5 = vload(ip + 1696 + c);
+        const vf d4_0 = vload(ip + 2048 + c), d4_1 = vload(ip + 2080 + c), d4_2 = vload(ip + 2112 + c), d4_3 = vload(ip + 2144 + c), d4_4 = vload(ip + 2176 + c), d4_5 = vload(ip + 2208 + c);
+        const vf d5_0 = vload(ip + 2560 + c), d5_1 = vload(ip + 2592 + c), d5_2 = vload(ip + 2624 + c), d5_3 = vload(ip + 2656 + c), d5_4 = vload(ip + 2688 + c), d5_5 = vload(ip + 2720 + c);
         const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
         const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
         const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
@@ -1668,6 +1792,132 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict i
         vstore(vp + 17408 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
         vstore(vp + 17920 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
+}
+
+/* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
+static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
+{
+    enum { IC = 32, IW = 16, XS = 512 };
+    for (int c = 0; c < IC; c += 8) {
+        const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_1 = row > 0 ? vload(x + (o + 32)) : vzero();
+        const vf d0_2 = row > 0 ? vload(x + (o + 64)) : vzero();
+        const vf d0_3 = row > 0 ? vload(x + (o + 96)) : vzero();
+        const vf d0_4 = row > 0 ? vload(x + (o + 128)) : vzero();
+        const vf d0_5 = row > 0 && col < 12 ? vload(x + (o + 160)) : vzero();
+        const vf d1_0 = col > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d1_1 = vload(x + (o + 544));
+        const vf d1_2 = vload(x + (o + 576));
+        const vf d1_3 = vload(x + (o + 608));
+        const vf d1_4 = vload(x + (o + 640));
+        const vf d1_5 = col < 12 ? vload(x + (o + 672)) : vzero();
+        const vf d2_0 = col > 0 ? vload(x + (o + 1024)) : vzero();
+        const vf d2_1 = vload(x + (o + 1056));
+        const vf d2_2 = vload(x + (o + 1088));
+        const vf d2_3 = vload(x + (o + 1120));
+        const vf d2_4 = vload(x + (o + 1152));
+        const vf d2_5 = col < 12 ? vload(x + (o + 1184)) : vzero();
+        const vf d3_0 = col > 0 ? vload(x + (o + 1536)) : vzero();
+        const vf d3_1 = vload(x + (o + 1568));
+        const vf d3_2 = vload(x + (o + 1600));
+        const vf d3_3 = vload(x + (o + 1632));
+        const vf d3_4 = vload(x + (o + 1664));
+        const vf d3_5 = col < 12 ? vload(x + (o + 1696)) : vzero();
+        const vf d4_0 = col > 0 ? vload(x + (o + 2048)) : vzero();
+        const vf d4_1 = vload(x + (o + 2080));
+        const vf d4_2 = vload(x + (o + 2112));
+        const vf d4_3 = vload(x + (o + 2144));
+        const vf d4_4 = vload(x + (o + 2176));
+        const vf d4_5 = col < 12 ? vload(x + (o + 2208)) : vzero();
+        const vf d5_0 = row < 12 && col > 0 ? vload(x + (o + 2560)) : vzero();
+        const vf d5_1 = row < 12 ? vload(x + (o + 2592)) : vzero();
+        const vf d5_2 = row < 12 ? vload(x + (o + 2624)) : vzero();
+        const vf d5_3 = row < 12 ? vload(x + (o + 2656)) : vzero();
+        const vf d5_4 = row < 12 ? vload(x + (o + 2688)) : vzero();
+        const vf d5_5 = row < 12 && col < 12 ? vload(x + (o + 2720)) : vzero();
+        const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
+        const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
+        const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
+        const vf t0_3 = vfma(vset1(-5.0f), d2_3, vfma(vset1(4.0f), d0_3, d4_3));
+        const vf t0_4 = vfma(vset1(-5.0f), d2_4, vfma(vset1(4.0f), d0_4, d4_4));
+        const vf t0_5 = vfma(vset1(-5.0f), d2_5, vfma(vset1(4.0f), d0_5, d4_5));
+        const vf t1_0 = vfma(vset1(-4.0f), d2_0, vfma(vset1(-4.0f), d1_0, vadd(d4_0, d3_0)));
+        const vf t1_1 = vfma(vset1(-4.0f), d2_1, vfma(vset1(-4.0f), d1_1, vadd(d4_1, d3_1)));
+        const vf t1_2 = vfma(vset1(-4.0f), d2_2, vfma(vset1(-4.0f), d1_2, vadd(d4_2, d3_2)));
+        const vf t1_3 = vfma(vset1(-4.0f), d2_3, vfma(vset1(-4.0f), d1_3, vadd(d4_3, d3_3)));
+        const vf t1_4 = vfma(vset1(-4.0f), d2_4, vfma(vset1(-4.0f), d1_4, vadd(d4_4, d3_4)));
+        const vf t1_5 = vfma(vset1(-4.0f), d2_5, vfma(vset1(-4.0f), d1_5, vadd(d4_5, d3_5)));
+        const vf t2_0 = vsub(vfma(vset1(-4.0f), d2_0, vfma(vset1(4.0f), d1_0, d4_0)), d3_0);
+        const vf t2_1 = vsub(vfma(vset1(-4.0f), d2_1, vfma(vset1(4.0f), d1_1, d4_1)), d3_1);
+        const vf t2_2 = vsub(vfma(vset1(-4.0f), d2_2, vfma(vset1(4.0f), d1_2, d4_2)), d3_2);
+        const vf t2_3 = vsub(vfma(vset1(-4.0f), d2_3, vfma(vset1(4.0f), d1_3, d4_3)), d3_3);
+        const vf t2_4 = vsub(vfma(vset1(-4.0f), d2_4, vfma(vset1(4.0f), d1_4, d4_4)), d3_4);
+        const vf t2_5 = vsub(vfma(vset1(-4.0f), d2_5, vfma(vset1(4.0f), d1_5, d4_5)), d3_5);
+        const vf t3_0 = vfma(vset1(2.0f), d3_0, vsub(vfma(vset1(-2.0f), d1_0, d4_0), d2_0));
+        const vf t3_1 = vfma(vset1(2.0f), d3_1, vsub(vfma(vset1(-2.0f), d1_1, d4_1), d2_1));
+        const vf t3_2 = vfma(vset1(2.0f), d3_2, vsub(vfma(vset1(-2.0f), d1_2, d4_2), d2_2));
+        const vf t3_3 = vfma(vset1(2.0f), d3_3, vsub(vfma(vset1(-2.0f), d1_3, d4_3), d2_3));
+        const vf t3_4 = vfma(vset1(2.0f), d3_4, vsub(vfma(vset1(-2.0f), d1_4, d4_4), d2_4));
+        const vf t3_5 = vfma(vset1(2.0f), d3_5, vsub(vfma(vset1(-2.0f), d1_5, d4_5), d2_5));
+        const vf t4_0 = vfma(vset1(-2.0f), d3_0, vsub(vfma(vset1(2.0f), d1_0, d4_0), d2_0));
+        const vf t4_1 = vfma(vset1(-2.0f), d3_1, vsub(vfma(vset1(2.0f), d1_1, d4_1), d2_1));
+        const vf t4_2 = vfma(vset1(-2.0f), d3_2, vsub(vfma(vset1(2.0f), d1_2, d4_2), d2_2));
+        const vf t4_3 = vfma(vset1(-2.0f), d3_3, vsub(vfma(vset1(2.0f), d1_3, d4_3), d2_3));
+        const vf t4_4 = vfma(vset1(-2.0f), d3_4, vsub(vfma(vset1(2.0f), d1_4, d4_4), d2_4));
+        const vf t4_5 = vfma(vset1(-2.0f), d3_5, vsub(vfma(vset1(2.0f), d1_5, d4_5), d2_5));
+        const vf t5_0 = vfma(vset1(-5.0f), d3_0, vfma(vset1(4.0f), d1_0, d5_0));
+        const vf t5_1 = vfma(vset1(-5.0f), d3_1, vfma(vset1(4.0f), d1_1, d5_1));
+        const vf t5_2 = vfma(vset1(-5.0f), d3_2, vfma(vset1(4.0f), d1_2, d5_2));
+        const vf t5_3 = vfma(vset1(-5.0f), d3_3, vfma(vset1(4.0f), d1_3, d5_3));
+        const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
+        const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
+        vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
+        vstore(vp + 512 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 1024 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 1536 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 2048 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 2560 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 3584 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 4096 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 4608 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 5120 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 5632 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 6656 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 7168 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 7680 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 8192 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 8704 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 9216 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 9728 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 10240 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 10752 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 11264 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 11776 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 12288 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 12800 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 13312 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 13824 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 14336 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 14848 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 15360 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 15872 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 16384 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 16896 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 17408 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 17920 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+    }
+}
+
+/* The input transform of the tile whose outputs start at (row, col) of image x. */
+static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input_at(const float *restrict x, int row, int col, float *restrict vp)
+{
+    if (row > 0 && row < 12 && col > 0 && col < 12)
+        conv3x3_s1_c32k32_h16w16_f4_fwd_input(x + ((row - 1) * 16 + col - 1) * 32, vp);
+    else
+        conv3x3_s1_c32k32_h16w16_f4_fwd_input_edge(x, row, col, vp);
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
@@ -1863,8 +2113,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
-           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, A = 6, NT = 16,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -1902,21 +2152,20 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
                                vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
             }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
+        float *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
-                }
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (4 * ch + u / 4) * 4, u % 4 * 4,
+                                         vb + (i * 16 + u) * IC);
                 for (int xi = 0; xi < 36; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -1957,8 +2206,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, HP = 18, WP = 18,
-           PAD = HP * WP * IC, A = 6, NT = 16, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, A = 6, NT = 16,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -1996,21 +2245,20 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
                                vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
             }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
+        float *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 4 * ch to 4 * ch + 3, 4 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 16; u++)
-                        conv3x3_s1_c32k32_h16w16_f4_fwd_input(xp + ((4 * ch + u / 4) * 4 * WP + u % 4 * 4) * IC, vb + (i * 16 + u) * IC);
-                }
+                        conv3x3_s1_c32k32_h16w16_f4_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (4 * ch + u / 4) * 4, u % 4 * 4,
+                                         vb + (i * 16 + u) * IC);
                 for (int xi = 0; xi < 36; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -2501,18 +2749,48 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
 
 /* conv3x3_s1_c64k64_h8w8_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval, conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input(const float *restrict ip, float *restrict vp)
+/* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 64, XS = 256 };
+    enum { IC = 64, IW = 8, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
-        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
-        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_1 = row > 0 ? vload(x + (o + 64)) : vzero();
+        const vf d0_2 = row > 0 ? vload(x + (o + 128)) : vzero();
+        const vf d0_3 = row > 0 ? vload(x + (o + 192)) : vzero();
+        const vf d0_4 = row > 0 ? vload(x + (o + 256)) : vzero();
+        const vf d0_5 = row > 0 && col < 4 ? vload(x + (o + 320)) : vzero();
+        const vf d1_0 = col > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d1_1 = vload(x + (o + 576));
+        const vf d1_2 = vload(x + (o + 640));
+        const vf d1_3 = vload(x + (o + 704));
+        const vf d1_4 = vload(x + (o + 768));
+        const vf d1_5 = col < 4 ? vload(x + (o + 832)) : vzero();
+        const vf d2_0 = col > 0 ? vload(x + (o + 1024)) : vzero();
+        const vf d2_1 = vload(x + (o + 1088));
+        const vf d2_2 = vload(x + (o + 1152));
+        const vf d2_3 = vload(x + (o + 1216));
+        const vf d2_4 = vload(x + (o + 1280));
+        const vf d2_5 = col < 4 ? vload(x + (o + 1344)) : vzero();
+        const vf d3_0 = col > 0 ? vload(x + (o + 1536)) : vzero();
+        const vf d3_1 = vload(x + (o + 1600));
+        const vf d3_2 = vload(x + (o + 1664));
+        const vf d3_3 = vload(x + (o + 1728));
+        const vf d3_4 = vload(x + (o + 1792));
+        const vf d3_5 = col < 4 ? vload(x + (o + 1856)) : vzero();
+        const vf d4_0 = col > 0 ? vload(x + (o + 2048)) : vzero();
+        const vf d4_1 = vload(x + (o + 2112));
+        const vf d4_2 = vload(x + (o + 2176));
+        const vf d4_3 = vload(x + (o + 2240));
+        const vf d4_4 = vload(x + (o + 2304));
+        const vf d4_5 = col < 4 ? vload(x + (o + 2368)) : vzero();
+        const vf d5_0 = row < 4 && col > 0 ? vload(x + (o + 2560)) : vzero();
+        const vf d5_1 = row < 4 ? vload(x + (o + 2624)) : vzero();
+        const vf d5_2 = row < 4 ? vload(x + (o + 2688)) : vzero();
+        const vf d5_3 = row < 4 ? vload(x + (o + 2752)) : vzero();
+        const vf d5_4 = row < 4 ? vload(x + (o + 2816)) : vzero();
+        const vf d5_5 = row < 4 && col < 4 ? vload(x + (o + 2880)) : vzero();
         const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
         const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
         const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
@@ -2586,6 +2864,12 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input(const float *restrict ip,
         vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
         vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
+}
+
+/* The input transform of the tile whose outputs start at (row, col) of image x. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input_at(const float *restrict x, int row, int col, float *restrict vp)
+{
+    conv3x3_s1_c64k64_h8w8_f4_fwd_input_edge(x, row, col, vp);
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
@@ -2781,8 +3065,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(size_t n, const float
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -2820,21 +3104,20 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(size_t n, const float
                                vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
             }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
+        float *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 4, u % 2 * 4,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 36; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -2875,8 +3158,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(size_t n, const float *re
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -2914,21 +3197,20 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(size_t n, const float *re
                                vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
             }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
+        float *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 4, u % 2 * 4,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 36; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -3163,7 +3445,7 @@ const resnet20_infer_tensor resnet20_infer_tensors[RESNET20_INFER_TENSORS] = {
 
 size_t resnet20_infer_workspace_bytes(int batch, int threads)
 {
-    const size_t work = 589824u, act = 208896u, scratch = 188928u;
+    const size_t work = 589824u, act = 208896u, scratch = 147456u;
     if (batch < 1 || threads < 1)
         return 0;
     if ((size_t)batch > (SIZE_MAX / 4) / act || (size_t)threads > (SIZE_MAX / 4) / (scratch + 1))

@@ -2129,18 +2129,48 @@ static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, f
 
 /* conv3x3_s1_c64k64_h8w8_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f4_stats_fwd, conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval, conv3x3_s1_c64k64_h8w8_f4_fwd. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input(const float *restrict ip, float *restrict vp)
+/* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 64, XS = 256 };
+    enum { IC = 64, IW = 8, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
-        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
-        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_1 = row > 0 ? vload(x + (o + 64)) : vzero();
+        const vf d0_2 = row > 0 ? vload(x + (o + 128)) : vzero();
+        const vf d0_3 = row > 0 ? vload(x + (o + 192)) : vzero();
+        const vf d0_4 = row > 0 ? vload(x + (o + 256)) : vzero();
+        const vf d0_5 = row > 0 && col < 4 ? vload(x + (o + 320)) : vzero();
+        const vf d1_0 = col > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d1_1 = vload(x + (o + 576));
+        const vf d1_2 = vload(x + (o + 640));
+        const vf d1_3 = vload(x + (o + 704));
+        const vf d1_4 = vload(x + (o + 768));
+        const vf d1_5 = col < 4 ? vload(x + (o + 832)) : vzero();
+        const vf d2_0 = col > 0 ? vload(x + (o + 1024)) : vzero();
+        const vf d2_1 = vload(x + (o + 1088));
+        const vf d2_2 = vload(x + (o + 1152));
+        const vf d2_3 = vload(x + (o + 1216));
+        const vf d2_4 = vload(x + (o + 1280));
+        const vf d2_5 = col < 4 ? vload(x + (o + 1344)) : vzero();
+        const vf d3_0 = col > 0 ? vload(x + (o + 1536)) : vzero();
+        const vf d3_1 = vload(x + (o + 1600));
+        const vf d3_2 = vload(x + (o + 1664));
+        const vf d3_3 = vload(x + (o + 1728));
+        const vf d3_4 = vload(x + (o + 1792));
+        const vf d3_5 = col < 4 ? vload(x + (o + 1856)) : vzero();
+        const vf d4_0 = col > 0 ? vload(x + (o + 2048)) : vzero();
+        const vf d4_1 = vload(x + (o + 2112));
+        const vf d4_2 = vload(x + (o + 2176));
+        const vf d4_3 = vload(x + (o + 2240));
+        const vf d4_4 = vload(x + (o + 2304));
+        const vf d4_5 = col < 4 ? vload(x + (o + 2368)) : vzero();
+        const vf d5_0 = row < 4 && col > 0 ? vload(x + (o + 2560)) : vzero();
+        const vf d5_1 = row < 4 ? vload(x + (o + 2624)) : vzero();
+        const vf d5_2 = row < 4 ? vload(x + (o + 2688)) : vzero();
+        const vf d5_3 = row < 4 ? vload(x + (o + 2752)) : vzero();
+        const vf d5_4 = row < 4 ? vload(x + (o + 2816)) : vzero();
+        const vf d5_5 = row < 4 && col < 4 ? vload(x + (o + 2880)) : vzero();
         const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
         const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
         const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
@@ -2214,6 +2244,12 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input(const float *restrict ip,
         vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
         vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
+}
+
+/* The input transform of the tile whose outputs start at (row, col) of image x. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input_at(const float *restrict x, int row, int col, float *restrict vp)
+{
+    conv3x3_s1_c64k64_h8w8_f4_fwd_input_edge(x, row, col, vp);
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
@@ -2496,8 +2532,8 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_output(const float *restrict mp
 static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -2536,21 +2572,20 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
+        float *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 4, u % 2 * 4,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 36; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -3296,16 +3331,28 @@ static void bn_c128_hw16_relu_stats_fwd(size_t n, const float *restrict x, float
 
 /* conv3x3_s1_c128k128_h4w4_f2_fwd_*: the tiles of conv 3x3/1 pad 1, 128->128, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c128k128_h4w4_f2_stats_fwd, conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval, conv3x3_s1_c128k128_h4w4_f2_fwd. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_input(const float *restrict ip, float *restrict vp)
+/* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
+static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 128, XS = 512 };
+    enum { IC = 128, IW = 4, XS = 512 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c);
-        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c);
-        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c);
-        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c);
+        const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_1 = row > 0 ? vload(x + (o + 128)) : vzero();
+        const vf d0_2 = row > 0 ? vload(x + (o + 256)) : vzero();
+        const vf d0_3 = row > 0 && col < 2 ? vload(x + (o + 384)) : vzero();
+        const vf d1_0 = col > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d1_1 = vload(x + (o + 640));
+        const vf d1_2 = vload(x + (o + 768));
+        const vf d1_3 = col < 2 ? vload(x + (o + 896)) : vzero();
+        const vf d2_0 = col > 0 ? vload(x + (o + 1024)) : vzero();
+        const vf d2_1 = vload(x + (o + 1152));
+        const vf d2_2 = vload(x + (o + 1280));
+        const vf d2_3 = col < 2 ? vload(x + (o + 1408)) : vzero();
+        const vf d3_0 = row < 2 && col > 0 ? vload(x + (o + 1536)) : vzero();
+        const vf d3_1 = row < 2 ? vload(x + (o + 1664)) : vzero();
+        const vf d3_2 = row < 2 ? vload(x + (o + 1792)) : vzero();
+        const vf d3_3 = row < 2 && col < 2 ? vload(x + (o + 1920)) : vzero();
         const vf t0_0 = vsub(d0_0, d2_0);
         const vf t0_1 = vsub(d0_1, d2_1);
         const vf t0_2 = vsub(d0_2, d2_2);
@@ -3339,6 +3386,12 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_input(const float *restrict i
         vstore(vp + 7168 + c, vsub(t3_2, t3_1));
         vstore(vp + 7680 + c, vsub(t3_1, t3_3));
     }
+}
+
+/* The input transform of the tile whose outputs start at (row, col) of image x. */
+static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_input_at(const float *restrict x, int row, int col, float *restrict vp)
+{
+    conv3x3_s1_c128k128_h4w4_f2_fwd_input_edge(x, row, col, vp);
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
@@ -3459,8 +3512,8 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_output(const float *restrict 
 static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -3497,21 +3550,20 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
+        float *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c128k128_h4w4_f2_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 2, u % 2 * 2,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 16; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -4189,16 +4241,28 @@ static void bn_c256_hw4_relu_stats_fwd(size_t n, const float *restrict x, float 
 
 /* conv3x3_s1_c256k256_h2w2_f2_fwd_*: the tiles of conv 3x3/1 pad 1, 256->256, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c256k256_h2w2_f2_stats_fwd, conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval, conv3x3_s1_c256k256_h2w2_f2_fwd. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input(const float *restrict ip, float *restrict vp)
+/* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
+static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 256, XS = 8192 };
+    enum { IC = 256, IW = 2, XS = 8192 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
-        const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
-        const vf d2_0 = vload(ip + 2048 + c), d2_1 = vload(ip + 2304 + c), d2_2 = vload(ip + 2560 + c), d2_3 = vload(ip + 2816 + c);
-        const vf d3_0 = vload(ip + 3072 + c), d3_1 = vload(ip + 3328 + c), d3_2 = vload(ip + 3584 + c), d3_3 = vload(ip + 3840 + c);
+        const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_1 = row > 0 ? vload(x + (o + 256)) : vzero();
+        const vf d0_2 = row > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d0_3 = row > 0 && col < 0 ? vload(x + (o + 768)) : vzero();
+        const vf d1_0 = col > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d1_1 = vload(x + (o + 768));
+        const vf d1_2 = vload(x + (o + 1024));
+        const vf d1_3 = col < 0 ? vload(x + (o + 1280)) : vzero();
+        const vf d2_0 = col > 0 ? vload(x + (o + 1024)) : vzero();
+        const vf d2_1 = vload(x + (o + 1280));
+        const vf d2_2 = vload(x + (o + 1536));
+        const vf d2_3 = col < 0 ? vload(x + (o + 1792)) : vzero();
+        const vf d3_0 = row < 0 && col > 0 ? vload(x + (o + 1536)) : vzero();
+        const vf d3_1 = row < 0 ? vload(x + (o + 1792)) : vzero();
+        const vf d3_2 = row < 0 ? vload(x + (o + 2048)) : vzero();
+        const vf d3_3 = row < 0 && col < 0 ? vload(x + (o + 2304)) : vzero();
         const vf t0_0 = vsub(d0_0, d2_0);
         const vf t0_1 = vsub(d0_1, d2_1);
         const vf t0_2 = vsub(d0_2, d2_2);
@@ -4232,6 +4296,12 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input(const float *restrict i
         vstore(vp + 114688 + c, vsub(t3_2, t3_1));
         vstore(vp + 122880 + c, vsub(t3_1, t3_3));
     }
+}
+
+/* The input transform of the tile whose outputs start at (row, col) of image x. */
+static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input_at(const float *restrict x, int row, int col, float *restrict vp)
+{
+    conv3x3_s1_c256k256_h2w2_f2_fwd_input_edge(x, row, col, vp);
 }
 
 /* M[xi] for T tiles by one block of 32 output channels, over reduction channels cb to
@@ -4344,8 +4414,8 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_output(const float *restrict 
 static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict origin, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 32, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, A = 4, NT = 32,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -4382,8 +4452,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
+        float *restrict mb = vb + 16 * XS;
         /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         /* smaller groups where 32 a thread would leave a thread without images */
@@ -4392,11 +4462,10 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
-                for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++)
-                        conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
-                }
+                        conv3x3_s1_c256k256_h2w2_f2_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (1 * ch + u / 1) * 2, u % 1 * 2,
+                                         vb + (i * 1 + u) * IC);
                 for (int xi = 0; xi < 16; xi++) {
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
@@ -4604,8 +4673,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -4650,21 +4719,20 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
         if (tid == 0)
             *tag = epoch + 1;
         }
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
+        float *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 4, u % 2 * 4,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 36; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -4695,8 +4763,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -4741,21 +4809,20 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
         if (tid == 0)
             *tag = epoch + 1;
         }
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
+        float *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 4, u % 2 * 4,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 36; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -4877,8 +4944,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -4921,21 +4988,20 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         if (tid == 0)
             *tag = epoch + 1;
         }
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
+        float *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c128k128_h4w4_f2_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 2, u % 2 * 2,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 16; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -5081,8 +5147,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
     float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
 {
-    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 32, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, A = 4, NT = 32,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -5125,8 +5191,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         if (tid == 0)
             *tag = epoch + 1;
         }
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
+        float *restrict mb = vb + 16 * XS;
         /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         /* smaller groups where 32 a thread would leave a thread without images */
@@ -5135,11 +5201,10 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
-                for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++)
-                        conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
-                }
+                        conv3x3_s1_c256k256_h2w2_f2_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (1 * ch + u / 1) * 2, u % 1 * 2,
+                                         vb + (i * 1 + u) * IC);
                 for (int xi = 0; xi < 16; xi++) {
                     /* what the chunk's epilogue reads (res), a slice per point while the products run */
                     for (int i = 0; i < g; i++) {
@@ -5312,16 +5377,28 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
 /* conv3x3_s1_c256k256_h2w2_f2_bwd_weights: conv 3x3/1 pad 1, 256->256, backward to the weights.
  * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer3.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input(const float *restrict ip, float *restrict vp)
+/* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 256, XS = 8192 };
+    enum { IC = 256, IW = 2, XS = 8192 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
-        const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
-        const vf d2_0 = vload(ip + 2048 + c), d2_1 = vload(ip + 2304 + c), d2_2 = vload(ip + 2560 + c), d2_3 = vload(ip + 2816 + c);
-        const vf d3_0 = vload(ip + 3072 + c), d3_1 = vload(ip + 3328 + c), d3_2 = vload(ip + 3584 + c), d3_3 = vload(ip + 3840 + c);
+        const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_1 = row > 0 ? vload(x + (o + 256)) : vzero();
+        const vf d0_2 = row > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d0_3 = row > 0 && col < 0 ? vload(x + (o + 768)) : vzero();
+        const vf d1_0 = col > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d1_1 = vload(x + (o + 768));
+        const vf d1_2 = vload(x + (o + 1024));
+        const vf d1_3 = col < 0 ? vload(x + (o + 1280)) : vzero();
+        const vf d2_0 = col > 0 ? vload(x + (o + 1024)) : vzero();
+        const vf d2_1 = vload(x + (o + 1280));
+        const vf d2_2 = vload(x + (o + 1536));
+        const vf d2_3 = col < 0 ? vload(x + (o + 1792)) : vzero();
+        const vf d3_0 = row < 0 && col > 0 ? vload(x + (o + 1536)) : vzero();
+        const vf d3_1 = row < 0 ? vload(x + (o + 1792)) : vzero();
+        const vf d3_2 = row < 0 ? vload(x + (o + 2048)) : vzero();
+        const vf d3_3 = row < 0 && col < 0 ? vload(x + (o + 2304)) : vzero();
         const vf t0_0 = vsub(d0_0, d2_0);
         const vf t0_1 = vsub(d0_1, d2_1);
         const vf t0_2 = vsub(d0_2, d2_2);
@@ -5355,6 +5432,12 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input(const float *re
         vstore(vp + 114688 + c, vsub(t3_2, t3_1));
         vstore(vp + 122880 + c, vsub(t3_1, t3_3));
     }
+}
+
+/* The input transform of the tile whose outputs start at (row, col) of image x. */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input_at(const float *restrict x, int row, int col, float *restrict vp)
+{
+    conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input_edge(x, row, col, vp);
 }
 
 /* The transform of one tile of dy (2x2 pixels at dp), every output channel, for the weight
@@ -5428,9 +5511,8 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_gemm(const float *res
 static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     float *restrict scratch, int threads)
 {
-    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 32, XS = NT * IC, YS = NT * OC, KB = 32,
-           DU = 16 * IC * OC, SLICE = DU + PAD + 16 * (XS + YS) };
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, A = 4, NT = 32,
+           XS = NT * IC, YS = NT * OC, KB = 32, DU = 16 * IC * OC, SLICE = DU + 16 * (XS + YS) };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -5441,10 +5523,10 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), the padded image,
-         * V[xi][NT][IC] and Yh[xi][NT][OC] */
+        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), V[xi][NT][IC] and
+         * Yh[xi][NT][OC] */
         float *restrict du = scratch + (size_t)tid * SLICE;
-        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 16 * XS;
+        float *restrict vb = du + DU, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
         /* smaller groups where 32 a thread would leave a thread without images */
@@ -5454,10 +5536,9 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
                     for (int u = 0; u < 1; u++) {
                         const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
-                        conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 1 + u) * IC);
+                        conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input_at(x + (b0 + i) * (IH * IW * IC), row, col, vb + (i * 1 + u) * IC);
                         conv3x3_s1_c256k256_h2w2_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 1 + u) * OC);
                     }
                 }
@@ -5504,16 +5585,28 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
 
 /* conv3x3_s1_c256k256_h2w2_f2_bwd_data_*: the tiles of conv 3x3/1 pad 1, 256->256, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums, conv3x3_s1_c256k256_h2w2_f2_bwd_data. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
+/* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 256, XS = 8192 };
+    enum { IC = 256, IW = 2, XS = 8192 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 256 + c), d0_2 = vload(ip + 512 + c), d0_3 = vload(ip + 768 + c);
-        const vf d1_0 = vload(ip + 1024 + c), d1_1 = vload(ip + 1280 + c), d1_2 = vload(ip + 1536 + c), d1_3 = vload(ip + 1792 + c);
-        const vf d2_0 = vload(ip + 2048 + c), d2_1 = vload(ip + 2304 + c), d2_2 = vload(ip + 2560 + c), d2_3 = vload(ip + 2816 + c);
-        const vf d3_0 = vload(ip + 3072 + c), d3_1 = vload(ip + 3328 + c), d3_2 = vload(ip + 3584 + c), d3_3 = vload(ip + 3840 + c);
+        const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_1 = row > 0 ? vload(x + (o + 256)) : vzero();
+        const vf d0_2 = row > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d0_3 = row > 0 && col < 0 ? vload(x + (o + 768)) : vzero();
+        const vf d1_0 = col > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d1_1 = vload(x + (o + 768));
+        const vf d1_2 = vload(x + (o + 1024));
+        const vf d1_3 = col < 0 ? vload(x + (o + 1280)) : vzero();
+        const vf d2_0 = col > 0 ? vload(x + (o + 1024)) : vzero();
+        const vf d2_1 = vload(x + (o + 1280));
+        const vf d2_2 = vload(x + (o + 1536));
+        const vf d2_3 = col < 0 ? vload(x + (o + 1792)) : vzero();
+        const vf d3_0 = row < 0 && col > 0 ? vload(x + (o + 1536)) : vzero();
+        const vf d3_1 = row < 0 ? vload(x + (o + 1792)) : vzero();
+        const vf d3_2 = row < 0 ? vload(x + (o + 2048)) : vzero();
+        const vf d3_3 = row < 0 && col < 0 ? vload(x + (o + 2304)) : vzero();
         const vf t0_0 = vsub(d0_0, d2_0);
         const vf t0_1 = vsub(d0_1, d2_1);
         const vf t0_2 = vsub(d0_2, d2_2);
@@ -5547,6 +5640,12 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(const float *restr
         vstore(vp + 114688 + c, vsub(t3_2, t3_1));
         vstore(vp + 122880 + c, vsub(t3_1, t3_3));
     }
+}
+
+/* The input transform of the tile whose outputs start at (row, col) of image x. */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input_at(const float *restrict x, int row, int col, float *restrict vp)
+{
+    conv3x3_s1_c256k256_h2w2_f2_bwd_data_input_edge(x, row, col, vp);
 }
 
 /* M[xi] for T tiles by one block of 32 output channels, over reduction channels cb to
@@ -5647,8 +5746,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
     const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
-    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 32, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, A = 4, NT = 32,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -5696,8 +5795,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
+        float *restrict mb = vb + 16 * XS;
         /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         /* smaller groups where 32 a thread would leave a thread without images */
@@ -5706,11 +5805,10 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
-                for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++)
-                        conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
-                }
+                        conv3x3_s1_c256k256_h2w2_f2_bwd_data_input_at(x + (b0 + i) * (IH * IW * IC), (1 * ch + u / 1) * 2, u % 1 * 2,
+                                         vb + (i * 1 + u) * IC);
                 for (int xi = 0; xi < 16; xi++) {
                     /* what the chunk's epilogue reads (mask, xbn), a slice per point while the products run */
                     for (int i = 0; i < g; i++) {
@@ -6717,16 +6815,28 @@ static void bn_c128_hw16_add_relu_stats_bwd(size_t n, const float *restrict x, f
 /* conv3x3_s1_c128k128_h4w4_f2_bwd_weights: conv 3x3/1 pad 1, 128->128, backward to the weights.
  * Algorithm: modelled: F(2x2) on maps under 8x8 or not in whole 4x4 tiles (gen/winograd.lua).
  * Used by: layer2.0.conv2. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input(const float *restrict ip, float *restrict vp)
+/* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
+static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 128, XS = 512 };
+    enum { IC = 128, IW = 4, XS = 512 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c);
-        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c);
-        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c);
-        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c);
+        const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_1 = row > 0 ? vload(x + (o + 128)) : vzero();
+        const vf d0_2 = row > 0 ? vload(x + (o + 256)) : vzero();
+        const vf d0_3 = row > 0 && col < 2 ? vload(x + (o + 384)) : vzero();
+        const vf d1_0 = col > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d1_1 = vload(x + (o + 640));
+        const vf d1_2 = vload(x + (o + 768));
+        const vf d1_3 = col < 2 ? vload(x + (o + 896)) : vzero();
+        const vf d2_0 = col > 0 ? vload(x + (o + 1024)) : vzero();
+        const vf d2_1 = vload(x + (o + 1152));
+        const vf d2_2 = vload(x + (o + 1280));
+        const vf d2_3 = col < 2 ? vload(x + (o + 1408)) : vzero();
+        const vf d3_0 = row < 2 && col > 0 ? vload(x + (o + 1536)) : vzero();
+        const vf d3_1 = row < 2 ? vload(x + (o + 1664)) : vzero();
+        const vf d3_2 = row < 2 ? vload(x + (o + 1792)) : vzero();
+        const vf d3_3 = row < 2 && col < 2 ? vload(x + (o + 1920)) : vzero();
         const vf t0_0 = vsub(d0_0, d2_0);
         const vf t0_1 = vsub(d0_1, d2_1);
         const vf t0_2 = vsub(d0_2, d2_2);
@@ -6760,6 +6870,12 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input(const float *re
         vstore(vp + 7168 + c, vsub(t3_2, t3_1));
         vstore(vp + 7680 + c, vsub(t3_1, t3_3));
     }
+}
+
+/* The input transform of the tile whose outputs start at (row, col) of image x. */
+static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input_at(const float *restrict x, int row, int col, float *restrict vp)
+{
+    conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input_edge(x, row, col, vp);
 }
 
 /* The transform of one tile of dy (2x2 pixels at dp), every output channel, for the weight
@@ -6833,9 +6949,8 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_gemm(const float *res
 static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     float *restrict scratch, int threads)
 {
-    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32,
-           DU = 16 * IC * OC, SLICE = DU + PAD + 16 * (XS + YS) };
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32, DU = 16 * IC * OC, SLICE = DU + 16 * (XS + YS) };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -6846,16 +6961,15 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), the padded image,
-         * V[xi][NT][IC] and Yh[xi][NT][OC] */
+        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), V[xi][NT][IC] and
+         * Yh[xi][NT][OC] */
         float *restrict du = scratch + (size_t)tid * SLICE;
-        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 16 * XS;
+        float *restrict vb = du + DU, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image and its dy, into L2 while this one computes (below; not L1:
              * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
             const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
@@ -6865,7 +6979,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
-                        conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 4 + u) * IC);
+                        conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input_at(x + (b0 + i) * (IH * IW * IC), row, col, vb + (i * 4 + u) * IC);
                         conv3x3_s1_c128k128_h4w4_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 4 + u) * OC);
                     }
                 }
@@ -6920,16 +7034,28 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
 
 /* conv3x3_s1_c128k128_h4w4_f2_bwd_data_*: the tiles of conv 3x3/1 pad 1, 128->128, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums, conv3x3_s1_c128k128_h4w4_f2_bwd_data. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 4x4
- * pixels at ip (the padded input) into vp + (i*4 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(const float *restrict ip, float *restrict vp)
+/* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
+static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 128, XS = 512 };
+    enum { IC = 128, IW = 4, XS = 512 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 128 + c), d0_2 = vload(ip + 256 + c), d0_3 = vload(ip + 384 + c);
-        const vf d1_0 = vload(ip + 768 + c), d1_1 = vload(ip + 896 + c), d1_2 = vload(ip + 1024 + c), d1_3 = vload(ip + 1152 + c);
-        const vf d2_0 = vload(ip + 1536 + c), d2_1 = vload(ip + 1664 + c), d2_2 = vload(ip + 1792 + c), d2_3 = vload(ip + 1920 + c);
-        const vf d3_0 = vload(ip + 2304 + c), d3_1 = vload(ip + 2432 + c), d3_2 = vload(ip + 2560 + c), d3_3 = vload(ip + 2688 + c);
+        const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_1 = row > 0 ? vload(x + (o + 128)) : vzero();
+        const vf d0_2 = row > 0 ? vload(x + (o + 256)) : vzero();
+        const vf d0_3 = row > 0 && col < 2 ? vload(x + (o + 384)) : vzero();
+        const vf d1_0 = col > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d1_1 = vload(x + (o + 640));
+        const vf d1_2 = vload(x + (o + 768));
+        const vf d1_3 = col < 2 ? vload(x + (o + 896)) : vzero();
+        const vf d2_0 = col > 0 ? vload(x + (o + 1024)) : vzero();
+        const vf d2_1 = vload(x + (o + 1152));
+        const vf d2_2 = vload(x + (o + 1280));
+        const vf d2_3 = col < 2 ? vload(x + (o + 1408)) : vzero();
+        const vf d3_0 = row < 2 && col > 0 ? vload(x + (o + 1536)) : vzero();
+        const vf d3_1 = row < 2 ? vload(x + (o + 1664)) : vzero();
+        const vf d3_2 = row < 2 ? vload(x + (o + 1792)) : vzero();
+        const vf d3_3 = row < 2 && col < 2 ? vload(x + (o + 1920)) : vzero();
         const vf t0_0 = vsub(d0_0, d2_0);
         const vf t0_1 = vsub(d0_1, d2_1);
         const vf t0_2 = vsub(d0_2, d2_2);
@@ -6963,6 +7089,12 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(const float *restr
         vstore(vp + 7168 + c, vsub(t3_2, t3_1));
         vstore(vp + 7680 + c, vsub(t3_1, t3_3));
     }
+}
+
+/* The input transform of the tile whose outputs start at (row, col) of image x. */
+static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_input_at(const float *restrict x, int row, int col, float *restrict vp)
+{
+    conv3x3_s1_c128k128_h4w4_f2_bwd_data_input_edge(x, row, col, vp);
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
@@ -7071,8 +7203,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *
     const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
-    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -7120,21 +7252,20 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
+        float *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c128k128_h4w4_f2_bwd_data_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 2, u % 2 * 2,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 16; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -8095,18 +8226,48 @@ static void bn_c64_hw64_add_relu_stats_bwd(size_t n, const float *restrict x, fl
 /* conv3x3_s1_c64k64_h8w8_f4_bwd_weights: conv 3x3/1 pad 1, 64->64, backward to the weights.
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.0.conv2, layer1.0.conv1. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input(const float *restrict ip, float *restrict vp)
+/* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 64, XS = 256 };
+    enum { IC = 64, IW = 8, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
-        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
-        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_1 = row > 0 ? vload(x + (o + 64)) : vzero();
+        const vf d0_2 = row > 0 ? vload(x + (o + 128)) : vzero();
+        const vf d0_3 = row > 0 ? vload(x + (o + 192)) : vzero();
+        const vf d0_4 = row > 0 ? vload(x + (o + 256)) : vzero();
+        const vf d0_5 = row > 0 && col < 4 ? vload(x + (o + 320)) : vzero();
+        const vf d1_0 = col > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d1_1 = vload(x + (o + 576));
+        const vf d1_2 = vload(x + (o + 640));
+        const vf d1_3 = vload(x + (o + 704));
+        const vf d1_4 = vload(x + (o + 768));
+        const vf d1_5 = col < 4 ? vload(x + (o + 832)) : vzero();
+        const vf d2_0 = col > 0 ? vload(x + (o + 1024)) : vzero();
+        const vf d2_1 = vload(x + (o + 1088));
+        const vf d2_2 = vload(x + (o + 1152));
+        const vf d2_3 = vload(x + (o + 1216));
+        const vf d2_4 = vload(x + (o + 1280));
+        const vf d2_5 = col < 4 ? vload(x + (o + 1344)) : vzero();
+        const vf d3_0 = col > 0 ? vload(x + (o + 1536)) : vzero();
+        const vf d3_1 = vload(x + (o + 1600));
+        const vf d3_2 = vload(x + (o + 1664));
+        const vf d3_3 = vload(x + (o + 1728));
+        const vf d3_4 = vload(x + (o + 1792));
+        const vf d3_5 = col < 4 ? vload(x + (o + 1856)) : vzero();
+        const vf d4_0 = col > 0 ? vload(x + (o + 2048)) : vzero();
+        const vf d4_1 = vload(x + (o + 2112));
+        const vf d4_2 = vload(x + (o + 2176));
+        const vf d4_3 = vload(x + (o + 2240));
+        const vf d4_4 = vload(x + (o + 2304));
+        const vf d4_5 = col < 4 ? vload(x + (o + 2368)) : vzero();
+        const vf d5_0 = row < 4 && col > 0 ? vload(x + (o + 2560)) : vzero();
+        const vf d5_1 = row < 4 ? vload(x + (o + 2624)) : vzero();
+        const vf d5_2 = row < 4 ? vload(x + (o + 2688)) : vzero();
+        const vf d5_3 = row < 4 ? vload(x + (o + 2752)) : vzero();
+        const vf d5_4 = row < 4 ? vload(x + (o + 2816)) : vzero();
+        const vf d5_5 = row < 4 && col < 4 ? vload(x + (o + 2880)) : vzero();
         const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
         const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
         const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
@@ -8180,6 +8341,12 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input(const float *rest
         vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
         vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
+}
+
+/* The input transform of the tile whose outputs start at (row, col) of image x. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input_at(const float *restrict x, int row, int col, float *restrict vp)
+{
+    conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input_edge(x, row, col, vp);
 }
 
 /* The transform of one tile of dy (4x4 pixels at dp), every output channel, for the weight
@@ -8291,9 +8458,8 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(const float *restr
 static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32,
-           DU = 36 * IC * OC, SLICE = DU + PAD + 36 * (XS + YS) };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32, DU = 36 * IC * OC, SLICE = DU + 36 * (XS + YS) };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -8306,16 +8472,15 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), the padded image,
-         * V[xi][NT][IC] and Yh[xi][NT][OC] */
+        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), V[xi][NT][IC] and
+         * Yh[xi][NT][OC] */
         float *restrict du = scratch + (size_t)tid * SLICE;
-        float *restrict xp = du + DU, *restrict vb = xp + PAD, *restrict yb = vb + 36 * XS;
+        float *restrict vb = du + DU, *restrict yb = vb + 36 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image and its dy, into L2 while this one computes (below; not L1:
              * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
             const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
@@ -8325,7 +8490,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input(xp + (row * WP + col) * IC, vb + (i * 4 + u) * IC);
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input_at(x + (b0 + i) * (IH * IW * IC), row, col, vb + (i * 4 + u) * IC);
                         conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 4 + u) * OC);
                     }
                 }
@@ -8380,18 +8545,48 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
 
 /* conv3x3_s1_c64k64_h8w8_f4_bwd_data_*: the tiles of conv 3x3/1 pad 1, 64->64, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc, conv3x3_s1_c64k64_h8w8_f4_bwd_data. */
-/* The input transform of one tile, every input channel: V[i][j] = (B^T d B)[i][j] of the 6x6
- * pixels at ip (the padded input) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
-static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
+/* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 64, XS = 256 };
+    enum { IC = 64, IW = 8, XS = 256 };
     for (int c = 0; c < IC; c += 8) {
-        const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 64 + c), d0_2 = vload(ip + 128 + c), d0_3 = vload(ip + 192 + c), d0_4 = vload(ip + 256 + c), d0_5 = vload(ip + 320 + c);
-        const vf d1_0 = vload(ip + 640 + c), d1_1 = vload(ip + 704 + c), d1_2 = vload(ip + 768 + c), d1_3 = vload(ip + 832 + c), d1_4 = vload(ip + 896 + c), d1_5 = vload(ip + 960 + c);
-        const vf d2_0 = vload(ip + 1280 + c), d2_1 = vload(ip + 1344 + c), d2_2 = vload(ip + 1408 + c), d2_3 = vload(ip + 1472 + c), d2_4 = vload(ip + 1536 + c), d2_5 = vload(ip + 1600 + c);
-        const vf d3_0 = vload(ip + 1920 + c), d3_1 = vload(ip + 1984 + c), d3_2 = vload(ip + 2048 + c), d3_3 = vload(ip + 2112 + c), d3_4 = vload(ip + 2176 + c), d3_5 = vload(ip + 2240 + c);
-        const vf d4_0 = vload(ip + 2560 + c), d4_1 = vload(ip + 2624 + c), d4_2 = vload(ip + 2688 + c), d4_3 = vload(ip + 2752 + c), d4_4 = vload(ip + 2816 + c), d4_5 = vload(ip + 2880 + c);
-        const vf d5_0 = vload(ip + 3200 + c), d5_1 = vload(ip + 3264 + c), d5_2 = vload(ip + 3328 + c), d5_3 = vload(ip + 3392 + c), d5_4 = vload(ip + 3456 + c), d5_5 = vload(ip + 3520 + c);
+        const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_1 = row > 0 ? vload(x + (o + 64)) : vzero();
+        const vf d0_2 = row > 0 ? vload(x + (o + 128)) : vzero();
+        const vf d0_3 = row > 0 ? vload(x + (o + 192)) : vzero();
+        const vf d0_4 = row > 0 ? vload(x + (o + 256)) : vzero();
+        const vf d0_5 = row > 0 && col < 4 ? vload(x + (o + 320)) : vzero();
+        const vf d1_0 = col > 0 ? vload(x + (o + 512)) : vzero();
+        const vf d1_1 = vload(x + (o + 576));
+        const vf d1_2 = vload(x + (o + 640));
+        const vf d1_3 = vload(x + (o + 704));
+        const vf d1_4 = vload(x + (o + 768));
+        const vf d1_5 = col < 4 ? vload(x + (o + 832)) : vzero();
+        const vf d2_0 = col > 0 ? vload(x + (o + 1024)) : vzero();
+        const vf d2_1 = vload(x + (o + 1088));
+        const vf d2_2 = vload(x + (o + 1152));
+        const vf d2_3 = vload(x + (o + 1216));
+        const vf d2_4 = vload(x + (o + 1280));
+        const vf d2_5 = col < 4 ? vload(x + (o + 1344)) : vzero();
+        const vf d3_0 = col > 0 ? vload(x + (o + 1536)) : vzero();
+        const vf d3_1 = vload(x + (o + 1600));
+        const vf d3_2 = vload(x + (o + 1664));
+        const vf d3_3 = vload(x + (o + 1728));
+        const vf d3_4 = vload(x + (o + 1792));
+        const vf d3_5 = col < 4 ? vload(x + (o + 1856)) : vzero();
+        const vf d4_0 = col > 0 ? vload(x + (o + 2048)) : vzero();
+        const vf d4_1 = vload(x + (o + 2112));
+        const vf d4_2 = vload(x + (o + 2176));
+        const vf d4_3 = vload(x + (o + 2240));
+        const vf d4_4 = vload(x + (o + 2304));
+        const vf d4_5 = col < 4 ? vload(x + (o + 2368)) : vzero();
+        const vf d5_0 = row < 4 && col > 0 ? vload(x + (o + 2560)) : vzero();
+        const vf d5_1 = row < 4 ? vload(x + (o + 2624)) : vzero();
+        const vf d5_2 = row < 4 ? vload(x + (o + 2688)) : vzero();
+        const vf d5_3 = row < 4 ? vload(x + (o + 2752)) : vzero();
+        const vf d5_4 = row < 4 ? vload(x + (o + 2816)) : vzero();
+        const vf d5_5 = row < 4 && col < 4 ? vload(x + (o + 2880)) : vzero();
         const vf t0_0 = vfma(vset1(-5.0f), d2_0, vfma(vset1(4.0f), d0_0, d4_0));
         const vf t0_1 = vfma(vset1(-5.0f), d2_1, vfma(vset1(4.0f), d0_1, d4_1));
         const vf t0_2 = vfma(vset1(-5.0f), d2_2, vfma(vset1(4.0f), d0_2, d4_2));
@@ -8465,6 +8660,12 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(const float *restric
         vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
         vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
+}
+
+/* The input transform of the tile whose outputs start at (row, col) of image x. */
+static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_input_at(const float *restrict x, int row, int col, float *restrict vp)
+{
+    conv3x3_s1_c64k64_h8w8_f4_bwd_data_input_edge(x, row, col, vp);
 }
 
 /* M[xi] for T tiles by one block of 32 output channels: mp[t][k] = sum_c vp[t][c] * up[c][k] */
@@ -8715,8 +8916,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
     const float *restrict mask, const float *restrict xbn, const float *restrict mean,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -8766,21 +8967,20 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
+        float *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 4, u % 2 * 4,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 36; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -8898,8 +9098,8 @@ static void bn_c64_hw64_relu_stats_bwd(size_t n, const float *restrict x, float 
 static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -8942,21 +9142,20 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
             }
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
+        float *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 4, u % 2 * 4,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 36; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -9312,8 +9511,8 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
 static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -9345,21 +9544,20 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
                                vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
             }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
+        float *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_fwd_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c64k64_h8w8_f4_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 4, u % 2 * 4,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 36; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -9389,8 +9587,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
 static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, HP = 10, WP = 10,
-           PAD = HP * WP * IC, A = 6, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -9433,21 +9631,20 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
             }
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 36 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 36 * XS;
+        float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
+        float *restrict mb = vb + 36 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_input(xp + ((2 * ch + u / 2) * 4 * WP + u % 2 * 4) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_data_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 4, u % 2 * 4,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 36; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -9596,8 +9793,8 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
 static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -9627,21 +9824,20 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
                                vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
             }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
+        float *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c128k128_h4w4_f2_fwd_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c128k128_h4w4_f2_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 2, u % 2 * 2,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 16; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -9671,8 +9867,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
 static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, HP = 6, WP = 6,
-           PAD = HP * WP * IC, A = 4, NT = 4, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 4,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -9713,21 +9909,20 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
             }
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
+        float *restrict mb = vb + 16 * XS;
         /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
             const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            rn_pad_image(x + b0 * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
             /* the thread's next image, prefetched while this one computes (below) */
             const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 4; u++)
-                        conv3x3_s1_c128k128_h4w4_f2_bwd_data_input(xp + ((2 * ch + u / 2) * 2 * WP + u % 2 * 2) * IC, vb + (i * 4 + u) * IC);
-                }
+                        conv3x3_s1_c128k128_h4w4_f2_bwd_data_input_at(x + (b0 + i) * (IH * IW * IC), (2 * ch + u / 2) * 2, u % 2 * 2,
+                                         vb + (i * 4 + u) * IC);
                 for (int xi = 0; xi < 16; xi++) {
                     /* the thread's next image into the cache, the chunk's slice spread over its
                      * points: in one burst per chunk the prefetches waited on memory */
@@ -9886,8 +10081,8 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
 static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 32, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, A = 4, NT = 32,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -9917,8 +10112,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
                                vfma(vset1(G[b][2]), t[a][2], vfma(vset1(G[b][1]), t[a][1], vmul(vset1(G[b][0]), t[a][0]))));
             }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
+        float *restrict mb = vb + 16 * XS;
         /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         /* smaller groups where 32 a thread would leave a thread without images */
@@ -9927,11 +10122,10 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
-                for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++)
-                        conv3x3_s1_c256k256_h2w2_f2_fwd_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
-                }
+                        conv3x3_s1_c256k256_h2w2_f2_fwd_input_at(x + (b0 + i) * (IH * IW * IC), (1 * ch + u / 1) * 2, u % 1 * 2,
+                                         vb + (i * 1 + u) * IC);
                 for (int xi = 0; xi < 16; xi++) {
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
@@ -9959,8 +10153,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
 static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, float *restrict y,
     float *restrict scratch, int threads)
 {
-    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, HP = 4, WP = 4,
-           PAD = HP * WP * IC, A = 4, NT = 32, XS = NT * IC, YS = NT * OC, KB = 32 };
+    enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, A = 4, NT = 32,
+           XS = NT * IC, YS = NT * OC, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -10001,8 +10195,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
             }
         }
         RN_BARRIER();
-        float *restrict xp = scratch + (size_t)tid * (PAD + 16 * (XS + YS));
-        float *restrict vb = xp + PAD, *restrict mb = vb + 16 * XS;
+        float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
+        float *restrict mb = vb + 16 * XS;
         /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         /* smaller groups where 32 a thread would leave a thread without images */
@@ -10011,11 +10205,10 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
-                for (int i = 0; i < g; i++) {
-                    rn_pad_image(x + (b0 + i) * (IH * IW * IC), xp, IH, IW, IC, HP, WP, 1, 1);
+                for (int i = 0; i < g; i++)
                     for (int u = 0; u < 1; u++)
-                        conv3x3_s1_c256k256_h2w2_f2_bwd_data_input(xp + ((1 * ch + u / 1) * 2 * WP + u % 1 * 2) * IC, vb + (i * 1 + u) * IC);
-                }
+                        conv3x3_s1_c256k256_h2w2_f2_bwd_data_input_at(x + (b0 + i) * (IH * IW * IC), (1 * ch + u / 1) * 2, u % 1 * 2,
+                                         vb + (i * 1 + u) * IC);
                 for (int xi = 0; xi < 16; xi++) {
                     for (int kb = 0; kb < OC; kb += KB) {
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
@@ -10873,9 +11066,9 @@ static const char summary[] =
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   4,951,872\n"
     "  activations per image:        94,208 inference, 299,008 training\n"
-    "  inference working memory:     0 + 94,208 n + 1,064,960 t (rearranged weights; activations; scratch)\n"
-    "  training working memory:      9,146,176 + 299,008 n + 5,259,264 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 1,159,168, training 14,704,448\n";
+    "  inference working memory:     0 + 94,208 n + 1,048,576 t (rearranged weights; activations; scratch)\n"
+    "  training working memory:      9,146,176 + 299,008 n + 5,242,880 t (gradients, work; activations; scratch)\n"
+    "  at n = 1, t = 1:              inference 1,142,784, training 14,688,064\n";
 
 const rn_model resnet9_model = {
     .name = "resnet9",
