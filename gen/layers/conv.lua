@@ -237,6 +237,15 @@ local function winograd_chunk(a, ic, oc, rows, ntc, dir)
     local per_image = rows * ntc * tile_bytes
     tr = rows
     ipc = math.max(1, math.min(math.ceil(WINO_DU_TILES / (rows * ntc)), math.floor(WINO_DU_CHUNK / per_image)))
+  -- 5. backward-weights on small maps, where a chunk of whole images has under WINO_TILES / 2
+  --    tiles: as many images as make WINO_TILES. Each product call loads and stores its register
+  --    tile of dU around the chunk's tiles; on resnet20's 64 channels at 8x8 (4 tiles an image)
+  --    that outweighed the 4 tiles' FMAs: 1.11-1.14 -> 0.81 ms a call with 8 images a chunk
+  --    (Emerald Rapids, conv_layers --tune --batch 128 --threads 2, 5 interleaved rounds). The
+  --    forward and backward-data, whose products keep their sums in registers, measured no
+  --    faster that way (0.68 -> 0.73 and 0.75 -> 0.80 ms), nor on Zen 4 (step 2).
+  elseif dir == "bwd_weights" and tr == rows and ipc * rows * ntc < WINO_TILES / 2 then
+    ipc = math.ceil(WINO_TILES / (rows * ntc))
   end
   return tr, ipc
 end

@@ -38,7 +38,7 @@
     (RESNET20_WORK_BYTES + RESNET20_ACT_BYTES(batch) + (size_t)(threads) * RESNET20_SCRATCH_BYTES_PER_THREAD)
 #define RESNET20_TRAIN_BYTES(batch, threads) \
     ((size_t)1674240 + (size_t)(batch) * 1569280u + \
-     (size_t)(threads) * 663552u)
+     (size_t)(threads) * 1179648u)
 
 /* One tensor of the params buffer. */
 typedef struct resnet20_infer_tensor {
