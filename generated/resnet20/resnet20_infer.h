@@ -33,7 +33,7 @@
 #define RESNET20_PARAM_BYTES ((size_t)1084416)
 #define RESNET20_WORK_BYTES ((size_t)589824u)
 #define RESNET20_ACT_BYTES(batch) ((size_t)(batch) * 208896u)
-#define RESNET20_SCRATCH_BYTES_PER_THREAD ((size_t)147456)
+#define RESNET20_SCRATCH_BYTES_PER_THREAD ((size_t)73728)
 #define RESNET20_INFER_BYTES(batch, threads) \
     (RESNET20_WORK_BYTES + RESNET20_ACT_BYTES(batch) + (size_t)(threads) * RESNET20_SCRATCH_BYTES_PER_THREAD)
 #define RESNET20_TRAIN_BYTES(batch, threads) \
