@@ -185,6 +185,17 @@ end
 -- WINO_TILES tiles, for the products to reuse each block of transformed weights, and the
 -- transformed input and products (a^2 floats x (IC + OC) per tile) within WINO_BYTES of L2.
 local WINO_TILES, WINO_BYTES, WINO_L1 = 32, 128 * 1024, 16 * 1024
+-- Narrow layers, whose tile's transforms (a^2 x (IC + OC) floats) take at most
+-- WINO_NARROW_BYTES, reuse a block of transformed weights over few tiles anyway (16 and 32
+-- channels: 1 and 4 KiB a point), and their time goes to the transforms, which read and write
+-- the chunk's V and M: chunks of about WINO_NARROW_TILES tiles instead, within or near L1.
+-- Measured (resnet20, conv_layers_resnet20_candidates --tune --batch 128, 5 interleaved rounds,
+-- medians, ms a call; Emerald Rapids, 48 KiB L1): 16 channels at 32x32 in F(4x4), 8 tiles a
+-- chunk (37 KiB) against 16: forward 1.25 -> 1.20, backward-data 1.24 -> 1.14,
+-- backward-weights 1.44 -> 1.31 (2 threads), and 2.23 -> 2.16, 2.23 -> 2.16, 2.81 -> 2.59 on one
+-- thread (CPU time); 32 channels at 16x16, 8 tiles (74 KiB) against 16, one thread: 1.69 ->
+-- 1.56, 1.67 -> 1.58, 2.09 -> 1.96 (4 tiles: 1.68, 1.70, 2.47).
+local WINO_NARROW_BYTES, WINO_NARROW_TILES = 10 * 1024, 8
 -- Backward-weights reads and writes each thread's sums dU (a^2 x IC x OC floats) once per chunk.
 -- Where they exceed WINO_DU_BYTES (a quarter of Zen 4's 32 MiB L3: each of two threads has its
 -- own), a chunk takes whole images, as many as make WINO_DU_TILES tiles within WINO_DU_CHUNK
@@ -201,25 +212,27 @@ local WINO_DU_BYTES, WINO_DU_TILES, WINO_DU_CHUNK = 8 * 1024 * 1024, 256, 16 * 1
 -- out, rows x ntc tiles an image; dir as in winograd.choose.
 local function winograd_chunk(a, ic, oc, rows, ntc, dir)
   local tile_bytes = a * a * (ic + oc) * 4
+  local want = tile_bytes <= WINO_NARROW_BYTES and WINO_NARROW_TILES or WINO_TILES   -- tiles a chunk
   local tr, ipc = 1, 1
-  -- 1. as many tiles as make WINO_TILES whose whole transforms fit WINO_BYTES: whole images
-  --    (several where they are small), else whole tile rows of one
+  -- 1. as many tiles as make `want` (WINO_TILES; WINO_NARROW_TILES for narrow layers) whose
+  --    whole transforms fit WINO_BYTES: whole images (several where they are small), else whole
+  --    tile rows of one
   if rows * ntc * tile_bytes <= WINO_BYTES then
     tr = rows
-    ipc = math.max(1, math.min(math.ceil(WINO_TILES / (rows * ntc)), math.floor(WINO_BYTES / (rows * ntc * tile_bytes))))
+    ipc = math.max(1, math.min(math.ceil(want / (rows * ntc)), math.floor(WINO_BYTES / (rows * ntc * tile_bytes))))
   else
     for d = rows, 1, -1 do
-      if rows % d == 0 and d * ntc * tile_bytes <= WINO_BYTES and (d * ntc <= WINO_TILES or d == 1) then tr = d; break end
+      if rows % d == 0 and d * ntc * tile_bytes <= WINO_BYTES and (d * ntc <= want or d == 1) then tr = d; break end
     end
   end
   -- 2. too few tiles to reuse the transformed weights (wide layers: the whole transform of even
   --    one tile row overflows WINO_BYTES): size the chunk by what one of the a^2 products
   --    touches instead, its rows of V and M (IC + OC floats a tile), whole rows of one image
   --    (two images at a time where one is small measured no faster: resnet20 inference, Zen 4)
-  if ipc * tr * ntc < WINO_TILES / 2 then
+  if ipc * tr * ntc < want / 2 then
     ipc = 1
     for d = rows, 1, -1 do
-      if rows % d == 0 and d * ntc * (ic + oc) * 4 <= WINO_BYTES and d * ntc <= 2 * WINO_TILES then tr = d; break end
+      if rows % d == 0 and d * ntc * (ic + oc) * 4 <= WINO_BYTES and d * ntc <= 2 * want then tr = d; break end
     end
     -- 3. where whole images still give fewer than WINO_TILES tiles and one product's weights
     --    (IC x OC floats) are larger than WINO_BYTES, as many images as make WINO_TILES, within
@@ -237,6 +250,15 @@ local function winograd_chunk(a, ic, oc, rows, ntc, dir)
     local per_image = rows * ntc * tile_bytes
     tr = rows
     ipc = math.max(1, math.min(math.ceil(WINO_DU_TILES / (rows * ntc)), math.floor(WINO_DU_CHUNK / per_image)))
+  -- 5. backward-weights on small maps, where a chunk of whole images has under want / 2
+  --    tiles: as many images as make `want`. Each product call loads and stores its register
+  --    tile of dU around the chunk's tiles; on resnet20's 64 channels at 8x8 (4 tiles an image)
+  --    that outweighed the 4 tiles' FMAs: 1.11-1.14 -> 0.81 ms a call with 8 images a chunk
+  --    (Emerald Rapids, conv_layers --tune --batch 128 --threads 2, 5 interleaved rounds). The
+  --    forward and backward-data, whose products keep their sums in registers, measured no
+  --    faster that way (0.68 -> 0.73 and 0.75 -> 0.80 ms), nor on Zen 4 (step 2).
+  elseif dir == "bwd_weights" and tr == rows and ipc * rows * ntc < want / 2 then
+    ipc = math.ceil(want / (rows * ntc))
   end
   return tr, ipc
 end

@@ -6818,7 +6818,7 @@ static void bn_c128_hw16_add_relu_stats_bwd(size_t n, const float *restrict x, f
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 128, IW = 4, XS = 512 };
+    enum { IC = 128, IW = 4, XS = 4096 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
         const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
@@ -6854,21 +6854,21 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input_edge(const floa
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 512 + c, vadd(t0_2, t0_1));
-        vstore(vp + 1024 + c, vsub(t0_2, t0_1));
-        vstore(vp + 1536 + c, vsub(t0_1, t0_3));
-        vstore(vp + 2048 + c, vsub(t1_0, t1_2));
-        vstore(vp + 2560 + c, vadd(t1_2, t1_1));
-        vstore(vp + 3072 + c, vsub(t1_2, t1_1));
-        vstore(vp + 3584 + c, vsub(t1_1, t1_3));
-        vstore(vp + 4096 + c, vsub(t2_0, t2_2));
-        vstore(vp + 4608 + c, vadd(t2_2, t2_1));
-        vstore(vp + 5120 + c, vsub(t2_2, t2_1));
-        vstore(vp + 5632 + c, vsub(t2_1, t2_3));
-        vstore(vp + 6144 + c, vsub(t3_0, t3_2));
-        vstore(vp + 6656 + c, vadd(t3_2, t3_1));
-        vstore(vp + 7168 + c, vsub(t3_2, t3_1));
-        vstore(vp + 7680 + c, vsub(t3_1, t3_3));
+        vstore(vp + 4096 + c, vadd(t0_2, t0_1));
+        vstore(vp + 8192 + c, vsub(t0_2, t0_1));
+        vstore(vp + 12288 + c, vsub(t0_1, t0_3));
+        vstore(vp + 16384 + c, vsub(t1_0, t1_2));
+        vstore(vp + 20480 + c, vadd(t1_2, t1_1));
+        vstore(vp + 24576 + c, vsub(t1_2, t1_1));
+        vstore(vp + 28672 + c, vsub(t1_1, t1_3));
+        vstore(vp + 32768 + c, vsub(t2_0, t2_2));
+        vstore(vp + 36864 + c, vadd(t2_2, t2_1));
+        vstore(vp + 40960 + c, vsub(t2_2, t2_1));
+        vstore(vp + 45056 + c, vsub(t2_1, t2_3));
+        vstore(vp + 49152 + c, vsub(t3_0, t3_2));
+        vstore(vp + 53248 + c, vadd(t3_2, t3_1));
+        vstore(vp + 57344 + c, vsub(t3_2, t3_1));
+        vstore(vp + 61440 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -6882,7 +6882,7 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input_at(const float 
  * gradient: Yh = A dY A^T (4x4) into yp + (i*4 + j) * YS (YS = NT * OC floats apart). */
 static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { OC = 128, YS = 512 };
+    enum { OC = 128, YS = 4096 };
     for (int k = 0; k < OC; k += 8) {
         const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 128 + k);
         const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 640 + k);
@@ -6895,21 +6895,21 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_dy(const float *restr
         const vf s3_0 = vneg(g1_0);
         const vf s3_1 = vneg(g1_1);
         vstore(yp + 0 + k, s0_0);
-        vstore(yp + 512 + k, vadd(s0_1, s0_0));
-        vstore(yp + 1024 + k, vsub(s0_0, s0_1));
-        vstore(yp + 1536 + k, vneg(s0_1));
-        vstore(yp + 2048 + k, s1_0);
-        vstore(yp + 2560 + k, vadd(s1_1, s1_0));
-        vstore(yp + 3072 + k, vsub(s1_0, s1_1));
-        vstore(yp + 3584 + k, vneg(s1_1));
-        vstore(yp + 4096 + k, s2_0);
-        vstore(yp + 4608 + k, vadd(s2_1, s2_0));
-        vstore(yp + 5120 + k, vsub(s2_0, s2_1));
-        vstore(yp + 5632 + k, vneg(s2_1));
-        vstore(yp + 6144 + k, s3_0);
-        vstore(yp + 6656 + k, vadd(s3_1, s3_0));
-        vstore(yp + 7168 + k, vsub(s3_0, s3_1));
-        vstore(yp + 7680 + k, vneg(s3_1));
+        vstore(yp + 4096 + k, vadd(s0_1, s0_0));
+        vstore(yp + 8192 + k, vsub(s0_0, s0_1));
+        vstore(yp + 12288 + k, vneg(s0_1));
+        vstore(yp + 16384 + k, s1_0);
+        vstore(yp + 20480 + k, vadd(s1_1, s1_0));
+        vstore(yp + 24576 + k, vsub(s1_0, s1_1));
+        vstore(yp + 28672 + k, vneg(s1_1));
+        vstore(yp + 32768 + k, s2_0);
+        vstore(yp + 36864 + k, vadd(s2_1, s2_0));
+        vstore(yp + 40960 + k, vsub(s2_0, s2_1));
+        vstore(yp + 45056 + k, vneg(s2_1));
+        vstore(yp + 49152 + k, s3_0);
+        vstore(yp + 53248 + k, vadd(s3_1, s3_0));
+        vstore(yp + 57344 + k, vsub(s3_0, s3_1));
+        vstore(yp + 61440 + k, vneg(s3_1));
     }
 }
 
@@ -6949,7 +6949,7 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_gemm(const float *res
 static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     float *restrict scratch, int threads)
 {
-    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 4,
+    enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 32,
            XS = NT * IC, YS = NT * OC, KB = 32, DU = 16 * IC * OC, SLICE = DU + 16 * (XS + YS) };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
     static const float G[4][3] = {
@@ -6967,13 +6967,10 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
         float *restrict vb = du + DU, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        const size_t per = 1;
+        /* smaller groups where 8 a thread would leave a thread without images */
+        const size_t per = by_image && (n + nt - 1) / nt < 8 ? (n + nt - 1) / nt : 8;
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
-            /* the thread's next image and its dy, into L2 while this one computes (below; not L1:
-             * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
-            const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const char *ny = nx != NULL ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
@@ -6986,14 +6983,6 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
                  * KB floats) stays in L1 while the register tiles go down the input channels */
                 for (int xi = 0; xi < 16; xi++) {
-                    /* the chunk's slice of the prefetch, spread over its points (in one burst the
-                     * prefetches waited on memory) */
-                    if (nx != NULL) {
-                        for (int l = 0; l < 8; l++)
-                            __builtin_prefetch(nx + ((size_t)ch * 128 + xi * 8 + l) * 64, 0, 1);
-                        for (int l = 0; l < 8; l++)
-                            __builtin_prefetch(ny + ((size_t)ch * 128 + xi * 8 + l) * 64, 0, 1);
-                    }
                     for (int kb = 0; kb < OC; kb += KB)
                         for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c128k128_h4w4_f2_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 4);
@@ -8229,7 +8218,7 @@ static void bn_c64_hw64_add_relu_stats_bwd(size_t n, const float *restrict x, fl
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 64, IW = 8, XS = 256 };
+    enum { IC = 64, IW = 8, XS = 2048 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
         const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
@@ -8305,41 +8294,41 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input_edge(const float 
         const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
         const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
         vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        vstore(vp + 2048 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 4096 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 6144 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 8192 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 10240 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 12288 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 14336 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 16384 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 18432 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 20480 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 22528 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 24576 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 26624 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 28672 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 30720 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 32768 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 34816 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 36864 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 38912 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 40960 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 43008 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 45056 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 47104 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 49152 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 51200 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 53248 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 55296 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 57344 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 59392 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 61440 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 63488 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 65536 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 67584 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 69632 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 71680 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
 }
 
@@ -8353,7 +8342,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input_at(const float *r
  * gradient: Yh = A dY A^T (6x6) into yp + (i*6 + j) * YS (YS = NT * OC floats apart). */
 static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { OC = 64, YS = 256 };
+    enum { OC = 64, YS = 2048 };
     for (int k = 0; k < OC; k += 8) {
         const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 64 + k), g0_2 = vload(dp + 128 + k), g0_3 = vload(dp + 192 + k);
         const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 576 + k), g1_2 = vload(dp + 640 + k), g1_3 = vload(dp + 704 + k);
@@ -8384,41 +8373,41 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(const float *restric
         const vf s5_2 = g3_2;
         const vf s5_3 = g3_3;
         vstore(yp + 0 + k, s0_0);
-        vstore(yp + 256 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
-        vstore(yp + 512 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
-        vstore(yp + 768 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
-        vstore(yp + 1024 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
-        vstore(yp + 1280 + k, s0_3);
-        vstore(yp + 1536 + k, s1_0);
-        vstore(yp + 1792 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
-        vstore(yp + 2048 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
-        vstore(yp + 2304 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
-        vstore(yp + 2560 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
-        vstore(yp + 2816 + k, s1_3);
-        vstore(yp + 3072 + k, s2_0);
-        vstore(yp + 3328 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
-        vstore(yp + 3584 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
-        vstore(yp + 3840 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
-        vstore(yp + 4096 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
-        vstore(yp + 4352 + k, s2_3);
-        vstore(yp + 4608 + k, s3_0);
-        vstore(yp + 4864 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
-        vstore(yp + 5120 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
-        vstore(yp + 5376 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
-        vstore(yp + 5632 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
-        vstore(yp + 5888 + k, s3_3);
-        vstore(yp + 6144 + k, s4_0);
-        vstore(yp + 6400 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
-        vstore(yp + 6656 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
-        vstore(yp + 6912 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
-        vstore(yp + 7168 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
-        vstore(yp + 7424 + k, s4_3);
-        vstore(yp + 7680 + k, s5_0);
-        vstore(yp + 7936 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
-        vstore(yp + 8192 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
-        vstore(yp + 8448 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
-        vstore(yp + 8704 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
-        vstore(yp + 8960 + k, s5_3);
+        vstore(yp + 2048 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
+        vstore(yp + 4096 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
+        vstore(yp + 6144 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
+        vstore(yp + 8192 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
+        vstore(yp + 10240 + k, s0_3);
+        vstore(yp + 12288 + k, s1_0);
+        vstore(yp + 14336 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
+        vstore(yp + 16384 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
+        vstore(yp + 18432 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
+        vstore(yp + 20480 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
+        vstore(yp + 22528 + k, s1_3);
+        vstore(yp + 24576 + k, s2_0);
+        vstore(yp + 26624 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
+        vstore(yp + 28672 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
+        vstore(yp + 30720 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
+        vstore(yp + 32768 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
+        vstore(yp + 34816 + k, s2_3);
+        vstore(yp + 36864 + k, s3_0);
+        vstore(yp + 38912 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
+        vstore(yp + 40960 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
+        vstore(yp + 43008 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
+        vstore(yp + 45056 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
+        vstore(yp + 47104 + k, s3_3);
+        vstore(yp + 49152 + k, s4_0);
+        vstore(yp + 51200 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
+        vstore(yp + 53248 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
+        vstore(yp + 55296 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
+        vstore(yp + 57344 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
+        vstore(yp + 59392 + k, s4_3);
+        vstore(yp + 61440 + k, s5_0);
+        vstore(yp + 63488 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
+        vstore(yp + 65536 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
+        vstore(yp + 67584 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
+        vstore(yp + 69632 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
+        vstore(yp + 71680 + k, s5_3);
     }
 }
 
@@ -8458,7 +8447,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(const float *restr
 static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     float *restrict scratch, int threads)
 {
-    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
+    enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 32,
            XS = NT * IC, YS = NT * OC, KB = 32, DU = 36 * IC * OC, SLICE = DU + 36 * (XS + YS) };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
     static const float G[6][3] = {
@@ -8478,13 +8467,10 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
         float *restrict vb = du + DU, *restrict yb = vb + 36 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        const size_t per = 1;
+        /* smaller groups where 8 a thread would leave a thread without images */
+        const size_t per = by_image && (n + nt - 1) / nt < 8 ? (n + nt - 1) / nt : 8;
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
-            /* the thread's next image and its dy, into L2 while this one computes (below; not L1:
-             * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
-            const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const char *ny = nx != NULL ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
@@ -8497,14 +8483,6 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
                  * KB floats) stays in L1 while the register tiles go down the input channels */
                 for (int xi = 0; xi < 36; xi++) {
-                    /* the chunk's slice of the prefetch, spread over its points (in one burst the
-                     * prefetches waited on memory) */
-                    if (nx != NULL) {
-                        for (int l = 0; l < 8; l++)
-                            __builtin_prefetch(nx + ((size_t)ch * 256 + xi * 8 + l) * 64, 0, 1);
-                        for (int l = 0; l < 8; l++)
-                            __builtin_prefetch(ny + ((size_t)ch * 256 + xi * 8 + l) * 64, 0, 1);
-                    }
                     for (int kb = 0; kb < OC; kb += KB)
                         for (int c = 0; c < IC; c += 2)
                             conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(vb + xi * XS + c, yb + xi * YS + kb, du + ((size_t)xi * IC + c) * OC + kb, g * 4);
