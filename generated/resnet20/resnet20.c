@@ -131,6 +131,16 @@ static inline int rn_thread(void) { return 0; }
 static inline int rn_threads(void) { return 1; }
 #endif
 
+/* Images per group when each of nt threads takes groups of at most `most` of the n images in
+ * turn: its share is split into as few groups as `most` allows, and those as even as whole
+ * images make them (16 images, 2 threads, at most 5: groups of 4, so 8 images a thread, not
+ * groups of 5 that leave one thread 10 and the other 6). */
+static inline size_t rn_group_size(size_t n, int nt, size_t most)
+{
+    const size_t share = (n + (size_t)nt - 1) / (size_t)nt, groups = (share + most - 1) / most;
+    return (share + groups - 1) / groups;
+}
+
 /* The epilogue of a convolution's register tile (conv_simd.c.in, conv_winograd.c.in): what
  * is done to the accumulators before and at their store, where the kernels that share one tile
  * function differ. Each call passes a constant, and the tile is always inlined, so every copy
@@ -790,10 +800,10 @@ static void bn_c16_hw1024_relu_stats_fwd(size_t n, const float *restrict x, floa
 /* conv3x3_s1_c16k16_h32w32_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 16->16, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c16k16_h32w32_f4_stats_fwd, conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval, conv3x3_s1_c16k16_h32w32_f4_fwd. */
 /* The input transform of an interior tile, every input channel: V[i][j] = (B^T d B)[i][j] of the
- * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+ * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * 128 (NT * IC floats apart). */
 static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 16, XS = 128 };
+    enum { IC = 16 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
         const vf d1_0 = vload(ip + 512 + c), d1_1 = vload(ip + 528 + c), d1_2 = vload(ip + 544 + c), d1_3 = vload(ip + 560 + c), d1_4 = vload(ip + 576 + c), d1_5 = vload(ip + 592 + c);
@@ -879,10 +889,10 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input(const float *restrict i
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 16, IW = 32, XS = 128 };
+    enum { IC = 16, IW = 32 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 16)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 32)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 48)) : vzero();
@@ -2047,10 +2057,10 @@ static void bn_c32_hw256_relu_stats_fwd(size_t n, const float *restrict x, float
 /* conv3x3_s1_c32k32_h16w16_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 32->32, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c32k32_h16w16_f4_stats_fwd, conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval, conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval, conv3x3_s1_c32k32_h16w16_f4_fwd. */
 /* The input transform of an interior tile, every input channel: V[i][j] = (B^T d B)[i][j] of the
- * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+ * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * 256 (NT * IC floats apart). */
 static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 32, XS = 256 };
+    enum { IC = 32 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
         const vf d1_0 = vload(ip + 512 + c), d1_1 = vload(ip + 544 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 608 + c), d1_4 = vload(ip + 640 + c), d1_5 = vload(ip + 672 + c);
@@ -2136,10 +2146,10 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict i
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 32, IW = 16, XS = 256 };
+    enum { IC = 32, IW = 16 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 32)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 64)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 96)) : vzero();
@@ -3374,10 +3384,10 @@ static void bn_c64_hw64_relu_stats_fwd(size_t n, const float *restrict x, float 
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 64, IW = 8, XS = 256 };
+    enum { IC = 64, IW = 8 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 64)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 128)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 192)) : vzero();
@@ -4832,10 +4842,10 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 64, IW = 8, XS = 2048 };
+    enum { IC = 64, IW = 8 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 64)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 128)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 192)) : vzero();
@@ -5081,8 +5091,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
         float *restrict vb = du + DU, *restrict yb = vb + 36 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        /* smaller groups where 8 a thread would leave a thread without images */
-        const size_t per = by_image && (n + nt - 1) / nt < 8 ? (n + nt - 1) / nt : 8;
+        /* groups as even as the threads' shares allow (rn_group_size) */
+        const size_t per = by_image ? rn_group_size(n, nt, 8) : 8;
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
@@ -5140,10 +5150,10 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 64, IW = 8, XS = 256 };
+    enum { IC = 64, IW = 8 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 64)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 128)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 192)) : vzero();
@@ -6667,10 +6677,10 @@ static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const f
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer2.2.conv2, layer2.2.conv1, layer2.1.conv2, layer2.1.conv1, layer2.0.conv2. */
 /* The input transform of an interior tile, every input channel: V[i][j] = (B^T d B)[i][j] of the
- * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+ * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * 256 (NT * IC floats apart). */
 static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 32, XS = 256 };
+    enum { IC = 32 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
         const vf d1_0 = vload(ip + 512 + c), d1_1 = vload(ip + 544 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 608 + c), d1_4 = vload(ip + 640 + c), d1_5 = vload(ip + 672 + c);
@@ -6756,10 +6766,10 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_weights_input(const float *re
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_weights_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 32, IW = 16, XS = 256 };
+    enum { IC = 32, IW = 16 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 32)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 64)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 96)) : vzero();
@@ -7076,10 +7086,10 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restr
 /* conv3x3_s1_c32k32_h16w16_f4_bwd_data_*: the tiles of conv 3x3/1 pad 1, 32->32, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums, conv3x3_s1_c32k32_h16w16_f4_bwd_data. */
 /* The input transform of an interior tile, every input channel: V[i][j] = (B^T d B)[i][j] of the
- * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+ * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * 256 (NT * IC floats apart). */
 static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 32, XS = 256 };
+    enum { IC = 32 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
         const vf d1_0 = vload(ip + 512 + c), d1_1 = vload(ip + 544 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 608 + c), d1_4 = vload(ip + 640 + c), d1_5 = vload(ip + 672 + c);
@@ -7165,10 +7175,10 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_input(const float *restr
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c32k32_h16w16_f4_bwd_data_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 32, IW = 16, XS = 256 };
+    enum { IC = 32, IW = 16 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 32)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 64)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 96)) : vzero();
@@ -8714,10 +8724,10 @@ static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const 
  * Algorithm: modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua).
  * Used by: layer1.2.conv2, layer1.2.conv1, layer1.1.conv2, layer1.1.conv1, layer1.0.conv2, layer1.0.conv1. */
 /* The input transform of an interior tile, every input channel: V[i][j] = (B^T d B)[i][j] of the
- * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+ * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * 128 (NT * IC floats apart). */
 static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_weights_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 16, XS = 128 };
+    enum { IC = 16 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
         const vf d1_0 = vload(ip + 512 + c), d1_1 = vload(ip + 528 + c), d1_2 = vload(ip + 544 + c), d1_3 = vload(ip + 560 + c), d1_4 = vload(ip + 576 + c), d1_5 = vload(ip + 592 + c);
@@ -8803,10 +8813,10 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_weights_input(const float *re
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_weights_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 16, IW = 32, XS = 128 };
+    enum { IC = 16, IW = 32 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 16)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 32)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 48)) : vzero();
@@ -9125,10 +9135,10 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_weights(size_t n, const float *restr
 /* conv3x3_s1_c16k16_h32w32_f4_bwd_data_*: the tiles of conv 3x3/1 pad 1, 16->16, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums, conv3x3_s1_c16k16_h32w32_f4_bwd_data. */
 /* The input transform of an interior tile, every input channel: V[i][j] = (B^T d B)[i][j] of the
- * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+ * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * 128 (NT * IC floats apart). */
 static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 16, XS = 128 };
+    enum { IC = 16 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
         const vf d1_0 = vload(ip + 512 + c), d1_1 = vload(ip + 528 + c), d1_2 = vload(ip + 544 + c), d1_3 = vload(ip + 560 + c), d1_4 = vload(ip + 576 + c), d1_5 = vload(ip + 592 + c);
@@ -9214,10 +9224,10 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_input(const float *restr
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c16k16_h32w32_f4_bwd_data_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 16, IW = 32, XS = 128 };
+    enum { IC = 16, IW = 32 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 16)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 32)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 48)) : vzero();

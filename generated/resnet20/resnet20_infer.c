@@ -134,6 +134,16 @@ static inline int rn_thread(void) { return 0; }
 static inline int rn_threads(void) { return 1; }
 #endif
 
+/* Images per group when each of nt threads takes groups of at most `most` of the n images in
+ * turn: its share is split into as few groups as `most` allows, and those as even as whole
+ * images make them (16 images, 2 threads, at most 5: groups of 4, so 8 images a thread, not
+ * groups of 5 that leave one thread 10 and the other 6). */
+static inline size_t rn_group_size(size_t n, int nt, size_t most)
+{
+    const size_t share = (n + (size_t)nt - 1) / (size_t)nt, groups = (share + most - 1) / most;
+    return (share + groups - 1) / groups;
+}
+
 /* The epilogue of a convolution's register tile (conv_simd.c.in, conv_winograd.c.in): what
  * is done to the accumulators before and at their store, where the kernels that share one tile
  * function differ. Each call passes a constant, and the tile is always inlined, so every copy
@@ -722,10 +732,10 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
 /* conv3x3_s1_c16k16_h32w32_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 16->16, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval. */
 /* The input transform of an interior tile, every input channel: V[i][j] = (B^T d B)[i][j] of the
- * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+ * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * 128 (NT * IC floats apart). */
 static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 16, XS = 128 };
+    enum { IC = 16 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 16 + c), d0_2 = vload(ip + 32 + c), d0_3 = vload(ip + 48 + c), d0_4 = vload(ip + 64 + c), d0_5 = vload(ip + 80 + c);
         const vf d1_0 = vload(ip + 512 + c), d1_1 = vload(ip + 528 + c), d1_2 = vload(ip + 544 + c), d1_3 = vload(ip + 560 + c), d1_4 = vload(ip + 576 + c), d1_5 = vload(ip + 592 + c);
@@ -811,10 +821,10 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input(const float *restrict i
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 16, IW = 32, XS = 128 };
+    enum { IC = 16, IW = 32 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 16)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 32)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 48)) : vzero();
@@ -1708,10 +1718,10 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
 /* conv3x3_s1_c32k32_h16w16_f4_fwd_*: the tiles of conv 3x3/1 pad 1, 32->32, for the kernels that share them
  * (their epilogues: rn_epilogue): conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval, conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval. */
 /* The input transform of an interior tile, every input channel: V[i][j] = (B^T d B)[i][j] of the
- * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * XS (XS = NT * IC floats apart). */
+ * 6x6 pixels at ip (in the image) into vp + (i*6 + j) * 256 (NT * IC floats apart). */
 static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict ip, float *restrict vp)
 {
-    enum { IC = 32, XS = 256 };
+    enum { IC = 32 };
     for (int c = 0; c < IC; c += 8) {
         const vf d0_0 = vload(ip + 0 + c), d0_1 = vload(ip + 32 + c), d0_2 = vload(ip + 64 + c), d0_3 = vload(ip + 96 + c), d0_4 = vload(ip + 128 + c), d0_5 = vload(ip + 160 + c);
         const vf d1_0 = vload(ip + 512 + c), d1_1 = vload(ip + 544 + c), d1_2 = vload(ip + 576 + c), d1_3 = vload(ip + 608 + c), d1_4 = vload(ip + 640 + c), d1_5 = vload(ip + 672 + c);
@@ -1797,10 +1807,10 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input(const float *restrict i
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 32, IW = 16, XS = 256 };
+    enum { IC = 32, IW = 16 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 32)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 64)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 96)) : vzero();
@@ -2752,10 +2762,10 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 64, IW = 8, XS = 256 };
+    enum { IC = 64, IW = 8 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 64)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 128)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 192)) : vzero();

@@ -131,6 +131,16 @@ static inline int rn_thread(void) { return 0; }
 static inline int rn_threads(void) { return 1; }
 #endif
 
+/* Images per group when each of nt threads takes groups of at most `most` of the n images in
+ * turn: its share is split into as few groups as `most` allows, and those as even as whole
+ * images make them (16 images, 2 threads, at most 5: groups of 4, so 8 images a thread, not
+ * groups of 5 that leave one thread 10 and the other 6). */
+static inline size_t rn_group_size(size_t n, int nt, size_t most)
+{
+    const size_t share = (n + (size_t)nt - 1) / (size_t)nt, groups = (share + most - 1) / most;
+    return (share + groups - 1) / groups;
+}
+
 /* The epilogue of a convolution's register tile (conv_simd.c.in, conv_winograd.c.in): what
  * is done to the accumulators before and at their store, where the kernels that share one tile
  * function differ. Each call passes a constant, and the tile is always inlined, so every copy
@@ -2132,10 +2142,10 @@ static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, f
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 64, IW = 8, XS = 256 };
+    enum { IC = 64, IW = 8 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 64)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 128)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 192)) : vzero();
@@ -3334,10 +3344,10 @@ static void bn_c128_hw16_relu_stats_fwd(size_t n, const float *restrict x, float
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 128, IW = 4, XS = 512 };
+    enum { IC = 128, IW = 4 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 128)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 256)) : vzero();
         const vf d0_3 = row > 0 && col < 2 ? vload(x + (o + 384)) : vzero();
@@ -4244,10 +4254,10 @@ static void bn_c256_hw4_relu_stats_fwd(size_t n, const float *restrict x, float 
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 256, IW = 2, XS = 8192 };
+    enum { IC = 256, IW = 2 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 256)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 512)) : vzero();
         const vf d0_3 = row > 0 && col < 0 ? vload(x + (o + 768)) : vzero();
@@ -4456,8 +4466,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
         float *restrict mb = vb + 16 * XS;
         /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        /* smaller groups where 32 a thread would leave a thread without images */
-        const size_t per = by_image && (n + nt - 1) / nt < 32 ? (n + nt - 1) / nt : 32;
+        /* groups as even as the threads' shares allow (rn_group_size) */
+        const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
@@ -5195,8 +5205,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         float *restrict mb = vb + 16 * XS;
         /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        /* smaller groups where 32 a thread would leave a thread without images */
-        const size_t per = by_image && (n + nt - 1) / nt < 32 ? (n + nt - 1) / nt : 32;
+        /* groups as even as the threads' shares allow (rn_group_size) */
+        const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
@@ -5380,10 +5390,10 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 256, IW = 2, XS = 8192 };
+    enum { IC = 256, IW = 2 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 256)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 512)) : vzero();
         const vf d0_3 = row > 0 && col < 0 ? vload(x + (o + 768)) : vzero();
@@ -5529,8 +5539,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
         float *restrict vb = du + DU, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        /* smaller groups where 32 a thread would leave a thread without images */
-        const size_t per = by_image && (n + nt - 1) / nt < 32 ? (n + nt - 1) / nt : 32;
+        /* groups as even as the threads' shares allow (rn_group_size) */
+        const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
@@ -5588,10 +5598,10 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 256, IW = 2, XS = 8192 };
+    enum { IC = 256, IW = 2 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 256)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 512)) : vzero();
         const vf d0_3 = row > 0 && col < 0 ? vload(x + (o + 768)) : vzero();
@@ -5799,8 +5809,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
         float *restrict mb = vb + 16 * XS;
         /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        /* smaller groups where 32 a thread would leave a thread without images */
-        const size_t per = by_image && (n + nt - 1) / nt < 32 ? (n + nt - 1) / nt : 32;
+        /* groups as even as the threads' shares allow (rn_group_size) */
+        const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
@@ -6818,10 +6828,10 @@ static void bn_c128_hw16_add_relu_stats_bwd(size_t n, const float *restrict x, f
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 128, IW = 4, XS = 4096 };
+    enum { IC = 128, IW = 4 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 128)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 256)) : vzero();
         const vf d0_3 = row > 0 && col < 2 ? vload(x + (o + 384)) : vzero();
@@ -6967,8 +6977,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
         float *restrict vb = du + DU, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        /* smaller groups where 8 a thread would leave a thread without images */
-        const size_t per = by_image && (n + nt - 1) / nt < 8 ? (n + nt - 1) / nt : 8;
+        /* groups as even as the threads' shares allow (rn_group_size) */
+        const size_t per = by_image ? rn_group_size(n, nt, 8) : 8;
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
@@ -7026,10 +7036,10 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 128, IW = 4, XS = 512 };
+    enum { IC = 128, IW = 4 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 128)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 256)) : vzero();
         const vf d0_3 = row > 0 && col < 2 ? vload(x + (o + 384)) : vzero();
@@ -8218,10 +8228,10 @@ static void bn_c64_hw64_add_relu_stats_bwd(size_t n, const float *restrict x, fl
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 64, IW = 8, XS = 2048 };
+    enum { IC = 64, IW = 8 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 64)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 128)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 192)) : vzero();
@@ -8467,8 +8477,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
         float *restrict vb = du + DU, *restrict yb = vb + 36 * XS;
         memset(du, 0, sizeof(float) * DU);
         const int by_image = n >= (size_t)nt;
-        /* smaller groups where 8 a thread would leave a thread without images */
-        const size_t per = by_image && (n + nt - 1) / nt < 8 ? (n + nt - 1) / nt : 8;
+        /* groups as even as the threads' shares allow (rn_group_size) */
+        const size_t per = by_image ? rn_group_size(n, nt, 8) : 8;
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
@@ -8526,10 +8536,10 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
 /* The same for a tile at the image's edge: its window's pixels outside the image are zeros. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_input_edge(const float *restrict x, int row, int col, float *restrict vp)
 {
-    enum { IC = 64, IW = 8, XS = 256 };
+    enum { IC = 64, IW = 8 };
     for (int c = 0; c < IC; c += 8) {
         const int o = ((row - 1) * IW + col - 1) * IC + c;   /* the window's first pixel, maybe outside */
-        const vf d0_0 = row > 0 && col > 0 ? vload(x + (o + 0)) : vzero();
+        const vf d0_0 = row > 0 && col > 0 ? vload(x + o) : vzero();
         const vf d0_1 = row > 0 ? vload(x + (o + 64)) : vzero();
         const vf d0_2 = row > 0 ? vload(x + (o + 128)) : vzero();
         const vf d0_3 = row > 0 ? vload(x + (o + 192)) : vzero();
@@ -10094,8 +10104,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
         float *restrict mb = vb + 16 * XS;
         /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        /* smaller groups where 32 a thread would leave a thread without images */
-        const size_t per = by_image && (n + nt - 1) / nt < 32 ? (n + nt - 1) / nt : 32;
+        /* groups as even as the threads' shares allow (rn_group_size) */
+        const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
@@ -10177,8 +10187,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
         float *restrict mb = vb + 16 * XS;
         /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        /* smaller groups where 32 a thread would leave a thread without images */
-        const size_t per = by_image && (n + nt - 1) / nt < 32 ? (n + nt - 1) / nt : 32;
+        /* groups as even as the threads' shares allow (rn_group_size) */
+        const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
         for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
             const int g = n - b0 < per ? (int)(n - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
