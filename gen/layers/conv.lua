@@ -196,6 +196,8 @@ local WINO_TILES, WINO_BYTES, WINO_L1 = 32, 128 * 1024, 16 * 1024
 -- thread (CPU time); 32 channels at 16x16, 8 tiles (74 KiB) against 16, one thread: 1.69 ->
 -- 1.56, 1.67 -> 1.58, 2.09 -> 1.96 (4 tiles: 1.68, 1.70, 2.47).
 local WINO_NARROW_BYTES, WINO_NARROW_TILES = 10 * 1024, 8
+-- Transformed weights beyond this many bytes stream from L3 at every chunk (winograd_plan, PFW).
+local WINO_STREAM_BYTES = 2 * 1024 * 1024
 -- Backward-weights reads and writes each thread's sums dU (a^2 x IC x OC floats) once per chunk.
 -- Where they exceed WINO_DU_BYTES (a quarter of Zen 4's 32 MiB L3: each of two threads has its
 -- own), a chunk takes whole images, as many as make WINO_DU_TILES tiles within WINO_DU_CHUNK
@@ -298,6 +300,14 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
   q.PF = math.ceil(q.IH * q.IW * ic * 4 / 64 / q.NCH)   -- 64-byte lines of the next image per chunk
   q.PFX = math.ceil(q.PF / q.TAPS)   -- of which per Winograd point (the forward's prefetch)
   q.PFE = math.ceil(q.TR * m * q.OW * oc * 4 / 64 / q.TAPS)   -- lines of a chunk's epilogue reads per point
+  -- where the transformed weights outgrow L2 (WINO_STREAM_BYTES), each block of them (CB x KB
+  -- floats) came from L3 at its first register tile; the next block is prefetched into L2
+  -- instead, a slice per register tile of the chunk's tiles (PFW lines; none at an image's
+  -- tail tile). ResNet-50, conv_layers_resnet50_candidates --tune --batch 16 --threads 2, 3
+  -- interleaved rounds, ms a call: 512 channels on 7x7 forward F(4x4) 8.86 -> 8.25, F(2x2)
+  -- 9.77 -> 9.20, backward-data 8.86 -> 8.58 and 10.82 -> 10.03; 256 on 14x14 2-5% less
+  local slices = q.TAIL == 0 and q.NT / tw or ipc * (tpc - q.TAIL) / tw
+  q.PFW = q.TAPS * ic * oc * 4 > WINO_STREAM_BYTES and math.ceil(cb * q.KB * 4 / 64 / slices) or 0
   q.scratch = q.TAPS * q.NT * (ic + oc)   -- per thread: the chunk's V and M
   -- backward-weights: register tiles of R input channels by one block's vectors
   q.R = 1

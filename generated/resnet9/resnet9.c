@@ -4481,8 +4481,11 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
                         for (int cb = 0; cb < IC; cb += 128) {
-                            for (int t = 0; t < g * 1; t += 1)
+                            for (int t = 0; t < g * 1; t += 1) {
+                                for (int l = 0; l < 8; l++)   /* the next block of weights, a slice at a time */
+                                    __builtin_prefetch(u + cb * KB + 128 * KB + (t * 8 + l) * 16, 0, 2);
                                 conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
+                            }
                         }
                     }
                 }
@@ -5230,8 +5233,11 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
                         for (int cb = 0; cb < IC; cb += 128) {
-                            for (int t = 0; t < g * 1; t += 1)
+                            for (int t = 0; t < g * 1; t += 1) {
+                                for (int l = 0; l < 8; l++)   /* the next block of weights, a slice at a time */
+                                    __builtin_prefetch(u + cb * KB + 128 * KB + (t * 8 + l) * 16, 0, 2);
                                 conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
+                            }
                         }
                     }
                 }
@@ -5835,8 +5841,11 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
                         for (int cb = 0; cb < IC; cb += 128) {
-                            for (int t = 0; t < g * 1; t += 1)
+                            for (int t = 0; t < g * 1; t += 1) {
+                                for (int l = 0; l < 8; l++)   /* the next block of weights, a slice at a time */
+                                    __builtin_prefetch(u + cb * KB + 128 * KB + (t * 8 + l) * 16, 0, 2);
                                 conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
+                            }
                         }
                     }
                 }
@@ -10119,8 +10128,11 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
                         for (int cb = 0; cb < IC; cb += 128) {
-                            for (int t = 0; t < g * 1; t += 1)
+                            for (int t = 0; t < g * 1; t += 1) {
+                                for (int l = 0; l < 8; l++)   /* the next block of weights, a slice at a time */
+                                    __builtin_prefetch(u + cb * KB + 128 * KB + (t * 8 + l) * 16, 0, 2);
                                 conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
+                            }
                         }
                     }
                 }
@@ -10202,8 +10214,11 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
                         for (int cb = 0; cb < IC; cb += 128) {
-                            for (int t = 0; t < g * 1; t += 1)
+                            for (int t = 0; t < g * 1; t += 1) {
+                                for (int l = 0; l < 8; l++)   /* the next block of weights, a slice at a time */
+                                    __builtin_prefetch(u + cb * KB + 128 * KB + (t * 8 + l) * 16, 0, 2);
                                 conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
+                            }
                         }
                     }
                 }
