@@ -21,6 +21,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from torch_conv_layers import conv_flops  # noqa: E402 (torch itself is imported only in its main)
 SIG = re.compile(r"conv(\d+)x(\d+)_s(\d+)_c(\d+)k(\d+)_h(\d+)w(\d+)")
 
 
@@ -98,9 +100,8 @@ def main():
     print("%-28s %10s %10s %10s %8s" % ("layer", "resnetc", "GFLOP/s", "PyTorch", "ratio"))
     for k in torch:
         o, t = statistics.median(mine[k]), statistics.median(torch[k])
-        kh, kw, s, c, kk, h, w = (int(g) for g in SIG.fullmatch(k).groups())
-        oh, ow = (h + 2 * (kh // 2) - kh) // s + 1, (w + 2 * (kw // 2) - kw) // s + 1
-        gflops = 2.0 * batch * oh * ow * c * kk * kh * kw / (o * 1e-3) * 1e-9
+        kh, _, s, c, kk, h, _ = (int(g) for g in SIG.fullmatch(k).groups())   # square kernels and maps
+        gflops = conv_flops(batch, c, kk, h, kh, s) / (o * 1e-3) * 1e-9
         print("%-28s %10.3f %10.1f %10.3f %7.2fx" % (k, o, gflops, t, t / o))
     return 0
 

@@ -37,6 +37,12 @@ def shapes(model):
     raise SystemExit("torch_conv_layers.py: --model: expected resnet20, resnet18 or resnet50, got '%s'" % model)
 
 
+def conv_flops(batch, ic, oc, hw, k, s):
+    """2 x MACs of a k x k stride-s convolution, padding k // 2, of batch images hw x hw."""
+    oh = (hw + 2 * (k // 2) - k) // s + 1
+    return 2.0 * batch * oh * oh * ic * oc * k * k
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="resnet50")
@@ -65,8 +71,7 @@ def main():
                 conv(x)
                 times.append(time.perf_counter() - t0)
         t = sorted(times)[len(times) // 2]
-        oh = (hw + 2 * (k // 2) - k) // s + 1
-        flops = 2.0 * batch * oh * oh * ic * oc * k * k
+        flops = conv_flops(batch, ic, oc, hw, k, s)
         print("%-28s %10.3f %10.1f" % ("conv%dx%d_s%d_c%dk%d_h%dw%d" % (k, k, s, ic, oc, hw, hw), t * 1e3, flops / t * 1e-9))
     return 0
 
