@@ -1,6 +1,7 @@
 # resnetc_add_model(<name> SPEC <file.lua> [ISA generic|avx2|avx512] [OUTPUT_DIR <dir>]
 #                   [MODE full|infer] [CONV auto|direct|f2|f4] [TUNING <file>]
-#                   [GENERIC_CFLAGS <flag>...] [ENTRIES layers|all] [EXCLUDE_FROM_ALL])
+#                   [GENERIC_CFLAGS <flag>...] [ENTRIES layers|all] [MICRO_BATCH_BYTES <n>]
+#                   [EXCLUDE_FROM_ALL])
 #
 # Generates C for the spec at build time (re-run when the spec, the generator or a template
 # changes) and builds, with MODE full (the default):
@@ -20,6 +21,8 @@
 # time (empty RESNETC_TUNING_DIR, the default: no tuning file, the model's choices).
 # ENTRIES all: the conv entry points of every algorithm that fits each layer (the tuning
 # program, bench/CMakeLists.txt); EXCLUDE_FROM_ALL: the targets are built only on request.
+# MICRO_BATCH_BYTES (gen/microbatch.lua): the cache that the eval-mode forward's micro-batches
+# may fill, 0 for none; RESNETC_MICRO_BATCH_BYTES by default (empty: the generator's default).
 # ISA (gen/isa.lua): RESNETC_ISA by default, which is the best the build machine runs (avx512,
 # avx2, else generic: probed once, at the first configure; generic in a cross build, e.g.
 # cmake/toolchain-aarch64.cmake). The compile flags of avx2 and
@@ -113,11 +116,13 @@ endif()
 
 set(RESNETC_CONV auto CACHE STRING "Algorithm of 3x3 stride-1 convolutions: auto, direct, f2 or f4 (gen/winograd.lua)")
 set_property(CACHE RESNETC_CONV PROPERTY STRINGS auto direct f2 f4)
+set(RESNETC_MICRO_BATCH_BYTES "" CACHE STRING
+    "Cache that the eval-mode forward's micro-batches may fill, in bytes (gen/microbatch.lua); 0: none; empty: the generator's default")
 set(RESNETC_TUNING_DIR "" CACHE PATH
     "Folder of tuning files (<model>.tune, tools/tune.sh) that resnetc_add_model uses by default")
 
 function(resnetc_add_model name)
-  cmake_parse_arguments(ARG "EXCLUDE_FROM_ALL" "SPEC;ISA;OUTPUT_DIR;MODE;CONV;TUNING;ENTRIES" "GENERIC_CFLAGS" ${ARGN})
+  cmake_parse_arguments(ARG "EXCLUDE_FROM_ALL" "SPEC;ISA;OUTPUT_DIR;MODE;CONV;TUNING;ENTRIES;MICRO_BATCH_BYTES" "GENERIC_CFLAGS" ${ARGN})
   if(NOT ARG_SPEC)
     message(FATAL_ERROR "resnetc_add_model(${name}): SPEC is required")
   endif()
@@ -158,6 +163,15 @@ function(resnetc_add_model name)
       message(FATAL_ERROR "resnetc_add_model(${name}): ENTRIES: expected layers or all, got '${ARG_ENTRIES}'")
     endif()
     list(APPEND _tuning_args --entries ${ARG_ENTRIES})
+  endif()
+  if(NOT DEFINED ARG_MICRO_BATCH_BYTES OR ARG_MICRO_BATCH_BYTES STREQUAL "")
+    set(ARG_MICRO_BATCH_BYTES "${RESNETC_MICRO_BATCH_BYTES}")
+  endif()
+  if(NOT ARG_MICRO_BATCH_BYTES STREQUAL "")
+    if(NOT ARG_MICRO_BATCH_BYTES MATCHES "^[0-9]+$")
+      message(FATAL_ERROR "resnetc_add_model(${name}): MICRO_BATCH_BYTES: expected a whole number of bytes, got '${ARG_MICRO_BATCH_BYTES}'")
+    endif()
+    list(APPEND _tuning_args --micro-batch-bytes ${ARG_MICRO_BATCH_BYTES})
   endif()
   set(_exclude "")
   if(ARG_EXCLUDE_FROM_ALL)

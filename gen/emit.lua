@@ -8,6 +8,7 @@
 -- (the passes and their parts), entries.lua (the conv entry points), files.lua (the files).
 local isa_mod = require("isa")
 local plan_mod = require("plan")
+local microbatch = require("microbatch")
 local schedules = require("emit.schedules")
 local entries = require("emit.entries")
 local files = require("emit.files")
@@ -19,7 +20,8 @@ local function new_model(g, opts)
   local model = { g = g, opts = opts, kernels = {}, kernel_order = {}, scratch = 0, thread_scratch = 0,
                   cache = 0, profile = {} }
   model.isa = assert(isa_mod.get(opts.isa))
-  model.plans = { train = plan_mod.plan(g, "train", model.isa), infer = plan_mod.plan(g, "infer", model.isa) }
+  local micro = opts.micro_batch_bytes or microbatch.MICRO_BATCH_BYTES
+  model.plans = { train = plan_mod.plan(g, "train", model.isa, 0), infer = plan_mod.plan(g, "infer", model.isa, micro) }
   return model
 end
 
@@ -57,6 +59,7 @@ function M.memory(g, opts)
 end
 
 -- Generate the files of graph g. opts: name, isa, spec_path, version, command, templates,
+-- micro_batch_bytes (gen/microbatch.lua; its default where absent),
 -- mode ("full", the default: <name>.{c,h} and <name>_main.c against the runtime; "infer":
 -- <name>_infer.{c,h}, eval-mode forward only, with no dependency on the runtime).
 function M.generate(g, opts)

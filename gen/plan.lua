@@ -7,9 +7,13 @@
 -- until then. Tensors whose lifetimes do not overlap share memory (first fit by offset).
 -- In-place layers (ReLU, the residual add) write over their input when no one else needs it,
 -- and their backward shares the gradient buffer the same way.
+-- In eval mode a part of the schedule that runs in micro-batches (gen/microbatch.lua) runs its
+-- layers once per micro-batch: the tensors it shares with the rest of the schedule live over
+-- all of its steps, and the others hold one micro-batch (micro_internal).
 -- Provides plan(g, mode); does not emit code.
 local graph = require("graph")
 local fuse = require("fuse")
+local microbatch = require("microbatch")
 
 local M = {}
 
@@ -33,8 +37,8 @@ end
 
 -- Plan the arena of graph g for mode "train" (forward keeps what backward needs, plus
 -- gradients) or "infer" (forward only, maximal reuse), for the kernels of `isa` (gen/isa.lua:
--- which layers fuse).
-function M.plan(g, mode, isa)
+-- which layers fuse) and eval mode's micro-batches within micro_bytes of cache.
+function M.plan(g, mode, isa, micro_bytes)
   local N = #g.layers
   local train = mode == "train"
   local function bstep(L) return 2 * N + 1 - L.index end
@@ -108,6 +112,40 @@ function M.plan(g, mode, isa)
     end
   end
 
+  -- Micro-batched parts (eval mode). A tensor that a part reads from before it or leaves to
+  -- after it (a boundary tensor: its storage holds one) holds the whole batch, each
+  -- micro-batch at its own images, and lives over all of the part's steps, so that nothing
+  -- written inside the part lands on it. Every other tensor of the part holds one
+  -- micro-batch, at the storage's first images, and keeps its lifetime and sharing: each
+  -- micro-batch runs the part's layers in order, so what one layer writes over is dead for
+  -- that micro-batch, as it would be for the batch. The micro-batch's maps then stay in the
+  -- same few lines of cache from one micro-batch to the next.
+  local micro = microbatch.micro_parts(g, mode, micro_bytes)
+  local internal = {}
+  for _, part in pairs(micro) do
+    local function inside(L) return L and L.index >= part.first and L.index <= part.last end
+    local boundary = {}
+    for i = part.first, part.last do
+      local L = g.layers[i]
+      for _, t in ipairs({ L.output, L.inputs[1], L.inputs[2] }) do
+        local crosses = not inside(t.producer)
+        for _, C in ipairs(t.consumers) do crosses = crosses or not inside(C) end
+        if crosses then boundary[find(act[t])] = true end
+      end
+    end
+    for i = part.first, part.last do
+      local L = g.layers[i]
+      for _, t in ipairs({ L.output, L.inputs[1], L.inputs[2] }) do
+        local s = find(act[t])
+        if boundary[s] then
+          s.first, s.last = math.min(s.first, part.first), math.max(s.last, part.last)
+        else
+          internal[t] = true
+        end
+      end
+    end
+  end
+
   -- first fit by offset over storages ordered by their first step
   local roots = {}
   for _, s in ipairs(storages) do if not s.parent then roots[#roots + 1] = s end end
@@ -131,7 +169,7 @@ function M.plan(g, mode, isa)
     active = kept
   end
 
-  local P = { mode = mode, total = total, act = {}, grad = {}, grad_shared = grad_shared, inplace = inplace,
+  local P = { mode = mode, total = total, micro_bytes = micro_bytes, micro = micro, micro_internal = internal, act = {}, grad = {}, grad_shared = grad_shared, inplace = inplace,
               groups = groups, stats = train and fuse.stats_pairs(g, isa) or {},
               grad_pairs = train and fuse.grad_pairs(g, groups) or {} }
   for t, s in pairs(act) do P.act[t] = find(s).offset end

@@ -5,10 +5,12 @@
 --                        [--conv auto|direct|f2|f4]  write DIR/N.c, DIR/N.h, DIR/N_main.c
 --                        [--tuning FILE]             (--mode infer: DIR/N_infer.c, DIR/N_infer.h,
 --                        [--entries layers|all]      eval-mode forward without the runtime;
---                                                    --conv: the 3x3 stride-1 algorithm, gen/winograd.lua;
+--                        [--micro-batch-bytes B]     --conv: the 3x3 stride-1 algorithm, gen/winograd.lua;
 --                                                    --tuning: measured choices for auto, gen/tuning.lua;
 --                                                    --entries all: every algorithm's conv entry
---                                                    points, the tuning program of tools/tune.sh)
+--                                                    points, the tuning program of tools/tune.sh;
+--                                                    --micro-batch-bytes: the cache that eval mode's
+--                                                    micro-batches may fill, 0 for none, gen/microbatch.lua)
 --   resnetc.lua check    SPEC                        validate only
 --   resnetc.lua isa      NAME                        the ISA's compile flags and CPU features
 --                                                    (gen/isa.lua), two lines, for CMake
@@ -32,6 +34,7 @@ usage: resnetc.lua summary  SPEC
        resnetc.lua check    SPEC
        resnetc.lua generate SPEC --out DIR [--name NAME] [--isa generic|avx2|avx512] [--mode full|infer]
                             [--conv auto|direct|f2|f4] [--tuning FILE] [--entries layers|all]
+                            [--micro-batch-bytes BYTES]
        resnetc.lua isa      NAME
 ]])
   os.exit(2)
@@ -107,7 +110,7 @@ local function main(args)
   end
   if cmd == "generate" then
     local flags = parse_flags(args, 3, { out = true, name = true, isa = true, mode = true, conv = true,
-                                         tuning = true, entries = true })
+                                         tuning = true, entries = true, ["micro-batch-bytes"] = true })
     if not flags.out then io.stderr:write("resnetc: generate needs --out DIR\n"); usage() end
     local isa = flags.isa or "generic"
     local known, why = require("isa").get(isa)
@@ -144,6 +147,15 @@ local function main(args)
       tuning = tmod.load(flags.tuning, tuning_shown)
       tmod.check_isa(tuning, isa)
     end
+    local micro_bytes = require("microbatch").MICRO_BATCH_BYTES
+    if flags["micro-batch-bytes"] then
+      micro_bytes = tonumber(flags["micro-batch-bytes"])
+      if not micro_bytes or micro_bytes < 0 or micro_bytes ~= math.floor(micro_bytes) or micro_bytes > 2 ^ 40 then
+        io.stderr:write("resnetc: --micro-batch-bytes: expected a whole number of bytes from 0 to 2^40, got '"
+                        .. flags["micro-batch-bytes"] .. "'\n")
+        os.exit(2)
+      end
+    end
     local name = flags.name or spec.name
     if not name:match("^[%a_][%w_]*$") then
       io.stderr:write("resnetc: --name: expected a C identifier, got '" .. name .. "'\n")
@@ -152,11 +164,13 @@ local function main(args)
     local emit = require("emit")
     local files = emit.generate(resnet.build(spec), {
       name = name, isa = isa, mode = mode, conv = conv, tuning = tuning, entries = entries, spec_path = shown,
+      micro_batch_bytes = micro_bytes,
       version = VERSION, templates = root .. "/templates",
-      command = string.format("gen/resnetc.lua generate %s --name %s --isa %s%s%s%s", shown, name, isa,
+      command = string.format("gen/resnetc.lua generate %s --name %s --isa %s%s%s%s%s", shown, name, isa,
                               conv ~= "auto" and (" --conv " .. conv) or "",
                               tuning and (" --tuning " .. tuning_shown) or "",
-                              entries ~= "layers" and (" --entries " .. entries) or ""),
+                              entries ~= "layers" and (" --entries " .. entries) or "",
+                              flags["micro-batch-bytes"] and (" --micro-batch-bytes " .. string.format("%d", micro_bytes)) or ""),
     })
     local out = require("output")
     out.write_all(flags.out, files)

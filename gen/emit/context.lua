@@ -3,7 +3,7 @@
 -- and caches, kernel registration, and the calls a layer makes, kept as records:
 --   { kernel = <kernel record, gen/emit/kernels.lua>, args = { "A + 0 * n", ... },
 --     needs = { A = true, Wk = true, nt = true, ... }, layer = <name>, guard = <C condition> }
--- A call's C text is `<kernel>(n, <args>)`; `needs` names the locals its arguments read,
+-- A call's C text is `<kernel>(n, <args>)` (`m` in a micro-batch); `needs` names the locals its arguments read,
 -- noted by the helpers that wrote them. Comments are records { comment = text }.
 -- Does not decide where the records go: the schedules (gen/emit/schedules.lua) and the conv
 -- entry points (gen/emit/entries.lua) set `records` and render them.
@@ -27,10 +27,15 @@ end
 -- Note that the next call reads local `name` (A, P, S, G, Wk, nt).
 function Ctx:need(name) self.needs[name] = true end
 
--- Activation pointer of tensor t (the logits are the caller's buffer).
+-- Activation pointer of tensor t (the logits are the caller's buffer); in a part that runs
+-- in micro-batches (self.micro, set by gen/emit/schedules.lua), of the micro-batch's first
+-- image b0, which a tensor inside the part holds as its first (gen/plan.lua, micro_internal).
 function Ctx:x(t)
   if t == self.model.g.logits then return "logits" end
   self:need("A")
+  if self.micro and not self.plan.micro_internal[t] then
+    return format("A + %d * n + b0 * %d", self.plan.act[t], t.size)
+  end
   return format("A + %d * n", self.plan.act[t])
 end
 
@@ -132,7 +137,8 @@ function Ctx:call(k, ...)
     local a = select(i, ...)
     if a then args[#args + 1] = a end
   end
-  local rec = { kernel = k, args = args, needs = self.needs, layer = self.layer, guard = self.guard }
+  local rec = { kernel = k, args = args, needs = self.needs, layer = self.layer, guard = self.guard,
+                images = self.micro and "m" or "n" }
   self.needs, self.guard = {}, nil
   self.records[#self.records + 1] = rec
 end
@@ -142,7 +148,7 @@ function Ctx:comment(text) self.records[#self.records + 1] = { comment = text } 
 
 -- The C expression of a call record (a statement with ";").
 function M.call_text(rec)
-  return format("%s(n, %s)", rec.kernel.name, concat(rec.args, ", "))
+  return format("%s(%s, %s)", rec.kernel.name, rec.images or "n", concat(rec.args, ", "))
 end
 
 return M

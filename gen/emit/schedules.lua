@@ -3,18 +3,18 @@
 -- step: gen/fuse.lua), lets each layer kind record its calls (gen/emit/context.lua), and
 -- renders the records: every call timed into r->profile (its name: pass, layer, kernel) and,
 -- where the input's gradient is optional, guarded by r->dinput.
--- A schedule is cut into parts at the graph's sections (gen/graph.lua): the stem, every
--- BLOCKS_PER_PART blocks of a stage, the head. Each part is its own function, so that a deep
--- net's schedule is many small functions rather than one the compiler must optimize whole.
+-- A schedule is cut into parts at the graph's sections (gen/microbatch.lua, part_of). Each
+-- part is its own function, so that a deep net's schedule is many small functions rather
+-- than one the compiler must optimize whole; in eval mode some parts run their layers over a
+-- micro-batch of images at a time (gen/microbatch.lua).
 -- Does not write files (gen/emit/files.lua).
 local context = require("emit.context")
 local kernels = require("emit.kernels")
+local microbatch = require("microbatch")
 
 local M = {}
 
 local format, concat = string.format, table.concat
-
-local BLOCKS_PER_PART = 16
 
 local function shape_text(t) return format("%dx%dx%d", t.c, t.h, t.w) end
 
@@ -36,26 +36,15 @@ local function group_text(L, grp)
          .. (grp.relu and ", relu" or "") .. " (fused)"
 end
 
--- The part of the schedule that layer L (nil: the input's layout conversion, in the stem)
--- belongs to: its key (a C identifier's tail) and its title (for the comment). A stage's
--- blocks go BLOCKS_PER_PART to a part, named after the stage and its first block.
-local function part_of(L)
-  local b = L and L.block
-  if b then
-    local first = math.floor(b.index / BLOCKS_PER_PART) * BLOCKS_PER_PART
-    return format("%s_%d", b.stage:gsub("[^%w_]", "_"), first), format("%s.%d", b.stage, first)
-  end
-  if L and L.section == "head" then return "head", "head" end
-  return "stem", "stem"
-end
-
--- Start a new part when layer L is not in the current one.
+-- Start a new part when layer L is not in the current one; the calls of a part that runs in
+-- micro-batches take the micro-batch's images (gen/emit/context.lua, micro).
 local function enter_part(e, L)
-  local key, title = part_of(L)
+  local key, title = microbatch.part_of(L)
   if e.part and e.part.key == key then return end
-  e.part = { key = key, title = title, records = {} }
+  e.part = { key = key, title = title, records = {}, micro = e.micro_parts[key] }
   e.parts[#e.parts + 1] = e.part
   e.records = e.part.records
+  e.micro = e.part.micro
 end
 
 -- The input's layout conversion pseudo-layer (for the kernels' "used by" and describe).
@@ -110,7 +99,7 @@ end
 -- The C lines of a part's records: in the full model each call timed as profile entry
 -- number #model.profile (its name appended there); in the inference-only file (plain) as
 -- it is.
-local function render(model, records, fn_pass, plain)
+local function render(model, records, fn_pass, plain, indent)
   local lines = {}
   for _, rec in ipairs(records) do
     local line
@@ -125,7 +114,7 @@ local function render(model, records, fn_pass, plain)
       line = format("RN_TIMED(%d, %s);", id, context.call_text(rec))
       if rec.guard then line = format("if (%s)\n        %s", rec.guard, line) end
     end
-    lines[#lines + 1] = "    " .. line
+    lines[#lines + 1] = indent .. line:gsub("\n", "\n" .. indent:sub(5))
   end
   return concat(lines, "\n")
 end
@@ -137,7 +126,7 @@ end
 function M.build(model, pass, infer_only)
   local mode = pass == "infer" and "infer" or "train"
   local e = context.new(model, mode, model.plans[mode], infer_only)
-  e.parts = {}
+  e.parts, e.micro_parts = {}, microbatch.micro_parts(model.g, mode, e.plan.micro_bytes)
   local fn_pass = pass == "train" and "forward_train" or (pass == "infer" and "forward_infer" or "backward")
   record(model, e, pass)
   -- the parts as functions, then the calls that make the schedule
@@ -145,9 +134,11 @@ function M.build(model, pass, infer_only)
   local args = pass == "backward" and "r, dlogits" or "r, x, logits"
   for _, part in ipairs(e.parts) do
     local fn = fn_pass .. "_" .. part.key
+    local micro = part.micro or false
     funcs[#funcs + 1] = kernels.render(model, "schedule_part.c.in", {
-      FN = fn, PASS = pass, TITLE = part.title, BODY = render(model, part.records, fn_pass, infer_only),
-      INFER_ONLY = infer_only or false })
+      FN = fn, PASS = pass, TITLE = part.title, INFER_ONLY = infer_only or false,
+      BODY = render(model, part.records, fn_pass, infer_only, micro and "        " or "    "),
+      MICRO = micro and { images = micro.images, image_bytes = micro.image_bytes, budget = e.plan.micro_bytes } })
     calls[#calls + 1] = format("    %s(%s);", fn, args)
   end
   return concat(funcs, "\n"), concat(calls, "\n"), e
