@@ -14,11 +14,11 @@
 -- its micro-batch is as many images as keep one block's maps (the block's input and the maps
 -- its convolutions write) within MICRO_BATCH_BYTES, at most MAX_IMAGES, and its weights, read
 -- once per micro-batch, must weigh less than the maps of the part that such a micro-batch
--- keeps in cache. The runtime
--- runs the whole batch at once where its maps fit twice the budget (the cache the budget is
--- half of), and otherwise rounds the micro-batch to whole images per thread (rn_micro_batch,
--- templates/threads.c.in).
--- Provides part_of(L) and micro_parts(g, mode); does not emit code.
+-- keeps in cache. The runtime runs the whole batch at once where its maps fit twice the
+-- budget (the cache the budget is half of), and otherwise rounds the micro-batch to whole
+-- images per thread (rn_micro_batch, templates/threads.c.in). The memory plan (gen/plan.lua)
+-- decides where the part's tensors live.
+-- Provides part_of(L) and micro_parts(g, mode, budget); does not emit code.
 local M = {}
 
 local format = string.format

@@ -10,7 +10,7 @@
 -- In eval mode a part of the schedule that runs in micro-batches (gen/microbatch.lua) runs its
 -- layers once per micro-batch: the tensors it shares with the rest of the schedule live over
 -- all of its steps, and the others hold one micro-batch (micro_internal).
--- Provides plan(g, mode); does not emit code.
+-- Provides plan(g, mode, isa, micro_bytes); does not emit code.
 local graph = require("graph")
 local fuse = require("fuse")
 local microbatch = require("microbatch")
@@ -169,8 +169,8 @@ function M.plan(g, mode, isa, micro_bytes)
     active = kept
   end
 
-  local P = { mode = mode, total = total, micro_bytes = micro_bytes, micro = micro, micro_internal = internal, act = {}, grad = {}, grad_shared = grad_shared, inplace = inplace,
-              groups = groups, stats = train and fuse.stats_pairs(g, isa) or {},
+  local P = { mode = mode, total = total, act = {}, grad = {}, grad_shared = grad_shared, inplace = inplace,
+              micro_bytes = micro_bytes, micro = micro, micro_internal = internal, groups = groups, stats = train and fuse.stats_pairs(g, isa) or {},
               grad_pairs = train and fuse.grad_pairs(g, groups) or {} }
   for t, s in pairs(act) do P.act[t] = find(s).offset end
   for t, s in pairs(grad) do P.grad[t] = find(s).offset end

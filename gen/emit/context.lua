@@ -3,8 +3,9 @@
 -- and caches, kernel registration, and the calls a layer makes, kept as records:
 --   { kernel = <kernel record, gen/emit/kernels.lua>, args = { "A + 0 * n", ... },
 --     needs = { A = true, Wk = true, nt = true, ... }, layer = <name>, guard = <C condition> }
--- A call's C text is `<kernel>(n, <args>)` (`m` in a micro-batch); `needs` names the locals its arguments read,
--- noted by the helpers that wrote them. Comments are records { comment = text }.
+-- A call's C text is `<kernel>(n, <args>)` (`m`, the micro-batch's images, in a part that
+-- runs in micro-batches); `needs` names the locals its arguments read, noted by the helpers
+-- that wrote them. Comments are records { comment = text }.
 -- Does not decide where the records go: the schedules (gen/emit/schedules.lua) and the conv
 -- entry points (gen/emit/entries.lua) set `records` and render them.
 local kernels = require("emit.kernels")

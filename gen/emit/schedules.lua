@@ -126,7 +126,7 @@ end
 function M.build(model, pass, infer_only)
   local mode = pass == "infer" and "infer" or "train"
   local e = context.new(model, mode, model.plans[mode], infer_only)
-  e.parts, e.micro_parts = {}, microbatch.micro_parts(model.g, mode, e.plan.micro_bytes)
+  e.parts, e.micro_parts = {}, e.plan.micro   -- the parts the plan laid out for micro-batches
   local fn_pass = pass == "train" and "forward_train" or (pass == "infer" and "forward_infer" or "backward")
   record(model, e, pass)
   -- the parts as functions, then the calls that make the schedule
