@@ -124,24 +124,22 @@ function M.plan(g, mode, isa, micro_bytes)
   local internal = {}
   for _, part in pairs(micro) do
     local function inside(L) return L and L.index >= part.first and L.index <= part.last end
-    local boundary = {}
+    local tensors, boundary = {}, {}
     for i = part.first, part.last do
       local L = g.layers[i]
       for _, t in ipairs({ L.output, L.inputs[1], L.inputs[2] }) do
+        tensors[#tensors + 1] = t
         local crosses = not inside(t.producer)
         for _, C in ipairs(t.consumers) do crosses = crosses or not inside(C) end
         if crosses then boundary[find(act[t])] = true end
       end
     end
-    for i = part.first, part.last do
-      local L = g.layers[i]
-      for _, t in ipairs({ L.output, L.inputs[1], L.inputs[2] }) do
-        local s = find(act[t])
-        if boundary[s] then
-          s.first, s.last = math.min(s.first, part.first), math.max(s.last, part.last)
-        else
-          internal[t] = true
-        end
+    for _, t in ipairs(tensors) do
+      local s = find(act[t])
+      if boundary[s] then
+        s.first, s.last = math.min(s.first, part.first), math.max(s.last, part.last)
+      else
+        internal[t] = true
       end
     end
   end
@@ -170,7 +168,8 @@ function M.plan(g, mode, isa, micro_bytes)
   end
 
   local P = { mode = mode, total = total, act = {}, grad = {}, grad_shared = grad_shared, inplace = inplace,
-              micro_bytes = micro_bytes, micro = micro, micro_internal = internal, groups = groups, stats = train and fuse.stats_pairs(g, isa) or {},
+              micro_bytes = micro_bytes, micro = micro, micro_internal = internal, groups = groups,
+              stats = train and fuse.stats_pairs(g, isa) or {},
               grad_pairs = train and fuse.grad_pairs(g, groups) or {} }
   for t, s in pairs(act) do P.act[t] = find(s).offset end
   for t, s in pairs(grad) do P.grad[t] = find(s).offset end
