@@ -61,7 +61,7 @@ local function record(model, e, pass)
     e.layer = "input"
     local k = e:kernel{ name = format("nchw_to_nhwc_c%dh%dw%d", x.c, x.h, x.w), template = "nchw_to_nhwc.c.in",
                         params = { C = x.c, H = x.h, W = x.w }, layer = INPUT, pass = "layout" }
-    e:call(k, "x", e:x(x))
+    e:call(k, "x", e:x(x), e:threads())
     for _, L in ipairs(g.layers) do
       local grp = groups[L]
       if not grp or grp.head == L then

@@ -20,7 +20,7 @@ end
 function M.forward(L, e)
   local sig, p = shape(L)
   local fn = e:kernel{ name = sig .. "_fwd", template = "gap_fwd.c.in", params = p, layer = L, pass = "fwd" }
-  e:call(fn, e:x(L.inputs[1]), e:x(L.output))
+  e:call(fn, e:x(L.inputs[1]), e:x(L.output), e:threads())
 end
 
 function M.backward(L, e)
@@ -29,7 +29,7 @@ function M.backward(L, e)
   p.ACC = e:accumulate(x, L)
   local fn = e:kernel{ name = sig .. "_bwd" .. (p.ACC == 1 and "_acc" or ""), template = "gap_bwd.c.in", params = p,
                        layer = L, pass = "bwd", acc = p.ACC == 1 }
-  e:call(fn, e:dx(L.output), e:dx(x))
+  e:call(fn, e:dx(L.output), e:dx(x), e:threads())
 end
 
 return M

@@ -113,8 +113,9 @@ static inline void vdaddf(double *p, vf a, int n)
 #define RN_NOINLINE
 #endif
 
-/* Threads: OpenMP when compiled with it, else one thread. Work is divided statically, so a
- * fixed thread count gives bit-identical results run to run. */
+/* Threads: OpenMP when compiled with it, else one thread. Work that sums over images is
+ * divided statically, so a fixed thread count gives bit-identical results run to run; work on
+ * independent images is claimed (rn_claim), which cannot change a result. */
 #include <string.h>
 
 #ifdef _OPENMP
@@ -130,6 +131,92 @@ static inline int rn_threads(void) { return omp_get_num_threads(); }
 static inline int rn_thread(void) { return 0; }
 static inline int rn_threads(void) { return 1; }
 #endif
+
+/* The first image of thread tid of nt where a kernel splits the batch by images: each thread
+ * takes the images from rn_first_image(n, tid, nt) to rn_first_image(n, tid + 1, nt), a
+ * contiguous range as even as whole images allow. Every kernel splits a batch this way (the
+ * BN passes' rows too), so that an image's maps stay with the core that wrote them: the two
+ * cores of the Zen 5 machine measured have separate L3 caches, and a cache line written by one
+ * took 240 ns to reach the other (docs/benchmarks.md). */
+static inline size_t rn_first_image(size_t n, int tid, int nt)
+{
+    return n * (size_t)tid / (size_t)nt;
+}
+
+/* Images claimed by the threads of a kernel whose images are independent (no sums over them:
+ * the eval forward, backward-data without BN sums). Each thread owns the range of
+ * rn_first_image, as the static kernels split the batch, and takes its images from the front;
+ * a thread that has run out takes the last image left in the range with the most left. When
+ * one core runs slower than the other (a busy neighbour on a shared machine: one of the Zen 5
+ * machine's two cores ran ResNet-20 23% slower than the other for minutes at a time), the fast
+ * thread takes the slow one's last images instead of waiting for them at the kernel's end; it
+ * takes about the same images in every kernel, since the cores' speeds change slowly, so an
+ * image's maps mostly stay with one core. Which thread computes an image does not change its
+ * result. A range is its next and end images packed in one word, on its own cache line. */
+typedef struct {
+    _Alignas(64) unsigned long long next_end;
+} rn_range;
+
+/* Sets the ranges of nt threads over n images (before the parallel region). */
+static inline void rn_ranges_init(rn_range *ranges, size_t n, int nt)
+{
+    for (int t = 0; t < nt; t++)
+        ranges[t].next_end = (unsigned long long)rn_first_image(n, t, nt) << 32 | rn_first_image(n, t + 1, nt);
+}
+
+/* Takes up to `per` images from the front (own) or the back (other) of range r: sets *count and
+ * returns the first, or returns 0 with *count 0 when r is empty. */
+static inline size_t rn_take(rn_range *r, int front, size_t per, size_t *count)
+{
+    unsigned long long w = __atomic_load_n(&r->next_end, __ATOMIC_RELAXED);
+    for (;;) {
+        const size_t next = (size_t)(w >> 32), end = (size_t)(w & 0xffffffffu);
+        const size_t k = end - next < per ? end - next : per;
+        if (k == 0) {
+            *count = 0;
+            return 0;
+        }
+        const unsigned long long to = front ? w + ((unsigned long long)k << 32) : w - k;
+        if (__atomic_compare_exchange_n(&r->next_end, &w, to, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+            *count = k;
+            return front ? next : end - k;
+        }
+    }
+}
+
+/* Thread tid's next group of up to `per` images (rn_range): sets *count (0: none left) and
+ * returns the first. */
+static inline size_t rn_claim(rn_range *ranges, int tid, int nt, size_t per, size_t *count)
+{
+    size_t b = rn_take(&ranges[tid], 1, per, count);
+    while (*count == 0) {
+        int victim = -1;
+        size_t most = 0;
+        for (int t = 0; t < nt; t++) {
+            const unsigned long long w = __atomic_load_n(&ranges[t].next_end, __ATOMIC_RELAXED);
+            const size_t left = (size_t)(w & 0xffffffffu) - (size_t)(w >> 32);
+            if (t != tid && left > most)
+                most = left, victim = t;
+        }
+        if (victim < 0)
+            return 0;
+        b = rn_take(&ranges[victim], 0, per, count);
+    }
+    return b;
+}
+
+/* The next group of up to `per` images of a loop over images that claims them (rn_claim) where
+ * there are at least as many images as threads (by_image), or else goes through every image in
+ * order (each thread then takes a part of each image): sets *count (0: no more) and returns the
+ * first. prev_end: where the last group ended (0 at the start). */
+static inline size_t rn_next_group(rn_range *ranges, int by_image, int tid, int nt, size_t n, size_t per,
+                                   size_t prev_end, size_t *count)
+{
+    if (by_image)
+        return rn_claim(ranges, tid, nt, per, count);
+    *count = n - prev_end < per ? n - prev_end : per;
+    return prev_end;
+}
 
 /* Images per group when each of nt threads takes groups of at most `most` of the n images in
  * turn: its share is split into as few groups as `most` allows, and those as even as whole
@@ -236,13 +323,17 @@ static inline double rn_now(void)
 
 /* nchw_to_nhwc_c3h32w32: input layout, layout conversion.
  * Used by: input. */
-static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *restrict dst)
+static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *restrict dst, int threads)
 {
     enum { C = 3, H = 32, W = 32 };
-    for (size_t b = 0; b < n; b++)
-        for (int c = 0; c < C; c++)
-            for (int p = 0; p < H * W; p++)
-                dst[(b * (H * W) + p) * C + c] = src[(b * C + c) * (H * W) + p];
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++)
+            for (int c = 0; c < C; c++)
+                for (int p = 0; p < H * W; p++)
+                    dst[(b * (H * W) + p) * C + c] = src[(b * C + c) * (H * W) + p];
+    }
 }
 
 /* conv3x3_s1_c3k16_h32w32_fwd_*: the tiles of conv 3x3/1 pad 1, 3->16, for the kernels that share them
@@ -707,14 +798,15 @@ static void conv3x3_s1_c3k16_h32w32_stats_fwd(size_t n, const float *restrict x,
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -746,8 +838,8 @@ static void bn_c16_hw1024_relu_stats_fwd(size_t n, const float *restrict x, floa
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -1349,12 +1441,14 @@ static void conv3x3_s1_c16k16_h32w32_f4_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -1398,8 +1492,8 @@ static void bn_c16_hw1024_add_relu_stats_fwd(size_t n, const float *restrict x, 
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -1465,21 +1559,25 @@ static void bn_c16_hw1024_add_relu_stats_fwd(size_t n, const float *restrict x, 
 
 /* shortcut_a_s2_c16k32_h32w32_lo8_fwd: option A shortcut /2, 16->32 (pad both), forward.
  * Used by: layer2.0.shortcut. */
-static void shortcut_a_s2_c16k32_h32w32_lo8_fwd(size_t n, const float *restrict x, float *restrict y)
+static void shortcut_a_s2_c16k32_h32w32_lo8_fwd(size_t n, const float *restrict x, float *restrict y, int threads)
 {
     enum { H = 32, W = 32, C = 16, K = 32, S = 2, OH = 16, OW = 16, LO = 8 };
-    for (size_t b = 0; b < n; b++)
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                const float *xp = x + ((b * H + oh * S) * W + ow * S) * C;
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < LO; k++)
-                    yp[k] = 0.0f;
-                for (int c = 0; c < C; c++)
-                    yp[LO + c] = xp[c];
-                for (int k = LO + C; k < K; k++)
-                    yp[k] = 0.0f;
-            }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++)
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    const float *xp = x + ((b * H + oh * S) * W + ow * S) * C;
+                    float *yp = y + ((b * OH + oh) * OW + ow) * K;
+                    for (int k = 0; k < LO; k++)
+                        yp[k] = 0.0f;
+                    for (int c = 0; c < C; c++)
+                        yp[LO + c] = xp[c];
+                    for (int k = LO + C; k < K; k++)
+                        yp[k] = 0.0f;
+                }
+    }
 }
 
 /* conv3x3_s2_c16k32_h32w32_fwd_*: the tiles of conv 3x3/2 pad 1, 16->32, for the kernels that share them
@@ -1964,14 +2062,15 @@ static void conv3x3_s2_c16k32_h32w32_stats_fwd(size_t n, const float *restrict x
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -2003,8 +2102,8 @@ static void bn_c32_hw256_relu_stats_fwd(size_t n, const float *restrict x, float
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -2604,12 +2703,14 @@ static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -2653,8 +2754,8 @@ static void bn_c32_hw256_add_relu_stats_fwd(size_t n, const float *restrict x, c
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -2720,21 +2821,25 @@ static void bn_c32_hw256_add_relu_stats_fwd(size_t n, const float *restrict x, c
 
 /* shortcut_a_s2_c32k64_h16w16_lo16_fwd: option A shortcut /2, 32->64 (pad both), forward.
  * Used by: layer3.0.shortcut. */
-static void shortcut_a_s2_c32k64_h16w16_lo16_fwd(size_t n, const float *restrict x, float *restrict y)
+static void shortcut_a_s2_c32k64_h16w16_lo16_fwd(size_t n, const float *restrict x, float *restrict y, int threads)
 {
     enum { H = 16, W = 16, C = 32, K = 64, S = 2, OH = 8, OW = 8, LO = 16 };
-    for (size_t b = 0; b < n; b++)
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                const float *xp = x + ((b * H + oh * S) * W + ow * S) * C;
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < LO; k++)
-                    yp[k] = 0.0f;
-                for (int c = 0; c < C; c++)
-                    yp[LO + c] = xp[c];
-                for (int k = LO + C; k < K; k++)
-                    yp[k] = 0.0f;
-            }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++)
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    const float *xp = x + ((b * H + oh * S) * W + ow * S) * C;
+                    float *yp = y + ((b * OH + oh) * OW + ow) * K;
+                    for (int k = 0; k < LO; k++)
+                        yp[k] = 0.0f;
+                    for (int c = 0; c < C; c++)
+                        yp[LO + c] = xp[c];
+                    for (int k = LO + C; k < K; k++)
+                        yp[k] = 0.0f;
+                }
+    }
 }
 
 /* conv3x3_s2_c32k64_h16w16_fwd_*: the tiles of conv 3x3/2 pad 1, 32->64, for the kernels that share them
@@ -3289,14 +3394,15 @@ static void conv3x3_s2_c32k64_h16w16_stats_fwd(size_t n, const float *restrict x
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -3328,8 +3434,8 @@ static void bn_c64_hw64_relu_stats_fwd(size_t n, const float *restrict x, float 
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -3839,12 +3945,14 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -3888,8 +3996,8 @@ static void bn_c64_hw64_add_relu_stats_fwd(size_t n, const float *restrict x, co
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -3955,18 +4063,22 @@ static void bn_c64_hw64_add_relu_stats_fwd(size_t n, const float *restrict x, co
 
 /* gap_c64_hw64_fwd: global average pool 8x8, forward.
  * Used by: avgpool. */
-static void gap_c64_hw64_fwd(size_t n, const float *restrict x, float *restrict y)
+static void gap_c64_hw64_fwd(size_t n, const float *restrict x, float *restrict y, int threads)
 {
     enum { C = 64, HW = 64 };
-    for (size_t b = 0; b < n; b++) {
-        float s[C];
-        for (int c = 0; c < C; c++)
-            s[c] = 0.0f;
-        for (int p = 0; p < HW; p++)
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++) {
+            float s[C];
             for (int c = 0; c < C; c++)
-                s[c] += x[(b * HW + p) * C + c];
-        for (int c = 0; c < C; c++)
-            y[b * C + c] = s[c] * (1.0f / HW);
+                s[c] = 0.0f;
+            for (int p = 0; p < HW; p++)
+                for (int c = 0; c < C; c++)
+                    s[c] += x[(b * HW + p) * C + c];
+            for (int c = 0; c < C; c++)
+                y[b * C + c] = s[c] * (1.0f / HW);
+        }
     }
 }
 
@@ -4023,19 +4135,23 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -4077,6 +4193,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const 
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4108,12 +4226,17 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const 
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -4167,6 +4290,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4198,12 +4323,17 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -4257,19 +4387,23 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -4311,6 +4445,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4342,12 +4478,17 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -4411,6 +4552,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const 
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4442,12 +4585,17 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const 
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -4491,19 +4639,23 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -4545,6 +4697,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4576,12 +4730,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -4645,6 +4804,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4676,12 +4837,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -4743,13 +4909,17 @@ static void fc_i64o10_bwd(size_t n, const float *restrict x, const float *restri
 
 /* gap_c64_hw64_bwd: global average pool 8x8, backward.
  * Used by: avgpool. */
-static void gap_c64_hw64_bwd(size_t n, const float *restrict dy, float *restrict dx)
+static void gap_c64_hw64_bwd(size_t n, const float *restrict dy, float *restrict dx, int threads)
 {
     enum { C = 64, HW = 64 };
-    for (size_t b = 0; b < n; b++)
-        for (int p = 0; p < HW; p++)
-            for (int c = 0; c < C; c++)
-                dx[(b * HW + p) * C + c] = dy[b * C + c] * (1.0f / HW);
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++)
+            for (int p = 0; p < HW; p++)
+                for (int c = 0; c < C; c++)
+                    dx[(b * HW + p) * C + c] = dy[b * C + c] * (1.0f / HW);
+    }
 }
 
 /* bn_c64_hw64_add_relu_bwd: batch norm, 64 channels, backward.
@@ -4766,8 +4936,8 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
@@ -5103,11 +5273,13 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
         float *restrict du = scratch + (size_t)tid * SLICE;
         float *restrict vb = du + DU, *restrict yb = vb + 36 * XS;
         memset(du, 0, sizeof(float) * DU);
+        /* the thread's images (rn_first_image) when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 8) : 8;
-        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
-            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
+        for (size_t b0 = lo; b0 < hi; b0 += per) {
+            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
@@ -5584,12 +5756,14 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -5644,8 +5818,8 @@ static void bn_c64_hw64_relu_stats_bwd(size_t n, const float *restrict x, float 
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -5767,12 +5941,14 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(size_t n, const float
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -5828,8 +6004,8 @@ static void bn_c64_hw64_add_relu_stats_bwd(size_t n, const float *restrict x, fl
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -5985,8 +6161,10 @@ static void conv3x3_s2_c32k64_h16w16_bwd_weights(size_t n, const float *restrict
         float *restrict xp = scratch + (size_t)tid * (PAD + DW);
         float *restrict part = xp + PAD;
         memset(part, 0, DW * sizeof(float));
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
             const int rstep = by_image ? 1 : nt;
@@ -6004,8 +6182,8 @@ static void conv3x3_s2_c32k64_h16w16_bwd_weights(size_t n, const float *restrict
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
         const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
-        for (int q = lo; q < hi; q++) {
+        const int q0 = tid * chunk, q1 = q0 + chunk < DW ? q0 + chunk : DW;
+        for (int q = q0; q < q1; q++) {
             float s = 0.0f;
             for (int t = 0; t < nt; t++)
                 s += scratch[(size_t)t * (PAD + DW) + PAD + q];
@@ -6505,6 +6683,8 @@ static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x,
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 16, OW = 16, OC = 32,
            HP = 9, WP = 9, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -6519,14 +6699,16 @@ static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x,
         RN_BARRIER();
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -6576,17 +6758,22 @@ static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x,
 
 /* shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc: option A shortcut /2, 32->64 (pad both), backward, adding into the input gradient.
  * Used by: layer3.0.shortcut. */
-static void shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(size_t n, const float *restrict dy, float *restrict dx)
+static void shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(size_t n, const float *restrict dy, float *restrict dx, int threads)
 {
     enum { H = 16, W = 16, C = 32, K = 64, S = 2, OH = 8, OW = 8, LO = 16 };
-    for (size_t b = 0; b < n; b++)
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K + LO;
-                float *dxp = dx + ((b * H + oh * S) * W + ow * S) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] += dyp[c];
-            }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++) {
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    const float *dyp = dy + ((b * OH + oh) * OW + ow) * K + LO;
+                    float *dxp = dx + ((b * H + oh * S) * W + ow * S) * C;
+                    for (int c = 0; c < C; c++)
+                        dxp[c] += dyp[c];
+                }
+        }
+    }
 }
 
 /* bn_c32_hw256_add_relu_bwd: batch norm, 32 channels, backward.
@@ -6603,8 +6790,8 @@ static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const f
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
@@ -7030,14 +7217,16 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restr
         float *restrict du = scratch + (size_t)tid * SLICE;
         float *restrict vb = du + DU, *restrict yb = vb + 36 * XS;
         memset(du, 0, sizeof(float) * DU);
+        /* the thread's images (rn_first_image) when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
         const size_t per = 1;
-        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
-            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
+        for (size_t b0 = lo; b0 < hi; b0 += per) {
+            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
             /* the thread's next image and its dy, into L2 while this one computes (below; not L1:
              * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
-            const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const char *ny = nx != NULL ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
+            const char *nx = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+            const char *ny = nx != NULL ? (const char *)(dy + (b0 + 1) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++) {
@@ -7612,12 +7801,14 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -7672,8 +7863,8 @@ static void bn_c32_hw256_relu_stats_bwd(size_t n, const float *restrict x, float
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -7795,12 +7986,14 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(size_t n, const flo
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -7856,8 +8049,8 @@ static void bn_c32_hw256_add_relu_stats_bwd(size_t n, const float *restrict x, f
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -8003,8 +8196,10 @@ static void conv3x3_s2_c16k32_h32w32_bwd_weights(size_t n, const float *restrict
         float *restrict xp = scratch + (size_t)tid * (PAD + DW);
         float *restrict part = xp + PAD;
         memset(part, 0, DW * sizeof(float));
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
             const int rstep = by_image ? 1 : nt;
@@ -8022,8 +8217,8 @@ static void conv3x3_s2_c16k32_h32w32_bwd_weights(size_t n, const float *restrict
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
         const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
-        for (int q = lo; q < hi; q++) {
+        const int q0 = tid * chunk, q1 = q0 + chunk < DW ? q0 + chunk : DW;
+        for (int q = q0; q < q1; q++) {
             float s = 0.0f;
             for (int t = 0; t < nt; t++)
                 s += scratch[(size_t)t * (PAD + DW) + PAD + q];
@@ -8552,6 +8747,8 @@ static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x,
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 32, OW = 32, OC = 16,
            HP = 17, WP = 17, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -8566,14 +8763,16 @@ static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x,
         RN_BARRIER();
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -8623,17 +8822,22 @@ static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x,
 
 /* shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc: option A shortcut /2, 16->32 (pad both), backward, adding into the input gradient.
  * Used by: layer2.0.shortcut. */
-static void shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(size_t n, const float *restrict dy, float *restrict dx)
+static void shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(size_t n, const float *restrict dy, float *restrict dx, int threads)
 {
     enum { H = 32, W = 32, C = 16, K = 32, S = 2, OH = 16, OW = 16, LO = 8 };
-    for (size_t b = 0; b < n; b++)
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                const float *dyp = dy + ((b * OH + oh) * OW + ow) * K + LO;
-                float *dxp = dx + ((b * H + oh * S) * W + ow * S) * C;
-                for (int c = 0; c < C; c++)
-                    dxp[c] += dyp[c];
-            }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++) {
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    const float *dyp = dy + ((b * OH + oh) * OW + ow) * K + LO;
+                    float *dxp = dx + ((b * H + oh * S) * W + ow * S) * C;
+                    for (int c = 0; c < C; c++)
+                        dxp[c] += dyp[c];
+                }
+        }
+    }
 }
 
 /* bn_c16_hw1024_add_relu_bwd: batch norm, 16 channels, backward.
@@ -8650,8 +8854,8 @@ static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const 
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
@@ -9079,14 +9283,16 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_weights(size_t n, const float *restr
         float *restrict du = scratch + (size_t)tid * SLICE;
         float *restrict vb = du + DU, *restrict yb = vb + 36 * XS;
         memset(du, 0, sizeof(float) * DU);
+        /* the thread's images (rn_first_image) when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
         const size_t per = 1;
-        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
-            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
+        for (size_t b0 = lo; b0 < hi; b0 += per) {
+            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
             /* the thread's next image and its dy, into L2 while this one computes (below; not L1:
              * the chunk's V and Yh fill it); without it, the first reads of x and dy waited on memory */
-            const char *nx = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
-            const char *ny = nx != NULL ? (const char *)(dy + (b0 + (size_t)nt) * (OH * OW * OC)) : NULL;
+            const char *nx = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+            const char *ny = nx != NULL ? (const char *)(dy + (b0 + 1) * (OH * OW * OC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++) {
@@ -9663,12 +9869,14 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -9723,8 +9931,8 @@ static void bn_c16_hw1024_relu_stats_bwd(size_t n, const float *restrict x, floa
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -9846,12 +10054,14 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(size_t n, const flo
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -9907,8 +10117,8 @@ static void bn_c16_hw1024_add_relu_stats_bwd(size_t n, const float *restrict x, 
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -10015,8 +10225,10 @@ static void conv3x3_s1_c3k16_h32w32_bwd_weights(size_t n, const float *restrict 
         float *restrict xp = scratch + (size_t)tid * (PAD + DW);
         float *restrict part = xp + PAD;
         memset(part, 0, DW * sizeof(float));
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
             const int rstep = by_image ? 1 : nt;
@@ -10033,8 +10245,8 @@ static void conv3x3_s1_c3k16_h32w32_bwd_weights(size_t n, const float *restrict 
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
         const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
-        for (int q = lo; q < hi; q++) {
+        const int q0 = tid * chunk, q1 = q0 + chunk < DW ? q0 + chunk : DW;
+        for (int q = q0; q < q1; q++) {
             float s = 0.0f;
             for (int t = 0; t < nt; t++)
                 s += scratch[(size_t)t * (PAD + DW) + PAD + q];
@@ -10101,19 +10313,23 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 32, OW = 32, OC = 16,
            HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -10148,6 +10364,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10172,12 +10390,17 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10224,6 +10447,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10259,12 +10484,17 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10301,19 +10531,23 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
            HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -10348,6 +10582,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10372,12 +10608,17 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10424,6 +10665,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10459,12 +10702,17 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10501,19 +10749,23 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
            HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -10548,6 +10800,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10572,12 +10826,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10624,6 +10883,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10659,12 +10920,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10711,7 +10977,7 @@ static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *log
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* input: NCHW 3x32x32 -> NHWC */
-    RN_TIMED(0, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
+    RN_TIMED(0, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n, nt));
     /* conv1: conv 3x3/1 pad 1, 3->16; 3x32x32 -> 16x32x32 */
     RN_TIMED(1, conv3x3_s1_c3k16_h32w32_stats_fwd(n, A + 0 * n, P + 0, S + 0, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 16 channels, relu (fused); 16x32x32 -> 16x32x32 */
@@ -10767,7 +11033,7 @@ static RN_NOINLINE void forward_train_layer2_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
-    RN_TIMED(15, shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 216064 * n, A + 232448 * n));
+    RN_TIMED(15, shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 216064 * n, A + 232448 * n, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32; 16x32x32 -> 32x16x16 */
     RN_TIMED(16, conv3x3_s2_c16k32_h32w32_stats_fwd(n, A + 216064 * n, P + 14480, S + 224, A + 240640 * n, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused); 32x16x16 -> 32x16x16 */
@@ -10806,7 +11072,7 @@ static RN_NOINLINE void forward_train_layer3_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
-    RN_TIMED(28, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 322560 * n, A + 330752 * n));
+    RN_TIMED(28, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 322560 * n, A + 330752 * n, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64; 32x16x16 -> 64x8x8 */
     RN_TIMED(29, conv3x3_s2_c32k64_h16w16_stats_fwd(n, A + 322560 * n, P + 65552, S + 608, A + 334848 * n, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused); 64x8x8 -> 64x8x8 */
@@ -10845,7 +11111,7 @@ static RN_NOINLINE void forward_train_head(rn_run *r, const float *x, float *log
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
-    RN_TIMED(41, gap_c64_hw64_fwd(n, A + 375808 * n, A + 379904 * n));
+    RN_TIMED(41, gap_c64_hw64_fwd(n, A + 375808 * n, A + 379904 * n, nt));
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
     RN_TIMED(42, fc_i64o10_fwd(n, A + 379904 * n, P + 269072, P + 269712, logits, nt));
 }
@@ -10862,7 +11128,7 @@ static RN_NOINLINE void forward_infer_stem(rn_run *r, const float *x, float *log
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* input: NCHW 3x32x32 -> NHWC */
-    RN_TIMED(43, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
+    RN_TIMED(43, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n, nt));
     /* conv1 + bn1 + relu: conv 3x3/1 pad 1, 3->16, batch norm folded in, relu (fused); 3x32x32 -> 16x32x32 */
     RN_TIMED(44, conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(n, A + 0 * n, P + 0, P + 432, P + 448, S + 0, S + 16, r->bn_eps, A + 3072 * n, r->scratch, nt));
 }
@@ -10904,7 +11170,7 @@ static RN_NOINLINE void forward_infer_layer2_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
-    RN_TIMED(51, shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n));
+    RN_TIMED(51, shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n, nt));
     /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 16->32, batch norm folded in, relu (fused); 16x32x32 -> 32x16x16 */
     RN_TIMED(52, conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(n, A + 32768 * n, P + 14480, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, A + 8192 * n, r->scratch, nt));
     /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
@@ -10931,7 +11197,7 @@ static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
-    RN_TIMED(58, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n));
+    RN_TIMED(58, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n, nt));
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 32->64, batch norm folded in, relu (fused); 32x16x16 -> 64x8x8 */
     RN_TIMED(59, conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt));
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
@@ -10958,7 +11224,7 @@ static RN_NOINLINE void forward_infer_head(rn_run *r, const float *x, float *log
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
-    RN_TIMED(65, gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n));
+    RN_TIMED(65, gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n, nt));
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
     RN_TIMED(66, fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits, nt));
 }
@@ -10977,7 +11243,7 @@ static RN_NOINLINE void backward_head(rn_run *r, const float *dlogits)
     /* fc: fully connected, 64->10 (backward) */
     RN_TIMED(67, fc_i64o10_bwd(n, A + 379904 * n, P + 269072, dlogits, A + 379968 * n, G + 269072, G + 269712));
     /* avgpool: global average pool 8x8 (backward) */
-    RN_TIMED(68, gap_c64_hw64_bwd(n, A + 379968 * n, A + 380032 * n));
+    RN_TIMED(68, gap_c64_hw64_bwd(n, A + 379968 * n, A + 380032 * n, nt));
 }
 
 /* backward_layer3_0: backward from layer3.0. */
@@ -11022,7 +11288,7 @@ static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
     RN_TIMED(85, conv3x3_s2_c32k64_h16w16_bwd_weights(n, A + 322560 * n, A + 347136 * n, G + 65552, r->scratch, nt));
     RN_TIMED(86, conv3x3_s2_c32k64_h16w16_bwd_data(n, A + 347136 * n, P + 65552, Wk + 1376, A + 334848 * n, r->scratch, nt));
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both) (backward) */
-    RN_TIMED(87, shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(n, A + 330752 * n, A + 334848 * n));
+    RN_TIMED(87, shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(n, A + 330752 * n, A + 334848 * n, nt));
 }
 
 /* backward_layer2_0: backward from layer2.0. */
@@ -11067,7 +11333,7 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     RN_TIMED(104, conv3x3_s2_c16k32_h32w32_bwd_weights(n, A + 216064 * n, A + 265216 * n, G + 14480, r->scratch, nt));
     RN_TIMED(105, conv3x3_s2_c16k32_h32w32_bwd_data(n, A + 265216 * n, P + 14480, Wk + 1376, A + 240640 * n, r->scratch, nt));
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both) (backward) */
-    RN_TIMED(106, shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(n, A + 232448 * n, A + 240640 * n));
+    RN_TIMED(106, shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(n, A + 232448 * n, A + 240640 * n, nt));
 }
 
 /* backward_layer1_0: backward from layer1.0. */

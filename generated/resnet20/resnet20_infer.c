@@ -116,8 +116,9 @@ static inline void vdaddf(double *p, vf a, int n)
 #define RN_NOINLINE
 #endif
 
-/* Threads: OpenMP when compiled with it, else one thread. Work is divided statically, so a
- * fixed thread count gives bit-identical results run to run. */
+/* Threads: OpenMP when compiled with it, else one thread. Work that sums over images is
+ * divided statically, so a fixed thread count gives bit-identical results run to run; work on
+ * independent images is claimed (rn_claim), which cannot change a result. */
 #include <string.h>
 
 #ifdef _OPENMP
@@ -133,6 +134,92 @@ static inline int rn_threads(void) { return omp_get_num_threads(); }
 static inline int rn_thread(void) { return 0; }
 static inline int rn_threads(void) { return 1; }
 #endif
+
+/* The first image of thread tid of nt where a kernel splits the batch by images: each thread
+ * takes the images from rn_first_image(n, tid, nt) to rn_first_image(n, tid + 1, nt), a
+ * contiguous range as even as whole images allow. Every kernel splits a batch this way (the
+ * BN passes' rows too), so that an image's maps stay with the core that wrote them: the two
+ * cores of the Zen 5 machine measured have separate L3 caches, and a cache line written by one
+ * took 240 ns to reach the other (docs/benchmarks.md). */
+static inline size_t rn_first_image(size_t n, int tid, int nt)
+{
+    return n * (size_t)tid / (size_t)nt;
+}
+
+/* Images claimed by the threads of a kernel whose images are independent (no sums over them:
+ * the eval forward, backward-data without BN sums). Each thread owns the range of
+ * rn_first_image, as the static kernels split the batch, and takes its images from the front;
+ * a thread that has run out takes the last image left in the range with the most left. When
+ * one core runs slower than the other (a busy neighbour on a shared machine: one of the Zen 5
+ * machine's two cores ran ResNet-20 23% slower than the other for minutes at a time), the fast
+ * thread takes the slow one's last images instead of waiting for them at the kernel's end; it
+ * takes about the same images in every kernel, since the cores' speeds change slowly, so an
+ * image's maps mostly stay with one core. Which thread computes an image does not change its
+ * result. A range is its next and end images packed in one word, on its own cache line. */
+typedef struct {
+    _Alignas(64) unsigned long long next_end;
+} rn_range;
+
+/* Sets the ranges of nt threads over n images (before the parallel region). */
+static inline void rn_ranges_init(rn_range *ranges, size_t n, int nt)
+{
+    for (int t = 0; t < nt; t++)
+        ranges[t].next_end = (unsigned long long)rn_first_image(n, t, nt) << 32 | rn_first_image(n, t + 1, nt);
+}
+
+/* Takes up to `per` images from the front (own) or the back (other) of range r: sets *count and
+ * returns the first, or returns 0 with *count 0 when r is empty. */
+static inline size_t rn_take(rn_range *r, int front, size_t per, size_t *count)
+{
+    unsigned long long w = __atomic_load_n(&r->next_end, __ATOMIC_RELAXED);
+    for (;;) {
+        const size_t next = (size_t)(w >> 32), end = (size_t)(w & 0xffffffffu);
+        const size_t k = end - next < per ? end - next : per;
+        if (k == 0) {
+            *count = 0;
+            return 0;
+        }
+        const unsigned long long to = front ? w + ((unsigned long long)k << 32) : w - k;
+        if (__atomic_compare_exchange_n(&r->next_end, &w, to, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+            *count = k;
+            return front ? next : end - k;
+        }
+    }
+}
+
+/* Thread tid's next group of up to `per` images (rn_range): sets *count (0: none left) and
+ * returns the first. */
+static inline size_t rn_claim(rn_range *ranges, int tid, int nt, size_t per, size_t *count)
+{
+    size_t b = rn_take(&ranges[tid], 1, per, count);
+    while (*count == 0) {
+        int victim = -1;
+        size_t most = 0;
+        for (int t = 0; t < nt; t++) {
+            const unsigned long long w = __atomic_load_n(&ranges[t].next_end, __ATOMIC_RELAXED);
+            const size_t left = (size_t)(w & 0xffffffffu) - (size_t)(w >> 32);
+            if (t != tid && left > most)
+                most = left, victim = t;
+        }
+        if (victim < 0)
+            return 0;
+        b = rn_take(&ranges[victim], 0, per, count);
+    }
+    return b;
+}
+
+/* The next group of up to `per` images of a loop over images that claims them (rn_claim) where
+ * there are at least as many images as threads (by_image), or else goes through every image in
+ * order (each thread then takes a part of each image): sets *count (0: no more) and returns the
+ * first. prev_end: where the last group ended (0 at the start). */
+static inline size_t rn_next_group(rn_range *ranges, int by_image, int tid, int nt, size_t n, size_t per,
+                                   size_t prev_end, size_t *count)
+{
+    if (by_image)
+        return rn_claim(ranges, tid, nt, per, count);
+    *count = n - prev_end < per ? n - prev_end : per;
+    return prev_end;
+}
 
 /* Images per group when each of nt threads takes groups of at most `most` of the n images in
  * turn: its share is split into as few groups as `most` allows, and those as even as whole
@@ -232,67 +319,83 @@ typedef struct rn_infer_ctx {
 
 /* nchw_to_nhwc_c3h32w32: input layout, layout conversion.
  * Used by: input. */
-static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *restrict dst)
+static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *restrict dst, int threads)
 {
     enum { C = 3, H = 32, W = 32 };
-    for (size_t b = 0; b < n; b++)
-        for (int c = 0; c < C; c++)
-            for (int p = 0; p < H * W; p++)
-                dst[(b * (H * W) + p) * C + c] = src[(b * C + c) * (H * W) + p];
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++)
+            for (int c = 0; c < C; c++)
+                for (int p = 0; p < H * W; p++)
+                    dst[(b * (H * W) + p) * C + c] = src[(b * C + c) * (H * W) + p];
+    }
 }
 
 /* shortcut_a_s2_c16k32_h32w32_lo8_fwd: option A shortcut /2, 16->32 (pad both), forward.
  * Used by: layer2.0.shortcut. */
-static void shortcut_a_s2_c16k32_h32w32_lo8_fwd(size_t n, const float *restrict x, float *restrict y)
+static void shortcut_a_s2_c16k32_h32w32_lo8_fwd(size_t n, const float *restrict x, float *restrict y, int threads)
 {
     enum { H = 32, W = 32, C = 16, K = 32, S = 2, OH = 16, OW = 16, LO = 8 };
-    for (size_t b = 0; b < n; b++)
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                const float *xp = x + ((b * H + oh * S) * W + ow * S) * C;
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < LO; k++)
-                    yp[k] = 0.0f;
-                for (int c = 0; c < C; c++)
-                    yp[LO + c] = xp[c];
-                for (int k = LO + C; k < K; k++)
-                    yp[k] = 0.0f;
-            }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++)
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    const float *xp = x + ((b * H + oh * S) * W + ow * S) * C;
+                    float *yp = y + ((b * OH + oh) * OW + ow) * K;
+                    for (int k = 0; k < LO; k++)
+                        yp[k] = 0.0f;
+                    for (int c = 0; c < C; c++)
+                        yp[LO + c] = xp[c];
+                    for (int k = LO + C; k < K; k++)
+                        yp[k] = 0.0f;
+                }
+    }
 }
 
 /* shortcut_a_s2_c32k64_h16w16_lo16_fwd: option A shortcut /2, 32->64 (pad both), forward.
  * Used by: layer3.0.shortcut. */
-static void shortcut_a_s2_c32k64_h16w16_lo16_fwd(size_t n, const float *restrict x, float *restrict y)
+static void shortcut_a_s2_c32k64_h16w16_lo16_fwd(size_t n, const float *restrict x, float *restrict y, int threads)
 {
     enum { H = 16, W = 16, C = 32, K = 64, S = 2, OH = 8, OW = 8, LO = 16 };
-    for (size_t b = 0; b < n; b++)
-        for (int oh = 0; oh < OH; oh++)
-            for (int ow = 0; ow < OW; ow++) {
-                const float *xp = x + ((b * H + oh * S) * W + ow * S) * C;
-                float *yp = y + ((b * OH + oh) * OW + ow) * K;
-                for (int k = 0; k < LO; k++)
-                    yp[k] = 0.0f;
-                for (int c = 0; c < C; c++)
-                    yp[LO + c] = xp[c];
-                for (int k = LO + C; k < K; k++)
-                    yp[k] = 0.0f;
-            }
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++)
+            for (int oh = 0; oh < OH; oh++)
+                for (int ow = 0; ow < OW; ow++) {
+                    const float *xp = x + ((b * H + oh * S) * W + ow * S) * C;
+                    float *yp = y + ((b * OH + oh) * OW + ow) * K;
+                    for (int k = 0; k < LO; k++)
+                        yp[k] = 0.0f;
+                    for (int c = 0; c < C; c++)
+                        yp[LO + c] = xp[c];
+                    for (int k = LO + C; k < K; k++)
+                        yp[k] = 0.0f;
+                }
+    }
 }
 
 /* gap_c64_hw64_fwd: global average pool 8x8, forward.
  * Used by: avgpool. */
-static void gap_c64_hw64_fwd(size_t n, const float *restrict x, float *restrict y)
+static void gap_c64_hw64_fwd(size_t n, const float *restrict x, float *restrict y, int threads)
 {
     enum { C = 64, HW = 64 };
-    for (size_t b = 0; b < n; b++) {
-        float s[C];
-        for (int c = 0; c < C; c++)
-            s[c] = 0.0f;
-        for (int p = 0; p < HW; p++)
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++) {
+            float s[C];
             for (int c = 0; c < C; c++)
-                s[c] += x[(b * HW + p) * C + c];
-        for (int c = 0; c < C; c++)
-            y[b * C + c] = s[c] * (1.0f / HW);
+                s[c] = 0.0f;
+            for (int p = 0; p < HW; p++)
+                for (int c = 0; c < C; c++)
+                    s[c] += x[(b * HW + p) * C + c];
+            for (int c = 0; c < C; c++)
+                y[b * C + c] = s[c] * (1.0f / HW);
+        }
     }
 }
 
@@ -712,19 +815,23 @@ static void conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -1169,6 +1276,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1193,12 +1302,17 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -1252,6 +1366,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -1276,12 +1392,17 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -1698,19 +1819,23 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -2153,6 +2278,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2177,12 +2304,17 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -2246,6 +2378,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -2270,12 +2404,17 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -2740,19 +2879,23 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -3105,6 +3248,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(size_t n, const float
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3129,12 +3274,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(size_t n, const float
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -3198,6 +3348,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(size_t n, const float *re
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -3222,12 +3374,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(size_t n, const float *re
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -3268,7 +3425,7 @@ static RN_NOINLINE void forward_infer_stem(const rn_infer_ctx *r, const float *x
     (void)n, (void)nt, (void)A, (void)Wk, (void)P, (void)S;
 
     /* input: NCHW 3x32x32 -> NHWC */
-    nchw_to_nhwc_c3h32w32(n, x, A + 0 * n);
+    nchw_to_nhwc_c3h32w32(n, x, A + 0 * n, nt);
     /* conv1 + bn1 + relu: conv 3x3/1 pad 1, 3->16, batch norm folded in, relu (fused); 3x32x32 -> 16x32x32 */
     conv3x3_s1_c3k16_h32w32_bn_relu_fwd_eval(n, A + 0 * n, P + 0, P + 432, P + 448, S + 0, S + 16, r->bn_eps, A + 3072 * n, r->scratch, nt);
 }
@@ -3308,7 +3465,7 @@ static RN_NOINLINE void forward_infer_layer2_0(const rn_infer_ctx *r, const floa
     (void)n, (void)nt, (void)A, (void)Wk, (void)P, (void)S;
 
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
-    shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n);
+    shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n, nt);
     /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 16->32, batch norm folded in, relu (fused); 16x32x32 -> 32x16x16 */
     conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(n, A + 32768 * n, P + 14480, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, A + 8192 * n, r->scratch, nt);
     /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
@@ -3334,7 +3491,7 @@ static RN_NOINLINE void forward_infer_layer3_0(const rn_infer_ctx *r, const floa
     (void)n, (void)nt, (void)A, (void)Wk, (void)P, (void)S;
 
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
-    shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n);
+    shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n, nt);
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 32->64, batch norm folded in, relu (fused); 32x16x16 -> 64x8x8 */
     conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt);
     /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
@@ -3360,7 +3517,7 @@ static RN_NOINLINE void forward_infer_head(const rn_infer_ctx *r, const float *x
     (void)n, (void)nt, (void)A, (void)Wk, (void)P, (void)S;
 
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
-    gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n);
+    gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n, nt);
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
     fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits, nt);
 }

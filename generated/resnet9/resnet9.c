@@ -113,8 +113,9 @@ static inline void vdaddf(double *p, vf a, int n)
 #define RN_NOINLINE
 #endif
 
-/* Threads: OpenMP when compiled with it, else one thread. Work is divided statically, so a
- * fixed thread count gives bit-identical results run to run. */
+/* Threads: OpenMP when compiled with it, else one thread. Work that sums over images is
+ * divided statically, so a fixed thread count gives bit-identical results run to run; work on
+ * independent images is claimed (rn_claim), which cannot change a result. */
 #include <string.h>
 
 #ifdef _OPENMP
@@ -130,6 +131,92 @@ static inline int rn_threads(void) { return omp_get_num_threads(); }
 static inline int rn_thread(void) { return 0; }
 static inline int rn_threads(void) { return 1; }
 #endif
+
+/* The first image of thread tid of nt where a kernel splits the batch by images: each thread
+ * takes the images from rn_first_image(n, tid, nt) to rn_first_image(n, tid + 1, nt), a
+ * contiguous range as even as whole images allow. Every kernel splits a batch this way (the
+ * BN passes' rows too), so that an image's maps stay with the core that wrote them: the two
+ * cores of the Zen 5 machine measured have separate L3 caches, and a cache line written by one
+ * took 240 ns to reach the other (docs/benchmarks.md). */
+static inline size_t rn_first_image(size_t n, int tid, int nt)
+{
+    return n * (size_t)tid / (size_t)nt;
+}
+
+/* Images claimed by the threads of a kernel whose images are independent (no sums over them:
+ * the eval forward, backward-data without BN sums). Each thread owns the range of
+ * rn_first_image, as the static kernels split the batch, and takes its images from the front;
+ * a thread that has run out takes the last image left in the range with the most left. When
+ * one core runs slower than the other (a busy neighbour on a shared machine: one of the Zen 5
+ * machine's two cores ran ResNet-20 23% slower than the other for minutes at a time), the fast
+ * thread takes the slow one's last images instead of waiting for them at the kernel's end; it
+ * takes about the same images in every kernel, since the cores' speeds change slowly, so an
+ * image's maps mostly stay with one core. Which thread computes an image does not change its
+ * result. A range is its next and end images packed in one word, on its own cache line. */
+typedef struct {
+    _Alignas(64) unsigned long long next_end;
+} rn_range;
+
+/* Sets the ranges of nt threads over n images (before the parallel region). */
+static inline void rn_ranges_init(rn_range *ranges, size_t n, int nt)
+{
+    for (int t = 0; t < nt; t++)
+        ranges[t].next_end = (unsigned long long)rn_first_image(n, t, nt) << 32 | rn_first_image(n, t + 1, nt);
+}
+
+/* Takes up to `per` images from the front (own) or the back (other) of range r: sets *count and
+ * returns the first, or returns 0 with *count 0 when r is empty. */
+static inline size_t rn_take(rn_range *r, int front, size_t per, size_t *count)
+{
+    unsigned long long w = __atomic_load_n(&r->next_end, __ATOMIC_RELAXED);
+    for (;;) {
+        const size_t next = (size_t)(w >> 32), end = (size_t)(w & 0xffffffffu);
+        const size_t k = end - next < per ? end - next : per;
+        if (k == 0) {
+            *count = 0;
+            return 0;
+        }
+        const unsigned long long to = front ? w + ((unsigned long long)k << 32) : w - k;
+        if (__atomic_compare_exchange_n(&r->next_end, &w, to, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+            *count = k;
+            return front ? next : end - k;
+        }
+    }
+}
+
+/* Thread tid's next group of up to `per` images (rn_range): sets *count (0: none left) and
+ * returns the first. */
+static inline size_t rn_claim(rn_range *ranges, int tid, int nt, size_t per, size_t *count)
+{
+    size_t b = rn_take(&ranges[tid], 1, per, count);
+    while (*count == 0) {
+        int victim = -1;
+        size_t most = 0;
+        for (int t = 0; t < nt; t++) {
+            const unsigned long long w = __atomic_load_n(&ranges[t].next_end, __ATOMIC_RELAXED);
+            const size_t left = (size_t)(w & 0xffffffffu) - (size_t)(w >> 32);
+            if (t != tid && left > most)
+                most = left, victim = t;
+        }
+        if (victim < 0)
+            return 0;
+        b = rn_take(&ranges[victim], 0, per, count);
+    }
+    return b;
+}
+
+/* The next group of up to `per` images of a loop over images that claims them (rn_claim) where
+ * there are at least as many images as threads (by_image), or else goes through every image in
+ * order (each thread then takes a part of each image): sets *count (0: no more) and returns the
+ * first. prev_end: where the last group ended (0 at the start). */
+static inline size_t rn_next_group(rn_range *ranges, int by_image, int tid, int nt, size_t n, size_t per,
+                                   size_t prev_end, size_t *count)
+{
+    if (by_image)
+        return rn_claim(ranges, tid, nt, per, count);
+    *count = n - prev_end < per ? n - prev_end : per;
+    return prev_end;
+}
 
 /* Images per group when each of nt threads takes groups of at most `most` of the n images in
  * turn: its share is split into as few groups as `most` allows, and those as even as whole
@@ -236,13 +323,17 @@ static inline double rn_now(void)
 
 /* nchw_to_nhwc_c3h32w32: input layout, layout conversion.
  * Used by: input. */
-static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *restrict dst)
+static void nchw_to_nhwc_c3h32w32(size_t n, const float *restrict src, float *restrict dst, int threads)
 {
     enum { C = 3, H = 32, W = 32 };
-    for (size_t b = 0; b < n; b++)
-        for (int c = 0; c < C; c++)
-            for (int p = 0; p < H * W; p++)
-                dst[(b * (H * W) + p) * C + c] = src[(b * C + c) * (H * W) + p];
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++)
+            for (int c = 0; c < C; c++)
+                for (int p = 0; p < H * W; p++)
+                    dst[(b * (H * W) + p) * C + c] = src[(b * C + c) * (H * W) + p];
+    }
 }
 
 /* conv7x7_s2_c3k64_h32w32_fwd_*: the tiles of conv 7x7/2 pad 3, 3->64, for the kernels that share them
@@ -2007,14 +2098,15 @@ static void conv7x7_s2_c3k64_h32w32_stats_fwd(size_t n, const float *restrict x,
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -2046,8 +2138,8 @@ static void bn_c64_hw256_relu_stats_fwd(size_t n, const float *restrict x, float
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -2118,7 +2210,7 @@ static void maxpool3x3_s2_p1_c64_h16w16_fwd(size_t n, const float *restrict x, f
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        for (size_t b = (size_t)tid; b < n; b += (size_t)nt) {
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++) {
             for (int oh = 0; oh < OH; oh++)
                 for (int ow = 0; ow < OW; ow++) {
                     float m[C];
@@ -2597,12 +2689,14 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -2646,8 +2740,8 @@ static void bn_c64_hw64_relu_stats_fwd(size_t n, const float *restrict x, float 
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -2724,8 +2818,8 @@ static void bn_c64_hw64_add_relu_stats_fwd(size_t n, const float *restrict x, co
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -2902,9 +2996,10 @@ static void conv1x1_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -2935,8 +3030,8 @@ static void bn_c128_hw16_stats_fwd(size_t n, const float *restrict x, float *res
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -3250,14 +3345,15 @@ static void conv3x3_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -3288,8 +3384,8 @@ static void bn_c128_hw16_relu_stats_fwd(size_t n, const float *restrict x, float
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -3575,12 +3671,14 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -3624,8 +3722,8 @@ static void bn_c128_hw16_add_relu_stats_fwd(size_t n, const float *restrict x, c
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -3810,9 +3908,10 @@ static void conv1x1_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -3843,8 +3942,8 @@ static void bn_c256_hw4_stats_fwd(size_t n, const float *restrict x, float *rest
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -4166,9 +4265,10 @@ static void conv3x3_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* every output pixel */
@@ -4198,8 +4298,8 @@ static void bn_c256_hw4_relu_stats_fwd(size_t n, const float *restrict x, float 
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -4477,12 +4577,14 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 32 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
-        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
-            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
+        for (size_t b0 = lo; b0 < hi; b0 += per) {
+            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++)
@@ -4527,8 +4629,8 @@ static void bn_c256_hw4_add_relu_stats_fwd(size_t n, const float *restrict x, co
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -4594,18 +4696,22 @@ static void bn_c256_hw4_add_relu_stats_fwd(size_t n, const float *restrict x, co
 
 /* gap_c256_hw4_fwd: global average pool 2x2, forward.
  * Used by: avgpool. */
-static void gap_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y)
+static void gap_c256_hw4_fwd(size_t n, const float *restrict x, float *restrict y, int threads)
 {
     enum { C = 256, HW = 4 };
-    for (size_t b = 0; b < n; b++) {
-        float s[C];
-        for (int c = 0; c < C; c++)
-            s[c] = 0.0f;
-        for (int p = 0; p < HW; p++)
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++) {
+            float s[C];
             for (int c = 0; c < C; c++)
-                s[c] += x[(b * HW + p) * C + c];
-        for (int c = 0; c < C; c++)
-            y[b * C + c] = s[c] * (1.0f / HW);
+                s[c] = 0.0f;
+            for (int p = 0; p < HW; p++)
+                for (int c = 0; c < C; c++)
+                    s[c] += x[(b * HW + p) * C + c];
+            for (int c = 0; c < C; c++)
+                y[b * C + c] = s[c] * (1.0f / HW);
+        }
     }
 }
 
@@ -4662,19 +4768,23 @@ static void conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(size_t n, const float *rest
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -4716,6 +4826,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4747,12 +4859,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -4806,6 +4923,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -4837,12 +4956,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -4896,14 +5020,18 @@ static void conv1x1_s2_c64k128_h8w8_bn_fwd_eval(size_t n, const float *restrict 
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         (void)scratch;   /* no padded copy to make */
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -4934,19 +5062,23 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -4985,6 +5117,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -5016,12 +5150,17 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         }
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -5075,6 +5214,8 @@ static void conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(size_t n, const float *r
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -5095,9 +5236,11 @@ static void conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(size_t n, const float *r
         }
         const float *restrict wk = wt;
         (void)scratch;   /* no padded copy to make */
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -5128,6 +5271,8 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const flo
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -5148,9 +5293,11 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const flo
         }
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* every output pixel */
@@ -5188,6 +5335,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         scale[c] = gamma[c] / sqrtf(running_var[c] + eps);
         shift[c] = beta[c] - running_mean[c] * scale[c];
     }
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -5219,12 +5368,14 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         }
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 32 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
-        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
-            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++)
@@ -5297,13 +5448,17 @@ static void fc_i256o10_bwd(size_t n, const float *restrict x, const float *restr
 
 /* gap_c256_hw4_bwd: global average pool 2x2, backward.
  * Used by: avgpool. */
-static void gap_c256_hw4_bwd(size_t n, const float *restrict dy, float *restrict dx)
+static void gap_c256_hw4_bwd(size_t n, const float *restrict dy, float *restrict dx, int threads)
 {
     enum { C = 256, HW = 4 };
-    for (size_t b = 0; b < n; b++)
-        for (int p = 0; p < HW; p++)
-            for (int c = 0; c < C; c++)
-                dx[(b * HW + p) * C + c] = dy[b * C + c] * (1.0f / HW);
+    RN_PARALLEL(threads)
+    {
+        const int tid = rn_thread(), nt = rn_threads();
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++)
+            for (int p = 0; p < HW; p++)
+                for (int c = 0; c < C; c++)
+                    dx[(b * HW + p) * C + c] = dy[b * C + c] * (1.0f / HW);
+    }
 }
 
 /* bn_c256_hw4_add_relu_bwd: batch norm, 256 channels, backward.
@@ -5320,8 +5475,8 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
@@ -5557,11 +5712,13 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
         float *restrict du = scratch + (size_t)tid * SLICE;
         float *restrict vb = du + DU, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
+        /* the thread's images (rn_first_image) when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
-        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
-            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
+        for (size_t b0 = lo; b0 < hi; b0 += per) {
+            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++) {
@@ -5826,12 +5983,14 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 32 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
-        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
-            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
+        for (size_t b0 = lo; b0 < hi; b0 += per) {
+            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++)
@@ -5887,8 +6046,8 @@ static void bn_c256_hw4_relu_stats_bwd(size_t n, const float *restrict x, float 
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -6324,6 +6483,8 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
            HP = 3, WP = 3, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -6338,9 +6499,11 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
         RN_BARRIER();
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* dx pixels (2*a + 0, 2*b + 0) */
@@ -6397,8 +6560,8 @@ static void bn_c256_hw4_bwd(size_t n, const float *restrict x, float *restrict d
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
@@ -6570,8 +6733,10 @@ static void conv1x1_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
         float *restrict xp = scratch + (size_t)tid * (PAD + DW);
         float *restrict part = xp + PAD;
         memset(part, 0, DW * sizeof(float));
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xb = x + b * (H * W * C);
             const float *dyb = dy + b * (OH * OW * K);
@@ -6590,8 +6755,8 @@ static void conv1x1_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
         const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
-        for (int q = lo; q < hi; q++) {
+        const int q0 = tid * chunk, q1 = q0 + chunk < DW ? q0 + chunk : DW;
+        for (int q = q0; q < q1; q++) {
             float s = 0.0f;
             for (int t = 0; t < nt; t++)
                 s += scratch[(size_t)t * (PAD + DW) + PAD + q];
@@ -6729,9 +6894,10 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums(size_t n, const float 
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -6780,8 +6946,8 @@ static void bn_c128_hw16_add_relu_stats_bwd(size_t n, const float *restrict x, f
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -6998,11 +7164,13 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
         float *restrict du = scratch + (size_t)tid * SLICE;
         float *restrict vb = du + DU, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
+        /* the thread's images (rn_first_image) when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 8) : 8;
-        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
-            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
+        for (size_t b0 = lo; b0 < hi; b0 += per) {
+            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
@@ -7275,12 +7443,14 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -7335,8 +7505,8 @@ static void bn_c128_hw16_relu_stats_bwd(size_t n, const float *restrict x, float
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -7481,8 +7651,10 @@ static void conv3x3_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
         float *restrict xp = scratch + (size_t)tid * (PAD + DW);
         float *restrict part = xp + PAD;
         memset(part, 0, DW * sizeof(float));
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
             const int rstep = by_image ? 1 : nt;
@@ -7500,8 +7672,8 @@ static void conv3x3_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
         const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
-        for (int q = lo; q < hi; q++) {
+        const int q0 = tid * chunk, q1 = q0 + chunk < DW ? q0 + chunk : DW;
+        for (int q = q0; q < q1; q++) {
             float s = 0.0f;
             for (int t = 0; t < nt; t++)
                 s += scratch[(size_t)t * (PAD + DW) + PAD + q];
@@ -7728,6 +7900,8 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
            HP = 5, WP = 5, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -7742,14 +7916,16 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
         RN_BARRIER();
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -7807,8 +7983,8 @@ static void bn_c128_hw16_bwd(size_t n, const float *restrict x, float *restrict 
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
@@ -7970,8 +8146,10 @@ static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
         float *restrict xp = scratch + (size_t)tid * (PAD + DW);
         float *restrict part = xp + PAD;
         memset(part, 0, DW * sizeof(float));
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xb = x + b * (H * W * C);
             const float *dyb = dy + b * (OH * OW * K);
@@ -7990,8 +8168,8 @@ static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
         const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
-        for (int q = lo; q < hi; q++) {
+        const int q0 = tid * chunk, q1 = q0 + chunk < DW ? q0 + chunk : DW;
+        for (int q = q0; q < q1; q++) {
             float s = 0.0f;
             for (int t = 0; t < nt; t++)
                 s += scratch[(size_t)t * (PAD + DW) + PAD + q];
@@ -8129,9 +8307,10 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums(size_t n, const float *
             memset(part, 0, (size_t)threads * 2 * OC * sizeof(double));
         RN_BARRIER();
         double *restrict mine = part + (size_t)tid * 2 * OC;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -8180,8 +8359,8 @@ static void bn_c64_hw64_add_relu_stats_bwd(size_t n, const float *restrict x, fl
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -8498,11 +8677,13 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
         float *restrict du = scratch + (size_t)tid * SLICE;
         float *restrict vb = du + DU, *restrict yb = vb + 36 * XS;
         memset(du, 0, sizeof(float) * DU);
+        /* the thread's images (rn_first_image) when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 8) : 8;
-        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
-            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
+        for (size_t b0 = lo; b0 < hi; b0 += per) {
+            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++) {
@@ -8979,12 +9160,14 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -9039,8 +9222,8 @@ static void bn_c64_hw64_relu_stats_bwd(size_t n, const float *restrict x, float 
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -9119,6 +9302,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9154,12 +9339,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -9207,7 +9397,7 @@ static void maxpool3x3_s2_p1_c64_h16w16_bwd(size_t n, const float *restrict x, c
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        for (size_t b = (size_t)tid; b < n; b += (size_t)nt) {
+        for (size_t b = rn_first_image(n, tid, nt); b < rn_first_image(n, tid + 1, nt); b++) {
             float *restrict dxb = dx + b * (H * W * C);
             memset(dxb, 0, H * W * C * sizeof(float));
             for (int oh = 0; oh < OH; oh++)
@@ -9259,8 +9449,8 @@ static void bn_c64_hw256_relu_bwd(size_t n, const float *restrict x, const float
     {
         const int tid = rn_thread(), nt = rn_threads();
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
+        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
@@ -9399,8 +9589,10 @@ static void conv7x7_s2_c3k64_h32w32_bwd_weights(size_t n, const float *restrict 
         float *restrict xp = scratch + (size_t)tid * (PAD + DW);
         float *restrict part = xp + PAD;
         memset(part, 0, DW * sizeof(float));
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
             const int rstep = by_image ? 1 : nt;
@@ -9417,8 +9609,8 @@ static void conv7x7_s2_c3k64_h32w32_bwd_weights(size_t n, const float *restrict 
         RN_BARRIER();
         /* the threads' partial sums, added in thread order: the same bits every run */
         const int chunk = (DW + nt - 1) / nt;
-        const int lo = tid * chunk, hi = lo + chunk < DW ? lo + chunk : DW;
-        for (int q = lo; q < hi; q++) {
+        const int q0 = tid * chunk, q1 = q0 + chunk < DW ? q0 + chunk : DW;
+        for (int q = q0; q < q1; q++) {
             float s = 0.0f;
             for (int t = 0; t < nt; t++)
                 s += scratch[(size_t)t * (PAD + DW) + PAD + q];
@@ -9485,19 +9677,23 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 16, OW = 16, OC = 64,
            HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC, KB = 32, TAPS = 49 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -9532,6 +9728,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9556,12 +9754,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -9608,6 +9811,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9643,12 +9848,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -9685,14 +9895,18 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
            HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         (void)scratch;   /* no padded copy to make */
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -9716,6 +9930,8 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
            HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9730,9 +9946,11 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
         RN_BARRIER();
         const float *restrict wk = wt;
         (void)scratch;   /* no padded copy to make */
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -9768,19 +9986,23 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
            HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + (size_t)nt < n ? (const char *)(x + (b + (size_t)nt) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -9812,6 +10034,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
         { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9836,12 +10060,17 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -9886,6 +10115,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
         { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9921,12 +10152,17 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of 1 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b0 = by_image ? (size_t)tid : 0; b0 < n; b0 += by_image ? (size_t)nt : 1) {
-            const int g = n - b0 < 1 ? (int)(n - b0) : 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + (size_t)nt < n ? (const char *)(x + (b0 + (size_t)nt) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -9963,6 +10199,8 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
            HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9976,9 +10214,11 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         RN_BARRIER();
         const float *restrict wk = wt;
         (void)scratch;   /* no padded copy to make */
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -10002,6 +10242,8 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
            HP = 2, WP = 2, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10016,9 +10258,11 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
         RN_BARRIER();
         const float *restrict wk = wt;
         (void)scratch;   /* no padded copy to make */
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -10054,6 +10298,8 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
            HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10067,9 +10313,11 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         RN_BARRIER();
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
-        /* whole images per thread when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        for (size_t b = by_image ? (size_t)tid : 0; b < n; b += by_image ? (size_t)nt : 1) {
+        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
+        size_t one;
+        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
+             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* every output pixel */
@@ -10100,6 +10348,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
         { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10124,12 +10374,14 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 32 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
-        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
-            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10175,6 +10427,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
         { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
+    rn_range ranges[threads];   /* the threads' images (rn_claim) */
+    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10210,12 +10464,14 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of 32 image(s) per thread when there are enough, else the chunks of each image */
+        /* groups of up to 32 image(s) claimed by the threads (rn_claim) when there are enough,
+         * else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
-        for (size_t b0 = by_image ? (size_t)tid * per : 0; b0 < n; b0 += by_image ? (size_t)nt * per : per) {
-            const int g = n - b0 < per ? (int)(n - b0) : (int)per;
+        size_t gn;
+        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10263,7 +10519,7 @@ static RN_NOINLINE void forward_train_stem(rn_run *r, const float *x, float *log
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* input: NCHW 3x32x32 -> NHWC */
-    RN_TIMED(0, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
+    RN_TIMED(0, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n, nt));
     /* conv1: conv 7x7/2 pad 3, 3->64; 3x32x32 -> 64x16x16 */
     RN_TIMED(1, conv7x7_s2_c3k64_h32w32_stats_fwd(n, A + 0 * n, P + 0, S + 0, A + 3072 * n, r->scratch, nt));
     /* bn1 + relu: batch norm, 64 channels, relu (fused); 64x16x16 -> 64x16x16 */
@@ -10355,7 +10611,7 @@ static RN_NOINLINE void forward_train_head(rn_run *r, const float *x, float *log
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* avgpool: global average pool 2x2; 256x2x2 -> 256x1x1 */
-    RN_TIMED(20, gap_c256_hw4_fwd(n, A + 71680 * n, A + 59392 * n));
+    RN_TIMED(20, gap_c256_hw4_fwd(n, A + 71680 * n, A + 59392 * n, nt));
     /* fc: fully connected, 256->10; 256x1x1 -> 10x1x1 */
     RN_TIMED(21, fc_i256o10_fwd(n, A + 59392 * n, P + 1232704, P + 1235264, logits, nt));
 }
@@ -10372,7 +10628,7 @@ static RN_NOINLINE void forward_infer_stem(rn_run *r, const float *x, float *log
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* input: NCHW 3x32x32 -> NHWC */
-    RN_TIMED(22, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n));
+    RN_TIMED(22, nchw_to_nhwc_c3h32w32(n, x, A + 0 * n, nt));
     /* conv1 + bn1 + relu: conv 7x7/2 pad 3, 3->64, batch norm folded in, relu (fused); 3x32x32 -> 64x16x16 */
     RN_TIMED(23, conv7x7_s2_c3k64_h32w32_bn_relu_fwd_eval(n, A + 0 * n, P + 0, P + 9408, P + 9472, S + 0, S + 64, r->bn_eps, A + 3072 * n, r->scratch, nt));
     /* maxpool: max pool 3x3/2 pad 1; 64x16x16 -> 64x8x8 */
@@ -10446,7 +10702,7 @@ static RN_NOINLINE void forward_infer_head(rn_run *r, const float *x, float *log
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* avgpool: global average pool 2x2; 256x2x2 -> 256x1x1 */
-    RN_TIMED(33, gap_c256_hw4_fwd(n, A + 2048 * n, A + 0 * n));
+    RN_TIMED(33, gap_c256_hw4_fwd(n, A + 2048 * n, A + 0 * n, nt));
     /* fc: fully connected, 256->10; 256x1x1 -> 10x1x1 */
     RN_TIMED(34, fc_i256o10_fwd(n, A + 0 * n, P + 1232704, P + 1235264, logits, nt));
 }
@@ -10465,7 +10721,7 @@ static RN_NOINLINE void backward_head(rn_run *r, const float *dlogits)
     /* fc: fully connected, 256->10 (backward) */
     RN_TIMED(35, fc_i256o10_bwd(n, A + 59392 * n, P + 1232704, dlogits, A + 59648 * n, G + 1232704, G + 1235264));
     /* avgpool: global average pool 2x2 (backward) */
-    RN_TIMED(36, gap_c256_hw4_bwd(n, A + 59648 * n, A + 72704 * n));
+    RN_TIMED(36, gap_c256_hw4_bwd(n, A + 59648 * n, A + 72704 * n, nt));
 }
 
 /* backward_layer3_0: backward from layer3.0. */
