@@ -143,8 +143,8 @@ static inline size_t rn_first_image(size_t n, int tid, int nt)
     return n * (size_t)tid / (size_t)nt;
 }
 
-/* Images claimed by the threads of a kernel whose images are independent (no sums over them:
- * the eval forward, backward-data without BN sums). Each thread owns the range of
+/* Images claimed by the threads of a kernel whose images are independent (the eval forward's
+ * convolutions: no sums over the images). Each thread owns the range of
  * rn_first_image, as the static kernels split the batch, and takes its images from the front;
  * a thread that has run out takes the last image left in the range with the most left. When
  * one core runs slower than the other (a busy neighbour on a shared machine: one of the Zen 5
@@ -6683,8 +6683,6 @@ static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x,
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 16, OW = 16, OC = 32,
            HP = 9, WP = 9, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -6700,15 +6698,14 @@ static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x,
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -8747,8 +8744,6 @@ static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x,
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 32, OW = 32, OC = 16,
            HP = 17, WP = 17, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -8764,15 +8759,14 @@ static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x,
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -10313,23 +10307,20 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 32, OW = 32, OC = 16,
            HP = 34, WP = 34, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 16, TAPS = 9 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -10364,8 +10355,6 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10390,17 +10379,14 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t per = 1;
-        size_t gn;
-        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
-             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
-            const int g = (int)gn;
-            /* the image after this one, the thread's next while it takes its own: prefetched
-             * while this one computes (below) */
-            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10447,8 +10433,6 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10484,17 +10468,14 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t per = 1;
-        size_t gn;
-        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
-             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
-            const int g = (int)gn;
-            /* the image after this one, the thread's next while it takes its own: prefetched
-             * while this one computes (below) */
-            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10531,23 +10512,20 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 16, OW = 16, OC = 32,
            HP = 33, WP = 33, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -10582,8 +10560,6 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10608,17 +10584,14 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t per = 1;
-        size_t gn;
-        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
-             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
-            const int g = (int)gn;
-            /* the image after this one, the thread's next while it takes its own: prefetched
-             * while this one computes (below) */
-            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10665,8 +10638,6 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10702,17 +10673,14 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t per = 1;
-        size_t gn;
-        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
-             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
-            const int g = (int)gn;
-            /* the image after this one, the thread's next while it takes its own: prefetched
-             * while this one computes (below) */
-            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10749,23 +10717,20 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 8, OW = 8, OC = 64,
            HP = 17, WP = 17, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -10800,8 +10765,6 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10826,17 +10789,14 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t per = 1;
-        size_t gn;
-        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
-             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
-            const int g = (int)gn;
-            /* the image after this one, the thread's next while it takes its own: prefetched
-             * while this one computes (below) */
-            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10883,8 +10843,6 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10920,17 +10878,14 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t per = 1;
-        size_t gn;
-        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
-             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
-            const int g = (int)gn;
-            /* the image after this one, the thread's next while it takes its own: prefetched
-             * while this one computes (below) */
-            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)

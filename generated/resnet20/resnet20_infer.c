@@ -146,8 +146,8 @@ static inline size_t rn_first_image(size_t n, int tid, int nt)
     return n * (size_t)tid / (size_t)nt;
 }
 
-/* Images claimed by the threads of a kernel whose images are independent (no sums over them:
- * the eval forward, backward-data without BN sums). Each thread owns the range of
+/* Images claimed by the threads of a kernel whose images are independent (the eval forward's
+ * convolutions: no sums over the images). Each thread owns the range of
  * rn_first_image, as the static kernels split the batch, and takes its images from the front;
  * a thread that has run out takes the last image left in the range with the most left. When
  * one core runs slower than the other (a busy neighbour on a shared machine: one of the Zen 5

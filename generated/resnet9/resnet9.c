@@ -143,8 +143,8 @@ static inline size_t rn_first_image(size_t n, int tid, int nt)
     return n * (size_t)tid / (size_t)nt;
 }
 
-/* Images claimed by the threads of a kernel whose images are independent (no sums over them:
- * the eval forward, backward-data without BN sums). Each thread owns the range of
+/* Images claimed by the threads of a kernel whose images are independent (the eval forward's
+ * convolutions: no sums over the images). Each thread owns the range of
  * rn_first_image, as the static kernels split the batch, and takes its images from the front;
  * a thread that has run out takes the last image left in the range with the most left. When
  * one core runs slower than the other (a busy neighbour on a shared machine: one of the Zen 5
@@ -6483,8 +6483,6 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
            HP = 3, WP = 3, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -6500,10 +6498,9 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* dx pixels (2*a + 0, 2*b + 0) */
@@ -7900,8 +7897,6 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
            HP = 5, WP = 5, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -7917,15 +7912,14 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -9302,8 +9296,6 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9339,17 +9331,14 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t per = 1;
-        size_t gn;
-        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
-             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
-            const int g = (int)gn;
-            /* the image after this one, the thread's next while it takes its own: prefetched
-             * while this one computes (below) */
-            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -9677,23 +9666,20 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
 {
     enum { IH = 32, IW = 32, IC = 3, OH = 16, OW = 16, OC = 64,
            HP = 37, WP = 37, PT = 3, PL = 3, PAD = HP * WP * IC, KB = 32, TAPS = 49 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -9728,8 +9714,6 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9754,17 +9738,14 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t per = 1;
-        size_t gn;
-        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
-             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
-            const int g = (int)gn;
-            /* the image after this one, the thread's next while it takes its own: prefetched
-             * while this one computes (below) */
-            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -9811,8 +9792,6 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         { 1.0f / 24, -1.0f / 12, 1.0f / 6 },
         { 0.0f, 0.0f, 1.0f },
     };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9848,17 +9827,14 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t per = 1;
-        size_t gn;
-        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
-             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
-            const int g = (int)gn;
-            /* the image after this one, the thread's next while it takes its own: prefetched
-             * while this one computes (below) */
-            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -9895,18 +9871,15 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
            HP = 8, WP = 8, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         (void)scratch;   /* no padded copy to make */
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -9930,8 +9903,6 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 8, OW = 8, OC = 64,
            HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -9947,10 +9918,9 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
         const float *restrict wk = wt;
         (void)scratch;   /* no padded copy to make */
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -9986,23 +9956,20 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 4, OW = 4, OC = 128,
            HP = 9, WP = 9, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
         const float *restrict wk = w;
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < n ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -10034,8 +10001,6 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
         { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10060,17 +10025,14 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t per = 1;
-        size_t gn;
-        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
-             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
-            const int g = (int)gn;
-            /* the image after this one, the thread's next while it takes its own: prefetched
-             * while this one computes (below) */
-            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10115,8 +10077,6 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
         { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10152,17 +10112,14 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t per = 1;
-        size_t gn;
-        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
-             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
-            const int g = (int)gn;
-            /* the image after this one, the thread's next while it takes its own: prefetched
-             * while this one computes (below) */
-            const char *next = by_image && b0 + 1 < n ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b0 = lo; b0 < hi; b0++) {
+            const int g = 1;
+            /* the thread's next image, prefetched while this one computes (below) */
+            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10199,8 +10156,6 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
            HP = 4, WP = 4, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10215,10 +10170,9 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         const float *restrict wk = wt;
         (void)scratch;   /* no padded copy to make */
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -10242,8 +10196,6 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 4, OW = 4, OC = 128,
            HP = 2, WP = 2, PT = 0, PL = 0, PAD = HP * WP * IC, KB = 32, TAPS = 1 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10259,10 +10211,9 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
         const float *restrict wk = wt;
         (void)scratch;   /* no padded copy to make */
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -10298,8 +10249,6 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 2, OW = 2, OC = 256,
            HP = 5, WP = 5, PT = 1, PL = 1, PAD = HP * WP * IC, KB = 32, TAPS = 9 };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10314,10 +10263,9 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         const float *restrict wk = wt;
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
-        /* images claimed by the threads (rn_claim) when there are enough, else rows of each image */
-        size_t one;
-        for (size_t b = rn_next_group(ranges, by_image, tid, threads, n, 1, 0, &one); one > 0;
-             b = rn_next_group(ranges, by_image, tid, threads, n, 1, b + 1, &one)) {
+        /* the thread's images (rn_first_image) when there are enough, else rows of each image */
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* every output pixel */
@@ -10348,8 +10296,6 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
         { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10374,14 +10320,14 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 32 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 32 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
-        size_t gn;
-        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
-             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
-            const int g = (int)gn;
+        for (size_t b0 = lo; b0 < hi; b0 += per) {
+            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10427,8 +10373,6 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
         { 0.5f, -0.5f, 0.5f },
         { 0.0f, 0.0f, 1.0f },
     };
-    rn_range ranges[threads];   /* the threads' images (rn_claim) */
-    rn_ranges_init(ranges, n, threads);
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
@@ -10464,14 +10408,14 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 32 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* the thread's images (rn_first_image) in groups of 32 when there are enough, else the
+         * chunks of each image */
         const int by_image = n >= (size_t)nt;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
-        size_t gn;
-        for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
-             b0 = rn_next_group(ranges, by_image, tid, threads, n, per, b0 + gn, &gn)) {
-            const int g = (int)gn;
+        for (size_t b0 = lo; b0 < hi; b0 += per) {
+            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++)
