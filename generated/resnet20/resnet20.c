@@ -136,8 +136,8 @@ static inline int rn_threads(void) { return 1; }
  * takes the images from rn_first_image(n, tid, nt) to rn_first_image(n, tid + 1, nt), a
  * contiguous range as even as whole images allow. Every kernel splits a batch this way (the
  * BN passes' rows too), so that an image's maps stay with the core that wrote them: the two
- * cores of the Zen 5 machine measured have separate L3 caches, and a cache line written by one
- * took 240 ns to reach the other (docs/benchmarks.md). */
+ * cores of the Zen 5 machine measured sit in different core complexes, and a cache line took
+ * 480 ns to go from one to the other and back (bench/core_latency). */
 static inline size_t rn_first_image(size_t n, int tid, int nt)
 {
     return n * (size_t)tid / (size_t)nt;
