@@ -152,7 +152,8 @@ static inline size_t rn_first_image(size_t n, int tid, int nt)
  * thread takes the slow one's last images instead of waiting for them at the kernel's end; it
  * takes about the same images in every kernel, since the cores' speeds change slowly, so an
  * image's maps mostly stay with one core. Which thread computes an image does not change its
- * result. A range is its next and end images packed in one word, on its own cache line. */
+ * result. A range is its next and end images packed in one word (so a batch has fewer than
+ * 2^32 images), on its own cache line. */
 typedef struct {
     _Alignas(64) unsigned long long next_end;
 } rn_range;
@@ -837,9 +838,11 @@ static void bn_c16_hw1024_relu_stats_fwd(size_t n, const float *restrict x, floa
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -1491,9 +1494,11 @@ static void bn_c16_hw1024_add_relu_stats_fwd(size_t n, const float *restrict x, 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -2101,9 +2106,11 @@ static void bn_c32_hw256_relu_stats_fwd(size_t n, const float *restrict x, float
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -2753,9 +2760,11 @@ static void bn_c32_hw256_add_relu_stats_fwd(size_t n, const float *restrict x, c
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -3433,9 +3442,11 @@ static void bn_c64_hw64_relu_stats_fwd(size_t n, const float *restrict x, float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -3995,9 +4006,11 @@ static void bn_c64_hw64_add_relu_stats_fwd(size_t n, const float *restrict x, co
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -4935,9 +4948,11 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
@@ -5817,9 +5832,11 @@ static void bn_c64_hw64_relu_stats_bwd(size_t n, const float *restrict x, float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -6003,9 +6020,11 @@ static void bn_c64_hw64_add_relu_stats_bwd(size_t n, const float *restrict x, fl
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -6786,9 +6805,11 @@ static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const f
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
@@ -7859,9 +7880,11 @@ static void bn_c32_hw256_relu_stats_bwd(size_t n, const float *restrict x, float
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -8045,9 +8068,11 @@ static void bn_c32_hw256_add_relu_stats_bwd(size_t n, const float *restrict x, f
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -8847,9 +8872,11 @@ static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
@@ -9924,9 +9951,11 @@ static void bn_c16_hw1024_relu_stats_bwd(size_t n, const float *restrict x, floa
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -10110,9 +10139,11 @@ static void bn_c16_hw1024_add_relu_stats_bwd(size_t n, const float *restrict x, 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;

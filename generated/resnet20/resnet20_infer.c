@@ -155,7 +155,8 @@ static inline size_t rn_first_image(size_t n, int tid, int nt)
  * thread takes the slow one's last images instead of waiting for them at the kernel's end; it
  * takes about the same images in every kernel, since the cores' speeds change slowly, so an
  * image's maps mostly stay with one core. Which thread computes an image does not change its
- * result. A range is its next and end images packed in one word, on its own cache line. */
+ * result. A range is its next and end images packed in one word (so a batch has fewer than
+ * 2^32 images), on its own cache line. */
 typedef struct {
     _Alignas(64) unsigned long long next_end;
 } rn_range;

@@ -152,7 +152,8 @@ static inline size_t rn_first_image(size_t n, int tid, int nt)
  * thread takes the slow one's last images instead of waiting for them at the kernel's end; it
  * takes about the same images in every kernel, since the cores' speeds change slowly, so an
  * image's maps mostly stay with one core. Which thread computes an image does not change its
- * result. A range is its next and end images packed in one word, on its own cache line. */
+ * result. A range is its next and end images packed in one word (so a batch has fewer than
+ * 2^32 images), on its own cache line. */
 typedef struct {
     _Alignas(64) unsigned long long next_end;
 } rn_range;
@@ -2137,9 +2138,11 @@ static void bn_c64_hw256_relu_stats_fwd(size_t n, const float *restrict x, float
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -2739,9 +2742,11 @@ static void bn_c64_hw64_relu_stats_fwd(size_t n, const float *restrict x, float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -2817,9 +2822,11 @@ static void bn_c64_hw64_add_relu_stats_fwd(size_t n, const float *restrict x, co
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -3029,9 +3036,11 @@ static void bn_c128_hw16_stats_fwd(size_t n, const float *restrict x, float *res
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -3383,9 +3392,11 @@ static void bn_c128_hw16_relu_stats_fwd(size_t n, const float *restrict x, float
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -3721,9 +3732,11 @@ static void bn_c128_hw16_add_relu_stats_fwd(size_t n, const float *restrict x, c
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -3941,9 +3954,11 @@ static void bn_c256_hw4_stats_fwd(size_t n, const float *restrict x, float *rest
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -4297,9 +4312,11 @@ static void bn_c256_hw4_relu_stats_fwd(size_t n, const float *restrict x, float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -4628,9 +4645,11 @@ static void bn_c256_hw4_add_relu_stats_fwd(size_t n, const float *restrict x, co
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of d = x - running_mean, by the conv that wrote x: the shift keeps
          * E[d^2] - E[d]^2 free of cancellation, and is the same on every process */
@@ -5474,9 +5493,11 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
@@ -6045,9 +6066,11 @@ static void bn_c256_hw4_relu_stats_bwd(size_t n, const float *restrict x, float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -6556,9 +6579,11 @@ static void bn_c256_hw4_bwd(size_t n, const float *restrict x, float *restrict d
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
@@ -6942,9 +6967,11 @@ static void bn_c128_hw16_add_relu_stats_bwd(size_t n, const float *restrict x, f
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -7501,9 +7528,11 @@ static void bn_c128_hw16_relu_stats_bwd(size_t n, const float *restrict x, float
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -7976,9 +8005,11 @@ static void bn_c128_hw16_bwd(size_t n, const float *restrict x, float *restrict 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
@@ -8352,9 +8383,11 @@ static void bn_c64_hw64_add_relu_stats_bwd(size_t n, const float *restrict x, fl
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -9215,9 +9248,11 @@ static void bn_c64_hw64_relu_stats_bwd(size_t n, const float *restrict x, float 
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         /* the sums of g and g * (x - mean) and g itself in dy, by the conv whose backward wrote dy */
         const float *mean = save, *invstd = save + C;
@@ -9437,9 +9472,11 @@ static void bn_c64_hw256_relu_bwd(size_t n, const float *restrict x, const float
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
+        /* the rows of the thread's images (rn_first_image) when there are enough, else a chunk */
+        const int by_image = n >= (size_t)nt;
         const size_t chunk = (rows + (size_t)nt - 1) / (size_t)nt;
-        const size_t lo = n >= (size_t)nt ? rn_first_image(n, tid, nt) * HW : (size_t)tid * chunk < rows ? (size_t)tid * chunk : rows;
-        const size_t hi = n >= (size_t)nt ? rn_first_image(n, tid + 1, nt) * HW : lo + chunk < rows ? lo + chunk : rows;
+        const size_t lo = by_image ? rn_first_image(n, tid, nt) * HW : ((size_t)tid * chunk < rows ? (size_t)tid * chunk : rows);
+        const size_t hi = by_image ? rn_first_image(n, tid + 1, nt) * HW : (lo + chunk < rows ? lo + chunk : rows);
         double *part = (double *)scratch;   /* [nt][2][C] */
         double *mine = part + (size_t)tid * 2 * C;
         const float *mean = save, *invstd = save + C;
