@@ -50,8 +50,12 @@ static void claims(size_t n, int nt, size_t per, unsigned seed)
     rn_range ranges[16];
     rn_ranges_init(ranges, n, nt);
     int *owner = calloc(n + 1, sizeof *owner);
-    size_t *front = calloc((size_t)nt, sizeof *front);
+    size_t front[16];
     int done[16] = { 0 }, left = nt;
+    if (owner == NULL) {
+        fprintf(stderr, "check_claims: out of memory\n");
+        exit(1);
+    }
     for (int t = 0; t < nt; t++)
         front[t] = rn_first_image(n, t, nt);
     srand(seed);
@@ -89,7 +93,6 @@ static void claims(size_t n, int nt, size_t per, unsigned seed)
     for (size_t i = 0; i < n; i++)
         CHECK(owner[i] != 0, "n=%zu nt=%d per=%zu seed=%u: image %zu never taken", n, nt, per, seed, i);
     free(owner);
-    free(front);
 }
 
 static void next_group(size_t n, int nt, size_t per)
@@ -113,6 +116,10 @@ static void parallel(size_t n)
 {
     int *taken = calloc(n, sizeof *taken);
     rn_range ranges[2];
+    if (taken == NULL) {
+        fprintf(stderr, "check_claims: out of memory\n");
+        exit(1);
+    }
     rn_ranges_init(ranges, n, 2);
     int stolen = 0;
     RN_PARALLEL(2)
