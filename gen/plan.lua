@@ -99,8 +99,13 @@ function M.plan(g, mode, isa, micro_bytes)
   -- Fusion. In training, a fused BN + (add +) ReLU reads the ReLU's output in the BN's
   -- backward step, later than the ReLU's own. In eval mode, a conv with its BN folded in
   -- writes the group's output itself: the conv's output and the group's share one buffer,
-  -- live from the conv's step (so never over the conv's input).
+  -- live from the conv's step (so never over the conv's input). Where the group adds a
+  -- shortcut that nothing reads after the add, that buffer is the shortcut's own: the
+  -- epilogue reads each residual vector and stores the output over it, so the stores land
+  -- on lines just read instead of fetching the lines of a fresh buffer from memory first
+  -- (over_residual: the kernel's res and y are then one pointer).
   local groups = fuse.groups(g, { inplace = inplace, grad_shared = grad_shared }, mode, isa)
+  local over_residual = {}
   for L, grp in pairs(groups) do
     if grp.head == L then
       if train then
@@ -108,6 +113,14 @@ function M.plan(g, mode, isa, micro_bytes)
         if bstep(L) > s.last then s.last = bstep(L) end
       elseif grp.conv then
         union(act[grp.conv.output], act[grp.bn.output])
+        local res = grp.add and grp.add.inputs[2]
+        local last = res and not res.is_input and res.size == grp.add.output.size
+                     and find(act[res]) ~= find(act[grp.conv.inputs[1]])
+        for _, C in ipairs(res and res.consumers or {}) do last = last and C.index <= grp.add.index end
+        if last then
+          union(act[res], act[grp.bn.output])
+          over_residual[grp.add] = true
+        end
       end
     end
   end
@@ -168,7 +181,7 @@ function M.plan(g, mode, isa, micro_bytes)
   end
 
   local P = { mode = mode, total = total, act = {}, grad = {}, grad_shared = grad_shared, inplace = inplace,
-              micro_bytes = micro_bytes, micro = micro, micro_internal = internal, groups = groups,
+              over_residual = over_residual, micro_bytes = micro_bytes, micro = micro, micro_internal = internal, groups = groups,
               stats = train and fuse.stats_pairs(g, isa) or {},
               grad_pairs = train and fuse.grad_pairs(g, groups) or {} }
   for t, s in pairs(act) do P.act[t] = find(s).offset end

@@ -30,9 +30,11 @@ local function group_name(L, grp)
   return concat(names, " + ")
 end
 
-local function group_text(L, grp)
+local function group_text(L, grp, plan)
   if not grp then return L.mod.describe(L) end
-  return L.mod.describe(L) .. (grp.conv and ", batch norm folded in" or "") .. (grp.add and ", residual add" or "")
+  local add = grp.add and (plan.over_residual[grp.add] and ", residual add (output over the shortcut's buffer)"
+                           or ", residual add") or ""
+  return L.mod.describe(L) .. (grp.conv and ", batch norm folded in" or "") .. add
          .. (grp.relu and ", relu" or "") .. " (fused)"
 end
 
@@ -69,7 +71,7 @@ local function record(model, e, pass)
         for i, t in ipairs(L.inputs) do inputs[i] = shape_text(t) end
         if grp and grp.add then inputs[2] = shape_text(grp.add.inputs[2]) end
         enter_part(e, L)
-        e:comment(format("%s: %s; %s -> %s", group_name(L, grp), group_text(L, grp), concat(inputs, " + "),
+        e:comment(format("%s: %s; %s -> %s", group_name(L, grp), group_text(L, grp, e.plan), concat(inputs, " + "),
                          shape_text(L.output)))
         e.layer = L.name
         L.mod.forward(L, e, grp)
@@ -81,7 +83,7 @@ local function record(model, e, pass)
       local grp = groups[L]
       if not grp or grp.head == L then
         enter_part(e, L)
-        e:comment(format("%s: %s (backward)", group_name(L, grp), group_text(L, grp)))
+        e:comment(format("%s: %s (backward)", group_name(L, grp), group_text(L, grp, e.plan)))
         e.layer = L.name
         L.mod.backward(L, e, grp)
       end

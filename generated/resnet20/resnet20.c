@@ -1157,7 +1157,7 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(const float *restrict
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
 static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_output(const float *restrict mp,
-    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
+    int epi, const float *restrict sc, const float *restrict sh, const float *rp, const float *restrict org, double *restrict ps, float *op)
 {
     enum { OC = 16, YS = 128 };
     for (int k = 0; k < OC; k += 8) {
@@ -2423,7 +2423,7 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(const float *restrict
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
 static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_output(const float *restrict mp,
-    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
+    int epi, const float *restrict sc, const float *restrict sh, const float *rp, const float *restrict org, double *restrict ps, float *op)
 {
     enum { OC = 32, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -3669,7 +3669,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(const float *restrict v
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_output(const float *restrict mp,
-    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
+    int epi, const float *restrict sc, const float *restrict sh, const float *rp, const float *restrict org, double *restrict ps, float *op)
 {
     enum { OC = 64, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -4284,7 +4284,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const 
  * Used by: layer1.0.conv2, layer1.1.conv2, layer1.2.conv2. */
 static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+    float eps, const float *res, float *y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, A = 6, NT = 8,
            XS = NT * IC, YS = NT * OC, KB = 16 };
@@ -4439,7 +4439,7 @@ static void conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(size_t n, const float *res
  * Used by: layer2.0.conv2, layer2.1.conv2, layer2.2.conv2. */
 static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+    float eps, const float *res, float *y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, A = 6, NT = 8,
            XS = NT * IC, YS = NT * OC, KB = 32 };
@@ -4691,7 +4691,7 @@ static void conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(size_t n, const float *res
  * Used by: layer3.0.conv2, layer3.1.conv2, layer3.2.conv2. */
 static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+    float eps, const float *res, float *y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
            XS = NT * IC, YS = NT * OC, KB = 32 };
@@ -11132,16 +11132,16 @@ static RN_NOINLINE void forward_infer_layer1_0(rn_run *r, const float *x, float 
 
     /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
     RN_TIMED(45, conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(n, A + 3072 * n, P + 464, Wk + WORK_CACHE + 16, (uint64_t *)(void *)(Wk + WORK_CACHE + 0), r->params_epoch, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, A + 19456 * n, r->scratch, nt));
-    /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(46, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(n, A + 19456 * n, P + 2800, Wk + WORK_CACHE + 9248, (uint64_t *)(void *)(Wk + WORK_CACHE + 9232), r->params_epoch, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, A + 3072 * n, A + 35840 * n, r->scratch, nt));
+    /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    RN_TIMED(46, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(n, A + 19456 * n, P + 2800, Wk + WORK_CACHE + 9248, (uint64_t *)(void *)(Wk + WORK_CACHE + 9232), r->params_epoch, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, A + 3072 * n, A + 3072 * n, r->scratch, nt));
     /* layer1.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(47, conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(n, A + 35840 * n, P + 5136, Wk + WORK_CACHE + 18480, (uint64_t *)(void *)(Wk + WORK_CACHE + 18464), r->params_epoch, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, A + 0 * n, r->scratch, nt));
-    /* layer1.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(48, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 7472, Wk + WORK_CACHE + 27712, (uint64_t *)(void *)(Wk + WORK_CACHE + 27696), r->params_epoch, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, A + 35840 * n, A + 16384 * n, r->scratch, nt));
+    RN_TIMED(47, conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(n, A + 3072 * n, P + 5136, Wk + WORK_CACHE + 18480, (uint64_t *)(void *)(Wk + WORK_CACHE + 18464), r->params_epoch, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, A + 19456 * n, r->scratch, nt));
+    /* layer1.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    RN_TIMED(48, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(n, A + 19456 * n, P + 7472, Wk + WORK_CACHE + 27712, (uint64_t *)(void *)(Wk + WORK_CACHE + 27696), r->params_epoch, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, A + 3072 * n, A + 3072 * n, r->scratch, nt));
     /* layer1.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
-    RN_TIMED(49, conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(n, A + 16384 * n, P + 9808, Wk + WORK_CACHE + 36944, (uint64_t *)(void *)(Wk + WORK_CACHE + 36928), r->params_epoch, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, A + 0 * n, r->scratch, nt));
-    /* layer1.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    RN_TIMED(50, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 12144, Wk + WORK_CACHE + 46176, (uint64_t *)(void *)(Wk + WORK_CACHE + 46160), r->params_epoch, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, A + 16384 * n, A + 32768 * n, r->scratch, nt));
+    RN_TIMED(49, conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(n, A + 3072 * n, P + 9808, Wk + WORK_CACHE + 36944, (uint64_t *)(void *)(Wk + WORK_CACHE + 36928), r->params_epoch, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, A + 19456 * n, r->scratch, nt));
+    /* layer1.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    RN_TIMED(50, conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(n, A + 19456 * n, P + 12144, Wk + WORK_CACHE + 46176, (uint64_t *)(void *)(Wk + WORK_CACHE + 46160), r->params_epoch, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, A + 3072 * n, A + 3072 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer2_0: forward from layer2.0. */
@@ -11156,19 +11156,19 @@ static RN_NOINLINE void forward_infer_layer2_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
-    RN_TIMED(51, shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n, nt));
+    RN_TIMED(51, shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 3072 * n, A + 19456 * n, nt));
     /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 16->32, batch norm folded in, relu (fused); 16x32x32 -> 32x16x16 */
-    RN_TIMED(52, conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(n, A + 32768 * n, P + 14480, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, A + 8192 * n, r->scratch, nt));
-    /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(53, conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(n, A + 8192 * n, P + 19152, Wk + WORK_CACHE + 55408, (uint64_t *)(void *)(Wk + WORK_CACHE + 55392), r->params_epoch, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, A + 0 * n, A + 16384 * n, r->scratch, nt));
+    RN_TIMED(52, conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(n, A + 3072 * n, P + 14480, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, A + 27648 * n, r->scratch, nt));
+    /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    RN_TIMED(53, conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(n, A + 27648 * n, P + 19152, Wk + WORK_CACHE + 55408, (uint64_t *)(void *)(Wk + WORK_CACHE + 55392), r->params_epoch, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, A + 19456 * n, A + 19456 * n, r->scratch, nt));
     /* layer2.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 32->32, batch norm folded in, relu (fused); 32x16x16 -> 32x16x16 */
-    RN_TIMED(54, conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(n, A + 16384 * n, P + 28432, Wk + WORK_CACHE + 92288, (uint64_t *)(void *)(Wk + WORK_CACHE + 92272), r->params_epoch, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, A + 0 * n, r->scratch, nt));
-    /* layer2.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(55, conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 37712, Wk + WORK_CACHE + 129168, (uint64_t *)(void *)(Wk + WORK_CACHE + 129152), r->params_epoch, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, A + 16384 * n, A + 8192 * n, r->scratch, nt));
+    RN_TIMED(54, conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(n, A + 19456 * n, P + 28432, Wk + WORK_CACHE + 92288, (uint64_t *)(void *)(Wk + WORK_CACHE + 92272), r->params_epoch, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, A + 0 * n, r->scratch, nt));
+    /* layer2.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    RN_TIMED(55, conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 37712, Wk + WORK_CACHE + 129168, (uint64_t *)(void *)(Wk + WORK_CACHE + 129152), r->params_epoch, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, A + 19456 * n, A + 19456 * n, r->scratch, nt));
     /* layer2.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 32->32, batch norm folded in, relu (fused); 32x16x16 -> 32x16x16 */
-    RN_TIMED(56, conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(n, A + 8192 * n, P + 46992, Wk + WORK_CACHE + 166048, (uint64_t *)(void *)(Wk + WORK_CACHE + 166032), r->params_epoch, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt));
-    /* layer2.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    RN_TIMED(57, conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 56272, Wk + WORK_CACHE + 202928, (uint64_t *)(void *)(Wk + WORK_CACHE + 202912), r->params_epoch, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, A + 8192 * n, A + 16384 * n, r->scratch, nt));
+    RN_TIMED(56, conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(n, A + 19456 * n, P + 46992, Wk + WORK_CACHE + 166048, (uint64_t *)(void *)(Wk + WORK_CACHE + 166032), r->params_epoch, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt));
+    /* layer2.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    RN_TIMED(57, conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 56272, Wk + WORK_CACHE + 202928, (uint64_t *)(void *)(Wk + WORK_CACHE + 202912), r->params_epoch, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, A + 19456 * n, A + 19456 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer3_0: forward from layer3.0. */
@@ -11183,19 +11183,19 @@ static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
-    RN_TIMED(58, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n, nt));
+    RN_TIMED(58, shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 19456 * n, A + 0 * n, nt));
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 32->64, batch norm folded in, relu (fused); 32x16x16 -> 64x8x8 */
-    RN_TIMED(59, conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt));
-    /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 4096 * n, P + 84112, Wk + WORK_CACHE + 239808, (uint64_t *)(void *)(Wk + WORK_CACHE + 239792), r->params_epoch, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt));
+    RN_TIMED(59, conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 19456 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt));
+    /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 4096 * n, P + 84112, Wk + WORK_CACHE + 239808, (uint64_t *)(void *)(Wk + WORK_CACHE + 239792), r->params_epoch, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 0 * n, r->scratch, nt));
     /* layer3.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(61, conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(n, A + 8192 * n, P + 121104, Wk + WORK_CACHE + 387280, (uint64_t *)(void *)(Wk + WORK_CACHE + 387264), r->params_epoch, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt));
-    /* layer3.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(62, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 158096, Wk + WORK_CACHE + 534752, (uint64_t *)(void *)(Wk + WORK_CACHE + 534736), r->params_epoch, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(61, conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(n, A + 0 * n, P + 121104, Wk + WORK_CACHE + 387280, (uint64_t *)(void *)(Wk + WORK_CACHE + 387264), r->params_epoch, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 4096 * n, r->scratch, nt));
+    /* layer3.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    RN_TIMED(62, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 4096 * n, P + 158096, Wk + WORK_CACHE + 534752, (uint64_t *)(void *)(Wk + WORK_CACHE + 534736), r->params_epoch, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 0 * n, A + 0 * n, r->scratch, nt));
     /* layer3.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    RN_TIMED(63, conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(n, A + 4096 * n, P + 195088, Wk + WORK_CACHE + 682224, (uint64_t *)(void *)(Wk + WORK_CACHE + 682208), r->params_epoch, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt));
-    /* layer3.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(64, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 232080, Wk + WORK_CACHE + 829696, (uint64_t *)(void *)(Wk + WORK_CACHE + 829680), r->params_epoch, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt));
+    RN_TIMED(63, conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(n, A + 0 * n, P + 195088, Wk + WORK_CACHE + 682224, (uint64_t *)(void *)(Wk + WORK_CACHE + 682208), r->params_epoch, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 4096 * n, r->scratch, nt));
+    /* layer3.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    RN_TIMED(64, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 4096 * n, P + 232080, Wk + WORK_CACHE + 829696, (uint64_t *)(void *)(Wk + WORK_CACHE + 829680), r->params_epoch, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 0 * n, A + 0 * n, r->scratch, nt));
 }
 
 /* forward_infer_head: forward from head. */
@@ -11210,9 +11210,9 @@ static RN_NOINLINE void forward_infer_head(rn_run *r, const float *x, float *log
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
-    RN_TIMED(65, gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n, nt));
+    RN_TIMED(65, gap_c64_hw64_fwd(n, A + 0 * n, A + 4096 * n, nt));
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
-    RN_TIMED(66, fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits, nt));
+    RN_TIMED(66, fc_i64o10_fwd(n, A + 4096 * n, P + 269072, P + 269712, logits, nt));
 }
 
 /* backward_head: backward from head. */
@@ -11399,7 +11399,7 @@ static void forward_train(rn_run *r, const float *x, float *logits)
     forward_train_head(r, x, logits);
 }
 
-/* Eval-mode forward: running statistics; the inference plan reuses memory (52224 floats per image). */
+/* Eval-mode forward: running statistics; the inference plan reuses memory (35840 floats per image). */
 static void forward_infer(rn_run *r, const float *x, float *logits)
 {
     forward_infer_stem(r, x, logits);
@@ -12397,10 +12397,10 @@ static const char summary[] =
     "\n"
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   1,084,416\n"
-    "  activations per image:        208,896 inference, 1,569,280 training\n"
-    "  inference working memory:     0 + 208,896 n + 73,728 t (rearranged weights; activations; scratch)\n"
+    "  activations per image:        143,360 inference, 1,569,280 training\n"
+    "  inference working memory:     0 + 143,360 n + 73,728 t (rearranged weights; activations; scratch)\n"
     "  training working memory:      1,674,240 + 1,569,280 n + 1,179,648 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 282,624, training 4,423,168\n";
+    "  at n = 1, t = 1:              inference 217,088, training 4,423,168\n";
 
 const rn_model resnet20_model = {
     .name = "resnet20",

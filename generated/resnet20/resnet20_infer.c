@@ -12,7 +12,7 @@
  *   KH, KW, S, P kernel size, stride, padding
  *   activations  NHWC: [n][H][W][C];  conv weights HWIO: [KH][KW][C][K];  fc weights [OUT][IN]
  *   P, S         parameters, BN running statistics (S = P + 269728: one params buffer)
- *   A            the activation arena (inference plan, 52224 floats per image, offset * n)
+ *   A            the activation arena (inference plan, 35840 floats per image, offset * n)
  *   Wk           work: conv weights rearranged for the kernels (147456 floats)
  * 14 kernels, one per distinct signature, then the schedule.
  */
@@ -1102,7 +1102,7 @@ static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_gemm_t4(const float *restrict
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
 static inline void conv3x3_s1_c16k16_h32w32_f4_fwd_output(const float *restrict mp,
-    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+    int epi, const float *restrict sc, const float *restrict sh, const float *rp, float *op)
 {
     enum { OC = 16, YS = 128 };
     for (int k = 0; k < OC; k += 8) {
@@ -1348,7 +1348,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
  * Used by: layer1.0.conv2, layer1.1.conv2, layer1.2.conv2. */
 static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+    float eps, const float *res, float *y, float *restrict scratch, int threads)
 {
     enum { IH = 32, IW = 32, IC = 16, OH = 32, OW = 32, OC = 16, A = 6, NT = 8,
            XS = NT * IC, YS = NT * OC, KB = 16 };
@@ -2104,7 +2104,7 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_gemm_t2(const float *restrict
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
 static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_output(const float *restrict mp,
-    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+    int epi, const float *restrict sc, const float *restrict sh, const float *rp, float *op)
 {
     enum { OC = 32, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -2260,7 +2260,7 @@ static inline void conv3x3_s1_c32k32_h16w16_f4_fwd_output(const float *restrict 
  * Used by: layer2.0.conv2, layer2.1.conv2, layer2.2.conv2. */
 static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+    float eps, const float *res, float *y, float *restrict scratch, int threads)
 {
     enum { IH = 16, IW = 16, IC = 32, OH = 16, OW = 16, OC = 32, A = 6, NT = 8,
            XS = NT * IC, YS = NT * OC, KB = 32 };
@@ -3074,7 +3074,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(const float *restrict v
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_output(const float *restrict mp,
-    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, float *restrict op)
+    int epi, const float *restrict sc, const float *restrict sh, const float *rp, float *op)
 {
     enum { OC = 64, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -3230,7 +3230,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_output(const float *restrict mp
  * Used by: layer3.0.conv2, layer3.1.conv2, layer3.2.conv2. */
 static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+    float eps, const float *res, float *y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
            XS = NT * IC, YS = NT * OC, KB = 32 };
@@ -3443,16 +3443,16 @@ static RN_NOINLINE void forward_infer_layer1_0(const rn_infer_ctx *r, const floa
 
     /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
     conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(n, A + 3072 * n, P + 464, Wk + 0, P + 2768, P + 2784, S + 32, S + 48, r->bn_eps, A + 19456 * n, r->scratch, nt);
-    /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(n, A + 19456 * n, P + 2800, Wk + 0, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, A + 3072 * n, A + 35840 * n, r->scratch, nt);
+    /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(n, A + 19456 * n, P + 2800, Wk + 0, P + 5104, P + 5120, S + 64, S + 80, r->bn_eps, A + 3072 * n, A + 3072 * n, r->scratch, nt);
     /* layer1.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(n, A + 35840 * n, P + 5136, Wk + 0, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, A + 0 * n, r->scratch, nt);
-    /* layer1.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 7472, Wk + 0, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, A + 35840 * n, A + 16384 * n, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(n, A + 3072 * n, P + 5136, Wk + 0, P + 7440, P + 7456, S + 96, S + 112, r->bn_eps, A + 19456 * n, r->scratch, nt);
+    /* layer1.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(n, A + 19456 * n, P + 7472, Wk + 0, P + 9776, P + 9792, S + 128, S + 144, r->bn_eps, A + 3072 * n, A + 3072 * n, r->scratch, nt);
     /* layer1.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 16->16, batch norm folded in, relu (fused); 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(n, A + 16384 * n, P + 9808, Wk + 0, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, A + 0 * n, r->scratch, nt);
-    /* layer1.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add, relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
-    conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 12144, Wk + 0, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, A + 16384 * n, A + 32768 * n, r->scratch, nt);
+    conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(n, A + 3072 * n, P + 9808, Wk + 0, P + 12112, P + 12128, S + 160, S + 176, r->bn_eps, A + 19456 * n, r->scratch, nt);
+    /* layer1.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 16->16, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 16x32x32 + 16x32x32 -> 16x32x32 */
+    conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(n, A + 19456 * n, P + 12144, Wk + 0, P + 14448, P + 14464, S + 192, S + 208, r->bn_eps, A + 3072 * n, A + 3072 * n, r->scratch, nt);
 }
 
 /* forward_infer_layer2_0: forward from layer2.0. */
@@ -3466,19 +3466,19 @@ static RN_NOINLINE void forward_infer_layer2_0(const rn_infer_ctx *r, const floa
     (void)n, (void)nt, (void)A, (void)Wk, (void)P, (void)S;
 
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both); 16x32x32 -> 32x16x16 */
-    shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 32768 * n, A + 0 * n, nt);
+    shortcut_a_s2_c16k32_h32w32_lo8_fwd(n, A + 3072 * n, A + 19456 * n, nt);
     /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 16->32, batch norm folded in, relu (fused); 16x32x32 -> 32x16x16 */
-    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(n, A + 32768 * n, P + 14480, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, A + 8192 * n, r->scratch, nt);
-    /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(n, A + 8192 * n, P + 19152, Wk + 0, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, A + 0 * n, A + 16384 * n, r->scratch, nt);
+    conv3x3_s2_c16k32_h32w32_bn_relu_fwd_eval(n, A + 3072 * n, P + 14480, P + 19088, P + 19120, S + 224, S + 256, r->bn_eps, A + 27648 * n, r->scratch, nt);
+    /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(n, A + 27648 * n, P + 19152, Wk + 0, P + 28368, P + 28400, S + 288, S + 320, r->bn_eps, A + 19456 * n, A + 19456 * n, r->scratch, nt);
     /* layer2.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 32->32, batch norm folded in, relu (fused); 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(n, A + 16384 * n, P + 28432, Wk + 0, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, A + 0 * n, r->scratch, nt);
-    /* layer2.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 37712, Wk + 0, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, A + 16384 * n, A + 8192 * n, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(n, A + 19456 * n, P + 28432, Wk + 0, P + 37648, P + 37680, S + 352, S + 384, r->bn_eps, A + 0 * n, r->scratch, nt);
+    /* layer2.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 37712, Wk + 0, P + 46928, P + 46960, S + 416, S + 448, r->bn_eps, A + 19456 * n, A + 19456 * n, r->scratch, nt);
     /* layer2.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 32->32, batch norm folded in, relu (fused); 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(n, A + 8192 * n, P + 46992, Wk + 0, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt);
-    /* layer2.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add, relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
-    conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 56272, Wk + 0, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, A + 8192 * n, A + 16384 * n, r->scratch, nt);
+    conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(n, A + 19456 * n, P + 46992, Wk + 0, P + 56208, P + 56240, S + 480, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt);
+    /* layer2.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 32->32, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 32x16x16 + 32x16x16 -> 32x16x16 */
+    conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 56272, Wk + 0, P + 65488, P + 65520, S + 544, S + 576, r->bn_eps, A + 19456 * n, A + 19456 * n, r->scratch, nt);
 }
 
 /* forward_infer_layer3_0: forward from layer3.0. */
@@ -3492,19 +3492,19 @@ static RN_NOINLINE void forward_infer_layer3_0(const rn_infer_ctx *r, const floa
     (void)n, (void)nt, (void)A, (void)Wk, (void)P, (void)S;
 
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both); 32x16x16 -> 64x8x8 */
-    shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 16384 * n, A + 0 * n, nt);
+    shortcut_a_s2_c32k64_h16w16_lo16_fwd(n, A + 19456 * n, A + 0 * n, nt);
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 32->64, batch norm folded in, relu (fused); 32x16x16 -> 64x8x8 */
-    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 16384 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt);
-    /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, Wk + 0, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 8192 * n, r->scratch, nt);
+    conv3x3_s2_c32k64_h16w16_bn_relu_fwd_eval(n, A + 19456 * n, P + 65552, P + 83984, P + 84048, S + 608, S + 672, r->bn_eps, A + 4096 * n, r->scratch, nt);
+    /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 84112, Wk + 0, P + 120976, P + 121040, S + 736, S + 800, r->bn_eps, A + 0 * n, A + 0 * n, r->scratch, nt);
     /* layer3.1.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(n, A + 8192 * n, P + 121104, Wk + 0, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 0 * n, r->scratch, nt);
-    /* layer3.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 158096, Wk + 0, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 8192 * n, A + 4096 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(n, A + 0 * n, P + 121104, Wk + 0, P + 157968, P + 158032, S + 864, S + 928, r->bn_eps, A + 4096 * n, r->scratch, nt);
+    /* layer3.1.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 158096, Wk + 0, P + 194960, P + 195024, S + 992, S + 1056, r->bn_eps, A + 0 * n, A + 0 * n, r->scratch, nt);
     /* layer3.2.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(n, A + 4096 * n, P + 195088, Wk + 0, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 0 * n, r->scratch, nt);
-    /* layer3.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(n, A + 0 * n, P + 232080, Wk + 0, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 4096 * n, A + 8192 * n, r->scratch, nt);
+    conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(n, A + 0 * n, P + 195088, Wk + 0, P + 231952, P + 232016, S + 1120, S + 1184, r->bn_eps, A + 4096 * n, r->scratch, nt);
+    /* layer3.2.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(n, A + 4096 * n, P + 232080, Wk + 0, P + 268944, P + 269008, S + 1248, S + 1312, r->bn_eps, A + 0 * n, A + 0 * n, r->scratch, nt);
 }
 
 /* forward_infer_head: forward from head. */
@@ -3518,9 +3518,9 @@ static RN_NOINLINE void forward_infer_head(const rn_infer_ctx *r, const float *x
     (void)n, (void)nt, (void)A, (void)Wk, (void)P, (void)S;
 
     /* avgpool: global average pool 8x8; 64x8x8 -> 64x1x1 */
-    gap_c64_hw64_fwd(n, A + 8192 * n, A + 0 * n, nt);
+    gap_c64_hw64_fwd(n, A + 0 * n, A + 4096 * n, nt);
     /* fc: fully connected, 64->10; 64x1x1 -> 10x1x1 */
-    fc_i64o10_fwd(n, A + 0 * n, P + 269072, P + 269712, logits, nt);
+    fc_i64o10_fwd(n, A + 4096 * n, P + 269072, P + 269712, logits, nt);
 }
 
 /* Parameters and statistics in state-dict order: name, PyTorch shape, HWIO, offset, count. */
@@ -3626,7 +3626,7 @@ const resnet20_infer_tensor resnet20_infer_tensors[RESNET20_INFER_TENSORS] = {
 
 size_t resnet20_infer_workspace_bytes(int batch, int threads)
 {
-    const size_t work = 589824u, act = 208896u, scratch = 73728u;
+    const size_t work = 589824u, act = 143360u, scratch = 73728u;
     if (batch < 1 || threads < 1)
         return 0;
     if ((size_t)batch > (SIZE_MAX / 4) / act || (size_t)threads > (SIZE_MAX / 4) / (scratch + 1))
@@ -3647,7 +3647,7 @@ int resnet20_infer(const float *params, const float *input, int batch, float *lo
         .params = params, .stats = params + 269728,
         .work = (float *)workspace,
         .act = (float *)workspace + 147456,
-        .scratch = (float *)workspace + 147456 + (size_t)batch * 52224,
+        .scratch = (float *)workspace + 147456 + (size_t)batch * 35840,
     };
     const rn_infer_ctx *r = &c;
     forward_infer_stem(r, x, logits);

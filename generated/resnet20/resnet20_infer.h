@@ -32,7 +32,7 @@
  * training plan, work, per-thread scratch; parameters and optimizer state not included). */
 #define RESNET20_PARAM_BYTES ((size_t)1084416)
 #define RESNET20_WORK_BYTES ((size_t)589824u)
-#define RESNET20_ACT_BYTES(batch) ((size_t)(batch) * 208896u)
+#define RESNET20_ACT_BYTES(batch) ((size_t)(batch) * 143360u)
 #define RESNET20_SCRATCH_BYTES_PER_THREAD ((size_t)73728)
 #define RESNET20_INFER_BYTES(batch, threads) \
     (RESNET20_WORK_BYTES + RESNET20_ACT_BYTES(batch) + (size_t)(threads) * RESNET20_SCRATCH_BYTES_PER_THREAD)

@@ -2405,7 +2405,7 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(const float *restrict v
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_output(const float *restrict mp,
-    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
+    int epi, const float *restrict sc, const float *restrict sh, const float *rp, const float *restrict org, double *restrict ps, float *op)
 {
     enum { OC = 64, YS = 256 };
     for (int k = 0; k < OC; k += 8) {
@@ -3559,7 +3559,7 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(const float *restrict
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
 static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_output(const float *restrict mp,
-    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
+    int epi, const float *restrict sc, const float *restrict sh, const float *rp, const float *restrict org, double *restrict ps, float *op)
 {
     enum { OC = 128, YS = 512 };
     for (int k = 0; k < OC; k += 8) {
@@ -4471,7 +4471,7 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(const float *restrict
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
  * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
 static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_output(const float *restrict mp,
-    int epi, const float *restrict sc, const float *restrict sh, const float *restrict rp, const float *restrict org, double *restrict ps, float *restrict op)
+    int epi, const float *restrict sc, const float *restrict sh, const float *rp, const float *restrict org, double *restrict ps, float *op)
 {
     enum { OC = 256, YS = 8192 };
     for (int k = 0; k < OC; k += 8) {
@@ -4923,7 +4923,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
  * Used by: layer1.0.conv2. */
 static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+    float eps, const float *res, float *y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
            XS = NT * IC, YS = NT * OC, KB = 32 };
@@ -5119,7 +5119,7 @@ static void conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(size_t n, const float *rest
  * Used by: layer2.0.conv2. */
 static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+    float eps, const float *res, float *y, float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 4,
            XS = NT * IC, YS = NT * OC, KB = 32 };
@@ -5337,7 +5337,7 @@ static void conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(size_t n, const flo
  * Used by: layer3.0.conv2. */
 static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, const float *restrict x, const float *restrict w, float *restrict wt, uint64_t *restrict tag, uint64_t epoch, const float *restrict gamma,
     const float *restrict beta, const float *restrict running_mean, const float *restrict running_var,
-    float eps, const float *restrict res, float *restrict y, float *restrict scratch, int threads)
+    float eps, const float *res, float *y, float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, A = 4, NT = 32,
            XS = NT * IC, YS = NT * OC, KB = 32 };
@@ -10629,8 +10629,8 @@ static RN_NOINLINE void forward_infer_layer1_0(rn_run *r, const float *x, float 
 
     /* layer1.0.conv1 + bn1 + relu1: conv 3x3/1 pad 1, 64->64, batch norm folded in, relu (fused); 64x8x8 -> 64x8x8 */
     RN_TIMED(25, conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(n, A + 19456 * n, P + 9536, Wk + WORK_CACHE + 16, (uint64_t *)(void *)(Wk + WORK_CACHE + 0), r->params_epoch, P + 46400, P + 46464, S + 128, S + 192, r->bn_eps, A + 0 * n, r->scratch, nt));
-    /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add, relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
-    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 46528, Wk + WORK_CACHE + 147488, (uint64_t *)(void *)(Wk + WORK_CACHE + 147472), r->params_epoch, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, A + 19456 * n, A + 4096 * n, r->scratch, nt));
+    /* layer1.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 64->64, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 64x8x8 + 64x8x8 -> 64x8x8 */
+    RN_TIMED(26, conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(n, A + 0 * n, P + 46528, Wk + WORK_CACHE + 147488, (uint64_t *)(void *)(Wk + WORK_CACHE + 147472), r->params_epoch, P + 83392, P + 83456, S + 256, S + 320, r->bn_eps, A + 19456 * n, A + 19456 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer2_0: forward from layer2.0. */
@@ -10645,11 +10645,11 @@ static RN_NOINLINE void forward_infer_layer2_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.downsample.0 + 1: conv 1x1/2 pad 0, 64->128, batch norm folded in (fused); 64x8x8 -> 128x4x4 */
-    RN_TIMED(27, conv1x1_s2_c64k128_h8w8_bn_fwd_eval(n, A + 4096 * n, P + 83520, P + 91712, P + 91840, S + 384, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(27, conv1x1_s2_c64k128_h8w8_bn_fwd_eval(n, A + 19456 * n, P + 83520, P + 91712, P + 91840, S + 384, S + 512, r->bn_eps, A + 0 * n, r->scratch, nt));
     /* layer2.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 64->128, batch norm folded in, relu (fused); 64x8x8 -> 128x4x4 */
-    RN_TIMED(28, conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(n, A + 4096 * n, P + 91968, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, A + 2048 * n, r->scratch, nt));
-    /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 128->128, batch norm folded in, residual add, relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
-    RN_TIMED(29, conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(n, A + 2048 * n, P + 165952, Wk + WORK_CACHE + 294960, (uint64_t *)(void *)(Wk + WORK_CACHE + 294944), r->params_epoch, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, A + 0 * n, A + 4096 * n, r->scratch, nt));
+    RN_TIMED(28, conv3x3_s2_c64k128_h8w8_bn_relu_fwd_eval(n, A + 19456 * n, P + 91968, P + 165696, P + 165824, S + 640, S + 768, r->bn_eps, A + 2048 * n, r->scratch, nt));
+    /* layer2.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 128->128, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 128x4x4 + 128x4x4 -> 128x4x4 */
+    RN_TIMED(29, conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(n, A + 2048 * n, P + 165952, Wk + WORK_CACHE + 294960, (uint64_t *)(void *)(Wk + WORK_CACHE + 294944), r->params_epoch, P + 313408, P + 313536, S + 896, S + 1024, r->bn_eps, A + 0 * n, A + 0 * n, r->scratch, nt));
 }
 
 /* forward_infer_layer3_0: forward from layer3.0. */
@@ -10664,11 +10664,11 @@ static RN_NOINLINE void forward_infer_layer3_0(rn_run *r, const float *x, float 
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.downsample.0 + 1: conv 1x1/2 pad 0, 128->256, batch norm folded in (fused); 128x4x4 -> 256x2x2 */
-    RN_TIMED(30, conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(n, A + 4096 * n, P + 313664, Wk + WORK_CACHE + 557120, (uint64_t *)(void *)(Wk + WORK_CACHE + 557104), r->params_epoch, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, A + 0 * n, r->scratch, nt));
+    RN_TIMED(30, conv1x1_s2_c128k256_h4w4_bn_cached_fwd_eval(n, A + 0 * n, P + 313664, Wk + WORK_CACHE + 557120, (uint64_t *)(void *)(Wk + WORK_CACHE + 557104), r->params_epoch, P + 346432, P + 346688, S + 1152, S + 1408, r->bn_eps, A + 2048 * n, r->scratch, nt));
     /* layer3.0.conv1 + bn1 + relu1: conv 3x3/2 pad 1, 128->256, batch norm folded in, relu (fused); 128x4x4 -> 256x2x2 */
-    RN_TIMED(31, conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(n, A + 4096 * n, P + 346944, Wk + WORK_CACHE + 589904, (uint64_t *)(void *)(Wk + WORK_CACHE + 589888), r->params_epoch, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, A + 1024 * n, r->scratch, nt));
-    /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 256->256, batch norm folded in, residual add, relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
-    RN_TIMED(32, conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(n, A + 1024 * n, P + 642368, Wk + WORK_CACHE + 884832, (uint64_t *)(void *)(Wk + WORK_CACHE + 884816), r->params_epoch, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, A + 0 * n, A + 2048 * n, r->scratch, nt));
+    RN_TIMED(31, conv3x3_s2_c128k256_h4w4_bn_relu_cached_fwd_eval(n, A + 0 * n, P + 346944, Wk + WORK_CACHE + 589904, (uint64_t *)(void *)(Wk + WORK_CACHE + 589888), r->params_epoch, P + 641856, P + 642112, S + 1664, S + 1920, r->bn_eps, A + 3072 * n, r->scratch, nt));
+    /* layer3.0.conv2 + bn2 + add + relu2: conv 3x3/1 pad 1, 256->256, batch norm folded in, residual add (output over the shortcut's buffer), relu (fused); 256x2x2 + 256x2x2 -> 256x2x2 */
+    RN_TIMED(32, conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(n, A + 3072 * n, P + 642368, Wk + WORK_CACHE + 884832, (uint64_t *)(void *)(Wk + WORK_CACHE + 884816), r->params_epoch, P + 1232192, P + 1232448, S + 2176, S + 2432, r->bn_eps, A + 2048 * n, A + 2048 * n, r->scratch, nt));
 }
 
 /* forward_infer_head: forward from head. */
