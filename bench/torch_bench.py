@@ -42,7 +42,8 @@ about 3x slower on a 2-core VM (200-260 against 730-770 img/s for resnet20). Run
 (all three: the trim threshold alone pins glibc's mmap threshold at 128 KiB) or with
 LD_PRELOAD of tcmalloc, or of jemalloc with MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1
 (its default purges allocations of 8 MiB and more at once), as bench/vs_pytorch.sh does
-(--torch-alloc). The allocator
+(--torch-alloc; it also asks for transparent huge pages, as resnetc's arena does:
+GLIBC_TUNABLES=glibc.malloc.hugetlb=1, jemalloc's thp:always). The allocator
 in use is detected (the preloaded library in /proc/self/maps, else the MALLOC_* variables) and
 reported as "allocator": jemalloc, tcmalloc, glibc-tuned or glibc (untuned; a warning on
 stderr).

@@ -4,6 +4,7 @@
  * Provides exactly what util.h declares. It does not buffer or redirect messages (they go
  * straight to stderr) and does not retry on full disks: a failed write is an error.
  */
+#define _DEFAULT_SOURCE   /* madvise and MADV_HUGEPAGE (glibc) */
 #include "resnetc/util.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,13 +42,29 @@ void *rn_alloc_at(size_t bytes, const char *file, int line)
     size_t rounded = (bytes + 63) & ~(size_t)63;
     if (rounded == 0)
         rounded = 64;
+    /* Buffers of 4 MiB and more (a run's arena, data sets) in whole 2 MiB pages, asked of
+     * the kernel as transparent huge pages: Debian's default THP mode (madvise) gives them
+     * only when asked. The kernels walk maps of megabytes at strides of kilobytes (a 1x1
+     * conv's tile reads 6 pixels 1-4 KiB apart), beyond the TLB's reach in 4 KiB pages (the
+     * VM shows no counters to confirm it; the gain is what was measured): resnet50 bench
+     * --mode train, batch 16, 2
+     * threads, Zen 5, 4 interleaved rounds: 14.3 -> 15.4 img/s (faster in 4 of 4);
+     * inference unchanged (55.6 -> 55.8). */
+    const size_t huge = (size_t)2 << 20;
+    const int big = rounded >= 2 * huge && rounded <= SIZE_MAX - huge;
+    if (big)
+        rounded = (rounded + huge - 1) & ~(huge - 1);
     void *p = NULL;
-    int rc = posix_memalign(&p, 64, rounded);
+    int rc = posix_memalign(&p, big ? huge : 64, rounded);
     if (rc != 0 || p == NULL) {
         fprintf(stderr, "resnetc: %s:%d: out of memory allocating %zu bytes\n", file, line,
                 bytes);
         abort();
     }
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (big)
+        (void)madvise(p, rounded, MADV_HUGEPAGE);   /* a hint: refused, it changes nothing */
+#endif
     memset(p, 0, rounded);
     return p;
 }

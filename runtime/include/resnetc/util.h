@@ -13,7 +13,8 @@
 /* Print "resnetc: " + formatted message + newline to stderr. Returns -1 for convenience. */
 int rn_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Allocation that aborts with file:line on failure; memory is 64-byte aligned and zeroed. */
+/* Allocation that aborts with file:line on failure; memory is 64-byte aligned and zeroed;
+ * from 4 MiB on, 2 MiB aligned in whole 2 MiB pages, with transparent huge pages asked for. */
 void *rn_alloc_at(size_t bytes, const char *file, int line);
 #define rn_alloc(bytes) rn_alloc_at((bytes), __FILE__, __LINE__)
 void rn_free(void *p);
